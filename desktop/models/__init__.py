@@ -1,0 +1,77 @@
+"""Data layer: peewee models bound to one ``DatabaseProxy`` (no Qt here)."""
+
+from .base import BaseModel, db, now
+from .customer import Customer, ServiceOrder
+from .improvement import ACTION_STATUSES, ActionLog, ActionVisit, ImprovementAction
+from .kpi import KpiIndicator, KpiReviewerScore, KpiScorecard
+from .org import Department, Staff
+from .questionnaire import KINDS, Question, QuestionnaireTemplate
+from .settings import Setting
+from .visit import (
+    METHODS,
+    MOODS,
+    OUTCOMES,
+    SIGN_STATUSES,
+    TASK_STATUSES,
+    Answer,
+    CallAttempt,
+    ProblemCategory,
+    Visit,
+    VisitProblem,
+    VisitTask,
+)
+
+ALL_MODELS = [
+    Department,
+    Staff,
+    Customer,
+    ServiceOrder,
+    QuestionnaireTemplate,
+    Question,
+    VisitTask,
+    Visit,
+    Answer,
+    CallAttempt,
+    ProblemCategory,
+    VisitProblem,
+    ImprovementAction,
+    ActionVisit,
+    ActionLog,
+    KpiScorecard,
+    KpiIndicator,
+    KpiReviewerScore,
+    Setting,
+]
+
+__all__ = [
+    "ACTION_STATUSES",
+    "ALL_MODELS",
+    "KINDS",
+    "METHODS",
+    "MOODS",
+    "OUTCOMES",
+    "SIGN_STATUSES",
+    "TASK_STATUSES",
+    "ActionLog",
+    "ActionVisit",
+    "Answer",
+    "BaseModel",
+    "CallAttempt",
+    "Customer",
+    "Department",
+    "ImprovementAction",
+    "KpiIndicator",
+    "KpiReviewerScore",
+    "KpiScorecard",
+    "ProblemCategory",
+    "Question",
+    "QuestionnaireTemplate",
+    "ServiceOrder",
+    "Setting",
+    "Staff",
+    "Visit",
+    "VisitProblem",
+    "VisitTask",
+    "db",
+    "now",
+]

@@ -1,0 +1,44 @@
+"""Improvement actions (改进方案表 rows) with their weekly progress log."""
+
+import peewee as pw
+
+from .base import BaseModel, now
+from .visit import ProblemCategory, Visit
+
+ACTION_STATUSES = ("未启动", "进行中", "已完成", "效果验证中", "已闭环")
+
+
+class ImprovementAction(BaseModel):
+    category = pw.ForeignKeyField(ProblemCategory, null=True, backref="actions", on_delete="SET NULL")
+    problem = pw.TextField()  # 问题描述
+    measure = pw.TextField(default="")  # 改进措施
+    department = pw.CharField(default="")  # 责任部门
+    owner = pw.CharField(default="")  # 责任人
+    deadline = pw.DateField(null=True)  # 完成时限
+    acceptance = pw.TextField(default="")  # 验收标准
+    expected_effect = pw.TextField(default="")  # 预期效果
+    status = pw.CharField(default="未启动", index=True)
+    completed_on = pw.DateField(null=True)
+    completion_note = pw.TextField(default="")  # e.g. 2023-11-08完成系统调试
+    verification_result = pw.TextField(default="")
+    closed_on = pw.DateField(null=True)
+    customer_message = pw.TextField(default="")  # "您反馈的问题已优化…"
+    customer_told_on = pw.DateField(null=True)
+    created_at = pw.DateTimeField(default=now)
+
+
+class ActionVisit(BaseModel):
+    action = pw.ForeignKeyField(ImprovementAction, backref="visit_links", on_delete="CASCADE")
+    visit = pw.ForeignKeyField(Visit, backref="action_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("action", "visit"), True),)
+
+
+class ActionLog(BaseModel):
+    action = pw.ForeignKeyField(ImprovementAction, backref="log", on_delete="CASCADE")
+    at = pw.DateTimeField(default=now)
+    status_from = pw.CharField(default="")
+    status_to = pw.CharField(default="")
+    note = pw.TextField(default="")
+    author = pw.CharField(default="")

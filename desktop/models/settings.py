@@ -1,0 +1,10 @@
+"""Business settings as key → JSON value; defaults live in code (services.settings)."""
+
+import peewee as pw
+
+from .base import BaseModel, JSONField
+
+
+class Setting(BaseModel):
+    key = pw.CharField(primary_key=True)
+    value = JSONField(null=True)

@@ -1,0 +1,92 @@
+"""Visit tasks (回访任务), call attempts, visits (回访记录) and their answers."""
+
+import peewee as pw
+
+from .base import BaseModel, JSONField, now
+from .customer import Customer, ServiceOrder
+from .org import Staff
+from .questionnaire import Question, QuestionnaireTemplate
+
+TASK_STATUSES = ("待回访", "已预约", "已完成", "拒访", "无法联系", "已取消")
+METHODS = ("电话", "短信", "上门", "问卷", "短信+电话跟进")
+MOODS = ("平静", "满意", "轻微不满", "强烈不满")
+SIGN_STATUSES = ("未签", "电子签名", "纸质已签")
+# Outcomes of one call attempt, as the call script offers them.
+OUTCOMES = ("方便", "不方便", "非本人", "无法接通", "拒访")
+
+
+class VisitTask(BaseModel):
+    customer = pw.ForeignKeyField(Customer, backref="tasks", on_delete="RESTRICT")
+    order = pw.ForeignKeyField(ServiceOrder, null=True, backref="tasks", on_delete="RESTRICT")
+    trigger = pw.CharField(default="手工")  # why: 首次回访, 投诉回访, 交付1个月 …
+    earliest = pw.DateField(null=True, index=True)
+    latest = pw.DateField(null=True, index=True)
+    assignee = pw.ForeignKeyField(Staff, null=True, backref="tasks", on_delete="SET NULL")
+    template = pw.ForeignKeyField(QuestionnaireTemplate, null=True, on_delete="SET NULL")
+    status = pw.CharField(default="待回访", index=True)
+    next_attempt_at = pw.DateTimeField(null=True)  # booked time for the next call
+    note = pw.TextField(default="")
+    created_at = pw.DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("order", "trigger"), True),)
+
+
+class Visit(BaseModel):
+    task = pw.ForeignKeyField(VisitTask, null=True, backref="visits", on_delete="SET NULL")
+    customer = pw.ForeignKeyField(Customer, backref="visits", on_delete="RESTRICT")
+    order = pw.ForeignKeyField(ServiceOrder, null=True, backref="visits", on_delete="RESTRICT")
+    template = pw.ForeignKeyField(QuestionnaireTemplate, backref="visits", on_delete="RESTRICT")
+    status = pw.CharField(default="草稿", index=True)  # 草稿 / 已完成
+    visit_date = pw.DateField(index=True)
+    method = pw.CharField(default="电话")
+    visitor = pw.CharField(default="")  # 回访人员
+    respondent = pw.CharField(default="")  # 被回访人 (may differ from the customer)
+    respondent_is_customer = pw.BooleanField(default=True)
+    feedback = pw.TextField(default="")  # 开放式反馈建议 / 宝贵意见
+    mood = pw.CharField(default="平静")
+    repurchase = pw.BooleanField(default=False)  # 再购意向 → flag for sales
+    sign_status = pw.CharField(default="未签")
+    invalid = pw.BooleanField(default=False, index=True)
+    invalid_reason = pw.CharField(default="")
+    created_at = pw.DateTimeField(default=now)
+    updated_at = pw.DateTimeField(default=now)
+
+
+class Answer(BaseModel):
+    visit = pw.ForeignKeyField(Visit, backref="answers", on_delete="CASCADE")
+    question = pw.ForeignKeyField(Question, backref="answers", on_delete="RESTRICT")
+    value = pw.IntegerField(null=True)  # see Question.value_of_option
+    text = pw.TextField(default="")  # free text answer or per-question comment
+
+    class Meta:
+        indexes = ((("visit", "question"), True), (("question", "value"), False))
+
+
+class CallAttempt(BaseModel):
+    task = pw.ForeignKeyField(VisitTask, null=True, backref="attempts", on_delete="CASCADE")
+    visit = pw.ForeignKeyField(Visit, null=True, backref="attempts", on_delete="CASCADE")
+    customer = pw.ForeignKeyField(Customer, backref="attempts", on_delete="RESTRICT")
+    at = pw.DateTimeField(default=now)
+    outcome = pw.CharField()  # one of OUTCOMES
+    reason = pw.TextField(default="")  # 不方便的原因 / 拒访原因
+    next_at = pw.DateTimeField(null=True)  # booked next attempt
+    answered_by = pw.CharField(default="")  # 非本人: who answered
+    staff = pw.CharField(default="")
+    detail = JSONField(null=True)
+
+
+class ProblemCategory(BaseModel):
+    DEFAULTS = ("服务态度类", "响应速度类", "技术能力类", "流程便捷性类", "产品质量类", "价格类")
+
+    name = pw.CharField(unique=True)
+    position = pw.IntegerField(default=0)
+    active = pw.BooleanField(default=True)
+
+
+class VisitProblem(BaseModel):
+    visit = pw.ForeignKeyField(Visit, backref="problems", on_delete="CASCADE")
+    category = pw.ForeignKeyField(ProblemCategory, backref="visit_links", on_delete="RESTRICT")
+
+    class Meta:
+        indexes = ((("visit", "category"), True),)

@@ -1,0 +1,1 @@
+"""Business logic: no Qt here. Views call these; these use the models."""

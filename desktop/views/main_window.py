@@ -1,0 +1,120 @@
+"""The shell: navigation, status bar, menus. Each page lives in its own module."""
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QWidget,
+)
+
+from desktop import APP_NAME, __version__
+
+from .context import AppContext
+from .pages import PAGES, PageSpec, load_page_class
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(f"{APP_NAME} — 售后服务回访与满意度管理")
+        self._pages: dict[str, QWidget] = {}
+        self._specs = {spec.id: spec for spec in PAGES}
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setFixedWidth(120)
+        for spec in PAGES:
+            item = QListWidgetItem(spec.title)
+            item.setData(Qt.UserRole, spec.id)
+            self.nav.addItem(item)
+        self.stack = QStackedWidget()
+        splitter = QSplitter()
+        splitter.addWidget(self.nav)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(splitter)
+
+        self._db_label = QLabel(f"数据库:{ctx.db_path}")
+        self.statusBar().addPermanentWidget(self._db_label)
+        self._build_menus()
+
+        self.nav.currentRowChanged.connect(self._on_nav)
+        ctx.events.open_page.connect(self.open_page)
+        ctx.events.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self._restore_geometry()
+        self.nav.setCurrentRow(0)
+
+    # -- pages
+    def page(self, page_id: str) -> QWidget:
+        """The page widget, created on first use."""
+        if page_id not in self._pages:
+            spec: PageSpec = self._specs[page_id]
+            widget = load_page_class(spec)(self.ctx)
+            widget.setObjectName(f"page_{page_id}")
+            self._pages[page_id] = widget
+            self.stack.addWidget(widget)
+        return self._pages[page_id]
+
+    def show_page(self, page_id: str) -> QWidget:
+        row = next(i for i, spec in enumerate(PAGES) if spec.id == page_id)
+        if self.nav.currentRow() != row:
+            self.nav.setCurrentRow(row)
+        return self._pages[page_id]
+
+    def open_page(self, page_id: str, kwargs: dict | None = None) -> None:
+        widget = self.show_page(page_id)
+        if kwargs and hasattr(widget, "open_with"):
+            widget.open_with(**kwargs)
+
+    def _on_nav(self, row: int) -> None:
+        if row < 0:
+            return
+        widget = self.page(PAGES[row].id)
+        self.stack.setCurrentWidget(widget)
+        if hasattr(widget, "on_shown"):
+            widget.on_shown()
+
+    # -- menus
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("文件(&F)")
+        quit_action = QAction("退出(&X)", self)
+        quit_action.setShortcut(QKeySequence.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        go_menu = self.menuBar().addMenu("页面(&G)")
+        for i, spec in enumerate(PAGES):
+            action = QAction(spec.title, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _=False, pid=spec.id: self.show_page(pid))
+            go_menu.addAction(action)
+        help_menu = self.menuBar().addMenu("帮助(&H)")
+        about = QAction("关于回访通", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "关于回访通",
+            f"<b>{APP_NAME}</b> {__version__}<br>售后服务回访与客户满意度管理<br>数据库:{self.ctx.db_path}",
+        )
+
+    # -- geometry
+    def _restore_geometry(self) -> None:
+        geometry = QSettings().value("main_window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 820)
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        QSettings().setValue("main_window/geometry", self.saveGeometry())
+        super().closeEvent(event)
