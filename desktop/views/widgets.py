@@ -1,9 +1,11 @@
 """Small shared layout helpers and message boxes (spacing constants in one place)."""
 
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QVBoxLayout,
     QWidget,
@@ -65,3 +67,30 @@ def show_info(parent, text: str, title: str = "提示") -> None:
 def confirm(parent, text: str, title: str = "请确认") -> bool:
     answer = QMessageBox.question(parent, title, text, QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
     return answer == QMessageBox.Yes
+
+
+class SearchBox(QWidget):
+    """A search field that reports its text once typing pauses (no query per keystroke)."""
+
+    search = Signal(str)
+
+    def __init__(self, placeholder: str = "搜索", delay_ms: int = 250, parent=None):
+        super().__init__(parent)
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText(placeholder)
+        self.edit.setClearButtonEnabled(True)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(delay_ms)
+        self._timer.timeout.connect(lambda: self.search.emit(self.edit.text().strip()))
+        self.edit.textChanged.connect(lambda _t: self._timer.start())
+        self.edit.returnPressed.connect(self.flush)
+        self.setLayout(hbox(self.edit))
+
+    def flush(self) -> None:
+        """Emit now (Enter pressed, or tests that do not want to wait)."""
+        self._timer.stop()
+        self.search.emit(self.edit.text().strip())
+
+    def text(self) -> str:
+        return self.edit.text().strip()
