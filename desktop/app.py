@@ -18,6 +18,11 @@ def create_qapp():
         app.setApplicationName(APP_ID)
         app.setApplicationDisplayName(APP_NAME)
         setup_app_font(app)
+        from PySide6.QtGui import QIcon
+
+        from desktop.paths import resource_path
+
+        app.setWindowIcon(QIcon(str(resource_path("icons", "huifang.png"))))
     return app
 
 

@@ -1,0 +1,57 @@
+"""``huifang screenshots --out DIR``: one PNG per main page (named by page id) and the printed
+forms (``form_filled.png``, ``form_blank.png``) — for the README and for looking at the work."""
+
+import os
+import tempfile
+from pathlib import Path
+
+SIZE = (1366, 860)
+
+
+def take_screenshots(db_path: Path | None, out_dir: Path) -> list[Path]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from desktop.app import build_main_window, create_qapp
+    from desktop.selftest import first_finished_visit_id, prepare_database
+    from desktop.views.pages import PAGES
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="huifang-shots-") as tmp:
+        path = prepare_database(db_path, Path(tmp), customers=300)
+        app = create_qapp()
+        window = build_main_window(path)
+        window.resize(*SIZE)
+        window.show()
+        visit_id = first_finished_visit_id()
+        for spec in PAGES:
+            page = window.show_page(spec.id)
+            if spec.id == "visit_form" and visit_id is not None and hasattr(page, "open_with"):
+                page.open_with(visit_id=visit_id)
+            app.processEvents()
+            target = out_dir / f"{spec.id}.png"
+            window.grab().save(str(target))
+            written.append(target)
+        written += _form_pages(out_dir, visit_id)
+        window.close()
+        from desktop.models.connection import close_database
+
+        close_database()
+    return written
+
+
+def _form_pages(out_dir: Path, visit_id: int | None) -> list[Path]:
+    from desktop.services import settings
+    from desktop.services.forms import build_blank_form, build_visit_form
+    from desktop.services.templates import active_template
+    from desktop.views.printing import form_page_images
+
+    docs = {"form_blank": build_blank_form(active_template(settings.get("default_template_family")))}
+    if visit_id is not None:
+        docs["form_filled"] = build_visit_form(visit_id)
+    written = []
+    for name, doc in docs.items():
+        image = form_page_images(doc)[0]
+        target = out_dir / f"{name}.png"
+        image.save(str(target))
+        written.append(target)
+    return written

@@ -1,0 +1,78 @@
+"""``huifang selftest``: build the main window offscreen, open every page, print a form, exit 0.
+
+Run by CI on the PyInstaller bundle, and useful on a customer's PC to check an installation.
+Without ``--db`` it works on a throw-away demo database; with ``--db`` it only reads.
+"""
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def prepare_database(db_path: Path | None, workdir: Path, customers: int = 40) -> Path:
+    """The database to show: the given one, or a fresh small demo one in ``workdir``."""
+    from desktop.services.bootstrap import open_app_database
+
+    if db_path is not None:
+        open_app_database(db_path)
+        return db_path
+    path = workdir / "selftest.db"
+    open_app_database(path)
+    from desktop.services.demo import generate_demo
+
+    generate_demo(customers=customers, seed=7)
+    return path
+
+
+def first_finished_visit_id() -> int | None:
+    from desktop.models import Visit
+
+    visit = Visit.select(Visit.id).where(Visit.status == "已完成").order_by(Visit.id).first()
+    return visit.id if visit else None
+
+
+def run_selftest(db_path: Path | None = None) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from desktop.app import build_main_window, create_qapp
+    from desktop.views.pages import PAGES
+    from desktop.views.printing import blank_form_pdf, visit_form_pdf
+
+    with tempfile.TemporaryDirectory(prefix="huifang-selftest-") as tmp:
+        work = Path(tmp)
+        path = prepare_database(db_path, work)
+        _say(f"数据库:{path}")
+        app = create_qapp()
+        window = build_main_window(path)
+        window.show()
+        app.processEvents()
+        for spec in PAGES:
+            window.show_page(spec.id)
+            app.processEvents()
+            _say(f"页面「{spec.title}」:正常")
+        pdf = work / "blank.pdf"
+        blank_form_pdf(None, pdf)
+        _check_pdf(pdf, "空白回访表")
+        visit_id = first_finished_visit_id()
+        if visit_id is not None:
+            pdf = work / "visit.pdf"
+            visit_form_pdf(visit_id, pdf)
+            _check_pdf(pdf, f"回访表(回访记录 {visit_id})")
+        window.close()
+        from desktop.models.connection import close_database
+
+        close_database()
+    _say("自检通过。")
+    return 0
+
+
+def _check_pdf(pdf: Path, what: str) -> None:
+    data = pdf.read_bytes() if pdf.exists() else b""
+    if not data.startswith(b"%PDF") or len(data) < 2000:
+        print(f"自检失败:{what} 的 PDF 没有生成或内容为空。", file=sys.stderr)
+        raise SystemExit(1)
+    _say(f"打印{what}:正常({len(data) // 1024} KB)")
