@@ -4,65 +4,103 @@ from datetime import date, datetime
 
 import peewee as pw
 
-from desktop.models import Customer, ServiceOrder, Visit, VisitTask, db
+from desktop.models import CallAttempt, Customer, ServiceOrder, Visit, VisitTask, db
 
-from .errors import ValidationError, ValidationErrors
-from .validation import check_not_future, clean_code, clean_name, clean_text, normalize_phone
+from .errors import UserError, ValidationError, ValidationErrors
+from .validation import (
+    check_not_future,
+    clean_code,
+    clean_name,
+    clean_text,
+    normalize_phone,
+    to_halfwidth,
+)
 
 CUSTOMER_SORT = {
     "code": Customer.code,
     "name": Customer.name,
+    "title": Customer.title,
     "phone": Customer.phone,
     "ctype": Customer.ctype,
     "region": Customer.region,
+    "address": Customer.address,
+    "archived": Customer.archived,
     "created_at": Customer.created_at,
 }
 ORDER_SORT = {
     "order_no": ServiceOrder.order_no,
     "customer": Customer.name,
+    "customer_code": Customer.code,
     "service_type": ServiceOrder.service_type,
     "product_model": ServiceOrder.product_model,
     "engineer": ServiceOrder.engineer,
+    "team": ServiceOrder.team,
     "completed_at": ServiceOrder.completed_at,
+    "is_complaint": ServiceOrder.is_complaint,
 }
 
+# Short forms people type (or spreadsheets hold) for the fixed choices.
+_CTYPE_ALIASES = {"VIP": "VIP客户", "普通": "普通客户", "企业": "企业客户", "个人": "普通客户"}
+_TITLE_ALIASES = {"男": "先生", "女": "女士", "小姐": "女士"}
 
-def _collect(checks) -> dict:
-    """Run (key, callable) checks; raise all field errors together."""
+
+def _run(checks) -> tuple[dict, list[ValidationError]]:
+    """Run (key, callable) checks; the clean values of those that passed and the errors."""
     out, errors = {}, []
     for key, check in checks:
         try:
             out[key] = check()
         except ValidationError as err:
             errors.append(err)
-    if errors:
-        raise ValidationErrors(errors)
-    return out
+    return out, errors
+
+
+def _choice(value, field: str, choices, aliases: dict, *, default: str | None = None) -> str:
+    text = to_halfwidth(clean_text(value, field, max_len=20))
+    if not text and default is not None:
+        return default
+    text = aliases.get(text.upper() if text.isascii() else text, text)
+    if text not in choices:
+        shown = "、".join(c for c in choices if c) + ("或留空" if "" in choices else "")
+        raise ValidationError(field, f"“{text}”不是可选的值,请选择 {shown}。")
+    return text
 
 
 # ---------------------------------------------------------------- customers
 def validate_customer(data: dict, *, existing_id: int | None = None) -> dict:
-    clean = _collect(
+    clean, errors = _run(
         [
             ("code", lambda: clean_code(data.get("code"))),
             ("name", lambda: clean_name(data.get("name"))),
             ("phone", lambda: normalize_phone(data.get("phone"))),
-            ("title", lambda: clean_text(data.get("title"), "称谓", max_len=10)),
+            ("title", lambda: _choice(data.get("title"), "称谓", Customer.TITLES, _TITLE_ALIASES)),
             ("address", lambda: clean_text(data.get("address"), "通讯地址", max_len=200)),
-            ("ctype", lambda: clean_text(data.get("ctype") or "普通客户", "客户类型", max_len=20)),
+            (
+                "ctype",
+                lambda: _choice(
+                    data.get("ctype"), "客户类型", Customer.TYPES, _CTYPE_ALIASES, default="普通客户"
+                ),
+            ),
             ("region", lambda: clean_text(data.get("region"), "区域", max_len=40)),
             ("source", lambda: clean_text(data.get("source"), "客户来源", max_len=40)),
             ("note", lambda: clean_text(data.get("note"), "备注", max_len=1000)),
         ]
     )
-    clash = Customer.select().where(Customer.code == clean["code"])
-    if existing_id is not None:
-        clash = clash.where(Customer.id != existing_id)
-    clash = clash.first()
-    if clash is not None:
-        raise ValidationErrors(
-            [ValidationError("客户编号", f"{clean['code']} 已被客户“{clash.name}”使用,请换一个编号。")]
-        )
+    if "code" in clean:
+        clash = Customer.select().where(Customer.code == clean["code"])
+        if existing_id is not None:
+            clash = clash.where(Customer.id != existing_id)
+        clash = clash.first()
+        if clash is not None:
+            archived = "(已归档)" if clash.archived else ""
+            errors.insert(
+                0,
+                ValidationError(
+                    "客户编号", f"{clean['code']} 已被客户“{clash.name}”{archived}使用,请换一个编号。"
+                ),
+            )
+    if errors:
+        raise ValidationErrors(errors)
     return clean
 
 
@@ -73,10 +111,28 @@ def create_customer(data: dict) -> Customer:
 
 
 def update_customer(customer_id: int, data: dict) -> Customer:
+    get_customer(customer_id)
     clean = validate_customer(data, existing_id=customer_id)
     with db.atomic():
         Customer.update(**clean).where(Customer.id == customer_id).execute()
     return Customer.get_by_id(customer_id)
+
+
+def get_customer(customer_id: int) -> Customer:
+    customer = Customer.get_or_none(Customer.id == customer_id)
+    if customer is None:
+        raise UserError("找不到该客户,可能已被删除。请刷新列表后重试。")
+    return customer
+
+
+def customer_history(customer_id: int) -> dict[str, int]:
+    """How many visits, visit tasks, call attempts and service orders refer to the customer."""
+    return {
+        "visits": Visit.select().where(Visit.customer == customer_id).count(),
+        "tasks": VisitTask.select().where(VisitTask.customer == customer_id).count(),
+        "attempts": CallAttempt.select().where(CallAttempt.customer == customer_id).count(),
+        "orders": ServiceOrder.select().where(ServiceOrder.customer == customer_id).count(),
+    }
 
 
 def delete_customer(customer_id: int) -> str:
@@ -89,6 +145,7 @@ def delete_customer(customer_id: int) -> str:
         has_history = (
             Visit.select().where(Visit.customer == customer_id).exists()
             or VisitTask.select().where(VisitTask.customer == customer_id).exists()
+            or CallAttempt.select().where(CallAttempt.customer == customer_id).exists()
             or ServiceOrder.select().where(ServiceOrder.customer == customer_id).exists()
         )
         if has_history:
@@ -99,25 +156,60 @@ def delete_customer(customer_id: int) -> str:
 
 
 def restore_customer(customer_id: int) -> None:
-    Customer.update(archived=False).where(Customer.id == customer_id).execute()
+    with db.atomic():
+        Customer.update(archived=False).where(Customer.id == customer_id).execute()
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+def _next_code(prefix: str, model_field: pw.Field, digits: int = 3) -> str:
+    """``prefix`` + the next free zero-padded sequence number (C202310 → C202310001)."""
+    width = digits
+    while True:
+        pattern = prefix + "[0-9]" * width
+        top = (
+            model_field.model.select(pw.fn.MAX(model_field))
+            .where(pw.Expression(model_field, "GLOB", pattern))
+            .scalar()
+        )
+        first = 1 if width == digits else 10 ** (width - 1)  # after 999 comes 1000
+        number = int(top[len(prefix) :]) + 1 if top else first
+        if number < 10**width:
+            return f"{prefix}{number:0{width}d}"
+        width += 1  # 999 used this month: carry on with one more digit
+
+
+def suggest_customer_code(today: date | None = None) -> str:
+    """The next free 客户编号 for this month: C + yyyymm + 3-digit sequence (C202310001)."""
+    today = today or date.today()
+    return _next_code(f"C{today:%Y%m}", Customer.code)
+
+
+def _search_text(text: str) -> str:
+    return to_halfwidth(text or "").strip()
+
+
+def _phone_digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
 
 
 def customer_query(text: str = "", *, include_archived: bool = False) -> pw.ModelSelect:
+    """Customers whose 姓名, 客户编号, 联系电话, 通讯地址 or one of whose 工单号 contains ``text``."""
     query = Customer.select()
     if not include_archived:
         query = query.where(~Customer.archived)
-    text = (text or "").strip()
+    text = _search_text(text)
     if text:
-        pat = _like(text)
-        digits = "".join(ch for ch in text if ch.isdigit())
-        cond = Customer.name**pat | Customer.code**pat | Customer.address**pat
-        if digits and len(digits) >= 3:
-            cond |= Customer.phone ** _like(digits)
+        orders = ServiceOrder.select(ServiceOrder.customer).where(ServiceOrder.order_no.contains(text))
+        cond = (
+            Customer.name.contains(text)
+            | Customer.code.contains(text)
+            | Customer.address.contains(text)
+            | Customer.phone.contains(text)
+            | Customer.id.in_(orders)
+        )
+        digits = _phone_digits(text)
+        if len(digits) >= 3:
+            # "138 1234 5678" or "01012345678" for a stored "010-12345678": compare digits only
+            cond |= pw.fn.REPLACE(Customer.phone, "-", "").contains(digits)
         query = query.where(cond)
     return query
 
@@ -146,7 +238,7 @@ def search_customers(
             Customer.address,
             Customer.archived,
         )
-        .order_by(col.desc() if descending else col, Customer.id)
+        .order_by(col.desc() if descending else col, Customer.id.desc() if descending else Customer.id)
         .offset(offset)
         .limit(limit)
     )
@@ -155,6 +247,19 @@ def search_customers(
 
 def count_customers(text: str = "", *, include_archived: bool = False) -> int:
     return customer_query(text, include_archived=include_archived).count()
+
+
+def customer_suggestions(field: str, limit: int = 200) -> list[str]:
+    """Values already used for 区域 ("region") or 客户来源 ("source"), most used first."""
+    col = {"region": Customer.region, "source": Customer.source}[field]
+    query = (
+        Customer.select(col)
+        .where(col != "")
+        .group_by(col)
+        .order_by(pw.fn.COUNT(Customer.id).desc(), col)
+        .limit(limit)
+    )
+    return [row[0] for row in query.tuples()]
 
 
 # ---------------------------------------------------------------- orders
@@ -168,52 +273,99 @@ def _parse_when(value, field: str):
     return parse_date(value, field)
 
 
+def _as_date(value):
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _as_datetime(value):
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.combine(value, datetime.min.time())
+
+
+def _not_future_moment(value, field: str, today: date | None):
+    """A day after today is refused; with no fixed ``today``, a time later today is refused too."""
+    value = check_not_future(value, field, today=today)
+    if today is None and isinstance(value, datetime) and value > datetime.now():
+        raise ValidationError(field, f"{value:%Y-%m-%d %H:%M} 还没有到。请填写已经发生的时间。")
+    return value
+
+
 def validate_order(data: dict, *, existing_id: int | None = None, today: date | None = None) -> dict:
     def customer():
         cid = data.get("customer_id") or data.get("customer")
-        if not cid or not Customer.select().where(Customer.id == int(cid)).exists():
+        if isinstance(cid, Customer):
+            cid = cid.id
+        try:
+            cid = int(cid) if cid else None
+        except (TypeError, ValueError):
+            cid = None
+        if not cid or not Customer.select().where(Customer.id == cid).exists():
             raise ValidationError("客户", "请先选择该工单所属的客户。")
-        return int(cid)
+        return cid
 
     def completed():
-        return check_not_future(_parse_when(data.get("completed_at"), "完成时间"), "完成时间", today=today)
+        return _as_datetime(
+            _not_future_moment(_parse_when(data.get("completed_at"), "完成时间"), "完成时间", today)
+        )
 
     def closed():
-        return check_not_future(
-            _parse_when(data.get("complaint_closed_at"), "投诉关闭时间"), "投诉关闭时间", today=today
+        if not data.get("is_complaint"):
+            return None
+        return _as_datetime(
+            _not_future_moment(
+                _parse_when(data.get("complaint_closed_at"), "投诉关闭时间"), "投诉关闭时间", today
+            )
         )
 
     def delivered():
-        return check_not_future(_parse_when(data.get("delivered_on"), "交付日期"), "交付日期", today=today)
+        return _as_date(
+            check_not_future(_parse_when(data.get("delivered_on"), "交付日期"), "交付日期", today=today)
+        )
 
-    clean = _collect(
+    def complaint_level():
+        if not data.get("is_complaint"):
+            return None
+        level = clean_text(data.get("complaint_level"), "投诉等级", max_len=10)
+        if level and level not in ServiceOrder.COMPLAINT_LEVELS:
+            raise ValidationError("投诉等级", f"“{level}”不是可选的等级,请选择 一级、二级 或 三级。")
+        return level or None
+
+    clean, errors = _run(
         [
             ("order_no", lambda: clean_code(data.get("order_no"), "工单号")),
             ("customer", customer),
-            ("service_type", lambda: clean_text(data.get("service_type") or "维修", "服务类型", max_len=20)),
+            (
+                "service_type",
+                lambda: _choice(
+                    data.get("service_type"), "服务类型", ServiceOrder.SERVICE_TYPES, {}, default="维修"
+                ),
+            ),
             ("product_model", lambda: clean_text(data.get("product_model"), "产品型号", max_len=60)),
             ("engineer", lambda: clean_text(data.get("engineer"), "服务工程师", max_len=30)),
             ("team", lambda: clean_text(data.get("team"), "责任部门/班组", max_len=40)),
             ("completed_at", completed),
             ("delivered_on", delivered),
-            ("warranty_end", lambda: _parse_when(data.get("warranty_end"), "保修到期日")),
+            ("warranty_end", lambda: _as_date(_parse_when(data.get("warranty_end"), "保修到期日"))),
             ("is_complaint", lambda: bool(data.get("is_complaint"))),
             ("complaint_closed_at", closed),
-            ("complaint_level", lambda: data.get("complaint_level") or None),
+            ("complaint_level", complaint_level),
             ("note", lambda: clean_text(data.get("note"), "备注", max_len=1000)),
         ]
     )
-    if isinstance(clean["delivered_on"], datetime):
-        clean["delivered_on"] = clean["delivered_on"].date()
-    if isinstance(clean["warranty_end"], datetime):
-        clean["warranty_end"] = clean["warranty_end"].date()
-    clash = ServiceOrder.select().where(ServiceOrder.order_no == clean["order_no"])
-    if existing_id is not None:
-        clash = clash.where(ServiceOrder.id != existing_id)
-    if clash.exists():
-        raise ValidationErrors(
-            [ValidationError("工单号", f"{clean['order_no']} 已存在,请检查是否重复录入。")]
+    delivered, warranty = clean.get("delivered_on"), clean.get("warranty_end")
+    if delivered and warranty and warranty < delivered:
+        errors.append(
+            ValidationError("保修到期日", f"{warranty:%Y-%m-%d} 早于交付日期 {delivered:%Y-%m-%d},请核对。")
         )
+    if "order_no" in clean:
+        clash = ServiceOrder.select().where(ServiceOrder.order_no == clean["order_no"])
+        if existing_id is not None:
+            clash = clash.where(ServiceOrder.id != existing_id)
+        if clash.exists():
+            errors.insert(0, ValidationError("工单号", f"{clean['order_no']} 已存在,请检查是否重复录入。"))
+    if errors:
+        raise ValidationErrors(errors)
     if not clean["is_complaint"]:
         clean["complaint_closed_at"] = None
         clean["complaint_level"] = None
@@ -227,29 +379,61 @@ def create_order(data: dict) -> ServiceOrder:
 
 
 def update_order(order_id: int, data: dict) -> ServiceOrder:
+    get_order(order_id)
     clean = validate_order(data, existing_id=order_id)
     with db.atomic():
         ServiceOrder.update(**clean).where(ServiceOrder.id == order_id).execute()
     return ServiceOrder.get_by_id(order_id)
 
 
+def get_order(order_id: int) -> ServiceOrder:
+    order = ServiceOrder.get_or_none(ServiceOrder.id == order_id)
+    if order is None:
+        raise UserError("找不到该工单,可能已被删除。请刷新列表后重试。")
+    return order
+
+
+def suggest_order_no(today: date | None = None) -> str:
+    """The next free 工单号 for today: GD + yyyymmdd + 3-digit sequence (GD20231015001)."""
+    today = today or date.today()
+    return _next_code(f"GD{today:%Y%m%d}", ServiceOrder.order_no)
+
+
+def order_suggestions(field: str, limit: int = 200) -> list[str]:
+    """Values already used for 服务工程师 ("engineer"), 班组 ("team") or 产品型号 ("product_model")."""
+    col = {
+        "engineer": ServiceOrder.engineer,
+        "team": ServiceOrder.team,
+        "product_model": ServiceOrder.product_model,
+    }[field]
+    query = (
+        ServiceOrder.select(col)
+        .where(col != "")
+        .group_by(col)
+        .order_by(pw.fn.COUNT(ServiceOrder.id).desc(), col)
+        .limit(limit)
+    )
+    return [row[0] for row in query.tuples()]
+
+
 def order_query(text: str = "", customer_id: int | None = None) -> pw.ModelSelect:
     query = ServiceOrder.select().join(Customer)
     if customer_id is not None:
         query = query.where(ServiceOrder.customer == customer_id)
-    text = (text or "").strip()
+    text = _search_text(text)
     if text:
-        pat = _like(text)
         cond = (
-            ServiceOrder.order_no**pat
-            | Customer.name**pat
-            | Customer.code**pat
-            | ServiceOrder.product_model**pat
-            | ServiceOrder.engineer**pat
+            ServiceOrder.order_no.contains(text)
+            | Customer.name.contains(text)
+            | Customer.code.contains(text)
+            | Customer.phone.contains(text)
+            | ServiceOrder.product_model.contains(text)
+            | ServiceOrder.engineer.contains(text)
+            | ServiceOrder.team.contains(text)
         )
-        digits = "".join(ch for ch in text if ch.isdigit())
-        if digits and len(digits) >= 3:
-            cond |= Customer.phone ** _like(digits)
+        digits = _phone_digits(text)
+        if len(digits) >= 3:
+            cond |= pw.fn.REPLACE(Customer.phone, "-", "").contains(digits)
         query = query.where(cond)
     return query
 
@@ -264,7 +448,7 @@ def search_orders(
     descending: bool = True,
 ) -> list[tuple]:
     """Rows (id, order_no, customer name, customer code, service_type, product_model, engineer,
-    team, completed_at, is_complaint, customer_id)."""
+    team, completed_at, is_complaint, customer_id, complaint_level, customer phone)."""
     col = ORDER_SORT.get(sort, ServiceOrder.completed_at)
     query = (
         order_query(text, customer_id)
@@ -280,6 +464,8 @@ def search_orders(
             ServiceOrder.completed_at,
             ServiceOrder.is_complaint,
             Customer.id,
+            ServiceOrder.complaint_level,
+            Customer.phone,
         )
         .order_by(col.desc() if descending else col, ServiceOrder.id.desc())
         .offset(offset)
