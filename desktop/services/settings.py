@@ -1,9 +1,13 @@
 """Typed business settings. Defaults are declared here, so new settings need no migration."""
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from desktop.models import Setting, db
+from desktop.models import QuestionnaireTemplate, Setting, db
+
+from .errors import ValidationError, ValidationErrors
+from .validation import clean_text
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,25 @@ DEFINITIONS = [
     SettingDef("reply_workdays", "答复时限(工作日)", 3, "结束语中承诺答复的工作日数"),
     SettingDef("visitor_name", "默认回访人员", "", "新回访记录的回访人员"),
     SettingDef("default_template_family", "默认问卷", "after_sales", "新回访使用的问卷模板"),
+    # visit triggers (services.scheduler): which tasks are created automatically
+    SettingDef("trigger_first_visit", "首次回访", True, "服务完成后第3–5个工作日回访"),
+    SettingDef(
+        "trigger_first_visit_types",
+        "首次回访的服务类型",
+        "安装、维修、保养、咨询、交付",
+        "用顿号或逗号分隔;投诉工单改为投诉回访",
+    ),
+    SettingDef("trigger_complaint", "投诉回访", True, "投诉关闭后24小时内(当天至下一个工作日)回访"),
+    SettingDef("trigger_delivery_1m", "交付1个月回访", True, "交付日期后1个月,前后3个工作日内"),
+    SettingDef("trigger_delivery_3m", "交付3个月回访", True, "交付日期后3个月,前后3个工作日内"),
+    SettingDef("trigger_warranty_end", "保修到期回访", True, "保修到期日前后3个工作日内"),
+    SettingDef("trigger_333", "“333”回访节奏", False, "服务完成后3天、3周、3个月各回访一次"),
+    SettingDef("trigger_quarterly", "季度批量回访", False, "每季度初按默认抽样方案为上季度的客户建任务"),
+    # working-day calendar fallback for years the official data does not cover yet
+    SettingDef(
+        "calendar_extra_holidays", "补充节假日", "", "如 2027-01-01、2027-02-06;官方日历未收录的年份使用"
+    ),
+    SettingDef("calendar_extra_workdays", "补充调休上班日", "", "如 2027-02-14;周末但需上班的日期"),
 ]
 _BY_KEY = {d.key: d for d in DEFINITIONS}
 
@@ -47,3 +70,59 @@ def save_all(values: dict[str, Any]) -> None:
     with db.atomic():
         for key, value in values.items():
             set_value(key, value)
+
+
+def _workdays(value) -> int:
+    field = "答复时限(工作日)"
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(field, f"“{value}”不是整数,请填写如 3。") from None
+    if not 1 <= days <= 30:
+        raise ValidationError(field, "请填写 1 到 30 之间的工作日数。")
+    return days
+
+
+def _logo(value) -> str:
+    field = "公司标志图片"
+    text = clean_text(value, field, max_len=500)
+    if text and not Path(text).is_file():
+        raise ValidationError(field, f"找不到文件 {text},请重新选择图片或清空。")
+    if text and Path(text).suffix.lower() not in IMAGE_SUFFIXES:
+        raise ValidationError(field, "请选择 PNG、JPG、SVG、BMP 或 GIF 图片。")
+    return text
+
+
+def _template_family(value) -> str:
+    if not value or not QuestionnaireTemplate.select().where(QuestionnaireTemplate.family == value).exists():
+        raise ValidationError("默认问卷", "请选择一个现有的问卷模板。")
+    return value
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".bmp", ".gif")
+_CHECKS = {
+    "company_name": lambda v: clean_text(v, "公司名称", required=True, max_len=60),
+    "company_logo": _logo,
+    "hotline": lambda v: clean_text(v, "客服热线", max_len=30),
+    "reply_workdays": _workdays,
+    "visitor_name": lambda v: clean_text(v, "默认回访人员", max_len=30),
+    "default_template_family": _template_family,
+}
+
+
+def validate_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Check what the settings page submits; raises ValidationErrors naming every bad field.
+
+    Settings without a check here pass through unchanged.
+    """
+    clean, errors = {}, []
+    for key, value in values.items():
+        if key not in _BY_KEY:
+            raise KeyError(key)
+        try:
+            clean[key] = _CHECKS[key](value) if key in _CHECKS else value
+        except ValidationError as err:
+            errors.append(err)
+    if errors:
+        raise ValidationErrors(errors)
+    return clean
