@@ -1,0 +1,284 @@
+"""The printed 回访表 (satisfaction visit form) as plain data — no Qt here.
+
+``build_visit_form(visit_id)`` describes a filled form (the customer signs it, so names and
+phone numbers are shown in full); ``build_blank_form(template, customer_id=None, order_id=None)``
+describes an empty one for paper visits, optionally with the header already filled in for one
+customer/order. ``desktop.views.printing`` paints a :class:`FormDoc` onto paper, PDF or images and
+knows nothing about the database.
+
+Questions keep their template order (the paper's numbering is what the typist follows when the
+answers are entered afterwards). Consecutive five-level questions form one rating matrix under a
+header row with one column per level; the other kinds print their boxes inside the row.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from desktop.models import Answer, Customer, Question, QuestionnaireTemplate, ServiceOrder, Visit
+from desktop.models.questionnaire import CHOICE, LEVEL5, LEVEL5_LABELS, NPS, SCORE10, TEXT, YESNO
+
+from . import settings
+from .errors import UserError
+from .templates import active_template, active_templates, find_template, questions_of
+
+MATRIX = "matrix"  # a run of five-level questions under one header row of level names
+ROWS = "rows"  # other kinds: every row carries its own box labels
+
+SIGNATURE_LABEL = "客户签字"
+FEEDBACK_LABEL = "宝贵意见"
+COMMENT_LABEL = "意见"
+
+
+@dataclass
+class FormRow:
+    """One printed question."""
+
+    number: int  # printed question number, 1-based
+    text: str
+    kind: str  # level5 / score10 / nps / yesno / choice / text
+    dimension: str = ""
+    options: list[str] = field(default_factory=list)  # box labels in printed order
+    chosen: int | None = None  # index into ``options`` of the ticked box (None: nothing ticked)
+    inline_labels: bool = False  # five-level row whose labels differ from its matrix header
+    comment: str = ""  # the per-question comment that was given (filled form)
+    comment_line: bool = False  # print an "意见" line under the row
+    answer_text: str = ""  # the answer of a free-text question
+    question_id: int | None = None
+
+    @property
+    def chosen_label(self) -> str | None:
+        return None if self.chosen is None else self.options[self.chosen]
+
+
+@dataclass
+class FormSection:
+    """Consecutive rows printed under one header: a rating matrix or plain rows."""
+
+    layout: str  # MATRIX or ROWS
+    columns: list[str] = field(default_factory=list)  # MATRIX: the header's level names
+    rows: list[FormRow] = field(default_factory=list)
+
+
+@dataclass
+class FormDoc:
+    title: str
+    company: str
+    greeting: str
+    header: list[list[tuple[str, str]]]  # grid rows of (label, value) cells
+    sections: list[FormSection]
+    feedback: str = ""
+    blank: bool = False
+    logo: str = ""  # image file path, "" for none
+    footer: list[tuple[str, str]] = field(default_factory=list)  # (label, value): 回访人员, 回访编号 …
+    signature_label: str = SIGNATURE_LABEL
+    feedback_label: str = FEEDBACK_LABEL
+    template_label: str = ""
+
+    @property
+    def rows(self) -> list[FormRow]:
+        return [row for section in self.sections for row in section.rows]
+
+
+# ------------------------------------------------------------------ building blocks
+def printed_options(question: Question) -> list[str]:
+    """Box labels as printed: five-level/yes-no/choice best first, scores in ascending order."""
+    if question.kind == SCORE10:
+        return [str(i) for i in range(1, 11)]
+    if question.kind == NPS:
+        return [str(i) for i in range(0, 11)]
+    if question.kind == TEXT:
+        return []
+    return question.labels()
+
+
+def printed_index(question: Question, value: int | None) -> int | None:
+    """Index into ``printed_options`` of a stored answer value (None if none or out of range)."""
+    if value is None or question.kind == TEXT:
+        return None
+    if question.kind == SCORE10:
+        index = value - 1
+    elif question.kind == NPS:
+        index = value
+    else:
+        index = question.option_of_value(value)
+    count = len(printed_options(question))
+    return index if index is not None and 0 <= index < count else None
+
+
+def _sections(questions: list[Question], answers: dict[int, Answer], blank: bool) -> list[FormSection]:
+    sections: list[FormSection] = []
+    for number, q in enumerate(questions, start=1):
+        answer = answers.get(q.id)
+        value = answer.value if answer is not None else None
+        text = (answer.text if answer is not None else "") or ""
+        row = FormRow(
+            number=number,
+            text=q.text,
+            kind=q.kind,
+            dimension=q.dimension or "",
+            options=printed_options(q),
+            chosen=printed_index(q, value),
+            question_id=q.id,
+        )
+        if q.kind == TEXT:
+            row.answer_text = text.strip()
+        else:
+            row.comment = text.strip()
+            row.comment_line = bool(row.comment) or (blank and q.allow_comment)
+        layout = MATRIX if q.kind == LEVEL5 and len(row.options) == len(LEVEL5_LABELS) else ROWS
+        if not sections or sections[-1].layout != layout:
+            sections.append(FormSection(layout=layout))
+        sections[-1].rows.append(row)
+    for section in sections:
+        if section.layout == MATRIX:
+            section.columns = _matrix_columns(section.rows)
+            for row in section.rows:
+                row.inline_labels = row.options != section.columns
+    return sections
+
+
+def _matrix_columns(rows: list[FormRow]) -> list[str]:
+    """The header's level names: the label set most rows use (ties: the standard names)."""
+    counts = Counter(tuple(r.options) for r in rows)
+    standard = tuple(LEVEL5_LABELS)
+    best = max(counts.items(), key=lambda item: (item[1], item[0] == standard))[0]
+    return list(best)
+
+
+def _date_text(value) -> str:
+    if not value:
+        return ""
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def _header(
+    customer: Customer | None, order: ServiceOrder | None, visit: Visit | None
+) -> list[list[tuple[str, str]]]:
+    respondent = ""
+    if visit is not None:
+        respondent = visit.respondent or (customer.display_name if visit.respondent_is_customer else "")
+    return [
+        [("客户名称", customer.display_name if customer else ""), ("被回访人", respondent)],
+        [
+            ("联系电话", customer.phone if customer else ""),
+            ("通讯地址", customer.address if customer else ""),
+        ],
+        [
+            ("服务类型", order.service_type if order else ""),
+            ("产品型号", order.product_model if order else ""),
+        ],
+        [
+            ("服务工程师", order.engineer if order else ""),
+            ("回访日期", _date_text(visit.visit_date) if visit else ""),
+            ("回访方式", visit.method if visit else ""),
+        ],
+    ]
+
+
+def _company() -> tuple[str, str]:
+    return str(settings.get("company_name") or ""), str(settings.get("company_logo") or "")
+
+
+def template_names() -> list[str]:
+    """The names (and codes) of the templates a blank form can use, for messages and menus."""
+    return [f"{t.name}({t.family})" for t in active_templates()]
+
+
+def resolve_template(template) -> QuestionnaireTemplate:
+    """A template from an instance, an id, a name or family code, or None (the default one)."""
+    if isinstance(template, QuestionnaireTemplate):
+        return template
+    found = None
+    if template is None or (isinstance(template, str) and not template.strip()):
+        family = settings.get("default_template_family")
+        found = active_template(family)
+        wanted = f"默认问卷“{family}”"
+    elif isinstance(template, int):
+        found = QuestionnaireTemplate.get_or_none(QuestionnaireTemplate.id == template)
+        wanted = f"编号 {template} 的问卷模板"
+    else:
+        found = find_template(str(template).strip())
+        wanted = f"问卷模板“{template}”"
+    if found is None:
+        names = "、".join(template_names()) or "(没有可用的模板)"
+        raise UserError(f"找不到{wanted}。可用的模板:{names}。")
+    return found
+
+
+# ------------------------------------------------------------------ the two forms
+def build_visit_form(visit_id: int) -> FormDoc:
+    """The filled form of one visit, with its answers ticked, for the customer's signature."""
+    visit = Visit.get_or_none(Visit.id == visit_id)
+    if visit is None:
+        raise UserError(f"找不到编号为 {visit_id} 的回访记录,请检查回访记录编号。")
+    template = visit.template
+    answers = {a.question_id: a for a in Answer.select().where(Answer.visit == visit)}
+    questions = [q for q in questions_of(template, include_retired=True) if not q.retired or q.id in answers]
+    company, logo = _company()
+    return FormDoc(
+        title=template.title,
+        company=company,
+        logo=logo,
+        greeting=template.greeting,
+        header=_header(visit.customer, visit.order, visit),
+        sections=_sections(questions, answers, blank=False),
+        feedback=(visit.feedback or "").strip(),
+        blank=False,
+        footer=[("回访人员", visit.visitor or ""), ("回访编号", str(visit.id))],
+        template_label=template.label,
+    )
+
+
+def build_blank_form(template=None, customer_id: int | None = None, order_id: int | None = None) -> FormDoc:
+    """An empty form of ``template`` (instance, id, name/code, or None for the default).
+
+    With ``customer_id``/``order_id`` the header is filled in for that customer and order (a
+    paper visit prepared for one task); otherwise every cell is left empty to write in.
+    """
+    tpl = resolve_template(template)
+    order = ServiceOrder.get_or_none(ServiceOrder.id == order_id) if order_id is not None else None
+    if order_id is not None and order is None:
+        raise UserError(f"找不到编号为 {order_id} 的服务工单。")
+    customer = None
+    if customer_id is not None:
+        customer = Customer.get_or_none(Customer.id == customer_id)
+        if customer is None:
+            raise UserError(f"找不到编号为 {customer_id} 的客户。")
+    elif order is not None:
+        customer = order.customer
+    company, logo = _company()
+    return FormDoc(
+        title=tpl.title,
+        company=company,
+        logo=logo,
+        greeting=tpl.greeting,
+        header=_header(customer, order, None),
+        sections=_sections(questions_of(tpl), {}, blank=True),
+        feedback="",
+        blank=True,
+        footer=[("回访人员", ""), ("回访编号", "")],
+        template_label=tpl.label,
+    )
+
+
+__all__ = [
+    "CHOICE",
+    "FEEDBACK_LABEL",
+    "LEVEL5",
+    "MATRIX",
+    "NPS",
+    "ROWS",
+    "SCORE10",
+    "SIGNATURE_LABEL",
+    "TEXT",
+    "YESNO",
+    "FormDoc",
+    "FormRow",
+    "FormSection",
+    "build_blank_form",
+    "build_visit_form",
+    "printed_index",
+    "printed_options",
+    "resolve_template",
+    "template_names",
+]

@@ -1,0 +1,882 @@
+"""Printing the 回访表: one painter, three outputs (print preview, printer, PDF) plus page images.
+
+The form is described by ``desktop.services.forms`` (``build_visit_form(visit_id)`` /
+``build_blank_form(template, customer_id=None, order_id=None)``, re-exported here) and painted
+with QPainter in physical units (millimetres converted with the device's resolution), so the
+PDF is vector output with a real text layer in the shipped CJK font. Every checkbox is a drawn
+square and every tick a drawn stroke — never a font glyph.
+
+Public helpers:
+- ``render_form(doc, device)`` paints all pages on a QPrinter / QPdfWriter (full-page coordinates);
+- ``write_pdf(doc, path)``, ``visit_form_pdf(visit_id, path)``, ``blank_form_pdf(template, path)``;
+- ``form_page_images(doc, dpi=110) -> list[QImage]`` (screenshots, tests);
+- ``preview_visit_form(parent, visit_id)``, ``print_visit_form(parent, visit_id)``,
+  ``preview_blank_form(parent, template_id)``, ``print_blank_form(parent, template_id)``.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPainterPath,
+    QPdfWriter,
+    QPen,
+    QTextLayout,
+    QTextOption,
+)
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
+
+from desktop.services.errors import UserError
+from desktop.services.forms import (
+    COMMENT_LABEL,
+    MATRIX,
+    NPS,
+    SCORE10,
+    TEXT,
+    YESNO,
+    FormDoc,
+    FormRow,
+    FormSection,
+    build_blank_form,
+    build_visit_form,
+)
+from desktop.views.fonts import print_font
+
+__all__ = [
+    "blank_form_pdf",
+    "build_blank_form",
+    "build_visit_form",
+    "form_page_images",
+    "preview_blank_form",
+    "preview_form",
+    "preview_visit_form",
+    "print_blank_form",
+    "print_form",
+    "print_visit_form",
+    "render_form",
+    "visit_form_pdf",
+    "write_pdf",
+]
+
+PDF_DPI = 1200
+
+# Page geometry and table columns, in millimetres.
+MARGIN_LEFT = 16.0
+MARGIN_RIGHT = 16.0
+MARGIN_TOP = 11.0
+MARGIN_BOTTOM = 15.0
+PAGE_NUMBER_FROM_BOTTOM = 8.0
+NUMBER_COL = 9.0
+LEVEL_COL = 18.6
+HEADER_LABEL_COL = 23.0
+BOX = 3.6
+SCALE_GAP = 0.5  # between a scale box and its number
+CELL_PAD = 1.8
+ROW_MIN = 7.8
+WRITE_LINE = 8.0  # height of one ruled line to write on
+LOGO_HEIGHT = 13.0
+
+# Font sizes, in points.
+COMPANY_PT = 12.5
+TITLE_PT = 18.0
+GREETING_PT = 10.0
+CELL_PT = 10.0
+QUESTION_PT = 10.0
+HEAD_PT = 9.0
+OPTION_PT = 9.0
+SMALL_PT = 8.5
+
+INK = QColor(0, 0, 0)
+GREY_INK = QColor(70, 70, 70)
+FILL = QColor(236, 236, 236)
+ANSWER_INK = QColor(0, 0, 0)
+
+Draw = Callable[[QPainter, float, float, float], None]  # painter, x, y, width
+
+
+@dataclass
+class _Block:
+    """A slice of the page that is never split: placed top to bottom, carried to the next page."""
+
+    height: float
+    draw: Draw
+    space_before: float = 0.0
+    keep_with_next: bool = False
+    repeat_header: "_Block | None" = None  # table header to repeat above this row on a new page
+    group: str = ""  # consecutive blocks of one group get one frame per page
+    optional: bool = False  # may be left out when that keeps its chain on the current page
+
+
+@dataclass
+class _Placed:
+    block: _Block
+    y: float
+
+
+@dataclass
+class _Page:
+    placed: list[_Placed] = field(default_factory=list)
+
+
+class _FormPainter:
+    """Lays a FormDoc out for one paint device, then paints its pages."""
+
+    def __init__(self, doc: FormDoc, device):
+        self.doc = doc
+        self.device = device
+        self.dpi = device.logicalDpiY()
+        self._fonts: dict[tuple[float, bool], QFont] = {}
+        self._metrics: dict[tuple[float, bool], QFontMetricsF] = {}
+        self._pens: dict[tuple[float, int, bool], QPen] = {}
+        self._wrap_option = QTextOption()
+        self._wrap_option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.page_w = device.width()
+        self.page_h = device.height()
+        self.left = self.mm(MARGIN_LEFT)
+        self.width = self.page_w - self.left - self.mm(MARGIN_RIGHT)
+        self.top = self.mm(MARGIN_TOP)
+        self.bottom = self.page_h - self.mm(MARGIN_BOTTOM)
+        self.pages = self._paginate(self._blocks())
+
+    # ------------------------------------------------------------ units and text
+    def mm(self, value: float) -> float:
+        return value * self.dpi / 25.4
+
+    def font(self, pt: float, bold: bool = False) -> QFont:
+        key = (pt, bold)
+        if key not in self._fonts:
+            self._fonts[key] = print_font(pt, bold)
+        return self._fonts[key]
+
+    def metrics(self, font: QFont) -> QFontMetricsF:
+        key = (font.pointSizeF(), font.bold())
+        if key not in self._metrics:
+            self._metrics[key] = QFontMetricsF(font, self.device)
+        return self._metrics[key]
+
+    def line_height(self, font: QFont) -> float:
+        return self.metrics(font).height() * 1.18
+
+    def wrap(self, text: str, font: QFont, width: float) -> list[str]:
+        """Lines of ``text`` broken to ``width`` (Chinese may break between any characters)."""
+        lines: list[str] = []
+        for paragraph in (text or "").split("\n"):
+            if not paragraph.strip():
+                lines.append("")
+                continue
+            units = paragraph.encode("utf-16-le")
+            layout = QTextLayout(paragraph, font, self.device)
+            layout.setTextOption(self._wrap_option)
+            layout.beginLayout()
+            while True:
+                line = layout.createLine()
+                if not line.isValid():
+                    break
+                line.setLineWidth(max(width, 1.0))
+                start, length = line.textStart(), line.textLength()
+                piece = units[start * 2 : (start + length) * 2].decode("utf-16-le").rstrip()
+                lines.append(piece)
+            layout.endLayout()
+        while lines and not lines[-1]:
+            lines.pop()
+        return lines or [""]
+
+    def text_height(self, text: str, font: QFont, width: float) -> float:
+        return len(self.wrap(text, font, width)) * self.line_height(font)
+
+    def draw_lines(
+        self,
+        p: QPainter,
+        lines: list[str],
+        font: QFont,
+        rect: QRectF,
+        align=Qt.AlignmentFlag.AlignLeft,
+        valign_center: bool = True,
+        color: QColor = INK,
+    ) -> None:
+        lh = self.line_height(font)
+        total = lh * len(lines)
+        y = rect.top() + ((rect.height() - total) / 2 if valign_center else 0)
+        p.setFont(font)
+        p.setPen(color)
+        flags = int(align | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextDontClip)
+        for line in lines:
+            if line:
+                p.drawText(QRectF(rect.left(), y, rect.width(), lh), flags, line)
+            y += lh
+
+    def pen(self, width_mm: float = 0.25, color: QColor = INK, round_ends: bool = False) -> QPen:
+        key = (width_mm, color.rgb(), round_ends)
+        if key not in self._pens:
+            pen = QPen(color)
+            pen.setWidthF(self.mm(width_mm))
+            if round_ends:
+                pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+                pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+            else:
+                pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+            self._pens[key] = pen
+        return self._pens[key]
+
+    def cell(self, p: QPainter, rect: QRectF, fill: bool = False) -> None:
+        p.setPen(self.pen())
+        p.setBrush(FILL if fill else Qt.BrushStyle.NoBrush)
+        p.drawRect(rect)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+
+    def checkbox(self, p: QPainter, x: float, center_y: float, ticked: bool) -> None:
+        """A full-size square at ``x`` (left edge), vertically centred; a drawn tick if chosen."""
+        size = self.mm(BOX)
+        box = QRectF(x, center_y - size / 2, size, size)
+        p.setPen(self.pen(0.25))
+        p.setBrush(QColor(255, 255, 255))
+        p.drawRect(box)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        if ticked:
+            tick = QPainterPath()
+            tick.moveTo(box.left() + size * 0.18, box.top() + size * 0.52)
+            tick.lineTo(box.left() + size * 0.42, box.top() + size * 0.80)
+            tick.lineTo(box.left() + size * 0.86, box.top() + size * 0.16)
+            p.setPen(self.pen(0.55, ANSWER_INK, round_ends=True))
+            p.drawPath(tick)
+
+    def option_width(self, label: str, font: QFont) -> float:
+        return self.mm(BOX) + self.mm(1.0) + self.metrics(font).horizontalAdvance(label)
+
+    def option(self, p: QPainter, x: float, center_y: float, label: str, font: QFont, ticked: bool) -> None:
+        """A box and its label to the right of it."""
+        self.checkbox(p, x, center_y, ticked)
+        if label:
+            lh = self.line_height(font)
+            p.setFont(font)
+            p.setPen(INK)
+            flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextDontClip)
+            left = x + self.mm(BOX) + self.mm(1.0)
+            p.drawText(
+                QRectF(left, center_y - lh / 2, self.metrics(font).horizontalAdvance(label) + 2, lh),
+                flags,
+                label,
+            )
+
+    # ------------------------------------------------------------ blocks
+    def _blocks(self) -> list[_Block]:
+        blocks = [self._masthead(), self._title()]
+        if self.doc.greeting.strip():
+            blocks.append(self._greeting())
+        blocks.append(self._header_grid())
+        blocks.extend(self._question_table())
+        blocks.extend(self._feedback())
+        blocks.append(self._signature())
+        return blocks
+
+    def _masthead(self) -> _Block:
+        font = self.font(COMPANY_PT, bold=True)
+        logo = _load_logo(self.doc.logo)
+        logo_h = self.mm(LOGO_HEIGHT) if logo is not None else 0.0
+        text_h = self.line_height(font)
+        height = max(logo_h, text_h) + self.mm(1.5)
+
+        def draw(p: QPainter, x: float, y: float, w: float) -> None:
+            if logo is not None:
+                _draw_logo(p, logo, QRectF(x, y, self.mm(40), logo_h))
+            rect = QRectF(x, y + (height - self.mm(1.5) - text_h) / 2, w, text_h)
+            self.draw_lines(p, [self.doc.company], font, rect, Qt.AlignmentFlag.AlignHCenter)
+            p.setPen(self.pen(0.5))
+            p.drawLine(QPointF(x, y + height), QPointF(x + w, y + height))
+            p.setPen(self.pen(0.2))
+            p.drawLine(QPointF(x, y + height + self.mm(0.8)), QPointF(x + w, y + height + self.mm(0.8)))
+
+        return _Block(height + self.mm(0.8), draw)
+
+    def _title(self) -> _Block:
+        font = self.font(TITLE_PT, bold=True)
+        lines = self.wrap(self.doc.title, font, self.width)
+        height = self.line_height(font) * len(lines)
+
+        def draw(p: QPainter, x: float, y: float, w: float) -> None:
+            self.draw_lines(p, lines, font, QRectF(x, y, w, height), Qt.AlignmentFlag.AlignHCenter)
+
+        return _Block(height, draw, space_before=self.mm(4))
+
+    def _greeting(self) -> _Block:
+        font = self.font(GREETING_PT)
+        lines = self.wrap(self.doc.greeting.strip(), font, self.width)
+        height = self.line_height(font) * len(lines)
+
+        def draw(p: QPainter, x: float, y: float, w: float) -> None:
+            self.draw_lines(p, lines, font, QRectF(x, y, w, height))
+
+        return _Block(height, draw, space_before=self.mm(3))
+
+    def _header_grid(self) -> _Block:
+        label_font = self.font(CELL_PT, bold=True)
+        value_font = self.font(CELL_PT)
+        label_w = self.mm(HEADER_LABEL_COL)
+        pad = self.mm(CELL_PAD)
+        rows = []
+        for cells in self.doc.header:
+            value_w = (self.width - label_w * len(cells)) / len(cells)
+            wrapped = [self.wrap(value, value_font, value_w - 2 * pad) for _, value in cells]
+            height = max(
+                [self.mm(ROW_MIN)] + [len(v) * self.line_height(value_font) + 2 * pad for v in wrapped]
+            )
+            rows.append((cells, value_w, wrapped, height))
+        total = sum(r[3] for r in rows)
+
+        def draw(p: QPainter, x: float, y: float, w: float) -> None:
+            top = y
+            for cells, value_w, wrapped, height in rows:
+                left = x
+                for (label, _), lines in zip(cells, wrapped, strict=True):
+                    label_rect = QRectF(left, top, label_w, height)
+                    self.cell(p, label_rect, fill=True)
+                    self.draw_lines(p, [label], label_font, label_rect, Qt.AlignmentFlag.AlignHCenter)
+                    value_rect = QRectF(left + label_w, top, value_w, height)
+                    self.cell(p, value_rect)
+                    self.draw_lines(p, lines, value_font, value_rect.adjusted(pad, pad, -pad, -pad))
+                    left += label_w + value_w
+                top += height
+            p.setPen(self.pen(0.5))
+            p.drawRect(QRectF(x, y, w, total))
+
+        return _Block(total, draw, space_before=self.mm(4))
+
+    # ------------------------------------------------------------ the question table
+    def _question_cols(self) -> tuple[float, float, float]:
+        """x offsets (from the table's left) and widths: number, question, option area."""
+        number_w = self.mm(NUMBER_COL)
+        option_w = self.mm(LEVEL_COL) * 5
+        question_w = self.width - number_w - option_w
+        return number_w, question_w, option_w
+
+    def _table_header(self, section: FormSection) -> _Block:
+        font = self.font(HEAD_PT, bold=True)
+        number_w, question_w, option_w = self._question_cols()
+        if section.layout == MATRIX:
+            heads = list(section.columns)
+        else:
+            heads = ["您的评价"]
+        col_w = option_w / len(heads)
+        wrapped = [self.wrap(h, font, col_w - self.mm(1.2)) for h in heads]
+        height = max(
+            [self.mm(ROW_MIN)] + [len(lines) * self.line_height(font) + self.mm(2.4) for lines in wrapped]
+        )
+
+        def draw(p: QPainter, x: float, y: float, w: float) -> None:
+            center = Qt.AlignmentFlag.AlignHCenter
+            rect = QRectF(x, y, number_w, height)
+            self.cell(p, rect, fill=True)
+            self.draw_lines(p, ["序号"], font, rect, center)
+            rect = QRectF(x + number_w, y, question_w, height)
+            self.cell(p, rect, fill=True)
+            self.draw_lines(p, ["评价项目"], font, rect, center)
+            left = x + number_w + question_w
+            for lines in wrapped:
+                rect = QRectF(left, y, col_w, height)
+                self.cell(p, rect, fill=True)
+                self.draw_lines(p, lines, font, rect, center)
+                left += col_w
+
+        return _Block(height, draw, keep_with_next=True)
+
+    def _question_table(self) -> list[_Block]:
+        """Every section starts with its header row (level names over a rating matrix)."""
+        blocks: list[_Block] = []
+        for section in self.doc.sections:
+            header = None
+            if section.layout == MATRIX or any(row.kind != TEXT for row in section.rows):
+                header = self._table_header(section)
+                blocks.append(header)
+            # (free-text questions span the table's width: no column header above them)
+            blocks.extend(self._question_row(row, section, header) for row in section.rows)
+        if blocks:
+            blocks[0].space_before = self.mm(4)
+        return blocks
+
+    def _option_layout(self, row: FormRow, option_w: float) -> list[list[tuple[float, str, int]]]:
+        """Box positions inside the option area: lines of (x offset, label, option index)."""
+        font = self.font(OPTION_PT)
+        pad = self.mm(CELL_PAD)
+        if row.kind == YESNO and len(row.options) <= 5:
+            slot = self.mm(LEVEL_COL)
+            return [[(i * slot + pad + self.mm(2), label, i) for i, label in enumerate(row.options)]]
+        lines: list[list[tuple[float, str, int]]] = [[]]
+        x = pad
+        gap = self.mm(4)
+        for i, label in enumerate(row.options):
+            width = self.option_width(label, font)
+            if lines[-1] and x + width > option_w - pad:
+                lines.append([])
+                x = pad
+            lines[-1].append((x, label, i))
+            x += width + gap
+        return lines
+
+    def _question_row(self, row: FormRow, section: FormSection, header: _Block | None) -> _Block:
+        number_w, question_w, option_w = self._question_cols()
+        q_font = self.font(QUESTION_PT)
+        opt_font = self.font(OPTION_PT)
+        pad = self.mm(CELL_PAD)
+        text_w = question_w - 2 * pad
+        is_text = row.kind == TEXT
+        if is_text:
+            text_w = question_w + option_w - 2 * pad
+        q_lines = self.wrap(row.text, q_font, text_w)
+        main_h = len(q_lines) * self.line_height(q_font) + 2 * pad
+        option_lines: list[list[tuple[float, str, int]]] = []
+        label_font = opt_font
+        scale = row.kind in (SCORE10, NPS)
+        scale_font = self.font(SMALL_PT)
+        scale_h = self.mm(BOX + SCALE_GAP) + self.line_height(scale_font)
+        if scale:
+            main_h = max(main_h, scale_h + self.mm(1.8))
+        elif not is_text and section.layout != MATRIX:
+            option_lines = self._option_layout(row, option_w)
+            opt_line_h = max(self.line_height(opt_font), self.mm(BOX + 2.2))
+            main_h = max(main_h, len(option_lines) * opt_line_h + 2 * pad)
+        inline: list[list[str]] = []
+        if section.layout == MATRIX and row.inline_labels:
+            # Labels printed beside the boxes: a smaller font until the longest fits its column,
+            # and wrapped below the smallest size.
+            room = self.mm(LEVEL_COL - 1.6)
+            size = OPTION_PT - 0.5
+            while size > 6.5 and max(self.option_width(o, self.font(size)) for o in row.options) > room:
+                size -= 0.5
+            label_font = self.font(size)
+            text_room = room - self.mm(BOX + 1.0)
+            inline = [self.wrap(label, label_font, text_room) for label in row.options]
+            tallest = max(len(lines) for lines in inline) * self.line_height(label_font)
+            main_h = max(main_h, tallest + 2 * pad)
+        main_h = max(main_h, self.mm(ROW_MIN))
+
+        # Second part of the row: the free-text answer, or a per-question comment.
+        sub_label = ""
+        sub_lines: list[str] = []
+        sub_h = 0.0
+        ruled = 0
+        sub_w = question_w + option_w - 2 * pad
+        if is_text:
+            sub_label = ""
+            if row.answer_text:
+                sub_lines = self.wrap(row.answer_text, q_font, sub_w)
+                sub_h = len(sub_lines) * self.line_height(q_font) + 2 * pad
+            else:
+                ruled = 2
+                sub_h = ruled * self.mm(WRITE_LINE) + pad
+        elif row.comment_line:
+            sub_label = f"{COMMENT_LABEL}:"
+            label_w = self.metrics(q_font).horizontalAdvance(sub_label) + self.mm(1)
+            if row.comment:
+                sub_lines = self.wrap(row.comment, q_font, sub_w - label_w)
+                sub_h = len(sub_lines) * self.line_height(q_font) + 2 * pad
+            else:
+                ruled = 1
+                sub_h = self.mm(WRITE_LINE) + pad
+        height = main_h + sub_h
+
+        def draw(p: QPainter, x: float, y: float, w: float) -> None:
+            center = Qt.AlignmentFlag.AlignHCenter
+            # number cell spans the whole row
+            number_rect = QRectF(x, y, number_w, height)
+            self.cell(p, number_rect)
+            self.draw_lines(p, [str(row.number)], q_font, QRectF(x, y, number_w, main_h), center)
+            q_rect = QRectF(x + number_w, y, question_w + (option_w if is_text else 0), main_h)
+            self.cell(p, q_rect)
+            self.draw_lines(p, q_lines, q_font, q_rect.adjusted(pad, pad, -pad, -pad))
+            area_x = x + number_w + question_w
+            mid = y + main_h / 2
+            if section.layout == MATRIX:
+                for i in range(len(row.options)):
+                    rect = QRectF(area_x + i * self.mm(LEVEL_COL), y, self.mm(LEVEL_COL), main_h)
+                    self.cell(p, rect)
+                    ticked = row.chosen == i
+                    if inline:
+                        lines = inline[i]
+                        text_w = max(self.metrics(label_font).horizontalAdvance(t) for t in lines)
+                        width = self.mm(BOX + 1.0) + text_w
+                        left = rect.center().x() - width / 2
+                        self.checkbox(p, left, mid, ticked)
+                        text_rect = QRectF(left + self.mm(BOX + 1.0), y, text_w + 2, main_h)
+                        self.draw_lines(p, lines, label_font, text_rect)
+                    else:
+                        self.checkbox(p, rect.center().x() - self.mm(BOX) / 2, mid, ticked)
+            elif scale:
+                # a rating scale: boxes in a row, each number centred under its box
+                self.cell(p, QRectF(area_x, y, option_w, main_h))
+                slot = (option_w - 2 * pad) / len(row.options)
+                top = y + (main_h - scale_h) / 2
+                lh = self.line_height(scale_font)
+                for i, label in enumerate(row.options):
+                    cx = area_x + pad + slot * (i + 0.5)
+                    self.checkbox(p, cx - self.mm(BOX) / 2, top + self.mm(BOX) / 2, row.chosen == i)
+                    number_rect = QRectF(cx - slot / 2, top + self.mm(BOX + SCALE_GAP), slot, lh)
+                    self.draw_lines(p, [label], scale_font, number_rect, center)
+            elif not is_text:
+                area = QRectF(area_x, y, option_w, main_h)
+                self.cell(p, area)
+                opt_line_h = max(self.line_height(opt_font), self.mm(BOX + 2.2))
+                top = y + (main_h - opt_line_h * len(option_lines)) / 2
+                for n, line in enumerate(option_lines):
+                    cy = top + opt_line_h * (n + 0.5)
+                    for offset, label, i in line:
+                        self.option(p, area_x + offset, cy, label, opt_font, row.chosen == i)
+            if sub_h:
+                sub_rect = QRectF(x + number_w, y + main_h, question_w + option_w, sub_h)
+                self.cell(p, sub_rect)
+                inner = sub_rect.adjusted(pad, pad, -pad, -pad)
+                label_w = 0.0
+                if sub_label:
+                    label_w = self.metrics(q_font).horizontalAdvance(sub_label) + self.mm(1)
+                    first = QRectF(inner.left(), inner.top(), label_w, self.line_height(q_font))
+                    if ruled:
+                        first = QRectF(inner.left(), sub_rect.top(), label_w, sub_h - pad / 2)
+                    self.draw_lines(p, [sub_label], q_font, first, color=GREY_INK)
+                if sub_lines:
+                    text_rect = QRectF(
+                        inner.left() + label_w, inner.top(), inner.width() - label_w, inner.height()
+                    )
+                    self.draw_lines(p, sub_lines, q_font, text_rect, valign_center=False)
+                for k in range(ruled):
+                    line_y = sub_rect.top() + (k + 1) * self.mm(WRITE_LINE) - self.mm(1.2)
+                    p.setPen(self.pen(0.15, GREY_INK))
+                    p.drawLine(QPointF(inner.left() + label_w, line_y), QPointF(inner.right(), line_y))
+
+        return _Block(height, draw, repeat_header=header)
+
+    # ------------------------------------------------------------ feedback, signature
+    def _feedback(self) -> list[_Block]:
+        font = self.font(QUESTION_PT)
+        head_font = self.font(CELL_PT, bold=True)
+        pad = self.mm(CELL_PAD + 0.7)
+        inner_w = self.width - 2 * pad
+        head_h = self.line_height(head_font) + pad
+        label = f"{self.doc.feedback_label}:"
+
+        def head(p: QPainter, x: float, y: float, w: float) -> None:
+            self.draw_lines(p, [label], head_font, QRectF(x + pad, y + pad, w - 2 * pad, head_h - pad))
+
+        blocks = [_Block(head_h, head, space_before=self.mm(3.5), keep_with_next=True, group="feedback")]
+        lh = self.line_height(font)
+        if self.doc.feedback:
+            lines = self.wrap(self.doc.feedback, font, inner_w)
+            for line in lines:
+
+                def text(p: QPainter, x: float, y: float, w: float, line=line) -> None:
+                    self.draw_lines(p, [line], font, QRectF(x + pad, y, w - 2 * pad, lh))
+
+                # a short text keeps its box in one piece
+                blocks.append(_Block(lh, text, group="feedback", keep_with_next=len(lines) <= 8))
+        else:
+            count = 4 if self.doc.blank else 1
+            for n in range(count):
+
+                def ruled(p: QPainter, x: float, y: float, w: float) -> None:
+                    line_y = y + self.mm(WRITE_LINE) - self.mm(1.5)
+                    p.setPen(self.pen(0.15, GREY_INK))
+                    p.drawLine(QPointF(x + pad, line_y), QPointF(x + w - pad, line_y))
+
+                # on a blank form the first lines may be left out to keep the signature on the page
+                optional = n < count - 2
+                blocks.append(
+                    _Block(
+                        self.mm(WRITE_LINE), ruled, group="feedback", keep_with_next=True, optional=optional
+                    )
+                )
+        blocks[-1].height += pad
+        # the end of the box goes to a new page together with the signature
+        blocks[-1].keep_with_next = True
+        return blocks
+
+    def _signature(self) -> _Block:
+        font = self.font(11)
+        small = self.font(SMALL_PT)
+        lh = self.line_height(font)
+        small_h = self.line_height(small)
+        height = lh + self.mm(4.5) + small_h
+
+        def draw(p: QPainter, x: float, y: float, w: float) -> None:
+            sign = f"{self.doc.signature_label}:________________"
+            date = "日期:          年       月       日"
+            self.draw_lines(p, [sign], font, QRectF(x + self.mm(2), y, w / 2, lh))
+            self.draw_lines(
+                p, [date], font, QRectF(x + w / 2, y, w / 2 - self.mm(2), lh), Qt.AlignmentFlag.AlignRight
+            )
+            parts = []
+            for key, value in self.doc.footer:
+                parts.append(f"{key}:{value if value else '____________'}")
+            if self.doc.template_label:
+                parts.append(f"问卷:{self.doc.template_label}")
+            line_y = y + lh + self.mm(4.5)
+            p.setPen(self.pen(0.15, GREY_INK))
+            p.drawLine(QPointF(x, line_y - self.mm(1.5)), QPointF(x + w, line_y - self.mm(1.5)))
+            self.draw_lines(
+                p, ["      ".join(parts)], small, QRectF(x + self.mm(2), line_y, w, small_h), color=GREY_INK
+            )
+
+        return _Block(height, draw, space_before=self.mm(6))
+
+    def _continued(self) -> _Block:
+        font = self.font(SMALL_PT)
+        h = self.line_height(font)
+        text = f"{self.doc.title}(续)"
+
+        def draw(p: QPainter, x: float, y: float, w: float) -> None:
+            self.draw_lines(p, [text], font, QRectF(x, y, w, h), color=GREY_INK)
+            p.setPen(self.pen(0.2, GREY_INK))
+            p.drawLine(QPointF(x, y + h + self.mm(0.5)), QPointF(x + w, y + h + self.mm(0.5)))
+
+        return _Block(h + self.mm(3), draw)
+
+    # ------------------------------------------------------------ pages
+    def _paginate(self, blocks: list[_Block]) -> list[_Page]:
+        pages = [_Page()]
+        y = self.top
+        room = self.bottom - self.top - self._continued().height
+        skipped: set[int] = set()
+        for index, block in enumerate(blocks):
+            if index in skipped:
+                continue
+            need = block.height + (0 if not pages[-1].placed else block.space_before)
+            # blocks chained by keep_with_next move to the next page together (if they fit one)
+            chain, k, optional = need, index, []
+            while blocks[k].keep_with_next and k + 1 < len(blocks):
+                k += 1
+                chain += blocks[k].space_before + blocks[k].height
+                if blocks[k].optional:
+                    optional.append(k)
+            spare = sum(blocks[i].height for i in optional)
+            if pages[-1].placed and y + chain > self.bottom and y + chain - spare <= self.bottom:
+                skipped.update(optional)
+                chain -= spare
+            if chain <= room:
+                need = chain
+            elif block.keep_with_next and index + 1 < len(blocks):
+                need += blocks[index + 1].height
+            if pages[-1].placed and y + need > self.bottom:
+                pages.append(_Page())
+                y = self.top
+                cont = self._continued()
+                pages[-1].placed.append(_Placed(cont, y))
+                y += cont.height
+                if block.repeat_header is not None:
+                    pages[-1].placed.append(_Placed(block.repeat_header, y))
+                    y += block.repeat_header.height
+            elif pages[-1].placed:
+                y += block.space_before
+            pages[-1].placed.append(_Placed(block, y))
+            y += block.height
+        return pages
+
+    def paint_page(self, p: QPainter, index: int) -> None:
+        page = self.pages[index]
+        frames: dict[str, QRectF] = {}
+        for placed in page.placed:
+            placed.block.draw(p, self.left, placed.y, self.width)
+            if placed.block.group:
+                rect = QRectF(self.left, placed.y, self.width, placed.block.height)
+                frames[placed.block.group] = frames.get(placed.block.group, rect).united(rect)
+        for rect in frames.values():
+            p.setPen(self.pen(0.5))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(rect)
+        font = self.font(SMALL_PT)
+        h = self.line_height(font)
+        y = self.page_h - self.mm(PAGE_NUMBER_FROM_BOTTOM) - h / 2
+        text = f"第 {index + 1} 页 / 共 {len(self.pages)} 页"
+        self.draw_lines(
+            p,
+            [text],
+            font,
+            QRectF(self.left, y, self.width, h),
+            Qt.AlignmentFlag.AlignHCenter,
+            color=GREY_INK,
+        )
+
+
+# ---------------------------------------------------------------- logo
+def _load_logo(path: str):
+    """A QSvgRenderer or QImage for the company logo, or None (missing/unreadable file)."""
+    if not path:
+        return None
+    file = Path(path).expanduser()
+    if not file.is_file():
+        return None
+    if file.suffix.lower() == ".svg":
+        try:
+            from PySide6.QtSvg import QSvgRenderer
+        except ImportError:  # pragma: no cover - QtSvg is part of PySide6-Essentials
+            return None
+        renderer = QSvgRenderer(str(file))
+        return renderer if renderer.isValid() else None
+    image = QImage(str(file))
+    return None if image.isNull() else image
+
+
+def _draw_logo(p: QPainter, logo, box: QRectF) -> None:
+    if isinstance(logo, QImage):
+        size = QSizeF(logo.width(), logo.height())
+    else:
+        size = QSizeF(logo.defaultSize())
+    if size.isEmpty():
+        return
+    size.scale(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
+    target = QRectF(box.left(), box.top() + (box.height() - size.height()) / 2, size.width(), size.height())
+    if isinstance(logo, QImage):
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        p.drawImage(target, logo)
+    else:
+        logo.render(p, target)
+
+
+# ---------------------------------------------------------------- outputs
+def _start(painter: QPainter) -> None:
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+
+
+def render_form(doc: FormDoc, device) -> int:
+    """Paint every page of ``doc`` on a paged device (QPrinter in full-page mode, QPdfWriter).
+
+    Returns the number of pages.
+    """
+    layout = _FormPainter(doc, device)
+    painter = QPainter()
+    if not painter.begin(device):
+        raise UserError("无法开始打印:打印机或文件不可用,请检查打印机设置或输出路径。")
+    try:
+        _start(painter)
+        for index in range(len(layout.pages)):
+            if index:
+                device.newPage()
+            layout.paint_page(painter, index)
+    finally:
+        painter.end()
+    return len(layout.pages)
+
+
+def write_pdf(doc: FormDoc, path: str | Path) -> Path:
+    """Write ``doc`` as an A4 PDF (vector, text in the shipped CJK font)."""
+    path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{path} 是一个文件夹,请给出要保存的 PDF 文件名,例如 {path / '回访表.pdf'}。")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"无法创建文件夹 {path.parent}:{exc.strerror or exc}。请换一个保存位置。") from exc
+    writer = QPdfWriter(str(path))
+    writer.setResolution(PDF_DPI)
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    writer.setPageOrientation(QPageLayout.Orientation.Portrait)
+    writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
+    writer.setTitle(doc.title)
+    writer.setCreator("回访通")
+    try:
+        render_form(doc, writer)
+    finally:
+        del writer  # the file is complete once the writer is gone
+    if not path.exists():
+        raise UserError(f"无法写入 PDF 文件 {path},请检查文件夹是否存在、文件是否被其他程序占用。")
+    return path
+
+
+def visit_form_pdf(visit_id: int, out: str | Path) -> Path:
+    """``huifang form --visit ID --out F.pdf``: the filled form of one visit."""
+    return write_pdf(build_visit_form(visit_id), out)
+
+
+def blank_form_pdf(template, out: str | Path) -> Path:
+    """``huifang form --blank [--template NAME]``: an empty form (None = the default template)."""
+    return write_pdf(build_blank_form(template), out)
+
+
+def form_page_images(doc: FormDoc, dpi: int = 110) -> list[QImage]:
+    """Every page of ``doc`` as an A4 image at ``dpi`` (white background)."""
+    size = QPageSize(QPageSize.PageSizeId.A4).size(QPageSize.Unit.Millimeter)
+    width = round(size.width() / 25.4 * dpi)
+    height = round(size.height() / 25.4 * dpi)
+
+    def blank_page() -> QImage:
+        image = QImage(width, height, QImage.Format.Format_RGB32)
+        dots = round(dpi / 0.0254)
+        image.setDotsPerMeterX(dots)
+        image.setDotsPerMeterY(dots)
+        image.fill(QColor(255, 255, 255))
+        return image
+
+    layout = _FormPainter(doc, blank_page())
+    images = []
+    for index in range(len(layout.pages)):
+        image = blank_page()
+        painter = QPainter(image)
+        _start(painter)
+        layout.paint_page(painter, index)
+        painter.end()
+        images.append(image)
+    return images
+
+
+def _new_printer() -> QPrinter:
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    printer.setPageOrientation(QPageLayout.Orientation.Portrait)
+    printer.setFullPage(True)
+    return printer
+
+
+def preview_form(parent, doc: FormDoc) -> QPrintPreviewDialog:
+    """Show the print preview of ``doc`` (its toolbar can print); returns the dialog after it closes."""
+    printer = _new_printer()
+    dialog = QPrintPreviewDialog(printer, parent)
+    dialog.setWindowTitle(f"打印预览 — {doc.title}")
+    dialog.paintRequested.connect(lambda target: render_form(doc, target))
+    dialog.resize(900, 1000)
+    dialog.exec()
+    return dialog
+
+
+def print_form(parent, doc: FormDoc) -> bool:
+    """Ask for a printer (QPrintDialog), then print ``doc``; False when the user cancels."""
+    printer = _new_printer()
+    dialog = QPrintDialog(printer, parent)
+    dialog.setWindowTitle(f"打印 — {doc.title}")
+    if dialog.exec() != QPrintDialog.DialogCode.Accepted:
+        return False
+    printer.setFullPage(True)
+    render_form(doc, printer)
+    return True
+
+
+def _guarded(parent, build: Callable[[], FormDoc], action: Callable) -> object:
+    from desktop.views.widgets import show_error
+
+    try:
+        doc = build()
+        return action(parent, doc)
+    except UserError as err:
+        show_error(parent, str(err), "无法打印回访表")
+        return None
+
+
+def preview_visit_form(parent, visit_id: int):
+    return _guarded(parent, lambda: build_visit_form(visit_id), preview_form)
+
+
+def print_visit_form(parent, visit_id: int):
+    return _guarded(parent, lambda: build_visit_form(visit_id), print_form)
+
+
+def preview_blank_form(parent, template_id=None, customer_id: int | None = None, order_id: int | None = None):
+    return _guarded(parent, lambda: build_blank_form(template_id, customer_id, order_id), preview_form)
+
+
+def print_blank_form(parent, template_id=None, customer_id: int | None = None, order_id: int | None = None):
+    return _guarded(parent, lambda: build_blank_form(template_id, customer_id, order_id), print_form)

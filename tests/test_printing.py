@@ -1,0 +1,213 @@
+"""Printing the 回访表: PDF text extracts as the right Chinese, CLI, preview/print dialogs, pages."""
+
+import copy
+from datetime import date
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtGui import QColor
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
+from PySide6.QtWidgets import QMessageBox
+
+from desktop.cli import main
+from desktop.models import Answer, Customer, Question, QuestionnaireTemplate, ServiceOrder, Visit
+from desktop.services import settings
+from desktop.services.errors import UserError
+from desktop.services.forms import build_blank_form, build_visit_form
+from desktop.services.templates import active_template, questions_of
+from desktop.views import printing
+
+
+def pdf_text(path) -> str:
+    """All text of a PDF with the whitespace the extractor inserts between drawn pieces removed."""
+    reader = PdfReader(str(path))
+    return "".join("".join(page.extract_text().split()) for page in reader.pages)
+
+
+def pdf_pages(path) -> int:
+    return len(PdfReader(str(path)).pages)
+
+
+@pytest.fixture
+def visit(database):
+    settings.set_value("company_name", "杭州西湖家电售后服务有限公司")
+    customer = Customer.create(
+        code="C202310001", name="欧阳娜娜", phone="13812345678", address="杭州市西湖区"
+    )
+    order = ServiceOrder.create(order_no="WX1", customer=customer, product_model="KFR-35GW", engineer="李强")
+    template = active_template("after_sales")
+    record = Visit.create(
+        customer=customer,
+        order=order,
+        template=template,
+        status="已完成",
+        visit_date=date(2024, 10, 9),
+        visitor="王小丽",
+        feedback="第一次上门未携带滤网导致二次预约",
+    )
+    for q in questions_of(template):
+        if q.kind == "text":
+            Answer.create(visit=record, question=q, text="希望增加线上预约渠道")
+        else:
+            Answer.create(visit=record, question=q, value=q.value_of_option(1))
+    return record
+
+
+def test_visit_form_pdf_has_the_chinese_text(visit, tmp_path, qapp):
+    out = tmp_path / "visit.pdf"
+    printing.visit_form_pdf(visit.id, out)
+    assert out.read_bytes().startswith(b"%PDF")
+    text = pdf_text(out)
+    for expected in (
+        "售后服务客户满意度回访表",
+        "杭州西湖家电售后服务有限公司",
+        "欧阳娜娜",
+        "13812345678",  # the customer's own form: not masked
+        "您对上门工程师的服务态度满意吗?",
+        "非常不满意",
+        "客户签字",
+        "宝贵意见",
+        "第一次上门未携带滤网导致二次预约",
+        "希望增加线上预约渠道",
+        "回访人员:王小丽",
+        f"回访编号:{visit.id}",
+        "第1页/共1页",
+    ):
+        assert expected in text, expected
+    assert "□" not in text and "☑" not in text  # boxes and ticks are drawn, not font glyphs
+
+
+def test_blank_form_through_the_cli(database, db_path, tmp_path, qapp, capsys):
+    out = tmp_path / "blank.pdf"
+    assert main(["--db", str(db_path), "form", "--blank", "--out", str(out)]) == 0
+    assert "已生成" in capsys.readouterr().out
+    text = pdf_text(out)
+    template = active_template(settings.get("default_template_family"))
+    assert template.title in text
+    for q in questions_of(template):
+        assert "".join(q.text.split()) in text, q.text
+    assert "客户签字" in text and "日期" in text
+
+
+def test_blank_form_of_a_named_template_through_the_cli(database, db_path, tmp_path, qapp):
+    out = tmp_path / "bank.pdf"
+    assert main(["--db", str(db_path), "form", "--blank", "--template", "bank", "--out", str(out)]) == 0
+    text = pdf_text(out)
+    assert "银行客户满意度调查问卷" in text
+    assert "非常快速" in text  # a per-question label printed beside its box
+    assert "意见:" in text  # the bank's comment line after each rated question
+
+
+def test_filled_form_through_the_cli(visit, db_path, tmp_path, qapp):
+    out = tmp_path / "filled.pdf"
+    assert main(["--db", str(db_path), "form", "--visit", str(visit.id), "--out", str(out)]) == 0
+    assert "欧阳娜娜" in pdf_text(out)
+
+
+def test_unknown_template_exits_2_with_a_chinese_message(database, db_path, tmp_path, qapp, capsys):
+    out = tmp_path / "x.pdf"
+    code = main(["--db", str(db_path), "form", "--blank", "--template", "没有这个模板", "--out", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "没有这个模板" in err and "售后服务回访(通用)" in err and "银行网点客户满意度问卷" in err
+    assert not out.exists()
+
+
+def test_unknown_visit_exits_2(database, db_path, tmp_path, qapp, capsys):
+    code = main(["--db", str(db_path), "form", "--visit", "424242", "--out", str(tmp_path / "x.pdf")])
+    assert code == 2
+    assert "424242" in capsys.readouterr().err
+
+
+def test_long_questionnaire_paginates_and_repeats_the_level_header(database, tmp_path, qapp):
+    template = QuestionnaireTemplate.create(family="long", name="长问卷", title="长问卷回访表")
+    for i in range(40):
+        Question.create(
+            template=template, position=i, text=f"第{i + 1}项服务您满意吗?" + "请按实际感受评价。" * 3
+        )
+    out = tmp_path / "long.pdf"
+    printing.write_pdf(build_blank_form(template), out)
+    pages = pdf_pages(out)
+    assert pages >= 2
+    reader = PdfReader(str(out))
+    for number, page in enumerate(reader.pages, start=1):
+        text = "".join(page.extract_text().split())
+        assert f"第{number}页/共{pages}页" in text
+        if number < pages:  # every page of questions starts with the level header
+            assert "非常不满意" in text
+    last = "".join(reader.pages[-1].extract_text().split())
+    assert "客户签字" in last
+    assert "第40项服务您满意吗?" in pdf_text(out)
+    assert len(printing.form_page_images(build_blank_form(template), dpi=40)) == pages
+
+
+def test_form_page_images_draw_the_ticks(visit, qapp):
+    doc = build_visit_form(visit.id)
+    unticked = copy.deepcopy(doc)
+    for row in unticked.rows:
+        row.chosen = None
+    filled = printing.form_page_images(doc, dpi=60)
+    plain = printing.form_page_images(unticked, dpi=60)
+    assert len(filled) == 1 and len(plain) == 1
+    image = filled[0]
+    assert (image.width(), image.height()) == (496, 702)  # A4 at 60 dpi
+
+    def dark(img):
+        return sum(
+            1
+            for y in range(img.height())
+            for x in range(img.width())
+            if QColor(img.pixel(x, y)).lightness() < 160
+        )
+
+    # the page has ink (grid, text), and each of the 6 answered questions adds a drawn tick
+    assert dark(plain[0]) > 5000
+    assert dark(image) - dark(plain[0]) > 6 * 10
+
+
+def test_print_dialog_prints_to_the_chosen_printer(visit, tmp_path, qapp, monkeypatch):
+    out = tmp_path / "printed.pdf"
+
+    def accept(dialog):
+        dialog.printer().setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        dialog.printer().setOutputFileName(str(out))
+        return QPrintDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(QPrintDialog, "exec", accept)
+    assert printing.print_visit_form(None, visit.id) is True
+    assert "欧阳娜娜" in pdf_text(out)
+
+    monkeypatch.setattr(QPrintDialog, "exec", lambda dialog: QPrintDialog.DialogCode.Rejected)
+    assert printing.print_blank_form(None, visit.template.id) is False
+
+
+def test_preview_paints_the_form(visit, tmp_path, qapp, monkeypatch):
+    out = tmp_path / "preview.pdf"
+
+    def show(dialog):
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(out))
+        printer.setFullPage(True)
+        dialog.paintRequested.emit(printer)
+        return 0
+
+    monkeypatch.setattr(QPrintPreviewDialog, "exec", show)
+    printing.preview_visit_form(None, visit.id)
+    assert "您对上门工程师的服务态度满意吗?" in pdf_text(out)
+    out.unlink()
+    printing.preview_blank_form(None, "bank")
+    assert "银行客户满意度调查问卷" in pdf_text(out)
+
+
+def test_preview_of_a_missing_visit_shows_an_error(database, qapp, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *a, **k: warnings.append(text))
+    monkeypatch.setattr(QPrintPreviewDialog, "exec", lambda dialog: pytest.fail("no preview expected"))
+    assert printing.preview_visit_form(None, 9999) is None
+    assert warnings and "9999" in warnings[0]
+
+
+def test_pdf_to_a_folder_is_refused_in_chinese(database, tmp_path, qapp):
+    with pytest.raises(UserError, match="文件夹"):
+        printing.blank_form_pdf(None, tmp_path)
