@@ -58,6 +58,18 @@ def fill_demo(parent=None) -> None:
     run_with_progress(parent, "正在生成演示数据…", lambda report: generate_demo(progress=report))
 
 
+def start_scheduler() -> str:
+    """Set the working-day calendar from the settings and create the visit tasks now due.
+    Returns a one-line summary for the status bar; a failure here never stops the start-up."""
+    from desktop.services import scheduler
+
+    try:
+        scheduler.configure_calendar()
+        return scheduler.describe(scheduler.run_scheduler()).replace("\n", " ")
+    except Exception as exc:  # noqa: BLE001 - the app must open even if task creation fails
+        return f"自动生成回访任务失败:{exc}。可稍后在命令行运行 huifang schedule 重试。"
+
+
 def run_gui(db_path: Path, *, demo_if_new: bool = False) -> int:
     from PySide6.QtWidgets import QMessageBox
 
@@ -78,6 +90,8 @@ def run_gui(db_path: Path, *, demo_if_new: bool = False) -> int:
         return 2
     if is_new and choice == "demo":
         fill_demo()
+    schedule_text = start_scheduler()
     window = build_main_window(db_path)
+    window.statusBar().showMessage(schedule_text, 15000)
     window.show()
     return app.exec()

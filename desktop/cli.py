@@ -35,6 +35,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--template", metavar="NAME", help="空白表使用的问卷模板(名称或代号,默认为默认问卷)")
     p.add_argument("--out", required=True, metavar="F.pdf", help="输出 PDF 文件")
 
+    p = sub.add_parser("schedule", help="按回访触发规则生成到期的回访任务(已建的不会重复)")
+    p.add_argument("--today", metavar="YYYY-MM-DD", help="按指定日期计算(默认今天)")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出各触发规则新建的任务数")
+
+    p = sub.add_parser("import", help="从 .xlsx/.xls/.csv 导入客户或服务工单,错误行写入错误报告")
+    p.add_argument("kind", choices=["customers", "orders"], help="customers=客户,orders=服务工单")
+    p.add_argument("file", metavar="FILE", help="要导入的文件(.xlsx、.xls 或 .csv,UTF-8 或 GBK)")
+    p.add_argument("--mode", choices=["update", "skip"], default="update", help="编号已存在:更新(默认)或跳过")
+    p.add_argument("--report", metavar="F.xlsx", help="错误报告保存位置(默认:源文件旁边)")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+
     p = sub.add_parser("screenshots", help="把每个主要页面和打印页截图为 PNG")
     p.add_argument("--out", required=True, metavar="DIR", help="输出目录")
     return parser
@@ -88,6 +99,38 @@ def cmd_form(args) -> int:
     return 0
 
 
+def cmd_schedule(args) -> int:
+    from datetime import datetime
+
+    from desktop.services import scheduler
+    from desktop.services.dates import parse_date
+
+    _open(args)
+    today = parse_date(args.today, "--today") if args.today else None
+    if isinstance(today, datetime):
+        today = today.date()
+    scheduler.configure_calendar()
+    result = scheduler.run_scheduler(today=today)
+    if args.json:
+        import json
+
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(scheduler.describe(result))
+    return 0
+
+
+def cmd_import(args) -> int:
+    import json
+
+    from desktop.services.importer import run_import
+
+    _open(args)
+    result = run_import(Path(args.file).expanduser(), args.kind, mode=args.mode, report_path=args.report)
+    print(json.dumps(result.as_json(), ensure_ascii=False) if args.json else result.summary())
+    return 0
+
+
 def cmd_screenshots(args) -> int:
     from desktop.screenshots import take_screenshots
 
@@ -103,7 +146,9 @@ COMMANDS = {
     "demo": cmd_demo,
     "selftest": cmd_selftest,
     "form": cmd_form,
+    "schedule": cmd_schedule,
     "screenshots": cmd_screenshots,
+    "import": cmd_import,
 }
 
 

@@ -12,10 +12,13 @@ class PageSpec:
 
 
 PAGES = [
+    PageSpec("tasks", "回访任务", "tasks_view", "TasksView"),
     PageSpec("visit_form", "回访表", "visit_form_view", "VisitFormView"),
     PageSpec("visits", "回访记录", "visits_view", "VisitsView"),
     PageSpec("customers", "客户", "customers_view", "CustomersView"),
     PageSpec("orders", "服务工单", "orders_view", "OrdersView"),
+    PageSpec("sampling", "抽样计划", "sampling_view", "SamplingView"),
+    PageSpec("import", "导入数据", "import_view", "ImportView"),
     PageSpec("templates", "问卷模板", "templates_view", "TemplatesView"),
     PageSpec("settings", "设置", "settings_view", "SettingsView"),
 ]

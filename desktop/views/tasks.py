@@ -8,7 +8,7 @@ an exception from the job is re-raised in the GUI thread.
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal
+from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog
 
 
@@ -45,6 +45,19 @@ class _Worker(QObject):
             self.finished.emit()
 
 
+class _Relay(QObject):
+    """Created in the GUI thread, so queued reports run there: a plain function connected to the
+    worker's signal would run in the worker thread and touch the dialog from it."""
+
+    def __init__(self, callback: Callable):
+        super().__init__()
+        self._callback = callback
+
+    @Slot(int, int, str)
+    def relay(self, done: int, total: int, text: str) -> None:
+        self._callback(done, total, text)
+
+
 def run_with_progress(parent, title: str, job: Callable, *, cancel_text: str = "取消"):
     dialog = QProgressDialog(title, cancel_text, 0, 0, parent)
     dialog.setWindowTitle(title)
@@ -67,7 +80,8 @@ def run_with_progress(parent, title: str, job: Callable, *, cancel_text: str = "
         dialog.setLabelText("正在取消…")
 
     loop = QEventLoop()
-    worker.progress.connect(on_progress, Qt.QueuedConnection)
+    relay = _Relay(on_progress)
+    worker.progress.connect(relay.relay, Qt.QueuedConnection)
     worker.finished.connect(loop.quit, Qt.QueuedConnection)
     dialog.canceled.connect(on_cancel)
     thread.started.connect(worker.run)
