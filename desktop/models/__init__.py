@@ -2,7 +2,7 @@
 
 from .base import BaseModel, db, now
 from .customer import Customer, ServiceOrder
-from .improvement import ACTION_STATUSES, ActionLog, ActionVisit, ImprovementAction
+from .improvement import ACTION_STATUSES, ActionLog, ActionTask, ActionVisit, ImprovementAction
 from .kpi import KpiIndicator, KpiReviewerScore, KpiScorecard
 from .org import Department, Staff
 from .questionnaire import KINDS, Question, QuestionnaireTemplate
@@ -36,6 +36,7 @@ ALL_MODELS = [
     VisitProblem,
     ImprovementAction,
     ActionVisit,
+    ActionTask,
     ActionLog,
     KpiScorecard,
     KpiIndicator,
@@ -53,6 +54,7 @@ __all__ = [
     "SIGN_STATUSES",
     "TASK_STATUSES",
     "ActionLog",
+    "ActionTask",
     "ActionVisit",
     "Answer",
     "BaseModel",

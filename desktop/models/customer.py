@@ -41,6 +41,8 @@ class ServiceOrder(BaseModel):
     delivered_on = pw.DateField(null=True)  # 交付日期
     warranty_end = pw.DateField(null=True)  # 保修到期日
     is_complaint = pw.BooleanField(default=False)
+    complaint_at = pw.DateTimeField(null=True)  # 投诉受理时间
+    complaint_responded_at = pw.DateTimeField(null=True)  # 首次响应时间 (24 小时内为及时)
     complaint_closed_at = pw.DateTimeField(null=True)
     complaint_level = pw.CharField(null=True)  # 一级/二级/三级
     first_time_fixed = pw.BooleanField(null=True)  # 一次性解决

@@ -3,7 +3,7 @@
 import peewee as pw
 
 from .base import BaseModel, now
-from .visit import ProblemCategory, Visit
+from .visit import ProblemCategory, Visit, VisitTask
 
 ACTION_STATUSES = ("未启动", "进行中", "已完成", "效果验证中", "已闭环")
 
@@ -33,6 +33,16 @@ class ActionVisit(BaseModel):
 
     class Meta:
         indexes = ((("action", "visit"), True),)
+
+
+class ActionTask(BaseModel):
+    """A verification visit task (二次回访) created when the action was marked 已完成."""
+
+    action = pw.ForeignKeyField(ImprovementAction, backref="task_links", on_delete="CASCADE")
+    task = pw.ForeignKeyField(VisitTask, backref="action_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("action", "task"), True),)
 
 
 class ActionLog(BaseModel):

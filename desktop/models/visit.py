@@ -49,6 +49,7 @@ class Visit(BaseModel):
     sign_status = pw.CharField(default="未签")
     invalid = pw.BooleanField(default=False, index=True)
     invalid_reason = pw.CharField(default="")
+    invalid_by_hand = pw.BooleanField(null=True)  # None: flagged automatically; True/False: a person decided
     created_at = pw.DateTimeField(default=now)
     updated_at = pw.DateTimeField(default=now)
 
@@ -82,6 +83,7 @@ class ProblemCategory(BaseModel):
     name = pw.CharField(unique=True)
     position = pw.IntegerField(default=0)
     active = pw.BooleanField(default=True)
+    keywords = JSONField(null=True)  # words in free text that suggest this category
 
 
 class VisitProblem(BaseModel):
