@@ -19,6 +19,9 @@ class WorkCalendar:
         self.extra_holidays = {_as_date(d) for d in extra_holidays}
         self.extra_workdays = {_as_date(d) for d in extra_workdays}
         self.uncovered_years: set[int] = set()
+        # chinese_calendar re-checks its data range on every call (~17 µs); schedulers and the
+        # demo ask about the same days thousands of times
+        self._known: dict[date, bool] = {}
 
     def covers(self, year: int) -> bool:
         """Whether the official calendar data includes ``year``."""
@@ -30,6 +33,12 @@ class WorkCalendar:
 
     def is_workday(self, day: date | datetime) -> bool:
         day = _as_date(day)
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._lookup(day)
+        return known
+
+    def _lookup(self, day: date) -> bool:
         if day in self.extra_workdays:
             return True
         if day in self.extra_holidays:
