@@ -36,7 +36,7 @@ COLUMNS = [
     Column("状态", ARCHIVED_INDEX, "archived", format=lambda archived: "已归档" if archived else "正常"),
 ]
 STATUS_COLUMN = len(COLUMNS) - 1
-WIDTHS = [110, 110, 50, 130, 80, 90, 280]
+WIDTHS = [110, 190, 50, 130, 80, 90, 280]
 
 
 class CustomerModel(PagedQueryModel):

@@ -3,12 +3,12 @@
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
-    QSplitter,
     QStackedWidget,
     QWidget,
 )
@@ -17,6 +17,14 @@ from desktop import APP_NAME, __version__
 
 from .context import AppContext
 from .pages import PAGES, PageSpec, load_page_class
+
+NAV_WIDTH = 128
+NAV_STYLE = """
+QListWidget#nav { background: #f2f4f7; border: none; border-right: 1px solid #d9dde3; padding-top: 6px; }
+QListWidget#nav::item { padding: 9px 14px; color: #1f2933; }
+QListWidget#nav::item:hover { background: #e3e8ef; }
+QListWidget#nav::item:selected { background: #1f6fb2; color: white; }
+"""
 
 
 class MainWindow(QMainWindow):
@@ -29,18 +37,22 @@ class MainWindow(QMainWindow):
 
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
-        self.nav.setFixedWidth(120)
+        self.nav.setFixedWidth(NAV_WIDTH)
+        self.nav.setStyleSheet(NAV_STYLE)
+        self.nav.setFocusPolicy(Qt.NoFocus)
         for spec in PAGES:
             item = QListWidgetItem(spec.title)
             item.setData(Qt.UserRole, spec.id)
+            item.setToolTip(spec.title)
             self.nav.addItem(item)
         self.stack = QStackedWidget()
-        splitter = QSplitter()
-        splitter.addWidget(self.nav)
-        splitter.addWidget(self.stack)
-        splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(splitter)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
 
         self._db_label = QLabel(f"数据库:{ctx.db_path}")
         self.statusBar().addPermanentWidget(self._db_label)
@@ -92,7 +104,8 @@ class MainWindow(QMainWindow):
         go_menu = self.menuBar().addMenu("页面(&G)")
         for i, spec in enumerate(PAGES):
             action = QAction(spec.title, self)
-            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            if i < 9:
+                action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
             action.triggered.connect(lambda _=False, pid=spec.id: self.show_page(pid))
             go_menu.addAction(action)
         help_menu = self.menuBar().addMenu("帮助(&H)")
