@@ -53,6 +53,10 @@ class Visit(BaseModel):
     created_at = pw.DateTimeField(default=now)
     updated_at = pw.DateTimeField(default=now)
 
+    class Meta:
+        # the statistics' scope (已完成, not invalid, in the period) read from the index alone
+        indexes = ((("status", "invalid", "visit_date"), False),)
+
 
 class Answer(BaseModel):
     visit = pw.ForeignKeyField(Visit, backref="answers", on_delete="CASCADE")
