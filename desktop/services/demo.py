@@ -200,6 +200,8 @@ class _Demo:
                 "delivered_on",
                 "warranty_end",
                 "is_complaint",
+                "complaint_at",
+                "complaint_responded_at",
                 "complaint_closed_at",
                 "complaint_level",
                 "first_time_fixed",
@@ -597,6 +599,8 @@ class _Demo:
                 _d(delivered),
                 _d(_one_year_later(delivered)) if delivered else None,
                 int(o["complaint"]),
+                _dt(o["created"]) if o["complaint"] else None,
+                _dt(o["responded"]),
                 _dt(o["closed"]),
                 o["level"],
                 None if o["ftf"] is None else int(o["ftf"]),
@@ -646,10 +650,12 @@ class _Demo:
                 ftf = rng.random() >= 0.3
             else:
                 ftf = rng.random() >= 0.02
-        closed = level = None
+        closed = level = responded = None
         note = ""
         if complaint and completed is not None:
             hours = rng.randint(2, 22) if rng.random() < 0.88 else rng.randint(26, 60)
+            # first response to the customer: the same spread, counted from when it was received
+            responded = min(created + timedelta(hours=hours), completed)
             closed = completed + timedelta(hours=hours, minutes=rng.randint(0, 59))
             if closed.hour < 9 or closed.hour >= 20:  # closed by the day shift
                 day_after = closed.date() + timedelta(days=1 if closed.hour >= 20 else 0)
@@ -673,6 +679,7 @@ class _Demo:
             "days_ago": days_ago,
             "complaint": complaint,
             "closed": closed,
+            "responded": responded,
             "level": level,
             "ftf": ftf,
             "parts_issue": parts_issue,
