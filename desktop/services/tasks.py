@@ -139,11 +139,6 @@ def bucket_condition(bucket: str, today: date):
     return None
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _conditions(flt: TaskFilter, today: date) -> list:
     conds = []
     cond = bucket_condition(flt.bucket, today)
@@ -162,11 +157,15 @@ def _text_condition(text: str):
     text = (text or "").strip()
     if not text:
         return None
-    pat = _like(text)
-    cond = Customer.name**pat | ServiceOrder.order_no**pat | VisitTask.trigger**pat | Customer.code**pat
+    cond = (
+        Customer.name.contains(text)
+        | ServiceOrder.order_no.contains(text)
+        | VisitTask.trigger.contains(text)
+        | Customer.code.contains(text)
+    )
     digits = "".join(ch for ch in text if ch.isdigit())
     if len(digits) >= 3:
-        cond |= Customer.phone ** _like(digits)
+        cond |= Customer.phone.contains(digits)
     return cond
 
 

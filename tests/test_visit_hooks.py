@@ -1,0 +1,40 @@
+"""Saving a finished visit runs the invalid-visit rules in the same transaction."""
+
+from datetime import date
+
+from desktop.models import Visit
+from desktop.services.customers import create_customer
+from desktop.services.templates import active_template, questions_of
+from desktop.services.visits import VisitInput, save_visit
+
+
+def _visit(method: str, level: int) -> Visit:
+    customer = create_customer(
+        {"code": f"C{method.encode().hex()[:6]}{level}", "name": "王芳", "phone": "13912345678"}
+    )
+    tpl = active_template("after_sales")
+    answers = {}
+    for q in questions_of(tpl):
+        if q.kind == "level5":
+            answers[q.id] = (level, "")
+        elif q.kind == "nps":
+            answers[q.id] = (9, "")
+    data = VisitInput(
+        customer_id=customer.id,
+        template_id=tpl.id,
+        visit_date=date(2026, 11, 20),
+        method=method,
+        answers=answers,
+    )
+    return save_visit(data, final=True, today=date(2026, 11, 23))
+
+
+def test_self_filled_questionnaire_ticking_one_column_is_flagged_on_save(database):
+    visit = _visit("问卷", 5)
+    stored = Visit.get_by_id(visit.id)
+    assert stored.invalid and "随意勾选" in stored.invalid_reason
+
+
+def test_phone_visit_with_all_top_marks_stays_valid(database):
+    visit = _visit("电话", 5)
+    assert not Visit.get_by_id(visit.id).invalid
