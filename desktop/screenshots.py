@@ -3,6 +3,7 @@ forms (``form_filled.png``, ``form_blank.png``) — for the README and for looki
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 SIZE = (1366, 860)
@@ -27,7 +28,11 @@ def take_screenshots(db_path: Path | None, out_dir: Path) -> list[Path]:
             page = window.show_page(spec.id)
             if spec.id == "visit_form" and visit_id is not None and hasattr(page, "open_with"):
                 page.open_with(visit_id=visit_id)
-            app.processEvents()
+            for _ in range(5):  # let wrapped rows settle (a resize can change heights once more)
+                app.processEvents()
+            deadline = time.monotonic() + 30  # the dashboard draws its charts after its first paint
+            while not getattr(page, "charts_ready", True) and time.monotonic() < deadline:
+                app.processEvents()
             target = out_dir / f"{spec.id}.png"
             window.grab().save(str(target))
             written.append(target)

@@ -113,6 +113,7 @@ class QuestionRow(QFrame):
         num.setAlignment(Qt.AlignCenter)
         num.setFixedWidth(geometry.number)
         text = QLabel(question.text)
+        self._text = text
         text.setWordWrap(True)
         text.setTextInteractionFlags(Qt.NoTextInteraction)
         text.setMinimumWidth(140)  # wraps instead of pushing the option columns out of view
@@ -166,6 +167,13 @@ class QuestionRow(QFrame):
             outer.addLayout(line)
         self.setToolTip(self._key_hint())
         self.group.idClicked.connect(self._clicked)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        # a wrapped question needs the height of all its lines at the width it actually got
+        need = self._text.heightForWidth(self._text.width())
+        if need > 0 and self._text.minimumHeight() != need:
+            self._text.setMinimumHeight(need)
 
     # -- building
     def _add_button(self, button: QAbstractButton, ident: int) -> None:
