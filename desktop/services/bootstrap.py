@@ -5,6 +5,7 @@ from pathlib import Path
 from desktop.models import ProblemCategory, db
 from desktop.models.connection import open_database
 
+from .problems import ensure_default_keywords
 from .templates import ensure_builtin_templates
 
 
@@ -14,6 +15,7 @@ def ensure_defaults() -> None:
         with db.atomic():
             for pos, name in enumerate(ProblemCategory.DEFAULTS):
                 ProblemCategory.create(name=name, position=pos)
+    ensure_default_keywords()
 
 
 def open_app_database(path: str | Path):

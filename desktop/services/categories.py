@@ -4,12 +4,14 @@ Categories are never deleted (visits and improvement actions refer to them); one
 longer wanted is deactivated: it disappears from the tag choices but stays in the statistics.
 """
 
+import re
+
 import peewee as pw
 
 from desktop.models import ImprovementAction, ProblemCategory, VisitProblem, db
 
-from .errors import UserError, ValidationError
-from .validation import clean_text
+from .errors import UserError, ValidationError, ValidationErrors
+from .validation import clean_text, shown, to_halfwidth
 
 FIELD = "分类名称"
 
@@ -107,3 +109,72 @@ def action_counts() -> dict[int, int]:
         .tuples()
     )
     return dict(query)
+
+
+KEYWORDS_FIELD = "关键词"
+_KEYWORD_SPLIT = re.compile(r"[\s,,、;;/|]+")
+MAX_KEYWORD_LEN = 12
+MAX_KEYWORDS = 200
+
+
+def parse_keywords(value) -> list[str]:
+    """Keywords typed as one text ("慢、等了, 没人接") or given as a list → a clean list:
+    trimmed, full-width forms folded, duplicates dropped, order kept. Raises ValidationError
+    naming the keyword that is too long, or when there are too many."""
+    if isinstance(value, list | tuple | set | frozenset):
+        items = list(value)
+    else:  # one text (or a stray number): split into words
+        items = _KEYWORD_SPLIT.split("" if value is None else str(value))
+    words: list[str] = []
+    for item in items:
+        word = to_halfwidth(str(item)).strip()
+        if not word or word in words:
+            continue
+        if len(word) > MAX_KEYWORD_LEN:
+            raise ValidationError(
+                KEYWORDS_FIELD,
+                f"“{shown(word, 20)}”太长({len(word)} 字),每个关键词最多 {MAX_KEYWORD_LEN} 字,"
+                "请只写客户常说的短词,多个关键词用顿号或逗号隔开。",
+            )
+        words.append(word)
+    if len(words) > MAX_KEYWORDS:
+        raise ValidationError(KEYWORDS_FIELD, f"关键词太多({len(words)} 个),最多 {MAX_KEYWORDS} 个,请删减。")
+    return words
+
+
+def keywords_of(category) -> list[str]:
+    return list(_get(category).keywords or [])
+
+
+def set_keywords(category, value) -> ProblemCategory:
+    """Replace the category's keyword rules (an empty list stays empty: the shipped defaults
+    are only filled in where keywords were never set)."""
+    found = _get(category)
+    words = parse_keywords(value)
+    if found.keywords != words:
+        found.keywords = words
+        found.save()
+    return found
+
+
+def set_all_keywords(values: dict) -> int:
+    """Save the keyword rules of several categories at once ({category id: text or list}).
+    Everything is checked first: one bad entry saves nothing and the error names its category.
+    Returns how many categories changed."""
+    cleaned, errors = [], []
+    for category_id, value in values.items():
+        found = _get(category_id)
+        try:
+            cleaned.append((found, parse_keywords(value)))
+        except ValidationError as err:
+            errors.append(ValidationError(f"{found.name}的关键词", err.message))
+    if errors:
+        raise ValidationErrors(errors)
+    changed = 0
+    with db.atomic():
+        for found, words in cleaned:
+            if found.keywords != words:
+                found.keywords = words
+                found.save()
+                changed += 1
+    return changed

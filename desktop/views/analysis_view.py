@@ -1,0 +1,761 @@
+"""问题分析 page: which problems the negative feedback of a period is about (Pareto table and
+chart), how much each hurts (pain matrix), the proposed TOP3 with a button to plan the fix, and
+the negative visits still without a category, with suggestions and bulk tagging."""
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QWidget,
+)
+
+from desktop.services import categories, periods, problems
+from desktop.services.errors import UserError
+
+from .context import AppContext
+from .widgets import MARGIN, confirm, hbox, heading, show_error, show_info, vbox
+
+ALL = "全部"
+KINDS = (
+    ("月度", periods.MONTH),
+    ("季度", periods.QUARTER),
+    ("年度", periods.YEAR),
+    ("自定义区间", periods.RANGE),
+)
+QUADRANT_STYLE = {
+    problems.HIGH_HIGH: ("优先解决", "#fdecea", "#c0392b"),
+    problems.LOW_HIGH: ("重点防范", "#fff4e5", "#b9770e"),
+    problems.HIGH_LOW: ("持续改进", "#eaf2fb", "#2e6da4"),
+    problems.LOW_LOW: ("观察即可", "#f3f3f3", "#777777"),
+}
+UNTAGGED_LIMIT = 200
+_NOTE_STYLE = "color: #666;"
+
+
+def _item(text, align=None, data=None) -> QTableWidgetItem:
+    item = QTableWidgetItem("" if text is None else str(text))
+    item.setFlags(item.flags() & ~Qt.ItemIsEditable)
+    if align is not None:
+        item.setTextAlignment(align)
+    if data is not None:
+        item.setData(Qt.UserRole, data)
+    return item
+
+
+def _note(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet(_NOTE_STYLE)
+    return label
+
+
+class PeriodPicker(QWidget):
+    """月度 / 季度 / 年度 (a list of recent periods) or 自定义区间 (two dates)."""
+
+    changed = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._last = date.today()
+        self.kind = QComboBox()
+        for label, kind in KINDS:
+            self.kind.addItem(label, kind)
+        self.choice = QComboBox()
+        self.choice.setMinimumWidth(130)
+        self.start = QDateEdit()
+        self.end = QDateEdit()
+        for edit in (self.start, self.end):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.to_label = QLabel("至")
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self.choice.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.start.dateChanged.connect(lambda _d: self._range_changed())
+        self.end.dateChanged.connect(lambda _d: self._range_changed())
+        self.setLayout(hbox(self.kind, self.choice, self.start, self.to_label, self.end))
+        self.kind.setCurrentIndex(1)
+        self._fill_choices()
+
+    def set_latest(self, day: date) -> None:
+        """The newest day the lists of months / quarters / years reach back from."""
+        self._last = day
+        self._fill_choices()
+
+    def _options(self, kind: str) -> list[periods.Period]:
+        last = self._last
+        if kind == periods.MONTH:
+            return list(reversed(periods.months_up_to(last, 24)))
+        if kind == periods.QUARTER:
+            out, year, quarter = [], last.year, (last.month - 1) // 3 + 1
+            for _ in range(12):
+                out.append(periods.quarter_period(year, quarter))
+                year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+            return out
+        return [periods.year_period(last.year - i) for i in range(6)]
+
+    def _fill_choices(self, select: periods.Period | None = None) -> None:
+        kind = self.kind.currentData()
+        ranged = kind == periods.RANGE
+        self.choice.setVisible(not ranged)
+        for w in (self.start, self.to_label, self.end):
+            w.setVisible(ranged)
+        if ranged:
+            return
+        self.choice.blockSignals(True)
+        self.choice.clear()
+        options = self._options(kind)
+        if select is not None and select not in options:
+            options.insert(0, select)
+        for p in options:
+            self.choice.addItem(p.label, p)
+        index = options.index(select) if select is not None else 0
+        self.choice.setCurrentIndex(index)
+        self.choice.blockSignals(False)
+
+    def _kind_changed(self) -> None:
+        if self.kind.currentData() == periods.RANGE:
+            current = self.choice.currentData() or periods.quarter_period(self._last.year, 1)
+            for edit, day in ((self.start, current.start), (self.end, current.end)):
+                edit.blockSignals(True)
+                edit.setDate(QDate(day.year, day.month, day.day))
+                edit.blockSignals(False)
+        self._fill_choices()
+        self.changed.emit()
+
+    def _range_changed(self) -> None:
+        if self.kind.currentData() == periods.RANGE:
+            self.changed.emit()
+
+    def period(self) -> periods.Period:
+        """The chosen period; raises UserError for a range that ends before it starts."""
+        if self.kind.currentData() == periods.RANGE:
+            return periods.range_period(self.start.date().toPython(), self.end.date().toPython())
+        return self.choice.currentData()
+
+    def set_period(self, period: periods.Period) -> None:
+        blockers = [self.kind, self.choice, self.start, self.end]
+        for w in blockers:
+            w.blockSignals(True)
+        index = next(i for i, (_label, kind) in enumerate(KINDS) if kind == period.kind)
+        self.kind.setCurrentIndex(index)
+        if period.kind == periods.RANGE:
+            self.start.setDate(QDate(period.start.year, period.start.month, period.start.day))
+            self.end.setDate(QDate(period.end.year, period.end.month, period.end.day))
+        for w in blockers:
+            w.blockSignals(False)
+        self._fill_choices(select=None if period.kind == periods.RANGE else period)
+
+
+class TopCard(QFrame):
+    """One proposed TOP problem: name, quadrant, reason, the customer's words, quotes, and the
+    制定改进措施 button."""
+
+    plan = Signal(int, list)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("topCard")
+        self.setFrameShape(QFrame.StyledPanel)
+        self.proposal: problems.Proposal | None = None
+        self.title = QLabel()
+        font = self.title.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.title.setFont(font)
+        self.badge = QLabel()
+        self.reason = QLabel()
+        self.reason.setWordWrap(True)
+        self.words = _note()
+        self.quotes = QLabel()
+        self.quotes.setWordWrap(True)
+        self.quotes.setStyleSheet("color: #444; font-style: italic;")
+        self.plan_button = QPushButton("制定改进措施")
+        self.plan_button.setToolTip("打开“改进措施”页,以该分类和这些回访为依据新建一条改进措施")
+        self.plan_button.clicked.connect(self._plan)
+        self.setLayout(
+            vbox(
+                hbox(self.title, self.badge, None, self.plan_button),
+                self.reason,
+                self.words,
+                self.quotes,
+                margin=MARGIN,
+            )
+        )
+
+    def show_proposal(self, proposal: problems.Proposal) -> None:
+        self.proposal = proposal
+        action, background, colour = QUADRANT_STYLE[proposal.quadrant]
+        self.title.setText(f"TOP{proposal.rank}  {proposal.name}")
+        self.badge.setText(f" {proposal.quadrant} · {action} ")
+        self.badge.setStyleSheet(
+            f"background: {background}; color: {colour}; border: 1px solid {colour}; border-radius: 3px;"
+        )
+        self.setStyleSheet(
+            f"QFrame#topCard {{ border: 1px solid #d0d0d0; border-left: 4px solid {colour}; }}"
+        )
+        self.reason.setText(proposal.reason + "。")
+        words = "、".join(f"{w}({n})" for w, n in proposal.words)
+        self.words.setText(f"客户高频用词:{words}" if words else "")
+        self.words.setVisible(bool(words))
+        quotes = [f"“{q if len(q) <= 80 else q[:79] + '…'}”" for q in proposal.quotes]
+        self.quotes.setText("客户原话:" + " ".join(quotes) if quotes else "(没有文字反馈)")
+
+    def _plan(self) -> None:
+        if self.proposal is not None:
+            self.plan.emit(self.proposal.category_id, list(self.proposal.visit_ids))
+
+
+class KeywordsDialog(QDialog):
+    """关键词规则: the words in free text that suggest each category (editable, 、-separated)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("问题分类关键词规则")
+        self.resize(760, 460)
+        intro = _note(
+            "客户的文字反馈中出现这些词时,系统建议归入对应分类(“不贵”“态度很好”这类否定或表扬不算)。"
+            "多个关键词用顿号、逗号或空格隔开;单个字(如“贵”“慢”)只在独立成词时才算。"
+        )
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels(["问题分类", "关键词"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
+        self.table.setWordWrap(True)
+        self.defaults_button = QPushButton("恢复所选分类的默认关键词")
+        self.defaults_button.clicked.connect(self.restore_defaults)
+        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Save).setText("保存")
+        buttons.button(QDialogButtonBox.Cancel).setText("取消")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        self.setLayout(vbox(intro, self.table, hbox(self.defaults_button, None, buttons), margin=MARGIN))
+        for cat in categories.list_categories(include_inactive=False):
+            row = self.table.rowCount()
+            self.table.insertRow(row)
+            self.table.setItem(row, 0, _item(cat.name, data=cat.id))
+            self.table.setItem(row, 1, QTableWidgetItem("、".join(cat.keywords or [])))
+        self.table.resizeRowsToContents()
+
+    def restore_defaults(self) -> None:
+        row = self.table.currentRow()
+        if row < 0:
+            return
+        words = problems.default_keywords(self.table.item(row, 0).text())
+        if not words:
+            show_info(self, "该分类是自己添加的,没有默认关键词。")
+            return
+        self.table.item(row, 1).setText("、".join(words))
+
+    def values(self) -> dict[int, str]:
+        return {
+            self.table.item(r, 0).data(Qt.UserRole): self.table.item(r, 1).text()
+            for r in range(self.table.rowCount())
+        }
+
+    def save(self) -> None:
+        try:
+            categories.set_all_keywords(self.values())
+        except UserError as err:
+            show_error(self, str(err))
+            return
+        self.accept()
+
+
+class AnalysisView(QWidget):
+    """Page "analysis". ``open_with(period=None, team=None, engineer=None, service_type=None)``:
+    ``period`` is anything ``periods.parse_period`` reads (2024Q2, 2024-05, (from, to) …)."""
+
+    def __init__(self, ctx: AppContext, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self._stale = True
+        self._loading = False
+        self._period_chosen = False  # the period opens on the newest visit's quarter once
+        self.period: periods.Period | None = None
+        self.pareto_rows: list[problems.ParetoRow] = []
+        self.matrix: problems.PainMatrix | None = None
+        self.proposals: list[problems.Proposal] = []
+        self.untagged: list[problems.NegativeVisit] = []
+
+        # -- filters
+        self.period_picker = PeriodPicker()
+        self.team = QComboBox()
+        self.engineer = QComboBox()
+        self.service_type = QComboBox()
+        for combo in (self.team, self.engineer, self.service_type):
+            combo.setMinimumWidth(110)
+            combo.currentIndexChanged.connect(lambda _i: self._filters_changed())
+        self.period_picker.changed.connect(self._filters_changed)
+        self.refresh_button = QPushButton("刷新")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.keywords_button = QPushButton("关键词规则…")
+        self.keywords_button.clicked.connect(self.edit_keywords)
+        self.summary = QLabel()
+        filters = hbox(
+            QLabel("统计期间"),
+            self.period_picker,
+            QLabel("班组"),
+            self.team,
+            QLabel("工程师"),
+            self.engineer,
+            QLabel("服务类型"),
+            self.service_type,
+            None,
+            self.refresh_button,
+            self.keywords_button,
+        )
+
+        # -- tab 1: Pareto, pain matrix, TOP3
+        self.pareto_table = QTableWidget(0, 6)
+        self.pareto_table.setHorizontalHeaderLabels(
+            ["问题分类", "次数", "占比", "累计占比", "象限", "客户高频用词"]
+        )
+        self.pareto_table.verticalHeader().setVisible(False)
+        self.pareto_table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.pareto_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        header = self.pareto_table.horizontalHeader()
+        for col in range(5):
+            header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(5, QHeaderView.Stretch)
+        self.pareto_note = _note()
+        self.canvas, self.figure = self._make_chart()
+
+        self.quadrant_lists: dict[str, QListWidget] = {}
+        grid = QGridLayout()
+        grid.setSpacing(6)
+        positions = {
+            problems.LOW_HIGH: (0, 1),
+            problems.HIGH_HIGH: (0, 2),
+            problems.LOW_LOW: (1, 1),
+            problems.HIGH_LOW: (1, 2),
+        }
+        for name, (row, col) in positions.items():
+            action, background, colour = QUADRANT_STYLE[name]
+            box = QGroupBox(f"{name} · {action}")
+            box.setStyleSheet(
+                f"QGroupBox {{ background: {background}; border: 1px solid {colour}; border-radius: 4px;"
+                f" margin-top: 1.1em; font-weight: bold; color: {colour}; }}"
+                " QGroupBox::title { subcontrol-origin: margin; left: 8px; padding: 0 3px; }"
+            )
+            lst = QListWidget()
+            lst.setStyleSheet(
+                "QListWidget { background: transparent; border: none; color: #222; font-weight: normal; }"
+            )
+            lst.setFixedHeight(84)
+            box.setLayout(vbox(lst, margin=4))
+            grid.addWidget(box, row, col)
+            self.quadrant_lists[name] = lst
+        pain_axis = QLabel("痛\n感\n↑")
+        pain_axis.setAlignment(Qt.AlignCenter)
+        grid.addWidget(pain_axis, 0, 0, 2, 1)
+        freq_axis = QLabel("出现次数 →")
+        freq_axis.setAlignment(Qt.AlignCenter)
+        grid.addWidget(freq_axis, 2, 1, 1, 2)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 1)
+        self.matrix_note = _note()
+        formula = _note(problems.PAIN_FORMULA)
+        matrix_box = QGroupBox("痛点矩阵")
+        matrix_box.setLayout(vbox(grid, self.matrix_note, formula, None, margin=MARGIN))
+
+        self.top_cards = [TopCard() for _ in range(3)]
+        for card in self.top_cards:
+            card.plan.connect(self.plan_improvement)
+        self.top_empty = _note("本期还没有已归类的负面反馈,无法提出 TOP 问题。请先在“待归类负面反馈”中归类。")
+        top_box = QGroupBox("建议优先解决的 TOP3 问题")
+        top_intro = _note("排序:高频高痛在前,其次低频高痛,再次高频低痛。")
+        top_box.setLayout(vbox(top_intro, *self.top_cards, self.top_empty, None, margin=MARGIN))
+
+        pareto_box = QGroupBox("问题频次(帕累托)")
+        self.pareto_table.setMinimumWidth(420)
+        pareto_box.setLayout(
+            vbox(hbox(vbox(self.pareto_table, self.pareto_note), self.canvas), margin=MARGIN)
+        )
+        self.canvas.setMinimumWidth(420)
+        body = QWidget()
+        body.setLayout(vbox(pareto_box, hbox(matrix_box, top_box), margin=0))
+        matrix_box.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
+        top_box.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setWidget(body)
+
+        # -- tab 2: negative visits without a category
+        self.untagged_table = QTableWidget(0, 7)
+        self.untagged_table.setHorizontalHeaderLabels(
+            ["回访日期", "服务类型", "工程师", "负面依据", "客户反馈", "建议分类", "建议依据"]
+        )
+        self.untagged_table.verticalHeader().setVisible(False)
+        self.untagged_table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.untagged_table.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.untagged_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.untagged_table.setWordWrap(True)
+        uh = self.untagged_table.horizontalHeader()
+        for col, width in enumerate((90, 70, 70, 200, 320, 130)):
+            self.untagged_table.setColumnWidth(col, width)
+        uh.setStretchLastSection(True)
+        self.untagged_table.itemSelectionChanged.connect(self._update_buttons)
+        self.untagged_note = _note()
+        self.apply_selected_button = QPushButton("对所选应用建议")
+        self.apply_selected_button.clicked.connect(self.apply_selected)
+        self.apply_all_button = QPushButton("全部应用建议")
+        self.apply_all_button.setToolTip(
+            "对本期(按当前筛选)所有待归类负面反馈应用建议分类;没有建议的保持待归类"
+        )
+        self.apply_all_button.clicked.connect(self.apply_all)
+        self.tag_category = QComboBox()
+        self.tag_category.setMinimumWidth(130)
+        self.tag_button = QPushButton("归入所选分类")
+        self.tag_button.clicked.connect(self.tag_selected)
+        untagged_tab = QWidget()
+        untagged_tab.setLayout(
+            vbox(
+                self.untagged_note,
+                self.untagged_table,
+                hbox(
+                    self.apply_selected_button,
+                    self.apply_all_button,
+                    None,
+                    QLabel("手工归类:"),
+                    self.tag_category,
+                    self.tag_button,
+                ),
+                margin=MARGIN,
+            )
+        )
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(scroll, "TOP问题分析")
+        self.tabs.addTab(untagged_tab, "待归类负面反馈")
+        self.setLayout(vbox(hbox(heading("问题分析"), self.summary, None), filters, self.tabs, margin=MARGIN))
+
+        ctx.events.visits_changed.connect(self._on_data_changed)
+        ctx.events.orders_changed.connect(self._on_data_changed)
+        ctx.events.settings_changed.connect(self._on_data_changed)
+        self._load_choices()
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ chart
+    def _make_chart(self):
+        from .charts import make_canvas
+
+        canvas, figure = make_canvas(5.6, 3.0)
+        return canvas, figure
+
+    def draw_pareto(self) -> None:
+        from .charts import BAR, LINE, REFERENCE, TEXT
+
+        fig = self.figure
+        fig.clear()
+        ax = fig.add_subplot(111)
+        rows = self.pareto_rows
+        if not rows:
+            ax.axis("off")
+            ax.text(
+                0.5, 0.5, "本期没有已归类的负面反馈", ha="center", va="center", color=REFERENCE, fontsize=12
+            )
+            self.canvas.draw_idle()
+            return
+        names = [r.name for r in rows]
+        xs = list(range(len(rows)))
+        bars = ax.bar(xs, [r.count for r in rows], color=BAR, width=0.6)
+        ax.bar_label(bars, padding=2, fontsize=9, color=TEXT)
+        crowded = len(rows) > 4  # long Chinese names would run into each other
+        ax.set_xticks(
+            xs, names, fontsize=9, rotation=25 if crowded else 0, ha="right" if crowded else "center"
+        )
+        ax.set_ylabel("出现次数")
+        ax.set_ylim(0, max(r.count for r in rows) * 1.18)
+        ax.spines[["top"]].set_visible(False)
+        ax2 = ax.twinx()
+        ax2.plot(xs, [r.cumulative_pct for r in rows], color=LINE, marker="o", markersize=4)
+        ax2.axhline(80, color=REFERENCE, linestyle="--", linewidth=1)
+        ax2.text(len(rows) - 0.5, 81, "80%", color=REFERENCE, fontsize=8, ha="right", va="bottom")
+        ax2.set_ylim(0, 110)
+        ax2.set_ylabel("累计占比(%)")
+        ax2.spines[["top"]].set_visible(False)
+        ax.set_title("负面反馈问题分类帕累托图", fontsize=11)
+        self.canvas.draw_idle()
+
+    # ------------------------------------------------------------------ filters
+    def _load_choices(self) -> None:
+        choices = problems.filter_choices()
+        for combo, values, all_text in (
+            (self.team, choices["teams"], "全部班组"),
+            (self.engineer, choices["engineers"], "全部工程师"),
+            (self.service_type, choices["service_types"], "全部类型"),
+        ):
+            current = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(all_text, None)
+            for value in values:
+                combo.addItem(value, value)
+            index = combo.findData(current) if current else 0
+            combo.setCurrentIndex(max(index, 0))
+            combo.blockSignals(False)
+        last = problems.last_visit_date()
+        if last is not None and not self._period_chosen:
+            self._period_chosen = True
+            self.period_picker.set_latest(last)
+            self.period_picker.set_period(periods.quarter_period(last.year, (last.month - 1) // 3 + 1))
+        self.tag_category.clear()
+        for cat in categories.list_categories(include_inactive=False):
+            self.tag_category.addItem(cat.name, cat.id)
+
+    def filters(self) -> dict:
+        return {
+            "team": self.team.currentData(),
+            "engineer": self.engineer.currentData(),
+            "service_type": self.service_type.currentData(),
+        }
+
+    def _filters_changed(self) -> None:
+        if not self._loading:
+            self.refresh()
+
+    def _on_data_changed(self) -> None:
+        self._stale = True
+        if self.isVisible():
+            self._load_choices()
+            self.refresh()
+
+    def on_shown(self) -> None:
+        if self._stale:
+            self._load_choices()
+            self.refresh()
+
+    def open_with(self, period=None, team=None, engineer=None, service_type=None, **_ignored) -> None:
+        self._loading = True
+        try:
+            self._load_choices()
+            if period is not None:
+                try:
+                    chosen = periods.parse_period(period)
+                except UserError as err:
+                    show_error(self, str(err))
+                    chosen = None
+                if chosen is not None:
+                    self._period_chosen = True
+                    self.period_picker.set_latest(max(chosen.end, problems.last_visit_date() or chosen.end))
+                    self.period_picker.set_period(chosen)
+            for combo, value in (
+                (self.team, team),
+                (self.engineer, engineer),
+                (self.service_type, service_type),
+            ):
+                if value is not None:
+                    index = combo.findData(value)
+                    if index < 0:
+                        combo.addItem(value, value)
+                        index = combo.count() - 1
+                    combo.setCurrentIndex(index)
+        finally:
+            self._loading = False
+        self.refresh()
+
+    # ------------------------------------------------------------------ loading
+    def refresh(self) -> None:
+        try:
+            period = self.period_picker.period()
+        except UserError as err:
+            self.summary.setText(str(err))
+            return
+        if period is None:
+            return
+        self.period = period
+        scope = (period.start, period.end)
+        f = self.filters()
+        QApplication.setOverrideCursor(Qt.WaitCursor)
+        try:
+            self.pareto_rows = problems.pareto(*scope, **f)
+            self.matrix = problems.pain_matrix(*scope, **f)
+            self.proposals = problems.propose_top3(*scope, matrix=self.matrix, words=False, **f)
+            words = problems.customer_words(*scope, **f)
+            for p in self.proposals:
+                p.words = words.get(p.category_id, [])
+            self.untagged = problems.untagged_negative(*scope, limit=UNTAGGED_LIMIT, **f)
+            untagged_total = problems.count_untagged(*scope, **f)
+        finally:
+            QApplication.restoreOverrideCursor()
+        self._stale = False
+        total = self.matrix.feedback_total
+        self.summary.setText(
+            f"  {period.label}:负面反馈 {total} 条,已归类 {total - untagged_total} 条,"
+            f"待归类 {untagged_total} 条"
+        )
+        self._show_pareto(words)
+        self.draw_pareto()
+        self._show_matrix()
+        self._show_top()
+        self._show_untagged(untagged_total)
+
+    def _show_pareto(self, words: dict) -> None:
+        quadrant = {r.category_id: r.quadrant for r in self.matrix.rows}
+        table = self.pareto_table
+        table.setRowCount(0)
+        right = Qt.AlignRight | Qt.AlignVCenter
+        for r in self.pareto_rows:
+            row = table.rowCount()
+            table.insertRow(row)
+            table.setItem(row, 0, _item(r.name, data=r.category_id))
+            table.setItem(row, 1, _item(r.count, right))
+            table.setItem(row, 2, _item(f"{r.share_pct:.1f}%", right))
+            table.setItem(row, 3, _item(f"{r.cumulative_pct:.1f}%", right))
+            q = quadrant.get(r.category_id, "")
+            cell = _item(q)
+            if q:
+                cell.setForeground(QBrush(QColor(QUADRANT_STYLE[q][2])))
+            table.setItem(row, 4, cell)
+            table.setItem(row, 5, _item("、".join(w for w, _n in words.get(r.category_id, [])[:5])))
+        mentions = sum(r.count for r in self.pareto_rows)
+        if self.pareto_rows:
+            vital = next(i for i, r in enumerate(self.pareto_rows) if r.cumulative >= 0.8 - 1e-9) + 1
+            self.pareto_note.setText(
+                f"共 {mentions} 次分类(一条反馈可归入多个分类);前 {vital} 类累计占到 80% 以上。"
+                "占比 = 次数 ÷ 全部分类次数。"
+            )
+        else:
+            self.pareto_note.setText("本期没有已归类的负面反馈。")
+
+    def _show_matrix(self) -> None:
+        for lst in self.quadrant_lists.values():
+            lst.clear()
+        m = self.matrix
+        for r in m.rows:
+            self.quadrant_lists[r.quadrant].addItem(f"{r.name}   {r.count} 次 · 痛感 {r.pain:.2f}")
+        for lst in self.quadrant_lists.values():
+            if lst.count() == 0:
+                lst.addItem("—")
+        if m.rows:
+            self.matrix_note.setText(
+                f"分界线:出现次数中位数 {m.count_median:g} 次,痛感中位数 {m.pain_median:.2f}。"
+            )
+        else:
+            self.matrix_note.setText("")
+
+    def _show_top(self) -> None:
+        for card, proposal in zip(self.top_cards, self.proposals + [None] * 3, strict=False):
+            if proposal is None:
+                card.hide()
+            else:
+                card.show_proposal(proposal)
+                card.show()
+        self.top_empty.setVisible(not self.proposals)
+
+    def _show_untagged(self, total: int) -> None:
+        table = self.untagged_table
+        table.setRowCount(0)
+        for v in self.untagged:
+            row = table.rowCount()
+            table.insertRow(row)
+            table.setItem(row, 0, _item(v.visit_date.isoformat(), data=v.visit_id))
+            table.setItem(row, 1, _item(v.service_type))
+            table.setItem(row, 2, _item(v.engineer))
+            table.setItem(row, 3, _item(v.reasons))
+            table.setItem(row, 4, _item(v.text.replace("\n", " ")))
+            names = "、".join(s.name for s in v.suggestions)
+            table.setItem(row, 5, _item(names or "(无建议,请手工归类)"))
+            table.setItem(row, 6, _item(";".join(f"{s.name}:{s.why}" for s in v.suggestions)))
+        table.resizeRowsToContents()
+        shown = len(self.untagged)
+        more = f"(显示最新 {shown} 条)" if total > shown else ""
+        self.untagged_note.setText(
+            f"负面反馈 = 任一题“不满意/非常不满意”、1–10 分 ≤ 6、推荐意愿 ≤ 6、落实度为“否”、"
+            f"客户情绪不满或投诉工单的有效回访。每条都应归入至少一个问题分类。本期待归类 {total} 条{more}。"
+            "可多选后应用建议,或选择分类手工归入。"
+        )
+        self.tabs.setTabText(1, f"待归类负面反馈({total})")
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ actions
+    def selected_visit_ids(self) -> list[int]:
+        rows = sorted({i.row() for i in self.untagged_table.selectedIndexes()})
+        return [self.untagged_table.item(r, 0).data(Qt.UserRole) for r in rows]
+
+    def _update_buttons(self) -> None:
+        selected = bool(self.untagged_table.selectedIndexes())
+        self.apply_selected_button.setEnabled(selected)
+        self.tag_button.setEnabled(selected and self.tag_category.count() > 0)
+        self.apply_all_button.setEnabled(bool(self.untagged))
+
+    def _changed(self, message: str) -> None:
+        self.ctx.events.status_message.emit(message)
+        self.ctx.events.visits_changed.emit()
+        if self._stale:  # not visible, so visits_changed did not refresh us
+            self.refresh()
+
+    def apply_selected(self) -> None:
+        ids = self.selected_visit_ids()
+        if not ids:
+            return
+        try:
+            counts = problems.apply_suggestions(ids)
+        except UserError as err:
+            show_error(self, str(err))
+            return
+        self._changed(self._counts_text(counts))
+
+    def apply_all(self) -> None:
+        total = problems.count_untagged(self.period.start, self.period.end, **self.filters())
+        if not confirm(self, f"对{self.period.label}(按当前筛选)的 {total} 条待归类负面反馈应用建议分类?"):
+            return
+        try:
+            counts = problems.auto_tag(self.period, **self.filters())
+        except UserError as err:
+            show_error(self, str(err))
+            return
+        self._changed(self._counts_text(counts))
+
+    @staticmethod
+    def _counts_text(counts: dict) -> str:
+        text = f"已归类 {counts['tagged']} 条回访(新增 {counts['links']} 个分类标记)"
+        if counts["no_suggestion"]:
+            text += f",{counts['no_suggestion']} 条没有建议,请手工归类"
+        return text + "。"
+
+    def tag_selected(self) -> None:
+        ids = self.selected_visit_ids()
+        category_id = self.tag_category.currentData()
+        if not ids or category_id is None:
+            return
+        try:
+            added = problems.tag_visits(ids, category_id)
+        except UserError as err:
+            show_error(self, str(err))
+            return
+        self._changed(f"已将 {added} 条回访归入“{self.tag_category.currentText()}”。")
+
+    def plan_improvement(self, category_id: int, visit_ids: list) -> None:
+        self.ctx.events.open_page.emit(
+            "improvement", {"new_from_category": category_id, "visit_ids": visit_ids}
+        )
+
+    def edit_keywords(self) -> None:
+        dialog = KeywordsDialog(self)
+        if dialog.exec() == QDialog.Accepted:
+            self.ctx.events.status_message.emit("关键词规则已保存,新的建议分类已生效。")
+            self.ctx.events.settings_changed.emit()
+            if self._stale:
+                self.refresh()

@@ -1,0 +1,189 @@
+"""问题分析 page: TOP3 with 制定改进措施, Pareto table and chart, pain matrix, tagging the untagged."""
+
+import itertools
+from datetime import date
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QMessageBox
+
+from desktop.models import Answer, Customer, ProblemCategory, ServiceOrder, Visit, VisitProblem
+from desktop.services import templates
+from desktop.views.analysis_view import AnalysisView, KeywordsDialog
+from desktop.views.context import AppContext
+
+_seq = itertools.count(1)
+
+
+def cat_id(name: str) -> int:
+    return ProblemCategory.get(ProblemCategory.name == name).id
+
+
+def visit(*, day=date(2024, 5, 10), mood="平静", feedback="", low=None, tags=(), team="维修一组") -> Visit:
+    n = next(_seq)
+    customer = Customer.create(code=f"C{n:06d}", name=f"客户{n}", phone=f"139{n:08d}")
+    order = ServiceOrder.create(order_no=f"GD{n:06d}", customer=customer, team=team, engineer="李志强")
+    template = templates.active_template("after_sales")
+    v = Visit.create(
+        customer=customer,
+        order=order,
+        template=template,
+        status="已完成",
+        visit_date=day,
+        mood=mood,
+        feedback=feedback,
+    )
+    for q in templates.questions_of(template):
+        if q.kind != "text":
+            value = (low or {}).get(q.dimension, 8 if q.kind == "nps" else 4)
+            Answer.create(visit=v, question=q, value=value)
+    for name in tags:
+        VisitProblem.create(visit=v, category=cat_id(name))
+    return v
+
+
+@pytest.fixture
+def data(database):
+    speed = [
+        visit(
+            mood="强烈不满",
+            low={"响应及时性": 2},
+            feedback="等了三天才上门",
+            tags=("响应速度类",),
+            team="维修二组",
+        )
+        for _ in range(4)
+    ]
+    tech = [
+        visit(mood="轻微不满", low={"问题解决效果": 1}, feedback="空调又坏了", tags=("技术能力类",))
+        for _ in range(2)
+    ]
+    attitude = [visit(mood="平静", low={"服务态度": 2}, feedback="师傅不耐烦", tags=("服务态度类",))]
+    price = visit(mood="轻微不满", feedback="上门费太贵了")  # untagged, suggests 价格类
+    silent = visit(low={"推荐意愿": 3})  # untagged, nothing to suggest
+    visit(day=date(2024, 8, 1), mood="强烈不满", tags=("价格类",))  # next quarter
+    return {"speed": speed, "tech": tech, "attitude": attitude, "price": price, "silent": silent}
+
+
+@pytest.fixture
+def view(qtbot, data, db_path):
+    page = AnalysisView(AppContext(db_path=db_path))
+    qtbot.addWidget(page)
+    page.open_with(period="2024Q2")
+    return page
+
+
+def _tags(v: Visit) -> list[str]:
+    query = ProblemCategory.select(ProblemCategory.name).join(VisitProblem).where(VisitProblem.visit == v.id)
+    return sorted(c.name for c in query)
+
+
+def test_top3_shows_reasons_and_plan_button_opens_improvement(qtbot, view, data):
+    assert view.period.label == "2024年第2季度"
+    shown = [card for card in view.top_cards if not card.isHidden()]
+    assert [card.title.text() for card in shown] == ["TOP1  响应速度类", "TOP2  技术能力类"]
+    assert view.top_cards[2].isHidden()
+    assert view.top_cards[0].reason.text().startswith("出现 4 次,占负面反馈 44%,客户情绪强烈不满占 100%")
+    assert "等了三天才上门" in view.top_cards[0].quotes.text()
+    assert view.top_cards[0].badge.text().strip() == "高频高痛 · 优先解决"
+
+    with qtbot.waitSignal(view.ctx.events.open_page, timeout=1000) as blocker:
+        qtbot.mouseClick(view.top_cards[1].plan_button, Qt.LeftButton)
+    assert blocker.args == [
+        "improvement",
+        {"new_from_category": cat_id("技术能力类"), "visit_ids": [v.id for v in data["tech"]]},
+    ]
+
+
+def test_pareto_table_chart_and_matrix(view):
+    table = view.pareto_table
+    rows = [[table.item(r, c).text() for c in range(5)] for r in range(table.rowCount())]
+    assert rows == [
+        ["响应速度类", "4", "57.1%", "57.1%", "高频高痛"],
+        ["技术能力类", "2", "28.6%", "85.7%", "高频高痛"],
+        ["服务态度类", "1", "14.3%", "100.0%", "低频低痛"],
+    ]
+    assert "等了" in table.item(0, 5).text()
+    ax = view.figure.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["响应速度类", "技术能力类", "服务态度类"]
+    assert [round(p.get_height()) for p in ax.patches] == [4, 2, 1]
+    matrix = {
+        name: [lst.item(i).text() for i in range(lst.count())] for name, lst in view.quadrant_lists.items()
+    }
+    assert matrix["高频高痛"] == ["响应速度类   4 次 · 痛感 4.00", "技术能力类   2 次 · 痛感 4.00"]
+    assert matrix["低频低痛"] == ["服务态度类   1 次 · 痛感 2.00"]
+    assert matrix["低频高痛"] == ["—"]
+    assert "次数中位数 2 次" in view.matrix_note.text()
+    assert view.summary.text().strip() == "2024年第2季度:负面反馈 9 条,已归类 7 条,待归类 2 条"
+
+
+def test_team_filter_and_period_change(qtbot, view):
+    view.team.setCurrentIndex(view.team.findData("维修二组"))
+    assert view.pareto_table.rowCount() == 1
+    assert view.pareto_table.item(0, 0).text() == "响应速度类"
+    view.team.setCurrentIndex(0)
+    view.period_picker.choice.setCurrentIndex(view.period_picker.choice.findText("2024年第3季度"))
+    assert view.period.label == "2024年第3季度"
+    assert [view.pareto_table.item(r, 0).text() for r in range(view.pareto_table.rowCount())] == ["价格类"]
+
+
+def test_untagged_list_apply_suggestions_and_manual_tag(qtbot, view, data):
+    table = view.untagged_table
+    assert view.tabs.tabText(1) == "待归类负面反馈(2)"
+    by_id = {table.item(r, 0).data(Qt.UserRole): r for r in range(table.rowCount())}
+    assert set(by_id) == {data["price"].id, data["silent"].id}
+    assert table.item(by_id[data["price"].id], 5).text() == "价格类"
+    assert table.item(by_id[data["silent"].id], 5).text() == "(无建议,请手工归类)"
+    assert not view.apply_selected_button.isEnabled()
+
+    table.selectRow(by_id[data["price"].id])
+    assert view.apply_selected_button.isEnabled()
+    qtbot.mouseClick(view.apply_selected_button, Qt.LeftButton)
+    assert _tags(data["price"]) == ["价格类"]
+    assert table.rowCount() == 1  # refreshed
+
+    table.selectRow(0)
+    view.tag_category.setCurrentIndex(view.tag_category.findText("产品质量类"))
+    qtbot.mouseClick(view.tag_button, Qt.LeftButton)
+    assert _tags(data["silent"]) == ["产品质量类"]
+    assert table.rowCount() == 0
+    assert view.tabs.tabText(1) == "待归类负面反馈(0)"
+
+
+def test_apply_all_asks_first(qtbot, view, data, monkeypatch):
+    answers = iter([QMessageBox.No, QMessageBox.Yes])
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: next(answers))
+    qtbot.mouseClick(view.apply_all_button, Qt.LeftButton)
+    assert _tags(data["price"]) == []
+    qtbot.mouseClick(view.apply_all_button, Qt.LeftButton)
+    assert _tags(data["price"]) == ["价格类"]
+    assert _tags(data["silent"]) == []
+
+
+def test_keywords_dialog_saves_and_reports_errors(qtbot, database, monkeypatch):
+    dialog = KeywordsDialog()
+    qtbot.addWidget(dialog)
+    row = next(r for r in range(dialog.table.rowCount()) if dialog.table.item(r, 0).text() == "价格类")
+    dialog.table.item(row, 1).setText("贵、收费、太坑")
+    errors = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: errors.append(text))
+    other = next(r for r in range(dialog.table.rowCount()) if r != row)
+    dialog.table.item(other, 1).setText("这是一个远远超过十二个字的关键词")
+    dialog.save()
+    assert errors and "的关键词" in errors[0] and dialog.result() != QDialog.Accepted
+    assert "太坑" not in ProblemCategory.get(ProblemCategory.name == "价格类").keywords  # nothing half-saved
+    dialog.table.item(other, 1).setText("态度")
+    dialog.table.setCurrentCell(other, 1)
+    dialog.save()
+    assert dialog.result() == QDialog.Accepted
+    assert ProblemCategory.get(ProblemCategory.name == "价格类").keywords == ["贵", "收费", "太坑"]
+
+
+def test_empty_period_shows_hint(qtbot, database, db_path):
+    page = AnalysisView(AppContext(db_path=db_path))
+    qtbot.addWidget(page)
+    page.on_shown()
+    assert all(card.isHidden() for card in page.top_cards)
+    assert not page.top_empty.isHidden()
+    assert page.pareto_table.rowCount() == 0
+    assert not page.figure.axes[0].axison
