@@ -16,7 +16,7 @@ def test_fresh_database_is_stamped_and_configured(database, db_path):
 
 def test_builtin_templates_are_created_once(database, db_path):
     names = {t.family for t in QuestionnaireTemplate.select()}
-    assert names == {"after_sales", "travel_front_desk", "car_service", "bank"}
+    assert names == {"after_sales", "travel_front_desk", "car_service", "bank", "verification"}
     travel = QuestionnaireTemplate.get(QuestionnaireTemplate.family == "travel_front_desk")
     assert Question.select().where(Question.template == travel, Question.kind == "level5").count() == 7
     close_database()
@@ -24,7 +24,7 @@ def test_builtin_templates_are_created_once(database, db_path):
     from desktop.services.bootstrap import ensure_defaults
 
     ensure_defaults()
-    assert QuestionnaireTemplate.select().count() == 4
+    assert QuestionnaireTemplate.select().count() == 5
 
 
 def test_newer_database_is_refused_and_left_untouched(tmp_path):

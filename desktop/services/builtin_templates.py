@@ -1,4 +1,4 @@
-"""The four questionnaires shipped with the product, drawn from the seed forms (our wording)."""
+"""The questionnaires shipped with the product, drawn from the seed forms (our wording)."""
 
 from desktop.models.questionnaire import CHOICE, LEVEL5, NPS, SCORE10, TEXT, YESNO
 
@@ -103,6 +103,22 @@ BUILTIN_TEMPLATES = [
             ),
         ],
         "allow_comment": True,
+    },
+    {
+        # 二次回访: asked within a week after an improvement measure is done (改进方案表 → 效果验证)
+        "family": "verification",
+        "name": "改进效果二次回访",
+        "industry": "通用",
+        "title": "改进效果二次回访表",
+        "greeting": "尊敬的客户:您之前反馈的问题我们已经做了改进。想请您再花一分钟告诉我们改进后的感受,"
+        "这将决定这项改进能否确认完成。感谢您的支持!",
+        "opening": "{customer}您好!我是{company}的客服{visitor}。您之前向我们反馈过问题,我们已经做了改进,"
+        "想占用您一分钟了解一下改进后的效果,请问现在方便吗?",
+        "questions": [
+            ("改进后您对我们的服务满意吗?", "改进满意度", LEVEL5),
+            ("您反馈的问题解决了吗?", "问题解决", YESNO),
+            ("您还有什么需要我们改进的地方?", "开放建议", TEXT, {"required": False}),
+        ],
     },
 ]
 
