@@ -33,6 +33,18 @@ def build_main_window(db_path: Path):
     return MainWindow(AppContext(db_path=db_path))
 
 
+def show_main_window(db_path: Path):
+    """Build and show the main window; the visit-task scheduler runs once the window is on screen
+    (it reads the recent orders: a second or more on a big database), before the first page loads
+    its figures, and its summary goes to the status bar."""
+    from desktop.views.widgets import after_first_paint
+
+    window = build_main_window(db_path)
+    after_first_paint(window, lambda: window.statusBar().showMessage(start_scheduler(), 15000))
+    window.show()
+    return window
+
+
 def ask_first_run(db_path: Path) -> str | None:
     """First launch with no database: "empty", "demo", or None (quit)."""
     from PySide6.QtWidgets import QMessageBox
@@ -70,11 +82,48 @@ def start_scheduler() -> str:
         return f"自动生成回访任务失败:{exc}。可稍后在命令行运行 huifang schedule 重试。"
 
 
-def run_gui(db_path: Path, *, demo_if_new: bool = False) -> int:
+def open_checked(db_path: Path) -> bool:
+    """Open the database. When the file is damaged or not a database (the quick check at start,
+    or an error while opening), offer to restore the newest good backup. False: the database
+    cannot be used and the user was told."""
+    import sqlite3
+
+    import peewee as pw
     from PySide6.QtWidgets import QMessageBox
 
     from desktop.models.connection import DatabaseOpenError
+    from desktop.services import backup
     from desktop.services.bootstrap import open_app_database
+    from desktop.views.backup_dialog import offer_restore_at_startup
+
+    unusable = (backup.DAMAGED, backup.NOT_DATABASE)
+    if db_path.exists():
+        verdict = backup.check(db_path, quick=True)
+        if verdict.status in unusable and not offer_restore_at_startup(db_path, verdict.message):
+            return False
+    try:
+        open_app_database(db_path)
+        return True
+    except DatabaseOpenError as err:
+        if backup.check(db_path, quick=True).status not in unusable:  # a newer version's file, …
+            QMessageBox.critical(None, "无法打开数据库", str(err))
+            return False
+        problem = str(err)
+    except (sqlite3.DatabaseError, pw.DatabaseError) as err:
+        problem = f"数据库 {db_path} 无法读取({err}),文件可能已损坏。"
+    if not offer_restore_at_startup(db_path, problem):
+        return False
+    try:
+        open_app_database(db_path)
+        return True
+    except (DatabaseOpenError, sqlite3.DatabaseError, pw.DatabaseError) as err:
+        QMessageBox.critical(None, "无法打开数据库", str(err))
+        return False
+
+
+def run_gui(db_path: Path, *, demo_if_new: bool = False) -> int:
+    from desktop.views.backup_dialog import daily_backup, exit_backup
+    from desktop.views.widgets import after_first_paint
 
     app = create_qapp()
     is_new = not db_path.exists()
@@ -83,15 +132,13 @@ def run_gui(db_path: Path, *, demo_if_new: bool = False) -> int:
         choice = "demo" if demo_if_new else ask_first_run(db_path)
         if choice is None:
             return 0
-    try:
-        open_app_database(db_path)
-    except DatabaseOpenError as err:
-        QMessageBox.critical(None, "无法打开数据库", str(err))
+    if not open_checked(db_path):
         return 2
     if is_new and choice == "demo":
         fill_demo()
-    schedule_text = start_scheduler()
-    window = build_main_window(db_path)
-    window.statusBar().showMessage(schedule_text, 15000)
-    window.show()
-    return app.exec()
+    window = show_main_window(db_path)  # kept alive while the event loop runs
+    if not is_new:  # a backup at most a day old; a new database gets its first one at exit
+        after_first_paint(window, lambda: daily_backup(window, db_path))
+    code = app.exec()
+    exit_backup(db_path)
+    return code

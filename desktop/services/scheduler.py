@@ -237,6 +237,17 @@ def run_scheduler(today: date | None = None) -> dict:
     for name in RHYTHM_333:
         rules[name] = lambda name=name: _rhythm_visits(cal, today, name)
 
+    # the slow part (reading recent orders, working out windows) runs before the write
+    # transaction, so other writers wait only for the short bulk insert
+    batches = {
+        trigger: [
+            NewTask(customer_id, order_id, trigger, earliest, latest, template_id=template_id)
+            for order_id, customer_id, (earliest, latest) in rules[trigger]()
+            if latest >= oldest and earliest <= newest
+        ]
+        for trigger in enabled
+        if trigger != QUARTERLY
+    }
     created: dict[str, int] = {}
     with db.atomic():
         for trigger in enabled:
@@ -244,13 +255,8 @@ def run_scheduler(today: date | None = None) -> dict:
                 from .plans import run_quarterly_batch
 
                 created[trigger] = run_quarterly_batch(today, cal)
-                continue
-            batch = [
-                NewTask(customer_id, order_id, trigger, earliest, latest, template_id=template_id)
-                for order_id, customer_id, (earliest, latest) in rules[trigger]()
-                if latest >= oldest and earliest <= newest
-            ]
-            created[trigger] = insert_tasks(batch)
+            else:
+                created[trigger] = insert_tasks(batches[trigger])
     return {"created": created, "total": sum(created.values()), "warning": cal.warning()}
 
 

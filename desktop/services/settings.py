@@ -7,7 +7,7 @@ from typing import Any
 from desktop.models import QuestionnaireTemplate, Setting, db
 
 from .errors import ValidationError, ValidationErrors
-from .validation import clean_text
+from .validation import clean_text, shown
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,11 @@ DEFINITIONS = [
         "calendar_extra_holidays", "补充节假日", "", "如 2027-01-01、2027-02-06;官方日历未收录的年份使用"
     ),
     SettingDef("calendar_extra_workdays", "补充调休上班日", "", "如 2027-02-14;周末但需上班的日期"),
+    # automatic backups (services.backup)
+    SettingDef(
+        "backup_keep", "保留备份份数", 10, "退出时和每日的自动备份各保留最新的这么多份;手动备份不会被删除"
+    ),
+    SettingDef("backup_dir", "备份目录", "", "留空 = 数据库所在文件夹下的 backups 文件夹"),
 ]
 _BY_KEY = {d.key: d for d in DEFINITIONS}
 
@@ -76,8 +81,8 @@ def _workdays(value) -> int:
     field = "答复时限(工作日)"
     try:
         days = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError(field, f"“{value}”不是整数,请填写如 3。") from None
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(float("inf"))
+        raise ValidationError(field, f"“{shown(value)}”不是整数,请填写如 3。") from None
     if not 1 <= days <= 30:
         raise ValidationError(field, "请填写 1 到 30 之间的工作日数。")
     return days
@@ -86,15 +91,23 @@ def _workdays(value) -> int:
 def _logo(value) -> str:
     field = "公司标志图片"
     text = clean_text(value, field, max_len=500)
-    if text and not Path(text).is_file():
-        raise ValidationError(field, f"找不到文件 {text},请重新选择图片或清空。")
+    try:
+        found = bool(text) and Path(text).is_file()
+    except (OSError, ValueError):  # a name too long for the file system, and the like
+        found = False
+    if text and not found:
+        raise ValidationError(field, f"找不到文件 {shown(text, 80)},请重新选择图片或清空。")
     if text and Path(text).suffix.lower() not in IMAGE_SUFFIXES:
         raise ValidationError(field, "请选择 PNG、JPG、SVG、BMP 或 GIF 图片。")
     return text
 
 
 def _template_family(value) -> str:
-    if not value or not QuestionnaireTemplate.select().where(QuestionnaireTemplate.family == value).exists():
+    if (
+        not value
+        or not isinstance(value, str)
+        or not QuestionnaireTemplate.select().where(QuestionnaireTemplate.family == value).exists()
+    ):
         raise ValidationError("默认问卷", "请选择一个现有的问卷模板。")
     return value
 

@@ -17,6 +17,7 @@ from desktop import APP_NAME, __version__
 
 from .context import AppContext
 from .pages import PAGES, PageSpec, load_page_class
+from .scan_box import ScanBox
 
 NAV_WIDTH = 128
 NAV_STYLE = """
@@ -53,6 +54,18 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.nav)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+
+        # 扫码录入 (Ctrl+L): a scanned paper form opens its task or visit
+        self.scan_box = ScanBox(ctx)
+        scan_bar = self.addToolBar("扫码录入")
+        scan_bar.setObjectName("scanBar")
+        scan_bar.setMovable(False)
+        scan_bar.addWidget(self.scan_box)
+        scan_action = QAction("扫码录入", self)
+        scan_action.setShortcut(QKeySequence("Ctrl+L"))
+        scan_action.setShortcutContext(Qt.ApplicationShortcut)
+        scan_action.triggered.connect(self.scan_box.focus_input)
+        self.addAction(scan_action)
 
         self._db_label = QLabel(f"数据库:{ctx.db_path}")
         self.statusBar().addPermanentWidget(self._db_label)
@@ -97,6 +110,22 @@ class MainWindow(QMainWindow):
     # -- menus
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("文件(&F)")
+        export_action = QAction("导出总部工作簿(&E)…", self)
+        export_action.triggered.connect(self.export_workbook)
+        file_menu.addAction(export_action)
+        merge_action = QAction("合并分支工作簿(&M)…", self)
+        merge_action.triggered.connect(self.consolidate_workbooks)
+        file_menu.addAction(merge_action)
+        file_menu.addSeparator()
+        for text, slot in (
+            ("备份数据库(&B)…", self.backup_database),
+            ("从备份恢复(&R)…", self.restore_database),
+            ("检查数据库(&C)", self.check_database),
+        ):
+            action = QAction(text, self)
+            action.triggered.connect(slot)
+            file_menu.addAction(action)
+        file_menu.addSeparator()
         quit_action = QAction("退出(&X)", self)
         quit_action.setShortcut(QKeySequence.Quit)
         quit_action.triggered.connect(self.close)
@@ -112,6 +141,44 @@ class MainWindow(QMainWindow):
         about = QAction("关于回访通", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
+
+    def export_workbook(self) -> None:
+        from .export_dialog import ExportDialog  # openpyxl is loaded only when exporting
+
+        ExportDialog(self.ctx, self).exec()
+
+    def consolidate_workbooks(self) -> None:
+        from .export_dialog import ConsolidateDialog
+
+        ConsolidateDialog(self.ctx, self).exec()
+
+    # -- backups (desktop.views.backup_dialog; pages are rebuilt after a restore)
+    def backup_database(self) -> None:
+        from .backup_dialog import backup_now
+
+        path = backup_now(self, self.ctx.db_path)
+        if path is not None:
+            self.statusBar().showMessage(f"已备份到 {path}", 8000)
+
+    def restore_database(self) -> None:
+        from .backup_dialog import restore_from_gui
+
+        if restore_from_gui(self, self.ctx.db_path) is not None:
+            self.reload_pages()
+
+    def check_database(self) -> None:
+        from .backup_dialog import check_now
+
+        if check_now(self, self.ctx.db_path):
+            self.reload_pages()
+
+    def reload_pages(self) -> None:
+        """Drop every page (they show the database as it was) and show the current one anew."""
+        for widget in self._pages.values():
+            self.stack.removeWidget(widget)
+            widget.deleteLater()
+        self._pages.clear()
+        self._on_nav(self.nav.currentRow())
 
     def _about(self) -> None:
         QMessageBox.about(
