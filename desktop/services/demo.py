@@ -531,15 +531,23 @@ class _Demo:
             )
 
     def _company(self, fake) -> str:
-        """A local business: a Faker brand word plus a trade we serve (restaurants, offices …)."""
-        while True:
+        """A local business: a Faker brand word plus a trade we serve (restaurants, offices …).
+
+        Brand × trade gives a few thousand names; once a draw repeats a taken one often, a
+        district prefix (城东…) keeps names unique for any number of customers."""
+        for attempt in range(1000):
             brand = fake.company_prefix()
             if not 2 <= len(brand) <= 4 or any(w in brand for w in D.BAD_BRAND_WORDS):
                 continue
             name = brand + self.rng.choice(D.COMPANY_TRADES)
+            if attempt >= 20:
+                name = f"{self.rng.choice(D.REGIONS)[0][:2]}{name}"
+            if attempt >= 200:
+                name = f"{name}{len(self.company_names) + 1}号店"
             if name not in self.company_names:
                 self.company_names.add(name)
                 return name
+        raise RuntimeError("could not make a unique company name")
 
     # ------------------------------------------------------------------ orders
     def _order_day(self, first: date) -> date | None:

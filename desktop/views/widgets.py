@@ -1,6 +1,6 @@
 """Small shared layout helpers and message boxes (spacing constants in one place)."""
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -94,3 +94,26 @@ class SearchBox(QWidget):
 
     def text(self) -> str:
         return self.edit.text().strip()
+
+
+class _FirstPaint(QObject):
+    def __init__(self, widget: QWidget, callback):
+        super().__init__(widget)  # dies with the widget: no call into a deleted page
+        self._callback = callback
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        if event.type() == QEvent.Type.Paint:
+            obj.removeEventFilter(self)
+            timer = QTimer(self)
+            timer.setSingleShot(True)
+            timer.timeout.connect(self._callback)
+            timer.start(0)
+        return False
+
+
+def after_first_paint(widget: QWidget, callback) -> None:
+    """Call ``callback`` on the event-loop turn after ``widget`` is first painted. Slow work that
+    would otherwise delay the first frame (database figures, the matplotlib import) starts once the
+    window is on screen; a zero timer set before ``show()`` would run before the first paint."""
+    _FirstPaint(widget, callback)
