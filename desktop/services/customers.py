@@ -298,7 +298,9 @@ def validate_order(data: dict, *, existing_id: int | None = None, today: date | 
             cid = cid.id
         try:
             cid = int(cid) if cid else None
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
+            cid = None
+        if cid is not None and not 0 < cid < 2**63:  # beyond SQLite's integers: no such customer
             cid = None
         if not cid or not Customer.select().where(Customer.id == cid).exists():
             raise ValidationError("客户", "请先选择该工单所属的客户。")

@@ -11,7 +11,9 @@ cancel), the exception propagates and the transaction rolls back: nothing is wri
 
 import csv
 import io
+import itertools
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -68,6 +70,17 @@ def read_rows(path: str | Path) -> list[list]:
     return rows
 
 
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # the container of .xls files and encrypted .xlsx files
+
+
+def _starts_with(path: Path, magic: bytes) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(len(magic)) == magic
+    except OSError:
+        return False
+
+
 def _read_book(path: Path) -> list[list]:
     try:
         from python_calamine import CalamineWorkbook, PasswordError
@@ -78,14 +91,23 @@ def _read_book(path: Path) -> list[list]:
     except PasswordError:
         raise UserError(f"{path.name} 设置了打开密码。请在 Excel 中取消密码并另存后再导入。") from None
     except Exception as exc:  # calamine raises its own error types for every kind of bad file
+        if path.suffix.lower() in (".xlsx", ".xlsm") and _starts_with(path, OLE_MAGIC):
+            # an encrypted .xlsx is an OLE container, not a zip (so is an .xls given the wrong name)
+            raise UserError(
+                f"无法读取 {path.name}:它可能设置了打开密码,或是 .xls 文件被改成了 .xlsx 扩展名。"
+                "请在 Excel 中打开,取消密码后另存为 .xlsx 再导入。"
+            ) from None
         raise UserError(
             f"无法读取 {path.name}:它不是有效的 Excel 工作簿或已损坏({exc})。"
             "请用 Excel 打开并另存为 .xlsx 后再导入。"
         ) from None
     try:
         fallback: list[list] = []
+        hidden = 0
         for meta in book.sheets_metadata:
-            if getattr(meta.visible, "name", "Visible") != "Visible":
+            # SheetVisibleEnum.Visible / .Hidden / .VeryHidden (the enum has no .name)
+            if str(meta.visible).rsplit(".", 1)[-1] != "Visible":
+                hidden += 1
                 continue  # hidden sheets hold lookups and the like, not the list to import
             try:
                 rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
@@ -94,7 +116,14 @@ def _read_book(path: Path) -> list[list]:
             if any(_row_has_data(r) for r in rows):
                 return rows
             fallback = fallback or rows
+        if hidden:
+            raise UserError(
+                f"{path.name} 中没有含数据的可见工作表(隐藏的 {hidden} 个工作表不会导入)。"
+                "请在 Excel 中取消隐藏要导入的工作表,或把数据复制到可见的工作表后再导入。"
+            )
         return fallback
+    except UserError:
+        raise
     except Exception as exc:
         raise UserError(
             f"无法读取 {path.name} 的工作表({exc})。请用 Excel 打开并另存为 .xlsx 后再导入。"
@@ -124,7 +153,13 @@ def _read_book_openpyxl(path: Path) -> list[list]:  # pragma: no cover - used on
 
 def _decode(data: bytes, name: str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise UserError(
+                f"{name} 以 UTF-16 标记开头,但内容无法按 UTF-16 读取(文件可能已损坏)。"
+                "请用 Excel 另存为“CSV UTF-8”或 .xlsx 后再导入。"
+            ) from None
     for encoding in ("utf-8-sig", "gb18030"):  # gb18030 is a superset of GBK and GB2312
         try:
             return data.decode(encoding)
@@ -133,15 +168,49 @@ def _decode(data: bytes, name: str) -> str:
     raise UserError(f"无法识别 {name} 的文字编码。请用 Excel 另存为“CSV UTF-8”或 .xlsx 后再导入。")
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text saved without its byte-order mark (some tools' "Unicode text"): every ASCII
+    character has a zero byte on the same side. None when the bytes do not read that way."""
+    head = data[:4096]
+    pairs = len(head) // 2
+    if pairs < 2 or len(data) % 2:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if odd > pairs // 5 and even == 0:
+        encoding = "utf-16-le"
+    elif even > pairs // 5 and odd == 0:
+        encoding = "utf-16-be"
+    else:
+        return None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    return None if "\x00" in text else text
+
+
+DELIMITERS = (",", "\t", ";", "|")  # in order of preference when two split the file equally well
+
+
 def _delimiter(text: str) -> str:
-    """The separator the first lines use most: every line has one between each pair of columns,
-    while a stray comma or semicolon in an address or a note is rare."""
-    lines = text[:16384].splitlines()[:20]
-    best, best_count = ",", 0
-    for candidate in (",", "\t", ";", "|"):
-        count = sum(line.count(candidate) for line in lines)
-        if count > best_count:
-            best, best_count = candidate, count
+    """The separator that splits the first records into the same number of columns most often:
+    every line has one between each pair of columns, while semicolons or tabs inside a note
+    ("未接;改约;再打") differ from line to line. Quoted cells are read as cells, not counted."""
+    sample = text[:65536]
+    best, best_agree = ",", 0
+    for candidate in DELIMITERS:
+        try:
+            records = list(
+                itertools.islice(csv.reader(io.StringIO(sample, newline=""), delimiter=candidate), 20)
+            )
+        except csv.Error:
+            continue
+        widths = Counter(len(r) for r in records if any(c.strip() for c in r))
+        if not widths:
+            continue
+        width, agree = widths.most_common(1)[0]
+        if width > 1 and agree > best_agree:
+            best, best_agree = candidate, agree
     return best
 
 
@@ -150,10 +219,21 @@ def _read_text(path: Path) -> list[list]:
         data = path.read_bytes()
     except OSError as exc:
         raise UserError(f"无法读取 {path.name}:{exc.strerror or exc}。") from None
+    text = None
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UserError(f"{path.name} 不是文本格式的 CSV 文件。请选择 .xlsx、.xls 或 .csv 文件。")
-    text = _decode(data, path.name)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+        text = _utf16_without_bom(data)
+        if text is None:
+            raise UserError(f"{path.name} 不是文本格式的 CSV 文件。请选择 .xlsx、.xls 或 .csv 文件。")
+    if text is None:
+        text = _decode(data, path.name)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:  # a cell over the csv module's 131,072 characters, and the like
+        what = "有单元格内容过长(超过 13 万字)" if "field larger" in str(exc) else f"格式有误({exc})"
+        raise UserError(
+            f"无法读取 {path.name} 第 {reader.line_num} 行:{what}。请检查该行,或另存为 .xlsx 后再导入。"
+        ) from None
     width = max((len(r) for r in rows), default=0)
     return [r + [""] * (width - len(r)) for r in rows]
 
@@ -175,7 +255,9 @@ def cell_text(value) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        # 13812345678.0 → "13812345678"; past 2**53 a float holds no exact integer: 1.7e46 stays
+        # 1.7e+46 (its 47 "digits" would be noise)
+        return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
     if isinstance(value, datetime):
         if value.second:
             return f"{value:%Y-%m-%d %H:%M:%S}"
@@ -316,6 +398,19 @@ def _date(label: str, *, with_time: bool, not_future: bool = True):
     return lambda value, today: _when(value, label, with_time=with_time, not_future=not_future, today=today)
 
 
+def _service_type(text: str, label: str = "服务类型") -> str:
+    """One of the fixed 服务类型 (as the order form offers them); "空调维修" or "上门安装" name
+    exactly one of them and are read as it. Anything else is refused, listing the choices."""
+    clean = clean_text(text, label, max_len=20).replace(" ", "")
+    if not clean or clean in ServiceOrder.SERVICE_TYPES:
+        return clean
+    named = [t for t in ServiceOrder.SERVICE_TYPES if t in clean]
+    if len(named) == 1:
+        return named[0]
+    choices = "、".join(ServiceOrder.SERVICE_TYPES)
+    raise ValidationError(label, f"“{clean}”不是可选的服务类型,请填写 {choices} 之一,或留空(按维修)。")
+
+
 CUSTOMER_RULES = (  # (value key, mapping key, rule)
     ("code", "code", _required(clean_code, "客户编号")),
     ("name", "name", _required(clean_name, "客户姓名")),
@@ -330,7 +425,7 @@ CUSTOMER_RULES = (  # (value key, mapping key, rule)
 ORDER_RULES = (
     ("order_no", "order_no", _required(clean_code, "工单号")),
     ("customer_code", "customer_code", _required(clean_code, "客户编号")),
-    ("service_type", "service_type", _text("服务类型", 20)),
+    ("service_type", "service_type", _optional(_service_type)),
     ("product_model", "product_model", _text("产品型号", 60)),
     ("engineer", "engineer", _text("服务工程师", 30)),
     ("team", "team", _text("责任部门/班组", 40)),
@@ -449,6 +544,13 @@ class _OrderChecker(_Checker):
     def resolve(self, values: dict, row: list) -> list[ValidationError]:
         """The order's customer: in the database, created by an earlier row of this file, or
         described by this row's own customer columns (then created with the order)."""
+        delivered, warranty = values.get("delivered_on"), values.get("warranty_end")
+        if delivered and warranty and warranty < delivered:  # as the order form refuses it
+            return [
+                ValidationError(
+                    "保修到期日", f"{warranty:%Y-%m-%d} 早于交付日期 {delivered:%Y-%m-%d},请核对。"
+                )
+            ]
         code = values["customer_code"]
         if code in self.customers or code in self.new_customers:
             return []
@@ -787,10 +889,30 @@ def default_report_path(source_path: Path) -> Path:
     return path
 
 
+MAX_CELL_TEXT = 32767  # Excel's limit for one cell
+
+
 def _report_cell(value):
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return int(value)
+    if isinstance(value, str):
+        # an .xlsx cannot hold control characters (a CSV can): drop them, and keep within Excel's limit
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
     return None if value == "" else value
+
+
+def _text_cell(sheet, value):
+    """Text stays text in the report: openpyxl would write "=1+1" as a formula (and Excel would
+    run it) — the user must see, fix and import again exactly what the file held."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def write_error_report(
@@ -812,7 +934,6 @@ def write_error_report(
 
 def _report_book(source: ImportSource, rejected: list[tuple[int, list, str]]):
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -827,7 +948,7 @@ def _report_book(source: ImportSource, rejected: list[tuple[int, list, str]]):
     fill = PatternFill("solid", fgColor="FFF2CC")
     header_cells = []
     for text in headers:
-        cell = WriteOnlyCell(sheet, value=text)
+        cell = _text_cell(sheet, _report_cell(text) or "")
         cell.font = bold
         cell.fill = fill
         header_cells.append(cell)
@@ -835,9 +956,9 @@ def _report_book(source: ImportSource, rejected: list[tuple[int, list, str]]):
     red = Font(color="C00000")
     width = len(source.column_names)
     for row_no, row, reason in rejected:
-        cells = [_report_cell(v) for v in list(row)[:width]]
+        cells = [_text_cell(sheet, _report_cell(v)) for v in list(row)[:width]]
         cells += [None] * (width - len(cells))
-        reason_cell = WriteOnlyCell(sheet, value=reason)
+        reason_cell = _text_cell(sheet, _report_cell(reason))
         reason_cell.font = red
         sheet.append([row_no, *cells, reason_cell])
     return book

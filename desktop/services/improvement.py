@@ -46,7 +46,7 @@ from . import calendar
 from . import settings as app_settings
 from .dates import parse_date
 from .errors import UserError, ValidationError, ValidationErrors
-from .validation import clean_text, mask_name, mask_phone
+from .validation import clean_text, mask_name, mask_phone, strip_control
 
 NOT_STARTED, IN_PROGRESS, DONE, VERIFYING, CLOSED = ACTION_STATUSES
 # the steps each status may take (no skipping); backward steps need a reason
@@ -112,7 +112,7 @@ class ActionInput:
 
 def _text_block(value, field_name: str, *, required: bool = False, max_len: int = MAX_TEXT) -> str:
     """Longer text kept with its line breaks; trimmed; length-checked."""
-    text = "" if value is None else str(value)
+    text = strip_control("" if value is None else str(value))
     text = "\n".join(line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     text = text.strip()
     if required and not text:

@@ -17,6 +17,7 @@ Three indicators can be computed from the data of the period (:func:`refresh_act
 at the first visit). All three are SQL aggregates.
 """
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -37,7 +38,7 @@ from desktop.models import (
 from . import improvement, periods
 from .errors import UserError, ValidationError
 from .scoring import FLAG_RATIO, grade, kpi_item_score, needs_root_cause, qualitative_score, trend
-from .validation import clean_text, to_halfwidth
+from .validation import clean_text, shown, to_halfwidth
 
 # ---------------------------------------------------------------- vocabulary
 MANUAL = "manual"
@@ -94,9 +95,9 @@ def parse_number(value, field_name: str, *, required: bool = False) -> float | N
     try:
         number = float(text)
     except ValueError:
-        raise ValidationError(field_name, f"“{value}”不是数字,请填写如 88 或 88.5。") from None
+        raise ValidationError(field_name, f"“{shown(value)}”不是数字,请填写如 88 或 88.5。") from None
     if number != number or number in (float("inf"), float("-inf")):
-        raise ValidationError(field_name, f"“{value}”不是数字,请填写如 88 或 88.5。")
+        raise ValidationError(field_name, f"“{shown(value)}”不是数字,请填写如 88 或 88.5。")
     if number < 0:
         raise ValidationError(field_name, "不能为负数。")
     return number
@@ -340,7 +341,7 @@ def validate(data: ScorecardData | list[IndicatorRow]) -> str | None:
         return "评价表至少需要一项指标,请点“添加指标”。"
     problems: list[str] = []
     total = sum(row.weight or 0 for row in rows)
-    if abs(total - WEIGHT_TOTAL) >= 1e-6:
+    if math.isfinite(total) and abs(total - WEIGHT_TOTAL) >= 1e-6:  # nan/inf: named per row below
         problems.append(f"权重合计为 {num(total)},应为 {num(WEIGHT_TOTAL)}")
     seen: dict[str, int] = {}
     for index, row in enumerate(rows):
@@ -354,12 +355,14 @@ def validate(data: ScorecardData | list[IndicatorRow]) -> str | None:
             problems.append(f"{name}:二级指标与第 {seen[level2] + 1} 项重名,请改一个名称。")
         else:
             seen[level2] = index
-        if row.weight is None or row.weight <= 0:
+        if row.weight is None or not math.isfinite(row.weight) or row.weight <= 0:
             problems.append(f"{name}:权重必须大于 0。")
         if not row.qualitative:
-            if row.target is None or row.target <= 0:
+            if row.target is None or not math.isfinite(row.target) or row.target <= 0:
                 problems.append(f"{name}:目标值必须大于 0(如 90 表示 90%)。")
-            if row.actual is not None and row.actual < 0:
+            if row.actual is not None and not math.isfinite(row.actual):
+                problems.append(f"{name}:实际值不是有效的数字,请填写如 88 或 88.5。")
+            elif row.actual is not None and row.actual < 0:
                 problems.append(f"{name}:实际值不能为负数。")
         problems.extend(reviewer_problems(name, row.reviewers))
         if len(row.note or "") > 500:

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from .dates import parse_date
 from .errors import UserError
-from .validation import to_halfwidth
+from .validation import shown, to_halfwidth
 
 YEAR = "year"
 QUARTER = "quarter"
@@ -56,8 +56,9 @@ class Period:
 
 
 def month_end(day: date) -> date:
-    nxt = date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
-    return nxt - timedelta(days=1)
+    if day.month == 12:  # not via next January: 9999-12 has no next year
+        return date(day.year, 12, 31)
+    return date(day.year, day.month + 1, 1) - timedelta(days=1)
 
 
 def year_period(year: int) -> Period:
@@ -83,7 +84,7 @@ def range_period(start: date, end: date) -> Period:
 
 
 def _bad(value) -> UserError:
-    return UserError(f"{FORMAT_HELP}(收到“{value}”)。")
+    return UserError(f"{FORMAT_HELP}(收到“{shown(value)}”)。")
 
 
 def _as_day(value, name: str) -> date:

@@ -26,7 +26,7 @@ from desktop.models.questionnaire import (
 
 from .builtin_templates import BUILTIN_TEMPLATES
 from .errors import UserError, ValidationError, ValidationErrors
-from .validation import clean_text
+from .validation import clean_text, shown
 
 _TEMPLATE_FIELDS = ("name", "industry", "title", "greeting", "opening", "closing")
 _QUESTION_FIELDS = ("text", "dimension", "kind", "options", "required", "weight", "allow_comment")
@@ -159,8 +159,8 @@ def _parse_weight(value) -> float:
         return 1.0
     try:
         weight = float(str(value).strip()) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError):
-        raise ValidationError("权重", f"“{value}”不是数字,请填写如 1 或 1.5。") from None
+    except (TypeError, ValueError, OverflowError):  # OverflowError: float(10**400)
+        raise ValidationError("权重", f"“{shown(value)}”不是数字,请填写如 1 或 1.5。") from None
     if math.isnan(weight) or math.isinf(weight):
         raise ValidationError("权重", "请填写一个普通数字,如 1 或 1.5。")
     if weight < 0:
@@ -176,6 +176,8 @@ def _clean_options(kind: str, options) -> list[str] | None:
         return None
     if isinstance(options, str):
         options = options.splitlines()
+    elif options is not None and not isinstance(options, list | tuple):
+        options = [options]  # one stray value (a number, True): checked like a one-line list
     options = [o for o in (options or []) if str(o).strip()]
     options = [clean_text(o, "选项", required=True, max_len=20) for o in options] or None
     if options and len(set(options)) != len(options):
@@ -199,8 +201,8 @@ def _clean_options(kind: str, options) -> list[str] | None:
 def validate_question(data: dict) -> dict:
     text = clean_text(data.get("text"), "题目", required=True, max_len=300)
     kind = data.get("kind") or LEVEL5
-    if kind not in KINDS:
-        raise ValidationError("题型", f"未知题型 {kind}。")
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise ValidationError("题型", f"未知题型 {shown(kind)},请从列表中选择题型。")
     options = _clean_options(kind, data.get("options"))
     weight = _parse_weight(data.get("weight", 1.0))
     return {

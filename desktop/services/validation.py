@@ -7,10 +7,23 @@ from datetime import date, datetime
 
 from .errors import ValidationError
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^(0(?:10|2\d|[3-9]\d{2}))-?(\d{7,8})(?:(?:转|ext|#|-)(\d{1,6}))?$", re.IGNORECASE)
+# ASCII digits only: \d would also take Arabic-Indic and other digits, which NFKC keeps as they are
+_MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
+_LANDLINE = re.compile(
+    r"^(0(?:10|2\d|[3-9]\d{2}))-?(\d{7,8})(?:(?:转|ext|#|-)(\d{1,6}))?$", re.IGNORECASE | re.ASCII
+)
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,31}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# invisible marks text copied from web pages and chats carries: zero-width space/non-joiner,
+# direction marks and embeddings, word joiner, BOM (the zero-width joiner of emoji is kept)
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def shown(value, limit: int = 30) -> str:
+    """A value quoted in a message: control characters dropped, whitespace collapsed, long text
+    cut with "…" (a 10,000-character cell must not become a 10,000-character message)."""
+    text = re.sub(r"\s+", " ", _INVISIBLE.sub("", _CONTROL.sub("", str(value)))).strip()
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def to_halfwidth(text: str) -> str:
@@ -18,10 +31,15 @@ def to_halfwidth(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def strip_control(text: str) -> str:
+    """``text`` without control characters (line breaks and tabs kept) and invisible marks."""
+    return _INVISIBLE.sub("", _CONTROL.sub("", text))
+
+
 def clean_text(value, field: str, *, required: bool = False, max_len: int = 200) -> str:
     """Trim, collapse inner whitespace runs, drop control characters; enforce length."""
     text = "" if value is None else str(value)
-    text = _CONTROL.sub("", text)
+    text = strip_control(text)
     text = re.sub(r"\s+", " ", text).strip()
     if required and not text:
         raise ValidationError(field, "不能为空,请填写。")
@@ -116,7 +134,9 @@ def normalize_customer_type(value, field: str = "客户类型", *, default: str 
         return default
     if text in _CTYPE_LOOKUP:
         return _CTYPE_LOOKUP[text]
-    raise ValidationError(field, f"“{value}”不是可识别的客户类型。请填写 VIP客户、普通客户 或 企业客户。")
+    raise ValidationError(
+        field, f"“{shown(value)}”不是可识别的客户类型。请填写 VIP客户、普通客户 或 企业客户。"
+    )
 
 
 _TITLES = {"先生": "先生", "男": "先生", "男士": "先生", "女士": "女士", "女": "女士", "小姐": "女士"}
@@ -151,7 +171,7 @@ def parse_yes_no(value, field: str) -> bool | None:
         return True
     if text in _NO:
         return False
-    raise ValidationError(field, f"“{value}”无法识别,请填写 是 或 否。")
+    raise ValidationError(field, f"“{shown(value)}”无法识别,请填写 是 或 否。")
 
 
 _LEVELS = {
@@ -170,4 +190,4 @@ def normalize_complaint_level(value, field: str = "投诉等级") -> str | None:
         return None
     if text in _LEVELS:
         return _LEVELS[text]
-    raise ValidationError(field, f"“{value}”不是可识别的投诉等级。请填写 一级、二级 或 三级。")
+    raise ValidationError(field, f"“{shown(value)}”不是可识别的投诉等级。请填写 一级、二级 或 三级。")
