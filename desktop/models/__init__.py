@@ -5,6 +5,7 @@ from .customer import Customer, ServiceOrder
 from .improvement import ACTION_STATUSES, ActionLog, ActionTask, ActionVisit, ImprovementAction
 from .kpi import KpiIndicator, KpiReviewerScore, KpiScorecard
 from .org import Department, Staff
+from .paper import AuditLog, VisitAttachment, VisitSignature
 from .questionnaire import KINDS, Question, QuestionnaireTemplate
 from .settings import Setting
 from .visit import (
@@ -42,6 +43,9 @@ ALL_MODELS = [
     KpiIndicator,
     KpiReviewerScore,
     Setting,
+    VisitSignature,
+    VisitAttachment,
+    AuditLog,
 ]
 
 __all__ = [
@@ -57,6 +61,7 @@ __all__ = [
     "ActionTask",
     "ActionVisit",
     "Answer",
+    "AuditLog",
     "BaseModel",
     "CallAttempt",
     "Customer",
@@ -72,7 +77,9 @@ __all__ = [
     "Setting",
     "Staff",
     "Visit",
+    "VisitAttachment",
     "VisitProblem",
+    "VisitSignature",
     "VisitTask",
     "db",
     "now",

@@ -392,12 +392,14 @@ def backup_to(
             raise UserError(f"备份失败:{result.message.replace(str(tmp), str(src))}")
         report(2, 3, "正在保存备份…")
         if EXTRA_FOLDERS:
-            _remove_quietly(files_tmp)
-            files_tmp.mkdir()
-            _copy_extras(src, files_tmp)
             final_files = out.with_name(out.name + FILES_SUFFIX)
             _remove_quietly(final_files)
-            os.replace(files_tmp, final_files)
+            # no ``.files`` folder beside the backup when there is nothing to keep in it
+            if any(Path(folder_of(src)).is_dir() for _name, folder_of in EXTRA_FOLDERS):
+                _remove_quietly(files_tmp)
+                files_tmp.mkdir()
+                _copy_extras(src, files_tmp)
+                os.replace(files_tmp, final_files)
         os.replace(tmp, out)
         _fsync_dir(out.parent)
     except OSError as exc:
@@ -687,3 +689,8 @@ def restore(
         raise UserError(f"恢复后的数据库没有通过校验:{after.message}{where}")
     report(4, 4, "恢复完成")
     return RestoreResult(target, backup, kept, after)
+
+
+# The scans of signed paper forms (issue 7) live in ``attachments/`` beside the database: importing
+# the module registers that folder in EXTRA_FOLDERS, so every backup and restore carries it.
+from . import attachments as _attachments  # noqa: E402,F401

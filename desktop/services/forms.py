@@ -1,10 +1,13 @@
 """The printed 回访表 (satisfaction visit form) as plain data — no Qt here.
 
 ``build_visit_form(visit_id)`` describes a filled form (the customer signs it, so names and
-phone numbers are shown in full); ``build_blank_form(template, customer_id=None, order_id=None)``
+phone numbers are shown in full) with its code ``HUIFANG:VISIT:<id>`` and the customer's on-screen
+signature if there is one; ``build_blank_form(template, customer_id=None, order_id=None)``
 describes an empty one for paper visits, optionally with the header already filled in for one
-customer/order. ``desktop.views.printing`` paints a :class:`FormDoc` onto paper, PDF or images and
-knows nothing about the database.
+customer/order; ``build_task_form(task_id)`` is the blank form of one visit task, header filled in
+and coded ``HUIFANG:TASK:<id>`` so the paper can be scanned back to its task (``due_task_ids``:
+today's tasks, for printing them all as one job). ``desktop.views.printing`` paints a
+:class:`FormDoc` onto paper, PDF or images and knows nothing about the database.
 
 Questions keep their template order (the paper's numbering is what the typist follows when the
 answers are entered afterwards). Consecutive five-level questions form one rating matrix under a
@@ -13,11 +16,12 @@ header row with one column per level; the other kinds print their boxes inside t
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
-from desktop.models import Answer, Customer, Question, QuestionnaireTemplate, ServiceOrder, Visit
+from desktop.models import Answer, Customer, Question, QuestionnaireTemplate, ServiceOrder, Visit, VisitTask
 from desktop.models.questionnaire import CHOICE, LEVEL5, LEVEL5_LABELS, NPS, SCORE10, TEXT, YESNO
 
-from . import settings
+from . import qrcodes, settings, signatures
 from .errors import UserError
 from .templates import active_template, active_templates, find_template, questions_of
 
@@ -73,6 +77,10 @@ class FormDoc:
     signature_label: str = SIGNATURE_LABEL
     feedback_label: str = FEEDBACK_LABEL
     template_label: str = ""
+    code: str = ""  # HUIFANG:TASK:<id> / HUIFANG:VISIT:<id>: printed as a QR code and as text
+    signature_png: bytes = b""  # the customer's on-screen signature (filled form)
+    signed_at: datetime | None = None
+    signature_sha256: str = ""
 
     @property
     def rows(self) -> list[FormRow]:
@@ -215,6 +223,8 @@ def build_visit_form(visit_id: int) -> FormDoc:
     answers = {a.question_id: a for a in Answer.select().where(Answer.visit == visit)}
     questions = [q for q in questions_of(template, include_retired=True) if not q.retired or q.id in answers]
     company, logo = _company()
+    signature = signatures.signature_image(visit.id)
+    png, signed_at, sha = signature if signature is not None else (b"", None, "")
     return FormDoc(
         title=template.title,
         company=company,
@@ -226,14 +236,21 @@ def build_visit_form(visit_id: int) -> FormDoc:
         blank=False,
         footer=[("回访人员", visit.visitor or ""), ("回访编号", str(visit.id))],
         template_label=template.label,
+        code=qrcodes.visit_code(visit.id),
+        signature_png=png,
+        signed_at=signed_at,
+        signature_sha256=sha,
     )
 
 
-def build_blank_form(template=None, customer_id: int | None = None, order_id: int | None = None) -> FormDoc:
+def build_blank_form(
+    template=None, customer_id: int | None = None, order_id: int | None = None, *, task_id: int | None = None
+) -> FormDoc:
     """An empty form of ``template`` (instance, id, name/code, or None for the default).
 
     With ``customer_id``/``order_id`` the header is filled in for that customer and order (a
-    paper visit prepared for one task); otherwise every cell is left empty to write in.
+    paper visit prepared for one task); otherwise every cell is left empty to write in. With
+    ``task_id`` the form carries that task's code (see ``build_task_form``).
     """
     tpl = resolve_template(template)
     order = ServiceOrder.get_or_none(ServiceOrder.id == order_id) if order_id is not None else None
@@ -258,7 +275,44 @@ def build_blank_form(template=None, customer_id: int | None = None, order_id: in
         blank=True,
         footer=[("回访人员", ""), ("回访编号", "")],
         template_label=tpl.label,
+        code=qrcodes.task_code(task_id) if task_id is not None else "",
     )
+
+
+def build_task_form(task_id: int) -> FormDoc:
+    """The blank form of one visit task: its questionnaire (the default one if the task names
+    none), the header filled in for its customer and order, and the code ``HUIFANG:TASK:<id>``."""
+    task = VisitTask.get_or_none(VisitTask.id == task_id)
+    if task is None:
+        raise UserError(f"找不到编号为 {task_id} 的回访任务,请检查任务编号。")
+    template = task.template_id
+    if (
+        template is not None
+        and QuestionnaireTemplate.get_or_none(QuestionnaireTemplate.id == template) is None
+    ):
+        template = None
+    return build_blank_form(template, task.customer_id, task.order_id, task_id=task.id)
+
+
+def build_task_forms(task_ids) -> list[FormDoc]:
+    """The blank forms of several tasks, in the order given (duplicates printed once)."""
+    ids = list(dict.fromkeys(int(i) for i in task_ids))
+    if not ids:
+        raise UserError("没有要打印的回访任务:请先选择任务。")
+    return [build_task_form(i) for i in ids]
+
+
+def due_task_ids(today: date | None = None) -> list[int]:
+    """The open tasks of 今日 (as the task queue shows them), most urgent first."""
+    from .tasks import bucket_condition
+
+    today = today or date.today()
+    query = (
+        VisitTask.select(VisitTask.id)
+        .where(bucket_condition("今日", today))
+        .order_by(VisitTask.latest.asc(nulls="LAST"), VisitTask.id)
+    )
+    return [tid for (tid,) in query.tuples()]
 
 
 __all__ = [
@@ -276,7 +330,10 @@ __all__ = [
     "FormRow",
     "FormSection",
     "build_blank_form",
+    "build_task_form",
+    "build_task_forms",
     "build_visit_form",
+    "due_task_ids",
     "printed_index",
     "printed_options",
     "resolve_template",

@@ -32,7 +32,7 @@ from desktop.models import (
 )
 from desktop.models.questionnaire import CHOICE, LEVEL5, NPS, SCORE10, TEXT, YESNO
 
-from . import calendar, improvement, quality
+from . import calendar, improvement, quality, signatures
 from . import settings as app_settings
 from . import templates as template_svc
 from .dates import parse_date
@@ -312,14 +312,36 @@ def validate_visit(data: VisitInput, final: bool, *, visit_id: int | None = None
 
 
 # ---------------------------------------------------------------- save / load
+@dataclass(frozen=True)
+class SignatureInput:
+    """A signature drawn on the form's signature pad, saved together with the visit."""
+
+    png: bytes
+    signed_at: datetime | None = None
+    signer: str = ""  # 被回访人 as shown when signing
+    device: str = ""  # 鼠标 / 手写笔 / 触摸屏
+
+
 def save_visit(
-    data: VisitInput, final: bool, visit_id: int | None = None, *, today: date | None = None
+    data: VisitInput,
+    final: bool,
+    visit_id: int | None = None,
+    *,
+    today: date | None = None,
+    signature: SignatureInput | None = None,
+    override: signatures.SupervisorOverride | None = None,
 ) -> Visit:
     """Save the 回访表: ``final`` (完成并保存) needs every required question and marks the visit
     (and its task) 已完成; otherwise it is saved as a 草稿 with whatever is filled in.
 
-    Visit, answers (replaced on re-save), problem tags, the task's status and the call attempts
-    of this call are written in one transaction.
+    Visit, answers (replaced on re-save), problem tags, the task's status, the call attempts
+    of this call, a new ``signature`` and the audit rows are written in one transaction.
+
+    A signed visit (签字状态 电子签名 / 纸质已签) is locked: changing its signed content (header,
+    answers, 宝贵意见), unlocking it or replacing its signature raises
+    ``signatures.LockedVisitError`` unless ``override`` names an active 主管 and a reason; the
+    change is then recorded in the audit log (who, when, what: old → new). 客户情绪, 问题分类 and
+    再购意向 are the caller's own notes and stay editable.
     """
     visit_id = visit_id if visit_id is not None else data.visit_id
     existing = None
@@ -330,6 +352,21 @@ def save_visit(
         if existing.status == DONE and not final:
             raise UserError("这条回访已完成,不能再改回草稿。修改后请点“完成并保存”。")
     clean, rows, problem_ids = validate_visit(data, final, visit_id=visit_id, today=today)
+    png = None
+    try:
+        if signature is not None:
+            png = signatures.check_png(signature.png)
+        clean["sign_status"] = signatures.resolve_sign_status(
+            existing, clean["sign_status"], new_signature=png is not None
+        )
+    except ValidationError as err:
+        raise ValidationErrors([err]) from None
+    content = signatures.snapshot(clean, rows)
+    audits = []
+    if existing is not None:
+        audits = signatures.plan_locked_edit(
+            existing, content, clean["sign_status"], new_signature=png is not None, override=override
+        )
     clean["status"] = DONE if final else DRAFT
     clean["updated_at"] = now()
     with db.atomic():
@@ -359,6 +396,17 @@ def save_visit(
                 & CallAttempt.visit.is_null()
                 & (CallAttempt.customer == clean["customer"])
             ).execute()
+        if png is not None:
+            signatures.store_signature(
+                visit.id,
+                png,
+                content_sha256=signatures.content_digest(content),
+                signed_at=signature.signed_at,
+                signer=signature.signer or clean.get("respondent", ""),
+                device=signature.device,
+            )
+        for plan in audits:
+            signatures.write_audit(visit.id, plan)
         if final:
             # in the same transaction: the invalid-visit rules, and any improvement action whose
             # verification visit (二次回访) this was gets closed or reopened
@@ -414,6 +462,8 @@ def delete_draft(visit_id: int) -> None:
         return
     if visit.status != DRAFT:
         raise UserError("只能删除草稿。已完成的回访记录会保留,用于统计和改进跟踪。")
+    if signatures.is_signed(visit.sign_status):
+        raise UserError(f"这份草稿已有客户签字({visit.sign_status}),不能删除。")
     with db.atomic():
         CallAttempt.update(visit=None).where(CallAttempt.visit == visit.id).execute()
         visit.delete_instance(recursive=False)
@@ -863,6 +913,7 @@ SORT_KEYS = {
     "repurchase": Visit.repurchase,
     "respondent": Visit.respondent,
     "updated_at": Visit.updated_at,
+    "sign_status": Visit.sign_status,
 }
 
 
@@ -912,7 +963,7 @@ def visit_rows(
     status: str | None = None,
 ) -> list[tuple]:
     """Rows (id, 回访日期, 客户, 工单号, 服务类型, 模板, 回访方式, 回访人员, 状态, 情绪, 再购意向,
-    被回访人, 问题分类, customer id, order id) for one page of the list."""
+    被回访人, 问题分类, customer id, order id, 签字状态) for one page of the list."""
     key = SORT_KEYS.get(sort, Visit.visit_date)
     order = [key.desc(nulls="LAST") if descending else key.asc(nulls="LAST")]
     order.append(Visit.id.desc() if descending else Visit.id)
@@ -943,6 +994,7 @@ def visit_rows(
             _problem_names,
             Visit.customer,
             Visit.order,
+            Visit.sign_status,
         ],
         "",
         None,

@@ -1,17 +1,23 @@
 """Printing the 回访表: one painter, three outputs (print preview, printer, PDF) plus page images.
 
 The form is described by ``desktop.services.forms`` (``build_visit_form(visit_id)`` /
-``build_blank_form(template, customer_id=None, order_id=None)``, re-exported here) and painted
-with QPainter in physical units (millimetres converted with the device's resolution), so the
-PDF is vector output with a real text layer in the shipped CJK font. Every checkbox is a drawn
-square and every tick a drawn stroke — never a font glyph.
+``build_blank_form(template, customer_id=None, order_id=None)`` / ``build_task_form(task_id)``,
+re-exported here) and painted with QPainter in physical units (millimetres converted with the
+device's resolution), so the PDF is vector output with a real text layer in the shipped CJK font.
+Every checkbox is a drawn square and every tick a drawn stroke — never a font glyph. A form with a
+code (``HUIFANG:TASK:<id>`` / ``HUIFANG:VISIT:<id>``) carries it as a QR code beside the title,
+drawn as filled vector squares (sharp at any resolution), with the code as text under it; a
+filled form with an on-screen signature prints the signature image in its 客户签字 box.
 
 Public helpers:
 - ``render_form(doc, device)`` paints all pages on a QPrinter / QPdfWriter (full-page coordinates);
-- ``write_pdf(doc, path)``, ``visit_form_pdf(visit_id, path)``, ``blank_form_pdf(template, path)``;
-- ``form_page_images(doc, dpi=110) -> list[QImage]`` (screenshots, tests);
+  ``render_forms(docs, device)`` several forms as one job (each numbered on its own);
+- ``write_pdf(doc, path)``, ``write_forms_pdf(docs, path)``, ``visit_form_pdf(visit_id, path)``,
+  ``blank_form_pdf(template, path)``, ``task_forms_pdf(task_ids, path)``;
+- ``form_page_images(doc, dpi=110) -> list[QImage]`` (screenshots, tests), ``forms_page_images``;
 - ``preview_visit_form(parent, visit_id)``, ``print_visit_form(parent, visit_id)``,
-  ``preview_blank_form(parent, template_id)``, ``print_blank_form(parent, template_id)``.
+  ``preview_blank_form(parent, template_id)``, ``print_blank_form(parent, template_id)``,
+  ``preview_task_forms(parent, task_ids)``, ``print_task_forms(parent, task_ids)``.
 """
 
 from collections.abc import Callable
@@ -32,6 +38,7 @@ from PySide6.QtGui import (
     QPen,
     QTextLayout,
     QTextOption,
+    QTransform,
 )
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
 
@@ -47,23 +54,34 @@ from desktop.services.forms import (
     FormRow,
     FormSection,
     build_blank_form,
+    build_task_form,
+    build_task_forms,
     build_visit_form,
 )
+from desktop.services.qrcodes import QUIET_ZONE, qr_matrix
 from desktop.views.fonts import print_font
 
 __all__ = [
     "blank_form_pdf",
     "build_blank_form",
+    "build_task_form",
+    "build_task_forms",
     "build_visit_form",
     "form_page_images",
+    "forms_page_images",
     "preview_blank_form",
     "preview_form",
+    "preview_task_forms",
     "preview_visit_form",
     "print_blank_form",
     "print_form",
+    "print_task_forms",
     "print_visit_form",
     "render_form",
+    "render_forms",
+    "task_forms_pdf",
     "visit_form_pdf",
+    "write_forms_pdf",
     "write_pdf",
 ]
 
@@ -84,6 +102,9 @@ CELL_PAD = 1.8
 ROW_MIN = 7.8
 WRITE_LINE = 8.0  # height of one ruled line to write on
 LOGO_HEIGHT = 13.0
+QR_SIDE = 18.0  # the QR symbol without its quiet zone
+SIGNATURE_W = 58.0  # room for the signature image in the 客户签字 box
+SIGNATURE_H = 17.0
 
 # Font sizes, in points.
 COMPANY_PT = 12.5
@@ -94,6 +115,7 @@ QUESTION_PT = 10.0
 HEAD_PT = 9.0
 OPTION_PT = 9.0
 SMALL_PT = 8.5
+CODE_PT = 7.5
 
 INK = QColor(0, 0, 0)
 GREY_INK = QColor(70, 70, 70)
@@ -299,13 +321,47 @@ class _FormPainter:
 
     def _title(self) -> _Block:
         font = self.font(TITLE_PT, bold=True)
-        lines = self.wrap(self.doc.title, font, self.width)
-        height = self.line_height(font) * len(lines)
+        code = getattr(self.doc, "code", "")
+        # the QR code sits at the right; the title keeps the same room free on the left so it
+        # stays centred on the page
+        side = self.mm(QR_SIDE) if code else 0.0
+        reserve = side + self.mm(4) if code else 0.0
+        lines = self.wrap(self.doc.title, font, self.width - 2 * reserve)
+        title_h = self.line_height(font) * len(lines)
+        code_font = self.font(CODE_PT)
+        code_h = self.line_height(code_font)
+        gap = side / 25 * QUIET_ZONE * 0.8 if code else 0.0  # keep the text out of the quiet zone
+        height = max(title_h, side + gap + code_h) if code else title_h
 
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
-            self.draw_lines(p, lines, font, QRectF(x, y, w, height), Qt.AlignmentFlag.AlignHCenter)
+            rect = QRectF(x + reserve, y + (height - title_h) / 2, w - 2 * reserve, title_h)
+            self.draw_lines(p, lines, font, rect, Qt.AlignmentFlag.AlignHCenter)
+            if code:
+                self.qr(p, code, QRectF(x + w - side, y, side, side))
+                text_w = max(side, self.metrics(code_font).horizontalAdvance(code) + self.mm(1))
+                self.draw_lines(
+                    p,
+                    [code],
+                    code_font,
+                    QRectF(x + w - text_w, y + side + gap, text_w, code_h),
+                    Qt.AlignmentFlag.AlignRight,
+                    color=GREY_INK,
+                )
 
         return _Block(height, draw, space_before=self.mm(4))
+
+    def qr(self, p: QPainter, text: str, rect: QRectF) -> None:
+        """The QR code of ``text`` filling the square ``rect`` (see ``qr_path``)."""
+        path, count = qr_path(text)
+        scale = rect.width() / count
+        transform = QTransform()
+        transform.translate(rect.left(), rect.top())
+        transform.scale(scale, scale)
+        p.save()
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(INK)
+        p.drawPath(transform.map(path))
+        p.restore()
 
     def _greeting(self) -> _Block:
         font = self.font(GREETING_PT)
@@ -601,26 +657,54 @@ class _FormPainter:
         small = self.font(SMALL_PT)
         lh = self.line_height(font)
         small_h = self.line_height(small)
-        height = lh + self.mm(4.5) + small_h
+        image = _load_png(getattr(self.doc, "signature_png", b""))
+        signed_at = getattr(self.doc, "signed_at", None)
+        sign_h = self.mm(SIGNATURE_H) if image is not None else lh
+        height = sign_h + self.mm(4.5) + small_h
 
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
-            sign = f"{self.doc.signature_label}:________________"
-            date = "日期:          年       月       日"
-            self.draw_lines(p, [sign], font, QRectF(x + self.mm(2), y, w / 2, lh))
+            label = f"{self.doc.signature_label}:"
+            if image is None:
+                sign = f"{label}________________"
+                self.draw_lines(p, [sign], font, QRectF(x + self.mm(2), y, w / 2, lh))
+            else:
+                # the signature stands on the line, as if written on the paper
+                label_w = self.metrics(font).horizontalAdvance(label) + self.mm(1)
+                line_top = y + sign_h - lh
+                self.draw_lines(p, [label], font, QRectF(x + self.mm(2), line_top, label_w, lh))
+                box = QRectF(x + self.mm(2) + label_w, y, self.mm(SIGNATURE_W), sign_h - self.mm(0.8))
+                _draw_image(p, image, box, align_bottom=True)
+                p.setPen(self.pen(0.25))
+                base = y + sign_h - self.mm(0.6)
+                p.drawLine(QPointF(box.left(), base), QPointF(box.right(), base))
+            if signed_at is not None:
+                date = f"日期:{signed_at.year}年{signed_at.month}月{signed_at.day}日"
+            else:
+                date = "日期:          年       月       日"
             self.draw_lines(
-                p, [date], font, QRectF(x + w / 2, y, w / 2 - self.mm(2), lh), Qt.AlignmentFlag.AlignRight
+                p,
+                [date],
+                font,
+                QRectF(x + w / 2, y + sign_h - lh, w / 2 - self.mm(2), lh),
+                Qt.AlignmentFlag.AlignRight,
             )
             parts = []
             for key, value in self.doc.footer:
                 parts.append(f"{key}:{value if value else '____________'}")
             if self.doc.template_label:
                 parts.append(f"问卷:{self.doc.template_label}")
-            line_y = y + lh + self.mm(4.5)
+            if image is not None and signed_at is not None:
+                parts.append(f"电子签名:{signed_at:%Y-%m-%d %H:%M}")
+                sha = getattr(self.doc, "signature_sha256", "")
+                if sha:
+                    parts.append(f"SHA-256 {sha[:16]}…")
+            line_y = y + sign_h + self.mm(4.5)
             p.setPen(self.pen(0.15, GREY_INK))
             p.drawLine(QPointF(x, line_y - self.mm(1.5)), QPointF(x + w, line_y - self.mm(1.5)))
-            self.draw_lines(
-                p, ["      ".join(parts)], small, QRectF(x + self.mm(2), line_y, w, small_h), color=GREY_INK
-            )
+            footer = "      ".join(parts)
+            if self.metrics(small).horizontalAdvance(footer) > w - self.mm(2):
+                footer = "   ".join(parts)
+            self.draw_lines(p, [footer], small, QRectF(x + self.mm(2), line_y, w, small_h), color=GREY_INK)
 
         return _Block(height, draw, space_before=self.mm(6))
 
@@ -702,6 +786,32 @@ class _FormPainter:
         )
 
 
+# ---------------------------------------------------------------- QR code
+def qr_path(text: str) -> tuple[QPainterPath, int]:
+    """The dark modules of the QR code of ``text`` as one outline, in module units (the symbol is
+    ``count`` × ``count`` units, without its quiet zone), and ``count``.
+
+    Every run of dark modules in a row is one rectangle; the rectangles are merged into one outline
+    while the coordinates are still whole numbers (merging after scaling to fractional device units
+    is not exact), so the printed code is vector art without hairline seams between modules.
+    """
+    matrix = qr_matrix(text)
+    count = len(matrix)
+    path = QPainterPath()
+    path.setFillRule(Qt.FillRule.WindingFill)
+    for r, row in enumerate(matrix):
+        c = 0
+        while c < count:
+            if not row[c]:
+                c += 1
+                continue
+            start = c
+            while c < count and row[c]:
+                c += 1
+            path.addRect(QRectF(start, r, c - start, 1))
+    return path.simplified(), count
+
+
 # ---------------------------------------------------------------- logo
 def _load_logo(path: str):
     """A QSvgRenderer or QImage for the company logo, or None (missing/unreadable file)."""
@@ -737,6 +847,26 @@ def _draw_logo(p: QPainter, logo, box: QRectF) -> None:
         logo.render(p, target)
 
 
+def _load_png(data: bytes) -> QImage | None:
+    if not data:
+        return None
+    image = QImage.fromData(data, "PNG")
+    return None if image.isNull() else image
+
+
+def _draw_image(p: QPainter, image: QImage, box: QRectF, align_bottom: bool = False) -> None:
+    """``image`` scaled into ``box`` keeping its proportions (left, and bottom or centre)."""
+    size = QSizeF(image.width(), image.height())
+    if size.isEmpty():
+        return
+    size.scale(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
+    top = box.bottom() - size.height() if align_bottom else box.top() + (box.height() - size.height()) / 2
+    p.save()
+    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+    p.drawImage(QRectF(box.left(), top, size.width(), size.height()), image)
+    p.restore()
+
+
 # ---------------------------------------------------------------- outputs
 def _start(painter: QPainter) -> None:
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -748,23 +878,39 @@ def render_form(doc: FormDoc, device) -> int:
 
     Returns the number of pages.
     """
-    layout = _FormPainter(doc, device)
+    return render_forms([doc], device)
+
+
+def render_forms(docs: list[FormDoc], device) -> int:
+    """Paint several forms one after another as one job (each starts on a new page and numbers
+    its own pages). Returns the number of pages."""
+    layouts = [_FormPainter(doc, device) for doc in docs]
     painter = QPainter()
     if not painter.begin(device):
         raise UserError("无法开始打印:打印机或文件不可用,请检查打印机设置或输出路径。")
+    pages = 0
     try:
         _start(painter)
-        for index in range(len(layout.pages)):
-            if index:
-                device.newPage()
-            layout.paint_page(painter, index)
+        for layout in layouts:
+            for index in range(len(layout.pages)):
+                if pages:
+                    device.newPage()
+                layout.paint_page(painter, index)
+                pages += 1
     finally:
         painter.end()
-    return len(layout.pages)
+    return pages
 
 
 def write_pdf(doc: FormDoc, path: str | Path) -> Path:
     """Write ``doc`` as an A4 PDF (vector, text in the shipped CJK font)."""
+    return write_forms_pdf([doc], path)
+
+
+def write_forms_pdf(docs: list[FormDoc], path: str | Path, title: str = "") -> Path:
+    """Write several forms into one A4 PDF (one job: print it once, get every form)."""
+    if not docs:
+        raise UserError("没有要打印的回访表。")
     path = Path(path)
     if path.is_dir():
         raise UserError(f"{path} 是一个文件夹,请给出要保存的 PDF 文件名,例如 {path / '回访表.pdf'}。")
@@ -777,10 +923,10 @@ def write_pdf(doc: FormDoc, path: str | Path) -> Path:
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
     writer.setPageOrientation(QPageLayout.Orientation.Portrait)
     writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
-    writer.setTitle(doc.title)
+    writer.setTitle(title or (docs[0].title if len(docs) == 1 else f"{docs[0].title}(共 {len(docs)} 份)"))
     writer.setCreator("回访通")
     try:
-        render_form(doc, writer)
+        render_forms(docs, writer)
     finally:
         del writer  # the file is complete once the writer is gone
     if not path.exists():
@@ -798,30 +944,41 @@ def blank_form_pdf(template, out: str | Path) -> Path:
     return write_pdf(build_blank_form(template), out)
 
 
+def task_forms_pdf(task_ids, out: str | Path) -> Path:
+    """``huifang form --blank --task ID`` / ``--due today``: the coded blank forms of tasks, one
+    form per task, in one PDF."""
+    return write_forms_pdf(build_task_forms(task_ids), out)
+
+
+def _a4_image(dpi: int) -> QImage:
+    size = QPageSize(QPageSize.PageSizeId.A4).size(QPageSize.Unit.Millimeter)
+    image = QImage(
+        round(size.width() / 25.4 * dpi), round(size.height() / 25.4 * dpi), QImage.Format.Format_RGB32
+    )
+    dots = round(dpi / 0.0254)
+    image.setDotsPerMeterX(dots)
+    image.setDotsPerMeterY(dots)
+    image.fill(QColor(255, 255, 255))
+    return image
+
+
 def form_page_images(doc: FormDoc, dpi: int = 110) -> list[QImage]:
     """Every page of ``doc`` as an A4 image at ``dpi`` (white background)."""
-    size = QPageSize(QPageSize.PageSizeId.A4).size(QPageSize.Unit.Millimeter)
-    width = round(size.width() / 25.4 * dpi)
-    height = round(size.height() / 25.4 * dpi)
-
-    def blank_page() -> QImage:
-        image = QImage(width, height, QImage.Format.Format_RGB32)
-        dots = round(dpi / 0.0254)
-        image.setDotsPerMeterX(dots)
-        image.setDotsPerMeterY(dots)
-        image.fill(QColor(255, 255, 255))
-        return image
-
-    layout = _FormPainter(doc, blank_page())
+    layout = _FormPainter(doc, _a4_image(dpi))
     images = []
     for index in range(len(layout.pages)):
-        image = blank_page()
+        image = _a4_image(dpi)
         painter = QPainter(image)
         _start(painter)
         layout.paint_page(painter, index)
         painter.end()
         images.append(image)
     return images
+
+
+def forms_page_images(docs: list[FormDoc], dpi: int = 110) -> list[QImage]:
+    """The pages of several forms, in print order."""
+    return [image for doc in docs for image in form_page_images(doc, dpi)]
 
 
 def _new_printer() -> QPrinter:
@@ -880,3 +1037,47 @@ def preview_blank_form(parent, template_id=None, customer_id: int | None = None,
 
 def print_blank_form(parent, template_id=None, customer_id: int | None = None, order_id: int | None = None):
     return _guarded(parent, lambda: build_blank_form(template_id, customer_id, order_id), print_form)
+
+
+def preview_forms(parent, docs: list[FormDoc]) -> QPrintPreviewDialog:
+    """Print preview of several forms as one job."""
+    printer = _new_printer()
+    dialog = QPrintPreviewDialog(printer, parent)
+    dialog.setWindowTitle(f"打印预览 — {docs[0].title}(共 {len(docs)} 份)")
+    dialog.paintRequested.connect(lambda target: render_forms(docs, target))
+    dialog.resize(900, 1000)
+    dialog.exec()
+    return dialog
+
+
+def print_forms(parent, docs: list[FormDoc]) -> bool:
+    """One printer dialog, then every form; False when the user cancels."""
+    printer = _new_printer()
+    dialog = QPrintDialog(printer, parent)
+    dialog.setWindowTitle(f"打印 — {docs[0].title}(共 {len(docs)} 份)")
+    if dialog.exec() != QPrintDialog.DialogCode.Accepted:
+        return False
+    printer.setFullPage(True)
+    render_forms(docs, printer)
+    return True
+
+
+def _guarded_many(parent, build: Callable[[], list[FormDoc]], action: Callable) -> object:
+    from desktop.views.widgets import show_error
+
+    try:
+        docs = build()
+        return action(parent, docs)
+    except UserError as err:
+        show_error(parent, str(err), "无法打印回访表")
+        return None
+
+
+def preview_task_forms(parent, task_ids):
+    """Preview the coded blank forms of ``task_ids`` (one form per task) as one job."""
+    return _guarded_many(parent, lambda: build_task_forms(task_ids), preview_forms)
+
+
+def print_task_forms(parent, task_ids):
+    """Print the coded blank forms of ``task_ids`` as one job."""
+    return _guarded_many(parent, lambda: build_task_forms(task_ids), print_forms)

@@ -189,6 +189,8 @@ class TasksView(QWidget):
         self.assign_combo.setMinimumWidth(110)
         self.assign_button = QPushButton("分配")
         self.schedule_button = QPushButton("生成到期任务")
+        self.print_button = QPushButton("打印空白表…")
+        self.print_button.setToolTip("所选任务的空白回访表(抬头已填、带任务二维码),每个任务一份,一次打印")
         self.schedule_button.setToolTip("按“设置”中的回访触发规则补建到期的任务(已建的不会重复)")
 
         self.model = TaskModel(COLUMNS, self._fetch, self._count, sort="latest", parent=self)
@@ -224,6 +226,7 @@ class TasksView(QWidget):
         self.unreachable_button.clicked.connect(self.unreachable_selected)
         self.assign_button.clicked.connect(self.assign_selected)
         self.schedule_button.clicked.connect(self.run_schedule)
+        self.print_button.clicked.connect(self.print_blank_forms)
         ctx.events.visits_changed.connect(self._on_data_changed)
         ctx.events.orders_changed.connect(self._on_data_changed)
         ctx.events.settings_changed.connect(self._on_settings_changed)
@@ -245,6 +248,7 @@ class TasksView(QWidget):
                     self.reschedule_button,
                     self.refuse_button,
                     self.unreachable_button,
+                    self.print_button,
                     None,
                     self.count_label,
                     QLabel("分配给"),
@@ -400,6 +404,7 @@ class TasksView(QWidget):
         for button in (self.reschedule_button, self.refuse_button, self.unreachable_button):
             button.setEnabled(is_open)
         self.assign_button.setEnabled(bool(rows))
+        self.print_button.setEnabled(bool(rows))
 
     # -- actions
     def open_selected(self) -> None:
@@ -407,6 +412,14 @@ class TasksView(QWidget):
         if task_id is None:
             return
         self.ctx.events.open_page.emit("visit_form", {"task_id": task_id})
+
+    def print_blank_forms(self) -> None:
+        """The selected tasks' coded blank forms as one print job (preview first)."""
+        from .printing import preview_task_forms
+
+        ids = self.selected_ids()
+        if ids:
+            preview_task_forms(self, ids)
 
     def ask_reschedule(self, summary: dict) -> tuple[datetime, str] | None:
         dialog = RescheduleDialog(summary, self)

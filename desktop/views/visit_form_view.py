@@ -2,9 +2,15 @@
 
 Top: pick the customer / service order (searched in SQL with a LIMIT, fast with 100k rows) and
 the questionnaire. Left: the form — title, company, greeting, the header grid, the rating
-matrix, 宝贵意见, 客户情绪, 问题分类, 再购意向, the signature footer. Right: the call-script panel;
-the answers can be filled once the customer said 方便 (or 纸质表录入 is ticked to type in a
-paper form). Bottom: 新建, 保存草稿, 完成并保存, 打印预览, 打印, 导出PDF.
+matrix, 宝贵意见, 客户情绪, 问题分类, 再购意向, the signature footer: the customer's on-screen
+signature (pad for mouse / pen / touch) and the archived scans of the signed paper form. Right:
+the call-script panel; the answers can be filled once the customer said 方便 (or 纸质表录入 is
+ticked to type in a paper form — a scanned form's code opens it that way). Bottom: 新建,
+保存草稿, 完成并保存, 打印预览, 打印, 导出PDF.
+
+A signed visit (电子签名 / 纸质已签) is locked: its header, answers and 宝贵意见 are read-only
+until a supervisor confirms the change (申请修改), and the change is recorded in the audit log
+shown under the signature.
 """
 
 from datetime import date
@@ -33,14 +39,17 @@ from PySide6.QtWidgets import (
 from desktop.models import METHODS, MOODS, SIGN_STATUSES
 from desktop.services import categories as category_svc
 from desktop.services import settings as app_settings
+from desktop.services import signatures as sign_svc
 from desktop.services import templates as template_svc
 from desktop.services import visits as svc
 from desktop.services.errors import UserError, ValidationErrors
-from desktop.services.visits import DONE, VisitInput
+from desktop.services.visits import DONE, SignatureInput, VisitInput
 
+from .attachments_panel import AttachmentsPanel
 from .call_script import CallScriptPanel
 from .context import AppContext
 from .rating_matrix import LINE, RatingMatrix
+from .signature_pad import SignatureBox, ask_supervisor
 from .widgets import SPACING, SearchBox, confirm, hbox, show_error, show_info, vbox
 
 PAPER_STYLE = f"""
@@ -59,6 +68,9 @@ QLabel#status {{ color: #3c4043; }}
 QLabel#status[done="true"] {{ color: #1b5e20; font-weight: bold; }}
 QPlainTextEdit#feedback {{ border: 1px solid {LINE}; }}
 QFrame#footer {{ border-top: 1px solid {LINE}; }}
+QFrame#signedLock {{ color: #0d47a1; background: #e8f0fe; border: 1px solid #aecbfa; border-radius: 3px; }}
+QFrame#signedLock[override="true"] {{ background: #fff8e1; border: 1px solid #ffd54f; }}
+QLabel#audit {{ color: #5f6368; }}
 """
 PICK_LIMIT = 30
 VISITOR_PLACEHOLDER = "回访人员姓名"
@@ -94,6 +106,8 @@ class VisitFormView(QWidget):
         self.template_id: int | None = None
         self._call_ok = False  # the customer said 方便 (or the visit already exists)
         self._dirty = False
+        self._stored_sign = sign_svc.UNSIGNED  # 签字状态 as saved: a signed visit is locked
+        self._override: sign_svc.SupervisorOverride | None = None  # a supervisor allowed changes
         self._loading = 0
         self.setStyleSheet(PAPER_STYLE)
 
@@ -181,6 +195,33 @@ class VisitFormView(QWidget):
         self.visitor_edit.setFixedWidth(130)
         self.sign_combo = QComboBox()
         self.sign_combo.addItems(SIGN_STATUSES)
+        # 电子签名 comes from the signature pad, never from the list
+        self.sign_combo.model().item(SIGN_STATUSES.index(sign_svc.E_SIGNED)).setEnabled(False)
+        self.sign_combo.setToolTip(
+            "客户在下方签字板签字即为“电子签名”;客户签了纸质表请选“纸质已签”并附上扫描件"
+        )
+        self.signature_box = SignatureBox()
+        self.signature_box.changed.connect(self._signature_changed)
+        self.signature_box.resign_requested.connect(self._resign)
+        self.attachments_panel = AttachmentsPanel()
+        self.attachments_panel.before_add = self._saved_for_attaching
+        self.attachments_panel.operator = lambda: self.visitor_edit.text().strip()
+        self.attachments_panel.changed.connect(self._attachments_changed)
+        self.lock_text = QLabel()
+        self.lock_text.setWordWrap(True)
+        self.unlock_button = QPushButton("申请修改(主管确认)")
+        self.unlock_button.setToolTip("已签字的回访需主管确认后才能修改;修改前后的内容会记入修改记录")
+        self.unlock_button.clicked.connect(self.request_unlock)
+        self.lock_bar = QFrame()
+        self.lock_bar.setObjectName("signedLock")
+        self.unlock_button.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Fixed)
+        self.lock_bar.setLayout(hbox(self.lock_text, self.unlock_button, spacing=10, margin=6))
+        self.lock_bar.hide()
+        self.audit_label = QLabel()
+        self.audit_label.setObjectName("audit")
+        self.audit_label.setWordWrap(True)
+        self.audit_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.audit_label.hide()
 
         self.answers_box = QWidget()  # everything that is locked until 方便 / 纸质表录入
         mood_row = hbox(QLabel("客户情绪:"), *mood_buttons, None, self.repurchase_check, spacing=12)
@@ -197,14 +238,17 @@ class VisitFormView(QWidget):
         footer = QFrame()
         footer.setObjectName("footer")
         footer.setLayout(
-            hbox(
-                QLabel("回访人员:"),
-                self.visitor_edit,
-                QLabel("签字状态:"),
-                self.sign_combo,
-                None,
-                QLabel("客户签字:______________"),
-                QLabel("日期:      年    月    日"),
+            vbox(
+                hbox(
+                    QLabel("回访人员:"),
+                    self.visitor_edit,
+                    QLabel("签字状态:"),
+                    self.sign_combo,
+                    None,
+                    spacing=8,
+                ),
+                hbox(self.signature_box, self.attachments_panel, spacing=16),
+                self.audit_label,
                 spacing=8,
                 margin=0,
             )
@@ -218,6 +262,7 @@ class VisitFormView(QWidget):
                 self.title_label,
                 self.company_label,
                 self.greeting_label,
+                self.lock_bar,
                 header,
                 self.locked_label,
                 self.answers_box,
@@ -444,13 +489,27 @@ class VisitFormView(QWidget):
 
     # ------------------------------------------------------------------ page API
     def open_with(
-        self, visit_id=None, order_id=None, customer_id=None, task_id=None, new: bool = False, **_ignored
+        self,
+        visit_id=None,
+        order_id=None,
+        customer_id=None,
+        task_id=None,
+        new: bool = False,
+        paper: bool = False,
+        **_ignored,
     ) -> None:
-        """Open a saved visit, or start one for a task, an order or a customer (``new``: empty)."""
+        """Open a saved visit, or start one for a task, an order or a customer (``new``: empty).
+        ``paper``: 纸质表录入 — the answers of a paper form are typed in (a scanned code)."""
         if visit_id is not None and visit_id == self.visit_id and self._dirty:
             return  # already open with unsaved edits: keep them
         if not self._may_discard():
             return
+        if paper and not self.paper_check.isChecked():
+            self._loading += 1
+            try:
+                self.paper_check.setChecked(True)
+            finally:
+                self._loading -= 1
         try:
             if new:
                 self.new_visit()
@@ -477,6 +536,9 @@ class VisitFormView(QWidget):
                 self.start(int(customer_id), None)
         except UserError as err:
             show_error(self, str(err), "无法打开回访表")
+            return
+        if paper and self.answers_box.isEnabled() and self.matrix.isEnabled():
+            QTimer.singleShot(0, self.matrix, lambda: self.matrix.focus_row(0))
 
     def on_shown(self) -> None:
         self.script.refresh()
@@ -489,6 +551,7 @@ class VisitFormView(QWidget):
             self.visit_id, self.status = None, ""
             self.customer_id = self.order_id = self.task_id = None
             self._call_ok = False
+            self._set_paper_state(None)
             self.search.edit.clear()
             self._set_template(self._default_template_id(), clear=True)
             self._fill_header()
@@ -523,6 +586,7 @@ class VisitFormView(QWidget):
             self.visit_id, self.status = None, ""
             self.customer_id, self.order_id, self.task_id = customer_id, order_id, task_id
             self._call_ok = False
+            self._set_paper_state(None)
             self._set_template(template_id or self.template_id or self._default_template_id(), clear=True)
             self._reset_fields()
             self._fill_header()
@@ -561,6 +625,7 @@ class VisitFormView(QWidget):
             for cid in data.problem_ids:
                 if cid in self.problem_checks:
                     self.problem_checks[cid].setChecked(True)
+            self._set_paper_state(data.visit_id, data.sign_status)
             self._set_script()
         finally:
             self._loading -= 1
@@ -639,11 +704,17 @@ class VisitFormView(QWidget):
             visit_id=self.visit_id,
         )
 
+    def is_locked(self) -> bool:
+        """A signed visit whose content may not be changed (no supervisor confirmed yet)."""
+        return self.visit_id is not None and sign_svc.is_signed(self._stored_sign) and self._override is None
+
     def _update_state(self) -> None:
         unlocked = self._call_ok or self.paper_check.isChecked()
         has_customer = self.customer_id is not None
         self.answers_box.setEnabled(unlocked and has_customer)
         self.locked_label.setVisible(has_customer and not unlocked)
+        self._update_lock()
+        self.signature_box.set_signing_enabled(unlocked and has_customer)
         done = self.status == DONE
         self.draft_button.setEnabled(has_customer and not done)
         self.draft_button.setToolTip("已完成的回访不能改回草稿" if done else "保存已填写的内容,稍后继续")
@@ -743,6 +814,129 @@ class VisitFormView(QWidget):
         if self._may_discard():
             self.new_visit()
 
+    # ------------------------------------------------------------------ signature, lock, scans
+    def _operator(self) -> str:
+        return self.visitor_edit.text().strip() or str(app_settings.get("visitor_name") or "")
+
+    def _set_paper_state(self, visit_id: int | None, sign_status: str = sign_svc.UNSIGNED) -> None:
+        """Signature, scans and lock of the visit now shown (None: a new visit)."""
+        self._stored_sign = sign_status if visit_id is not None else sign_svc.UNSIGNED
+        self._override = None
+        info = sign_svc.signature_of(visit_id) if visit_id is not None else None
+        self.signature_box.set_saved(info)
+        self.attachments_panel.set_visit(visit_id)
+        self._set_paper_audit()
+
+    def _update_lock(self) -> None:
+        locked = self.is_locked()
+        for widget in (
+            self.matrix,
+            self.feedback_edit,
+            self.respondent_edit,
+            self.self_check,
+            self.date_edit,
+            self.method_combo,
+            self.visitor_edit,
+            self.sign_combo,
+            self.search,
+            self.pick,
+            self.template_combo,
+        ):
+            widget.setEnabled(not locked)
+        signed = self.visit_id is not None and sign_svc.is_signed(self._stored_sign)
+        self.lock_bar.setVisible(signed)
+        if not signed:
+            return
+        if self._override is not None:
+            text = (
+                f"主管“{self._override.supervisor}”已确认修改(原因:{self._override.reason})。"
+                "保存时将记录修改前后的内容。"
+            )
+        else:
+            text = (
+                f"此回访已签字({self._stored_sign}),回访日期、被回访人、各题答案和宝贵意见已锁定。"
+                "客户情绪、问题分类、再购意向仍可修改。"
+            )
+        self.lock_text.setText(text)
+        self.unlock_button.setVisible(self._override is None)
+        if bool(self.lock_bar.property("override")) != (self._override is not None):
+            self.lock_bar.setProperty("override", self._override is not None)
+            self.lock_bar.style().unpolish(self.lock_bar)
+            self.lock_bar.style().polish(self.lock_bar)
+
+    def request_unlock(self) -> bool:
+        """申请修改: a supervisor confirms, then the locked fields can be changed until saved."""
+        override = ask_supervisor(
+            self,
+            f"回访记录 #{self.visit_id} 已签字({self._stored_sign}),答案已锁定。"
+            "请主管确认后再修改;保存时会记录经办人、主管、原因以及每一处修改前后的内容。",
+            self._operator(),
+        )
+        if override is None:
+            return False
+        self._override = override
+        self._update_state()
+        return True
+
+    def _resign(self) -> None:
+        """重新签字 over a saved signature: the supervisor confirms first (it replaces it)."""
+        if self._override is None:
+            override = ask_supervisor(
+                self,
+                "客户已签字。重新签字会替换已保存的签字,需要主管确认,并会记入修改记录。",
+                self._operator(),
+            )
+            if override is None:
+                return
+            self._override = override
+        self.signature_box.start_resign()
+        self._update_state()
+        self._mark_dirty()
+
+    def _signature_changed(self) -> None:
+        if self._loading:
+            return
+        self._loading += 1
+        try:
+            if self.signature_box.has_new_signature():
+                self.sign_combo.setCurrentText(sign_svc.E_SIGNED)
+            elif (
+                self.sign_combo.currentText() == sign_svc.E_SIGNED and self._stored_sign != sign_svc.E_SIGNED
+            ):
+                self.sign_combo.setCurrentText(self._stored_sign)
+        finally:
+            self._loading -= 1
+        self._mark_dirty()
+
+    def _saved_for_attaching(self) -> bool:
+        """Scans are archived with a saved visit: save the form first if needed."""
+        return self._ensure_saved()
+
+    def _attachments_changed(self) -> None:
+        from desktop.models import Visit
+
+        row = Visit.get_or_none(Visit.id == self.visit_id) if self.visit_id is not None else None
+        if row is not None:
+            self._stored_sign = row.sign_status
+            self._loading += 1
+            try:
+                self.sign_combo.setCurrentText(row.sign_status)
+            finally:
+                self._loading -= 1
+            self._set_paper_audit()
+        self._update_state()
+        self.ctx.events.visits_changed.emit()
+
+    def _set_paper_audit(self) -> None:
+        """修改记录: the latest changes made to the signed visit (all of them in the tooltip)."""
+        entries = sign_svc.audit_entries(self.visit_id) if self.visit_id is not None else []
+        if entries:
+            shown = "\n".join(e.text for e in entries[:3])
+            more = f"\n……共 {len(entries)} 条" if len(entries) > 3 else ""
+            self.audit_label.setText(f"修改记录(签字后的修改):\n{shown}{more}")
+            self.audit_label.setToolTip("\n\n".join(e.text for e in entries))
+        self.audit_label.setVisible(bool(entries))
+
     # ------------------------------------------------------------------ saving
     def collect(self) -> VisitInput:
         return VisitInput(
@@ -766,11 +960,35 @@ class VisitFormView(QWidget):
             attempt_ids=list(self.script.attempt_ids),
         )
 
+    def _signature_input(self) -> SignatureInput | None:
+        drawn = self.signature_box.new_signature()
+        if drawn is None:
+            return None
+        png, signed_at, device = drawn
+        return SignatureInput(
+            png, signed_at=signed_at, signer=self.respondent_edit.text().strip(), device=device
+        )
+
     def save(self, final: bool) -> bool:
-        """保存草稿 (``final`` False) or 完成并保存; False (with a message) when refused."""
+        """保存草稿 (``final`` False) or 完成并保存; False (with a message) when refused.
+
+        The signature drawn on the pad is saved with the visit. A signed visit refuses changes to
+        its signed content unless a supervisor confirmed them (asked for here if not yet)."""
         self.matrix.clear_marks()
         try:
-            visit = svc.save_visit(self.collect(), final, visit_id=self.visit_id)
+            visit = svc.save_visit(
+                self.collect(),
+                final,
+                visit_id=self.visit_id,
+                signature=self._signature_input(),
+                override=self._override,
+            )
+        except sign_svc.LockedVisitError as err:
+            override = ask_supervisor(self, str(err), self._operator())
+            if override is None:
+                return False
+            self._override = override
+            return self.save(final)
         except ValidationErrors as err:
             missing = [e.question_id for e in err.errors if hasattr(e, "question_id")]
             first = self.matrix.mark_missing(missing) if missing else None
@@ -791,6 +1009,12 @@ class VisitFormView(QWidget):
         self.script.visit_id = visit.id
         self.script.attempt_ids = []
         self._call_ok = True
+        self._loading += 1
+        try:
+            self._set_paper_state(visit.id, visit.sign_status)
+            self.sign_combo.setCurrentText(visit.sign_status)
+        finally:
+            self._loading -= 1
         self._dirty = False
         self._update_state()
         self.script.refresh_log()

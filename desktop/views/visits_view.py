@@ -24,6 +24,7 @@ STATUS_FILTERS = (("全部", None), ("草稿", svc.DRAFT), ("已完成", svc.DON
 STATUS_INDEX = 8
 MOOD_INDEX = 9
 REPURCHASE_INDEX = 10
+SIGN_INDEX = 15
 
 
 def _flag(value) -> str:
@@ -40,31 +41,37 @@ COLUMNS = [
     Column("回访方式", 6, "method"),
     Column("回访人员", 7, "visitor"),
     Column("状态", STATUS_INDEX, "status"),
+    Column("签字状态", SIGN_INDEX, "sign_status"),
     Column("客户情绪", MOOD_INDEX, "mood"),
     Column("再购意向", REPURCHASE_INDEX, "repurchase", format=_flag),
     Column("被回访人", 11, "respondent"),
     Column("问题分类", 12, None),
 ]
-WIDTHS = [60, 90, 90, 130, 70, 160, 70, 70, 60, 70, 70, 80]
+WIDTHS = [60, 90, 90, 130, 70, 160, 70, 70, 60, 70, 70, 70, 80]
 DATE_COLUMN = 1
 _DRAFT_BRUSH = QBrush(QColor("#8a4b00"))
 _ANGRY_BRUSH = QBrush(QColor("#c62828"))
 _SALES_BRUSH = QBrush(QColor("#1b5e20"))
+_UNSIGNED_BRUSH = QBrush(QColor("#9aa0a6"))
+_SIGNED_BRUSH = QBrush(QColor("#0d47a1"))
 
 
 class VisitModel(PagedQueryModel):
-    """Drafts in brown, strong displeasure in red, 再购意向 in green."""
+    """Drafts in brown, strong displeasure in red, 再购意向 in green; 签字状态 grey when 未签,
+    blue when signed (the visit's answers are locked)."""
 
     def data(self, index: QModelIndex, role=Qt.DisplayRole):
         if role == Qt.ForegroundRole:
             row = self._rows[index.row()]
-            col = index.column()
+            col = self.columns[index.column()].index  # position in the row tuple
             if col == STATUS_INDEX and row[STATUS_INDEX] == svc.DRAFT:
                 return _DRAFT_BRUSH
             if col == MOOD_INDEX and row[MOOD_INDEX] == "强烈不满":
                 return _ANGRY_BRUSH
             if col == REPURCHASE_INDEX and row[REPURCHASE_INDEX]:
                 return _SALES_BRUSH
+            if col == SIGN_INDEX:
+                return _UNSIGNED_BRUSH if row[SIGN_INDEX] == "未签" else _SIGNED_BRUSH
             return None
         return super().data(index, role)
 

@@ -1,0 +1,158 @@
+"""扫码录入: the box in the main window's toolbar that takes a form's code and opens it.
+
+A USB barcode scanner is a keyboard: it types the code fast and (usually) presses Enter. The
+box opens the task's form with 纸质表录入 on, ready for typing the paper's answers (keys 1–5 per
+row), or the saved visit. Scanners set up without the Enter suffix are caught too: a complete,
+valid code typed at scanner speed opens by itself after a short pause. Anything else gets a clear
+Chinese message under the box, and the text stays selected so the next scan replaces it.
+Ctrl+L (set by the main window) puts the cursor in the box.
+"""
+
+import time
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QSizePolicy, QWidget
+
+from desktop.services import qrcodes
+from desktop.services.errors import UserError
+
+from .context import AppContext
+from .widgets import hbox
+
+SCANNER_KEY_GAP_S = 0.05  # a scanner types a character every few ms; people take 100+ ms
+SCANNER_IDLE_MS = 300  # no Enter from the scanner: open this long after the last character
+MIN_SCANNED_CHARS = 12
+OK_MESSAGE_MS = 8000  # a success line fades after this; an error stays until the next input
+OK_STYLE = "color: #1b5e20;"
+ERROR_STYLE = "color: #c62828; font-weight: bold;"
+
+
+class ScanBox(QWidget):
+    """``opened(target)`` after a code was opened (a ``qrcodes.ScanTarget``); ``failed(message)``."""
+
+    opened = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.label = QLabel("扫码录入:")
+        self.edit = QLineEdit()
+        self.edit.setObjectName("scanEdit")
+        self.edit.setPlaceholderText("扫描回访表上的二维码,或输入 HUIFANG:TASK:12")
+        self.edit.setClearButtonEnabled(True)
+        self.edit.setMinimumWidth(260)
+        self.edit.setToolTip(
+            "用扫码枪扫描纸质回访表右上角的二维码(或手工输入二维码下方的编号后按回车):\n"
+            "空白表打开对应任务的回访表,直接按 1–5 录入纸质表的答案;已填写的表打开该回访记录。\n"
+            "快捷键 Ctrl+L"
+        )
+        self.open_button = QPushButton("打开")
+        self.open_button.clicked.connect(self.submit)
+        self.print_button = QPushButton("打印今日空白表…")
+        self.print_button.setToolTip(
+            "把“今日”待回访任务的空白回访表一次打印出来:每个任务一份,抬头已填好,带任务二维码,"
+            "签字回收后扫码即可录入"
+        )
+        self.print_button.clicked.connect(self.print_due_forms)
+        self.message = QLabel()
+        self.message.setObjectName("scanMessage")
+        self.message.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.edit.returnPressed.connect(self.submit)
+        self.edit.textEdited.connect(self._typed)
+        self._times: list[float] = []
+        self._idle = QTimer(self)
+        self._idle.setSingleShot(True)
+        self._idle.setInterval(SCANNER_IDLE_MS)
+        self._idle.timeout.connect(self._scanner_pause)
+        self._fade = QTimer(self)
+        self._fade.setSingleShot(True)
+        self._fade.setInterval(OK_MESSAGE_MS)
+        self._fade.timeout.connect(self.message.clear)
+        self.setLayout(
+            hbox(self.label, self.edit, self.open_button, self.message, self.print_button, spacing=6)
+        )
+
+    def focus_input(self) -> None:
+        """Ctrl+L: cursor into the box, its text selected (the next scan replaces it)."""
+        self.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.edit.selectAll()
+
+    # -- scanner speed
+    def _typed(self, text: str) -> None:
+        now = time.monotonic()
+        if self.message.text():
+            self.message.clear()  # a new scan: the last message no longer applies
+        if not text:
+            self._times = []
+        else:
+            self._times.append(now)
+            self._times = self._times[-len(text) :]
+        self._idle.start()
+
+    def typed_by_scanner(self) -> bool:
+        """Was the current text typed at scanner speed (not by a person)?"""
+        times = self._times
+        if len(times) < MIN_SCANNED_CHARS or len(times) < len(self.edit.text()) * 0.8:
+            return False
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        return bool(gaps) and sum(gaps) / len(gaps) < SCANNER_KEY_GAP_S
+
+    def _scanner_pause(self) -> None:
+        text = self.edit.text()
+        if not text.strip() or not self.typed_by_scanner():
+            return  # a person typing: wait for Enter
+        try:
+            qrcodes.parse_code(text)
+        except UserError:
+            return  # incomplete or not ours: Enter shows the message
+        self.submit()
+
+    # -- opening
+    def submit(self, _checked: bool = False, text: str | None = None) -> bool:
+        """Open the code in the box (or ``text``); False (with a message) when it cannot be."""
+        self._idle.stop()
+        text = self.edit.text() if text is None else text
+        try:
+            target = qrcodes.lookup(text)
+        except UserError as err:
+            self.show_message(str(err), error=True)
+            self.edit.setFocus()
+            self.edit.selectAll()
+            self.failed.emit(str(err))
+            QApplication.beep()
+            return False
+        self.edit.clear()
+        self._times = []
+        self.show_message(target.message)
+        if target.task_id is not None:
+            self.ctx.events.open_page.emit("visit_form", {"task_id": target.task_id, "paper": True})
+        else:
+            self.ctx.events.open_page.emit("visit_form", {"visit_id": target.visit_id})
+        self.ctx.events.status_message.emit(target.message)
+        self.opened.emit(target)
+        return True
+
+    def show_message(self, text: str, error: bool = False) -> None:
+        self.message.setStyleSheet(ERROR_STYLE if error else OK_STYLE)
+        self.message.setText(text)
+        self.message.setToolTip(text)
+        if error:
+            self._fade.stop()
+        else:
+            self._fade.start()
+
+    # -- printing the day's blank forms
+    def print_due_forms(self) -> None:
+        """Preview (and from there print) the blank forms of today's tasks as one job."""
+        from desktop.services.forms import due_task_ids
+
+        from .printing import preview_task_forms
+        from .widgets import show_info
+
+        ids = due_task_ids()
+        if not ids:
+            show_info(self, "今天没有待回访的任务,不需要打印空白表。", "打印今日空白表")
+            return
+        preview_task_forms(self, ids)
