@@ -408,3 +408,13 @@ def test_page_images_are_landscape_and_tick_the_status(qtbot, view, category):
     # many rows paginate, every page repeating the group header
     many = svc.PlanDoc("客户满意度改进方案表", "公司", "范围", TODAY, doc.rows * 8)
     assert len(ip.plan_page_images(many, dpi=40)) >= 4
+
+
+def test_dashboard_can_open_the_overdue_rows(qtbot, database):
+    from desktop.views.context import AppContext
+    from desktop.views.improvement_view import ImprovementView
+
+    view = ImprovementView(AppContext(db_path=database.database))
+    qtbot.addWidget(view)
+    view.open_with(status_filter="已逾期")
+    assert view.status_filter() == "已逾期"

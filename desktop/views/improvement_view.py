@@ -398,9 +398,15 @@ class ImprovementView(QWidget):
             self.ctx.events.visits_changed.emit()
         self.refresh()
 
-    def open_with(self, new_from_category=None, visit_ids=None, action_id=None, **_ignored) -> None:
-        """Open the create dialog prefilled (a TOP problem's category and/or selected visits), or
-        show one action."""
+    def open_with(
+        self, new_from_category=None, visit_ids=None, action_id=None, status_filter=None, **_ignored
+    ) -> None:
+        """Open the create dialog prefilled (a TOP problem's category and/or selected visits),
+        show one action, or show the rows of one status filter (e.g. 已逾期 from the dashboard)."""
+        if status_filter is not None:
+            index = self.filter_combo.findData(status_filter)
+            if index >= 0:
+                self.filter_combo.setCurrentIndex(index)
         if action_id is not None:
             self.show_action(int(action_id))
             return

@@ -1,0 +1,244 @@
+"""工作台 page: tiles, filters that redraw the charts, tile links, saving a chart as PNG."""
+
+import logging
+import subprocess
+import sys
+import warnings
+from datetime import date
+
+import pytest
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QFileDialog
+
+from desktop.services import dashboard as svc
+from desktop.services import statistics
+from desktop.views.context import AppContext
+from desktop.views.dashboard_view import EMPTY_TEXT, DashboardView
+from desktop.views.pages import PAGES
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture
+def demo(database):
+    from desktop.services.demo import generate_demo
+
+    generate_demo(customers=80, seed=5, today=TODAY)
+
+
+def make_view(qtbot, db_path) -> DashboardView:
+    view = DashboardView(AppContext(db_path=db_path))
+    qtbot.addWidget(view)
+    view.today_override = TODAY
+    view.resize(1238, 800)
+    view.show()
+    view.on_shown()
+    qtbot.waitUntil(lambda: view.charts_ready, timeout=10_000)
+    return view
+
+
+def choose(combo, data) -> None:
+    index = combo.findData(data)
+    assert index >= 0, data
+    combo.setCurrentIndex(index)
+
+
+def texts(figure) -> list[str]:
+    found = [t.get_text() for t in figure.texts]
+    for ax in figure.axes:
+        found += [t.get_text() for t in ax.texts]
+        found.append(ax.get_title(loc="left"))
+    return found
+
+
+def overall_line(panel):
+    """The y values of the dashed 总体 line of the trend chart."""
+    line = next(ln for ln in panel.figure.axes[0].lines if ln.get_label() == "总体")
+    return list(line.get_ydata())
+
+
+def test_dashboard_is_the_first_page():
+    assert PAGES[0].id == "dashboard"
+    assert (PAGES[0].title, PAGES[0].module, PAGES[0].cls) == ("工作台", "dashboard_view", "DashboardView")
+    assert len({p.id for p in PAGES}) == len(PAGES)
+
+
+def test_page_builds_and_tiles_match_services(qtbot, demo, db_path):
+    view = make_view(qtbot, db_path)
+    scope = svc.Scope(svc.period_for("本月", TODAY), None, TODAY)
+    expected = svc.tiles(scope)
+    overall = statistics.overall(scope.filters, today=TODAY)
+    assert view.tiles["today"].value.text() == str(expected.today_tasks)
+    assert view.tiles["overdue"].value.text() == str(expected.overdue_tasks)
+    assert view.tiles["actions"].value.text() == str(expected.overdue_actions)
+    assert view.tiles["satisfaction"].value.text() == f"{overall.satisfaction * 100:.1f}%"
+    assert view.tiles["nps"].value.text() == f"{overall.nps:.0f}"
+    assert view.tiles["recovery"].value.text() == f"{overall.recovery.rate * 100:.1f}%"
+    assert view.tiles["grade"].value.text() == "—"  # no scorecard for this month
+    assert "目标 ≥50" in view.tiles["nps"].note.text()
+    # every chart was drawn from the service's series
+    assert set(view.panels) == {"trend", "dimensions", "nps", "pareto", "actions", "groups"}
+    for panel in view.panels.values():
+        assert panel.figure is not None and panel.figure.axes
+    assert view.series["trend"] == svc.satisfaction_trend(scope)
+    assert view.series["groups"] == svc.group_comparison(scope)
+    assert overall_line(view.panels["trend"])[-1] == pytest.approx(overall.satisfaction * 100)
+
+
+def test_changing_the_period_redraws(qtbot, demo, db_path):
+    view = make_view(qtbot, db_path)
+    panel = view.panels["trend"]
+    before_series = view.series["dimensions"]
+    before_line = overall_line(panel)
+    draws = []
+    monkey_canvas = panel.canvas
+    original = monkey_canvas.draw_idle
+    monkey_canvas.draw_idle = lambda *a, **k: (draws.append(1), original(*a, **k))
+    choose(view.period_combo, "上季度")
+    period = svc.period_for("上季度", TODAY)
+    assert view.scope.period == period
+    assert view.series["dimensions"] != before_series
+    assert view.series["dimensions"].period == period
+    assert overall_line(panel) != before_line
+    assert overall_line(panel)[-1] == pytest.approx(view.series["trend"].overall[-1])
+    assert draws, "the chart was not redrawn"
+    assert "2026年第3季度" in view.period_label.text()
+    # the grade of the last quarter's scorecard (demo: 维修事业部)
+    assert view.tiles["grade"].value.text() == view.tile_data.grade != "—"
+
+
+def test_team_filter_compares_engineers(qtbot, demo, db_path):
+    view = make_view(qtbot, db_path)
+    assert view.series["groups"].group == "team"
+    choose(view.team_combo, "维修一组")
+    assert view.scope.team == "维修一组"
+    assert view.series["groups"].group == "engineer"
+    expected = svc.tiles(svc.Scope(svc.period_for("本月", TODAY), "维修一组", TODAY))
+    assert view.tiles["satisfaction"].value.text() == f"{expected.satisfaction:.1f}%"
+    assert any("维修一组" in t for t in texts(view.panels["trend"].figure))
+
+
+def test_custom_period_and_bad_range(qtbot, demo, db_path):
+    view = make_view(qtbot, db_path)
+    choose(view.period_combo, "自定义")
+    assert view.start_edit.isVisible() and view.end_edit.isVisible()
+    view.start_edit.setDate(QDate(2026, 6, 1))
+    view.end_edit.setDate(QDate(2026, 8, 31))
+    assert (view.scope.period.start, view.scope.period.end) == (date(2026, 6, 1), date(2026, 8, 31))
+    shown = view.series
+    view.start_edit.setDate(QDate(2026, 9, 30))  # after the end
+    assert view.message.isVisible() and "对调" in view.message.text()
+    assert view.series is shown  # nothing recomputed from a bad range
+    view.start_edit.setDate(QDate(2026, 7, 1))
+    assert not view.message.isVisible()
+
+
+def test_today_tile_opens_tasks(qtbot, demo, db_path):
+    view = make_view(qtbot, db_path)
+    with qtbot.waitSignal(view.ctx.events.open_page, timeout=1000) as blocker:
+        qtbot.mouseClick(view.tiles["today"], Qt.LeftButton)
+    assert blocker.args == ["tasks", {"bucket": "今日"}]
+    with qtbot.waitSignal(view.ctx.events.open_page, timeout=1000) as blocker:
+        qtbot.mouseClick(view.tiles["actions"], Qt.LeftButton)
+    assert blocker.args[0] == "improvement"
+    # a figure tile is not a link
+    with qtbot.assertNotEmitted(view.ctx.events.open_page):
+        qtbot.mouseClick(view.tiles["nps"], Qt.LeftButton)
+
+
+def test_today_tile_opens_the_tasks_page_in_the_main_window(qtbot, demo, db_path):
+    from desktop.views.main_window import MainWindow
+
+    window = MainWindow(AppContext(db_path=db_path))
+    qtbot.addWidget(window)
+    page = window.page("dashboard")
+    assert window.stack.currentWidget() is page
+    qtbot.mouseClick(page.tiles["today"], Qt.LeftButton)
+    tasks_page = window.page("tasks")
+    assert window.stack.currentWidget() is tasks_page
+    assert tasks_page.bucket == "今日"
+
+
+def test_save_chart_as_png(qtbot, demo, db_path, tmp_path, monkeypatch):
+    view = make_view(qtbot, db_path)
+    asked = {}
+
+    def fake_dialog(parent, title, default, filters):
+        asked["default"] = default
+        return str(tmp_path / "趋势图"), "PNG 图片 (*.png)"
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(fake_dialog))
+    panel = view.panels["trend"]
+    with qtbot.waitSignal(view.ctx.events.status_message, timeout=1000):
+        panel.save_button.click()
+    target = tmp_path / "趋势图.png"
+    assert target.exists()
+    data = target.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    assert asked["default"].endswith("满意率趋势_2026-11.png")
+    # the context-menu action does the same
+    assert panel.save_action in panel.canvas.actions()
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a: (str(tmp_path / "p.png"), ""))
+    )
+    view.panels["pareto"].save_action.trigger()
+    assert (tmp_path / "p.png").exists()
+
+
+def test_cancelled_save_writes_nothing(qtbot, demo, db_path, tmp_path, monkeypatch):
+    view = make_view(qtbot, db_path)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a: ("", "")))
+    assert view.save_chart(view.panels["nps"]) is None
+    assert list(tmp_path.glob("*.png")) == []
+
+
+def test_empty_database_shows_friendly_text(qtbot, database, db_path):
+    view = make_view(qtbot, db_path)
+    for chart_id, panel in view.panels.items():
+        assert EMPTY_TEXT in texts(panel.figure), chart_id
+    assert view.tiles["satisfaction"].value.text() == "—"
+    assert view.tiles["today"].value.text() == "0"
+
+
+def test_charts_render_chinese_without_missing_glyphs(qtbot, demo, db_path, caplog):
+    view = make_view(qtbot, db_path)
+    choose(view.period_combo, "上季度")  # every chart has data, arrows included
+    caplog.set_level(logging.WARNING, logger="matplotlib")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for panel in view.panels.values():
+            panel.canvas.draw()
+    missing = [str(w.message) for w in caught if "missing from" in str(w.message)]
+    assert missing == []
+    assert not [r for r in caplog.records if "findfont" in r.getMessage()]
+    assert any(t.startswith(("↑", "↓", "→")) for t in texts(view.panels["dimensions"].figure))
+
+
+def test_data_change_event_refreshes_visible_page(qtbot, demo, db_path):
+    view = make_view(qtbot, db_path)
+    from desktop.models import VisitTask
+
+    before = int(view.tiles["today"].value.text())
+    task = VisitTask.select().where(VisitTask.status == "已完成").first()
+    VisitTask.create(
+        customer=task.customer_id, order=None, trigger="测试", earliest=TODAY, latest=TODAY, status="待回访"
+    )
+    view.ctx.events.visits_changed.emit()
+    assert int(view.tiles["today"].value.text()) == before + 1
+
+
+def test_importing_the_page_does_not_import_matplotlib():
+    code = (
+        "import sys\n"
+        "import desktop.views.dashboard_view\n"
+        "import desktop.services.dashboard\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_every_chart_of_the_service_has_a_panel():
+    from desktop.views.dashboard_view import CHARTS
+
+    assert tuple(chart_id for chart_id, _name, _draw in CHARTS) == svc.CHART_IDS
