@@ -4,12 +4,9 @@
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QWidget,
 )
 
@@ -19,7 +16,7 @@ from desktop.services.errors import UserError
 from .context import AppContext
 from .customer_dialog import CustomerDialog
 from .order_dialog import OrderDialog
-from .table_model import Column, PagedQueryModel
+from .table_model import Column, PagedQueryModel, list_table
 from .widgets import MARGIN, SearchBox, confirm, hbox, heading, show_error, show_info, vbox
 
 ARCHIVED_INDEX = 8  # position of ``archived`` in search_customers() rows
@@ -76,21 +73,8 @@ class CustomersView(QWidget):
             sort="code",
             parent=self,
         )
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.table = list_table(self.model, WIDTHS)
         header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setHighlightSections(False)
-        header.setSectionResizeMode(QHeaderView.Interactive)
-        for col, width in enumerate(WIDTHS):
-            self.table.setColumnWidth(col, width)
         header.setSortIndicator(0, Qt.AscendingOrder)
         self._sort_indicator = (0, Qt.AscendingOrder)
         header.sortIndicatorChanged.connect(self._on_sort_indicator)

@@ -4,12 +4,9 @@ for one customer; add / edit orders and start the follow-up visit of one."""
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QWidget,
 )
 
@@ -18,7 +15,7 @@ from desktop.services.errors import UserError
 
 from .context import AppContext
 from .order_dialog import OrderDialog
-from .table_model import Column, PagedQueryModel
+from .table_model import Column, PagedQueryModel, list_table
 from .widgets import MARGIN, SearchBox, hbox, heading, show_error, vbox
 
 COMPLAINT_INDEX = 13  # the label appended to each search_orders() row by the view
@@ -101,21 +98,8 @@ class OrdersView(QWidget):
             descending=True,
             parent=self,
         )
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.table = list_table(self.model, WIDTHS)
         header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setHighlightSections(False)
-        header.setSectionResizeMode(QHeaderView.Interactive)
-        for col, width in enumerate(WIDTHS):
-            self.table.setColumnWidth(col, width)
         header.setSortIndicator(COMPLETED_COLUMN, Qt.DescendingOrder)
 
         self._keep_id = None

@@ -132,3 +132,28 @@ class PagedQueryModel(QAbstractTableModel):
     def row_id(self, row: int) -> int:
         """The record id: by convention the first element of each row tuple."""
         return self._rows[row][0]
+
+
+def list_table(model, widths: list[int], *, multi_select: bool = False):
+    """A read-only QTableView for a big list: whole-row selection, no wrapping, compact rows,
+    interactive column widths, sort indicator clickable (sorting is done by the model in SQL)."""
+    from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+
+    table = QTableView()
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectRows)
+    table.setSelectionMode(
+        QAbstractItemView.ExtendedSelection if multi_select else QAbstractItemView.SingleSelection
+    )
+    table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
+    header = table.horizontalHeader()
+    header.setStretchLastSection(True)
+    header.setHighlightSections(False)
+    header.setSectionResizeMode(QHeaderView.Interactive)
+    for col, width in enumerate(widths):
+        table.setColumnWidth(col, width)
+    return table

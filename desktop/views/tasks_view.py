@@ -8,18 +8,15 @@ from datetime import date, datetime
 from PySide6.QtCore import QDate, QDateTime, QModelIndex, Qt, QTime, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
     QTabBar,
-    QTableView,
     QWidget,
 )
 
@@ -30,7 +27,7 @@ from desktop.services.errors import UserError
 from desktop.services.tasks import BUCKETS, PERIODS, UNASSIGNED, TaskFilter
 
 from .context import AppContext
-from .table_model import Column, PagedQueryModel
+from .table_model import Column, PagedQueryModel, list_table
 from .widgets import MARGIN, SearchBox, form, hbox, heading, show_error, vbox
 
 STATUS_INDEX, LATEST_INDEX, WINDOW_INDEX = 9, 7, 14  # positions in the row tuples
@@ -194,21 +191,8 @@ class TasksView(QWidget):
         self.schedule_button.setToolTip("按“设置”中的回访触发规则补建到期的任务(已建的不会重复)")
 
         self.model = TaskModel(COLUMNS, self._fetch, self._count, sort="latest", parent=self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.table = list_table(self.model, WIDTHS, multi_select=True)
         header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setHighlightSections(False)
-        header.setSectionResizeMode(QHeaderView.Interactive)
-        for col, width in enumerate(WIDTHS):
-            self.table.setColumnWidth(col, width)
         header.setSortIndicator(WINDOW_COLUMN, Qt.AscendingOrder)
 
         self.tabs.currentChanged.connect(lambda _i: self.reload())

@@ -4,12 +4,9 @@ fast with 100k visits). Double-click opens the visit in the 回访表."""
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QWidget,
 )
 
@@ -17,7 +14,7 @@ from desktop.services import visits as svc
 from desktop.services.errors import UserError
 
 from .context import AppContext
-from .table_model import Column, PagedQueryModel
+from .table_model import Column, PagedQueryModel, list_table
 from .widgets import MARGIN, SearchBox, confirm, hbox, heading, show_error, vbox
 
 STATUS_FILTERS = (("全部", None), ("草稿", svc.DRAFT), ("已完成", svc.DONE))
@@ -105,21 +102,8 @@ class VisitsView(QWidget):
             descending=True,
             parent=self,
         )
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.table = list_table(self.model, WIDTHS)
         header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setHighlightSections(False)
-        header.setSectionResizeMode(QHeaderView.Interactive)
-        for col, width in enumerate(WIDTHS):
-            self.table.setColumnWidth(col, width)
         header.setSortIndicator(DATE_COLUMN, Qt.DescendingOrder)
 
         self.model.modelReset.connect(self._after_reload)
