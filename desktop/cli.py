@@ -33,6 +33,17 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--visit", type=int, metavar="ID", help="回访记录编号")
     group.add_argument("--blank", action="store_true", help="空白表,供纸质回访")
     p.add_argument("--template", metavar="NAME", help="空白表使用的问卷模板(名称或代号,默认为默认问卷)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
+        "--task",
+        type=int,
+        action="append",
+        metavar="ID",
+        help="回访任务的空白表(抬头已填、带二维码),可重复给出",
+    )
+    which.add_argument(
+        "--due", metavar="today|YYYY-MM-DD", help="“今日”待回访任务的空白表,每个任务一份,合成一个 PDF"
+    )
     p.add_argument("--out", required=True, metavar="F.pdf", help="输出 PDF 文件")
 
     p = sub.add_parser("schedule", help="按回访触发规则生成到期的回访任务(已建的不会重复)")
@@ -45,6 +56,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["update", "skip"], default="update", help="编号已存在:更新(默认)或跳过")
     p.add_argument("--report", metavar="F.xlsx", help="错误报告保存位置(默认:源文件旁边)")
     p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+
+    p = sub.add_parser("report", help="生成某一期间的客户满意度调查与改进报告(PDF)")
+    p.add_argument("--period", metavar="P", help="统计期间:2024(年)、2024Q2(季度)、2024-05(月)")
+    p.add_argument(
+        "--from", dest="date_from", metavar="YYYY-MM-DD", help="自定义期间的开始日期(与 --to 同用)"
+    )
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="自定义期间的结束日期(含当天)")
+    p.add_argument("--team", metavar="NAME", help="只统计某个责任部门/班组(默认全部班组)")
+    p.add_argument("--out", required=True, metavar="F.pdf", help="输出 PDF 文件")
+
+    p = sub.add_parser(
+        "export", help="导出某一期间的总部工作簿(.xlsx:回访记录、维度统计、改进方案表、质量评价表)"
+    )
+    p.add_argument("--period", metavar="P", help="统计期间:2024(年)、2024Q2(季度)、2024-05(月)")
+    p.add_argument(
+        "--from", dest="date_from", metavar="YYYY-MM-DD", help="自定义期间的开始日期(与 --to 同用)"
+    )
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="自定义期间的结束日期(含当天)")
+    p.add_argument("--out", required=True, metavar="F.xlsx", help="输出的 .xlsx 文件")
+    p.add_argument("--branch", metavar="NAME", help="分支名称(默认:设置中的公司名称)")
+    p.add_argument(
+        "--full-contact", action="store_true", help="导出完整的客户姓名和电话(默认脱敏:张*、138****5678)"
+    )
+
+    p = sub.add_parser("consolidate", help="把各分支导出的总部工作簿合并为一个(期间和问卷版本须一致)")
+    p.add_argument("files", nargs="+", metavar="FILE.xlsx", help="各分支的总部工作簿")
+    p.add_argument("--out", required=True, metavar="ALL.xlsx", help="合并后的 .xlsx 文件")
+
+    p = sub.add_parser("backup", help="备份数据库(运行中也可备份,备份后自动校验)")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="F",
+        help="备份文件;给出文件夹时自动命名为 huifang-日期-时间-manual.db",
+    )
+
+    p = sub.add_parser("restore", help="从备份恢复数据库(当前数据库先另存为 .before-restore-… 文件)")
+    p.add_argument("file", metavar="F", help="备份文件")
+    p.add_argument("--yes", action="store_true", help="不再询问,直接恢复(脚本中使用)")
+
+    p = sub.add_parser("check", help="检查数据库是否完好(完好返回 0,损坏或不是回访通数据库返回 3)")
+    p.add_argument("file", nargs="?", metavar="F", help="要检查的文件(默认:当前数据库),也可以检查备份文件")
 
     p = sub.add_parser("screenshots", help="把每个主要页面和打印页截图为 PNG")
     p.add_argument("--out", required=True, metavar="DIR", help="输出目录")
@@ -86,17 +139,52 @@ def cmd_selftest(args) -> int:
 
 def cmd_form(args) -> int:
     from desktop.app import create_qapp
+    from desktop.services.errors import UserError
     from desktop.views.printing import blank_form_pdf, visit_form_pdf
 
+    tasks = args.task or []
+    if (tasks or args.due) and args.visit is not None:
+        raise UserError("--task / --due 打印的是任务的空白表,不能与 --visit 同用;请改用 --blank。")
+    if (tasks or args.due) and args.template:
+        raise UserError("--task / --due 按任务自己的问卷打印空白表,不能再指定 --template。")
     _open(args)
     create_qapp()
     out = Path(args.out)
+    if tasks or args.due:
+        from desktop.services.forms import due_task_ids
+        from desktop.views.printing import task_forms_pdf
+
+        if args.due:
+            day = _due_day(args.due)
+            tasks = due_task_ids(day)
+            if not tasks:
+                raise UserError(f"{day:%Y-%m-%d} 没有待回访的任务(“今日”任务为空),未生成 PDF。")
+        task_forms_pdf(tasks, out)
+        print(f"已生成:{out}(共 {len(dict.fromkeys(tasks))} 份回访表)")
+        return 0
     if args.visit is not None:
         visit_form_pdf(args.visit, out)
     else:
         blank_form_pdf(args.template, out)
     print(f"已生成:{out}")
     return 0
+
+
+def _due_day(text: str):
+    """``--due today`` (or 今天 / a date) → the day whose 今日 tasks are printed."""
+    from datetime import date, datetime
+
+    from desktop.services.dates import parse_date
+    from desktop.services.errors import UserError
+
+    text = (text or "").strip()
+    if text.lower() in ("today", "今天", "今日"):
+        return date.today()
+    try:
+        day = parse_date(text, "--due")
+    except UserError as err:
+        raise UserError(f"--due:请写 today 或日期(如 2024-10-09)。{err}") from None
+    return day.date() if isinstance(day, datetime) else day
 
 
 def cmd_schedule(args) -> int:
@@ -131,6 +219,154 @@ def cmd_import(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from desktop.services.errors import UserError
+    from desktop.services.periods import parse_period
+
+    if args.period and (args.date_from or args.date_to):
+        raise UserError(
+            "统计期间:--period 与 --from/--to 只能选一种,例如 --period 2024Q2 或 --from 2024-04-01 --to 2024-06-30。"
+        )
+    if args.period:
+        period = parse_period(args.period)
+    elif args.date_from and args.date_to:
+        period = parse_period((args.date_from, args.date_to))
+    elif args.date_from or args.date_to:
+        raise UserError(
+            "统计期间:自定义期间需要同时给出 --from 和 --to,例如 --from 2024-04-01 --to 2024-06-30。"
+        )
+    else:
+        raise UserError("统计期间:请用 --period(如 2024、2024Q2、2024-05)或 --from/--to 指定报告的统计期间。")
+    out = Path(args.out).expanduser()
+    if out.suffix.lower() != ".pdf":
+        raise UserError(f"输出文件:“{args.out}”不是 PDF 文件名,请以 .pdf 结尾,例如 报告.pdf。")
+    _open(args)
+    from desktop.app import create_qapp
+    from desktop.services.report import build_report
+    from desktop.views.report_render import write_report_pdf
+
+    team = (args.team or "").strip() or None
+    if team is not None:
+        from desktop.services.problems import filter_choices
+
+        teams = filter_choices()["teams"]
+        if team not in teams:
+            known = "、".join(teams) or "(工单中还没有填写班组)"
+            raise UserError(f"班组:找不到“{team}”,请写工单中的责任部门/班组之一:{known}。")
+    create_qapp()
+    doc = build_report(period, team=team)
+    write_report_pdf(doc, out)
+    print(f"已生成:{out}({doc.title})")
+    return 0
+
+
+def _cli_period(args):
+    """--period or --from/--to → a Period (UserError in Chinese otherwise)."""
+    from desktop.services.errors import UserError
+    from desktop.services.periods import parse_period
+
+    if args.period and (args.date_from or args.date_to):
+        raise UserError(
+            "统计期间:--period 与 --from/--to 只能选一种,例如 --period 2024Q2 或 --from 2024-04-01 --to 2024-06-30。"
+        )
+    if args.period:
+        return parse_period(args.period)
+    if args.date_from and args.date_to:
+        return parse_period((args.date_from, args.date_to))
+    if args.date_from or args.date_to:
+        raise UserError(
+            "统计期间:自定义期间需要同时给出 --from 和 --to,例如 --from 2024-04-01 --to 2024-06-30。"
+        )
+    raise UserError("统计期间:请用 --period(如 2024、2024Q2、2024-05)或 --from/--to 指定要导出的期间。")
+
+
+def cmd_export(args) -> int:
+    from desktop.services.export import check_output, export_workbook
+
+    period = _cli_period(args)
+    out = check_output(args.out, "--out")
+    _open(args)
+    result = export_workbook(out, period, branch=args.branch, full_contact=args.full_contact)
+    print(result.summary())
+    return 0
+
+
+def cmd_consolidate(args) -> int:
+    from desktop.services.consolidate import consolidate
+
+    print(consolidate(args.files, args.out).summary())
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from datetime import datetime
+
+    from desktop.services.backup import PREFIX, STAMP, backup_to
+
+    out = Path(args.out).expanduser()
+    if out.is_dir():
+        out = out / f"{PREFIX}{datetime.now().strftime(STAMP)}-manual.db"
+    print(backup_to(out, source=_db_path(args)))
+    return 0
+
+
+def _confirm_restore(backup: Path, target: Path, yes: bool) -> int | None:
+    """None to go ahead, else the exit code (refused or cancelled)."""
+    from desktop.services.backup import backup_info
+
+    if yes:
+        return None
+    info = backup_info(backup)
+    what = f"将用备份 {backup}({info.created:%Y-%m-%d %H:%M},{info.size_text})替换数据库 {target}。"
+    if not sys.stdin.isatty():
+        print(
+            f"错误:{what}恢复前需要确认,但当前没有可以输入的终端。确认无误后请加 --yes 再运行。",
+            file=sys.stderr,
+        )
+        return 2
+    print(what)
+    print(
+        "当前数据库会先另存为同一文件夹中的 .before-restore-日期-时间 文件;备份之后录入的数据将不在恢复后的数据库中。"
+    )
+    try:
+        answer = input("确定恢复吗?输入 y 确认,其他任意键取消 [y/N]:").strip().lower()
+    except EOFError:
+        answer = ""
+    if answer in ("y", "yes", "是"):
+        return None
+    print("已取消,数据库没有改动。")
+    return 1
+
+
+def cmd_restore(args) -> int:
+    from desktop.services.backup import check, restore
+    from desktop.services.errors import UserError
+
+    backup = Path(args.file).expanduser()
+    target = _db_path(args)
+    verdict = check(backup)
+    if not verdict.restorable:
+        raise UserError(f"不能用这个文件恢复:{verdict.message}")
+    refused = _confirm_restore(backup, target, args.yes)
+    if refused is not None:
+        return refused
+    print(restore(backup, target).summary())
+    return 0
+
+
+def cmd_check(args) -> int:
+    from desktop.services.backup import check
+
+    result = check(Path(args.file).expanduser() if args.file else _db_path(args))
+    if result.ok:
+        print(result.message)
+        return 0
+    print(f"错误:{result.message}", file=sys.stderr)
+    for line in result.details[1:]:
+        print(f"  {line}", file=sys.stderr)
+    return 3
+
+
 def cmd_screenshots(args) -> int:
     from desktop.screenshots import take_screenshots
 
@@ -148,7 +384,13 @@ COMMANDS = {
     "form": cmd_form,
     "schedule": cmd_schedule,
     "screenshots": cmd_screenshots,
+    "report": cmd_report,
     "import": cmd_import,
+    "export": cmd_export,
+    "consolidate": cmd_consolidate,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
+    "check": cmd_check,
 }
 
 

@@ -1,4 +1,4 @@
-"""``huifang screenshots --out DIR``: one PNG per main page (named by page id) and the printed
+"""``huifang screenshots --out DIR``: one PNG per main page (``PageSpec.screenshot_name``) and the printed
 forms (``form_filled.png``, ``form_blank.png``) — for the README and for looking at the work."""
 
 import os
@@ -26,14 +26,16 @@ def take_screenshots(db_path: Path | None, out_dir: Path) -> list[Path]:
         visit_id = first_finished_visit_id()
         for spec in PAGES:
             page = window.show_page(spec.id)
-            if spec.id == "visit_form" and visit_id is not None and hasattr(page, "open_with"):
+            if spec.id == "visit_form" and visit_id is not None:
                 page.open_with(visit_id=visit_id)
+            elif spec.id == "report":
+                page.open_with(generate=True)  # show a generated report, not the empty page
             for _ in range(5):  # let wrapped rows settle (a resize can change heights once more)
                 app.processEvents()
             deadline = time.monotonic() + 30  # the dashboard draws its charts after its first paint
             while not getattr(page, "charts_ready", True) and time.monotonic() < deadline:
                 app.processEvents()
-            target = out_dir / f"{spec.id}.png"
+            target = out_dir / spec.screenshot_name
             window.grab().save(str(target))
             written.append(target)
         written += _form_pages(out_dir, visit_id)
