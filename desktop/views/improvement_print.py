@@ -15,12 +15,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextOption
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
+from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 
 from desktop.models.questionnaire import LEVEL5_LABELS
 from desktop.services.errors import UserError
 from desktop.services.improvement import ACTION_STATUSES, DONE, PlanDoc, PlanRow, plan_document
 from desktop.views import printing
+from desktop.views.print_dialogs import print_with_dialog, show_preview
 from desktop.views.printing import BOX, GREY_INK, PDF_DPI, _Block, _FormPainter
 
 __all__ = [
@@ -387,25 +388,13 @@ def _new_printer() -> QPrinter:
 
 def preview_plan(parent, doc: PlanDoc) -> QPrintPreviewDialog:
     """The print preview (its toolbar can print); returns the dialog after it closes."""
-    printer = _new_printer()
-    dialog = QPrintPreviewDialog(printer, parent)
-    dialog.setWindowTitle(f"打印预览 — {doc.title}")
-    dialog.paintRequested.connect(lambda target: render_plan(doc, target))
-    dialog.resize(1200, 860)
-    dialog.exec()
-    return dialog
+    render = lambda target: render_plan(doc, target)  # noqa: E731
+    return show_preview(parent, doc.title, render, printer=_new_printer(), size=(1200, 860))
 
 
 def print_plan(parent, doc: PlanDoc) -> bool:
     """Ask for a printer, then print; False when the user cancels."""
-    printer = _new_printer()
-    dialog = QPrintDialog(printer, parent)
-    dialog.setWindowTitle(f"打印 — {doc.title}")
-    if dialog.exec() != QPrintDialog.DialogCode.Accepted:
-        return False
-    printer.setFullPage(True)
-    render_plan(doc, printer)
-    return True
+    return print_with_dialog(parent, doc.title, lambda p: render_plan(doc, p), printer=_new_printer())
 
 
 def plan_pdf(out: str | Path, status_filter: str = "全部", *, mask: bool = True, today=None) -> Path:

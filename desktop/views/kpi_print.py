@@ -15,11 +15,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
-from PySide6.QtPrintSupport import QPrintDialog, QPrintPreviewDialog
+from PySide6.QtPrintSupport import QPrintPreviewDialog
 
 from desktop.services import kpi
 from desktop.services import settings as app_settings
 from desktop.services.errors import UserError
+from desktop.views.print_dialogs import print_with_dialog, show_preview
 from desktop.views.printing import (
     CELL_PAD,
     CELL_PT,
@@ -357,21 +358,10 @@ def scorecard_page_images(data: kpi.ScorecardData, dpi: int = 110) -> list[QImag
 
 def preview_scorecard(parent, data: kpi.ScorecardData) -> QPrintPreviewDialog:
     """The print preview (its toolbar can print); returns the dialog after it closes."""
-    dialog = QPrintPreviewDialog(_new_printer(), parent)
-    dialog.setWindowTitle(f"打印预览 — {TITLE} {data.period} {data.target}")
-    dialog.paintRequested.connect(lambda target: render_scorecard(data, target))
-    dialog.resize(900, 1000)
-    dialog.exec()
-    return dialog
+    title = f"{TITLE} {data.period} {data.target}"
+    return show_preview(parent, title, lambda target: render_scorecard(data, target), printer=_new_printer())
 
 
 def print_scorecard(parent, data: kpi.ScorecardData) -> bool:
     """Ask for a printer, then print; False when the user cancels."""
-    printer = _new_printer()
-    dialog = QPrintDialog(printer, parent)
-    dialog.setWindowTitle(f"打印 — {TITLE}")
-    if dialog.exec() != QPrintDialog.DialogCode.Accepted:
-        return False
-    printer.setFullPage(True)
-    render_scorecard(data, printer)
-    return True
+    return print_with_dialog(parent, TITLE, lambda p: render_scorecard(data, p), printer=_new_printer())

@@ -40,7 +40,7 @@ from PySide6.QtGui import (
     QTextOption,
     QTransform,
 )
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
+from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 
 from desktop.services.errors import UserError
 from desktop.services.forms import (
@@ -60,6 +60,7 @@ from desktop.services.forms import (
 )
 from desktop.services.qrcodes import QUIET_ZONE, qr_matrix
 from desktop.views.fonts import print_font
+from desktop.views.print_dialogs import new_printer, print_with_dialog, show_preview
 
 __all__ = [
     "blank_form_pdf",
@@ -982,34 +983,17 @@ def forms_page_images(docs: list[FormDoc], dpi: int = 110) -> list[QImage]:
 
 
 def _new_printer() -> QPrinter:
-    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-    printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    printer.setPageOrientation(QPageLayout.Orientation.Portrait)
-    printer.setFullPage(True)
-    return printer
+    return new_printer()
 
 
 def preview_form(parent, doc: FormDoc) -> QPrintPreviewDialog:
     """Show the print preview of ``doc`` (its toolbar can print); returns the dialog after it closes."""
-    printer = _new_printer()
-    dialog = QPrintPreviewDialog(printer, parent)
-    dialog.setWindowTitle(f"打印预览 — {doc.title}")
-    dialog.paintRequested.connect(lambda target: render_form(doc, target))
-    dialog.resize(900, 1000)
-    dialog.exec()
-    return dialog
+    return show_preview(parent, doc.title, lambda target: render_form(doc, target))
 
 
 def print_form(parent, doc: FormDoc) -> bool:
     """Ask for a printer (QPrintDialog), then print ``doc``; False when the user cancels."""
-    printer = _new_printer()
-    dialog = QPrintDialog(printer, parent)
-    dialog.setWindowTitle(f"打印 — {doc.title}")
-    if dialog.exec() != QPrintDialog.DialogCode.Accepted:
-        return False
-    printer.setFullPage(True)
-    render_form(doc, printer)
-    return True
+    return print_with_dialog(parent, doc.title, lambda printer: render_form(doc, printer))
 
 
 def _guarded(parent, build: Callable[[], FormDoc], action: Callable) -> object:
@@ -1041,25 +1025,14 @@ def print_blank_form(parent, template_id=None, customer_id: int | None = None, o
 
 def preview_forms(parent, docs: list[FormDoc]) -> QPrintPreviewDialog:
     """Print preview of several forms as one job."""
-    printer = _new_printer()
-    dialog = QPrintPreviewDialog(printer, parent)
-    dialog.setWindowTitle(f"打印预览 — {docs[0].title}(共 {len(docs)} 份)")
-    dialog.paintRequested.connect(lambda target: render_forms(docs, target))
-    dialog.resize(900, 1000)
-    dialog.exec()
-    return dialog
+    title = f"{docs[0].title}(共 {len(docs)} 份)"
+    return show_preview(parent, title, lambda target: render_forms(docs, target))
 
 
 def print_forms(parent, docs: list[FormDoc]) -> bool:
     """One printer dialog, then every form; False when the user cancels."""
-    printer = _new_printer()
-    dialog = QPrintDialog(printer, parent)
-    dialog.setWindowTitle(f"打印 — {docs[0].title}(共 {len(docs)} 份)")
-    if dialog.exec() != QPrintDialog.DialogCode.Accepted:
-        return False
-    printer.setFullPage(True)
-    render_forms(docs, printer)
-    return True
+    title = f"{docs[0].title}(共 {len(docs)} 份)"
+    return print_with_dialog(parent, title, lambda printer: render_forms(docs, printer))
 
 
 def _guarded_many(parent, build: Callable[[], list[FormDoc]], action: Callable) -> object:

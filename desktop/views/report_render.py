@@ -27,10 +27,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QMarginsF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
-from PySide6.QtPrintSupport import QPrintDialog
 
 from desktop.services import report as rpt
 from desktop.services.errors import UserError
+from desktop.views.print_dialogs import print_with_dialog
 from desktop.views.printing import (
     CELL_PAD,
     GREY_INK,
@@ -705,11 +705,5 @@ def new_printer():
 
 def print_report(parent, doc: rpt.ReportDoc, charts: list[bytes] | None = None) -> bool:
     """Ask for a printer (QPrintDialog), then print ``doc``; False when the user cancels."""
-    printer = _new_printer()
-    dialog = QPrintDialog(printer, parent)
-    dialog.setWindowTitle(f"打印 — {doc.title}")
-    if dialog.exec() != QPrintDialog.DialogCode.Accepted:
-        return False
-    printer.setFullPage(True)
-    render_report(doc, printer, charts)
-    return True
+    render = lambda printer: render_report(doc, printer, charts)  # noqa: E731
+    return print_with_dialog(parent, doc.title, render, printer=_new_printer())
