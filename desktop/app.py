@@ -129,11 +129,31 @@ def open_checked(db_path: Path) -> bool:
         return False
 
 
-def run_gui(db_path: Path, *, demo_if_new: bool = False) -> int:
+def _run_gui_server(app, url: str) -> int:
+    """The GUI on a shared PostgreSQL database (backups are the server's job: pg_dump)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.models.connection import DatabaseOpenError, close_database
+    from desktop.services.bootstrap import open_app_database
+
+    try:
+        open_app_database(url)
+    except DatabaseOpenError as err:
+        QMessageBox.critical(None, "无法打开数据库", str(err))
+        return 2
+    window = show_main_window(url)  # noqa: F841 — kept alive while the event loop runs
+    code = app.exec()
+    close_database()
+    return code
+
+
+def run_gui(db_path: Path | str, *, demo_if_new: bool = False) -> int:
     from desktop.views.backup_dialog import daily_backup, exit_backup
     from desktop.views.widgets import after_first_paint
 
     app = create_qapp()
+    if isinstance(db_path, str):  # a postgresql:// URL: no file, no first-run choice, no backups
+        return _run_gui_server(app, db_path)
     is_new = not db_path.exists()
     choice = "empty"
     if is_new:

@@ -15,7 +15,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="huifang", description=f"{APP_NAME}:售后服务回访与客户满意度管理")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
-        "--db", metavar="PATH", help="数据库文件(默认:用户数据目录中的 huifang.db,或环境变量 HUIFANG_DB)"
+        "--db",
+        metavar="PATH",
+        help="数据库文件或 PostgreSQL 地址 postgresql://用户:密码@主机:端口/库名"
+        "(默认:用户数据目录中的 huifang.db,或环境变量 HUIFANG_DB)",
     )
     parser.add_argument("--demo", action="store_true", help="启动界面时若数据库不存在,直接生成演示数据")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -104,9 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _db_path(args) -> Path:
+def _db_path(args) -> Path | str:
+    """The database file, or a ``postgresql://…`` URL kept as text (not a file path)."""
+    from desktop.models.connection import is_db_url
     from desktop.paths import default_db_path
 
+    if args.db and is_db_url(args.db):
+        return args.db
     return Path(args.db).expanduser() if args.db else default_db_path()
 
 
@@ -298,10 +305,27 @@ def cmd_consolidate(args) -> int:
     return 0
 
 
+PG_FILE_ONLY = "PostgreSQL 数据库请用 pg_dump 备份、用 pg_restore 恢复;本命令只用于 SQLite 数据库文件。"
+
+
+def _file_only(args) -> bool:
+    """True (after telling the user) when ``--db`` is a PostgreSQL URL: backups, restore and the
+    file check work on SQLite files only."""
+    from desktop.models.connection import is_db_url
+
+    if is_db_url(_db_path(args)):
+        print(f"错误:{PG_FILE_ONLY}", file=sys.stderr)
+        return True
+    return False
+
+
 def cmd_backup(args) -> int:
     from datetime import datetime
 
     from desktop.services.backup import PREFIX, STAMP, backup_to
+
+    if _file_only(args):
+        return 2
 
     out = Path(args.out).expanduser()
     if out.is_dir():
@@ -342,6 +366,8 @@ def cmd_restore(args) -> int:
     from desktop.services.backup import check, restore
     from desktop.services.errors import UserError
 
+    if _file_only(args):
+        return 2
     backup = Path(args.file).expanduser()
     target = _db_path(args)
     verdict = check(backup)
@@ -357,6 +383,8 @@ def cmd_restore(args) -> int:
 def cmd_check(args) -> int:
     from desktop.services.backup import check
 
+    if not args.file and _file_only(args):
+        return 2
     result = check(Path(args.file).expanduser() if args.file else _db_path(args))
     if result.ok:
         print(result.message)

@@ -22,9 +22,12 @@ def data_dir() -> Path:
     return Path(user_data_dir(APP_ID, appauthor=False))
 
 
-def default_db_path() -> Path:
-    """``HUIFANG_DB`` if set, else ``huifang.db`` in the user's data folder."""
+def default_db_path() -> Path | str:
+    """``HUIFANG_DB`` if set (a file, or a ``postgresql://…`` URL returned as text), else
+    ``huifang.db`` in the user's data folder."""
     env = os.environ.get(DB_ENV)
+    if env and env.startswith(("postgresql://", "postgres://")):
+        return env
     if env:
         return Path(env).expanduser()
     return data_dir() / "huifang.db"

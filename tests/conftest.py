@@ -8,6 +8,79 @@ import pytest  # noqa: E402
 from desktop.models.connection import close_database  # noqa: E402
 from desktop.services.bootstrap import open_app_database  # noqa: E402
 
+# A PostgreSQL URL (scripts/pg-test-server.sh prints one; .ci/run exports it). When set, the
+# data-layer tests below run on PostgreSQL as well as SQLite; when not, their PG variants skip.
+PG_URL = os.environ.get("HUIFANG_TEST_PG") or None
+PG_MODULES = {
+    "test_db",
+    "test_customers_service",
+    "test_templates_service",
+    "test_visits_service",
+    "test_statistics",
+    "test_scheduler",
+    # further services, incl. the raw SQL made portable (quality rules, task inserts)
+    "test_tasks_service",
+    "test_quality",
+    "test_problems",
+    "test_improvement",
+    "test_plans",
+    "test_categories_service",
+    "test_staff_service",
+    "test_kpi",
+}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: a test about the SQLite file itself")
+
+
+# HUIFANG_TEST_PG_ALL=1: every test that uses ``database`` gets a PG variant (to see how far
+# the rest of the code is from running on PostgreSQL; not part of the gate).
+PG_ALL = os.environ.get("HUIFANG_TEST_PG_ALL") == "1"
+
+
+def pytest_generate_tests(metafunc):
+    module = metafunc.module.__name__.rpartition(".")[2]
+    if (
+        (module in PG_MODULES or PG_ALL)
+        and "database" in metafunc.fixturenames
+        and not metafunc.definition.get_closest_marker("sqlite_only")
+    ):
+        metafunc.parametrize("backend", ["sqlite", "pg"], indirect=True)
+
+
+@pytest.fixture
+def backend(request):
+    """``"sqlite"`` (the default) or ``"pg"`` for the data-layer tests parametrised above."""
+    name = getattr(request, "param", "sqlite")
+    if name == "pg" and not PG_URL:
+        pytest.skip("没有配置 PostgreSQL(设置 HUIFANG_TEST_PG=postgresql://… 后运行)")
+    return name
+
+
+def reset_pg_schema(url: str) -> None:
+    """Empty the test database: every table (and the version table) dropped."""
+    import psycopg2
+
+    con = psycopg2.connect(url)
+    try:
+        con.autocommit = True
+        with con.cursor() as cur:
+            cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh, empty PostgreSQL database URL (skips without one)."""
+    if not PG_URL:
+        pytest.skip("没有配置 PostgreSQL(设置 HUIFANG_TEST_PG=postgresql://… 后运行)")
+    close_database()
+    reset_pg_schema(PG_URL)
+    yield PG_URL
+    close_database()
+
 
 @pytest.fixture
 def db_path(tmp_path):
@@ -15,8 +88,18 @@ def db_path(tmp_path):
 
 
 @pytest.fixture
-def database(db_path):
-    """A fresh database with the shipped defaults, for one test."""
-    database = open_app_database(db_path)
+def db_target(backend, db_path):
+    """What ``--db`` gets for the current backend: the file path or the PostgreSQL URL."""
+    return PG_URL if backend == "pg" else str(db_path)
+
+
+@pytest.fixture
+def database(request, db_path, backend):
+    """A fresh database with the shipped defaults, for one test (SQLite, or PostgreSQL for the
+    ``pg`` variant of a data-layer test)."""
+    if backend == "pg":
+        database = open_app_database(request.getfixturevalue("pg_url"))
+    else:
+        database = open_app_database(db_path)
     yield database
     close_database()

@@ -175,12 +175,12 @@ def test_add_months_clamps_to_month_end():
     assert add_months(date(2024, 3, 31), -1) == date(2024, 2, 29)
 
 
-def test_cli_schedule_prints_summary_and_json(database, db_path, capsys):
+def test_cli_schedule_prints_summary_and_json(database, db_target, capsys):
     from desktop.cli import main
 
     make_order(completed_at=datetime(2024, 9, 27, 16, 30))
-    assert main(["--db", str(db_path), "schedule", "--today", "2024-10-08"]) == 0
+    assert main(["--db", db_target, "schedule", "--today", "2024-10-08"]) == 0
     assert "已新建回访任务 1 个:首次回访 1 个" in capsys.readouterr().out
-    assert main(["--db", str(db_path), "schedule", "--today", "2024-10-08", "--json"]) == 0
+    assert main(["--db", db_target, "schedule", "--today", "2024-10-08", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["total"] == 0 and data["created"]["首次回访"] == 0

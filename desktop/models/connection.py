@@ -5,7 +5,7 @@ import sqlite3
 from pathlib import Path
 
 import peewee as pw
-from playhouse.migrate import SqliteMigrator
+from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 
 from .base import db
 from .migrations import SCHEMA_VERSION, STEPS
@@ -70,8 +70,85 @@ def _check_existing(path: Path) -> None:
         )
 
 
-def open_database(path: str | Path) -> pw.SqliteDatabase:
-    """Open (creating if needed) the database at ``path`` and bind every model to it."""
+URL_SCHEMES = ("postgresql://", "postgres://")
+PG_VERSION_TABLE = "huifang_schema"  # one row: the schema version of a PostgreSQL database
+
+
+def is_db_url(target) -> bool:
+    """Is ``target`` a server database URL (``postgresql://user:pass@host:port/db``)?"""
+    return isinstance(target, str) and target.startswith(URL_SCHEMES)
+
+
+def is_sqlite(database=None) -> bool:
+    """Is ``database`` (default: the one the models are bound to) a SQLite database?"""
+    database = database if database is not None else db.obj
+    return isinstance(database, pw.SqliteDatabase)
+
+
+def _redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+class _PostgresqlDatabase(pw.PostgresqlDatabase):
+    """Accepts the SQLite transaction kinds the services ask for: ``atomic("DEFERRED")`` (a
+    read-only snapshot) becomes REPEATABLE READ, so its queries all see one snapshot;
+    ``"IMMEDIATE"`` / ``"EXCLUSIVE"`` (take the write lock up front) need nothing on PostgreSQL,
+    which locks rows, not the whole database."""
+
+    _SQLITE_KINDS = {"DEFERRED": "REPEATABLE READ", "IMMEDIATE": None, "EXCLUSIVE": None}
+
+    def begin(self, isolation_level=None):
+        if isinstance(isolation_level, str) and isolation_level.upper() in self._SQLITE_KINDS:
+            isolation_level = self._SQLITE_KINDS[isolation_level.upper()]
+        return super().begin(isolation_level)
+
+
+def shown_name(target) -> str:
+    """The database as shown to the user: a file path, or the URL without its password."""
+    return _redact(target) if is_db_url(target) else str(target)
+
+
+def _open_postgresql(url: str) -> pw.PostgresqlDatabase:
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    database = _PostgresqlDatabase(
+        unquote(parts.path.lstrip("/")),
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        host=parts.hostname,
+        port=parts.port,
+    )
+    try:
+        db.initialize(database)
+        database.connect(reuse_if_open=True)
+        migrate(database)
+    except DatabaseOpenError:
+        close_database()
+        raise
+    except pw.DatabaseError as exc:
+        close_database()
+        raise DatabaseOpenError(
+            f"无法连接 PostgreSQL 数据库 {_redact(url)}({str(exc).strip()})。"
+            "请确认服务器已启动、地址/端口/用户名/密码/数据库名正确。"
+        ) from exc
+    return database
+
+
+def open_database(path: str | Path) -> pw.Database:
+    """Open (creating if needed) the database at ``path`` and bind every model to it.
+
+    ``path`` is a SQLite file, or a ``postgresql://user:pass@host:port/db`` URL so that several
+    PCs can share one server database."""
+    if is_db_url(path):
+        return _open_postgresql(path)
     path = Path(path)
     if path.exists():
         _check_existing(path)
@@ -102,10 +179,56 @@ def close_database() -> None:
         db.close()
 
 
-def migrate(database: pw.SqliteDatabase, path: Path | None = None) -> int:
+def _pg_version(database) -> int:
+    if PG_VERSION_TABLE not in database.get_tables():
+        return 0
+    row = database.execute_sql(f"SELECT version FROM {PG_VERSION_TABLE}").fetchone()
+    return row[0] if row else 0
+
+
+def _pg_set_version(database, version: int) -> None:
+    database.execute_sql(f"DELETE FROM {PG_VERSION_TABLE}")
+    database.execute_sql(f"INSERT INTO {PG_VERSION_TABLE} (version) VALUES (%s)", (version,))
+
+
+def _migrate_postgresql(database) -> int:
+    """Same rules as SQLite: the version lives in the one-row table ``huifang_schema``."""
+    from . import ALL_MODELS
+
+    name = database.database
+    with database.atomic():
+        found = _pg_version(database)
+        if found > SCHEMA_VERSION:
+            raise DatabaseOpenError(
+                f"PostgreSQL 数据库 {name} 由更新版本的回访通创建(结构版本 {found},本程序支持到 "
+                f"{SCHEMA_VERSION})。为避免损坏数据,本程序不会修改它。请升级回访通后再连接。"
+            )
+        if found == SCHEMA_VERSION:
+            return found
+        if found == 0 and database.get_tables():
+            raise DatabaseOpenError(
+                f"PostgreSQL 数据库 {name} 里已有其他程序的表,但不是回访通的数据库(没有 "
+                f"{PG_VERSION_TABLE} 版本表)。本程序不会修改它。请为回访通新建一个空数据库。"
+            )
+        if found == 0:
+            database.execute_sql(f"CREATE TABLE {PG_VERSION_TABLE} (version INTEGER NOT NULL)")
+            database.create_tables(ALL_MODELS)
+            _pg_set_version(database, SCHEMA_VERSION)
+            return found
+    migrator = PostgresqlMigrator(database)
+    for version in range(found + 1, SCHEMA_VERSION + 1):
+        with database.atomic():
+            STEPS[version](migrator)
+            _pg_set_version(database, version)
+    return found
+
+
+def migrate(database: pw.Database, path: Path | None = None) -> int:
     """Bring the schema to ``SCHEMA_VERSION``; returns the version found before."""
     from . import ALL_MODELS
 
+    if not is_sqlite(database):
+        return _migrate_postgresql(database)
     found = database.execute_sql("PRAGMA user_version").fetchone()[0]
     if found == SCHEMA_VERSION:
         return found
@@ -127,3 +250,31 @@ def migrate(database: pw.SqliteDatabase, path: Path | None = None) -> int:
             STEPS[version](migrator)
             database.execute_sql(f"PRAGMA user_version = {version}")
     return found
+
+
+def portable_sql(sql: str) -> str:
+    """Raw SQL written with ``?`` placeholders, in the bound database's own placeholder style
+    (``%s`` for PostgreSQL). Only for SQL with no literal ``?`` or ``%`` in it."""
+    param = db.param
+    return sql if param == "?" else sql.replace("?", param)
+
+
+def group_concat(expr, separator: str):
+    """SQLite's ``GROUP_CONCAT(expr, sep)``; ``STRING_AGG`` on PostgreSQL."""
+    if is_sqlite():
+        return pw.fn.GROUP_CONCAT(expr, separator)
+    return pw.fn.STRING_AGG(expr, separator)
+
+
+def month_of(date_field):
+    """``'YYYY-MM'`` of a date column (dates are ISO text in SQLite, ``date`` in PostgreSQL)."""
+    if is_sqlite():
+        return pw.fn.SUBSTR(date_field, 1, 7).coerce(False)
+    return pw.fn.TO_CHAR(date_field, "YYYY-MM").coerce(False)
+
+
+def hours_between(later, earlier):
+    """Hours from ``earlier`` to ``later`` (two datetime columns/expressions), as a number."""
+    if is_sqlite():
+        return (pw.fn.julianday(later) - pw.fn.julianday(earlier)) * 24
+    return pw.fn.EXTRACT(pw.NodeList((pw.SQL("EPOCH FROM"), later - earlier))) / 3600.0

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from desktop.models import Visit, VisitAttachment, db, now
+from desktop.models.connection import is_sqlite
 
 from .errors import UserError, ValidationError
 from .signatures import (
@@ -54,6 +55,8 @@ def folder_for_db(db_path: str | Path) -> Path:
 def current_folder() -> Path:
     if db.obj is None:
         raise UserError("数据库尚未打开。")
+    if not is_sqlite():  # a server database has no folder beside it
+        raise UserError("PostgreSQL 数据库暂不支持保存附件(签字扫描件);请使用 SQLite 数据库文件。")
     name = db.obj.database
     if not name or name == ":memory:":
         raise UserError("内存数据库没有数据文件夹,无法保存附件。")

@@ -1,10 +1,12 @@
 """Customers and service orders: validated create/update, safe delete, paged search in SQL."""
 
+import re
 from datetime import date, datetime
 
 import peewee as pw
 
 from desktop.models import CallAttempt, Customer, ServiceOrder, Visit, VisitTask, db
+from desktop.models.connection import is_sqlite
 
 from .errors import UserError, ValidationError, ValidationErrors
 from .validation import (
@@ -12,7 +14,9 @@ from .validation import (
     clean_code,
     clean_name,
     clean_text,
+    normalize_customer_type,
     normalize_phone,
+    normalize_title,
     to_halfwidth,
 )
 
@@ -38,10 +42,6 @@ ORDER_SORT = {
     "completed_at": ServiceOrder.completed_at,
     "is_complaint": ServiceOrder.is_complaint,
 }
-
-# Short forms people type (or spreadsheets hold) for the fixed choices.
-_CTYPE_ALIASES = {"VIP": "VIP客户", "普通": "普通客户", "企业": "企业客户", "个人": "普通客户"}
-_TITLE_ALIASES = {"男": "先生", "女": "女士", "小姐": "女士"}
 
 
 def _run(checks) -> tuple[dict, list[ValidationError]]:
@@ -73,14 +73,9 @@ def validate_customer(data: dict, *, existing_id: int | None = None) -> dict:
             ("code", lambda: clean_code(data.get("code"))),
             ("name", lambda: clean_name(data.get("name"))),
             ("phone", lambda: normalize_phone(data.get("phone"))),
-            ("title", lambda: _choice(data.get("title"), "称谓", Customer.TITLES, _TITLE_ALIASES)),
+            ("title", lambda: normalize_title(data.get("title"))),
             ("address", lambda: clean_text(data.get("address"), "通讯地址", max_len=200)),
-            (
-                "ctype",
-                lambda: _choice(
-                    data.get("ctype"), "客户类型", Customer.TYPES, _CTYPE_ALIASES, default="普通客户"
-                ),
-            ),
+            ("ctype", lambda: normalize_customer_type(data.get("ctype"))),
             ("region", lambda: clean_text(data.get("region"), "区域", max_len=40)),
             ("source", lambda: clean_text(data.get("source"), "客户来源", max_len=40)),
             ("note", lambda: clean_text(data.get("note"), "备注", max_len=1000)),
@@ -164,12 +159,11 @@ def _next_code(prefix: str, model_field: pw.Field, digits: int = 3) -> str:
     """``prefix`` + the next free zero-padded sequence number (C202310 → C202310001)."""
     width = digits
     while True:
-        pattern = prefix + "[0-9]" * width
-        top = (
-            model_field.model.select(pw.fn.MAX(model_field))
-            .where(pw.Expression(model_field, "GLOB", pattern))
-            .scalar()
-        )
+        if is_sqlite():
+            matches = pw.Expression(model_field, "GLOB", prefix + "[0-9]" * width)
+        else:  # PostgreSQL: the same test as an anchored regular expression
+            matches = pw.Expression(model_field, "~", f"^{re.escape(prefix)}[0-9]{{{width}}}$")
+        top = model_field.model.select(pw.fn.MAX(model_field)).where(matches).scalar()
         first = 1 if width == digits else 10 ** (width - 1)  # after 999 comes 1000
         number = int(top[len(prefix) :]) + 1 if top else first
         if number < 10**width:

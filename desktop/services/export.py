@@ -59,6 +59,7 @@ from desktop.models import (
     VisitProblem,
     db,
 )
+from desktop.models.connection import group_concat
 from desktop.models.questionnaire import NPS, SCORE10, TEXT
 
 from . import improvement, kpi, periods, problems, statistics, tasks
@@ -764,7 +765,7 @@ def _answer_value(column: _QuestionColumn, value, text: str):
 
 def _visit_rows_query(period: Period):
     categories = (
-        VisitProblem.select(pw.fn.GROUP_CONCAT(ProblemCategory.name, "、"))
+        VisitProblem.select(group_concat(ProblemCategory.name, "、"))
         .join(ProblemCategory, on=(VisitProblem.category == ProblemCategory.id))
         .where(VisitProblem.visit == Visit.id)
     )

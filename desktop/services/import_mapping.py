@@ -196,7 +196,9 @@ def remember_mapping(kind: str, headers: list, mapping: dict[str, int]) -> None:
         entries = row.value if row is not None and isinstance(row.value, list) else []
         entries = [e for e in entries if isinstance(e, dict) and e.get("signature") != signature]
         entries.insert(0, {"signature": signature, "mapping": {k: int(v) for k, v in mapping.items()}})
-        Setting.insert(key=key, value=entries[:MAX_REMEMBERED]).on_conflict_replace().execute()
+        Setting.insert(key=key, value=entries[:MAX_REMEMBERED]).on_conflict(
+            conflict_target=[Setting.key], preserve=[Setting.value]
+        ).execute()
 
 
 def mapping_for(kind: str, headers: list) -> tuple[dict[str, int], bool]:

@@ -34,6 +34,7 @@ from desktop.models import (
     db,
     now,
 )
+from desktop.models.connection import hours_between
 
 from . import improvement, periods
 from .errors import UserError, ValidationError
@@ -646,7 +647,7 @@ def complaint_counts(period: Period, team: str, at: datetime | None = None) -> t
     at = at or now()
     start, stop = _moments(period)
     answered = pw.fn.COALESCE(ServiceOrder.complaint_responded_at, ServiceOrder.complaint_closed_at)
-    hours = (pw.fn.julianday(answered) - pw.fn.julianday(ServiceOrder.complaint_at)) * 24
+    hours = hours_between(answered, ServiceOrder.complaint_at)
     timely = fn_sum_case(answered.is_null(False) & (hours <= COMPLAINT_HOURS + 1e-6))
     counted = answered.is_null(False) | (ServiceOrder.complaint_at <= at - timedelta(hours=COMPLAINT_HOURS))
     query = ServiceOrder.select(timely, pw.fn.COUNT(ServiceOrder.id)).where(

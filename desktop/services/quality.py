@@ -26,6 +26,7 @@ from datetime import date
 import peewee as pw
 
 from desktop.models import Answer, Customer, Question, Visit, db, now
+from desktop.models.connection import portable_sql
 from desktop.models.questionnaire import LEVEL5, SCORE10, TEXT
 
 from .errors import UserError, ValidationError
@@ -81,7 +82,8 @@ def _pattern_reasons(ids: list[int] | None) -> dict[int, str]:
             WINDOW w AS (PARTITION BY a.visit_id ORDER BY q.position, q.id)
         )
         SELECT seq.vid, COUNT(*), MIN(seq.kind), COUNT(DISTINCT seq.kind), MIN(seq.x), MAX(seq.x),
-               SUM(seq.x = seq.p1), SUM(seq.x <> seq.p2)
+               SUM(CASE WHEN seq.x = seq.p1 THEN 1 ELSE 0 END),
+               SUM(CASE WHEN seq.x <> seq.p2 THEN 1 ELSE 0 END)
         FROM seq
         JOIN {visit} v ON v.id = seq.vid
         WHERE TRIM(v.feedback) = ''
@@ -89,7 +91,9 @@ def _pattern_reasons(ids: list[int] | None) -> dict[int, str]:
         GROUP BY seq.vid
         HAVING COUNT(*) >= ? AND COUNT(DISTINCT seq.kind) = 1
     """
-    rows = db.execute_sql(sql, [DONE, *params, *SELF_FILLED, LEVEL5, SCORE10, MIN_PATTERN]).fetchall()
+    rows = db.execute_sql(
+        portable_sql(sql), [DONE, *params, *SELF_FILLED, LEVEL5, SCORE10, MIN_PATTERN]
+    ).fetchall()
     out = {}
     for vid, n, kind, _kinds, low, high, same_adjacent, broken in rows:
         if low == high:
@@ -134,7 +138,9 @@ def _missing_reasons(ids: list[int] | None) -> dict[int, str]:
         ORDER BY v.id, q.position, q.id
     """
     missing: dict[int, list[str]] = {}
-    for vid, _pos, _qid, dimension, text in db.execute_sql(sql, [DONE, *params, TEXT, TEXT]).fetchall():
+    for vid, _pos, _qid, dimension, text in db.execute_sql(
+        portable_sql(sql), [DONE, *params, TEXT, TEXT]
+    ).fetchall():
         name = dimension or (text if len(text) <= 12 else text[:11] + "…")
         missing.setdefault(vid, []).append(name)
     out = {}
@@ -176,8 +182,10 @@ def flag_invalid(visit_ids: list[int] | None = None) -> FlagResult:
             reasons = invalid_reasons(chunk)
             scope, params = _in(chunk, "id")
             current = db.execute_sql(
-                f"SELECT id, invalid, invalid_reason FROM {table} "
-                f"WHERE status = ? AND invalid_by_hand IS NULL{scope}",
+                portable_sql(
+                    f"SELECT id, invalid, invalid_reason FROM {table} "
+                    f"WHERE status = ? AND invalid_by_hand IS NULL{scope}"
+                ),
                 [DONE, *params],
             ).fetchall()
             to_flag, to_clear = [], []
@@ -187,14 +195,16 @@ def flag_invalid(visit_ids: list[int] | None = None) -> FlagResult:
                     to_flag.append((want, vid))
                 elif want is None and (is_invalid or reason):
                     to_clear.append((vid,))
-            connection = db.connection()
+            cursor = db.cursor()  # sqlite3 and psycopg2 cursors both have executemany
             if to_flag:
-                connection.executemany(
-                    f"UPDATE {table} SET invalid = 1, invalid_reason = ? WHERE id = ?", to_flag
+                cursor.executemany(
+                    portable_sql(f"UPDATE {table} SET invalid = ?, invalid_reason = ? WHERE id = ?"),
+                    [(True, reason, vid) for reason, vid in to_flag],
                 )
             if to_clear:
-                connection.executemany(
-                    f"UPDATE {table} SET invalid = 0, invalid_reason = '' WHERE id = ?", to_clear
+                cursor.executemany(
+                    portable_sql(f"UPDATE {table} SET invalid = ?, invalid_reason = '' WHERE id = ?"),
+                    [(False, vid) for (vid,) in to_clear],
                 )
             checked += len(current)
             flagged += len(to_flag)

@@ -63,7 +63,9 @@ def get(key: str) -> Any:
 def set_value(key: str, value: Any) -> None:
     if key not in _BY_KEY:
         raise KeyError(key)
-    Setting.insert(key=key, value=value).on_conflict_replace().execute()
+    Setting.insert(key=key, value=value).on_conflict(
+        conflict_target=[Setting.key], preserve=[Setting.value]
+    ).execute()
 
 
 def all_values() -> dict[str, Any]:

@@ -19,6 +19,7 @@ from datetime import date
 import peewee as pw
 
 from desktop.models import Answer, Customer, Question, QuestionnaireTemplate, ServiceOrder, Visit
+from desktop.models.connection import month_of
 from desktop.models.questionnaire import CHOICE, LEVEL5, NPS, SCORE10, YESNO
 
 from . import periods
@@ -193,7 +194,7 @@ def _answer_counts(
             Question.kind,
             value,
             level_case(Question.kind, value),
-            pw.fn.SUM(inner.c.n),
+            pw.fn.SUM(inner.c.n).cast("BIGINT"),  # numeric (Decimal) on PostgreSQL otherwise
             pw.fn.MIN(Question.position),
         )
         .join(inner, on=(inner.c.question_id == Question.id))
@@ -420,7 +421,7 @@ class Overall(Figures):
 
 
 def _visit_counts(flt: Filters, group=None, joins: Iterable[str] = ()):
-    invalid = pw.fn.SUM(pw.Case(None, [(Visit.invalid == True, 1)], 0))  # noqa: E712
+    invalid = pw.fn.SUM(pw.Case(None, [(Visit.invalid == True, 1)], 0)).cast("BIGINT")  # noqa: E712
     select = [pw.fn.COUNT(Visit.id), invalid]
     query = Visit.select(*([group] if group is not None else []), *select)
     query = _join_groups(query, joins).where(*_visit_conditions(flt, valid_only=False))
@@ -546,7 +547,7 @@ def monthly_trend(flt: Filters = Filters(), months: int = 12, *, today: date | N
     last = flt.period.end if flt.period is not None else (today or date.today())
     span = periods.months_up_to(last, months)
     scope = flt.with_period(periods.range_period(span[0].start, span[-1].end))
-    month = pw.fn.SUBSTR(Visit.visit_date, 1, 7).coerce(False)
+    month = month_of(Visit.visit_date)
     tallies = _dimension_tallies(scope, [month])
     index = {m.code: i for i, m in enumerate(span)}
     dims: dict[str, int] = {}

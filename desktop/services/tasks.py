@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 import peewee as pw
 
 from desktop.models import CallAttempt, Customer, ServiceOrder, Staff, VisitTask, db, now
+from desktop.models.connection import is_sqlite
 
 from . import calendar
 from . import settings as app_settings
@@ -81,6 +82,25 @@ def insert_tasks(tasks: Iterable[NewTask]) -> int:
     ]
     if not rows:
         return 0
+    if not is_sqlite():  # PostgreSQL: the query builder's portable ON CONFLICT DO NOTHING
+        columns = [
+            VisitTask.customer,
+            VisitTask.order,
+            VisitTask.trigger,
+            VisitTask.earliest,
+            VisitTask.latest,
+            VisitTask.assignee,
+            VisitTask.template,
+            VisitTask.status,
+            VisitTask.note,
+            VisitTask.created_at,
+        ]
+        created = 0
+        with db.atomic():
+            for start in range(0, len(rows), 1000):
+                query = VisitTask.insert_many(rows[start : start + 1000], fields=columns)
+                created += query.on_conflict_ignore().as_rowcount().execute()
+        return created
     table = VisitTask._meta.table_name
     sql = (
         f'INSERT OR IGNORE INTO "{table}" ("customer_id", "order_id", "trigger", "earliest", "latest", '
@@ -358,7 +378,7 @@ def recovery_rate(
     Cancelled tasks are never counted.
     """
     today = today or date.today()
-    done = pw.fn.SUM(pw.Case(None, [(VisitTask.status == DONE_STATUS, 1)], 0))
+    done = pw.fn.SUM(pw.Case(None, [(VisitTask.status == DONE_STATUS, 1)], 0)).cast("BIGINT")
     query = VisitTask.select(pw.fn.COUNT(VisitTask.id), done).where(
         (VisitTask.latest >= start)
         & (VisitTask.latest <= end)

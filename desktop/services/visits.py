@@ -30,6 +30,7 @@ from desktop.models import (
     db,
     now,
 )
+from desktop.models.connection import group_concat
 from desktop.models.questionnaire import CHOICE, LEVEL5, NPS, SCORE10, TEXT, YESNO
 
 from . import calendar, improvement, quality, signatures
@@ -893,11 +894,13 @@ def header_info(customer_id: int, order_id: int | None = None) -> dict:
 
 
 # ---------------------------------------------------------------- the visit list
-_problem_names = (
-    ProblemCategory.select(pw.fn.GROUP_CONCAT(ProblemCategory.name, "、"))
-    .join(VisitProblem, on=(VisitProblem.category == ProblemCategory.id))
-    .where(VisitProblem.visit == Visit.id)
-)
+def _problem_names():
+    return (
+        ProblemCategory.select(group_concat(ProblemCategory.name, "、"))
+        .join(VisitProblem, on=(VisitProblem.category == ProblemCategory.id))
+        .where(VisitProblem.visit == Visit.id)
+    )
+
 
 SORT_KEYS = {
     "id": Visit.id,
@@ -991,7 +994,7 @@ def visit_rows(
             Visit.mood,
             Visit.repurchase,
             Visit.respondent,
-            _problem_names,
+            _problem_names(),
             Visit.customer,
             Visit.order,
             Visit.sign_status,

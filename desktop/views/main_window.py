@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import APP_NAME, __version__
+from desktop.models.connection import is_db_url, shown_name
 
 from .context import AppContext
 from .pages import PAGES, PageSpec, load_page_class
@@ -67,7 +68,7 @@ class MainWindow(QMainWindow):
         scan_action.triggered.connect(self.scan_box.focus_input)
         self.addAction(scan_action)
 
-        self._db_label = QLabel(f"数据库:{ctx.db_path}")
+        self._db_label = QLabel(f"数据库:{shown_name(ctx.db_path)}")
         self.statusBar().addPermanentWidget(self._db_label)
         self._build_menus()
 
@@ -153,9 +154,20 @@ class MainWindow(QMainWindow):
         ConsolidateDialog(self.ctx, self).exec()
 
     # -- backups (desktop.views.backup_dialog; pages are rebuilt after a restore)
+    def _is_file_database(self) -> bool:
+        """Backups, restore and the file check are for SQLite files; say so for PostgreSQL."""
+        if is_db_url(self.ctx.db_path):
+            from .widgets import show_info
+
+            show_info(self, "PostgreSQL 数据库请用 pg_dump 备份、用 pg_restore 恢复(由服务器管理员负责)。")
+            return False
+        return True
+
     def backup_database(self) -> None:
         from .backup_dialog import backup_now
 
+        if not self._is_file_database():
+            return
         path = backup_now(self, self.ctx.db_path)
         if path is not None:
             self.statusBar().showMessage(f"已备份到 {path}", 8000)
@@ -163,12 +175,16 @@ class MainWindow(QMainWindow):
     def restore_database(self) -> None:
         from .backup_dialog import restore_from_gui
 
+        if not self._is_file_database():
+            return
         if restore_from_gui(self, self.ctx.db_path) is not None:
             self.reload_pages()
 
     def check_database(self) -> None:
         from .backup_dialog import check_now
 
+        if not self._is_file_database():
+            return
         if check_now(self, self.ctx.db_path):
             self.reload_pages()
 
@@ -184,7 +200,7 @@ class MainWindow(QMainWindow):
         QMessageBox.about(
             self,
             "关于回访通",
-            f"<b>{APP_NAME}</b> {__version__}<br>售后服务回访与客户满意度管理<br>数据库:{self.ctx.db_path}",
+            f"<b>{APP_NAME}</b> {__version__}<br>售后服务回访与客户满意度管理<br>数据库:{shown_name(self.ctx.db_path)}",
         )
 
     # -- geometry
