@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt
-from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextOption
+from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QTextOption
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 
 from desktop.models.questionnaire import LEVEL5_LABELS
@@ -22,7 +22,7 @@ from desktop.services.errors import UserError
 from desktop.services.improvement import ACTION_STATUSES, DONE, PlanDoc, PlanRow, plan_document
 from desktop.views import printing
 from desktop.views.print_dialogs import print_with_dialog, show_preview
-from desktop.views.printing import BOX, GREY_INK, PDF_DPI, _Block, _FormPainter
+from desktop.views.printing import BOX, GREY_INK, _Block, _FormPainter, write_pdf_file
 
 __all__ = [
     "GROUPS",
@@ -332,25 +332,8 @@ def _landscape() -> QPageLayout:
 
 def write_plan_pdf(doc: PlanDoc, path: str | Path) -> Path:
     """The table as a landscape A4 PDF (vector, text in the shipped CJK font)."""
-    path = Path(path)
-    if path.is_dir():
-        raise UserError(f"{path} 是一个文件夹,请给出要保存的 PDF 文件名,例如 {path / '改进方案表.pdf'}。")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"无法创建文件夹 {path.parent}:{exc.strerror or exc}。请换一个保存位置。") from exc
-    writer = QPdfWriter(str(path))
-    writer.setResolution(PDF_DPI)
-    writer.setPageLayout(_landscape())
-    writer.setTitle(doc.title)
-    writer.setCreator("回访通")
-    try:
-        render_plan(doc, writer)
-    finally:
-        del writer  # the file is complete once the writer is gone
-    if not path.exists():
-        raise UserError(f"无法写入 PDF 文件 {path},请检查文件夹是否存在、文件是否被其他程序占用。")
-    return path
+    render = lambda writer: render_plan(doc, writer)  # noqa: E731
+    return write_pdf_file(path, doc.title, render, example_name="改进方案表.pdf", layout=_landscape())
 
 
 def plan_page_images(doc: PlanDoc, dpi: int = 90) -> list[QImage]:

@@ -13,8 +13,8 @@ Public helpers: ``build_doc(data)``, ``render_scorecard(data, device)``,
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrintPreviewDialog
 
 from desktop.services import kpi
@@ -26,13 +26,13 @@ from desktop.views.printing import (
     CELL_PT,
     GREY_INK,
     HEAD_PT,
-    PDF_DPI,
     ROW_MIN,
     SMALL_PT,
     _Block,
     _FormPainter,
     _new_printer,
     _start,
+    write_pdf_file,
 )
 
 TITLE = "售后服务质量评价表"
@@ -308,27 +308,9 @@ def default_file_name(data: kpi.ScorecardData) -> str:
 
 def write_scorecard_pdf(data: kpi.ScorecardData, path: str | Path) -> Path:
     """An A4 PDF (vector, text in the shipped CJK font)."""
-    path = Path(path)
-    if path.is_dir():
-        raise UserError(f"{path} 是一个文件夹,请给出 PDF 文件名,例如 {path / default_file_name(data)}。")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"无法创建文件夹 {path.parent}:{exc.strerror or exc}。请换一个保存位置。") from exc
-    writer = QPdfWriter(str(path))
-    writer.setResolution(PDF_DPI)
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageOrientation(QPageLayout.Orientation.Portrait)
-    writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
-    writer.setTitle(f"{TITLE} {data.period} {data.target}")
-    writer.setCreator("回访通")
-    try:
-        render_scorecard(data, writer)
-    finally:
-        del writer  # the file is complete once the writer is gone
-    if not path.exists():
-        raise UserError(f"无法写入 PDF 文件 {path},请检查文件夹是否存在、文件是否被其他程序占用。")
-    return path
+    title = f"{TITLE} {data.period} {data.target}"
+    render = lambda writer: render_scorecard(data, writer)  # noqa: E731
+    return write_pdf_file(path, title, render, example_name=default_file_name(data))
 
 
 def scorecard_page_images(data: kpi.ScorecardData, dpi: int = 110) -> list[QImage]:

@@ -20,6 +20,7 @@ Public helpers:
   ``preview_task_forms(parent, task_ids)``, ``print_task_forms(parent, task_ids)``.
 """
 
+import errno
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -912,25 +913,54 @@ def write_forms_pdf(docs: list[FormDoc], path: str | Path, title: str = "") -> P
     """Write several forms into one A4 PDF (one job: print it once, get every form)."""
     if not docs:
         raise UserError("没有要打印的回访表。")
-    path = Path(path)
+    title = title or (docs[0].title if len(docs) == 1 else f"{docs[0].title}(共 {len(docs)} 份)")
+    return write_pdf_file(path, title, lambda writer: render_forms(docs, writer), example_name="回访表.pdf")
+
+
+def _os_reason(exc: OSError) -> str:
+    """Why a file could not be written, in words a shop owner understands."""
+    if isinstance(exc, PermissionError):
+        return "没有写入权限,或文件正被其他程序(如 PDF 阅读器)打开"
+    if isinstance(exc, FileNotFoundError):
+        return "文件夹不存在且无法创建"
+    if isinstance(exc, NotADirectoryError | FileExistsError):
+        return "路径中有一段是文件而不是文件夹"
+    if exc.errno == errno.EROFS:
+        return "磁盘是只读的"
+    if exc.errno == errno.ENOSPC:
+        return "磁盘空间不足"
+    return exc.strerror or str(exc)
+
+
+def write_pdf_file(
+    path: str | Path, title: str, render: Callable, *, example_name: str, layout: QPageLayout | None = None
+) -> Path:
+    """Write an A4 PDF (portrait unless ``layout`` says otherwise; vector, text in the shipped
+    CJK font) by calling ``render(writer)``; a Chinese UserError when the file cannot be written."""
+    path = Path(path).expanduser()
     if path.is_dir():
-        raise UserError(f"{path} 是一个文件夹,请给出要保存的 PDF 文件名,例如 {path / '回访表.pdf'}。")
+        raise UserError(f"{path} 是一个文件夹,请给出要保存的 PDF 文件名,例如 {path / example_name}。")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("ab"):
+            pass
     except OSError as exc:
-        raise UserError(f"无法创建文件夹 {path.parent}:{exc.strerror or exc}。请换一个保存位置。") from exc
+        raise UserError(f"无法写入 {path}:{_os_reason(exc)}。请换一个有写入权限的保存位置。") from exc
     writer = QPdfWriter(str(path))
     writer.setResolution(PDF_DPI)
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageOrientation(QPageLayout.Orientation.Portrait)
-    writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
-    writer.setTitle(title or (docs[0].title if len(docs) == 1 else f"{docs[0].title}(共 {len(docs)} 份)"))
+    if layout is not None:
+        writer.setPageLayout(layout)
+    else:
+        writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+        writer.setPageOrientation(QPageLayout.Orientation.Portrait)
+        writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
+    writer.setTitle(title)
     writer.setCreator("回访通")
     try:
-        render_forms(docs, writer)
+        render(writer)
     finally:
         del writer  # the file is complete once the writer is gone
-    if not path.exists():
+    if not path.exists() or path.stat().st_size == 0:
         raise UserError(f"无法写入 PDF 文件 {path},请检查文件夹是否存在、文件是否被其他程序占用。")
     return path
 

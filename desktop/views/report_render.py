@@ -19,14 +19,13 @@ Public helpers: ``render_charts(doc)``, ``render_report(doc, device, charts=None
 ``print_report(parent, doc, charts=None)``, ``default_file_name(doc)``.
 """
 
-import errno
 import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QMarginsF, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtCore import QByteArray, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPageSize, QPainter
 
 from desktop.services import report as rpt
 from desktop.services.errors import UserError
@@ -37,12 +36,12 @@ from desktop.views.printing import (
     MARGIN_LEFT,
     MARGIN_RIGHT,
     PAGE_NUMBER_FROM_BOTTOM,
-    PDF_DPI,
     SMALL_PT,
     _Block,
     _FormPainter,
     _new_printer,
     _start,
+    write_pdf_file,
 )
 
 HEADING_PT = 13.0
@@ -629,48 +628,11 @@ def default_file_name(doc: rpt.ReportDoc) -> str:
     return "".join(ch for ch in name if ch not in '\\/:*?"<>|~ ') + ".pdf"
 
 
-def _why(exc: OSError) -> str:
-    if isinstance(exc, PermissionError):
-        return "没有写入权限,或文件正被其他程序(如 PDF 阅读器)打开"
-    if isinstance(exc, FileNotFoundError):
-        return "文件夹不存在且无法创建"
-    if isinstance(exc, NotADirectoryError | FileExistsError):
-        return "路径中有一段是文件而不是文件夹"
-    if exc.errno == errno.EROFS:
-        return "磁盘是只读的"
-    if exc.errno == errno.ENOSPC:
-        return "磁盘空间不足"
-    return exc.strerror or str(exc)
-
-
 def write_report_pdf(doc: rpt.ReportDoc, path: str | Path, charts: list[bytes] | None = None) -> Path:
     """Write ``doc`` as an A4 PDF (vector, text in the shipped CJK font); UserError in Chinese
     when the file cannot be written."""
-    path = Path(path).expanduser()
-    if path.is_dir():
-        raise UserError(
-            f"{path} 是一个文件夹,请给出要保存的 PDF 文件名,例如 {path / default_file_name(doc)}。"
-        )
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("ab"):
-            pass
-    except OSError as exc:
-        raise UserError(f"无法写入 {path}:{_why(exc)}。请换一个有写入权限的保存位置。") from exc
-    writer = QPdfWriter(str(path))
-    writer.setResolution(PDF_DPI)
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageOrientation(QPageLayout.Orientation.Portrait)
-    writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
-    writer.setTitle(doc.title)
-    writer.setCreator("回访通")
-    try:
-        render_report(doc, writer, charts)
-    finally:
-        del writer  # the file is complete once the writer is gone
-    if not path.exists() or path.stat().st_size == 0:
-        raise UserError(f"无法写入 PDF 文件 {path},请检查文件夹是否存在、文件是否被其他程序占用。")
-    return path
+    render = lambda writer: render_report(doc, writer, charts)  # noqa: E731
+    return write_pdf_file(path, doc.title, render, example_name=default_file_name(doc))
 
 
 def report_page_images(doc: rpt.ReportDoc, dpi: int = 110, charts: list[bytes] | None = None) -> list[QImage]:
