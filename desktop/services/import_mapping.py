@@ -57,6 +57,8 @@ ORDER_FIELDS = (
     FieldDef("warranty_end", "保修到期日", ("保修到期日", "保修到期", "保修截止日期", "保修到期日期")),
     FieldDef("is_complaint", "是否投诉", ("是否投诉", "投诉")),
     FieldDef("complaint_level", "投诉等级", ("投诉等级", "投诉级别")),
+    FieldDef("complaint_at", "投诉受理时间", ("投诉受理时间", "投诉时间", "受理时间")),
+    FieldDef("complaint_responded_at", "首次响应时间", ("首次响应时间", "投诉响应时间", "响应时间")),
     FieldDef("complaint_closed_at", "投诉关闭时间", ("投诉关闭时间", "投诉关闭日期", "投诉结案时间")),
     FieldDef("note", "备注", ("备注", "说明")),
     FieldDef("customer_name", "客户姓名(新客户)", ("客户姓名", "姓名", "客户名称", "客户名")),

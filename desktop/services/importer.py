@@ -434,6 +434,8 @@ ORDER_RULES = (
     ("warranty_end", "warranty_end", _date("保修到期日", with_time=False, not_future=False)),
     ("is_complaint", "is_complaint", lambda value, _today: parse_yes_no(value, "是否投诉")),
     ("complaint_level", "complaint_level", _optional(normalize_complaint_level)),
+    ("complaint_at", "complaint_at", _date("投诉受理时间", with_time=True)),
+    ("complaint_responded_at", "complaint_responded_at", _date("首次响应时间", with_time=True)),
     ("complaint_closed_at", "complaint_closed_at", _date("投诉关闭时间", with_time=True)),
     ("note", "note", _text("备注", 1000)),
 )
@@ -788,10 +790,12 @@ def _write_customers(checker: _CustomerChecker, result: ImportResult, progress: 
 # order columns an update sets only from non-blank cells (a blank cell keeps the stored value)
 _ORDER_KEEP = (
     "service_type", "product_model", "engineer", "team", "completed_at", "delivered_on", "warranty_end", "note",
+    "complaint_at", "complaint_responded_at",
 )  # fmt: skip
 _ORDER_INSERT = (
     "order_no", "customer", "service_type", "product_model", "engineer", "team", "completed_at", "delivered_on",
     "warranty_end", "is_complaint", "complaint_closed_at", "complaint_level", "note", "created_at",
+    "complaint_at", "complaint_responded_at",
 )  # fmt: skip
 
 
@@ -850,6 +854,8 @@ def _write_orders(checker: _OrderChecker, result: ImportResult, progress: Progre
                 level,
                 v.get("note") or "",
                 stamp,
+                _dt(v.get("complaint_at")) if flag else None,
+                _dt(v.get("complaint_responded_at")) if flag else None,
             )
         )
     writer.write(insert, rows)
