@@ -16,7 +16,7 @@ from desktop.services.errors import UserError
 from .context import AppContext
 from .customer_dialog import CustomerDialog
 from .order_dialog import OrderDialog
-from .table_model import Column, PagedQueryModel, list_table
+from .table_model import Column, PagedQueryModel, list_table, select_id
 from .widgets import MARGIN, SearchBox, confirm, hbox, heading, show_error, show_info, vbox
 
 ARCHIVED_INDEX = 8  # position of ``archived`` in search_customers() rows
@@ -194,13 +194,7 @@ class CustomersView(QWidget):
         return row is not None and bool(self.model.row_tuple(row)[ARCHIVED_INDEX])
 
     def select_id(self, customer_id: int) -> bool:
-        """Select the customer's row if it is among the loaded rows."""
-        for row in range(self.model.rowCount()):
-            if self.model.row_id(row) == customer_id:
-                self.table.selectRow(row)
-                self.table.scrollTo(self.model.index(row, 0))
-                return True
-        return False
+        return select_id(self.table, customer_id)
 
     def _update_buttons(self) -> None:
         has = self.selected_id() is not None

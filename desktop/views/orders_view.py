@@ -15,7 +15,7 @@ from desktop.services.errors import UserError
 
 from .context import AppContext
 from .order_dialog import OrderDialog
-from .table_model import Column, PagedQueryModel, list_table
+from .table_model import Column, PagedQueryModel, list_table, select_id
 from .widgets import MARGIN, SearchBox, hbox, heading, show_error, vbox
 
 COMPLAINT_INDEX = 13  # the label appended to each search_orders() row by the view
@@ -198,12 +198,7 @@ class OrdersView(QWidget):
         return self.model.row_id(rows[0].row()) if rows else None
 
     def select_id(self, order_id: int) -> bool:
-        for row in range(self.model.rowCount()):
-            if self.model.row_id(row) == order_id:
-                self.table.selectRow(row)
-                self.table.scrollTo(self.model.index(row, 0))
-                return True
-        return False
+        return select_id(self.table, order_id)
 
     def _update_buttons(self) -> None:
         has = self.selected_id() is not None

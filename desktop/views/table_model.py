@@ -157,3 +157,15 @@ def list_table(model, widths: list[int], *, multi_select: bool = False):
     for col, width in enumerate(widths):
         table.setColumnWidth(col, width)
     return table
+
+
+def select_id(table, record_id: int) -> bool:
+    """Select and scroll to the row of ``record_id`` if it is among the loaded rows of the
+    table's PagedQueryModel; False when it is not loaded (or not in the list)."""
+    model = table.model()
+    for row in range(model.rowCount()):
+        if model.row_id(row) == record_id:
+            table.selectRow(row)
+            table.scrollTo(model.index(row, 0))
+            return True
+    return False

@@ -27,7 +27,7 @@ from desktop.services.errors import UserError
 from desktop.services.tasks import BUCKETS, PERIODS, UNASSIGNED, TaskFilter
 
 from .context import AppContext
-from .table_model import Column, PagedQueryModel, list_table
+from .table_model import Column, PagedQueryModel, list_table, select_id
 from .widgets import MARGIN, SearchBox, form, hbox, heading, show_error, vbox
 
 STATUS_INDEX, LATEST_INDEX, WINDOW_INDEX = 9, 7, 14  # positions in the row tuples
@@ -373,12 +373,7 @@ class TasksView(QWidget):
         return ids[0] if len(ids) == 1 else None
 
     def select_id(self, task_id: int) -> bool:
-        for row in range(self.model.rowCount()):
-            if self.model.row_id(row) == task_id:
-                self.table.selectRow(row)
-                self.table.scrollTo(self.model.index(row, 0))
-                return True
-        return False
+        return select_id(self.table, task_id)
 
     def _update_buttons(self) -> None:
         rows = self.selected_rows()
