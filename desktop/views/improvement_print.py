@@ -22,7 +22,7 @@ from desktop.services.errors import UserError
 from desktop.services.improvement import ACTION_STATUSES, DONE, PlanDoc, PlanRow, plan_document
 from desktop.views import printing
 from desktop.views.print_dialogs import print_with_dialog, show_preview
-from desktop.views.printing import BOX, GREY_INK, _Block, _FormPainter, write_pdf_file
+from desktop.views.printing import BOX, GREY_INK, _Block, _FormPainter, paint_layouts, write_pdf_file
 
 __all__ = [
     "GROUPS",
@@ -306,19 +306,7 @@ class _PlanPainter(_FormPainter):
 # ---------------------------------------------------------------- outputs
 def render_plan(doc: PlanDoc, device) -> int:
     """Paint every page on a paged device (QPrinter in full-page mode, QPdfWriter); page count."""
-    layout = _PlanPainter(doc, device)
-    painter = QPainter()
-    if not painter.begin(device):
-        raise UserError("无法开始打印:打印机或文件不可用,请检查打印机设置或输出路径。")
-    try:
-        printing._start(painter)
-        for index in range(len(layout.pages)):
-            if index:
-                device.newPage()
-            layout.paint_page(painter, index)
-    finally:
-        painter.end()
-    return len(layout.pages)
+    return paint_layouts([_PlanPainter(doc, device)], device)
 
 
 def _landscape() -> QPageLayout:

@@ -19,7 +19,6 @@ from PySide6.QtPrintSupport import QPrintPreviewDialog
 
 from desktop.services import kpi
 from desktop.services import settings as app_settings
-from desktop.services.errors import UserError
 from desktop.views.print_dialogs import print_with_dialog, show_preview
 from desktop.views.printing import (
     CELL_PAD,
@@ -32,6 +31,7 @@ from desktop.views.printing import (
     _FormPainter,
     _new_printer,
     _start,
+    paint_layouts,
     write_pdf_file,
 )
 
@@ -286,19 +286,7 @@ class _KpiPainter(_FormPainter):
 # ---------------------------------------------------------------- outputs
 def render_scorecard(data: kpi.ScorecardData, device) -> int:
     """Paint every page on a paged device (QPrinter in full-page mode, QPdfWriter)."""
-    layout = _KpiPainter(build_doc(data), device)
-    painter = QPainter()
-    if not painter.begin(device):
-        raise UserError("无法开始打印:打印机或文件不可用,请检查打印机设置或输出路径。")
-    try:
-        _start(painter)
-        for index in range(len(layout.pages)):
-            if index:
-                device.newPage()
-            layout.paint_page(painter, index)
-    finally:
-        painter.end()
-    return len(layout.pages)
+    return paint_layouts([_KpiPainter(build_doc(data), device)], device)
 
 
 def default_file_name(data: kpi.ScorecardData) -> str:

@@ -886,7 +886,12 @@ def render_form(doc: FormDoc, device) -> int:
 def render_forms(docs: list[FormDoc], device) -> int:
     """Paint several forms one after another as one job (each starts on a new page and numbers
     its own pages). Returns the number of pages."""
-    layouts = [_FormPainter(doc, device) for doc in docs]
+    return paint_layouts([_FormPainter(doc, device) for doc in docs], device)
+
+
+def paint_layouts(layouts: list, device) -> int:
+    """Paint every page of each laid-out document (``.pages``, ``.paint_page(painter, i)``) on a
+    paged device (QPrinter in full-page mode, QPdfWriter) as one job; returns the page count."""
     painter = QPainter()
     if not painter.begin(device):
         raise UserError("无法开始打印:打印机或文件不可用,请检查打印机设置或输出路径。")

@@ -28,7 +28,6 @@ from PySide6.QtCore import QByteArray, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPageSize, QPainter
 
 from desktop.services import report as rpt
-from desktop.services.errors import UserError
 from desktop.views.print_dialogs import print_with_dialog
 from desktop.views.printing import (
     CELL_PAD,
@@ -41,6 +40,7 @@ from desktop.views.printing import (
     _FormPainter,
     _new_printer,
     _start,
+    paint_layouts,
     write_pdf_file,
 )
 
@@ -608,19 +608,7 @@ class _ReportPainter(_FormPainter):
 def render_report(doc: rpt.ReportDoc, device, charts: list[bytes] | None = None) -> int:
     """Paint every page of ``doc`` on a paged device (QPrinter in full-page mode, QPdfWriter);
     ``charts``: ``render_charts(doc)`` made beforehand (else drawn now). Returns the page count."""
-    layout = _ReportPainter(doc, device, charts)
-    painter = QPainter()
-    if not painter.begin(device):
-        raise UserError("无法开始打印:打印机或文件不可用,请检查打印机设置或输出路径。")
-    try:
-        _start(painter)
-        for index in range(len(layout.pages)):
-            if index:
-                device.newPage()
-            layout.paint_page(painter, index)
-    finally:
-        painter.end()
-    return len(layout.pages)
+    return paint_layouts([_ReportPainter(doc, device, charts)], device)
 
 
 def default_file_name(doc: rpt.ReportDoc) -> str:
