@@ -27,6 +27,10 @@ PG_MODULES = {
     "test_categories_service",
     "test_staff_service",
     "test_kpi",
+    # the importer and the demo generator (bulk writes made portable)
+    "test_importer",
+    "test_import_complaint_times",
+    "test_demo",
 }
 
 
@@ -103,3 +107,13 @@ def database(request, db_path, backend):
         database = open_app_database(db_path)
     yield database
     close_database()
+
+
+@pytest.fixture(autouse=True)
+def _nobody_signed_in():
+    """The signed-in account is process-wide: no test inherits another's."""
+    from desktop.services import accounts
+
+    accounts.sign_out()
+    yield
+    accounts.sign_out()

@@ -1,5 +1,6 @@
 """Data layer: peewee models bound to one ``DatabaseProxy`` (no Qt here)."""
 
+from .accounts import UserAccount
 from .base import BaseModel, db, now
 from .customer import Customer, ServiceOrder
 from .improvement import ACTION_STATUSES, ActionLog, ActionTask, ActionVisit, ImprovementAction
@@ -46,6 +47,7 @@ ALL_MODELS = [
     VisitSignature,
     VisitAttachment,
     AuditLog,
+    UserAccount,
 ]
 
 __all__ = [
@@ -57,6 +59,7 @@ __all__ = [
     "OUTCOMES",
     "SIGN_STATUSES",
     "TASK_STATUSES",
+    "UserAccount",
     "ActionLog",
     "ActionTask",
     "ActionVisit",

@@ -8,8 +8,16 @@ together with its version bump.
 
 from collections.abc import Callable
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+
+def _add_user_accounts(migrator) -> None:
+    """2: sign-in accounts (回访员 / 主管 / 只读), off until a 主管 turns them on."""
+    from .accounts import UserAccount
+
+    migrator.database.create_tables([UserAccount])
+
 
 # version → step that brings a database from version-1 to version. Version 1 is the first
 # release: it is created from the models, so it has no step.
-STEPS: dict[int, Callable] = {}
+STEPS: dict[int, Callable] = {2: _add_user_accounts}

@@ -1,0 +1,577 @@
+"""Sign-in accounts and roles (no Qt here).
+
+Off by default: a one-person shop never signs in, and every service works as before. A 主管 turns
+accounts on in 设置 → 账号 (``enable_accounts``); from then on the app asks for a 登录名 and 密码
+at start-up and what each person may do follows their role:
+
+===========  =====================================================================
+回访员        sees and calls their own tasks (and the unassigned ones), fills the 回访表,
+             records call attempts, corrects customer details; full phone numbers.
+主管          everything: settings, accounts, templates, imports, plans, 改进方案, KPI,
+             confirming changes to signed visits; full phone numbers.
+只读          head office: every page to look at, nothing to change; phone numbers masked.
+===========  =====================================================================
+
+* Passwords are stored only as scrypt hashes (memory-hard: 32 MiB per try), salted per account,
+  with the cost in the stored text so it can be raised later without breaking old hashes.
+* ``MAX_FAILURES`` wrong passwords in a row lock the account for ``LOCK_MINUTES``; a 主管 can
+  unlock it. An unknown 登录名 gets the same message and the same work as a wrong password.
+* The signed-in account is process-wide (``current``); services check ``require(capability)``
+  at their write entry points. With nobody signed in (accounts off, or the command line, which
+  works on the database file directly) every check passes — the file itself is protected by
+  the operating system's accounts.
+* Account changes (created, role, reset, unlock, on/off) go to the audit log.
+"""
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from desktop.models import AuditLog, Setting, Staff, UserAccount, db, now
+from desktop.models.accounts import ROLE_CALLER, ROLE_SUPERVISOR, ROLE_VIEWER, ROLES
+
+from .errors import UserError, ValidationError, ValidationErrors
+from .validation import clean_text, mask_phone
+
+ENABLED_KEY = "accounts_enabled"  # a Setting row of its own: not on the 基本设置 form
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+PASSWORD_MIN = 8
+PASSWORD_MAX = 64
+USERNAME_MAX = 30
+
+# scrypt cost: N=2^15, r=8 → 128·N·r bytes = 32 MiB of memory per hash, ~0.1 s here
+SCRYPT_N = 2**15
+SCRYPT_R = 8
+SCRYPT_P = 1
+_SALT_BYTES = 16
+_KEY_BYTES = 32
+
+# what a role may do
+CALL = "回访"  # tasks, the 回访表, call attempts
+EDIT_CUSTOMERS = "修改客户资料"
+MANAGE = "管理"  # settings, accounts, templates, import, plans, improvement, KPI, restore
+FULL_PHONE = "查看完整电话"
+SEE_ALL = "查看全部回访"  # every caller's tasks and visits
+FULL_EXPORT = "导出完整联系方式"
+
+CAPABILITIES = {
+    ROLE_CALLER: {CALL, EDIT_CUSTOMERS, FULL_PHONE},
+    ROLE_SUPERVISOR: {CALL, EDIT_CUSTOMERS, MANAGE, FULL_PHONE, SEE_ALL, FULL_EXPORT},
+    ROLE_VIEWER: {SEE_ALL},
+}
+
+ROLE_HELP = {
+    ROLE_CALLER: "查看并拨打自己的回访任务,填写回访表;可见完整电话",
+    ROLE_SUPERVISOR: "全部功能:设置、账号、导入、抽样、改进方案、质量评价、确认修改已签字回访",
+    ROLE_VIEWER: "总部查看:所有页面只看不改,电话号码脱敏",
+}
+
+AUDIT_ENTITY = "account"
+
+
+class PermissionDenied(UserError):
+    """The signed-in account's role does not allow this."""
+
+
+class LoginFailed(UserError):
+    """Wrong 登录名 or 密码, or the account is locked or disabled."""
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who is using the app now (a snapshot: the account row may change meanwhile)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    staff_id: int | None
+    must_change_password: bool = False
+
+    def can(self, capability: str) -> bool:
+        return capability in CAPABILITIES.get(self.role, set())
+
+    @property
+    def label(self) -> str:
+        return f"{self.display_name}({self.role})"
+
+
+_current: SignedIn | None = None
+
+
+# ---------------------------------------------------------------- password hashes
+def hash_password(password: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> str:
+    """``scrypt$N$r$p$salt$key`` (salt and key in base64)."""
+    salt = secrets.token_bytes(_SALT_BYTES)
+    key = _scrypt(password, salt, n, r, p)
+    return "$".join(("scrypt", str(n), str(r), str(p), _b64(salt), _b64(key)))
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, key = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(key)
+        actual = _scrypt(password, base64.b64decode(salt), int(n), int(r), int(p))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=256 * n * r + 2**20, dklen=_KEY_BYTES
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+# a hash to check unknown 登录名 against, so they take as long as a wrong password
+_DUMMY_HASH: str | None = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = hash_password(secrets.token_hex(8))
+    return _DUMMY_HASH
+
+
+# ---------------------------------------------------------------- on / off
+def accounts_enabled() -> bool:
+    row = Setting.get_or_none(Setting.key == ENABLED_KEY)
+    return bool(row and row.value)
+
+
+def _set_enabled(value: bool) -> None:
+    Setting.insert(key=ENABLED_KEY, value=value).on_conflict(
+        conflict_target=[Setting.key], preserve=[Setting.value]
+    ).execute()
+
+
+def enable_accounts(username: str, display_name: str, password: str, confirm: str) -> SignedIn:
+    """Turn sign-in on with the first 主管 account (or an existing 主管 whose password matches)
+    and sign that person in. Everyone else gets an account from them afterwards."""
+    if accounts_enabled():
+        raise UserError("账号登录已经启用。")
+    with db.atomic():
+        existing = UserAccount.get_or_none(UserAccount.username == _username_key(username))
+        if existing is not None and existing.role == ROLE_SUPERVISOR and existing.active:
+            if not verify_password(password or "", existing.password_hash):
+                raise ValidationErrors([ValidationError("密码", "与已有主管账号的密码不符,请重新输入。")])
+            account = existing
+        else:
+            account = _create(
+                username, display_name, ROLE_SUPERVISOR, None, password, confirm, must_change=False
+            )
+        _set_enabled(True)
+        _audit("启用账号登录", account.display_name, [])
+    return _sign_in_row(account)
+
+
+def disable_accounts() -> None:
+    """Turn sign-in off (a 主管 only). The accounts stay, for turning it on again later."""
+    require(MANAGE, "关闭账号登录")
+    with db.atomic():
+        _set_enabled(False)
+        _audit("关闭账号登录", actor_name(), [])
+
+
+# ---------------------------------------------------------------- the signed-in account
+def current() -> SignedIn | None:
+    return _current
+
+
+def sign_out() -> None:
+    global _current
+    _current = None
+
+
+def can(capability: str) -> bool:
+    """True with nobody signed in (accounts off / command line) or when the role allows it."""
+    return _current is None or _current.can(capability)
+
+
+def require(capability: str, what: str = "") -> None:
+    """PermissionDenied (a Chinese message naming the role and the way out) unless allowed."""
+    if can(capability):
+        return
+    doing = what or capability
+    raise PermissionDenied(
+        f"当前账号 {_current.label} 没有“{doing}”的权限。请用{_who_can(capability)}账号登录后再操作。"
+    )
+
+
+def _who_can(capability: str) -> str:
+    return "或".join(role for role in ROLES if capability in CAPABILITIES[role])
+
+
+def actor_name() -> str:
+    """The signed-in person's name (recorded as 经办 / 记录人), or "" with nobody signed in."""
+    return _current.display_name if _current is not None else ""
+
+
+def own_staff_filter() -> int | None | bool:
+    """For lists of tasks and visits: False = show everyone's; otherwise the staff id (or None)
+    whose work a 回访员 sees."""
+    if _current is None or _current.can(SEE_ALL):
+        return False
+    return _current.staff_id
+
+
+def phone_for_screen(phone: str) -> str:
+    """A phone number as the signed-in person may see it."""
+    return phone if can(FULL_PHONE) else mask_phone(phone)
+
+
+# ---------------------------------------------------------------- signing in
+def login(username: str, password: str, *, at: datetime | None = None) -> SignedIn:
+    """Check 登录名 and 密码 and sign the person in, or LoginFailed with the reason.
+
+    Wrong passwords are counted on the account; the ``MAX_FAILURES``-th in a row locks it for
+    ``LOCK_MINUTES``. While locked even the right password is refused (the lock is not extended).
+    """
+    at = at or now()
+    key = _username_key(username, strict=False)
+    account = UserAccount.get_or_none(UserAccount.username == key) if key else None
+    if account is None:
+        verify_password(password or "", _dummy_hash())
+        raise LoginFailed("登录名或密码不正确,请重新输入。")
+    if not account.active:
+        raise LoginFailed(f"账号“{account.username}”已停用。如需使用,请主管在“设置 → 账号”中重新启用。")
+    if account.locked_until is not None and account.locked_until > at:
+        raise LoginFailed(_locked_message(account.locked_until))
+    if not verify_password(password or "", account.password_hash):
+        with db.atomic():
+            failures = _count_failure(account.id, at)
+        if failures == 0:
+            row = UserAccount.get_by_id(account.id)
+            raise LoginFailed(_locked_message(row.locked_until))
+        left = MAX_FAILURES - failures
+        raise LoginFailed(f"登录名或密码不正确,请重新输入。再错 {left} 次账号将被锁定 {LOCK_MINUTES} 分钟。")
+    with db.atomic():
+        UserAccount.update(failed_logins=0, locked_until=None, last_login_at=at).where(
+            UserAccount.id == account.id
+        ).execute()
+    return _sign_in_row(UserAccount.get_by_id(account.id))
+
+
+def _count_failure(account_id: int, at: datetime) -> int:
+    """One more wrong password; returns the failures so far, or 0 when this one locked it."""
+    UserAccount.update(failed_logins=UserAccount.failed_logins + 1).where(
+        UserAccount.id == account_id
+    ).execute()
+    failures = UserAccount.get_by_id(account_id).failed_logins
+    if failures < MAX_FAILURES:
+        return failures
+    until = at + timedelta(minutes=LOCK_MINUTES)
+    UserAccount.update(failed_logins=0, locked_until=until).where(UserAccount.id == account_id).execute()
+    row = UserAccount.get_by_id(account_id)
+    _audit(
+        "账号锁定", row.display_name, [{"field": "原因", "old": "", "new": f"连续 {MAX_FAILURES} 次密码错误"}]
+    )
+    return 0
+
+
+def _locked_message(until: datetime) -> str:
+    return (
+        f"密码连续输错 {MAX_FAILURES} 次,账号已锁定到 {until:%H:%M}。请稍后再试,"
+        "或请主管在“设置 → 账号”中解锁。"
+    )
+
+
+def _sign_in_row(account: UserAccount) -> SignedIn:
+    global _current
+    _current = SignedIn(
+        id=account.id,
+        username=account.username,
+        display_name=account.display_name,
+        role=account.role,
+        staff_id=account.staff_id,
+        must_change_password=account.must_change_password,
+    )
+    return _current
+
+
+def change_password(old: str, new: str, confirm: str) -> None:
+    """The signed-in person changes their own password."""
+    if _current is None:
+        raise UserError("请先登录。")
+    account = UserAccount.get_by_id(_current.id)
+    errors = []
+    if not verify_password(old or "", account.password_hash):
+        errors.append(ValidationError("原密码", "不正确,请重新输入。"))
+    try:
+        new_hash = _new_password_hash(new, confirm, account.username)
+        if verify_password(new, account.password_hash):
+            raise ValidationError("新密码", "不能与原密码相同,请换一个。")
+    except ValidationError as err:
+        errors.append(err)
+    if errors:
+        raise ValidationErrors(errors)
+    with db.atomic():
+        UserAccount.update(password_hash=new_hash, must_change_password=False).where(
+            UserAccount.id == account.id
+        ).execute()
+    _sign_in_row(UserAccount.get_by_id(account.id))
+
+
+# ---------------------------------------------------------------- managing accounts (主管)
+@dataclass(frozen=True)
+class AccountRow:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    staff_name: str
+    active: bool
+    locked_until: datetime | None
+    last_login_at: datetime | None
+
+    def status_text(self, at: datetime | None = None) -> str:
+        if not self.active:
+            return "已停用"
+        if self.locked_until is not None and self.locked_until > (at or now()):
+            return f"锁定至 {self.locked_until:%H:%M}"
+        return "正常"
+
+
+def list_accounts() -> list[AccountRow]:
+    query = (
+        UserAccount.select(UserAccount, Staff.name)
+        .join(Staff, on=(UserAccount.staff == Staff.id), join_type="LEFT OUTER")
+        .order_by(UserAccount.active.desc(), UserAccount.role, UserAccount.username)
+    )
+    return [
+        AccountRow(
+            a.id,
+            a.username,
+            a.display_name,
+            a.role,
+            a.staff.name if a.staff_id else "",
+            a.active,
+            a.locked_until,
+            a.last_login_at,
+        )
+        for a in query
+    ]
+
+
+@dataclass
+class AccountInput:
+    username: str
+    display_name: str
+    role: str = ROLE_CALLER
+    staff_id: int | None = None
+    active: bool = True
+
+
+def create_account(data: AccountInput, password: str, confirm: str) -> UserAccount:
+    """A new account with a first password the person must change at their first sign-in."""
+    require(MANAGE, "添加账号")
+    with db.atomic():
+        account = _create(data.username, data.display_name, data.role, data.staff_id, password, confirm)
+        _audit("添加账号", account.display_name, [{"field": "角色", "old": "", "new": account.role}])
+    return account
+
+
+def update_account(account_id: int, data: AccountInput) -> UserAccount:
+    """Name, role, linked staff member and 在用/停用 (the 登录名 stays)."""
+    require(MANAGE, "修改账号")
+    account = _get(account_id)
+    errors = []
+    name, role, staff_id = _check_profile(data, errors)
+    if errors:
+        raise ValidationErrors(errors)
+    with db.atomic():
+        if (
+            account.role == ROLE_SUPERVISOR
+            and account.active
+            and (role != ROLE_SUPERVISOR or not data.active)
+        ):
+            _keep_one_supervisor(account.id)
+        changes = _diff(
+            (("姓名", account.display_name, name), ("角色", account.role, role)),
+            (("状态", "在用" if account.active else "停用", "在用" if data.active else "停用"),),
+        )
+        UserAccount.update(display_name=name, role=role, staff=staff_id, active=bool(data.active)).where(
+            UserAccount.id == account.id
+        ).execute()
+        if changes:
+            _audit("修改账号", name, changes)
+    return UserAccount.get_by_id(account.id)
+
+
+def reset_password(account_id: int, password: str, confirm: str) -> None:
+    """A 主管 sets a new first password (the person changes it at the next sign-in) and unlocks."""
+    require(MANAGE, "重置密码")
+    account = _get(account_id)
+    try:
+        new_hash = _new_password_hash(password, confirm, account.username)
+    except ValidationError as err:
+        raise ValidationErrors([err]) from None
+    with db.atomic():
+        UserAccount.update(
+            password_hash=new_hash, must_change_password=True, failed_logins=0, locked_until=None
+        ).where(UserAccount.id == account.id).execute()
+        _audit("重置密码", account.display_name, [])
+
+
+def unlock(account_id: int) -> None:
+    require(MANAGE, "解锁账号")
+    account = _get(account_id)
+    with db.atomic():
+        UserAccount.update(failed_logins=0, locked_until=None).where(UserAccount.id == account.id).execute()
+        _audit("解锁账号", account.display_name, [])
+
+
+def verify_supervisor(name: str, password: str) -> UserAccount:
+    """A 主管 confirming a change at someone else's PC: their 登录名 (or 姓名) and password.
+    Wrong passwords count towards the lock-out like a sign-in."""
+    text = (name or "").strip()
+    key = _username_key(text, strict=False)
+    account = (
+        UserAccount.select()
+        .where(
+            ((UserAccount.username == key) | (UserAccount.display_name == text))
+            & UserAccount.active
+            & (UserAccount.role == ROLE_SUPERVISOR)
+        )
+        .order_by(UserAccount.id)
+        .first()
+    )
+    if account is None:
+        verify_password(password or "", _dummy_hash())
+        raise ValidationErrors([ValidationError("主管", f"“{text}”不是在用的主管账号,请填写主管的登录名。")])
+    if account.locked_until is not None and account.locked_until > now():
+        raise ValidationErrors([ValidationError("主管密码", _locked_message(account.locked_until))])
+    if not verify_password(password or "", account.password_hash):
+        with db.atomic():
+            _count_failure(account.id, now())
+        raise ValidationErrors([ValidationError("主管密码", "不正确,请主管本人重新输入。")])
+    return account
+
+
+# ---------------------------------------------------------------- checks and helpers
+_USERNAME_RE = re.compile(r"^[0-9A-Za-z_.\-\u4e00-\u9fff]+$")
+
+
+def _username_key(value, *, strict: bool = True) -> str:
+    text = str(value or "").strip().lower()
+    if not strict:
+        return text[:USERNAME_MAX]
+    if not text:
+        raise ValidationError("登录名", "不能为空,请填写(如 zhangsan)。")
+    if len(text) > USERNAME_MAX:
+        raise ValidationError("登录名", f"太长,最多 {USERNAME_MAX} 个字符。")
+    if len(text) < 2:
+        raise ValidationError("登录名", "至少 2 个字符。")
+    if not _USERNAME_RE.match(text):
+        raise ValidationError("登录名", "只能用字母、数字、汉字、下划线、点或短横线,不能有空格。")
+    return text
+
+
+def _new_password_hash(password, confirm, username: str) -> str:
+    password = password if isinstance(password, str) else ""
+    if len(password) < PASSWORD_MIN:
+        raise ValidationError("密码", f"至少 {PASSWORD_MIN} 位,请加长。")
+    if len(password) > PASSWORD_MAX:
+        raise ValidationError("密码", f"最多 {PASSWORD_MAX} 位。")
+    if not (re.search(r"[A-Za-z]", password) and re.search(r"[0-9]", password)):
+        raise ValidationError("密码", "需同时包含字母和数字(如 huifang2026)。")
+    if password.strip().lower() == username:
+        raise ValidationError("密码", "不能与登录名相同。")
+    if password != confirm:
+        raise ValidationError("确认密码", "两次输入的密码不一致,请重新输入。")
+    return hash_password(password)
+
+
+def _check_profile(data: AccountInput, errors: list) -> tuple[str, str, int | None]:
+    name = role = ""
+    staff_id = None
+    try:
+        name = clean_text(data.display_name, "姓名", required=True, max_len=30)
+    except ValidationError as err:
+        errors.append(err)
+    if data.role in ROLES:
+        role = data.role
+    else:
+        errors.append(ValidationError("角色", f"请选择{'、'.join(ROLES)}之一。"))
+    if data.staff_id is not None:
+        staff = Staff.get_or_none(Staff.id == data.staff_id)
+        if staff is None:
+            errors.append(ValidationError("对应员工", "所选员工已不存在,请重新选择或留空。"))
+        else:
+            staff_id = staff.id
+    return name, role, staff_id
+
+
+def _create(username, display_name, role, staff_id, password, confirm, *, must_change=True) -> UserAccount:
+    errors = []
+    key = ""
+    try:
+        key = _username_key(username)
+        if UserAccount.select().where(UserAccount.username == key).exists():
+            raise ValidationError("登录名", f"“{key}”已被使用,请换一个。")
+    except ValidationError as err:
+        errors.append(err)
+    name, role, staff_id = _check_profile(AccountInput(key, display_name, role, staff_id), errors)
+    try:
+        new_hash = _new_password_hash(password, confirm, key)
+    except ValidationError as err:
+        errors.append(err)
+    if errors:
+        raise ValidationErrors(errors)
+    return UserAccount.create(
+        username=key,
+        display_name=name,
+        role=role,
+        staff=staff_id,
+        password_hash=new_hash,
+        must_change_password=must_change,
+    )
+
+
+def _get(account_id: int) -> UserAccount:
+    account = UserAccount.get_or_none(UserAccount.id == account_id)
+    if account is None:
+        raise UserError("找不到这个账号,可能已被删除。请刷新列表。")
+    return account
+
+
+def _keep_one_supervisor(account_id: int) -> None:
+    others = (
+        UserAccount.select()
+        .where(UserAccount.active & (UserAccount.role == ROLE_SUPERVISOR) & (UserAccount.id != account_id))
+        .exists()
+    )
+    if accounts_enabled() and not others:
+        raise UserError("这是最后一个在用的主管账号,不能停用或改为其他角色;请先添加另一个主管账号。")
+
+
+def _diff(*groups) -> list[dict]:
+    return [
+        {"field": label, "old": old, "new": new}
+        for group in groups
+        for label, old, new in group
+        if old != new
+    ]
+
+
+def _audit(action: str, subject: str, changes: list[dict]) -> None:
+    AuditLog.create(
+        entity=AUDIT_ENTITY,
+        entity_id=_current.id if _current is not None else 0,
+        action=f"{action}:{subject}" if subject else action,
+        operator=actor_name(),
+        changes=changes,
+        at=now(),
+    )
