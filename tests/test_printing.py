@@ -62,7 +62,7 @@ def test_visit_form_pdf_has_the_chinese_text(visit, tmp_path, qapp):
         "售后服务客户满意度回访表",
         "杭州西湖家电售后服务有限公司",
         "欧阳娜娜",
-        "13812345678",  # the customer's own form: not masked
+        "138****5678",  # every print masks the phone number
         "您对上门工程师的服务态度满意吗?",
         "非常不满意",
         "客户签字",
@@ -74,6 +74,7 @@ def test_visit_form_pdf_has_the_chinese_text(visit, tmp_path, qapp):
         "第1页/共1页",
     ):
         assert expected in text, expected
+    assert "13812345678" not in text
     assert "□" not in text and "☑" not in text  # boxes and ticks are drawn, not font glyphs
 
 

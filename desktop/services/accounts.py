@@ -24,6 +24,7 @@ at start-up and what each person may do follows their role:
 """
 
 import base64
+import functools
 import hashlib
 import hmac
 import re
@@ -208,6 +209,20 @@ def require(capability: str, what: str = "") -> None:
     raise PermissionDenied(
         f"当前账号 {_current.label} 没有“{doing}”的权限。请用{_who_can(capability)}账号登录后再操作。"
     )
+
+
+def requires(capability: str, what: str):
+    """Decorator for a service's write entry point: ``require(capability, what)`` first."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def checked(*args, **kwargs):
+            require(capability, what)
+            return fn(*args, **kwargs)
+
+        return checked
+
+    return wrap
 
 
 def _who_can(capability: str) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from desktop.models import Visit, VisitAttachment, db, now
 from desktop.models.connection import is_sqlite
 
+from . import accounts
 from .errors import UserError, ValidationError
 from .signatures import (
     ACTION_REMOVE_ATTACHMENT,
@@ -185,6 +186,7 @@ def _store(source: Path, ext: str, folder: Path) -> tuple[str, int, Path]:
     return sha, size, target
 
 
+@accounts.requires(accounts.CALL, "添加签字扫描件")
 def add_attachment(visit_id: int, path: str | Path, *, added_by: str = "", note: str = "") -> AttachmentInfo:
     """Archive the file at ``path`` with the visit. A visit that was 未签 becomes 纸质已签."""
     visit = Visit.get_or_none(Visit.id == visit_id)
@@ -261,6 +263,7 @@ def verify(attachment_id: int) -> VerifyResult:
     return VerifyResult(True, "", info.path)
 
 
+@accounts.requires(accounts.CALL, "删除签字扫描件")
 def remove_attachment(attachment_id: int, override: SupervisorOverride | None = None) -> str:
     """Detach a scan from its visit; returns the visit's 签字状态 afterwards.
 
@@ -273,7 +276,7 @@ def remove_attachment(attachment_id: int, override: SupervisorOverride | None = 
     visit = Visit.get_by_id(row.visit_id)
     plan = None
     if is_signed(visit.sign_status):
-        staff, reason, operator = check_override(override)
+        approval = check_override(override)
         plan = AuditPlan(
             ACTION_REMOVE_ATTACHMENT,
             [
@@ -283,10 +286,7 @@ def remove_attachment(attachment_id: int, override: SupervisorOverride | None = 
                     "new": "(已删除)",
                 }
             ],
-            staff,
-            reason,
-            operator,
-        )
+        ).approved_by(approval)
     status = visit.sign_status
     with db.atomic():
         row.delete_instance()

@@ -42,6 +42,7 @@ from desktop.models import Customer, Setting, Visit, db
 from desktop.models.connection import BUSY_TIMEOUT_S, close_database
 from desktop.models.migrations import SCHEMA_VERSION
 
+from . import accounts
 from .errors import UserError
 
 Progress = Callable[[int, int, str], None]
@@ -614,6 +615,7 @@ def _restore_extras(backup: Path, target: Path, stamp: str) -> None:
         shutil.copytree(source, folder)
 
 
+@accounts.requires(accounts.MANAGE, "从备份恢复")
 def restore(
     backup_path: str | Path,
     target_path: str | Path | None = None,

@@ -10,6 +10,7 @@ import peewee as pw
 
 from desktop.models import ImprovementAction, ProblemCategory, VisitProblem, db
 
+from . import accounts
 from .errors import UserError, ValidationError, ValidationErrors
 from .validation import clean_text, shown, to_halfwidth
 
@@ -57,6 +58,7 @@ def _get(category) -> ProblemCategory:
     return found
 
 
+@accounts.requires(accounts.MANAGE, "修改问题分类")
 def add_category(name: str) -> ProblemCategory:
     """A new active category at the end of the list."""
     text = _clean_name(name)
@@ -65,6 +67,7 @@ def add_category(name: str) -> ProblemCategory:
         return ProblemCategory.create(name=text, position=(last + 1) if last is not None else 0)
 
 
+@accounts.requires(accounts.MANAGE, "修改问题分类")
 def rename_category(category, name: str) -> ProblemCategory:
     """Rename; visits and actions already tagged follow the new name (they link by id)."""
     found = _get(category)
@@ -75,6 +78,7 @@ def rename_category(category, name: str) -> ProblemCategory:
     return found
 
 
+@accounts.requires(accounts.MANAGE, "修改问题分类")
 def set_active(category, active: bool) -> ProblemCategory:
     found = _get(category)
     if found.active != active:
@@ -83,6 +87,7 @@ def set_active(category, active: bool) -> ProblemCategory:
     return found
 
 
+@accounts.requires(accounts.MANAGE, "修改问题分类")
 def move_category(category, delta: int) -> ProblemCategory:
     """Swap with the neighbour ``delta`` places away (−1 up, +1 down); positions become 0..n-1."""
     found = _get(category)
@@ -146,6 +151,7 @@ def keywords_of(category) -> list[str]:
     return list(_get(category).keywords or [])
 
 
+@accounts.requires(accounts.MANAGE, "修改问题分类")
 def set_keywords(category, value) -> ProblemCategory:
     """Replace the category's keyword rules (an empty list stays empty: the shipped defaults
     are only filled in where keywords were never set)."""
@@ -157,6 +163,7 @@ def set_keywords(category, value) -> ProblemCategory:
     return found
 
 
+@accounts.requires(accounts.MANAGE, "修改问题分类")
 def set_all_keywords(values: dict) -> int:
     """Save the keyword rules of several categories at once ({category id: text or list}).
     Everything is checked first: one bad entry saves nothing and the error names its category.

@@ -62,7 +62,7 @@ from desktop.models import (
 from desktop.models.connection import group_concat
 from desktop.models.questionnaire import NPS, SCORE10, TEXT
 
-from . import improvement, kpi, periods, problems, statistics, tasks
+from . import accounts, improvement, kpi, periods, problems, statistics, tasks
 from . import settings as app_settings
 from .errors import UserError
 from .periods import Period
@@ -645,6 +645,8 @@ def export_workbook(
     may raise to cancel; nothing is left at ``out`` then. Raises UserError for a bad period, a
     bad output path or a file that cannot be replaced."""
     started = time.perf_counter()
+    if full_contact:
+        accounts.require(accounts.FULL_EXPORT, "导出完整联系方式")
     period = _period_of(period)
     out = check_output(out)
     branch = clean_branch(branch)

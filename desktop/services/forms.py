@@ -1,7 +1,7 @@
 """The printed 回访表 (satisfaction visit form) as plain data — no Qt here.
 
-``build_visit_form(visit_id)`` describes a filled form (the customer signs it, so names and
-phone numbers are shown in full) with its code ``HUIFANG:VISIT:<id>`` and the customer's on-screen
+``build_visit_form(visit_id)`` describes a filled form (the customer signs it, so the name is
+shown in full; the phone number is masked, 138****5678, as on every print) with its code ``HUIFANG:VISIT:<id>`` and the customer's on-screen
 signature if there is one; ``build_blank_form(template, customer_id=None, order_id=None)``
 describes an empty one for paper visits, optionally with the header already filled in for one
 customer/order; ``build_task_form(task_id)`` is the blank form of one visit task, header filled in
@@ -24,6 +24,7 @@ from desktop.models.questionnaire import CHOICE, LEVEL5, LEVEL5_LABELS, NPS, SCO
 from . import qrcodes, settings, signatures
 from .errors import UserError
 from .templates import active_template, active_templates, find_template, questions_of
+from .validation import mask_phone
 
 MATRIX = "matrix"  # a run of five-level questions under one header row of level names
 ROWS = "rows"  # other kinds: every row carries its own box labels
@@ -168,7 +169,7 @@ def _header(
     return [
         [("客户名称", customer.display_name if customer else ""), ("被回访人", respondent)],
         [
-            ("联系电话", customer.phone if customer else ""),
+            ("联系电话", mask_phone(customer.phone) if customer else ""),
             ("通讯地址", customer.address if customer else ""),
         ],
         [

@@ -29,6 +29,7 @@ from desktop.models import (
     ActionTask,
     ActionVisit,
     Answer,
+    AuditLog,
     Customer,
     ImprovementAction,
     ProblemCategory,
@@ -42,7 +43,7 @@ from desktop.models import (
 )
 from desktop.models.questionnaire import LEVEL5, LEVEL5_LABELS, SCORE10, YESNO
 
-from . import calendar
+from . import accounts, calendar
 from . import settings as app_settings
 from .dates import parse_date
 from .errors import UserError, ValidationError, ValidationErrors
@@ -192,13 +193,23 @@ def validate_action(
 
 
 def _log(action_id: int, status_from: str, status_to: str, note: str, author: str) -> ActionLog:
+    """One row of the action's own log; a status change also goes to the audit log (who, when,
+    from what to what), which the action's record shows."""
+    at = now()
+    if author != SYSTEM_AUTHOR:
+        author = accounts.actor_name() or author or _default_author()
+    if status_to and status_to != status_from:
+        AuditLog.create(
+            entity=AUDIT_ENTITY,
+            entity_id=action_id,
+            action="状态变更",
+            operator=author,
+            reason=note,
+            changes=[{"field": "状态", "old": status_from or "(新建)", "new": status_to}],
+            at=at,
+        )
     return ActionLog.create(
-        action=action_id,
-        at=now(),
-        status_from=status_from,
-        status_to=status_to,
-        note=note,
-        author=author or _default_author(),
+        action=action_id, at=at, status_from=status_from, status_to=status_to, note=note, author=author
     )
 
 
@@ -206,6 +217,24 @@ def _default_author() -> str:
     return str(app_settings.get("visitor_name") or "")
 
 
+def status_audit(action_id: int) -> list[tuple]:
+    """(at, who, from, to, note) of every status change of one action, newest first."""
+    query = (
+        AuditLog.select(AuditLog.at, AuditLog.operator, AuditLog.changes, AuditLog.reason)
+        .where((AuditLog.entity == AUDIT_ENTITY) & (AuditLog.entity_id == action_id))
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    )
+    return [
+        (row.at, row.operator, row.changes[0]["old"], row.changes[0]["new"], row.reason)
+        for row in query
+        if row.changes
+    ]
+
+
+AUDIT_ENTITY = "action"
+
+
+@accounts.requires(accounts.MANAGE, "修改改进方案")
 def create_action(data: ActionInput, author: str = "", *, today: date | None = None) -> ImprovementAction:
     """A new action (未启动) linked to the visits whose feedback caused it; logged as 立项."""
     clean = validate_action(data, creating=True, today=today)
@@ -225,6 +254,7 @@ def create_action(data: ActionInput, author: str = "", *, today: date | None = N
     return action
 
 
+@accounts.requires(accounts.MANAGE, "修改改进方案")
 def update_action(
     action_id: int, data: ActionInput, author: str = "", *, today: date | None = None
 ) -> ImprovementAction:
@@ -275,6 +305,7 @@ def get_action(action_id: int) -> ImprovementAction:
     return action
 
 
+@accounts.requires(accounts.MANAGE, "修改改进方案")
 def delete_action(action_id: int) -> None:
     """Only an action that has not started may be deleted (anything later is history)."""
     action = get_action(action_id)
@@ -438,7 +469,7 @@ def _as_day(value, field_name: str) -> date | None:
     return day
 
 
-def change_status(
+def _change_status(
     action_id: int,
     status_to: str,
     *,
@@ -537,6 +568,13 @@ def change_status(
     return get_action(action.id)
 
 
+@accounts.requires(accounts.MANAGE, "修改改进方案")
+def change_status(action_id: int, status_to: str, **kwargs) -> ImprovementAction:
+    """Move an action to ``status_to`` (see ``_change_status``); a 主管's work."""
+    return _change_status(action_id, status_to, **kwargs)
+
+
+@accounts.requires(accounts.MANAGE, "修改改进方案")
 def add_progress(action_id: int, note: str, author: str = "") -> ActionLog:
     """A weekly progress note (a log row without a status change)."""
     action = get_action(action_id)
@@ -879,7 +917,7 @@ def close_if_verified(
         return None
     outcome = verification_outcome(action.id)
     if outcome.state == PASS:
-        change_status(
+        _change_status(
             action.id,
             CLOSED,
             note=f"二次回访验证通过:{outcome.summary}",
@@ -889,7 +927,7 @@ def close_if_verified(
         )
         return CLOSED
     if outcome.state == FAIL:
-        change_status(
+        _change_status(
             action.id,
             IN_PROGRESS,
             note="二次回访未通过,退回进行中:" + ";".join(outcome.reasons) + f"。({outcome.summary})",
@@ -952,6 +990,7 @@ def customer_message(action_id: int) -> str:
     return action.customer_message or default_message(action)
 
 
+@accounts.requires(accounts.MANAGE, "修改改进方案")
 def save_customer_message(action_id: int, message: str) -> ImprovementAction:
     action = get_action(action_id)
     text = _text_block(message, "告知客户的话", required=True)
@@ -959,6 +998,7 @@ def save_customer_message(action_id: int, message: str) -> ImprovementAction:
     return get_action(action.id)
 
 
+@accounts.requires(accounts.MANAGE, "修改改进方案")
 def mark_customer_told(
     action_id: int, message: str, author: str = "", *, today: date | None = None
 ) -> ImprovementAction:

@@ -19,7 +19,7 @@ import peewee as pw
 
 from desktop.models import Customer, ServiceOrder, Staff, VisitTask, db
 
-from . import calendar
+from . import accounts, calendar
 from .calendar import WorkCalendar
 from .errors import UserError, ValidationError, ValidationErrors
 from .sampling import DEFAULT_QUOTAS, DEFAULT_RATE, EVALUATOR_RATES, allocate, draw, sample_size
@@ -323,6 +323,7 @@ def _create(
     return created, len(picks) - created, per_staff
 
 
+@accounts.requires(accounts.MANAGE, "生成抽样回访任务")
 def create_plan_tasks(
     name: str,
     start: date,
@@ -402,6 +403,7 @@ def preview_evaluator(
     ]
 
 
+@accounts.requires(accounts.MANAGE, "生成评价回访任务")
 def create_evaluator_tasks(
     name: str,
     day: date,
@@ -470,7 +472,8 @@ def run_quarterly_batch(today: date, cal: WorkCalendar | None = None) -> int:
     name = f"季度批量 {prev_end.year}Q{quarter}"
     if not _orders_in(prev_start, prev_end, PlanFilters()).exists():
         return 0
-    result = create_plan_tasks(
+    # the scheduler's own work at start-up, whoever is signed in: not the guarded entry point
+    result = create_plan_tasks.__wrapped__(
         name, prev_start, prev_end, seed=prev_end.year * 10 + quarter, today=today, cal=cal
     )
     return result.created

@@ -6,6 +6,7 @@ from typing import Any
 
 from desktop.models import QuestionnaireTemplate, Setting, db
 
+from . import accounts
 from .errors import ValidationError, ValidationErrors
 from .validation import clean_text, shown
 
@@ -73,6 +74,7 @@ def all_values() -> dict[str, Any]:
     return {d.key: stored.get(d.key, d.default) for d in DEFINITIONS}
 
 
+@accounts.requires(accounts.MANAGE, "修改设置")
 def save_all(values: dict[str, Any]) -> None:
     with db.atomic():
         for key, value in values.items():

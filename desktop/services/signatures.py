@@ -5,10 +5,13 @@
   record can later tell whether the image is the one stored (``verify``) and whether the signed
   answers were changed afterwards.
 * A visit whose 签字状态 is 电子签名 or 纸质已签 is *locked*: its signed content (header, answers,
-  comments, 宝贵意见) may only be changed with a supervisor's confirmation — an active staff member
-  with the role 主管, named, and a reason. There are no user accounts or passwords yet, so the
-  confirmation is the supervisor's name as recorded in 设置 → 人员; every such change is written to
-  the audit log (who, when, which supervisor, why, and each old → new value).
+  comments, 宝贵意见) may only be changed with a supervisor's confirmation and a reason. Without
+  sign-in accounts the supervisor is named (an active 主管 in 设置 → 人员); with accounts on, a
+  signed-in 主管 confirms their own change and anyone else needs a 主管's 登录名 and password
+  (wrong passwords count towards that account's lock-out). Every such change is written to the
+  audit log (who, when, which supervisor, why, and each old → new value).
+* A completed visit that is not signed may be corrected freely, but each change of its content
+  is audited too (who, when, each old → new value): ``plan_answer_edit``.
 * ``visits.save_visit`` calls ``plan_locked_edit`` before it writes and ``write_audit`` /
   ``store_signature`` inside its transaction.
 """
@@ -23,6 +26,7 @@ from desktop.models import (
     AuditLog,
     Question,
     Staff,
+    UserAccount,
     Visit,
     VisitAttachment,
     VisitSignature,
@@ -31,6 +35,7 @@ from desktop.models import (
 )
 from desktop.models.questionnaire import NPS, SCORE10, TEXT
 
+from . import accounts
 from .errors import UserError, ValidationError, ValidationErrors
 from .validation import clean_text
 
@@ -45,6 +50,7 @@ REASON_MAX = 200
 DEVICES = ("鼠标", "手写笔", "触摸屏")
 
 ACTION_EDIT = "修改已签字回访"
+ACTION_ANSWERS = "修改已完成回访"
 ACTION_RESIGN = "更换签字"
 ACTION_REMOVE_SIGNATURE = "删除电子签名"
 ACTION_REMOVE_ATTACHMENT = "删除签字扫描件"
@@ -231,16 +237,37 @@ def changes_text(changes: list[dict], limit: int = 12) -> str:
 # ---------------------------------------------------------------- the supervisor's confirmation
 @dataclass(frozen=True)
 class SupervisorOverride:
-    """A supervisor's confirmation for changing a signed visit: their name (an active 主管 in
-    设置 → 人员) and the reason. ``operator`` is who makes the change (the 回访人员 at the PC)."""
+    """A supervisor's confirmation for changing a signed visit: who (an active 主管: their name in
+    设置 → 人员, or with sign-in accounts on, their 登录名 or 姓名 and ``password``) and the reason.
+    ``operator`` is who makes the change (the 回访人员 at the PC)."""
 
     supervisor: str
     reason: str
     operator: str = ""
+    password: str = ""
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A checked ``SupervisorOverride``: the supervisor (a staff row when there is one), their
+    name as recorded, the reason and the operator."""
+
+    staff: Staff | None
+    supervisor_name: str
+    reason: str
+    operator: str
 
 
 def supervisors() -> list[tuple[int, str]]:
-    """(id, name) of the active staff with the role 主管."""
+    """(id, name) of the people who may confirm: the active 主管 accounts when sign-in is on
+    (id = account id), otherwise the active staff with the role 主管."""
+    if accounts.accounts_enabled():
+        query = (
+            UserAccount.select(UserAccount.id, UserAccount.display_name)
+            .where(UserAccount.active & (UserAccount.role == SUPERVISOR_ROLE))
+            .order_by(UserAccount.display_name, UserAccount.id)
+        )
+        return [(aid, name) for aid, name in query.tuples()]
     query = (
         Staff.select(Staff.id, Staff.name)
         .where(Staff.active & (Staff.role == SUPERVISOR_ROLE))
@@ -249,30 +276,18 @@ def supervisors() -> list[tuple[int, str]]:
     return [(sid, name) for sid, name in query.tuples()]
 
 
-def check_override(override: SupervisorOverride | None) -> tuple[Staff, str, str]:
-    """(the supervisor, the cleaned reason, the operator) or ValidationErrors in Chinese."""
+def password_needed() -> bool:
+    """Whether the confirmation needs the supervisor's password: sign-in is on and the person
+    at the PC is not a 主管 themselves (a signed-in 主管 confirms their own change)."""
+    me = accounts.current()
+    return accounts.accounts_enabled() and not (me is not None and me.role == SUPERVISOR_ROLE)
+
+
+def check_override(override: SupervisorOverride | None) -> Approval:
+    """The checked approval, or ValidationErrors in Chinese naming the field and the fix."""
     if override is None:
         raise UserError("修改已签字的回访需要主管确认。")
     errors = []
-    staff = None
-    name = (override.supervisor or "").strip()
-    if not name:
-        errors.append(ValidationError("主管", "请填写确认此次修改的主管姓名。"))
-    else:
-        staff = (
-            Staff.select()
-            .where((Staff.name == name) & Staff.active & (Staff.role == SUPERVISOR_ROLE))
-            .order_by(Staff.id)
-            .first()
-        )
-        if staff is None:
-            known = "、".join(n for _i, n in supervisors())
-            hint = (
-                f"在职主管:{known}。"
-                if known
-                else "目前没有在职主管,请先在“设置 → 人员”中添加角色为“主管”的人员。"
-            )
-            errors.append(ValidationError("主管", f"“{name}”不是在职的主管。{hint}"))
     reason = ""
     try:
         reason = clean_text(override.reason, "修改原因", max_len=REASON_MAX)
@@ -280,10 +295,44 @@ def check_override(override: SupervisorOverride | None) -> tuple[Staff, str, str
             raise ValidationError("修改原因", "请写明为什么要修改已签字的回访(如:录入时看错了纸质表第3题)。")
     except ValidationError as err:
         errors.append(err)
+    staff, name = None, ""
+    try:
+        staff, name = _supervisor_of(override)
+    except ValidationErrors as err:
+        errors.extend(err.errors)
     if errors:
         raise ValidationErrors(errors)
-    operator = (override.operator or "").strip()[:30]
-    return staff, reason, operator
+    operator = accounts.actor_name() or (override.operator or "").strip()[:30]
+    return Approval(staff, name, reason, operator)
+
+
+def _supervisor_of(override: SupervisorOverride) -> tuple[Staff | None, str]:
+    me = accounts.current()
+    if accounts.accounts_enabled():
+        if not password_needed():
+            return (Staff.get_or_none(Staff.id == me.staff_id) if me.staff_id else None), me.display_name
+        if not (override.supervisor or "").strip():
+            raise ValidationErrors([ValidationError("主管", "请填写确认此次修改的主管登录名。")])
+        account = accounts.verify_supervisor(override.supervisor, override.password)
+        return account.staff, account.display_name
+    name = (override.supervisor or "").strip()
+    if not name:
+        raise ValidationErrors([ValidationError("主管", "请填写确认此次修改的主管姓名。")])
+    staff = (
+        Staff.select()
+        .where((Staff.name == name) & Staff.active & (Staff.role == SUPERVISOR_ROLE))
+        .order_by(Staff.id)
+        .first()
+    )
+    if staff is None:
+        known = "、".join(n for _i, n in supervisors())
+        hint = (
+            f"在职主管:{known}。"
+            if known
+            else "目前没有在职主管,请先在“设置 → 人员”中添加角色为“主管”的人员。"
+        )
+        raise ValidationErrors([ValidationError("主管", f"“{name}”不是在职的主管。{hint}")])
+    return staff, staff.name
 
 
 class LockedVisitError(UserError):
@@ -308,6 +357,12 @@ class AuditPlan:
     supervisor: Staff | None = None
     reason: str = ""
     operator: str = ""
+    supervisor_name: str = ""
+
+    def approved_by(self, approval: Approval) -> "AuditPlan":
+        self.supervisor, self.supervisor_name = approval.staff, approval.supervisor_name
+        self.reason, self.operator = approval.reason, approval.operator
+        return self
 
 
 def plan_locked_edit(
@@ -341,10 +396,17 @@ def plan_locked_edit(
         if not changes:
             what = "客户已签字,更换签字也需要主管确认。"
         raise LockedVisitError(visit.id, visit.sign_status, changes, what)
-    staff, reason, operator = check_override(override)
-    for plan in plans:
-        plan.supervisor, plan.reason, plan.operator = staff, reason, operator
-    return plans
+    approval = check_override(override)
+    return [plan.approved_by(approval) for plan in plans]
+
+
+def plan_answer_edit(visit: Visit, new_snapshot: dict, operator: str) -> list[AuditPlan]:
+    """A completed (已完成) but unsigned visit saved again with changed content: one audit entry
+    (who, when, each old → new). Drafts are work in progress and are not audited."""
+    if visit.status != "已完成" or is_signed(visit.sign_status):
+        return []
+    changes = describe_changes(content_snapshot(visit.id), new_snapshot)
+    return [AuditPlan(ACTION_ANSWERS, changes, operator=operator)] if changes else []
 
 
 def write_audit(visit_id: int, plan: AuditPlan) -> AuditLog:
@@ -354,7 +416,7 @@ def write_audit(visit_id: int, plan: AuditPlan) -> AuditLog:
         action=plan.action,
         operator=plan.operator,
         supervisor=plan.supervisor.id if plan.supervisor else None,
-        supervisor_name=plan.supervisor.name if plan.supervisor else "",
+        supervisor_name=plan.supervisor_name or (plan.supervisor.name if plan.supervisor else ""),
         reason=plan.reason,
         changes=plan.changes,
         at=now(),
@@ -373,9 +435,12 @@ class AuditEntry:
     @property
     def text(self) -> str:
         head = f"{self.at:%Y-%m-%d %H:%M} {self.action}"
-        who = f"经办:{self.operator or '未填写'};主管确认:{self.supervisor}"
+        who = f"经办:{self.operator or '未填写'}" + (
+            f";主管确认:{self.supervisor}" if self.supervisor else ""
+        )
+        reason = f"\n原因:{self.reason}" if self.reason else ""
         body = changes_text(self.changes or [])
-        return f"{head}({who})\n原因:{self.reason}" + (f"\n{body}" if body else "")
+        return f"{head}({who}){reason}" + (f"\n{body}" if body else "")
 
 
 def audit_entries(visit_id: int) -> list[AuditEntry]:
@@ -498,6 +563,7 @@ def signature_image(visit_id: int) -> tuple[bytes, datetime, str] | None:
     return bytes(row.image or b""), row.signed_at, row.sha256
 
 
+@accounts.requires(accounts.CALL, "删除电子签名")
 def remove_signature(visit_id: int, override: SupervisorOverride) -> str:
     """Delete a visit's on-screen signature (signed by the wrong person, …) with a supervisor's
     confirmation; returns the new 签字状态 (纸质已签 if a signed scan is attached, else 未签)."""
@@ -507,7 +573,7 @@ def remove_signature(visit_id: int, override: SupervisorOverride) -> str:
     row = VisitSignature.get_or_none(VisitSignature.visit == visit_id)
     if row is None:
         raise UserError("这条回访没有电子签名。")
-    staff, reason, operator = check_override(override)
+    approval = check_override(override)
     has_scan = VisitAttachment.select().where(VisitAttachment.visit == visit_id).exists()
     status = PAPER_SIGNED if has_scan else UNSIGNED
     with db.atomic():
@@ -521,9 +587,6 @@ def remove_signature(visit_id: int, override: SupervisorOverride) -> str:
                     {"field": "客户签字", "old": f"电子签名(SHA-256 {row.sha256[:16]}…)", "new": "(无)"},
                     {"field": "签字状态", "old": visit.sign_status, "new": status},
                 ],
-                staff,
-                reason,
-                operator,
-            ),
+            ).approved_by(approval),
         )
     return status

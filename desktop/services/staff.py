@@ -7,6 +7,7 @@ import peewee as pw
 
 from desktop.models import Department, Staff, db
 
+from . import accounts
 from .errors import UserError, ValidationError, ValidationErrors
 from .validation import clean_name, clean_text, normalize_phone
 
@@ -76,6 +77,7 @@ def _check_duplicate(clean: dict, exclude_id: int | None) -> None:
         )
 
 
+@accounts.requires(accounts.MANAGE, "修改员工")
 def create_staff(data: dict) -> Staff:
     clean = validate_staff(data)
     _check_duplicate(clean, None)
@@ -96,6 +98,7 @@ def _get(staff) -> Staff:
     return found
 
 
+@accounts.requires(accounts.MANAGE, "修改员工")
 def update_staff(staff, data: dict) -> Staff:
     found = _get(staff)
     clean = validate_staff(data)
@@ -110,6 +113,7 @@ def update_staff(staff, data: dict) -> Staff:
     return found
 
 
+@accounts.requires(accounts.MANAGE, "修改员工")
 def set_active(staff, active: bool) -> Staff:
     found = _get(staff)
     if found.active == active:

@@ -13,7 +13,7 @@ import peewee as pw
 from desktop.models import CallAttempt, Customer, ServiceOrder, Staff, VisitTask, db, now
 from desktop.models.connection import is_sqlite
 
-from . import calendar
+from . import accounts, calendar
 from . import settings as app_settings
 
 OPEN_STATUSES = ("待回访", "已预约")
@@ -166,6 +166,10 @@ def _conditions(flt: TaskFilter, today: date) -> list:
         conds.append(cond)
     if flt.status:
         conds.append(VisitTask.status == flt.status)
+    own = accounts.own_staff_filter()
+    if own is not False:  # a 回访员: their own tasks and the unassigned ones
+        mine = VisitTask.assignee.is_null()
+        conds.append(mine | (VisitTask.assignee == own) if own is not None else mine)
     if flt.assignee == UNASSIGNED:
         conds.append(VisitTask.assignee.is_null())
     elif flt.assignee is not None:
@@ -263,6 +267,8 @@ def search_tasks(
         .tuples()
     )
     by_id = {row[0]: row for row in details}
+    if not accounts.can(accounts.FULL_PHONE):
+        by_id = {i: (*row[:2], accounts.phone_for_screen(row[2]), *row[3:]) for i, row in by_id.items()}
     return [by_id[i] for i in page_ids if i in by_id]
 
 
@@ -300,7 +306,7 @@ def task_summary(task_id: int) -> dict:
     return {
         "id": task.id,
         "customer": customer.display_name,
-        "phone": customer.phone,
+        "phone": accounts.phone_for_screen(customer.phone),
         "order_no": task.order.order_no if task.order_id else "",
         "trigger": task.trigger,
         "status": task.status,
@@ -318,6 +324,7 @@ def staff_choices(include_inactive: bool = False) -> list[tuple[int, str, str]]:
     return list(query.order_by(Staff.name, Staff.id).tuples())
 
 
+@accounts.requires(accounts.MANAGE, "分配回访任务")
 def assign_tasks(task_ids: Sequence[int], staff_id: int | None) -> int:
     """Give the tasks to one staff member (None = unassigned); returns how many changed."""
     if staff_id is not None and not Staff.select().where(Staff.id == staff_id).exists():
@@ -439,6 +446,7 @@ def retry_time(at: datetime | None = None) -> datetime:
     return datetime.combine(day, datetime.min.time()).replace(hour=10)
 
 
+@accounts.requires(accounts.CALL, "记录拨打结果")
 def record_quick_outcome(
     task_id: int,
     action: str,

@@ -24,6 +24,7 @@ from desktop.models.questionnaire import (
     YESNO_LABELS,
 )
 
+from . import accounts
 from .builtin_templates import BUILTIN_TEMPLATES
 from .errors import UserError, ValidationError, ValidationErrors
 from .validation import clean_text, shown
@@ -142,6 +143,7 @@ def _new_version(template: QuestionnaireTemplate) -> QuestionnaireTemplate:
     return copy
 
 
+@accounts.requires(accounts.MANAGE, "修改问卷模板")
 def editable(template: QuestionnaireTemplate) -> QuestionnaireTemplate:
     """The template to write an edit into: itself if unused, else a fresh version."""
     current = QuestionnaireTemplate.get_by_id(template.id)
@@ -290,6 +292,7 @@ def validate_template_info(fields: dict, family: str | None = None) -> dict:
     return clean
 
 
+@accounts.requires(accounts.MANAGE, "修改问卷模板")
 def update_template_info(template: QuestionnaireTemplate, **fields) -> QuestionnaireTemplate:
     """Change 名称/行业/打印标题/问候语/开场白/结束语; unchanged values make no new version."""
     clean = validate_template_info(fields, template.family)
@@ -304,6 +307,7 @@ def update_template_info(template: QuestionnaireTemplate, **fields) -> Questionn
     return target
 
 
+@accounts.requires(accounts.MANAGE, "修改问卷模板")
 def add_question(template: QuestionnaireTemplate, data: dict) -> QuestionnaireTemplate:
     clean = validate_question(data)
     with db.atomic():
@@ -313,6 +317,7 @@ def add_question(template: QuestionnaireTemplate, data: dict) -> QuestionnaireTe
     return target
 
 
+@accounts.requires(accounts.MANAGE, "修改问卷模板")
 def update_question(template: QuestionnaireTemplate, position: int, data: dict) -> QuestionnaireTemplate:
     clean = validate_question(data)
     current = _question_in(template, position)
@@ -327,6 +332,7 @@ def update_question(template: QuestionnaireTemplate, position: int, data: dict) 
     return target
 
 
+@accounts.requires(accounts.MANAGE, "修改问卷模板")
 def move_question(template: QuestionnaireTemplate, position: int, delta: int) -> QuestionnaireTemplate:
     """Swap the question at ``position`` with its neighbour ``delta`` (−1 up, +1 down).
 
@@ -349,6 +355,7 @@ def move_question(template: QuestionnaireTemplate, position: int, delta: int) ->
     return target
 
 
+@accounts.requires(accounts.MANAGE, "修改问卷模板")
 def retire_question(template: QuestionnaireTemplate, position: int, retired: bool = True):
     """停用 (or 启用 with ``retired=False``) a question; it stays in the template, greyed out."""
     if _question_in(template, position).retired == retired:
@@ -403,6 +410,7 @@ def _new_family() -> str:
             return family
 
 
+@accounts.requires(accounts.MANAGE, "修改问卷模板")
 def create_template(name: str, industry: str = "") -> QuestionnaireTemplate:
     """A new blank template (version 1, no questions) with the standard call script."""
     standard = BUILTIN_TEMPLATES[0]
@@ -422,6 +430,7 @@ def create_template(name: str, industry: str = "") -> QuestionnaireTemplate:
         )
 
 
+@accounts.requires(accounts.MANAGE, "修改问卷模板")
 def copy_template(template: QuestionnaireTemplate, name: str) -> QuestionnaireTemplate:
     """A new, independent template (own family, version 1) with the same info and questions.
 

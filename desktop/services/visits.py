@@ -33,7 +33,7 @@ from desktop.models import (
 from desktop.models.connection import group_concat
 from desktop.models.questionnaire import CHOICE, LEVEL5, NPS, SCORE10, TEXT, YESNO
 
-from . import calendar, improvement, quality, signatures
+from . import accounts, calendar, improvement, quality, signatures
 from . import settings as app_settings
 from . import templates as template_svc
 from .dates import parse_date
@@ -126,6 +126,16 @@ def form_questions(template_id: int, visit_id: int | None = None) -> list[Questi
     else:
         query = query.where(~Question.retired)
     return list(query.order_by(Question.position, Question.id))
+
+
+def default_template_id() -> int | None:
+    """The questionnaire a new 回访表 starts with: the default family's current version (设置),
+    else the first active template; None when there is none."""
+    tpl = template_svc.active_template(app_settings.get("default_template_family"))
+    if tpl is None:
+        templates = template_svc.active_templates()
+        tpl = templates[0] if templates else None
+    return tpl.id if tpl is not None else None
 
 
 def value_range(question: Question) -> tuple[int, int] | None:
@@ -323,6 +333,7 @@ class SignatureInput:
     device: str = ""  # 鼠标 / 手写笔 / 触摸屏
 
 
+@accounts.requires(accounts.CALL, "填写回访表")
 def save_visit(
     data: VisitInput,
     final: bool,
@@ -367,7 +378,7 @@ def save_visit(
     if existing is not None:
         audits = signatures.plan_locked_edit(
             existing, content, clean["sign_status"], new_signature=png is not None, override=override
-        )
+        ) or signatures.plan_answer_edit(existing, content, accounts.actor_name() or clean.get("visitor", ""))
     clean["status"] = DONE if final else DRAFT
     clean["updated_at"] = now()
     with db.atomic():
@@ -456,6 +467,7 @@ def load_visit(visit_id: int) -> VisitInput:
     )
 
 
+@accounts.requires(accounts.CALL, "删除回访草稿")
 def delete_draft(visit_id: int) -> None:
     """Delete a 草稿 visit (completed visits are kept: statistics and improvement actions use them)."""
     visit = Visit.get_or_none(Visit.id == visit_id)
@@ -556,6 +568,7 @@ def _as_moment(value, field_name: str) -> datetime | None:
     return moment.replace(microsecond=0)
 
 
+@accounts.requires(accounts.CALL, "记录拨打结果")
 def record_attempt(
     customer_id: int,
     outcome: str,
@@ -872,6 +885,15 @@ def pick_label(customer_id: int, order_id: int | None) -> str:
     if customer is None:
         return ""
     return _customer_label(customer.name, customer.title, customer.phone, customer.code)
+
+
+def single_order_match(rows: list[tuple]) -> tuple[int, int] | None:
+    """(customer id, order id) when the picker rows hold exactly one order and nothing of another
+    customer (e.g. a 工单号 typed in full): the form takes it without a click; else None."""
+    orders = [(cid, oid) for cid, oid, _label in rows if oid is not None]
+    if len(orders) == 1 and {cid for cid, _oid, _label in rows} == {orders[0][0]}:
+        return orders[0]
+    return None
 
 
 def header_info(customer_id: int, order_id: int | None = None) -> dict:

@@ -1,0 +1,162 @@
+"""What each role may do once sign-in is on, and the audit trail of who changed what."""
+
+import pytest
+from test_improvement import TODAY, answer_verification, seed_input, tasks_of
+from test_improvement import visits as improvement_visits  # noqa: F401  (a fixture)
+from test_signatures import _input, setup, tiny_png  # noqa: F401  (setup is a fixture)
+
+from desktop.models import Answer, AuditLog, ImprovementAction, Staff, Visit, VisitTask
+from desktop.services import accounts, export, forms, signatures, tasks
+from desktop.services import improvement as improvement_svc
+from desktop.services.accounts import AccountInput, PermissionDenied
+from desktop.services.errors import ValidationErrors
+from desktop.services.signatures import SupervisorOverride
+from desktop.services.visits import SignatureInput, save_visit
+
+PASSWORD = "team2026pw"
+
+
+@pytest.fixture
+def team(database):
+    """Sign-in on: 主管 王主管 (boss), 回访员 钱员工 (qian, staff row) and 总部 (hq, 只读)."""
+    qian = Staff.create(name="钱员工", role="回访员")
+    boss = accounts.enable_accounts("boss", "王主管", PASSWORD, PASSWORD)
+    for username, name, role, staff in (("qian", "钱员工", "回访员", qian.id), ("hq", "总部", "只读", None)):
+        accounts.create_account(AccountInput(username, name, role, staff), PASSWORD, PASSWORD)
+    accounts.sign_out()
+    return boss, qian
+
+
+def sign_in(username):
+    return accounts.login(username, PASSWORD)
+
+
+# ---------------------------------------------------------------- tasks and phones
+def test_caller_sees_own_and_unassigned_tasks_viewer_sees_all_masked(team, setup):  # noqa: F811
+    _boss, qian = team
+    customer, order, template, *_ = setup
+    other = Staff.create(name="孙员工", role="回访员")
+    for n, assignee in enumerate((qian.id, other.id, None)):
+        VisitTask.create(
+            customer=customer, order=order, template=template, trigger=f"回访{n}", assignee=assignee
+        )
+
+    def listed():
+        return [(row[8], row[2]) for row in tasks.search_tasks()]
+
+    sign_in("qian")
+    assert sorted(listed(), key=str) == sorted([("钱员工", "13812345678"), (None, "13812345678")], key=str)
+    assert tasks.count_tasks() == 2
+    sign_in("hq")
+    assert len(listed()) == 3 and {phone for _n, phone in listed()} == {"138****5678"}
+    task_id = VisitTask.select().first().id
+    assert tasks.task_summary(task_id)["phone"] == "138****5678"
+    sign_in("boss")
+    assert len(listed()) == 3 and {phone for _n, phone in listed()} == {"13812345678"}
+
+
+def test_prints_mask_the_phone_for_everyone(team, setup):  # noqa: F811
+    sign_in("boss")
+    visit = save_visit(_input(setup), final=True)
+    header = {label: value for row in forms.build_visit_form(visit.id).header for label, value in row}
+    assert header["联系电话"] == "138****5678"
+
+
+def test_viewer_cannot_save_a_visit_and_nothing_is_saved(team, setup):  # noqa: F811
+    sign_in("hq")
+    with pytest.raises(PermissionDenied, match=r"总部\(只读\).*填写回访表.*回访员或主管"):
+        save_visit(_input(setup), final=True)
+    assert Visit.select().count() == 0
+
+
+def test_full_contact_export_needs_a_supervisor(team, tmp_path):
+    sign_in("qian")
+    with pytest.raises(PermissionDenied, match="导出完整联系方式"):
+        export.export_workbook(tmp_path / "x.xlsx", 2024, full_contact=True)
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+# ---------------------------------------------------------------- audit of visit answers
+def test_changing_a_completed_visit_is_audited_with_who_and_what(team, setup):  # noqa: F811
+    questions = setup[3]
+    sign_in("qian")
+    visit = save_visit(_input(setup), final=True)
+    assert AuditLog.select().where(AuditLog.entity == "visit").count() == 0  # the first save is no change
+    data = _input(setup)
+    data.answers[questions[0].id] = (2, "")
+    save_visit(data, final=True, visit_id=visit.id)
+    entry = signatures.audit_entries(visit.id)[0]
+    assert entry.action == "修改已完成回访" and entry.operator == "钱员工"
+    assert "第1题" in entry.text and "满意 → 不满意" in entry.text and "主管确认" not in entry.text
+    assert Answer.get((Answer.visit == visit.id) & (Answer.question == questions[0].id)).value == 2
+
+
+def test_signed_visit_needs_the_supervisors_password_when_a_caller_edits(team, setup):  # noqa: F811
+    questions = setup[3]
+    sign_in("qian")
+    visit = save_visit(_input(setup), final=True, signature=SignatureInput(tiny_png()))
+    data = _input(setup)
+    data.answers[questions[0].id] = (2, "")
+    assert signatures.password_needed()
+    assert signatures.supervisors() == [(team[0].id, "王主管")]
+    wrong = SupervisorOverride("boss", "看错了第1题", password="nope12345")
+    with pytest.raises(ValidationErrors, match="主管密码"):
+        save_visit(data, final=True, visit_id=visit.id, override=wrong)
+    assert Answer.get((Answer.visit == visit.id) & (Answer.question == questions[0].id)).value == 4
+    right = SupervisorOverride("王主管", "看错了第1题", password=PASSWORD)
+    save_visit(data, final=True, visit_id=visit.id, override=right)
+    entry = signatures.audit_entries(visit.id)[0]
+    assert (entry.operator, entry.supervisor, entry.reason) == ("钱员工", "王主管", "看错了第1题")
+
+
+def test_a_signed_in_supervisor_confirms_their_own_edit_without_a_password(team, setup):  # noqa: F811
+    questions = setup[3]
+    sign_in("boss")
+    visit = save_visit(_input(setup), final=True, signature=SignatureInput(tiny_png()))
+    assert not signatures.password_needed()
+    data = _input(setup)
+    data.answers[questions[0].id] = (3, "")
+    save_visit(data, final=True, visit_id=visit.id, override=SupervisorOverride("", "客户来电更正"))
+    entry = signatures.audit_entries(visit.id)[0]
+    assert (entry.operator, entry.supervisor) == ("王主管", "王主管")
+
+
+# ---------------------------------------------------------------- audit of action status
+def test_action_status_changes_are_audited_and_only_a_supervisor_changes_them(team, improvement_visits):  # noqa: F811
+    category, rows = improvement_visits
+    sign_in("boss")
+    action = improvement_svc.create_action(seed_input(category, rows), today=TODAY)
+    improvement_svc.change_status(action.id, "进行中", note="与仓库核定安全库存", today=TODAY)
+    history = improvement_svc.status_audit(action.id)
+    assert [(who, old, new) for _at, who, old, new, _note in history] == [
+        ("王主管", "未启动", "进行中"),
+        ("王主管", "(新建)", "未启动"),
+    ]
+    sign_in("qian")
+    with pytest.raises(PermissionDenied, match="修改改进方案"):
+        improvement_svc.change_status(action.id, "已完成", completed_on=TODAY, today=TODAY)
+    assert ImprovementAction.get_by_id(action.id).status == "进行中"
+
+
+def test_a_callers_verification_visit_still_closes_the_action(team, improvement_visits):  # noqa: F811
+    category, rows = improvement_visits
+    sign_in("boss")
+    action = improvement_svc.create_action(seed_input(category, rows), today=TODAY)
+    improvement_svc.change_status(action.id, "进行中", today=TODAY)
+    improvement_svc.change_status(
+        action.id, "已完成", completed_on=TODAY, completion_note="完成系统调试", today=TODAY
+    )
+    sign_in("qian")
+    for task in tasks_of(action):
+        answer_verification(task, 5, True)
+    assert ImprovementAction.get_by_id(action.id).status == "已闭环"
+    assert improvement_svc.status_audit(action.id)[0][1:4] == ("系统", "效果验证中", "已闭环")
+
+
+def test_accounts_off_changes_nothing(setup):  # noqa: F811
+    customer, order, template, *_ = setup
+    visit = save_visit(_input(setup), final=True)
+    assert Visit.get_by_id(visit.id).status == "已完成"
+    task = VisitTask.create(customer=customer, order=order, template=template, trigger="首次回访")
+    assert tasks.search_tasks()[0][2] == "13812345678"
+    assert tasks.task_summary(task.id)["phone"] == "13812345678"
