@@ -129,6 +129,14 @@ def open_checked(db_path: Path) -> bool:
         return False
 
 
+def signed_in() -> bool:
+    """With sign-in accounts on (设置 → 账号): the login (and a forced password change); False
+    when the person quit instead. With accounts off: True, no dialog."""
+    from desktop.views.login_dialog import sign_in_at_start
+
+    return sign_in_at_start()
+
+
 def _run_gui_server(app, url: str) -> int:
     """The GUI on a shared PostgreSQL database (backups are the server's job: pg_dump)."""
     from PySide6.QtWidgets import QMessageBox
@@ -141,6 +149,9 @@ def _run_gui_server(app, url: str) -> int:
     except DatabaseOpenError as err:
         QMessageBox.critical(None, "无法打开数据库", str(err))
         return 2
+    if not signed_in():
+        close_database()
+        return 0
     window = show_main_window(url)  # noqa: F841 — kept alive while the event loop runs
     code = app.exec()
     close_database()
@@ -164,6 +175,11 @@ def run_gui(db_path: Path | str, *, demo_if_new: bool = False) -> int:
         return 2
     if is_new and choice == "demo":
         fill_demo()
+    if not signed_in():
+        from desktop.models.connection import close_database
+
+        close_database()
+        return 0
     window = show_main_window(db_path)  # kept alive while the event loop runs
     if not is_new:  # a backup at most a day old; a new database gets its first one at exit
         after_first_paint(window, lambda: daily_backup(window, db_path))

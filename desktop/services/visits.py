@@ -757,7 +757,7 @@ def call_context(
     return {
         "customer": salutation(customer),
         "customer_name": customer.display_name,
-        "phone": customer.phone,
+        "phone": accounts.phone_for_screen(customer.phone),
         "address": customer.address,
         "ctype": customer.ctype,
         "company": str(app_settings.get("company_name") or ""),
@@ -792,13 +792,13 @@ def render_script(text: str, context: dict) -> str:
 def _order_label(order_no, name, title, phone, service_type, product, completed) -> str:
     who = f"{name}{title}" if title and len(name) <= 1 else name
     day = f"{completed:%Y-%m-%d}" if completed else ""
-    parts = [order_no, who, phone, f"{service_type} {product}".strip(), day]
+    parts = [order_no, who, accounts.phone_for_screen(phone), f"{service_type} {product}".strip(), day]
     return " · ".join(p for p in parts if p)
 
 
 def _customer_label(name, title, phone, code) -> str:
     who = f"{name}{title}" if title and len(name) <= 1 else name
-    return f"{who} · {phone} · {code}(不指定工单)"
+    return f"{who} · {accounts.phone_for_screen(phone)} · {code}(不指定工单)"
 
 
 def _order_picks(condition, limit: int, *, include_archived: bool = False) -> list[tuple]:
@@ -906,7 +906,7 @@ def header_info(customer_id: int, order_id: int | None = None) -> dict:
         "customer": customer.display_name,
         "code": customer.code,
         "ctype": customer.ctype,
-        "phone": customer.phone,
+        "phone": accounts.phone_for_screen(customer.phone),
         "address": customer.address,
         "service_type": order.service_type if order else "",
         "product": order.product_model if order else "",

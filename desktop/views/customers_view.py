@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.services import accounts
 from desktop.services import customers as svc
 from desktop.services.errors import UserError
 
@@ -26,7 +27,7 @@ COLUMNS = [
     Column("客户编号", 1, "code"),
     Column("姓名", 2, "name"),
     Column("称谓", 3, "title"),
-    Column("联系电话", 4, "phone"),
+    Column("联系电话", 4, "phone", format=accounts.phone_for_screen),
     Column("客户类型", 5, "ctype"),
     Column("区域", 6, "region"),
     Column("通讯地址", 7, "address"),

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.services import accounts
 from desktop.services import improvement as svc
 from desktop.services import settings as app_settings
 from desktop.services.errors import UserError
@@ -227,7 +228,8 @@ class ImprovementView(QWidget):
             self.filter_combo.addItem(name, name)
         self.filter_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.full_check = QCheckBox("显示完整姓名和电话")
-        self.full_check.setToolTip("默认隐去客户姓名和电话的中间部分;打印和导出时也按此设置")
+        self.full_check.setToolTip("默认隐去客户姓名和电话的中间部分;打印件一律隐去")
+        self.full_check.setVisible(accounts.can(accounts.FULL_PHONE))
         self.full_check.toggled.connect(lambda _on: self.refresh())
         self.summary_label = QLabel()
         self.new_button = QPushButton("新建改进措施")
@@ -419,7 +421,7 @@ class ImprovementView(QWidget):
         return self.filter_combo.currentData() or svc.ALL
 
     def masked(self) -> bool:
-        return not self.full_check.isChecked()
+        return not (self.full_check.isChecked() and accounts.can(accounts.FULL_PHONE))
 
     def refresh(self) -> None:
         keep = self.action_id
@@ -697,7 +699,7 @@ class ImprovementView(QWidget):
 
     # ------------------------------------------------------------ printing
     def document(self):
-        return svc.plan_document(self.status_filter(), mask=self.masked(), today=self.today())
+        return svc.plan_document(self.status_filter(), mask=True, today=self.today())  # prints: masked
 
     def preview(self) -> None:
         from . import improvement_print as ip

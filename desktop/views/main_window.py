@@ -15,9 +15,10 @@ from PySide6.QtWidgets import (
 
 from desktop import APP_NAME, __version__
 from desktop.models.connection import is_db_url, shown_name
+from desktop.services import accounts
 
 from .context import AppContext
-from .pages import PAGES, PageSpec, load_page_class
+from .pages import PAGES, PageSpec, allowed, load_page_class
 from .scan_box import ScanBox
 
 NAV_WIDTH = 128
@@ -68,15 +69,18 @@ class MainWindow(QMainWindow):
         scan_action.triggered.connect(self.scan_box.focus_input)
         self.addAction(scan_action)
 
+        self._user_label = QLabel()
+        self.statusBar().addPermanentWidget(self._user_label)
         self._db_label = QLabel(f"数据库:{shown_name(ctx.db_path)}")
         self.statusBar().addPermanentWidget(self._db_label)
+        self._page_actions: dict[str, QAction] = {}
         self._build_menus()
 
         self.nav.currentRowChanged.connect(self._on_nav)
         ctx.events.open_page.connect(self.open_page)
         ctx.events.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self._restore_geometry()
-        self.nav.setCurrentRow(0)
+        self.apply_role()
 
     # -- pages
     def page(self, page_id: str) -> QWidget:
@@ -85,20 +89,67 @@ class MainWindow(QMainWindow):
             spec: PageSpec = self._specs[page_id]
             widget = load_page_class(spec)(self.ctx)
             widget.setObjectName(f"page_{page_id}")
+            if hasattr(widget, "accounts_changed"):  # 设置 → 账号
+                widget.accounts_changed.connect(self.on_accounts_changed)
             self._pages[page_id] = widget
             self.stack.addWidget(widget)
         return self._pages[page_id]
 
-    def show_page(self, page_id: str) -> QWidget:
+    def show_page(self, page_id: str) -> QWidget | None:
+        """Make the page current; None (and a status-bar note) when the signed-in role may not
+        open it."""
         row = next(i for i, spec in enumerate(PAGES) if spec.id == page_id)
+        if not allowed(PAGES[row]):
+            self.statusBar().showMessage(f"当前账号没有“{PAGES[row].title}”页面的权限。", 5000)
+            return None
         if self.nav.currentRow() != row:
             self.nav.setCurrentRow(row)
         return self._pages[page_id]
 
     def open_page(self, page_id: str, kwargs: dict | None = None) -> None:
         widget = self.show_page(page_id)
-        if kwargs and hasattr(widget, "open_with"):
+        if widget is not None and kwargs and hasattr(widget, "open_with"):
             widget.open_with(**kwargs)
+
+    # -- who is signed in (desktop.services.accounts; nothing changes with sign-in off)
+    def apply_role(self) -> None:
+        """Show the pages and menu entries the signed-in person may use, name them in the status
+        bar, and start on their first page."""
+        for row, spec in enumerate(PAGES):
+            self.nav.setRowHidden(row, not allowed(spec))
+            self._page_actions[spec.id].setVisible(allowed(spec))
+        me = accounts.current()
+        self._user_label.setText(f"当前用户:{me.label}" if me else "")
+        self._user_label.setVisible(me is not None)
+        self._account_menu.menuAction().setVisible(me is not None)
+        self._restore_action.setEnabled(accounts.can(accounts.MANAGE))
+        current = self.nav.currentRow()
+        if current < 0 or not allowed(PAGES[current]):
+            first = next((i for i, spec in enumerate(PAGES) if allowed(spec)), 0)
+            self.nav.setCurrentRow(first)
+
+    def switch_user(self) -> None:
+        """切换用户: sign out, sign in again (or quit), and rebuild the pages for the new role."""
+        from .login_dialog import sign_in_at_start
+
+        accounts.sign_out()
+        self.hide()
+        if not sign_in_at_start(self):
+            self.close()
+            return
+        self.reload_pages()
+        self.apply_role()
+        self.show()
+
+    def change_password(self) -> None:
+        from .login_dialog import ChangePasswordDialog
+
+        if ChangePasswordDialog(self).exec():
+            self.statusBar().showMessage("密码已修改。", 5000)
+
+    def on_accounts_changed(self) -> None:
+        """Sign-in was turned on or off, or accounts changed (设置 → 账号)."""
+        self.apply_role()
 
     def _on_nav(self, row: int) -> None:
         if row < 0:
@@ -126,6 +177,8 @@ class MainWindow(QMainWindow):
             action = QAction(text, self)
             action.triggered.connect(slot)
             file_menu.addAction(action)
+            if slot == self.restore_database:
+                self._restore_action = action
         file_menu.addSeparator()
         quit_action = QAction("退出(&X)", self)
         quit_action.setShortcut(QKeySequence.Quit)
@@ -138,6 +191,12 @@ class MainWindow(QMainWindow):
                 action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
             action.triggered.connect(lambda _=False, pid=spec.id: self.show_page(pid))
             go_menu.addAction(action)
+            self._page_actions[spec.id] = action
+        self._account_menu = self.menuBar().addMenu("账号(&A)")
+        for text, slot in (("修改密码(&P)…", self.change_password), ("切换用户(&U)…", self.switch_user)):
+            action = QAction(text, self)
+            action.triggered.connect(slot)
+            self._account_menu.addAction(action)
         help_menu = self.menuBar().addMenu("帮助(&H)")
         about = QAction("关于回访通", self)
         about.triggered.connect(self._about)
@@ -194,7 +253,8 @@ class MainWindow(QMainWindow):
             self.stack.removeWidget(widget)
             widget.deleteLater()
         self._pages.clear()
-        self._on_nav(self.nav.currentRow())
+        if allowed(PAGES[max(self.nav.currentRow(), 0)]):
+            self._on_nav(self.nav.currentRow())
 
     def _about(self) -> None:
         QMessageBox.about(

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.services import accounts
 from desktop.services import customers as svc
 from desktop.services.errors import UserError
 
@@ -175,7 +176,9 @@ class OrdersView(QWidget):
                 customer_id = None
             else:
                 archived = "(已归档)" if c.archived else ""
-                self.filter_label.setText(f"只显示客户 {c.name}{archived}({c.code},{c.phone})的工单")
+                self.filter_label.setText(
+                    f"只显示客户 {c.name}{archived}({c.code},{accounts.phone_for_screen(c.phone)})的工单"
+                )
         self.customer_id = customer_id
         self.filter_bar.setVisible(customer_id is not None)
         self.reload()

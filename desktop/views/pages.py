@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from desktop.services import accounts
+
 
 @dataclass(frozen=True)
 class PageSpec:
@@ -10,28 +12,46 @@ class PageSpec:
     module: str  # desktop.views.<module>
     cls: str
     shot: str = ""  # screenshot file name (without .png); the id when empty
+    # with sign-in on: the page is shown to roles having any of these capabilities
+    # (desktop.services.accounts); empty = everyone
+    needs: tuple[str, ...] = ()
 
     @property
     def screenshot_name(self) -> str:
         return f"{self.shot or self.id}.png"
 
 
+# who sees which page once sign-in is on (capabilities of desktop.services.accounts)
+_CALL, _MANAGE, _SEE_ALL = (accounts.CALL,), (accounts.MANAGE,), (accounts.SEE_ALL,)
+
 PAGES = [
-    PageSpec("dashboard", "工作台", "dashboard_view", "DashboardView"),
-    PageSpec("tasks", "回访任务", "tasks_view", "TasksView"),
+    PageSpec("dashboard", "工作台", "dashboard_view", "DashboardView", needs=_SEE_ALL),
+    PageSpec("tasks", "回访任务", "tasks_view", "TasksView", needs=_CALL),
     PageSpec("visit_form", "回访表", "visit_form_view", "VisitFormView"),
     PageSpec("visits", "回访记录", "visits_view", "VisitsView"),
-    PageSpec("analysis", "问题分析", "analysis_view", "AnalysisView"),
-    PageSpec("improvement", "改进方案", "improvement_view", "ImprovementView", shot="improvement_plan"),
+    PageSpec("analysis", "问题分析", "analysis_view", "AnalysisView", needs=_SEE_ALL),
+    PageSpec(
+        "improvement",
+        "改进方案",
+        "improvement_view",
+        "ImprovementView",
+        shot="improvement_plan",
+        needs=_SEE_ALL,
+    ),
     PageSpec("customers", "客户", "customers_view", "CustomersView"),
     PageSpec("orders", "服务工单", "orders_view", "OrdersView"),
-    PageSpec("sampling", "抽样计划", "sampling_view", "SamplingView"),
-    PageSpec("import", "导入数据", "import_view", "ImportView"),
-    PageSpec("kpi", "质量评价", "kpi_view", "KpiView", shot="kpi_scorecard"),
-    PageSpec("report", "调查报告", "report_view", "ReportView"),
-    PageSpec("templates", "问卷模板", "templates_view", "TemplatesView"),
-    PageSpec("settings", "设置", "settings_view", "SettingsView"),
+    PageSpec("sampling", "抽样计划", "sampling_view", "SamplingView", needs=_MANAGE),
+    PageSpec("import", "导入数据", "import_view", "ImportView", needs=_MANAGE),
+    PageSpec("kpi", "质量评价", "kpi_view", "KpiView", shot="kpi_scorecard", needs=_SEE_ALL),
+    PageSpec("report", "调查报告", "report_view", "ReportView", needs=_SEE_ALL),
+    PageSpec("templates", "问卷模板", "templates_view", "TemplatesView", needs=_MANAGE),
+    PageSpec("settings", "设置", "settings_view", "SettingsView", needs=_MANAGE),
 ]
+
+
+def allowed(spec: PageSpec) -> bool:
+    """Whether the signed-in person may open the page (always, with sign-in off)."""
+    return not spec.needs or any(accounts.can(capability) for capability in spec.needs)
 
 
 def load_page_class(spec: PageSpec):
