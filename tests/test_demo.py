@@ -350,13 +350,90 @@ def test_two_thousand_customers_take_a_few_seconds(database):
     assert elapsed < 10, f"{elapsed:.1f} s"
 
 
-def test_cli_demo_command(db_path, capsys):
+def test_cli_demo_command(database, db_target, capsys):
     try:
-        assert main(["--db", str(db_path), "demo", "--customers", "50"]) == 0
+        assert main(["--db", db_target, "demo", "--customers", "50"]) == 0
         assert Customer.select().count() == 50
         assert "已生成演示数据" in capsys.readouterr().out
-        assert main(["--db", str(db_path), "demo", "--customers", "0"]) == 2
+        assert main(["--db", db_target, "demo", "--customers", "0"]) == 2
         assert "客户数量" in capsys.readouterr().err
         assert Customer.select().count() == 50
     finally:
+        close_database()
+
+
+def test_records_can_be_added_after_the_demo(database):
+    """The demo writes its rows with their ids; new rows afterwards must get free ids (on
+    PostgreSQL: the sequences were kept in step)."""
+    generate_demo(customers=40, seed=3, today=TODAY)
+    top = Customer.select(pw.fn.MAX(Customer.id)).scalar()
+    customer = Customer.create(code="N1", name="新客户", phone="13900000001")
+    assert customer.id > top
+    order = ServiceOrder.create(order_no="NW1", customer=customer)
+    task = VisitTask.create(customer=customer, order=order)
+    template = active_template("after_sales")
+    visit = Visit.create(task=task, customer=customer, order=order, template=template, visit_date=TODAY)
+    action = ImprovementAction.create(category=ProblemCategory.select().first(), problem="新问题")
+    card = KpiScorecard.create(period="2026Q4", target=90)
+    for row in (order, task, visit, action, card):
+        assert row.id > type(row).select(pw.fn.MAX(type(row).id)).where(type(row).id != row.id).scalar()
+    generate_demo(customers=20, seed=4, today=TODAY)  # and the demo again after them
+    assert Customer.select().count() == 61
+
+
+def _rows(model) -> list[tuple]:
+    """Every row as Python values (dates, booleans), minus the reference rows' creation stamps."""
+    fields = [f for f in model._meta.sorted_fields if not callable(f.default) or model in DEMO_STAMPED]
+    return list(model.select(*fields).order_by(model.id).tuples())
+
+
+DEMO_STAMPED = (Customer, ServiceOrder, VisitTask, Visit, CallAttempt, ImprovementAction, KpiScorecard)
+
+
+def test_postgresql_gets_the_same_rows_as_sqlite(tmp_path, pg_url):
+    """Same seed and day on an empty SQLite file and an empty PostgreSQL database: the same
+    rows, ids included (values read back through the models: dates, booleans, numbers)."""
+    models = (*DEMO_STAMPED, Answer, VisitProblem, ActionVisit, ActionLog, KpiIndicator, Staff)
+    dumps = []
+    for target in (str(tmp_path / "demo.db"), pg_url):
+        open_app_database(target)
+        try:
+            generate_demo(customers=120, seed=31, today=TODAY)
+            dumps.append({m.__name__: _rows(m) for m in models})
+        finally:
+            close_database()
+    sqlite_rows, pg_rows = dumps
+    assert len(sqlite_rows["Visit"]) > 50
+    for name in sqlite_rows:
+        assert pg_rows[name] == sqlite_rows[name], name
+
+
+def test_postgresql_demo_beside_another_pc_adding_customers(pg_url):
+    """PostgreSQL: another PC adds a customer while the demo is being prepared; the demo's ids
+    come from the sequence, so neither clashes with the other."""
+    import psycopg2
+
+    open_app_database(pg_url)
+    other = psycopg2.connect(pg_url)
+    other.autocommit = True
+    added = []
+
+    def report(done, total, text=""):
+        if done == 18 and not added:  # customers and orders prepared, nothing written yet
+            with other.cursor() as cur:
+                cur.execute(
+                    "INSERT INTO customer (code, name, title, phone, address, ctype, region, source, note,"
+                    " created_at, archived) VALUES ('X1', '别的电脑', '', '13900000009', '', '普通客户',"
+                    " '', '', '', now(), false) RETURNING id"
+                )
+                added.append(cur.fetchone()[0])
+
+    try:
+        summary = generate_demo(customers=60, seed=9, progress=report, today=TODAY)
+        assert added and summary["客户"] == 60
+        assert Customer.select().count() == 61
+        assert Customer.get_by_id(added[0]).code == "X1"
+        assert Customer.create(code="X2", name="再来一个", phone="13900000010").id > added[0]
+    finally:
+        other.close()
         close_database()

@@ -269,6 +269,31 @@ def test_orders_reimport_update_and_skip(database, customers_xlsx, orders_xlsx, 
     assert ServiceOrder.get(ServiceOrder.order_no == "W010").complaint_level == "三级"
 
 
+def test_orders_reimport_complaint_flag_blank_keeps_no_clears(database, customers_xlsx, tmp_path):
+    importer.run_import(customers_xlsx, "customers", today=TODAY)
+    header = ["工单号", "客户编号", "是否投诉", "投诉等级", "投诉关闭时间", "备注"]
+    path = write_xlsx(
+        tmp_path / "o1.xlsx", header, [["Q1", "C001", "是", "一级", "2024-10-01 09:00", "漏水"]]
+    )
+    importer.run_import(path, "orders", today=TODAY)
+
+    def stored():
+        o = ServiceOrder.get(ServiceOrder.order_no == "Q1")
+        return o.is_complaint, o.complaint_level, o.complaint_closed_at, o.note
+
+    complaint = (True, "一级", datetime(2024, 10, 1, 9, 0), "漏水")
+    assert stored() == complaint
+    blank = write_xlsx(tmp_path / "o2.xlsx", header, [["Q1", "C001", "", "", "", ""]])
+    assert importer.run_import(blank, "orders", today=TODAY).updated == 1
+    assert stored() == complaint  # blank cells keep what is stored
+    level_only = write_xlsx(tmp_path / "o3.xlsx", header, [["Q1", "C001", "", "三级", "", ""]])
+    importer.run_import(level_only, "orders", today=TODAY)
+    assert stored() == (True, "三级", datetime(2024, 10, 1, 9, 0), "漏水")
+    no = write_xlsx(tmp_path / "o4.xlsx", header, [["Q1", "C001", "否", "", "", ""]])
+    importer.run_import(no, "orders", today=TODAY)
+    assert stored() == (False, None, None, "漏水")  # 否 clears the level and the closing time
+
+
 def test_order_rows_can_bring_their_new_customer(database, tmp_path):
     header = ["工单号", "客户编号", "客户姓名", "联系电话", "完成时间"]
     rows = [
@@ -332,6 +357,26 @@ def test_cancel_through_progress_rolls_back(database, tmp_path, at_call):
     assert not Setting.select().where(Setting.key == "import_mapping:customers").exists()
     assert any(t.startswith("正在检查") for _d, _t, t in calls)
     assert not path.with_name("big_错误报告.xlsx").exists()
+
+
+def test_code_taken_meanwhile_rolls_back_everything(database, tmp_path):
+    """All or nothing: a 客户编号 stored by someone else between the check and the write (another
+    PC on a shared database) fails the second batch; the first batch is undone too, the user gets
+    a Chinese message, and the database stays usable."""
+    rows = [[f"B{i:05d}", f"客户{i}", "", f"139{i:08d}", "", "", "", "", ""] for i in range(1200)]
+    path = write_xlsx(tmp_path / "big.xlsx", CUSTOMER_HEADER, rows)
+
+    def progress(done, total, text):
+        if text == "正在检查数据…":  # the file's codes were found new; now another PC adds one
+            Customer.create(code="B00700", name="别人录入", phone="13700000000")
+
+    with pytest.raises(UserError, match="编号与数据库中的记录冲突.*没有写入任何数据"):
+        importer.run_import(path, "customers", progress=progress, today=TODAY)
+    assert [c.code for c in Customer.select()] == ["B00700"]
+    assert not Setting.select().where(Setting.key == "import_mapping:customers").exists()
+    result = importer.run_import(path, "customers", mode="skip", today=TODAY)  # again: works
+    assert (result.imported, result.skipped_existing) == (1199, 1)
+    assert Customer.get(Customer.code == "B00700").name == "别人录入"
 
 
 def test_progress_reports_reach_the_total(database, tmp_path):
@@ -407,10 +452,10 @@ def test_missing_file(database, tmp_path):
         importer.run_import(tmp_path / "nope.xlsx", "customers")
 
 
-def test_cli_import_json(database, db_path, customers_xlsx, capsys):
+def test_cli_import_json(database, db_target, customers_xlsx, capsys):
     from desktop.cli import main
 
-    code = main(["--db", str(db_path), "import", "customers", str(customers_xlsx), "--json"])
+    code = main(["--db", db_target, "import", "customers", str(customers_xlsx), "--json"])
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert out == {
@@ -420,34 +465,32 @@ def test_cli_import_json(database, db_path, customers_xlsx, capsys):
         "skipped_blank": 2,
         "report": str(customers_xlsx.with_name("客户_错误报告.xlsx")),
     }
-    code = main(
-        ["--db", str(db_path), "import", "customers", str(customers_xlsx), "--json", "--mode", "skip"]
-    )
+    code = main(["--db", db_target, "import", "customers", str(customers_xlsx), "--json", "--mode", "skip"])
     assert code == 0
     assert json.loads(capsys.readouterr().out)["imported"] == 0
     assert Customer.select().count() == 5
 
 
-def test_cli_import_plain_and_errors(database, db_path, tmp_path, capsys):
+def test_cli_import_plain_and_errors(database, db_target, tmp_path, capsys):
     from desktop.cli import main
 
     path = tmp_path / "ok.csv"
     path.write_text("客户编号,客户姓名,联系电话\nP1,黄一,13911113333\n", encoding="utf-8")
-    assert main(["--db", str(db_path), "import", "customers", str(path)]) == 0
+    assert main(["--db", db_target, "import", "customers", str(path)]) == 0
     out = capsys.readouterr().out
     assert "导入完成" in out and "新增客户 1 条" in out
-    data = json.loads(_run_json(main, db_path, path, capsys))
+    data = json.loads(_run_json(main, db_target, path, capsys))
     assert data == {"imported": 0, "updated": 1, "rejected": 0, "skipped_blank": 0, "report": None}
 
     bad = tmp_path / "bad.xlsx"
     bad.write_text("nonsense")
-    assert main(["--db", str(db_path), "import", "orders", str(bad)]) == 2
+    assert main(["--db", db_target, "import", "orders", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "错误" in err and "bad.xlsx" in err
 
 
-def _run_json(main, db_path, path, capsys):
-    assert main(["--db", str(db_path), "import", "customers", str(path), "--json"]) == 0
+def _run_json(main, db_target, path, capsys):
+    assert main(["--db", db_target, "import", "customers", str(path), "--json"]) == 0
     return capsys.readouterr().out
 
 

@@ -278,3 +278,55 @@ def hours_between(later, earlier):
     if is_sqlite():
         return (pw.fn.julianday(later) - pw.fn.julianday(earlier)) * 24
     return pw.fn.EXTRACT(pw.NodeList((pw.SQL("EPOCH FROM"), later - earlier))) / 3600.0
+
+
+def execute_rows(sql: str, rows: list[tuple]) -> None:
+    """Run ``sql`` (written with ``?`` placeholders) once per tuple of ``rows`` on the bound
+    database's connection, inside the caller's transaction: sqlite3's ``executemany`` (the fast
+    path, see PERF_NOTES); on PostgreSQL psycopg2's ``execute_batch`` (many statements per round
+    trip). Driver errors come out as peewee's (``pw.IntegrityError`` …) on both."""
+    if not rows:
+        return
+    with pw.__exception_wrapper__:
+        if is_sqlite():
+            db.connection().executemany(sql, rows)
+            return
+        from psycopg2.extras import execute_batch
+
+        with db.cursor() as cursor:
+            execute_batch(cursor, portable_sql(sql), rows, page_size=100)
+
+
+def insert_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
+    """INSERT prepared tuples (values in ``columns`` order, already in database form: ISO text
+    dates, real booleans) into ``table``, inside the caller's transaction: sqlite3's
+    ``executemany``; on PostgreSQL one multi-row INSERT (psycopg2's ``execute_values``).
+    Rows that name the id (PostgreSQL): take it from the table's sequence (``reserve_ids``)."""
+    if not rows:
+        return
+    names = ", ".join(f'"{c}"' for c in columns)
+    with pw.__exception_wrapper__:
+        if is_sqlite():
+            marks = ", ".join("?" * len(columns))
+            db.connection().executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+            return
+        from psycopg2.extras import execute_values
+
+        with db.cursor() as cursor:
+            execute_values(cursor, f'INSERT INTO "{table}" ({names}) VALUES %s', rows, page_size=len(rows))
+
+
+def reserve_ids(model, count: int) -> list[int]:
+    """``count`` new ids for ``model``, taken from its PostgreSQL sequence (so rows inserted with
+    these ids leave the sequence in step, whoever else inserts at the same time). PostgreSQL only:
+    on SQLite, ``MAX(id) + 1`` onwards inside the write transaction does the same."""
+    if is_sqlite():
+        raise RuntimeError("reserve_ids is for PostgreSQL; on SQLite count on from MAX(id)")
+    if count <= 0:
+        return []
+    table, column = model._meta.table_name, model._meta.primary_key.column_name
+    rows = db.execute_sql(
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        (f'"{table}"', column, count),
+    ).fetchall()
+    return sorted(r[0] for r in rows)

@@ -9,13 +9,16 @@ Run on a database that already holds data, it *adds* to it: customer and order c
 after the highest sequence of each month, reference rows (departments, staff, problem
 categories) are reused when present.
 
-Everything is written in ONE transaction from prepared tuples (``executemany``); ``progress``
-(``report(done, total, text)``) is called between steps and may raise to cancel — the
-transaction then rolls back and nothing is left behind.
+Everything is written in ONE transaction from prepared tuples (``executemany`` on SQLite, multi-row
+INSERTs on PostgreSQL); ``progress`` (``report(done, total, text)``) is called between steps and
+may raise to cancel — the transaction then rolls back and nothing is left behind. Rows that
+others point at are written with their ids: on SQLite counted on from ``MAX(id)`` inside the
+write transaction, on PostgreSQL taken from the tables' sequences (which so stay in step).
 """
 
 import random
 import re
+from collections import deque
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
@@ -37,6 +40,7 @@ from desktop.models import (
     VisitTask,
     db,
 )
+from desktop.models.connection import insert_rows, is_sqlite, reserve_ids
 from desktop.models.questionnaire import CHOICE, LEVEL5, NPS, SCORE10, TEXT, YESNO
 
 from . import demo_data as D
@@ -48,6 +52,7 @@ DEFAULT_CUSTOMERS = 300
 DEFAULT_SEED = 20241
 MAX_CUSTOMERS = 100_000
 BATCH = 2000
+ID_BLOCK = 500  # PostgreSQL: ids taken from a sequence at a time when the count is not known ahead
 TOTAL = 100  # progress units: 0–30 preparing, 30–100 writing
 WINDOW_DAYS = 365
 TEMPLATE_FAMILY = "after_sales"
@@ -117,10 +122,10 @@ def _one_year_later(day: date) -> date:
 
 
 class _Rows:
-    """Prepared tuples for one table, written with ``executemany`` in batches.
+    """Prepared tuples for one table, written in batches (``insert_rows``).
 
     ``fields`` are the model's field names in the order the tuples hold them (values already
-    in database form: text dates, 0/1, JSON text). Fields left out get their constant
+    in database form: text dates, real booleans, JSON text). Fields left out get their constant
     default; a left-out field with a computed default (e.g. ``now``) is a programming error,
     because it would make the data differ between runs.
     """
@@ -141,15 +146,46 @@ class _Rows:
             columns.append(field.column_name)
             extras.append(None if field.default is None else field.db_value(field.default))
         self.extras = tuple(extras)
-        names = ", ".join(f'"{c}"' for c in columns)
-        marks = ", ".join("?" for _ in columns)
-        self.sql = f'INSERT INTO "{meta.table_name}" ({names}) VALUES ({marks})'
+        self.table = meta.table_name
+        self.columns = columns
 
     def add(self, *values) -> None:
         self.rows.append(values + self.extras if self.extras else values)
 
     def __len__(self) -> int:
         return len(self.rows)
+
+
+class _Ids:
+    """New ids for one table's rows, known before anything is written (other rows point at them).
+
+    SQLite: ``MAX(id) + 1`` onwards — safe inside the demo's write transaction, which holds the
+    file's write lock. PostgreSQL: taken from the table's sequence (``reserve_ids``), a known
+    count in one go (``reserve``) or ``ID_BLOCK`` at a time, so the sequence stays in step and
+    another PC inserting meanwhile gets other ids. On an empty database both give 1, 2, 3 …
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.sqlite = is_sqlite()
+        self.free: deque[int] = deque()
+        if self.sqlite:
+            top = db.execute_sql(f'SELECT MAX(id) FROM "{model._meta.table_name}"').fetchone()[0]
+            self.next = (top or 0) + 1
+
+    def reserve(self, count: int) -> None:
+        """``count`` ids will be needed (PostgreSQL: fetched in one round trip)."""
+        if not self.sqlite and count > len(self.free):
+            self.free.extend(reserve_ids(self.model, count - len(self.free)))
+
+    def new(self) -> int:
+        if self.sqlite:
+            value = self.next
+            self.next += 1
+            return value
+        if not self.free:
+            self.reserve(ID_BLOCK)
+        return self.free.popleft()
 
 
 # ---------------------------------------------------------------------------- the generator
@@ -388,11 +424,10 @@ class _Demo:
         ]
         total = sum(len(t) for t in tables) or 1
         written = 0
-        conn = db.connection()
         for table in tables:
             for start in range(0, len(table.rows), BATCH):
                 chunk = table.rows[start : start + BATCH]
-                conn.executemany(table.sql, chunk)
+                insert_rows(table.table, table.columns, chunk)
                 written += len(chunk)
                 self.tick(
                     30 + (TOTAL - 30) * written // total, f"正在写入数据库…(已写入 {written}/{total} 行)"
@@ -437,10 +472,10 @@ class _Demo:
 
         self.customer_seq = self._existing_sequences(Customer, Customer.code, "C")
         self.order_seq = self._existing_sequences(ServiceOrder, ServiceOrder.order_no, "W")
-        self.next_id = {}
-        for model in (Customer, ServiceOrder, VisitTask, Visit, ImprovementAction, KpiScorecard):
-            top = db.execute_sql(f'SELECT MAX(id) FROM "{model._meta.table_name}"').fetchone()[0]
-            self.next_id[model] = (top or 0) + 1
+        self.ids = {
+            model: _Ids(model)
+            for model in (Customer, ServiceOrder, VisitTask, Visit, ImprovementAction, KpiScorecard)
+        }
 
     @staticmethod
     def _existing_sequences(model, field, letter: str) -> dict[str, int]:
@@ -455,9 +490,7 @@ class _Demo:
         return found
 
     def new_id(self, model) -> int:
-        value = self.next_id[model]
-        self.next_id[model] = value + 1
-        return value
+        return self.ids[model].new()
 
     # ------------------------------------------------------------------ customers
     def _customers(self) -> None:
@@ -476,6 +509,7 @@ class _Demo:
         )
         regions = [(name, weight) for name, weight, _team in D.REGIONS]
         region_team = {name: team for name, _weight, team in D.REGIONS}
+        self.ids[Customer].reserve(len(stamps))
         for stamp in stamps:
             ym = stamp.strftime("%Y%m")
             seq = self.customer_seq.get(ym, 0) + 1
@@ -585,6 +619,7 @@ class _Demo:
             for stamp in created:
                 drafts.append(self._order(customer, stamp))
         drafts.sort(key=lambda o: (o["created"], o["customer"]["id"]))
+        self.ids[ServiceOrder].reserve(len(drafts))
         for order in drafts:
             order["id"] = self.new_id(ServiceOrder)
             ym = order["created"].strftime("%Y%m")
@@ -606,12 +641,12 @@ class _Demo:
                 _dt(o["completed"]),
                 _d(delivered),
                 _d(_one_year_later(delivered)) if delivered else None,
-                int(o["complaint"]),
+                o["complaint"],
                 _dt(o["created"]) if o["complaint"] else None,
                 _dt(o["responded"]),
                 _dt(o["closed"]),
                 o["level"],
-                None if o["ftf"] is None else int(o["ftf"]),
+                o["ftf"],
                 o["note"],
                 _dt(o["created"]),
             )
@@ -871,12 +906,12 @@ class _Demo:
                 "电话",
                 visitor,
                 customer["contact"],
-                1,
+                True,
                 "",
                 "平静",
-                0,
+                False,
                 "未签",
-                0,
+                False,
                 "",
                 _dt(at),
                 _dt(at + timedelta(minutes=2)),
@@ -1077,12 +1112,12 @@ class _Demo:
             method,
             visitor,
             respondent,
-            int(is_customer),
+            is_customer,
             remark,
             "平静" if invalid else mood,
-            int(repurchase),
+            repurchase,
             sign,
-            int(invalid),
+            invalid,
             "所有题目选择相同选项,疑似随意勾选" if invalid else "",
             _dt(at),
             _dt(at + timedelta(minutes=rng.randint(3, 9))),
@@ -1162,6 +1197,7 @@ class _Demo:
         def day(offset: int | None) -> date | None:
             return None if offset is None else today + timedelta(days=offset)
 
+        self.ids[ImprovementAction].reserve(len(D.ACTIONS))
         for spec in D.ACTIONS:
             action_id = self.new_id(ImprovementAction)
             created = day(spec["created"])
@@ -1197,6 +1233,7 @@ class _Demo:
     def _scorecards(self) -> None:
         newer = _prev_quarter(_quarter(self.today))
         older = _prev_quarter(newer)
+        self.ids[KpiScorecard].reserve(2)
         for quarter, actuals in ((older, D.KPI_ACTUALS[0]), (newer, D.KPI_ACTUALS[1])):
             card_id = self.new_id(KpiScorecard)
             created = min(_quarter_end(quarter) + timedelta(days=5), self.today - timedelta(days=1))
@@ -1226,5 +1263,15 @@ class _Demo:
                             else "个别投诉超过24小时才处理完毕"
                         )
                 self.t_indicator.add(
-                    card_id, position, level1, level2, definition, weight, target, actual, 0, "manual", note
+                    card_id,
+                    position,
+                    level1,
+                    level2,
+                    definition,
+                    weight,
+                    target,
+                    actual,
+                    False,
+                    "manual",
+                    note,
                 )

@@ -2,11 +2,13 @@
 
 The steps: ``open_source`` reads the file and finds its header row and column mapping;
 ``ImportSource.preview`` checks the first rows; ``import_source`` validates every row, writes the
-accepted ones in one transaction (bulk ``executemany``) and the rejected ones to an error-report
-workbook the user can fix and import again. ``run_import`` does all of it for the CLI.
+accepted ones in one transaction (bulk writes: ``executemany`` on SQLite, multi-row INSERTs and
+batched UPDATEs on PostgreSQL) and the rejected ones to an error-report workbook the user can fix
+and import again. ``run_import`` does all of it for the CLI.
 
 ``progress(done, total, text)`` is called as the work advances; if it raises (the user pressed
-cancel), the exception propagates and the transaction rolls back: nothing is written.
+cancel), the exception propagates and the transaction rolls back: nothing is written. A code
+stored by someone else between the check and the write rolls back too (a UserError).
 """
 
 import csv
@@ -19,7 +21,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+import peewee as pw
+
 from desktop.models import Customer, ServiceOrder, db, now
+from desktop.models.connection import execute_rows, insert_rows
 
 from . import import_mapping as im
 from .dates import parse_date
@@ -672,14 +677,21 @@ def import_source(
     result.rejected = len(checker.rejected)
     result.skipped_existing = checker.skipped_existing
 
-    with db.atomic():
-        if source.kind == "customers":
-            _write_customers(checker, result, report_progress)
-        else:
-            _write_orders(checker, result, report_progress)
-        if remember:
-            im.remember_mapping(source.kind, source.headers, source.mapping)
-        report_progress(n, n, "正在保存…")  # the last chance to cancel: raising here rolls back
+    try:
+        with db.atomic():
+            if source.kind == "customers":
+                _write_customers(checker, result, report_progress)
+            else:
+                _write_orders(checker, result, report_progress)
+            if remember:
+                im.remember_mapping(source.kind, source.headers, source.mapping)
+            report_progress(n, n, "正在保存…")  # the last chance to cancel: raising here rolls back
+    except pw.IntegrityError as exc:
+        # a code added by someone else (another PC on a shared database) between check and write
+        raise UserError(
+            "写入时发现编号与数据库中的记录冲突(可能其他电脑刚刚录入了相同编号的客户或工单)。"
+            f"本次导入已全部撤销,没有写入任何数据;请重新导入。({str(exc).strip()})"
+        ) from exc
 
     if checker.rejected:
         result.report = write_error_report(source, checker.rejected, report_path)
@@ -729,34 +741,41 @@ def _batches(items: list, size: int = BATCH):
 
 
 class _Writer:
-    """executemany in batches on the transaction's connection, reporting progress per batch."""
+    """Prepared tuples written in batches (``executemany`` on SQLite, a multi-row INSERT or
+    batched statements on PostgreSQL) in the caller's transaction, reporting progress per batch."""
 
     def __init__(self, total: int, progress: Progress):
-        self.cursor = db.connection().cursor()
         self.total = max(total, 1)
         self.done = 0
         self.progress = progress
 
-    def write(self, sql: str, params: list[tuple]) -> None:
+    def _step(self, n: int) -> None:
+        self.done += n
+        self.progress(self.done, self.total, f"正在写入 {self.done} / {self.total} 条…")
+
+    def insert(self, model, fields: tuple[str, ...], rows: list[tuple]) -> None:
+        columns = [model._meta.fields[name].column_name for name in fields]
+        for batch in _batches(rows):
+            insert_rows(model._meta.table_name, columns, batch)
+            self._step(len(batch))
+
+    def update(self, sql: str, params: list[tuple]) -> None:
         for batch in _batches(params):
-            self.cursor.executemany(sql, batch)
-            self.done += len(batch)
-            self.progress(self.done, self.total, f"正在写入 {self.done} / {self.total} 条…")
+            execute_rows(sql, batch)
+            self._step(len(batch))
 
 
 _CUSTOMER_INSERT = (
     "code", "name", "title", "phone", "address", "ctype", "region", "source", "note", "created_at", "archived",
 )  # fmt: skip
+_CUSTOMER_KEEP = ("title", "address", "ctype", "region", "source", "note")  # a blank cell keeps these
 
 
-def _customer_sql() -> tuple[str, str, list[str]]:
-    t = Customer._meta.table_name
-    names = [Customer._meta.fields[c].column_name for c in _CUSTOMER_INSERT]
-    insert = f"INSERT INTO {t} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-    keep = ["title", "address", "ctype", "region", "source", "note"]
-    sets = ["name = ?", "phone = ?"] + [f"{c} = COALESCE(?, {c})" for c in keep]
-    update = f"UPDATE {t} SET {', '.join(sets)} WHERE id = ?"
-    return insert, update, keep
+def _customer_update_sql() -> str:
+    f = Customer._meta.fields
+    sets = [f"{f['name'].column_name} = ?", f"{f['phone'].column_name} = ?"]
+    sets += [f"{f[c].column_name} = COALESCE(?, {f[c].column_name})" for c in _CUSTOMER_KEEP]
+    return f'UPDATE "{Customer._meta.table_name}" SET {", ".join(sets)} WHERE id = ?'
 
 
 def _customer_insert_row(code: str, v: dict, stamp: str) -> tuple:
@@ -771,17 +790,19 @@ def _customer_insert_row(code: str, v: dict, stamp: str) -> tuple:
         v.get("source") or "",
         v.get("note") or "",
         stamp,
-        0,
+        False,
     )
 
 
 def _write_customers(checker: _CustomerChecker, result: ImportResult, progress: Progress) -> None:
-    insert, update, keep = _customer_sql()
     stamp = _dt(now())
     writer = _Writer(len(checker.inserts) + len(checker.updates), progress)
-    writer.write(insert, [_customer_insert_row(v["code"], v, stamp) for v in checker.inserts])
-    writer.write(
-        update, [(v["name"], v["phone"], *(v.get(k) for k in keep), pk) for pk, v in checker.updates]
+    writer.insert(
+        Customer, _CUSTOMER_INSERT, [_customer_insert_row(v["code"], v, stamp) for v in checker.inserts]
+    )
+    writer.update(
+        _customer_update_sql(),
+        [(v["name"], v["phone"], *(v.get(k) for k in _CUSTOMER_KEEP), pk) for pk, v in checker.updates],
     )
     result.imported = len(checker.inserts)
     result.updated = len(checker.updates)
@@ -811,30 +832,40 @@ def _complaint(v: dict) -> tuple[bool | None, str | None, datetime | None]:
     return flag, level, closed
 
 
-def _write_orders(checker: _OrderChecker, result: ImportResult, progress: Progress) -> None:
-    t = ServiceOrder._meta.table_name
+def _order_update_sql() -> str:
+    """Blank cells keep the stored value; 是否投诉 = 否 (the ``clear`` parameters, a real
+    boolean) empties the complaint's level and closing time."""
     f = ServiceOrder._meta.fields
+    keep = ", ".join(f"{f[c].column_name} = COALESCE(?, {f[c].column_name})" for c in _ORDER_KEEP)
+    flag, level, closed = (
+        f[c].column_name for c in ("is_complaint", "complaint_level", "complaint_closed_at")
+    )
+    return (
+        f'UPDATE "{ServiceOrder._meta.table_name}" SET {f["customer"].column_name} = ?, {keep}, '
+        f"{flag} = COALESCE(?, {flag}), "
+        f"{level} = CASE WHEN ? THEN NULL ELSE COALESCE(?, {level}) END, "
+        f"{closed} = CASE WHEN ? THEN NULL ELSE COALESCE(?, {closed}) END "
+        "WHERE id = ?"
+    )
+
+
+def _write_orders(checker: _OrderChecker, result: ImportResult, progress: Progress) -> None:
     stamp = _dt(now())
     total = len(checker.new_customers) + len(checker.inserts) + len(checker.updates)
     writer = _Writer(total, progress)
 
     if checker.new_customers:
-        insert_customer, _update, _keep = _customer_sql()
-        writer.write(
-            insert_customer,
+        writer.insert(
+            Customer,
+            _CUSTOMER_INSERT,
             [_customer_insert_row(code, v, stamp) for code, v in checker.new_customers.items()],
         )
         codes = list(checker.new_customers)
-        cursor = db.connection().cursor()
         for batch in _batches(codes, 400):
-            marks = ", ".join("?" * len(batch))
-            code_col = Customer._meta.fields["code"].column_name
-            sql = f"SELECT {code_col}, id FROM {Customer._meta.table_name} WHERE {code_col} IN ({marks})"
-            checker.customers.update({code.upper(): pk for code, pk in cursor.execute(sql, batch)})
+            query = Customer.select(Customer.code, Customer.id).where(Customer.code.in_(batch))
+            checker.customers.update({code.upper(): pk for code, pk in query.tuples().iterator()})
         result.customers_created = len(codes)
 
-    names = [f[c].column_name for c in _ORDER_INSERT]
-    insert = f"INSERT INTO {t} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
     rows = []
     for v in checker.inserts:
         flag, level, closed = _complaint(v)
@@ -849,7 +880,7 @@ def _write_orders(checker: _OrderChecker, result: ImportResult, progress: Progre
                 _dt(v.get("completed_at")),
                 _d(v.get("delivered_on")),
                 _d(v.get("warranty_end")),
-                1 if flag else 0,
+                bool(flag),
                 _dt(closed),
                 level,
                 v.get("note") or "",
@@ -858,28 +889,17 @@ def _write_orders(checker: _OrderChecker, result: ImportResult, progress: Progre
                 _dt(v.get("complaint_responded_at")) if flag else None,
             )
         )
-    writer.write(insert, rows)
+    writer.insert(ServiceOrder, _ORDER_INSERT, rows)
 
-    keep_sql = ", ".join(f"{f[c].column_name} = COALESCE(?, {f[c].column_name})" for c in _ORDER_KEEP)
-    flag_col, level_col, closed_col = (
-        f[c].column_name for c in ("is_complaint", "complaint_level", "complaint_closed_at")
-    )
-    update = (
-        f"UPDATE {t} SET {f['customer'].column_name} = ?, {keep_sql}, "
-        f"{flag_col} = COALESCE(?, {flag_col}), "
-        f"{level_col} = CASE WHEN ? = 0 THEN NULL ELSE COALESCE(?, {level_col}) END, "
-        f"{closed_col} = CASE WHEN ? = 0 THEN NULL ELSE COALESCE(?, {closed_col}) END "
-        "WHERE id = ?"
-    )
     params = []
     for pk, v in checker.updates:
         flag, level, closed = _complaint(v)
-        flag_db = None if flag is None else int(flag)
+        clear = flag is False
         kept = [_db(v.get(c)) for c in _ORDER_KEEP]
         params.append(
-            (checker.customers[v["customer_code"]], *kept, flag_db, flag_db, level, flag_db, _dt(closed), pk)
+            (checker.customers[v["customer_code"]], *kept, flag, clear, level, clear, _dt(closed), pk)
         )
-    writer.write(update, params)
+    writer.update(_order_update_sql(), params)
     result.imported = len(checker.inserts)
     result.updated = len(checker.updates)
 
