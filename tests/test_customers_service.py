@@ -254,3 +254,106 @@ def test_order_rules(database):
 def test_update_missing_customer_is_a_user_error(database):
     with pytest.raises(UserError):
         svc.update_customer(999, {"code": "C1", "name": "x", "phone": "13812345678"})
+
+
+# ---------------------------------------------------------------- complaint times
+def complaint(c: Customer, order_no="GD20231015002", **times) -> ServiceOrder:
+    """A 维修 order completed 2023-10-15 10:30 that is a complaint, with the given times."""
+    return make_order(c, order_no, is_complaint=True, complaint_level="一级", **times)
+
+
+def error_of(info, field: str) -> str:
+    return next(str(e) for e in info.value.errors if e.field == field)
+
+
+def test_complaint_times_are_saved_and_may_be_left_empty(database):
+    c = make_customer()
+    o = complaint(c, complaint_at="2023-10-16 09:00", complaint_responded_at=datetime(2023, 10, 16, 11, 15))
+    o = ServiceOrder.get_by_id(o.id)
+    assert (o.complaint_at, o.complaint_responded_at) == (
+        datetime(2023, 10, 16, 9),
+        datetime(2023, 10, 16, 11, 15),
+    )
+    empty = ServiceOrder.get_by_id(complaint(c, "GD3", complaint_at="", complaint_responded_at=None).id)
+    assert (empty.complaint_at, empty.complaint_responded_at) == (None, None)
+
+
+def test_response_before_acceptance_is_refused(database):
+    c = make_customer()
+    with pytest.raises(ValidationErrors) as info:
+        complaint(c, complaint_at="2023-10-16 09:00", complaint_responded_at="2023-10-16 08:30")
+    assert info.value.fields == ["首次响应时间"]
+    message = error_of(info, "首次响应时间")
+    assert "2023-10-16 08:30 早于投诉受理时间 2023-10-16 09:00" in message
+    assert "请改正首次响应时间或投诉受理时间" in message
+    assert not ServiceOrder.select().exists()
+
+
+def test_closing_before_the_response_is_refused(database):
+    c = make_customer()
+    with pytest.raises(ValidationErrors) as info:
+        complaint(
+            c,
+            complaint_at="2023-10-16 09:00",
+            complaint_responded_at="2023-10-16 12:00",
+            complaint_closed_at="2023-10-16 11:00",
+        )
+    assert info.value.fields == ["投诉关闭时间"]
+    assert "2023-10-16 11:00 早于首次响应时间 2023-10-16 12:00" in error_of(info, "投诉关闭时间")
+    assert not ServiceOrder.select().exists()
+
+
+def test_closing_before_acceptance_is_refused_without_a_response(database):
+    c = make_customer()
+    with pytest.raises(ValidationErrors) as info:
+        complaint(c, complaint_at="2023-10-16 09:00", complaint_closed_at="2023-10-15 18:00")
+    assert info.value.fields == ["投诉关闭时间"]
+    assert "早于投诉受理时间 2023-10-16 09:00" in error_of(info, "投诉关闭时间")
+
+
+def test_complaint_handling_order_answers_before_it_is_completed(database):
+    c = make_customer()
+    late = {"complaint_at": "2023-10-15 08:00", "complaint_responded_at": "2023-10-15 11:00"}
+    with pytest.raises(ValidationErrors) as info:  # completed 10:30, first answered 11:00
+        complaint(c, service_type="投诉处理", **late)
+    assert info.value.fields == ["首次响应时间"]
+    assert "晚于完成时间 2023-10-15 10:30" in error_of(info, "首次响应时间")
+    assert "请改正首次响应时间或完成时间" in error_of(info, "首次响应时间")
+    with pytest.raises(ValidationErrors) as info:
+        complaint(c, service_type="投诉处理", complaint_at="2023-10-15 12:00")
+    assert info.value.fields == ["投诉受理时间"]
+    # a 维修 order may draw a complaint after it was completed
+    o = complaint(c, **late)
+    assert ServiceOrder.get_by_id(o.id).complaint_responded_at == datetime(2023, 10, 15, 11)
+
+
+def test_future_complaint_times_are_refused(database):
+    c = make_customer()
+    soon = datetime.now() + timedelta(days=2)
+    with pytest.raises(ValidationErrors) as info:
+        complaint(c, complaint_at=soon, complaint_responded_at=soon)
+    assert info.value.fields == ["投诉受理时间", "首次响应时间"]
+
+
+def test_complaint_times_are_dropped_when_the_order_is_no_complaint(database):
+    c = make_customer()
+    o = make_order(
+        c, is_complaint=False, complaint_at="2023-10-16 09:00", complaint_responded_at="2023-10-15"
+    )
+    assert (o.complaint_at, o.complaint_responded_at) == (None, None)
+
+
+def test_update_without_the_times_keeps_them_and_still_checks_the_order(database):
+    c = make_customer()
+    o = complaint(c, complaint_at="2023-10-16 09:00", complaint_responded_at="2023-10-16 10:00")
+    data = {"order_no": o.order_no, "customer_id": c.id, "completed_at": datetime(2023, 10, 15, 10, 30)}
+    svc.update_order(o.id, {**data, "is_complaint": True, "complaint_closed_at": "2023-10-17 09:00"})
+    o = ServiceOrder.get_by_id(o.id)
+    assert (o.complaint_at, o.complaint_responded_at) == (
+        datetime(2023, 10, 16, 9),
+        datetime(2023, 10, 16, 10),
+    )
+    with pytest.raises(ValidationErrors) as info:  # closed before the stored response
+        svc.update_order(o.id, {**data, "is_complaint": True, "complaint_closed_at": "2023-10-16 09:30"})
+    assert info.value.fields == ["投诉关闭时间"]
+    assert ServiceOrder.get_by_id(o.id).complaint_closed_at == datetime(2023, 10, 17, 9)

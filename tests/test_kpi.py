@@ -383,3 +383,62 @@ def test_groups_are_runs_of_the_same_level1(database):
         ("规范性", 4, 1),
         ("客户体验", 5, 2),
     ]
+
+
+def test_compare_in_period_order_puts_the_earlier_period_first(database):
+    older = seed_card("2023Q4", complete=True)
+    newer = seed_card("2024Q1", complete=True)
+    for x, y in ((older, newer), (newer, older)):
+        result = kpi.compare_in_period_order(x, y)
+        assert (result.a.period, result.b.period) == ("2023Q4", "2024Q1")
+    unknown = kpi.ScorecardData("上一期", "维修事业部", older.rows)  # no readable period
+    assert kpi.compare_in_period_order(unknown, newer).a is newer  # y first when it cannot tell
+    assert kpi.compare_in_period_order(newer, unknown).a is unknown
+
+
+def test_change_text_signs_and_missing_side(database):
+    assert kpi.change_text("↑", 1.756) == "↑ +1.76"
+    assert kpi.change_text("↓", -0.62) == "↓ -0.62"
+    assert kpi.change_text("→", 0.0) == "→ +0.00"
+    assert kpi.change_text("", None) == "—"
+    assert kpi.change_text("↑", None) == "—"
+
+
+def test_rename_level1_renames_the_merged_group_only(database):
+    rows = kpi.default_indicators()
+    kpi.rename_level1(rows, 3, "  专业能力 ")  # 技术方案准确率, second row of 专业性
+    assert [r.level1 for r in rows] == [
+        "时效性",
+        "时效性",
+        "专业能力",
+        "专业能力",
+        "规范性",
+        "客户体验",
+        "客户体验",
+    ]
+    with pytest.raises(ValidationError, match="一级指标:不能为空"):
+        kpi.rename_level1(rows, 0, "   ")
+    assert rows[0].level1 == "时效性"
+
+
+def test_rename_level2_trims_and_refuses_blank(database):
+    row = kpi.default_indicators()[0]
+    kpi.rename_level2(row, " 30 秒接通率 ")
+    assert row.level2 == "30 秒接通率"
+    with pytest.raises(ValidationError, match="二级指标:不能为空"):
+        kpi.rename_level2(row, "")
+    assert row.level2 == "30 秒接通率"
+
+
+def test_actions_of_lists_flagged_indicators_already_turned_into_actions(database):
+    data = seed_card()
+    assert kpi.actions_of(data.rows) == {}
+    row_named(data, "上门服务到达及时率").actual = 60
+    row_named(data, "服务流程合规率").actual = 70
+    kpi.save(data)
+    data = kpi.load(data.id)
+    arrival = row_named(data, "上门服务到达及时率")
+    action = kpi.flag_to_action(arrival.id, today=date(2024, 4, 5))
+    assert kpi.actions_of(data.rows) == {arrival.id: action.id}  # 服务流程合规率: flagged, no action yet
+    draft_row = kpi.IndicatorRow("时效性", "新指标", 15, 90, actual=10)  # flagged but not saved
+    assert kpi.actions_of([*data.rows, draft_row]) == {arrival.id: action.id}

@@ -144,13 +144,13 @@ def test_create_a_scorecard_in_the_page_and_type_an_actual(qtbot, view, warnings
         dialog.accept()
 
     done = in_modal(qtbot, accept)
-    qtbot.mouseClick(view.new_button, Qt.LeftButton)
+    qtbot.mouseClick(view.scorecards.new_button, Qt.LeftButton)
     assert done
     card = KpiScorecard.get()
     assert (card.period, card.target) == ("2024Q1", "维修事业部")
     assert KpiIndicator.select().where(KpiIndicator.scorecard == card.id).count() == 7
-    assert view.tabs.isVisible() and view.list_table.rowCount() == 1
-    assert view.list_table.item(0, 0).text() == "2024Q1"
+    assert view.tabs.isVisible() and view.scorecards.table.rowCount() == 1
+    assert view.scorecards.table.item(0, 0).text() == "2024Q1"
     assert cell(view, 0, COL_LEVEL2) == "客服响应及时率"
     assert view.weight_label.text() == "权重合计 100 / 100"
 
@@ -181,7 +181,10 @@ def test_create_a_scorecard_in_the_page_and_type_an_actual(qtbot, view, warnings
     assert warnings == []
     assert not view.dirty
     assert KpiIndicator.get(KpiIndicator.level2 == "客服响应及时率").actual == 88
-    assert view.list_table.item(0, 2).text() == "96.42" and view.list_table.item(0, 3).text() == "优秀"
+    assert (
+        view.scorecards.table.item(0, 2).text() == "96.42"
+        and view.scorecards.table.item(0, 3).text() == "优秀"
+    )
 
 
 def test_bad_number_is_rejected_with_a_message(qtbot, view):
@@ -291,7 +294,7 @@ def test_reviewer_scores_dialog_for_a_qualitative_row(qtbot, view, warnings):
     view.set_cell(new, COL_WEIGHT, "5")
     view.set_cell(row_of(view, "服务流程合规率"), COL_WEIGHT, "5")
     view.table.selectRow(new)
-    view.qualitative_check.setChecked(True)
+    view.detail.qualitative_check.setChecked(True)
     assert cell(view, new, COL_ACTUAL) == "未评审"
 
     def score(dialog: ReviewerDialog):
@@ -357,18 +360,18 @@ def test_two_periods_side_by_side(qtbot, view):
     view.reload_list(newer)
     qtbot.mouseClick(view.compare_button, Qt.LeftButton)
     assert view.tabs.currentIndex() == 1
-    assert view.compare_combo.currentData() == older
-    headers = [view.compare_table.horizontalHeaderItem(c).text() for c in range(5)]
+    assert view.compare.combo.currentData() == older
+    headers = [view.compare.table.horizontalHeaderItem(c).text() for c in range(5)]
     assert headers[2:4] == ["2023Q4 得分", "2024Q1 得分"]
     r = next(
         i
-        for i in range(view.compare_table.rowCount())
-        if view.compare_table.item(i, 1) and view.compare_table.item(i, 1).text() == "上门服务到达及时率"
+        for i in range(view.compare.table.rowCount())
+        if view.compare.table.item(i, 1) and view.compare.table.item(i, 1).text() == "上门服务到达及时率"
     )
-    assert view.compare_table.item(r, 2).text() == "12.35"
-    assert view.compare_table.item(r, 3).text() == "13.24"
-    assert view.compare_table.item(r, 4).text() == "↑ +0.88"
-    summary = view.compare_summary.text()
+    assert view.compare.table.item(r, 2).text() == "12.35"
+    assert view.compare.table.item(r, 3).text() == "13.24"
+    assert view.compare.table.item(r, 4).text() == "↑ +0.88"
+    summary = view.compare.summary.text()
     assert "95.53(2023Q4)→ 96.42(2024Q1)  ↑ +0.89" in summary and "等级 优秀 → 优秀" in summary
 
     # an incomplete scorecard is not graded
@@ -450,12 +453,12 @@ def test_group_rename_and_row_details(qtbot, view, warnings):
 
     csat = row_of(view, "客户满意度")
     view.table.selectRow(csat)
-    assert view.source_combo.currentData() == "csat"
-    view.source_combo.setCurrentIndex(view.source_combo.findData("manual"))
+    assert view.detail.source_combo.currentData() == "csat"
+    view.detail.source_combo.setCurrentIndex(view.detail.source_combo.findData("manual"))
     assert view.model.index(csat, 7).data() == "手工填写"
-    view.definition_edit.setText("")
-    qtbot.keyClicks(view.definition_edit, "CSAT top-2")
-    view.level1_combo.setCurrentText("规范性")  # now merged with 服务流程合规率 above, not with 投诉
+    view.detail.definition_edit.setText("")
+    qtbot.keyClicks(view.detail.definition_edit, "CSAT top-2")
+    view.detail.level1_combo.setCurrentText("规范性")  # now merged with 服务流程合规率 above, not with 投诉
     assert view.draft.rows[csat - 1].level1 == "规范性"
     assert view.table.rowSpan(csat - 1, 0) == 2
     assert view.table.rowSpan(csat + 1, 0) == 1

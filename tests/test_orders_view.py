@@ -6,6 +6,7 @@ from itertools import groupby
 import pytest
 from PySide6.QtCore import QCoreApplication, QDate, QDateTime, Qt, QTime
 from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QLabel
 
 from desktop.models import ServiceOrder
 from desktop.services import customers as svc
@@ -234,3 +235,110 @@ def test_reloads_when_orders_change_elsewhere(view, customers):
     add_order(customers[0], "GD009")
     view.ctx.events.orders_changed.emit()
     assert order_nos(view) == ["GD009"]
+
+
+# ---------------------------------------------------------------- complaint times
+def click(qtbot, widget) -> None:
+    qtbot.mouseClick(widget, Qt.LeftButton, pos=widget.rect().center())
+
+
+def click_group_box(qtbot, group) -> None:
+    """Click the check box in the title of a checkable group box."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionGroupBox
+
+    option = QStyleOptionGroupBox()
+    group.initStyleOption(option)
+    rect = group.style().subControlRect(QStyle.CC_GroupBox, option, QStyle.SC_GroupBoxCheckBox, group)
+    qtbot.mouseClick(group, Qt.LeftButton, pos=rect.center())
+
+
+def pick_service(dialog, name: str) -> None:
+    dialog.service_combo.setCurrentIndex(dialog.service_combo.findData(name))
+
+
+def test_complaint_times_entered_in_the_dialog_are_saved(view, qtbot, customers):
+    qtbot.mouseClick(view.add_button, Qt.LeftButton)
+    dialog = view.dialog
+    dialog.picker.set_customer(customers[0].id)
+    assert not dialog.complaint_group.isChecked()
+    pick_service(dialog, "投诉处理")
+    assert dialog.complaint_group.isChecked()  # a 投诉处理 order is a complaint
+    assert not dialog.accepted_edit.isEnabled() and not dialog.responded_edit.isEnabled()  # empty so far
+
+    base = datetime.now().replace(second=0, microsecond=0) - timedelta(days=2)
+    set_datetime(dialog.completed_edit, base + timedelta(hours=6))
+    dialog.level_combo.setCurrentIndex(dialog.level_combo.findData("三级"))
+    click(qtbot, dialog.accepted_check)
+    assert dialog.accepted_edit.isEnabled()
+    set_datetime(dialog.accepted_edit, base)
+    click(qtbot, dialog.responded_check)
+    set_datetime(dialog.responded_edit, base + timedelta(hours=3, minutes=20))
+    with qtbot.waitSignal(view.ctx.events.orders_changed, timeout=1000):
+        click(qtbot, dialog.ok_button)
+
+    o = ServiceOrder.get()
+    assert (o.service_type, o.is_complaint, o.complaint_level) == ("投诉处理", True, "三级")
+    assert o.complaint_at == base
+    assert o.complaint_responded_at == base + timedelta(hours=3, minutes=20)
+    assert o.complaint_closed_at is None  # left empty
+
+    # open it again: the times are shown ticked; taking one out empties it in the database
+    dialog = OrderDialog(o.id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.accepted_check.isChecked() and dialog.responded_check.isChecked()
+    assert dialog.responded_edit.dateTime().toPython() == o.complaint_responded_at
+    assert not dialog.closed_check.isChecked()
+    click(qtbot, dialog.responded_check)
+    click(qtbot, dialog.ok_button)
+    o = ServiceOrder.get()
+    assert (o.complaint_at, o.complaint_responded_at) == (base, None)
+
+
+def test_complaint_times_in_the_wrong_order_are_refused(view, qtbot, customers):
+    qtbot.mouseClick(view.add_button, Qt.LeftButton)
+    dialog = view.dialog
+    dialog.picker.set_customer(customers[1].id)
+    click_group_box(qtbot, dialog.complaint_group)  # a 维修 order the customer complained about
+    assert dialog.complaint_group.isChecked()
+    base = datetime.now().replace(second=0, microsecond=0) - timedelta(days=1)
+    click(qtbot, dialog.accepted_check)
+    set_datetime(dialog.accepted_edit, base)
+    click(qtbot, dialog.responded_check)
+    set_datetime(dialog.responded_edit, base - timedelta(minutes=30))  # answered before it came in
+    click(qtbot, dialog.ok_button)
+
+    assert not ServiceOrder.select().exists()
+    assert dialog.isVisible() and view.dialog is dialog
+    message = dialog.errors.message("首次响应时间")
+    assert f"早于投诉受理时间 {base:%Y-%m-%d %H:%M}" in message
+    assert "请改正首次响应时间或投诉受理时间" in message
+    assert dialog.responded_edit.property("invalid") is True
+    assert dialog.errors.message("投诉受理时间") == ""
+    label = next(w for w in dialog.findChildren(QLabel, "fieldError") if w.text() == message)
+    assert label.geometry().height() >= label.heightForWidth(label.width())  # not cut off
+
+    set_datetime(dialog.responded_edit, base + timedelta(hours=1))  # the fix the message asks for
+    click(qtbot, dialog.ok_button)
+    o = ServiceOrder.get()
+    assert (o.service_type, o.complaint_at, o.complaint_responded_at) == (
+        "维修",
+        base,
+        base + timedelta(hours=1),
+    )
+
+
+def test_complaint_box_follows_the_service_type_unless_ticked_by_hand(qtbot, database, customers):
+    dialog = OrderDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    pick_service(dialog, "投诉处理")
+    assert dialog.complaint_group.isChecked()
+    pick_service(dialog, "维修")  # picked by mistake: the box goes again
+    assert not dialog.complaint_group.isChecked()
+    pick_service(dialog, "投诉处理")
+    click_group_box(qtbot, dialog.complaint_group)  # the user takes the tick out and puts it back
+    assert not dialog.complaint_group.isChecked()
+    click_group_box(qtbot, dialog.complaint_group)
+    pick_service(dialog, "保养")
+    assert dialog.complaint_group.isChecked()  # the user's own tick stays

@@ -257,6 +257,20 @@ def customer_suggestions(field: str, limit: int = 200) -> list[str]:
 
 
 # ---------------------------------------------------------------- orders
+COMPLAINT_SERVICE = "投诉处理"
+COMPLAINT_MOMENTS = {  # in the order they happen
+    "complaint_at": "投诉受理时间",
+    "complaint_responded_at": "首次响应时间",
+    "complaint_closed_at": "投诉关闭时间",
+}
+_NEW_MOMENTS = ("complaint_at", "complaint_responded_at")
+_ORDER_HINTS = {
+    "complaint_responded_at": "首次响应应在受理投诉之后",
+    "complaint_closed_at": "投诉只能在受理、响应之后关闭",
+}
+_DONE_BEFORE = {"complaint_at": "受理投诉", "complaint_responded_at": "响应客户"}
+
+
 def _parse_when(value, field: str):
     if value in (None, ""):
         return None
@@ -305,14 +319,15 @@ def validate_order(data: dict, *, existing_id: int | None = None, today: date | 
             _not_future_moment(_parse_when(data.get("completed_at"), "完成时间"), "完成时间", today)
         )
 
-    def closed():
-        if not data.get("is_complaint"):
-            return None
-        return _as_datetime(
-            _not_future_moment(
-                _parse_when(data.get("complaint_closed_at"), "投诉关闭时间"), "投诉关闭时间", today
-            )
-        )
+    def complaint_moment(key: str):
+        field = COMPLAINT_MOMENTS[key]
+
+        def check():
+            if not data.get("is_complaint"):
+                return None
+            return _as_datetime(_not_future_moment(_parse_when(data.get(key), field), field, today))
+
+        return check
 
     def delivered():
         return _as_date(
@@ -344,7 +359,9 @@ def validate_order(data: dict, *, existing_id: int | None = None, today: date | 
             ("delivered_on", delivered),
             ("warranty_end", lambda: _as_date(_parse_when(data.get("warranty_end"), "保修到期日"))),
             ("is_complaint", lambda: bool(data.get("is_complaint"))),
-            ("complaint_closed_at", closed),
+            ("complaint_closed_at", complaint_moment("complaint_closed_at")),
+            # 投诉受理时间 / 首次响应时间: a caller that leaves them out keeps the stored times
+            *[(key, complaint_moment(key)) for key in _NEW_MOMENTS if key in data or existing_id is None],
             ("complaint_level", complaint_level),
             ("note", lambda: clean_text(data.get("note"), "备注", max_len=1000)),
         ]
@@ -360,12 +377,72 @@ def validate_order(data: dict, *, existing_id: int | None = None, today: date | 
             clash = clash.where(ServiceOrder.id != existing_id)
         if clash.exists():
             errors.insert(0, ValidationError("工单号", f"{clean['order_no']} 已存在,请检查是否重复录入。"))
+    if clean.get("is_complaint"):
+        errors.extend(_complaint_order_errors(clean, data, existing_id))
     if errors:
         raise ValidationErrors(errors)
     if not clean["is_complaint"]:
         clean["complaint_closed_at"] = None
         clean["complaint_level"] = None
+        clean["complaint_at"] = clean["complaint_responded_at"] = None
     return clean
+
+
+def _complaint_order_errors(clean: dict, data: dict, existing_id: int | None) -> list[ValidationError]:
+    """Compare the complaint's times as they will be saved (a time left out of an update is the
+    stored one); a time that failed its own check is not compared."""
+    kept = [key for key in _NEW_MOMENTS if key not in data]
+    stored = (
+        ServiceOrder.get_or_none(ServiceOrder.id == existing_id) if kept and existing_id is not None else None
+    )
+    moments = {key: clean[key] for key in COMPLAINT_MOMENTS if key in clean}
+    if stored is not None:
+        moments.update({key: getattr(stored, key) for key in kept})
+    handling = clean.get("service_type") == COMPLAINT_SERVICE
+    return complaint_time_errors(**moments, completed_at=clean.get("completed_at") if handling else None)
+
+
+def complaint_time_errors(
+    complaint_at: datetime | None = None,
+    complaint_responded_at: datetime | None = None,
+    complaint_closed_at: datetime | None = None,
+    completed_at: datetime | None = None,
+) -> list[ValidationError]:
+    """A complaint's times must follow each other: 投诉受理时间 ≤ 首次响应时间 ≤ 投诉关闭时间
+    (each compared with the latest earlier one that is filled in). ``completed_at`` is given for a
+    投诉处理 order, whose service is the handling of the complaint: it is accepted and answered
+    before the order is completed. Empty times are not compared. One error per wrong field,
+    naming both times and the fix."""
+    errors: list[ValidationError] = []
+    earlier: tuple[str, datetime] | None = None
+    for key, value in (
+        ("complaint_at", complaint_at),
+        ("complaint_responded_at", complaint_responded_at),
+        ("complaint_closed_at", complaint_closed_at),
+    ):
+        if value is None:
+            continue
+        field = COMPLAINT_MOMENTS[key]
+        if earlier is not None and value < earlier[1]:
+            before, when = earlier
+            errors.append(
+                ValidationError(
+                    field,
+                    f"{value:%Y-%m-%d %H:%M} 早于{before} {when:%Y-%m-%d %H:%M}。"
+                    f"{_ORDER_HINTS[key]},请改正{field}或{before}。",
+                )
+            )
+        elif completed_at is not None and key != "complaint_closed_at" and value > completed_at:
+            errors.append(
+                ValidationError(
+                    field,
+                    f"{value:%Y-%m-%d %H:%M} 晚于完成时间 {completed_at:%Y-%m-%d %H:%M}。"
+                    f"投诉处理工单完成前应已{_DONE_BEFORE[key]},请改正{field}或完成时间。",
+                )
+            )
+        if earlier is None or value >= earlier[1]:
+            earlier = (field, value)
+    return errors
 
 
 def create_order(data: dict) -> ServiceOrder:

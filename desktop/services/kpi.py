@@ -768,6 +768,18 @@ def existing_action(indicator) -> ImprovementAction | None:
     )
 
 
+def actions_of(rows: list[IndicatorRow]) -> dict[int, int]:
+    """Saved flagged indicators that were already turned into an improvement action:
+    indicator id → action id."""
+    made: dict[int, int] = {}
+    for row in rows:
+        if row.flagged and row.id is not None:
+            action = existing_action(row.id)
+            if action is not None:
+                made[row.id] = action.id
+    return made
+
+
 def flag_to_action(
     indicator,
     *,
@@ -881,6 +893,23 @@ def compare(a, b) -> Comparison:
     )
 
 
+def compare_in_period_order(x: ScorecardData, y: ScorecardData) -> Comparison:
+    """:func:`compare` with the earlier period as ``a``; ``y`` comes first unless ``x``'s period
+    is known and starts before ``y``'s."""
+    px, py = x.period_info, y.period_info
+    if px is not None and py is not None and px.start < py.start:
+        return compare(x, y)
+    return compare(y, x)
+
+
+def change_text(arrow: str, change: float | None) -> str:
+    """A score change as shown beside two periods: "↑ +1.76", "↓ -0.62", "→ +0.00"; "—" when one
+    side has no score."""
+    if not arrow or change is None:
+        return "—"
+    return f"{arrow} {change:+.2f}"
+
+
 def previous_scorecard(scorecard) -> int | None:
     """The latest scorecard of the same 评价对象 from an earlier period (for 两期对比)."""
     data = scorecard if isinstance(scorecard, ScorecardData) else load(scorecard)
@@ -906,3 +935,23 @@ def groups(rows: list[IndicatorRow]) -> list[tuple[str, int, int]]:
         else:
             runs.append((row.level1, index, 1))
     return runs
+
+
+def rename_level1(rows: list[IndicatorRow], index: int, name: str) -> None:
+    """Rename the 一级指标 of row ``index``: every row of its merged group is renamed with it."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("一级指标", "不能为空,请填写(如 时效性)。")
+    for _group, first, count in groups(rows):
+        if first <= index < first + count:
+            for member in rows[first : first + count]:
+                member.level1 = name
+            return
+
+
+def rename_level2(row: IndicatorRow, name: str) -> None:
+    """Rename one indicator (二级指标)."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("二级指标", "不能为空,请填写指标名称。")
+    row.level2 = name

@@ -9,451 +9,56 @@ Rows scoring below 80% of their weight are tinted and offer 转为改进措施; 
 评审打分. Tab 两期对比 sets another scorecard beside this one. 打印预览 / 导出PDF print the draft.
 
 ``open_with(scorecard_id=...)`` selects a scorecard.
+
+This module holds the page: it loads and saves the draft and ties its parts together —
+``kpi_list`` (the scorecards), ``kpi_table`` (the 表1 table), ``kpi_input`` (所选指标 panel,
+新建 / 评审打分 dialogs), ``kpi_compare`` (两期对比), ``kpi_print`` (preview and PDF).
 """
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QGroupBox,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSplitter,
-    QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QWidget,
 )
 
 from desktop.services import kpi
-from desktop.services.errors import UserError, ValidationError
+from desktop.services.errors import UserError
 
 from . import kpi_print
 from .context import AppContext
-from .widgets import MARGIN, confirm, form, hbox, heading, show_error, vbox
-
-(
-    COL_LEVEL1,
-    COL_LEVEL2,
-    COL_WEIGHT,
-    COL_TARGET,
-    COL_ACTUAL,
-    COL_SCORE,
-    COL_NOTE,
-    COL_SOURCE,
+from .kpi_compare import ComparePanel
+from .kpi_input import IndicatorDetailBox, NewScorecardDialog, ReviewerDialog
+from .kpi_list import ScorecardList
+from .kpi_style import AMBER, RED, big_label, grade_color
+from .kpi_table import (
     COL_ACTION,
-) = range(9)
-HEADERS = (
-    "一级指标",
-    "二级指标",
-    "权重",
-    "目标值",
-    "实际值",
-    "得分\n(权重×实际值\n/目标值)",
-    "备注(未达标原因)",
-    "来源",
-    "操作",
+    COL_ACTUAL,
+    COL_LEVEL2,
+    COL_SCORE,
+    COL_WEIGHT,
+    IndicatorModel,
+    IndicatorTable,
 )
-WIDTHS = {
-    COL_LEVEL1: 72,
-    COL_LEVEL2: 172,
-    COL_WEIGHT: 46,
-    COL_TARGET: 58,
-    COL_ACTUAL: 70,
-    COL_SCORE: 88,
-    COL_SOURCE: 98,
-    COL_ACTION: 108,
-}
-FLAG_BG = QColor("#fde4e1")
-FLAG_INK = QColor("#b3261e")
-RED = "#c62828"
-GRADE_COLORS = {
-    "优秀": "#1b5e20",
-    "良好": "#1565c0",
-    "达标": "#8d6e00",
-    "待改进": RED,
-    kpi.PENDING_GRADE: "#757575",
-}
-_NUMBER_COLS = {COL_WEIGHT: "权重", COL_TARGET: "目标值", COL_ACTUAL: "实际值"}
+from .widgets import MARGIN, confirm, hbox, heading, show_error, vbox
 
-
-class IndicatorModel(QAbstractTableModel):
-    """The draft's indicator rows (the rows are the service's ``IndicatorRow`` objects)."""
-
-    edited = Signal()  # a row changed, was added, moved or removed
-    rejected = Signal(str)  # what was typed could not be used (the message says why)
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.rows: list[kpi.IndicatorRow] = []
-        self.basis: dict[str, str] = {}  # 二级指标 → how its computed actual value came about
-
-    def set_rows(self, rows: list[kpi.IndicatorRow]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    # -- read
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
-            return HEADERS[section]
-        if orientation == Qt.Vertical and role == Qt.DisplayRole:
-            return str(section + 1)
-        return None
-
-    def data(self, index: QModelIndex, role=Qt.DisplayRole):
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        col = index.column()
-        if role == Qt.DisplayRole:
-            return self._display(row, col)
-        if role == Qt.EditRole:
-            return self._edit_text(row, col)
-        if role == Qt.BackgroundRole and row.flagged and col != COL_LEVEL1:
-            return FLAG_BG
-        if role == Qt.ForegroundRole and col == COL_SCORE and row.flagged:
-            return FLAG_INK
-        if role == Qt.FontRole and col in (COL_SCORE, COL_LEVEL1):
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == Qt.TextAlignmentRole:
-            if col in (COL_WEIGHT, COL_TARGET, COL_ACTUAL, COL_LEVEL1):
-                return int(Qt.AlignCenter)
-            if col == COL_SCORE:
-                return int(Qt.AlignRight | Qt.AlignVCenter)
-            return int(Qt.AlignLeft | Qt.AlignVCenter)
-        if role == Qt.ToolTipRole:
-            return self._tooltip(row, col)
-        return None
-
-    def _display(self, row: kpi.IndicatorRow, col: int) -> str:
-        if col == COL_LEVEL1:
-            return row.level1
-        if col == COL_LEVEL2:
-            return row.level2
-        if col == COL_WEIGHT:
-            return kpi.num(row.weight)
-        if col == COL_TARGET:
-            return kpi_print.target_text(row)
-        if col == COL_ACTUAL:
-            return kpi_print.actual_text(row)
-        if col == COL_SCORE:
-            return kpi.score_text(row.score)
-        if col == COL_NOTE:
-            return row.note
-        if col == COL_SOURCE:
-            return row.source_label
-        return ""
-
-    def _edit_text(self, row: kpi.IndicatorRow, col: int) -> str:
-        if col == COL_WEIGHT:
-            return kpi.num(row.weight)
-        if col == COL_TARGET:
-            return kpi.num(row.target)
-        if col == COL_ACTUAL:
-            return kpi.num(row.actual)
-        return self._display(row, col)
-
-    def _tooltip(self, row: kpi.IndicatorRow, col: int) -> str | None:
-        if col == COL_LEVEL1:
-            return "修改一级指标名称:同组(合并单元格)的各项一起改名"
-        if col == COL_LEVEL2:
-            return row.definition or None
-        if col == COL_ACTUAL:
-            if row.qualitative:
-                return "定性指标:由评审人打分(1–5 分),点“评审打分…”"
-            if row.computed:
-                return (
-                    self.basis.get(row.level2) or f"可由“刷新实际值”从{row.source_label}数据计算,也可手工填写"
-                )
-            return "填写百分数,如 88 表示 88%"
-        if col == COL_SCORE:
-            if row.score is None:
-                return "填写实际值后计算" if not row.qualitative else "评审打分后计算"
-            share = row.score / row.weight if row.weight else 0
-            text = f"得分 {kpi.score_text(row.score)} / 权重 {kpi.num(row.weight)}({share:.0%})"
-            return text + (f",低于 {kpi.FLAG_RATIO:.0%},需根因分析" if row.flagged else "")
-        return None
-
-    # -- write
-    def flags(self, index: QModelIndex):
-        if not index.isValid():
-            return Qt.NoItemFlags
-        base = Qt.ItemIsEnabled | Qt.ItemIsSelectable
-        row = self.rows[index.row()]
-        col = index.column()
-        if col in (COL_LEVEL1, COL_LEVEL2, COL_WEIGHT, COL_NOTE) or (
-            col in (COL_TARGET, COL_ACTUAL) and not row.qualitative
-        ):
-            return base | Qt.ItemIsEditable
-        return base
-
-    def setData(self, index: QModelIndex, value, role=Qt.EditRole) -> bool:  # noqa: N802
-        if not index.isValid() or role != Qt.EditRole:
-            return False
-        row = self.rows[index.row()]
-        col = index.column()
-        text = "" if value is None else str(value)
-        try:
-            if col in _NUMBER_COLS:
-                number = kpi.parse_number(text, _NUMBER_COLS[col], required=col == COL_WEIGHT)
-                if col == COL_WEIGHT:
-                    row.weight = number
-                elif col == COL_TARGET:
-                    row.target = number
-                else:
-                    row.actual = number
-                    self.basis.pop(row.level2, None)
-            elif col == COL_LEVEL1:
-                name = text.strip()
-                if not name:
-                    raise ValidationError("一级指标", "不能为空,请填写(如 时效性)。")
-                for _group, first, count in kpi.groups(self.rows):
-                    if first <= index.row() < first + count:
-                        for member in self.rows[first : first + count]:
-                            member.level1 = name
-                        break
-            elif col == COL_LEVEL2:
-                name = text.strip()
-                if not name:
-                    raise ValidationError("二级指标", "不能为空,请填写指标名称。")
-                row.level2 = name
-            elif col == COL_NOTE:
-                row.note = text.strip()
-            else:
-                return False
-        except ValidationError as err:
-            self.rejected.emit(str(err))
-            return False
-        self.changed()
-        return True
-
-    def changed(self) -> None:
-        """Everything may depend on one edit (scores, flags, merged groups): repaint all."""
-        if self.rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(HEADERS) - 1))
-        self.edited.emit()
-
-    def insert(self, position: int, row: kpi.IndicatorRow) -> None:
-        self.beginInsertRows(QModelIndex(), position, position)
-        self.rows.insert(position, row)
-        self.endInsertRows()
-        self.changed()
-
-    def remove(self, position: int) -> None:
-        self.beginRemoveRows(QModelIndex(), position, position)
-        del self.rows[position]
-        self.endRemoveRows()
-        self.changed()
-
-    def move(self, position: int, delta: int) -> bool:
-        target = position + delta
-        if not (0 <= position < len(self.rows) and 0 <= target < len(self.rows)):
-            return False
-        self.beginResetModel()
-        self.rows[position], self.rows[target] = self.rows[target], self.rows[position]
-        self.endResetModel()
-        self.changed()
-        return True
-
-
-# ---------------------------------------------------------------- dialogs
-class NewScorecardDialog(QDialog):
-    """评价周期 + 评价对象 for a new scorecard; optionally the indicators of the latest one."""
-
-    def __init__(self, parent=None, target: str = ""):
-        super().__init__(parent)
-        self.setWindowTitle("新建质量评价表")
-        self.period_edit = QLineEdit(kpi.default_period())
-        self.period_edit.setPlaceholderText("如 2024Q1、2024H1、2024、2024-03")
-        self.span_label = QLabel()
-        self.target_combo = QComboBox()
-        self.target_combo.setEditable(True)
-        self.target_combo.addItems(kpi.target_choices())
-        if target:
-            self.target_combo.setCurrentText(target)
-        self.target_combo.setMinimumWidth(220)
-        self.copy_check = QCheckBox("沿用该评价对象最近一期的指标(名称、权重、目标值)")
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet(f"color: {RED};")
-        hint = QLabel(
-            "评价对象与工单的“责任部门/班组”一致时,客户满意度、投诉处理及时率、问题一次性解决率"
-            "可按本期数据自动计算;“全部”表示所有班组。"
-        )
-        hint.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Ok).setText("创建")
-        buttons.button(QDialogButtonBox.Cancel).setText("取消")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        self.setLayout(
-            vbox(
-                form(("评价周期", self.period_edit), ("", self.span_label), ("评价对象", self.target_combo)),
-                self.copy_check,
-                hint,
-                self.error_label,
-                buttons,
-                margin=MARGIN * 2,
-            )
-        )
-        self.setMinimumWidth(460)
-        self.period_edit.textChanged.connect(self._show_span)
-        self.target_combo.currentTextChanged.connect(self._update_copy)
-        self._show_span()
-        self._update_copy()
-
-    def _show_span(self) -> None:
-        period = kpi.period_of(self.period_edit.text())
-        self.span_label.setText(period.span if period else kpi.PERIOD_HINT)
-
-    def _update_copy(self) -> None:
-        latest = kpi.latest_for_target(self.target_combo.currentText().strip())
-        self.copy_check.setEnabled(latest is not None)
-        self.copy_check.setChecked(latest is not None)
-        self.template_id = latest
-
-    def values(self) -> tuple[str, str, list[kpi.IndicatorRow] | None]:
-        indicators = None
-        if self.copy_check.isChecked() and self.template_id is not None:
-            indicators = kpi.indicators_from(self.template_id)
-        return self.period_edit.text(), self.target_combo.currentText(), indicators
-
-    def accept(self) -> None:
-        try:
-            kpi.parse_period(self.period_edit.text())
-            kpi.clean_target(self.target_combo.currentText())
-        except ValidationError as err:
-            self.error_label.setText(str(err))
-            return
-        super().accept()
-
-
-class ReviewerDialog(QDialog):
-    """Reviewer scores (评审人, 1 不达标 … 5 优秀) of one qualitative indicator."""
-
-    def __init__(self, row: kpi.IndicatorRow, parent=None):
-        super().__init__(parent)
-        self.row = row
-        self.setWindowTitle(f"评审打分 — {row.level2}")
-        self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["评审人", "评分"])
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeToContents)
-        self.add_button = QPushButton("添加评审人")
-        self.remove_button = QPushButton("删除所选")
-        self.result_label = QLabel()
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet(f"color: {RED};")
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Ok).setText("确定")
-        buttons.button(QDialogButtonBox.Cancel).setText("取消")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        scale = "、".join(f"{score} {name}" for score, name in sorted(kpi.REVIEWER_SCORES.items()))
-        self.setLayout(
-            vbox(
-                QLabel(f"每位评审人按 1–5 分打分({scale});得分 = 平均分 ÷ 5 × 权重 {kpi.num(row.weight)}。"),
-                self.table,
-                hbox(self.add_button, self.remove_button, None),
-                self.result_label,
-                self.error_label,
-                buttons,
-                margin=MARGIN * 2,
-            )
-        )
-        self.resize(460, 360)
-        for who, score in row.reviewers:
-            self.add_reviewer(who, score)
-        self.add_button.clicked.connect(lambda: self.add_reviewer("", 3))
-        self.remove_button.clicked.connect(self._remove)
-        self.table.itemChanged.connect(self._update)
-        self._update()
-
-    def add_reviewer(self, who: str, score: int) -> None:
-        combo = QComboBox()
-        for value, name in sorted(kpi.REVIEWER_SCORES.items(), reverse=True):
-            combo.addItem(f"{value} 分 {name}", value)
-        combo.setCurrentIndex(combo.findData(score))
-        combo.currentIndexChanged.connect(self._update)
-        r = self.table.rowCount()
-        self.table.blockSignals(True)
-        self.table.insertRow(r)
-        self.table.setItem(r, 0, QTableWidgetItem(who))
-        self.table.setCellWidget(r, 1, combo)
-        self.table.blockSignals(False)
-        self._update()
-
-    def _remove(self) -> None:
-        rows = sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True)
-        for r in rows or [self.table.rowCount() - 1]:
-            if r >= 0:
-                self.table.removeRow(r)
-        self._update()
-
-    def reviewers(self) -> list[tuple[str, int]]:
-        out = []
-        for r in range(self.table.rowCount()):
-            item = self.table.item(r, 0)
-            out.append(((item.text() if item else "").strip(), self.table.cellWidget(r, 1).currentData()))
-        return out
-
-    def _update(self) -> None:
-        scores = [score for _, score in self.reviewers()]
-        if not scores:
-            self.result_label.setText("还没有评审分。")
-            return
-        preview = kpi.IndicatorRow(self.row.level1, self.row.level2, self.row.weight, qualitative=True)
-        preview.reviewers = self.reviewers()
-        self.result_label.setText(
-            f"{len(scores)} 人评审,均分 {preview.reviewer_mean:.2f},得分 {kpi.score_text(preview.score)}"
-        )
-
-    def accept(self) -> None:
-        problems = kpi.reviewer_problems(f"“{self.row.level2}”", self.reviewers())
-        if problems:
-            self.error_label.setText("\n".join(problems))
-            return
-        super().accept()
-
-
-# ---------------------------------------------------------------- the page
-def _big_label(scale: float = 1.9) -> QLabel:
-    label = QLabel()
-    font = label.font()
-    font.setPointSizeF(font.pointSizeF() * scale)
-    font.setBold(True)
-    label.setFont(font)
-    return label
-
-
-def _cell(text: str, align=Qt.AlignLeft | Qt.AlignVCenter, bold: bool = False) -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
-    item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable)
-    item.setTextAlignment(align)
-    if bold:
-        font = item.font()
-        font.setBold(True)
-        item.setFont(font)
-    return item
+# names other modules and the tests import from here
+__all__ = [
+    "COL_ACTION",
+    "COL_ACTUAL",
+    "COL_LEVEL2",
+    "COL_SCORE",
+    "COL_WEIGHT",
+    "KpiView",
+    "NewScorecardDialog",
+    "ReviewerDialog",
+]
 
 
 class KpiView(QWidget):
@@ -468,23 +73,7 @@ class KpiView(QWidget):
         self._actions: dict[int, int] = {}  # indicator id → improvement action made from it
         self._loading = False
 
-        # left: the scorecards
-        self.list_table = QTableWidget(0, 4)
-        self.list_table.setHorizontalHeaderLabels(["评价周期", "评价对象", "总分", "等级"])
-        self.list_table.verticalHeader().hide()
-        self.list_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.list_table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.list_table.setSelectionMode(QAbstractItemView.SingleSelection)
-        header = self.list_table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.Stretch)
-        self.new_button = QPushButton("新建评价表…")
-        self.delete_button = QPushButton("删除")
-        left = QWidget()
-        left.setLayout(
-            vbox(heading("质量评价"), self.list_table, hbox(self.new_button, self.delete_button, None))
-        )
-        left.setMinimumWidth(220)
+        self.scorecards = ScorecardList()
 
         # right, tab 1: the editor
         self.title_label = heading("表1 售后服务质量评价表")
@@ -503,68 +92,23 @@ class KpiView(QWidget):
             "按本期、本评价对象的数据重新计算客户满意度、投诉处理及时率、问题一次性解决率"
         )
         self.model = IndicatorModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setEditTriggers(
-            QAbstractItemView.DoubleClicked
-            | QAbstractItemView.EditKeyPressed
-            | QAbstractItemView.AnyKeyPressed
-        )
-        self.table.setWordWrap(True)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.table.verticalHeader().setMinimumSectionSize(self.fontMetrics().height() + 16)
-        theader = self.table.horizontalHeader()
-        for col, width in WIDTHS.items():
-            theader.setSectionResizeMode(col, QHeaderView.Interactive)
-            self.table.setColumnWidth(col, width)
-        theader.setSectionResizeMode(COL_NOTE, QHeaderView.Stretch)
-        theader.setMinimumHeight(theader.fontMetrics().height() * 3 + 10)
-
-        # the selected row's other fields
-        self.level1_combo = QComboBox()
-        self.level1_combo.setEditable(True)
-        self.level1_combo.addItems(kpi.LEVEL1_CHOICES)
-        self.definition_edit = QLineEdit()
-        self.definition_edit.setPlaceholderText("指标定义:怎么算、数据从哪里来")
-        self.source_combo = QComboBox()
-        for key, label in kpi.SOURCES.items():
-            self.source_combo.addItem(label, key)
-        self.qualitative_check = QCheckBox("定性指标(评审打分)")
-        self.reviewers_button = QPushButton("评审打分…")
-        self.detail_box = QGroupBox("所选指标")
-        self.detail_box.setLayout(
-            vbox(
-                hbox(
-                    QLabel("一级指标"),
-                    self.level1_combo,
-                    QLabel("来源"),
-                    self.source_combo,
-                    self.qualitative_check,
-                    self.reviewers_button,
-                    None,
-                ),
-                hbox(QLabel("指标定义"), self.definition_edit),
-                margin=MARGIN,
-            )
-        )
+        self.table = IndicatorTable(self.model)
+        self.detail = IndicatorDetailBox()
 
         self.weight_label = QLabel()
         wfont = self.weight_label.font()
         wfont.setPointSizeF(wfont.pointSizeF() * 1.15)
         wfont.setBold(True)
         self.weight_label.setFont(wfont)
-        self.total_label = _big_label()
-        self.grade_label = _big_label()
+        self.total_label = big_label()
+        self.grade_label = big_label()
         self.incomplete_label = QLabel()
-        self.incomplete_label.setStyleSheet("color: #8d6e00;")
+        self.incomplete_label.setStyleSheet(f"color: {AMBER};")
         self.message_label = QLabel()
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.dirty_label = QLabel()
-        self.dirty_label.setStyleSheet("color: #8d6e00;")
+        self.dirty_label.setStyleSheet(f"color: {AMBER};")
         self.save_button = QPushButton("保存")
         self.save_button.setDefault(True)
         self.revert_button = QPushButton("放弃修改")
@@ -593,7 +137,7 @@ class KpiView(QWidget):
                     self.refresh_button,
                 ),
                 self.table,
-                self.detail_box,
+                self.detail,
                 hbox(self.weight_label, None, self.incomplete_label, self.total_label, self.grade_label),
                 self.message_label,
                 hbox(
@@ -610,34 +154,16 @@ class KpiView(QWidget):
         )
 
         # right, tab 2: two periods
-        self.compare_combo = QComboBox()
-        self.compare_combo.setMinimumWidth(280)
-        self.compare_table = QTableWidget(0, 5)
-        self.compare_table.verticalHeader().hide()
-        self.compare_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        cheader = self.compare_table.horizontalHeader()
-        cheader.setSectionResizeMode(QHeaderView.ResizeToContents)
-        cheader.setSectionResizeMode(1, QHeaderView.Stretch)
-        self.compare_summary = _big_label(1.35)
-        self.compare_summary.setWordWrap(True)
-        compare_page = QWidget()
-        compare_page.setLayout(
-            vbox(
-                hbox(QLabel("与另一期对比:"), self.compare_combo, None),
-                self.compare_table,
-                self.compare_summary,
-                margin=MARGIN,
-            )
-        )
+        self.compare = ComparePanel()
 
         self.tabs = QTabWidget()
         self.tabs.addTab(editor, "评价表")
-        self.tabs.addTab(compare_page, "两期对比")
+        self.tabs.addTab(self.compare, "两期对比")
         self.empty_label = QLabel("还没有质量评价表。点左侧“新建评价表…”,按季度为班组打分。")
         self.empty_label.setAlignment(Qt.AlignCenter)
 
         splitter = QSplitter()
-        splitter.addWidget(left)
+        splitter.addWidget(self.scorecards)
         right = QWidget()
         right.setLayout(vbox(self.tabs, self.empty_label))
         splitter.addWidget(right)
@@ -647,9 +173,9 @@ class KpiView(QWidget):
         self.setLayout(vbox(splitter, margin=MARGIN))
 
         # wiring
-        self.list_table.itemSelectionChanged.connect(self._on_list_selection)
-        self.new_button.clicked.connect(self.new_scorecard)
-        self.delete_button.clicked.connect(self.delete_scorecard)
+        self.scorecards.picked.connect(self._on_list_selection)
+        self.scorecards.new_button.clicked.connect(self.new_scorecard)
+        self.scorecards.delete_button.clicked.connect(self.delete_scorecard)
         self.period_edit.textEdited.connect(self._on_period_edited)
         self.target_combo.editTextChanged.connect(self._on_target_edited)
         self.add_button.clicked.connect(self.add_indicator)
@@ -660,17 +186,17 @@ class KpiView(QWidget):
         self.model.edited.connect(self._on_edited)
         self.model.rejected.connect(self._on_rejected)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_detail())
-        self.level1_combo.currentTextChanged.connect(self._on_level1_picked)
-        self.definition_edit.textEdited.connect(self._on_definition_edited)
-        self.source_combo.currentIndexChanged.connect(self._on_source_picked)
-        self.qualitative_check.toggled.connect(self._on_qualitative_toggled)
-        self.reviewers_button.clicked.connect(lambda: self.edit_reviewers(self.current_row()))
+        self.table.review_requested.connect(self.edit_reviewers)
+        self.table.action_requested.connect(self.to_action)
+        self.detail.row_changed.connect(self.model.changed)
+        self.detail.definition_edited.connect(lambda: self._set_dirty(True))
+        self.detail.reviewers_clicked.connect(lambda: self.edit_reviewers(self.current_row()))
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.revert)
         self.compare_button.clicked.connect(lambda: self.tabs.setCurrentIndex(1))
         self.preview_button.clicked.connect(self.print_preview)
         self.pdf_button.clicked.connect(self.export_pdf)
-        self.compare_combo.currentIndexChanged.connect(lambda _i: self.show_comparison())
+        self.compare.combo.currentIndexChanged.connect(lambda _i: self.show_comparison())
         self.tabs.currentChanged.connect(lambda _i: self.show_comparison())
 
         self.reload_list()
@@ -693,55 +219,27 @@ class KpiView(QWidget):
         if select_id is None and self.draft is not None:
             select_id = self.draft.id
         self._summaries = kpi.list_scorecards()
-        self.list_table.blockSignals(True)
-        self.list_table.setRowCount(len(self._summaries))
-        for r, s in enumerate(self._summaries):
-            self.list_table.setItem(r, 0, _cell(s.period))
-            self.list_table.setItem(r, 1, _cell(s.target))
-            total = kpi.score_text(s.total) + ("" if s.complete else "*")
-            self.list_table.setItem(r, 2, _cell(total, Qt.AlignRight | Qt.AlignVCenter))
-            grade = _cell(s.grade, Qt.AlignCenter, bold=True)
-            grade.setForeground(QColor(GRADE_COLORS.get(s.grade, "#000000")))
-            self.list_table.setItem(r, 3, grade)
-            if not s.complete:
-                self.list_table.item(r, 2).setToolTip("* 还有指标没有实际值/评审分,总分未含这些指标")
-        self.list_table.blockSignals(False)
+        self.scorecards.fill(self._summaries)
         ids = [s.id for s in self._summaries]
         has_cards = bool(ids)
         self.tabs.setVisible(has_cards)
         self.empty_label.setVisible(not has_cards)
-        self.delete_button.setEnabled(has_cards)
         if not has_cards:
             self.draft = None
             self.dirty = False
             return
-        row = ids.index(select_id) if select_id in ids else 0
-        self.list_table.blockSignals(True)
-        self.list_table.selectRow(row)
-        self.list_table.blockSignals(False)
-        self.load(ids[row])
-
-    def _selected_list_id(self) -> int | None:
-        rows = {i.row() for i in self.list_table.selectedIndexes()}
-        if not rows:
-            return None
-        return self._summaries[min(rows)].id
+        card_id = select_id if select_id in ids else ids[0]
+        self.scorecards.select(card_id)
+        self.load(card_id)
 
     def _on_list_selection(self) -> None:
-        card_id = self._selected_list_id()
+        card_id = self.scorecards.selected_id()
         if card_id is None or (self.draft is not None and card_id == self.draft.id):
             return
         if self.dirty and not confirm(self, "当前评价表有未保存的修改,切换后将放弃这些修改。继续吗?"):
-            self._select_in_list(self.draft.id if self.draft else None)
+            self.scorecards.select(self.draft.id if self.draft else None)
             return
         self.load(card_id)
-
-    def _select_in_list(self, card_id: int | None) -> None:
-        self.list_table.blockSignals(True)
-        for r, s in enumerate(self._summaries):
-            if s.id == card_id:
-                self.list_table.selectRow(r)
-        self.list_table.blockSignals(False)
 
     def new_scorecard(self) -> None:
         if self.dirty and not confirm(self, "当前评价表有未保存的修改,新建后将放弃这些修改。继续吗?"):
@@ -787,12 +285,7 @@ class KpiView(QWidget):
         self.target_combo.addItems(choices)
         self.target_combo.setCurrentText(self.draft.target)
         self._loading = False
-        self._actions = {}
-        for row in self.draft.rows:
-            if row.flagged and row.id is not None:
-                action = kpi.existing_action(row.id)
-                if action is not None:
-                    self._actions[row.id] = action.id
+        self._actions = kpi.actions_of(self.draft.rows)
         self.model.basis = {}
         self.model.set_rows(self.draft.rows)
         self.message_label.setText("")
@@ -801,7 +294,8 @@ class KpiView(QWidget):
         if self.draft.rows:
             self.table.selectRow(0)
         self._show_detail()
-        self._fill_compare_choices()
+        self.compare.fill_choices(self.draft, self._summaries)
+        self.show_comparison()
 
     def _set_dirty(self, dirty: bool) -> None:
         self.dirty = dirty
@@ -813,11 +307,8 @@ class KpiView(QWidget):
         """Spans, row buttons, 权重合计, total and grade after any change of the draft."""
         if self.draft is None:
             return
-        self.table.clearSpans()
-        for _name, first, count in kpi.groups(self.draft.rows):
-            if count > 1:
-                self.table.setSpan(first, COL_LEVEL1, count, 1)
-        self._row_buttons()
+        self.table.merge_groups()
+        self.table.show_row_buttons(self._actions)
         total = self.draft.weight_total
         ok = self.draft.weights_ok
         self.weight_label.setText(f"权重合计 {kpi.num(total)} / {kpi.num(kpi.WEIGHT_TOTAL)}")
@@ -826,7 +317,7 @@ class KpiView(QWidget):
         self.total_label.setText(f"总分 {kpi.score_text(self.draft.total)}")
         grade = self.draft.grade
         self.grade_label.setText(f"等级 {grade}")
-        self.grade_label.setStyleSheet(f"color: {GRADE_COLORS.get(grade, '#000000')};")
+        self.grade_label.setStyleSheet(f"color: {grade_color(grade).name()};")
         missing = self.draft.unscored
         self.incomplete_label.setText(
             f"{len(missing)} 项尚无得分(未计入总分),全部有得分后评定等级" if missing else ""
@@ -834,32 +325,6 @@ class KpiView(QWidget):
         self.table.resizeRowsToContents()
         if self.tabs.currentIndex() == 1:
             self.show_comparison()
-
-    def _row_buttons(self) -> None:
-        for r, row in enumerate(self.draft.rows):
-            index = self.model.index(r, COL_ACTION)
-            buttons = []
-            if row.qualitative:
-                button = QPushButton("评审打分…")
-                button.clicked.connect(lambda _=False, row=row: self.edit_reviewers(row))
-                buttons.append(button)
-            if row.flagged:
-                done = self._actions.get(row.id) if row.id is not None else None
-                if done is not None:
-                    button = QPushButton(f"已转改进 #{done}")
-                    button.setEnabled(False)
-                else:
-                    button = QPushButton("转为改进措施")
-                    button.setStyleSheet(f"color: {RED};")
-                    button.setToolTip(kpi.FLAG_RULE)
-                    button.clicked.connect(lambda _=False, row=row: self.to_action(row))
-                buttons.append(button)
-            if not buttons:
-                self.table.setIndexWidget(index, None)
-                continue
-            holder = QWidget()
-            holder.setLayout(vbox(*buttons, spacing=2, margin=2))
-            self.table.setIndexWidget(index, holder)
 
     # ------------------------------------------------------------ editing
     def current_row(self) -> kpi.IndicatorRow | None:
@@ -898,54 +363,12 @@ class KpiView(QWidget):
 
     def _show_detail(self) -> None:
         row = self.current_row()
-        self.detail_box.setEnabled(row is not None)
         self.remove_button.setEnabled(row is not None)
         period = self.draft.period_info if self.draft else None
         if period is not None and not self._loading:
             self.span_label.setText(period.span)
             self.span_label.setStyleSheet("")
-        if row is None:
-            return
-        for widget in (self.level1_combo, self.definition_edit, self.source_combo, self.qualitative_check):
-            widget.blockSignals(True)
-        self.level1_combo.setCurrentText(row.level1)
-        if self.definition_edit.text() != row.definition:
-            self.definition_edit.setText(row.definition)
-        self.source_combo.setCurrentIndex(max(self.source_combo.findData(row.source), 0))
-        self.source_combo.setEnabled(not row.qualitative)
-        self.qualitative_check.setChecked(row.qualitative)
-        self.reviewers_button.setEnabled(row.qualitative)
-        for widget in (self.level1_combo, self.definition_edit, self.source_combo, self.qualitative_check):
-            widget.blockSignals(False)
-
-    def _on_level1_picked(self, text: str) -> None:
-        row = self.current_row()
-        if row is None or not text.strip() or text.strip() == row.level1:
-            return
-        row.level1 = text.strip()
-        self.model.changed()
-
-    def _on_definition_edited(self, text: str) -> None:
-        row = self.current_row()
-        if row is not None:
-            row.definition = text
-            self._set_dirty(True)
-
-    def _on_source_picked(self, _index: int) -> None:
-        row = self.current_row()
-        if row is None:
-            return
-        row.source = self.source_combo.currentData()
-        self.model.changed()
-
-    def _on_qualitative_toggled(self, checked: bool) -> None:
-        row = self.current_row()
-        if row is None:
-            return
-        row.qualitative = checked
-        if checked:
-            row.source = kpi.MANUAL
-        self.model.changed()
+        self.detail.show_row(row)
 
     def add_indicator(self) -> None:
         if self.draft is None:
@@ -1043,7 +466,7 @@ class KpiView(QWidget):
             show_error(self, str(err), "无法转为改进措施")
             return
         self._actions[row.id] = action.id
-        self._row_buttons()
+        self.table.show_row_buttons(self._actions)
         self._message(
             f"已转为改进措施第 {action.id} 号:{action.problem}(责任部门 {action.department},状态 未启动)。"
             "责任人和完成时限可到“改进方案”页修改。"
@@ -1051,63 +474,8 @@ class KpiView(QWidget):
         self.ctx.events.status_message.emit(f"已创建改进措施:{action.problem}")
 
     # ------------------------------------------------------------ two periods
-    def _fill_compare_choices(self) -> None:
-        self.compare_combo.blockSignals(True)
-        self.compare_combo.clear()
-        others = [s for s in self._summaries if self.draft is None or s.id != self.draft.id]
-        for s in others:
-            self.compare_combo.addItem(f"{s.period} · {s.target} · {kpi.score_text(s.total)} {s.grade}", s.id)
-        previous = kpi.previous_scorecard(self.draft) if self.draft and self.draft.id else None
-        if previous is not None:
-            self.compare_combo.setCurrentIndex(self.compare_combo.findData(previous))
-        self.compare_combo.blockSignals(False)
-        self.show_comparison()
-
     def show_comparison(self) -> None:
-        other_id = self.compare_combo.currentData()
-        self.compare_table.setRowCount(0)
-        if self.draft is None or other_id is None:
-            self.compare_summary.setText("没有可对比的其他评价表。" if self.draft is not None else "")
-            return
-        other = kpi.load(other_id)
-        mine_first = (self.draft.period_info.start if self.draft.period_info else None) is not None and (
-            other.period_info is not None and self.draft.period_info.start < other.period_info.start
-        )
-        result = kpi.compare(self.draft, other) if mine_first else kpi.compare(other, self.draft)
-        a, b = result.a, result.b
-        self.compare_table.setHorizontalHeaderLabels(
-            ["一级指标", "二级指标", f"{a.period} 得分", f"{b.period} 得分", "变化"]
-        )
-        right = Qt.AlignRight | Qt.AlignVCenter
-        rows = [*result.rows]
-        self.compare_table.setRowCount(len(rows) + 2)
-        for r, row in enumerate(rows):
-            self.compare_table.setItem(r, 0, _cell(row.level1, Qt.AlignCenter, bold=True))
-            self.compare_table.setItem(r, 1, _cell(row.level2))
-            self.compare_table.setItem(r, 2, _cell(kpi.score_text(row.score_a) or "—", right))
-            self.compare_table.setItem(r, 3, _cell(kpi.score_text(row.score_b) or "—", right))
-            change = _cell(_change_text(row.arrow, row.change), Qt.AlignCenter, bold=True)
-            change.setForeground(QColor(_arrow_color(row.arrow)))
-            self.compare_table.setItem(r, 4, change)
-        self.compare_table.clearSpans()
-        for _name, first, count in kpi.groups(rows):
-            if count > 1:
-                self.compare_table.setSpan(first, 0, count, 1)
-        n = len(rows)
-        self.compare_table.setItem(n, 1, _cell("总分", bold=True))
-        self.compare_table.setItem(n, 2, _cell(kpi.score_text(result.total_a), right, bold=True))
-        self.compare_table.setItem(n, 3, _cell(kpi.score_text(result.total_b), right, bold=True))
-        total_change = _cell(_change_text(result.total_arrow, result.total_change), Qt.AlignCenter, bold=True)
-        total_change.setForeground(QColor(_arrow_color(result.total_arrow)))
-        self.compare_table.setItem(n, 4, total_change)
-        self.compare_table.setItem(n + 1, 1, _cell("等级", bold=True))
-        self.compare_table.setItem(n + 1, 2, _cell(result.grade_a, Qt.AlignCenter, bold=True))
-        self.compare_table.setItem(n + 1, 3, _cell(result.grade_b, Qt.AlignCenter, bold=True))
-        self.compare_summary.setText(
-            f"总分 {kpi.score_text(result.total_a)}({a.period})→ {kpi.score_text(result.total_b)}({b.period})"
-            f"  {_change_text(result.total_arrow, result.total_change)};"
-            f"等级 {result.grade_a} → {result.grade_b}"
-        )
+        self.compare.show_comparison(self.draft)
 
     # ------------------------------------------------------------ printing
     def _printable(self) -> kpi.ScorecardData | None:
@@ -1143,13 +511,3 @@ class KpiView(QWidget):
         self._message(f"已导出:{path}")
         self.ctx.events.status_message.emit(f"已导出质量评价表 PDF:{path}")
         return path
-
-
-def _change_text(arrow: str, change: float | None) -> str:
-    if not arrow or change is None:
-        return "—"
-    return f"{arrow} {change:+.2f}"
-
-
-def _arrow_color(arrow: str) -> str:
-    return {"↑": "#1b5e20", "↓": RED}.get(arrow, "#555555")

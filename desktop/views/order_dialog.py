@@ -1,5 +1,9 @@
 """Add / edit one service order (服务工单), with a customer picker that stays fast with 100k
-customers: the search runs in SQL with a small limit and fills a combo box."""
+customers: the search runs in SQL with a small limit and fills a combo box.
+
+A complaint (the 投诉工单 box, ticked by itself when 服务类型 becomes 投诉处理) has a level and three
+optional times in the order they happen — 投诉受理时间, 首次响应时间, 投诉关闭时间 — which feed
+投诉处理及时率 on the 质量评价 page; the service checks that they follow each other."""
 
 from datetime import date, datetime, timedelta
 
@@ -108,7 +112,25 @@ class CustomerPicker(QWidget):
 
 
 def _qdatetime(value: datetime) -> QDateTime:
-    return QDateTime(QDate(value.year, value.month, value.day), QTime(value.hour, value.minute))
+    """Shown to the minute; the seconds are kept so that saving unchanged times keeps them."""
+    return QDateTime(QDate(value.year, value.month, value.day), QTime(value.hour, value.minute, value.second))
+
+
+def _moment_edit(value: datetime) -> QDateTimeEdit:
+    edit = QDateTimeEdit(_qdatetime(value))
+    edit.setDisplayFormat(DATETIME_FORMAT)
+    edit.setCalendarPopup(True)
+    return edit
+
+
+def _optional_moment(text: str, value: datetime, tip: str = "") -> tuple[QCheckBox, QDateTimeEdit]:
+    """A time that may be left empty: a check box (ticked = filled in) beside the time."""
+    check = QCheckBox(text)
+    edit = _moment_edit(value)
+    check.toggled.connect(edit.setEnabled)
+    for widget in (check, edit):
+        widget.setToolTip(tip)
+    return check, edit
 
 
 def _qdate(value: date) -> QDate:
@@ -146,9 +168,7 @@ class OrderDialog(QDialog):
         add_completer(self.engineer_edit, svc.order_suggestions("engineer"))
         add_completer(self.team_edit, svc.order_suggestions("team"))
 
-        self.completed_edit = QDateTimeEdit(_qdatetime(now))
-        self.completed_edit.setDisplayFormat(DATETIME_FORMAT)
-        self.completed_edit.setCalendarPopup(True)
+        self.completed_edit = _moment_edit(now)
 
         self.delivered_check = QCheckBox("已交付")
         self.delivered_edit = QDateEdit(_qdate(now.date()))
@@ -167,11 +187,18 @@ class OrderDialog(QDialog):
         self.level_combo = QComboBox()
         fill_combo(self.level_combo, [(t, t) for t in ServiceOrder.COMPLAINT_LEVELS])
         self.level_combo.setToolTip("一级 普通 … 三级 严重")
-        self.closed_check = QCheckBox("已关闭")
-        self.closed_edit = QDateTimeEdit(_qdatetime(now))
-        self.closed_edit.setDisplayFormat(DATETIME_FORMAT)
-        self.closed_edit.setCalendarPopup(True)
-        self.closed_check.toggled.connect(self.closed_edit.setEnabled)
+        self.accepted_check, self.accepted_edit = _optional_moment(
+            "已受理", now, "接到客户投诉的时间;不填的投诉不计入投诉处理及时率"
+        )
+        self.responded_check, self.responded_edit = _optional_moment(
+            "已响应", now, "第一次联系客户、给出答复的时间;受理后 24 小时内为及时"
+        )
+        self.closed_check, self.closed_edit = _optional_moment("已关闭", now)
+        self._moments = (
+            (self.accepted_check, self.accepted_edit),
+            (self.responded_check, self.responded_edit),
+            (self.closed_check, self.closed_edit),
+        )
 
         self.note_edit = QPlainTextEdit()
         self.note_edit.setFixedHeight(56)
@@ -204,10 +231,14 @@ class OrderDialog(QDialog):
         complaint_form = QFormLayout()
         complaint_form.setSpacing(SPACING)
         complaint_form.addRow("投诉等级", errors.row("投诉等级", self.level_combo, None))
-        complaint_form.addRow(
-            "投诉关闭时间",
-            errors.row("投诉关闭时间", self.closed_check, self.closed_edit, None, target=self.closed_edit),
+        for field, (check, edit) in zip(svc.COMPLAINT_MOMENTS.values(), self._moments, strict=True):
+            complaint_form.addRow(field, errors.row(field, check, edit, None, target=edit))
+        complaint_hint = QLabel(
+            "受理后 24 小时内首次响应为及时,计入质量评价的“投诉处理及时率”;不填受理时间的投诉不计入。"
         )
+        complaint_hint.setObjectName("hint")
+        complaint_hint.setWordWrap(True)
+        complaint_form.addRow("", complaint_hint)
         self.complaint_group.setLayout(complaint_form)
         form.addRow("", self.complaint_group)
         form.addRow("备注", errors.row("备注", self.note_edit))
@@ -233,7 +264,25 @@ class OrderDialog(QDialog):
             self._load(svc.get_order(order_id))
         self.delivered_edit.setEnabled(self.delivered_check.isChecked())
         self.warranty_edit.setEnabled(self.warranty_check.isChecked())
-        self.closed_edit.setEnabled(self.closed_check.isChecked())
+        for check, edit in self._moments:
+            edit.setEnabled(check.isChecked())
+        self._auto_complaint = False  # the 投诉工单 box was ticked by picking 投诉处理, not by hand
+        self.service_combo.currentIndexChanged.connect(self._follow_service)
+        self.complaint_group.clicked.connect(self._complaint_set_by_hand)
+
+    def _follow_service(self) -> None:
+        """Picking 投诉处理 ticks 投诉工单; picking another type again unticks it unless the user
+        ticked it (any service can draw a complaint)."""
+        handling = self.service_combo.currentData() == svc.COMPLAINT_SERVICE
+        if handling and not self.complaint_group.isChecked():
+            self.complaint_group.setChecked(True)
+            self._auto_complaint = True
+        elif not handling and self._auto_complaint:
+            self.complaint_group.setChecked(False)
+            self._auto_complaint = False
+
+    def _complaint_set_by_hand(self, _checked: bool) -> None:
+        self._auto_complaint = False
 
     def _follow_delivery(self, day: QDate) -> None:
         """Until the user sets it, the warranty ends one year after delivery."""
@@ -260,9 +309,11 @@ class OrderDialog(QDialog):
         self.complaint_group.setChecked(bool(o.is_complaint))
         if o.complaint_level:
             self.level_combo.setCurrentText(o.complaint_level)
-        if o.complaint_closed_at:
-            self.closed_check.setChecked(True)
-            self.closed_edit.setDateTime(_qdatetime(o.complaint_closed_at))
+        for key, (check, edit) in zip(svc.COMPLAINT_MOMENTS, self._moments, strict=True):
+            value = getattr(o, key)
+            if value:
+                check.setChecked(True)
+                edit.setDateTime(_qdatetime(value))
         self.note_edit.setPlainText(o.note)
 
     def data(self) -> dict:
@@ -281,11 +332,10 @@ class OrderDialog(QDialog):
             "warranty_end": self.warranty_edit.date().toPython() if self.warranty_check.isChecked() else None,
             "is_complaint": complaint,
             "complaint_level": self.level_combo.currentData() if complaint else None,
-            "complaint_closed_at": (
-                self.closed_edit.dateTime().toPython()
-                if complaint and self.closed_check.isChecked()
-                else None
-            ),
+            **{
+                key: edit.dateTime().toPython() if complaint and check.isChecked() else None
+                for key, (check, edit) in zip(svc.COMPLAINT_MOMENTS, self._moments, strict=True)
+            },
             "note": self.note_edit.toPlainText(),
         }
 
@@ -298,8 +348,21 @@ class OrderDialog(QDialog):
                 order = svc.update_order(self.order_id, self.data())
         except UserError as err:
             self.errors.show(err)
+            self._fit_height()
             return
         self.errors.clear()
         self.order_id = order.id
         self.saved.emit(order.id)
         self.accept()
+
+    def _fit_height(self) -> None:
+        """Grow so that messages wrapped over several lines under their fields are not cut off
+        (the minimum size of a dialog does not count wrapped lines)."""
+        layout = self.layout()
+        layout.activate()
+        if layout.hasHeightForWidth():
+            needed = layout.totalHeightForWidth(self.width())
+        else:
+            needed = self.sizeHint().height()
+        if needed > self.height():
+            self.resize(self.width(), needed)
