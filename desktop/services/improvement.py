@@ -197,7 +197,7 @@ def _log(action_id: int, status_from: str, status_to: str, note: str, author: st
     from what to what), which the action's record shows."""
     at = now()
     if author != SYSTEM_AUTHOR:
-        author = accounts.actor_name() or author or _default_author()
+        author = accounts.actor_name() or author or accounts.default_visitor()
     if status_to and status_to != status_from:
         AuditLog.create(
             entity=AUDIT_ENTITY,
@@ -211,10 +211,6 @@ def _log(action_id: int, status_from: str, status_to: str, note: str, author: st
     return ActionLog.create(
         action=action_id, at=at, status_from=status_from, status_to=status_to, note=note, author=author
     )
-
-
-def _default_author() -> str:
-    return str(app_settings.get("visitor_name") or "")
 
 
 def status_audit(action_id: int) -> list[tuple]:

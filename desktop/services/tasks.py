@@ -472,7 +472,7 @@ def record_quick_outcome(
     if action == "无法接通" and next_at is None:
         next_at = retry_time(at)
     if staff is None:
-        staff = task.assignee.name if task.assignee_id else str(app_settings.get("visitor_name") or "")
+        staff = task.assignee.name if task.assignee_id else accounts.default_visitor()
     return record_attempt(
         task.customer_id,
         QUICK_OUTCOMES[action],

@@ -749,7 +749,7 @@ def call_context(
         raise UserError("找不到该客户,可能已被删除。")
     order = ServiceOrder.get_or_none(ServiceOrder.id == order_id) if order_id else None
     if visitor is None:
-        visitor = str(app_settings.get("visitor_name") or "")
+        visitor = accounts.default_visitor()
     service_type = order.service_type if order else ""
     product = order.product_model if order else ""
     when = (order.completed_at or order.delivered_on) if order else None
@@ -960,6 +960,8 @@ def _list_query(select, text: str, status: str | None, *, joins: bool = True):
         )
     if status:
         query = query.where(Visit.status == status)
+    if accounts.own_staff_filter() is not False:  # a 回访员: the visits they made
+        query = query.where(Visit.visitor == accounts.actor_name())
     if text:
         cond = (
             Customer.name.contains(text)

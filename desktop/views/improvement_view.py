@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
 
 from desktop.services import accounts
 from desktop.services import improvement as svc
-from desktop.services import settings as app_settings
 from desktop.services.errors import UserError
 
 from .action_dialog import ActionDialog, StatusDialog, step_title
@@ -312,7 +311,7 @@ class ImprovementView(QWidget):
         self.author_edit = QLineEdit()
         self.author_edit.setPlaceholderText("记录人")
         self.author_edit.setFixedWidth(80)
-        self.author_edit.setText(str(app_settings.get("visitor_name") or ""))
+        self.author_edit.setText(accounts.default_visitor())
         self.note_button = QPushButton("添加进度")
         self.note_button.clicked.connect(self.add_progress)
         log_box = QGroupBox("进度跟踪(每周)")
