@@ -160,3 +160,23 @@ def test_accounts_off_changes_nothing(setup):  # noqa: F811
     task = VisitTask.create(customer=customer, order=order, template=template, trigger="首次回访")
     assert tasks.search_tasks()[0][2] == "13812345678"
     assert tasks.task_summary(task.id)["phone"] == "13812345678"
+
+
+def test_caller_corrects_customers_viewer_cannot_and_only_a_supervisor_imports(team, tmp_path):
+    from desktop.models import Customer
+    from desktop.services import customers, importer
+
+    sign_in("qian")
+    customer = customers.create_customer({"code": "C9", "name": "周明", "phone": "13900001111"})
+    customers.update_customer(customer.id, {"code": "C9", "name": "周明", "phone": "13900002222"})
+    with pytest.raises(PermissionDenied, match="删除客户"):
+        customers.delete_customer(customer.id)
+    source = tmp_path / "customers.csv"
+    source.write_text("客户编号,客户姓名,联系电话\nC10,吴芳,13900003333\n", encoding="utf-8")
+    with pytest.raises(PermissionDenied, match="导入数据"):
+        importer.run_import(source, "customers")
+    sign_in("hq")
+    with pytest.raises(PermissionDenied, match="修改客户资料"):
+        customers.update_customer(customer.id, {"code": "C9", "name": "周明", "phone": "13900004444"})
+    assert Customer.get_by_id(customer.id).phone == "13900002222"
+    assert not Customer.select().where(Customer.code == "C10").exists()

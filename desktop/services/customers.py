@@ -8,6 +8,7 @@ import peewee as pw
 from desktop.models import CallAttempt, Customer, ServiceOrder, Visit, VisitTask, db
 from desktop.models.connection import is_sqlite
 
+from . import accounts
 from .errors import UserError, ValidationError, ValidationErrors
 from .validation import (
     check_not_future,
@@ -99,12 +100,14 @@ def validate_customer(data: dict, *, existing_id: int | None = None) -> dict:
     return clean
 
 
+@accounts.requires(accounts.EDIT_CUSTOMERS, "修改客户资料")
 def create_customer(data: dict) -> Customer:
     clean = validate_customer(data)
     with db.atomic():
         return Customer.create(**clean)
 
 
+@accounts.requires(accounts.EDIT_CUSTOMERS, "修改客户资料")
 def update_customer(customer_id: int, data: dict) -> Customer:
     get_customer(customer_id)
     clean = validate_customer(data, existing_id=customer_id)
@@ -130,6 +133,7 @@ def customer_history(customer_id: int) -> dict[str, int]:
     }
 
 
+@accounts.requires(accounts.MANAGE, "删除客户")
 def delete_customer(customer_id: int) -> str:
     """Delete a customer with no history; archive one that has visits, tasks or orders.
 
@@ -150,6 +154,7 @@ def delete_customer(customer_id: int) -> str:
         return "deleted"
 
 
+@accounts.requires(accounts.MANAGE, "恢复已删除的客户")
 def restore_customer(customer_id: int) -> None:
     with db.atomic():
         Customer.update(archived=False).where(Customer.id == customer_id).execute()
@@ -445,12 +450,14 @@ def complaint_time_errors(
     return errors
 
 
+@accounts.requires(accounts.EDIT_CUSTOMERS, "修改服务工单")
 def create_order(data: dict) -> ServiceOrder:
     clean = validate_order(data)
     with db.atomic():
         return ServiceOrder.create(**clean)
 
 
+@accounts.requires(accounts.EDIT_CUSTOMERS, "修改服务工单")
 def update_order(order_id: int, data: dict) -> ServiceOrder:
     get_order(order_id)
     clean = validate_order(data, existing_id=order_id)

@@ -26,6 +26,7 @@ import peewee as pw
 from desktop.models import Customer, ServiceOrder, db, now
 from desktop.models.connection import execute_rows, insert_rows
 
+from . import accounts
 from . import import_mapping as im
 from .dates import parse_date
 from .errors import UserError, ValidationError, ValidationErrors
@@ -643,6 +644,7 @@ def run_import(
     return import_source(source, mode=mode, report_path=report_path, progress=progress, today=today)
 
 
+@accounts.requires(accounts.MANAGE, "导入数据")
 def import_source(
     source: ImportSource,
     *,

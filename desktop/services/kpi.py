@@ -36,7 +36,7 @@ from desktop.models import (
 )
 from desktop.models.connection import hours_between
 
-from . import improvement, periods
+from . import accounts, improvement, periods
 from .errors import UserError, ValidationError
 from .scoring import FLAG_RATIO, grade, kpi_item_score, needs_root_cause, qualitative_score, trend
 from .validation import clean_text, shown, to_halfwidth
@@ -502,6 +502,7 @@ def _check_unique(period: str, target: str, card_id: int | None) -> None:
         )
 
 
+@accounts.requires(accounts.MANAGE, "修改质量评价")
 def create_scorecard(
     period, target, indicators: list[IndicatorRow] | None = None, note: str = ""
 ) -> KpiScorecard:
@@ -553,6 +554,7 @@ def _write_rows(card_id: int, rows: list[IndicatorRow]) -> None:
         KpiIndicator.delete().where(KpiIndicator.id.in_(removed)).execute()
 
 
+@accounts.requires(accounts.MANAGE, "修改质量评价")
 def save(data: ScorecardData) -> int:
     """Write a scorecard and all its indicators (added, removed, reordered, edited) at once.
 
@@ -581,12 +583,14 @@ def save(data: ScorecardData) -> int:
     return card.id
 
 
+@accounts.requires(accounts.MANAGE, "修改质量评价")
 def delete_scorecard(scorecard) -> None:
     card_id = _card_id(scorecard)
     with db.atomic():
         KpiScorecard.delete().where(KpiScorecard.id == card_id).execute()
 
 
+@accounts.requires(accounts.MANAGE, "修改质量评价")
 def set_reviewer_scores(indicator, scores: list[tuple[str, int]]) -> list[tuple[str, int]]:
     """Replace the reviewer scores (评审人, 1–5) of a qualitative indicator."""
     ind = indicator if isinstance(indicator, KpiIndicator) else KpiIndicator.get_or_none(id=int(indicator))
@@ -780,6 +784,7 @@ def actions_of(rows: list[IndicatorRow]) -> dict[int, int]:
     return made
 
 
+@accounts.requires(accounts.MANAGE, "修改质量评价")
 def flag_to_action(
     indicator,
     *,
