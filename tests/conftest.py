@@ -31,6 +31,9 @@ PG_MODULES = {
     "test_importer",
     "test_import_complaint_times",
     "test_demo",
+    # sign-in accounts, roles and the audit trail
+    "test_accounts",
+    "test_roles",
 }
 
 
