@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QApplication
 from desktop.models import Answer, AuditLog, Staff, Visit, VisitSignature, VisitTask
 from desktop.services import customers, signatures, templates
 from desktop.services.forms import build_visit_form
-from desktop.views import printing
-from desktop.views import visit_form_view as form_module
+from desktop.views import printing, visit_signature
 from desktop.views.context import AppContext
-from desktop.views.signature_pad import SignaturePad, SupervisorDialog
+from desktop.views.signature_pad import SignaturePad
+from desktop.views.supervisor_dialog import SupervisorDialog
 
 
 @pytest.fixture
@@ -145,7 +145,7 @@ def test_a_signed_visit_is_locked_and_refuses_an_edit_without_the_supervisor(qtb
     question = templates.questions_of(visit.template)[0]
     # an edit slipped past the disabled fields: the save asks for the supervisor; cancelled → refused
     asked = []
-    monkeypatch.setattr(form_module, "ask_supervisor", lambda parent, what, op="": asked.append(what))
+    monkeypatch.setattr(visit_signature, "ask_supervisor", lambda parent, what, op="": asked.append(what))
     view.matrix.row_for(question.id).set_value(1)
     assert not view.save(final=True)
     assert asked and "已由客户签字" in asked[0] and "第1题" in asked[0]
@@ -153,7 +153,7 @@ def test_a_signed_visit_is_locked_and_refuses_an_edit_without_the_supervisor(qtb
     assert AuditLog.select().count() == 0
     # the supervisor step: 申请修改 → the fields open, the change is saved and audited
     override = signatures.SupervisorOverride("赵主管", "录入时看错了第1题", "王芳")
-    monkeypatch.setattr(form_module, "ask_supervisor", lambda parent, what, op="": override)
+    monkeypatch.setattr(visit_signature, "ask_supervisor", lambda parent, what, op="": override)
     view.load(visit.id)
     qtbot.mouseClick(view.unlock_button, Qt.LeftButton)
     assert not view.is_locked() and view.matrix.isEnabled() and "赵主管" in view.lock_text.text()
@@ -169,11 +169,11 @@ def test_a_signed_visit_is_locked_and_refuses_an_edit_without_the_supervisor(qtb
 def test_resign_needs_the_supervisor(qtbot, view, task, monkeypatch):
     visit = signed_visit(qtbot, view, task)
     old = VisitSignature.get(VisitSignature.visit == visit.id).sha256
-    monkeypatch.setattr(form_module, "ask_supervisor", lambda *a, **k: None)
+    monkeypatch.setattr(visit_signature, "ask_supervisor", lambda *a, **k: None)
     qtbot.mouseClick(view.signature_box.resign_button, Qt.LeftButton)
     assert view.signature_box.pad.showing_saved()  # refused: the saved one stays
     override = signatures.SupervisorOverride("赵主管", "客户要求重签")
-    monkeypatch.setattr(form_module, "ask_supervisor", lambda *a, **k: override)
+    monkeypatch.setattr(visit_signature, "ask_supervisor", lambda *a, **k: override)
     qtbot.mouseClick(view.signature_box.resign_button, Qt.LeftButton)
     assert not view.signature_box.pad.showing_saved()
     draw_signature(qtbot, view.signature_box.pad)

@@ -1,6 +1,6 @@
 """The customer's on-screen signature: a pad for mouse, pen (with pressure) and touch, the box
-around it in the 回访表 (clear, re-sign, signing time, check result), and the supervisor's
-confirmation dialog used to change a signed visit.
+around it in the 回访表 (clear, re-sign, signing time, check result). The supervisor's confirmation
+used to change a signed visit is in supervisor_dialog.py (re-exported here for older imports).
 
 The pad keeps the strokes as points (x, y, pressure) in its own coordinates and renders them
 twice: on screen, and into a PNG three times the pad's size with a transparent background — the
@@ -11,22 +11,20 @@ from datetime import datetime
 
 from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QTabletEvent
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QPlainTextEdit,
-    QPushButton,
-    QSizePolicy,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QWidget
 
 from desktop.services import signatures as svc
-from desktop.services.errors import ValidationErrors
 
+from .supervisor_dialog import SupervisorDialog, ask_supervisor
 from .widgets import hbox, vbox
+
+__all__ = [
+    "SignatureBox",
+    "SignaturePad",
+    "SupervisorDialog",  # moved to supervisor_dialog.py
+    "ask_supervisor",  # moved to supervisor_dialog.py
+    "signature_pixmap",
+]
 
 PAD_SIZE = QSize(400, 140)
 EXPORT_SCALE = 3
@@ -360,73 +358,6 @@ class SignatureBox(QWidget):
             self.time_label.setText("尚未签字" if self.pad.isEnabled() else "")
             self.check_label.setStyleSheet("color: #5f6368;")
             self.check_label.setText("" if self.pad.isEnabled() else "选择客户并填写回访表后可签字。")
-
-
-# ---------------------------------------------------------------- the supervisor's confirmation
-class SupervisorDialog(QDialog):
-    """Asks for the supervisor (an active 主管) who confirms changing a signed visit, and why.
-
-    There are no user accounts or passwords yet: the supervisor is chosen by name and the change
-    is recorded in the audit log under that name, with the reason.
-    """
-
-    def __init__(self, what: str, operator: str = "", parent=None):
-        super().__init__(parent)
-        self.setWindowTitle("主管确认")
-        self.operator = operator
-        self.override: svc.SupervisorOverride | None = None
-        intro = QLabel(what)
-        intro.setWordWrap(True)
-        self.supervisor_combo = QComboBox()
-        self.supervisor_combo.setEditable(True)
-        self.supervisor_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        for _sid, name in svc.supervisors():
-            self.supervisor_combo.addItem(name)
-        self.supervisor_combo.setCurrentIndex(-1)
-        self.supervisor_combo.lineEdit().setPlaceholderText("在职主管的姓名")
-        self.reason_edit = QPlainTextEdit()
-        self.reason_edit.setPlaceholderText("为什么修改(如:录入时看错了纸质表第3题)")
-        self.reason_edit.setFixedHeight(70)
-        self.error_label = QLabel()
-        self.error_label.setStyleSheet("color: #c62828;")
-        self.error_label.setWordWrap(True)
-        note = QLabel("修改将记录到修改记录中:经办人、主管、时间、原因和每一处改动。")
-        note.setStyleSheet("color: #5f6368;")
-        note.setWordWrap(True)
-        if not svc.supervisors():
-            self.error_label.setText("目前没有在职主管:请先在“设置 → 人员”中添加角色为“主管”的人员。")
-        form = QFormLayout()
-        form.addRow("主管:", self.supervisor_combo)
-        form.addRow("修改原因:", self.reason_edit)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("主管确认")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        self.setLayout(vbox(intro, form, self.error_label, note, buttons, margin=12, spacing=8))
-        self.resize(460, 300)
-
-    def accept(self) -> None:
-        override = svc.SupervisorOverride(
-            self.supervisor_combo.currentText(), self.reason_edit.toPlainText(), self.operator
-        )
-        try:
-            svc.check_override(override)
-        except ValidationErrors as err:
-            self.error_label.setText("\n".join(str(e) for e in err.errors))
-            return
-        self.override = override
-        super().accept()
-
-
-def ask_supervisor(parent, what: str, operator: str = "") -> svc.SupervisorOverride | None:
-    """Show the dialog; the confirmed override, or None when cancelled."""
-    dialog = SupervisorDialog(what, operator, parent)
-    if dialog.exec() == QDialog.DialogCode.Accepted:
-        return dialog.override
-    return None
 
 
 def signature_pixmap(png: bytes, height: int) -> QPixmap:
