@@ -1,9 +1,9 @@
 """主管确认: the supervisor confirms a change to a signed visit (its answers, its signature, a scan).
 
-There are no user accounts or passwords yet: the supervisor is chosen by name (an active 主管 in
-设置 → 人员) and the change is recorded in the audit log under that name, with the reason. What the
-dialog collects is read in one place, ``entered_override()``; a further input (a password, say)
-belongs there and in ``signatures.check_override``.
+Without sign-in accounts the supervisor is chosen by name (an active 主管 in 设置 → 人员); with
+accounts on, a 主管 who is not the person at the PC types their 登录名 (or 姓名) and password, and
+a signed-in 主管 only gives the reason. Either way the change goes to the audit log with the
+reason. What the dialog collects is read in one place, ``entered_override()``.
 """
 
 from PySide6.QtWidgets import (
@@ -12,9 +12,11 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
 )
 
+from desktop.services import accounts
 from desktop.services import signatures as svc
 from desktop.services.errors import ValidationErrors
 
@@ -53,8 +55,20 @@ class SupervisorDialog(QDialog):
         note.setWordWrap(True)
         if not svc.supervisors():
             self.error_label.setText("目前没有在职主管:请先在“设置 → 人员”中添加角色为“主管”的人员。")
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setPlaceholderText("主管本人输入登录密码")
         form = QFormLayout()
-        form.addRow("主管:", self.supervisor_combo)
+        if svc.password_needed():
+            self.supervisor_combo.lineEdit().setPlaceholderText("主管的登录名或姓名")
+            form.addRow("主管:", self.supervisor_combo)
+            form.addRow("主管密码:", self.password_edit)
+        elif accounts.current() is not None:  # a signed-in 主管 confirms their own change
+            self.supervisor_combo.setCurrentText(accounts.current().display_name)
+            self.supervisor_combo.setEnabled(False)
+            form.addRow("主管:", self.supervisor_combo)
+        else:
+            form.addRow("主管:", self.supervisor_combo)
         form.addRow("修改原因:", self.reason_edit)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -69,7 +83,10 @@ class SupervisorDialog(QDialog):
     def entered_override(self) -> svc.SupervisorOverride:
         """What was entered, unchecked: the supervisor's name, the reason, and who makes the change."""
         return svc.SupervisorOverride(
-            self.supervisor_combo.currentText(), self.reason_edit.toPlainText(), self.operator
+            self.supervisor_combo.currentText(),
+            self.reason_edit.toPlainText(),
+            self.operator,
+            password=self.password_edit.text(),
         )
 
     def accept(self) -> None:

@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QLineEdit, QPushButton, QSizePolicy
 
 from desktop.models import SIGN_STATUSES
-from desktop.services import settings as app_settings
+from desktop.services import accounts
 from desktop.services import signatures as sign_svc
 from desktop.services.visits import SignatureInput, VisitInput
 
@@ -79,7 +79,7 @@ class SignatureFooter(QFrame):
 
     def reset(self) -> None:
         """A new visit: the default 回访人员 (设置), 未签."""
-        self.visitor_edit.setText(str(app_settings.get("visitor_name") or ""))
+        self.visitor_edit.setText(accounts.default_visitor())
         self.sign_combo.setCurrentIndex(0)
 
     def set_values(self, data: VisitInput) -> None:
@@ -95,7 +95,7 @@ class SignatureFooter(QFrame):
 
     def operator(self) -> str:
         """Who makes a change at this PC: the 回访人员, else the default one from the settings."""
-        return self.visitor_edit.text().strip() or str(app_settings.get("visitor_name") or "")
+        return self.visitor_edit.text().strip() or accounts.default_visitor()
 
     def follow_signature(self, stored_sign: str) -> None:
         """签字状态 follows the pad: 电子签名 while a new signature is drawn, else what was saved."""
