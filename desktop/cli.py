@@ -102,6 +102,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="检查数据库是否完好(完好返回 0,损坏或不是回访通数据库返回 3)")
     p.add_argument("file", nargs="?", metavar="F", help="要检查的文件(默认:当前数据库),也可以检查备份文件")
 
+    p = sub.add_parser(
+        "accounts",
+        help="登录账号:查看、解锁、重置密码、关闭账号登录(忘记主管密码时在本机使用)",
+    )
+    acc = p.add_subparsers(dest="accounts_command", metavar="ACTION", required=True)
+    acc.add_parser("list", help="列出账号、角色和状态")
+    q = acc.add_parser("unlock", help="解锁因密码输错被锁定的账号")
+    q.add_argument("login", metavar="登录名")
+    q = acc.add_parser("reset-password", help="重置某个账号的密码(下次登录须修改)并解锁")
+    q.add_argument("login", metavar="登录名")
+    q.add_argument("--password-stdin", action="store_true", help="从标准输入读新密码(脚本中使用)")
+    acc.add_parser("off", help="关闭账号登录(账号保留,可在 设置 → 账号 中重新启用)")
+
     p = sub.add_parser("screenshots", help="把每个主要页面和打印页截图为 PNG")
     p.add_argument("--out", required=True, metavar="DIR", help="输出目录")
     return parser
@@ -395,6 +408,42 @@ def cmd_check(args) -> int:
     return 3
 
 
+def cmd_accounts(args) -> int:
+    """Run on the PC that holds the database (whoever can open the file may do this): the way
+    back in when the only 主管 forgot the password or locked the account."""
+    from desktop.services import accounts
+
+    _open(args)
+    action = args.accounts_command
+    if action == "list":
+        state = "已启用" if accounts.accounts_enabled() else "未启用(单人使用,无需登录)"
+        print(f"账号登录:{state}")
+        for row in accounts.list_accounts():
+            last = f"{row.last_login_at:%Y-%m-%d %H:%M}" if row.last_login_at else "从未登录"
+            print(f"{row.username}\t{row.display_name}\t{row.role}\t{row.status_text()}\t{last}")
+        return 0
+    if action == "off":
+        accounts.disable_accounts()
+        print("已关闭账号登录:启动时不再要求登录。账号都已保留。")
+        return 0
+    account_id = accounts.account_id_of(args.login)
+    if action == "unlock":
+        accounts.unlock(account_id)
+        print(f"已解锁账号 {args.login}。")
+        return 0
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+        confirm = password
+    else:
+        import getpass
+
+        password = getpass.getpass("新密码:")
+        confirm = getpass.getpass("再输入一次:")
+    accounts.reset_password(account_id, password, confirm)
+    print(f"已重置账号 {args.login} 的密码并解锁;下次登录时须修改密码。")
+    return 0
+
+
 def cmd_screenshots(args) -> int:
     from desktop.screenshots import take_screenshots
 
@@ -419,6 +468,7 @@ COMMANDS = {
     "backup": cmd_backup,
     "restore": cmd_restore,
     "check": cmd_check,
+    "accounts": cmd_accounts,
 }
 
 

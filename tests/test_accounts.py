@@ -218,3 +218,32 @@ def test_disable_keeps_accounts_and_needs_a_supervisor(boss):
     accounts.sign_out()
     with pytest.raises(ValidationErrors, match="密码"):
         accounts.enable_accounts("boss", "", "wrong", "")
+
+
+# ---------------------------------------------------------------- the way back in: huifang accounts
+def test_cli_resets_a_forgotten_supervisor_password_and_turns_sign_in_off(
+    boss, db_target, capsys, monkeypatch
+):
+    import io
+
+    from desktop.cli import main
+
+    accounts.sign_out()
+    for n in range(accounts.MAX_FAILURES):
+        with pytest.raises(LoginFailed):
+            accounts.login("boss", f"forgot{n}xx")
+    assert main(["--db", db_target, "accounts", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "账号登录:已启用" in out and "boss\t王主管\t主管\t锁定至" in out
+    monkeypatch.setattr("sys.stdin", io.StringIO("fresh2026pw\n"))
+    assert main(["--db", db_target, "accounts", "reset-password", "BOSS", "--password-stdin"]) == 0
+    me = accounts.login("boss", "fresh2026pw")
+    assert me.must_change_password
+    accounts.sign_out()
+    assert main(["--db", db_target, "accounts", "unlock", "nobody"]) == 2
+    assert "没有登录名为“nobody”的账号。现有账号:boss" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["--db", db_target, "accounts", "reset-password", "boss", "--password-stdin"]) == 2
+    assert "密码:至少 8 位" in capsys.readouterr().err
+    assert main(["--db", db_target, "accounts", "off"]) == 0
+    assert not accounts.accounts_enabled()

@@ -368,8 +368,8 @@ class AccountRow:
 
 def list_accounts() -> list[AccountRow]:
     query = (
-        UserAccount.select(UserAccount, Staff.name)
-        .join(Staff, on=(UserAccount.staff == Staff.id), join_type="LEFT OUTER")
+        UserAccount.select(UserAccount, Staff.id, Staff.name)
+        .join(Staff, on=(UserAccount.staff == Staff.id), join_type="LEFT OUTER JOIN")
         .order_by(UserAccount.active.desc(), UserAccount.role, UserAccount.username)
     )
     return [
@@ -453,6 +453,15 @@ def unlock(account_id: int) -> None:
     with db.atomic():
         UserAccount.update(failed_logins=0, locked_until=None).where(UserAccount.id == account.id).execute()
         _audit("解锁账号", account.display_name, [])
+
+
+def account_id_of(username: str) -> int:
+    """The id of the account with this 登录名, or a UserError naming the known ones."""
+    account = UserAccount.get_or_none(UserAccount.username == _username_key(username, strict=False))
+    if account is None:
+        known = "、".join(row.username for row in list_accounts()) or "(还没有账号)"
+        raise UserError(f"没有登录名为“{username}”的账号。现有账号:{known}。")
+    return account.id
 
 
 def verify_supervisor(name: str, password: str) -> UserAccount:
