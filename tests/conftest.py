@@ -34,6 +34,7 @@ PG_MODULES = {
     # sign-in accounts, roles and the audit trail
     "test_accounts",
     "test_roles",
+    "test_audit_service",
 }
 
 

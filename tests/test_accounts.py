@@ -170,8 +170,10 @@ def test_last_supervisor_cannot_be_demoted_or_disabled(boss):
     add("li", "主管", "李主管")
     accounts.update_account(boss.id, AccountInput("boss", "王主管", "只读"))
     assert UserAccount.get_by_id(boss.id).role == "只读"
-    changes = AuditLog.select().where(AuditLog.action == "修改账号:王主管").get().changes
-    assert changes == [{"field": "角色", "old": "主管", "new": "只读"}]
+    assert accounts.current().role == "只读"  # their own role: the session follows at once
+    entry = AuditLog.select().where(AuditLog.action == "修改账号:王主管").get()
+    assert entry.changes == [{"field": "角色", "old": "主管", "new": "只读"}]
+    assert entry.entity_id == boss.id and entry.operator == "王主管"
 
 
 def test_reset_password_forces_change_and_change_password(boss):

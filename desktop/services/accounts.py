@@ -174,7 +174,7 @@ def enable_accounts(username: str, display_name: str, password: str, confirm: st
                 username, display_name, ROLE_SUPERVISOR, None, password, confirm, must_change=False
             )
         _set_enabled(True)
-        _audit("启用账号登录", account.display_name, [])
+        _audit("启用账号登录", account, [])
     return _sign_in_row(account)
 
 
@@ -183,7 +183,7 @@ def disable_accounts() -> None:
     require(MANAGE, "关闭账号登录")
     with db.atomic():
         _set_enabled(False)
-        _audit("关闭账号登录", actor_name(), [])
+        _audit("关闭账号登录", None, [])
 
 
 # ---------------------------------------------------------------- the signed-in account
@@ -297,9 +297,7 @@ def _count_failure(account_id: int, at: datetime) -> int:
     until = at + timedelta(minutes=LOCK_MINUTES)
     UserAccount.update(failed_logins=0, locked_until=until).where(UserAccount.id == account_id).execute()
     row = UserAccount.get_by_id(account_id)
-    _audit(
-        "账号锁定", row.display_name, [{"field": "原因", "old": "", "new": f"连续 {MAX_FAILURES} 次密码错误"}]
-    )
+    _audit("账号锁定", row, [{"field": "原因", "old": "", "new": f"连续 {MAX_FAILURES} 次密码错误"}])
     return 0
 
 
@@ -401,7 +399,7 @@ def create_account(data: AccountInput, password: str, confirm: str) -> UserAccou
     require(MANAGE, "添加账号")
     with db.atomic():
         account = _create(data.username, data.display_name, data.role, data.staff_id, password, confirm)
-        _audit("添加账号", account.display_name, [{"field": "角色", "old": "", "new": account.role}])
+        _audit("添加账号", account, [{"field": "角色", "old": "", "new": account.role}])
     return account
 
 
@@ -428,8 +426,11 @@ def update_account(account_id: int, data: AccountInput) -> UserAccount:
             UserAccount.id == account.id
         ).execute()
         if changes:
-            _audit("修改账号", name, changes)
-    return UserAccount.get_by_id(account.id)
+            _audit("修改账号", UserAccount.get_by_id(account.id), changes)
+    updated = UserAccount.get_by_id(account.id)
+    if _current is not None and _current.id == updated.id:  # one's own name or role
+        _sign_in_row(updated)
+    return updated
 
 
 def reset_password(account_id: int, password: str, confirm: str) -> None:
@@ -444,7 +445,7 @@ def reset_password(account_id: int, password: str, confirm: str) -> None:
         UserAccount.update(
             password_hash=new_hash, must_change_password=True, failed_logins=0, locked_until=None
         ).where(UserAccount.id == account.id).execute()
-        _audit("重置密码", account.display_name, [])
+        _audit("重置密码", account, [])
 
 
 def unlock(account_id: int) -> None:
@@ -452,7 +453,7 @@ def unlock(account_id: int) -> None:
     account = _get(account_id)
     with db.atomic():
         UserAccount.update(failed_logins=0, locked_until=None).where(UserAccount.id == account.id).execute()
-        _audit("解锁账号", account.display_name, [])
+        _audit("解锁账号", account, [])
 
 
 def account_id_of(username: str) -> int:
@@ -597,10 +598,12 @@ def _diff(*groups) -> list[dict]:
     ]
 
 
-def _audit(action: str, subject: str, changes: list[dict]) -> None:
+def _audit(action: str, account: UserAccount | None, changes: list[dict]) -> None:
+    """One audit row about ``account`` (its id is the 记录号; 0 for sign-in as a whole)."""
+    subject = account.display_name if account is not None else ""
     AuditLog.create(
         entity=AUDIT_ENTITY,
-        entity_id=_current.id if _current is not None else 0,
+        entity_id=account.id if account is not None else 0,
         action=f"{action}:{subject}" if subject else action,
         operator=actor_name(),
         changes=changes,

@@ -1,4 +1,5 @@
-"""设置 page: business settings (a form over ``services.settings.DEFINITIONS``), 问题分类 and 员工."""
+"""设置 page: business settings (a form over ``services.settings.DEFINITIONS``), 问题分类, 员工,
+账号 (sign-in accounts) and 修改记录 (the audit log)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from PySide6.QtWidgets import (
 from desktop.services import settings, staff, templates
 from desktop.services.errors import ValidationErrors
 
+from .accounts_panel import AccountsPanel
+from .audit_panel import AuditPanel
 from .categories_panel import CategoriesPanel
 from .context import AppContext
 from .staff_panel import StaffPanel
@@ -242,16 +245,24 @@ class GeneralSettingsForm(QWidget):
 
 
 class SettingsView(QWidget):
+    """Page "settings". ``accounts_changed`` (the 账号 tab's signal, re-exposed): sign-in was turned
+    on/off or an account changed — whoever shows the signed-in person refreshes on it."""
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
         self.general = GeneralSettingsForm(ctx)
         self.categories = CategoriesPanel()
         self.staff = StaffPanel()
+        self.accounts = AccountsPanel()
+        self.audit = AuditPanel()
+        self.accounts_changed = self.accounts.accounts_changed
         self.tabs = QTabWidget()
         self.tabs.addTab(self.general, "基本设置")
         self.tabs.addTab(self.categories, "问题分类")
         self.tabs.addTab(self.staff, "员工")
+        self.tabs.addTab(self.accounts, "账号")
+        self.tabs.addTab(self.audit, "修改记录")
         self.setLayout(vbox(heading("设置"), self.tabs, margin=MARGIN))
         # categories and staff are reference data other pages offer as choices
         self.categories.changed.connect(ctx.events.settings_changed)
@@ -268,6 +279,6 @@ class SettingsView(QWidget):
         self.staff.reload()
 
     def open_with(self, tab: str | None = None, **_kwargs) -> None:
-        names = {"general": 0, "categories": 1, "staff": 2}
+        names = {"general": 0, "categories": 1, "staff": 2, "accounts": 3, "audit": 4}
         if tab in names:
             self.tabs.setCurrentIndex(names[tab])
