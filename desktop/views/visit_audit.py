@@ -1,4 +1,5 @@
-"""修改记录 under the signature in the 回访表: the changes made to a signed visit after signing."""
+"""修改记录 under the signature in the 回访表: the changes made to the visit after it was completed
+(and after signing, with the confirming supervisor)."""
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
@@ -23,6 +24,6 @@ class AuditLabel(QLabel):
         if entries:
             shown = "\n".join(e.text for e in entries[:SHOWN_ENTRIES])
             more = f"\n……共 {len(entries)} 条" if len(entries) > SHOWN_ENTRIES else ""
-            self.setText(f"修改记录(签字后的修改):\n{shown}{more}")
+            self.setText(f"修改记录(完成后的修改):\n{shown}{more}")
             self.setToolTip("\n\n".join(e.text for e in entries))
         self.setVisible(bool(entries))
