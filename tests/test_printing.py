@@ -78,9 +78,9 @@ def test_visit_form_pdf_has_the_chinese_text(visit, tmp_path, qapp):
     assert "□" not in text and "☑" not in text  # boxes and ticks are drawn, not font glyphs
 
 
-def test_blank_form_through_the_cli(database, db_path, tmp_path, qapp, capsys):
+def test_blank_form_through_the_cli(database, db_target, tmp_path, qapp, capsys):
     out = tmp_path / "blank.pdf"
-    assert main(["--db", str(db_path), "form", "--blank", "--out", str(out)]) == 0
+    assert main(["--db", db_target, "form", "--blank", "--out", str(out)]) == 0
     assert "已生成" in capsys.readouterr().out
     text = pdf_text(out)
     template = active_template(settings.get("default_template_family"))
@@ -90,32 +90,32 @@ def test_blank_form_through_the_cli(database, db_path, tmp_path, qapp, capsys):
     assert "客户签字" in text and "日期" in text
 
 
-def test_blank_form_of_a_named_template_through_the_cli(database, db_path, tmp_path, qapp):
+def test_blank_form_of_a_named_template_through_the_cli(database, db_target, tmp_path, qapp):
     out = tmp_path / "bank.pdf"
-    assert main(["--db", str(db_path), "form", "--blank", "--template", "bank", "--out", str(out)]) == 0
+    assert main(["--db", db_target, "form", "--blank", "--template", "bank", "--out", str(out)]) == 0
     text = pdf_text(out)
     assert "银行客户满意度调查问卷" in text
     assert "非常快速" in text  # a per-question label printed beside its box
     assert "意见:" in text  # the bank's comment line after each rated question
 
 
-def test_filled_form_through_the_cli(visit, db_path, tmp_path, qapp):
+def test_filled_form_through_the_cli(visit, db_target, tmp_path, qapp):
     out = tmp_path / "filled.pdf"
-    assert main(["--db", str(db_path), "form", "--visit", str(visit.id), "--out", str(out)]) == 0
+    assert main(["--db", db_target, "form", "--visit", str(visit.id), "--out", str(out)]) == 0
     assert "欧阳娜娜" in pdf_text(out)
 
 
-def test_unknown_template_exits_2_with_a_chinese_message(database, db_path, tmp_path, qapp, capsys):
+def test_unknown_template_exits_2_with_a_chinese_message(database, db_target, tmp_path, qapp, capsys):
     out = tmp_path / "x.pdf"
-    code = main(["--db", str(db_path), "form", "--blank", "--template", "没有这个模板", "--out", str(out)])
+    code = main(["--db", db_target, "form", "--blank", "--template", "没有这个模板", "--out", str(out)])
     assert code == 2
     err = capsys.readouterr().err
     assert "没有这个模板" in err and "售后服务回访(通用)" in err and "银行网点客户满意度问卷" in err
     assert not out.exists()
 
 
-def test_unknown_visit_exits_2(database, db_path, tmp_path, qapp, capsys):
-    code = main(["--db", str(db_path), "form", "--visit", "424242", "--out", str(tmp_path / "x.pdf")])
+def test_unknown_visit_exits_2(database, db_target, tmp_path, qapp, capsys):
+    code = main(["--db", db_target, "form", "--visit", "424242", "--out", str(tmp_path / "x.pdf")])
     assert code == 2
     assert "424242" in capsys.readouterr().err
 

@@ -142,14 +142,14 @@ def test_filled_form_carries_the_visit_code(task, qapp, tmp_path):
     assert qimage_codes(image, tmp_path) == [doc.code]
 
 
-def test_due_today_prints_one_form_per_task_in_one_pdf(task, db_path, tmp_path, qapp, capsys):
+def test_due_today_prints_one_form_per_task_in_one_pdf(task, db_target, tmp_path, qapp, capsys):
     today = date.today()
     other = VisitTask.create(customer=task.customer, order=None, trigger="交付1个月", latest=today)
     VisitTask.create(customer=task.customer, trigger="明天才开始", earliest=today + timedelta(days=1))
     VisitTask.create(customer=task.customer, trigger="已完成的", status="已完成")
     assert due_task_ids(today) == [other.id, task.id]  # window closing first, then open-ended
     out = tmp_path / "today.pdf"
-    assert main(["--db", str(db_path), "form", "--blank", "--due", "today", "--out", str(out)]) == 0
+    assert main(["--db", db_target, "form", "--blank", "--due", "today", "--out", str(out)]) == 0
     assert "共 2 份" in capsys.readouterr().out
     reader = PdfReader(str(out))
     assert len(reader.pages) == 2
@@ -158,14 +158,13 @@ def test_due_today_prints_one_form_per_task_in_one_pdf(task, db_path, tmp_path, 
     assert all("第1页/共1页" in t for t in texts)  # each form numbered on its own
 
 
-def test_cli_task_form_and_its_errors(task, db_path, tmp_path, qapp, capsys):
+def test_cli_task_form_and_its_errors(task, db_path, tmp_path, qapp, capsys, db_target):
     out = tmp_path / "one.pdf"
-    assert main(["--db", str(db_path), "form", "--blank", "--task", str(task.id), "--out", str(out)]) == 0
+    assert main(["--db", db_target, "form", "--blank", "--task", str(task.id), "--out", str(out)]) == 0
     assert f"HUIFANG:TASK:{task.id}" in "".join(PdfReader(str(out)).pages[0].extract_text().split())
     capsys.readouterr()
     assert (
-        main(["--db", str(db_path), "form", "--blank", "--task", "4242", "--out", str(tmp_path / "x.pdf")])
-        == 2
+        main(["--db", db_target, "form", "--blank", "--task", "4242", "--out", str(tmp_path / "x.pdf")]) == 2
     )
     assert "4242" in capsys.readouterr().err
     bad = [
@@ -182,11 +181,10 @@ def test_cli_task_form_and_its_errors(task, db_path, tmp_path, qapp, capsys):
     assert main(bad) == 2
     assert "--visit" in capsys.readouterr().err
     with pytest.raises(SystemExit):  # --task and --due together: argparse refuses
-        main(["--db", str(db_path), "form", "--blank", "--task", "1", "--due", "today", "--out", "z.pdf"])
+        main(["--db", db_target, "form", "--blank", "--task", "1", "--due", "today", "--out", "z.pdf"])
     VisitTask.update(status="已完成").execute()
     assert (
-        main(["--db", str(db_path), "form", "--blank", "--due", "today", "--out", str(tmp_path / "z.pdf")])
-        == 2
+        main(["--db", db_target, "form", "--blank", "--due", "today", "--out", str(tmp_path / "z.pdf")]) == 2
     )
     assert "没有待回访的任务" in capsys.readouterr().err
     assert not (tmp_path / "z.pdf").exists()

@@ -248,9 +248,9 @@ def _pdf_text(path) -> str:
     return _flat("".join(page.extract_text() for page in PdfReader(str(path)).pages))
 
 
-def test_cli_report_writes_pdf(demo, db_path, tmp_path, capsys, qapp):
+def test_cli_report_writes_pdf(demo, db_target, tmp_path, capsys, qapp):
     out = tmp_path / "报告" / "q3.pdf"
-    code = cli.main(["--db", str(db_path), "report", "--period", "2026Q3", "--out", str(out)])
+    code = cli.main(["--db", db_target, "report", "--period", "2026Q3", "--out", str(out)])
     assert code == 0, capsys.readouterr().err
     assert "已生成" in capsys.readouterr().out
     reader = PdfReader(str(out))
@@ -272,9 +272,9 @@ def test_cli_report_writes_pdf(demo, db_path, tmp_path, capsys, qapp):
     assert "第1页/共" in text
 
 
-def test_cli_report_from_to_and_team(demo, db_path, tmp_path, capsys, qapp):
+def test_cli_report_from_to_and_team(demo, db_target, tmp_path, capsys, qapp):
     out = tmp_path / "range.pdf"
-    args = ["--db", str(db_path), "report", "--from", "2026-07-01", "--to", "2026-09-30"]
+    args = ["--db", db_target, "report", "--from", "2026-07-01", "--to", "2026-09-30"]
     code = cli.main([*args, "--team", "安装组", "--out", str(out)])
     assert code == 0, capsys.readouterr().err
     text = _pdf_text(out)
@@ -294,22 +294,22 @@ def test_cli_report_from_to_and_team(demo, db_path, tmp_path, capsys, qapp):
         (["--period", "2024Q2", "--team", "没有这个组"], "找不到“没有这个组”"),
     ],
 )
-def test_cli_bad_input_exits_2(database, db_path, tmp_path, capsys, args, message):
-    code = cli.main(["--db", str(db_path), "report", *args, "--out", str(tmp_path / "r.pdf")])
+def test_cli_bad_input_exits_2(database, db_target, tmp_path, capsys, args, message):
+    code = cli.main(["--db", db_target, "report", *args, "--out", str(tmp_path / "r.pdf")])
     assert code == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not (tmp_path / "r.pdf").exists()
 
 
-def test_cli_unwritable_path_exits_2(database, db_path, tmp_path, capsys, qapp):
+def test_cli_unwritable_path_exits_2(database, db_target, tmp_path, capsys, qapp):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
-    code = cli.main(["--db", str(db_path), "report", "--period", "2024Q2", "--out", str(blocker / "r.pdf")])
+    code = cli.main(["--db", db_target, "report", "--period", "2024Q2", "--out", str(blocker / "r.pdf")])
     assert code == 2
     err = capsys.readouterr().err
     assert "无法写入" in err and "请换一个" in err
-    code = cli.main(["--db", str(db_path), "report", "--period", "2024Q2", "--out", str(tmp_path / "r.txt")])
+    code = cli.main(["--db", db_target, "report", "--period", "2024Q2", "--out", str(tmp_path / "r.txt")])
     assert code == 2 and ".pdf" in capsys.readouterr().err
 
 

@@ -8,7 +8,7 @@ from desktop.models import QuestionnaireTemplate, Setting, db
 
 from . import accounts
 from .errors import ValidationError, ValidationErrors
-from .validation import clean_text, shown
+from .validation import clean_text, shown, strip_control
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,7 @@ def _template_family(value) -> str:
     if (
         not value
         or not isinstance(value, str)
+        or value != strip_control(value)  # never a family code; PostgreSQL refuses NUL in a query
         or not QuestionnaireTemplate.select().where(QuestionnaireTemplate.family == value).exists()
     ):
         raise ValidationError("默认问卷", "请选择一个现有的问卷模板。")
