@@ -23,6 +23,8 @@ from desktop.services.bootstrap import open_app_database
 from desktop.services.errors import UserError
 
 REPO = Path(__file__).resolve().parent.parent
+# file backups of the SQLite database (a PostgreSQL server is backed up with pg_dump)
+pytestmark = pytest.mark.sqlite_only
 T0 = datetime(2024, 11, 20, 18, 0, 0)
 
 

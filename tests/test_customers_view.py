@@ -257,6 +257,7 @@ def test_reloads_when_customers_change_elsewhere(view):
 
 
 # ---------------------------------------------------------------- 100k customers
+@pytest.mark.sqlite_only  # fills the file with sqlite3 executemany
 def test_paged_model_with_100k_customers(database, qtbot):
     n = 100_000
     rows = [

@@ -518,6 +518,7 @@ def test_file_menu_opens_the_export_and_merge_dialogs(database, db_path, qtbot, 
     assert opened == ["ExportDialog", "ConsolidateDialog"]
 
 
+@pytest.mark.sqlite_only  # SQLite's WAL snapshot and a second connection to the file
 def test_export_reads_a_snapshot_without_blocking_writers(demo, db_path, out_dir, monkeypatch):
     """The export's transaction only reads: the app can save a visit while it runs."""
     import sqlite3

@@ -5,6 +5,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from desktop.models import Customer
 from desktop.models.connection import close_database
 
@@ -24,6 +26,7 @@ WORKER = textwrap.dedent(
 )
 
 
+@pytest.mark.sqlite_only  # two processes on one database file
 def test_two_processes_reading_then_writing_lose_nothing(database, db_path):
     close_database()
     procs = [
