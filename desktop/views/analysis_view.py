@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services import categories, periods, problems
+from desktop.services import accounts, categories, periods, problems
 from desktop.services.errors import UserError
 
 from .context import AppContext
-from .widgets import MARGIN, confirm, hbox, heading, show_error, show_info, vbox
+from .widgets import MARGIN, confirm, gate, hbox, heading, show_error, show_info, vbox
 
 ALL = "全部"
 KINDS = (
@@ -445,6 +445,18 @@ class AnalysisView(QWidget):
             )
         )
 
+        # changing categories, tags and actions is a 主管's job; others look at the analysis
+        self.may_manage = gate(
+            accounts.MANAGE,
+            self.keywords_button,
+            *(card.plan_button for card in self.top_cards),
+            self.apply_selected_button,
+            self.apply_all_button,
+            self.tag_category,
+            self.tag_button,
+            what="归类问题或制定改进措施",
+        )
+
         self.tabs = QTabWidget()
         self.tabs.addTab(scroll, "TOP问题分析")
         self.tabs.addTab(untagged_tab, "待归类负面反馈")
@@ -695,10 +707,10 @@ class AnalysisView(QWidget):
         return [self.untagged_table.item(r, 0).data(Qt.UserRole) for r in rows]
 
     def _update_buttons(self) -> None:
-        selected = bool(self.untagged_table.selectedIndexes())
+        selected = bool(self.untagged_table.selectedIndexes()) and self.may_manage
         self.apply_selected_button.setEnabled(selected)
         self.tag_button.setEnabled(selected and self.tag_category.count() > 0)
-        self.apply_all_button.setEnabled(bool(self.untagged))
+        self.apply_all_button.setEnabled(bool(self.untagged) and self.may_manage)
 
     def _changed(self, message: str) -> None:
         self.ctx.events.status_message.emit(message)

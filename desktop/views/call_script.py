@@ -134,6 +134,7 @@ class CallScriptPanel(QWidget):
         self.visit_id: int | None = None
         self.visitor = ""
         self.attempt_ids: list[int] = []
+        self.read_only = False  # set_read_only: a role that may not call
         self._opening = ""
         self._closing = ""
         self._context: dict = {}
@@ -319,7 +320,7 @@ class CallScriptPanel(QWidget):
         self.attempt_ids = []
         for button in self.buttons.values():
             button.setChecked(False)
-            button.setEnabled(customer_id is not None)
+            button.setEnabled(customer_id is not None and not self.read_only)
         self._show_inline(0)
         self.answered_by.clear()
         self.refusal_reason.clear()
@@ -327,6 +328,14 @@ class CallScriptPanel(QWidget):
         self._set_result("")
         self.counter.clear()
         self.refresh()
+
+    def set_read_only(self, reason: str) -> None:
+        """A role that may not call (只读): the script and the attempts log are shown, the outcome
+        buttons stay off with ``reason`` as their tooltip."""
+        self.read_only = True
+        for button in self.buttons.values():
+            button.setEnabled(False)
+            button.setToolTip(reason)
 
     def set_visitor(self, visitor: str) -> None:
         if visitor != self.visitor:

@@ -18,7 +18,18 @@ from .context import AppContext
 from .customer_dialog import CustomerDialog
 from .order_dialog import OrderDialog
 from .table_model import Column, PagedQueryModel, list_table, select_id
-from .widgets import MARGIN, SearchBox, confirm, hbox, heading, show_error, show_info, vbox
+from .widgets import (
+    MARGIN,
+    SearchBox,
+    confirm,
+    gate,
+    hbox,
+    heading,
+    show_error,
+    show_info,
+    show_read_only,
+    vbox,
+)
 
 ARCHIVED_INDEX = 8  # position of ``archived`` in search_customers() rows
 _GREY = QBrush(QColor("#8a8a8a"))
@@ -66,6 +77,15 @@ class CustomersView(QWidget):
         self.restore_button.setToolTip("把已归档的客户恢复到正常列表")
         self.orders_button = QPushButton("查看工单")
         self.new_order_button = QPushButton("新建工单")
+        self.may_edit = gate(
+            accounts.EDIT_CUSTOMERS, self.add_button, self.new_order_button, what="新增客户或工单"
+        )
+        self.may_manage = gate(
+            accounts.MANAGE, self.delete_button, self.restore_button, what="删除或恢复客户"
+        )
+        if not self.may_edit:  # 只读: 编辑 shows the customer's details
+            self.edit_button.setText("查看")
+            self.edit_button.setToolTip("查看所选客户的资料(只读)")
 
         self.model = CustomerModel(
             COLUMNS,
@@ -202,9 +222,9 @@ class CustomersView(QWidget):
         archived = self.selected_archived()
         for button in (self.edit_button, self.orders_button):
             button.setEnabled(has)
-        self.delete_button.setEnabled(has and not archived)
-        self.restore_button.setEnabled(has and archived)
-        self.new_order_button.setEnabled(has and not archived)
+        self.delete_button.setEnabled(has and not archived and self.may_manage)
+        self.restore_button.setEnabled(has and archived and self.may_manage)
+        self.new_order_button.setEnabled(has and not archived and self.may_edit)
 
     # -- actions
     def _open_dialog(self, dialog) -> None:
@@ -234,6 +254,9 @@ class CustomersView(QWidget):
             show_error(self, str(err))
             self.reload()
             return
+        if not self.may_edit:
+            show_read_only(dialog)
+            dialog.phone_edit.setText(accounts.phone_for_screen(dialog.phone_edit.text()))  # 只读: masked
         dialog.saved.connect(self._customer_saved)
         self._open_dialog(dialog)
 

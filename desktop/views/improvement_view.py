@@ -43,7 +43,7 @@ from desktop.services.errors import UserError
 
 from .action_dialog import ActionDialog, StatusDialog, step_title
 from .context import AppContext
-from .widgets import confirm, hbox, show_error, show_info, vbox
+from .widgets import confirm, gate, hbox, show_error, show_info, vbox
 
 OVERDUE_BG = QColor("#fde3e1")
 CLOSED_FG = QColor("#6b6b6b")
@@ -336,6 +336,20 @@ class ImprovementView(QWidget):
         self.copy_button.clicked.connect(self.copy_message)
         self.told_button = QPushButton("标记已告知")
         self.told_button.clicked.connect(self.mark_told)
+        # who may change the actions (主管); others see them, copy the message and print
+        self.may_manage = gate(
+            accounts.MANAGE,
+            self.new_button,
+            self.edit_button,
+            self.delete_button,
+            self.note_edit,
+            self.author_edit,
+            self.note_button,
+            self.told_button,
+            what="修改改进方案",
+        )
+        self.may_call = gate(accounts.CALL, self.visit_button, what="回访")
+        self.message_edit.setReadOnly(not self.may_manage)
         verify_box = QGroupBox("效果验证与告知客户")
         verify_box.setLayout(
             vbox(
@@ -411,7 +425,7 @@ class ImprovementView(QWidget):
         if action_id is not None:
             self.show_action(int(action_id))
             return
-        if new_from_category is not None or visit_ids:
+        if (new_from_category is not None or visit_ids) and self.may_manage:
             category_id = svc.find_category(new_from_category)
             self.open_create(category_id, [int(v) for v in visit_ids or []])
 
@@ -500,7 +514,7 @@ class ImprovementView(QWidget):
             f"color: white; background: {'#b3261e' if d.overdue else color}; border-radius: 3px; padding: 2px 8px;"
         )
         self._fill_steps(a.status)
-        self.edit_button.setEnabled(a.status != svc.CLOSED)
+        self.edit_button.setEnabled(a.status != svc.CLOSED and self.may_manage)
         self.delete_button.setVisible(a.status == svc.NOT_STARTED)
 
         deadline = _day(a.deadline)
@@ -555,12 +569,13 @@ class ImprovementView(QWidget):
             elif item.ok is False:
                 node.setForeground(2, BAD_FG)
             self.verify_tree.addTopLevelItem(node)
-        self.visit_button.setEnabled(bool(d.verification))
+        self.visit_button.setEnabled(bool(d.verification) and self.may_call)
 
         self.message_edit.setPlainText(d.message)
         can_tell = a.status in svc.TELL_STATUSES
-        self.told_button.setEnabled(can_tell)
-        self.told_button.setToolTip("" if can_tell else "措施完成后才能告知客户")
+        self.told_button.setEnabled(can_tell and self.may_manage)
+        if self.may_manage:
+            self.told_button.setToolTip("" if can_tell else "措施完成后才能告知客户")
         self.told_label.setText(
             f"已于 {_day(a.customer_told_on)} 告知客户" if a.customer_told_on else "尚未告知客户"
         )
@@ -576,6 +591,7 @@ class ImprovementView(QWidget):
         for target in svc.allowed_next(status):
             button = QPushButton(step_title(status, target) + "…")
             button.setToolTip(f"改为“{target}”")
+            gate(accounts.MANAGE, button, what="修改改进方案")
             button.clicked.connect(lambda _=False, t=target: self.change_status(t))
             layout.addWidget(button)
             button.show()  # at once, not on the next event-loop turn
@@ -593,6 +609,8 @@ class ImprovementView(QWidget):
 
     def edit_action(self) -> ActionDialog | None:
         if self.action_id is None or self.detail is None or self.detail.action.status == svc.CLOSED:
+            return None
+        if not self.may_manage:  # a double-click shows the detail below, no more
             return None
         dialog = ActionDialog(self, action_id=self.action_id, author=self.author(), today=self.today())
         return self._show_dialog(dialog)
@@ -657,6 +675,8 @@ class ImprovementView(QWidget):
         if item is None:
             return
         task_id = item.data(0, Qt.UserRole)
+        if not self.may_call:
+            return
         if item.data(1, Qt.UserRole) not in svc.TASK_OPEN:
             show_info(self, "该二次回访已结束,可在“回访记录”中查看。")
             return

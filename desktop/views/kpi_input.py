@@ -38,6 +38,7 @@ class IndicatorDetailBox(QGroupBox):
     def __init__(self, parent=None):
         super().__init__("所选指标", parent)
         self.row: kpi.IndicatorRow | None = None
+        self.read_only = False  # set_read_only: shown, not changed
         self.level1_combo = QComboBox()
         self.level1_combo.setEditable(True)
         self.level1_combo.addItems(kpi.LEVEL1_CHOICES)
@@ -69,6 +70,16 @@ class IndicatorDetailBox(QGroupBox):
         self.qualitative_check.toggled.connect(self._on_qualitative_toggled)
         self.reviewers_button.clicked.connect(self.reviewers_clicked)
 
+    def set_read_only(self, reason: str) -> None:
+        """A role that may not change scorecards: the fields are shown, not changed (评审打分…
+        still opens, to look at the scores)."""
+        self.read_only = True
+        self.definition_edit.setReadOnly(True)
+        self.reviewers_button.setText("查看评分…")
+        for widget in (self.level1_combo, self.source_combo, self.qualitative_check):
+            widget.setEnabled(False)
+            widget.setToolTip(reason)
+
     def show_row(self, row: kpi.IndicatorRow | None) -> None:
         """Show ``row``'s fields (disabled when None: the last row's values stay, greyed)."""
         self.row = row
@@ -82,7 +93,7 @@ class IndicatorDetailBox(QGroupBox):
         if self.definition_edit.text() != row.definition:
             self.definition_edit.setText(row.definition)
         self.source_combo.setCurrentIndex(max(self.source_combo.findData(row.source), 0))
-        self.source_combo.setEnabled(not row.qualitative)
+        self.source_combo.setEnabled(not row.qualitative and not self.read_only)
         self.qualitative_check.setChecked(row.qualitative)
         self.reviewers_button.setEnabled(row.qualitative)
         for widget in fields:

@@ -30,6 +30,7 @@ class ScorecardList(QWidget):
         header.setSectionResizeMode(1, QHeaderView.Stretch)
         self.new_button = QPushButton("新建评价表…")
         self.delete_button = QPushButton("删除")
+        self.may_change = True  # False: 新建 / 删除 stay off (the page gates them)
         self.setLayout(vbox(heading("质量评价"), self.table, hbox(self.new_button, self.delete_button, None)))
         self.setMinimumWidth(220)
         self.table.itemSelectionChanged.connect(self.picked)
@@ -51,7 +52,7 @@ class ScorecardList(QWidget):
             grade.setForeground(grade_color(s.grade))
             self.table.setItem(r, 3, grade)
         self.table.blockSignals(False)
-        self.delete_button.setEnabled(bool(summaries))
+        self.delete_button.setEnabled(bool(summaries) and self.may_change)
 
     def select(self, card_id: int | None) -> None:
         self.table.blockSignals(True)

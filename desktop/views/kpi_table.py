@@ -12,12 +12,12 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QPushButton, QTableView, QWidget
 
-from desktop.services import kpi
+from desktop.services import accounts, kpi
 from desktop.services.errors import ValidationError
 
 from . import kpi_print
 from .kpi_style import FLAG_BG, FLAG_INK, RED, merge_level1
-from .widgets import vbox
+from .widgets import deny_tooltip, vbox
 
 (
     COL_LEVEL1,
@@ -241,6 +241,7 @@ class IndicatorTable(QTableView):
 
     def __init__(self, model: IndicatorModel, parent=None):
         super().__init__(parent)
+        self.read_only = False  # set_read_only: no typing in cells, no 转为改进措施
         self.setModel(model)
         self.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.setSelectionMode(QAbstractItemView.SingleSelection)
@@ -260,6 +261,11 @@ class IndicatorTable(QTableView):
         header.setSectionResizeMode(COL_NOTE, QHeaderView.Stretch)
         header.setMinimumHeight(header.fontMetrics().height() * 3 + 10)
 
+    def set_read_only(self) -> None:
+        """A role that may not change scorecards: cells are not edited; 评审打分 becomes 查看评分."""
+        self.read_only = True
+        self.setEditTriggers(QAbstractItemView.NoEditTriggers)
+
     @property
     def rows(self) -> list[kpi.IndicatorRow]:
         return self.model().rows
@@ -273,7 +279,7 @@ class IndicatorTable(QTableView):
         for r, row in enumerate(self.rows):
             buttons = []
             if row.qualitative:
-                button = QPushButton("评审打分…")
+                button = QPushButton("查看评分…" if self.read_only else "评审打分…")
                 button.clicked.connect(lambda _=False, row=row: self.review_requested.emit(row))
                 buttons.append(button)
             if row.flagged:
@@ -286,6 +292,9 @@ class IndicatorTable(QTableView):
                     button.setStyleSheet(f"color: {RED};")
                     button.setToolTip(kpi.FLAG_RULE)
                     button.clicked.connect(lambda _=False, row=row: self.action_requested.emit(row))
+                    if self.read_only:
+                        button.setEnabled(False)
+                        button.setToolTip(deny_tooltip(accounts.MANAGE, "转为改进措施"))
                 buttons.append(button)
             index = self.model().index(r, COL_ACTION)
             if not buttons:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services import kpi
+from desktop.services import accounts, kpi
 from desktop.services.errors import UserError
 
 from . import kpi_print
@@ -46,7 +46,7 @@ from .kpi_table import (
     IndicatorModel,
     IndicatorTable,
 )
-from .widgets import MARGIN, confirm, hbox, heading, show_error, vbox
+from .widgets import MARGIN, confirm, deny_tooltip, gate, hbox, heading, show_error, show_read_only, vbox
 
 # names other modules and the tests import from here
 __all__ = [
@@ -155,6 +155,27 @@ class KpiView(QWidget):
 
         # right, tab 2: two periods
         self.compare = ComparePanel()
+
+        # who may change scorecards (主管); others look, compare and print
+        self.may_manage = gate(
+            accounts.MANAGE,
+            self.add_button,
+            self.remove_button,
+            self.up_button,
+            self.down_button,
+            self.refresh_button,
+            self.save_button,
+            self.revert_button,
+            self.scorecards.new_button,
+            self.scorecards.delete_button,
+            what="修改质量评价",
+        )
+        if not self.may_manage:
+            self.scorecards.may_change = False
+            self.period_edit.setReadOnly(True)
+            self.target_combo.setEnabled(False)
+            self.table.set_read_only()
+            self.detail.set_read_only(deny_tooltip(accounts.MANAGE, "修改质量评价"))
 
         self.tabs = QTabWidget()
         self.tabs.addTab(editor, "评价表")
@@ -300,7 +321,7 @@ class KpiView(QWidget):
     def _set_dirty(self, dirty: bool) -> None:
         self.dirty = dirty
         self.dirty_label.setText("● 有未保存的修改" if dirty else "")
-        self.revert_button.setEnabled(dirty)
+        self.revert_button.setEnabled(dirty and self.may_manage)
 
     # ------------------------------------------------------------ live figures
     def _after_change(self) -> None:
@@ -363,7 +384,7 @@ class KpiView(QWidget):
 
     def _show_detail(self) -> None:
         row = self.current_row()
-        self.remove_button.setEnabled(row is not None)
+        self.remove_button.setEnabled(row is not None and self.may_manage)
         period = self.draft.period_info if self.draft else None
         if period is not None and not self._loading:
             self.span_label.setText(period.span)
@@ -404,6 +425,10 @@ class KpiView(QWidget):
         if row is None or not row.qualitative:
             return
         dialog = ReviewerDialog(row, self)
+        if not self.may_manage:  # the scores, to look at
+            show_read_only(dialog)
+            dialog.exec()
+            return
         if dialog.exec() != QDialog.Accepted:
             return
         row.reviewers = dialog.reviewers()

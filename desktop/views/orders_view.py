@@ -15,9 +15,9 @@ from desktop.services import customers as svc
 from desktop.services.errors import UserError
 
 from .context import AppContext
-from .order_dialog import OrderDialog
+from .order_dialog import OrderDialog, customer_label
 from .table_model import Column, PagedQueryModel, list_table, select_id
-from .widgets import MARGIN, SearchBox, hbox, heading, show_error, vbox
+from .widgets import MARGIN, SearchBox, gate, hbox, heading, show_error, show_read_only, vbox
 
 COMPLAINT_INDEX = 13  # the label appended to each search_orders() row by the view
 _COMPLAINT_BRUSH = QBrush(QColor("#c62828"))
@@ -59,6 +59,19 @@ class OrderModel(PagedQueryModel):
         return super().data(index, role)
 
 
+def _only_the_customer(dialog: OrderDialog) -> None:
+    """A read-only order dialog names its customer alone, the phone as the signed-in person may
+    see it (the picker lists full numbers, for finding a customer)."""
+    picker = dialog.picker
+    c = svc.get_customer(picker.customer_id())
+    picker.search.hide()
+    picker.combo.clear()
+    picker.combo.addItem(
+        customer_label(c.name, c.title, accounts.phone_for_screen(c.phone), c.code, c.archived), c.id
+    )
+    picker.combo.setCurrentIndex(0)
+
+
 class OrdersView(QWidget):
     """Page "orders". ``open_with(customer_id=None, search=None, order_id=None, new=False)``:
     ``customer_id`` shows only that customer's orders (None shows all); ``order_id`` opens that
@@ -90,6 +103,11 @@ class OrdersView(QWidget):
         self.visit_button = QPushButton("开始回访")
         self.visit_button.setToolTip("为所选工单打开回访表(也可双击该工单)")
         self.customer_button = QPushButton("查看客户")
+        self.may_edit = gate(accounts.EDIT_CUSTOMERS, self.add_button, what="新建工单")
+        self.may_call = gate(accounts.CALL, self.visit_button, what="回访")
+        if not self.may_edit:  # 只读: 编辑 shows the order's details
+            self.edit_button.setText("查看")
+            self.edit_button.setToolTip("查看所选工单的资料(只读)")
 
         self.model = OrderModel(
             COLUMNS,
@@ -108,7 +126,9 @@ class OrdersView(QWidget):
         self.model.modelReset.connect(self._after_reload)
         self.search.search.connect(self.model.reload)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
-        self.table.doubleClicked.connect(lambda _i: self.start_visit())
+        self.table.doubleClicked.connect(
+            lambda _i: self.start_visit() if self.may_call else self.edit_selected()
+        )
         self.add_button.clicked.connect(self.add_order)
         self.edit_button.clicked.connect(self.edit_selected)
         self.visit_button.clicked.connect(self.start_visit)
@@ -156,7 +176,7 @@ class OrdersView(QWidget):
         if order_id is not None:
             self.select_id(order_id)
             self.edit_order(order_id)
-        elif new:
+        elif new and self.may_edit:
             self.add_order()
 
     # -- list
@@ -205,8 +225,9 @@ class OrdersView(QWidget):
 
     def _update_buttons(self) -> None:
         has = self.selected_id() is not None
-        for button in (self.edit_button, self.visit_button, self.customer_button):
+        for button in (self.edit_button, self.customer_button):
             button.setEnabled(has)
+        self.visit_button.setEnabled(has and self.may_call)
 
     # -- actions
     def _open_dialog(self, dialog) -> None:
@@ -237,6 +258,9 @@ class OrdersView(QWidget):
             show_error(self, str(err))
             self.reload()
             return
+        if not self.may_edit:
+            show_read_only(dialog)
+            _only_the_customer(dialog)
         self._open_dialog(dialog)
 
     def _order_saved(self, order_id: int) -> None:

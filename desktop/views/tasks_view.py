@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.models import TASK_STATUSES
-from desktop.services import scheduler
+from desktop.services import accounts, scheduler
 from desktop.services import tasks as svc
 from desktop.services.errors import UserError
 from desktop.services.tasks import BUCKETS, PERIODS, UNASSIGNED, TaskFilter
@@ -185,6 +185,12 @@ class TasksView(QWidget):
         self.assign_combo = QComboBox()
         self.assign_combo.setMinimumWidth(110)
         self.assign_button = QPushButton("分配")
+        self.assign_label = QLabel("分配给")
+        # assigning is a 主管's job: a 回访员 does not see it (and calls the tasks as before)
+        self.may_assign = accounts.can(accounts.MANAGE)
+        if not self.may_assign:
+            for widget in (self.assign_label, self.assign_combo, self.assign_button):
+                widget.hide()
         self.schedule_button = QPushButton("生成到期任务")
         self.print_button = QPushButton("打印空白表…")
         self.print_button.setToolTip("所选任务的空白回访表(抬头已填、带任务二维码),每个任务一份,一次打印")
@@ -235,7 +241,7 @@ class TasksView(QWidget):
                     self.print_button,
                     None,
                     self.count_label,
-                    QLabel("分配给"),
+                    self.assign_label,
                     self.assign_combo,
                     self.assign_button,
                     self.schedule_button,
@@ -382,7 +388,7 @@ class TasksView(QWidget):
         self.open_button.setEnabled(single)
         for button in (self.reschedule_button, self.refuse_button, self.unreachable_button):
             button.setEnabled(is_open)
-        self.assign_button.setEnabled(bool(rows))
+        self.assign_button.setEnabled(bool(rows) and self.may_assign)
         self.print_button.setEnabled(bool(rows))
 
     # -- actions

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.models import QuestionnaireTemplate, Visit
+from desktop.services import accounts
 from desktop.services import settings as app_settings
 from desktop.services import signatures as sign_svc
 from desktop.services import visits as svc
@@ -46,7 +47,7 @@ from .rating_matrix import LINE
 from .visit_header import CustomerPicker, VisitHeader
 from .visit_questions import TemplateCombo, VisitAnswers
 from .visit_signature import SignatureFooter, SignedLockBar
-from .widgets import SPACING, confirm, hbox, show_error, show_info, vbox
+from .widgets import SPACING, confirm, deny_tooltip, gate, hbox, show_error, show_info, vbox
 
 PAPER_STYLE = f"""
 QFrame#paper {{ background: white; border: 1px solid #dadce0; }}
@@ -63,6 +64,7 @@ QLabel#locked {{ color: #8a4b00; background: #fff3e0; border: 1px solid #ffcc80;
 QLabel#status {{ color: #3c4043; }}
 QLabel#status[done="true"] {{ color: #1b5e20; font-weight: bold; }}
 QPlainTextEdit#feedback {{ border: 1px solid {LINE}; }}
+QPlainTextEdit#feedback:disabled {{ color: #3c4043; }}
 QFrame#footer {{ border-top: 1px solid {LINE}; }}
 QFrame#signedLock {{ color: #0d47a1; background: #e8f0fe; border: 1px solid #aecbfa; border-radius: 3px; }}
 QFrame#signedLock[override="true"] {{ background: #fff8e1; border: 1px solid #ffd54f; }}
@@ -193,6 +195,12 @@ class VisitFormView(QWidget):
         self.pdf_button.clicked.connect(self.export_pdf)
         self.final_button.setToolTip("检查必答题,保存为“已完成”并完成关联的回访任务")
         self.draft_button.setToolTip("保存已填写的内容,稍后继续")
+        # a role without 回访 (只读) sees the visit and prints it; nothing on it can change
+        self.may_call = gate(accounts.CALL, self.new_button, self.paper_check, what="填写回访表")
+        if not self.may_call:
+            self.script.set_read_only(deny_tooltip(accounts.CALL, "记录拨打结果"))
+            self.footer.set_read_only(deny_tooltip(accounts.CALL, "修改签字和签字扫描件"))
+            self.lock_bar.read_only = True
 
         top = hbox(
             QLabel("客户/工单:"),
@@ -400,17 +408,22 @@ class VisitFormView(QWidget):
     def _update_state(self) -> None:
         unlocked = self._call_ok or self.paper_check.isChecked()
         has_customer = self.customer_id is not None
-        self.answers_box.setEnabled(unlocked and has_customer)
-        self.locked_label.setVisible(has_customer and not unlocked)
+        editable = unlocked and has_customer and self.may_call
+        self.answers_box.setEnabled(editable)
+        self.locked_label.setVisible(has_customer and not unlocked and self.may_call)
         self._update_lock()
-        self.signature_box.set_signing_enabled(unlocked and has_customer)
+        self.signature_box.set_signing_enabled(editable)
         done = self.status == DONE
-        self.draft_button.setEnabled(has_customer and not done)
+        self.draft_button.setEnabled(has_customer and not done and self.may_call)
         self.draft_button.setToolTip("已完成的回访不能改回草稿" if done else "保存已填写的内容,稍后继续")
-        self.final_button.setEnabled(has_customer)
+        self.final_button.setEnabled(has_customer and self.may_call)
         self.final_button.setText("保存修改" if done else "完成并保存")
+        if not self.may_call:
+            for button in (self.draft_button, self.final_button):
+                button.setToolTip(deny_tooltip(accounts.CALL, "保存回访表"))
+        printable = has_customer and (self.may_call or self.visit_id is not None)  # no save first
         for button in (self.preview_button, self.print_button, self.pdf_button):
-            button.setEnabled(has_customer)
+            button.setEnabled(printable)
         if self.visit_id is None:
             text = "新回访" if has_customer else "请先选择客户或工单"
         else:
@@ -423,6 +436,8 @@ class VisitFormView(QWidget):
                 pass
         if self._dirty:
             text += " · 未保存"
+        if not self.may_call and has_customer:
+            text += " · 只读"
         self.status_label.setText(text)
         if bool(self.status_label.property("done")) != done:
             self.status_label.setProperty("done", done)
@@ -430,7 +445,7 @@ class VisitFormView(QWidget):
             self.status_label.style().polish(self.status_label)
 
     def _update_lock(self) -> None:
-        locked = self.is_locked()
+        locked = self.is_locked() or not self.may_call
         for part in (self.answers_box, self.header, self.footer, self.picker):
             part.set_locked(locked)
         self.template_combo.setEnabled(not locked)

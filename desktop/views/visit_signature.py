@@ -93,6 +93,17 @@ class SignatureFooter(QFrame):
         self.visitor_edit.setEnabled(not locked)
         self.sign_combo.setEnabled(not locked)
 
+    def set_read_only(self, reason: str) -> None:
+        """A role that may not change visits (只读): no signing again and no scans added or
+        removed (nor dropped); the saved signature and the scans can still be looked at."""
+        self.signature_box.resign_button.setEnabled(False)
+        self.signature_box.resign_button.setToolTip(reason)
+        panel = self.attachments_panel
+        panel.setAcceptDrops(False)
+        panel.add_button.hide()  # the panel enables these again when the selection changes
+        panel.remove_button.hide()
+        panel.hint.hide()  # "drop the scans here"
+
     def operator(self) -> str:
         """Who makes a change at this PC: the 回访人员, else the default one from the settings."""
         return self.visitor_edit.text().strip() or accounts.default_visitor()
@@ -125,6 +136,7 @@ class SignedLockBar(QFrame):
         self.setObjectName("signedLock")
         self.stored_sign = sign_svc.UNSIGNED
         self.override: sign_svc.SupervisorOverride | None = None
+        self.read_only = False  # a role that may not change visits: no 申请修改
         self.lock_text = QLabel()
         self.lock_text.setWordWrap(True)
         self.unlock_button = QPushButton("申请修改(主管确认)")
@@ -164,13 +176,15 @@ class SignedLockBar(QFrame):
                 f"主管“{self.override.supervisor}”已确认修改(原因:{self.override.reason})。"
                 "保存时将记录修改前后的内容。"
             )
+        elif self.read_only:
+            text = f"此回访已签字({self.stored_sign})。"
         else:
             text = (
                 f"此回访已签字({self.stored_sign}),回访日期、被回访人、各题答案和宝贵意见已锁定。"
                 "客户情绪、问题分类、再购意向仍可修改。"
             )
         self.lock_text.setText(text)
-        self.unlock_button.setVisible(self.override is None)
+        self.unlock_button.setVisible(self.override is None and not self.read_only)
         if bool(self.property("override")) != (self.override is not None):
             self.setProperty("override", self.override is not None)
             self.style().unpolish(self)

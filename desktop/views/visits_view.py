@@ -10,12 +10,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.services import accounts
 from desktop.services import visits as svc
 from desktop.services.errors import UserError
 
 from .context import AppContext
 from .table_model import Column, PagedQueryModel, list_table
-from .widgets import MARGIN, SearchBox, confirm, hbox, heading, show_error, vbox
+from .widgets import MARGIN, SearchBox, confirm, gate, hbox, heading, show_error, vbox
 
 STATUS_FILTERS = (("全部", None), ("草稿", svc.DRAFT), ("已完成", svc.DONE))
 STATUS_INDEX = 8
@@ -93,6 +94,7 @@ class VisitsView(QWidget):
         self.new_button = QPushButton("新建回访")
         self.delete_button = QPushButton("删除草稿")
         self.delete_button.setToolTip("只能删除草稿;已完成的回访会保留用于统计")
+        self.may_call = gate(accounts.CALL, self.new_button, self.delete_button, what="新建或删除回访")
 
         self.model = VisitModel(
             COLUMNS,
@@ -174,7 +176,7 @@ class VisitsView(QWidget):
         row = self.selected_row()
         self.open_button.setEnabled(row is not None)
         is_draft = row is not None and self.model.row_tuple(row)[STATUS_INDEX] == svc.DRAFT
-        self.delete_button.setEnabled(is_draft)
+        self.delete_button.setEnabled(is_draft and self.may_call)
 
     # -- actions
     def open_row(self, row: int) -> None:

@@ -2,14 +2,25 @@
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QComboBox,
+    QDialogButtonBox,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPlainTextEdit,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
+
+from desktop.models.accounts import ROLES
+from desktop.services import accounts
 
 SPACING = 6
 MARGIN = 8
@@ -67,6 +78,57 @@ def show_info(parent, text: str, title: str = "提示") -> None:
 def confirm(parent, text: str, title: str = "请确认") -> bool:
     answer = QMessageBox.question(parent, title, text, QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
     return answer == QMessageBox.Yes
+
+
+# ---------------------------------------------------------------- what the signed-in role may change
+def deny_tooltip(capability: str, what: str = "修改") -> str:
+    """Why a control is off for the signed-in role, and whose account may use it:
+    "只读账号不能修改;请用主管账号登录" (``capability`` of desktop.services.accounts)."""
+    me = accounts.current()
+    role = me.role if me is not None else "当前"
+    who = "或".join(r for r in ROLES if capability in accounts.CAPABILITIES.get(r, ()))
+    return f"{role}账号不能{what};请用{who}账号登录"
+
+
+def gate(capability: str, *widgets: QWidget, what: str = "修改") -> bool:
+    """Whether the signed-in person may use the ``widgets`` (always, with sign-in off); when not,
+    they are disabled with ``deny_tooltip``. A page keeps the answer and leaves them disabled
+    wherever it enables its buttons again (selection changes)."""
+    if accounts.can(capability):
+        return True
+    for widget in widgets:
+        widget.setEnabled(False)
+        widget.setToolTip(deny_tooltip(capability, what))
+    return False
+
+
+def show_read_only(dialog: QWidget, close_text: str = "关闭") -> None:
+    """Turn an edit dialog into a view of the record: texts and tables read-only (still
+    selectable), choices, buttons and ticked group boxes off, the dialog's own 保存 hidden and 取消 renamed
+    ``close_text``, "编辑…" in the title becoming "查看…"."""
+    boxes = dialog.findChildren(QDialogButtonBox)
+    for box in boxes:
+        for button in box.buttons():
+            if box.buttonRole(button) == QDialogButtonBox.RejectRole:
+                button.setText(close_text)
+            else:
+                button.hide()
+    dialog.setWindowTitle(dialog.windowTitle().replace("编辑", "查看", 1))
+    keep = {button for box in boxes for button in box.buttons()}
+    for widget in dialog.findChildren(QWidget):
+        if isinstance(widget, (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox)):
+            widget.setReadOnly(True)
+        elif isinstance(widget, QAbstractItemView):
+            widget.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        elif _is_choice(widget) and widget not in keep:
+            widget.setEnabled(False)
+
+
+def _is_choice(widget: QWidget) -> bool:
+    """A control that changes a value by a click: a button, a list to choose from, a ticked box."""
+    if isinstance(widget, QGroupBox):
+        return widget.isCheckable()
+    return isinstance(widget, (QComboBox, QAbstractButton))
 
 
 class SearchBox(QWidget):
