@@ -2,22 +2,48 @@
 
 import sqlite3
 
-from desktop.models import Customer, UserAccount
+import pytest
+
+from desktop.models import AttachmentBlob, AttachmentBlobPart, Customer, UserAccount
 from desktop.models.connection import close_database
 from desktop.models.migrations import SCHEMA_VERSION
 from desktop.services.bootstrap import open_app_database
 
 
-def make_version_1(path):
-    """A database as release 1 left it: no account table, user_version 1, one customer."""
+def _tables(path) -> set[str]:
+    con = sqlite3.connect(path)
+    try:
+        return {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    finally:
+        con.close()
+
+
+def _user_version(path) -> int:
+    con = sqlite3.connect(path)
+    try:
+        return con.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        con.close()
+
+
+def make_old_version(path, version: int):
+    """A database as release ``version`` left it, with one customer: release 1 had no account
+    table, releases 1 and 2 no attachment blob table."""
     open_app_database(path)
     Customer.create(code="C0001", name="老客户", phone="13800001111")
     close_database()
     con = sqlite3.connect(path)
-    con.execute("DROP TABLE user_account")
-    con.execute("PRAGMA user_version = 1")
+    con.execute("DROP TABLE attachment_blob_part")
+    con.execute("DROP TABLE attachment_blob")
+    if version < 2:
+        con.execute("DROP TABLE user_account")
+    con.execute(f"PRAGMA user_version = {version}")
     con.commit()
     con.close()
+
+
+def make_version_1(path):
+    make_old_version(path, 1)
 
 
 def test_version_1_database_gets_accounts_table_and_keeps_data(tmp_path):
@@ -25,17 +51,63 @@ def test_version_1_database_gets_accounts_table_and_keeps_data(tmp_path):
     make_version_1(path)
     open_app_database(path)
     try:
-        assert SCHEMA_VERSION == 2
+        assert SCHEMA_VERSION == 3
         assert UserAccount.select().count() == 0  # the table exists now
+        assert AttachmentBlob.select().count() == 0
         assert Customer.get().name == "老客户"
     finally:
         close_database()
-    con = sqlite3.connect(path)
-    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    con.close()
+    assert _user_version(path) == SCHEMA_VERSION
     backup = tmp_path / "old.db.v1.bak"
     assert backup.exists()
-    con = sqlite3.connect(backup)
-    tables = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    tables = _tables(backup)
+    assert "user_account" not in tables and "attachment_blob" not in tables and "customer" in tables
+
+
+def test_version_2_database_gets_the_attachment_blob_tables(tmp_path):
+    path = tmp_path / "v2.db"
+    make_old_version(path, 2)
+    assert "attachment_blob" not in _tables(path) and "user_account" in _tables(path)
+    open_app_database(path)
+    try:
+        blob = AttachmentBlob.create(sha256="0" * 64, ext="pdf", size=3)
+        AttachmentBlobPart.create(blob=blob, seq=0, data=b"%PD")
+        assert bytes(AttachmentBlobPart.get().data) == b"%PD"
+        assert Customer.get().name == "老客户"
+    finally:
+        close_database()
+    assert _user_version(path) == 3 and {"attachment_blob", "attachment_blob_part"} <= _tables(path)
+    assert "attachment_blob" not in _tables(tmp_path / "v2.db.v2.bak")
+
+
+def test_version_2_postgresql_database_is_stepped_up(pg_url):
+    """The same step on a shared PostgreSQL database (its version lives in huifang_schema)."""
+    import psycopg2
+
+    open_app_database(pg_url)
+    Customer.create(code="C0001", name="老客户", phone="13800001111")
+    close_database()
+    con = psycopg2.connect(pg_url)
+    with con, con.cursor() as cur:
+        cur.execute("DROP TABLE attachment_blob_part")
+        cur.execute("DROP TABLE attachment_blob")
+        cur.execute("UPDATE huifang_schema SET version = 2")
+    open_app_database(pg_url)
+    assert AttachmentBlob.select().count() == AttachmentBlobPart.select().count() == 0
+    assert Customer.get().name == "老客户"
+    close_database()
+    with con, con.cursor() as cur:
+        cur.execute("SELECT version FROM huifang_schema")
+        assert cur.fetchall() == [(SCHEMA_VERSION,)]
     con.close()
-    assert "user_account" not in tables and "customer" in tables
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_every_step_reaches_the_tables_of_a_fresh_database(tmp_path, version):
+    fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
+    open_app_database(fresh)
+    close_database()
+    make_old_version(old, version)
+    open_app_database(old)
+    close_database()
+    assert _tables(old) == _tables(fresh)

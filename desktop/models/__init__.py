@@ -6,7 +6,7 @@ from .customer import Customer, ServiceOrder
 from .improvement import ACTION_STATUSES, ActionLog, ActionTask, ActionVisit, ImprovementAction
 from .kpi import KpiIndicator, KpiReviewerScore, KpiScorecard
 from .org import Department, Staff
-from .paper import AuditLog, VisitAttachment, VisitSignature
+from .paper import AttachmentBlob, AttachmentBlobPart, AuditLog, VisitAttachment, VisitSignature
 from .questionnaire import KINDS, Question, QuestionnaireTemplate
 from .settings import Setting
 from .visit import (
@@ -48,6 +48,8 @@ ALL_MODELS = [
     VisitAttachment,
     AuditLog,
     UserAccount,
+    AttachmentBlob,
+    AttachmentBlobPart,
 ]
 
 __all__ = [
@@ -64,6 +66,8 @@ __all__ = [
     "ActionTask",
     "ActionVisit",
     "Answer",
+    "AttachmentBlob",
+    "AttachmentBlobPart",
     "AuditLog",
     "BaseModel",
     "CallAttempt",

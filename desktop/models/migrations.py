@@ -8,7 +8,7 @@ together with its version bump.
 
 from collections.abc import Callable
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _add_user_accounts(migrator) -> None:
@@ -18,6 +18,14 @@ def _add_user_accounts(migrator) -> None:
     migrator.database.create_tables([UserAccount])
 
 
+def _add_attachment_blobs(migrator) -> None:
+    """3: the content of attached scans kept in the database (PostgreSQL has no folder beside
+    it); stays empty on SQLite, whose scans stay in the ``attachments`` folder."""
+    from .paper import AttachmentBlob, AttachmentBlobPart
+
+    migrator.database.create_tables([AttachmentBlob, AttachmentBlobPart])
+
+
 # version → step that brings a database from version-1 to version. Version 1 is the first
 # release: it is created from the models, so it has no step.
-STEPS: dict[int, Callable] = {2: _add_user_accounts}
+STEPS: dict[int, Callable] = {2: _add_user_accounts, 3: _add_attachment_blobs}

@@ -23,8 +23,9 @@ class VisitSignature(BaseModel):
 
 
 class VisitAttachment(BaseModel):
-    """A scan or photo of the signed paper form; the file lives in ``attachments/<sha256>.<ext>``
-    beside the database, named by its content hash."""
+    """A scan or photo of the signed paper form, named by its content hash: on SQLite the file
+    lives in ``attachments/<sha256>.<ext>`` beside the database; on PostgreSQL (no folder that
+    every PC shares) its content is an ``AttachmentBlob`` row."""
 
     visit = pw.ForeignKeyField(Visit, backref="attachments", on_delete="CASCADE")
     sha256 = pw.CharField(max_length=64, index=True)
@@ -38,6 +39,30 @@ class VisitAttachment(BaseModel):
 
     class Meta:
         indexes = ((("visit", "sha256"), True),)
+
+
+class AttachmentBlob(BaseModel):
+    """The content of an attached scan kept in the database itself (PostgreSQL: several PCs, no
+    shared folder), stored once per content like the files of the ``attachments`` folder. Not
+    tied to a visit: ``VisitAttachment.sha256`` points here. The bytes are in
+    ``AttachmentBlobPart`` rows (parts of at most 1 MiB, so neither side ever holds a whole scan
+    in one query). Empty on SQLite."""
+
+    sha256 = pw.CharField(max_length=64, primary_key=True)  # of the whole content, lower-case hex
+    ext = pw.CharField(max_length=10)  # of the first file stored with this content
+    size = pw.IntegerField()
+    created_at = pw.DateTimeField(default=now)
+
+
+class AttachmentBlobPart(BaseModel):
+    """Part ``seq`` (0, 1, 2 …) of an ``AttachmentBlob``'s content."""
+
+    blob = pw.ForeignKeyField(AttachmentBlob, backref="parts", on_delete="CASCADE")
+    seq = pw.IntegerField()
+    data = pw.BlobField()
+
+    class Meta:
+        primary_key = pw.CompositeKey("blob", "seq")
 
 
 class AuditLog(BaseModel):

@@ -1,7 +1,8 @@
 """签字纸质表: the scans and photos of the signed paper form archived with a visit.
 
 Files are added by drag-and-drop or 添加…, listed with their size and date, opened with the
-system's viewer after their SHA-256 is checked (a changed or missing file gets a warning), and
+system's viewer after their SHA-256 is checked (a changed or missing file gets a warning; on a
+PostgreSQL database the viewer gets a temporary copy of the content kept in the database), and
 removed only with a supervisor's confirmation once the visit is signed. The storage, the hashes
 and the backups are ``desktop.services.attachments``.
 """
@@ -109,7 +110,7 @@ class AttachmentsPanel(QWidget):
                 icon, f"{info.name}  ·  {info.size_text}  ·  {info.added_at:%Y-%m-%d %H:%M}"
             )
             item.setData(Qt.ItemDataRole.UserRole, info.id)
-            item.setToolTip(f"存档文件:{info.path}\nSHA-256:{info.sha256}")
+            item.setToolTip(f"存档位置:{info.stored_at}\nSHA-256:{info.sha256}")
             self.list.addItem(item)
         if items:
             self.hint.setText(f"已存档 {len(items)} 个文件;双击用系统程序打开,打开前会校验文件是否被改动。")
@@ -216,8 +217,13 @@ class AttachmentsPanel(QWidget):
             )
             if answer != QMessageBox.StandardButton.Open:
                 return False
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(result.path))):
-            show_error(self, f"系统没有能打开此文件的程序:{result.path}", "无法打开附件")
+        try:
+            path = svc.file_to_open(attachment_id)
+        except UserError as err:
+            show_error(self, str(err), "无法打开附件")
+            return False
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            show_error(self, f"系统没有能打开此文件的程序:{path}", "无法打开附件")
             return False
         return True
 
@@ -231,7 +237,7 @@ class AttachmentsPanel(QWidget):
             override = ask_supervisor(
                 self,
                 f"回访记录 #{self.visit_id} 已签字。删除签字纸质表“{name}”需要主管确认。"
-                "(存档文件本身会保留,只是不再关联到这条回访。)",
+                "(存档的扫描件本身会保留,只是不再关联到这条回访。)",
                 self.operator(),
             )
             if override is None:
