@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.models import ServiceOrder
+from desktop.services import accounts
 from desktop.services import customers as svc
 from desktop.services.errors import UserError
 
@@ -38,7 +39,7 @@ DATE_FORMAT = "yyyy-MM-dd"
 
 def customer_label(name: str, title: str, phone: str, code: str, archived: bool = False) -> str:
     who = f"{name}{title}" if title and len(name) <= 1 else name
-    text = f"{who} · {phone} · {code}"
+    text = f"{who} · {accounts.phone_for_screen(phone)} · {code}"
     return f"{text}(已归档)" if archived else text
 
 
@@ -233,11 +234,11 @@ class OrderDialog(QDialog):
         complaint_form.addRow("投诉等级", errors.row("投诉等级", self.level_combo, None))
         for field, (check, edit) in zip(svc.COMPLAINT_MOMENTS.values(), self._moments, strict=True):
             complaint_form.addRow(field, errors.row(field, check, edit, None, target=edit))
+        # two fixed lines (no word wrap: a wrapped label in a nested form gets too little height)
         complaint_hint = QLabel(
-            "受理后 24 小时内首次响应为及时,计入质量评价的“投诉处理及时率”;不填受理时间的投诉不计入。"
+            "受理后 24 小时内首次响应为及时,计入质量评价的“投诉处理及时率”;\n不填受理时间的投诉不计入。"
         )
         complaint_hint.setObjectName("hint")
-        complaint_hint.setWordWrap(True)
         complaint_form.addRow("", complaint_hint)
         self.complaint_group.setLayout(complaint_form)
         form.addRow("", self.complaint_group)
