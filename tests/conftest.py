@@ -34,7 +34,13 @@ PG_MODULES = {
     # sign-in accounts, roles and the audit trail
     "test_accounts",
     "test_roles",
+    "test_attachments",  # signed-paper scans (kept in the database on PostgreSQL)
     "test_audit_service",
+    # printed forms, QR codes, the period report and the property tests of the validators
+    "test_printing",
+    "test_qrcodes",
+    "test_report",
+    "test_properties",
 }
 
 
