@@ -61,13 +61,14 @@ class OrderModel(PagedQueryModel):
 
 def _only_the_customer(dialog: OrderDialog) -> None:
     """A read-only order dialog names its customer alone, the phone as the signed-in person may
-    see it (the picker lists full numbers, for finding a customer)."""
+    see it."""
     picker = dialog.picker
     c = svc.get_customer(picker.customer_id())
     picker.search.hide()
     picker.combo.clear()
     picker.combo.addItem(
-        customer_label(c.name, c.title, accounts.phone_for_screen(c.phone), c.code, c.archived), c.id
+        customer_label(c.name, c.title, c.phone, c.code, c.archived),
+        c.id,  # the label masks it
     )
     picker.combo.setCurrentIndex(0)
 
