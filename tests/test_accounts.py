@@ -91,7 +91,7 @@ def test_username_rules(boss):
 def test_login_success_resets_failures_and_records_time(boss):
     add("zhang", "回访员", "张三")
     accounts.sign_out()
-    with pytest.raises(LoginFailed, match="再错 4 次"):
+    with pytest.raises(LoginFailed, match="连续输错 5 次将锁定"):
         accounts.login("zhang", "wrong-pass1", at=T0)
     me = accounts.login(" ZHANG ", "caller123x", at=T0)
     assert me.display_name == "张三" and me.role == "回访员" and me.must_change_password
@@ -103,8 +103,13 @@ def test_five_wrong_passwords_lock_the_account(boss):
     add("zhang", "回访员", "张三")
     accounts.sign_out()
     for n in range(1, accounts.MAX_FAILURES):
-        with pytest.raises(LoginFailed, match=f"再错 {accounts.MAX_FAILURES - n} 次"):
+        with pytest.raises(LoginFailed) as wrong:
             accounts.login("zhang", f"bad{n}xxxxx", at=T0)
+        # the same words as for a 登录名 that does not exist: nothing tells the two apart
+        assert str(wrong.value) == accounts.WRONG_LOGIN
+    with pytest.raises(LoginFailed) as unknown:
+        accounts.login("nobody", "bad5xxxxx", at=T0)
+    assert str(unknown.value) == accounts.WRONG_LOGIN
     with pytest.raises(LoginFailed, match="已锁定到 09:15"):
         accounts.login("zhang", "bad5xxxxx", at=T0)
     # the right password does not help while locked, and does not extend the lock
@@ -193,13 +198,55 @@ def test_reset_password_forces_change_and_change_password(boss):
 
 def test_verify_supervisor_by_name_or_login(boss):
     add("zhang", "回访员", "张三")
+    accounts.sign_out()
     assert accounts.verify_supervisor("王主管", "boss2026pw").username == "boss"
     assert accounts.verify_supervisor("BOSS", "boss2026pw").username == "boss"
     with pytest.raises(ValidationErrors, match="主管密码"):
         accounts.verify_supervisor("boss", "nope12345")
     with pytest.raises(ValidationErrors, match="不是在用的主管账号"):
         accounts.verify_supervisor("张三", "caller123x")
-    assert UserAccount.get(UserAccount.username == "boss").failed_logins == 1
+    # nobody signed in (sign-in off): nothing to count against; the 主管 is never locked by it
+    assert UserAccount.get(UserAccount.username == "boss").failed_logins == 0
+
+
+def test_guessing_the_supervisor_password_locks_the_guesser_not_the_supervisor(boss):
+    add("zhang", "回访员", "张三")
+    accounts.sign_out()
+    accounts.login("zhang", "caller123x")
+    for n in range(accounts.MAX_FAILURES - 1, 0, -1):
+        with pytest.raises(ValidationErrors, match=f"再错 {n} 次,当前账号将被锁定"):
+            accounts.verify_supervisor("boss", "guess1234")
+    with pytest.raises(ValidationErrors, match="已锁定到"):
+        accounts.verify_supervisor("boss", "guess1234")
+    with pytest.raises(ValidationErrors, match="已锁定到"):  # even the right one, while locked
+        accounts.verify_supervisor("boss", "boss2026pw")
+    assert UserAccount.get(UserAccount.username == "boss").failed_logins == 0
+    assert UserAccount.get(UserAccount.username == "boss").locked_until is None
+    accounts.sign_out()
+    assert accounts.login("boss", "boss2026pw").role == "主管"
+
+
+def test_disabled_or_demoted_meanwhile_counts_at_once_for_writes(boss):
+    account = add("zhang", "回访员", "张三")
+    accounts.sign_out()
+    accounts.login("zhang", "caller123x")
+    assert accounts.can(accounts.EDIT_CUSTOMERS)
+    # a 主管 on another PC turns the account off
+    UserAccount.update(active=False).where(UserAccount.id == account.id).execute()
+    with pytest.raises(PermissionDenied, match="已停用"):
+        accounts.require(accounts.CALL, "填写回访表")
+    assert not accounts.can(accounts.FULL_PHONE)
+
+
+def test_display_names_are_unique_and_staff_links_are_audited(boss):
+    first = Staff.create(name="张三", role="回访员")
+    second = Staff.create(name="张三丰", role="回访员")
+    account = add("zhang", "回访员", "张三", staff_id=first.id)
+    with pytest.raises(ValidationErrors, match="已有账号使用"):
+        add("zhang2", "回访员", "张三")
+    accounts.update_account(account.id, AccountInput("zhang", "张三", "回访员", second.id))
+    entry = AuditLog.select().where(AuditLog.action == "修改账号:张三").get()
+    assert entry.changes == [{"field": "对应员工", "old": "张三", "new": "张三丰"}]
 
 
 def test_disable_keeps_accounts_and_needs_a_supervisor(boss):

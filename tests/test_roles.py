@@ -180,3 +180,34 @@ def test_caller_corrects_customers_viewer_cannot_and_only_a_supervisor_imports(t
         customers.update_customer(customer.id, {"code": "C9", "name": "周明", "phone": "13900004444"})
     assert Customer.get_by_id(customer.id).phone == "13900002222"
     assert not Customer.select().where(Customer.code == "C10").exists()
+
+
+def test_a_caller_works_only_on_own_or_unassigned_tasks_and_own_visits(team, setup):  # noqa: F811
+    from desktop.services import visits as visits_svc
+
+    _boss, qian = team
+    customer, order, template, *_ = setup
+    other = Staff.create(name="孙员工", role="回访员")
+    theirs = VisitTask.create(
+        customer=customer, order=order, template=template, trigger="甲", assignee=other.id
+    )
+    free = VisitTask.create(customer=customer, order=order, template=template, trigger="乙")
+    sign_in("boss")
+    someone_elses = save_visit(_input(setup, visitor="孙员工"), final=True)
+    sign_in("qian")
+    with pytest.raises(PermissionDenied, match=r"不是您\(钱员工\)的"):
+        save_visit(_input(setup), final=True, visit_id=someone_elses.id)
+    with pytest.raises(PermissionDenied, match="回访任务不是您"):
+        save_visit(_input(setup, task_id=theirs.id), final=True)
+    with pytest.raises(PermissionDenied):
+        visits_svc.record_attempt(customer.id, "无法接通", task_id=theirs.id)
+    with pytest.raises(PermissionDenied):
+        tasks.record_quick_outcome(theirs.id, "无法接通")
+    # an unassigned task is fair game, and the visit is saved under the caller's own name
+    mine = save_visit(_input(setup, task_id=free.id, visitor="孙员工"), final=True)
+    assert Visit.get_by_id(mine.id).visitor == "钱员工"
+    attempt = visits_svc.record_attempt(customer.id, "无法接通", task_id=free.id, staff="孙员工")
+    from desktop.models import CallAttempt
+
+    assert CallAttempt.get_by_id(attempt.attempt_id).staff == "钱员工"
+    assert [row[0] for row in visits_svc.visit_rows()] == [mine.id]

@@ -29,7 +29,8 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from desktop.models import AuditLog, Setting, Staff, UserAccount, db, now
@@ -72,7 +73,10 @@ ROLE_HELP = {
     ROLE_VIEWER: "总部查看:所有页面只看不改,电话号码脱敏",
 }
 
+DISABLED = "已停用"  # the role a session shows once its account was 停用 meanwhile
 AUDIT_ENTITY = "account"
+WRONG_LOGIN = f"登录名或密码不正确,请重新输入。(同一账号连续输错 {MAX_FAILURES} 次将锁定 {LOCK_MINUTES} 分钟)"
+REFRESH_SECONDS = 30  # how old the signed-in account's role may be before it is read again
 
 
 class PermissionDenied(UserError):
@@ -135,15 +139,9 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-# a hash to check unknown 登录名 against, so they take as long as a wrong password
-_DUMMY_HASH: str | None = None
-
-
-def _dummy_hash() -> str:
-    global _DUMMY_HASH
-    if _DUMMY_HASH is None:
-        _DUMMY_HASH = hash_password(secrets.token_hex(8))
-    return _DUMMY_HASH
+# what an unknown 登录名 is checked against, so it costs as long as a wrong password (the hash of
+# a random text nobody knows, made once with ``hash_password``)
+_DUMMY_HASH = "scrypt$32768$8$1$07M6O23fJGayJ0G/gDqYdQ==$28E1aQPAClC+SxKRx/xod8OjXBiyAXWQ3z1p6eFZqAs="
 
 
 # ---------------------------------------------------------------- on / off
@@ -196,14 +194,39 @@ def sign_out() -> None:
     _current = None
 
 
+_checked_at = 0.0
+
+
+def _fresh(max_age: float = REFRESH_SECONDS) -> SignedIn | None:
+    """The signed-in account, re-read when older than ``max_age`` seconds: a 主管 may have
+    changed its role or 停用 it meanwhile (from another PC, on a shared database)."""
+    global _current, _checked_at
+    if _current is None or time.monotonic() - _checked_at < max_age:
+        return _current
+    row = UserAccount.get_or_none(UserAccount.id == _current.id)
+    _checked_at = time.monotonic()
+    if row is None or not row.active:
+        _current = replace(_current, role=DISABLED)  # no capabilities left
+    elif (row.role, row.display_name, row.staff_id) != (
+        _current.role,
+        _current.display_name,
+        _current.staff_id,
+    ):
+        _current = replace(_current, role=row.role, display_name=row.display_name, staff_id=row.staff_id)
+    return _current
+
+
 def can(capability: str) -> bool:
     """True with nobody signed in (accounts off / command line) or when the role allows it."""
-    return _current is None or _current.can(capability)
+    me = _fresh()
+    return me is None or me.can(capability)
 
 
 def require(capability: str, what: str = "") -> None:
-    """PermissionDenied (a Chinese message naming the role and the way out) unless allowed."""
-    if can(capability):
+    """PermissionDenied (a Chinese message naming the role and the way out) unless allowed;
+    the account is read again first, so a role taken away counts at once for writes."""
+    me = _fresh(max_age=0)
+    if me is None or me.can(capability):
         return
     doing = what or capability
     raise PermissionDenied(
@@ -249,6 +272,30 @@ def own_staff_filter() -> int | None | bool:
     return _current.staff_id
 
 
+def my_names() -> set[str]:
+    """The names the signed-in person's work is recorded under (姓名 and the linked 员工)."""
+    me = _fresh()
+    if me is None:
+        return set()
+    return {me.display_name} | {_staff_name(me.staff_id)} - {"(无)"}
+
+
+def require_own(*, visitor: str | None = None, assignee_id: int | None = None, what: str) -> None:
+    """A 回访员 works on their own visits and on tasks assigned to them or to nobody; roles that
+    see everyone's work (and nobody signed in) pass. PermissionDenied otherwise."""
+    me = _fresh(max_age=0)
+    if me is None or me.can(SEE_ALL):
+        return
+    if visitor is not None and visitor in my_names():
+        return
+    if visitor is None and (assignee_id is None or assignee_id == me.staff_id):
+        return
+    raise PermissionDenied(
+        f"这{what}不是您({me.display_name})的,回访员只能处理分配给自己或未分配的任务和自己做的回访。"
+        "如需处理,请主管先把任务分配给您。"
+    )
+
+
 def phone_for_screen(phone: str) -> str:
     """A phone number as the signed-in person may see it."""
     return phone if can(FULL_PHONE) else mask_phone(phone)
@@ -264,21 +311,21 @@ def login(username: str, password: str, *, at: datetime | None = None) -> Signed
     at = at or now()
     key = _username_key(username, strict=False)
     account = UserAccount.get_or_none(UserAccount.username == key) if key else None
+    # the hash is checked first, whatever the account's state: every answer takes as long, and
+    # only the right password learns that an account is 停用
+    right = verify_password(password or "", account.password_hash if account else _DUMMY_HASH)
     if account is None:
-        verify_password(password or "", _dummy_hash())
-        raise LoginFailed("登录名或密码不正确,请重新输入。")
-    if not account.active:
-        raise LoginFailed(f"账号“{account.username}”已停用。如需使用,请主管在“设置 → 账号”中重新启用。")
+        raise LoginFailed(WRONG_LOGIN)
     if account.locked_until is not None and account.locked_until > at:
         raise LoginFailed(_locked_message(account.locked_until))
-    if not verify_password(password or "", account.password_hash):
+    if not right:
         with db.atomic():
             failures = _count_failure(account.id, at)
         if failures == 0:
-            row = UserAccount.get_by_id(account.id)
-            raise LoginFailed(_locked_message(row.locked_until))
-        left = MAX_FAILURES - failures
-        raise LoginFailed(f"登录名或密码不正确,请重新输入。再错 {left} 次账号将被锁定 {LOCK_MINUTES} 分钟。")
+            raise LoginFailed(_locked_message(UserAccount.get_by_id(account.id).locked_until))
+        raise LoginFailed(WRONG_LOGIN)
+    if not account.active:
+        raise LoginFailed(f"账号“{account.username}”已停用。如需使用,请主管在“设置 → 账号”中重新启用。")
     with db.atomic():
         UserAccount.update(failed_logins=0, locked_until=None, last_login_at=at).where(
             UserAccount.id == account.id
@@ -309,7 +356,8 @@ def _locked_message(until: datetime) -> str:
 
 
 def _sign_in_row(account: UserAccount) -> SignedIn:
-    global _current
+    global _current, _checked_at
+    _checked_at = time.monotonic()
     _current = SignedIn(
         id=account.id,
         username=account.username,
@@ -408,7 +456,7 @@ def update_account(account_id: int, data: AccountInput) -> UserAccount:
     require(MANAGE, "修改账号")
     account = _get(account_id)
     errors = []
-    name, role, staff_id = _check_profile(data, errors)
+    name, role, staff_id = _check_profile(data, errors, account.id)
     if errors:
         raise ValidationErrors(errors)
     with db.atomic():
@@ -420,6 +468,7 @@ def update_account(account_id: int, data: AccountInput) -> UserAccount:
             _keep_one_supervisor(account.id)
         changes = _diff(
             (("姓名", account.display_name, name), ("角色", account.role, role)),
+            (("对应员工", _staff_name(account.staff_id), _staff_name(staff_id)),),
             (("状态", "在用" if account.active else "停用", "在用" if data.active else "停用"),),
         )
         UserAccount.update(display_name=name, role=role, staff=staff_id, active=bool(data.active)).where(
@@ -467,7 +516,15 @@ def account_id_of(username: str) -> int:
 
 def verify_supervisor(name: str, password: str) -> UserAccount:
     """A 主管 confirming a change at someone else's PC: their 登录名 (or 姓名) and password.
-    Wrong passwords count towards the lock-out like a sign-in."""
+
+    Wrong passwords count against the account of the person at the PC (the one guessing), not
+    the 主管's: nobody can lock the 主管 out from this dialog. The ``MAX_FAILURES``-th locks the
+    person at the PC: further confirmations are refused and their next sign-in waits for it."""
+    me = current()
+    if me is not None:
+        row = UserAccount.get_or_none(UserAccount.id == me.id)
+        if row is not None and row.locked_until is not None and row.locked_until > now():
+            raise ValidationErrors([ValidationError("主管密码", _locked_message(row.locked_until))])
     text = (name or "").strip()
     key = _username_key(text, strict=False)
     account = (
@@ -480,16 +537,27 @@ def verify_supervisor(name: str, password: str) -> UserAccount:
         .order_by(UserAccount.id)
         .first()
     )
+    right = verify_password(password or "", account.password_hash if account else _DUMMY_HASH)
     if account is None:
-        verify_password(password or "", _dummy_hash())
         raise ValidationErrors([ValidationError("主管", f"“{text}”不是在用的主管账号,请填写主管的登录名。")])
-    if account.locked_until is not None and account.locked_until > now():
-        raise ValidationErrors([ValidationError("主管密码", _locked_message(account.locked_until))])
-    if not verify_password(password or "", account.password_hash):
-        with db.atomic():
-            _count_failure(account.id, now())
+    if right:
+        return account
+    if me is None:
         raise ValidationErrors([ValidationError("主管密码", "不正确,请主管本人重新输入。")])
-    return account
+    with db.atomic():
+        failures = _count_failure(me.id, now())
+    if failures == 0:
+        until = UserAccount.get_by_id(me.id).locked_until
+        raise ValidationErrors([ValidationError("主管密码", _locked_message(until))])
+    left = MAX_FAILURES - failures
+    raise ValidationErrors(
+        [
+            ValidationError(
+                "主管密码",
+                f"不正确,请主管本人重新输入。再错 {left} 次,当前账号将被锁定 {LOCK_MINUTES} 分钟。",
+            )
+        ]
+    )
 
 
 # ---------------------------------------------------------------- checks and helpers
@@ -526,11 +594,18 @@ def _new_password_hash(password, confirm, username: str) -> str:
     return hash_password(password)
 
 
-def _check_profile(data: AccountInput, errors: list) -> tuple[str, str, int | None]:
+def _check_profile(
+    data: AccountInput, errors: list, account_id: int | None = None
+) -> tuple[str, str, int | None]:
     name = role = ""
     staff_id = None
     try:
         name = clean_text(data.display_name, "姓名", required=True, max_len=30)
+        others = UserAccount.select().where(UserAccount.display_name == name)
+        if account_id is not None:
+            others = others.where(UserAccount.id != account_id)
+        if others.exists():  # 回访人员 and the audit log name people by it
+            raise ValidationError("姓名", f"“{name}”已有账号使用,请加以区分(如 {name}2 或写全名)。")
     except ValidationError as err:
         errors.append(err)
     if data.role in ROLES:
@@ -570,6 +645,11 @@ def _create(username, display_name, role, staff_id, password, confirm, *, must_c
         password_hash=new_hash,
         must_change_password=must_change,
     )
+
+
+def _staff_name(staff_id: int | None) -> str:
+    staff = Staff.get_or_none(Staff.id == staff_id) if staff_id else None
+    return staff.name if staff is not None else "(无)"
 
 
 def _get(account_id: int) -> UserAccount:

@@ -59,6 +59,7 @@ from desktop.models import (
 )
 from desktop.models.questionnaire import LEVEL5, LEVEL5_LABELS, NPS, SCORE10, YESNO
 
+from . import accounts
 from .errors import UserError
 
 DONE = "已完成"
@@ -646,6 +647,7 @@ def _insert_links(pairs: list[tuple[int, int]]) -> None:
         ).execute()
 
 
+@accounts.requires(accounts.MANAGE, "问题归类")
 def tag_visits(visit_ids: Iterable[int], category_id: int) -> int:
     """Put the visits into one category (those already in it are left as they are).
     Returns how many links were added."""
@@ -665,6 +667,7 @@ def tag_visits(visit_ids: Iterable[int], category_id: int) -> int:
     return len(pairs)
 
 
+@accounts.requires(accounts.MANAGE, "问题归类")
 def untag_visit(visit_id: int, category_id: int) -> bool:
     with db.atomic():
         deleted = (
@@ -675,6 +678,7 @@ def untag_visit(visit_id: int, category_id: int) -> bool:
     return bool(deleted)
 
 
+@accounts.requires(accounts.MANAGE, "问题归类")
 def apply_suggestions(visit_ids: Iterable[int]) -> dict[str, int]:
     """Tag each visit with all its suggested categories, in one transaction.
     Returns {"visits": checked, "tagged": visits that got a new category, "links": links added,
@@ -699,6 +703,7 @@ def apply_suggestions(visit_ids: Iterable[int]) -> dict[str, int]:
     return counts
 
 
+@accounts.requires(accounts.MANAGE, "问题归类")
 def auto_tag(period=None, only_untagged: bool = True, **filters) -> dict[str, int]:
     """Apply the suggestions to the negative visits of ``period`` (None = all time; a
     (start, end) pair or a ``periods.Period``), in one transaction. With ``only_untagged`` the

@@ -29,6 +29,7 @@ from desktop.models import Answer, Customer, Question, Visit, db, now
 from desktop.models.connection import portable_sql
 from desktop.models.questionnaire import LEVEL5, SCORE10, TEXT
 
+from . import accounts
 from .errors import UserError, ValidationError
 from .scoring import LEVEL_NAMES
 from .validation import clean_text
@@ -220,6 +221,7 @@ def _visit(visit_id: int) -> Visit:
     return visit
 
 
+@accounts.requires(accounts.MANAGE, "审核回访有效性")
 def confirm_invalid(visit_id: int, invalid: bool, reason: str = "") -> Visit:
     """A person's decision: the visit is invalid (``reason`` required) or valid after all (the
     reason, e.g. "客户确实全部满意", is kept too). The rules no longer change it."""
@@ -233,6 +235,7 @@ def confirm_invalid(visit_id: int, invalid: bool, reason: str = "") -> Visit:
     return Visit.get_by_id(visit.id)
 
 
+@accounts.requires(accounts.MANAGE, "审核回访有效性")
 def reset_to_automatic(visit_id: int) -> Visit:
     """Drop the manual decision and let the rules decide again."""
     visit = _visit(visit_id)

@@ -61,6 +61,7 @@ def get(key: str) -> Any:
     return _BY_KEY[key].default
 
 
+@accounts.requires(accounts.MANAGE, "修改设置")
 def set_value(key: str, value: Any) -> None:
     if key not in _BY_KEY:
         raise KeyError(key)

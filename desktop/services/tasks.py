@@ -472,7 +472,9 @@ def record_quick_outcome(
     if action == "无法接通" and next_at is None:
         next_at = retry_time(at)
     if staff is None:
-        staff = task.assignee.name if task.assignee_id else accounts.default_visitor()
+        staff = accounts.actor_name() or (
+            task.assignee.name if task.assignee_id else accounts.default_visitor()
+        )
     return record_attempt(
         task.customer_id,
         QUICK_OUTCOMES[action],

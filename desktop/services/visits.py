@@ -364,6 +364,7 @@ def save_visit(
         if existing.status == DONE and not final:
             raise UserError("这条回访已完成,不能再改回草稿。修改后请点“完成并保存”。")
     clean, rows, problem_ids = validate_visit(data, final, visit_id=visit_id, today=today)
+    _check_own(existing, clean)
     png = None
     try:
         if signature is not None:
@@ -425,6 +426,20 @@ def save_visit(
             quality.flag_invalid([visit.id])
             improvement.on_visit_saved(visit.id, today=today)
     return visit
+
+
+def _check_own(existing: Visit | None, clean: dict) -> None:
+    """A 回访员 saves only their own visits (or new ones on their own or unassigned tasks),
+    always under their own name."""
+    me = accounts.current()
+    if me is None or me.can(accounts.SEE_ALL):
+        return
+    if existing is not None:
+        accounts.require_own(visitor=existing.visitor, what="条回访记录")
+    elif clean.get("task") is not None:
+        task = VisitTask.get_by_id(clean["task"])
+        accounts.require_own(assignee_id=task.assignee_id, what="个回访任务")
+    clean["visitor"] = me.display_name
 
 
 def load_visit(visit_id: int) -> VisitInput:
@@ -606,6 +621,8 @@ def record_attempt(
             raise ValidationErrors(
                 [ValidationError("回访任务", "回访任务不存在或不属于该客户,请刷新后重试。")]
             )
+        accounts.require_own(assignee_id=task.assignee_id, what="个回访任务")
+    staff = accounts.actor_name() or staff  # signed in: the call is recorded under who made it
     reason_field = "拒访原因" if outcome == "拒访" else "原因"
     clean = _collect(
         [
@@ -961,7 +978,7 @@ def _list_query(select, text: str, status: str | None, *, joins: bool = True):
     if status:
         query = query.where(Visit.status == status)
     if accounts.own_staff_filter() is not False:  # a 回访员: the visits they made
-        query = query.where(Visit.visitor == accounts.actor_name())
+        query = query.where(Visit.visitor.in_(sorted(accounts.my_names())))
     if text:
         cond = (
             Customer.name.contains(text)
