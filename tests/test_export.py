@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from desktop.cli import main
 from desktop.models import Answer, Customer, Question, QuestionnaireTemplate, ServiceOrder, Visit
-from desktop.services import export, kpi, statistics
+from desktop.services import export, improvement, kpi, statistics
 from desktop.services.demo import generate_demo
 from desktop.services.errors import UserError
 from desktop.services.periods import parse_period
@@ -266,6 +266,86 @@ def test_phones_and_names_masked_by_default_full_on_request(demo, out_dir):
     assert not [p for p in phones if p in text]
     info = {r[0]: r[1] for r in load_workbook(full_out)[export.SHEET_INFO].iter_rows(values_only=True)}
     assert info[export.INFO_MASKED] == export.FULL_TEXT
+
+
+def test_phone_numbers_and_names_the_customer_wrote_are_masked_too(database, out_dir):
+    """宝贵意见, text answers, comments to answers, 无效原因 and the plan's 客户反馈: a number or the
+    customer's name inside what they said goes out masked, in full only with full_contact."""
+    template = QuestionnaireTemplate.get(QuestionnaireTemplate.family == "after_sales")
+    ordered = list(Question.select().where(Question.template == template).order_by(Question.position))
+    rated = ordered[0]  # 五级 question 1
+    open_question = next(q for q in ordered if q.kind == "text")
+    text_header = f"{ordered.index(open_question) + 1}. {open_question.text}"
+    customer = Customer.create(code="C0001", name="张伟", phone="13900001111")
+    order = ServiceOrder.create(order_no="W2024050001", customer=customer, product_model="KFR-35GW")
+    feedback = "请打13812345678找我,我是张伟,工单W2024050001"
+    visit = Visit.create(
+        customer=customer,
+        order=order,
+        template=template,
+        status="已完成",
+        visit_date=date(2024, 5, 10),
+        feedback=feedback,
+        respondent="李娜",
+    )
+    Answer.create(visit=visit, question=open_question, text="李娜说座机0755-1234567也行")
+    Answer.create(visit=visit, question=rated, value=2, text="师傅电话138 1234 5678打不通")
+    invalid = Visit.create(
+        customer=customer,
+        order=order,
+        template=template,
+        status="已完成",
+        visit_date=date(2024, 5, 11),
+        invalid=True,
+        invalid_reason="换号了,新号13712345678",
+    )
+    action = improvement.create_action(
+        improvement.ActionInput(
+            problem="张伟反映工程师迟到,回电13812345678",
+            measure="客服热线400-800-1234回访",
+            department="售后服务部",
+            owner="王经理",
+            deadline=date(2024, 6, 30),
+            visit_ids=[visit.id],
+        ),
+        today=date(2024, 5, 12),
+    )
+
+    masked_out, _ = _export(out_dir, "masked.xlsx")
+    full_out, _ = _export(out_dir, "full.xlsx", full_contact=True)
+
+    def cells(out):
+        wb = load_workbook(out)
+        rows = {
+            r["回访编号"].value: {k: c.value for k, c in r.items()}
+            for r in _visit_cells(wb[export.SHEET_VISITS])
+        }
+        plan = list(wb[export.SHEET_PLAN].iter_rows(values_only=True))
+        names = list(plan[1])
+        plan_row = dict(zip(names, next(r for r in plan[2:] if r[1] == "C0001"), strict=False))
+        return rows, plan_row
+
+    rows, plan_row = cells(masked_out)
+    assert rows[visit.id]["宝贵意见"] == (
+        "请打138****5678找我,我是张*,工单W2024050001\n[第1题] 师傅电话138 **** 5678打不通"
+    )
+    assert rows[visit.id][text_header] == "李*说座机0755-****4567也行"
+    assert rows[invalid.id]["无效原因"] == "换号了,新号137****5678"
+    assert plan_row["开放式反馈建议"] == "请打138****5678找我,我是张*,工单W2024050001"
+    assert plan_row["改进措施"] == "客服热线400-800-1234回访"  # a business hotline is not personal
+    # no full number anywhere in the masked file
+    with zipfile.ZipFile(masked_out) as z:
+        xml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+    for number in ("13812345678", "1234 5678", "1234567", "13712345678", "13900001111"):
+        assert number not in xml
+
+    rows, plan_row = cells(full_out)
+    assert rows[visit.id]["宝贵意见"].startswith(feedback + "\n")
+    assert rows[visit.id]["宝贵意见"].endswith("师傅电话138 1234 5678打不通")
+    assert rows[visit.id][text_header] == "李娜说座机0755-1234567也行"
+    assert rows[invalid.id]["无效原因"] == "换号了,新号13712345678"
+    assert plan_row["开放式反馈建议"] == feedback
+    assert action.problem == "张伟反映工程师迟到,回电13812345678"  # the data itself is untouched
 
 
 # ---------------------------------------------------------------- text stays text

@@ -21,7 +21,10 @@ Formatting: bold filled header rows, column widths, frozen headers, auto-filter;
 scores are numbers, rates numbers with a % format, dates real dates; 客户编号, 工单号 and phone
 numbers are text cells formatted "@" (leading zeros survive); text that Excel would read as a
 formula (= + - @ …) is written as a string cell with the quote-prefix style, so it shows as text
-and never runs. Names and phone numbers are masked (张*, 138****5678) unless ``full_contact``.
+and never runs. Names and phone numbers are masked (张*, 138****5678) unless ``full_contact``:
+the 姓名/电话 columns, and inside what customers said (宝贵意见, text answers, the comments to
+answers, 无效原因, the plan's 客户反馈) every phone number and the visit's own customer and
+respondent names (``_private_text``).
 
 The visit rows stream from SQLite (cursors read in batches in SQL order — visits and their answers
 in the same order, merged as they come) into openpyxl's write-only mode, so memory stays flat for
@@ -67,7 +70,7 @@ from . import settings as app_settings
 from .errors import UserError
 from .periods import Period
 from .scoring import DENOMINATOR_NOTE, LEVEL_NAMES, NPS_GOAL, RECOVERY_TARGET, composite_100
-from .validation import mask_name, mask_phone
+from .validation import mask_name, mask_names_in_text, mask_phone, mask_phones_in_text
 
 Progress = Callable[[int, int, str], None]
 
@@ -751,6 +754,17 @@ def _customer_name(name: str, title: str, mask: bool) -> str:
     return f"{name}{title}" if title and len(name) <= 1 else name
 
 
+def _private_text(value: str | None, name: str | None, respondent: str | None) -> str | None:
+    """A customer's free text fit for a masked workbook: phone numbers as 138****5678, the
+    visit's customer and respondent names as 张* (other names cannot be told from words)."""
+    if not value:
+        return value
+    value = mask_phones_in_text(value)
+    if (name and name in value) or (respondent and respondent in value):
+        value = mask_names_in_text(value, (name, respondent))
+    return value
+
+
 def _answer_value(column: _QuestionColumn, value, text: str):
     """What the cell shows: the option label (五级, 是/否, 单选), the number (1–10, 0–10) or the text."""
     if column.kind == TEXT:
@@ -890,6 +904,8 @@ def _write_visits(
     template_labels = {tid: text(label) for tid, label in labels.items()}
     # few distinct values (types, teams, statuses …): each text checked once, not once per row
     memo = _TextMemo(text)
+    # 无效原因 may quote the customer ("换号了,新号139…"): masked once per distinct reason
+    reasons = _TextMemo(lambda v: text(mask_phones_in_text(v)) if mask and v else text(v))
 
     answers = _stream(_answer_rows_query(period))
     visits = _stream(_visit_rows_query(period))
@@ -932,7 +948,7 @@ def _write_visits(
                 column = by_id.get(qid)
                 if column is not None:
                     if column.is_text:
-                        shown = text(answer_text)
+                        shown = text(_private_text(answer_text, name, respondent) if mask else answer_text)
                     else:
                         shown = column.shown.get(value, _MISSING)
                         if shown is _MISSING:
@@ -965,12 +981,12 @@ def _write_visits(
                 text(mask_name(respondent) if mask and respondent else respondent),
                 memo[status],
                 INVALID if invalid else VALID,
-                memo[invalid_reason],
+                reasons[invalid_reason],
                 memo[mood],
                 memo[categories],
                 YES if repurchase else NO,
                 memo[sign_status],
-                text(feedback),
+                text(_private_text(feedback, name, respondent) if mask else feedback),
             )
             sheet.append_ready(values)
             done += 1

@@ -47,7 +47,14 @@ from . import accounts, calendar
 from . import settings as app_settings
 from .dates import parse_date
 from .errors import UserError, ValidationError, ValidationErrors
-from .validation import clean_text, mask_name, mask_phone, strip_control
+from .validation import (
+    clean_text,
+    mask_name,
+    mask_names_in_text,
+    mask_phone,
+    mask_phones_in_text,
+    strip_control,
+)
 
 NOT_STARTED, IN_PROGRESS, DONE, VERIFYING, CLOSED = ACTION_STATUSES
 # the steps each status may take (no skipping); backward steps need a reason
@@ -1155,7 +1162,9 @@ def plan_rows(
 ) -> list[PlanRow]:
     """The 改进方案表: open actions first (earliest deadline first), closed ones last; within an
     action its visits by date. An action without linked visits gets one row with blank customer
-    cells. Names and phone numbers are masked unless ``mask`` is False."""
+    cells. Names and phone numbers are masked unless ``mask`` is False: the name and phone cells,
+    and in the free texts (客户反馈, 问题描述, 改进措施, 完成说明) every phone number and the names
+    of the action's customers."""
     today = today or date.today()
     actions = list(_filtered_actions(status_filter, today, action_ids))
     if not actions:
@@ -1190,22 +1199,31 @@ def plan_rows(
         for row in query:
             links.setdefault(row[0], []).append(row[1:])
     levels = visit_levels([v[0] for rows in links.values() for v in rows])
+
+    def private(text: str, names: list[str]) -> str:
+        """Masked: the customers' words (and staff notes quoting them) without phone numbers
+        and without the names of the action's customers."""
+        if not mask or not text:
+            return text
+        return mask_names_in_text(mask_phones_in_text(text), names)
+
     out: list[PlanRow] = []
     for action in actions:
         visits = links.get(action.id) or [None]
         late = is_overdue(action.status, action.deadline, today)
+        names = [v[1] for v in visits if v is not None]
         common = {
             "action_id": action.id,
-            "measure": action.measure,
+            "measure": private(action.measure, names),
             "department": action.department,
             "owner": action.owner,
             "deadline": action.deadline,
             "status": action.status,
             "completed_on": action.completed_on,
-            "completion_note": action.completion_note,
+            "completion_note": private(action.completion_note, names),
             "closed_on": action.closed_on,
             "category": action.category.name if action.category_id else "",
-            "problem": action.problem,
+            "problem": private(action.problem, names),
             "overdue": late,
             "action_rows": len(visits),
         }
@@ -1223,7 +1241,7 @@ def plan_rows(
                         method="",
                         engineer="",
                         levels=(None, None, None),
-                        feedback=action.problem,
+                        feedback=common["problem"],
                         first_of_action=True,
                         **common,
                     )
@@ -1242,7 +1260,7 @@ def plan_rows(
                     method=method,
                     engineer=engineer or "",
                     levels=levels.get(vid, (None, None, None)),
-                    feedback=feedback or "",
+                    feedback=private(feedback or "", names),
                     first_of_action=n == 0,
                     **common,
                 )

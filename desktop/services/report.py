@@ -18,7 +18,6 @@ Sections (the structure of the report template in the seeds):
 6. 质量评价 — the period's KPI scorecards (total and grade), or a note when there is none.
 """
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -33,7 +32,7 @@ from .errors import UserError
 from .periods import Period
 from .scoring import DENOMINATOR_NOTE, NPS_GOAL, RECOVERY_TARGET, composite_100
 from .statistics import OVERALL, Comparison, Filters, Overall, by_group, compare, monthly_trend, overall
-from .validation import mask_name
+from .validation import mask_names_in_text, mask_phones_in_text
 
 DONE = "已完成"
 ALL_TEAMS_LABEL = "全部班组"
@@ -254,16 +253,12 @@ def report_title(period: Period) -> str:
     return f"{period_words(period)}客户满意度调查与改进报告"
 
 
-_PHONE = re.compile(r"(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)")
-
-
 def mask_quote(text: str, names: list[str]) -> str:
-    """A customer's words fit for a report: phone numbers as 138****5678, the customers' own
-    names (of the visits quoted) as 张*; one line, at most ``QUOTE_LIMIT`` characters."""
+    """A customer's words fit for a report: phone numbers as 138****5678 / 010-****5678
+    (``validation.mask_phones_in_text``), the customers' own names (of the visits quoted) as 张*;
+    one line, at most ``QUOTE_LIMIT`` characters."""
     text = " ".join((text or "").split())
-    text = _PHONE.sub(r"\1****\2", text)
-    for name in sorted({n for n in names if n and len(n) >= 2}, key=len, reverse=True):
-        text = text.replace(name, mask_name(name))
+    text = mask_names_in_text(mask_phones_in_text(text), names)
     if len(text) > QUOTE_LIMIT:
         text = text[: QUOTE_LIMIT - 1] + "…"
     return text

@@ -117,6 +117,117 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * max(1, len(name) - 1)
 
 
+# ---------------------------------------------------------------- phone numbers inside free text
+# What people type a number with besides ASCII (full-width digits and brackets from a Chinese
+# input method, other dashes and spaces), mapped one character to one: a match in the mapped copy
+# has the same span in the original text.
+_PHONE_LOOKALIKES = str.maketrans(
+    {
+        **{chr(0xFF10 + i): str(i) for i in range(10)},  # 0-9 full-width
+        "\uff08": "(",
+        "\uff09": ")",
+        "\uff0b": "+",
+        "\uff0d": "-",
+        "\uff0e": ".",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+        "\u3000": " ",
+    }
+)
+# one separator between digit groups: a space, or a dash or dot with optional spaces around it
+_SEP = r"(?:\ ?[-.]\ ?|\ )?"
+_PHONE_IN_TEXT = re.compile(
+    rf"""
+    (?<![0-9])
+    (?:
+        # mobile: 13812345678, 138 1234 5678, 138-1234-5678, +86 138…, 86138…
+        (?P<mhead>(?:(?:\+|00)\ ?)?86{_SEP})?
+        (?P<m1>1[3-9][0-9])(?P<ms1>{_SEP})[0-9]{{4}}(?P<ms2>{_SEP})(?P<m3>[0-9]{{4}})
+    |
+        # landline with its area code: 010-12345678, (0755)1234567, 0755 123 4567,
+        # +86 10 12345678 (the area code's 0 may be left out only after +86 / 0086)
+        (?P<lhead>
+            (?P<cc>(?:\+|00)\ ?86{_SEP})?
+            (?P<open>\()?
+            (?(cc)0?|0)(?!400|800)(?:10|2[0-9]|[3-9][0-9]{{2}})
+            (?(open)\))
+            {_SEP}
+        )
+        [0-9]{{3,4}}(?P<ls>{_SEP})(?P<l2>[0-9]{{4}})
+    )
+    (?![0-9])
+    """,
+    re.VERBOSE | re.ASCII,
+)
+# every form above ends in four digits in a row: a text without them needs no closer look
+_FOUR_DIGITS = re.compile(r"[0-9\uff10-\uff19]{4}")
+
+
+def _masked_match(text: str, m: re.Match) -> str:
+    """The matched number from ``text`` (original characters) with its middle hidden."""
+    start, end = m.span()
+    if m.start("m1") >= 0:
+        keep_head = text[start : m.end("ms1")]  # prefix, first three digits, separator
+        tail = text[m.start("ms2") : end]  # separator, last four digits
+    else:
+        keep_head = text[start : m.end("lhead")]  # area code as written
+        tail = text[m.start("ls") : end]
+    return keep_head + "****" + tail
+
+
+def _mask_once(text: str) -> str:
+    probe = text.translate(_PHONE_LOOKALIKES)
+    parts: list[str] = []
+    last = 0
+    for m in _PHONE_IN_TEXT.finditer(probe):
+        parts.append(text[last : m.start()])
+        parts.append(_masked_match(text, m))
+        last = m.end()
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def mask_phones_in_text(text: str) -> str:
+    """``text`` with every mainland phone number in it masked as ``mask_phone`` does.
+
+    Mobiles (13812345678, 138 1234 5678, 138-1234-5678, +86/0086/86 in front) keep their first
+    three and last four digits: 138****5678, 138 **** 5678. Landlines with an area code
+    (010-12345678, 0755-1234567, (010)12345678, 01012345678, +86 10 12345678) keep the area code
+    and the last four digits: 010-****5678, 0755-****4567; an extension after them stays. Full-width
+    digits count as digits. Everything else is left as it is: order numbers (W2026110011), dates,
+    times, amounts, model numbers, numbers glued to more digits, 400/800 hotlines, a local number
+    without its area code.
+
+    Masking is repeated until nothing is left to mask (in run-together garbage such as
+    010-12340755 2345 5678 hiding the first number uncovers a second), so masking masked text
+    changes nothing. The text only grows by one "*" per 7-digit landline (0755-****4567)."""
+    if not text or not _FOUR_DIGITS.search(text):
+        return text
+    while True:
+        masked = _mask_once(text)
+        if masked is text or not _FOUR_DIGITS.search(masked):
+            return masked
+        text = masked
+
+
+def mask_names_in_text(text: str, names) -> str:
+    """``text`` with each of ``names`` (two characters or more; longest first, so 欧阳娜娜 goes
+    before 欧阳) replaced by its masked form (张*)."""
+    if not text:
+        return text
+    for name in sorted({n for n in names if n and len(n) >= 2}, key=len, reverse=True):
+        if name in text:
+            text = text.replace(name, mask_name(name))
+    return text
+
+
 # ---------------------------------------------------------------- imported codes and choices
 _CTYPE_WORDS = {
     "VIP客户": ("vip", "vip客户", "贵宾", "贵宾客户", "重要客户", "重点客户"),
