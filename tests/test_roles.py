@@ -9,7 +9,7 @@ from desktop.models import Answer, AuditLog, ImprovementAction, Staff, Visit, Vi
 from desktop.services import accounts, export, forms, signatures, tasks
 from desktop.services import improvement as improvement_svc
 from desktop.services.accounts import AccountInput, PermissionDenied
-from desktop.services.errors import ValidationErrors
+from desktop.services.errors import UserError, ValidationErrors
 from desktop.services.signatures import SupervisorOverride
 from desktop.services.visits import SignatureInput, save_visit
 
@@ -204,10 +204,12 @@ def test_a_caller_works_only_on_own_or_unassigned_tasks_and_own_visits(team, set
     with pytest.raises(PermissionDenied):
         tasks.record_quick_outcome(theirs.id, "无法接通")
     # an unassigned task is fair game, and the visit is saved under the caller's own name
-    mine = save_visit(_input(setup, task_id=free.id, visitor="孙员工"), final=True)
-    assert Visit.get_by_id(mine.id).visitor == "钱员工"
     attempt = visits_svc.record_attempt(customer.id, "无法接通", task_id=free.id, staff="孙员工")
     from desktop.models import CallAttempt
 
     assert CallAttempt.get_by_id(attempt.attempt_id).staff == "钱员工"
+    mine = save_visit(_input(setup, task_id=free.id, visitor="孙员工"), final=True)
+    assert Visit.get_by_id(mine.id).visitor == "钱员工"
     assert [row[0] for row in visits_svc.visit_rows()] == [mine.id]
+    with pytest.raises(UserError, match="已完成,不能再记录通话结果"):
+        visits_svc.record_attempt(customer.id, "无法接通", task_id=free.id)

@@ -162,8 +162,18 @@ def enable_accounts(username: str, display_name: str, password: str, confirm: st
     if accounts_enabled():
         raise UserError("账号登录已经启用。")
     with db.atomic():
-        existing = UserAccount.get_or_none(UserAccount.username == _username_key(username))
-        if existing is not None and existing.role == ROLE_SUPERVISOR and existing.active:
+        key = _username_key(username, strict=False)  # _create checks it, with the other fields
+        existing = UserAccount.get_or_none(UserAccount.username == key) if key else None
+        if existing is not None and not (existing.role == ROLE_SUPERVISOR and existing.active):
+            raise ValidationErrors(
+                [
+                    ValidationError(
+                        "登录名",
+                        f"“{existing.username}”不是在用的主管账号;请用主管的登录名和密码启用,或换一个新的登录名。",
+                    )
+                ]
+            )
+        if existing is not None:
             if not verify_password(password or "", existing.password_hash):
                 raise ValidationErrors([ValidationError("密码", "与已有主管账号的密码不符,请重新输入。")])
             account = existing
@@ -575,12 +585,16 @@ def _username_key(value, *, strict: bool = True) -> str:
     if len(text) < 2:
         raise ValidationError("登录名", "至少 2 个字符。")
     if not _USERNAME_RE.match(text):
-        raise ValidationError("登录名", "只能用字母、数字、汉字、下划线、点或短横线,不能有空格。")
+        raise ValidationError(
+            "登录名", "只能用字母、数字、汉字、下划线、点或短横线(不能有空格、表情或其他符号)。"
+        )
     return text
 
 
 def _new_password_hash(password, confirm, username: str) -> str:
     password = password if isinstance(password, str) else ""
+    if not password:
+        raise ValidationError("密码", f"不能为空,请填写(至少 {PASSWORD_MIN} 位,同时包含字母和数字)。")
     if len(password) < PASSWORD_MIN:
         raise ValidationError("密码", f"至少 {PASSWORD_MIN} 位,请加长。")
     if len(password) > PASSWORD_MAX:

@@ -382,9 +382,12 @@ def recovery_rate(
 
     Due means settled (完成, 拒访, 无法联系) or past its window: an open task whose window is still
     running is not counted yet, so the rate of the current month is fair from its first day.
-    Cancelled tasks are never counted.
+    Cancelled tasks are never counted. A signed-in 回访员 gets their own rate.
     """
     today = today or date.today()
+    own = accounts.own_staff_filter()
+    if own is not False:
+        assignee = own if own is not None else UNASSIGNED
     done = pw.fn.SUM(pw.Case(None, [(VisitTask.status == DONE_STATUS, 1)], 0)).cast("BIGINT")
     query = VisitTask.select(pw.fn.COUNT(VisitTask.id), done).where(
         (VisitTask.latest >= start)

@@ -622,6 +622,8 @@ def record_attempt(
                 [ValidationError("回访任务", "回访任务不存在或不属于该客户,请刷新后重试。")]
             )
         accounts.require_own(assignee_id=task.assignee_id, what="个回访任务")
+        if task.status == TASK_DONE:
+            raise UserError(f"回访任务 #{task.id} 已完成,不能再记录通话结果。如需再联系客户,请新建回访。")
     staff = accounts.actor_name() or staff  # signed in: the call is recorded under who made it
     reason_field = "拒访原因" if outcome == "拒访" else "原因"
     clean = _collect(

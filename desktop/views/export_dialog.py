@@ -87,7 +87,8 @@ class ExportDialog(QDialog):
         self.branch_edit = QLineEdit(export_service.default_branch())
         self.branch_edit.setPlaceholderText("如 城东分店(默认为设置中的公司名称)")
         self.full_contact = QCheckBox("导出完整的客户姓名和电话(默认脱敏:张*、138****5678)")
-        self.full_contact.setVisible(accounts.can(accounts.FULL_EXPORT))  # 主管 only, with sign-in on
+        if not accounts.can(accounts.FULL_EXPORT):  # 主管 only, with sign-in on
+            self.full_contact.hide()
         self.warning = QLabel(FULL_CONTACT_WARNING)
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet(WARNING_STYLE)

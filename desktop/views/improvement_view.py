@@ -228,7 +228,8 @@ class ImprovementView(QWidget):
         self.filter_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.full_check = QCheckBox("显示完整姓名和电话")
         self.full_check.setToolTip("默认隐去客户姓名和电话的中间部分;打印件一律隐去")
-        self.full_check.setVisible(accounts.can(accounts.FULL_PHONE))
+        if not accounts.can(accounts.FULL_PHONE):
+            self.full_check.hide()
         self.full_check.toggled.connect(lambda _on: self.refresh())
         self.summary_label = QLabel()
         self.new_button = QPushButton("新建改进措施")

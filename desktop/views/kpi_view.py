@@ -318,6 +318,10 @@ class KpiView(QWidget):
         self.compare.fill_choices(self.draft, self._summaries)
         self.show_comparison()
 
+    def may_leave(self) -> bool:
+        """The main window asks before the page is dropped (切换用户): unsaved changes?"""
+        return not self.dirty or confirm(self, "质量评价表有未保存的修改,放弃这些修改吗?", "未保存")
+
     def _set_dirty(self, dirty: bool) -> None:
         self.dirty = dirty
         self.dirty_label.setText("● 有未保存的修改" if dirty else "")

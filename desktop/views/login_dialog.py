@@ -51,6 +51,21 @@ class _Row:
         self.error = error
 
 
+def grow_to_fit(widget: QWidget) -> None:
+    """Make the window holding ``widget`` tall enough for what it shows now (an error line that
+    wraps is taller than the dialog's first layout allowed: the fields would be squeezed)."""
+    window = widget.window()
+    layout = window.layout()
+    if layout is None:
+        return
+    layout.activate()
+    width = window.width()
+    need = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else -1
+    need = max(need, layout.totalSizeHint().height())
+    if need > window.height():
+        window.resize(width, need)
+
+
 class ErrorForm(QWidget):
     """A form whose rows show the errors of their fields in red under the field.
 
@@ -114,6 +129,7 @@ class ErrorForm(QWidget):
             first.setFocus()
             if isinstance(first, QLineEdit):
                 first.selectAll()
+        grow_to_fit(self)
 
     def error_text(self, label: str) -> str:
         """The red text under the row called ``label`` ("" when none)."""
@@ -223,6 +239,7 @@ class LoginDialog(QDialog):
     def _show_error(self, text: str, focus: QLineEdit) -> None:
         self.error_label.setText(text)
         self.error_label.show()
+        grow_to_fit(self)
         focus.setFocus()
 
     @classmethod

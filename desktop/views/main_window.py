@@ -119,21 +119,34 @@ class MainWindow(QMainWindow):
             self.nav.setRowHidden(row, not allowed(spec))
             self._page_actions[spec.id].setVisible(allowed(spec))
         me = accounts.current()
+        self._role = me.role if me is not None else None
         self._user_label.setText(f"当前用户:{me.label}" if me else "")
         self._user_label.setVisible(me is not None)
         self._account_menu.menuAction().setVisible(me is not None)
-        self._restore_action.setEnabled(accounts.can(accounts.MANAGE))
+        for action in (self._backup_action, self._restore_action):  # whole copies of the data
+            action.setEnabled(accounts.can(accounts.MANAGE))
+            action.setToolTip("" if accounts.can(accounts.MANAGE) else "只有主管可以备份和恢复数据库")
         current = self.nav.currentRow()
         if current < 0 or not allowed(PAGES[current]):
             first = next((i for i, spec in enumerate(PAGES) if allowed(spec)), 0)
             self.nav.setCurrentRow(first)
 
+    def may_leave_pages(self) -> bool:
+        """Every open page agrees to be dropped (a page with unsaved work defines ``may_leave``
+        and asks its own question)."""
+        return all(page.may_leave() for page in self._pages.values() if hasattr(page, "may_leave"))
+
     def switch_user(self) -> None:
-        """切换用户: sign out, sign in again (or quit), and rebuild the pages for the new role."""
+        """切换用户: offer to keep unsaved work, sign out, sign in again (or quit), and rebuild
+        the pages for the new role with nothing of the previous person's left on screen."""
         from .login_dialog import sign_in_at_start
 
+        if not self.may_leave_pages():
+            return
         accounts.sign_out()
         self.hide()
+        self.scan_box.clear()
+        self.statusBar().clearMessage()
         if not sign_in_at_start(self):
             self.close()
             return
@@ -148,8 +161,16 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("密码已修改。", 5000)
 
     def on_accounts_changed(self) -> None:
-        """Sign-in was turned on or off, or accounts changed (设置 → 账号)."""
+        """Sign-in was turned on or off, or accounts changed (设置 → 账号): the pages are built
+        anew when the signed-in person's role changed (they read it once, when built)."""
+        me = accounts.current()
+        role = me.role if me is not None else None
+        if role != self._role:
+            self._role = role
+            self.reload_pages()
         self.apply_role()
+        if PAGES[self.nav.currentRow()].id == "settings":  # back where the change was made
+            self.open_page("settings", {"tab": "accounts"})
 
     def _on_nav(self, row: int) -> None:
         if row < 0:
@@ -179,6 +200,8 @@ class MainWindow(QMainWindow):
             file_menu.addAction(action)
             if slot == self.restore_database:
                 self._restore_action = action
+            elif slot == self.backup_database:
+                self._backup_action = action
         file_menu.addSeparator()
         quit_action = QAction("退出(&X)", self)
         quit_action.setShortcut(QKeySequence.Quit)

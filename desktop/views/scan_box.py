@@ -74,6 +74,11 @@ class ScanBox(QWidget):
             hbox(self.label, self.edit, self.open_button, self.message, self.print_button, spacing=6)
         )
 
+    def clear(self) -> None:
+        """Forget what was typed or scanned and the last message (a new person signs in)."""
+        self.edit.clear()
+        self.message.clear()
+
     def focus_input(self) -> None:
         """Ctrl+L: cursor into the box, its text selected (the next scan replaces it)."""
         self.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -458,6 +458,10 @@ class VisitFormView(QWidget):
             self._dirty = True
             self._update_state()
 
+    def may_leave(self) -> bool:
+        """The main window asks before the page is dropped (切换用户): unsaved changes?"""
+        return self._may_discard()
+
     def _may_discard(self) -> bool:
         if not self._dirty:
             return True
