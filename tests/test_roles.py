@@ -213,3 +213,21 @@ def test_a_caller_works_only_on_own_or_unassigned_tasks_and_own_visits(team, set
     assert [row[0] for row in visits_svc.visit_rows()] == [mine.id]
     with pytest.raises(UserError, match="已完成,不能再记录通话结果"):
         visits_svc.record_attempt(customer.id, "无法接通", task_id=free.id)
+
+
+def test_numbers_in_customers_words_are_masked_for_the_viewer_and_on_paper(team, setup):  # noqa: F811
+    from desktop.services import problems
+    from desktop.services import visits as visits_svc
+
+    sign_in("qian")
+    data = _input(setup, feedback="新号码13912345678,白天打")
+    visit = save_visit(data, final=True)
+    data.feedback = "新号码13912345679,白天打"
+    save_visit(data, final=True, visit_id=visit.id)  # audited: old → new quote the number
+    assert visits_svc.load_visit(visit.id).feedback == "新号码13912345679,白天打"  # the caller
+    sign_in("hq")
+    assert visits_svc.load_visit(visit.id).feedback == "新号码139****5679,白天打"
+    text = signatures.audit_entries(visit.id)[0].text
+    assert "139****5678" in text and "13912345678" not in text
+    assert all("13912345679" not in row.text for row in problems.untagged_negative())
+    assert "13912345679" not in forms.build_visit_form(visit.id).feedback

@@ -37,7 +37,7 @@ from desktop.models import AuditLog, Setting, Staff, UserAccount, db, now
 from desktop.models.accounts import ROLE_CALLER, ROLE_SUPERVISOR, ROLE_VIEWER, ROLES
 
 from .errors import UserError, ValidationError, ValidationErrors
-from .validation import clean_text, mask_phone
+from .validation import clean_text, mask_phone, mask_phones_in_text
 
 ENABLED_KEY = "accounts_enabled"  # a Setting row of its own: not on the 基本设置 form
 MAX_FAILURES = 5
@@ -304,6 +304,12 @@ def require_own(*, visitor: str | None = None, assignee_id: int | None = None, w
         f"这{what}不是您({me.display_name})的,回访员只能处理分配给自己或未分配的任务和自己做的回访。"
         "如需处理,请主管先把任务分配给您。"
     )
+
+
+def text_for_screen(text: str) -> str:
+    """Customers' own words (宝贵意见, text answers) as the signed-in person may see them: phone
+    numbers in them masked for roles without full numbers."""
+    return text if can(FULL_PHONE) else mask_phones_in_text(text)
 
 
 def phone_for_screen(phone: str) -> str:

@@ -24,7 +24,7 @@ from desktop.models.questionnaire import CHOICE, LEVEL5, LEVEL5_LABELS, NPS, SCO
 from . import qrcodes, settings, signatures
 from .errors import UserError
 from .templates import active_template, active_templates, find_template, questions_of
-from .validation import mask_phone
+from .validation import mask_phone, mask_phones_in_text
 
 MATRIX = "matrix"  # a run of five-level questions under one header row of level names
 ROWS = "rows"  # other kinds: every row carries its own box labels
@@ -129,10 +129,11 @@ def _sections(questions: list[Question], answers: dict[int, Answer], blank: bool
             chosen=printed_index(q, value),
             question_id=q.id,
         )
+        text = mask_phones_in_text(text.strip())  # every print masks phone numbers
         if q.kind == TEXT:
-            row.answer_text = text.strip()
+            row.answer_text = text
         else:
-            row.comment = text.strip()
+            row.comment = text
             row.comment_line = bool(row.comment) or (blank and q.allow_comment)
         layout = MATRIX if q.kind == LEVEL5 and len(row.options) == len(LEVEL5_LABELS) else ROWS
         if not sections or sections[-1].layout != layout:
@@ -233,7 +234,7 @@ def build_visit_form(visit_id: int) -> FormDoc:
         greeting=template.greeting,
         header=_header(visit.customer, visit.order, visit),
         sections=_sections(questions, answers, blank=False),
-        feedback=(visit.feedback or "").strip(),
+        feedback=mask_phones_in_text((visit.feedback or "").strip()),
         blank=False,
         footer=[("回访人员", visit.visitor or ""), ("回访编号", str(visit.id))],
         template_label=template.label,

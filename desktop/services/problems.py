@@ -777,7 +777,7 @@ def untagged_negative(start=None, end=None, *, limit: int | None = 200, **filter
                 mood=mood,
                 complaint=bool(complaint),
                 low_answers=[f"{d}:{label}" for d, label, _s, _p in low],
-                text=texts.get(vid, ""),
+                text=accounts.text_for_screen(texts.get(vid, "")),
                 suggestions=suggest_for(texts.get(vid, ""), low, cats),
             )
         )
@@ -1005,6 +1005,7 @@ def _quotes(category_id: int, start, end, filters, limit: int = 3) -> list[str]:
     out: list[str] = []
     for vid in ids:
         text = texts.get(vid, "").split("\n", 1)[0].strip()
+        text = accounts.text_for_screen(text)
         if text and text not in out:
             out.append(text)
             if len(out) == limit:

@@ -443,6 +443,10 @@ class AuditEntry:
         return f"{head}({who}){reason}" + (f"\n{body}" if body else "")
 
 
+def _shown_value(shown, key: str, value):
+    return shown(value) if key in ("old", "new") and isinstance(value, str) else value
+
+
 def audit_entries(visit_id: int) -> list[AuditEntry]:
     """The audit log of one visit, newest first."""
     query = (
@@ -450,8 +454,16 @@ def audit_entries(visit_id: int) -> list[AuditEntry]:
         .where((AuditLog.entity == "visit") & (AuditLog.entity_id == visit_id))
         .order_by(AuditLog.at.desc(), AuditLog.id.desc())
     )
+    shown = accounts.text_for_screen  # old → new values may quote the customer's words
     return [
-        AuditEntry(row.at, row.action, row.operator, row.supervisor_name, row.reason, row.changes or [])
+        AuditEntry(
+            row.at,
+            row.action,
+            row.operator,
+            row.supervisor_name,
+            row.reason,
+            [{key: _shown_value(shown, key, value) for key, value in c.items()} for c in row.changes or []],
+        )
         for row in query
     ]
 

@@ -447,8 +447,9 @@ def load_visit(visit_id: int) -> VisitInput:
     visit = Visit.get_or_none(Visit.id == visit_id)
     if visit is None:
         raise UserError(f"找不到编号为 {visit_id} 的回访记录,可能已被删除。")
+    shown = accounts.text_for_screen  # a 只读 viewer (who cannot save) sees numbers masked
     answers = {
-        qid: (value, text or "")
+        qid: (value, shown(text or ""))
         for qid, value, text in Answer.select(Answer.question, Answer.value, Answer.text)
         .where(Answer.visit == visit.id)
         .tuples()
@@ -472,7 +473,7 @@ def load_visit(visit_id: int) -> VisitInput:
         respondent=visit.respondent,
         respondent_is_customer=visit.respondent_is_customer,
         answers=answers,
-        feedback=visit.feedback,
+        feedback=shown(visit.feedback or ""),
         mood=visit.mood,
         repurchase=visit.repurchase,
         problem_ids=problems,
