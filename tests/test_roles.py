@@ -231,3 +231,15 @@ def test_numbers_in_customers_words_are_masked_for_the_viewer_and_on_paper(team,
     assert "139****5678" in text and "13912345678" not in text
     assert all("13912345679" not in row.text for row in problems.untagged_negative())
     assert "13912345679" not in forms.build_visit_form(visit.id).feedback
+
+
+def test_a_viewer_finds_a_customer_by_the_whole_number_only(team, setup):  # noqa: F811
+    from desktop.services import customers as customers_svc
+
+    sign_in("qian")
+    assert customers_svc.count_customers("1381234") == 1  # part of the number: fine for a caller
+    sign_in("hq")
+    for part in ("1381234", "138123456", "5678", "138****5678"):
+        assert customers_svc.count_customers(part) == 0, part  # would un-mask it digit by digit
+    assert customers_svc.count_customers("138 1234 5678") == 1
+    assert customers_svc.count_customers("张三") == 1

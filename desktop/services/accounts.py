@@ -33,6 +33,8 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+import peewee as pw
+
 from desktop.models import AuditLog, Setting, Staff, UserAccount, db, now
 from desktop.models.accounts import ROLE_CALLER, ROLE_SUPERVISOR, ROLE_VIEWER, ROLES
 
@@ -310,6 +312,18 @@ def text_for_screen(text: str) -> str:
     """Customers' own words (宝贵意见, text answers) as the signed-in person may see them: phone
     numbers in them masked for roles without full numbers."""
     return text if can(FULL_PHONE) else mask_phones_in_text(text)
+
+
+def phone_search(column, text: str):
+    """What a search box matches on a phone ``column`` (digits only, so "138 1234 5678" finds a
+    stored "138-1234-5678"): any part of the number for roles that see full numbers, only the
+    whole number for the others — a masked list must not be un-masked by searching digit by
+    digit. None when the text has too few digits to be a phone search."""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    stored = pw.fn.REPLACE(column, "-", "")
+    if can(FULL_PHONE):
+        return stored.contains(digits) if len(digits) >= 3 else None
+    return stored == digits if len(digits) >= 7 else None
 
 
 def phone_for_screen(phone: str) -> str:

@@ -186,10 +186,6 @@ def _search_text(text: str) -> str:
     return to_halfwidth(text or "").strip()
 
 
-def _phone_digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit())
-
-
 def customer_query(text: str = "", *, include_archived: bool = False) -> pw.ModelSelect:
     """Customers whose 姓名, 客户编号, 联系电话, 通讯地址 or one of whose 工单号 contains ``text``."""
     query = Customer.select()
@@ -202,13 +198,11 @@ def customer_query(text: str = "", *, include_archived: bool = False) -> pw.Mode
             Customer.name.contains(text)
             | Customer.code.contains(text)
             | Customer.address.contains(text)
-            | Customer.phone.contains(text)
             | Customer.id.in_(orders)
         )
-        digits = _phone_digits(text)
-        if len(digits) >= 3:
-            # "138 1234 5678" or "01012345678" for a stored "010-12345678": compare digits only
-            cond |= pw.fn.REPLACE(Customer.phone, "-", "").contains(digits)
+        phone = accounts.phone_search(Customer.phone, text)
+        if phone is not None:
+            cond |= phone
         query = query.where(cond)
     return query
 
@@ -506,14 +500,13 @@ def order_query(text: str = "", customer_id: int | None = None) -> pw.ModelSelec
             ServiceOrder.order_no.contains(text)
             | Customer.name.contains(text)
             | Customer.code.contains(text)
-            | Customer.phone.contains(text)
             | ServiceOrder.product_model.contains(text)
             | ServiceOrder.engineer.contains(text)
             | ServiceOrder.team.contains(text)
         )
-        digits = _phone_digits(text)
-        if len(digits) >= 3:
-            cond |= pw.fn.REPLACE(Customer.phone, "-", "").contains(digits)
+        phone = accounts.phone_search(Customer.phone, text)
+        if phone is not None:
+            cond |= phone
         query = query.where(cond)
     return query
 

@@ -187,10 +187,8 @@ def _text_condition(text: str):
         | VisitTask.trigger.contains(text)
         | Customer.code.contains(text)
     )
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if len(digits) >= 3:
-        cond |= Customer.phone.contains(digits)
-    return cond
+    phone = accounts.phone_search(Customer.phone, text)
+    return cond | phone if phone is not None else cond
 
 
 def _where(query, conds):

@@ -864,10 +864,10 @@ def pick_rows(text: str, limit: int = 30) -> list[tuple]:
         .limit(limit)
         .tuples()
     ]
-    cond = Customer.name.contains(text) | Customer.code.contains(text) | Customer.phone.contains(text)
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if len(digits) >= 3 and digits != text:
-        cond |= pw.fn.REPLACE(Customer.phone, "-", "").contains(digits)  # "138 1234 5678"
+    cond = Customer.name.contains(text) | Customer.code.contains(text)
+    phone = accounts.phone_search(Customer.phone, text)
+    if phone is not None:
+        cond |= phone
     matches = list(
         Customer.select(Customer.id, Customer.name, Customer.title, Customer.phone, Customer.code)
         .where(cond & ~Customer.archived)
@@ -993,9 +993,9 @@ def _list_query(select, text: str, status: str | None, *, joins: bool = True):
             | (Visit.mood == text)
             | (Visit.method == text)
         )
-        digits = "".join(ch for ch in text if ch.isdigit())
-        if len(digits) >= 3:
-            cond |= pw.fn.REPLACE(Customer.phone, "-", "").contains(digits)
+        phone = accounts.phone_search(Customer.phone, text)
+        if phone is not None:
+            cond |= phone
         query = query.where(cond)
     return query
 
