@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QDialog, QFileDialog, QLabel, QMessageBox
 from test_signatures import tiny_png
 
 from desktop.models import ProblemCategory, Staff, Visit, VisitTask
@@ -408,3 +408,352 @@ def test_viewer_main_window_hides_the_managing_pages(qtbot, records, db_path):
     assert row >= 0 and not window.nav.isRowHidden(row) and allowed(PAGES[row])
     assert window.stack.currentWidget() is window.page(PAGES[row].id)
     assert window.show_page("settings") is None
+
+
+# ---------------------------------------------------------------- nothing reads like an edit screen
+# (a new user test: 只读 screens still showed how to fill fields in and looked editable)
+READ_ONLY_GREY = "#f1f3f4"
+
+
+def background(widget) -> str:
+    """The colour a field is painted with, away from its text (its right end, half-way down)."""
+    widget.style().polish(widget)
+    image = widget.grab().toImage()
+    return image.pixelColor(image.width() - 6, image.height() // 2).name()
+
+
+def edit_hints(dialog) -> list:
+    from desktop.views.widgets import EDIT_HINT
+
+    return [w for w in dialog.findChildren(QLabel) if w.property(EDIT_HINT)]
+
+
+def required_marks(dialog) -> list[str]:
+    return [w.text() for w in dialog.findChildren(QLabel) if w.buddy() is not None and w.text().endswith("*")]
+
+
+def open_customer(qtbot, ctx, username):
+    from desktop.views.customers_view import CustomersView
+
+    sign_in(username)
+    page = build(qtbot, CustomersView, ctx)
+    select_row(page.table)
+    qtbot.mouseClick(page.edit_button, Qt.LeftButton)
+    settle()
+    return page.dialog
+
+
+def test_viewer_customer_dialog_has_no_edit_hints_and_looks_read_only(qtbot, ctx, records):
+    dialog = open_customer(qtbot, ctx, "hq")
+    (hint,) = edit_hints(dialog)
+    assert "必填项" in hint.text() and hint.isHidden()
+    assert not any(
+        "必填" in w.text() or "保存时" in w.text() for w in dialog.findChildren(QLabel) if w.isVisible()
+    )
+    assert required_marks(dialog) == []  # "客户编号 *" → "客户编号"
+    assert dialog.region_edit.text() == "" and dialog.region_edit.placeholderText() == ""  # no "如 朝阳区"
+    for edit in (dialog.name_edit, dialog.region_edit, dialog.note_edit):
+        assert edit.isReadOnly() and background(edit) == READ_ONLY_GREY
+    dialog.reject()
+
+
+def test_caller_customer_dialog_keeps_its_hints(qtbot, ctx, records):
+    dialog = open_customer(qtbot, ctx, "qian")
+    (hint,) = edit_hints(dialog)
+    assert hint.isVisible()
+    assert "客户编号 *" in required_marks(dialog) and len(required_marks(dialog)) == 3
+    assert dialog.region_edit.placeholderText().startswith("如 ")
+    assert not dialog.name_edit.isReadOnly() and background(dialog.name_edit) == "#ffffff"
+    dialog.reject()
+
+
+def open_order(qtbot, ctx, username):
+    from desktop.views.orders_view import OrdersView
+
+    sign_in(username)
+    page = build(qtbot, OrdersView, ctx)
+    select_row(page.table)
+    page.edit_selected()
+    settle()
+    return page.dialog
+
+
+def test_viewer_order_dialog_has_no_edit_hints_and_shows_no_unset_dates(qtbot, ctx, records):
+    dialog = open_order(qtbot, ctx, "hq")
+    (hint,) = edit_hints(dialog)
+    assert "找客户" in hint.text() and hint.isHidden()
+    assert required_marks(dialog) == []
+    # 完成时间: grey, no calendar arrow; 交付日期 / 保修到期日 not filled in: no made-up date beside them
+    completed = dialog.completed_edit
+    assert completed.isReadOnly() and not completed.calendarPopup() and completed.isVisible()
+    assert background(completed) == READ_ONLY_GREY
+    assert not dialog.delivered_check.isChecked() and dialog.delivered_edit.isHidden()
+    assert not dialog.warranty_check.isChecked() and dialog.warranty_edit.isHidden()
+    # not a complaint: the 投诉工单 title alone, none of its (default) level and times
+    group = dialog.complaint_group
+    assert group.isVisible() and not group.isChecked()
+    assert dialog.isVisible() and not dialog.level_combo.isVisible() and not dialog.accepted_edit.isVisible()
+    assert group.height() < 40
+    assert background(dialog.order_no_edit) == READ_ONLY_GREY
+    dialog.reject()
+
+
+def test_viewer_order_dialog_shows_a_complaints_times(qtbot, ctx, records):
+    from datetime import datetime
+
+    sign_in("boss")
+    customers.update_order(
+        records.order.id,
+        {
+            **{k: getattr(records.order, k) for k in ("order_no", "service_type", "product_model")},
+            "customer_id": records.customer.id,
+            "completed_at": datetime(2024, 10, 8, 17, 0),
+            "is_complaint": True,
+            "complaint_level": "二级",
+            "complaint_at": datetime(2024, 10, 8, 9, 0),
+            "complaint_responded_at": datetime(2024, 10, 8, 11, 0),
+        },
+    )
+    accounts.sign_out()
+    dialog = open_order(qtbot, ctx, "hq")
+    assert dialog.complaint_group.isChecked() and dialog.level_combo.isVisible()
+    assert dialog.accepted_edit.isVisible() and dialog.accepted_edit.text() == "2024-10-08 09:00"
+    assert dialog.responded_edit.isVisible() and dialog.closed_edit.isHidden()  # not closed yet
+    dialog.reject()
+
+
+def test_caller_order_dialog_keeps_its_hints_and_date_boxes(qtbot, ctx, records):
+    dialog = open_order(qtbot, ctx, "qian")
+    (hint,) = edit_hints(dialog)
+    assert hint.isVisible() and "工单号 *" in required_marks(dialog)
+    assert dialog.completed_edit.calendarPopup() and not dialog.completed_edit.isReadOnly()
+    assert dialog.delivered_edit.isVisible() and not dialog.delivered_edit.isEnabled()
+    assert dialog.level_combo.isVisible()
+    dialog.reject()
+
+
+def test_viewer_kpi_period_and_target_read_as_text(qtbot, ctx, records):
+    from desktop.views.kpi_view import KpiView
+
+    sign_in("hq")
+    page = build(qtbot, KpiView, ctx)
+    assert page.period_edit.isReadOnly() and background(page.period_edit) == READ_ONLY_GREY
+    assert page.target_combo.isHidden() and page.target_view.isVisible()
+    assert page.target_view.text() == "维修事业部" and page.target_view.isReadOnly()
+    assert background(page.target_view) == READ_ONLY_GREY
+    assert background(page.detail.definition_edit) == READ_ONLY_GREY
+
+
+def test_supervisor_kpi_period_and_target_stay_editable(qtbot, ctx, records):
+    from desktop.views.kpi_view import KpiView
+
+    sign_in("boss")
+    page = build(qtbot, KpiView, ctx)
+    assert not page.period_edit.isReadOnly() and background(page.period_edit) == "#ffffff"
+    assert page.target_combo.isVisible() and page.target_view.isHidden()
+
+
+def test_viewer_kpi_reviewer_scores_dialog_offers_no_adding(qtbot, ctx, records, monkeypatch):
+    from desktop.views.kpi_view import KpiView, ReviewerDialog
+
+    sign_in("hq")
+    page = build(qtbot, KpiView, ctx)
+    shown = []
+
+    def fake_exec(dialog):
+        shown.append(dialog)
+        return QDialog.Rejected
+
+    monkeypatch.setattr(ReviewerDialog, "exec", fake_exec)
+    page.edit_reviewers(page.draft.rows[-1])
+    (dialog,) = shown
+    assert dialog.windowTitle().startswith("评审得分") and "打分" not in dialog.windowTitle()
+    assert dialog.add_button.isHidden() and dialog.remove_button.isHidden()
+    dialog.deleteLater()
+
+
+def test_viewer_without_scorecards_is_not_told_to_make_one(qtbot, ctx, team):
+    from desktop.views.kpi_view import KpiView
+
+    sign_in("hq")
+    page = build(qtbot, KpiView, ctx)
+    assert page.empty_label.isVisible()
+    assert "新建评价表" not in page.empty_label.text() and "主管" in page.empty_label.text()
+    sign_in("boss")
+    assert "新建评价表" in build(qtbot, KpiView, ctx).empty_label.text()
+
+
+def visit_form(qtbot, ctx, username, visit_id=None):
+    from desktop.views.visit_form_view import VisitFormView
+
+    sign_in(username)
+    form = build(qtbot, VisitFormView, ctx, 1400, 1000)
+    if visit_id is not None:
+        form.open_with(visit_id=visit_id)
+        settle()
+    return form
+
+
+def test_viewer_signature_area_does_not_ask_to_sign(qtbot, ctx, records):
+    from desktop.views.signature_pad import VIEWER_NOTE, VIEWER_UNSIGNED
+
+    form = visit_form(qtbot, ctx, "hq", records.draft.id)
+    box = form.signature_box
+    assert not box.pad.showing_saved()
+    assert box.time_label.text() == VIEWER_UNSIGNED and box.check_label.text() == VIEWER_NOTE
+    assert "可签字" not in box.check_label.text()
+    assert box.clear_button.isHidden()
+    assert form.visitor_edit.placeholderText() == ""
+    # a signed one: its time and check as before
+    form.open_with(visit_id=records.done.id)
+    settle()
+    assert box.pad.showing_saved() and box.time_label.text().startswith("签字时间:")
+    assert "SHA-256" in box.check_label.text()
+
+
+def test_caller_signature_area_unchanged(qtbot, ctx, records):
+    from desktop.views.signature_pad import VIEWER_NOTE
+
+    form = visit_form(qtbot, ctx, "qian", records.draft.id)
+    box = form.signature_box
+    assert box.check_label.text() != VIEWER_NOTE and "只读" not in box.time_label.text()
+    assert box.clear_button.isVisible()
+
+
+def test_viewer_empty_visit_form_points_to_the_visit_list(qtbot, ctx, records):
+    from desktop.views.call_script import VIEWER_NO_VISIT
+    from desktop.views.visit_form_view import VIEWER_EMPTY
+
+    form = visit_form(qtbot, ctx, "hq")
+    assert form.status_label.text() == VIEWER_EMPTY and "回访记录" in VIEWER_EMPTY
+    assert form.script.who.text() == VIEWER_NO_VISIT
+    assert form.visitor_edit.text() == ""  # not the viewer's own name as 回访人员
+    caller = visit_form(qtbot, ctx, "qian")
+    assert caller.status_label.text() == "请先选择客户或工单"
+    assert caller.script.who.text() == "请先在上方选择客户或工单。"
+    assert caller.visitor_edit.text() == "钱员工"
+
+
+def placeholder_painted(edit) -> bool:
+    """Whether an empty field shows anything besides its background (its placeholder)."""
+    image = edit.viewport().grab().toImage() if hasattr(edit, "viewport") else edit.grab().toImage()
+    colours = {
+        image.pixelColor(x, y).name() for x in range(4, min(image.width() - 4, 300)) for y in range(4, 20)
+    }
+    return len(colours) > 1
+
+
+def test_viewer_answer_fields_show_no_filling_in_prompts(qtbot, ctx, records):
+    form = visit_form(qtbot, ctx, "hq", records.draft.id)
+    assert form.feedback_edit.toPlainText() == ""
+    assert not placeholder_painted(form.feedback_edit)
+    caller = visit_form(qtbot, ctx, "qian", records.draft.id)
+    assert caller.feedback_edit.toPlainText() == "" and placeholder_painted(caller.feedback_edit)
+
+
+def verifying_action_without_visits() -> int:
+    sign_in("boss")
+    category = ProblemCategory.get(ProblemCategory.name == "服务态度类")
+    action = improvement.create_action(
+        improvement.ActionInput(
+            problem="上门未穿鞋套",
+            measure="上门规范培训",
+            department="安装组",
+            owner="郑浩",
+            deadline=date.today(),
+            category_id=category.id,
+        )
+    )
+    improvement.change_status(action.id, improvement.IN_PROGRESS)
+    improvement.change_status(action.id, improvement.DONE, completion_note="培训完成")
+    improvement.change_status(action.id, improvement.VERIFYING)
+    accounts.sign_out()
+    return action.id
+
+
+def test_viewer_improvement_verification_does_not_say_press_close(qtbot, ctx, records):
+    from desktop.views.improvement_view import ImprovementView
+
+    action_id = verifying_action_without_visits()
+    sign_in("hq")
+    page = build(qtbot, ImprovementView, ctx, 1400, 900)
+    page.show_action(action_id)
+    settle()
+    text = page.outcome_label.text()
+    assert "没有安排二次回访" in text and "待主管人工验证效果后闭环" in text
+    assert "点“闭环" not in text
+    assert page.note_edit.isHidden() and page.author_edit.isHidden() and page.note_button.isHidden()
+    sign_in("boss")
+    page = build(qtbot, ImprovementView, ctx, 1400, 900)
+    page.show_action(action_id)
+    settle()
+    assert "请人工验证效果后点“闭环…”" in page.outcome_label.text()
+    assert page.note_edit.isVisible() and page.note_edit.placeholderText()
+
+
+def test_viewer_without_actions_is_not_told_to_make_one(qtbot, ctx, team):
+    from desktop.views.improvement_view import ImprovementView
+
+    sign_in("hq")
+    page = build(qtbot, ImprovementView, ctx)
+    assert page.empty_label.isVisible()
+    assert "点“新建改进措施”" not in page.empty_label.text() and "主管" in page.empty_label.text()
+
+
+def test_viewer_scans_a_task_code_to_look(qtbot, ctx, records):
+    from desktop.views.scan_box import ScanBox
+
+    sign_in("hq")
+    box = ScanBox(ctx)
+    qtbot.addWidget(box)
+    assert box.label.text() == "扫码查看:" and "录入纸质表的答案" in box.edit.toolTip()
+    assert "只读账号不能" in box.edit.toolTip()
+    opened = []
+    ctx.events.open_page.connect(lambda page_id, kwargs: opened.append((page_id, kwargs)))
+    assert box.submit(text=f"HUIFANG:TASK:{records.task.id}")
+    text = box.message.text()
+    assert "请录入" not in text and "仅供查看" in text
+    assert text.endswith("只读账号不能录入纸质表的答案;请用回访员或主管账号登录。")
+    assert opened == [("visit_form", {"task_id": records.task.id})]  # no 纸质表录入
+    # the next person signs in at the same window: 扫码录入 again
+    sign_in("qian")
+    box.clear()
+    assert box.label.text() == "扫码录入:" and "直接按 1–5" in box.edit.toolTip()
+    assert box.submit(text=f"HUIFANG:TASK:{records.task.id}")
+    assert "请录入纸质表的答案" in box.message.text()
+    assert opened[-1] == ("visit_form", {"task_id": records.task.id, "paper": True})
+
+
+def test_viewer_dashboard_task_tiles_are_not_links(qtbot, ctx, records):
+    from desktop.views.dashboard_view import DashboardView
+
+    sign_in("hq")
+    page = build(qtbot, DashboardView, ctx)
+    qtbot.waitUntil(lambda: page.tile_data is not None, timeout=10_000)
+    for key in ("today", "overdue"):
+        assert not page.tiles[key].clickable and "点击" not in page.tiles[key].toolTip()
+    assert "点击" not in page.tiles["today"].note.text()
+    with qtbot.assertNotEmitted(ctx.events.open_page):
+        qtbot.mouseClick(page.tiles["today"], Qt.LeftButton)
+    assert page.tiles["actions"].clickable  # 改进方案 is a page a viewer has
+    sign_in("qian")
+    caller = build(qtbot, DashboardView, ctx)
+    qtbot.waitUntil(lambda: caller.tile_data is not None, timeout=10_000)
+    assert caller.tiles["today"].clickable and caller.tiles["today"].note.text() == "点击查看今日任务"
+
+
+def test_viewer_analysis_does_not_ask_to_tag(qtbot, ctx, records):
+    from desktop.views.analysis_view import AnalysisView
+
+    sign_in("hq")
+    page = build(qtbot, AnalysisView, ctx, 1300, 900)
+    page.refresh()
+    assert "请先" not in page.top_empty.text()
+    note = page.untagged_note.text()
+    assert "归类由主管完成" in note and "可多选后应用建议" not in note
+    cells = [page.untagged_table.item(r, 5).text() for r in range(page.untagged_table.rowCount())]
+    assert not any("请手工归类" in c for c in cells)
+    sign_in("boss")
+    boss = build(qtbot, AnalysisView, ctx, 1300, 900)
+    boss.refresh()
+    assert "可多选后应用建议" in boss.untagged_note.text() and "请先" in boss.top_empty.text()

@@ -456,6 +456,8 @@ class AnalysisView(QWidget):
             self.tag_button,
             what="归类问题或制定改进措施",
         )
+        if not self.may_manage:  # nothing asks a viewer to tag what they cannot
+            self.top_empty.setText("本期还没有已归类的负面反馈,无法提出 TOP 问题(归类由主管完成)。")
 
         self.tabs = QTabWidget()
         self.tabs.addTab(scroll, "TOP问题分析")
@@ -688,7 +690,7 @@ class AnalysisView(QWidget):
             table.setItem(row, 3, _item(v.reasons))
             table.setItem(row, 4, _item(v.text.replace("\n", " ")))
             names = "、".join(s.name for s in v.suggestions)
-            table.setItem(row, 5, _item(names or "(无建议,请手工归类)"))
+            table.setItem(row, 5, _item(names or ("(无建议,请手工归类)" if self.may_manage else "(无建议)")))
             table.setItem(row, 6, _item(";".join(f"{s.name}:{s.why}" for s in v.suggestions)))
         table.resizeRowsToContents()
         shown = len(self.untagged)
@@ -696,7 +698,7 @@ class AnalysisView(QWidget):
         self.untagged_note.setText(
             f"负面反馈 = 任一题“不满意/非常不满意”、1–10 分 ≤ 6、推荐意愿 ≤ 6、落实度为“否”、"
             f"客户情绪不满或投诉工单的有效回访。每条都应归入至少一个问题分类。本期待归类 {total} 条{more}。"
-            "可多选后应用建议,或选择分类手工归入。"
+            + ("可多选后应用建议,或选择分类手工归入。" if self.may_manage else "归类由主管完成。")
         )
         self.tabs.setTabText(1, f"待归类负面反馈({total})")
         self._update_buttons()

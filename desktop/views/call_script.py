@@ -58,6 +58,7 @@ TIPS = (
     "• 客户流露再次购买或加购意向时,勾选“再购意向”,转销售跟进。"
 )
 LOG_LIMIT = 30
+VIEWER_NO_VISIT = "还没有打开回访。"  # a role that may not call (只读), with no visit open
 
 
 def _qdatetime(value: datetime) -> QDateTime:
@@ -336,6 +337,8 @@ class CallScriptPanel(QWidget):
         for button in self.buttons.values():
             button.setEnabled(False)
             button.setToolTip(reason)
+        if self.customer_id is None:
+            self.who.setText(VIEWER_NO_VISIT)  # not "请先在上方选择客户或工单": the picker is off
 
     def set_visitor(self, visitor: str) -> None:
         if visitor != self.visitor:
@@ -353,7 +356,7 @@ class CallScriptPanel(QWidget):
         self.hours.setVisible(bool(hint))
         if self.customer_id is None:
             self._context = {}
-            self.who.setText("请先在上方选择客户或工单。")
+            self.who.setText(VIEWER_NO_VISIT if self.read_only else "请先在上方选择客户或工单。")
         else:
             try:
                 self._context = svc.call_context(self.customer_id, self.order_id, visitor=self.visitor)

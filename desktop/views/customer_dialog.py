@@ -21,7 +21,7 @@ from desktop.models import Customer
 from desktop.services import customers as svc
 from desktop.services.errors import UserError, ValidationErrors
 
-from .widgets import SPACING, hbox, vbox
+from .widgets import SPACING, hbox, mark_edit_hint, vbox
 
 ERROR_COLOR = "#c62828"
 DIALOG_STYLE = f"""
@@ -207,6 +207,7 @@ class CustomerDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         hint = QLabel("带 * 的为必填项。电话可带空格、横线或 +86,保存时自动整理。")
         hint.setObjectName("hint")
+        mark_edit_hint(hint)  # not shown when the dialog only shows the customer (只读)
         self.setLayout(vbox(banner, form, hint, self.buttons, spacing=SPACING + 2, margin=12))
 
         if customer_id is None:

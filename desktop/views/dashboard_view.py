@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.services import accounts
 from desktop.services.dashboard_periods import PERIOD_CHOICES
 from desktop.services.errors import UserError
 
@@ -555,10 +556,11 @@ class DashboardView(QWidget):
             self.refresh_button,
         )
 
-        # -- tiles
+        # -- tiles (the task tiles open 回访任务, a page a role that may not call (只读) has not)
+        calls = accounts.can(accounts.CALL)
         self.tiles = {
-            "today": Tile("今日待回访", "今天在回访窗口内、尚未完成的回访任务", clickable=True),
-            "overdue": Tile("逾期任务", "回访窗口已过仍未完成的任务", clickable=True),
+            "today": Tile("今日待回访", "今天在回访窗口内、尚未完成的回访任务", clickable=calls),
+            "overdue": Tile("逾期任务", "回访窗口已过仍未完成的任务", clickable=calls),
             "actions": Tile("逾期改进措施", "超过完成时限仍未完成的改进措施", clickable=True),
             "recovery": Tile("本期回收率", "本期应回访任务中已完成的比例,目标 ≥70%"),
             "satisfaction": Tile("本期满意率", "(非常满意 + 满意)÷ 有效回答,与上期比较"),
@@ -721,7 +723,8 @@ class DashboardView(QWidget):
 
     def _show_tiles(self) -> None:
         t = self.tile_data
-        self.tiles["today"].show_value(str(t.today_tasks), "点击查看今日任务", None)
+        today = "点击查看今日任务" if self.tiles["today"].clickable else "今天在回访窗口内、尚未完成"
+        self.tiles["today"].show_value(str(t.today_tasks), today, None)
         self.tiles["overdue"].show_value(
             str(t.overdue_tasks),
             "窗口已过仍未回访" if t.overdue_tasks else "没有逾期任务",

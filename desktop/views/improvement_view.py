@@ -43,9 +43,12 @@ from desktop.services.errors import UserError
 
 from .action_dialog import ActionDialog, StatusDialog, step_title
 from .context import AppContext
-from .widgets import confirm, gate, hbox, show_error, show_info, vbox
+from .widgets import READ_ONLY_STYLE, confirm, gate, hbox, show_error, show_info, vbox
 
 OVERDUE_BG = QColor("#fde3e1")
+# the verification summary's advice when no customer could be visited, and what a viewer reads
+MANUAL_CLOSE = "可填写人工验证结果后闭环"
+VIEWER_MANUAL_CLOSE = "待主管填写人工验证结果后闭环"
 CLOSED_FG = QColor("#6b6b6b")
 GOOD_FG = QColor("#1e7b34")
 BAD_FG = QColor("#b3261e")
@@ -351,6 +354,12 @@ class ImprovementView(QWidget):
         )
         self.may_call = gate(accounts.CALL, self.visit_button, what="回访")
         self.message_edit.setReadOnly(not self.may_manage)
+        if not self.may_manage:  # nothing asks a viewer to type or to press what they cannot
+            for widget in (self.note_edit, self.author_edit, self.note_button):  # (and off)
+                widget.hide()
+            self.message_edit.setPlaceholderText("")
+            self.empty_label.setText("还没有改进措施。改进措施由主管制定,制定后在这里查看落实进度。")
+            self.setStyleSheet(READ_ONLY_STYLE)
         verify_box = QGroupBox("效果验证与告知客户")
         verify_box.setLayout(
             vbox(
@@ -548,11 +557,17 @@ class ImprovementView(QWidget):
 
         outcome = d.outcome
         state = svc.STATE_TEXT.get(outcome.state, "")
-        text = f"<b>{state}</b>:{outcome.summary}" if outcome.state != svc.NONE else outcome.summary
+        summary = outcome.summary
+        if not self.may_manage:  # a viewer is told who closes it, not what to fill in
+            summary = summary.replace(MANUAL_CLOSE, VIEWER_MANUAL_CLOSE)
+        text = f"<b>{state}</b>:{summary}" if outcome.state != svc.NONE else summary
         if outcome.reasons:
             text += "<br>" + "<br>".join(outcome.reasons)
         if outcome.state == svc.NONE and a.status == svc.VERIFYING:
-            text += ":请人工验证效果后点“闭环…”,填写验证结果。"
+            if self.may_manage:
+                text += ":请人工验证效果后点“闭环…”,填写验证结果。"
+            else:
+                text += ",待主管人工验证效果后闭环。"
         self.outcome_label.setText(text)
         self.verify_tree.clear()
         for item in d.verification:

@@ -46,7 +46,18 @@ from .kpi_table import (
     IndicatorModel,
     IndicatorTable,
 )
-from .widgets import MARGIN, confirm, deny_tooltip, gate, hbox, heading, show_error, show_read_only, vbox
+from .widgets import (
+    MARGIN,
+    READ_ONLY_STYLE,
+    confirm,
+    deny_tooltip,
+    gate,
+    hbox,
+    heading,
+    show_error,
+    show_read_only,
+    vbox,
+)
 
 # names other modules and the tests import from here
 __all__ = [
@@ -83,6 +94,10 @@ class KpiView(QWidget):
         self.target_combo = QComboBox()
         self.target_combo.setEditable(True)
         self.target_combo.setMinimumWidth(160)
+        self.target_view = QLineEdit()  # 评价对象 to read, in place of the combo (只读)
+        self.target_view.setReadOnly(True)
+        self.target_view.setMinimumWidth(160)
+        self.target_view.hide()
         self.add_button = QPushButton("添加指标")
         self.remove_button = QPushButton("删除指标")
         self.up_button = QPushButton("上移")
@@ -127,6 +142,7 @@ class KpiView(QWidget):
                     self.span_label,
                     QLabel("评价对象"),
                     self.target_combo,
+                    self.target_view,
                 ),
                 hbox(
                     self.add_button,
@@ -170,17 +186,24 @@ class KpiView(QWidget):
             self.scorecards.delete_button,
             what="修改质量评价",
         )
-        if not self.may_manage:
+        if not self.may_manage:  # 评价周期 and 评价对象 read as text, not as boxes to fill in
             self.scorecards.may_change = False
             self.period_edit.setReadOnly(True)
             self.target_combo.setEnabled(False)
+            self.target_combo.hide()
+            self.target_view.show()
             self.table.set_read_only()
             self.detail.set_read_only(deny_tooltip(accounts.MANAGE, "修改质量评价"))
+            self.setStyleSheet(READ_ONLY_STYLE)
 
         self.tabs = QTabWidget()
         self.tabs.addTab(editor, "评价表")
         self.tabs.addTab(self.compare, "两期对比")
-        self.empty_label = QLabel("还没有质量评价表。点左侧“新建评价表…”,按季度为班组打分。")
+        self.empty_label = QLabel(
+            "还没有质量评价表。点左侧“新建评价表…”,按季度为班组打分。"
+            if self.may_manage
+            else "还没有质量评价表(由主管按季度新建)。"
+        )
         self.empty_label.setAlignment(Qt.AlignCenter)
 
         splitter = QSplitter()
@@ -305,6 +328,8 @@ class KpiView(QWidget):
             choices.insert(0, self.draft.target)
         self.target_combo.addItems(choices)
         self.target_combo.setCurrentText(self.draft.target)
+        self.target_view.setText(self.draft.target)
+        self.target_view.setCursorPosition(0)
         self._loading = False
         self._actions = kpi.actions_of(self.draft.rows)
         self.model.basis = {}
@@ -430,7 +455,10 @@ class KpiView(QWidget):
             return
         dialog = ReviewerDialog(row, self)
         if not self.may_manage:  # the scores, to look at
+            dialog.setWindowTitle(f"评审得分 — {row.level2}")
             show_read_only(dialog)
+            dialog.add_button.hide()  # (and off) no 添加评审人 / 删除所选 for a viewer
+            dialog.remove_button.hide()
             dialog.exec()
             return
         if dialog.exec() != QDialog.Accepted:

@@ -31,7 +31,7 @@ from desktop.services import customers as svc
 from desktop.services.errors import UserError
 
 from .customer_dialog import DIALOG_STYLE, FormErrors, add_completer, fill_combo, select_data
-from .widgets import SPACING, SearchBox, hbox, vbox
+from .widgets import SPACING, SearchBox, hbox, mark_edit_hint, vbox
 
 DATETIME_FORMAT = "yyyy-MM-dd HH:mm"
 DATE_FORMAT = "yyyy-MM-dd"
@@ -252,6 +252,7 @@ class OrderDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         hint = QLabel("带 * 的为必填项。找客户:在左边输入姓名、电话或客户编号,再在右边选择。")
         hint.setObjectName("hint")
+        mark_edit_hint(hint)  # not shown when the dialog only shows the order (只读)
         hint.setWordWrap(True)
         self.setLayout(vbox(banner, form, hint, self.buttons, spacing=SPACING + 2, margin=12))
 

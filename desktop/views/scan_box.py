@@ -5,7 +5,9 @@ box opens the task's form with 纸质表录入 on, ready for typing the paper's 
 row), or the saved visit. Scanners set up without the Enter suffix are caught too: a complete,
 valid code typed at scanner speed opens by itself after a short pause. Anything else gets a clear
 Chinese message under the box, and the text stays selected so the next scan replaces it.
-Ctrl+L (set by the main window) puts the cursor in the box.
+Ctrl+L (set by the main window) puts the cursor in the box. A role that may not fill forms in
+(只读) scans to look: the task's form opens without 纸质表录入, and the box says who may enter the
+answers.
 """
 
 import time
@@ -13,11 +15,11 @@ import time
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QSizePolicy, QWidget
 
-from desktop.services import qrcodes
+from desktop.services import accounts, qrcodes
 from desktop.services.errors import UserError
 
 from .context import AppContext
-from .widgets import hbox
+from .widgets import deny_tooltip, hbox
 
 SCANNER_KEY_GAP_S = 0.05  # a scanner types a character every few ms; people take 100+ ms
 SCANNER_IDLE_MS = 300  # no Enter from the scanner: open this long after the last character
@@ -25,6 +27,15 @@ MIN_SCANNED_CHARS = 12
 OK_MESSAGE_MS = 8000  # a success line fades after this; an error stays until the next input
 OK_STYLE = "color: #1b5e20;"
 ERROR_STYLE = "color: #c62828; font-weight: bold;"
+SCAN_TIP = (
+    "用扫码枪扫描纸质回访表右上角的二维码(或手工输入二维码下方的编号后按回车):\n"
+    "空白表打开对应任务的回访表,直接按 1–5 录入纸质表的答案;已填写的表打开该回访记录。\n"
+    "快捷键 Ctrl+L"
+)
+VIEWER_SCAN_TIP = (
+    "用扫码枪扫描纸质回访表右上角的二维码(或手工输入二维码下方的编号后按回车),\n"
+    "打开对应的回访表或回访记录查看。\n{deny}\n快捷键 Ctrl+L"
+)
 
 
 class ScanBox(QWidget):
@@ -42,11 +53,7 @@ class ScanBox(QWidget):
         self.edit.setPlaceholderText("扫描回访表上的二维码,或输入 HUIFANG:TASK:12")
         self.edit.setClearButtonEnabled(True)
         self.edit.setMinimumWidth(260)
-        self.edit.setToolTip(
-            "用扫码枪扫描纸质回访表右上角的二维码(或手工输入二维码下方的编号后按回车):\n"
-            "空白表打开对应任务的回访表,直接按 1–5 录入纸质表的答案;已填写的表打开该回访记录。\n"
-            "快捷键 Ctrl+L"
-        )
+        self.edit.setToolTip(SCAN_TIP)
         self.open_button = QPushButton("打开")
         self.open_button.clicked.connect(self.submit)
         self.print_button = QPushButton("打印今日空白表…")
@@ -73,11 +80,25 @@ class ScanBox(QWidget):
         self.setLayout(
             hbox(self.label, self.edit, self.open_button, self.message, self.print_button, spacing=6)
         )
+        self._follow_role()
 
     def clear(self) -> None:
         """Forget what was typed or scanned and the last message (a new person signs in)."""
         self.edit.clear()
         self.message.clear()
+        self._follow_role()
+
+    @staticmethod
+    def may_enter() -> bool:
+        """Whether the signed-in person may type a paper form's answers in (not 只读)."""
+        return accounts.can(accounts.CALL)
+
+    def _follow_role(self) -> None:
+        """扫码录入 for those who fill forms in, 扫码查看 for a role that only looks."""
+        enter = self.may_enter()
+        self.label.setText("扫码录入:" if enter else "扫码查看:")
+        deny = deny_tooltip(accounts.CALL, "录入纸质表的答案")
+        self.edit.setToolTip(SCAN_TIP if enter else VIEWER_SCAN_TIP.format(deny=deny + "。"))
 
     def focus_input(self) -> None:
         """Ctrl+L: cursor into the box, its text selected (the next scan replaces it)."""
@@ -130,12 +151,18 @@ class ScanBox(QWidget):
             return False
         self.edit.clear()
         self._times = []
-        self.show_message(target.message)
-        if target.task_id is not None:
-            self.ctx.events.open_page.emit("visit_form", {"task_id": target.task_id, "paper": True})
-        else:
-            self.ctx.events.open_page.emit("visit_form", {"visit_id": target.visit_id})
-        self.ctx.events.status_message.emit(target.message)
+        message = target.message
+        if target.task_id is None:
+            page = {"visit_id": target.visit_id}
+        elif self.may_enter():
+            page = {"task_id": target.task_id, "paper": True}
+        else:  # 只读: the form to look at, no 纸质表录入
+            page = {"task_id": target.task_id}
+            deny = deny_tooltip(accounts.CALL, "录入纸质表的答案")
+            message = f"已打开回访任务 #{target.task_id} 的回访表(仅供查看)。{deny}。"
+        self.show_message(message)
+        self.ctx.events.open_page.emit("visit_form", page)
+        self.ctx.events.status_message.emit(message)
         self.opened.emit(target)
         return True
 

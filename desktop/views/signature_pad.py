@@ -31,6 +31,10 @@ EXPORT_SCALE = 3
 INK = QColor(16, 32, 90)
 BASE_WIDTH = 2.4  # stroke width in pad pixels at medium pressure
 DEFAULT_PRESSURE = 0.5
+# under an empty pad for a role that only looks (只读): no prompt to sign (a 纸质已签 visit has
+# no signature on the pad either)
+VIEWER_UNSIGNED = "没有电子签名"
+VIEWER_NOTE = "只读账号:只能查看签字,不能签字。"
 MOUSE, PEN, TOUCH = svc.DEVICES  # 鼠标 / 手写笔 / 触摸屏
 _TOUCH_EVENTS = (
     QEvent.Type.TouchBegin,
@@ -288,6 +292,7 @@ class SignatureBox(QWidget):
         self.check_label.setWordWrap(True)
         self.check_label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self._info: svc.SignatureInfo | None = None
+        self.viewer = False  # set_viewer: a role that may only look at signatures (只读)
         self.setLayout(
             vbox(
                 hbox(self.title, None, self.clear_button, self.resign_button, spacing=6),
@@ -324,6 +329,12 @@ class SignatureBox(QWidget):
         self.pad.clear()
         self._refresh()
 
+    def set_viewer(self) -> None:
+        """A role that may look at signatures but never sign (只读): no 清除, and no prompt to
+        sign; an unsigned visit says so."""
+        self.viewer = True
+        self._refresh()
+
     def set_signing_enabled(self, enabled: bool) -> None:
         self.pad.setEnabled(enabled)
         self._refresh()
@@ -335,7 +346,7 @@ class SignatureBox(QWidget):
     def _refresh(self) -> None:
         saved = self.pad.showing_saved()
         drawn = not saved and not self.pad.is_empty()
-        self.clear_button.setVisible(not saved)
+        self.clear_button.setVisible(not saved and not self.viewer)
         self.clear_button.setEnabled(bool(self.pad.strokes))
         self.resign_button.setVisible(saved)
         if saved and self._info is not None:
@@ -354,6 +365,10 @@ class SignatureBox(QWidget):
             )
             self.check_label.setStyleSheet("color: #3c4043;")
             self.check_label.setText("签字后,回访表的答案即被锁定;修改需主管确认。")
+        elif self.viewer:
+            self.time_label.setText(VIEWER_UNSIGNED)
+            self.check_label.setStyleSheet("color: #5f6368;")
+            self.check_label.setText(VIEWER_NOTE)
         else:
             self.time_label.setText("尚未签字" if self.pad.isEnabled() else "")
             self.check_label.setStyleSheet("color: #5f6368;")

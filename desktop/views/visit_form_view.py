@@ -49,6 +49,9 @@ from .visit_questions import TemplateCombo, VisitAnswers
 from .visit_signature import SignatureFooter, SignedLockBar
 from .widgets import SPACING, confirm, deny_tooltip, gate, hbox, show_error, show_info, vbox
 
+# the empty form of a role that may not fill it in (只读): where to find a visit to look at
+VIEWER_EMPTY = "只读账号:请在“回访记录”中打开一条回访查看"
+NO_PLACEHOLDERS = "QLineEdit, QPlainTextEdit { placeholder-text-color: transparent; }"
 PAPER_STYLE = f"""
 QFrame#paper {{ background: white; border: 1px solid #dadce0; }}
 QLabel#formTitle {{ font-size: 17pt; font-weight: bold; color: #202124; }}
@@ -201,6 +204,9 @@ class VisitFormView(QWidget):
             self.script.set_read_only(deny_tooltip(accounts.CALL, "记录拨打结果"))
             self.footer.set_read_only(deny_tooltip(accounts.CALL, "修改签字和签字扫描件"))
             self.lock_bar.read_only = True
+            # no "在此记录客户的回答" / "请逐字记录原话" prompts in the empty fields a viewer reads
+            # (the text answers are made anew with each questionnaire)
+            self.answers_box.setStyleSheet(NO_PLACEHOLDERS)
 
         top = hbox(
             QLabel("客户/工单:"),
@@ -425,7 +431,7 @@ class VisitFormView(QWidget):
         for button in (self.preview_button, self.print_button, self.pdf_button):
             button.setEnabled(printable)
         if self.visit_id is None:
-            text = "新回访" if has_customer else "请先选择客户或工单"
+            text = "新回访" if has_customer else "请先选择客户或工单" if self.may_call else VIEWER_EMPTY
         else:
             text = f"回访记录 #{self.visit_id} · {self.status}"
         if self.task_id is not None:

@@ -51,6 +51,7 @@ class SignatureFooter(QFrame):
         self.attachments_panel = AttachmentsPanel()
         self.attachments_panel.operator = lambda: self.visitor_edit.text().strip()
         self.audit_label = AuditLabel()
+        self.read_only = False  # set_read_only: a role that may not change visits
         self.setLayout(
             vbox(
                 hbox(
@@ -78,8 +79,8 @@ class SignatureFooter(QFrame):
         self.audit_label.show_visit(visit_id)
 
     def reset(self) -> None:
-        """A new visit: the default 回访人员 (设置), 未签."""
-        self.visitor_edit.setText(accounts.default_visitor())
+        """A new visit: the default 回访人员 (设置; none for a role that cannot visit), 未签."""
+        self.visitor_edit.setText("" if self.read_only else accounts.default_visitor())
         self.sign_combo.setCurrentIndex(0)
 
     def set_values(self, data: VisitInput) -> None:
@@ -95,9 +96,13 @@ class SignatureFooter(QFrame):
 
     def set_read_only(self, reason: str) -> None:
         """A role that may not change visits (只读): no signing again and no scans added or
-        removed (nor dropped); the saved signature and the scans can still be looked at."""
+        removed (nor dropped); the saved signature and the scans can still be looked at, and
+        nothing asks them to sign or fill in the 回访人员."""
+        self.read_only = True
         self.signature_box.resign_button.setEnabled(False)
         self.signature_box.resign_button.setToolTip(reason)
+        self.signature_box.set_viewer()
+        self.visitor_edit.setPlaceholderText("")
         panel = self.attachments_panel
         panel.setAcceptDrops(False)
         panel.add_button.hide()  # the panel enables these again when the selection changes

@@ -1,11 +1,12 @@
 """Small shared layout helpers and message boxes (spacing constants in one place)."""
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QAbstractSpinBox,
     QComboBox,
+    QDateTimeEdit,
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
@@ -14,6 +15,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
+    QStyle,
+    QStyleOptionGroupBox,
     QTextEdit,
     QVBoxLayout,
     QWidget,
@@ -102,10 +105,42 @@ def gate(capability: str, *widgets: QWidget, what: str = "修改") -> bool:
     return False
 
 
+# a label or note that only helps someone filling the form in ("带 * 的为必填项…"): set this
+# property to True on it and ``show_read_only`` hides it
+EDIT_HINT = "editHint"
+
+# the look of a field that can be read and selected but not changed: grey, not white
+# (a date box keeps its own arrows, made 0 wide: without them Qt lays its text out 1 px wide)
+READ_ONLY_STYLE = """
+QLineEdit[readOnly="true"], QPlainTextEdit[readOnly="true"], QTextEdit[readOnly="true"],
+QAbstractSpinBox[readOnly="true"] {
+    background: #f1f3f4; color: #202124; border: 1px solid #d5d8dc; border-radius: 3px;
+}
+QAbstractSpinBox QLineEdit[readOnly="true"] { border: none; }
+QAbstractSpinBox[readOnly="true"]::up-button, QAbstractSpinBox[readOnly="true"]::down-button {
+    width: 0px; border: none;
+}
+"""
+# an unticked group box of a dialog shown read-only: its title and tick box alone, no frame
+_UNTICKED_GROUP_STYLE = """
+QGroupBox[flat="true"] { border: none; }
+QGroupBox[flat="true"]::indicator { width: 13px; height: 13px; }
+"""
+
+
+def mark_edit_hint(widget: QWidget) -> QWidget:
+    """Mark ``widget`` as help for filling the form in (hidden by ``show_read_only``)."""
+    widget.setProperty(EDIT_HINT, True)
+    return widget
+
+
 def show_read_only(dialog: QWidget, close_text: str = "关闭") -> None:
     """Turn an edit dialog into a view of the record: texts and tables read-only (still
-    selectable), choices, buttons and ticked group boxes off, the dialog's own 保存 hidden and 取消 renamed
-    ``close_text``, "编辑…" in the title becoming "查看…"."""
+    selectable) and grey, choices, buttons and ticked group boxes off, the dialog's own 保存 hidden
+    and 取消 renamed ``close_text``, "编辑…" in the title becoming "查看…". What only helps someone
+    filling the form in goes: hints marked with ``EDIT_HINT``, the "*" of required fields, example
+    texts in empty fields, the arrows of date and number boxes. An optional date switched off by
+    its own check box (not filled in), and the fields of an unticked group box, show no value."""
     boxes = dialog.findChildren(QDialogButtonBox)
     for box in boxes:
         for button in box.buttons():
@@ -116,12 +151,39 @@ def show_read_only(dialog: QWidget, close_text: str = "关闭") -> None:
     dialog.setWindowTitle(dialog.windowTitle().replace("编辑", "查看", 1))
     keep = {button for box in boxes for button in box.buttons()}
     for widget in dialog.findChildren(QWidget):
-        if isinstance(widget, (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox)):
+        if widget.property(EDIT_HINT):
+            widget.hide()
+        elif isinstance(widget, QLabel):
+            if widget.buddy() is not None and widget.text().endswith(" *"):  # a required field
+                widget.setText(widget.text()[:-2].rstrip())
+        elif isinstance(widget, (QLineEdit, QPlainTextEdit, QTextEdit)):
             widget.setReadOnly(True)
+            widget.setPlaceholderText("")
+        elif isinstance(widget, QAbstractSpinBox):
+            widget.setReadOnly(True)
+            if isinstance(widget, QDateTimeEdit):
+                widget.setCalendarPopup(False)  # no drop-down arrow (READ_ONLY_STYLE: no spin arrows)
+            if widget.testAttribute(Qt.WA_ForceDisabled):  # its check box is off: no date
+                widget.hide()
         elif isinstance(widget, QAbstractItemView):
             widget.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        elif _is_choice(widget) and widget not in keep:
+        if _is_choice(widget) and widget not in keep:
             widget.setEnabled(False)
+        if isinstance(widget, QGroupBox) and widget.isCheckable() and not widget.isChecked():
+            for child in widget.findChildren(QWidget, options=Qt.FindDirectChildrenOnly):
+                child.hide()
+            widget.setFlat(True)
+            widget.setFixedHeight(_title_height(widget))  # the unticked title alone, no empty frame
+    dialog.setStyleSheet(dialog.styleSheet() + READ_ONLY_STYLE + _UNTICKED_GROUP_STYLE)
+
+
+def _title_height(box: QGroupBox) -> int:
+    """The height of a group box's title line (its tick box and text)."""
+    option = QStyleOptionGroupBox()
+    box.initStyleOption(option)
+    title = box.style().subControlRect(QStyle.CC_GroupBox, option, QStyle.SC_GroupBoxCheckBox, box)
+    label = box.style().subControlRect(QStyle.CC_GroupBox, option, QStyle.SC_GroupBoxLabel, box)
+    return max(title.bottom(), label.bottom()) + 2
 
 
 def _is_choice(widget: QWidget) -> bool:
