@@ -1,4 +1,5 @@
 import os
+from collections import namedtuple
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.fonts.warning=false")
@@ -127,3 +128,24 @@ def _nobody_signed_in():
     accounts.sign_out()
     yield
     accounts.sign_out()
+
+
+TEAM_PASSWORD = "team2026pw"
+Team = namedtuple("Team", "boss qian")
+
+
+@pytest.fixture
+def team(database):
+    """Sign-in on, nobody signed in afterwards: 主管 王主管 (boss), 回访员 钱员工 (qian, linked to
+    a staff row) and 总部 (hq, 只读), all with ``TEAM_PASSWORD``. ``team.boss`` is the 主管 as
+    signed in when enabling, ``team.qian`` the 回访员's staff row."""
+    from desktop.models import Staff
+    from desktop.services import accounts
+    from desktop.services.accounts import AccountInput
+
+    qian = Staff.create(name="钱员工", role="回访员")
+    boss = accounts.enable_accounts("boss", "王主管", TEAM_PASSWORD, TEAM_PASSWORD)
+    for username, name, role, staff in (("qian", "钱员工", "回访员", qian.id), ("hq", "总部", "只读", None)):
+        accounts.create_account(AccountInput(username, name, role, staff), TEAM_PASSWORD, TEAM_PASSWORD)
+    accounts.sign_out()
+    return Team(boss, qian)

@@ -1,6 +1,6 @@
 """The main window follows the signed-in person: pages, menus, 切换用户 and role changes."""
 
-import pytest
+from conftest import TEAM_PASSWORD
 from PySide6.QtWidgets import QMessageBox
 
 from desktop.models import Staff, VisitTask
@@ -11,16 +11,7 @@ from desktop.views.context import AppContext
 from desktop.views.main_window import MainWindow
 from desktop.views.pages import PAGES
 
-PASSWORD = "team2026pw"
-
-
-@pytest.fixture
-def team(database):
-    qian = Staff.create(name="钱员工", role="回访员")
-    accounts.enable_accounts("boss", "王主管", PASSWORD, PASSWORD)
-    for username, name, role, staff in (("qian", "钱员工", "回访员", qian.id), ("hq", "总部", "只读", None)):
-        accounts.create_account(AccountInput(username, name, role, staff), PASSWORD, PASSWORD)
-    return qian
+PASSWORD = TEAM_PASSWORD
 
 
 def window_for(qtbot, db_path, username):
@@ -87,7 +78,9 @@ def test_a_callers_recovery_rate_is_their_own(team, database):
     template = templates.active_template("after_sales")
     yesterday = date.today() - timedelta(days=1)
     other = Staff.create(name="孙员工", role="回访员")
-    for n, (assignee, status) in enumerate(((team.id, "已完成"), (team.id, "待回访"), (other.id, "已完成"))):
+    for n, (assignee, status) in enumerate(
+        ((team.qian.id, "已完成"), (team.qian.id, "待回访"), (other.id, "已完成"))
+    ):
         VisitTask.create(
             customer=customer,
             template=template,

@@ -8,30 +8,19 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from conftest import TEAM_PASSWORD
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QDialog, QFileDialog, QLabel, QMessageBox
 from test_signatures import tiny_png
 
-from desktop.models import ProblemCategory, Staff, Visit, VisitTask
+from desktop.models import ProblemCategory, Visit, VisitTask
 from desktop.services import accounts, customers, improvement, kpi, templates, visits
-from desktop.services.accounts import AccountInput
 from desktop.services.visits import SignatureInput, VisitInput
 from desktop.views.context import AppContext
 from desktop.views.widgets import deny_tooltip, gate
 
-PASSWORD = "team2026pw"
+PASSWORD = TEAM_PASSWORD
 VIEWER_SAVE_TIP = "只读账号不能保存回访表;请用回访员或主管账号登录"
-
-
-@pytest.fixture
-def team(database):
-    """Sign-in on: 主管 王主管 (boss), 回访员 钱员工 (qian, with a staff row), 总部 (hq, 只读)."""
-    qian = Staff.create(name="钱员工", role="回访员")
-    accounts.enable_accounts("boss", "王主管", PASSWORD, PASSWORD)
-    for username, name, role, staff in (("qian", "钱员工", "回访员", qian.id), ("hq", "总部", "只读", None)):
-        accounts.create_account(AccountInput(username, name, role, staff), PASSWORD, PASSWORD)
-    accounts.sign_out()
-    return qian
 
 
 def sign_in(username: str) -> None:
@@ -78,7 +67,7 @@ def records(team):
         final=False,
     )
     task = VisitTask.create(
-        customer=customer, order=order, template=template, trigger="首次回访", assignee=team
+        customer=customer, order=order, template=template, trigger="首次回访", assignee=team.qian
     )
     category = ProblemCategory.get(ProblemCategory.name == "响应速度类")
     action = improvement.create_action(

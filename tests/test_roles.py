@@ -1,6 +1,7 @@
 """What each role may do once sign-in is on, and the audit trail of who changed what."""
 
 import pytest
+from conftest import TEAM_PASSWORD
 from test_improvement import TODAY, answer_verification, seed_input, tasks_of
 from test_improvement import visits as improvement_visits  # noqa: F401  (a fixture)
 from test_signatures import _input, setup, tiny_png  # noqa: F401  (setup is a fixture)
@@ -8,23 +9,12 @@ from test_signatures import _input, setup, tiny_png  # noqa: F401  (setup is a f
 from desktop.models import Answer, AuditLog, ImprovementAction, Staff, Visit, VisitTask
 from desktop.services import accounts, export, forms, signatures, tasks
 from desktop.services import improvement as improvement_svc
-from desktop.services.accounts import AccountInput, PermissionDenied
+from desktop.services.accounts import PermissionDenied
 from desktop.services.errors import UserError, ValidationErrors
 from desktop.services.signatures import SupervisorOverride
 from desktop.services.visits import SignatureInput, save_visit
 
-PASSWORD = "team2026pw"
-
-
-@pytest.fixture
-def team(database):
-    """Sign-in on: 主管 王主管 (boss), 回访员 钱员工 (qian, staff row) and 总部 (hq, 只读)."""
-    qian = Staff.create(name="钱员工", role="回访员")
-    boss = accounts.enable_accounts("boss", "王主管", PASSWORD, PASSWORD)
-    for username, name, role, staff in (("qian", "钱员工", "回访员", qian.id), ("hq", "总部", "只读", None)):
-        accounts.create_account(AccountInput(username, name, role, staff), PASSWORD, PASSWORD)
-    accounts.sign_out()
-    return boss, qian
+PASSWORD = TEAM_PASSWORD
 
 
 def sign_in(username):
