@@ -30,6 +30,13 @@ def test_viewer_cannot_back_up_or_restore(qtbot, team, db_path):
     assert not window._backup_action.isEnabled() and not window._restore_action.isEnabled()
     assert "主管" in window._backup_action.toolTip()
     assert "当前用户:总部(只读)" in window._user_label.text()
+    assert window._export_action.isEnabled()  # head office exports (masked)
+
+
+def test_caller_does_not_export_the_head_office_workbook(qtbot, team, db_path):
+    window = window_for(qtbot, db_path, "qian")
+    assert not window._export_action.isEnabled() and not window._merge_action.isEnabled()
+    assert not window._backup_action.isEnabled()
 
 
 def test_switch_user_asks_about_unsaved_work_and_forgets_the_last_person(qtbot, team, db_path, monkeypatch):

@@ -59,10 +59,14 @@ def test_viewer_cannot_save_a_visit_and_nothing_is_saved(team, setup):  # noqa: 
     assert Visit.select().count() == 0
 
 
-def test_full_contact_export_needs_a_supervisor(team, tmp_path):
-    sign_in("qian")
+def test_full_contact_export_needs_a_supervisor_and_callers_do_not_export(team, tmp_path):
+    sign_in("hq")
     with pytest.raises(PermissionDenied, match="导出完整联系方式"):
         export.export_workbook(tmp_path / "x.xlsx", 2024, full_contact=True)
+    assert not (tmp_path / "x.xlsx").exists()
+    sign_in("qian")
+    with pytest.raises(PermissionDenied, match="导出总部工作簿"):
+        export.export_workbook(tmp_path / "x.xlsx", 2024)
     assert not (tmp_path / "x.xlsx").exists()
 
 

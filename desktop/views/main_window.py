@@ -126,6 +126,11 @@ class MainWindow(QMainWindow):
         for action in (self._backup_action, self._restore_action):  # whole copies of the data
             action.setEnabled(accounts.can(accounts.MANAGE))
             action.setToolTip("" if accounts.can(accounts.MANAGE) else "只有主管可以备份和恢复数据库")
+        for action in (self._export_action, self._merge_action):  # every caller's visits
+            action.setEnabled(accounts.can(accounts.SEE_ALL))
+            action.setToolTip(
+                "" if accounts.can(accounts.SEE_ALL) else "总部工作簿由主管或只读(总部)账号导出"
+            )
         current = self.nav.currentRow()
         if current < 0 or not allowed(PAGES[current]):
             first = next((i for i, spec in enumerate(PAGES) if allowed(spec)), 0)
@@ -183,12 +188,12 @@ class MainWindow(QMainWindow):
     # -- menus
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("文件(&F)")
-        export_action = QAction("导出总部工作簿(&E)…", self)
-        export_action.triggered.connect(self.export_workbook)
-        file_menu.addAction(export_action)
-        merge_action = QAction("合并分支工作簿(&M)…", self)
-        merge_action.triggered.connect(self.consolidate_workbooks)
-        file_menu.addAction(merge_action)
+        self._export_action = QAction("导出总部工作簿(&E)…", self)
+        self._export_action.triggered.connect(self.export_workbook)
+        file_menu.addAction(self._export_action)
+        self._merge_action = QAction("合并分支工作簿(&M)…", self)
+        self._merge_action.triggered.connect(self.consolidate_workbooks)
+        file_menu.addAction(self._merge_action)
         file_menu.addSeparator()
         for text, slot in (
             ("备份数据库(&B)…", self.backup_database),
