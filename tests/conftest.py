@@ -10,7 +10,8 @@ from desktop.models.connection import close_database  # noqa: E402
 from desktop.services.bootstrap import open_app_database  # noqa: E402
 
 # A PostgreSQL URL (scripts/pg-test-server.sh prints one; .ci/run exports it). When set, the
-# data-layer tests below run on PostgreSQL as well as SQLite; when not, their PG variants skip.
+# data-layer tests below run on PostgreSQL as well as SQLite (all of them with
+# HUIFANG_TEST_PG_ALL=1, as in CI); when not, their PG variants skip.
 PG_URL = os.environ.get("HUIFANG_TEST_PG") or None
 PG_MODULES = {
     "test_db",
@@ -49,8 +50,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: a test about the SQLite file itself")
 
 
-# HUIFANG_TEST_PG_ALL=1: every test that uses ``database`` gets a PG variant (to see how far
-# the rest of the code is from running on PostgreSQL; not part of the gate).
+# HUIFANG_TEST_PG_ALL=1: every test that uses ``database`` gets a PG variant (.ci/run sets it:
+# the whole app runs on PostgreSQL; tests about the SQLite file itself are marked sqlite_only).
 PG_ALL = os.environ.get("HUIFANG_TEST_PG_ALL") == "1"
 
 
