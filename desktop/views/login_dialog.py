@@ -28,7 +28,7 @@ from desktop.services import settings as app_settings
 from desktop.services.accounts import SignedIn
 from desktop.services.errors import UserError, ValidationErrors
 
-from .widgets import hbox, vbox
+from .widgets import grow_to_fit, hbox, vbox
 
 ERROR_STYLE = "color: #c62828;"
 HINT_STYLE = "color: #5f6368;"
@@ -49,21 +49,6 @@ class _Row:
         self.label = label
         self.widget = widget
         self.error = error
-
-
-def grow_to_fit(widget: QWidget) -> None:
-    """Make the window holding ``widget`` tall enough for what it shows now (an error line that
-    wraps is taller than the dialog's first layout allowed: the fields would be squeezed)."""
-    window = widget.window()
-    layout = window.layout()
-    if layout is None:
-        return
-    layout.activate()
-    width = window.width()
-    need = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else -1
-    need = max(need, layout.totalSizeHint().height())
-    if need > window.height():
-        window.resize(width, need)
 
 
 class ErrorForm(QWidget):

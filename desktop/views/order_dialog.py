@@ -31,7 +31,7 @@ from desktop.services import customers as svc
 from desktop.services.errors import UserError
 
 from .customer_dialog import DIALOG_STYLE, FormErrors, add_completer, fill_combo, select_data
-from .widgets import SPACING, SearchBox, hbox, mark_edit_hint, vbox
+from .widgets import SPACING, SearchBox, grow_to_fit, hbox, mark_edit_hint, vbox
 
 DATETIME_FORMAT = "yyyy-MM-dd HH:mm"
 DATE_FORMAT = "yyyy-MM-dd"
@@ -350,21 +350,9 @@ class OrderDialog(QDialog):
                 order = svc.update_order(self.order_id, self.data())
         except UserError as err:
             self.errors.show(err)
-            self._fit_height()
+            grow_to_fit(self)
             return
         self.errors.clear()
         self.order_id = order.id
         self.saved.emit(order.id)
         self.accept()
-
-    def _fit_height(self) -> None:
-        """Grow so that messages wrapped over several lines under their fields are not cut off
-        (the minimum size of a dialog does not count wrapped lines)."""
-        layout = self.layout()
-        layout.activate()
-        if layout.hasHeightForWidth():
-            needed = layout.totalHeightForWidth(self.width())
-        else:
-            needed = self.sizeHint().height()
-        if needed > self.height():
-            self.resize(self.width(), needed)

@@ -241,3 +241,18 @@ def after_first_paint(widget: QWidget, callback) -> None:
     would otherwise delay the first frame (database figures, the matplotlib import) starts once the
     window is on screen; a zero timer set before ``show()`` would run before the first paint."""
     _FirstPaint(widget, callback)
+
+
+def grow_to_fit(widget: QWidget) -> None:
+    """Make the window holding ``widget`` tall enough for what it shows now (an error line that
+    wraps is taller than the dialog's first layout allowed: the fields would be squeezed)."""
+    window = widget.window()
+    layout = window.layout()
+    if layout is None:
+        return
+    layout.activate()
+    width = window.width()
+    need = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else -1
+    need = max(need, layout.totalSizeHint().height())
+    if need > window.height():
+        window.resize(width, need)
