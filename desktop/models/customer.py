@@ -11,6 +11,9 @@ class Customer(BaseModel):
 
     code = pw.CharField(unique=True)  # 客户编号, e.g. C202310001
     name = pw.CharField(index=True)  # 姓名 / 单位名称
+    # pinyin search keys of ``name`` (" hsy huangsiyuan"), written with the name on every path;
+    # see desktop/services/pinyin.py
+    name_py = pw.TextField(default="")
     title = pw.CharField(default="")  # 称谓 先生/女士
     phone = pw.CharField(index=True)  # 联系电话, normalised digits (landline as 区号-号码)
     address = pw.CharField(default="")

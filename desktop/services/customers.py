@@ -10,6 +10,7 @@ from desktop.models.connection import is_sqlite
 
 from . import accounts
 from .errors import UserError, ValidationError, ValidationErrors
+from .pinyin import name_keys, pinyin_condition
 from .validation import (
     check_not_future,
     clean_code,
@@ -104,7 +105,7 @@ def validate_customer(data: dict, *, existing_id: int | None = None) -> dict:
 def create_customer(data: dict) -> Customer:
     clean = validate_customer(data)
     with db.atomic():
-        return Customer.create(**clean)
+        return Customer.create(**clean, name_py=name_keys(clean["name"]))
 
 
 @accounts.requires(accounts.EDIT_CUSTOMERS, "修改客户资料")
@@ -112,7 +113,7 @@ def update_customer(customer_id: int, data: dict) -> Customer:
     get_customer(customer_id)
     clean = validate_customer(data, existing_id=customer_id)
     with db.atomic():
-        Customer.update(**clean).where(Customer.id == customer_id).execute()
+        Customer.update(**clean, name_py=name_keys(clean["name"])).where(Customer.id == customer_id).execute()
     return Customer.get_by_id(customer_id)
 
 
@@ -186,8 +187,17 @@ def _search_text(text: str) -> str:
     return to_halfwidth(text or "").strip()
 
 
+def name_condition(text: str):
+    """What a search box matches on a customer's name: any part of it, or the start of its
+    pinyin (hsy / huangsi → 黄思远) when ``text`` is letters only. For every customer search."""
+    cond = Customer.name.contains(text)
+    pinyin = pinyin_condition(Customer.name_py, text)
+    return cond | pinyin if pinyin is not None else cond
+
+
 def customer_query(text: str = "", *, include_archived: bool = False) -> pw.ModelSelect:
-    """Customers whose 姓名, 客户编号, 联系电话, 通讯地址 or one of whose 工单号 contains ``text``."""
+    """Customers whose 姓名 (or its pinyin initials), 客户编号, 联系电话, 通讯地址 or one of whose
+    工单号 contains ``text``."""
     query = Customer.select()
     if not include_archived:
         query = query.where(~Customer.archived)
@@ -195,7 +205,7 @@ def customer_query(text: str = "", *, include_archived: bool = False) -> pw.Mode
     if text:
         orders = ServiceOrder.select(ServiceOrder.customer).where(ServiceOrder.order_no.contains(text))
         cond = (
-            Customer.name.contains(text)
+            name_condition(text)
             | Customer.code.contains(text)
             | Customer.address.contains(text)
             | Customer.id.in_(orders)
@@ -498,7 +508,7 @@ def order_query(text: str = "", customer_id: int | None = None) -> pw.ModelSelec
     if text:
         cond = (
             ServiceOrder.order_no.contains(text)
-            | Customer.name.contains(text)
+            | name_condition(text)
             | Customer.code.contains(text)
             | ServiceOrder.product_model.contains(text)
             | ServiceOrder.engineer.contains(text)

@@ -46,6 +46,7 @@ from desktop.models.questionnaire import CHOICE, LEVEL5, NPS, SCORE10, TEXT, YES
 from . import demo_data as D
 from .calendar import WorkCalendar
 from .errors import UserError
+from .pinyin import name_keys
 from .templates import active_template, ensure_builtin_templates, questions_of
 
 DEFAULT_CUSTOMERS = 300
@@ -220,6 +221,7 @@ class _Demo:
                 "source",
                 "note",
                 "created_at",
+                "name_py",
             ),
         )
         self.t_order = _Rows(
@@ -562,6 +564,7 @@ class _Demo:
                 source,
                 note,
                 _dt(stamp),
+                name_keys(name),
             )
 
     def _company(self, fake) -> str:

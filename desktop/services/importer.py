@@ -30,6 +30,7 @@ from . import accounts
 from . import import_mapping as im
 from .dates import parse_date
 from .errors import UserError, ValidationError, ValidationErrors
+from .pinyin import name_keys
 from .validation import (
     check_not_future,
     clean_code,
@@ -769,13 +770,14 @@ class _Writer:
 
 _CUSTOMER_INSERT = (
     "code", "name", "title", "phone", "address", "ctype", "region", "source", "note", "created_at", "archived",
+    "name_py",
 )  # fmt: skip
 _CUSTOMER_KEEP = ("title", "address", "ctype", "region", "source", "note")  # a blank cell keeps these
 
 
 def _customer_update_sql() -> str:
     f = Customer._meta.fields
-    sets = [f"{f['name'].column_name} = ?", f"{f['phone'].column_name} = ?"]
+    sets = [f"{f['name'].column_name} = ?", f"{f['name_py'].column_name} = ?", f"{f['phone'].column_name} = ?"]
     sets += [f"{f[c].column_name} = COALESCE(?, {f[c].column_name})" for c in _CUSTOMER_KEEP]
     return f'UPDATE "{Customer._meta.table_name}" SET {", ".join(sets)} WHERE id = ?'
 
@@ -793,6 +795,7 @@ def _customer_insert_row(code: str, v: dict, stamp: str) -> tuple:
         v.get("note") or "",
         stamp,
         False,
+        name_keys(v["name"]),
     )
 
 
@@ -804,7 +807,10 @@ def _write_customers(checker: _CustomerChecker, result: ImportResult, progress: 
     )
     writer.update(
         _customer_update_sql(),
-        [(v["name"], v["phone"], *(v.get(k) for k in _CUSTOMER_KEEP), pk) for pk, v in checker.updates],
+        [
+            (v["name"], name_keys(v["name"]), v["phone"], *(v.get(k) for k in _CUSTOMER_KEEP), pk)
+            for pk, v in checker.updates
+        ],
     )
     result.imported = len(checker.inserts)
     result.updated = len(checker.updates)

@@ -15,6 +15,7 @@ from desktop.models.connection import is_sqlite
 
 from . import accounts, calendar
 from . import settings as app_settings
+from .customers import name_condition
 
 OPEN_STATUSES = ("待回访", "已预约")
 DONE_STATUS = "已完成"
@@ -182,7 +183,7 @@ def _text_condition(text: str):
     if not text:
         return None
     cond = (
-        Customer.name.contains(text)
+        name_condition(text)
         | ServiceOrder.order_no.contains(text)
         | VisitTask.trigger.contains(text)
         | Customer.code.contains(text)

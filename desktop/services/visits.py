@@ -36,6 +36,7 @@ from desktop.models.questionnaire import CHOICE, LEVEL5, NPS, SCORE10, TEXT, YES
 from . import accounts, calendar, improvement, quality, signatures
 from . import settings as app_settings
 from . import templates as template_svc
+from .customers import name_condition
 from .dates import parse_date
 from .errors import UserError, ValidationError, ValidationErrors
 from .validation import check_not_future, clean_text
@@ -864,7 +865,7 @@ def pick_rows(text: str, limit: int = 30) -> list[tuple]:
         .limit(limit)
         .tuples()
     ]
-    cond = Customer.name.contains(text) | Customer.code.contains(text)
+    cond = name_condition(text) | Customer.code.contains(text)
     phone = accounts.phone_search(Customer.phone, text)
     if phone is not None:
         cond |= phone
@@ -984,7 +985,7 @@ def _list_query(select, text: str, status: str | None, *, joins: bool = True):
         query = query.where(Visit.visitor.in_(sorted(accounts.my_names())))
     if text:
         cond = (
-            Customer.name.contains(text)
+            name_condition(text)
             | Customer.code.contains(text)
             | ServiceOrder.order_no.contains(text)
             | Visit.visitor.contains(text)
