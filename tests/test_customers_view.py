@@ -319,3 +319,16 @@ def test_paged_model_with_100k_customers(database, qtbot):
     print(f"CustomersView built: {time.perf_counter() - started:.3f} s")
     assert page.count_label.text().startswith(f"共 {n} 位客户")
     assert page.model.rowCount() == 200
+
+
+def test_pinyin_initials_typed_into_the_search_box_find_the_customer(view, qtbot):
+    add("C202310001", "黄思远", "13812345678")
+    add("C202310002", "何松", "13900000000")
+    add("C202310003", "曾国藩", "13700000000")
+    view.reload()
+    assert "拼音首字母" in view.search.edit.placeholderText()
+    for typed, expected in [("hsy", ["黄思远"]), ("HS", ["黄思远", "何松"]), ("zgf", ["曾国藩"])]:
+        view.search.edit.clear()
+        qtbot.keyClicks(view.search.edit, typed)
+        view.search.flush()
+        assert names_in(view) == expected, typed

@@ -66,7 +66,7 @@ class CustomersView(QWidget):
         self.dialog = None  # the open add/edit dialog, if any
         self._stale = False
 
-        self.search = SearchBox("搜索 姓名 / 电话 / 客户编号 / 工单号")
+        self.search = SearchBox("搜索 姓名或拼音首字母 / 电话 / 客户编号 / 工单号")
         self.search.setMinimumWidth(320)
         self.archived_check = QCheckBox("显示已归档")
         self.count_label = QLabel()

@@ -52,7 +52,7 @@ class CustomerPicker(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.search = SearchBox("输入姓名、电话或编号查找", delay_ms=250)
+        self.search = SearchBox("输入姓名、拼音首字母、电话或编号查找", delay_ms=250)
         self.search.setFixedWidth(200)
         self.combo = QComboBox()
         self.combo.setMinimumContentsLength(26)

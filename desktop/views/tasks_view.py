@@ -171,7 +171,7 @@ class TasksView(QWidget):
         self.assignee_combo.setMinimumWidth(110)
         if accounts.own_staff_filter() is not False:  # a 回访员 sees their own tasks only
             self.assignee_combo.hide()
-        self.search = SearchBox("搜索 客户 / 电话 / 工单号 / 触发原因")
+        self.search = SearchBox("搜索 客户或拼音首字母 / 电话 / 工单号 / 触发原因")
         self.search.setMinimumWidth(220)
         self.refresh_button = QPushButton("刷新")
         self.count_label = QLabel()
