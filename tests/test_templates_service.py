@@ -142,16 +142,45 @@ def test_template_info_checks_placeholders_and_names(database):
     assert result.id == tpl.id
     tpl = QuestionnaireTemplate.get_by_id(tpl.id)
     assert (tpl.name, tpl.greeting) == ("家电回访", "第一行\n第二行")
+    # stored with the Chinese placeholders the user sees; one without a value stays in Chinese
+    assert tpl.opening == "{客户称呼}您好,我是{公司名称}的{回访人员}"
     assert (
-        templates.render_script(tpl.opening, {"customer": "王先生"}) == "王先生您好,我是{company}的{visitor}"
+        templates.render_script(tpl.opening, {"customer": "王先生"})
+        == "王先生您好,我是{公司名称}的{回访人员}"
     )
+
+
+def test_script_placeholders_in_chinese_and_the_older_english_both_work():
+    values = {"customer": "王先生", "company": "美家电器", "visitor": "小李"}
+    english = "{customer}您好!我是{company}的客服{visitor}。{{原样}}"
+    chinese = "{客户称呼}您好!我是{公司名称}的客服{回访人员}。{{原样}}"
+    assert templates.script_for_editing(english) == chinese
+    assert templates.render_script(english, values) == templates.render_script(chinese, values)
+    assert templates.render_script(chinese, values) == "王先生您好!我是美家电器的客服小李。{原样}"
+    assert templates.check_script(english, "开场白") == chinese  # saved as the user read it
+    assert templates.check_script("{客户称呼}{customer}", "开场白") == "{客户称呼}{客户称呼}"
+    with pytest.raises(ValidationError, match="客户称呼"):  # the hint names the Chinese ones
+        templates.check_script("{客户名字}您好", "开场白")
+    assert set(templates.PLACEHOLDER_NAMES) == set(templates.PLACEHOLDERS)
+
+
+def test_a_script_saved_back_in_chinese_is_no_change(database):
+    tpl = templates.active_template("bank")
+    assert "{customer}" in tpl.opening  # shipped with the older English names
+    same = templates.update_template_info(
+        tpl,
+        **{k: getattr(tpl, k) for k in ("name", "industry", "title", "greeting")},
+        opening=templates.script_for_editing(tpl.opening),
+        closing=templates.script_for_editing(tpl.closing),
+    )
+    assert same.id == tpl.id and same.version == tpl.version and same.opening == tpl.opening
 
 
 def test_create_and_copy(database):
     blank = templates.create_template("物业服务回访", industry="物业")
     assert blank.family.startswith("custom_") and blank.version == 1 and not blank.builtin
     assert templates.questions_of(blank) == []
-    assert "{customer}" in blank.opening
+    assert "{客户称呼}" in blank.opening
     source = _template("bank")
     templates.retire_question(source, 0)
     copy = templates.copy_template(source, "银行问卷(分行版)")

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QDialogButtonBox, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QDialogButtonBox, QInputDialog, QMessageBox, QToolButton
 
 from desktop.models import Answer, Customer, Question, QuestionnaireTemplate, Visit
 from desktop.services import templates
@@ -308,7 +308,7 @@ def test_bad_placeholder_in_script_is_refused(view, qtbot, asked):
     # the placeholder buttons insert into the script
     view.info.opening.clear()
     view.info.insert_placeholder("customer")
-    assert view.info.opening.toPlainText() == "{customer}"
+    assert view.info.opening.toPlainText() == "{客户称呼}"
 
 
 def test_new_and_copy_template(view, qtbot, monkeypatch, asked):
@@ -341,3 +341,29 @@ def test_dialog_result_is_not_saved_when_cancelled(view, qtbot, monkeypatch):
     drive_dialog(monkeypatch, qtbot, script)
     click(qtbot, view.questions.edit_button)
     assert texts(view.template) == before
+
+
+def test_script_placeholders_are_shown_typed_and_filled_in_chinese(view, qtbot, asked):
+    """A stored {customer} reads {客户称呼}; the buttons and the user type Chinese names; the
+    call script fills both, and one with no value shows its Chinese name."""
+    from desktop.services import settings as app_settings
+    from desktop.services import visits
+
+    select(view, "bank")
+    assert "{customer}" in templates.active_template("bank").opening
+    shown = view.info.opening.toPlainText()
+    assert "{客户称呼}" in shown and "{customer}" not in shown
+    assert not view.info.save_button.isEnabled()  # showing it in Chinese is no edit
+    buttons = [b.text() for b in view.info.findChildren(QToolButton)]
+    assert "{客户称呼}" in buttons and not any(b.isascii() and b.startswith("{") for b in buttons)
+
+    view.info.opening.clear()
+    type_into(qtbot, view.info.opening, "{客户称呼}您好,这里是{公司名称}")
+    click(qtbot, view.info.save_button)
+    assert asked.warnings == []
+    stored = templates.active_template("bank").opening
+    assert stored == "{客户称呼}您好,这里是{公司名称}"
+    customer = Customer.create(code="C202310001", name="黄思远", phone="13812345678", title="先生")
+    app_settings.set_value("company_name", "")
+    line = visits.render_script(stored, visits.call_context(customer.id))
+    assert line.startswith("黄先生您好") and line.endswith("{公司名称}"), line

@@ -42,6 +42,17 @@ PLACEHOLDERS = {
     "reply_days": "答复时限(工作日)",
     "hotline": "客服热线",
 }
+# How the user reads and types each placeholder: {客户称呼} for {customer} (both are accepted).
+PLACEHOLDER_NAMES = {
+    "customer": "客户称呼",
+    "company": "公司名称",
+    "visitor": "回访人员",
+    "service": "服务项目",
+    "service_date": "服务日期",
+    "reply_days": "答复工作日数",
+    "hotline": "客服热线",
+}
+_KEY_OF_NAME = {name: key for key, name in PLACEHOLDER_NAMES.items()}
 # Kinds whose options are fixed numbers (no labels to edit).
 KINDS_WITHOUT_OPTIONS = (SCORE10, NPS, TEXT)
 DEFAULT_OPTIONS = {LEVEL5: LEVEL5_LABELS, YESNO: YESNO_LABELS}
@@ -231,27 +242,74 @@ def _clean_block(value, field: str, *, required: bool = False, max_len: int = 50
     return text
 
 
+def _placeholder_key(name: str) -> str | None:
+    """The placeholder's key for its Chinese name ({客户称呼}) or its older English one
+    ({customer}, still in templates saved before); None for an unknown name."""
+    if name in PLACEHOLDERS:
+        return name
+    return _KEY_OF_NAME.get(name)
+
+
+def _rewrite(text: str, replace, *, escape_literals: bool) -> str:
+    """``text`` with each ``{placeholder}`` replaced by ``replace(name)``; raises ValueError for
+    unpaired braces. ``escape_literals`` keeps doubled braces doubled (text stays a template)."""
+    out: list[str] = []
+    for literal, name, _spec, _conversion in string.Formatter().parse(text):
+        out.append(literal.replace("{", "{{").replace("}", "}}") if escape_literals else literal)
+        if name is not None:
+            out.append(replace(name))
+    return "".join(out)
+
+
+def script_for_editing(text: str) -> str:
+    """A call-script line with its placeholders as the user reads and types them: Chinese
+    ({customer} → {客户称呼}); unknown names and broken braces are left as written."""
+
+    def chinese(name: str) -> str:
+        key = _placeholder_key(name)
+        return "{" + (PLACEHOLDER_NAMES[key] if key else name) + "}"
+
+    try:
+        return _rewrite(text or "", chinese, escape_literals=True)
+    except ValueError:
+        return re.sub(
+            r"\{([A-Za-z_]+)\}",
+            lambda m: "{" + PLACEHOLDER_NAMES[m.group(1)] + "}" if m.group(1) in PLACEHOLDERS else m.group(0),
+            text or "",
+        )
+
+
 def check_script(text: str, field: str) -> str:
-    """A call-script line may only use the known ``{placeholders}``; braces must pair up."""
-    known = "、".join("{" + key + "}" for key in PLACEHOLDERS)
+    """A call-script line may only use the known placeholders, in Chinese ({客户称呼}) or the
+    older English ({customer}); braces must pair up. Returns the line with Chinese names."""
+    known = "、".join("{" + name + "}" for name in PLACEHOLDER_NAMES.values())
     try:
         parsed = list(string.Formatter().parse(text))
     except ValueError:
         raise ValidationError(
-            field, f"花括号不成对。占位符要写成 {{customer}} 这样的形式,可用:{known}。"
+            field, f"花括号不成对。占位符要写成 {{客户称呼}} 这样的形式，可用：{known}。"
         ) from None
     for _literal, name, spec, conversion in parsed:
         if name is None:
             continue
-        if name not in PLACEHOLDERS or spec or conversion:
-            raise ValidationError(field, f"未知的占位符 {{{name}}}。可用的占位符:{known}。")
-    return text
+        if _placeholder_key(name) is None or spec or conversion:
+            raise ValidationError(field, f"未知的占位符 {{{name}}}。可用的占位符：{known}。")
+    return script_for_editing(text)
 
 
 def render_script(text: str, values: dict) -> str:
-    """Fill a call-script line; placeholders without a value are left as written."""
-    filled = {key: values.get(key, "{" + key + "}") for key in PLACEHOLDERS}
-    return text.format(**filled)
+    """Fill a call-script line (placeholders in Chinese or English); values are keyed by the
+    English keys. A placeholder without a value (not in ``values``) is left in Chinese
+    ({公司名称}); an unknown one raises KeyError, unpaired braces ValueError."""
+
+    def fill(name: str) -> str:
+        key = _placeholder_key(name)
+        if key is None:
+            raise KeyError(name)
+        value = values.get(key)
+        return "{" + PLACEHOLDER_NAMES[key] + "}" if value is None else str(value)
+
+    return _rewrite(text, fill, escape_literals=False)
 
 
 def _check_name_free(name: str, family: str | None) -> None:
@@ -297,7 +355,12 @@ def update_template_info(template: QuestionnaireTemplate, **fields) -> Questionn
     """Change 名称/行业/打印标题/问候语/开场白/结束语; unchanged values make no new version."""
     clean = validate_template_info(fields, template.family)
     current = QuestionnaireTemplate.get_by_id(template.id)
-    if all(getattr(current, key) == value for key, value in clean.items()):
+
+    def same(key: str, value) -> bool:  # a script in English placeholders equals its Chinese form
+        stored = getattr(current, key)
+        return stored == value or (key in ("opening", "closing") and script_for_editing(stored) == value)
+
+    if all(same(key, value) for key, value in clean.items()):
         return current
     with db.atomic():
         target = editable(current)

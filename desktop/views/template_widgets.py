@@ -28,6 +28,7 @@ from desktop.services import templates
 from .widgets import SPACING, hbox, vbox
 
 INFO_FIELDS = ("name", "industry", "title", "greeting", "opening", "closing")
+SCRIPT_FIELDS = ("opening", "closing")  # call-script lines with {placeholders}
 _GREY = QBrush(QColor("#9a9a9a"))
 
 
@@ -98,8 +99,8 @@ class TemplateInfoBox(QGroupBox):
         widgets: list[QWidget] = [label]
         for key, meaning in templates.PLACEHOLDERS.items():
             button = QToolButton()
-            button.setText("{" + key + "}")
-            button.setToolTip(f"{meaning}:拨打时替换为实际内容")
+            button.setText("{" + templates.PLACEHOLDER_NAMES[key] + "}")
+            button.setToolTip(f"{meaning}：拨打时替换为实际内容")
             button.setAutoRaise(True)
             button.clicked.connect(lambda _=False, k=key: self.insert_placeholder(k))
             widgets.append(button)
@@ -111,8 +112,9 @@ class TemplateInfoBox(QGroupBox):
         return super().eventFilter(watched, event)
 
     def insert_placeholder(self, key: str) -> None:
-        """Insert ``{key}`` at the cursor of the script field last edited (开场白 by default)."""
-        self._script_target.insertPlainText("{" + key + "}")
+        """Insert the placeholder ``key`` ({客户称呼} for "customer") at the cursor of the script
+        field last edited (开场白 by default)."""
+        self._script_target.insertPlainText("{" + templates.PLACEHOLDER_NAMES[key] + "}")
         self._script_target.setFocus()
 
     # -- data
@@ -125,6 +127,9 @@ class TemplateInfoBox(QGroupBox):
 
     def set_template(self, template: QuestionnaireTemplate | None) -> None:
         self._loaded = {key: getattr(template, key) or "" for key in INFO_FIELDS} if template else {}
+        for key in SCRIPT_FIELDS:  # placeholders shown in Chinese ({customer} → {客户称呼})
+            if key in self._loaded:
+                self._loaded[key] = templates.script_for_editing(self._loaded[key])
         for key, editor in self._editors.items():
             editor.blockSignals(True)
             if isinstance(editor, QLineEdit):
