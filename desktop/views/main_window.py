@@ -226,9 +226,31 @@ class MainWindow(QMainWindow):
             action.triggered.connect(slot)
             self._account_menu.addAction(action)
         help_menu = self.menuBar().addMenu("帮助(&H)")
+        guide = QAction("使用指南(&G)", self)
+        guide.setShortcut(QKeySequence(Qt.Key_F1))
+        guide.setShortcutContext(Qt.ApplicationShortcut)
+        guide.triggered.connect(self.show_guide)
+        help_menu.addAction(guide)
+        self.addAction(guide)  # F1 from anywhere in the window, as 扫码录入's Ctrl+L
+        template = QAction("下载导入模板(&T)…", self)
+        template.triggered.connect(self._save_import_template)
+        help_menu.addAction(template)
+        help_menu.addSeparator()
         about = QAction("关于回访通", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
+
+    def show_guide(self):
+        from .help_dialog import show_guide
+
+        return show_guide(self)
+
+    def _save_import_template(self) -> None:
+        from .help_dialog import save_import_template
+
+        path = save_import_template(self)
+        if path is not None:
+            self.statusBar().showMessage(f"导入模板已保存到 {path}", 8000)
 
     def export_workbook(self) -> None:
         from .export_dialog import ExportDialog  # openpyxl is loaded only when exporting
