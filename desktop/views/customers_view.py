@@ -10,12 +10,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services import accounts
+from desktop.services import accounts, next_steps
 from desktop.services import customers as svc
 from desktop.services.errors import UserError
 
 from .context import AppContext
 from .customer_dialog import CustomerDialog
+from .empty_state import EmptyHint
 from .order_dialog import OrderDialog
 from .table_model import Column, PagedQueryModel, list_table, select_id
 from .widgets import (
@@ -95,6 +96,7 @@ class CustomersView(QWidget):
             parent=self,
         )
         self.table = list_table(self.model, WIDTHS)
+        self.empty_hint = EmptyHint(ctx, self.table, next_steps.customers_step)
         header = self.table.horizontalHeader()
         header.setSortIndicator(0, Qt.AscendingOrder)
         self._sort_indicator = (0, Qt.AscendingOrder)

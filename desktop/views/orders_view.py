@@ -10,11 +10,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services import accounts
+from desktop.services import accounts, next_steps
 from desktop.services import customers as svc
 from desktop.services.errors import UserError
 
 from .context import AppContext
+from .empty_state import EmptyHint
 from .order_dialog import OrderDialog, customer_label
 from .table_model import Column, PagedQueryModel, list_table, select_id
 from .widgets import MARGIN, SearchBox, gate, hbox, heading, show_error, show_read_only, vbox
@@ -119,6 +120,7 @@ class OrdersView(QWidget):
             parent=self,
         )
         self.table = list_table(self.model, WIDTHS)
+        self.empty_hint = EmptyHint(ctx, self.table, next_steps.orders_step)
         header = self.table.horizontalHeader()
         header.setSortIndicator(COMPLETED_COLUMN, Qt.DescendingOrder)
 

@@ -25,13 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services import calendar, plans
+from desktop.services import calendar, next_steps, plans
 from desktop.services import tasks as task_svc
 from desktop.services.errors import UserError
 from desktop.services.plans import STRATA, STRATUM_RULE, PlanFilters
 from desktop.services.sampling import DEFAULT_QUOTAS, DEFAULT_RATE, EVALUATOR_RATES
 
 from .context import AppContext
+from .empty_state import EmptyHint
 from .widgets import MARGIN, confirm, form, hbox, heading, show_error, vbox
 
 MODES = ("分层抽样(VIP / 投诉 / 普通)", "按评价角色(某日完工工单)")
@@ -174,6 +175,7 @@ class SamplingView(QWidget):
         self.open_tasks_button.setEnabled(False)
         self.history_table = QTableWidget(0, 4)
         self.history_table.setHorizontalHeaderLabels(["已建计划", "任务数", "已完成", "创建时间"])
+        self.empty_hint = EmptyHint(ctx, self.history_table, next_steps.sampling_step)  # no orders yet
         self.history_table.verticalHeader().hide()
         self.history_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.history_table.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -230,6 +232,7 @@ class SamplingView(QWidget):
         self.load_choices()
         self.refresh_preview()
         self.load_history()
+        self.empty_hint.refresh()  # orders may have been imported since
 
     def open_with(self, start: date | None = None, end: date | None = None) -> None:
         if start is not None:

@@ -21,12 +21,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.models import TASK_STATUSES
-from desktop.services import accounts, scheduler
+from desktop.services import accounts, next_steps, scheduler
 from desktop.services import tasks as svc
 from desktop.services.errors import UserError
 from desktop.services.tasks import BUCKETS, PERIODS, UNASSIGNED, TaskFilter
 
 from .context import AppContext
+from .empty_state import EmptyHint
 from .table_model import Column, PagedQueryModel, list_table, select_id
 from .widgets import MARGIN, SearchBox, form, hbox, heading, show_error, vbox
 
@@ -171,7 +172,7 @@ class TasksView(QWidget):
         self.assignee_combo.setMinimumWidth(110)
         if accounts.own_staff_filter() is not False:  # a 回访员 sees their own tasks only
             self.assignee_combo.hide()
-        self.search = SearchBox("搜索 客户或拼音首字母 / 电话 / 工单号 / 触发原因")
+        self.search = SearchBox("搜索 客户 / 电话 / 工单号 / 触发原因")
         self.search.setMinimumWidth(220)
         self.refresh_button = QPushButton("刷新")
         self.count_label = QLabel()
@@ -200,6 +201,7 @@ class TasksView(QWidget):
 
         self.model = TaskModel(COLUMNS, self._fetch, self._count, sort="latest", parent=self)
         self.table = list_table(self.model, WIDTHS, multi_select=True)
+        self.empty_hint = EmptyHint(ctx, self.table, next_steps.tasks_step)  # 先导入客户和工单
         header = self.table.horizontalHeader()
         header.setSortIndicator(WINDOW_COLUMN, Qt.AscendingOrder)
 

@@ -10,11 +10,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services import accounts
+from desktop.services import accounts, next_steps
 from desktop.services import visits as svc
 from desktop.services.errors import UserError
 
 from .context import AppContext
+from .empty_state import EmptyHint
 from .table_model import Column, PagedQueryModel, list_table
 from .widgets import MARGIN, SearchBox, confirm, gate, hbox, heading, show_error, vbox
 
@@ -105,6 +106,7 @@ class VisitsView(QWidget):
             parent=self,
         )
         self.table = list_table(self.model, WIDTHS)
+        self.empty_hint = EmptyHint(ctx, self.table, next_steps.visits_step)
         header = self.table.horizontalHeader()
         header.setSortIndicator(DATE_COLUMN, Qt.DescendingOrder)
 
