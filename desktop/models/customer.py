@@ -12,8 +12,10 @@ class Customer(BaseModel):
     code = pw.CharField(unique=True)  # 客户编号, e.g. C202310001
     name = pw.CharField(index=True)  # 姓名 / 单位名称
     # pinyin search keys of ``name`` (" hsy huangsiyuan"), written with the name on every path;
-    # see desktop/services/pinyin.py
-    name_py = pw.TextField(default="")
+    # see desktop/services/pinyin.py. Nullable with a SQL default: raw bulk INSERTs that leave it
+    # out still work (their rows are simply not found by pinyin), and adding it to an older
+    # database needs no table rebuild
+    name_py = pw.TextField(default="", null=True, constraints=[pw.SQL("DEFAULT ''")])
     title = pw.CharField(default="")  # 称谓 先生/女士
     phone = pw.CharField(index=True)  # 联系电话, normalised digits (landline as 区号-号码)
     address = pw.CharField(default="")

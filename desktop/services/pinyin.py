@@ -11,7 +11,7 @@ pypinyin is imported on first use (it costs ~0.3 s): not at start-up.
 """
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 # Surnames whose reading differs from the character's first (everyday) reading. Two-character
 # surnames first: they are matched before the one-character ones.
@@ -75,7 +75,7 @@ def _keys(syllables: list[str]) -> str:
     return f" {''.join(s[0] for s in syllables)} {''.join(syllables)}" if syllables else ""
 
 
-@cache
+@lru_cache(maxsize=8192)  # bounded: a 100k-row import repeats many names, not all
 def name_keys(name: str) -> str:
     """The search keys stored in ``Customer.name_py`` for ``name`` ("" when it has none)."""
     name = (name or "").strip()
