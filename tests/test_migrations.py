@@ -79,7 +79,9 @@ def test_version_2_database_gets_the_attachment_blob_tables(tmp_path):
         assert Customer.get().name == "老客户"
     finally:
         close_database()
-    assert _user_version(path) == SCHEMA_VERSION and {"attachment_blob", "attachment_blob_part"} <= _tables(path)
+    assert _user_version(path) == SCHEMA_VERSION and {"attachment_blob", "attachment_blob_part"} <= _tables(
+        path
+    )
     assert "attachment_blob" not in _tables(tmp_path / "v2.db.v2.bak")
 
 

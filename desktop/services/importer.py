@@ -777,7 +777,11 @@ _CUSTOMER_KEEP = ("title", "address", "ctype", "region", "source", "note")  # a 
 
 def _customer_update_sql() -> str:
     f = Customer._meta.fields
-    sets = [f"{f['name'].column_name} = ?", f"{f['name_py'].column_name} = ?", f"{f['phone'].column_name} = ?"]
+    sets = [
+        f"{f['name'].column_name} = ?",
+        f"{f['name_py'].column_name} = ?",
+        f"{f['phone'].column_name} = ?",
+    ]
     sets += [f"{f[c].column_name} = COALESCE(?, {f[c].column_name})" for c in _CUSTOMER_KEEP]
     return f'UPDATE "{Customer._meta.table_name}" SET {", ".join(sets)} WHERE id = ?'
 
