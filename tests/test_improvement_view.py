@@ -181,7 +181,7 @@ def answer_verification(qtbot, view, form, ctx, level_key: str, solved: bool) ->
 
 
 def test_top_problem_to_closed(qtbot, view, form, ctx, category, step_input, messages):
-    assert view.empty_label.isVisible() and not view.table.isVisible()
+    assert view.empty_hint.isVisible() and [b.text() for b in view.empty_hint.buttons] == ["去问题分析"]
     view.open_with(new_from_category=category.id)
     dialog = view.dialog
     qtbot.waitExposed(dialog)

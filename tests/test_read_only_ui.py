@@ -685,8 +685,8 @@ def test_viewer_without_actions_is_not_told_to_make_one(qtbot, ctx, team):
 
     sign_in("hq")
     page = build(qtbot, ImprovementView, ctx)
-    assert page.empty_label.isVisible()
-    assert "点“新建改进措施”" not in page.empty_label.text() and "主管" in page.empty_label.text()
+    assert page.empty_hint.isVisible() and page.empty_hint.buttons == []
+    assert "点“新建改进措施”" not in page.empty_hint.label.text() and "主管" in page.empty_hint.label.text()
 
 
 def test_viewer_scans_a_task_code_to_look(qtbot, ctx, records):

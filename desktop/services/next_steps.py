@@ -8,7 +8,9 @@ may open them.
 
 from dataclasses import dataclass
 
-from desktop.models import Customer, ServiceOrder, Visit, VisitTask
+from desktop.models import Customer, ImprovementAction, ServiceOrder, Visit, VisitTask
+
+from . import accounts
 
 
 @dataclass(frozen=True)
@@ -71,3 +73,19 @@ def sampling_step() -> NextStep | None:
     if _has(ServiceOrder):
         return None
     return NextStep("还没有服务工单，无法抽样。\n先导入客户和工单，再按期间抽取回访对象。", (IMPORT,))
+
+
+def improvement_step() -> NextStep | None:
+    if _has(ImprovementAction):
+        return None
+    if not accounts.can(accounts.MANAGE):  # a viewer or a caller: nothing for them to start
+        return NextStep("还没有改进措施。\n改进措施由主管制定，制定后在这里查看落实进度。")
+    if not _has(Visit):
+        return NextStep(
+            "还没有改进措施，也还没有回访记录。\n先完成回访，再在“问题分析”中找出主要问题、制定改进措施。",
+            (("去回访任务", "tasks"),),
+        )
+    return NextStep(
+        "还没有改进措施。\n在“问题分析”中选出 TOP 问题制定措施，或点“新建改进措施”，把问题落实到部门和责任人。",
+        (("去问题分析", "analysis"),),
+    )

@@ -37,12 +37,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services import accounts
+from desktop.services import accounts, next_steps
 from desktop.services import improvement as svc
 from desktop.services.errors import UserError
 
 from .action_dialog import ActionDialog, StatusDialog, step_title
 from .context import AppContext
+from .empty_state import EmptyHint
 from .widgets import READ_ONLY_STYLE, confirm, gate, hbox, show_error, show_info, vbox
 
 OVERDUE_BG = QColor("#fde3e1")
@@ -260,11 +261,7 @@ class ImprovementView(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.doubleClicked.connect(lambda _i: self.edit_action())
-        self.empty_label = QLabel(
-            "还没有改进措施。在“问题分析”页选择 TOP 问题,或点“新建改进措施”,把客户反馈的问题落实到部门和责任人。"
-        )
-        self.empty_label.setWordWrap(True)
-        self.empty_label.setStyleSheet("color: #666; padding: 6px;")
+        self.empty_hint = EmptyHint(ctx, self.table, next_steps.improvement_step)  # what to do first
 
         # -- the detail
         self.title_label = QLabel()
@@ -358,7 +355,6 @@ class ImprovementView(QWidget):
             for widget in (self.note_edit, self.author_edit, self.note_button):  # (and off)
                 widget.hide()
             self.message_edit.setPlaceholderText("")
-            self.empty_label.setText("还没有改进措施。改进措施由主管制定,制定后在这里查看落实进度。")
             self.setStyleSheet(READ_ONLY_STYLE)
         verify_box = QGroupBox("效果验证与告知客户")
         verify_box.setLayout(
@@ -390,7 +386,7 @@ class ImprovementView(QWidget):
         lower = QWidget()
         lower.setLayout(vbox(self.placeholder, detail))
         upper = QWidget()
-        upper.setLayout(vbox(self.table, self.empty_label))
+        upper.setLayout(vbox(self.table))
         splitter = QSplitter(Qt.Vertical)
         splitter.addWidget(upper)
         splitter.addWidget(lower)
@@ -468,8 +464,6 @@ class ImprovementView(QWidget):
         if late:
             text += f";<span style='color:#b3261e'>{late} 项已逾期</span>"
         self.summary_label.setText(text)
-        self.empty_label.setVisible(counts[svc.ALL] == 0)
-        self.table.setVisible(counts[svc.ALL] > 0)
         if keep is not None and any(r.action_id == keep for r in rows):
             self._select_row(keep)
             self.show_detail(keep)
