@@ -73,8 +73,8 @@ def guide_html(shortcuts: list[tuple[str, str]]) -> str:
         f"<table>{rows}</table>"
         "<h3>快捷键</h3>"
         f"<table>{keys}</table>"
-        "<p>扫码枪：在任何页面扫描纸质回访表上的二维码，都会打开对应的回访任务或回访记录。"
-        "回访表上的按钮提示中写有各自的快捷键。</p>"
+        "<p>扫码枪：按 Ctrl+L（或点窗口上方的“扫码录入”框）后扫描纸质回访表上的二维码，"
+        "即可打开对应的回访任务或回访记录。</p>"
         f"<h3>小提示</h3><ul>{tips}</ul>"
     )
 
