@@ -32,7 +32,11 @@ def test_name_keys_initials_full_pinyin_and_surname_readings():
     assert name_keys("吕布") == " lb lvbu"
     assert name_keys("ABC科技") == " abckj abckeji"
     assert name_keys("") == ""
-    assert query_letters("HS y") == "hsy" and query_letters("黄s") is None and query_letters("138") is None
+    assert (
+        query_letters("HS y") == query_letters("ｈｓｙ") == "hsy"
+        and query_letters("黄s") is None
+        and query_letters("138") is None
+    )
 
 
 def test_initials_find_the_customer_case_insensitive_prefix(database):

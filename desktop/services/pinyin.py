@@ -13,6 +13,8 @@ pypinyin is imported on first use (it costs ~0.3 s): not at start-up.
 import re
 from functools import cache, lru_cache
 
+from .validation import to_halfwidth
+
 # Surnames whose reading differs from the character's first (everyday) reading. Two-character
 # surnames first: they are matched before the one-character ones.
 COMPOUND_SURNAMES = {
@@ -99,7 +101,7 @@ def name_keys(name: str) -> str:
 
 def query_letters(text: str) -> str | None:
     """The letters of a pinyin query ("HS", "hs y" → "hs", "hsy"); None for anything else."""
-    letters = (text or "").replace(" ", "").lower()
+    letters = to_halfwidth(text or "").replace(" ", "").lower()  # ｈｓｙ from a full-width IME too
     return letters if letters and _QUERY.fullmatch(letters) else None
 
 
