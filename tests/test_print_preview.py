@@ -1,0 +1,123 @@
+"""The real print preview and printer dialogs, opened through the buttons a receptionist clicks:
+回访表 → 打印预览 / 空白表 / 打印, the scan box's 打印今日空白表…, 回访任务 → 打印空白表…. Nothing is
+faked: Qt's QPrintPreviewDialog paints every page, then a timer closes it (before the fix, the
+preview's printer was freed while the dialog used it: a segfault)."""
+
+from datetime import date
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtWidgets import QApplication
+
+from desktop.models import VisitTask
+from desktop.services import customers
+from desktop.views.context import AppContext
+from preview_helpers import ink, run_preview, run_print_dialog
+
+TODAY = f"{date.today():%Y%m%d}"
+
+
+@pytest.fixture
+def task(database):
+    customer = customers.create_customer(
+        {"code": "C202310001", "name": "欧阳娜娜", "title": "女士", "phone": "13812345678"}
+    )
+    order = customers.create_order(
+        {"order_no": "WX1", "customer_id": customer.id, "service_type": "维修", "product_model": "KFR-35GW"}
+    )
+    return VisitTask.create(customer=customer, order=order, trigger="首次回访", latest=date.today())
+
+
+@pytest.fixture
+def window(qtbot, task, db_path):
+    from desktop.views.main_window import MainWindow
+
+    win = MainWindow(AppContext(db_path=db_path))
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def settle() -> None:
+    for _ in range(4):
+        QApplication.processEvents()
+
+
+def assert_painted(seen, pages: int = 1) -> None:
+    assert seen.message == ""
+    assert seen.pages == pages
+    assert len(seen.images) == pages
+    for image in seen.images:
+        assert not image.isNull() and ink(image) > 200  # the page's text and grid were drawn
+
+
+def filled_visit_page(window, task):
+    """The 回访表 page with the task's visit answered and saved as a draft."""
+    page = window.show_page("visit_form")
+    page.open_with(task_id=task.id, paper=True)
+    settle()
+    return page
+
+
+def test_visit_form_preview_button_runs_the_real_preview(qtbot, window, task):
+    page = filled_visit_page(window, task)
+    seen = run_preview(page.preview_button.click)
+    assert_painted(seen)
+    assert seen.title.startswith("打印预览")
+    assert seen.job_name == f"回访表-欧***-{TODAY}"
+    # the app is still alive and the dialog is gone (deleted with its page pictures)
+    settle()
+    assert QApplication.activeModalWidget() is None
+
+
+def test_visit_form_blank_button_previews_a_blank_form(qtbot, window, task):
+    page = filled_visit_page(window, task)
+    seen = run_preview(page.blank_button.click)
+    assert_painted(seen)
+    assert seen.job_name == f"空白回访表-欧***-{TODAY}"
+
+
+def test_scan_box_prints_todays_blank_forms_through_the_real_preview(qtbot, window, task):
+    VisitTask.create(customer=task.customer, trigger="交付1个月", latest=date.today())
+    seen = run_preview(window.scan_box.print_button.click)
+    assert_painted(seen, pages=2)  # one form per task, one job
+    assert seen.job_name == f"空白回访表-2份-{TODAY}"
+
+
+def test_tasks_page_prints_the_selected_blank_forms_through_the_real_preview(qtbot, window, task):
+    page = window.show_page("tasks")
+    page.open_with(bucket="全部")
+    settle()
+    page.select_id(task.id)
+    settle()
+    assert page.print_button.isEnabled()
+    seen = run_preview(page.print_button.click)
+    assert_painted(seen)
+    assert seen.job_name == f"空白回访表-欧***-{TODAY}"
+
+
+def test_print_button_goes_through_the_real_printer_dialog(qtbot, window, task, tmp_path):
+    page = filled_visit_page(window, task)
+    out = tmp_path / "printed.pdf"
+    seen = run_print_dialog(page.print_button.click, out)
+    assert seen.title.startswith("打印")
+    assert seen.job_name == f"回访表-欧***-{TODAY}"
+    reader = PdfReader(str(out))
+    assert len(reader.pages) == 1
+    assert reader.metadata.title == f"回访表-欧***-{TODAY}"  # the job's name is the PDF's title
+    text = "".join(reader.pages[0].extract_text().split())
+    assert "欧阳娜娜" in text and "客户签字" in text
+    # cancelled: nothing printed
+    out.unlink()
+    seen = run_print_dialog(page.print_button.click, out, accept=False)
+    assert seen.title and not out.exists()
+
+
+def test_a_second_preview_after_the_first_still_works(qtbot, window, task):
+    """Each preview owns its printer: opening one after another (and the parent living on) is safe."""
+    page = filled_visit_page(window, task)
+    for _ in range(2):
+        assert_painted(run_preview(page.preview_button.click))
+        assert_painted(run_preview(page.blank_button.click))
