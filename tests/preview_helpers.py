@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog, QPrintPreviewWidget
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 
 
 @dataclass
@@ -19,7 +19,8 @@ class PreviewSeen:
     job_name: str = ""
     pages: int = 0
     images: list[QImage] = field(default_factory=list)  # each page as painted in the dialog
-    message: str = ""  # the text of a message box that came instead of a preview
+    message: str = ""  # the text of a message box that came instead of (or after) the dialog
+    file_name: str = ""  # the print dialog's output file name as it opened
 
 
 def ink(image: QImage, step: int = 2) -> int:
@@ -32,25 +33,33 @@ def ink(image: QImage, step: int = 2) -> int:
     )
 
 
-def _when_modal(kind, act, seen, timeout: float) -> None:
-    """Poll until a modal ``kind`` is up, then ``act(dialog)``; a message box is recorded and
-    closed; after ``timeout`` seconds whatever is modal is closed (the test then fails)."""
+def _when_modal(kind, act, seen, timeout: float):
+    """Poll until a modal ``kind`` is up, then ``act(dialog)``; a message box (before or after)
+    is recorded and closed; after ``timeout`` seconds whatever is modal is closed (the test then
+    fails). Returns ``stop()``, to call once the trigger has returned."""
     deadline = time.monotonic() + timeout
+    state = {"acted": False, "stopped": False}
 
     def poll() -> None:
+        if state["stopped"]:
+            return
         widget = QApplication.activeModalWidget()
-        if isinstance(widget, kind) and widget.isVisible():
+        if isinstance(widget, kind) and widget.isVisible() and not state["acted"]:
+            state["acted"] = True
             act(widget)
         elif isinstance(widget, QMessageBox):
             seen.message = widget.text()
             widget.reject()
-        elif time.monotonic() > deadline:
-            if widget is not None:
-                widget.reject()
-        else:
-            QTimer.singleShot(50, poll)
+        elif widget is not None and time.monotonic() > deadline:
+            widget.reject()
+        QTimer.singleShot(50, poll)
 
     QTimer.singleShot(0, poll)
+
+    def stop() -> None:
+        state["stopped"] = True
+
+    return stop
 
 
 def run_preview(trigger, *, timeout: float = 30) -> PreviewSeen:
@@ -75,8 +84,11 @@ def run_preview(trigger, *, timeout: float = 30) -> PreviewSeen:
             seen.images.append(widget.grab().toImage())  # paints the page in the dialog
         dialog.reject()
 
-    _when_modal(QPrintPreviewDialog, look, seen, timeout)
-    trigger()
+    stop = _when_modal(QPrintPreviewDialog, look, seen, timeout)
+    try:
+        trigger()
+    finally:
+        stop()
     return seen
 
 
@@ -91,11 +103,15 @@ def run_print_dialog(trigger, pdf_path, *, accept: bool = True, timeout: float =
         if not accept:
             dialog.reject()
             return
-        printer = dialog.printer()
-        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        printer.setOutputFileName(str(pdf_path))
+        seen.file_name = dialog.findChild(QLineEdit, "filename").text()
+        # the user picks 打印到文件 (PDF) and types the file's name into the dialog
+        dialog.printer().setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        dialog.findChild(QLineEdit, "filename").setText(str(pdf_path))
         dialog.accept()
 
-    _when_modal(QPrintDialog, answer, seen, timeout)
-    trigger()
+    stop = _when_modal(QPrintDialog, answer, seen, timeout)
+    try:
+        trigger()
+    finally:
+        stop()
     return seen

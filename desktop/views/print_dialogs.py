@@ -9,6 +9,7 @@ page pictures) as soon as it closes, so no dialog outlives the call that made it
 """
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtGui import QPageLayout, QPageSize
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog, QPrintPreviewWidget
@@ -84,6 +85,9 @@ def print_with_dialog(
 ) -> bool:
     """Ask for a printer, then print (as the job ``job_name``); False when the user cancels."""
     printer = _job_printer(printer, job_name)
+    if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat and job_name:
+        # no system printer (打印到文件): offer the job's name as the file's name
+        printer.setOutputFileName(str(Path.home() / f"{job_name}.pdf"))
     dialog = PrintDialog(printer, parent)
     dialog.setWindowTitle(f"打印 — {title}")
     try:

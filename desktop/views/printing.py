@@ -41,7 +41,7 @@ from PySide6.QtGui import (
     QTextOption,
     QTransform,
 )
-from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+from PySide6.QtPrintSupport import QPrinter
 
 from desktop.services.errors import UserError
 from desktop.services.forms import (
@@ -58,6 +58,7 @@ from desktop.services.forms import (
     build_task_form,
     build_task_forms,
     build_visit_form,
+    forms_job_name,
 )
 from desktop.services.qrcodes import QUIET_ZONE, qr_matrix
 from desktop.views.fonts import print_font
@@ -918,7 +919,7 @@ def write_forms_pdf(docs: list[FormDoc], path: str | Path, title: str = "") -> P
     """Write several forms into one A4 PDF (one job: print it once, get every form)."""
     if not docs:
         raise UserError("没有要打印的回访表。")
-    title = title or (docs[0].title if len(docs) == 1 else f"{docs[0].title}(共 {len(docs)} 份)")
+    title = title or forms_job_name(docs)  # the PDF's title is the print job's name
     return write_pdf_file(path, title, lambda writer: render_forms(docs, writer), example_name="回访表.pdf")
 
 
@@ -1021,14 +1022,17 @@ def _new_printer() -> QPrinter:
     return new_printer()
 
 
-def preview_form(parent, doc: FormDoc) -> QPrintPreviewDialog:
-    """Show the print preview of ``doc`` (its toolbar can print); returns the dialog after it closes."""
-    return show_preview(parent, doc.title, lambda target: render_form(doc, target))
+def preview_form(parent, doc: FormDoc) -> int:
+    """Show the print preview of ``doc`` (its toolbar can print); returns the number of pages it
+    showed, after it closes."""
+    return show_preview(parent, doc.title, lambda target: render_form(doc, target), job_name=doc.job_name)
 
 
 def print_form(parent, doc: FormDoc) -> bool:
     """Ask for a printer (QPrintDialog), then print ``doc``; False when the user cancels."""
-    return print_with_dialog(parent, doc.title, lambda printer: render_form(doc, printer))
+    return print_with_dialog(
+        parent, doc.title, lambda printer: render_form(doc, printer), job_name=doc.job_name
+    )
 
 
 def _guarded(parent, build: Callable[[], FormDoc], action: Callable) -> object:
@@ -1058,16 +1062,20 @@ def print_blank_form(parent, template_id=None, customer_id: int | None = None, o
     return _guarded(parent, lambda: build_blank_form(template_id, customer_id, order_id), print_form)
 
 
-def preview_forms(parent, docs: list[FormDoc]) -> QPrintPreviewDialog:
+def preview_forms(parent, docs: list[FormDoc]) -> int:
     """Print preview of several forms as one job."""
     title = f"{docs[0].title}(共 {len(docs)} 份)"
-    return show_preview(parent, title, lambda target: render_forms(docs, target))
+    return show_preview(
+        parent, title, lambda target: render_forms(docs, target), job_name=forms_job_name(docs)
+    )
 
 
 def print_forms(parent, docs: list[FormDoc]) -> bool:
     """One printer dialog, then every form; False when the user cancels."""
     title = f"{docs[0].title}(共 {len(docs)} 份)"
-    return print_with_dialog(parent, title, lambda printer: render_forms(docs, printer))
+    return print_with_dialog(
+        parent, title, lambda printer: render_forms(docs, printer), job_name=forms_job_name(docs)
+    )
 
 
 def _guarded_many(parent, build: Callable[[], list[FormDoc]], action: Callable) -> object:
