@@ -6,13 +6,13 @@ preview's printer was freed while the dialog used it: a segfault)."""
 from datetime import date
 
 import pytest
+from preview_helpers import ink, run_preview, run_print_dialog
 from pypdf import PdfReader
 from PySide6.QtWidgets import QApplication
 
 from desktop.models import VisitTask
 from desktop.services import customers
 from desktop.views.context import AppContext
-from preview_helpers import ink, run_preview, run_print_dialog
 
 TODAY = f"{date.today():%Y%m%d}"
 
