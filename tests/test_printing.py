@@ -218,3 +218,69 @@ def test_job_names_name_the_customer_masked_and_the_date(visit, qapp, tmp_path):
 def test_pdf_to_a_folder_is_refused_in_chinese(database, tmp_path, qapp):
     with pytest.raises(UserError, match="文件夹"):
         printing.blank_form_pdf(None, tmp_path)
+
+
+BUILTIN_FAMILIES = ("after_sales", "travel_front_desk", "car_service", "bank", "verification")
+
+
+def page_texts(path) -> list[str]:
+    return ["".join(page.extract_text().split()) for page in PdfReader(str(path)).pages]
+
+
+@pytest.mark.parametrize("family", BUILTIN_FAMILIES)
+def test_builtin_forms_fit_one_page_with_the_signature(database, tmp_path, qapp, family):
+    """Filled (a comment on every 意见 line and 宝贵意见), blank for a task (QR code and header
+    filled in) and the generic blank form: each built-in questionnaire prints on one A4 page, so
+    宝贵意见 and 客户签字 stay with the answers (the bank and car forms used to leave them alone
+    on page 2)."""
+    from desktop.models import VisitTask
+    from desktop.services.forms import build_task_form
+
+    template = active_template(family)
+    customer = Customer.create(
+        code="C1", name="欧阳娜娜", phone="13812345678", address="杭州市西湖区文三路100号"
+    )
+    order = ServiceOrder.create(order_no="W1", customer=customer, product_model="KFR-35GW", engineer="李强")
+    visit = Visit.create(
+        customer=customer,
+        order=order,
+        template=template,
+        status="已完成",
+        visit_date=date(2024, 10, 9),
+        visitor="王小丽",
+        feedback="第一次上门未携带滤网导致二次预约，希望以后提前确认备件。",
+    )
+    questions = questions_of(template)
+    for q in questions:
+        if q.kind == "text":
+            Answer.create(visit=visit, question=q, text="希望增加线上预约渠道")
+        else:
+            comment = "工程师很专业" if q.allow_comment else ""  # where the form has an 意见 line
+            Answer.create(visit=visit, question=q, value=q.value_of_option(1), text=comment)
+    task = VisitTask.create(customer=customer, order=order, trigger="首次回访", template=template.id)
+    docs = {
+        "filled": build_visit_form(visit.id),
+        "task": build_task_form(task.id),
+        "blank": build_blank_form(template),
+    }
+    last_question = "".join(questions[-1].text.split())
+    for name, doc in docs.items():
+        pages = page_texts(printing.write_pdf(doc, tmp_path / f"{family}-{name}.pdf"))
+        assert len(pages) == 1, (family, name, len(pages))
+        assert "客户签字" in pages[-1] and "宝贵意见" in pages[-1] and last_question in pages[-1]
+        assert len(printing.form_page_images(doc, dpi=110)) == 1  # as the screenshots show it
+
+
+@pytest.mark.parametrize("count", [14, 17, 20, 23, 26])
+def test_a_form_too_long_for_one_page_never_leaves_the_signature_alone(database, tmp_path, qapp, count):
+    """Whatever the length, the page with 客户签字 also carries at least one question row."""
+    template = QuestionnaireTemplate.create(family=f"long{count}", name="长问卷", title="长问卷回访表")
+    for i in range(count):
+        Question.create(
+            template=template, position=i, text=f"第{i + 1}项服务您满意吗?" + "请按实际感受评价。" * 2
+        )
+    for doc in (build_blank_form(template),):
+        pages = page_texts(printing.write_pdf(doc, tmp_path / f"long{count}.pdf"))
+        assert "客户签字" in pages[-1]
+        if len(pages) > 1:
+            assert "项服务您满意吗" in pages[-1], (count, len(pages))

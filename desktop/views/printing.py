@@ -120,7 +120,52 @@ __all__ = [
 
 
 class _FormPainter(PageLayout):
-    """Lays a FormDoc (回访表) out for one paint device, then paints its pages."""
+    """Lays a FormDoc (回访表) out for one paint device, then paints its pages.
+
+    A form that does not fit one page in the roomy layout is laid out again tighter (less padding
+    in the rows, shorter writing lines, two lines for 宝贵意见 on a blank form); the tight layout is
+    kept when it saves a page. Either way the last question goes to a new page together with
+    宝贵意见 and 客户签字: the signature never stands on a page without answers.
+    """
+
+    # sizes by tightness (0 roomy, 1 snug, 2 tight), in millimetres
+    PAD = (CELL_PAD, 1.4, 1.0)
+    ROW = (ROW_MIN, 7.1, 6.4)
+    LINE = (WRITE_LINE, 7.3, 6.6)
+    GAP = (1.0, 0.75, 0.5)  # factor on the spaces between blocks
+    HEAD_PAD = (2.4, 1.8, 1.2)
+    SCALE_PAD = (1.8, 1.4, 1.0)
+    BLANK_LINES = (4, 3, 2)  # ruled lines for 宝贵意见 on a blank form
+    RULE_GAP = (4.5, 4.0, 3.5)
+
+    def __init__(self, doc, device):
+        self.tight = 0
+        super().__init__(doc, device)
+        if len(self.pages) > 1 and isinstance(doc, FormDoc):
+            best = (len(self.pages), 0, self.pages)
+            for level in (1, 2):
+                self.tight = level
+                pages = self._paginate(self._blocks())
+                if len(pages) < best[0]:
+                    best = (len(pages), level, pages)
+                if len(pages) == 1:
+                    break
+            _, self.tight, self.pages = best
+            if self.tight != level:  # the blocks' draw functions read the sizes: lay out again
+                self.pages = self._paginate(self._blocks())
+
+    def pad_mm(self) -> float:
+        return self.PAD[self.tight]
+
+    def row_min_mm(self) -> float:
+        return self.ROW[self.tight]
+
+    def write_line_mm(self) -> float:
+        return self.LINE[self.tight]
+
+    def gap(self, value: float) -> float:
+        """A space between blocks, in device units."""
+        return self.mm(value * self.GAP[self.tight])
 
     # ------------------------------------------------------------ blocks
     def _blocks(self) -> list[_Block]:
@@ -141,19 +186,19 @@ class _FormPainter(PageLayout):
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
             self.draw_lines(p, lines, font, QRectF(x, y, w, height))
 
-        return _Block(height, draw, space_before=self.mm(3))
+        return _Block(height, draw, space_before=self.gap(3))
 
     def _header_grid(self) -> _Block:
         label_font = self.font(CELL_PT, bold=True)
         value_font = self.font(CELL_PT)
         label_w = self.mm(HEADER_LABEL_COL)
-        pad = self.mm(CELL_PAD)
+        pad = self.mm(self.pad_mm())
         rows = []
         for cells in self.doc.header:
             value_w = (self.width - label_w * len(cells)) / len(cells)
             wrapped = [self.wrap(value, value_font, value_w - 2 * pad) for _, value in cells]
             height = max(
-                [self.mm(ROW_MIN)] + [len(v) * self.line_height(value_font) + 2 * pad for v in wrapped]
+                [self.mm(self.row_min_mm())] + [len(v) * self.line_height(value_font) + 2 * pad for v in wrapped]
             )
             rows.append((cells, value_w, wrapped, height))
         total = sum(r[3] for r in rows)
@@ -174,7 +219,7 @@ class _FormPainter(PageLayout):
             p.setPen(self.pen(0.5))
             p.drawRect(QRectF(x, y, w, total))
 
-        return _Block(total, draw, space_before=self.mm(4))
+        return _Block(total, draw, space_before=self.gap(4))
 
     # ------------------------------------------------------------ the question table
     def _question_cols(self) -> tuple[float, float, float]:
@@ -194,7 +239,7 @@ class _FormPainter(PageLayout):
         col_w = option_w / len(heads)
         wrapped = [self.wrap(h, font, col_w - self.mm(1.2)) for h in heads]
         height = max(
-            [self.mm(ROW_MIN)] + [len(lines) * self.line_height(font) + self.mm(2.4) for lines in wrapped]
+            [self.mm(self.row_min_mm())] + [len(lines) * self.line_height(font) + self.mm(self.HEAD_PAD[self.tight]) for lines in wrapped]
         )
 
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
@@ -225,13 +270,15 @@ class _FormPainter(PageLayout):
             # (free-text questions span the table's width: no column header above them)
             blocks.extend(self._question_row(row, section, header) for row in section.rows)
         if blocks:
-            blocks[0].space_before = self.mm(4)
+            blocks[0].space_before = self.gap(4)
+            # the last answer goes with 宝贵意见 and the signature (never a signature alone)
+            blocks[-1].keep_with_next = True
         return blocks
 
     def _option_layout(self, row: FormRow, option_w: float) -> list[list[tuple[float, str, int]]]:
         """Box positions inside the option area: lines of (x offset, label, option index)."""
         font = self.font(OPTION_PT)
-        pad = self.mm(CELL_PAD)
+        pad = self.mm(self.pad_mm())
         if row.kind == YESNO and len(row.options) <= 5:
             slot = self.mm(LEVEL_COL)
             return [[(i * slot + pad + self.mm(2), label, i) for i, label in enumerate(row.options)]]
@@ -251,7 +298,7 @@ class _FormPainter(PageLayout):
         number_w, question_w, option_w = self._question_cols()
         q_font = self.font(QUESTION_PT)
         opt_font = self.font(OPTION_PT)
-        pad = self.mm(CELL_PAD)
+        pad = self.mm(self.pad_mm())
         text_w = question_w - 2 * pad
         is_text = row.kind == TEXT
         if is_text:
@@ -264,7 +311,7 @@ class _FormPainter(PageLayout):
         scale_font = self.font(SMALL_PT)
         scale_h = self.mm(BOX + SCALE_GAP) + self.line_height(scale_font)
         if scale:
-            main_h = max(main_h, scale_h + self.mm(1.8))
+            main_h = max(main_h, scale_h + self.mm(self.SCALE_PAD[self.tight]))
         elif not is_text and section.layout != MATRIX:
             option_lines = self._option_layout(row, option_w)
             opt_line_h = max(self.line_height(opt_font), self.mm(BOX + 2.2))
@@ -282,7 +329,7 @@ class _FormPainter(PageLayout):
             inline = [self.wrap(label, label_font, text_room) for label in row.options]
             tallest = max(len(lines) for lines in inline) * self.line_height(label_font)
             main_h = max(main_h, tallest + 2 * pad)
-        main_h = max(main_h, self.mm(ROW_MIN))
+        main_h = max(main_h, self.mm(self.row_min_mm()))
 
         # Second part of the row: the free-text answer, or a per-question comment.
         sub_label = ""
@@ -297,7 +344,7 @@ class _FormPainter(PageLayout):
                 sub_h = len(sub_lines) * self.line_height(q_font) + 2 * pad
             else:
                 ruled = 2
-                sub_h = ruled * self.mm(WRITE_LINE) + pad
+                sub_h = ruled * self.mm(self.write_line_mm()) + pad
         elif row.comment_line:
             sub_label = f"{COMMENT_LABEL}:"
             label_w = self.metrics(q_font).horizontalAdvance(sub_label) + self.mm(1)
@@ -306,7 +353,7 @@ class _FormPainter(PageLayout):
                 sub_h = len(sub_lines) * self.line_height(q_font) + 2 * pad
             else:
                 ruled = 1
-                sub_h = self.mm(WRITE_LINE) + pad
+                sub_h = self.mm(self.write_line_mm()) + pad
         height = main_h + sub_h
 
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
@@ -372,7 +419,7 @@ class _FormPainter(PageLayout):
                     )
                     self.draw_lines(p, sub_lines, q_font, text_rect, valign_center=False)
                 for k in range(ruled):
-                    line_y = sub_rect.top() + (k + 1) * self.mm(WRITE_LINE) - self.mm(1.2)
+                    line_y = sub_rect.top() + (k + 1) * self.mm(self.write_line_mm()) - self.mm(1.2)
                     p.setPen(self.pen(0.15, GREY_INK))
                     p.drawLine(QPointF(inner.left() + label_w, line_y), QPointF(inner.right(), line_y))
 
@@ -382,7 +429,7 @@ class _FormPainter(PageLayout):
     def _feedback(self) -> list[_Block]:
         font = self.font(QUESTION_PT)
         head_font = self.font(CELL_PT, bold=True)
-        pad = self.mm(CELL_PAD + 0.7)
+        pad = self.mm(self.pad_mm() + 0.7)
         inner_w = self.width - 2 * pad
         head_h = self.line_height(head_font) + pad
         label = f"{self.doc.feedback_label}:"
@@ -390,7 +437,7 @@ class _FormPainter(PageLayout):
         def head(p: QPainter, x: float, y: float, w: float) -> None:
             self.draw_lines(p, [label], head_font, QRectF(x + pad, y + pad, w - 2 * pad, head_h - pad))
 
-        blocks = [_Block(head_h, head, space_before=self.mm(3.5), keep_with_next=True, group="feedback")]
+        blocks = [_Block(head_h, head, space_before=self.gap(3.5), keep_with_next=True, group="feedback")]
         lh = self.line_height(font)
         if self.doc.feedback:
             lines = self.wrap(self.doc.feedback, font, inner_w)
@@ -402,11 +449,11 @@ class _FormPainter(PageLayout):
                 # a short text keeps its box in one piece
                 blocks.append(_Block(lh, text, group="feedback", keep_with_next=len(lines) <= 8))
         else:
-            count = 4 if self.doc.blank else 1
+            count = self.BLANK_LINES[self.tight] if self.doc.blank else 1
             for n in range(count):
 
                 def ruled(p: QPainter, x: float, y: float, w: float) -> None:
-                    line_y = y + self.mm(WRITE_LINE) - self.mm(1.5)
+                    line_y = y + self.mm(self.write_line_mm()) - self.mm(1.5)
                     p.setPen(self.pen(0.15, GREY_INK))
                     p.drawLine(QPointF(x + pad, line_y), QPointF(x + w - pad, line_y))
 
@@ -414,7 +461,7 @@ class _FormPainter(PageLayout):
                 optional = n < count - 2
                 blocks.append(
                     _Block(
-                        self.mm(WRITE_LINE), ruled, group="feedback", keep_with_next=True, optional=optional
+                        self.mm(self.write_line_mm()), ruled, group="feedback", keep_with_next=True, optional=optional
                     )
                 )
         blocks[-1].height += pad
@@ -430,7 +477,8 @@ class _FormPainter(PageLayout):
         image = _load_png(getattr(self.doc, "signature_png", b""))
         signed_at = getattr(self.doc, "signed_at", None)
         sign_h = self.mm(SIGNATURE_H) if image is not None else lh
-        height = sign_h + self.mm(4.5) + small_h
+        rule_gap = self.mm(self.RULE_GAP[self.tight])
+        height = sign_h + rule_gap + small_h
 
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
             label = f"{self.doc.signature_label}:"
@@ -468,7 +516,7 @@ class _FormPainter(PageLayout):
                 sha = getattr(self.doc, "signature_sha256", "")
                 if sha:
                     parts.append(f"SHA-256 {sha[:16]}…")
-            line_y = y + sign_h + self.mm(4.5)
+            line_y = y + sign_h + rule_gap
             p.setPen(self.pen(0.15, GREY_INK))
             p.drawLine(QPointF(x, line_y - self.mm(1.5)), QPointF(x + w, line_y - self.mm(1.5)))
             footer = "      ".join(parts)
@@ -476,7 +524,7 @@ class _FormPainter(PageLayout):
                 footer = "   ".join(parts)
             self.draw_lines(p, [footer], small, QRectF(x + self.mm(2), line_y, w, small_h), color=GREY_INK)
 
-        return _Block(height, draw, space_before=self.mm(6))
+        return _Block(height, draw, space_before=self.gap(6))
 
 
 # ---------------------------------------------------------------- outputs
