@@ -271,16 +271,17 @@ def test_builtin_forms_fit_one_page_with_the_signature(database, tmp_path, qapp,
         assert len(printing.form_page_images(doc, dpi=110)) == 1  # as the screenshots show it
 
 
-@pytest.mark.parametrize("count", [14, 17, 20, 23, 26])
-def test_a_form_too_long_for_one_page_never_leaves_the_signature_alone(database, tmp_path, qapp, count):
+def test_a_form_too_long_for_one_page_never_leaves_the_signature_alone(database, tmp_path, qapp):
     """Whatever the length, the page with 客户签字 also carries at least one question row."""
-    template = QuestionnaireTemplate.create(family=f"long{count}", name="长问卷", title="长问卷回访表")
-    for i in range(count):
-        Question.create(
-            template=template, position=i, text=f"第{i + 1}项服务您满意吗?" + "请按实际感受评价。" * 2
+    for count in range(12, 40):
+        template = QuestionnaireTemplate.create(
+            family=f"long{count}", name=f"长问卷{count}", title="长问卷回访表"
         )
-    for doc in (build_blank_form(template),):
-        pages = page_texts(printing.write_pdf(doc, tmp_path / f"long{count}.pdf"))
+        for i in range(count):
+            Question.create(
+                template=template, position=i, text=f"第{i + 1}项服务您满意吗?" + "请按实际感受评价。" * 2
+            )
+        pages = page_texts(printing.write_pdf(build_blank_form(template), tmp_path / f"long{count}.pdf"))
         assert "客户签字" in pages[-1]
         if len(pages) > 1:
-            assert "项服务您满意吗" in pages[-1], (count, len(pages))
+            assert f"第{count}项服务您满意吗" in pages[-1], (count, len(pages))
