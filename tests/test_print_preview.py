@@ -8,6 +8,8 @@ from datetime import date
 import pytest
 from preview_helpers import ink, run_preview, run_print_dialog
 from pypdf import PdfReader
+from PySide6.QtCore import QEvent
+from PySide6.QtPrintSupport import QPrintPreviewDialog
 from PySide6.QtWidgets import QApplication
 
 from desktop.models import VisitTask
@@ -68,8 +70,10 @@ def test_visit_form_preview_button_runs_the_real_preview(qtbot, window, task):
     assert seen.title.startswith("打印预览")
     assert seen.job_name == f"回访表-欧***-{TODAY}"
     # the app is still alive and the dialog is gone (deleted with its page pictures)
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     settle()
     assert QApplication.activeModalWidget() is None
+    assert page.findChildren(QPrintPreviewDialog) == []
 
 
 def test_visit_form_blank_button_previews_a_blank_form(qtbot, window, task):
