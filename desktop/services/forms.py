@@ -1,13 +1,15 @@
 """The printed 回访表 (satisfaction visit form) as plain data — no Qt here.
 
 ``build_visit_form(visit_id)`` describes a filled form (the customer signs it, so the name is
-shown in full; the phone number is masked, 138****5678, as on every print) with its code ``HUIFANG:VISIT:<id>`` and the customer's on-screen
-signature if there is one; ``build_blank_form(template, customer_id=None, order_id=None)``
-describes an empty one for paper visits, optionally with the header already filled in for one
-customer/order (coded ``HUIFANG:TEMPLATE:<id>`` when no task is behind it); ``build_task_form(task_id)`` is the blank form of one visit task, header filled in
-and coded ``HUIFANG:TASK:<id>`` so the paper can be scanned back to its task (``due_task_ids``:
-today's tasks, for printing them all as one job). ``desktop.views.printing`` paints a
-:class:`FormDoc` onto paper, PDF or images and knows nothing about the database.
+shown in full; the phone number is masked, 138****5678, as on every print) with its code
+``HUIFANG:VISIT:<id>`` and the customer's on-screen signature if there is one;
+``build_blank_form(template, customer_id=None, order_id=None)`` describes an empty one for paper
+visits, optionally with the header already filled in for one customer/order (coded
+``HUIFANG:TEMPLATE:<id>`` when no task is behind it); ``build_task_form(task_id)`` is the blank
+form of one visit task, header filled in and coded ``HUIFANG:TASK:<id>`` so the paper can be
+scanned back to its task (``due_task_ids``: today's tasks, for printing them all as one job).
+``desktop.views.printing`` paints a :class:`FormDoc` onto paper, PDF or images and knows nothing
+about the database. Every form has a ``job_name`` (回访表-王*-20251202) for the print queue.
 
 Questions keep their template order (the paper's numbering is what the typist follows when the
 answers are entered afterwards). Consecutive five-level questions form one rating matrix under a

@@ -4,9 +4,8 @@ A blank form printed for a visit task carries ``HUIFANG:TASK:<task id>``, a fill
 ``HUIFANG:VISIT:<visit id>``, a generic blank form (no task, no customer)
 ``HUIFANG:TEMPLATE:<template id>`` — as a QR code and as text near the title. A scanned template
 code opens nothing (the paper names no customer): ``lookup`` says which questionnaire it is and
-how to type it in. A USB barcode scanner
-types the code into the 扫码录入 box (or a person types it); ``parse_code`` checks it and
-``lookup`` says what to open. ``qr_matrix`` gives the QR modules for the printer to draw as
+how to type it in. A USB barcode scanner types the code into the 扫码录入 box (or a person types
+it); ``parse_code`` checks it and ``lookup`` says what to open. ``qr_matrix`` gives the QR modules for the printer to draw as
 vector squares.
 """
 
@@ -14,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from desktop.models import Visit, VisitTask
+from desktop.models import QuestionnaireTemplate, Visit, VisitTask
 
 from .errors import UserError, ValidationError
 
@@ -145,8 +144,6 @@ def lookup(text: str) -> ScanTarget:
 
 def _template_message(code: ScanCode) -> str:
     """What to do with a scanned generic blank form: it names a questionnaire, not a customer."""
-    from desktop.models import QuestionnaireTemplate
-
     template = QuestionnaireTemplate.get_or_none(QuestionnaireTemplate.id == code.id)
     if template is None:
         return (

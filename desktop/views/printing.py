@@ -198,7 +198,8 @@ class _FormPainter(PageLayout):
             value_w = (self.width - label_w * len(cells)) / len(cells)
             wrapped = [self.wrap(value, value_font, value_w - 2 * pad) for _, value in cells]
             height = max(
-                [self.mm(self.row_min_mm())] + [len(v) * self.line_height(value_font) + 2 * pad for v in wrapped]
+                [self.mm(self.row_min_mm())]
+                + [len(v) * self.line_height(value_font) + 2 * pad for v in wrapped]
             )
             rows.append((cells, value_w, wrapped, height))
         total = sum(r[3] for r in rows)
@@ -239,7 +240,8 @@ class _FormPainter(PageLayout):
         col_w = option_w / len(heads)
         wrapped = [self.wrap(h, font, col_w - self.mm(1.2)) for h in heads]
         height = max(
-            [self.mm(self.row_min_mm())] + [len(lines) * self.line_height(font) + self.mm(self.HEAD_PAD[self.tight]) for lines in wrapped]
+            [self.mm(self.row_min_mm())]
+            + [len(lines) * self.line_height(font) + self.mm(self.HEAD_PAD[self.tight]) for lines in wrapped]
         )
 
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
@@ -461,7 +463,11 @@ class _FormPainter(PageLayout):
                 optional = n < count - 2
                 blocks.append(
                     _Block(
-                        self.mm(self.write_line_mm()), ruled, group="feedback", keep_with_next=True, optional=optional
+                        self.mm(self.write_line_mm()),
+                        ruled,
+                        group="feedback",
+                        keep_with_next=True,
+                        optional=optional,
                     )
                 )
         blocks[-1].height += pad
