@@ -127,3 +127,27 @@ def test_a_second_preview_after_the_first_still_works(qtbot, window, task):
     for _ in range(2):
         assert_painted(run_preview(page.preview_button.click))
         assert_painted(run_preview(page.blank_button.click))
+
+
+def test_the_generic_blank_forms_code_scanned_says_what_to_do(qtbot, window, task, tmp_path):
+    """The QR code read off the generic blank form (no task), typed by a scanner into the scan
+    box: a Chinese message naming the questionnaire, and no form is opened."""
+    import zxingcpp
+    from PIL import Image
+    from PySide6.QtCore import Qt
+
+    from desktop.services.forms import build_blank_form
+    from desktop.views import printing
+
+    (image,) = printing.form_page_images(build_blank_form(None), dpi=100)
+    image.save(str(tmp_path / "blank.png"))
+    (code,) = [r.text for r in zxingcpp.read_barcodes(Image.open(tmp_path / "blank.png"))]
+    assert code.startswith("HUIFANG:TEMPLATE:")
+    form = window.show_page("tasks")
+    box = window.scan_box
+    box.focus_input()
+    qtbot.keyClicks(box.edit, code)
+    qtbot.keyClick(box.edit, Qt.Key_Return)
+    settle()
+    assert "通用空白表" in box.message.text() and "纸质表录入" in box.message.text()
+    assert window.stack.currentWidget() is form  # nothing was opened
