@@ -1,5 +1,6 @@
 """``huifang screenshots --out DIR``: one PNG per main page (``PageSpec.screenshot_name``) and the printed
-forms (``form_filled.png``, ``form_blank.png``) — for the README and for looking at the work."""
+forms (``form_filled.png``, ``form_blank.png``) and the real print preview of a filled 回访表
+(``print_preview.png``) — for the README and for looking at the work."""
 
 import os
 import tempfile
@@ -39,6 +40,7 @@ def take_screenshots(db_path: Path | None, out_dir: Path) -> list[Path]:
             window.grab().save(str(target))
             written.append(target)
         written += _form_pages(out_dir, visit_id)
+        written += _print_preview(window, out_dir, visit_id)
         window.close()
         from desktop.models.connection import close_database
 
@@ -62,3 +64,30 @@ def _form_pages(out_dir: Path, visit_id: int | None) -> list[Path]:
         image.save(str(target))
         written.append(target)
     return written
+
+
+def _print_preview(window, out_dir: Path, visit_id: int | None) -> list[Path]:
+    """The real QPrintPreviewDialog (as 回访表 → 打印预览 opens it) showing page 1 of a filled form."""
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.services.forms import build_blank_form, build_visit_form
+    from desktop.views.print_dialogs import PrintPreview, new_printer
+    from desktop.views.printing import render_form
+
+    doc = build_visit_form(visit_id) if visit_id is not None else build_blank_form(None)
+    dialog = PrintPreview(new_printer(job_name=doc.job_name), window)
+    dialog.setWindowTitle(f"打印预览 — {doc.title}")
+    dialog.paintRequested.connect(lambda printer: render_form(doc, printer))
+    dialog.resize(900, min(1000, window.height()))
+    dialog.show()
+    deadline = time.monotonic() + 30
+    while dialog.page_count() == 0 and time.monotonic() < deadline:
+        QApplication.processEvents()
+    for _ in range(5):
+        QApplication.processEvents()
+    target = out_dir / "print_preview.png"
+    dialog.grab().save(str(target))
+    dialog.close()
+    dialog.deleteLater()
+    QApplication.processEvents()
+    return [target]

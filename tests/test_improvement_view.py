@@ -8,7 +8,6 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QTextCursor
-from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from desktop.models import (
@@ -381,21 +380,15 @@ def test_print_to_pdf_in_landscape(qtbot, view, category, monkeypatch, tmp_path,
     assert "138****5678" in pdf_text(out) and "13812345678" not in pdf_text(out)
 
 
-def test_preview_paints_the_table(qtbot, view, category, monkeypatch, tmp_path):
+def test_preview_paints_the_table(qtbot, view, category):
+    """The real print preview (landscape), every page painted, closed from a timer."""
+    from preview_helpers import ink, run_preview
+
     create_through_dialog(qtbot, view, category)
-    out = tmp_path / "preview.pdf"
-
-    def show(dialog):
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        printer.setOutputFileName(str(out))
-        printer.setFullPage(True)
-        dialog.paintRequested.emit(printer)
-        return 0
-
-    monkeypatch.setattr(QPrintPreviewDialog, "exec", show)
-    click(qtbot, view.preview_button)
-    assert "改进方案与落实跟踪" in pdf_text(out)
+    seen = run_preview(lambda: click(qtbot, view.preview_button))
+    assert seen.message == "" and seen.pages == 1
+    assert seen.images[0].width() > 0 and ink(seen.images[0]) > 200
+    assert seen.job_name == f"改进方案表-{TODAY:%Y%m%d}"
 
 
 def test_page_images_are_landscape_and_tick_the_status(qtbot, view, category):

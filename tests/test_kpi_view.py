@@ -469,22 +469,14 @@ def test_group_rename_and_row_details(qtbot, view, warnings):
     assert KpiIndicator.get(KpiIndicator.level2 == "客服响应及时率").level1 == "响应时效"
 
 
-def test_print_preview_paints_the_scorecard(qtbot, view, monkeypatch, tmp_path, warnings):
-    from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+def test_print_preview_paints_the_scorecard(qtbot, view, warnings):
+    """The real print preview paints the scorecard, then a timer closes it."""
+    from preview_helpers import ink, run_preview
 
-    view.reload_list(seeded(**COMPLETE))
-    out = tmp_path / "preview.pdf"
-
-    def fake_exec(dialog):
-        printer = QPrinter()
-        printer.setOutputFormat(QPrinter.PdfFormat)
-        printer.setOutputFileName(str(out))
-        printer.setFullPage(True)
-        dialog.paintRequested.emit(printer)
-        return 0
-
-    monkeypatch.setattr(QPrintPreviewDialog, "exec", fake_exec)
-    qtbot.mouseClick(view.preview_button, Qt.LeftButton)
-    assert warnings == []
-    text = re.sub(r"\s+", "", pdf_text(out))
-    assert "售后服务质量评价表" in text and "96.42" in text and "等级:优秀" in text
+    data = seeded(**COMPLETE)
+    view.reload_list(data)
+    seen = run_preview(lambda: qtbot.mouseClick(view.preview_button, Qt.LeftButton))
+    assert warnings == [] and seen.message == ""
+    assert seen.pages >= 1 and all(ink(image) > 200 for image in seen.images)
+    assert seen.title.startswith("打印预览 — 售后服务质量评价表")
+    assert seen.job_name.startswith("质量评价表-") and view.draft.period in seen.job_name

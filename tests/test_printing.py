@@ -4,10 +4,9 @@ import copy
 from datetime import date
 
 import pytest
+from preview_helpers import ink, run_preview, run_print_dialog
 from pypdf import PdfReader
 from PySide6.QtGui import QColor
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
-from PySide6.QtWidgets import QMessageBox
 
 from desktop.cli import main
 from desktop.models import Answer, Customer, Question, QuestionnaireTemplate, ServiceOrder, Visit
@@ -166,49 +165,123 @@ def test_form_page_images_draw_the_ticks(visit, qapp):
     assert dark(image) - dark(plain[0]) > 6 * 10
 
 
-def test_print_dialog_prints_to_the_chosen_printer(visit, tmp_path, qapp, monkeypatch):
+def test_print_dialog_prints_to_the_chosen_printer(visit, tmp_path, qapp):
+    """The real QPrintDialog: the user picks 打印到文件 and a file name, then 打印."""
     out = tmp_path / "printed.pdf"
-
-    def accept(dialog):
-        dialog.printer().setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        dialog.printer().setOutputFileName(str(out))
-        return QPrintDialog.DialogCode.Accepted
-
-    monkeypatch.setattr(QPrintDialog, "exec", accept)
-    assert printing.print_visit_form(None, visit.id) is True
+    results = []
+    seen = run_print_dialog(lambda: results.append(printing.print_visit_form(None, visit.id)), out)
+    assert results == [True] and seen.message == ""
+    assert seen.job_name == "回访表-欧***-20241009"
     assert "欧阳娜娜" in pdf_text(out)
+    assert PdfReader(str(out)).metadata.title == "回访表-欧***-20241009"
 
-    monkeypatch.setattr(QPrintDialog, "exec", lambda dialog: QPrintDialog.DialogCode.Rejected)
-    assert printing.print_blank_form(None, visit.template.id) is False
-
-
-def test_preview_paints_the_form(visit, tmp_path, qapp, monkeypatch):
-    out = tmp_path / "preview.pdf"
-
-    def show(dialog):
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        printer.setOutputFileName(str(out))
-        printer.setFullPage(True)
-        dialog.paintRequested.emit(printer)
-        return 0
-
-    monkeypatch.setattr(QPrintPreviewDialog, "exec", show)
-    printing.preview_visit_form(None, visit.id)
-    assert "您对上门工程师的服务态度满意吗?" in pdf_text(out)
-    out.unlink()
-    printing.preview_blank_form(None, "bank")
-    assert "银行客户满意度调查问卷" in pdf_text(out)
+    seen = run_print_dialog(
+        lambda: results.append(printing.print_blank_form(None, visit.template.id)), out, accept=False
+    )
+    assert results == [True, False] and seen.title
 
 
-def test_preview_of_a_missing_visit_shows_an_error(database, qapp, monkeypatch):
-    warnings = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *a, **k: warnings.append(text))
-    monkeypatch.setattr(QPrintPreviewDialog, "exec", lambda dialog: pytest.fail("no preview expected"))
-    assert printing.preview_visit_form(None, 9999) is None
-    assert warnings and "9999" in warnings[0]
+def test_preview_paints_the_form(visit, qapp):
+    """The real QPrintPreviewDialog paints every page, then a timer closes it."""
+    seen = run_preview(lambda: printing.preview_visit_form(None, visit.id))
+    assert seen.pages == 1 and len(seen.images) == 1 and ink(seen.images[0]) > 200
+    assert seen.job_name == "回访表-欧***-20241009"
+    assert seen.title == "打印预览 — 售后服务客户满意度回访表"
+    seen = run_preview(lambda: printing.preview_blank_form(None, "bank"))
+    assert seen.pages >= 1 and all(ink(image) > 200 for image in seen.images)
+    assert seen.job_name == f"空白回访表-{date.today():%Y%m%d}"
+
+
+def test_preview_of_a_missing_visit_shows_an_error(database, qapp):
+    seen = run_preview(lambda: printing.preview_visit_form(None, 9999))
+    assert seen.pages == 0  # no preview opened
+    assert "9999" in seen.message
+
+
+def test_job_names_name_the_customer_masked_and_the_date(visit, qapp, tmp_path):
+    from desktop.models import VisitTask
+    from desktop.services.forms import build_task_forms, forms_job_name
+
+    assert build_visit_form(visit.id).job_name == "回访表-欧***-20241009"
+    today = f"{date.today():%Y%m%d}"
+    assert build_blank_form(None).job_name == f"空白回访表-{today}"
+    assert build_blank_form(None, visit.customer.id).job_name == f"空白回访表-欧***-{today}"
+    tasks = [VisitTask.create(customer=visit.customer, trigger=f"第{i}次") for i in (1, 2, 3)]
+    docs = build_task_forms([t.id for t in tasks])
+    assert forms_job_name(docs) == f"空白回访表-3份-{today}"
+    out = printing.task_forms_pdf([t.id for t in tasks], tmp_path / "tasks.pdf")
+    assert PdfReader(str(out)).metadata.title == f"空白回访表-3份-{today}"
+    out = printing.visit_form_pdf(visit.id, tmp_path / "visit.pdf")
+    assert PdfReader(str(out)).metadata.title == "回访表-欧***-20241009"
 
 
 def test_pdf_to_a_folder_is_refused_in_chinese(database, tmp_path, qapp):
     with pytest.raises(UserError, match="文件夹"):
         printing.blank_form_pdf(None, tmp_path)
+
+
+BUILTIN_FAMILIES = ("after_sales", "travel_front_desk", "car_service", "bank", "verification")
+
+
+def page_texts(path) -> list[str]:
+    return ["".join(page.extract_text().split()) for page in PdfReader(str(path)).pages]
+
+
+@pytest.mark.parametrize("family", BUILTIN_FAMILIES)
+def test_builtin_forms_fit_one_page_with_the_signature(database, tmp_path, qapp, family):
+    """Filled (a comment on every 意见 line and 宝贵意见), blank for a task (QR code and header
+    filled in) and the generic blank form: each built-in questionnaire prints on one A4 page, so
+    宝贵意见 and 客户签字 stay with the answers (the bank and car forms used to leave them alone
+    on page 2)."""
+    from desktop.models import VisitTask
+    from desktop.services.forms import build_task_form
+
+    template = active_template(family)
+    customer = Customer.create(
+        code="C1", name="欧阳娜娜", phone="13812345678", address="杭州市西湖区文三路100号"
+    )
+    order = ServiceOrder.create(order_no="W1", customer=customer, product_model="KFR-35GW", engineer="李强")
+    visit = Visit.create(
+        customer=customer,
+        order=order,
+        template=template,
+        status="已完成",
+        visit_date=date(2024, 10, 9),
+        visitor="王小丽",
+        feedback="第一次上门未携带滤网导致二次预约，希望以后提前确认备件。",
+    )
+    questions = questions_of(template)
+    for q in questions:
+        if q.kind == "text":
+            Answer.create(visit=visit, question=q, text="希望增加线上预约渠道")
+        else:
+            comment = "工程师很专业" if q.allow_comment else ""  # where the form has an 意见 line
+            Answer.create(visit=visit, question=q, value=q.value_of_option(1), text=comment)
+    task = VisitTask.create(customer=customer, order=order, trigger="首次回访", template=template.id)
+    docs = {
+        "filled": build_visit_form(visit.id),
+        "task": build_task_form(task.id),
+        "blank": build_blank_form(template),
+    }
+    last_question = "".join(questions[-1].text.split())
+    for name, doc in docs.items():
+        pages = page_texts(printing.write_pdf(doc, tmp_path / f"{family}-{name}.pdf"))
+        assert len(pages) == 1, (family, name, len(pages))
+        assert "客户签字" in pages[-1] and "宝贵意见" in pages[-1] and last_question in pages[-1]
+        assert len(printing.form_page_images(doc, dpi=110)) == 1  # as the screenshots show it
+
+
+def test_a_form_too_long_for_one_page_never_leaves_the_signature_alone(database, tmp_path, qapp):
+    """Whatever the length, the page with 客户签字 also carries at least one question row."""
+    for count in range(12, 40):
+        template = QuestionnaireTemplate.create(
+            family=f"long{count}", name=f"长问卷{count}", title="长问卷回访表"
+        )
+        for i in range(count):
+            Question.create(
+                template=template, position=i, text=f"第{i + 1}项服务您满意吗?" + "请按实际感受评价。" * 2
+            )
+        pages = page_texts(printing.write_pdf(build_blank_form(template), tmp_path / f"long{count}.pdf"))
+        assert "客户签字" in pages[-1]
+        if len(pages) > 1:
+            assert f"第{count}项服务您满意吗" in pages[-1], (count, len(pages))

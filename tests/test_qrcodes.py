@@ -1,5 +1,6 @@
 """Form codes: parsing what a scanner types, looking it up, and the printed QR code itself."""
 
+import re
 import subprocess
 from datetime import date, timedelta
 
@@ -188,3 +189,31 @@ def test_cli_task_form_and_its_errors(task, db_path, tmp_path, qapp, capsys, db_
     )
     assert "没有待回访的任务" in capsys.readouterr().err
     assert not (tmp_path / "z.pdf").exists()
+
+
+def test_every_printed_form_carries_a_qr_code(task, qapp, tmp_path, db_target):
+    """The generic blank form (no task, no customer) too: it carries its template's code, which
+    the scan box recognises and answers with what to do in Chinese."""
+    from desktop.services.forms import build_blank_form
+
+    for family in ("after_sales", "bank", "car_service"):
+        template = templates.active_template(family)
+        doc = build_blank_form(template)
+        assert doc.code == f"HUIFANG:TEMPLATE:{template.id}"
+        images = printing.form_page_images(doc, dpi=100)
+        assert qimage_codes(images[0], tmp_path) == [doc.code], family
+        with pytest.raises(UserError, match=re.escape(f"“{template.name}”的通用空白表")) as err:
+            qrcodes.lookup(doc.code)
+        assert "纸质表录入" in str(err.value) and "：" not in doc.code
+    # the CLI's generic blank form: poppler's rendering of the PDF reads back too
+    out = tmp_path / "blank.pdf"
+    assert main(["--db", db_target, "form", "--blank", "--out", str(out)]) == 0
+    subprocess.run(["pdftoppm", "-r", "80", "-png", str(out), str(tmp_path / "blank")], check=True)
+    (png,) = sorted(tmp_path.glob("blank*.png"))
+    (code,) = decode(png)
+    assert qrcodes.parse_code(code).kind == "TEMPLATE"
+    # a template that no longer exists says so
+    with pytest.raises(UserError, match="找不到编号为 9999 的问卷模板"):
+        qrcodes.lookup("HUIFANG:TEMPLATE:9999")
+    # the other codes are unchanged
+    assert build_task_form(task.id).code == f"HUIFANG:TASK:{task.id}"

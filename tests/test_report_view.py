@@ -135,24 +135,17 @@ def test_default_period_is_the_last_finished_quarter(demo, view):
     assert chosen.end < date.today()
 
 
-def test_print_goes_through_the_print_dialog(demo, view, qtbot, tmp_path, monkeypatch):
-    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-
-    from desktop.views import report_render
+def test_print_goes_through_the_print_dialog(demo, view, qtbot, tmp_path):
+    """The real QPrintDialog: 打印到文件 with a file name, accepted from a timer."""
+    from preview_helpers import run_print_dialog
 
     out = tmp_path / "printed.pdf"
-
-    def printer():
-        p = QPrinter(QPrinter.PrinterMode.HighResolution)
-        p.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        p.setOutputFileName(str(out))
-        return p
-
-    monkeypatch.setattr(report_render, "_new_printer", printer)
-    monkeypatch.setattr(QPrintDialog, "exec", lambda self: QPrintDialog.DialogCode.Accepted)
     view.open_with(period="2026Q3")
     assert view.generate()
-    qtbot.mouseClick(view.print_button, Qt.LeftButton)
+    seen = run_print_dialog(lambda: qtbot.mouseClick(view.print_button, Qt.LeftButton), out)
+    assert seen.message == "" and seen.job_name == "调查报告-2026Q3"
     assert out.exists()
-    assert len(PdfReader(str(out)).pages) == view.pages
+    reader = PdfReader(str(out))
+    assert len(reader.pages) == view.pages
+    assert reader.metadata.title == "调查报告-2026Q3"
     assert "已发送到打印机" in view.status.text()

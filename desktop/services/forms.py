@@ -1,13 +1,15 @@
 """The printed 回访表 (satisfaction visit form) as plain data — no Qt here.
 
 ``build_visit_form(visit_id)`` describes a filled form (the customer signs it, so the name is
-shown in full; the phone number is masked, 138****5678, as on every print) with its code ``HUIFANG:VISIT:<id>`` and the customer's on-screen
-signature if there is one; ``build_blank_form(template, customer_id=None, order_id=None)``
-describes an empty one for paper visits, optionally with the header already filled in for one
-customer/order; ``build_task_form(task_id)`` is the blank form of one visit task, header filled in
-and coded ``HUIFANG:TASK:<id>`` so the paper can be scanned back to its task (``due_task_ids``:
-today's tasks, for printing them all as one job). ``desktop.views.printing`` paints a
-:class:`FormDoc` onto paper, PDF or images and knows nothing about the database.
+shown in full; the phone number is masked, 138****5678, as on every print) with its code
+``HUIFANG:VISIT:<id>`` and the customer's on-screen signature if there is one;
+``build_blank_form(template, customer_id=None, order_id=None)`` describes an empty one for paper
+visits, optionally with the header already filled in for one customer/order (coded
+``HUIFANG:TEMPLATE:<id>`` when no task is behind it); ``build_task_form(task_id)`` is the blank
+form of one visit task, header filled in and coded ``HUIFANG:TASK:<id>`` so the paper can be
+scanned back to its task (``due_task_ids``: today's tasks, for printing them all as one job).
+``desktop.views.printing`` paints a :class:`FormDoc` onto paper, PDF or images and knows nothing
+about the database. Every form has a ``job_name`` (回访表-王*-20251202) for the print queue.
 
 Questions keep their template order (the paper's numbering is what the typist follows when the
 answers are entered afterwards). Consecutive five-level questions form one rating matrix under a
@@ -24,7 +26,7 @@ from desktop.models.questionnaire import CHOICE, LEVEL5, LEVEL5_LABELS, NPS, SCO
 from . import qrcodes, settings, signatures
 from .errors import UserError
 from .templates import active_template, active_templates, find_template, questions_of
-from .validation import mask_phone, mask_phones_in_text
+from .validation import mask_name, mask_phone, mask_phones_in_text
 
 MATRIX = "matrix"  # a run of five-level questions under one header row of level names
 ROWS = "rows"  # other kinds: every row carries its own box labels
@@ -78,7 +80,8 @@ class FormDoc:
     signature_label: str = SIGNATURE_LABEL
     feedback_label: str = FEEDBACK_LABEL
     template_label: str = ""
-    code: str = ""  # HUIFANG:TASK:<id> / HUIFANG:VISIT:<id>: printed as a QR code and as text
+    code: str = ""  # HUIFANG:TASK/VISIT/TEMPLATE:<id>: printed as a QR code and as text
+    job_name: str = ""  # the print job's name (print queue, PDF title): 回访表-王*-20251202
     signature_png: bytes = b""  # the customer's on-screen signature (filled form)
     signed_at: datetime | None = None
     signature_sha256: str = ""
@@ -215,6 +218,31 @@ def resolve_template(template) -> QuestionnaireTemplate:
     return found
 
 
+# ------------------------------------------------------------------ print job names
+FILLED_JOB = "回访表"
+BLANK_JOB = "空白回访表"
+
+
+def job_name(kind: str, customer_name: str = "", day: date | None = None) -> str:
+    """A print job's name as the print queue shows it: ``回访表-王*-20251202`` (the customer's
+    name masked as on every print, and the visit or print date)."""
+    parts = [kind]
+    if customer_name:
+        parts.append(mask_name(customer_name))
+    if isinstance(day, str):  # a date read back as text
+        day = date.fromisoformat(day[:10])
+    parts.append(f"{day or date.today():%Y%m%d}")
+    return "-".join(parts)
+
+
+def forms_job_name(docs: list["FormDoc"], day: date | None = None) -> str:
+    """The name of one job printing several forms: a single form keeps its own name."""
+    if len(docs) == 1 and docs[0].job_name:
+        return docs[0].job_name
+    kind = BLANK_JOB if all(doc.blank for doc in docs) else FILLED_JOB
+    return f"{kind}-{len(docs)}份-{day or date.today():%Y%m%d}"
+
+
 # ------------------------------------------------------------------ the two forms
 def build_visit_form(visit_id: int) -> FormDoc:
     """The filled form of one visit, with its answers ticked, for the customer's signature."""
@@ -239,6 +267,7 @@ def build_visit_form(visit_id: int) -> FormDoc:
         footer=[("回访人员", visit.visitor or ""), ("回访编号", str(visit.id))],
         template_label=template.label,
         code=qrcodes.visit_code(visit.id),
+        job_name=job_name(FILLED_JOB, visit.customer.name, visit.visit_date),
         signature_png=png,
         signed_at=signed_at,
         signature_sha256=sha,
@@ -252,7 +281,8 @@ def build_blank_form(
 
     With ``customer_id``/``order_id`` the header is filled in for that customer and order (a
     paper visit prepared for one task); otherwise every cell is left empty to write in. With
-    ``task_id`` the form carries that task's code (see ``build_task_form``).
+    ``task_id`` the form carries that task's code (see ``build_task_form``); without one it
+    carries the template's code ``HUIFANG:TEMPLATE:<id>`` (every printed form has a QR code).
     """
     tpl = resolve_template(template)
     order = ServiceOrder.get_or_none(ServiceOrder.id == order_id) if order_id is not None else None
@@ -277,7 +307,8 @@ def build_blank_form(
         blank=True,
         footer=[("回访人员", ""), ("回访编号", "")],
         template_label=tpl.label,
-        code=qrcodes.task_code(task_id) if task_id is not None else "",
+        code=qrcodes.task_code(task_id) if task_id is not None else qrcodes.template_code(tpl.id),
+        job_name=job_name(BLANK_JOB, customer.name if customer else ""),
     )
 
 
@@ -336,6 +367,8 @@ __all__ = [
     "build_task_forms",
     "build_visit_form",
     "due_task_ids",
+    "forms_job_name",
+    "job_name",
     "printed_index",
     "printed_options",
     "resolve_template",

@@ -1,9 +1,11 @@
 """The codes printed on every 回访表 (no Qt here).
 
 A blank form printed for a visit task carries ``HUIFANG:TASK:<task id>``, a filled form
-``HUIFANG:VISIT:<visit id>`` — as a QR code and as text near the title. A USB barcode scanner
-types the code into the 扫码录入 box (or a person types it); ``parse_code`` checks it and
-``lookup`` says what to open. ``qr_matrix`` gives the QR modules for the printer to draw as
+``HUIFANG:VISIT:<visit id>``, a generic blank form (no task, no customer)
+``HUIFANG:TEMPLATE:<template id>`` — as a QR code and as text near the title. A scanned template
+code opens nothing (the paper names no customer): ``lookup`` says which questionnaire it is and
+how to type it in. A USB barcode scanner types the code into the 扫码录入 box (or a person types
+it); ``parse_code`` checks it and ``lookup`` says what to open. ``qr_matrix`` gives the QR modules for the printer to draw as
 vector squares.
 """
 
@@ -11,14 +13,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from desktop.models import Visit, VisitTask
+from desktop.models import QuestionnaireTemplate, Visit, VisitTask
 
 from .errors import UserError, ValidationError
 
 PREFIX = "HUIFANG"
 TASK = "TASK"
 VISIT = "VISIT"
-KINDS = {TASK: "回访任务", VISIT: "回访记录"}
+TEMPLATE = "TEMPLATE"
+KINDS = {TASK: "回访任务", VISIT: "回访记录", TEMPLATE: "通用空白表"}
 FIELD = "扫码录入"
 EXAMPLE = f"{PREFIX}:{TASK}:12"
 MAX_ID = 2**63 - 1
@@ -35,9 +38,14 @@ def visit_code(visit_id: int) -> str:
     return f"{PREFIX}:{VISIT}:{int(visit_id)}"
 
 
+def template_code(template_id: int) -> str:
+    """The code of a generic blank form of one questionnaire template (no task behind it)."""
+    return f"{PREFIX}:{TEMPLATE}:{int(template_id)}"
+
+
 @dataclass(frozen=True)
 class ScanCode:
-    kind: str  # TASK or VISIT
+    kind: str  # TASK, VISIT or TEMPLATE
     id: int
 
     @property
@@ -101,6 +109,8 @@ def lookup(text: str) -> ScanTarget:
     tasks raise UserError with a Chinese message.
     """
     code = parse_code(text)
+    if code.kind == TEMPLATE:
+        raise UserError(_template_message(code))
     if code.kind == VISIT:
         visit = Visit.get_or_none(Visit.id == code.id)
         if visit is None:
@@ -129,6 +139,21 @@ def lookup(text: str) -> ScanTarget:
         )
     return ScanTarget(
         code, task_id=task.id, message=f"已打开回访任务 #{task.id} 的回访表,请录入纸质表的答案。"
+    )
+
+
+def _template_message(code: ScanCode) -> str:
+    """What to do with a scanned generic blank form: it names a questionnaire, not a customer."""
+    template = QuestionnaireTemplate.get_or_none(QuestionnaireTemplate.id == code.id)
+    if template is None:
+        return (
+            f"找不到编号为 {code.id} 的问卷模板（{code.text}），"
+            "这张空白表可能来自另一个数据库。请在“回访表”页面选择客户和工单后录入。"
+        )
+    return (
+        f"这是问卷“{template.name}”的通用空白表（{code.text}），表上没有回访任务，"
+        "无法自动打开。请在“回访表”页面选择该客户的工单，勾选“纸质表录入”后按纸上的答案录入；"
+        "以后可在“回访任务”中打印带任务编号的空白表，扫码即可直接打开。"
     )
 
 

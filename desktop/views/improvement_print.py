@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QTextOption
-from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+from PySide6.QtPrintSupport import QPrinter
 
 from desktop.models.questionnaire import LEVEL5_LABELS
 from desktop.services.errors import UserError
@@ -321,7 +321,7 @@ def _landscape() -> QPageLayout:
 def write_plan_pdf(doc: PlanDoc, path: str | Path) -> Path:
     """The table as a landscape A4 PDF (vector, text in the shipped CJK font)."""
     render = lambda writer: render_plan(doc, writer)  # noqa: E731
-    return write_pdf_file(path, doc.title, render, example_name="改进方案表.pdf", layout=_landscape())
+    return write_pdf_file(path, job_name(doc), render, example_name="改进方案表.pdf", layout=_landscape())
 
 
 def plan_page_images(doc: PlanDoc, dpi: int = 90) -> list[QImage]:
@@ -357,15 +357,23 @@ def _new_printer() -> QPrinter:
     return printer
 
 
-def preview_plan(parent, doc: PlanDoc) -> QPrintPreviewDialog:
-    """The print preview (its toolbar can print); returns the dialog after it closes."""
+def job_name(doc: PlanDoc) -> str:
+    """The print job's name (print queue, PDF title): 改进方案表-20251202."""
+    return f"改进方案表-{doc.printed_on:%Y%m%d}"
+
+
+def preview_plan(parent, doc: PlanDoc) -> int:
+    """The print preview (its toolbar can print); the number of pages shown, after it closes."""
     render = lambda target: render_plan(doc, target)  # noqa: E731
-    return show_preview(parent, doc.title, render, printer=_new_printer(), size=(1200, 860))
+    return show_preview(
+        parent, doc.title, render, printer=_new_printer(), size=(1200, 860), job_name=job_name(doc)
+    )
 
 
 def print_plan(parent, doc: PlanDoc) -> bool:
     """Ask for a printer, then print; False when the user cancels."""
-    return print_with_dialog(parent, doc.title, lambda p: render_plan(doc, p), printer=_new_printer())
+    render = lambda p: render_plan(doc, p)  # noqa: E731
+    return print_with_dialog(parent, doc.title, render, printer=_new_printer(), job_name=job_name(doc))
 
 
 def plan_pdf(out: str | Path, status_filter: str = "全部", *, mask: bool = True, today=None) -> Path:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPageSize, QPainter
-from PySide6.QtPrintSupport import QPrintPreviewDialog
 
 from desktop.services import kpi
 from desktop.services import settings as app_settings
@@ -296,9 +295,8 @@ def default_file_name(data: kpi.ScorecardData) -> str:
 
 def write_scorecard_pdf(data: kpi.ScorecardData, path: str | Path) -> Path:
     """An A4 PDF (vector, text in the shipped CJK font)."""
-    title = f"{TITLE} {data.period} {data.target}"
     render = lambda writer: render_scorecard(data, writer)  # noqa: E731
-    return write_pdf_file(path, title, render, example_name=default_file_name(data))
+    return write_pdf_file(path, job_name(data), render, example_name=default_file_name(data))
 
 
 def scorecard_page_images(data: kpi.ScorecardData, dpi: int = 110) -> list[QImage]:
@@ -326,12 +324,19 @@ def scorecard_page_images(data: kpi.ScorecardData, dpi: int = 110) -> list[QImag
     return images
 
 
-def preview_scorecard(parent, data: kpi.ScorecardData) -> QPrintPreviewDialog:
-    """The print preview (its toolbar can print); returns the dialog after it closes."""
+def job_name(data: kpi.ScorecardData) -> str:
+    """The print job's name (print queue, PDF title): 质量评价表-2024Q1-维修事业部."""
+    return "-".join(part for part in ("质量评价表", data.period, data.target) if part)
+
+
+def preview_scorecard(parent, data: kpi.ScorecardData) -> int:
+    """The print preview (its toolbar can print); the number of pages shown, after it closes."""
     title = f"{TITLE} {data.period} {data.target}"
-    return show_preview(parent, title, lambda target: render_scorecard(data, target), printer=_new_printer())
+    render = lambda target: render_scorecard(data, target)  # noqa: E731
+    return show_preview(parent, title, render, printer=_new_printer(), job_name=job_name(data))
 
 
 def print_scorecard(parent, data: kpi.ScorecardData) -> bool:
     """Ask for a printer, then print; False when the user cancels."""
-    return print_with_dialog(parent, TITLE, lambda p: render_scorecard(data, p), printer=_new_printer())
+    render = lambda p: render_scorecard(data, p)  # noqa: E731
+    return print_with_dialog(parent, TITLE, render, printer=_new_printer(), job_name=job_name(data))

@@ -9,6 +9,9 @@ code (``HUIFANG:TASK:<id>`` / ``HUIFANG:VISIT:<id>``) carries it as a QR code be
 drawn as filled vector squares (sharp at any resolution), with the code as text under it; a
 filled form with an on-screen signature prints the signature image in its 客户签字 box.
 
+The page-layout engine (blocks, pagination, masthead, title with its QR code, PDF writing) is
+``desktop.views.print_layout``; its names stay importable from here.
+
 Public helpers:
 - ``render_form(doc, device)`` paints all pages on a QPrinter / QPdfWriter (full-page coordinates);
   ``render_forms(docs, device)`` several forms as one job (each numbered on its own);
@@ -20,28 +23,12 @@ Public helpers:
   ``preview_task_forms(parent, task_ids)``, ``print_task_forms(parent, task_ids)``.
 """
 
-import errno
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
-from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QFontMetricsF,
-    QImage,
-    QPageLayout,
-    QPageSize,
-    QPainter,
-    QPainterPath,
-    QPdfWriter,
-    QPen,
-    QTextLayout,
-    QTextOption,
-    QTransform,
-)
-from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtPrintSupport import QPrinter
 
 from desktop.services.errors import UserError
 from desktop.services.forms import (
@@ -58,10 +45,54 @@ from desktop.services.forms import (
     build_task_form,
     build_task_forms,
     build_visit_form,
+    forms_job_name,
 )
-from desktop.services.qrcodes import QUIET_ZONE, qr_matrix
-from desktop.views.fonts import print_font
 from desktop.views.print_dialogs import new_printer, print_with_dialog, show_preview
+from desktop.views.print_layout import (  # noqa: F401 - re-exported for the other printed documents
+    ANSWER_INK,
+    BOX,
+    CELL_PAD,
+    CELL_PT,
+    CODE_PT,
+    COMPANY_PT,
+    FILL,
+    GREETING_PT,
+    GREY_INK,
+    HEAD_PT,
+    HEADER_LABEL_COL,
+    INK,
+    LEVEL_COL,
+    LOGO_HEIGHT,
+    MARGIN_BOTTOM,
+    MARGIN_LEFT,
+    MARGIN_RIGHT,
+    MARGIN_TOP,
+    NUMBER_COL,
+    OPTION_PT,
+    PAGE_NUMBER_FROM_BOTTOM,
+    PDF_DPI,
+    QR_SIDE,
+    QUESTION_PT,
+    ROW_MIN,
+    SCALE_GAP,
+    SIGNATURE_H,
+    SIGNATURE_W,
+    SMALL_PT,
+    TITLE_PT,
+    WRITE_LINE,
+    Draw,
+    PageLayout,
+    _a4_image,
+    _Block,
+    _draw_image,
+    _load_png,
+    _Page,
+    _Placed,
+    _start,
+    paint_layouts,
+    qr_path,
+    write_pdf_file,
+)
 
 __all__ = [
     "blank_form_pdf",
@@ -87,209 +118,54 @@ __all__ = [
     "write_pdf",
 ]
 
-PDF_DPI = 1200
 
-# Page geometry and table columns, in millimetres.
-MARGIN_LEFT = 16.0
-MARGIN_RIGHT = 16.0
-MARGIN_TOP = 11.0
-MARGIN_BOTTOM = 15.0
-PAGE_NUMBER_FROM_BOTTOM = 8.0
-NUMBER_COL = 9.0
-LEVEL_COL = 18.6
-HEADER_LABEL_COL = 23.0
-BOX = 3.6
-SCALE_GAP = 0.5  # between a scale box and its number
-CELL_PAD = 1.8
-ROW_MIN = 7.8
-WRITE_LINE = 8.0  # height of one ruled line to write on
-LOGO_HEIGHT = 13.0
-QR_SIDE = 18.0  # the QR symbol without its quiet zone
-SIGNATURE_W = 58.0  # room for the signature image in the 客户签字 box
-SIGNATURE_H = 17.0
+class _FormPainter(PageLayout):
+    """Lays a FormDoc (回访表) out for one paint device, then paints its pages.
 
-# Font sizes, in points.
-COMPANY_PT = 12.5
-TITLE_PT = 18.0
-GREETING_PT = 10.0
-CELL_PT = 10.0
-QUESTION_PT = 10.0
-HEAD_PT = 9.0
-OPTION_PT = 9.0
-SMALL_PT = 8.5
-CODE_PT = 7.5
+    A form that does not fit one page in the roomy layout is laid out again tighter (less padding
+    in the rows, shorter writing lines, two lines for 宝贵意见 on a blank form); the tight layout is
+    kept when it saves a page. Either way the last question goes to a new page together with
+    宝贵意见 and 客户签字: the signature never stands on a page without answers.
+    """
 
-INK = QColor(0, 0, 0)
-GREY_INK = QColor(70, 70, 70)
-FILL = QColor(236, 236, 236)
-ANSWER_INK = QColor(0, 0, 0)
+    # sizes by tightness (0 roomy, 1 snug, 2 tight), in millimetres
+    PAD = (CELL_PAD, 1.4, 1.0)
+    ROW = (ROW_MIN, 7.1, 6.4)
+    LINE = (WRITE_LINE, 7.3, 6.6)
+    GAP = (1.0, 0.75, 0.5)  # factor on the spaces between blocks
+    HEAD_PAD = (2.4, 1.8, 1.2)
+    SCALE_PAD = (1.8, 1.4, 1.0)
+    BLANK_LINES = (4, 3, 2)  # ruled lines for 宝贵意见 on a blank form
+    RULE_GAP = (4.5, 4.0, 3.5)
 
-Draw = Callable[[QPainter, float, float, float], None]  # painter, x, y, width
-
-
-@dataclass
-class _Block:
-    """A slice of the page that is never split: placed top to bottom, carried to the next page."""
-
-    height: float
-    draw: Draw
-    space_before: float = 0.0
-    keep_with_next: bool = False
-    repeat_header: "_Block | None" = None  # table header to repeat above this row on a new page
-    group: str = ""  # consecutive blocks of one group get one frame per page
-    optional: bool = False  # may be left out when that keeps its chain on the current page
-
-
-@dataclass
-class _Placed:
-    block: _Block
-    y: float
-
-
-@dataclass
-class _Page:
-    placed: list[_Placed] = field(default_factory=list)
-
-
-class _FormPainter:
-    """Lays a FormDoc out for one paint device, then paints its pages."""
-
-    def __init__(self, doc: FormDoc, device):
-        self.doc = doc
-        self.device = device
-        self.dpi = device.logicalDpiY()
-        self._fonts: dict[tuple[float, bool], QFont] = {}
-        self._metrics: dict[tuple[float, bool], QFontMetricsF] = {}
-        self._pens: dict[tuple[float, int, bool], QPen] = {}
-        self._wrap_option = QTextOption()
-        self._wrap_option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-        self.page_w = device.width()
-        self.page_h = device.height()
-        self.left = self.mm(MARGIN_LEFT)
-        self.width = self.page_w - self.left - self.mm(MARGIN_RIGHT)
-        self.top = self.mm(MARGIN_TOP)
-        self.bottom = self.page_h - self.mm(MARGIN_BOTTOM)
-        self.pages = self._paginate(self._blocks())
-
-    # ------------------------------------------------------------ units and text
-    def mm(self, value: float) -> float:
-        return value * self.dpi / 25.4
-
-    def font(self, pt: float, bold: bool = False) -> QFont:
-        key = (pt, bold)
-        if key not in self._fonts:
-            self._fonts[key] = print_font(pt, bold)
-        return self._fonts[key]
-
-    def metrics(self, font: QFont) -> QFontMetricsF:
-        key = (font.pointSizeF(), font.bold())
-        if key not in self._metrics:
-            self._metrics[key] = QFontMetricsF(font, self.device)
-        return self._metrics[key]
-
-    def line_height(self, font: QFont) -> float:
-        return self.metrics(font).height() * 1.18
-
-    def wrap(self, text: str, font: QFont, width: float) -> list[str]:
-        """Lines of ``text`` broken to ``width`` (Chinese may break between any characters)."""
-        lines: list[str] = []
-        for paragraph in (text or "").split("\n"):
-            if not paragraph.strip():
-                lines.append("")
-                continue
-            units = paragraph.encode("utf-16-le")
-            layout = QTextLayout(paragraph, font, self.device)
-            layout.setTextOption(self._wrap_option)
-            layout.beginLayout()
-            while True:
-                line = layout.createLine()
-                if not line.isValid():
+    def __init__(self, doc, device):
+        self.tight = 0
+        super().__init__(doc, device)
+        if len(self.pages) > 1 and isinstance(doc, FormDoc):
+            best = (len(self.pages), 0, self.pages)
+            for level in (1, 2):
+                self.tight = level
+                pages = self._paginate(self._blocks())
+                if len(pages) < best[0]:
+                    best = (len(pages), level, pages)
+                if len(pages) == 1:
                     break
-                line.setLineWidth(max(width, 1.0))
-                start, length = line.textStart(), line.textLength()
-                piece = units[start * 2 : (start + length) * 2].decode("utf-16-le").rstrip()
-                lines.append(piece)
-            layout.endLayout()
-        while lines and not lines[-1]:
-            lines.pop()
-        return lines or [""]
+            _, self.tight, self.pages = best
+            if self.tight != level:  # the blocks' draw functions read the sizes: lay out again
+                self.pages = self._paginate(self._blocks())
 
-    def text_height(self, text: str, font: QFont, width: float) -> float:
-        return len(self.wrap(text, font, width)) * self.line_height(font)
+    def pad_mm(self) -> float:
+        return self.PAD[self.tight]
 
-    def draw_lines(
-        self,
-        p: QPainter,
-        lines: list[str],
-        font: QFont,
-        rect: QRectF,
-        align=Qt.AlignmentFlag.AlignLeft,
-        valign_center: bool = True,
-        color: QColor = INK,
-    ) -> None:
-        lh = self.line_height(font)
-        total = lh * len(lines)
-        y = rect.top() + ((rect.height() - total) / 2 if valign_center else 0)
-        p.setFont(font)
-        p.setPen(color)
-        flags = int(align | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextDontClip)
-        for line in lines:
-            if line:
-                p.drawText(QRectF(rect.left(), y, rect.width(), lh), flags, line)
-            y += lh
+    def row_min_mm(self) -> float:
+        return self.ROW[self.tight]
 
-    def pen(self, width_mm: float = 0.25, color: QColor = INK, round_ends: bool = False) -> QPen:
-        key = (width_mm, color.rgb(), round_ends)
-        if key not in self._pens:
-            pen = QPen(color)
-            pen.setWidthF(self.mm(width_mm))
-            if round_ends:
-                pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-                pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-            else:
-                pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
-            self._pens[key] = pen
-        return self._pens[key]
+    def write_line_mm(self) -> float:
+        return self.LINE[self.tight]
 
-    def cell(self, p: QPainter, rect: QRectF, fill: bool = False) -> None:
-        p.setPen(self.pen())
-        p.setBrush(FILL if fill else Qt.BrushStyle.NoBrush)
-        p.drawRect(rect)
-        p.setBrush(Qt.BrushStyle.NoBrush)
-
-    def checkbox(self, p: QPainter, x: float, center_y: float, ticked: bool) -> None:
-        """A full-size square at ``x`` (left edge), vertically centred; a drawn tick if chosen."""
-        size = self.mm(BOX)
-        box = QRectF(x, center_y - size / 2, size, size)
-        p.setPen(self.pen(0.25))
-        p.setBrush(QColor(255, 255, 255))
-        p.drawRect(box)
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        if ticked:
-            tick = QPainterPath()
-            tick.moveTo(box.left() + size * 0.18, box.top() + size * 0.52)
-            tick.lineTo(box.left() + size * 0.42, box.top() + size * 0.80)
-            tick.lineTo(box.left() + size * 0.86, box.top() + size * 0.16)
-            p.setPen(self.pen(0.55, ANSWER_INK, round_ends=True))
-            p.drawPath(tick)
-
-    def option_width(self, label: str, font: QFont) -> float:
-        return self.mm(BOX) + self.mm(1.0) + self.metrics(font).horizontalAdvance(label)
-
-    def option(self, p: QPainter, x: float, center_y: float, label: str, font: QFont, ticked: bool) -> None:
-        """A box and its label to the right of it."""
-        self.checkbox(p, x, center_y, ticked)
-        if label:
-            lh = self.line_height(font)
-            p.setFont(font)
-            p.setPen(INK)
-            flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextDontClip)
-            left = x + self.mm(BOX) + self.mm(1.0)
-            p.drawText(
-                QRectF(left, center_y - lh / 2, self.metrics(font).horizontalAdvance(label) + 2, lh),
-                flags,
-                label,
-            )
+    def gap(self, value: float) -> float:
+        """A space between blocks, in device units."""
+        return self.mm(value * self.GAP[self.tight])
 
     # ------------------------------------------------------------ blocks
     def _blocks(self) -> list[_Block]:
@@ -302,69 +178,6 @@ class _FormPainter:
         blocks.append(self._signature())
         return blocks
 
-    def _masthead(self) -> _Block:
-        font = self.font(COMPANY_PT, bold=True)
-        logo = _load_logo(self.doc.logo)
-        logo_h = self.mm(LOGO_HEIGHT) if logo is not None else 0.0
-        text_h = self.line_height(font)
-        height = max(logo_h, text_h) + self.mm(1.5)
-
-        def draw(p: QPainter, x: float, y: float, w: float) -> None:
-            if logo is not None:
-                _draw_logo(p, logo, QRectF(x, y, self.mm(40), logo_h))
-            rect = QRectF(x, y + (height - self.mm(1.5) - text_h) / 2, w, text_h)
-            self.draw_lines(p, [self.doc.company], font, rect, Qt.AlignmentFlag.AlignHCenter)
-            p.setPen(self.pen(0.5))
-            p.drawLine(QPointF(x, y + height), QPointF(x + w, y + height))
-            p.setPen(self.pen(0.2))
-            p.drawLine(QPointF(x, y + height + self.mm(0.8)), QPointF(x + w, y + height + self.mm(0.8)))
-
-        return _Block(height + self.mm(0.8), draw)
-
-    def _title(self) -> _Block:
-        font = self.font(TITLE_PT, bold=True)
-        code = getattr(self.doc, "code", "")
-        # the QR code sits at the right; the title keeps the same room free on the left so it
-        # stays centred on the page
-        side = self.mm(QR_SIDE) if code else 0.0
-        reserve = side + self.mm(4) if code else 0.0
-        lines = self.wrap(self.doc.title, font, self.width - 2 * reserve)
-        title_h = self.line_height(font) * len(lines)
-        code_font = self.font(CODE_PT)
-        code_h = self.line_height(code_font)
-        gap = side / 25 * QUIET_ZONE * 0.8 if code else 0.0  # keep the text out of the quiet zone
-        height = max(title_h, side + gap + code_h) if code else title_h
-
-        def draw(p: QPainter, x: float, y: float, w: float) -> None:
-            rect = QRectF(x + reserve, y + (height - title_h) / 2, w - 2 * reserve, title_h)
-            self.draw_lines(p, lines, font, rect, Qt.AlignmentFlag.AlignHCenter)
-            if code:
-                self.qr(p, code, QRectF(x + w - side, y, side, side))
-                text_w = max(side, self.metrics(code_font).horizontalAdvance(code) + self.mm(1))
-                self.draw_lines(
-                    p,
-                    [code],
-                    code_font,
-                    QRectF(x + w - text_w, y + side + gap, text_w, code_h),
-                    Qt.AlignmentFlag.AlignRight,
-                    color=GREY_INK,
-                )
-
-        return _Block(height, draw, space_before=self.mm(4))
-
-    def qr(self, p: QPainter, text: str, rect: QRectF) -> None:
-        """The QR code of ``text`` filling the square ``rect`` (see ``qr_path``)."""
-        path, count = qr_path(text)
-        scale = rect.width() / count
-        transform = QTransform()
-        transform.translate(rect.left(), rect.top())
-        transform.scale(scale, scale)
-        p.save()
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(INK)
-        p.drawPath(transform.map(path))
-        p.restore()
-
     def _greeting(self) -> _Block:
         font = self.font(GREETING_PT)
         lines = self.wrap(self.doc.greeting.strip(), font, self.width)
@@ -373,19 +186,20 @@ class _FormPainter:
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
             self.draw_lines(p, lines, font, QRectF(x, y, w, height))
 
-        return _Block(height, draw, space_before=self.mm(3))
+        return _Block(height, draw, space_before=self.gap(3))
 
     def _header_grid(self) -> _Block:
         label_font = self.font(CELL_PT, bold=True)
         value_font = self.font(CELL_PT)
         label_w = self.mm(HEADER_LABEL_COL)
-        pad = self.mm(CELL_PAD)
+        pad = self.mm(self.pad_mm())
         rows = []
         for cells in self.doc.header:
             value_w = (self.width - label_w * len(cells)) / len(cells)
             wrapped = [self.wrap(value, value_font, value_w - 2 * pad) for _, value in cells]
             height = max(
-                [self.mm(ROW_MIN)] + [len(v) * self.line_height(value_font) + 2 * pad for v in wrapped]
+                [self.mm(self.row_min_mm())]
+                + [len(v) * self.line_height(value_font) + 2 * pad for v in wrapped]
             )
             rows.append((cells, value_w, wrapped, height))
         total = sum(r[3] for r in rows)
@@ -406,7 +220,7 @@ class _FormPainter:
             p.setPen(self.pen(0.5))
             p.drawRect(QRectF(x, y, w, total))
 
-        return _Block(total, draw, space_before=self.mm(4))
+        return _Block(total, draw, space_before=self.gap(4))
 
     # ------------------------------------------------------------ the question table
     def _question_cols(self) -> tuple[float, float, float]:
@@ -426,7 +240,8 @@ class _FormPainter:
         col_w = option_w / len(heads)
         wrapped = [self.wrap(h, font, col_w - self.mm(1.2)) for h in heads]
         height = max(
-            [self.mm(ROW_MIN)] + [len(lines) * self.line_height(font) + self.mm(2.4) for lines in wrapped]
+            [self.mm(self.row_min_mm())]
+            + [len(lines) * self.line_height(font) + self.mm(self.HEAD_PAD[self.tight]) for lines in wrapped]
         )
 
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
@@ -457,13 +272,15 @@ class _FormPainter:
             # (free-text questions span the table's width: no column header above them)
             blocks.extend(self._question_row(row, section, header) for row in section.rows)
         if blocks:
-            blocks[0].space_before = self.mm(4)
+            blocks[0].space_before = self.gap(4)
+            # the last answer goes with 宝贵意见 and the signature (never a signature alone)
+            blocks[-1].keep_with_next = True
         return blocks
 
     def _option_layout(self, row: FormRow, option_w: float) -> list[list[tuple[float, str, int]]]:
         """Box positions inside the option area: lines of (x offset, label, option index)."""
         font = self.font(OPTION_PT)
-        pad = self.mm(CELL_PAD)
+        pad = self.mm(self.pad_mm())
         if row.kind == YESNO and len(row.options) <= 5:
             slot = self.mm(LEVEL_COL)
             return [[(i * slot + pad + self.mm(2), label, i) for i, label in enumerate(row.options)]]
@@ -483,7 +300,7 @@ class _FormPainter:
         number_w, question_w, option_w = self._question_cols()
         q_font = self.font(QUESTION_PT)
         opt_font = self.font(OPTION_PT)
-        pad = self.mm(CELL_PAD)
+        pad = self.mm(self.pad_mm())
         text_w = question_w - 2 * pad
         is_text = row.kind == TEXT
         if is_text:
@@ -496,7 +313,7 @@ class _FormPainter:
         scale_font = self.font(SMALL_PT)
         scale_h = self.mm(BOX + SCALE_GAP) + self.line_height(scale_font)
         if scale:
-            main_h = max(main_h, scale_h + self.mm(1.8))
+            main_h = max(main_h, scale_h + self.mm(self.SCALE_PAD[self.tight]))
         elif not is_text and section.layout != MATRIX:
             option_lines = self._option_layout(row, option_w)
             opt_line_h = max(self.line_height(opt_font), self.mm(BOX + 2.2))
@@ -514,7 +331,7 @@ class _FormPainter:
             inline = [self.wrap(label, label_font, text_room) for label in row.options]
             tallest = max(len(lines) for lines in inline) * self.line_height(label_font)
             main_h = max(main_h, tallest + 2 * pad)
-        main_h = max(main_h, self.mm(ROW_MIN))
+        main_h = max(main_h, self.mm(self.row_min_mm()))
 
         # Second part of the row: the free-text answer, or a per-question comment.
         sub_label = ""
@@ -529,7 +346,7 @@ class _FormPainter:
                 sub_h = len(sub_lines) * self.line_height(q_font) + 2 * pad
             else:
                 ruled = 2
-                sub_h = ruled * self.mm(WRITE_LINE) + pad
+                sub_h = ruled * self.mm(self.write_line_mm()) + pad
         elif row.comment_line:
             sub_label = f"{COMMENT_LABEL}:"
             label_w = self.metrics(q_font).horizontalAdvance(sub_label) + self.mm(1)
@@ -538,7 +355,7 @@ class _FormPainter:
                 sub_h = len(sub_lines) * self.line_height(q_font) + 2 * pad
             else:
                 ruled = 1
-                sub_h = self.mm(WRITE_LINE) + pad
+                sub_h = self.mm(self.write_line_mm()) + pad
         height = main_h + sub_h
 
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
@@ -604,7 +421,7 @@ class _FormPainter:
                     )
                     self.draw_lines(p, sub_lines, q_font, text_rect, valign_center=False)
                 for k in range(ruled):
-                    line_y = sub_rect.top() + (k + 1) * self.mm(WRITE_LINE) - self.mm(1.2)
+                    line_y = sub_rect.top() + (k + 1) * self.mm(self.write_line_mm()) - self.mm(1.2)
                     p.setPen(self.pen(0.15, GREY_INK))
                     p.drawLine(QPointF(inner.left() + label_w, line_y), QPointF(inner.right(), line_y))
 
@@ -614,7 +431,7 @@ class _FormPainter:
     def _feedback(self) -> list[_Block]:
         font = self.font(QUESTION_PT)
         head_font = self.font(CELL_PT, bold=True)
-        pad = self.mm(CELL_PAD + 0.7)
+        pad = self.mm(self.pad_mm() + 0.7)
         inner_w = self.width - 2 * pad
         head_h = self.line_height(head_font) + pad
         label = f"{self.doc.feedback_label}:"
@@ -622,7 +439,7 @@ class _FormPainter:
         def head(p: QPainter, x: float, y: float, w: float) -> None:
             self.draw_lines(p, [label], head_font, QRectF(x + pad, y + pad, w - 2 * pad, head_h - pad))
 
-        blocks = [_Block(head_h, head, space_before=self.mm(3.5), keep_with_next=True, group="feedback")]
+        blocks = [_Block(head_h, head, space_before=self.gap(3.5), keep_with_next=True, group="feedback")]
         lh = self.line_height(font)
         if self.doc.feedback:
             lines = self.wrap(self.doc.feedback, font, inner_w)
@@ -634,11 +451,11 @@ class _FormPainter:
                 # a short text keeps its box in one piece
                 blocks.append(_Block(lh, text, group="feedback", keep_with_next=len(lines) <= 8))
         else:
-            count = 4 if self.doc.blank else 1
+            count = self.BLANK_LINES[self.tight] if self.doc.blank else 1
             for n in range(count):
 
                 def ruled(p: QPainter, x: float, y: float, w: float) -> None:
-                    line_y = y + self.mm(WRITE_LINE) - self.mm(1.5)
+                    line_y = y + self.mm(self.write_line_mm()) - self.mm(1.5)
                     p.setPen(self.pen(0.15, GREY_INK))
                     p.drawLine(QPointF(x + pad, line_y), QPointF(x + w - pad, line_y))
 
@@ -646,7 +463,11 @@ class _FormPainter:
                 optional = n < count - 2
                 blocks.append(
                     _Block(
-                        self.mm(WRITE_LINE), ruled, group="feedback", keep_with_next=True, optional=optional
+                        self.mm(self.write_line_mm()),
+                        ruled,
+                        group="feedback",
+                        keep_with_next=True,
+                        optional=optional,
                     )
                 )
         blocks[-1].height += pad
@@ -662,7 +483,8 @@ class _FormPainter:
         image = _load_png(getattr(self.doc, "signature_png", b""))
         signed_at = getattr(self.doc, "signed_at", None)
         sign_h = self.mm(SIGNATURE_H) if image is not None else lh
-        height = sign_h + self.mm(4.5) + small_h
+        rule_gap = self.mm(self.RULE_GAP[self.tight])
+        height = sign_h + rule_gap + small_h
 
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
             label = f"{self.doc.signature_label}:"
@@ -700,7 +522,7 @@ class _FormPainter:
                 sha = getattr(self.doc, "signature_sha256", "")
                 if sha:
                     parts.append(f"SHA-256 {sha[:16]}…")
-            line_y = y + sign_h + self.mm(4.5)
+            line_y = y + sign_h + rule_gap
             p.setPen(self.pen(0.15, GREY_INK))
             p.drawLine(QPointF(x, line_y - self.mm(1.5)), QPointF(x + w, line_y - self.mm(1.5)))
             footer = "      ".join(parts)
@@ -708,173 +530,10 @@ class _FormPainter:
                 footer = "   ".join(parts)
             self.draw_lines(p, [footer], small, QRectF(x + self.mm(2), line_y, w, small_h), color=GREY_INK)
 
-        return _Block(height, draw, space_before=self.mm(6))
-
-    def _continued(self) -> _Block:
-        font = self.font(SMALL_PT)
-        h = self.line_height(font)
-        text = f"{self.doc.title}(续)"
-
-        def draw(p: QPainter, x: float, y: float, w: float) -> None:
-            self.draw_lines(p, [text], font, QRectF(x, y, w, h), color=GREY_INK)
-            p.setPen(self.pen(0.2, GREY_INK))
-            p.drawLine(QPointF(x, y + h + self.mm(0.5)), QPointF(x + w, y + h + self.mm(0.5)))
-
-        return _Block(h + self.mm(3), draw)
-
-    # ------------------------------------------------------------ pages
-    def _paginate(self, blocks: list[_Block]) -> list[_Page]:
-        pages = [_Page()]
-        y = self.top
-        room = self.bottom - self.top - self._continued().height
-        skipped: set[int] = set()
-        for index, block in enumerate(blocks):
-            if index in skipped:
-                continue
-            need = block.height + (0 if not pages[-1].placed else block.space_before)
-            # blocks chained by keep_with_next move to the next page together (if they fit one)
-            chain, k, optional = need, index, []
-            while blocks[k].keep_with_next and k + 1 < len(blocks):
-                k += 1
-                chain += blocks[k].space_before + blocks[k].height
-                if blocks[k].optional:
-                    optional.append(k)
-            spare = sum(blocks[i].height for i in optional)
-            if pages[-1].placed and y + chain > self.bottom and y + chain - spare <= self.bottom:
-                skipped.update(optional)
-                chain -= spare
-            if chain <= room:
-                need = chain
-            elif block.keep_with_next and index + 1 < len(blocks):
-                need += blocks[index + 1].height
-            if pages[-1].placed and y + need > self.bottom:
-                pages.append(_Page())
-                y = self.top
-                cont = self._continued()
-                pages[-1].placed.append(_Placed(cont, y))
-                y += cont.height
-                if block.repeat_header is not None:
-                    pages[-1].placed.append(_Placed(block.repeat_header, y))
-                    y += block.repeat_header.height
-            elif pages[-1].placed:
-                y += block.space_before
-            pages[-1].placed.append(_Placed(block, y))
-            y += block.height
-        return pages
-
-    def paint_page(self, p: QPainter, index: int) -> None:
-        page = self.pages[index]
-        frames: dict[str, QRectF] = {}
-        for placed in page.placed:
-            placed.block.draw(p, self.left, placed.y, self.width)
-            if placed.block.group:
-                rect = QRectF(self.left, placed.y, self.width, placed.block.height)
-                frames[placed.block.group] = frames.get(placed.block.group, rect).united(rect)
-        for rect in frames.values():
-            p.setPen(self.pen(0.5))
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawRect(rect)
-        font = self.font(SMALL_PT)
-        h = self.line_height(font)
-        y = self.page_h - self.mm(PAGE_NUMBER_FROM_BOTTOM) - h / 2
-        text = f"第 {index + 1} 页 / 共 {len(self.pages)} 页"
-        self.draw_lines(
-            p,
-            [text],
-            font,
-            QRectF(self.left, y, self.width, h),
-            Qt.AlignmentFlag.AlignHCenter,
-            color=GREY_INK,
-        )
-
-
-# ---------------------------------------------------------------- QR code
-def qr_path(text: str) -> tuple[QPainterPath, int]:
-    """The dark modules of the QR code of ``text`` as one outline, in module units (the symbol is
-    ``count`` × ``count`` units, without its quiet zone), and ``count``.
-
-    Every run of dark modules in a row is one rectangle; the rectangles are merged into one outline
-    while the coordinates are still whole numbers (merging after scaling to fractional device units
-    is not exact), so the printed code is vector art without hairline seams between modules.
-    """
-    matrix = qr_matrix(text)
-    count = len(matrix)
-    path = QPainterPath()
-    path.setFillRule(Qt.FillRule.WindingFill)
-    for r, row in enumerate(matrix):
-        c = 0
-        while c < count:
-            if not row[c]:
-                c += 1
-                continue
-            start = c
-            while c < count and row[c]:
-                c += 1
-            path.addRect(QRectF(start, r, c - start, 1))
-    return path.simplified(), count
-
-
-# ---------------------------------------------------------------- logo
-def _load_logo(path: str):
-    """A QSvgRenderer or QImage for the company logo, or None (missing/unreadable file)."""
-    if not path:
-        return None
-    file = Path(path).expanduser()
-    if not file.is_file():
-        return None
-    if file.suffix.lower() == ".svg":
-        try:
-            from PySide6.QtSvg import QSvgRenderer
-        except ImportError:  # pragma: no cover - QtSvg is part of PySide6-Essentials
-            return None
-        renderer = QSvgRenderer(str(file))
-        return renderer if renderer.isValid() else None
-    image = QImage(str(file))
-    return None if image.isNull() else image
-
-
-def _draw_logo(p: QPainter, logo, box: QRectF) -> None:
-    if isinstance(logo, QImage):
-        size = QSizeF(logo.width(), logo.height())
-    else:
-        size = QSizeF(logo.defaultSize())
-    if size.isEmpty():
-        return
-    size.scale(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
-    target = QRectF(box.left(), box.top() + (box.height() - size.height()) / 2, size.width(), size.height())
-    if isinstance(logo, QImage):
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        p.drawImage(target, logo)
-    else:
-        logo.render(p, target)
-
-
-def _load_png(data: bytes) -> QImage | None:
-    if not data:
-        return None
-    image = QImage.fromData(data, "PNG")
-    return None if image.isNull() else image
-
-
-def _draw_image(p: QPainter, image: QImage, box: QRectF, align_bottom: bool = False) -> None:
-    """``image`` scaled into ``box`` keeping its proportions (left, and bottom or centre)."""
-    size = QSizeF(image.width(), image.height())
-    if size.isEmpty():
-        return
-    size.scale(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
-    top = box.bottom() - size.height() if align_bottom else box.top() + (box.height() - size.height()) / 2
-    p.save()
-    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-    p.drawImage(QRectF(box.left(), top, size.width(), size.height()), image)
-    p.restore()
+        return _Block(height, draw, space_before=self.gap(6))
 
 
 # ---------------------------------------------------------------- outputs
-def _start(painter: QPainter) -> None:
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
-
-
 def render_form(doc: FormDoc, device) -> int:
     """Paint every page of ``doc`` on a paged device (QPrinter in full-page mode, QPdfWriter).
 
@@ -889,26 +548,6 @@ def render_forms(docs: list[FormDoc], device) -> int:
     return paint_layouts([_FormPainter(doc, device) for doc in docs], device)
 
 
-def paint_layouts(layouts: list, device) -> int:
-    """Paint every page of each laid-out document (``.pages``, ``.paint_page(painter, i)``) on a
-    paged device (QPrinter in full-page mode, QPdfWriter) as one job; returns the page count."""
-    painter = QPainter()
-    if not painter.begin(device):
-        raise UserError("无法开始打印:打印机或文件不可用,请检查打印机设置或输出路径。")
-    pages = 0
-    try:
-        _start(painter)
-        for layout in layouts:
-            for index in range(len(layout.pages)):
-                if pages:
-                    device.newPage()
-                layout.paint_page(painter, index)
-                pages += 1
-    finally:
-        painter.end()
-    return pages
-
-
 def write_pdf(doc: FormDoc, path: str | Path) -> Path:
     """Write ``doc`` as an A4 PDF (vector, text in the shipped CJK font)."""
     return write_forms_pdf([doc], path)
@@ -918,56 +557,8 @@ def write_forms_pdf(docs: list[FormDoc], path: str | Path, title: str = "") -> P
     """Write several forms into one A4 PDF (one job: print it once, get every form)."""
     if not docs:
         raise UserError("没有要打印的回访表。")
-    title = title or (docs[0].title if len(docs) == 1 else f"{docs[0].title}(共 {len(docs)} 份)")
+    title = title or forms_job_name(docs)  # the PDF's title is the print job's name
     return write_pdf_file(path, title, lambda writer: render_forms(docs, writer), example_name="回访表.pdf")
-
-
-def _os_reason(exc: OSError) -> str:
-    """Why a file could not be written, in words a shop owner understands."""
-    if isinstance(exc, PermissionError):
-        return "没有写入权限,或文件正被其他程序(如 PDF 阅读器)打开"
-    if isinstance(exc, FileNotFoundError):
-        return "文件夹不存在且无法创建"
-    if isinstance(exc, NotADirectoryError | FileExistsError):
-        return "路径中有一段是文件而不是文件夹"
-    if exc.errno == errno.EROFS:
-        return "磁盘是只读的"
-    if exc.errno == errno.ENOSPC:
-        return "磁盘空间不足"
-    return exc.strerror or str(exc)
-
-
-def write_pdf_file(
-    path: str | Path, title: str, render: Callable, *, example_name: str, layout: QPageLayout | None = None
-) -> Path:
-    """Write an A4 PDF (portrait unless ``layout`` says otherwise; vector, text in the shipped
-    CJK font) by calling ``render(writer)``; a Chinese UserError when the file cannot be written."""
-    path = Path(path).expanduser()
-    if path.is_dir():
-        raise UserError(f"{path} 是一个文件夹,请给出要保存的 PDF 文件名,例如 {path / example_name}。")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("ab"):
-            pass
-    except OSError as exc:
-        raise UserError(f"无法写入 {path}:{_os_reason(exc)}。请换一个有写入权限的保存位置。") from exc
-    writer = QPdfWriter(str(path))
-    writer.setResolution(PDF_DPI)
-    if layout is not None:
-        writer.setPageLayout(layout)
-    else:
-        writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-        writer.setPageOrientation(QPageLayout.Orientation.Portrait)
-        writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
-    writer.setTitle(title)
-    writer.setCreator("回访通")
-    try:
-        render(writer)
-    finally:
-        del writer  # the file is complete once the writer is gone
-    if not path.exists() or path.stat().st_size == 0:
-        raise UserError(f"无法写入 PDF 文件 {path},请检查文件夹是否存在、文件是否被其他程序占用。")
-    return path
 
 
 def visit_form_pdf(visit_id: int, out: str | Path) -> Path:
@@ -984,18 +575,6 @@ def task_forms_pdf(task_ids, out: str | Path) -> Path:
     """``huifang form --blank --task ID`` / ``--due today``: the coded blank forms of tasks, one
     form per task, in one PDF."""
     return write_forms_pdf(build_task_forms(task_ids), out)
-
-
-def _a4_image(dpi: int) -> QImage:
-    size = QPageSize(QPageSize.PageSizeId.A4).size(QPageSize.Unit.Millimeter)
-    image = QImage(
-        round(size.width() / 25.4 * dpi), round(size.height() / 25.4 * dpi), QImage.Format.Format_RGB32
-    )
-    dots = round(dpi / 0.0254)
-    image.setDotsPerMeterX(dots)
-    image.setDotsPerMeterY(dots)
-    image.fill(QColor(255, 255, 255))
-    return image
 
 
 def form_page_images(doc: FormDoc, dpi: int = 110) -> list[QImage]:
@@ -1021,14 +600,17 @@ def _new_printer() -> QPrinter:
     return new_printer()
 
 
-def preview_form(parent, doc: FormDoc) -> QPrintPreviewDialog:
-    """Show the print preview of ``doc`` (its toolbar can print); returns the dialog after it closes."""
-    return show_preview(parent, doc.title, lambda target: render_form(doc, target))
+def preview_form(parent, doc: FormDoc) -> int:
+    """Show the print preview of ``doc`` (its toolbar can print); returns the number of pages it
+    showed, after it closes."""
+    return show_preview(parent, doc.title, lambda target: render_form(doc, target), job_name=doc.job_name)
 
 
 def print_form(parent, doc: FormDoc) -> bool:
     """Ask for a printer (QPrintDialog), then print ``doc``; False when the user cancels."""
-    return print_with_dialog(parent, doc.title, lambda printer: render_form(doc, printer))
+    return print_with_dialog(
+        parent, doc.title, lambda printer: render_form(doc, printer), job_name=doc.job_name
+    )
 
 
 def _guarded(parent, build: Callable[[], FormDoc], action: Callable) -> object:
@@ -1058,16 +640,20 @@ def print_blank_form(parent, template_id=None, customer_id: int | None = None, o
     return _guarded(parent, lambda: build_blank_form(template_id, customer_id, order_id), print_form)
 
 
-def preview_forms(parent, docs: list[FormDoc]) -> QPrintPreviewDialog:
+def preview_forms(parent, docs: list[FormDoc]) -> int:
     """Print preview of several forms as one job."""
     title = f"{docs[0].title}(共 {len(docs)} 份)"
-    return show_preview(parent, title, lambda target: render_forms(docs, target))
+    return show_preview(
+        parent, title, lambda target: render_forms(docs, target), job_name=forms_job_name(docs)
+    )
 
 
 def print_forms(parent, docs: list[FormDoc]) -> bool:
     """One printer dialog, then every form; False when the user cancels."""
     title = f"{docs[0].title}(共 {len(docs)} 份)"
-    return print_with_dialog(parent, title, lambda printer: render_forms(docs, printer))
+    return print_with_dialog(
+        parent, title, lambda printer: render_forms(docs, printer), job_name=forms_job_name(docs)
+    )
 
 
 def _guarded_many(parent, build: Callable[[], list[FormDoc]], action: Callable) -> object:

@@ -620,7 +620,7 @@ def write_report_pdf(doc: rpt.ReportDoc, path: str | Path, charts: list[bytes] |
     """Write ``doc`` as an A4 PDF (vector, text in the shipped CJK font); UserError in Chinese
     when the file cannot be written."""
     render = lambda writer: render_report(doc, writer, charts)  # noqa: E731
-    return write_pdf_file(path, doc.title, render, example_name=default_file_name(doc))
+    return write_pdf_file(path, job_name(doc), render, example_name=default_file_name(doc))
 
 
 def report_page_images(doc: rpt.ReportDoc, dpi: int = 110, charts: list[bytes] | None = None) -> list[QImage]:
@@ -653,7 +653,12 @@ def new_printer():
     return _new_printer()
 
 
+def job_name(doc: rpt.ReportDoc) -> str:
+    """The print job's name (print queue, PDF title): 调查报告-2024Q2 (-班组)."""
+    return "-".join(part for part in ("调查报告", doc.period.code, doc.team or "") if part)
+
+
 def print_report(parent, doc: rpt.ReportDoc, charts: list[bytes] | None = None) -> bool:
     """Ask for a printer (QPrintDialog), then print ``doc``; False when the user cancels."""
     render = lambda printer: render_report(doc, printer, charts)  # noqa: E731
-    return print_with_dialog(parent, doc.title, render, printer=_new_printer())
+    return print_with_dialog(parent, doc.title, render, printer=_new_printer(), job_name=job_name(doc))
