@@ -5,10 +5,13 @@ unexpected error is written to the log file in the data folder).
 """
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
 from desktop import APP_NAME, __version__
+
+log = logging.getLogger(__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,7 +23,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="数据库文件或 PostgreSQL 地址 postgresql://用户:密码@主机:端口/库名"
         "(默认:用户数据目录中的 huifang.db,或环境变量 HUIFANG_DB)",
     )
-    parser.add_argument("--demo", action="store_true", help="启动界面时若数据库不存在,直接生成演示数据")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="打开演示数据库(正式数据库旁的 huifang-demo.db,第一次使用时生成演示数据;正式数据库不受影响)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("gui", help="打开图形界面(默认)")
@@ -139,7 +146,7 @@ def _open(args):
 def cmd_gui(args) -> int:
     from desktop.app import run_gui
 
-    return run_gui(_db_path(args), demo_if_new=args.demo)
+    return run_gui(_db_path(args), demo=args.demo)
 
 
 def cmd_demo(args) -> int:
@@ -473,25 +480,23 @@ COMMANDS = {
 
 
 def _log_unexpected(exc: BaseException) -> Path | None:
-    import traceback
+    """The traceback into the log file (desktop.services.logs); the file, or None without one."""
+    from desktop.services import logs
 
-    try:
-        from desktop.paths import data_dir
-
-        log = data_dir() / "huifang-error.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with log.open("a", encoding="utf-8") as fh:
-            traceback.print_exception(exc, file=fh)
-        return log
-    except OSError:
-        return None
+    log.error("命令出错", exc_info=(type(exc), exc, exc.__traceback__))
+    logs.flush()
+    return logs.current_log()
 
 
 def main(argv: list[str] | None = None) -> int:
     from desktop.models.connection import DatabaseOpenError
     from desktop.services.errors import UserError
+    from desktop.services.logs import setup_logging
 
     args = build_parser().parse_args(argv)
+    setup_logging()
+    if args.command not in (None, "gui"):
+        log.info("命令 huifang %s", args.command)
     try:
         return COMMANDS[args.command](args)
     except (UserError, DatabaseOpenError) as err:
@@ -501,7 +506,7 @@ def main(argv: list[str] | None = None) -> int:
         print("已中断。", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - last line of defence for the CLI
-        log = _log_unexpected(exc)
-        where = f"详细信息已写入 {log}" if log else ""
+        log_file = _log_unexpected(exc)
+        where = f"详细信息已写入 {log_file}" if log_file else ""
         print(f"内部错误:{type(exc).__name__}: {exc}。{where}", file=sys.stderr)
         return 1

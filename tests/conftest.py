@@ -1,8 +1,12 @@
 import os
+import tempfile
 from collections import namedtuple
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.fonts.warning=false")
+# the data folder (log file, demo database) and QSettings of a test run: never the user's own
+_SESSION_DIR = tempfile.mkdtemp(prefix="huifang-tests-")
+os.environ["HUIFANG_DATA_DIR"] = os.path.join(_SESSION_DIR, "data")
 
 import pytest  # noqa: E402
 
@@ -44,6 +48,19 @@ PG_MODULES = {
     "test_report",
     "test_properties",
 }
+
+
+@pytest.fixture(scope="session")
+def qapp(qapp_args, pytestconfig):
+    """pytest-qt's ``qapp``, built and configured by ``desktop.app.create_qapp`` as the app is
+    (Qt's Chinese translations, fonts, the log file, the exception hook)."""
+    from PySide6.QtCore import QSettings
+
+    from desktop.app import create_qapp
+
+    QSettings.setPath(QSettings.NativeFormat, QSettings.UserScope, os.path.join(_SESSION_DIR, "settings"))
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, os.path.join(_SESSION_DIR, "settings"))
+    return create_qapp()
 
 
 def pytest_configure(config):
