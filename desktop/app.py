@@ -305,10 +305,27 @@ def switch_to_real_database(window, real_db: Path):
     return new_window
 
 
+def pick_database(db_path: Path, *, demo: bool = False) -> Path | None:
+    """The file the GUI opens: the demo database beside ``db_path`` with ``demo``; else
+    ``db_path`` — or, when it does not exist yet, what the first-run question chose (the demo
+    file for 使用演示数据). None: the person chose 退出."""
+    from desktop.paths import demo_db_path, is_demo_path, real_db_path
+
+    real_db = real_db_path(db_path) if is_demo_path(db_path) else db_path
+    if demo:
+        return demo_db_path(real_db)
+    if db_path.exists():
+        return db_path
+    choice = ask_first_run(db_path)
+    if choice is None:
+        return None
+    return demo_db_path(real_db) if choice == "demo" else db_path
+
+
 def run_gui(db_path: Path | str, *, demo: bool = False) -> int:
     """The GUI. ``demo`` (``huifang --demo``, run.sh): open the demo database beside the real one
     (``huifang-demo.db``, filled on first use); the real database is never given demo data."""
-    from desktop.paths import demo_db_path, has_display, is_demo_path, real_db_path
+    from desktop.paths import has_display, is_demo_path, real_db_path
     from desktop.views.backup_dialog import daily_backup, exit_backup
     from desktop.views.widgets import after_first_paint
 
@@ -323,14 +340,9 @@ def run_gui(db_path: Path | str, *, demo: bool = False) -> int:
     if isinstance(db_path, str):  # a postgresql:// URL: no file, no first-run choice, no backups
         return _run_gui_server(app, db_path)
     real_db = real_db_path(db_path) if is_demo_path(db_path) else db_path
-    if demo:
-        db_path = demo_db_path(real_db)
-    elif not db_path.exists():
-        choice = ask_first_run(db_path)
-        if choice is None:
-            return 0
-        if choice == "demo":
-            db_path = demo_db_path(real_db)
+    db_path = pick_database(db_path, demo=demo)
+    if db_path is None:
+        return 0
     is_new = not db_path.exists()
     log.info("打开图形界面,数据库 %s%s", db_path, "(新建)" if is_new else "")
     if not open_checked(db_path):
