@@ -50,17 +50,28 @@ PG_MODULES = {
 }
 
 
-@pytest.fixture(scope="session")
-def qapp(qapp_args, pytestconfig):
-    """pytest-qt's ``qapp``, built and configured by ``desktop.app.create_qapp`` as the app is
-    (Qt's Chinese translations, fonts, the log file, the exception hook)."""
+def _create_qapp():
     from PySide6.QtCore import QSettings
 
     from desktop.app import create_qapp
 
-    QSettings.setPath(QSettings.NativeFormat, QSettings.UserScope, os.path.join(_SESSION_DIR, "settings"))
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, os.path.join(_SESSION_DIR, "settings"))
+    for fmt in (QSettings.NativeFormat, QSettings.IniFormat):  # not the user's own settings
+        QSettings.setPath(fmt, QSettings.UserScope, os.path.join(_SESSION_DIR, "settings"))
     return create_qapp()
+
+
+def pytest_sessionstart(session):
+    """The QApplication of the run, configured by ``desktop.app.create_qapp`` as the app's is —
+    before the first test, so pytest-qt's per-test exception capture wraps the app's hook (and
+    puts it back after each test)."""
+    _create_qapp()
+
+
+@pytest.fixture(scope="session")
+def qapp(qapp_args, pytestconfig):
+    """pytest-qt's ``qapp``: the one built by ``desktop.app.create_qapp`` (Qt's Chinese
+    translations, fonts, the log file, the exception hook)."""
+    return _create_qapp()
 
 
 def pytest_configure(config):
