@@ -32,7 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("gui", help="打开图形界面(默认)")
 
-    p = sub.add_parser("demo", help="生成演示数据(最近12个月的客户、工单、回访、改进措施)")
+    p = sub.add_parser(
+        "demo",
+        help="生成演示数据(最近12个月的客户、工单、回访、改进措施);不给 --db 时写入演示数据库 huifang-demo.db",
+    )
     p.add_argument("--customers", type=int, default=300, help="客户数量(默认 300)")
     p.add_argument("--seed", type=int, default=20241, help="随机种子,相同种子生成相同数据")
 
@@ -150,9 +153,17 @@ def cmd_gui(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    """Demo data into ``--db``; without it, into the demo database beside the real one (never
+    into the real ``huifang.db``)."""
+    from desktop.paths import demo_db_path
+    from desktop.services.bootstrap import open_app_database
     from desktop.services.demo import generate_demo
 
-    _open(args)
+    target = _db_path(args)
+    if not args.db and isinstance(target, Path):
+        target = demo_db_path(target)
+        print(f"演示数据库:{target}")
+    open_app_database(target)
     summary = generate_demo(customers=args.customers, seed=args.seed)
     print("已生成演示数据:" + ",".join(f"{k} {v}" for k, v in summary.items()))
     return 0
