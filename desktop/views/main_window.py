@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QStackedWidget,
     QWidget,
 )
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self._user_label)
         self._db_label = ElidedLabel(f"数据库:{shown_name(ctx.db_path)}", mode=Qt.ElideMiddle)
         self._db_label.setMaximumWidth(360)
+        self._db_label.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)  # room before messages
         self.statusBar().addPermanentWidget(self._db_label)
         self._page_actions: dict[str, QAction] = {}
         self._build_menus()
