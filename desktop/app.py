@@ -115,6 +115,15 @@ def exception_hook():
     return _hook
 
 
+def report_fatal(exc: BaseException) -> bool:
+    """An unexpected error that ended the GUI's start-up (the windowed program has no console for
+    the CLI's stderr line): logged and shown in the error dialog. False when no GUI is up."""
+    if _hook is None or not _hook.show_dialog:
+        return False
+    _hook(type(exc), exc, exc.__traceback__)
+    return True
+
+
 def build_main_window(db_path: Path):
     from desktop.views.context import AppContext
     from desktop.views.main_window import MainWindow

@@ -517,6 +517,11 @@ def main(argv: list[str] | None = None) -> int:
         print("已中断。", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - last line of defence for the CLI
+        if args.command in (None, "gui"):
+            from desktop.app import report_fatal
+
+            if report_fatal(exc):  # the window program has no console: a dialog, and the log
+                return 1
         log_file = _log_unexpected(exc)
         where = f"详细信息已写入 {log_file}" if log_file else ""
         print(f"内部错误:{type(exc).__name__}: {exc}。{where}", file=sys.stderr)

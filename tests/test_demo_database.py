@@ -74,7 +74,13 @@ def test_demo_command_without_db_fills_the_demo_file(tmp_path, monkeypatch, caps
     assert "huifang-demo.db" in capsys.readouterr().out
 
 
-def test_huifang_demo_runs_the_app_on_the_demo_file(qtbot, tmp_path):
+@pytest.fixture
+def gui_run(monkeypatch):
+    """run_gui turns the error dialog on for the session's hook: off again afterwards."""
+    monkeypatch.setattr(app.exception_hook(), "show_dialog", False)
+
+
+def test_huifang_demo_runs_the_app_on_the_demo_file(qtbot, tmp_path, gui_run):
     """``huifang --db huifang.db --demo`` (what run.sh does): the window shows huifang-demo.db,
     filled with demo data, and says 演示数据; huifang.db is not created."""
     real = tmp_path / "huifang.db"
@@ -155,3 +161,34 @@ def test_title_names_the_app_once(qtbot, database, db_path):
     assert window.windowTitle() == WINDOW_TITLE
     assert platform_title(window) == f"售后服务回访与满意度管理 — {APP_NAME}"
     assert platform_title(window).count(APP_NAME) == 1
+
+
+@pytest.mark.qt_no_exception_capture
+def test_an_error_while_the_window_starts_is_shown_not_lost(qtbot, tmp_path, gui_run, monkeypatch):
+    """HuiFang.exe has no console: an unexpected error in start-up shows the error dialog (and
+    goes to the log) instead of a stderr line nobody sees."""
+    from desktop.services import logs
+    from desktop.views.error_dialog import ErrorDialog
+
+    def broken(_path):
+        raise RuntimeError("主窗口无法创建 99")
+
+    monkeypatch.setattr(app, "show_main_window", broken)
+    seen: dict = {}
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ErrorDialog):
+            QTimer.singleShot(20, answer)
+            return
+        seen["text"] = dialog.summary_label.text()
+        dialog.close_button.click()
+
+    QTimer.singleShot(0, answer)
+    open_app_database(tmp_path / "huifang.db")
+    close_database()
+    assert main(["--db", str(tmp_path / "huifang.db")]) == 1
+    close_database()
+    assert "主窗口无法创建 99" in seen["text"]
+    logs.flush()
+    assert "主窗口无法创建 99" in logs.current_log().read_text(encoding="utf-8")

@@ -21,7 +21,7 @@ from desktop.services import accounts
 from .context import AppContext
 from .pages import PAGES, PageSpec, allowed, load_page_class
 from .scan_box import ScanBox
-from .status_bar import ElidedLabel, ElidingStatusBar, fit_geometry, fits
+from .status_bar import ElidedLabel, ElidingStatusBar, fit_geometry, fits, frame_margins
 
 NAV_WIDTH = 128
 # ends with the application name, so the platform adds no second "— 回访通" (Qt appends
@@ -206,11 +206,10 @@ class MainWindow(QMainWindow):
         if hasattr(widget, "on_shown"):
             widget.on_shown()
 
-    # -- menus
     # -- the demo database (desktop.app.attach_demo)
     def set_demo(self, real_db) -> None:
-        """This window shows the demo database: say so in the title bar and a banner, and offer
-        新建正式数据库 (creates or opens ``real_db``)."""
+        """This window shows the demo database: say so in the title bar and the status bar, and
+        offer 新建正式数据库 (creates or opens ``real_db``)."""
         self.real_db = real_db
         self.setWindowTitle(DEMO_TITLE)
         self.demo_note.setToolTip(
@@ -220,6 +219,7 @@ class MainWindow(QMainWindow):
         self.demo_note.setVisible(True)
         self._new_real_action.setVisible(True)
 
+    # -- menus
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("文件(&F)")
         self._new_real_action = QAction("新建正式数据库(&N)…", self)
@@ -339,22 +339,10 @@ class MainWindow(QMainWindow):
         if (
             geometry is not None
             and self.restoreGeometry(geometry)
-            and (self.isMaximized() or fits(self.geometry().marginsAdded(self._frame()), available))
+            and (self.isMaximized() or fits(self.geometry().marginsAdded(frame_margins(self)), available))
         ):
             return
         self.setGeometry(fit_geometry(available))
-
-    def _frame(self):
-        """The window frame (title bar, borders); before the first show, counted as on Windows."""
-        from PySide6.QtCore import QMargins
-
-        from .status_bar import FRAME
-
-        outer, inner = self.frameGeometry(), self.geometry()
-        if outer == inner:
-            return FRAME
-        return QMargins(inner.left() - outer.left(), inner.top() - outer.top(),
-                        outer.right() - inner.right(), outer.bottom() - inner.bottom())
 
     def closeEvent(self, event) -> None:  # noqa: N802
         QSettings().setValue("main_window/geometry", self.saveGeometry())

@@ -92,3 +92,12 @@ def fit_geometry(available: QRect, preferred: QSize = PREFERRED_SIZE, frame: QMa
 def fits(frame_rect: QRect, available: QRect) -> bool:
     """The whole window (title bar and borders included) lies on the available area."""
     return available.contains(frame_rect)
+
+
+def frame_margins(window: QWidget) -> QMargins:
+    """The window frame (title bar, borders); before the first show, counted as on Windows."""
+    outer, inner = window.frameGeometry(), window.geometry()
+    if outer == inner:
+        return FRAME
+    return QMargins(inner.left() - outer.left(), inner.top() - outer.top(),
+                    outer.right() - inner.right(), outer.bottom() - inner.bottom())
