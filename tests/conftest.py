@@ -74,6 +74,17 @@ def qapp(qapp_args, pytestconfig):
     return _create_qapp()
 
 
+@pytest.fixture(autouse=True)
+def _error_dialog_off_after_each_test():
+    """A test that runs the GUI (run_gui turns the error dialog on) leaves it off again: a modal
+    dialog nobody answers would hang the run."""
+    yield
+    from desktop.app import exception_hook
+
+    if exception_hook() is not None:
+        exception_hook().show_dialog = False
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: a test about the SQLite file itself")
 

@@ -122,7 +122,9 @@ def test_pytest_qt_still_sees_errors_in_slots(qtbot, gui_hook):
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
-def test_an_error_in_a_worker_thread_is_logged(qtbot, qapp):
+def test_an_error_in_a_worker_thread_is_logged(qtbot, qapp, monkeypatch):
+    monkeypatch.setattr(exception_hook(), "show_dialog", False)  # logged only: nobody answers here
+
     def work():
         raise Boom("后台线程出错 7")
 
@@ -135,3 +137,27 @@ def test_an_error_in_a_worker_thread_is_logged(qtbot, qapp):
     logs.flush()
     text = logs.current_log().read_text(encoding="utf-8")
     assert "导出线程" in text and "后台线程出错 7" in text
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_an_error_in_a_worker_thread_shows_the_dialog_on_the_gui_thread(qtbot, gui_hook):
+    seen: dict = {}
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ErrorDialog):
+            QTimer.singleShot(20, answer)
+            return
+        seen["gui thread"] = threading.current_thread() is threading.main_thread()
+        seen["text"] = dialog.summary_label.text()
+        dialog.close_button.click()
+
+    def work():
+        raise Boom("后台线程出错 8")
+
+    QTimer.singleShot(0, answer)
+    worker = threading.Thread(target=work, name="备份线程")
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: "text" in seen, timeout=5000)
+    assert seen["gui thread"] and "后台线程出错 8" in seen["text"]
