@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -68,10 +69,15 @@ class ErrorDialog(QDialog):
         buttons.addButton(self.toggle_button, QDialogButtonBox.ActionRole)
         self.close_button = buttons.addButton("关闭", QDialogButtonBox.AcceptRole)
         buttons.accepted.connect(self.accept)
+        icon.setAlignment(Qt.AlignTop)
+        text = QVBoxLayout()
+        text.addWidget(self.summary_label)
+        text.addWidget(self.advice_label)
+        top = QHBoxLayout()
+        top.addWidget(icon)
+        top.addLayout(text, 1)
         layout = QVBoxLayout(self)
-        layout.addWidget(icon)
-        layout.addWidget(self.summary_label)
-        layout.addWidget(self.advice_label)
+        layout.addLayout(top)
         layout.addWidget(self.details_box, 1)
         layout.addWidget(buttons)
         self.setMinimumWidth(460)
