@@ -1,29 +1,127 @@
-"""Starting the GUI: QApplication, fonts, the database, the main window."""
+"""Starting the GUI: QApplication, fonts, the database, the main window.
 
+``create_qapp`` is the one place that configures the QApplication — Qt's own Chinese
+translations, the font, the log file and the exception hook — for the app, the command-line
+commands that draw (offscreen when there is no display) and the tests.
+"""
+
+import logging
+import os
 import sys
+import threading
 from pathlib import Path
 
 from desktop import APP_ID, APP_NAME
 
+log = logging.getLogger(__name__)
 
-def create_qapp():
+# Qt's own catalogues (QMessageBox buttons, context menus, print and preview dialogs)
+QT_CATALOGUES = ("qtbase",)
+LOCALE = "zh_CN"
+_translators: list = []  # QTranslator objects must outlive the application's use of them
+_hook = None
+
+
+def create_qapp(*, interactive: bool = False):
+    """The QApplication, created once and configured once. ``interactive``: the GUI proper, where
+    an unexpected error shows a dialog (elsewhere it is logged and written to stderr). Without a
+    display (no ``DISPLAY``/``WAYLAND_DISPLAY`` on Linux and no ``QT_QPA_PLATFORM``), Qt draws
+    offscreen: PDFs and screenshots need no screen."""
     from PySide6.QtWidgets import QApplication
 
-    from desktop.views.fonts import setup_app_font
+    from desktop.paths import has_display
 
     app = QApplication.instance()
     if app is None:
+        if not has_display():
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
         app = QApplication(sys.argv[:1])
-        app.setOrganizationName(APP_ID)
-        app.setApplicationName(APP_ID)
-        app.setApplicationDisplayName(APP_NAME)
-        setup_app_font(app)
-        from PySide6.QtGui import QIcon
-
-        from desktop.paths import resource_path
-
-        app.setWindowIcon(QIcon(str(resource_path("icons", "huifang.png"))))
+    if not app.property("huifang_configured"):
+        _configure(app)
+        app.setProperty("huifang_configured", True)
+    if interactive:
+        _hook.show_dialog = True
     return app
+
+
+def _configure(app) -> None:
+    from PySide6.QtGui import QIcon
+
+    from desktop.paths import resource_path
+    from desktop.services.logs import setup_logging
+    from desktop.views.fonts import setup_app_font
+
+    setup_logging()
+    app.setOrganizationName(APP_ID)
+    app.setApplicationName(APP_ID)
+    app.setApplicationDisplayName(APP_NAME)
+    load_qt_translations(app)
+    setup_app_font(app)
+    app.setWindowIcon(QIcon(str(resource_path("icons", "huifang.png"))))
+    install_exception_hook()
+
+
+def translation_folders() -> list[Path]:
+    """Where Qt's .qm files are: PySide6's own folder (in a bundle too: PyInstaller's runtime hook
+    points QLibraryInfo at it) and, as a fallback, the bundle's copy (build.spec)."""
+    from PySide6.QtCore import QLibraryInfo
+
+    folders = [Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))]
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        folders.append(Path(bundle) / "PySide6" / "Qt" / "translations")
+    return folders
+
+
+def load_qt_translations(app) -> list[str]:
+    """Chinese for Qt's own words (是/否/确定, 撤销/复制/粘贴, the print dialogs); the default
+    locale becomes zh_CN. Returns the catalogues loaded."""
+    from PySide6.QtCore import QLocale, QTranslator
+
+    QLocale.setDefault(QLocale(QLocale.Chinese, QLocale.China))
+    loaded = []
+    for name in QT_CATALOGUES:
+        for folder in translation_folders():
+            translator = QTranslator(app)
+            if translator.load(f"{name}_{LOCALE}", str(folder)) and app.installTranslator(translator):
+                _translators.append(translator)
+                loaded.append(name)
+                break
+        else:
+            log.warning("没有找到 Qt 的中文翻译 %s_%s.qm(查找位置:%s)", name, LOCALE, translation_folders())
+    return loaded
+
+
+def install_exception_hook():
+    """``sys.excepthook`` and ``threading.excepthook`` → desktop.views.error_dialog.ExceptionHook.
+    A hook that was there before (pytest's thread hook, say) still gets every error too."""
+    global _hook
+    from desktop.views.error_dialog import ExceptionHook
+
+    if _hook is None:
+        _hook = ExceptionHook()
+    if sys.excepthook is not _hook:
+        _hook.previous = sys.excepthook if sys.excepthook is not sys.__excepthook__ else None
+        sys.excepthook = _hook
+    if threading.excepthook != _hook.thread_hook:
+        previous = threading.excepthook
+        _hook.previous_thread = previous if previous is not threading.__excepthook__ else None
+        threading.excepthook = _hook.thread_hook
+    return _hook
+
+
+def exception_hook():
+    """The installed hook (None before ``create_qapp``)."""
+    return _hook
+
+
+def report_fatal(exc: BaseException) -> bool:
+    """An unexpected error that ended the GUI's start-up (the windowed program has no console for
+    the CLI's stderr line): logged and shown in the error dialog. False when no GUI is up."""
+    if _hook is None or not _hook.show_dialog:
+        return False
+    _hook(type(exc), exc, exc.__traceback__)
+    return True
 
 
 def build_main_window(db_path: Path):
@@ -46,12 +144,19 @@ def show_main_window(db_path: Path):
 
 
 def ask_first_run(db_path: Path) -> str | None:
-    """First launch with no database: "empty", "demo", or None (quit)."""
+    """First launch with no database: "empty", "demo" (the separate demo database), or None
+    (quit)."""
     from PySide6.QtWidgets import QMessageBox
 
+    from desktop.paths import demo_db_path
+
+    demo_file = demo_db_path(db_path)
     box = QMessageBox()
     box.setWindowTitle(f"欢迎使用{APP_NAME}")
-    box.setText(f"还没有数据库。\n将创建:{db_path}\n\n您想从空白开始,还是先用演示数据熟悉功能?")
+    box.setText(
+        f"还没有数据库。\n将创建:{db_path}\n\n您想从空白开始,还是先用演示数据熟悉功能?"
+        f"\n（演示数据单独存放在 {demo_file.name} 中，不会混入正式数据。）"
+    )
     empty = box.addButton("空白开始", QMessageBox.AcceptRole)
     demo = box.addButton("使用演示数据", QMessageBox.ActionRole)
     box.addButton("退出", QMessageBox.RejectRole)
@@ -158,34 +263,116 @@ def _run_gui_server(app, url: str) -> int:
     return code
 
 
-def run_gui(db_path: Path | str, *, demo_if_new: bool = False) -> int:
+class _Session:
+    """The main window on screen and the database file it shows (it changes when 新建正式数据库
+    leaves the demo database)."""
+
+    window = None
+    db_path: Path | None = None
+
+
+def attach_demo(window, real_db: Path) -> None:
+    """Mark ``window`` as showing the demo database and let its 新建正式数据库 switch to
+    ``real_db``."""
+    window.set_demo(real_db)
+    window.real_database_requested.connect(lambda: switch_to_real_database(window, real_db))
+
+
+def switch_to_real_database(window, real_db: Path):
+    """新建正式数据库: ask, then open (creating it empty when missing) the real database and show
+    a new main window on it in place of ``window``. Returns the new window, or None (cancelled,
+    or the real database could not be opened: the demo stays open)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.models.connection import close_database
+
+    demo_path = window.ctx.db_path
+    if real_db.exists():
+        text = f"正式数据库已经存在：\n{real_db}\n\n关闭演示数据，切换到正式数据库吗？"
+    else:
+        text = (
+            f"将新建一个空白的正式数据库：\n{real_db}\n\n"
+            f"演示数据留在 {demo_path.name} 中，不会带入正式数据库；以后用 huifang --demo 仍可打开演示数据。"
+            "\n\n现在新建并切换过去吗？"
+        )
+    answer = QMessageBox.question(window, "新建正式数据库", text, QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+    if answer != QMessageBox.Yes:
+        return None
+    if hasattr(window, "may_leave_pages") and not window.may_leave_pages():
+        return None
+    log.info("从演示数据库 %s 切换到正式数据库 %s", demo_path, real_db)
+    close_database()
+    if not open_checked(real_db) or not signed_in():
+        close_database()
+        open_checked(demo_path)  # back on the demo database, as it was
+        return None
+    new_window = show_main_window(real_db)
+    new_window.statusBar().showMessage(f"已切换到正式数据库：{real_db}", 10000)
+    _Session.window, _Session.db_path = new_window, real_db
+    window.close()
+    window.deleteLater()
+    return new_window
+
+
+def pick_database(db_path: Path, *, demo: bool = False) -> Path | None:
+    """The file the GUI opens: the demo database beside ``db_path`` with ``demo``; else
+    ``db_path`` — or, when it does not exist yet, what the first-run question chose (the demo
+    file for 使用演示数据). None: the person chose 退出."""
+    from desktop.paths import demo_db_path, is_demo_path, real_db_path
+
+    real_db = real_db_path(db_path) if is_demo_path(db_path) else db_path
+    if demo:
+        return demo_db_path(real_db)
+    if db_path.exists():
+        return db_path
+    choice = ask_first_run(db_path)
+    if choice is None:
+        return None
+    return demo_db_path(real_db) if choice == "demo" else db_path
+
+
+def run_gui(db_path: Path | str, *, demo: bool = False) -> int:
+    """The GUI. ``demo`` (``huifang --demo``, run.sh): open the demo database beside the real one
+    (``huifang-demo.db``, filled on first use); the real database is never given demo data."""
+    from desktop.paths import has_display, is_demo_path, real_db_path
     from desktop.views.backup_dialog import daily_backup, exit_backup
     from desktop.views.widgets import after_first_paint
 
-    app = create_qapp()
+    if not has_display():
+        print(
+            "错误:没有图形显示(未设置 DISPLAY 或 WAYLAND_DISPLAY),无法打开窗口。"
+            "请在桌面环境中启动,或使用命令行命令(huifang --help)。",
+            file=sys.stderr,
+        )
+        return 2
+    app = create_qapp(interactive=True)
     if isinstance(db_path, str):  # a postgresql:// URL: no file, no first-run choice, no backups
         return _run_gui_server(app, db_path)
+    real_db = real_db_path(db_path) if is_demo_path(db_path) else db_path
+    db_path = pick_database(db_path, demo=demo)
+    if db_path is None:
+        return 0
     is_new = not db_path.exists()
-    choice = "empty"
-    if is_new:
-        choice = "demo" if demo_if_new else ask_first_run(db_path)
-        if choice is None:
-            return 0
+    log.info("打开图形界面,数据库 %s%s", db_path, "(新建)" if is_new else "")
     if not open_checked(db_path):
         return 2
-    if is_new and choice == "demo":
+    if is_new and db_path != real_db:
         fill_demo()
     if not signed_in():
         from desktop.models.connection import close_database
 
         close_database()
         return 0
-    window = show_main_window(db_path)  # kept alive while the event loop runs
+    window = show_main_window(db_path)
+    if db_path != real_db:
+        attach_demo(window, real_db)
+    _Session.window, _Session.db_path = window, db_path  # kept alive while the event loop runs
     if not is_new:  # a backup at most a day old; a new database gets its first one at exit
         after_first_paint(window, lambda: daily_backup(window, db_path))
     code = app.exec()
-    exit_backup(db_path)
+    exit_backup(_Session.db_path)
     from desktop.models.connection import close_database
 
     close_database()  # checkpoints and removes the -wal file: the next start knows it was clean
+    _Session.window = None
     return code

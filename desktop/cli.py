@@ -5,10 +5,13 @@ unexpected error is written to the log file in the data folder).
 """
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
 from desktop import APP_NAME, __version__
+
+log = logging.getLogger(__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,12 +23,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="数据库文件或 PostgreSQL 地址 postgresql://用户:密码@主机:端口/库名"
         "(默认:用户数据目录中的 huifang.db,或环境变量 HUIFANG_DB)",
     )
-    parser.add_argument("--demo", action="store_true", help="启动界面时若数据库不存在,直接生成演示数据")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="打开演示数据库(正式数据库旁的 huifang-demo.db,第一次使用时生成演示数据;正式数据库不受影响)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("gui", help="打开图形界面(默认)")
 
-    p = sub.add_parser("demo", help="生成演示数据(最近12个月的客户、工单、回访、改进措施)")
+    p = sub.add_parser(
+        "demo",
+        help="生成演示数据(最近12个月的客户、工单、回访、改进措施);不给 --db 时写入演示数据库 huifang-demo.db",
+    )
     p.add_argument("--customers", type=int, default=300, help="客户数量(默认 300)")
     p.add_argument("--seed", type=int, default=20241, help="随机种子,相同种子生成相同数据")
 
@@ -139,13 +149,21 @@ def _open(args):
 def cmd_gui(args) -> int:
     from desktop.app import run_gui
 
-    return run_gui(_db_path(args), demo_if_new=args.demo)
+    return run_gui(_db_path(args), demo=args.demo)
 
 
 def cmd_demo(args) -> int:
+    """Demo data into ``--db``; without it, into the demo database beside the real one (never
+    into the real ``huifang.db``)."""
+    from desktop.paths import demo_db_path
+    from desktop.services.bootstrap import open_app_database
     from desktop.services.demo import generate_demo
 
-    _open(args)
+    target = _db_path(args)
+    if not args.db and isinstance(target, Path):
+        target = demo_db_path(target)
+        print(f"演示数据库:{target}")
+    open_app_database(target)
     summary = generate_demo(customers=args.customers, seed=args.seed)
     print("已生成演示数据:" + ",".join(f"{k} {v}" for k, v in summary.items()))
     return 0
@@ -473,25 +491,23 @@ COMMANDS = {
 
 
 def _log_unexpected(exc: BaseException) -> Path | None:
-    import traceback
+    """The traceback into the log file (desktop.services.logs); the file, or None without one."""
+    from desktop.services import logs
 
-    try:
-        from desktop.paths import data_dir
-
-        log = data_dir() / "huifang-error.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with log.open("a", encoding="utf-8") as fh:
-            traceback.print_exception(exc, file=fh)
-        return log
-    except OSError:
-        return None
+    log.error("命令出错", exc_info=(type(exc), exc, exc.__traceback__))
+    logs.flush()
+    return logs.current_log()
 
 
 def main(argv: list[str] | None = None) -> int:
     from desktop.models.connection import DatabaseOpenError
     from desktop.services.errors import UserError
+    from desktop.services.logs import setup_logging
 
     args = build_parser().parse_args(argv)
+    setup_logging()
+    if args.command not in (None, "gui"):
+        log.info("命令 huifang %s", args.command)
     try:
         return COMMANDS[args.command](args)
     except (UserError, DatabaseOpenError) as err:
@@ -501,7 +517,12 @@ def main(argv: list[str] | None = None) -> int:
         print("已中断。", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - last line of defence for the CLI
-        log = _log_unexpected(exc)
-        where = f"详细信息已写入 {log}" if log else ""
+        if args.command in (None, "gui"):
+            from desktop.app import report_fatal
+
+            if report_fatal(exc):  # the window program has no console: a dialog, and the log
+                return 1
+        log_file = _log_unexpected(exc)
+        where = f"详细信息已写入 {log_file}" if log_file else ""
         print(f"内部错误:{type(exc).__name__}: {exc}。{where}", file=sys.stderr)
         return 1

@@ -7,7 +7,7 @@ import tempfile
 import time
 from pathlib import Path
 
-SIZE = (1366, 860)
+SIZE = (1350, 689)  # the client area of a window on a 1366×768 screen with a taskbar
 
 
 def take_screenshots(db_path: Path | None, out_dir: Path) -> list[Path]:

@@ -47,6 +47,7 @@ def run_selftest(db_path: Path | None = None) -> int:
         path = prepare_database(db_path, work)
         _say(f"数据库:{path}")
         app = create_qapp()
+        _check_chinese(app)
         window = build_main_window(path)
         window.show()
         app.processEvents()
@@ -68,6 +69,14 @@ def run_selftest(db_path: Path | None = None) -> int:
         close_database()
     _say("自检通过。")
     return 0
+
+
+def _check_chinese(app) -> None:
+    """Qt's own words (是/否, 复制/粘贴, the print dialogs) come from the bundled qtbase_zh_CN.qm."""
+    if app.translate("QPlatformTheme", "Cancel") != "取消":
+        print("自检失败:没有加载 Qt 的中文翻译(qtbase_zh_CN.qm),对话框按钮会显示英文。", file=sys.stderr)
+        raise SystemExit(1)
+    _say("Qt 中文翻译:正常")
 
 
 def _check_pdf(pdf: Path, what: str) -> None:

@@ -1,8 +1,12 @@
 import os
+import tempfile
 from collections import namedtuple
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.fonts.warning=false")
+# the data folder (log file, demo database) and QSettings of a test run: never the user's own
+_SESSION_DIR = tempfile.mkdtemp(prefix="huifang-tests-")
+os.environ["HUIFANG_DATA_DIR"] = os.path.join(_SESSION_DIR, "data")
 
 import pytest  # noqa: E402
 
@@ -44,6 +48,41 @@ PG_MODULES = {
     "test_report",
     "test_properties",
 }
+
+
+def _create_qapp():
+    from PySide6.QtCore import QSettings
+
+    from desktop.app import create_qapp
+
+    for fmt in (QSettings.NativeFormat, QSettings.IniFormat):  # not the user's own settings
+        QSettings.setPath(fmt, QSettings.UserScope, os.path.join(_SESSION_DIR, "settings"))
+    return create_qapp()
+
+
+def pytest_sessionstart(session):
+    """The QApplication of the run, configured by ``desktop.app.create_qapp`` as the app's is —
+    before the first test, so pytest-qt's per-test exception capture wraps the app's hook (and
+    puts it back after each test)."""
+    _create_qapp()
+
+
+@pytest.fixture(scope="session")
+def qapp(qapp_args, pytestconfig):
+    """pytest-qt's ``qapp``: the one built by ``desktop.app.create_qapp`` (Qt's Chinese
+    translations, fonts, the log file, the exception hook)."""
+    return _create_qapp()
+
+
+@pytest.fixture(autouse=True)
+def _error_dialog_off_after_each_test():
+    """A test that runs the GUI (run_gui turns the error dialog on) leaves it off again: a modal
+    dialog nobody answers would hang the run."""
+    yield
+    from desktop.app import exception_hook
+
+    if exception_hook() is not None:
+        exception_hook().show_dialog = False
 
 
 def pytest_configure(config):

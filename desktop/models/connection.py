@@ -1,5 +1,6 @@
 """Opening a database: checks, pragmas, schema creation and migration."""
 
+import logging
 import shutil
 import sqlite3
 from pathlib import Path
@@ -16,6 +17,8 @@ PRAGMAS = {
     "synchronous": "full",  # ~1 ms per small commit with WAL; survives a power cut
     "cache_size": -16000,  # 16 MB page cache
 }
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_S = 10
 
 
@@ -244,11 +247,13 @@ def migrate(database: pw.Database, path: Path | None = None) -> int:
     if path is not None and path.exists():
         database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         shutil.copy2(path, path.with_name(f"{path.name}.v{found}.bak"))
+    log.info("升级数据库 %s:版本 %s → %s", path or "", found, SCHEMA_VERSION)
     migrator = SqliteMigrator(database)
     for version in range(found + 1, SCHEMA_VERSION + 1):
         with database.atomic():
             STEPS[version](migrator)
             database.execute_sql(f"PRAGMA user_version = {version}")
+        log.info("数据库已升级到版本 %s", version)
     return found
 
 

@@ -28,6 +28,7 @@ its folder here.
 """
 
 import contextlib
+import logging
 import os
 import re
 import shutil
@@ -44,6 +45,8 @@ from desktop.models.migrations import SCHEMA_VERSION
 
 from . import accounts
 from .errors import UserError
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
 
@@ -369,6 +372,7 @@ def backup_to(
         raise UserError(f"备份文件:文件夹 {out.parent} 不存在,请先创建它或选择其他位置。")
     if out.exists() and out.resolve() == src.resolve():
         raise UserError("备份文件不能是数据库文件本身,请换一个文件名。")
+    log.info("备份数据库 %s → %s", src, out)
     tmp = out.with_name(f".{out.name}.{os.getpid()}{PARTIAL_SUFFIX}")
     files_tmp = tmp.with_name(tmp.name + FILES_SUFFIX)
     try:
@@ -629,6 +633,7 @@ def restore(
     report = progress or (lambda done, total, text: None)
     backup = Path(backup_path).expanduser().absolute()
     target = Path(target_path).expanduser().absolute() if target_path else current_db_path().absolute()
+    log.info("从备份 %s 恢复数据库 %s", backup, target)
     report(0, 4, "正在检查备份…")
     verdict = check(backup)
     if not verdict.restorable:

@@ -20,6 +20,7 @@ Files are read with openpyxl's read-only mode and written with the write-only mo
 stays flat; the output is written under a temporary name and renamed at the end.
 """
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -425,6 +426,7 @@ def consolidate(
     if out.resolve() in resolved:
         raise UserError(f"输出文件 {out.name} 就是要合并的文件之一,请换一个文件名。")
     generated_at = generated_at or datetime.now().replace(microsecond=0)
+    logging.getLogger(__name__).info("合并 %s 个分支工作簿 → %s", len(paths), out)
     steps = len(paths) * 2 + 2
 
     # pass 1: check every file and learn the question columns

@@ -16,6 +16,7 @@ others point at are written with their ids: on SQLite counted on from ``MAX(id)`
 write transaction, on PostgreSQL taken from the tables' sequences (which so stay in step).
 """
 
+import logging
 import random
 import re
 from collections import deque
@@ -86,6 +87,7 @@ def generate_demo(
     elif isinstance(today, datetime):
         today = today.date()
     report = progress or (lambda done, total, text="": None)
+    logging.getLogger(__name__).info("生成演示数据:%s 个客户(种子 %s)", customers, seed)
     with db.atomic("IMMEDIATE"):
         return _Demo(customers, seed, today, report).run()
 

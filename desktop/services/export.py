@@ -34,6 +34,7 @@ or a cancel (the ``progress`` callback raising) leaves no partial file.
 """
 
 import contextlib
+import logging
 import math
 import os
 import time
@@ -71,6 +72,8 @@ from .errors import UserError
 from .periods import Period
 from .scoring import DENOMINATOR_NOTE, LEVEL_NAMES, NPS_GOAL, RECOVERY_TARGET, composite_100
 from .validation import mask_name, mask_names_in_text, mask_phone, mask_phones_in_text
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
 
@@ -653,6 +656,7 @@ def export_workbook(
         accounts.require(accounts.FULL_EXPORT, "导出完整联系方式")
     period = _period_of(period)
     out = check_output(out)
+    log.info("导出总部工作簿:%s → %s(完整联系方式:%s)", period, out, "是" if full_contact else "否")
     branch = clean_branch(branch)
     today = today or date.today()
     generated_at = generated_at or datetime.now().replace(microsecond=0)

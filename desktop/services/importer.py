@@ -700,6 +700,10 @@ def import_source(
         result.report = write_error_report(source, checker.rejected, report_path)
     if source.kind == "orders" and (result.imported or result.updated):
         _after_orders(result, today)
+    log.info(
+        "导入%s:新增 %s,更新 %s,错误 %s 行(%s)",
+        source.kind, result.imported, result.updated, result.rejected, getattr(source, "path", ""),
+    )
     return result
 
 

@@ -10,6 +10,7 @@ more than ``HORIZON_DAYS`` ahead are created by a later run, closer to the time.
 It runs at start-up, after an import and on ``huifang schedule``.
 """
 
+import logging
 import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
@@ -25,6 +26,8 @@ from .tasks import NewTask, default_template_id, insert_tasks
 
 LOOKBACK_DAYS = 30  # skip windows that ended more than this many days before today
 HORIZON_DAYS = 14  # windows opening later than this are created by a later run
+log = logging.getLogger(__name__)
+
 DATE_SLACK = 3  # ± working days around a delivery anniversary or the warranty end
 
 FIRST = "首次回访"
@@ -257,6 +260,7 @@ def run_scheduler(today: date | None = None) -> dict:
                 created[trigger] = run_quarterly_batch(today, cal)
             else:
                 created[trigger] = insert_tasks(batches[trigger])
+    log.info("自动生成回访任务(%s):新建 %s 个 %s", today, sum(created.values()), created)
     return {"created": created, "total": sum(created.values()), "warning": cal.warning()}
 
 

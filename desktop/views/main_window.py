@@ -1,7 +1,7 @@
 """The shell: navigation, status bar, menus. Each page lives in its own module."""
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QStackedWidget,
     QWidget,
 )
@@ -20,8 +21,14 @@ from desktop.services import accounts
 from .context import AppContext
 from .pages import PAGES, PageSpec, allowed, load_page_class
 from .scan_box import ScanBox
+from .status_bar import ElidedLabel, ElidingStatusBar, fit_geometry, fits, frame_margins
 
 NAV_WIDTH = 128
+# ends with the application name, so the platform adds no second "— 回访通" (Qt appends
+# applicationDisplayName to a title that does not end with it)
+WINDOW_TITLE = f"售后服务回访与满意度管理 — {APP_NAME}"
+DEMO_TITLE = f"【演示数据】{WINDOW_TITLE}"
+DEMO_NOTE_STYLE = "QLabel#demoNote { background: #fff4ce; border: 1px solid #e0c97a; padding: 0 6px; }"
 NAV_STYLE = """
 QListWidget#nav { background: #f2f4f7; border: none; border-right: 1px solid #d9dde3; padding-top: 6px; }
 QListWidget#nav::item { padding: 9px 14px; color: #1f2933; }
@@ -31,10 +38,14 @@ QListWidget#nav::item:selected { background: #1f6fb2; color: white; }
 
 
 class MainWindow(QMainWindow):
+    # 新建正式数据库 on the demo database (desktop.app.attach_demo switches the window over)
+    real_database_requested = Signal()
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
-        self.setWindowTitle(f"{APP_NAME} — 售后服务回访与满意度管理")
+        self.real_db = None  # set by set_demo: the real database beside the demo one
+        self.setWindowTitle(WINDOW_TITLE)
         self._pages: dict[str, QWidget] = {}
         self._specs = {spec.id: spec for spec in PAGES}
 
@@ -69,9 +80,19 @@ class MainWindow(QMainWindow):
         scan_action.triggered.connect(self.scan_box.focus_input)
         self.addAction(scan_action)
 
+        self.setStatusBar(ElidingStatusBar())  # long messages cut with …, never over the labels
+        # 演示数据 · 新建正式数据库… (shown by set_demo; costs no height on a 720 px screen)
+        self.demo_note = QLabel("演示数据 · <a href='new'>新建正式数据库…</a>")
+        self.demo_note.setObjectName("demoNote")
+        self.demo_note.setStyleSheet(DEMO_NOTE_STYLE)
+        self.demo_note.linkActivated.connect(lambda _link: self.real_database_requested.emit())
+        self.demo_note.setVisible(False)
+        self.statusBar().addPermanentWidget(self.demo_note)
         self._user_label = QLabel()
         self.statusBar().addPermanentWidget(self._user_label)
-        self._db_label = QLabel(f"数据库:{shown_name(ctx.db_path)}")
+        self._db_label = ElidedLabel(f"数据库:{shown_name(ctx.db_path)}", mode=Qt.ElideMiddle)
+        self._db_label.setMaximumWidth(360)
+        self._db_label.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)  # room before messages
         self.statusBar().addPermanentWidget(self._db_label)
         self._page_actions: dict[str, QAction] = {}
         self._build_menus()
@@ -185,9 +206,26 @@ class MainWindow(QMainWindow):
         if hasattr(widget, "on_shown"):
             widget.on_shown()
 
+    # -- the demo database (desktop.app.attach_demo)
+    def set_demo(self, real_db) -> None:
+        """This window shows the demo database: say so in the title bar and the status bar, and
+        offer 新建正式数据库 (creates or opens ``real_db``)."""
+        self.real_db = real_db
+        self.setWindowTitle(DEMO_TITLE)
+        self.demo_note.setToolTip(
+            f"正在使用演示数据（{self.ctx.db_path.name}）：客户、工单和回访都是虚构的。\n"
+            f"正式使用前，请新建正式数据库 {real_db.name}（空白，演示数据不会带入）。"
+        )
+        self.demo_note.setVisible(True)
+        self._new_real_action.setVisible(True)
+
     # -- menus
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("文件(&F)")
+        self._new_real_action = QAction("新建正式数据库(&N)…", self)
+        self._new_real_action.triggered.connect(self.real_database_requested)
+        self._new_real_action.setVisible(False)
+        file_menu.addAction(self._new_real_action)
         self._export_action = QAction("导出总部工作簿(&E)…", self)
         self._export_action.triggered.connect(self.export_workbook)
         file_menu.addAction(self._export_action)
@@ -315,11 +353,18 @@ class MainWindow(QMainWindow):
 
     # -- geometry
     def _restore_geometry(self) -> None:
+        """The saved size and place when they fit the screen now (it may be smaller than the
+        one the window was closed on), else a size that fits its available area."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        available = screen.availableGeometry()
         geometry = QSettings().value("main_window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 820)
+        if (
+            geometry is not None
+            and self.restoreGeometry(geometry)
+            and (self.isMaximized() or fits(self.geometry().marginsAdded(frame_margins(self)), available))
+        ):
+            return
+        self.setGeometry(fit_geometry(available))
 
     def closeEvent(self, event) -> None:  # noqa: N802
         QSettings().setValue("main_window/geometry", self.saveGeometry())
