@@ -285,3 +285,11 @@ def test_a_form_too_long_for_one_page_never_leaves_the_signature_alone(database,
         assert "客户签字" in pages[-1]
         if len(pages) > 1:
             assert f"第{count}项服务您满意吗" in pages[-1], (count, len(pages))
+
+
+def test_writing_a_pdf_is_logged(visit, tmp_path, qapp, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="desktop"):
+        printing.visit_form_pdf(visit.id, tmp_path / "logged.pdf")
+    assert any("logged.pdf" in r.getMessage() and r.name.startswith("desktop.views") for r in caplog.records)

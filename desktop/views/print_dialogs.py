@@ -8,11 +8,14 @@ subclasses that hold their printer for their whole life, and the preview is dele
 page pictures) as soon as it closes, so no dialog outlives the call that made it.
 """
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtGui import QPageLayout, QPageSize
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog, QPrintPreviewWidget
+
+log = logging.getLogger(__name__)
 
 
 def new_printer(*, landscape: bool = False, job_name: str = "") -> QPrinter:
@@ -96,6 +99,7 @@ def print_with_dialog(
         printer.setFullPage(True)
         if job_name:
             printer.setDocName(job_name)  # the dialog may have reset it
+        log.info("打印 %s 到 %s", printer.docName() or title, printer.printerName() or printer.outputFileName())
         render(printer)
         return True
     finally:

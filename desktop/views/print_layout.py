@@ -14,6 +14,7 @@ layer in the shipped CJK font.
 """
 
 import errno
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,8 @@ from PySide6.QtGui import (
 from desktop.services.errors import UserError
 from desktop.services.qrcodes import QUIET_ZONE, qr_matrix
 from desktop.views.fonts import print_font
+
+log = logging.getLogger(__name__)
 
 PDF_DPI = 1200
 
@@ -541,6 +544,7 @@ def write_pdf_file(
         del writer  # the file is complete once the writer is gone
     if not path.exists() or path.stat().st_size == 0:
         raise UserError(f"无法写入 PDF 文件 {path},请检查文件夹是否存在、文件是否被其他程序占用。")
+    log.info("已生成 PDF %s(%s)", path, title)
     return path
 
 
