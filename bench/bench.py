@@ -70,6 +70,7 @@ TARGETS = {
     "list_first_paint_ms.visits": ("value", 300.0),
     "list_first_paint_ms.orders": ("value", 300.0),
     "peak_rss_mb": ("value", 400.0),
+    "dashboard_filled_ms": ("value", 1000.0),
 }
 LABELS = {
     "stats_vs_raw_sql": "维度统计 vs 原生SQL / dimension stats vs raw SQL",
@@ -80,6 +81,7 @@ LABELS = {
     "list_first_paint_ms.visits": "回访记录列表首屏 / visit list first paint",
     "list_first_paint_ms.orders": "工单列表首屏 / order list first paint",
     "peak_rss_mb": "峰值内存 / peak memory",
+    "dashboard_filled_ms": "工作台磁贴和图表画完 / dashboard tiles and charts drawn",
 }
 UNITS = {
     "stats_vs_raw_sql": "ms",
@@ -90,8 +92,25 @@ UNITS = {
     "list_first_paint_ms.visits": "ms",
     "list_first_paint_ms.orders": "ms",
     "peak_rss_mb": "MB",
+    "dashboard_filled_ms": "ms",
 }
-ALL_MEASUREMENTS = ("stats", "export", "startup", "paint", "rss", "import")
+# every page of the main window: click → it shows its data (or its list)
+PAGE_IDS = (
+    "dashboard", "tasks", "visit_form", "visits", "analysis", "improvement", "customers", "orders",
+    "sampling", "import", "kpi", "report", "templates", "settings",
+)  # fmt: skip
+PAGE_TITLES = {
+    "dashboard": "工作台", "tasks": "回访任务", "visit_form": "回访表", "visits": "回访记录",
+    "analysis": "问题分析", "improvement": "改进方案", "customers": "客户", "orders": "服务工单",
+    "sampling": "抽样计划", "import": "导入数据", "kpi": "质量评价", "report": "调查报告",
+    "templates": "问卷模板", "settings": "设置",
+}  # fmt: skip
+for _page in PAGE_IDS:
+    TARGETS[f"page_open_ms.{_page}"] = ("value", 300.0)
+    LABELS[f"page_open_ms.{_page}"] = f"打开“{PAGE_TITLES[_page]}”到显示数据 / page {_page} shows its data"
+    UNITS[f"page_open_ms.{_page}"] = "ms"
+PAGE_RUNS = 3
+ALL_MEASUREMENTS = ("stats", "export", "startup", "paint", "pages", "rss", "import")
 
 
 def log(text: str) -> None:
@@ -952,6 +971,62 @@ done(payload)
 )
 
 
+CHILD_PAGES = (
+    _CHILD_COMMON
+    + r"""
+from pathlib import Path
+db_path = Path(sys.argv[1])
+from desktop.app import build_main_window, create_qapp
+from desktop.services.bootstrap import open_app_database
+app = create_qapp()
+open_app_database(db_path)
+from PySide6.QtCore import QEventLoop, QTimer
+from desktop.views.pages import PAGES
+def filled(page):  # the page shows its data or its list (pages loading in the background say so)
+    return page is not None and not getattr(page, "loading", False)
+def drawn(page):  # ... and every chart is drawn (the dashboard)
+    return filled(page) and getattr(page, "charts_drawn", getattr(page, "charts_ready", True))
+def wait_for(test, limit=60.0):
+    # the GUI thread sleeps in its event loop between checks (a busy processEvents loop would
+    # take the GIL from the page's worker thread)
+    end = time.monotonic() + limit
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.setInterval(2)
+    timer.timeout.connect(lambda: (test() or time.monotonic() > end) and loop.quit())
+    timer.start()
+    if not test():
+        loop.exec()
+    timer.stop()
+    app.processEvents()  # the paint of what was just filled
+    return test()
+def open_page(page_id):
+    t = time.perf_counter()
+    page = window.show_page(page_id)
+    app.processEvents()
+    ok = wait_for(lambda: filled(page))
+    opened = (time.perf_counter() - t) * 1000
+    ok_drawn = wait_for(lambda: drawn(page))
+    return opened, (time.perf_counter() - t) * 1000, ok and ok_drawn
+# the window opens on the dashboard (as at start-up, without the scheduler): its cold open
+t = time.perf_counter()
+window = build_main_window(db_path)
+window.show()
+dash = window.page("dashboard")
+wait_for(lambda: filled(dash))
+cold_open = (time.perf_counter() - t) * 1000
+wait_for(lambda: drawn(dash))
+cold_drawn = (time.perf_counter() - t) * 1000
+opened, complete, ok = {}, {}, {}
+order = [p.id for p in PAGES if p.id != "dashboard"] + ["dashboard"]
+for page_id in order:
+    opened[page_id], complete[page_id], ok[page_id] = open_page(page_id)
+done({"open_ms": opened, "drawn_ms": complete, "ok": ok,
+      "cold_dashboard_open_ms": cold_open, "cold_dashboard_drawn_ms": cold_drawn})
+"""
+)
+
+
 def _child_env(work: Path) -> dict:
     env = dict(os.environ)
     env["QT_QPA_PLATFORM"] = "offscreen"
@@ -1051,6 +1126,48 @@ def measure_first_paint(ds: DataSet, work: Path, runs: int, pages: tuple[str, ..
                 },
             ).judge()
         )
+    return figures
+
+
+def measure_pages(ds: DataSet, work: Path, runs: int) -> list[Figure]:
+    """Each run: a fresh process builds the main window (it opens on the dashboard), then clicks
+    every other page and the dashboard last; click → the page shows its data or its list
+    (``loading`` false), and for the dashboard → every tile and chart drawn. Medians of ``runs``;
+    the first click on a page includes importing its module, as in the app."""
+    got = [run_child(CHILD_PAGES, [str(ds.path)], work, timeout=600) for _ in range(runs)]
+    figures = []
+    for page_id in PAGE_IDS:
+        values = [r["open_ms"][page_id] for r in got if page_id in r["open_ms"]]
+        if not values:
+            continue
+        figures.append(
+            Figure(
+                f"page_open_ms.{page_id}",
+                statistics.median(values),
+                None,
+                "ms",
+                extra={
+                    "runs_ms": [round(v, 1) for v in values],
+                    "filled_in_time_limit": all(r["ok"][page_id] for r in got),
+                },
+            ).judge()
+        )
+    drawn = [r["drawn_ms"]["dashboard"] for r in got]
+    figures.append(
+        Figure(
+            "dashboard_filled_ms",
+            statistics.median(drawn),
+            None,
+            "ms",
+            extra={
+                "runs_ms": [round(v, 1) for v in drawn],
+                "at_start_up_ms": {  # the window opening on it: build, show, fill, draw
+                    "tiles": round(statistics.median(r["cold_dashboard_open_ms"] for r in got), 1),
+                    "charts": round(statistics.median(r["cold_dashboard_drawn_ms"] for r in got), 1),
+                },
+            },
+        ).judge()
+    )
     return figures
 
 
@@ -1271,6 +1388,7 @@ def _run(size: str, only: list[str], work: Path, args) -> int:
         ("export", lambda: [measure_export(ds, work, export_repeat)]),
         ("startup", lambda: [measure_startup(ds, work, STARTUP_RUNS)]),
         ("paint", lambda: measure_first_paint(ds, work, PAINT_RUNS, _list_pages())),
+        ("pages", lambda: measure_pages(ds, work, PAGE_RUNS if size != "tiny" else 1)),
         ("rss", lambda: [measure_rss(ds, work)]),
         ("import", lambda: [measure_import(ds, work, size)]),
     ]

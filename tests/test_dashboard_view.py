@@ -33,14 +33,21 @@ def make_view(qtbot, db_path) -> DashboardView:
     view.resize(1238, 800)
     view.show()
     view.on_shown()
-    qtbot.waitUntil(lambda: view.charts_ready, timeout=10_000)
+    settle(qtbot, view)
     return view
 
 
-def choose(combo, data) -> None:
+def settle(qtbot, view) -> None:
+    """Wait until the figures of the current filters are shown and every chart is drawn."""
+    qtbot.waitUntil(lambda: view.charts_drawn, timeout=20_000)
+
+
+def choose(combo, data, qtbot=None, view=None) -> None:
     index = combo.findData(data)
     assert index >= 0, data
     combo.setCurrentIndex(index)
+    if qtbot is not None:
+        settle(qtbot, view)
 
 
 def texts(figure) -> list[str]:
@@ -94,7 +101,7 @@ def test_changing_the_period_redraws(qtbot, demo, db_path):
     monkey_canvas = panel.canvas
     original = monkey_canvas.draw_idle
     monkey_canvas.draw_idle = lambda *a, **k: (draws.append(1), original(*a, **k))
-    choose(view.period_combo, "上季度")
+    choose(view.period_combo, "上季度", qtbot, view)
     period = svc.period_for("上季度", TODAY)
     assert view.scope.period == period
     assert view.series["dimensions"] != before_series
@@ -110,7 +117,8 @@ def test_changing_the_period_redraws(qtbot, demo, db_path):
 def test_team_filter_compares_engineers(qtbot, demo, db_path):
     view = make_view(qtbot, db_path)
     assert view.series["groups"].group == "team"
-    choose(view.team_combo, "维修一组")
+    qtbot.waitUntil(lambda: view.team_combo.findData("维修一组") >= 0, timeout=10_000)
+    choose(view.team_combo, "维修一组", qtbot, view)
     assert view.scope.team == "维修一组"
     assert view.series["groups"].group == "engineer"
     expected = svc.tiles(svc.Scope(svc.period_for("本月", TODAY), "维修一组", TODAY))
@@ -120,10 +128,11 @@ def test_team_filter_compares_engineers(qtbot, demo, db_path):
 
 def test_custom_period_and_bad_range(qtbot, demo, db_path):
     view = make_view(qtbot, db_path)
-    choose(view.period_combo, "自定义")
+    choose(view.period_combo, "自定义", qtbot, view)
     assert view.start_edit.isVisible() and view.end_edit.isVisible()
     view.start_edit.setDate(QDate(2026, 6, 1))
     view.end_edit.setDate(QDate(2026, 8, 31))
+    settle(qtbot, view)
     assert (view.scope.period.start, view.scope.period.end) == (date(2026, 6, 1), date(2026, 8, 31))
     shown = view.series
     view.start_edit.setDate(QDate(2026, 9, 30))  # after the end
@@ -131,6 +140,7 @@ def test_custom_period_and_bad_range(qtbot, demo, db_path):
     assert view.series is shown  # nothing recomputed from a bad range
     view.start_edit.setDate(QDate(2026, 7, 1))
     assert not view.message.isVisible()
+    settle(qtbot, view)
 
 
 def test_today_tile_opens_tasks(qtbot, demo, db_path):
@@ -202,7 +212,7 @@ def test_empty_database_shows_friendly_text(qtbot, database, db_path):
 
 def test_charts_render_chinese_without_missing_glyphs(qtbot, demo, db_path, caplog):
     view = make_view(qtbot, db_path)
-    choose(view.period_combo, "上季度")  # every chart has data, arrows included
+    choose(view.period_combo, "上季度", qtbot, view)  # every chart has data, arrows included
     caplog.set_level(logging.WARNING, logger="matplotlib")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -224,6 +234,8 @@ def test_data_change_event_refreshes_visible_page(qtbot, demo, db_path):
         customer=task.customer_id, order=None, trigger="测试", earliest=TODAY, latest=TODAY, status="待回访"
     )
     view.ctx.events.visits_changed.emit()
+    assert view.loading and view.tiles["today"].note.text() == "正在计算…"
+    settle(qtbot, view)
     assert int(view.tiles["today"].value.text()) == before + 1
 
 

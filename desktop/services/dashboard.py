@@ -427,12 +427,13 @@ class Snapshot:
 CHART_IDS = ("trend", "dimensions", "nps", "pareto", "actions", "groups")
 
 
-def snapshot(scope: Scope) -> Snapshot:
-    """The tiles and every chart's series, the shared statistics (the month-by-month trend and
-    the comparison with the previous period) computed once."""
+def chart_series(scope: Scope) -> dict[str, object]:
+    """Every chart's series (the month-by-month trend and the comparison with the previous
+    period computed once), keyed by ``CHART_IDS``. The page reads it apart from ``tiles`` (in
+    the background, at the same time): the tiles do not wait for the twelve-month trend."""
     comparison = statistics.compare(scope.filters)
     trend = monthly(scope)
-    series = {
+    return {
         "trend": satisfaction_trend(scope, trend=trend),
         "dimensions": dimension_bars(scope, comparison),
         "nps": nps_trend(scope, trend=trend),
@@ -440,4 +441,9 @@ def snapshot(scope: Scope) -> Snapshot:
         "actions": action_status(scope),
         "groups": group_comparison(scope),
     }
-    return Snapshot(scope, tiles(scope, comparison), series)
+
+
+def snapshot(scope: Scope) -> Snapshot:
+    """The tiles and every chart's series at once (the page reads them apart, see
+    ``chart_series``)."""
+    return Snapshot(scope, tiles(scope), chart_series(scope))

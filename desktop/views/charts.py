@@ -49,3 +49,12 @@ def make_canvas(width: float = 6.0, height: float = 3.5, dpi: int = 100):
     canvas = FigureCanvasQTAgg(figure)
     canvas.setMinimumSize(int(width * dpi * 0.5), int(height * dpi * 0.5))
     return canvas, figure
+
+
+def preload() -> None:
+    """Import matplotlib's Qt canvas and register the chart font, without making a canvas: a
+    page runs this in a worker thread (``views.tasks``), so the ~0.5 s import does not block the
+    GUI thread, which then only makes the canvases."""
+    setup_fonts()
+    from matplotlib.backends import backend_qtagg  # noqa: F401
+    from matplotlib.figure import Figure  # noqa: F401
