@@ -70,7 +70,19 @@ def view(qtbot, data, db_path):
     page = AnalysisView(AppContext(db_path=db_path))
     qtbot.addWidget(page)
     page.open_with(period="2024Q2")
+    settle(qtbot, page)
     return page
+
+
+def settle(qtbot, page) -> None:
+    """Wait until the filter lists, the figures, the details and the chart have arrived."""
+    qtbot.waitUntil(
+        lambda: not page.loading
+        and not page.details_loading
+        and not page._choices_job.busy
+        and page.charts_drawn,
+        timeout=30_000,
+    )
 
 
 def _tags(v: Visit) -> list[str]:
@@ -119,10 +131,12 @@ def test_pareto_table_chart_and_matrix(view):
 
 def test_team_filter_and_period_change(qtbot, view):
     view.team.setCurrentIndex(view.team.findData("维修二组"))
+    settle(qtbot, view)
     assert view.pareto_table.rowCount() == 1
     assert view.pareto_table.item(0, 0).text() == "响应速度类"
     view.team.setCurrentIndex(0)
     view.period_picker.choice.setCurrentIndex(view.period_picker.choice.findText("2024年第3季度"))
+    settle(qtbot, view)
     assert view.period.label == "2024年第3季度"
     assert [view.pareto_table.item(r, 0).text() for r in range(view.pareto_table.rowCount())] == ["价格类"]
 
@@ -140,12 +154,14 @@ def test_untagged_list_apply_suggestions_and_manual_tag(qtbot, view, data):
     assert view.apply_selected_button.isEnabled()
     qtbot.mouseClick(view.apply_selected_button, Qt.LeftButton)
     assert _tags(data["price"]) == ["价格类"]
+    settle(qtbot, view)
     assert table.rowCount() == 1  # refreshed
 
     table.selectRow(0)
     view.tag_category.setCurrentIndex(view.tag_category.findText("产品质量类"))
     qtbot.mouseClick(view.tag_button, Qt.LeftButton)
     assert _tags(data["silent"]) == ["产品质量类"]
+    settle(qtbot, view)
     assert table.rowCount() == 0
     assert view.tabs.tabText(1) == "待归类负面反馈(0)"
 
@@ -155,6 +171,7 @@ def test_apply_all_asks_first(qtbot, view, data, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: next(answers))
     qtbot.mouseClick(view.apply_all_button, Qt.LeftButton)
     assert _tags(data["price"]) == []
+    settle(qtbot, view)
     qtbot.mouseClick(view.apply_all_button, Qt.LeftButton)
     assert _tags(data["price"]) == ["价格类"]
     assert _tags(data["silent"]) == []
@@ -183,6 +200,7 @@ def test_empty_period_shows_hint(qtbot, database, db_path):
     page = AnalysisView(AppContext(db_path=db_path))
     qtbot.addWidget(page)
     page.on_shown()
+    settle(qtbot, page)
     assert all(card.isHidden() for card in page.top_cards)
     assert not page.top_empty.isHidden()
     assert page.pareto_table.rowCount() == 0
