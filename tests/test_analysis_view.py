@@ -205,3 +205,65 @@ def test_empty_period_shows_hint(qtbot, database, db_path):
     assert not page.top_empty.isHidden()
     assert page.pareto_table.rowCount() == 0
     assert not page.figure.axes[0].axison
+
+
+def test_page_shows_at_once_and_reads_off_the_gui_thread(qtbot, data, db_path, monkeypatch):
+    import threading
+
+    from desktop.services import problems
+    from desktop.views.tasks import in_gui_thread
+
+    gate = threading.Event()
+    on_gui = []
+    real_pareto, real_words = problems.pareto, problems.customer_words
+
+    def pareto(*args, **kwargs):
+        on_gui.append(in_gui_thread())
+        gate.wait(10)
+        return real_pareto(*args, **kwargs)
+
+    def words(*args, **kwargs):
+        on_gui.append(in_gui_thread())
+        return real_words(*args, **kwargs)
+
+    monkeypatch.setattr(problems, "pareto", pareto)
+    monkeypatch.setattr(problems, "customer_words", words)
+    page = AnalysisView(AppContext(db_path=db_path))
+    qtbot.addWidget(page)
+    page.show()
+    page.open_with(period="2024Q2")
+    assert page.loading and "正在计算" in page.summary.text()  # at once, before any figure
+    assert page.chart.canvas is None or not page.chart.drawn
+    gate.set()
+    qtbot.waitUntil(lambda: not page.loading, timeout=20_000)
+    assert page.pareto_table.rowCount() == 3  # the list first …
+    settle(qtbot, page)  # … then the matrix, the TOP3 and the words
+    assert "等了" in page.pareto_table.item(0, 5).text()
+    assert on_gui and not any(on_gui)
+
+
+def test_a_newer_filter_supersedes_the_older_request(qtbot, view, data, monkeypatch):
+    import threading
+
+    from desktop.services import problems
+
+    started, release = threading.Event(), threading.Event()
+    real = problems.pareto
+    calls = []
+
+    def pareto(*args, **kwargs):
+        calls.append(kwargs.get("team"))
+        if len(calls) == 1:
+            started.set()
+            release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(problems, "pareto", pareto)
+    view.team.setCurrentIndex(view.team.findData("维修二组"))
+    qtbot.waitUntil(started.is_set, timeout=5_000)
+    view.team.setCurrentIndex(0)  # 全部班组 again, while the first request still runs
+    release.set()
+    settle(qtbot, view)
+    qtbot.wait(50)
+    assert calls == ["维修二组", None]
+    assert view.pareto_table.rowCount() == 3  # every team's rows, not the dropped 维修二组 ones

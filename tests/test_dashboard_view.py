@@ -254,3 +254,92 @@ def test_every_chart_of_the_service_has_a_panel():
     from desktop.views.dashboard_view import CHARTS
 
     assert tuple(chart_id for chart_id, _name, _draw in CHARTS) == svc.CHART_IDS
+
+
+# ---------------------------------------------------------------- loading in the background
+def test_figures_are_read_off_the_gui_thread_with_placeholders_first(qtbot, demo, db_path, monkeypatch):
+    import threading
+
+    from desktop.views.tasks import in_gui_thread
+
+    gate = threading.Event()
+    threads = []
+    real_tiles, real_series = svc.tiles, svc.chart_series
+
+    def slow_tiles(scope, *args, **kwargs):
+        threads.append(in_gui_thread())
+        gate.wait(10)
+        return real_tiles(scope, *args, **kwargs)
+
+    def slow_series(scope, *args, **kwargs):
+        threads.append(in_gui_thread())
+        gate.wait(10)
+        return real_series(scope, *args, **kwargs)
+
+    monkeypatch.setattr(svc, "tiles", slow_tiles)
+    monkeypatch.setattr(svc, "chart_series", slow_series)
+    view = DashboardView(AppContext(db_path=db_path))
+    qtbot.addWidget(view)
+    view.today_override = TODAY
+    view.resize(1238, 800)
+    view.show()
+    view.on_shown()
+    # the page is on screen at once, every tile and chart saying it is being computed
+    qtbot.waitUntil(lambda: view.loading, timeout=5_000)
+    assert all(tile.note.text() == "正在计算…" for tile in view.tiles.values())
+    assert all(panel.figure is None or panel.busy.isVisible() for panel in view.panels.values())
+    assert not view.charts_drawn
+    gate.set()
+    settle(qtbot, view)
+    assert threads and not any(threads)  # every query ran on a worker thread
+    assert view.tiles["today"].note.text() != "正在计算…"
+
+
+def test_a_newer_request_supersedes_the_older_one(qtbot, demo, db_path, monkeypatch):
+    import threading
+
+    view = make_view(qtbot, db_path)
+    first_started, release = threading.Event(), threading.Event()
+    real_tiles = svc.tiles
+    asked = []
+
+    def tiles(scope, *args, **kwargs):
+        asked.append(scope.period.label)
+        if len(asked) == 1:  # the first request is still running when the filter changes again
+            first_started.set()
+            release.wait(10)
+        return real_tiles(scope, *args, **kwargs)
+
+    monkeypatch.setattr(svc, "tiles", tiles)
+    choose(view.period_combo, "上季度")
+    qtbot.waitUntil(first_started.is_set, timeout=5_000)
+    choose(view.period_combo, "本年")
+    release.set()
+    settle(qtbot, view)
+    qtbot.wait(50)
+    this_year = svc.period_for("本年", TODAY)
+    assert view.scope.period == this_year  # the older (上季度) result was dropped
+    assert view.series["dimensions"].period == this_year
+    expected = real_tiles(svc.Scope(this_year, None, TODAY))
+    assert view.tiles["satisfaction"].value.text() == f"{expected.satisfaction:.1f}%"
+
+
+def test_results_arriving_after_the_page_closed_are_dropped(qtbot, demo, db_path, monkeypatch):
+    import threading
+
+    from desktop.views import tasks
+
+    release = threading.Event()
+    real_tiles = svc.tiles
+    monkeypatch.setattr(svc, "tiles", lambda *a, **k: (release.wait(10), real_tiles(*a, **k))[1])
+    view = DashboardView(AppContext(db_path=db_path))
+    view.today_override = TODAY
+    view.show()
+    view.on_shown()
+    qtbot.waitUntil(lambda: view.loading, timeout=5_000)
+    view.close()
+    view.deleteLater()
+    qtbot.wait(20)  # deleted while its jobs still run
+    release.set()
+    qtbot.waitUntil(lambda: not tasks.running_jobs(), timeout=20_000)
+    qtbot.wait(50)  # their results are dropped, nothing touches the deleted widgets

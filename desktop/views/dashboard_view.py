@@ -175,7 +175,8 @@ class DashboardView(QWidget):
         self._stale = True
         self._loading = False  # filters being set by code (no refresh per change)
         self._tiles_job = Latest(self)
-        self._series_job = Latest(self)
+        self._series_jobs: list[Latest] = []  # one per group of charts (services.dashboard)
+        self._pending: set[str] = set()  # charts whose series are still being read
         self._teams_job = Latest(self)
         self._charts_job = Latest(self)
         self._save_dir = Path.home()
@@ -399,9 +400,17 @@ class DashboardView(QWidget):
         self._tiles_job.start(
             lambda _report: svc.tiles(scope), lambda t: self._tiles_arrived(scope, t), self._failed
         )
-        self._series_job.start(
-            lambda _report: svc.chart_series(scope), lambda s: self._series_arrived(scope, s), self._failed
-        )
+        # the charts in groups, read at the same time: each is drawn as soon as its series arrive
+        if not self._series_jobs:
+            self._series_jobs = [Latest(self) for _ in svc.CHART_GROUPS]
+        self.series = {}
+        self._pending = set(svc.CHART_IDS)
+        for job, charts in zip(self._series_jobs, svc.CHART_GROUPS, strict=True):
+            job.start(
+                lambda _report, charts=charts: svc.chart_series(scope, charts),
+                lambda series: self._series_arrived(scope, series),
+                self._failed,
+            )
 
     def _tiles_arrived(self, scope, tiles) -> None:
         self.scope, self.tile_data = scope, tiles
@@ -409,17 +418,20 @@ class DashboardView(QWidget):
         self._stale = False
         self._show_tiles()
         self.filled.emit()
-        self._draw_charts()
+        self._draw_charts(("groups",))  # it marks the overall rate of the tiles
 
     def _series_arrived(self, scope, series: dict) -> None:
-        self.scope, self.series = scope, series
-        self.charts_loading = False
-        self._draw_charts()
+        self.scope = scope
+        self.series.update(series)
+        self._pending -= set(series)
+        self.charts_loading = bool(self._pending)
+        self._draw_charts(tuple(series))
 
     def _failed(self, error: BaseException) -> None:
         """A job failed: say so above the tiles (the figures stay as they were)."""
-        for job in (self._tiles_job, self._series_job):
+        for job in (self._tiles_job, *self._series_jobs):
             job.cancel()
+        self._pending = set()
         self.loading = self.charts_loading = False
         for panel in self.panels.values():
             panel.set_busy(False)
@@ -513,14 +525,18 @@ class DashboardView(QWidget):
         self.charts_ready = True
         self._draw_charts()
 
-    def _draw_charts(self) -> None:
-        """Draw once the canvases, the tiles (the team chart marks the overall rate) and the
-        series of the current request are all there."""
-        if not self.charts_ready or self.loading or self.charts_loading:
+    def _draw_charts(self, chart_ids: tuple[str, ...] | None = None) -> None:
+        """Draw the charts (all, or ``chart_ids``) whose series of the current request are there,
+        once the canvases exist; the team chart also waits for the tiles (it marks their overall
+        rate)."""
+        if not self.charts_ready:
             return
-        for chart_id, panel in self.panels.items():
+        for chart_id in chart_ids or tuple(self.panels):
+            if chart_id not in self.series or (chart_id == "groups" and self.loading):
+                continue
+            panel = self.panels[chart_id]
             panel.set_busy(False)
-            panel.set_data(self.series.get(chart_id), self)
+            panel.set_data(self.series[chart_id], self)
 
     def _panel_drawn(self) -> None:
         if self.charts_drawn:
