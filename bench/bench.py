@@ -1000,13 +1000,29 @@ def wait_for(test, limit=60.0):
     timer.stop()
     app.processEvents()  # the paint of what was just filled
     return test()
+from PySide6.QtCore import QEvent, QObject
+class PaintAfterFill(QObject):
+    # a page filling in the background: the time of the first paint (of any widget: the
+    # frame being drawn) once the page says it is filled; the check in wait_for may run late
+    # while a worker holds the interpreter
+    def __init__(self, page):
+        super().__init__()
+        self.page, self.at = page, None
+        app.installEventFilter(self)
+    def eventFilter(self, obj, event):
+        if self.at is None and event.type() == QEvent.Type.Paint and filled(self.page):
+            self.at = time.perf_counter()
+        return False
 def open_page(page_id):
     t = time.perf_counter()
-    page = window.show_page(page_id)
+    page = window.page(page_id)  # built (its module imported) on the click, as in the app
+    watch = PaintAfterFill(page)
+    window.show_page(page_id)
     app.processEvents()
     ok = wait_for(lambda: filled(page))
-    opened = (time.perf_counter() - t) * 1000
+    opened = ((watch.at or time.perf_counter()) - t) * 1000
     ok_drawn = wait_for(lambda: drawn(page))
+    app.removeEventFilter(watch)
     return opened, (time.perf_counter() - t) * 1000, ok and ok_drawn
 # the window opens on the dashboard (as at start-up, without the scheduler): its cold open
 t = time.perf_counter()

@@ -77,10 +77,9 @@ def view(qtbot, data, db_path):
 def settle(qtbot, page) -> None:
     """Wait until the filter lists, the figures, the details and the chart have arrived."""
     qtbot.waitUntil(
-        lambda: not page.loading
-        and not page.details_loading
-        and not page._choices_job.busy
-        and page.charts_drawn,
+        lambda: (
+            not page.loading and not page.details_loading and not page._choices_job.busy and page.charts_drawn
+        ),
         timeout=30_000,
     )
 

@@ -66,6 +66,7 @@ class AnalysisView(QWidget):
         self._choices_job = Latest(self)
         self._main_job = Latest(self)
         self._detail_job = Latest(self)
+        self._untagged_job = Latest(self)  # the untagged list, beside the details
         self._stale = True
         self._loading = False
         self._period_chosen = False  # the period opens on the newest visit's quarter once
@@ -399,30 +400,22 @@ class AnalysisView(QWidget):
         f = self.filters()
 
         def job(_report):
-            chosen = period
+            chosen, last = period, None
             if first:
                 last = problems.last_visit_date()
                 if last is not None:
                     chosen = periods.quarter_period(last.year, (last.month - 1) // 3 + 1)
-            else:
-                last = None
-            scope = (chosen.start, chosen.end)
-            return (
-                chosen,
-                last,
-                problems.pareto(*scope, **f),
-                problems.untagged_negative(*scope, limit=UNTAGGED_LIMIT, **f),
-                problems.count_untagged(*scope, **f),
-            )
+            return chosen, last, problems.pareto(chosen.start, chosen.end, **f)
 
         self.loading = self.details_loading = True
         self._detail_job.cancel()
+        self._untagged_job.cancel()
         self.summary.setText(f"  {period.label}:正在计算…")
         self._main_job.start(job, self._main_arrived, self._failed)
         self.chart.load()
 
     def _main_arrived(self, result) -> None:
-        period, last, self.pareto_rows, self.untagged, self.untagged_total = result
+        period, last, self.pareto_rows = result
         if last is not None and not self._period_chosen:
             self._period_chosen = True
             self._loading = True
@@ -434,14 +427,19 @@ class AnalysisView(QWidget):
         self.period = period
         self.loading = False
         self._stale = False
-        self.summary.setText(f"  {period.label}:待归类 {self.untagged_total} 条,正在计算痛点矩阵…")
-        self.matrix, self.proposals, self.words = None, [], {}
+        self.matrix, self.proposals, self.words, self.untagged = None, [], {}, None
         self._show_pareto()
         self.draw_pareto()
         self._show_matrix()
         self._show_top()
-        self._show_untagged(self.untagged_total)
+        self._show_untagged(None)
         self.filled.emit()
+        if self.isVisible():
+            # on screen before the rest starts: loading the word segmenter holds the
+            # interpreter for a moment (one long C call), however it is threaded
+            self.repaint()
+        # the rest at the same time: the matrix, TOP3 and words; the untagged list (its
+        # suggestions, like the words, need the word segmenter: seconds when first loaded)
         scope, f = (period.start, period.end), self.filters()
 
         def details(_report):
@@ -452,19 +450,36 @@ class AnalysisView(QWidget):
                 p.words = words.get(p.category_id, [])
             return matrix, proposals, words
 
+        def untagged(_report):
+            return (
+                problems.untagged_negative(*scope, limit=UNTAGGED_LIMIT, **f),
+                problems.count_untagged(*scope, **f),
+            )
+
         self._detail_job.start(details, self._details_arrived, self._failed)
+        self._untagged_job.start(untagged, self._untagged_arrived, self._failed)
 
     def _details_arrived(self, result) -> None:
         self.matrix, self.proposals, self.words = result
+        self._show_pareto()
+        self._show_matrix()
+        self._show_top()
+        self._rest_arrived()
+
+    def _untagged_arrived(self, result) -> None:
+        self.untagged, self.untagged_total = result
+        self._show_untagged(self.untagged_total)
+        self._rest_arrived()
+
+    def _rest_arrived(self) -> None:
+        if self.matrix is None or self.untagged is None:
+            return
         self.details_loading = False
         total = self.matrix.feedback_total
         untagged = self.untagged_total
         self.summary.setText(
             f"  {self.period.label}:负面反馈 {total} 条,已归类 {total - untagged} 条,待归类 {untagged} 条"
         )
-        self._show_pareto()
-        self._show_matrix()
-        self._show_top()
         self.details_filled.emit()
 
     def _failed(self, error: BaseException) -> None:
@@ -543,9 +558,15 @@ class AnalysisView(QWidget):
                 card.show()
         self.top_empty.setVisible(not self.proposals)
 
-    def _show_untagged(self, total: int) -> None:
+    def _show_untagged(self, total: int | None) -> None:
+        """The untagged list (``total`` None: still loading)."""
         table = self.untagged_table
         table.setRowCount(0)
+        if total is None:
+            self.untagged_note.setText("正在计算…")
+            self.tabs.setTabText(1, "待归类负面反馈(…)")
+            self._update_buttons()
+            return
         for v in self.untagged:
             row = table.rowCount()
             table.insertRow(row)
