@@ -1000,29 +1000,31 @@ def wait_for(test, limit=60.0):
     timer.stop()
     app.processEvents()  # the paint of what was just filled
     return test()
-from PySide6.QtCore import QEvent, QObject
-class PaintAfterFill(QObject):
-    # a page filling in the background: the time of the first paint (of any widget: the
-    # frame being drawn) once the page says it is filled; the check in wait_for may run late
-    # while a worker holds the interpreter
+class FillWatch:
+    # a page that fills in the background emits ``filled``: then it is painted at once (as the
+    # next frame would, but the check in wait_for may run late while a worker holds the
+    # interpreter) and the time taken
     def __init__(self, page):
-        super().__init__()
         self.page, self.at = page, None
-        app.installEventFilter(self)
-    def eventFilter(self, obj, event):
-        if self.at is None and event.type() == QEvent.Type.Paint and filled(self.page):
+        if hasattr(page, "filled"):
+            page.filled.connect(self.on_filled)
+    def on_filled(self):
+        if self.at is None:
+            self.page.repaint()
             self.at = time.perf_counter()
-        return False
+    def close(self):
+        if hasattr(self.page, "filled"):
+            self.page.filled.disconnect(self.on_filled)
 def open_page(page_id):
     t = time.perf_counter()
     page = window.page(page_id)  # built (its module imported) on the click, as in the app
-    watch = PaintAfterFill(page)
+    watch = FillWatch(page)
     window.show_page(page_id)
     app.processEvents()
     ok = wait_for(lambda: filled(page))
     opened = ((watch.at or time.perf_counter()) - t) * 1000
     ok_drawn = wait_for(lambda: drawn(page))
-    app.removeEventFilter(watch)
+    watch.close()
     return opened, (time.perf_counter() - t) * 1000, ok and ok_drawn
 # the window opens on the dashboard (as at start-up, without the scheduler): its cold open
 t = time.perf_counter()

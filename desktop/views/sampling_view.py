@@ -224,11 +224,14 @@ class SamplingView(QWidget):
 
         self.load_choices()
         self._on_mode_changed(STRATIFIED)
+        self._just_built = True
 
     # -- page protocol
     def on_shown(self) -> None:
-        self.load_choices()
-        self.refresh_preview()
+        if not self._just_built:  # the first showing: the constructor has just read both
+            self.load_choices()
+            self.refresh_preview()
+        self._just_built = False
         self.load_history()
 
     def open_with(self, start: date | None = None, end: date | None = None) -> None:
