@@ -19,6 +19,9 @@ full calendar year. Every figure is measured in the same run beside its baseline
 * ``list_first_paint_ms.*`` — opening the customer list and the visit list (construct with the
   first query, ``on_shown``, show, process events) vs a bare ``QTableView`` over the same first
   200 rows fetched with sqlite3; median of 3 fresh processes each;
+* ``page_open_ms.<page>`` — every page of the main window: click → it shows its data or its
+  list (a page filling in the background says so: ``loading``/``filled``), target 300 ms;
+* ``dashboard_filled_ms`` — click on 工作台 → every tile and chart drawn, target 1000 ms;
 * ``peak_rss_mb`` — VmHWM of an app process that starts, opens the customers, visits and
   dashboard pages (charts drawn) vs a bare window's process.
 
