@@ -93,6 +93,53 @@ class ChartPanel(QFrame):
         self.drawn = False
         self.redraw(view)
 
+    def render_job(self, data, view):
+        """A ``views.tasks`` job drawing and rendering this chart for ``data`` on a figure of its
+        own (matplotlib's Agg, the canvas's size and resolution) off the GUI thread: six charts
+        take over a second of drawing, which would freeze the window. ``view`` is a snapshot of
+        what the drawing functions read (``scope``, ``tile_data``). ``show_rendered`` puts the
+        result on screen."""
+        old = self.figure
+        size, dpi, original_dpi = tuple(old.get_size_inches()), old.dpi, old._original_dpi
+        draw = self._draw
+
+        def job(_report):
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+            from matplotlib.figure import Figure
+
+            figure = Figure(figsize=size, dpi=original_dpi, layout="constrained")
+            if dpi != original_dpi:  # a high-resolution screen
+                figure._set_dpi(dpi, forward=False)
+            figure.patch.set_facecolor("white")
+            agg = FigureCanvasAgg(figure)
+            draw(figure, data, view)
+            agg.draw()
+            return figure, agg
+
+        return job
+
+    def show_rendered(self, data, rendered) -> None:
+        """Show a figure rendered by ``render_job``: it becomes the canvas's figure (saving,
+        redrawing on resize), its pixels are painted as they are."""
+        figure, agg = rendered
+        canvas = self.canvas
+        figure.set_canvas(canvas)
+        canvas.figure = figure
+        canvas.renderer, canvas._lastKey = agg.renderer, agg._lastKey
+        canvas.mpl_connect("draw_event", self._on_draw)  # callbacks belong to the figure
+        self.figure, self.data = figure, data
+        ratio = canvas.devicePixelRatioF()
+        want = (round(canvas.width() * ratio), round(canvas.height() * ratio))
+        if canvas.isVisible() and want != canvas.get_width_height(physical=True):
+            # the canvas was resized meanwhile: render again at its size (here)
+            figure.set_size_inches(want[0] / figure.dpi, want[1] / figure.dpi, forward=False)
+            self.drawn = False
+            canvas.draw_idle()
+            return
+        canvas.update()
+        self.drawn = True
+        self.drawn_changed.emit()
+
     def set_busy(self, busy: bool) -> None:
         """ "正在计算…" over the chart while its new figures load (the placeholder says it
         before the canvas exists)."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QCursor
@@ -177,6 +178,7 @@ class DashboardView(QWidget):
         self._tiles_job = Latest(self)
         self._series_jobs: list[Latest] = []  # one per group of charts (services.dashboard)
         self._pending: set[str] = set()  # charts whose series are still being read
+        self._render_jobs: dict[str, Latest] = {}  # per batch of charts being rendered
         self._teams_job = Latest(self)
         self._charts_job = Latest(self)
         self._save_dir = Path.home()
@@ -393,6 +395,8 @@ class DashboardView(QWidget):
         p = scope.period
         self.period_label.setText(f"{p.label}({p.start:%Y-%m-%d} 至 {p.end:%Y-%m-%d})")
         self.loading = self.charts_loading = True
+        for job in self._render_jobs.values():  # charts of the older request
+            job.cancel()
         for tile in self.tiles.values():
             tile.show_loading()
         for panel in self.panels.values():
@@ -429,7 +433,7 @@ class DashboardView(QWidget):
 
     def _failed(self, error: BaseException) -> None:
         """A job failed: say so above the tiles (the figures stay as they were)."""
-        for job in (self._tiles_job, *self._series_jobs):
+        for job in (self._tiles_job, *self._series_jobs, *self._render_jobs.values()):
             job.cancel()
         self._pending = set()
         self.loading = self.charts_loading = False
@@ -522,21 +526,41 @@ class DashboardView(QWidget):
             canvas, figure = make_canvas(6.0, 3.3)
             canvas.setMinimumHeight(CHART_HEIGHT - 12)
             panel.attach(canvas, figure)
+            panel.set_busy(True)  # until its figures are drawn on it
         self.charts_ready = True
         self._draw_charts()
 
     def _draw_charts(self, chart_ids: tuple[str, ...] | None = None) -> None:
         """Draw the charts (all, or ``chart_ids``) whose series of the current request are there,
         once the canvases exist; the team chart also waits for the tiles (it marks their overall
-        rate)."""
+        rate). They are drawn and rendered in the background, one job per batch (the charts of
+        one arrival), and put on screen as each is done."""
         if not self.charts_ready:
             return
-        for chart_id in chart_ids or tuple(self.panels):
-            if chart_id not in self.series or (chart_id == "groups" and self.loading):
-                continue
-            panel = self.panels[chart_id]
-            panel.set_busy(False)
-            panel.set_data(self.series[chart_id], self)
+        ready = [
+            chart_id
+            for chart_id in chart_ids or tuple(self.panels)
+            if chart_id in self.series and not (chart_id == "groups" and self.loading)
+        ]
+        if not ready:
+            return
+        view = SimpleNamespace(scope=self.scope, tile_data=self.tile_data)
+        batch = [(self.panels[c], self.series[c]) for c in ready]
+        jobs = [(panel, data, panel.render_job(data, view)) for panel, data in batch]
+        for panel, _data in batch:
+            panel.drawn = False
+
+        def render(report):
+            return [(panel, data, job(report)) for panel, data, job in jobs]
+
+        def show(results) -> None:
+            for panel, data, rendered in results:
+                panel.set_busy(False)
+                panel.show_rendered(data, rendered)
+
+        key = "+".join(ready)
+        job = self._render_jobs.setdefault(key, Latest(self))
+        job.start(render, show, self._failed)
 
     def _panel_drawn(self) -> None:
         if self.charts_drawn:
