@@ -95,3 +95,37 @@ def test_scheduler_runs_in_the_background_after_the_first_paint(qtbot, database,
         pass
     assert calls == [False]  # once, on a worker thread
     assert "已新建回访任务 2 个" in window.statusBar().currentMessage()
+
+
+def test_sampling_page_first_shows_then_reads_its_preview_off_the_gui_thread(
+    qtbot, database, db_path, monkeypatch
+):
+    from desktop.services import plans
+    from desktop.views.context import AppContext
+    from desktop.views.sampling_view import SamplingView
+
+    gate = threading.Event()
+    on_gui = []
+    real_preview, real_choices = plans.preview_plan, plans.filter_choices
+
+    def preview(*args, **kwargs):
+        on_gui.append(in_gui_thread())
+        gate.wait(10)
+        return real_preview(*args, **kwargs)
+
+    def choices():
+        on_gui.append(in_gui_thread())
+        return real_choices()
+
+    monkeypatch.setattr(plans, "preview_plan", preview)
+    monkeypatch.setattr(plans, "filter_choices", choices)
+    page = SamplingView(AppContext(db_path=db_path))
+    qtbot.addWidget(page)
+    page.show()
+    page.on_shown()
+    assert page.loading and page.warning_label.text() == "正在计算…"
+    assert not page.create_button.isEnabled()
+    gate.set()
+    qtbot.waitUntil(lambda: not page.loading, timeout=20_000)
+    assert on_gui and not any(on_gui)
+    assert page.warning_label.text() != "正在计算…"

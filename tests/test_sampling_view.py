@@ -47,6 +47,7 @@ def view(qtbot, ctx, served):
     qtbot.addWidget(page)
     page.show()
     page.on_shown()
+    qtbot.waitUntil(lambda: not page.loading, timeout=20_000)  # the first showing reads in the background
     page.open_with(start=START, end=END)
     return page
 
