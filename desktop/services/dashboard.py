@@ -20,7 +20,7 @@ from datetime import date
 
 import peewee as pw
 
-from desktop.models import ACTION_STATUSES, ImprovementAction, ServiceOrder
+from desktop.models import ACTION_STATUSES, ImprovementAction
 
 from . import improvement, kpi, periods, problems, statistics, tasks
 from .dashboard_periods import (
@@ -122,11 +122,8 @@ class Scope:
 
 
 def team_choices() -> list[str]:
-    """The teams (班组) that occur on service orders (one DISTINCT, not the three of
-    ``problems.filter_choices``)."""
-    team = ServiceOrder.team
-    query = ServiceOrder.select(team).where(team != "").distinct().order_by(team).tuples()
-    return [r[0] for r in query if r[0]]
+    """The teams (班组) that occur on service orders."""
+    return problems.team_names()
 
 
 def _pct(fraction: float | None) -> float | None:
