@@ -1176,6 +1176,8 @@ def measure_pages(ds: DataSet, work: Path, runs: int) -> list[Figure]:
                 extra={
                     "runs_ms": [round(v, 1) for v in values],
                     "filled_in_time_limit": all(r["ok"][page_id] for r in got),
+                    # … and its charts drawn (工作台, 问题分析); the same as the value without charts
+                    "with_charts_ms": round(statistics.median(r["drawn_ms"][page_id] for r in got), 1),
                 },
             ).judge()
         )
