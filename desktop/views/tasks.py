@@ -135,7 +135,9 @@ class Background(QObject):
         self._worker = _Worker(job)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
-        # self lives in the GUI thread: the queued call runs _finish there
+        # the thread ends with its job (quit is thread-safe); self lives in the GUI thread: the
+        # queued call runs _finish there
+        self._worker.finished.connect(self._thread.quit, Qt.DirectConnection)
         self._worker.finished.connect(self._finish, Qt.QueuedConnection)
 
     def start(self) -> "Background":
@@ -158,6 +160,7 @@ class Background(QObject):
 
     def wait(self, timeout_ms: int = 60_000) -> bool:
         """Block until the thread has ended and deliver its result now (tests, quitting)."""
+        self._thread.quit()  # once the job returns (if its finished signal has not yet done it)
         ended = self._thread.wait(timeout_ms)
         if ended:
             self._finish()
