@@ -67,6 +67,7 @@ class AnalysisView(QWidget):
         self._main_job = Latest(self)
         self._detail_job = Latest(self)
         self._untagged_job = Latest(self)  # the untagged list, beside the details
+        self._choices_wanted = False
         self._stale = True
         self._loading = False
         self._period_chosen = False  # the period opens on the newest visit's quarter once
@@ -301,7 +302,14 @@ class AnalysisView(QWidget):
 
     # ------------------------------------------------------------------ filters
     def _load_choices(self) -> None:
-        """Read the teams, engineers, service types and categories in the background."""
+        """Read the teams, engineers, service types and categories in the background, once the
+        figures being read have arrived (they come first; every caller refreshes next)."""
+        self._choices_wanted = True
+
+    def _flush_choices(self) -> None:
+        if not self._choices_wanted:
+            return
+        self._choices_wanted = False
 
         def job(_report):
             cats = [(c.name, c.id) for c in categories.list_categories(include_inactive=False)]
@@ -393,8 +401,10 @@ class AnalysisView(QWidget):
             period = self.period_picker.period()
         except UserError as err:
             self.summary.setText(str(err))
+            self._flush_choices()
             return
         if period is None:
+            self._flush_choices()
             return
         first = not self._period_chosen  # the page opens on the newest visit's quarter
         f = self.filters()
@@ -434,6 +444,7 @@ class AnalysisView(QWidget):
         self._show_top()
         self._show_untagged(None)
         self.filled.emit()
+        self._flush_choices()
         if self.isVisible():
             # on screen before the rest starts: loading the word segmenter holds the
             # interpreter for a moment (one long C call), however it is threaded
@@ -483,6 +494,7 @@ class AnalysisView(QWidget):
         self.details_filled.emit()
 
     def _failed(self, error: BaseException) -> None:
+        self._flush_choices()
         self.loading = self.details_loading = False
         self.summary.setText(f"  统计失败:{error}。请点击“刷新”重试。")
         self.filled.emit()
