@@ -1050,6 +1050,7 @@ except ImportError:  # before the background helper
     def running_jobs():
         return []
 order = [p.id for p in PAGES if p.id != "dashboard"] + ["dashboard"]
+wait_for(lambda: not running_jobs())  # the dashboard's team list
 for page_id in order:
     opened[page_id], complete[page_id], ok[page_id] = open_page(page_id)
     # the next click comes once the app is idle: what a page still reads in the background (问题分析's

@@ -126,6 +126,6 @@ def test_sampling_page_first_shows_then_reads_its_preview_off_the_gui_thread(
     assert page.loading and page.warning_label.text() == "正在计算…"
     assert not page.create_button.isEnabled()
     gate.set()
-    qtbot.waitUntil(lambda: not page.loading, timeout=20_000)
-    assert on_gui and not any(on_gui)
+    qtbot.waitUntil(lambda: not page.choices_loading, timeout=20_000)
+    assert len(on_gui) == 2 and not any(on_gui)
     assert page.warning_label.text() != "正在计算…"

@@ -340,3 +340,15 @@ def test_results_arriving_after_the_page_closed_are_dropped(qtbot, demo, db_path
     release.set()
     qtbot.waitUntil(lambda: not tasks.running_jobs(), timeout=20_000)
     qtbot.wait(50)  # their results are dropped, nothing touches the deleted widgets
+
+
+def test_showing_the_page_again_keeps_the_charts_whose_figures_did_not_change(qtbot, demo, db_path):
+    view = make_view(qtbot, db_path)
+    figures = {chart_id: panel.figure for chart_id, panel in view.panels.items()}
+    view.on_shown()  # shown again: every figure is read again …
+    assert view.loading
+    settle(qtbot, view)
+    # … and the charts with the same series are not drawn again
+    assert all(panel.figure is figures[chart_id] for chart_id, panel in view.panels.items())
+    choose(view.period_combo, "上季度", qtbot, view)
+    assert view.panels["dimensions"].figure is not figures["dimensions"]

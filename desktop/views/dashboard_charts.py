@@ -51,6 +51,7 @@ class ChartPanel(QFrame):
         self.figure = None
         self.data = None
         self.drawn = False
+        self.shown_key = None  # what the page drew last (kept when the same comes again)
         self.placeholder = QLabel(LOADING_TEXT)
         self.placeholder.setAlignment(Qt.AlignCenter)
         self.placeholder.setStyleSheet(f"color: {MUTED};")

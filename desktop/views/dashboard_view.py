@@ -542,24 +542,32 @@ class DashboardView(QWidget):
             for chart_id in chart_ids or tuple(self.panels)
             if chart_id in self.series and not (chart_id == "groups" and self.loading)
         ]
-        if not ready:
-            return
         view = SimpleNamespace(scope=self.scope, tile_data=self.tile_data)
-        batch = [(self.panels[c], self.series[c]) for c in ready]
-        jobs = [(panel, data, panel.render_job(data, view)) for panel, data in batch]
-        for panel, _data in batch:
+        batch = []
+        for chart_id in ready:
+            panel, data = self.panels[chart_id], self.series[chart_id]
+            overall = self.tile_data.satisfaction if chart_id == "groups" and self.tile_data else None
+            key = (data, self.scope, overall)  # what the drawing depends on
+            if panel.drawn and panel.shown_key == key:
+                panel.set_busy(False)  # the same figures as shown (a page shown again): kept
+                continue
             panel.drawn = False
+            batch.append((panel, key, panel.render_job(data, view)))
+        if not batch:
+            self._panel_drawn()
+            return
 
         def render(report):
-            return [(panel, data, job(report)) for panel, data, job in jobs]
+            return [(panel, key, job(report)) for panel, key, job in batch]
 
         def show(results) -> None:
-            for panel, data, rendered in results:
+            for panel, key, rendered in results:
                 panel.set_busy(False)
-                panel.show_rendered(data, rendered)
+                panel.shown_key = key
+                panel.show_rendered(key[0], rendered)
 
-        key = "+".join(ready)
-        job = self._render_jobs.setdefault(key, Latest(self))
+        name = "+".join(panel.chart_id for panel, _key, _job in batch)
+        job = self._render_jobs.setdefault(name, Latest(self))
         job.start(render, show, self._failed)
 
     def _panel_drawn(self) -> None:

@@ -372,11 +372,22 @@ class SamplingView(QWidget):
         request = self._preview_request()
         self.warning_label.setText("正在计算…")
         self.create_button.setEnabled(False)
-        self._choices_job.start(lambda _report: plans.filter_choices(), self._fill_choices)
-        self._preview_job.start(lambda _report: _compute_preview(request), self._show_preview)
+
+        def arrived(outcome: tuple) -> None:
+            self._show_preview(outcome)
+            # then the filter lists (the preview, the page's data, goes first)
+            self._choices_job.start(lambda _report: plans.filter_choices(), self._fill_choices)
+
+        self._preview_job.start(lambda _report: _compute_preview(request), arrived)
 
     @property
     def loading(self) -> bool:
+        """The preview is being read in the background."""
+        return self._preview_job.busy
+
+    @property
+    def choices_loading(self) -> bool:
+        """The filter lists are being read in the background (after the preview)."""
         return self._preview_job.busy or self._choices_job.busy
 
     def _preview_request(self) -> tuple:
