@@ -226,6 +226,7 @@ class SamplingView(QWidget):
         self._choices_job = Latest(self)
         self._preview_job = Latest(self)
         self._shown_once = False
+        self._choices_pending = False
         self._on_mode_changed(STRATIFIED, preview=False)
 
     # -- page protocol
@@ -249,6 +250,7 @@ class SamplingView(QWidget):
     def load_choices(self) -> None:
         """Fill the filter pickers and the staff list from the database, keeping the choices."""
         self._fill_choices(plans.filter_choices())
+        self._load_staff()
 
     def _fill_choices(self, choices: dict) -> None:
         for combo, key in (
@@ -265,6 +267,9 @@ class SamplingView(QWidget):
             index = combo.findText(current)
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
+
+    def _load_staff(self) -> None:
+        """The people to assign (a short list: read here)."""
         checked = set(self.checked_staff())
         self.staff_list.clear()
         for staff_id, name, role in task_svc.staff_choices():
@@ -364,6 +369,7 @@ class SamplingView(QWidget):
         self._preview_timer.stop()
         self._preview_job.cancel()
         self._show_preview(_compute_preview(self._preview_request()))
+        self._start_choices()
 
     def _refresh_in_background(self) -> None:
         """The first showing: the filter lists and the preview are read off the GUI thread
@@ -372,13 +378,19 @@ class SamplingView(QWidget):
         request = self._preview_request()
         self.warning_label.setText("正在计算…")
         self.create_button.setEnabled(False)
+        self._load_staff()
+        self._choices_pending = True  # the filter lists after the preview (the page's data)
 
         def arrived(outcome: tuple) -> None:
             self._show_preview(outcome)
-            # then the filter lists (the preview, the page's data, goes first)
-            self._choices_job.start(lambda _report: plans.filter_choices(), self._fill_choices)
+            self._start_choices()
 
         self._preview_job.start(lambda _report: _compute_preview(request), arrived)
+
+    def _start_choices(self) -> None:
+        if self._choices_pending:
+            self._choices_pending = False
+            self._choices_job.start(lambda _report: plans.filter_choices(), self._fill_choices)
 
     @property
     def loading(self) -> bool:
