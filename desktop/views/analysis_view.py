@@ -9,7 +9,7 @@ word segmenter loads its dictionary on first use, seconds) — "正在计算…"
 then. A newer request (the filters changed meanwhile) supersedes the older one. The chart's canvas
 is made once matplotlib has been imported in the background (``charts.ChartSlot``)."""
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -439,7 +439,8 @@ class AnalysisView(QWidget):
         self._stale = False
         self.matrix, self.proposals, self.words, self.untagged = None, [], {}, None
         self._show_pareto()
-        self.draw_pareto()
+        self.chart.drawn = False
+        QTimer.singleShot(0, self.draw_pareto)  # after the table is on screen (a render: ~0.2 s)
         self._show_matrix()
         self._show_top()
         self._show_untagged(None)
