@@ -420,7 +420,7 @@ class AnalysisView(QWidget):
         self.loading = self.details_loading = True
         self._detail_job.cancel()
         self._untagged_job.cancel()
-        self.summary.setText(f"  {period.label}:正在计算…")
+        self.summary.setText(f"  {period.label}：正在计算…")
         self._main_job.start(job, self._main_arrived, self._failed)
         self.chart.load()
 
@@ -497,7 +497,7 @@ class AnalysisView(QWidget):
     def _failed(self, error: BaseException) -> None:
         self._flush_choices()
         self.loading = self.details_loading = False
-        self.summary.setText(f"  统计失败:{error}。请点击“刷新”重试。")
+        self.summary.setText(f"  统计失败：{error}。请点击“刷新”重试。")
         self.filled.emit()
 
     def _show_pareto(self) -> None:
@@ -577,7 +577,7 @@ class AnalysisView(QWidget):
         table.setRowCount(0)
         if total is None:
             self.untagged_note.setText("正在计算…")
-            self.tabs.setTabText(1, "待归类负面反馈(…)")
+            self.tabs.setTabText(1, "待归类负面反馈（…）")
             self._update_buttons()
             return
         for v in self.untagged:

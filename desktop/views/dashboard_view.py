@@ -444,7 +444,7 @@ class DashboardView(QWidget):
         else:
             for tile in self.tiles.values():
                 tile.show_value("—", "")
-        self.message.setText(f"统计失败:{error}。请点击“刷新”重试。")
+        self.message.setText(f"统计失败：{error}。请点击“刷新”重试。")
         self.message.setVisible(True)
         self.filled.emit()
 
