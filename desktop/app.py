@@ -132,13 +132,27 @@ def build_main_window(db_path: Path):
 
 
 def show_main_window(db_path: Path):
-    """Build and show the main window; the visit-task scheduler runs once the window is on screen
-    (it reads the recent orders: a second or more on a big database), before the first page loads
-    its figures, and its summary goes to the status bar."""
+    """Build and show the main window. The visit-task scheduler (it reads the recent orders: a
+    second or more on a big database) runs in the background once the window is on screen
+    (``views.tasks``); its summary goes to the status bar and, when it made tasks, the pages
+    showing tasks refresh. Its write is one short transaction: a save on the GUI thread meanwhile
+    waits for it (WAL, busy timeout), never fails."""
+    from desktop.views.tasks import start_in_background
     from desktop.views.widgets import after_first_paint
 
     window = build_main_window(db_path)
-    after_first_paint(window, lambda: window.statusBar().showMessage(start_scheduler(), 15000))
+
+    def done(outcome: tuple[str, int]) -> None:
+        summary, created = outcome
+        window.statusBar().showMessage(summary, 15000)
+        if created:
+            window.ctx.events.visits_changed.emit()
+
+    def start() -> None:
+        window.scheduler_job = start_in_background(lambda _report: _scheduler_run(), done, owner=window)
+
+    window.scheduler_job = None
+    after_first_paint(window, start)
     window.show()
     return window
 
@@ -178,13 +192,19 @@ def fill_demo(parent=None) -> None:
 def start_scheduler() -> str:
     """Set the working-day calendar from the settings and create the visit tasks now due.
     Returns a one-line summary for the status bar; a failure here never stops the start-up."""
+    return _scheduler_run()[0]
+
+
+def _scheduler_run() -> tuple[str, int]:
+    """``start_scheduler``'s summary and the number of tasks it created."""
     from desktop.services import scheduler
 
     try:
         scheduler.configure_calendar()
-        return scheduler.describe(scheduler.run_scheduler()).replace("\n", " ")
+        result = scheduler.run_scheduler()
+        return scheduler.describe(result).replace("\n", " "), result["total"]
     except Exception as exc:  # noqa: BLE001 - the app must open even if task creation fails
-        return f"自动生成回访任务失败:{exc}。可稍后在命令行运行 huifang schedule 重试。"
+        return f"自动生成回访任务失败:{exc}。可稍后在命令行运行 huifang schedule 重试。", 0
 
 
 def _closed_uncleanly(db_path: Path) -> bool:

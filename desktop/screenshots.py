@@ -33,8 +33,10 @@ def take_screenshots(db_path: Path | None, out_dir: Path) -> list[Path]:
                 page.open_with(generate=True)  # show a generated report, not the empty page
             for _ in range(5):  # let wrapped rows settle (a resize can change heights once more)
                 app.processEvents()
-            deadline = time.monotonic() + 30  # the dashboard draws its charts after its first paint
-            while not getattr(page, "charts_ready", True) and time.monotonic() < deadline:
+            deadline = time.monotonic() + 30  # pages fill (and draw charts) in the background
+            while (
+                getattr(page, "loading", False) or not getattr(page, "charts_drawn", True)
+            ) and time.monotonic() < deadline:
                 app.processEvents()
             target = out_dir / spec.screenshot_name
             window.grab().save(str(target))

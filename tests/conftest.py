@@ -189,3 +189,15 @@ def team(database):
         accounts.create_account(AccountInput(username, name, role, staff), TEAM_PASSWORD, TEAM_PASSWORD)
     accounts.sign_out()
     return Team(boss, qian)
+
+
+@pytest.fixture(autouse=True)
+def _background_jobs_end_with_their_test():
+    """Jobs a page started in the background (``desktop.views.tasks``) are cancelled and waited
+    for at the end of the test that started them, before the next test opens its database."""
+    yield
+    import sys
+
+    tasks = sys.modules.get("desktop.views.tasks")
+    if tasks is not None:
+        tasks.wait_all()

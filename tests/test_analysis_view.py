@@ -70,7 +70,18 @@ def view(qtbot, data, db_path):
     page = AnalysisView(AppContext(db_path=db_path))
     qtbot.addWidget(page)
     page.open_with(period="2024Q2")
+    settle(qtbot, page)
     return page
+
+
+def settle(qtbot, page) -> None:
+    """Wait until the filter lists, the figures, the details and the chart have arrived."""
+    qtbot.waitUntil(
+        lambda: (
+            not page.loading and not page.details_loading and not page._choices_job.busy and page.charts_drawn
+        ),
+        timeout=30_000,
+    )
 
 
 def _tags(v: Visit) -> list[str]:
@@ -119,10 +130,12 @@ def test_pareto_table_chart_and_matrix(view):
 
 def test_team_filter_and_period_change(qtbot, view):
     view.team.setCurrentIndex(view.team.findData("维修二组"))
+    settle(qtbot, view)
     assert view.pareto_table.rowCount() == 1
     assert view.pareto_table.item(0, 0).text() == "响应速度类"
     view.team.setCurrentIndex(0)
     view.period_picker.choice.setCurrentIndex(view.period_picker.choice.findText("2024年第3季度"))
+    settle(qtbot, view)
     assert view.period.label == "2024年第3季度"
     assert [view.pareto_table.item(r, 0).text() for r in range(view.pareto_table.rowCount())] == ["价格类"]
 
@@ -140,12 +153,14 @@ def test_untagged_list_apply_suggestions_and_manual_tag(qtbot, view, data):
     assert view.apply_selected_button.isEnabled()
     qtbot.mouseClick(view.apply_selected_button, Qt.LeftButton)
     assert _tags(data["price"]) == ["价格类"]
+    settle(qtbot, view)
     assert table.rowCount() == 1  # refreshed
 
     table.selectRow(0)
     view.tag_category.setCurrentIndex(view.tag_category.findText("产品质量类"))
     qtbot.mouseClick(view.tag_button, Qt.LeftButton)
     assert _tags(data["silent"]) == ["产品质量类"]
+    settle(qtbot, view)
     assert table.rowCount() == 0
     assert view.tabs.tabText(1) == "待归类负面反馈(0)"
 
@@ -155,6 +170,7 @@ def test_apply_all_asks_first(qtbot, view, data, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: next(answers))
     qtbot.mouseClick(view.apply_all_button, Qt.LeftButton)
     assert _tags(data["price"]) == []
+    settle(qtbot, view)
     qtbot.mouseClick(view.apply_all_button, Qt.LeftButton)
     assert _tags(data["price"]) == ["价格类"]
     assert _tags(data["silent"]) == []
@@ -183,7 +199,70 @@ def test_empty_period_shows_hint(qtbot, database, db_path):
     page = AnalysisView(AppContext(db_path=db_path))
     qtbot.addWidget(page)
     page.on_shown()
+    settle(qtbot, page)
     assert all(card.isHidden() for card in page.top_cards)
     assert not page.top_empty.isHidden()
     assert page.pareto_table.rowCount() == 0
     assert not page.figure.axes[0].axison
+
+
+def test_page_shows_at_once_and_reads_off_the_gui_thread(qtbot, data, db_path, monkeypatch):
+    import threading
+
+    from desktop.services import problems
+    from desktop.views.tasks import in_gui_thread
+
+    gate = threading.Event()
+    on_gui = []
+    real_pareto, real_words = problems.pareto, problems.customer_words
+
+    def pareto(*args, **kwargs):
+        on_gui.append(in_gui_thread())
+        gate.wait(10)
+        return real_pareto(*args, **kwargs)
+
+    def words(*args, **kwargs):
+        on_gui.append(in_gui_thread())
+        return real_words(*args, **kwargs)
+
+    monkeypatch.setattr(problems, "pareto", pareto)
+    monkeypatch.setattr(problems, "customer_words", words)
+    page = AnalysisView(AppContext(db_path=db_path))
+    qtbot.addWidget(page)
+    page.show()
+    page.open_with(period="2024Q2")
+    assert page.loading and "正在计算" in page.summary.text()  # at once, before any figure
+    assert page.chart.canvas is None or not page.chart.drawn
+    gate.set()
+    qtbot.waitUntil(lambda: not page.loading, timeout=20_000)
+    assert page.pareto_table.rowCount() == 3  # the list first …
+    settle(qtbot, page)  # … then the matrix, the TOP3 and the words
+    assert "等了" in page.pareto_table.item(0, 5).text()
+    assert on_gui and not any(on_gui)
+
+
+def test_a_newer_filter_supersedes_the_older_request(qtbot, view, data, monkeypatch):
+    import threading
+
+    from desktop.services import problems
+
+    started, release = threading.Event(), threading.Event()
+    real = problems.pareto
+    calls = []
+
+    def pareto(*args, **kwargs):
+        calls.append(kwargs.get("team"))
+        if len(calls) == 1:
+            started.set()
+            release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(problems, "pareto", pareto)
+    view.team.setCurrentIndex(view.team.findData("维修二组"))
+    qtbot.waitUntil(started.is_set, timeout=5_000)
+    view.team.setCurrentIndex(0)  # 全部班组 again, while the first request still runs
+    release.set()
+    settle(qtbot, view)
+    qtbot.wait(50)
+    assert calls == ["维修二组", None]
+    assert view.pareto_table.rowCount() == 3  # every team's rows, not the dropped 维修二组 ones

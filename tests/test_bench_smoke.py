@@ -71,3 +71,38 @@ def test_tiny_run_measures_stats_against_raw_sql(tmp_path):
     assert stats["extra"]["same_numbers"] is True
     assert stats["extra"]["answers_counted"] > 0
     assert "stats_vs_raw_sql" in proc.stdout  # the printed table
+
+
+def test_tiny_run_times_every_page_and_the_dashboard(tmp_path):
+    from desktop.views.pages import PAGES
+
+    bench = load_bench()
+    assert set(bench.PAGE_IDS) == {p.id for p in PAGES}  # a new page gets its figure
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH),
+            "--tiny",
+            "--only",
+            "pages",
+            "--json",
+            str(out),
+            "--workdir",
+            str(tmp_path / "work"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    figures = json.loads(out.read_text(encoding="utf-8"))["figures"]
+    for page in PAGES:
+        figure = figures[f"page_open_ms.{page.id}"]
+        assert figure["value"] > 0 and figure["target"] == 300.0 and figure["pass"] in (True, False)
+        assert figure["extra"]["filled_in_time_limit"] is True, page.id  # the page said it was filled
+    filled = figures["dashboard_filled_ms"]
+    assert filled["value"] >= figures["page_open_ms.dashboard"]["value"] and filled["target"] == 1000.0
+    assert filled["extra"]["at_start_up_ms"]["charts"] > 0
+    assert "page_open_ms.analysis" in proc.stdout and "dashboard_filled_ms" in proc.stdout

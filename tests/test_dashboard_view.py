@@ -33,14 +33,21 @@ def make_view(qtbot, db_path) -> DashboardView:
     view.resize(1238, 800)
     view.show()
     view.on_shown()
-    qtbot.waitUntil(lambda: view.charts_ready, timeout=10_000)
+    settle(qtbot, view)
     return view
 
 
-def choose(combo, data) -> None:
+def settle(qtbot, view) -> None:
+    """Wait until the figures of the current filters are shown and every chart is drawn."""
+    qtbot.waitUntil(lambda: view.charts_drawn, timeout=20_000)
+
+
+def choose(combo, data, qtbot=None, view=None) -> None:
     index = combo.findData(data)
     assert index >= 0, data
     combo.setCurrentIndex(index)
+    if qtbot is not None:
+        settle(qtbot, view)
 
 
 def texts(figure) -> list[str]:
@@ -90,18 +97,15 @@ def test_changing_the_period_redraws(qtbot, demo, db_path):
     panel = view.panels["trend"]
     before_series = view.series["dimensions"]
     before_line = overall_line(panel)
-    draws = []
-    monkey_canvas = panel.canvas
-    original = monkey_canvas.draw_idle
-    monkey_canvas.draw_idle = lambda *a, **k: (draws.append(1), original(*a, **k))
-    choose(view.period_combo, "上季度")
+    before_figure = panel.figure
+    choose(view.period_combo, "上季度", qtbot, view)
     period = svc.period_for("上季度", TODAY)
     assert view.scope.period == period
     assert view.series["dimensions"] != before_series
     assert view.series["dimensions"].period == period
     assert overall_line(panel) != before_line
     assert overall_line(panel)[-1] == pytest.approx(view.series["trend"].overall[-1])
-    assert draws, "the chart was not redrawn"
+    assert panel.figure is not before_figure and panel.drawn, "the chart was not redrawn"
     assert "2026年第3季度" in view.period_label.text()
     # the grade of the last quarter's scorecard (demo: 维修事业部)
     assert view.tiles["grade"].value.text() == view.tile_data.grade != "—"
@@ -110,7 +114,8 @@ def test_changing_the_period_redraws(qtbot, demo, db_path):
 def test_team_filter_compares_engineers(qtbot, demo, db_path):
     view = make_view(qtbot, db_path)
     assert view.series["groups"].group == "team"
-    choose(view.team_combo, "维修一组")
+    qtbot.waitUntil(lambda: view.team_combo.findData("维修一组") >= 0, timeout=10_000)
+    choose(view.team_combo, "维修一组", qtbot, view)
     assert view.scope.team == "维修一组"
     assert view.series["groups"].group == "engineer"
     expected = svc.tiles(svc.Scope(svc.period_for("本月", TODAY), "维修一组", TODAY))
@@ -120,10 +125,11 @@ def test_team_filter_compares_engineers(qtbot, demo, db_path):
 
 def test_custom_period_and_bad_range(qtbot, demo, db_path):
     view = make_view(qtbot, db_path)
-    choose(view.period_combo, "自定义")
+    choose(view.period_combo, "自定义", qtbot, view)
     assert view.start_edit.isVisible() and view.end_edit.isVisible()
     view.start_edit.setDate(QDate(2026, 6, 1))
     view.end_edit.setDate(QDate(2026, 8, 31))
+    settle(qtbot, view)
     assert (view.scope.period.start, view.scope.period.end) == (date(2026, 6, 1), date(2026, 8, 31))
     shown = view.series
     view.start_edit.setDate(QDate(2026, 9, 30))  # after the end
@@ -131,6 +137,7 @@ def test_custom_period_and_bad_range(qtbot, demo, db_path):
     assert view.series is shown  # nothing recomputed from a bad range
     view.start_edit.setDate(QDate(2026, 7, 1))
     assert not view.message.isVisible()
+    settle(qtbot, view)
 
 
 def test_today_tile_opens_tasks(qtbot, demo, db_path):
@@ -202,7 +209,7 @@ def test_empty_database_shows_friendly_text(qtbot, database, db_path):
 
 def test_charts_render_chinese_without_missing_glyphs(qtbot, demo, db_path, caplog):
     view = make_view(qtbot, db_path)
-    choose(view.period_combo, "上季度")  # every chart has data, arrows included
+    choose(view.period_combo, "上季度", qtbot, view)  # every chart has data, arrows included
     caplog.set_level(logging.WARNING, logger="matplotlib")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -224,6 +231,8 @@ def test_data_change_event_refreshes_visible_page(qtbot, demo, db_path):
         customer=task.customer_id, order=None, trigger="测试", earliest=TODAY, latest=TODAY, status="待回访"
     )
     view.ctx.events.visits_changed.emit()
+    assert view.loading and view.tiles["today"].note.text() == "正在计算…"
+    settle(qtbot, view)
     assert int(view.tiles["today"].value.text()) == before + 1
 
 
@@ -242,3 +251,104 @@ def test_every_chart_of_the_service_has_a_panel():
     from desktop.views.dashboard_view import CHARTS
 
     assert tuple(chart_id for chart_id, _name, _draw in CHARTS) == svc.CHART_IDS
+
+
+# ---------------------------------------------------------------- loading in the background
+def test_figures_are_read_off_the_gui_thread_with_placeholders_first(qtbot, demo, db_path, monkeypatch):
+    import threading
+
+    from desktop.views.tasks import in_gui_thread
+
+    gate = threading.Event()
+    threads = []
+    real_tiles, real_series = svc.tiles, svc.chart_series
+
+    def slow_tiles(scope, *args, **kwargs):
+        threads.append(in_gui_thread())
+        gate.wait(10)
+        return real_tiles(scope, *args, **kwargs)
+
+    def slow_series(scope, *args, **kwargs):
+        threads.append(in_gui_thread())
+        gate.wait(10)
+        return real_series(scope, *args, **kwargs)
+
+    monkeypatch.setattr(svc, "tiles", slow_tiles)
+    monkeypatch.setattr(svc, "chart_series", slow_series)
+    view = DashboardView(AppContext(db_path=db_path))
+    qtbot.addWidget(view)
+    view.today_override = TODAY
+    view.resize(1238, 800)
+    view.show()
+    view.on_shown()
+    # the page is on screen at once, every tile and chart saying it is being computed
+    qtbot.waitUntil(lambda: view.loading, timeout=5_000)
+    assert all(tile.note.text() == "正在计算…" for tile in view.tiles.values())
+    assert all(panel.figure is None or panel.busy.isVisible() for panel in view.panels.values())
+    assert not view.charts_drawn
+    gate.set()
+    settle(qtbot, view)
+    assert threads and not any(threads)  # every query ran on a worker thread
+    assert view.tiles["today"].note.text() != "正在计算…"
+
+
+def test_a_newer_request_supersedes_the_older_one(qtbot, demo, db_path, monkeypatch):
+    import threading
+
+    view = make_view(qtbot, db_path)
+    first_started, release = threading.Event(), threading.Event()
+    real_tiles = svc.tiles
+    asked = []
+
+    def tiles(scope, *args, **kwargs):
+        asked.append(scope.period.label)
+        if len(asked) == 1:  # the first request is still running when the filter changes again
+            first_started.set()
+            release.wait(10)
+        return real_tiles(scope, *args, **kwargs)
+
+    monkeypatch.setattr(svc, "tiles", tiles)
+    choose(view.period_combo, "上季度")
+    qtbot.waitUntil(first_started.is_set, timeout=5_000)
+    choose(view.period_combo, "本年")
+    release.set()
+    settle(qtbot, view)
+    qtbot.wait(50)
+    this_year = svc.period_for("本年", TODAY)
+    assert view.scope.period == this_year  # the older (上季度) result was dropped
+    assert view.series["dimensions"].period == this_year
+    expected = real_tiles(svc.Scope(this_year, None, TODAY))
+    assert view.tiles["satisfaction"].value.text() == f"{expected.satisfaction:.1f}%"
+
+
+def test_results_arriving_after_the_page_closed_are_dropped(qtbot, demo, db_path, monkeypatch):
+    import threading
+
+    from desktop.views import tasks
+
+    release = threading.Event()
+    real_tiles = svc.tiles
+    monkeypatch.setattr(svc, "tiles", lambda *a, **k: (release.wait(10), real_tiles(*a, **k))[1])
+    view = DashboardView(AppContext(db_path=db_path))
+    view.today_override = TODAY
+    view.show()
+    view.on_shown()
+    qtbot.waitUntil(lambda: view.loading, timeout=5_000)
+    view.close()
+    view.deleteLater()
+    qtbot.wait(20)  # deleted while its jobs still run
+    release.set()
+    qtbot.waitUntil(lambda: not tasks.running_jobs(), timeout=20_000)
+    qtbot.wait(50)  # their results are dropped, nothing touches the deleted widgets
+
+
+def test_showing_the_page_again_keeps_the_charts_whose_figures_did_not_change(qtbot, demo, db_path):
+    view = make_view(qtbot, db_path)
+    figures = {chart_id: panel.figure for chart_id, panel in view.panels.items()}
+    view.on_shown()  # shown again: every figure is read again …
+    assert view.loading
+    settle(qtbot, view)
+    # … and the charts with the same series are not drawn again
+    assert all(panel.figure is figures[chart_id] for chart_id, panel in view.panels.items())
+    choose(view.period_combo, "上季度", qtbot, view)
+    assert view.panels["dimensions"].figure is not figures["dimensions"]

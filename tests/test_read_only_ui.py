@@ -737,6 +737,7 @@ def test_viewer_analysis_does_not_ask_to_tag(qtbot, ctx, records):
     sign_in("hq")
     page = build(qtbot, AnalysisView, ctx, 1300, 900)
     page.refresh()
+    qtbot.waitUntil(lambda: not page.loading and not page.details_loading, timeout=30_000)
     assert "请先" not in page.top_empty.text()
     note = page.untagged_note.text()
     assert "归类由主管完成" in note and "可多选后应用建议" not in note
@@ -745,4 +746,5 @@ def test_viewer_analysis_does_not_ask_to_tag(qtbot, ctx, records):
     sign_in("boss")
     boss = build(qtbot, AnalysisView, ctx, 1300, 900)
     boss.refresh()
+    qtbot.waitUntil(lambda: not boss.loading and not boss.details_loading, timeout=30_000)
     assert "可多选后应用建议" in boss.untagged_note.text() and "请先" in boss.top_empty.text()

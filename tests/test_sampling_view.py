@@ -47,6 +47,7 @@ def view(qtbot, ctx, served):
     qtbot.addWidget(page)
     page.show()
     page.on_shown()
+    qtbot.waitUntil(lambda: not page.choices_loading, timeout=20_000)  # read in the background at first
     page.open_with(start=START, end=END)
     return page
 

@@ -123,7 +123,7 @@ class Scope:
 
 def team_choices() -> list[str]:
     """The teams (班组) that occur on service orders."""
-    return problems.filter_choices()["teams"]
+    return problems.team_names()
 
 
 def _pct(fraction: float | None) -> float | None:
@@ -427,17 +427,34 @@ class Snapshot:
 CHART_IDS = ("trend", "dimensions", "nps", "pareto", "actions", "groups")
 
 
+# the page reads the charts in these groups at the same time (two cores): the twelve-month trend
+# (its two charts share one query) beside the other four
+CHART_GROUPS = (("trend", "nps"), ("dimensions", "pareto", "actions", "groups"))
+
+
+def chart_series(scope: Scope, charts: tuple[str, ...] = CHART_IDS) -> dict[str, object]:
+    """The series of ``charts`` (all by default), keyed by chart id; the month-by-month trend
+    and the comparison with the previous period are computed once, and only when needed. The
+    page reads them apart from ``tiles``, so the tiles do not wait for the twelve-month trend."""
+    out: dict[str, object] = {}
+    if {"trend", "nps"} & set(charts):
+        trend = monthly(scope)
+        if "trend" in charts:
+            out["trend"] = satisfaction_trend(scope, trend=trend)
+        if "nps" in charts:
+            out["nps"] = nps_trend(scope, trend=trend)
+    if "dimensions" in charts:
+        out["dimensions"] = dimension_bars(scope, statistics.compare(scope.filters))
+    if "pareto" in charts:
+        out["pareto"] = pareto_series(scope)
+    if "actions" in charts:
+        out["actions"] = action_status(scope)
+    if "groups" in charts:
+        out["groups"] = group_comparison(scope)
+    return {chart_id: out[chart_id] for chart_id in CHART_IDS if chart_id in out}
+
+
 def snapshot(scope: Scope) -> Snapshot:
-    """The tiles and every chart's series, the shared statistics (the month-by-month trend and
-    the comparison with the previous period) computed once."""
-    comparison = statistics.compare(scope.filters)
-    trend = monthly(scope)
-    series = {
-        "trend": satisfaction_trend(scope, trend=trend),
-        "dimensions": dimension_bars(scope, comparison),
-        "nps": nps_trend(scope, trend=trend),
-        "pareto": pareto_series(scope),
-        "actions": action_status(scope),
-        "groups": group_comparison(scope),
-    }
-    return Snapshot(scope, tiles(scope, comparison), series)
+    """The tiles and every chart's series at once (the page reads them apart, see
+    ``chart_series``)."""
+    return Snapshot(scope, tiles(scope), chart_series(scope))

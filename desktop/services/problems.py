@@ -1171,6 +1171,14 @@ def filter_choices() -> dict[str, list[str]]:
     }
 
 
+def team_names() -> list[str]:
+    """The teams that occur on orders (one DISTINCT; ``filter_choices`` runs three)."""
+    team = ServiceOrder.team
+    return [
+        r[0] for r in ServiceOrder.select(team).where(team != "").distinct().order_by(team).tuples() if r[0]
+    ]
+
+
 def last_visit_date() -> date | None:
     """The date of the newest completed visit (the page opens on its quarter)."""
     return Visit.select(pw.fn.MAX(Visit.visit_date)).where(Visit.status == DONE).scalar()

@@ -1,18 +1,20 @@
 """问题分析 page: which problems the negative feedback of a period is about (Pareto table and
 chart), how much each hurts (pain matrix), the proposed TOP3 with a button to plan the fix, and
-the negative visits still without a category, with suggestions and bulk tagging."""
+the negative visits still without a category, with suggestions and bulk tagging.
 
-from datetime import date
+Nothing slow runs on the GUI thread (``views.tasks``, the project's one background helper): the
+filter lists load in the background; the Pareto table and the untagged list come first (``loading``
+turns false, ``filled`` is emitted), then the pain matrix, the TOP3 and the customer's words (the
+word segmenter loads its dictionary on first use, seconds) — "正在计算…" shows where they go until
+then. A newer request (the filters changed meanwhile) supersedes the older one. The chart's canvas
+is made once matplotlib has been imported in the background (``charts.ChartSlot``)."""
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QComboBox,
-    QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFrame,
     QGridLayout,
     QGroupBox,
@@ -23,7 +25,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QWidget,
 )
@@ -31,263 +32,42 @@ from PySide6.QtWidgets import (
 from desktop.services import accounts, categories, periods, problems
 from desktop.services.errors import UserError
 
-from .context import AppContext
-from .widgets import MARGIN, confirm, gate, hbox, heading, show_error, show_info, vbox
-
-ALL = "全部"
-KINDS = (
-    ("月度", periods.MONTH),
-    ("季度", periods.QUARTER),
-    ("年度", periods.YEAR),
-    ("自定义区间", periods.RANGE),
+from .analysis_widgets import (  # noqa: F401 (ALL, KINDS and the widgets are the page's API)
+    ALL,
+    KINDS,
+    QUADRANT_STYLE,
+    UNTAGGED_LIMIT,
+    KeywordsDialog,
+    PeriodPicker,
+    TopCard,
+    _item,
+    _note,
 )
-QUADRANT_STYLE = {
-    problems.HIGH_HIGH: ("优先解决", "#fdecea", "#c0392b"),
-    problems.LOW_HIGH: ("重点防范", "#fff4e5", "#b9770e"),
-    problems.HIGH_LOW: ("持续改进", "#eaf2fb", "#2e6da4"),
-    problems.LOW_LOW: ("观察即可", "#f3f3f3", "#777777"),
-}
-UNTAGGED_LIMIT = 200
-_NOTE_STYLE = "color: #666;"
-
-
-def _item(text, align=None, data=None) -> QTableWidgetItem:
-    item = QTableWidgetItem("" if text is None else str(text))
-    item.setFlags(item.flags() & ~Qt.ItemIsEditable)
-    if align is not None:
-        item.setTextAlignment(align)
-    if data is not None:
-        item.setData(Qt.UserRole, data)
-    return item
-
-
-def _note(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setStyleSheet(_NOTE_STYLE)
-    return label
-
-
-class PeriodPicker(QWidget):
-    """月度 / 季度 / 年度 (a list of recent periods) or 自定义区间 (two dates)."""
-
-    changed = Signal()
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._last = date.today()
-        self.kind = QComboBox()
-        for label, kind in KINDS:
-            self.kind.addItem(label, kind)
-        self.choice = QComboBox()
-        self.choice.setMinimumWidth(130)
-        self.start = QDateEdit()
-        self.end = QDateEdit()
-        for edit in (self.start, self.end):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
-        self.to_label = QLabel("至")
-        self.kind.currentIndexChanged.connect(self._kind_changed)
-        self.choice.currentIndexChanged.connect(lambda _i: self.changed.emit())
-        self.start.dateChanged.connect(lambda _d: self._range_changed())
-        self.end.dateChanged.connect(lambda _d: self._range_changed())
-        self.setLayout(hbox(self.kind, self.choice, self.start, self.to_label, self.end))
-        self.kind.setCurrentIndex(1)
-        self._fill_choices()
-
-    def set_latest(self, day: date) -> None:
-        """The newest day the lists of months / quarters / years reach back from."""
-        self._last = day
-        self._fill_choices()
-
-    def _options(self, kind: str) -> list[periods.Period]:
-        last = self._last
-        if kind == periods.MONTH:
-            return list(reversed(periods.months_up_to(last, 24)))
-        if kind == periods.QUARTER:
-            out, year, quarter = [], last.year, (last.month - 1) // 3 + 1
-            for _ in range(12):
-                out.append(periods.quarter_period(year, quarter))
-                year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
-            return out
-        return [periods.year_period(last.year - i) for i in range(6)]
-
-    def _fill_choices(self, select: periods.Period | None = None) -> None:
-        kind = self.kind.currentData()
-        ranged = kind == periods.RANGE
-        self.choice.setVisible(not ranged)
-        for w in (self.start, self.to_label, self.end):
-            w.setVisible(ranged)
-        if ranged:
-            return
-        self.choice.blockSignals(True)
-        self.choice.clear()
-        options = self._options(kind)
-        if select is not None and select not in options:
-            options.insert(0, select)
-        for p in options:
-            self.choice.addItem(p.label, p)
-        index = options.index(select) if select is not None else 0
-        self.choice.setCurrentIndex(index)
-        self.choice.blockSignals(False)
-
-    def _kind_changed(self) -> None:
-        if self.kind.currentData() == periods.RANGE:
-            current = self.choice.currentData() or periods.quarter_period(self._last.year, 1)
-            for edit, day in ((self.start, current.start), (self.end, current.end)):
-                edit.blockSignals(True)
-                edit.setDate(QDate(day.year, day.month, day.day))
-                edit.blockSignals(False)
-        self._fill_choices()
-        self.changed.emit()
-
-    def _range_changed(self) -> None:
-        if self.kind.currentData() == periods.RANGE:
-            self.changed.emit()
-
-    def period(self) -> periods.Period:
-        """The chosen period; raises UserError for a range that ends before it starts."""
-        if self.kind.currentData() == periods.RANGE:
-            return periods.range_period(self.start.date().toPython(), self.end.date().toPython())
-        return self.choice.currentData()
-
-    def set_period(self, period: periods.Period) -> None:
-        blockers = [self.kind, self.choice, self.start, self.end]
-        for w in blockers:
-            w.blockSignals(True)
-        index = next(i for i, (_label, kind) in enumerate(KINDS) if kind == period.kind)
-        self.kind.setCurrentIndex(index)
-        if period.kind == periods.RANGE:
-            self.start.setDate(QDate(period.start.year, period.start.month, period.start.day))
-            self.end.setDate(QDate(period.end.year, period.end.month, period.end.day))
-        for w in blockers:
-            w.blockSignals(False)
-        self._fill_choices(select=None if period.kind == periods.RANGE else period)
-
-
-class TopCard(QFrame):
-    """One proposed TOP problem: name, quadrant, reason, the customer's words, quotes, and the
-    制定改进措施 button."""
-
-    plan = Signal(int, list)
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("topCard")
-        self.setFrameShape(QFrame.StyledPanel)
-        self.proposal: problems.Proposal | None = None
-        self.title = QLabel()
-        font = self.title.font()
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.15)
-        self.title.setFont(font)
-        self.badge = QLabel()
-        self.reason = QLabel()
-        self.reason.setWordWrap(True)
-        self.words = _note()
-        self.quotes = QLabel()
-        self.quotes.setWordWrap(True)
-        self.quotes.setStyleSheet("color: #444; font-style: italic;")
-        self.plan_button = QPushButton("制定改进措施")
-        self.plan_button.setToolTip("打开“改进措施”页,以该分类和这些回访为依据新建一条改进措施")
-        self.plan_button.clicked.connect(self._plan)
-        self.setLayout(
-            vbox(
-                hbox(self.title, self.badge, None, self.plan_button),
-                self.reason,
-                self.words,
-                self.quotes,
-                margin=MARGIN,
-            )
-        )
-
-    def show_proposal(self, proposal: problems.Proposal) -> None:
-        self.proposal = proposal
-        action, background, colour = QUADRANT_STYLE[proposal.quadrant]
-        self.title.setText(f"TOP{proposal.rank}  {proposal.name}")
-        self.badge.setText(f" {proposal.quadrant} · {action} ")
-        self.badge.setStyleSheet(
-            f"background: {background}; color: {colour}; border: 1px solid {colour}; border-radius: 3px;"
-        )
-        self.setStyleSheet(
-            f"QFrame#topCard {{ border: 1px solid #d0d0d0; border-left: 4px solid {colour}; }}"
-        )
-        self.reason.setText(proposal.reason + "。")
-        words = "、".join(f"{w}({n})" for w, n in proposal.words)
-        self.words.setText(f"客户高频用词:{words}" if words else "")
-        self.words.setVisible(bool(words))
-        quotes = [f"“{q if len(q) <= 80 else q[:79] + '…'}”" for q in proposal.quotes]
-        self.quotes.setText("客户原话:" + " ".join(quotes) if quotes else "(没有文字反馈)")
-
-    def _plan(self) -> None:
-        if self.proposal is not None:
-            self.plan.emit(self.proposal.category_id, list(self.proposal.visit_ids))
-
-
-class KeywordsDialog(QDialog):
-    """关键词规则: the words in free text that suggest each category (editable, 、-separated)."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle("问题分类关键词规则")
-        self.resize(760, 460)
-        intro = _note(
-            "客户的文字反馈中出现这些词时,系统建议归入对应分类(“不贵”“态度很好”这类否定或表扬不算)。"
-            "多个关键词用顿号、逗号或空格隔开;单个字(如“贵”“慢”)只在独立成词时才算。"
-        )
-        self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["问题分类", "关键词"])
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
-        self.table.setWordWrap(True)
-        self.defaults_button = QPushButton("恢复所选分类的默认关键词")
-        self.defaults_button.clicked.connect(self.restore_defaults)
-        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Save).setText("保存")
-        buttons.button(QDialogButtonBox.Cancel).setText("取消")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        self.setLayout(vbox(intro, self.table, hbox(self.defaults_button, None, buttons), margin=MARGIN))
-        for cat in categories.list_categories(include_inactive=False):
-            row = self.table.rowCount()
-            self.table.insertRow(row)
-            self.table.setItem(row, 0, _item(cat.name, data=cat.id))
-            self.table.setItem(row, 1, QTableWidgetItem("、".join(cat.keywords or [])))
-        self.table.resizeRowsToContents()
-
-    def restore_defaults(self) -> None:
-        row = self.table.currentRow()
-        if row < 0:
-            return
-        words = problems.default_keywords(self.table.item(row, 0).text())
-        if not words:
-            show_info(self, "该分类是自己添加的,没有默认关键词。")
-            return
-        self.table.item(row, 1).setText("、".join(words))
-
-    def values(self) -> dict[int, str]:
-        return {
-            self.table.item(r, 0).data(Qt.UserRole): self.table.item(r, 1).text()
-            for r in range(self.table.rowCount())
-        }
-
-    def save(self) -> None:
-        try:
-            categories.set_all_keywords(self.values())
-        except UserError as err:
-            show_error(self, str(err))
-            return
-        self.accept()
+from .charts import ChartSlot
+from .context import AppContext
+from .tasks import Latest
+from .widgets import MARGIN, confirm, gate, hbox, heading, show_error, vbox
 
 
 class AnalysisView(QWidget):
     """Page "analysis". ``open_with(period=None, team=None, engineer=None, service_type=None)``:
     ``period`` is anything ``periods.parse_period`` reads (2024Q2, 2024-05, (from, to) …)."""
 
+    filled = Signal()  # the Pareto table and the untagged list show the current filters
+    details_filled = Signal()  # … and the matrix, the TOP3 and the customer's words
+
     def __init__(self, ctx: AppContext, parent=None):
         super().__init__(parent)
         self.ctx = ctx
+        self.loading = False
+        self.details_loading = False
+        self.untagged_total = 0
+        self.words: dict = {}
+        self._choices_job = Latest(self)
+        self._main_job = Latest(self)
+        self._detail_job = Latest(self)
+        self._untagged_job = Latest(self)  # the untagged list, beside the details
+        self._choices_wanted = False
         self._stale = True
         self._loading = False
         self._period_chosen = False  # the period opens on the newest visit's quarter once
@@ -338,7 +118,8 @@ class AnalysisView(QWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
         header.setSectionResizeMode(5, QHeaderView.Stretch)
         self.pareto_note = _note()
-        self.canvas, self.figure = self._make_chart()
+        self.chart = ChartSlot(5.6, 3.0)
+        self.chart.ready.connect(self.draw_pareto)
 
         self.quadrant_lists: dict[str, QListWidget] = {}
         grid = QGridLayout()
@@ -388,10 +169,8 @@ class AnalysisView(QWidget):
 
         pareto_box = QGroupBox("问题频次(帕累托)")
         self.pareto_table.setMinimumWidth(420)
-        pareto_box.setLayout(
-            vbox(hbox(vbox(self.pareto_table, self.pareto_note), self.canvas), margin=MARGIN)
-        )
-        self.canvas.setMinimumWidth(420)
+        pareto_box.setLayout(vbox(hbox(vbox(self.pareto_table, self.pareto_note), self.chart), margin=MARGIN))
+        self.chart.setMinimumWidth(420)
         body = QWidget()
         body.setLayout(vbox(pareto_box, hbox(matrix_box, top_box), margin=0))
         matrix_box.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
@@ -458,6 +237,7 @@ class AnalysisView(QWidget):
         )
         if not self.may_manage:  # nothing asks a viewer to tag what they cannot
             self.top_empty.setText("本期还没有已归类的负面反馈,无法提出 TOP 问题(归类由主管完成)。")
+        self._top_empty_text = self.top_empty.text()
 
         self.tabs = QTabWidget()
         self.tabs.addTab(scroll, "TOP问题分析")
@@ -467,19 +247,27 @@ class AnalysisView(QWidget):
         ctx.events.visits_changed.connect(self._on_data_changed)
         ctx.events.orders_changed.connect(self._on_data_changed)
         ctx.events.settings_changed.connect(self._on_data_changed)
-        self._load_choices()
         self._update_buttons()
 
     # ------------------------------------------------------------------ chart
-    def _make_chart(self):
-        from .charts import make_canvas
+    @property
+    def canvas(self):
+        return self.chart.canvas
 
-        canvas, figure = make_canvas(5.6, 3.0)
-        return canvas, figure
+    @property
+    def figure(self):
+        return self.chart.figure
+
+    @property
+    def charts_drawn(self) -> bool:
+        """The chart is drawn with the figures of the current filters."""
+        return not self.loading and self.chart.canvas is not None and self.chart.drawn
 
     def draw_pareto(self) -> None:
         from .charts import BAR, LINE, REFERENCE, TEXT
 
+        if self.figure is None or self.period is None or self.loading:
+            return  # drawn when both the canvas and the figures are there
         fig = self.figure
         fig.clear()
         ax = fig.add_subplot(111)
@@ -489,7 +277,7 @@ class AnalysisView(QWidget):
             ax.text(
                 0.5, 0.5, "本期没有已归类的负面反馈", ha="center", va="center", color=REFERENCE, fontsize=12
             )
-            self.canvas.draw_idle()
+            self.chart.changed()
             return
         names = [r.name for r in rows]
         xs = list(range(len(rows)))
@@ -510,11 +298,27 @@ class AnalysisView(QWidget):
         ax2.set_ylabel("累计占比(%)")
         ax2.spines[["top"]].set_visible(False)
         ax.set_title("负面反馈问题分类帕累托图", fontsize=11)
-        self.canvas.draw_idle()
+        self.chart.changed()
 
     # ------------------------------------------------------------------ filters
     def _load_choices(self) -> None:
-        choices = problems.filter_choices()
+        """Read the teams, engineers, service types and categories in the background, once the
+        figures being read have arrived (they come first; every caller refreshes next)."""
+        self._choices_wanted = True
+
+    def _flush_choices(self) -> None:
+        if not self._choices_wanted:
+            return
+        self._choices_wanted = False
+
+        def job(_report):
+            cats = [(c.name, c.id) for c in categories.list_categories(include_inactive=False)]
+            return problems.filter_choices(), cats
+
+        self._choices_job.start(job, self._choices_arrived, self._failed)
+
+    def _choices_arrived(self, result) -> None:
+        choices, cats = result
         for combo, values, all_text in (
             (self.team, choices["teams"], "全部班组"),
             (self.engineer, choices["engineers"], "全部工程师"),
@@ -526,17 +330,15 @@ class AnalysisView(QWidget):
             combo.addItem(all_text, None)
             for value in values:
                 combo.addItem(value, value)
+            if current and combo.findData(current) < 0:  # chosen by open_with, not on any order
+                combo.addItem(current, current)
             index = combo.findData(current) if current else 0
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
-        last = problems.last_visit_date()
-        if last is not None and not self._period_chosen:
-            self._period_chosen = True
-            self.period_picker.set_latest(last)
-            self.period_picker.set_period(periods.quarter_period(last.year, (last.month - 1) // 3 + 1))
         self.tag_category.clear()
-        for cat in categories.list_categories(include_inactive=False):
-            self.tag_category.addItem(cat.name, cat.id)
+        for name, cat_id in cats:
+            self.tag_category.addItem(name, cat_id)
+        self._update_buttons()
 
     def filters(self) -> dict:
         return {
@@ -556,6 +358,7 @@ class AnalysisView(QWidget):
             self.refresh()
 
     def on_shown(self) -> None:
+        self.chart.load()
         if self._stale:
             self._load_choices()
             self.refresh()
@@ -572,7 +375,7 @@ class AnalysisView(QWidget):
                     chosen = None
                 if chosen is not None:
                     self._period_chosen = True
-                    self.period_picker.set_latest(max(chosen.end, problems.last_visit_date() or chosen.end))
+                    self.period_picker.set_latest(max(chosen.end, self.period_picker.latest))
                     self.period_picker.set_period(chosen)
             for combo, value in (
                 (self.team, team),
@@ -591,42 +394,116 @@ class AnalysisView(QWidget):
 
     # ------------------------------------------------------------------ loading
     def refresh(self) -> None:
+        """Read the figures of the filters in the background: the Pareto table and the untagged
+        list first, then the matrix, the TOP3 and the words. A request still running is
+        superseded (its result is dropped)."""
         try:
             period = self.period_picker.period()
         except UserError as err:
             self.summary.setText(str(err))
+            self._flush_choices()
             return
         if period is None:
+            self._flush_choices()
             return
-        self.period = period
-        scope = (period.start, period.end)
+        first = not self._period_chosen  # the page opens on the newest visit's quarter
         f = self.filters()
-        QApplication.setOverrideCursor(Qt.WaitCursor)
-        try:
-            self.pareto_rows = problems.pareto(*scope, **f)
-            self.matrix = problems.pain_matrix(*scope, **f)
-            self.proposals = problems.propose_top3(*scope, matrix=self.matrix, words=False, **f)
-            words = problems.customer_words(*scope, **f)
-            for p in self.proposals:
-                p.words = words.get(p.category_id, [])
-            self.untagged = problems.untagged_negative(*scope, limit=UNTAGGED_LIMIT, **f)
-            untagged_total = problems.count_untagged(*scope, **f)
-        finally:
-            QApplication.restoreOverrideCursor()
+
+        def job(_report):
+            chosen, last = period, None
+            if first:
+                last = problems.last_visit_date()
+                if last is not None:
+                    chosen = periods.quarter_period(last.year, (last.month - 1) // 3 + 1)
+            return chosen, last, problems.pareto(chosen.start, chosen.end, **f)
+
+        self.loading = self.details_loading = True
+        self._detail_job.cancel()
+        self._untagged_job.cancel()
+        self.summary.setText(f"  {period.label}：正在计算…")
+        self._main_job.start(job, self._main_arrived, self._failed)
+        self.chart.load()
+
+    def _main_arrived(self, result) -> None:
+        period, last, self.pareto_rows = result
+        if last is not None and not self._period_chosen:
+            self._period_chosen = True
+            self._loading = True
+            try:
+                self.period_picker.set_latest(last)
+                self.period_picker.set_period(period)
+            finally:
+                self._loading = False
+        self.period = period
+        self.loading = False
         self._stale = False
-        total = self.matrix.feedback_total
-        self.summary.setText(
-            f"  {period.label}:负面反馈 {total} 条,已归类 {total - untagged_total} 条,"
-            f"待归类 {untagged_total} 条"
-        )
-        self._show_pareto(words)
-        self.draw_pareto()
+        self.matrix, self.proposals, self.words, self.untagged = None, [], {}, None
+        self._show_pareto()
+        self.chart.drawn = False
+        QTimer.singleShot(0, self.draw_pareto)  # after the table is on screen (a render: ~0.2 s)
         self._show_matrix()
         self._show_top()
-        self._show_untagged(untagged_total)
+        self._show_untagged(None)
+        self.filled.emit()
+        self._flush_choices()
+        if self.isVisible():
+            # on screen before the rest starts: loading the word segmenter holds the
+            # interpreter for a moment (one long C call), however it is threaded
+            self.repaint()
+        # the rest at the same time: the matrix, TOP3 and words; the untagged list (its
+        # suggestions, like the words, need the word segmenter: seconds when first loaded)
+        scope, f = (period.start, period.end), self.filters()
 
-    def _show_pareto(self, words: dict) -> None:
-        quadrant = {r.category_id: r.quadrant for r in self.matrix.rows}
+        def details(_report):
+            matrix = problems.pain_matrix(*scope, **f)
+            proposals = problems.propose_top3(*scope, matrix=matrix, words=False, **f)
+            words = problems.customer_words(*scope, **f)
+            for p in proposals:
+                p.words = words.get(p.category_id, [])
+            return matrix, proposals, words
+
+        def untagged(_report):
+            return (
+                problems.untagged_negative(*scope, limit=UNTAGGED_LIMIT, **f),
+                problems.count_untagged(*scope, **f),
+            )
+
+        self._detail_job.start(details, self._details_arrived, self._failed)
+        self._untagged_job.start(untagged, self._untagged_arrived, self._failed)
+
+    def _details_arrived(self, result) -> None:
+        self.matrix, self.proposals, self.words = result
+        self._show_pareto()
+        self._show_matrix()
+        self._show_top()
+        self._rest_arrived()
+
+    def _untagged_arrived(self, result) -> None:
+        self.untagged, self.untagged_total = result
+        self._show_untagged(self.untagged_total)
+        self._rest_arrived()
+
+    def _rest_arrived(self) -> None:
+        if self.matrix is None or self.untagged is None:
+            return
+        self.details_loading = False
+        total = self.matrix.feedback_total
+        untagged = self.untagged_total
+        self.summary.setText(
+            f"  {self.period.label}:负面反馈 {total} 条,已归类 {total - untagged} 条,待归类 {untagged} 条"
+        )
+        self.details_filled.emit()
+
+    def _failed(self, error: BaseException) -> None:
+        self._flush_choices()
+        self.loading = self.details_loading = False
+        self.summary.setText(f"  统计失败：{error}。请点击“刷新”重试。")
+        self.filled.emit()
+
+    def _show_pareto(self) -> None:
+        """The table (its 象限 and 客户高频用词 columns say "…" until the details arrive)."""
+        words = self.words
+        quadrant = {r.category_id: r.quadrant for r in self.matrix.rows} if self.matrix else None
         table = self.pareto_table
         table.setRowCount(0)
         right = Qt.AlignRight | Qt.AlignVCenter
@@ -637,6 +514,10 @@ class AnalysisView(QWidget):
             table.setItem(row, 1, _item(r.count, right))
             table.setItem(row, 2, _item(f"{r.share_pct:.1f}%", right))
             table.setItem(row, 3, _item(f"{r.cumulative_pct:.1f}%", right))
+            if quadrant is None:
+                table.setItem(row, 4, _item("…"))
+                table.setItem(row, 5, _item("正在计算…"))
+                continue
             q = quadrant.get(r.category_id, "")
             cell = _item(q)
             if q:
@@ -657,6 +538,11 @@ class AnalysisView(QWidget):
         for lst in self.quadrant_lists.values():
             lst.clear()
         m = self.matrix
+        if m is None:  # the details are still loading
+            for lst in self.quadrant_lists.values():
+                lst.addItem("正在计算…")
+            self.matrix_note.setText("")
+            return
         for r in m.rows:
             self.quadrant_lists[r.quadrant].addItem(f"{r.name}   {r.count} 次 · 痛感 {r.pain:.2f}")
         for lst in self.quadrant_lists.values():
@@ -670,6 +556,13 @@ class AnalysisView(QWidget):
             self.matrix_note.setText("")
 
     def _show_top(self) -> None:
+        if self.matrix is None:  # the details are still loading
+            for card in self.top_cards:
+                card.hide()
+            self.top_empty.setText("正在计算…")
+            self.top_empty.setVisible(True)
+            return
+        self.top_empty.setText(self._top_empty_text)
         for card, proposal in zip(self.top_cards, self.proposals + [None] * 3, strict=False):
             if proposal is None:
                 card.hide()
@@ -678,9 +571,15 @@ class AnalysisView(QWidget):
                 card.show()
         self.top_empty.setVisible(not self.proposals)
 
-    def _show_untagged(self, total: int) -> None:
+    def _show_untagged(self, total: int | None) -> None:
+        """The untagged list (``total`` None: still loading)."""
         table = self.untagged_table
         table.setRowCount(0)
+        if total is None:
+            self.untagged_note.setText("正在计算…")
+            self.tabs.setTabText(1, "待归类负面反馈（…）")
+            self._update_buttons()
+            return
         for v in self.untagged:
             row = table.rowCount()
             table.insertRow(row)

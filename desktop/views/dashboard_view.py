@@ -4,12 +4,15 @@ Tiles on top (今日待回访, 逾期任务, 逾期改进措施, 本期回收率
 three, and the grade, open the page behind them), the filters (统计期间, 班组), then six charts in
 a scrolling grid. The figures come from ``services.dashboard``; this module only shows them.
 
-matplotlib is NOT imported when this module is imported: the canvases are made by
-``build_charts`` (through ``views.charts``), which the first ``on_shown`` schedules for the
-event-loop turn after the page is first painted, and which then reads the figures — the window
-appears first (at once, even on a big database), the tiles and charts a moment later. For the same
-reason ``services.dashboard`` (and the statistics, KPI and improvement services it brings in) is
-imported when the first figure is read, not with this module.
+Nothing slow runs on the GUI thread. Showing the page starts three background jobs
+(``views.tasks``, the project's one helper): the tiles (``dashboard.tiles``), the charts' series
+(``dashboard.chart_series``, the twelve-month trend is the slow part) and, once, the import of
+matplotlib with the chart font (``views.charts.preload``). Tiles and charts show "正在计算…"
+until their figures arrive; a newer request (the filters changed meanwhile) supersedes the older,
+whose result is dropped. ``loading`` is true until the tiles show the filters' figures (``filled``
+is emitted then), ``charts_drawn`` once every chart is drawn with them (``charts_filled``). The
+first showing starts the jobs after the window's first paint, so start-up stays quick; the
+matplotlib import and ``services.dashboard`` are not loaded with this module.
 """
 
 from __future__ import annotations
@@ -17,11 +20,11 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QAction, QCursor
+from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QDateEdit,
     QFileDialog,
@@ -31,7 +34,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +43,22 @@ from desktop.services.dashboard_periods import PERIOD_CHOICES
 from desktop.services.errors import UserError
 
 from .context import AppContext
+from .dashboard_charts import (  # noqa: F401 (EMPTY_TEXT and CHARTS are part of the page's API)
+    BAD,
+    CHART_HEIGHT,
+    CHARTS,
+    EMPTY_TEXT,
+    GOOD,
+    LOADING_TEXT,
+    MUTED,
+    PANEL_STYLE,
+    SAVE_DPI,
+    SAVE_TEXT,
+    TOTAL_COLOUR,
+    ChartPanel,
+    _points,
+)
+from .tasks import Latest
 from .widgets import MARGIN, after_first_paint, hbox, show_error, vbox
 
 
@@ -63,23 +81,12 @@ def _overdue_actions() -> str:
 
 
 ALL_TEAMS = "全部班组"
-EMPTY_TEXT = "本期暂无数据"
-SAVE_TEXT = "保存为PNG"
-SAVE_DPI = 150
-MIN_SLOTS = 4  # bar charts are laid out for at least this many bars
-CHART_HEIGHT = 330  # px: two rows of charts and the tiles fit 1366×860, the third row scrolls
-GOOD = "#2e7d32"
-BAD = "#c62828"
-MUTED = "#667085"
-TOTAL_COLOUR = "#1f2933"
-
 TILE_STYLE = """
 QFrame#tile { background: white; border: 1px solid #d9dde3; border-radius: 6px; }
 QFrame#tile[clickable="true"]:hover { border-color: #1f6fb2; background: #f5f9fd; }
 QLabel#tile_title { color: #475467; }
 QLabel#tile_note { color: #667085; }
 """
-PANEL_STYLE = "QFrame#chart_panel { background: white; border: 1px solid #d9dde3; border-radius: 6px; }"
 
 
 # ---------------------------------------------------------------- tiles
@@ -128,6 +135,9 @@ class Tile(QFrame):
         self.value.setStyleSheet(f"color: {colour};" if colour else f"color: {TOTAL_COLOUR};")
         self.note.setText(note)
 
+    def show_loading(self) -> None:
+        self.show_value("…", LOADING_TEXT, MUTED)
+
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt API)
         if (
             self.clickable
@@ -144,368 +154,13 @@ def _pct(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value:.{digits}f}%"
 
 
-def _points(change: float | None) -> str:
-    return "" if change is None else f"{abs(change):.1f}"
-
-
-# ---------------------------------------------------------------- chart panels
-class ChartPanel(QFrame):
-    """A framed chart: the canvas once built (a placeholder before), a "保存为PNG" button in the
-    top-right corner and the same action in the canvas's context menu."""
-
-    def __init__(self, chart_id: str, name: str, draw, parent=None):
-        super().__init__(parent)
-        self.setObjectName("chart_panel")
-        self.chart_id = chart_id
-        self.name = name  # short name, used for the PNG's file name
-        self._draw = draw  # (figure, data, view) -> None
-        self.canvas = None
-        self.figure = None
-        self.data = None
-        self.placeholder = QLabel("正在加载图表…")
-        self.placeholder.setAlignment(Qt.AlignCenter)
-        self.placeholder.setStyleSheet(f"color: {MUTED};")
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(4, 4, 4, 4)
-        self._layout.addWidget(self.placeholder)
-        self.setMinimumHeight(CHART_HEIGHT)
-        self.save_action = QAction(SAVE_TEXT, self)
-        self.save_button = QToolButton(self)
-        self.save_button.setDefaultAction(self.save_action)
-        self.save_button.setToolTip(f"把“{name}”图表保存为 PNG 图片")
-        self.save_button.setAutoRaise(True)
-        self.save_button.setEnabled(False)
-        self.save_action.setEnabled(False)
-
-    def attach(self, canvas, figure) -> None:
-        self.canvas, self.figure = canvas, figure
-        self._layout.removeWidget(self.placeholder)
-        self.placeholder.hide()
-        self.placeholder.deleteLater()
-        self.placeholder = None
-        self._layout.addWidget(canvas)
-        canvas.setContextMenuPolicy(Qt.ActionsContextMenu)
-        canvas.addAction(self.save_action)
-        self.save_action.setEnabled(True)
-        self.save_button.setEnabled(True)
-        if self.isVisible():
-            # show and lay out now, not on a later turn of the event loop (a grab right after
-            # building must already see the canvas)
-            canvas.show()
-            self._layout.activate()
-        self._place_button()
-
-    def set_data(self, data, view) -> None:
-        self.data = data
-        self.redraw(view)
-
-    def redraw(self, view) -> None:
-        if self.figure is None or self.data is None:
-            return
-        self.figure.clear()
-        self._draw(self.figure, self.data, view)
-        self.canvas.draw_idle()
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        super().resizeEvent(event)
-        self._place_button()
-
-    def _place_button(self) -> None:
-        self.save_button.adjustSize()
-        self.save_button.move(self.width() - self.save_button.width() - 6, 5)
-        self.save_button.raise_()
-
-
-# ---------------------------------------------------------------- drawing
-def _colours():
-    from .charts import BAR, LINE, REFERENCE, TEXT
-
-    return BAR, LINE, REFERENCE, TEXT
-
-
-def _title(ax, text: str) -> None:
-    ax.set_title(text, loc="left", fontsize=10.5, color=TOTAL_COLOUR, pad=8)
-
-
-def _empty(figure, title: str) -> None:
-    _, _, reference, _ = _colours()
-    ax = figure.add_subplot(111)
-    ax.axis("off")
-    _title(ax, title)
-    ax.text(
-        0.5, 0.5, EMPTY_TEXT, ha="center", va="center", color=reference, fontsize=13, transform=ax.transAxes
-    )
-
-
-def _month_labels(labels: list[str]) -> list[str]:
-    out = []
-    for i, code in enumerate(labels):
-        year, month = code.split("-")
-        month = int(month)
-        out.append(f"{month}月\n{year}" if i == 0 or month == 1 else f"{month}月")
-    return out
-
-
-def _tidy(ax) -> None:
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.tick_params(labelsize=8)
-    ax.grid(axis="y", color="#e6e8eb", linewidth=0.8)
-    ax.set_axisbelow(True)
-
-
-def _team_suffix(view) -> str:
-    team = view.scope.team if view.scope is not None else None
-    return f" · {team}" if team else ""
-
-
-def draw_trend(figure, data: svc.TrendSeries, view) -> None:
-    title = f"各维度满意率月度趋势(近{len(data.labels)}个月){_team_suffix(view)}"
-    if data.empty:
-        _empty(figure, title)
-        return
-    ax = figure.add_subplot(111)
-    xs = list(range(len(data.labels)))
-    values = [v for series in data.series.values() for v in series if v is not None]
-    values += [v for v in data.overall if v is not None]
-    for name, series in data.series.items():
-        ax.plot(
-            xs,
-            [float("nan") if v is None else v for v in series],
-            marker="o",
-            markersize=3,
-            linewidth=1.4,
-            label=name,
-        )
-    ax.plot(
-        xs,
-        [float("nan") if v is None else v for v in data.overall],
-        color=TOTAL_COLOUR,
-        linestyle="--",
-        linewidth=2.2,
-        label="总体",
-    )
-    low = min(values)
-    ax.set_ylim(max(0, (low - 5) // 10 * 10), 103)
-    ax.set_xticks(xs, _month_labels(data.labels))
-    ax.set_ylabel("满意率(%)", fontsize=9)
-    _tidy(ax)
-    _title(ax, title)
-    figure.legend(loc="outside lower center", ncols=min(7, len(data.series) + 1), fontsize=8, frameon=False)
-
-
-def draw_dimensions(figure, data: svc.DimensionBars, view) -> None:
-    bar, _line, reference, text = _colours()
-    title = f"{data.period.label}各维度满意率(较上期:{data.previous.label}){_team_suffix(view)}"
-    if data.empty:
-        _empty(figure, title)
-        return
-    ax = figure.add_subplot(111)
-    xs = list(range(len(data.bars)))
-    colours = [TOTAL_COLOUR if b.name == "总体" else bar for b in data.bars]
-    bars = ax.bar(xs, [b.rate for b in data.bars], color=colours, width=0.6)
-    for rect, b in zip(bars, data.bars, strict=True):
-        top = rect.get_height()
-        ax.text(
-            rect.get_x() + rect.get_width() / 2,
-            top + 1.5,
-            f"{b.rate:.0f}%",
-            ha="center",
-            va="bottom",
-            fontsize=8.5,
-            color=text,
-        )
-        if b.arrow:
-            colour = {"↑": GOOD, "↓": BAD}.get(b.arrow, reference)
-            change = f"{b.arrow}{_points(b.change)}" if b.arrow != "→" else "→持平"
-            ax.text(
-                rect.get_x() + rect.get_width() / 2,
-                top + 9,
-                change,
-                ha="center",
-                va="bottom",
-                fontsize=8.5,
-                color=colour,
-            )
-        else:
-            ax.text(
-                rect.get_x() + rect.get_width() / 2,
-                top + 9,
-                "上期无数据",
-                ha="center",
-                va="bottom",
-                fontsize=7.5,
-                color=reference,
-            )
-    ax.set_xticks(xs, [f"{b.name}\nn={b.n}" for b in data.bars])
-    ax.set_ylim(0, 122)
-    ax.set_yticks([0, 20, 40, 60, 80, 100])
-    ax.set_ylabel("满意率(%)", fontsize=9)
-    _tidy(ax)
-    _title(ax, title)
-    ax.set_xlabel("↑↓ 为较上期变化(百分点);n 为有效回答数", fontsize=7.5, color=reference)
-
-
-def draw_nps(figure, data: svc.NpsSeries, view) -> None:
-    bar, line, reference, text = _colours()
-    title = f"NPS 净推荐值月度趋势(目标 ≥{data.goal:.0f}){_team_suffix(view)}"
-    if data.empty:
-        _empty(figure, title)
-        return
-    ax = figure.add_subplot(111)
-    xs = list(range(len(data.labels)))
-    ys = [float("nan") if v is None else v for v in data.values]
-    ax.plot(xs, ys, color=bar, linewidth=1.8, zorder=2)
-    for x, v in zip(xs, data.values, strict=True):
-        if v is None:
-            continue
-        colour = GOOD if v >= data.goal else line
-        ax.plot([x], [v], marker="o", markersize=5, color=colour, zorder=3)
-        ax.annotate(
-            f"{v:.0f}",
-            (x, v),
-            textcoords="offset points",
-            xytext=(0, 6),
-            ha="center",
-            fontsize=7.5,
-            color=text,
-        )
-    ax.axhline(data.goal, color=GOOD, linestyle="--", linewidth=1.2)
-    ax.text(
-        len(xs) - 0.6, data.goal + 2, f"目标 {data.goal:.0f}", color=GOOD, fontsize=8, ha="right", va="bottom"
-    )
-    values = [v for v in data.values if v is not None]
-    ax.set_ylim(max(-100, min(min(values), 0) - 12), min(110, max(max(values), data.goal) + 18))
-    ax.axhline(0, color=reference, linewidth=0.6)
-    ax.set_xticks(xs, _month_labels(data.labels))
-    ax.set_ylabel("NPS", fontsize=9)
-    _tidy(ax)
-    _title(ax, title)
-
-
-def draw_pareto(figure, data: svc.ParetoSeries, view) -> None:
-    bar, line, reference, text = _colours()
-    title = f"{view.scope.period.label}问题分类帕累托图{_team_suffix(view)}"
-    if data.empty:
-        _empty(figure, title)
-        return
-    ax = figure.add_subplot(111)
-    xs = list(range(len(data.names)))
-    ax.bar(xs, data.counts, color=bar, width=0.6)
-    ax.set_xticks(
-        xs, [f"{name}\n{n} 次" for name, n in zip(data.names, data.counts, strict=True)], fontsize=8
-    )
-    pad = max(0.5, (MIN_SLOTS - len(xs)) / 2 + 0.5)  # a lone bar stays bar-sized
-    ax.set_xlim(-pad, len(xs) - 1 + pad)
-    ax.set_ylabel("出现次数", fontsize=9)
-    ax.set_ylim(0, max(data.counts) * 1.2)
-    ax.yaxis.get_major_locator().set_params(integer=True)
-    _tidy(ax)
-    ax2 = ax.twinx()
-    ax2.plot(xs, data.cumulative, color=line, marker="o", markersize=4, linewidth=1.6)
-    for x, v in zip(xs, data.cumulative, strict=True):
-        ax2.annotate(
-            f"{v:.0f}%",
-            (x, v),
-            textcoords="offset points",
-            xytext=(0, 6),
-            ha="center",
-            fontsize=7.5,
-            color=line,
-            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
-        )
-    ax2.axhline(80, color=reference, linestyle=":", linewidth=1)
-    ax2.set_ylim(0, 115)
-    ax2.set_ylabel("累计占比(%)", fontsize=9)
-    ax2.tick_params(labelsize=8)
-    ax2.spines[["top"]].set_visible(False)
-    _title(ax, title)
-
-
-def draw_actions(figure, data: svc.ActionSeries, view) -> None:
-    bar, line, reference, text = _colours()
-    who = f" · 责任部门:{data.department}" if data.department else ""
-    title = f"改进措施落实情况(当前,共 {data.total} 项,逾期 {data.overdue} 项){who}"
-    if data.empty:
-        _empty(figure, title)
-        return
-    ax = figure.add_subplot(111)
-    xs = list(range(len(data.statuses)))
-    on_time = [n - late for n, late in zip(data.counts, data.overdue_by_status, strict=True)]
-    ax.bar(xs, on_time, color=bar, width=0.6, label="未逾期")
-    if data.overdue:
-        ax.bar(xs, data.overdue_by_status, bottom=on_time, color=line, width=0.6, label="已逾期")
-        ax.legend(loc="upper right", fontsize=8, frameon=False)
-    for x, n, late in zip(xs, data.counts, data.overdue_by_status, strict=True):
-        label = f"{n}" + (f"(逾期{late})" if late else "")
-        ax.text(
-            x,
-            n + max(data.counts) * 0.03,
-            label,
-            ha="center",
-            va="bottom",
-            fontsize=8.5,
-            color=line if late else text,
-        )
-    ax.set_xticks(xs, data.statuses)
-    ax.set_ylim(0, max(data.counts) * 1.25)
-    ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.set_ylabel("措施数", fontsize=9)
-    _tidy(ax)
-    _title(ax, title)
-
-
-def draw_groups(figure, data: svc.GroupComparison, view) -> None:
-    bar, _line, reference, text = _colours()
-    who = "各工程师" if data.group == "engineer" else "各班组"
-    title = f"{view.scope.period.label}{who}满意率{_team_suffix(view)}"
-    if data.more:
-        title += f"(回访最多的 {len(data.bars)} 个)"
-    if data.empty:
-        _empty(figure, title)
-        return
-    ax = figure.add_subplot(111)
-    ys = list(range(len(data.bars)))
-    rects = ax.barh(ys, [b.rate for b in data.bars], color=bar, height=0.6)
-    for rect, b in zip(rects, data.bars, strict=True):
-        ax.text(
-            rect.get_width() + 1,
-            rect.get_y() + rect.get_height() / 2,
-            f"{b.rate:.0f}%(n={b.n})",
-            va="center",
-            fontsize=8,
-            color=text,
-        )
-    ax.set_yticks(ys, [b.name for b in data.bars], fontsize=8.5)
-    ax.invert_yaxis()
-    ax.set_xlim(0, 125)
-    ax.set_xticks([0, 20, 40, 60, 80, 100])
-    ax.set_xlabel("满意率(%)", fontsize=9)
-    overall = view.tile_data.satisfaction if view.tile_data is not None else None
-    if overall is not None:
-        ax.axvline(overall, color=TOTAL_COLOUR, linestyle="--", linewidth=1, label=f"总体 {overall:.0f}%")
-        ax.legend(loc="lower right", fontsize=7.5, frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.tick_params(labelsize=8)
-    ax.grid(axis="x", color="#e6e8eb", linewidth=0.8)
-    ax.set_axisbelow(True)
-    _title(ax, title)
-
-
-# (id, short name for files, drawing function) in grid order: two per row
-CHARTS = (
-    ("trend", "满意率趋势", draw_trend),
-    ("dimensions", "各维度满意率", draw_dimensions),
-    ("nps", "NPS趋势", draw_nps),
-    ("pareto", "问题帕累托", draw_pareto),
-    ("actions", "改进措施状态", draw_actions),
-    ("groups", "班组对比", draw_groups),
-)
-
-
 # ---------------------------------------------------------------- the page
 class DashboardView(QWidget):
     """Page "dashboard". ``open_with(period=None, team=None)``: ``period`` one of
     ``dashboard.PERIOD_CHOICES`` (本月 …), ``team`` a team name ("" for every team)."""
+
+    filled = Signal()  # the tiles show the figures of the current filters
+    charts_filled = Signal()  # … and every chart is drawn with them
 
     def __init__(self, ctx: AppContext, parent=None):
         super().__init__(parent)
@@ -514,10 +169,18 @@ class DashboardView(QWidget):
         self.scope: svc.Scope | None = None
         self.tile_data: svc.Tiles | None = None
         self.series: dict[str, object] = {}
-        self.charts_ready = False
-        self._build_pending = False
+        self.charts_ready = False  # the canvases are built
+        self.loading = False  # tiles being computed for the current filters
+        self.charts_loading = False  # chart series being computed
+        self._first_shown = False
         self._stale = True
-        self._loading = False
+        self._loading = False  # filters being set by code (no refresh per change)
+        self._tiles_job = Latest(self)
+        self._series_jobs: list[Latest] = []  # one per group of charts (services.dashboard)
+        self._pending: set[str] = set()  # charts whose series are still being read
+        self._render_jobs: dict[str, Latest] = {}  # per batch of charts being rendered
+        self._teams_job = Latest(self)
+        self._charts_job = Latest(self)
         self._save_dir = Path.home()
         self.setStyleSheet(TILE_STYLE + PANEL_STYLE)
 
@@ -577,6 +240,8 @@ class DashboardView(QWidget):
             lambda: self.ctx.events.open_page.emit("improvement", {"status_filter": _overdue_actions()})
         )
         self.tiles["grade"].clicked.connect(self._open_scorecard)
+        for tile in self.tiles.values():
+            tile.show_loading()
         tile_row = hbox(*self.tiles.values(), spacing=8)
 
         # -- charts
@@ -586,6 +251,7 @@ class DashboardView(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         for i, (chart_id, name, draw) in enumerate(CHARTS):
             panel = ChartPanel(chart_id, name, draw)
+            panel.drawn_changed.connect(self._panel_drawn)
             panel.save_action.triggered.connect(lambda _=False, p=panel: self.save_chart(p))
             self.panels[chart_id] = panel
             grid.addWidget(panel, i // 2, i % 2)
@@ -617,15 +283,18 @@ class DashboardView(QWidget):
         return self.today_override or date.today()
 
     def on_shown(self) -> None:
-        if not self.charts_ready:
-            # the first showing: figures and charts load once the page is on screen, so the
-            # window appears at once even on a big database (build_charts reads the figures)
-            if not self._build_pending:
-                self._build_pending = True
-                after_first_paint(self, self.build_charts)
+        if not self._first_shown:
+            # the first showing (the window's first page at start-up): the jobs start once the
+            # page is on screen, so they do not slow the window's first paint
+            self._first_shown = True
+            after_first_paint(self, self._first_load)
             return
         # tasks and actions change on other pages without an event: refresh each time
         self.reload()
+
+    def _first_load(self) -> None:
+        self.reload()
+        self.load_charts()
 
     def open_with(self, period: str | None = None, team: str | None = None, **_ignored) -> None:
         self._loading = True
@@ -636,8 +305,10 @@ class DashboardView(QWidget):
                     self.period_combo.setCurrentIndex(index)
                     self._show_custom(period == svc.CUSTOM)
             if team is not None:
-                self._load_teams()
                 index = self.team_combo.findData(team)
+                if index < 0 and team:  # the team list may still be loading
+                    self.team_combo.addItem(team, team)
+                    index = self.team_combo.count() - 1
                 self.team_combo.setCurrentIndex(max(index, 0))
         finally:
             self._loading = False
@@ -668,12 +339,12 @@ class DashboardView(QWidget):
         if not self._loading:
             self.refresh()
 
-    def _load_teams(self) -> None:
+    def _load_teams(self, teams: list[str]) -> None:
         keep = self.team_combo.currentData() or ""
         self.team_combo.blockSignals(True)
         self.team_combo.clear()
         self.team_combo.addItem(ALL_TEAMS, "")
-        teams = svc.team_choices()
+        teams = list(teams)
         if keep and keep not in teams:
             teams.append(keep)
         for team in teams:
@@ -696,12 +367,24 @@ class DashboardView(QWidget):
             self.reload()
 
     # ------------------------------------------------------------ loading
+    @property
+    def charts_drawn(self) -> bool:
+        """Every chart is drawn with the figures of the current filters."""
+        return (
+            self.charts_ready
+            and not self.loading
+            and not self.charts_loading
+            and all(panel.drawn for panel in self.panels.values())
+        )
+
     def reload(self) -> None:
-        """Re-read the team list and every figure."""
-        self._load_teams()
+        """Re-read the team list and every figure (in the background)."""
+        self._teams_job.start(lambda _report: svc.team_choices(), self._load_teams, self._failed)
         self.refresh()
 
     def refresh(self) -> None:
+        """Start reading the figures of the filters; tiles and charts show "正在计算…" until
+        they arrive. A request still running is superseded (its result is dropped)."""
         try:
             scope = self.current_scope()
         except UserError as err:
@@ -709,17 +392,61 @@ class DashboardView(QWidget):
             self.message.setVisible(True)
             return
         self.message.setVisible(False)
-        QApplication.setOverrideCursor(Qt.WaitCursor)
-        try:
-            snap = svc.snapshot(scope)
-            self.scope, self.tile_data, self.series = scope, snap.tiles, snap.series
-        finally:
-            QApplication.restoreOverrideCursor()
-        self._stale = False
         p = scope.period
         self.period_label.setText(f"{p.label}({p.start:%Y-%m-%d} 至 {p.end:%Y-%m-%d})")
+        self.loading = self.charts_loading = True
+        for job in self._render_jobs.values():  # charts of the older request
+            job.cancel()
+        for tile in self.tiles.values():
+            tile.show_loading()
+        for panel in self.panels.values():
+            panel.set_busy(True)
+        self._tiles_job.start(
+            lambda _report: svc.tiles(scope), lambda t: self._tiles_arrived(scope, t), self._failed
+        )
+        # the charts in groups, read at the same time: each is drawn as soon as its series arrive
+        if not self._series_jobs:
+            self._series_jobs = [Latest(self) for _ in svc.CHART_GROUPS]
+        self.series = {}
+        self._pending = set(svc.CHART_IDS)
+        for job, charts in zip(self._series_jobs, svc.CHART_GROUPS, strict=True):
+            job.start(
+                lambda _report, charts=charts: svc.chart_series(scope, charts),
+                lambda series: self._series_arrived(scope, series),
+                self._failed,
+            )
+
+    def _tiles_arrived(self, scope, tiles) -> None:
+        self.scope, self.tile_data = scope, tiles
+        self.loading = False
+        self._stale = False
         self._show_tiles()
-        self._draw_charts()
+        self.filled.emit()
+        self._draw_charts(("groups",))  # it marks the overall rate of the tiles
+
+    def _series_arrived(self, scope, series: dict) -> None:
+        self.scope = scope
+        self.series.update(series)
+        self._pending -= set(series)
+        self.charts_loading = bool(self._pending)
+        self._draw_charts(tuple(series))
+
+    def _failed(self, error: BaseException) -> None:
+        """A job failed: say so above the tiles (the figures stay as they were)."""
+        for job in (self._tiles_job, *self._series_jobs, *self._render_jobs.values()):
+            job.cancel()
+        self._pending = set()
+        self.loading = self.charts_loading = False
+        for panel in self.panels.values():
+            panel.set_busy(False)
+        if self.tile_data is not None:
+            self._show_tiles()
+        else:
+            for tile in self.tiles.values():
+                tile.show_value("—", "")
+        self.message.setText(f"统计失败：{error}。请点击“刷新”重试。")
+        self.message.setVisible(True)
+        self.filled.emit()
 
     def _show_tiles(self) -> None:
         t = self.tile_data
@@ -779,8 +506,18 @@ class DashboardView(QWidget):
             self.ctx.events.open_page.emit("kpi", {})
 
     # ------------------------------------------------------------ charts
+    def load_charts(self) -> None:
+        """Import matplotlib and register the chart font in the background (once), then build
+        the canvases here."""
+        if self.charts_ready or self._charts_job.busy:
+            return
+        from .charts import preload
+
+        self._charts_job.start(lambda _report: preload(), lambda _none: self.build_charts(), self._failed)
+
     def build_charts(self) -> None:
-        """Make the canvases (the first matplotlib import happens here) and draw them."""
+        """Make the canvases and draw the figures read so far (with matplotlib already imported
+        by ``load_charts`` this takes a few milliseconds)."""
         if self.charts_ready:
             return
         from .charts import make_canvas
@@ -789,19 +526,53 @@ class DashboardView(QWidget):
             canvas, figure = make_canvas(6.0, 3.3)
             canvas.setMinimumHeight(CHART_HEIGHT - 12)
             panel.attach(canvas, figure)
+            panel.set_busy(True)  # until its figures are drawn on it
         self.charts_ready = True
-        if self.scope is None:
-            self.reload()
-        elif self._stale:
-            self.refresh()
-        else:
-            self._draw_charts()
+        self._draw_charts()
 
-    def _draw_charts(self) -> None:
+    def _draw_charts(self, chart_ids: tuple[str, ...] | None = None) -> None:
+        """Draw the charts (all, or ``chart_ids``) whose series of the current request are there,
+        once the canvases exist; the team chart also waits for the tiles (it marks their overall
+        rate). They are drawn and rendered in the background, one job per batch (the charts of
+        one arrival), and put on screen as each is done."""
         if not self.charts_ready:
             return
-        for chart_id, panel in self.panels.items():
-            panel.set_data(self.series.get(chart_id), self)
+        ready = [
+            chart_id
+            for chart_id in chart_ids or tuple(self.panels)
+            if chart_id in self.series and not (chart_id == "groups" and self.loading)
+        ]
+        view = SimpleNamespace(scope=self.scope, tile_data=self.tile_data)
+        batch = []
+        for chart_id in ready:
+            panel, data = self.panels[chart_id], self.series[chart_id]
+            overall = self.tile_data.satisfaction if chart_id == "groups" and self.tile_data else None
+            key = (data, self.scope, overall)  # what the drawing depends on
+            if panel.drawn and panel.shown_key == key:
+                panel.set_busy(False)  # the same figures as shown (a page shown again): kept
+                continue
+            panel.drawn = False
+            batch.append((panel, key, panel.render_job(data, view)))
+        if not batch:
+            self._panel_drawn()
+            return
+
+        def render(report):
+            return [(panel, key, job(report)) for panel, key, job in batch]
+
+        def show(results) -> None:
+            for panel, key, rendered in results:
+                panel.set_busy(False)
+                panel.shown_key = key
+                panel.show_rendered(key[0], rendered)
+
+        name = "+".join(panel.chart_id for panel, _key, _job in batch)
+        job = self._render_jobs.setdefault(name, Latest(self))
+        job.start(render, show, self._failed)
+
+    def _panel_drawn(self) -> None:
+        if self.charts_drawn:
+            self.charts_filled.emit()
 
     def save_chart(self, panel: ChartPanel) -> Path | None:
         """Ask for a file name and write the chart as a PNG (150 dpi); returns the path."""

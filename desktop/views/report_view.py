@@ -110,7 +110,7 @@ class ReportView(QWidget):
         self.team.blockSignals(True)
         self.team.clear()
         self.team.addItem(ALL_TEAMS_LABEL, None)
-        for name in problems.filter_choices()["teams"]:
+        for name in problems.team_names():  # one DISTINCT, not filter_choices' three
             self.team.addItem(name, name)
         index = self.team.findData(current) if current else 0
         self.team.setCurrentIndex(max(index, 0))

@@ -33,6 +33,7 @@ from desktop.services.sampling import DEFAULT_QUOTAS, DEFAULT_RATE, EVALUATOR_RA
 
 from .context import AppContext
 from .empty_state import EmptyHint
+from .tasks import Latest
 from .widgets import MARGIN, confirm, form, hbox, heading, show_error, vbox
 
 MODES = ("分层抽样(VIP / 投诉 / 普通)", "按评价角色(某日完工工单)")
@@ -224,13 +225,20 @@ class SamplingView(QWidget):
         ctx.events.orders_changed.connect(self._schedule_preview)
         ctx.events.customers_changed.connect(self._schedule_preview)
 
-        self.load_choices()
-        self._on_mode_changed(STRATIFIED)
+        self._choices_job = Latest(self)
+        self._preview_job = Latest(self)
+        self._shown_once = False
+        self._choices_pending = False
+        self._on_mode_changed(STRATIFIED, preview=False)
 
     # -- page protocol
     def on_shown(self) -> None:
-        self.load_choices()
-        self.refresh_preview()
+        if self._shown_once:
+            self.load_choices()
+            self.refresh_preview()
+        else:  # the first showing: the page is on screen at once, its figures follow
+            self._shown_once = True
+            self._refresh_in_background()
         self.load_history()
         self.empty_hint.refresh()  # orders may have been imported since
 
@@ -244,7 +252,10 @@ class SamplingView(QWidget):
     # -- inputs
     def load_choices(self) -> None:
         """Fill the filter pickers and the staff list from the database, keeping the choices."""
-        choices = plans.filter_choices()
+        self._fill_choices(plans.filter_choices())
+        self._load_staff()
+
+    def _fill_choices(self, choices: dict) -> None:
         for combo, key in (
             (self.type_combo, "service_type"),
             (self.region_combo, "region"),
@@ -259,6 +270,9 @@ class SamplingView(QWidget):
             index = combo.findText(current)
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
+
+    def _load_staff(self) -> None:
+        """The people to assign (a short list: read here)."""
         checked = set(self.checked_staff())
         self.staff_list.clear()
         for staff_id, name, role in task_svc.staff_choices():
@@ -308,7 +322,7 @@ class SamplingView(QWidget):
     def rates(self) -> dict[str, float]:
         return {role: spin.value() / 100 for role, spin in self.role_spins.items()}
 
-    def _on_mode_changed(self, mode: int) -> None:
+    def _on_mode_changed(self, mode: int, preview: bool = True) -> None:
         evaluator = mode == EVALUATOR
         for widget in self._stratified_rows:
             self.conditions_form.setRowVisible(widget, not evaluator)
@@ -328,7 +342,8 @@ class SamplingView(QWidget):
             ["评价角色", "工单数", "比例", "抽取数"] if evaluator else ["分层", "客户数", "配额", "抽取数"]
         )
         self._update_default_name()
-        self.refresh_preview()
+        if preview:
+            self.refresh_preview()
 
     def _on_period_changed(self) -> None:
         self._update_default_name()
@@ -353,32 +368,62 @@ class SamplingView(QWidget):
 
     # -- preview
     def refresh_preview(self) -> None:
+        """Recompute the preview now (a request still loading in the background is dropped)."""
         self._preview_timer.stop()
+        self._preview_job.cancel()
+        self._show_preview(_compute_preview(self._preview_request()))
+        self._start_choices()
+
+    def _refresh_in_background(self) -> None:
+        """The first showing: the filter lists and the preview are read off the GUI thread
+        (``views.tasks``); "正在计算…" meanwhile."""
+        self._preview_timer.stop()
+        request = self._preview_request()
+        self.warning_label.setText("正在计算…")
+        self.create_button.setEnabled(False)
+        self._load_staff()
+        self._choices_pending = True  # the filter lists after the preview (the page's data)
+
+        def arrived(outcome: tuple) -> None:
+            self._show_preview(outcome)
+            self._start_choices()
+
+        self._preview_job.start(lambda _report: _compute_preview(request), arrived)
+
+    def _start_choices(self) -> None:
+        if self._choices_pending:
+            self._choices_pending = False
+            self._choices_job.start(lambda _report: plans.filter_choices(), self._fill_choices)
+
+    @property
+    def loading(self) -> bool:
+        """The preview is being read in the background."""
+        return self._preview_job.busy
+
+    @property
+    def choices_loading(self) -> bool:
+        """The filter lists are being read in the background (after the preview)."""
+        return self._preview_job.busy or self._choices_job.busy
+
+    def _preview_request(self) -> tuple:
+        """What the preview is computed from (read from the inputs, here)."""
         total_quota = sum(spin.value() for spin in self.quota_spins.values())
         self.quota_sum_label.setText(
             f"{total_quota:g} %" + ("" if abs(total_quota - 100) < 1e-9 else "(将按比例换算)")
         )
         self.quota_sum_label.setStyleSheet("" if abs(total_quota - 100) < 1e-9 else _WARN_STYLE)
         start, end = self.period()
-        try:
-            if self.mode == EVALUATOR:
-                rows = plans.preview_evaluator(start, self.filters(), self.rates())
-                table = [(r.role, r.population, f"{r.rate:.0%}", r.count) for r in rows]
-                population = rows[0].population if rows else 0
-                totals = ("合计", population, "", sum(r.count for r in rows))
-                warnings = [] if population else [f"{start} 没有符合条件的已完成工单。"]
-            else:
-                preview = plans.preview_plan(
-                    start, end, self.filters(), self.quotas(), self.rate_spin.value() / 100
-                )
-                table = [(r.name, r.population, f"{r.quota:.0%}", r.count) for r in preview.rows]
-                totals = ("合计", preview.population, f"抽样比例 {self.rate_spin.value():g}%", preview.total)
-                warnings = preview.warnings
-        except UserError as err:
+        if self.mode == EVALUATOR:
+            return (EVALUATOR, start, end, self.filters(), self.rates(), None)
+        return (STRATIFIED, start, end, self.filters(), self.quotas(), self.rate_spin.value())
+
+    def _show_preview(self, outcome: tuple) -> None:
+        if outcome[0] == "error":
             self._fill_preview([], None)
-            self.warning_label.setText(str(err))
+            self.warning_label.setText(outcome[1])
             self.create_button.setEnabled(False)
             return
+        _ok, table, totals, warnings = outcome
         self._fill_preview(table, totals)
         self.warning_label.setText("\n".join(warnings))
         self.create_button.setEnabled(bool(totals[3]))
@@ -480,3 +525,24 @@ class SamplingView(QWidget):
             )
             for c, value in enumerate((name, count, done, when)):
                 self.history_table.setItem(r, c, _cell(value, align_right=c in (1, 2)))
+
+
+def _compute_preview(request: tuple) -> tuple:
+    """The preview's rows, totals and warnings (no widgets: also run in a worker thread), or
+    ``("error", message)``."""
+    mode, start, end, filters, shares, rate = request
+    try:
+        if mode == EVALUATOR:
+            rows = plans.preview_evaluator(start, filters, shares)
+            table = [(r.role, r.population, f"{r.rate:.0%}", r.count) for r in rows]
+            population = rows[0].population if rows else 0
+            totals = ("合计", population, "", sum(r.count for r in rows))
+            warnings = [] if population else [f"{start} 没有符合条件的已完成工单。"]
+        else:
+            preview = plans.preview_plan(start, end, filters, shares, rate / 100)
+            table = [(r.name, r.population, f"{r.quota:.0%}", r.count) for r in preview.rows]
+            totals = ("合计", preview.population, f"抽样比例 {rate:g}%", preview.total)
+            warnings = preview.warnings
+    except UserError as err:
+        return ("error", str(err))
+    return ("ok", table, totals, warnings)
