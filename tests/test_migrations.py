@@ -28,13 +28,15 @@ def _user_version(path) -> int:
 
 def make_old_version(path, version: int):
     """A database as release ``version`` left it, with one customer: release 1 had no account
-    table, releases 1 and 2 no attachment blob table."""
+    table, releases 1 and 2 no attachment blob table, releases 1–3 no automatic-draft table."""
     open_app_database(path)
     Customer.create(code="C0001", name="老客户", phone="13800001111")
     close_database()
     con = sqlite3.connect(path)
-    con.execute("DROP TABLE attachment_blob_part")
-    con.execute("DROP TABLE attachment_blob")
+    con.execute("DROP TABLE form_autosave")
+    if version < 3:
+        con.execute("DROP TABLE attachment_blob_part")
+        con.execute("DROP TABLE attachment_blob")
     if version < 2:
         con.execute("DROP TABLE user_account")
     con.execute(f"PRAGMA user_version = {version}")
@@ -51,7 +53,7 @@ def test_version_1_database_gets_accounts_table_and_keeps_data(tmp_path):
     make_version_1(path)
     open_app_database(path)
     try:
-        assert SCHEMA_VERSION == 3
+        assert SCHEMA_VERSION == 4
         assert UserAccount.select().count() == 0  # the table exists now
         assert AttachmentBlob.select().count() == 0
         assert Customer.get().name == "老客户"
@@ -76,7 +78,8 @@ def test_version_2_database_gets_the_attachment_blob_tables(tmp_path):
         assert Customer.get().name == "老客户"
     finally:
         close_database()
-    assert _user_version(path) == 3 and {"attachment_blob", "attachment_blob_part"} <= _tables(path)
+    assert _user_version(path) == SCHEMA_VERSION
+    assert {"attachment_blob", "attachment_blob_part", "form_autosave"} <= _tables(path)
     assert "attachment_blob" not in _tables(tmp_path / "v2.db.v2.bak")
 
 
@@ -89,6 +92,7 @@ def test_version_2_postgresql_database_is_stepped_up(pg_url):
     close_database()
     con = psycopg2.connect(pg_url)
     with con, con.cursor() as cur:
+        cur.execute("DROP TABLE form_autosave")
         cur.execute("DROP TABLE attachment_blob_part")
         cur.execute("DROP TABLE attachment_blob")
         cur.execute("UPDATE huifang_schema SET version = 2")
@@ -102,7 +106,7 @@ def test_version_2_postgresql_database_is_stepped_up(pg_url):
     con.close()
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 def test_every_step_reaches_the_tables_of_a_fresh_database(tmp_path, version):
     fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
     open_app_database(fresh)
@@ -111,3 +115,18 @@ def test_every_step_reaches_the_tables_of_a_fresh_database(tmp_path, version):
     open_app_database(old)
     close_database()
     assert _tables(old) == _tables(fresh)
+
+
+def test_version_3_database_gets_the_automatic_draft_table(tmp_path):
+    from desktop.models import FormAutosave
+
+    path = tmp_path / "v3.db"
+    make_old_version(path, 3)
+    assert "form_autosave" not in _tables(path)
+    open_app_database(path)
+    try:
+        FormAutosave.create(owner="pc/", data={"visit": {}})
+        assert FormAutosave.select().count() == 1 and Customer.get().name == "老客户"
+    finally:
+        close_database()
+    assert _user_version(path) == SCHEMA_VERSION == 4 and "form_autosave" in _tables(path)

@@ -1,6 +1,7 @@
 from datetime import date, datetime, timedelta
 
 import pytest
+from modal_boxes import answer_next_box
 from PySide6.QtCore import QDate, QDateTime, QEvent, Qt, QTime
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
@@ -45,8 +46,10 @@ def ctx(db_path):
 
 @pytest.fixture
 def view(qtbot, ctx, order):
+    from desktop.services import settings
     from desktop.views.visit_form_view import VisitFormView
 
+    settings.set_value("visitor_name", "王芳")  # 回访人员 is required on a completed visit
     widget = VisitFormView(ctx)
     qtbot.addWidget(widget)
     widget.resize(1400, 900)
@@ -327,23 +330,20 @@ def test_print_buttons_save_a_draft_first(qtbot, view, order, monkeypatch, tmp_p
     assert Visit.select().count() == 1  # saved once, reused
 
 
-def test_new_clears_the_form_and_asks_before_dropping_edits(qtbot, view, order, monkeypatch):
-    asked = []
-
-    def question(*args, **kwargs):
-        asked.append(args[2])
-        return QMessageBox.No
-
-    monkeypatch.setattr(QMessageBox, "question", question)
+def test_new_clears_the_form_and_asks_before_dropping_edits(qtbot, view, order):
     view.open_with(order_id=order.id)
     click(qtbot, view.paper_check)
     qtbot.keyClicks(view.matrix.rows[0], "1")
+    seen = []
+    answer_next_box("取消", seen)
     click(qtbot, view.new_button)
-    assert asked and view.customer_id == order.customer_id  # kept: the user said no
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    assert seen and sorted(seen[0]["buttons"]) == sorted(["保存草稿", "放弃", "取消"])
+    assert view.customer_id == order.customer_id and view.matrix.rows[0].value() == 5  # kept
+    answer_next_box("放弃")
     click(qtbot, view.new_button)
     assert view.customer_id is None and view.matrix.answers() == {}
     assert not view.final_button.isEnabled()
+    assert Visit.select().count() == 0
 
 
 def test_picker_searches_orders_by_phone(qtbot, view, order):

@@ -18,8 +18,10 @@ visit_audit.py (修改记录), supervisor_dialog.py (主管确认). This page ho
 and what happens between the parts: opening, the call, saving and printing.
 """
 
+import logging
 from contextlib import contextmanager
 
+import peewee as pw
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -35,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from desktop.models import QuestionnaireTemplate, Visit
 from desktop.services import accounts
+from desktop.services import autosave as autosave_svc
 from desktop.services import settings as app_settings
 from desktop.services import signatures as sign_svc
 from desktop.services import visits as svc
@@ -44,10 +47,13 @@ from desktop.services.visits import DONE, VisitInput
 from .call_script import CallScriptPanel
 from .context import AppContext
 from .rating_matrix import LINE
+from .unsaved import CANCEL, SAVE, FormAutosaver, ask_unsaved
 from .visit_header import CustomerPicker, VisitHeader
 from .visit_questions import TemplateCombo, VisitAnswers
 from .visit_signature import SignatureFooter, SignedLockBar
 from .widgets import SPACING, confirm, deny_tooltip, gate, hbox, show_error, show_info, vbox
+
+log = logging.getLogger(__name__)
 
 # the empty form of a role that may not fill it in (只读): where to find a visit to look at
 VIEWER_EMPTY = "只读账号:请在“回访记录”中打开一条回访查看"
@@ -88,6 +94,8 @@ class VisitFormView(QWidget):
         self._call_ok = False  # the customer said 方便 (or the visit already exists)
         self._dirty = False
         self._loading = 0
+        self._autosaved = False  # this form wrote the automatic draft now in the database
+        self.autosaver = FormAutosaver(self, lambda: self._dirty, self._write_autosave)
         self.setStyleSheet(PAPER_STYLE)
 
         # -- top bar: customer / order picker and the questionnaire
@@ -263,7 +271,7 @@ class VisitFormView(QWidget):
             elif visit_id is not None:
                 self.load(int(visit_id))
             elif task_id is not None:
-                info = svc.task_info(int(task_id))
+                info = svc.task_for_filling(int(task_id))  # not a cancelled task
                 draft = svc.draft_for_task(info["id"])
                 if draft is not None:
                     self.load(draft)
@@ -460,18 +468,87 @@ class VisitFormView(QWidget):
     def _mark_dirty(self, *_args) -> None:
         if self._loading:
             return
+        self.autosaver.changed()  # the automatic draft follows a few seconds after the last change
         if not self._dirty:
             self._dirty = True
             self._update_state()
 
     def may_leave(self) -> bool:
-        """The main window asks before the page is dropped (切换用户): unsaved changes?"""
+        """The main window asks before the page is dropped (退出, 切换用户): unsaved changes?"""
         return self._may_discard()
 
     def _may_discard(self) -> bool:
+        """Unsaved changes: 保存草稿 (保存修改 for a completed visit) / 放弃 / 取消 — True when the
+        form may now show something else."""
         if not self._dirty:
             return True
-        return confirm(self, "当前回访表有未保存的修改,放弃这些修改吗?", "未保存")
+        done = self.status == DONE
+        answer = ask_unsaved(
+            self,
+            "当前回访表有未保存的修改。\n\n保存草稿：保存后再继续；放弃：丢掉这些修改；取消：回到回访表继续填写。"
+            if not done
+            else "这条已完成的回访有未保存的修改。\n\n保存修改：保存后再继续；放弃：丢掉这些修改；取消：回到回访表。",
+            save_text="保存修改" if done else "保存草稿",
+        )
+        if answer == CANCEL:
+            return False
+        if answer == SAVE:
+            return self.save(final=done)
+        self._dirty = False  # 放弃
+        self._clear_autosave()
+        self._update_state()
+        return True
+
+    # ------------------------------------------------------------------ the automatic draft
+    def _write_autosave(self) -> None:
+        if not self.may_call or self.customer_id is None:
+            return
+        try:
+            autosave_svc.write(
+                self.collect(), {"paper": self.paper_check.isChecked(), "call_ok": self._call_ok}
+            )
+        except (pw.PeeweeException, OSError):  # never in the way of typing; the next change retries
+            log.exception("回访表自动草稿未能写入")
+            return
+        self._autosaved = True
+
+    def _clear_autosave(self) -> None:
+        self.autosaver.stop()
+        if self._autosaved:
+            try:
+                autosave_svc.clear()
+            except (pw.PeeweeException, OSError):
+                log.exception("回访表自动草稿未能删除")
+            self._autosaved = False
+
+    def hideEvent(self, event) -> None:  # noqa: N802
+        self.autosaver.flush()  # another page is shown: keep what was typed
+        super().hideEvent(event)
+
+    def restore(self, recovery: autosave_svc.Recovery) -> None:
+        """Show the automatic draft left by a killed program: every field as it was typed, still
+        unsaved (it is kept until saved or discarded)."""
+        data, state = recovery.data, recovery.state
+        with self._filling():
+            self.paper_check.setChecked(bool(state.get("paper")))
+            self.visit_id, self.status = data.visit_id, data.status or ""
+            self.customer_id, self.order_id, self.task_id = data.customer_id, data.order_id, data.task_id
+            self._call_ok = bool(state.get("call_ok")) or data.visit_id is not None
+            self.template_combo.fill()
+            self._set_template(data.template_id, visit_id=data.visit_id)
+            self.header.set_customer(data.customer_id, data.order_id)
+            self.picker.show_current()
+            row = Visit.get_or_none(Visit.id == data.visit_id) if data.visit_id is not None else None
+            self._set_paper_state(data.visit_id, row.sign_status if row else sign_svc.UNSIGNED)
+            self.header.set_values(data)
+            self.answers_box.set_values(data)
+            self.footer.set_values(data)
+            self._set_script()
+            self.script.attempt_ids = list(data.attempt_ids)
+        self._autosaved = True
+        self._dirty = True
+        self._update_state()
+        self.scroll.verticalScrollBar().setValue(0)
 
     # ------------------------------------------------------------------ reactions
     def _picked(self, customer_id: int, order_id: int | None) -> None:
@@ -625,6 +702,7 @@ class VisitFormView(QWidget):
         except UserError as err:
             show_error(self, str(err), "未保存")
             return False
+        self._clear_autosave()
         self.visit_id, self.status = visit.id, visit.status
         self.script.visit_id = visit.id
         self.script.attempt_ids = []
