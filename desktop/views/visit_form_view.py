@@ -21,7 +21,6 @@ and what happens between the parts: opening, the call, saving and printing.
 import logging
 from contextlib import contextmanager
 
-import peewee as pw
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -37,7 +36,6 @@ from PySide6.QtWidgets import (
 
 from desktop.models import QuestionnaireTemplate, Visit
 from desktop.services import accounts
-from desktop.services import autosave as autosave_svc
 from desktop.services import settings as app_settings
 from desktop.services import signatures as sign_svc
 from desktop.services import visits as svc
@@ -48,8 +46,10 @@ from .call_script import CallScriptPanel
 from .context import AppContext
 from .rating_matrix import LINE
 from .unsaved import CANCEL, SAVE, FormAutosaver, ask_unsaved
+from .visit_form_keys import DRAFT_TIP, FINAL_TIP, PAPER_HINT, PaperKeys
 from .visit_header import CustomerPicker, VisitHeader
 from .visit_questions import TemplateCombo, VisitAnswers
+from .visit_recovery import DraftKeeping
 from .visit_signature import SignatureFooter, SignedLockBar
 from .widgets import SPACING, confirm, deny_tooltip, gate, hbox, show_error, show_info, vbox
 
@@ -68,6 +68,7 @@ QLabel#hlabel {{ background: #f1f3f4; border: none; border-right: 1px solid {LIN
     border-bottom: 1px solid {LINE}; padding: 3px 6px; font-weight: bold; }}
 QWidget#hvalue {{ border: none; border-right: 1px solid {LINE}; border-bottom: 1px solid {LINE}; }}
 QLabel#section {{ font-weight: bold; }}
+QLabel#paperHint {{ color: #3c4043; background: #f1f3f4; border-radius: 3px; padding: 4px 6px; }}
 QLabel#locked {{ color: #8a4b00; background: #fff3e0; border: 1px solid #ffcc80; border-radius: 3px;
     padding: 6px; }}
 QLabel#status {{ color: #3c4043; }}
@@ -81,7 +82,7 @@ QLabel#audit {{ color: #5f6368; }}
 """
 
 
-class VisitFormView(QWidget):
+class VisitFormView(PaperKeys, DraftKeeping, QWidget):
     def __init__(self, ctx: AppContext, parent=None):
         super().__init__(parent)
         self.ctx = ctx
@@ -131,6 +132,9 @@ class VisitFormView(QWidget):
         )
         self.locked_label.setObjectName("locked")
         self.locked_label.setWordWrap(True)
+        self.paper_hint = QLabel(PAPER_HINT)
+        self.paper_hint.setObjectName("paperHint")
+        self.paper_hint.setWordWrap(True)
         self.answers_box = VisitAnswers()  # everything that is locked until 方便 / 纸质表录入
         self.footer = SignatureFooter()
         self.footer.signature_box.changed.connect(self._signature_changed)
@@ -164,6 +168,7 @@ class VisitFormView(QWidget):
                 self.lock_bar,
                 self.header,
                 self.locked_label,
+                self.paper_hint,
                 self.answers_box,
                 self.footer,
                 None,
@@ -204,8 +209,9 @@ class VisitFormView(QWidget):
         self.preview_button.clicked.connect(self.preview)
         self.print_button.clicked.connect(self.print_form)
         self.pdf_button.clicked.connect(self.export_pdf)
-        self.final_button.setToolTip("检查必答题,保存为“已完成”并完成关联的回访任务")
-        self.draft_button.setToolTip("保存已填写的内容,稍后继续")
+        self.final_button.setToolTip(FINAL_TIP)
+        self.draft_button.setToolTip(DRAFT_TIP)
+        self._add_shortcuts()
         # a role without 回访 (只读) sees the visit and prints it; nothing on it can change
         self.may_call = gate(accounts.CALL, self.new_button, self.paper_check, what="填写回访表")
         if not self.may_call:
@@ -425,11 +431,12 @@ class VisitFormView(QWidget):
         editable = unlocked and has_customer and self.may_call
         self.answers_box.setEnabled(editable)
         self.locked_label.setVisible(has_customer and not unlocked and self.may_call)
+        self.paper_hint.setVisible(editable and self.paper_check.isChecked() and not self.is_locked())
         self._update_lock()
         self.signature_box.set_signing_enabled(editable)
         done = self.status == DONE
         self.draft_button.setEnabled(has_customer and not done and self.may_call)
-        self.draft_button.setToolTip("已完成的回访不能改回草稿" if done else "保存已填写的内容,稍后继续")
+        self.draft_button.setToolTip("已完成的回访不能改回草稿" if done else DRAFT_TIP)
         self.final_button.setEnabled(has_customer and self.may_call)
         self.final_button.setText("保存修改" if done else "完成并保存")
         if not self.may_call:
@@ -498,57 +505,6 @@ class VisitFormView(QWidget):
         self._clear_autosave()
         self._update_state()
         return True
-
-    # ------------------------------------------------------------------ the automatic draft
-    def _write_autosave(self) -> None:
-        if not self.may_call or self.customer_id is None:
-            return
-        try:
-            autosave_svc.write(
-                self.collect(), {"paper": self.paper_check.isChecked(), "call_ok": self._call_ok}
-            )
-        except (pw.PeeweeException, OSError):  # never in the way of typing; the next change retries
-            log.exception("回访表自动草稿未能写入")
-            return
-        self._autosaved = True
-
-    def _clear_autosave(self) -> None:
-        self.autosaver.stop()
-        if self._autosaved:
-            try:
-                autosave_svc.clear()
-            except (pw.PeeweeException, OSError):
-                log.exception("回访表自动草稿未能删除")
-            self._autosaved = False
-
-    def hideEvent(self, event) -> None:  # noqa: N802
-        self.autosaver.flush()  # another page is shown: keep what was typed
-        super().hideEvent(event)
-
-    def restore(self, recovery: autosave_svc.Recovery) -> None:
-        """Show the automatic draft left by a killed program: every field as it was typed, still
-        unsaved (it is kept until saved or discarded)."""
-        data, state = recovery.data, recovery.state
-        with self._filling():
-            self.paper_check.setChecked(bool(state.get("paper")))
-            self.visit_id, self.status = data.visit_id, data.status or ""
-            self.customer_id, self.order_id, self.task_id = data.customer_id, data.order_id, data.task_id
-            self._call_ok = bool(state.get("call_ok")) or data.visit_id is not None
-            self.template_combo.fill()
-            self._set_template(data.template_id, visit_id=data.visit_id)
-            self.header.set_customer(data.customer_id, data.order_id)
-            self.picker.show_current()
-            row = Visit.get_or_none(Visit.id == data.visit_id) if data.visit_id is not None else None
-            self._set_paper_state(data.visit_id, row.sign_status if row else sign_svc.UNSIGNED)
-            self.header.set_values(data)
-            self.answers_box.set_values(data)
-            self.footer.set_values(data)
-            self._set_script()
-            self.script.attempt_ids = list(data.attempt_ids)
-        self._autosaved = True
-        self._dirty = True
-        self._update_state()
-        self.scroll.verticalScrollBar().setValue(0)
 
     # ------------------------------------------------------------------ reactions
     def _picked(self, customer_id: int, order_id: int | None) -> None:
