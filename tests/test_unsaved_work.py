@@ -42,11 +42,17 @@ def task(database, tmp_path):
     return VisitTask.create(customer=customer, order=order, trigger="首次回访")
 
 
+def _forget_edits(win) -> None:
+    """Before pytest-qt closes the window: a failed test must not leave it asking."""
+    for page in win._pages.values():
+        page._dirty = False
+
+
 def new_window(qtbot, db_path):
     from desktop.views.main_window import MainWindow
 
     win = MainWindow(AppContext(db_path=db_path))
-    qtbot.addWidget(win)
+    qtbot.addWidget(win, before_close_func=_forget_edits)
     win.resize(1366, 728)
     win.show()
     qtbot.waitExposed(win)
