@@ -5,7 +5,8 @@ box opens the task's form with 纸质表录入 on, ready for typing the paper's 
 row), or the saved visit. Scanners set up without the Enter suffix are caught too: a complete,
 valid code typed at scanner speed opens by itself after a short pause. Anything else gets a clear
 Chinese message under the box, and the text stays selected so the next scan replaces it.
-Ctrl+L (set by the main window) puts the cursor in the box. A role that may not fill forms in
+Ctrl+L (set by the main window) puts the cursor in the box; a scan typed while the cursor is
+anywhere else in the window (the answer grid …) is caught by ``ScannerFilter`` and opened here. A role that may not fill forms in
 (只读) scans to look: the task's form opens without 纸质表录入, and the box says who may enter the
 answers.
 """
@@ -263,7 +264,7 @@ class ScannerFilter(QObject):
         ):
             return False  # the same press, handed on to the parent: already seen
         self._passed = None
-        target = QApplication.focusWidget() or obj
+        target = obj  # the first widget a press goes to: the focused one
         plain = not (event.modifiers() & ~(Qt.ShiftModifier | Qt.KeypadModifier))
         now = time.monotonic()
         if self._keys:
