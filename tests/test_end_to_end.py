@@ -9,6 +9,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from desktop.models import Customer, ServiceOrder, Staff, Visit, VisitTask
+from desktop.services import settings
 from desktop.views.context import AppContext
 from desktop.views.main_window import MainWindow
 
@@ -37,6 +38,7 @@ def window(qtbot, database, db_path, tmp_path, monkeypatch):
     warnings = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(a[2]) or QMessageBox.Ok)
     Staff.create(name="王芳", role="回访员")
+    settings.set_value("visitor_name", "王芳")  # 回访人员 is required on a completed visit
     win = MainWindow(AppContext(db_path=db_path))
     qtbot.addWidget(win)
     win.resize(1366, 860)

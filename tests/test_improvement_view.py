@@ -109,8 +109,10 @@ def view(qtbot, ctx, category):
 @pytest.fixture
 def form(qtbot, ctx):
     """The 回访表 page, opened when the improvement page asks for it (as the main window does)."""
+    from desktop.services import settings
     from desktop.views.visit_form_view import VisitFormView
 
+    settings.set_value("visitor_name", "王芳")  # 回访人员 is required on a completed visit
     widget = VisitFormView(ctx)
     qtbot.addWidget(widget)
     widget.resize(1400, 900)

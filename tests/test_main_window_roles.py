@@ -1,7 +1,7 @@
 """The main window follows the signed-in person: pages, menus, 切换用户 and role changes."""
 
 from conftest import TEAM_PASSWORD
-from PySide6.QtWidgets import QMessageBox
+from modal_boxes import answer_next_box
 
 from desktop.models import Staff, VisitTask
 from desktop.services import accounts, customers, tasks, templates
@@ -44,15 +44,15 @@ def test_switch_user_asks_about_unsaved_work_and_forgets_the_last_person(qtbot, 
     form = window.page("visit_form")
     form._dirty = True
     asked = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.No)
+    answer_next_box("取消", asked)  # the real 保存草稿 / 放弃 / 取消 box
     signed = []
     monkeypatch.setattr(login_dialog, "sign_in_at_start", lambda parent=None: signed.append(1) or True)
     window.switch_user()
-    assert asked and "未保存" in asked[0]
+    assert asked and "未保存" in asked[0]["text"]
     assert accounts.current() is not None and not signed  # kept working: nothing happened
     window.scan_box.edit.setText("HUIFANG:TASK:1")
     window.statusBar().showMessage("回访记录 #1 已保存")
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    answer_next_box("放弃")
 
     def next_person(parent=None):
         accounts.login("hq", PASSWORD)

@@ -28,12 +28,16 @@ def _user_version(path) -> int:
 
 def make_old_version(path, version: int):
     """A database as release ``version`` left it, with one customer: release 1 had no account
-    table, releases 1 and 2 no attachment blob table, releases 1 to 3 no pinyin column."""
+    table, releases 1 and 2 no attachment blob table, releases 1 to 3 no pinyin column, releases
+    1 to 4 no automatic-draft table."""
     open_app_database(path)
     Customer.create(code="C0001", name="老客户", phone="13800001111")
     close_database()
     con = sqlite3.connect(path)
-    con.execute("ALTER TABLE customer DROP COLUMN name_py")
+    if version < 5:
+        con.execute("DROP TABLE form_autosave")
+    if version < 4:
+        con.execute("ALTER TABLE customer DROP COLUMN name_py")
     if version < 3:
         con.execute("DROP TABLE attachment_blob_part")
         con.execute("DROP TABLE attachment_blob")
@@ -79,9 +83,8 @@ def test_version_2_database_gets_the_attachment_blob_tables(tmp_path):
         assert Customer.get().name == "老客户"
     finally:
         close_database()
-    assert _user_version(path) == SCHEMA_VERSION and {"attachment_blob", "attachment_blob_part"} <= _tables(
-        path
-    )
+    assert _user_version(path) == SCHEMA_VERSION
+    assert {"attachment_blob", "attachment_blob_part", "form_autosave"} <= _tables(path)
     assert "attachment_blob" not in _tables(tmp_path / "v2.db.v2.bak")
 
 
@@ -94,6 +97,7 @@ def test_version_2_postgresql_database_is_stepped_up(pg_url):
     close_database()
     con = psycopg2.connect(pg_url)
     with con, con.cursor() as cur:
+        cur.execute("DROP TABLE form_autosave")
         cur.execute("DROP TABLE attachment_blob_part")
         cur.execute("DROP TABLE attachment_blob")
         cur.execute("ALTER TABLE customer DROP COLUMN name_py")
@@ -109,7 +113,7 @@ def test_version_2_postgresql_database_is_stepped_up(pg_url):
     con.close()
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_every_step_reaches_the_tables_of_a_fresh_database(tmp_path, version):
     fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
     open_app_database(fresh)
@@ -118,3 +122,18 @@ def test_every_step_reaches_the_tables_of_a_fresh_database(tmp_path, version):
     open_app_database(old)
     close_database()
     assert _tables(old) == _tables(fresh)
+
+
+def test_version_4_database_gets_the_automatic_draft_table(tmp_path):
+    from desktop.models import FormAutosave
+
+    path = tmp_path / "v4.db"
+    make_old_version(path, 4)
+    assert "form_autosave" not in _tables(path)
+    open_app_database(path)
+    try:
+        FormAutosave.create(owner="pc/", data={"visit": {}})
+        assert FormAutosave.select().count() == 1 and Customer.get().name == "老客户"
+    finally:
+        close_database()
+    assert _user_version(path) == SCHEMA_VERSION == 5 and "form_autosave" in _tables(path)

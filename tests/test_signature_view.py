@@ -33,8 +33,10 @@ def task(database):
 
 @pytest.fixture
 def view(qtbot, task, db_path):
+    from desktop.services import settings
     from desktop.views.visit_form_view import VisitFormView
 
+    settings.set_value("visitor_name", "王芳")  # 回访人员 is required on a completed visit
     widget = VisitFormView(AppContext(db_path=db_path))
     qtbot.addWidget(widget)
     widget.resize(1400, 1000)

@@ -1,6 +1,7 @@
 from datetime import date, datetime, timedelta
 
 import pytest
+from modal_boxes import answer_next_box
 from PySide6.QtCore import QDate, QDateTime, QEvent, Qt, QTime
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
@@ -45,8 +46,10 @@ def ctx(db_path):
 
 @pytest.fixture
 def view(qtbot, ctx, order):
+    from desktop.services import settings
     from desktop.views.visit_form_view import VisitFormView
 
+    settings.set_value("visitor_name", "王芳")  # 回访人员 is required on a completed visit
     widget = VisitFormView(ctx)
     qtbot.addWidget(widget)
     widget.resize(1400, 900)
@@ -327,23 +330,20 @@ def test_print_buttons_save_a_draft_first(qtbot, view, order, monkeypatch, tmp_p
     assert Visit.select().count() == 1  # saved once, reused
 
 
-def test_new_clears_the_form_and_asks_before_dropping_edits(qtbot, view, order, monkeypatch):
-    asked = []
-
-    def question(*args, **kwargs):
-        asked.append(args[2])
-        return QMessageBox.No
-
-    monkeypatch.setattr(QMessageBox, "question", question)
+def test_new_clears_the_form_and_asks_before_dropping_edits(qtbot, view, order):
     view.open_with(order_id=order.id)
     click(qtbot, view.paper_check)
     qtbot.keyClicks(view.matrix.rows[0], "1")
+    seen = []
+    answer_next_box("取消", seen)
     click(qtbot, view.new_button)
-    assert asked and view.customer_id == order.customer_id  # kept: the user said no
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    assert seen and sorted(seen[0]["buttons"]) == sorted(["保存草稿", "放弃", "取消"])
+    assert view.customer_id == order.customer_id and view.matrix.rows[0].value() == 5  # kept
+    answer_next_box("放弃")
     click(qtbot, view.new_button)
     assert view.customer_id is None and view.matrix.answers() == {}
     assert not view.final_button.isEnabled()
+    assert Visit.select().count() == 0
 
 
 def test_picker_searches_orders_by_phone(qtbot, view, order):
@@ -380,3 +380,48 @@ def test_visit_date_cannot_be_in_the_future(qtbot, view, order):
     view.date_edit.setDate(QDate.currentDate().addDays(3))
     assert view.date_edit.date() == QDate.currentDate()
     assert view.collect().visit_date == date.today()
+
+
+def test_a_cancelled_task_is_not_opened_for_filling(qtbot, view, task):
+    VisitTask.update(status="已取消").where(VisitTask.id == task.id).execute()
+    seen = []
+    answer_next_box("OK", seen)
+    view.open_with(task_id=task.id, paper=True)
+    assert seen and "已取消" in seen[0]["text"]
+    assert view.task_id is None and not view.final_button.isEnabled()
+
+
+def test_a_paper_date_before_the_service_was_completed_is_refused_naming_the_field(qtbot, view, order):
+    view.open_with(order_id=order.id, paper=True)
+    view.date_edit.setFocus()
+    qtbot.keyClicks(view.date_edit, "20231014")  # typed straight from the paper; done on 10-15
+    assert view.collect().visit_date == date(2023, 10, 14)
+    seen = []
+    answer_next_box("OK", seen)
+    qtbot.keyClick(view.feedback_edit, Qt.Key_Return, Qt.ControlModifier)  # Ctrl+Enter: 完成并保存
+    assert seen and "回访日期" in seen[0]["text"] and "2023-10-15" in seen[0]["text"]
+    assert Visit.select().count() == 0
+
+
+def test_ctrl_s_saves_a_draft_and_ctrl_enter_completes_from_anywhere(qtbot, view, order):
+    view.open_with(order_id=order.id, paper=True)
+    qtbot.keyClicks(view.matrix, "11111" + "9")
+    qtbot.keyClick(view.matrix.rows[6].text_edit, Qt.Key_S, Qt.ControlModifier)
+    assert Visit.get().status == "草稿"
+    type_text(view.feedback_edit, "好")
+    seen = []
+    answer_next_box("OK", seen)
+    qtbot.keyClick(view.feedback_edit, Qt.Key_Enter, Qt.ControlModifier)
+    assert seen == [] and Visit.get().status == "已完成" and Visit.get().feedback == "好"
+
+
+def test_the_visit_date_is_typed_as_on_the_paper():
+    from desktop.views.visit_header import typed_date
+
+    today = date(2026, 12, 3)
+    assert typed_date("1202", today) == date(2026, 12, 2)
+    assert typed_date("1205", today) == date(2025, 12, 5)  # not yet this year: last year's
+    assert typed_date("02", today) == date(2026, 12, 2)
+    assert typed_date("28", today) == date(2026, 11, 28)  # still to come this month: last month's
+    assert typed_date("20251202", today) == date(2025, 12, 2)
+    assert typed_date("1345", today) is None

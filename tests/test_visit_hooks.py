@@ -24,6 +24,7 @@ def _visit(method: str, level: int) -> Visit:
         template_id=tpl.id,
         visit_date=date(2026, 11, 20),
         method=method,
+        visitor="李回访",
         answers=answers,
     )
     return save_visit(data, final=True, today=date(2026, 11, 23))

@@ -387,3 +387,38 @@ def test_pick_rows_search_by_order_phone_and_code(setup):
     by_code = visits.pick_rows("C202310001")
     assert (customer.id, None) in [r[:2] for r in by_code]
     assert visits.customer_orders(customer.id)[-1][1] is None
+
+
+# ---------------------------------------------------------------- three rules of a visit (issue 11)
+def test_a_cancelled_task_cannot_be_filled_in_or_completed(setup):
+    customer, order, task, template, questions = setup
+    VisitTask.update(status="已取消").where(VisitTask.id == task.id).execute()
+    for final in (False, True):
+        with pytest.raises(ValidationErrors) as err:
+            visits.save_visit(_input(setup), final=final)
+        assert err.value.fields == ["回访任务"]
+        assert "已取消" in str(err.value) and "新建" in str(err.value)
+    with pytest.raises(UserError, match="已取消"):
+        visits.task_for_filling(task.id)
+    assert Visit.select().count() == 0 and VisitTask.get_by_id(task.id).status == "已取消"
+
+
+def test_a_visit_date_before_the_service_was_completed_is_refused(setup):
+    # the order was completed on 2023-10-15 14:00
+    with pytest.raises(ValidationErrors) as err:
+        visits.save_visit(_input(setup, visit_date=date(2023, 10, 14)), final=True)
+    assert err.value.fields == ["回访日期"]
+    message = str(err.value)
+    assert "2023-10-14" in message and "2023-10-15" in message and "GD20231015001" in message
+    same_day = visits.save_visit(_input(setup, visit_date=date(2023, 10, 15)), final=True)
+    assert same_day.visit_date == date(2023, 10, 15)
+
+
+def test_a_completed_visit_names_its_visitor(setup):
+    with pytest.raises(ValidationErrors) as err:
+        visits.save_visit(_input(setup, visitor="  "), final=True)
+    assert err.value.fields == ["回访人员"] and "回访人员" in str(err.value.errors[0].message)
+    draft = visits.save_visit(_input(setup, visitor=""), final=False)  # a draft may leave it open
+    assert draft.status == "草稿"
+    done = visits.save_visit(_input(setup, visitor="王芳"), final=True, visit_id=draft.id)
+    assert done.status == "已完成" and done.visitor == "王芳"

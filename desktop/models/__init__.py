@@ -17,6 +17,7 @@ from .visit import (
     TASK_STATUSES,
     Answer,
     CallAttempt,
+    FormAutosave,
     ProblemCategory,
     Visit,
     VisitProblem,
@@ -50,6 +51,7 @@ ALL_MODELS = [
     UserAccount,
     AttachmentBlob,
     AttachmentBlobPart,
+    FormAutosave,
 ]
 
 __all__ = [
@@ -73,6 +75,7 @@ __all__ = [
     "CallAttempt",
     "Customer",
     "Department",
+    "FormAutosave",
     "ImprovementAction",
     "KpiIndicator",
     "KpiReviewerScore",

@@ -96,3 +96,15 @@ class VisitProblem(BaseModel):
 
     class Meta:
         indexes = ((("visit", "category"), True),)
+
+
+class FormAutosave(BaseModel):
+    """The 回访表 being typed, written a few seconds after each change and when the window loses
+    focus, so that a killed program or a power cut loses at most those seconds. One row per PC
+    and signed-in account (``owner``); removed when the form is saved or its changes discarded,
+    offered back (恢复 / 丢弃) at the next start."""
+
+    owner = pw.CharField(unique=True)  # "<computer>/<account>" ("<computer>/" with sign-in off)
+    saved_at = pw.DateTimeField(default=now)
+    summary = pw.CharField(default="")  # 客户 · 问卷, shown when offering it back
+    data = JSONField()  # the form's VisitInput and its view state

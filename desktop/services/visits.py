@@ -50,7 +50,8 @@ TASK_DONE = "已完成"
 TASK_REFUSED = "拒访"
 TASK_UNREACHABLE = "无法联系"
 TASK_OPEN = ("待回访", "已预约")
-TASK_CLOSED = ("已完成", "已取消")
+TASK_CANCELLED = "已取消"
+TASK_CLOSED = ("已完成", TASK_CANCELLED)
 UNREACHABLE_LIMIT = 3  # 无法接通 this many times → the task is 无法联系
 GOOD_SLOTS = ((time(10, 0), time(11, 30)), (time(15, 0), time(17, 30)))
 FEEDBACK_MAX = 2000
@@ -228,13 +229,38 @@ def _collect(checks, errors: list) -> dict:
     return out
 
 
-def _visit_date(value, today: date | None):
+def _visit_date(value, today: date | None, order: ServiceOrder | None = None):
     day = parse_date(value, "回访日期") if value not in (None, "") else None
     if day is None:
         raise ValidationError("回访日期", "请填写回访日期。")
     if isinstance(day, datetime):
         day = day.date()
-    return check_not_future(day, "回访日期", today=today)
+    day = check_not_future(day, "回访日期", today=today)
+    completed = order.completed_at if order is not None else None
+    if completed is not None:
+        done_day = completed.date() if isinstance(completed, datetime) else completed
+        if day < done_day:
+            raise ValidationError(
+                "回访日期",
+                f"{day:%Y-%m-%d} 早于工单 {order.order_no} 的完成时间 {done_day:%Y-%m-%d}："
+                "回访在服务完成之后。请填写完成当天或之后的日期（纸质表上的日期）。",
+            )
+    return day
+
+
+def cancelled_message(task_id: int) -> str:
+    return (
+        f"回访任务 #{task_id} 已取消，不能再填写或完成回访。"
+        "如仍需回访这位客户，请在“回访任务”中新建一个任务。"
+    )
+
+
+def task_for_filling(task_id: int) -> dict:
+    """``task_info`` of a task whose 回访表 may be filled in; UserError for a cancelled task."""
+    info = task_info(task_id)
+    if info["status"] == TASK_CANCELLED:
+        raise UserError(cancelled_message(info["id"]))
+    return info
 
 
 def _choice(value, field_name: str, choices) -> str:
@@ -278,6 +304,8 @@ def validate_visit(data: VisitInput, final: bool, *, visit_id: int | None = None
             errors.append(ValidationError("回访任务", "关联的回访任务已不存在,请从任务列表重新打开。"))
         elif customer is not None and task.customer_id != customer.id:
             errors.append(ValidationError("回访任务", "回访任务与所选客户不一致,请从任务列表重新打开。"))
+        elif task.status == TASK_CANCELLED:
+            errors.append(ValidationError("回访任务", cancelled_message(task.id)))
 
     def respondent():
         text = clean_text(data.respondent, "被回访人", max_len=30)
@@ -285,11 +313,17 @@ def validate_visit(data: VisitInput, final: bool, *, visit_id: int | None = None
             raise ValidationError("被回访人", "非客户本人接听时,请填写被回访人的姓名或称呼(如 张太太)。")
         return text
 
+    def visitor():
+        text = clean_text(data.visitor, "回访人员", max_len=30)
+        if final and not text:
+            raise ValidationError("回访人员", "完成回访时必须填写回访人员：请在签字栏旁的“回访人员”中填写打电话或上门的人。")
+        return text
+
     clean = _collect(
         [
-            ("visit_date", lambda: _visit_date(data.visit_date, today)),
+            ("visit_date", lambda: _visit_date(data.visit_date, today, order)),
             ("method", lambda: _choice(data.method or "电话", "回访方式", METHODS)),
-            ("visitor", lambda: clean_text(data.visitor, "回访人员", max_len=30)),
+            ("visitor", visitor),
             ("respondent", respondent),
             ("feedback", lambda: _clean_block(data.feedback, "宝贵意见", FEEDBACK_MAX)),
             ("mood", lambda: _choice(data.mood or "平静", "客户情绪", MOODS)),

@@ -44,6 +44,7 @@ from .login_dialog import (
     busy,
     password_edit,
 )
+from .unsaved import GuardedDialog
 from .widgets import MARGIN, confirm, hbox, heading, show_error, vbox
 
 WARN_STYLE = "color: #a15c00;"
@@ -82,7 +83,7 @@ def roles_help() -> QFormLayout:
     return layout
 
 
-class EnableAccountsDialog(QDialog):
+class EnableAccountsDialog(GuardedDialog, QDialog):
     """The first 主管 account (登录名, 姓名, 密码, 确认密码); on 启用 sign-in is on and that person is
     signed in (``signed_in``)."""
 
@@ -124,7 +125,7 @@ class EnableAccountsDialog(QDialog):
         super().accept()
 
 
-class AccountDialog(QDialog):
+class AccountDialog(GuardedDialog, QDialog):
     """添加账号 (``account`` None) or 修改 one: 登录名 (fixed once created), 姓名, 角色, 对应员工, and
     在用 when editing or 初始密码 + 确认密码 when adding. ``saved_id`` after a save."""
 
@@ -243,7 +244,7 @@ class AccountDialog(QDialog):
         super().accept()
 
 
-class ResetPasswordDialog(QDialog):
+class ResetPasswordDialog(GuardedDialog, QDialog):
     """A 主管 sets a new first password for someone (who changes it at the next sign-in); this
     also unlocks the account."""
 

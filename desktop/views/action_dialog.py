@@ -26,6 +26,7 @@ from desktop.services import calendar
 from desktop.services import improvement as svc
 from desktop.services.errors import UserError, ValidationError, ValidationErrors
 
+from .unsaved import GuardedDialog
 from .widgets import hbox, vbox
 
 ERROR_STYLE = "color: #b3261e;"
@@ -85,7 +86,7 @@ class _ErrorsMixin:
             first.setFocus(Qt.OtherFocusReason)
 
 
-class ActionDialog(_ErrorsMixin, QDialog):
+class ActionDialog(GuardedDialog, _ErrorsMixin, QDialog):
     """新建 / 编辑 改进措施: the problem, the feedback that caused it, and who does what by when."""
 
     def __init__(
@@ -297,7 +298,7 @@ def step_title(status_from: str, status_to: str) -> str:
     return STEP_TITLES.get(status_to, status_to)
 
 
-class StatusDialog(_ErrorsMixin, QDialog):
+class StatusDialog(GuardedDialog, _ErrorsMixin, QDialog):
     """One step of the flow with what that step needs (completion date and note, a reason to go
     back, the verification result to close)."""
 

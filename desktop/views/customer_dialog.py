@@ -21,6 +21,7 @@ from desktop.models import Customer
 from desktop.services import customers as svc
 from desktop.services.errors import UserError, ValidationErrors
 
+from .unsaved import GuardedDialog
 from .widgets import SPACING, hbox, mark_edit_hint, vbox
 
 ERROR_COLOR = "#c62828"
@@ -147,7 +148,7 @@ def select_data(combo: QComboBox, data) -> None:
         combo.setCurrentIndex(index)
 
 
-class CustomerDialog(QDialog):
+class CustomerDialog(GuardedDialog, QDialog):
     """``CustomerDialog(customer_id=None)`` — new customer when None. Emits ``saved(id)``."""
 
     saved = Signal(int)

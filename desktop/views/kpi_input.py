@@ -22,6 +22,7 @@ from desktop.services import kpi
 from desktop.services.errors import ValidationError
 
 from .kpi_style import RED
+from .unsaved import GuardedDialog
 from .widgets import MARGIN, form, hbox, vbox
 
 
@@ -143,7 +144,7 @@ def _ok_cancel(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
     return buttons
 
 
-class NewScorecardDialog(QDialog):
+class NewScorecardDialog(GuardedDialog, QDialog):
     """评价周期 + 评价对象 for a new scorecard; optionally the indicators of the latest one."""
 
     def __init__(self, parent=None, target: str = ""):
@@ -208,7 +209,7 @@ class NewScorecardDialog(QDialog):
         super().accept()
 
 
-class ReviewerDialog(QDialog):
+class ReviewerDialog(GuardedDialog, QDialog):
     """Reviewer scores (评审人, 1 不达标 … 5 优秀) of one qualitative indicator."""
 
     def __init__(self, row: kpi.IndicatorRow, parent=None):

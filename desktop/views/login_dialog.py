@@ -28,6 +28,7 @@ from desktop.services import settings as app_settings
 from desktop.services.accounts import SignedIn
 from desktop.services.errors import UserError, ValidationErrors
 
+from .unsaved import GuardedDialog
 from .widgets import grow_to_fit, hbox, vbox
 
 ERROR_STYLE = "color: #c62828;"
@@ -235,7 +236,7 @@ class LoginDialog(QDialog):
         return None
 
 
-class ChangePasswordDialog(QDialog):
+class ChangePasswordDialog(GuardedDialog, QDialog):
     """原密码 / 新密码 / 确认新密码 for the signed-in person.
 
     ``forced``: the first sign-in with a password a 主管 set — the title says so and the only other

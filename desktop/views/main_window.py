@@ -1,6 +1,6 @@
 """The shell: navigation, status bar, menus. Each page lives in its own module."""
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -20,7 +20,7 @@ from desktop.services import accounts
 
 from .context import AppContext
 from .pages import PAGES, PageSpec, allowed, load_page_class
-from .scan_box import ScanBox
+from .scan_box import ScanBox, ScannerFilter
 from .status_bar import ElidedLabel, ElidingStatusBar, fit_geometry, fits, frame_margins
 
 NAV_WIDTH = 128
@@ -102,6 +102,8 @@ class MainWindow(QMainWindow):
         ctx.events.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self._restore_geometry()
         self.apply_role()
+        self.scanner = ScannerFilter(self, self.scan_box)  # a scan wherever the cursor is
+        QTimer.singleShot(0, self, self.offer_recovery)  # a 回访表 left unsaved last time
 
     # -- pages
     def page(self, page_id: str) -> QWidget:
@@ -179,6 +181,13 @@ class MainWindow(QMainWindow):
         self.reload_pages()
         self.apply_role()
         self.show()
+        self.offer_recovery()
+
+    def offer_recovery(self) -> None:
+        """恢复 / 丢弃 the 回访表 a killed program left unsaved (desktop.views.visit_recovery)."""
+        from .visit_recovery import offer_recovery
+
+        offer_recovery(self)
 
     def change_password(self) -> None:
         from .login_dialog import ChangePasswordDialog
@@ -247,7 +256,7 @@ class MainWindow(QMainWindow):
                 self._backup_action = action
         file_menu.addSeparator()
         quit_action = QAction("退出(&X)", self)
-        quit_action.setShortcut(QKeySequence.Quit)
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))  # Windows has no standard Quit key
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         go_menu = self.menuBar().addMenu("页面(&G)")
@@ -367,5 +376,8 @@ class MainWindow(QMainWindow):
         self.setGeometry(fit_geometry(available))
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        if not self.may_leave_pages():  # a 回访表 with unsaved changes: 保存草稿 / 放弃 / 取消
+            event.ignore()
+            return
         QSettings().setValue("main_window/geometry", self.saveGeometry())
         super().closeEvent(event)

@@ -31,6 +31,7 @@ from desktop.services import customers as svc
 from desktop.services.errors import UserError
 
 from .customer_dialog import DIALOG_STYLE, FormErrors, add_completer, fill_combo, select_data
+from .unsaved import GuardedDialog
 from .widgets import SPACING, SearchBox, grow_to_fit, hbox, mark_edit_hint, vbox
 
 DATETIME_FORMAT = "yyyy-MM-dd HH:mm"
@@ -138,7 +139,7 @@ def _qdate(value: date) -> QDate:
     return QDate(value.year, value.month, value.day)
 
 
-class OrderDialog(QDialog):
+class OrderDialog(GuardedDialog, QDialog):
     """``OrderDialog(order_id=None, customer_id=None)`` — a new order when ``order_id`` is None,
     for ``customer_id`` if given. Emits ``saved(id)`` after a successful save."""
 

@@ -21,6 +21,7 @@ from desktop.models.questionnaire import CHOICE, LEVEL5, NPS, SCORE10, TEXT, YES
 from desktop.services import templates
 from desktop.services.errors import ValidationError
 
+from .unsaved import GuardedDialog
 from .widgets import form, vbox
 
 _OPTION_HINTS = {
@@ -37,7 +38,7 @@ def _default_text(kind: str) -> str:
     return "\n".join(templates.DEFAULT_OPTIONS.get(kind, []))
 
 
-class QuestionDialog(QDialog):
+class QuestionDialog(GuardedDialog, QDialog):
     """Add (``question=None``) or edit a question. ``values()`` is what the user entered."""
 
     def __init__(

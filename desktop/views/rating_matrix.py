@@ -7,8 +7,9 @@ carry their own options; text rows a line to type in; questions that allow it ge
 
 Fast typing of paper forms: with a row focused (or the grid itself), keys 1–5 pick a level
 (1 = the first, best column) and move on to the next row; on 1–10 rows 1–9 and 0 (= 10); on 0–10
-rows 0–9, and 1 followed by 0 for 10; Y/N on 是/否 rows. ↑/↓ or Enter move between rows, ←/→
-change the choice, Backspace/Delete clear it.
+rows 0–9, and 1 followed by 0 for 10 (the 1 waits a moment for the 0; any other key or Enter
+takes the 1 at once); Y/N on 是/否 rows. ↑/↓ or Enter move between rows, ←/→ change the choice,
+Backspace/Delete clear it; - / + move the 回访日期 one day back / forward (``date_step``).
 """
 
 from collections import Counter
@@ -250,7 +251,7 @@ class QuestionRow(QFrame):
         if self.kind == SCORE10:
             return "键盘:1–9 直接打分,0 = 10 分;Backspace 清除"
         if self.kind == NPS:
-            return "键盘:0–9 直接打分,10 分连按 1 0;Backspace 清除"
+            return "键盘：0–9 直接打分，10 分连按 1 0（按 1 后其他键或回车立即确认 1 分）；Backspace 清除"
         if self.kind == CHOICE:
             return f"键盘:1–{min(len(self.labels), 9)} 选择;Backspace 清除"
         return "直接输入文字,回车跳到下一题"
@@ -353,6 +354,8 @@ class RatingMatrix(QFrame):
 
     changed = Signal()
     finished = Signal()
+    submitted = Signal()  # Enter on the last row (the form completes a paper form on it)
+    date_step = Signal(int)  # - / + typed in the grid: the 回访日期 one day back / forward
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -410,7 +413,7 @@ class RatingMatrix(QFrame):
                 row = QuestionRow(q, number, geometry, header, self._on_key, self)
                 row.changed.connect(lambda r=row: self._row_changed(r))
                 if row.text_edit is not None:
-                    row.text_edit.returnPressed.connect(lambda r=row: self._advance(r))
+                    row.text_edit.returnPressed.connect(lambda r=row: self._enter(r))
                 self._layout.addWidget(row)
                 self.rows.append(row)
 
@@ -526,6 +529,13 @@ class RatingMatrix(QFrame):
         else:
             self.finished.emit()
 
+    def _enter(self, row: QuestionRow) -> None:
+        """Enter: the next row, or ``submitted`` on the last one."""
+        if self.rows and row is self.rows[-1]:
+            self.submitted.emit()
+        else:
+            self._advance(row)
+
     def _cancel_pending(self) -> QuestionRow | None:
         row = self._pending_ten
         self._pending_ten = None
@@ -537,6 +547,8 @@ class RatingMatrix(QFrame):
         if row is None or row not in self.rows:
             return
         focus = QApplication.focusWidget()
+        if row is self.rows[-1]:
+            return  # the last row: only Enter completes
         if focus is None or focus is self or focus is row or row.isAncestorOf(focus):
             self._advance(row)  # not when the user has clicked somewhere else meanwhile
 
@@ -556,6 +568,8 @@ class RatingMatrix(QFrame):
                 self._advance(row)
                 return True
             self._advance(pending)
+            if key in (Qt.Key_Return, Qt.Key_Enter, Qt.Key_Down):
+                return True  # Enter takes the 1 and moves on: one row, not two
             nxt = self.current_row()
             if nxt is not None and nxt is not pending:
                 return self._on_key(nxt, event)
@@ -565,8 +579,14 @@ class RatingMatrix(QFrame):
             if index > 0:
                 self.focus_row(index - 1)
             return True
-        if key in (Qt.Key_Down, Qt.Key_Return, Qt.Key_Enter):
+        if key in (Qt.Key_Return, Qt.Key_Enter):
+            self._enter(row)
+            return True
+        if key == Qt.Key_Down:
             self._advance(row)
+            return True
+        if text in ("-", "+", "=") and row.kind != TEXT:
+            self.date_step.emit(-1 if text == "-" else 1)
             return True
         if row.kind == TEXT:
             if text and text.isprintable() and row.text_edit is not None:

@@ -5,14 +5,17 @@ box opens the task's form with 纸质表录入 on, ready for typing the paper's 
 row), or the saved visit. Scanners set up without the Enter suffix are caught too: a complete,
 valid code typed at scanner speed opens by itself after a short pause. Anything else gets a clear
 Chinese message under the box, and the text stays selected so the next scan replaces it.
-Ctrl+L (set by the main window) puts the cursor in the box. A role that may not fill forms in
+Ctrl+L (set by the main window) puts the cursor in the box; a scan typed while the cursor is
+anywhere else in the window (the answer grid …) is caught by ``ScannerFilter`` and opened here. A role that may not fill forms in
 (只读) scans to look: the task's form opens without 纸质表录入, and the box says who may enter the
 answers.
 """
 
 import time
 
-from PySide6.QtCore import Qt, QTimer, Signal
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QSizePolicy, QWidget
 
 from desktop.services import accounts, qrcodes
@@ -188,3 +191,130 @@ class ScanBox(QWidget):
             show_info(self, "今天没有待回访的任务,不需要打印空白表。", "打印今日空白表")
             return
         preview_task_forms(self, ids)
+
+
+# ---------------------------------------------------------------- a scan wherever the cursor is
+SCAN_PREFIX = f"{qrcodes.PREFIX}:"
+SCAN_BURST_GAP_S = 0.05  # a scanner types a key every few ms (< 30 ms); a person takes 100+ ms
+SCAN_MAX_CHARS = 40
+
+
+def _could_be_code(text: str) -> bool:
+    """``text`` is the start of one of our codes (HUIFANG:TASK:12)."""
+    upper = text.upper()
+    if len(upper) > SCAN_MAX_CHARS:
+        return False
+    if len(upper) <= len(SCAN_PREFIX):
+        return SCAN_PREFIX.startswith(upper)
+    return upper.startswith(SCAN_PREFIX) and all(c.isascii() and (c.isalnum() or c == ":") for c in upper)
+
+
+class ScannerFilter(QObject):
+    """Catches a code typed by a USB scanner wherever the focus is in ``window`` (the answer
+    grid, a search box …) and hands it to 扫码录入 (``box.submit``) instead of the focused widget.
+
+    A burst that starts with H, comes faster than ``SCAN_BURST_GAP_S`` per key, reads as the
+    start of HUIFANG: and ends with Enter (or simply stops, complete) is a scan: its keys never
+    reach the widget. Anything else is given back at once, in order, to the widget that had the
+    focus — a person's "h" arrives at most ``SCAN_BURST_GAP_S`` late, other keys are not held.
+    """
+
+    def __init__(self, window: QWidget, box: "ScanBox"):
+        super().__init__(window)
+        self.window, self.box = window, box
+        self._keys: list[tuple[QWidget, int, Qt.KeyboardModifier, str]] = []  # held back
+        self._last = 0.0
+        self._replaying = False
+        self._passed: tuple | None = None  # (widget, key, text) of the last press let through
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(int(SCAN_BURST_GAP_S * 1000))
+        self._timer.timeout.connect(self._burst_ended)
+        QApplication.instance().installEventFilter(self)
+
+    def held_text(self) -> str:
+        return "".join(text for _w, _k, _m, text in self._keys)
+
+    def _watching(self, target: QWidget) -> bool:
+        return (
+            shiboken6.isValid(self.window)
+            and target.window() is self.window
+            and QApplication.activeModalWidget() is None
+            and target is not self.box.edit  # the box reads scans typed into it itself
+        )
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        kind = event.type()
+        if (
+            self._replaying
+            or kind not in (QEvent.KeyPress, QEvent.KeyRelease)
+            or not isinstance(obj, QWidget)
+        ):
+            return False
+        if kind == QEvent.KeyRelease:
+            return bool(self._keys)  # the releases of held keys (given back as press + release)
+        key, text = event.key(), event.text()
+        passed = self._passed
+        if (
+            passed is not None
+            and obj is not passed[0]
+            and shiboken6.isValid(passed[0])
+            and obj.isAncestorOf(passed[0])
+            and (key, text) == passed[1:]
+        ):
+            return False  # the same press, handed on to the parent: already seen
+        self._passed = None
+        target = obj  # the first widget a press goes to: the focused one
+        plain = not (event.modifiers() & ~(Qt.ShiftModifier | Qt.KeypadModifier))
+        now = time.monotonic()
+        if self._keys:
+            fast = now - self._last <= SCAN_BURST_GAP_S
+            if fast and plain and key in (Qt.Key_Return, Qt.Key_Enter):
+                if self._take_code():
+                    return True
+            elif fast and plain and text and _could_be_code(self.held_text() + text):
+                self._hold(target, event, now)
+                return True
+            self._give_back()
+        if text in ("H", "h") and plain and not event.isAutoRepeat() and self._watching(target):
+            self._hold(target, event, now)
+            return True
+        self._passed = (obj, key, text)
+        return False
+
+    def _hold(self, target: QWidget, event, now: float) -> None:
+        self._keys.append((target, event.key(), event.modifiers(), event.text()))
+        self._last = now
+        self._timer.start()
+
+    def _take_code(self) -> bool:
+        """The held keys are a whole code: open it (after this key event is done)."""
+        text = self.held_text()
+        try:
+            qrcodes.parse_code(text)
+        except UserError:
+            return False
+        self._keys = []
+        self._timer.stop()
+        QTimer.singleShot(0, self, lambda: self.box.submit(text=text))
+        return True
+
+    def _burst_ended(self) -> None:
+        """No key for a while: a complete code (a scanner without Enter) opens, else the keys
+        go to the widget they were typed into."""
+        if len(self._keys) >= MIN_SCANNED_CHARS and self._take_code():
+            return
+        self._give_back()
+
+    def _give_back(self) -> None:
+        keys, self._keys = self._keys, []
+        self._timer.stop()
+        self._replaying = True
+        try:
+            for target, key, modifiers, text in keys:
+                if not shiboken6.isValid(target):
+                    continue
+                for kind in (QEvent.KeyPress, QEvent.KeyRelease):
+                    QApplication.sendEvent(target, QKeyEvent(kind, key, modifiers, text))
+        finally:
+            self._replaying = False

@@ -20,10 +20,11 @@ from desktop.services import accounts
 from desktop.services import signatures as svc
 from desktop.services.errors import ValidationErrors
 
+from .unsaved import GuardedDialog
 from .widgets import vbox
 
 
-class SupervisorDialog(QDialog):
+class SupervisorDialog(GuardedDialog, QDialog):
     """Asks for the supervisor who confirms changing a signed visit, and why.
 
     ``SupervisorDialog.ask(parent, what, operator)`` shows it and returns the checked

@@ -18,6 +18,7 @@ visit_audit.py (修改记录), supervisor_dialog.py (主管确认). This page ho
 and what happens between the parts: opening, the call, saving and printing.
 """
 
+import logging
 from contextlib import contextmanager
 
 from PySide6.QtCore import Qt, QTimer
@@ -44,10 +45,15 @@ from desktop.services.visits import DONE, VisitInput
 from .call_script import CallScriptPanel
 from .context import AppContext
 from .rating_matrix import LINE
+from .unsaved import CANCEL, SAVE, FormAutosaver, ask_unsaved
+from .visit_form_keys import DRAFT_TIP, FINAL_TIP, PAPER_HINT, PaperKeys
 from .visit_header import CustomerPicker, VisitHeader
 from .visit_questions import TemplateCombo, VisitAnswers
+from .visit_recovery import DraftKeeping
 from .visit_signature import SignatureFooter, SignedLockBar
 from .widgets import SPACING, confirm, deny_tooltip, gate, hbox, show_error, show_info, vbox
+
+log = logging.getLogger(__name__)
 
 # the empty form of a role that may not fill it in (只读): where to find a visit to look at
 VIEWER_EMPTY = "只读账号:请在“回访记录”中打开一条回访查看"
@@ -62,6 +68,7 @@ QLabel#hlabel {{ background: #f1f3f4; border: none; border-right: 1px solid {LIN
     border-bottom: 1px solid {LINE}; padding: 3px 6px; font-weight: bold; }}
 QWidget#hvalue {{ border: none; border-right: 1px solid {LINE}; border-bottom: 1px solid {LINE}; }}
 QLabel#section {{ font-weight: bold; }}
+QLabel#paperHint {{ color: #3c4043; background: #f1f3f4; border-radius: 3px; padding: 4px 6px; }}
 QLabel#locked {{ color: #8a4b00; background: #fff3e0; border: 1px solid #ffcc80; border-radius: 3px;
     padding: 6px; }}
 QLabel#status {{ color: #3c4043; }}
@@ -75,7 +82,7 @@ QLabel#audit {{ color: #5f6368; }}
 """
 
 
-class VisitFormView(QWidget):
+class VisitFormView(PaperKeys, DraftKeeping, QWidget):
     def __init__(self, ctx: AppContext, parent=None):
         super().__init__(parent)
         self.ctx = ctx
@@ -88,6 +95,8 @@ class VisitFormView(QWidget):
         self._call_ok = False  # the customer said 方便 (or the visit already exists)
         self._dirty = False
         self._loading = 0
+        self._autosaved = False  # this form wrote the automatic draft now in the database
+        self.autosaver = FormAutosaver(self, lambda: self._dirty, self._write_autosave)
         self.setStyleSheet(PAPER_STYLE)
 
         # -- top bar: customer / order picker and the questionnaire
@@ -123,6 +132,9 @@ class VisitFormView(QWidget):
         )
         self.locked_label.setObjectName("locked")
         self.locked_label.setWordWrap(True)
+        self.paper_hint = QLabel(PAPER_HINT)
+        self.paper_hint.setObjectName("paperHint")
+        self.paper_hint.setWordWrap(True)
         self.answers_box = VisitAnswers()  # everything that is locked until 方便 / 纸质表录入
         self.footer = SignatureFooter()
         self.footer.signature_box.changed.connect(self._signature_changed)
@@ -156,6 +168,7 @@ class VisitFormView(QWidget):
                 self.lock_bar,
                 self.header,
                 self.locked_label,
+                self.paper_hint,
                 self.answers_box,
                 self.footer,
                 None,
@@ -196,8 +209,9 @@ class VisitFormView(QWidget):
         self.preview_button.clicked.connect(self.preview)
         self.print_button.clicked.connect(self.print_form)
         self.pdf_button.clicked.connect(self.export_pdf)
-        self.final_button.setToolTip("检查必答题,保存为“已完成”并完成关联的回访任务")
-        self.draft_button.setToolTip("保存已填写的内容,稍后继续")
+        self.final_button.setToolTip(FINAL_TIP)
+        self.draft_button.setToolTip(DRAFT_TIP)
+        self._add_shortcuts()
         # a role without 回访 (只读) sees the visit and prints it; nothing on it can change
         self.may_call = gate(accounts.CALL, self.new_button, self.paper_check, what="填写回访表")
         if not self.may_call:
@@ -263,7 +277,7 @@ class VisitFormView(QWidget):
             elif visit_id is not None:
                 self.load(int(visit_id))
             elif task_id is not None:
-                info = svc.task_info(int(task_id))
+                info = svc.task_for_filling(int(task_id))  # not a cancelled task
                 draft = svc.draft_for_task(info["id"])
                 if draft is not None:
                     self.load(draft)
@@ -417,11 +431,12 @@ class VisitFormView(QWidget):
         editable = unlocked and has_customer and self.may_call
         self.answers_box.setEnabled(editable)
         self.locked_label.setVisible(has_customer and not unlocked and self.may_call)
+        self.paper_hint.setVisible(editable and self.paper_check.isChecked() and not self.is_locked())
         self._update_lock()
         self.signature_box.set_signing_enabled(editable)
         done = self.status == DONE
         self.draft_button.setEnabled(has_customer and not done and self.may_call)
-        self.draft_button.setToolTip("已完成的回访不能改回草稿" if done else "保存已填写的内容,稍后继续")
+        self.draft_button.setToolTip("已完成的回访不能改回草稿" if done else DRAFT_TIP)
         self.final_button.setEnabled(has_customer and self.may_call)
         self.final_button.setText("保存修改" if done else "完成并保存")
         if not self.may_call:
@@ -460,18 +475,36 @@ class VisitFormView(QWidget):
     def _mark_dirty(self, *_args) -> None:
         if self._loading:
             return
+        self.autosaver.changed()  # the automatic draft follows a few seconds after the last change
         if not self._dirty:
             self._dirty = True
             self._update_state()
 
     def may_leave(self) -> bool:
-        """The main window asks before the page is dropped (切换用户): unsaved changes?"""
+        """The main window asks before the page is dropped (退出, 切换用户): unsaved changes?"""
         return self._may_discard()
 
     def _may_discard(self) -> bool:
+        """Unsaved changes: 保存草稿 (保存修改 for a completed visit) / 放弃 / 取消 — True when the
+        form may now show something else."""
         if not self._dirty:
             return True
-        return confirm(self, "当前回访表有未保存的修改,放弃这些修改吗?", "未保存")
+        done = self.status == DONE
+        answer = ask_unsaved(
+            self,
+            "当前回访表有未保存的修改。\n\n保存草稿：保存后再继续；放弃：丢掉这些修改；取消：回到回访表继续填写。"
+            if not done
+            else "这条已完成的回访有未保存的修改。\n\n保存修改：保存后再继续；放弃：丢掉这些修改；取消：回到回访表。",
+            save_text="保存修改" if done else "保存草稿",
+        )
+        if answer == CANCEL:
+            return False
+        if answer == SAVE:
+            return self.save(final=done)
+        self._dirty = False  # 放弃
+        self._clear_autosave()
+        self._update_state()
+        return True
 
     # ------------------------------------------------------------------ reactions
     def _picked(self, customer_id: int, order_id: int | None) -> None:
@@ -625,6 +658,7 @@ class VisitFormView(QWidget):
         except UserError as err:
             show_error(self, str(err), "未保存")
             return False
+        self._clear_autosave()
         self.visit_id, self.status = visit.id, visit.status
         self.script.visit_id = visit.id
         self.script.attempt_ids = []

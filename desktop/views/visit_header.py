@@ -6,8 +6,9 @@ bordered grid under the title: the customer's and the order's details (read-only
 own 被回访人, 回访日期 and 回访方式.
 """
 
+import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -47,6 +48,76 @@ def _qdate(day: date) -> QDate:
 
 def _pydate(value: QDate) -> date:
     return date(value.year(), value.month(), value.day())
+
+
+DATE_TIP = (
+    "回访日期：纸质表上的日期。直接输入数字：2 位 = 本月几号（如 05），4 位 = 月日（如 1202），"
+    "8 位 = 年月日（如 20251202）；- / + 前一天 / 后一天（在答案表格中也可以按）；回车回到答案。"
+    "快捷键 Alt+D"
+)
+DATE_TYPING_PAUSE_S = 1.5  # digits typed after this long a pause start a new date
+
+
+def typed_date(digits: str, today: date) -> date | None:
+    """The date meant by digits typed from a paper form: "05" the 5th (of this month, else of the
+    last month when that is still to come), "1202" 2 December (this year, else last year),
+    "20251202" in full. None when the digits are no date."""
+    try:
+        if len(digits) in (1, 2):
+            day = date(today.year, today.month, int(digits))
+            if day > today:  # the 28th typed on the 3rd: last month's
+                prev = date(today.year, today.month, 1) - timedelta(days=1)
+                day = date(prev.year, prev.month, int(digits))
+            return day
+        if len(digits) == 4:
+            day = date(today.year, int(digits[:2]), int(digits[2:]))
+            return day if day <= today else date(today.year - 1, day.month, day.day)
+        if len(digits) == 8:
+            return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return None
+    return None
+
+
+class QuickDateEdit(QDateEdit):
+    """A date edit that takes the paper's date as plain digits (see ``typed_date``) and - / +;
+    ``entered`` on Enter."""
+
+    entered = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._digits = ""
+        self._typed_at = 0.0
+        self.setToolTip(DATE_TIP)
+
+    def step_days(self, delta: int) -> None:
+        self.setDate(self.date().addDays(delta))
+
+    def focusInEvent(self, event) -> None:  # noqa: N802
+        self._digits = ""
+        super().focusInEvent(event)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        text = event.text()
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter):
+            self._digits = ""
+            self.entered.emit()
+            return
+        if text in ("-", "+", "="):
+            self.step_days(-1 if text == "-" else 1)
+            return
+        if text.isdigit() and text.isascii():
+            now = time.monotonic()
+            if now - self._typed_at > DATE_TYPING_PAUSE_S or len(self._digits) >= 8:
+                self._digits = ""
+            self._typed_at = now
+            self._digits += text
+            day = typed_date(self._digits, _pydate(self.maximumDate()))
+            if day is not None:
+                self.setDate(_qdate(day))
+            return
+        super().keyPressEvent(event)
 
 
 class CustomerPicker(QObject):
@@ -144,7 +215,7 @@ class VisitHeader(QFrame):
         self.self_check.setChecked(True)
         self.self_check.setToolTip("被回访人就是客户本人")
         self.self_check.toggled.connect(self._self_toggled)
-        self.date_edit = QDateEdit()
+        self.date_edit = QuickDateEdit()
         self.date_edit.setDisplayFormat("yyyy-MM-dd")
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setMaximumDate(QDate.currentDate())
