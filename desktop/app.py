@@ -88,7 +88,7 @@ def load_qt_translations(app) -> list[str]:
                 loaded.append(name)
                 break
         else:
-            log.warning("没有找到 Qt 的中文翻译 %s_%s.qm(查找位置:%s)", name, LOCALE, translation_folders())
+            log.warning("没有找到 Qt 的中文翻译 %s_%s.qm（查找位置：%s）", name, LOCALE, translation_folders())
     return loaded
 
 
@@ -168,7 +168,7 @@ def ask_first_run(db_path: Path) -> str | None:
     box = QMessageBox()
     box.setWindowTitle(f"欢迎使用{APP_NAME}")
     box.setText(
-        f"还没有数据库。\n将创建:{db_path}\n\n您想从空白开始,还是先用演示数据熟悉功能?"
+        f"还没有数据库。\n将创建：{db_path}\n\n您想从空白开始，还是先用演示数据熟悉功能？"
         f"\n（演示数据单独存放在 {demo_file.name} 中，不会混入正式数据。）"
     )
     empty = box.addButton("空白开始", QMessageBox.AcceptRole)
@@ -204,7 +204,7 @@ def _scheduler_run() -> tuple[str, int]:
         result = scheduler.run_scheduler()
         return scheduler.describe(result).replace("\n", " "), result["total"]
     except Exception as exc:  # noqa: BLE001 - the app must open even if task creation fails
-        return f"自动生成回访任务失败:{exc}。可稍后在命令行运行 huifang schedule 重试。", 0
+        return f"自动生成回访任务失败：{exc}。可稍后在命令行运行 huifang schedule 重试。", 0
 
 
 def _closed_uncleanly(db_path: Path) -> bool:
@@ -243,7 +243,7 @@ def open_checked(db_path: Path) -> bool:
             return False
         problem = verdict.message
     except (sqlite3.DatabaseError, pw.DatabaseError) as err:
-        problem = f"数据库 {db_path} 无法读取({err}),文件可能已损坏。"
+        problem = f"数据库 {db_path} 无法读取（{err}），文件可能已损坏。"
     if not offer_restore_at_startup(db_path, problem):
         return False
     try:
@@ -360,8 +360,8 @@ def run_gui(db_path: Path | str, *, demo: bool = False) -> int:
 
     if not has_display():
         print(
-            "错误:没有图形显示(未设置 DISPLAY 或 WAYLAND_DISPLAY),无法打开窗口。"
-            "请在桌面环境中启动,或使用命令行命令(huifang --help)。",
+            "错误：没有图形显示（未设置 DISPLAY 或 WAYLAND_DISPLAY），无法打开窗口。"
+            "请在桌面环境中启动，或使用命令行命令（huifang --help）。",
             file=sys.stderr,
         )
         return 2
@@ -373,7 +373,7 @@ def run_gui(db_path: Path | str, *, demo: bool = False) -> int:
     if db_path is None:
         return 0
     is_new = not db_path.exists()
-    log.info("打开图形界面,数据库 %s%s", db_path, "(新建)" if is_new else "")
+    log.info("打开图形界面，数据库 %s%s", db_path, "（新建）" if is_new else "")
     if not open_checked(db_path):
         return 2
     if is_new and db_path != real_db:

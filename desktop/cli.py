@@ -15,115 +15,115 @@ log = logging.getLogger(__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="huifang", description=f"{APP_NAME}:售后服务回访与客户满意度管理")
+    parser = argparse.ArgumentParser(prog="huifang", description=f"{APP_NAME}：售后服务回访与客户满意度管理")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--db",
         metavar="PATH",
-        help="数据库文件或 PostgreSQL 地址 postgresql://用户:密码@主机:端口/库名"
-        "(默认:用户数据目录中的 huifang.db,或环境变量 HUIFANG_DB)",
+        help="数据库文件或 PostgreSQL 地址 postgresql://用户：密码@主机：端口/库名"
+        "（默认：用户数据目录中的 huifang.db，或环境变量 HUIFANG_DB）",
     )
     parser.add_argument(
         "--demo",
         action="store_true",
-        help="打开演示数据库(正式数据库旁的 huifang-demo.db,第一次使用时生成演示数据;正式数据库不受影响)",
+        help="打开演示数据库（正式数据库旁的 huifang-demo.db，第一次使用时生成演示数据；正式数据库不受影响）",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sub.add_parser("gui", help="打开图形界面(默认)")
+    sub.add_parser("gui", help="打开图形界面（默认）")
 
     p = sub.add_parser(
         "demo",
-        help="生成演示数据(最近12个月的客户、工单、回访、改进措施);不给 --db 时写入演示数据库 huifang-demo.db",
+        help="生成演示数据（最近12个月的客户、工单、回访、改进措施）；不给 --db 时写入演示数据库 huifang-demo.db",
     )
-    p.add_argument("--customers", type=int, default=300, help="客户数量(默认 300)")
-    p.add_argument("--seed", type=int, default=20241, help="随机种子,相同种子生成相同数据")
+    p.add_argument("--customers", type=int, default=300, help="客户数量（默认 300）")
+    p.add_argument("--seed", type=int, default=20241, help="随机种子，相同种子生成相同数据")
 
-    sub.add_parser("selftest", help="自检:离屏构建主窗口、打开每个页面、打印一张表,成功返回 0")
+    sub.add_parser("selftest", help="自检：离屏构建主窗口、打开每个页面、打印一张表，成功返回 0")
 
-    p = sub.add_parser("form", help="把回访表打印成 PDF(填好的或空白的)")
+    p = sub.add_parser("form", help="把回访表打印成 PDF（填好的或空白的）")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--visit", type=int, metavar="ID", help="回访记录编号")
-    group.add_argument("--blank", action="store_true", help="空白表,供纸质回访")
-    p.add_argument("--template", metavar="NAME", help="空白表使用的问卷模板(名称或代号,默认为默认问卷)")
+    group.add_argument("--blank", action="store_true", help="空白表，供纸质回访")
+    p.add_argument("--template", metavar="NAME", help="空白表使用的问卷模板（名称或代号，默认为默认问卷）")
     which = p.add_mutually_exclusive_group()
     which.add_argument(
         "--task",
         type=int,
         action="append",
         metavar="ID",
-        help="回访任务的空白表(抬头已填、带二维码),可重复给出",
+        help="回访任务的空白表（抬头已填、带二维码），可重复给出",
     )
     which.add_argument(
-        "--due", metavar="today|YYYY-MM-DD", help="“今日”待回访任务的空白表,每个任务一份,合成一个 PDF"
+        "--due", metavar="today|YYYY-MM-DD", help="“今日”待回访任务的空白表，每个任务一份，合成一个 PDF"
     )
     p.add_argument("--out", required=True, metavar="F.pdf", help="输出 PDF 文件")
 
-    p = sub.add_parser("schedule", help="按回访触发规则生成到期的回访任务(已建的不会重复)")
-    p.add_argument("--today", metavar="YYYY-MM-DD", help="按指定日期计算(默认今天)")
+    p = sub.add_parser("schedule", help="按回访触发规则生成到期的回访任务（已建的不会重复）")
+    p.add_argument("--today", metavar="YYYY-MM-DD", help="按指定日期计算（默认今天）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出各触发规则新建的任务数")
 
-    p = sub.add_parser("import", help="从 .xlsx/.xls/.csv 导入客户或服务工单,错误行写入错误报告")
-    p.add_argument("kind", choices=["customers", "orders"], help="customers=客户,orders=服务工单")
-    p.add_argument("file", metavar="FILE", help="要导入的文件(.xlsx、.xls 或 .csv,UTF-8 或 GBK)")
-    p.add_argument("--mode", choices=["update", "skip"], default="update", help="编号已存在:更新(默认)或跳过")
-    p.add_argument("--report", metavar="F.xlsx", help="错误报告保存位置(默认:源文件旁边)")
+    p = sub.add_parser("import", help="从 .xlsx/.xls/.csv 导入客户或服务工单，错误行写入错误报告")
+    p.add_argument("kind", choices=["customers", "orders"], help="customers=客户，orders=服务工单")
+    p.add_argument("file", metavar="FILE", help="要导入的文件（.xlsx、.xls 或 .csv,UTF-8 或 GBK）")
+    p.add_argument("--mode", choices=["update", "skip"], default="update", help="编号已存在：更新（默认）或跳过")
+    p.add_argument("--report", metavar="F.xlsx", help="错误报告保存位置（默认：源文件旁边）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
 
-    p = sub.add_parser("report", help="生成某一期间的客户满意度调查与改进报告(PDF)")
-    p.add_argument("--period", metavar="P", help="统计期间:2024(年)、2024Q2(季度)、2024-05(月)")
+    p = sub.add_parser("report", help="生成某一期间的客户满意度调查与改进报告（PDF）")
+    p.add_argument("--period", metavar="P", help="统计期间：2024（年）、2024Q2（季度）、2024-05（月）")
     p.add_argument(
-        "--from", dest="date_from", metavar="YYYY-MM-DD", help="自定义期间的开始日期(与 --to 同用)"
+        "--from", dest="date_from", metavar="YYYY-MM-DD", help="自定义期间的开始日期（与 --to 同用）"
     )
-    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="自定义期间的结束日期(含当天)")
-    p.add_argument("--team", metavar="NAME", help="只统计某个责任部门/班组(默认全部班组)")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="自定义期间的结束日期（含当天）")
+    p.add_argument("--team", metavar="NAME", help="只统计某个责任部门/班组（默认全部班组）")
     p.add_argument("--out", required=True, metavar="F.pdf", help="输出 PDF 文件")
 
     p = sub.add_parser(
-        "export", help="导出某一期间的总部工作簿(.xlsx:回访记录、维度统计、改进方案表、质量评价表)"
+        "export", help="导出某一期间的总部工作簿（.xlsx：回访记录、维度统计、改进方案表、质量评价表）"
     )
-    p.add_argument("--period", metavar="P", help="统计期间:2024(年)、2024Q2(季度)、2024-05(月)")
+    p.add_argument("--period", metavar="P", help="统计期间：2024（年）、2024Q2（季度）、2024-05（月）")
     p.add_argument(
-        "--from", dest="date_from", metavar="YYYY-MM-DD", help="自定义期间的开始日期(与 --to 同用)"
+        "--from", dest="date_from", metavar="YYYY-MM-DD", help="自定义期间的开始日期（与 --to 同用）"
     )
-    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="自定义期间的结束日期(含当天)")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="自定义期间的结束日期（含当天）")
     p.add_argument("--out", required=True, metavar="F.xlsx", help="输出的 .xlsx 文件")
-    p.add_argument("--branch", metavar="NAME", help="分支名称(默认:设置中的公司名称)")
+    p.add_argument("--branch", metavar="NAME", help="分支名称（默认：设置中的公司名称）")
     p.add_argument(
-        "--full-contact", action="store_true", help="导出完整的客户姓名和电话(默认脱敏:张*、138****5678)"
+        "--full-contact", action="store_true", help="导出完整的客户姓名和电话（默认脱敏：张*、138****5678）"
     )
 
-    p = sub.add_parser("consolidate", help="把各分支导出的总部工作簿合并为一个(期间和问卷版本须一致)")
+    p = sub.add_parser("consolidate", help="把各分支导出的总部工作簿合并为一个（期间和问卷版本须一致）")
     p.add_argument("files", nargs="+", metavar="FILE.xlsx", help="各分支的总部工作簿")
     p.add_argument("--out", required=True, metavar="ALL.xlsx", help="合并后的 .xlsx 文件")
 
-    p = sub.add_parser("backup", help="备份数据库(运行中也可备份,备份后自动校验)")
+    p = sub.add_parser("backup", help="备份数据库（运行中也可备份，备份后自动校验）")
     p.add_argument(
         "--out",
         required=True,
         metavar="F",
-        help="备份文件;给出文件夹时自动命名为 huifang-日期-时间-manual.db",
+        help="备份文件；给出文件夹时自动命名为 huifang-日期-时间-manual.db",
     )
 
-    p = sub.add_parser("restore", help="从备份恢复数据库(当前数据库先另存为 .before-restore-… 文件)")
+    p = sub.add_parser("restore", help="从备份恢复数据库（当前数据库先另存为 .before-restore-… 文件）")
     p.add_argument("file", metavar="F", help="备份文件")
-    p.add_argument("--yes", action="store_true", help="不再询问,直接恢复(脚本中使用)")
+    p.add_argument("--yes", action="store_true", help="不再询问，直接恢复（脚本中使用）")
 
-    p = sub.add_parser("check", help="检查数据库是否完好(完好返回 0,损坏或不是回访通数据库返回 3)")
-    p.add_argument("file", nargs="?", metavar="F", help="要检查的文件(默认:当前数据库),也可以检查备份文件")
+    p = sub.add_parser("check", help="检查数据库是否完好（完好返回 0，损坏或不是回访通数据库返回 3）")
+    p.add_argument("file", nargs="?", metavar="F", help="要检查的文件（默认：当前数据库），也可以检查备份文件")
 
     p = sub.add_parser(
         "accounts",
-        help="登录账号:查看、解锁、重置密码、关闭账号登录(忘记主管密码时在本机使用)",
+        help="登录账号：查看、解锁、重置密码、关闭账号登录（忘记主管密码时在本机使用）",
     )
     acc = p.add_subparsers(dest="accounts_command", metavar="ACTION", required=True)
     acc.add_parser("list", help="列出账号、角色和状态")
     q = acc.add_parser("unlock", help="解锁因密码输错被锁定的账号")
     q.add_argument("login", metavar="登录名")
-    q = acc.add_parser("reset-password", help="重置某个账号的密码(下次登录须修改)并解锁")
+    q = acc.add_parser("reset-password", help="重置某个账号的密码（下次登录须修改）并解锁")
     q.add_argument("login", metavar="登录名")
-    q.add_argument("--password-stdin", action="store_true", help="从标准输入读新密码(脚本中使用)")
-    acc.add_parser("off", help="关闭账号登录(账号保留,可在 设置 → 账号 中重新启用)")
+    q.add_argument("--password-stdin", action="store_true", help="从标准输入读新密码（脚本中使用）")
+    acc.add_parser("off", help="关闭账号登录（账号保留，可在 设置 → 账号 中重新启用）")
 
     p = sub.add_parser("screenshots", help="把每个主要页面和打印页截图为 PNG")
     p.add_argument("--out", required=True, metavar="DIR", help="输出目录")
@@ -162,10 +162,10 @@ def cmd_demo(args) -> int:
     target = _db_path(args)
     if not args.db and isinstance(target, Path):
         target = demo_db_path(target)
-        print(f"演示数据库:{target}")
+        print(f"演示数据库：{target}")
     open_app_database(target)
     summary = generate_demo(customers=args.customers, seed=args.seed)
-    print("已生成演示数据:" + ",".join(f"{k} {v}" for k, v in summary.items()))
+    print("已生成演示数据：" + "，".join(f"{k} {v}" for k, v in summary.items()))
     return 0
 
 
@@ -182,9 +182,9 @@ def cmd_form(args) -> int:
 
     tasks = args.task or []
     if (tasks or args.due) and args.visit is not None:
-        raise UserError("--task / --due 打印的是任务的空白表,不能与 --visit 同用;请改用 --blank。")
+        raise UserError("--task / --due 打印的是任务的空白表，不能与 --visit 同用；请改用 --blank。")
     if (tasks or args.due) and args.template:
-        raise UserError("--task / --due 按任务自己的问卷打印空白表,不能再指定 --template。")
+        raise UserError("--task / --due 按任务自己的问卷打印空白表，不能再指定 --template。")
     _open(args)
     create_qapp()
     out = Path(args.out)
@@ -196,15 +196,15 @@ def cmd_form(args) -> int:
             day = _due_day(args.due)
             tasks = due_task_ids(day)
             if not tasks:
-                raise UserError(f"{day:%Y-%m-%d} 没有待回访的任务(“今日”任务为空),未生成 PDF。")
+                raise UserError(f"{day:%Y-%m-%d} 没有待回访的任务（“今日”任务为空），未生成 PDF。")
         task_forms_pdf(tasks, out)
-        print(f"已生成:{out}(共 {len(dict.fromkeys(tasks))} 份回访表)")
+        print(f"已生成：{out}（共 {len(dict.fromkeys(tasks))} 份回访表）")
         return 0
     if args.visit is not None:
         visit_form_pdf(args.visit, out)
     else:
         blank_form_pdf(args.template, out)
-    print(f"已生成:{out}")
+    print(f"已生成：{out}")
     return 0
 
 
@@ -221,7 +221,7 @@ def _due_day(text: str):
     try:
         day = parse_date(text, "--due")
     except UserError as err:
-        raise UserError(f"--due:请写 today 或日期(如 2024-10-09)。{err}") from None
+        raise UserError(f"--due：请写 today 或日期（如 2024-10-09）。{err}") from None
     return day.date() if isinstance(day, datetime) else day
 
 
@@ -263,7 +263,7 @@ def cmd_report(args) -> int:
 
     if args.period and (args.date_from or args.date_to):
         raise UserError(
-            "统计期间:--period 与 --from/--to 只能选一种,例如 --period 2024Q2 或 --from 2024-04-01 --to 2024-06-30。"
+            "统计期间：--period 与 --from/--to 只能选一种，例如 --period 2024Q2 或 --from 2024-04-01 --to 2024-06-30。"
         )
     if args.period:
         period = parse_period(args.period)
@@ -271,13 +271,13 @@ def cmd_report(args) -> int:
         period = parse_period((args.date_from, args.date_to))
     elif args.date_from or args.date_to:
         raise UserError(
-            "统计期间:自定义期间需要同时给出 --from 和 --to,例如 --from 2024-04-01 --to 2024-06-30。"
+            "统计期间：自定义期间需要同时给出 --from 和 --to，例如 --from 2024-04-01 --to 2024-06-30。"
         )
     else:
-        raise UserError("统计期间:请用 --period(如 2024、2024Q2、2024-05)或 --from/--to 指定报告的统计期间。")
+        raise UserError("统计期间：请用 --period（如 2024、2024Q2、2024-05）或 --from/--to 指定报告的统计期间。")
     out = Path(args.out).expanduser()
     if out.suffix.lower() != ".pdf":
-        raise UserError(f"输出文件:“{args.out}”不是 PDF 文件名,请以 .pdf 结尾,例如 报告.pdf。")
+        raise UserError(f"输出文件：“{args.out}”不是 PDF 文件名，请以 .pdf 结尾，例如 报告.pdf。")
     _open(args)
     from desktop.app import create_qapp
     from desktop.services.report import build_report
@@ -289,12 +289,12 @@ def cmd_report(args) -> int:
 
         teams = filter_choices()["teams"]
         if team not in teams:
-            known = "、".join(teams) or "(工单中还没有填写班组)"
-            raise UserError(f"班组:找不到“{team}”,请写工单中的责任部门/班组之一:{known}。")
+            known = "、".join(teams) or "（工单中还没有填写班组）"
+            raise UserError(f"班组：找不到“{team}”，请写工单中的责任部门/班组之一：{known}。")
     create_qapp()
     doc = build_report(period, team=team)
     write_report_pdf(doc, out)
-    print(f"已生成:{out}({doc.title})")
+    print(f"已生成：{out}（{doc.title}）")
     return 0
 
 
@@ -305,7 +305,7 @@ def _cli_period(args):
 
     if args.period and (args.date_from or args.date_to):
         raise UserError(
-            "统计期间:--period 与 --from/--to 只能选一种,例如 --period 2024Q2 或 --from 2024-04-01 --to 2024-06-30。"
+            "统计期间：--period 与 --from/--to 只能选一种，例如 --period 2024Q2 或 --from 2024-04-01 --to 2024-06-30。"
         )
     if args.period:
         return parse_period(args.period)
@@ -313,9 +313,9 @@ def _cli_period(args):
         return parse_period((args.date_from, args.date_to))
     if args.date_from or args.date_to:
         raise UserError(
-            "统计期间:自定义期间需要同时给出 --from 和 --to,例如 --from 2024-04-01 --to 2024-06-30。"
+            "统计期间：自定义期间需要同时给出 --from 和 --to，例如 --from 2024-04-01 --to 2024-06-30。"
         )
-    raise UserError("统计期间:请用 --period(如 2024、2024Q2、2024-05)或 --from/--to 指定要导出的期间。")
+    raise UserError("统计期间：请用 --period（如 2024、2024Q2、2024-05）或 --from/--to 指定要导出的期间。")
 
 
 def cmd_export(args) -> int:
@@ -336,7 +336,7 @@ def cmd_consolidate(args) -> int:
     return 0
 
 
-PG_FILE_ONLY = "PostgreSQL 数据库请用 pg_dump 备份、用 pg_restore 恢复;本命令只用于 SQLite 数据库文件。"
+PG_FILE_ONLY = "PostgreSQL 数据库请用 pg_dump 备份、用 pg_restore 恢复；本命令只用于 SQLite 数据库文件。"
 
 
 def _file_only(args) -> bool:
@@ -345,7 +345,7 @@ def _file_only(args) -> bool:
     from desktop.models.connection import is_db_url
 
     if is_db_url(_db_path(args)):
-        print(f"错误:{PG_FILE_ONLY}", file=sys.stderr)
+        print(f"错误：{PG_FILE_ONLY}", file=sys.stderr)
         return True
     return False
 
@@ -372,24 +372,24 @@ def _confirm_restore(backup: Path, target: Path, yes: bool) -> int | None:
     if yes:
         return None
     info = backup_info(backup)
-    what = f"将用备份 {backup}({info.created:%Y-%m-%d %H:%M},{info.size_text})替换数据库 {target}。"
+    what = f"将用备份 {backup}（{info.created:%Y-%m-%d %H:%M}，{info.size_text}）替换数据库 {target}。"
     if not sys.stdin.isatty():
         print(
-            f"错误:{what}恢复前需要确认,但当前没有可以输入的终端。确认无误后请加 --yes 再运行。",
+            f"错误：{what}恢复前需要确认，但当前没有可以输入的终端。确认无误后请加 --yes 再运行。",
             file=sys.stderr,
         )
         return 2
     print(what)
     print(
-        "当前数据库会先另存为同一文件夹中的 .before-restore-日期-时间 文件;备份之后录入的数据将不在恢复后的数据库中。"
+        "当前数据库会先另存为同一文件夹中的 .before-restore-日期-时间 文件；备份之后录入的数据将不在恢复后的数据库中。"
     )
     try:
-        answer = input("确定恢复吗?输入 y 确认,其他任意键取消 [y/N]:").strip().lower()
+        answer = input("确定恢复吗？输入 y 确认，其他任意键取消 [y/N]:").strip().lower()
     except EOFError:
         answer = ""
     if answer in ("y", "yes", "是"):
         return None
-    print("已取消,数据库没有改动。")
+    print("已取消，数据库没有改动。")
     return 1
 
 
@@ -403,7 +403,7 @@ def cmd_restore(args) -> int:
     target = _db_path(args)
     verdict = check(backup)
     if not verdict.restorable:
-        raise UserError(f"不能用这个文件恢复:{verdict.message}")
+        raise UserError(f"不能用这个文件恢复：{verdict.message}")
     refused = _confirm_restore(backup, target, args.yes)
     if refused is not None:
         return refused
@@ -420,7 +420,7 @@ def cmd_check(args) -> int:
     if result.ok:
         print(result.message)
         return 0
-    print(f"错误:{result.message}", file=sys.stderr)
+    print(f"错误：{result.message}", file=sys.stderr)
     for line in result.details[1:]:
         print(f"  {line}", file=sys.stderr)
     return 3
@@ -434,15 +434,15 @@ def cmd_accounts(args) -> int:
     _open(args)
     action = args.accounts_command
     if action == "list":
-        state = "已启用" if accounts.accounts_enabled() else "未启用(单人使用,无需登录)"
-        print(f"账号登录:{state}")
+        state = "已启用" if accounts.accounts_enabled() else "未启用（单人使用，无需登录）"
+        print(f"账号登录：{state}")
         for row in accounts.list_accounts():
             last = f"{row.last_login_at:%Y-%m-%d %H:%M}" if row.last_login_at else "从未登录"
             print(f"{row.username}\t{row.display_name}\t{row.role}\t{row.status_text()}\t{last}")
         return 0
     if action == "off":
         accounts.disable_accounts()
-        print("已关闭账号登录:启动时不再要求登录。账号都已保留。")
+        print("已关闭账号登录：启动时不再要求登录。账号都已保留。")
         return 0
     account_id = accounts.account_id_of(args.login)
     if action == "unlock":
@@ -455,10 +455,10 @@ def cmd_accounts(args) -> int:
     else:
         import getpass
 
-        password = getpass.getpass("新密码:")
-        confirm = getpass.getpass("再输入一次:")
+        password = getpass.getpass("新密码：")
+        confirm = getpass.getpass("再输入一次：")
     accounts.reset_password(account_id, password, confirm)
-    print(f"已重置账号 {args.login} 的密码并解锁;下次登录时须修改密码。")
+    print(f"已重置账号 {args.login} 的密码并解锁；下次登录时须修改密码。")
     return 0
 
 
@@ -511,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except (UserError, DatabaseOpenError) as err:
-        print(f"错误:{err}", file=sys.stderr)
+        print(f"错误：{err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
@@ -524,5 +524,5 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
         log_file = _log_unexpected(exc)
         where = f"详细信息已写入 {log_file}" if log_file else ""
-        print(f"内部错误:{type(exc).__name__}: {exc}。{where}", file=sys.stderr)
+        print(f"内部错误：{type(exc).__name__}：{exc}。{where}", file=sys.stderr)
         return 1

@@ -45,7 +45,7 @@ def run_selftest(db_path: Path | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="huifang-selftest-") as tmp:
         work = Path(tmp)
         path = prepare_database(db_path, work)
-        _say(f"数据库:{path}")
+        _say(f"数据库：{path}")
         app = create_qapp()
         _check_chinese(app)
         window = build_main_window(path)
@@ -54,7 +54,7 @@ def run_selftest(db_path: Path | None = None) -> int:
         for spec in PAGES:
             window.show_page(spec.id)
             app.processEvents()
-            _say(f"页面「{spec.title}」:正常")
+            _say(f"页面「{spec.title}」：正常")
         pdf = work / "blank.pdf"
         blank_form_pdf(None, pdf)
         _check_pdf(pdf, "空白回访表")
@@ -62,7 +62,7 @@ def run_selftest(db_path: Path | None = None) -> int:
         if visit_id is not None:
             pdf = work / "visit.pdf"
             visit_form_pdf(visit_id, pdf)
-            _check_pdf(pdf, f"回访表(回访记录 {visit_id})")
+            _check_pdf(pdf, f"回访表（回访记录 {visit_id}）")
         window.close()
         from desktop.models.connection import close_database
 
@@ -74,14 +74,14 @@ def run_selftest(db_path: Path | None = None) -> int:
 def _check_chinese(app) -> None:
     """Qt's own words (是/否, 复制/粘贴, the print dialogs) come from the bundled qtbase_zh_CN.qm."""
     if app.translate("QPlatformTheme", "Cancel") != "取消":
-        print("自检失败:没有加载 Qt 的中文翻译(qtbase_zh_CN.qm),对话框按钮会显示英文。", file=sys.stderr)
+        print("自检失败：没有加载 Qt 的中文翻译（qtbase_zh_CN.qm），对话框按钮会显示英文。", file=sys.stderr)
         raise SystemExit(1)
-    _say("Qt 中文翻译:正常")
+    _say("Qt 中文翻译：正常")
 
 
 def _check_pdf(pdf: Path, what: str) -> None:
     data = pdf.read_bytes() if pdf.exists() else b""
     if not data.startswith(b"%PDF") or len(data) < 2000:
-        print(f"自检失败:{what} 的 PDF 没有生成或内容为空。", file=sys.stderr)
+        print(f"自检失败：{what} 的 PDF 没有生成或内容为空。", file=sys.stderr)
         raise SystemExit(1)
-    _say(f"打印{what}:正常({len(data) // 1024} KB)")
+    _say(f"打印{what}：正常（{len(data) // 1024} KB）")

@@ -109,7 +109,7 @@ def backend(request):
     """``"sqlite"`` (the default) or ``"pg"`` for the data-layer tests parametrised above."""
     name = getattr(request, "param", "sqlite")
     if name == "pg" and not PG_URL:
-        pytest.skip("没有配置 PostgreSQL(设置 HUIFANG_TEST_PG=postgresql://… 后运行)")
+        pytest.skip("没有配置 PostgreSQL（设置 HUIFANG_TEST_PG=postgresql://… 后运行）")
     return name
 
 
@@ -130,7 +130,7 @@ def reset_pg_schema(url: str) -> None:
 def pg_url():
     """A fresh, empty PostgreSQL database URL (skips without one)."""
     if not PG_URL:
-        pytest.skip("没有配置 PostgreSQL(设置 HUIFANG_TEST_PG=postgresql://… 后运行)")
+        pytest.skip("没有配置 PostgreSQL（设置 HUIFANG_TEST_PG=postgresql://… 后运行）")
     close_database()
     reset_pg_schema(PG_URL)
     yield PG_URL

@@ -117,7 +117,7 @@ def test_five_wrong_passwords_lock_the_account(boss):
         accounts.login("zhang", "caller123x", at=T0 + timedelta(minutes=10))
     assert accounts.current() is None
     assert accounts.login("zhang", "caller123x", at=T0 + timedelta(minutes=16)).username == "zhang"
-    assert AuditLog.select().where(AuditLog.action == "账号锁定:张三").count() == 1
+    assert AuditLog.select().where(AuditLog.action == "账号锁定：张三").count() == 1
 
 
 def test_supervisor_unlocks(boss):
@@ -176,7 +176,7 @@ def test_last_supervisor_cannot_be_demoted_or_disabled(boss):
     accounts.update_account(boss.id, AccountInput("boss", "王主管", "只读"))
     assert UserAccount.get_by_id(boss.id).role == "只读"
     assert accounts.current().role == "只读"  # their own role: the session follows at once
-    entry = AuditLog.select().where(AuditLog.action == "修改账号:王主管").get()
+    entry = AuditLog.select().where(AuditLog.action == "修改账号：王主管").get()
     assert entry.changes == [{"field": "角色", "old": "主管", "new": "只读"}]
     assert entry.entity_id == boss.id and entry.operator == "王主管"
 
@@ -214,7 +214,7 @@ def test_guessing_the_supervisor_password_locks_the_guesser_not_the_supervisor(b
     accounts.sign_out()
     accounts.login("zhang", "caller123x")
     for n in range(accounts.MAX_FAILURES - 1, 0, -1):
-        with pytest.raises(ValidationErrors, match=f"再错 {n} 次,当前账号将被锁定"):
+        with pytest.raises(ValidationErrors, match=f"再错 {n} 次，当前账号将被锁定"):
             accounts.verify_supervisor("boss", "guess1234")
     with pytest.raises(ValidationErrors, match="已锁定到"):
         accounts.verify_supervisor("boss", "guess1234")
@@ -245,7 +245,7 @@ def test_display_names_are_unique_and_staff_links_are_audited(boss):
     with pytest.raises(ValidationErrors, match="已有账号使用"):
         add("zhang2", "回访员", "张三")
     accounts.update_account(account.id, AccountInput("zhang", "张三", "回访员", second.id))
-    entry = AuditLog.select().where(AuditLog.action == "修改账号:张三").get()
+    entry = AuditLog.select().where(AuditLog.action == "修改账号：张三").get()
     assert entry.changes == [{"field": "对应员工", "old": "张三", "new": "张三丰"}]
 
 
@@ -283,16 +283,16 @@ def test_cli_resets_a_forgotten_supervisor_password_and_turns_sign_in_off(
             accounts.login("boss", f"forgot{n}xx")
     assert main(["--db", db_target, "accounts", "list"]) == 0
     out = capsys.readouterr().out
-    assert "账号登录:已启用" in out and "boss\t王主管\t主管\t锁定至" in out
+    assert "账号登录：已启用" in out and "boss\t王主管\t主管\t锁定至" in out
     monkeypatch.setattr("sys.stdin", io.StringIO("fresh2026pw\n"))
     assert main(["--db", db_target, "accounts", "reset-password", "BOSS", "--password-stdin"]) == 0
     me = accounts.login("boss", "fresh2026pw")
     assert me.must_change_password
     accounts.sign_out()
     assert main(["--db", db_target, "accounts", "unlock", "nobody"]) == 2
-    assert "没有登录名为“nobody”的账号。现有账号:boss" in capsys.readouterr().err
+    assert "没有登录名为“nobody”的账号。现有账号：boss" in capsys.readouterr().err
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert main(["--db", db_target, "accounts", "reset-password", "boss", "--password-stdin"]) == 2
-    assert "密码:至少 8 位" in capsys.readouterr().err
+    assert "密码：至少 8 位" in capsys.readouterr().err
     assert main(["--db", db_target, "accounts", "off"]) == 0
     assert not accounts.accounts_enabled()

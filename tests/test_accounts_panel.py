@@ -98,7 +98,7 @@ def test_enable_from_the_panel_creates_the_first_supervisor(qtbot, database, ans
     qtbot.keyClicks(dialog.confirm, "wang2026px")
     click(qtbot, dialog.ok_button)
     assert dialog.isVisible()
-    assert dialog.form.error_text("确认密码").startswith("确认密码:两次输入的密码不一致")
+    assert dialog.form.error_text("确认密码").startswith("确认密码：两次输入的密码不一致")
     assert not accounts.accounts_enabled() and UserAccount.select().count() == 0
 
     dialog.confirm.clear()
@@ -110,7 +110,7 @@ def test_enable_from_the_panel_creates_the_first_supervisor(qtbot, database, ans
     assert me.username == "wang" and me.display_name == "王主管" and me.role == "主管"
     assert panel.is_enabled() and panel.dialog is None
     assert cells(panel, "wang")[:3] == ["wang", "王主管", "主管"]
-    assert "当前登录:王主管(主管)" in panel.signed_in_label.text()
+    assert "当前登录：王主管（主管）" in panel.signed_in_label.text()
 
 
 def test_add_a_caller_linked_to_a_staff_member(qtbot, panel):
@@ -145,7 +145,7 @@ def test_bad_password_shows_the_field_message_and_saves_nothing(qtbot, panel):
     qtbot.keyClicks(dialog.confirm, "short1")
     click(qtbot, dialog.ok_button)
     assert dialog.isVisible() and panel.dialog is dialog
-    assert dialog.form.error_text("初始密码") == "初始密码:至少 8 位,请加长。"
+    assert dialog.form.error_text("初始密码") == "初始密码：至少 8 位，请加长。"
     assert dialog.form.error_text("登录名") == ""
     assert not UserAccount.select().where(UserAccount.username == "zhao").exists()
 
@@ -202,7 +202,7 @@ def test_reset_password(qtbot, panel):
     qtbot.keyClicks(dialog.password, "reset2026a")
     qtbot.keyClicks(dialog.confirm, "reset2026b")
     click(qtbot, dialog.ok_button)
-    assert dialog.form.error_text("确认密码").startswith("确认密码:")
+    assert dialog.form.error_text("确认密码").startswith("确认密码：")
     dialog.confirm.clear()
     qtbot.keyClicks(dialog.confirm, "reset2026a")
     click(qtbot, dialog.ok_button)
@@ -210,7 +210,7 @@ def test_reset_password(qtbot, panel):
     row = UserAccount.get_by_id(account.id)
     assert row.must_change_password
     assert accounts.verify_password("reset2026a", row.password_hash)
-    assert AuditLog.select().where(AuditLog.action == "重置密码:张三").count() == 1
+    assert AuditLog.select().where(AuditLog.action == "重置密码：张三").count() == 1
 
 
 def test_unlock(qtbot, panel):
@@ -228,7 +228,7 @@ def test_unlock(qtbot, panel):
     assert UserAccount.get_by_id(account.id).locked_until is None
     assert cells(panel, "zhang")[4] == "正常"
     assert not panel.unlock_button.isEnabled()
-    assert AuditLog.select().where(AuditLog.action == "解锁账号:张三").count() == 1
+    assert AuditLog.select().where(AuditLog.action == "解锁账号：张三").count() == 1
 
 
 def test_disable_asks_first(qtbot, panel, answers):

@@ -94,7 +94,7 @@ def test_top3_shows_reasons_and_plan_button_opens_improvement(qtbot, view, data)
     shown = [card for card in view.top_cards if not card.isHidden()]
     assert [card.title.text() for card in shown] == ["TOP1  响应速度类", "TOP2  技术能力类"]
     assert view.top_cards[2].isHidden()
-    assert view.top_cards[0].reason.text().startswith("出现 4 次,占负面反馈 44%,客户情绪强烈不满占 100%")
+    assert view.top_cards[0].reason.text().startswith("出现 4 次，占负面反馈 44%，客户情绪强烈不满占 100%")
     assert "等了三天才上门" in view.top_cards[0].quotes.text()
     assert view.top_cards[0].badge.text().strip() == "高频高痛 · 优先解决"
 
@@ -125,7 +125,7 @@ def test_pareto_table_chart_and_matrix(view):
     assert matrix["低频低痛"] == ["服务态度类   1 次 · 痛感 2.00"]
     assert matrix["低频高痛"] == ["—"]
     assert "次数中位数 2 次" in view.matrix_note.text()
-    assert view.summary.text().strip() == "2024年第2季度:负面反馈 9 条,已归类 7 条,待归类 2 条"
+    assert view.summary.text().strip() == "2024年第2季度：负面反馈 9 条，已归类 7 条，待归类 2 条"
 
 
 def test_team_filter_and_period_change(qtbot, view):
@@ -142,11 +142,11 @@ def test_team_filter_and_period_change(qtbot, view):
 
 def test_untagged_list_apply_suggestions_and_manual_tag(qtbot, view, data):
     table = view.untagged_table
-    assert view.tabs.tabText(1) == "待归类负面反馈(2)"
+    assert view.tabs.tabText(1) == "待归类负面反馈（2）"
     by_id = {table.item(r, 0).data(Qt.UserRole): r for r in range(table.rowCount())}
     assert set(by_id) == {data["price"].id, data["silent"].id}
     assert table.item(by_id[data["price"].id], 5).text() == "价格类"
-    assert table.item(by_id[data["silent"].id], 5).text() == "(无建议,请手工归类)"
+    assert table.item(by_id[data["silent"].id], 5).text() == "（无建议，请手工归类）"
     assert not view.apply_selected_button.isEnabled()
 
     table.selectRow(by_id[data["price"].id])
@@ -162,7 +162,7 @@ def test_untagged_list_apply_suggestions_and_manual_tag(qtbot, view, data):
     assert _tags(data["silent"]) == ["产品质量类"]
     settle(qtbot, view)
     assert table.rowCount() == 0
-    assert view.tabs.tabText(1) == "待归类负面反馈(0)"
+    assert view.tabs.tabText(1) == "待归类负面反馈（0）"
 
 
 def test_apply_all_asks_first(qtbot, view, data, monkeypatch):

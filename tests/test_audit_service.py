@@ -55,10 +55,10 @@ def test_rows_newest_first_with_labels_and_changes(database):
     assert newest[AuditRow.ACTION] == "修改已签字回访"
     assert newest[AuditRow.OPERATOR] == "张三" and newest[AuditRow.SUPERVISOR] == "王主管"
     assert newest[AuditRow.REASON] == "客户来电 更正"  # one line in the list
-    assert newest[AuditRow.CHANGES] == "服务态度: 满意 → 一般; 宝贵意见: 很好"
-    assert newest[AuditRow.CHANGES_FULL] == "服务态度: 满意 → 一般\n宝贵意见: 很好"
+    assert newest[AuditRow.CHANGES] == "服务态度：满意 → 一般；宝贵意见：很好"
+    assert newest[AuditRow.CHANGES_FULL] == "服务态度：满意 → 一般\n宝贵意见：很好"
     assert rows[1][AuditRow.KIND] == "改进措施"
-    assert rows[1][AuditRow.CHANGES] == "状态: 未启动 → 进行中"
+    assert rows[1][AuditRow.CHANGES] == "状态：未启动 → 进行中"
 
 
 def test_same_time_entries_keep_insertion_order_newest_first(database):
@@ -77,7 +77,7 @@ def test_filter_by_kind_and_count(database):
     assert audit.count_audit("action") == 0
     (row,) = audit.audit_rows("account")
     assert row[AuditRow.KIND] == "账号"
-    assert row[AuditRow.ACTION] == "启用账号登录:王主管"
+    assert row[AuditRow.ACTION] == "启用账号登录：王主管"
     assert row[AuditRow.CHANGES] == ""
     assert {r[AuditRow.KIND] for r in audit.audit_rows("visit")} == {"回访"}
 
@@ -99,10 +99,10 @@ def test_long_changes_are_shortened_and_odd_values_tolerated(database):
     by_id = {r[AuditRow.ENTITY_ID]: r for r in audit.audit_rows()}
     short = by_id[1][AuditRow.CHANGES]
     assert len(short) == audit.CHANGES_MAX and short.endswith("…")
-    assert short.startswith("第1题: 非常满意 → 不满意; 第2题")
+    assert short.startswith("第1题：非常满意 → 不满意；第2题")
     assert by_id[1][AuditRow.CHANGES_FULL].count("\n") == 18
     assert by_id[2][AuditRow.CHANGES] == ""
-    assert by_id[3][AuditRow.CHANGES] == "再购意向: 否 → 是"
+    assert by_id[3][AuditRow.CHANGES] == "再购意向：否 → 是"
 
 
 def test_unknown_kind_and_missing_record_number(database):

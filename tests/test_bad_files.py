@@ -124,7 +124,7 @@ BAD_BOOKS = {
     "only hidden sheets": ("全部隐藏.xlsx", _only_hidden, ["隐藏"]),
     "only a title row": (
         "标题.xlsx",
-        lambda folder: _workbook(folder / "标题.xlsx", [("客户", [["2024年度 客户名单(导出)"]])]),
+        lambda folder: _workbook(folder / "标题.xlsx", [("客户", [["2024年度 客户名单（导出）"]])]),
         ["缺少必需的列"],
     ),
     "only a blank sheet": (
@@ -188,7 +188,7 @@ def test_cli_import_of_a_bad_file_exits_2_with_the_message(tmp_path, capsys, cas
         close_database()
     out, err = capsys.readouterr()
     assert code == 2
-    assert err.startswith("错误:")
+    assert err.startswith("错误：")
     _assert_clear(err, words, path.name)
     assert out == ""
 
@@ -253,13 +253,13 @@ def test_error_report_keeps_formulas_and_control_characters_as_plain_text(databa
 
 def test_comma_csv_whose_notes_hold_semicolons_and_tabs_keeps_its_columns(database, tmp_path):
     rows = [[*HEADER, "备注"]] + [
-        [f"C00{i}", "张三", "13812345678", "未接;改约;再打;未接;改约;再打\t转\t主管"] for i in range(1, 4)
+        [f"C00{i}", "张三", "13812345678", "未接；改约；再打；未接；改约；再打\t转\t主管"] for i in range(1, 4)
     ]
     path = tmp_path / "备注.csv"
     path.write_text(_csv_text([[c if ";" not in c else f'"{c}"' for c in r] for r in rows]), encoding="utf-8")
     result = importer.run_import(path, "customers")
     assert (result.imported, result.rejected) == (3, 0)
-    assert Customer.get(Customer.code == "C002").note == "未接;改约;再打;未接;改约;再打 转 主管"
+    assert Customer.get(Customer.code == "C002").note == "未接；改约；再打；未接；改约；再打 转 主管"
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -377,7 +377,7 @@ def test_cli_demo_on_a_bad_database_exits_with_the_message(tmp_path, case):
     before = path.read_bytes()
     run = _run_cli(tmp_path, "--db", str(path), "demo", "--customers", "1")
     assert run.returncode == 2, run.stderr
-    assert run.stderr.startswith("错误:") and words in run.stderr, run.stderr
+    assert run.stderr.startswith("错误：") and words in run.stderr, run.stderr
     assert "Traceback" not in run.stderr + run.stdout
     assert run.stdout == ""
     assert path.read_bytes() == before
@@ -388,5 +388,5 @@ def test_cli_demo_where_the_folder_cannot_be_made_exits_with_the_message(tmp_pat
     blocker.write_text("x", encoding="utf-8")
     run = _run_cli(tmp_path, "--db", str(blocker / "子目录" / "huifang.db"), "demo", "--customers", "1")
     assert run.returncode == 2, run.stderr
-    assert run.stderr.startswith("错误:") and "无法打开数据库文件" in run.stderr
+    assert run.stderr.startswith("错误：") and "无法打开数据库文件" in run.stderr
     assert "Traceback" not in run.stderr

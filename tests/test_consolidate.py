@@ -166,7 +166,7 @@ def test_template_version_mismatch_is_refused(branches):
     wb = load_workbook(path)
     ws = wb[export.SHEET_INFO]
     for row in ws.iter_rows(min_row=2):
-        if row[0].value == export.INFO_TEMPLATE and row[2].value == "售后服务回访(通用)":
+        if row[0].value == export.INFO_TEMPLATE and row[2].value == "售后服务回访（通用）":
             row[3].value = 2
     wb.save(path)
     with pytest.raises(UserError, match="版本不同") as err:

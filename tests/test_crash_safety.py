@@ -65,7 +65,7 @@ class Child:
                 continue
             if line is None:
                 code = self.proc.wait(timeout=60)
-                raise AssertionError(f"the child ended (exit {code}) before “{prefix}”:\n{self.stderr()}")
+                raise AssertionError(f"the child ended (exit {code}) before “{prefix}”：\n{self.stderr()}")
             if line.startswith(prefix):
                 return line
 

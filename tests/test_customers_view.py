@@ -161,7 +161,7 @@ def test_delete_with_history_archives(view, qtbot, messages):
 
     assert Customer.get_by_id(c.id).archived  # kept, not deleted
     assert ServiceOrder.select().count() == 1
-    assert any("该客户有回访记录,已归档,历史记录全部保留" in m for m in messages)
+    assert any("该客户有回访记录，已归档，历史记录全部保留" in m for m in messages)
     assert view.model.rowCount() == 0
     assert view.count_label.text().startswith("共 0 位客户")
 

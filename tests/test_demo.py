@@ -250,7 +250,7 @@ def test_kpi_scorecards_carry_the_seed_indicators(database):
     assert round(arrival.weight * arrival.actual / arrival.target, 2) == 13.24
     once = older["问题一次性解决率"]
     assert round(once.weight * once.actual / once.target, 2) == 20.50
-    csat = older["客户满意度(CSAT)"]
+    csat = older["客户满意度（CSAT）"]
     assert csat.weight == 15 and 50 <= csat.actual <= 100
 
 

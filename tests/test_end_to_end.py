@@ -108,7 +108,7 @@ def test_import_plan_tasks_open_and_complete(qtbot, window, tmp_path, monkeypatc
         sampling.staff_list.item(row).setCheckState(Qt.Checked)
     qtbot.mouseClick(sampling.create_button, Qt.LeftButton)
     settle()
-    planned = VisitTask.select().where(VisitTask.trigger.startswith("抽样:"))
+    planned = VisitTask.select().where(VisitTask.trigger.startswith("抽样："))
     assert planned.count() == 4
     assert {t.assignee.name for t in planned} == {"王芳"}
 

@@ -99,7 +99,7 @@ def test_dimension_figures_equal_the_statistics_service(demo, out_dir):
             assert row["平均分"] == pytest.approx(d.mean)
         if d.nps is not None:
             assert row["NPS"] == pytest.approx(d.nps)
-            assert row["推荐者(9–10分)"] + row["中立者(7–8分)"] + row["贬损者(0–6分)"] == d.nps_n
+            assert row["推荐者（9–10分）"] + row["中立者（7–8分）"] + row["贬损者（0–6分）"] == d.nps_n
     overall_row = table[statistics.OVERALL]
     assert overall_row["有效样本"] == total.answers
     assert overall_row["满意率"] == pytest.approx(total.satisfaction)
@@ -179,7 +179,7 @@ def test_problem_plan_kpi_and_info_sheets(demo, out_dir):
     card = kpi.load(next(s.id for s in kpi.list_scorecards() if s.period == "2024Q2"))
     total_row = next(r for r in rows if r[0] == "2024Q2" and r[2] == export.KPI_TOTAL)
     assert total_row[7] == pytest.approx(card.total)
-    assert total_row[8] == f"等级:{card.grade}"
+    assert total_row[8] == f"等级：{card.grade}"
     items = [r for r in rows if r[0] == "2024Q2" and r[2] != export.KPI_TOTAL]
     assert [r[3] for r in items] == [ind.level2 for ind in card.rows]
     assert all(r[0] != "2024Q1" for r in rows)  # only the period's scorecards
@@ -278,7 +278,7 @@ def test_phone_numbers_and_names_the_customer_wrote_are_masked_too(database, out
     text_header = f"{ordered.index(open_question) + 1}. {open_question.text}"
     customer = Customer.create(code="C0001", name="张伟", phone="13900001111")
     order = ServiceOrder.create(order_no="W2024050001", customer=customer, product_model="KFR-35GW")
-    feedback = "请打13812345678找我,我是张伟,工单W2024050001"
+    feedback = "请打13812345678找我，我是张伟，工单W2024050001"
     visit = Visit.create(
         customer=customer,
         order=order,
@@ -297,11 +297,11 @@ def test_phone_numbers_and_names_the_customer_wrote_are_masked_too(database, out
         status="已完成",
         visit_date=date(2024, 5, 11),
         invalid=True,
-        invalid_reason="换号了,新号13712345678",
+        invalid_reason="换号了，新号13712345678",
     )
     action = improvement.create_action(
         improvement.ActionInput(
-            problem="张伟反映工程师迟到,回电13812345678",
+            problem="张伟反映工程师迟到，回电13812345678",
             measure="客服热线400-800-1234回访",
             department="售后服务部",
             owner="王经理",
@@ -330,8 +330,8 @@ def test_phone_numbers_and_names_the_customer_wrote_are_masked_too(database, out
         "请打138****5678找我,我是张*,工单W2024050001\n[第1题] 师傅电话138 **** 5678打不通"
     )
     assert rows[visit.id][text_header] == "李*说座机0755-****4567也行"
-    assert rows[invalid.id]["无效原因"] == "换号了,新号137****5678"
-    assert plan_row["开放式反馈建议"] == "请打138****5678找我,我是张*,工单W2024050001"
+    assert rows[invalid.id]["无效原因"] == "换号了，新号137****5678"
+    assert plan_row["开放式反馈建议"] == "请打138****5678找我，我是张*，工单W2024050001"
     assert plan_row["改进措施"] == "客服热线400-800-1234回访"  # a business hotline is not personal
     # no full number anywhere in the masked file
     with zipfile.ZipFile(masked_out) as z:
@@ -343,9 +343,9 @@ def test_phone_numbers_and_names_the_customer_wrote_are_masked_too(database, out
     assert rows[visit.id]["宝贵意见"].startswith(feedback + "\n")
     assert rows[visit.id]["宝贵意见"].endswith("师傅电话138 1234 5678打不通")
     assert rows[visit.id][text_header] == "李娜说座机0755-1234567也行"
-    assert rows[invalid.id]["无效原因"] == "换号了,新号13712345678"
+    assert rows[invalid.id]["无效原因"] == "换号了，新号13712345678"
     assert plan_row["开放式反馈建议"] == feedback
-    assert action.problem == "张伟反映工程师迟到,回电13812345678"  # the data itself is untouched
+    assert action.problem == "张伟反映工程师迟到，回电13812345678"  # the data itself is untouched
 
 
 # ---------------------------------------------------------------- text stays text
@@ -356,7 +356,7 @@ def tricky(database):
     people = [
         ("00123", "=1+1", "13800001111", "0012345", "-2+3 太慢了"),
         ("00456", "+8613800000000", "010-12345678", "W0001", "@SUM(A1)"),
-        ("C0789", "@SUM(A1)", "0755-7654321", "#N/A", '=HYPERLINK("http://x","点我")'),
+        ("C0789", "@SUM(A1)", "0755-7654321", "#N/A", '=HYPERLINK（"http://x","点我"）'),
     ]
     for i, (code, name, phone, order_no, feedback) in enumerate(people):
         customer = Customer.create(code=code, name=name, phone=phone, region="-西区")

@@ -166,7 +166,7 @@ def test_template_lookup_and_errors(database):
     with pytest.raises(UserError) as err:
         resolve_template("不存在的问卷")
     message = str(err.value)
-    assert "不存在的问卷" in message and "售后服务回访(通用)" in message and "bank" in message
+    assert "不存在的问卷" in message and "售后服务回访（通用）" in message and "bank" in message
     with pytest.raises(UserError, match="回访记录"):
         build_visit_form(99999)
     with pytest.raises(UserError, match="客户"):

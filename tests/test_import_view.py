@@ -48,14 +48,14 @@ def test_import_customers_through_the_page(qtbot, view, tmp_path, monkeypatch):
     table = view.preview_table
     assert table.rowCount() == 9
     assert [table.item(r, 0).text() for r in range(table.rowCount())][:5] == ["4", "5", "6", "7", "9"]
-    assert table.item(4, 1).text().startswith("错误:客户姓名")
+    assert table.item(4, 1).text().startswith("错误：客户姓名")
     assert table.horizontalHeaderItem(2 + 3).text() == "联系电话\n→ 联系电话"
     assert view.import_button.isEnabled()
 
     # the user decides not to import the 备注 column
     note = view._combos["note"]
     note.setCurrentIndex(note.findText(NOT_IMPORTED))
-    assert table.horizontalHeaderItem(2 + 8).text() == "备注\n(不导入)"
+    assert table.horizontalHeaderItem(2 + 8).text() == "备注\n（不导入）"
 
     opened = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
@@ -73,7 +73,7 @@ def test_import_customers_through_the_page(qtbot, view, tmp_path, monkeypatch):
 
     # importing the same file again in skip mode changes nothing
     qtbot.mouseClick(view.skip_radio, Qt.LeftButton)
-    assert table.item(0, 1).text() == "跳过(已存在)"
+    assert table.item(0, 1).text() == "跳过（已存在）"
     qtbot.mouseClick(view.import_button, Qt.LeftButton)
     assert Customer.select().count() == 5
     assert "新增客户 0 条" in view.result_label.text()

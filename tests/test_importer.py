@@ -50,7 +50,7 @@ def customer_rows():
     ]
 
 
-def write_xlsx(path, header, rows, *, title="2024年客户名单(导出)"):
+def write_xlsx(path, header, rows, *, title="2024年客户名单（导出）"):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append([title])
@@ -123,7 +123,7 @@ def test_header_row_is_found_below_title_and_blank_rows(database, customers_xlsx
 def test_auto_mapping_matches_common_headers():
     m = im.auto_mapping("customers", ["序号", "编号", "姓名", " 手机号 *", "地址", "类型", "地区", "其它"])
     assert m == {"code": 1, "name": 2, "phone": 3, "address": 4, "ctype": 5, "region": 6}
-    m = im.auto_mapping("customers", ["客户名称", "电话", "客户编号(必填)", "客户联系电话"])
+    m = im.auto_mapping("customers", ["客户名称", "电话", "客户编号（必填）", "客户联系电话"])
     assert m == {"name": 0, "phone": 1, "code": 2}
     m = im.auto_mapping(
         "orders", ["工单号", "客户编号", "投诉", "投诉等级", "投诉关闭时间", "完成时间", "班组"]
@@ -165,7 +165,7 @@ def test_messy_customers_are_normalised_and_bad_rows_rejected(database, customer
     assert set(by_line) == {9, 10, 11, 14}
     assert "客户姓名" in by_line[9][-1] and "不能为空" in by_line[9][-1]
     assert "联系电话" in by_line[10][-1] and "12345" in by_line[10][-1]
-    assert by_line[11][-1].startswith("客户编号:C001 与本文件第 4 行重复")
+    assert by_line[11][-1].startswith("客户编号：C001 与本文件第 4 行重复")
     assert "客户类型" in by_line[14][-1]
     assert by_line[10][1:5] == ("C006", "钱七", None, "12345")
 
@@ -242,9 +242,9 @@ def test_orders_dates_complaints_and_rejections(database, customers_xlsx, orders
     }
     assert set(reasons) == {10, 11, 12, 13}
     assert "不是真实存在的日期" in reasons[10]
-    assert reasons[11].startswith("完成时间:2024-12-25 在今天之后")
+    assert reasons[11].startswith("完成时间：2024-12-25 在今天之后")
     assert "C999 不是已有的客户" in reasons[12]
-    assert reasons[13].startswith("工单号:W001 与本文件第 4 行重复")
+    assert reasons[13].startswith("工单号：W001 与本文件第 4 行重复")
 
 
 def test_orders_reimport_update_and_skip(database, customers_xlsx, orders_xlsx, tmp_path):
@@ -413,7 +413,7 @@ def test_missing_required_column_is_a_user_error(database, tmp_path):
     path = write_xlsx(tmp_path / "x.xlsx", ["客户编号", "客户姓名"], [["Z1", "甲"]])
     source = importer.open_source(path, "customers")
     assert source.missing_required() == ["联系电话"]
-    with pytest.raises(UserError, match="缺少必需的列:联系电话"):
+    with pytest.raises(UserError, match="缺少必需的列：联系电话"):
         importer.import_source(source, today=TODAY)
     assert Customer.select().count() == 0
 
@@ -427,7 +427,7 @@ def test_preview_shows_what_each_row_would_do(database, customers_xlsx):
     assert preview[4].status == "错误" and "客户姓名" in preview[4].reason
     assert preview[3].cells[3] == "13712345678"  # numeric cell shown without ".0"
     assert source.preview(limit=2, mode="skip", today=TODAY)[1].status == "新增"
-    assert source.preview(limit=3, mode="skip", today=TODAY)[2].status == "跳过(已存在)"
+    assert source.preview(limit=3, mode="skip", today=TODAY)[2].status == "跳过（已存在）"
 
 
 @pytest.mark.parametrize(

@@ -62,9 +62,9 @@ def visits(database):
     """Three negative visits of two customers (the seed's row first)."""
     category = ProblemCategory.get(ProblemCategory.name == "流程便捷性类")
     first = make_visit(
-        "张伟", "13812345678", "C202310001", (4, 3, 2), "维修师傅第一次上门时未携带空调滤网,导致需二次预约"
+        "张伟", "13812345678", "C202310001", (4, 3, 2), "维修师傅第一次上门时未携带空调滤网，导致需二次预约"
     )
-    second = make_visit("李娜", "13987654321", "C202310002", (3, 2, 2), "备件没货,等了一周")
+    second = make_visit("李娜", "13987654321", "C202310002", (3, 2, 2), "备件没货，等了一周")
     third = make_visit("张伟", "13812345678", "C202310001", (4, 4, 3), "又缺配件", day=date(2024, 9, 22))
     for v in (first, second, third):
         VisitProblem.create(visit=v, category=category)
@@ -74,7 +74,7 @@ def visits(database):
 def seed_input(category, visits, **changes) -> svc.ActionInput:
     data = svc.ActionInput(
         problem="多位客户反映维修备件短缺导致二次上门",
-        measure="备件库存预警,低于阈值自动补货",
+        measure="备件库存预警，低于阈值自动补货",
         department="物流部",
         owner="张建军",
         deadline=date(2024, 10, 10),
@@ -150,7 +150,7 @@ def test_create_refuses_missing_fields_and_past_deadline_naming_each(visits):
     assert ImprovementAction.select().count() == 0 and ActionLog.select().count() == 0
     with pytest.raises(ValidationErrors, match="完成时限"):
         svc.create_action(seed_input(category, rows, deadline="下周"), today=TODAY)
-    with pytest.raises(ValidationErrors, match="完成时限:请填写"):
+    with pytest.raises(ValidationErrors, match="完成时限：请填写"):
         svc.create_action(seed_input(category, rows, deadline=None), today=TODAY)
 
 
@@ -167,9 +167,9 @@ def test_prefill_from_category_and_from_visits(visits):
     category, rows = visits
     candidates = svc.candidate_visits(category_id=category.id)
     assert [c.id for c in candidates] == [rows[2].id, rows[1].id, rows[0].id]  # latest first
-    assert svc.default_problem(visit_ids=[rows[0].id]) == "维修师傅第一次上门时未携带空调滤网,导致需二次预约"
+    assert svc.default_problem(visit_ids=[rows[0].id]) == "维修师傅第一次上门时未携带空调滤网，导致需二次预约"
     text = svc.default_problem(category.id, [v.id for v in rows])
-    assert text.startswith("流程便捷性类问题(3 条回访反馈)")
+    assert text.startswith("流程便捷性类问题（3 条回访反馈）")
     assert svc.common_category([rows[0].id]) == category.id
     assert svc.find_category("流程便捷性类") == category.id == svc.find_category(str(category.id))
     action = svc.create_action(seed_input(category, rows[:1]), today=TODAY)
@@ -182,7 +182,7 @@ def test_whole_flow_to_closed(visits):
     category, rows = visits
     action = svc.create_action(seed_input(category, rows), "杨慧", today=TODAY)
     svc.change_status(action.id, "进行中", note="与仓库核定安全库存", author="张建军", today=TODAY)
-    svc.add_progress(action.id, "第2周:预警规则开发中", "张建军")
+    svc.add_progress(action.id, "第2周：预警规则开发中", "张建军")
     action = svc.change_status(
         action.id, "已完成", completed_on=TODAY, completion_note="完成系统调试", author="张建军", today=TODAY
     )
@@ -196,7 +196,7 @@ def test_whole_flow_to_closed(visits):
         ("已完成", "效果验证中"),
     ]
     progress = ActionLog.get((ActionLog.action == action) & (ActionLog.status_to == ""))
-    assert progress.note == "第2周:预警规则开发中" and progress.author == "张建军"
+    assert progress.note == "第2周：预警规则开发中" and progress.author == "张建军"
     tasks = tasks_of(action)
     # one task per distinct customer (张伟 has two visits), on the verification questionnaire
     assert sorted(t.customer.name for t in tasks) == ["张伟", "李娜"]
@@ -216,7 +216,7 @@ def test_whole_flow_to_closed(visits):
     answer_verification(tasks[1], 4, True)
     action = ImprovementAction.get_by_id(action.id)
     assert action.status == "已闭环" and action.closed_on == TODAY
-    assert action.verification_result == "2 位客户二次回访:2 位满意,问题均已解决"
+    assert action.verification_result == "2 位客户二次回访：2 位满意，问题均已解决"
     assert statuses(action)[-1] == ("效果验证中", "已闭环")
     assert {t.status for t in tasks_of(action)} == {"已完成"}
     # closed is final
@@ -241,7 +241,7 @@ def test_failed_verification_reopens_then_second_round_closes(visits):
 
     svc.change_status(action.id, "已完成", completion_note="补充调整预警阈值", today=TODAY)
     round2 = [t for t in tasks_of(action) if t.id not in (first.id, second.id)]
-    assert len(round2) == 2 and {t.trigger for t in round2} == {"二次回访(第2轮)"}
+    assert len(round2) == 2 and {t.trigger for t in round2} == {"二次回访（第2轮）"}
     answer_verification(round2[0], 5, True)
     answer_verification(round2[1], 4, False)  # satisfied but the problem is not solved
     action = ImprovementAction.get_by_id(action.id)
@@ -269,7 +269,7 @@ def test_unreachable_customers_are_left_out_and_all_unreachable_needs_a_person(v
     answer_verification(first, 4, True)
     action = ImprovementAction.get_by_id(action.id)
     assert action.status == "已闭环"
-    assert action.verification_result == "1 位客户二次回访:1 位满意,问题均已解决;1 位未能回访(李娜无法联系)"
+    assert action.verification_result == "1 位客户二次回访：1 位满意，问题均已解决；1 位未能回访（李娜无法联系）"
 
 
 def test_nobody_reached_stays_pending_and_can_be_closed_by_hand(visits):
@@ -283,8 +283,8 @@ def test_nobody_reached_stays_pending_and_can_be_closed_by_hand(visits):
     assert svc.check_verifications(today=TODAY) == []
     with pytest.raises(ValidationErrors, match="验证结果"):
         svc.change_status(action.id, "已闭环", today=TODAY)
-    svc.change_status(action.id, "已闭环", verification_result="内部抽查20单,均未再缺件", today=TODAY)
-    assert ImprovementAction.get_by_id(action.id).verification_result == "内部抽查20单,均未再缺件"
+    svc.change_status(action.id, "已闭环", verification_result="内部抽查20单，均未再缺件", today=TODAY)
+    assert ImprovementAction.get_by_id(action.id).verification_result == "内部抽查20单，均未再缺件"
 
 
 def test_missing_answers_keep_it_pending(visits):
@@ -394,8 +394,8 @@ def test_customer_message(visits):
     category, rows = visits
     action = svc.create_action(seed_input(category, rows), today=TODAY)
     assert svc.customer_message(action.id) == (
-        "您好,您之前反馈的“多位客户反映维修备件短缺导致二次上门”我们已经改进:"
-        "备件库存预警,低于阈值自动补货。感谢您的宝贵意见,期待再次为您服务!"
+        "您好，您之前反馈的“多位客户反映维修备件短缺导致二次上门”我们已经改进："
+        "备件库存预警，低于阈值自动补货。感谢您的宝贵意见，期待再次为您服务！"
     )
     with pytest.raises(UserError, match="措施完成后"):
         svc.mark_customer_told(action.id, "您好", today=TODAY)
@@ -403,10 +403,10 @@ def test_customer_message(visits):
     svc.change_status(action.id, "已完成", completion_note="完成系统调试", today=TODAY)
     with pytest.raises(ValidationError, match="告知客户的话"):
         svc.mark_customer_told(action.id, "  ", today=TODAY)
-    svc.mark_customer_told(action.id, "您好,缺件问题已经解决了。", "林小燕", today=TODAY)
+    svc.mark_customer_told(action.id, "您好，缺件问题已经解决了。", "林小燕", today=TODAY)
     action = ImprovementAction.get_by_id(action.id)
-    assert action.customer_message == "您好,缺件问题已经解决了。" and action.customer_told_on == TODAY
-    assert svc.customer_message(action.id) == "您好,缺件问题已经解决了。"
+    assert action.customer_message == "您好，缺件问题已经解决了。" and action.customer_told_on == TODAY
+    assert svc.customer_message(action.id) == "您好，缺件问题已经解决了。"
     log = ActionLog.select().order_by(ActionLog.id.desc()).first()
     assert log.author == "林小燕" and "2 位反馈客户" in log.note
 
@@ -441,7 +441,7 @@ def test_plan_rows_one_per_feedback_masked(visits):
     assert [seed.level_label(i) for i in range(3)] == ["满意", "一般", "不满意"]
     assert seed.feedback.startswith("维修师傅第一次上门")
     assert (seed.measure, seed.department, seed.owner, seed.deadline) == (
-        "备件库存预警,低于阈值自动补货",
+        "备件库存预警，低于阈值自动补货",
         "物流部",
         "张建军",
         date(2024, 10, 10),
@@ -476,5 +476,5 @@ def test_detail_and_document(visits):
     assert len(detail.verification) == 2 and detail.outcome.state == "pending"
     assert detail.verification[0].result == "待回访"
     doc = svc.plan_document("全部", today=TODAY)
-    assert doc.scope == "范围:全部(共 1 项改进措施,3 条客户反馈)" and len(doc.rows) == 3
-    assert doc.rows[0].status_text(TODAY) == "效果验证中(完成 2024-09-27完成系统调试)"
+    assert doc.scope == "范围：全部（共 1 项改进措施，3 条客户反馈）" and len(doc.rows) == 3
+    assert doc.rows[0].status_text(TODAY) == "效果验证中（完成 2024-09-27完成系统调试）"

@@ -79,9 +79,9 @@ def category(database):
             "13812345678",
             "C202310001",
             (4, 3, 2),
-            "维修师傅第一次上门时未携带空调滤网,导致需二次预约",
+            "维修师傅第一次上门时未携带空调滤网，导致需二次预约",
         ),
-        make_visit("李强", "13987654321", "C202310002", (3, 2, 2), "备件没货,等了一周", days_ago=5),
+        make_visit("李强", "13987654321", "C202310002", (3, 2, 2), "备件没货，等了一周", days_ago=5),
         make_visit("张伟", "13812345678", "C202310001", (4, 4, 3), "又缺配件", days_ago=4),
     ]
     for v in visits:
@@ -151,7 +151,7 @@ def create_through_dialog(qtbot, view, category) -> ImprovementAction:
     view.open_with(new_from_category=category.id)
     dialog = view.dialog
     qtbot.waitExposed(dialog)
-    type_text(dialog.measure_edit, "备件库存预警,低于阈值自动补货")
+    type_text(dialog.measure_edit, "备件库存预警，低于阈值自动补货")
     type_text(dialog.department_combo.lineEdit(), "物流部")
     type_text(dialog.owner_combo.lineEdit(), "张建军")
     click(qtbot, dialog.save_button)
@@ -189,7 +189,7 @@ def test_top_problem_to_closed(qtbot, view, form, ctx, category, step_input, mes
     # prefilled from the TOP problem: its three visits, checked; a first wording of the problem
     assert dialog.category_combo.currentText() == "流程便捷性类"
     assert dialog.visits_list.count() == 3 and len(dialog.checked_visits()) == 3
-    assert dialog.problem_edit.toPlainText().startswith("流程便捷性类问题(3 条回访反馈)")
+    assert dialog.problem_edit.toPlainText().startswith("流程便捷性类问题（3 条回访反馈）")
 
     click(qtbot, dialog.save_button)  # nothing filled in: refused, field by field
     assert dialog.isVisible() and dialog.error_label.isVisible()
@@ -197,7 +197,7 @@ def test_top_problem_to_closed(qtbot, view, form, ctx, category, step_input, mes
         assert name in dialog.error_label.text()
     assert ImprovementAction.select().count() == 0
 
-    type_text(dialog.measure_edit, "备件库存预警,低于阈值自动补货")
+    type_text(dialog.measure_edit, "备件库存预警，低于阈值自动补货")
     type_text(dialog.department_combo.lineEdit(), "物流部")
     type_text(dialog.owner_combo.lineEdit(), "张建军")
     type_text(dialog.acceptance_edit, "常用备件缺货率≤2%")
@@ -205,7 +205,7 @@ def test_top_problem_to_closed(qtbot, view, form, ctx, category, step_input, mes
     assert not dialog.isVisible()
     action = ImprovementAction.get()
     assert (action.measure, action.department, action.owner, action.status) == (
-        "备件库存预警,低于阈值自动补货",
+        "备件库存预警，低于阈值自动补货",
         "物流部",
         "张建军",
         "未启动",
@@ -223,11 +223,11 @@ def test_top_problem_to_closed(qtbot, view, form, ctx, category, step_input, mes
     assert ImprovementAction.get_by_id(action.id).status == "进行中"
     assert list(view.step_buttons) == ["已完成"] and view.status_badge.text() == "进行中"
 
-    type_text(view.note_edit, "第1周:完成备件安全库存核定")
+    type_text(view.note_edit, "第1周：完成备件安全库存核定")
     click(qtbot, view.note_button)
     progress = ActionLog.get((ActionLog.action == action) & (ActionLog.status_to == ""))
-    assert progress.note == "第1周:完成备件安全库存核定"
-    assert "第1周:完成备件安全库存核定" in view.log_list.item(0).text()
+    assert progress.note == "第1周：完成备件安全库存核定"
+    assert "第1周：完成备件安全库存核定" in view.log_list.item(0).text()
 
     # 已完成 without saying what was done is refused inside the dialog
     click(qtbot, view.step_buttons["已完成"])
@@ -251,13 +251,13 @@ def test_top_problem_to_closed(qtbot, view, form, ctx, category, step_input, mes
 
     action = ImprovementAction.get_by_id(action.id)
     assert action.status == "已闭环"
-    assert action.verification_result == "2 位客户二次回访:2 位满意,问题均已解决"
+    assert action.verification_result == "2 位客户二次回访：2 位满意，问题均已解决"
     assert view.status_badge.text() == "已闭环" and view.step_buttons == {}
     assert "2 位客户二次回访" in view.fields["验证结果"].text()
 
     # tell the customers: the default wording, copied, then marked as told
     message = view.message_edit.toPlainText()
-    assert "我们已经改进:备件库存预警,低于阈值自动补货" in message
+    assert "我们已经改进：备件库存预警，低于阈值自动补货" in message
     click(qtbot, view.copy_button)
     assert QGuiApplication.clipboard().text() == message
     assert ImprovementAction.get_by_id(action.id).customer_message == ""  # the default is not stored
@@ -304,7 +304,7 @@ def test_going_back_needs_a_reason_and_closing_by_hand(qtbot, view, category, st
     click(qtbot, view.step_buttons["进行中"])  # 退回 without a reason
     assert "退回原因" in step_input["dialog"].error_label.text()
     assert ImprovementAction.get_by_id(action.id).status == "效果验证中"
-    step_input.update(completion="", note="供应商断货,措施需要调整")
+    step_input.update(completion="", note="供应商断货，措施需要调整")
     click(qtbot, view.step_buttons["进行中"])
     assert ImprovementAction.get_by_id(action.id).status == "进行中"
     assert {t.status for t in VisitTask.select()} == {"已取消"}
@@ -342,7 +342,7 @@ def test_overdue_rows_are_highlighted_and_filtered(qtbot, view, category):
     assert view.table.rowSpan(1, 12) == 3 and view.table.rowSpan(1, 0) == 1
     view.filter_combo.setCurrentIndex(view.filter_combo.findData("已逾期"))
     assert {r.action_id for r in view.model.rows} == {late.id}
-    assert view.filter_combo.currentText() == "已逾期(1)"
+    assert view.filter_combo.currentText() == "已逾期（1）"
     view.filter_combo.setCurrentIndex(view.filter_combo.findData("已闭环"))
     assert view.model.rowCount() == 0
     view.open_with(action_id=fine.id)  # shows it, switching the filter back to 全部
@@ -363,7 +363,7 @@ def test_print_to_pdf_in_landscape(qtbot, view, category, monkeypatch, tmp_path,
     out = tmp_path / "plan.pdf"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out.with_suffix("")), ""))
     click(qtbot, view.pdf_button)
-    assert messages == [f"已导出:{out}"]
+    assert messages == [f"已导出：{out}"]
     reader = PdfReader(str(out))
     box = reader.pages[0].mediabox
     assert float(box.width) > float(box.height)  # landscape A4: 842 × 595 pt
@@ -372,10 +372,10 @@ def test_print_to_pdf_in_landscape(qtbot, view, category, monkeypatch, tmp_path,
     for group in ("客户基本信息", "回访信息", "满意度反馈", "改进方案与落实跟踪"):
         assert group in text
     assert "客户满意度改进方案表" in text
-    assert "备件库存预警,低于阈值自动补货" in text and "物流部" in text and "张建军" in text
+    assert "备件库存预警，低于阈值自动补货" in text and "物流部" in text and "张建军" in text
     assert "张*先生" in text and "138****5678" in text and "13812345678" not in text
     assert "KFR-35GW" in text and "维修师傅第一次上门时未携带空调滤网" in text
-    assert f"已完成({TODAY:%Y-%m-%d}完成系统调试)" in text
+    assert f"已完成（{TODAY:%Y-%m-%d}完成系统调试）" in text
     # full numbers on screen when asked for, but never on paper
     view.full_check.setChecked(True)
     click(qtbot, view.pdf_button)

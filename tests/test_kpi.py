@@ -57,7 +57,7 @@ def row_named(data: kpi.ScorecardData, name: str) -> kpi.IndicatorRow:
 # ---------------------------------------------------------------- the seed table
 def test_default_indicators_are_the_seed_seven_with_sources(database):
     rows = kpi.default_indicators()
-    assert [(r.level1, r.level2.split("(")[0], r.weight) for r in rows] == [
+    assert [(r.level1, r.level2.split("（")[0], r.weight) for r in rows] == [
         ("时效性", "客服响应及时率", 15),
         ("时效性", "上门服务到达及时率", 15),
         ("专业性", "问题一次性解决率", 20),
@@ -87,7 +87,7 @@ def test_seed_scores_total_and_grade_through_the_service(database):
         assert kpi.score_text(row_named(data, name).score) == expected, name
     # CSAT and complaint handling not filled in yet: the total is incomplete
     assert not data.complete
-    assert [r.level2.split("(")[0] for r in data.unscored] == ["客户满意度", "投诉处理及时率"]
+    assert [r.level2.split("（")[0] for r in data.unscored] == ["客户满意度", "投诉处理及时率"]
     assert data.total == pytest.approx(72.88, abs=0.005)
     assert data.grade == "待评定"  # a partial total is not graded
 
@@ -122,10 +122,10 @@ def test_weights_not_100_are_refused_with_the_message(database):
     before = [(i.weight, i.actual) for i in KpiIndicator.select().order_by(KpiIndicator.position)]
     row_named(data, "服务流程合规率").weight = 5
     row_named(data, "客服响应及时率").actual = 50
-    assert kpi.validate(data) == "权重合计为 95,应为 100"
+    assert kpi.validate(data) == "权重合计为 95，应为 100"
     with pytest.raises(UserError) as err:
         kpi.save(data)
-    assert str(err.value) == "权重合计为 95,应为 100"
+    assert str(err.value) == "权重合计为 95，应为 100"
     # nothing half-saved
     assert [(i.weight, i.actual) for i in KpiIndicator.select().order_by(KpiIndicator.position)] == before
 
@@ -141,9 +141,9 @@ def test_validate_names_the_row_and_the_fix(database):
     rows[3].target = None
     rows[4].level2 = rows[0].level2
     message = kpi.validate(rows)
-    assert "第 2 项:二级指标不能为空" in message
-    assert "第 4 项“技术方案准确率”:目标值必须大于 0" in message
-    assert "第 5 项“客服响应及时率”:二级指标与第 1 项重名" in message
+    assert "第 2 项：二级指标不能为空" in message
+    assert "第 4 项“技术方案准确率”：目标值必须大于 0" in message
+    assert "第 5 项“客服响应及时率”：二级指标与第 1 项重名" in message
     assert kpi.validate([]).startswith("评价表至少需要一项指标")
 
 
@@ -301,7 +301,7 @@ def test_no_data_leaves_the_actual_empty_with_a_note(served):
     data = kpi.load(card.id)
     csat = row_named(data, "客户满意度")
     assert csat.actual is None and csat.note == "无数据"
-    assert row_named(data, "投诉处理及时率").note == "无数据;旧备注"
+    assert row_named(data, "投诉处理及时率").note == "无数据；旧备注"
     # the same indicators for a period with data: the 无数据 note goes away
     data.period = "2024Q1"
     kpi.save(data)
@@ -325,7 +325,7 @@ def test_flags_below_80_percent_and_flag_to_action(database):
     action = kpi.flag_to_action(arrival.id, today=date(2024, 4, 5))
     action = ImprovementAction.get_by_id(action.id)
     assert action.status == "未启动"
-    assert action.problem == "上门服务到达及时率 得分 10.59/权重 15,低于 80%"
+    assert action.problem == "上门服务到达及时率 得分 10.59/权重 15，低于 80%"
     assert action.department == "维修事业部"
     assert action.owner == kpi.ACTION_OWNER and "5Why" in action.measure
     assert action.deadline == date(2024, 5, 5)
@@ -416,7 +416,7 @@ def test_rename_level1_renames_the_merged_group_only(database):
         "客户体验",
         "客户体验",
     ]
-    with pytest.raises(ValidationError, match="一级指标:不能为空"):
+    with pytest.raises(ValidationError, match="一级指标：不能为空"):
         kpi.rename_level1(rows, 0, "   ")
     assert rows[0].level1 == "时效性"
 
@@ -425,7 +425,7 @@ def test_rename_level2_trims_and_refuses_blank(database):
     row = kpi.default_indicators()[0]
     kpi.rename_level2(row, " 30 秒接通率 ")
     assert row.level2 == "30 秒接通率"
-    with pytest.raises(ValidationError, match="二级指标:不能为空"):
+    with pytest.raises(ValidationError, match="二级指标：不能为空"):
         kpi.rename_level2(row, "")
     assert row.level2 == "30 秒接通率"
 

@@ -38,7 +38,7 @@ from desktop.views.kpi_view import (
 )
 from desktop.views.pages import PAGES
 
-COMPLETE = {"客户满意度(CSAT)": 86, "投诉处理及时率(24 h 内响应)": 92}
+COMPLETE = {"客户满意度（CSAT）": 86, "投诉处理及时率（24 h 内响应）": 92}
 SEED_ACTUALS = {
     "客服响应及时率": 88,
     "上门服务到达及时率": 75,
@@ -203,7 +203,7 @@ def test_weight_label_turns_red_and_save_is_refused(qtbot, view, warnings):
     assert view.weight_label.text() == "权重合计 95 / 100"
     assert "#c62828" in view.weight_label.styleSheet()
     qtbot.mouseClick(view.save_button, Qt.LeftButton)
-    assert warnings == ["权重合计为 95,应为 100"]
+    assert warnings == ["权重合计为 95，应为 100"]
     assert KpiIndicator.get(KpiIndicator.level2 == "服务流程合规率").weight == 10
     assert view.dirty
 
@@ -262,7 +262,7 @@ def test_flagged_row_is_highlighted_and_becomes_an_improvement_action(qtbot, vie
     assert view.table.indexWidget(view.model.index(0, COL_ACTION)) is None
     qtbot.mouseClick(button, Qt.LeftButton)
     action = ImprovementAction.get()
-    assert action.problem == "上门服务到达及时率 得分 10.59/权重 15,低于 80%"
+    assert action.problem == "上门服务到达及时率 得分 10.59/权重 15，低于 80%"
     assert (action.status, action.department) == ("未启动", "维修事业部")
     holder = view.table.indexWidget(view.model.index(r, COL_ACTION))
     label = holder.findChildren(type(view.save_button))[0]
@@ -410,7 +410,7 @@ def test_export_pdf_has_the_table(qtbot, view, monkeypatch, tmp_path, warnings):
         "二级指标",
         "目标值",
         "实际值",
-        "备注(未达标原因)",
+        "备注（未达标原因）",
         "时效性",
         "客服响应及时率",
         "14.67",
@@ -421,7 +421,7 @@ def test_export_pdf_has_the_table(qtbot, view, monkeypatch, tmp_path, warnings):
         "14.33",
         "9.20",
         "96.42",  # the total of the unsaved draft: what is on screen is printed
-        "等级:优秀",
+        "等级：优秀",
     ):
         assert expected in text, expected
     assert len(PdfReader(str(out)).pages) == 1
@@ -434,7 +434,7 @@ def test_print_refused_while_weights_are_wrong(qtbot, view, monkeypatch, warning
     view.set_cell(0, COL_WEIGHT, "20")
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: pytest.fail("no file dialog"))
     qtbot.mouseClick(view.pdf_button, Qt.LeftButton)
-    assert warnings and "权重合计为 105,应为 100" in warnings[0]
+    assert warnings and "权重合计为 105，应为 100" in warnings[0]
 
 
 def test_page_images_render(qtbot, database):
@@ -464,7 +464,7 @@ def test_group_rename_and_row_details(qtbot, view, warnings):
     assert view.table.rowSpan(csat + 1, 0) == 1
     qtbot.mouseClick(view.save_button, Qt.LeftButton)
     assert warnings == []
-    stored = KpiIndicator.get(KpiIndicator.level2 == "客户满意度(CSAT)")
+    stored = KpiIndicator.get(KpiIndicator.level2 == "客户满意度（CSAT）")
     assert (stored.source, stored.definition, stored.level1) == ("manual", "CSAT top-2", "规范性")
     assert KpiIndicator.get(KpiIndicator.level2 == "客服响应及时率").level1 == "响应时效"
 

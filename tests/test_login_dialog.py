@@ -167,7 +167,7 @@ def test_first_sign_in_must_change_the_password(qtbot, shop):
     driver.check()
     assert seen["title"] == "首次登录请修改密码"
     assert seen["cancel"] == "退出"
-    assert seen["error"] == "新密码:至少 8 位,请加长。"
+    assert seen["error"] == "新密码：至少 8 位，请加长。"
     assert not accounts.current().must_change_password
     row = zhang()
     assert not row.must_change_password
@@ -222,8 +222,8 @@ def test_optional_change_from_the_menu(qtbot, shop):
     qtbot.keyClicks(dialog.confirm, "boss2027px")
     qtbot.mouseClick(dialog.ok_button, Qt.LeftButton)
     assert dialog.isVisible()
-    assert dialog.form.error_text("原密码") == "原密码:不正确,请重新输入。"
-    assert "确认新密码:两次输入的密码不一致" in dialog.form.error_text("确认新密码")
+    assert dialog.form.error_text("原密码") == "原密码：不正确，请重新输入。"
+    assert "确认新密码：两次输入的密码不一致" in dialog.form.error_text("确认新密码")
     assert dialog.form.error_text("新密码") == ""
     boss = UserAccount.get(UserAccount.username == "boss")
     assert accounts.verify_password("boss2026pw", boss.password_hash)

@@ -29,7 +29,7 @@ def test_viewer_cannot_back_up_or_restore(qtbot, team, db_path):
     window = window_for(qtbot, db_path, "hq")
     assert not window._backup_action.isEnabled() and not window._restore_action.isEnabled()
     assert "主管" in window._backup_action.toolTip()
-    assert "当前用户:总部(只读)" in window._user_label.text()
+    assert "当前用户：总部（只读）" in window._user_label.text()
     assert window._export_action.isEnabled()  # head office exports (masked)
 
 

@@ -30,7 +30,7 @@ DIGITS = set("0123456789") | set("0123456789")
         ("有事打我13812345678", "有事打我138****5678"),
         ("请打13812345678找我", "请打138****5678找我"),
         ("13912345678", "139****5678"),
-        ("手机 138 1234 5678,白天都在", "手机 138 **** 5678,白天都在"),
+        ("手机 138 1234 5678，白天都在", "手机 138 **** 5678，白天都在"),
         ("138-1234-5678", "138-****-5678"),
         ("138 - 1234 - 5678", "138 - **** - 5678"),
         ("138.1234.5678", "138.****.5678"),
@@ -39,7 +39,7 @@ DIGITS = set("0123456789") | set("0123456789")
         ("8613812345678", "86138****5678"),
         ("0086-13812345678", "0086-138****5678"),
         ("tel:13812345678.", "tel:138****5678."),
-        ("微信同号13812345678,或者19987654321", "微信同号138****5678,或者199****4321"),
+        ("微信同号13812345678，或者19987654321", "微信同号138****5678，或者199****4321"),
         # landlines with their area code
         ("010-12345678", "010-****5678"),
         ("座机0755-1234567晚上没人", "座机0755-****4567晚上没人"),
@@ -75,7 +75,7 @@ def test_phone_numbers_in_text_are_masked(text, expected):
         "20261123",
         "09:30-11:00",
         "13:00-14:00之间",
-        "金额12800元,优惠1380元",
+        "金额12800元，优惠1380元",
         "价格139.00元",
         "型号KFR-35GW/BP2DN1Y",
         "XQG100-14816 洗衣机",
@@ -113,7 +113,7 @@ def test_run_together_numbers_are_masked_until_none_is_left():
 
 
 def test_names_in_text():
-    assert mask_names_in_text("我是张伟,找张伟师傅", ["张伟"]) == "我是张*,找张*师傅"
+    assert mask_names_in_text("我是张伟，找张伟师傅", ["张伟"]) == "我是张*，找张*师傅"
     assert mask_names_in_text("欧阳娜娜来电", ["欧阳", "欧阳娜娜"]) == "欧***来电"  # longest first
     assert mask_names_in_text("张说好", ["张", "", None]) == "张说好"  # one character: too common
     assert mask_names_in_text("", ["张伟"]) == ""
@@ -123,7 +123,7 @@ def test_names_in_text():
 def test_report_quotes_mask_every_phone_form():
     quote = "有事打138-1234-5678或座机0755-1234567,\n我是张伟,热线400-800-1234没人接"
     assert report.mask_quote(quote, ["张伟"]) == (
-        "有事打138-****-5678或座机0755-****4567, 我是张*,热线400-800-1234没人接"
+        "有事打138-****-5678或座机0755-****4567, 我是张*，热线400-800-1234没人接"
     )
     # a number broken over two lines is one number once the quote is one line
     assert report.mask_quote("电话138 1234\n5678", []) == "电话138 **** 5678"
@@ -133,7 +133,7 @@ def test_plan_rows_mask_numbers_and_names_in_what_customers_said(database):
     template = QuestionnaireTemplate.get(QuestionnaireTemplate.family == "after_sales")
     customer = Customer.create(code="C0001", name="张伟", phone="13900001111")
     order = ServiceOrder.create(order_no="W2024050001", customer=customer)
-    feedback = "请打13812345678找我(张伟),工单W2024050001"
+    feedback = "请打13812345678找我（张伟），工单W2024050001"
     visit = Visit.create(
         customer=customer,
         order=order,
@@ -142,7 +142,7 @@ def test_plan_rows_mask_numbers_and_names_in_what_customers_said(database):
         visit_date=date(2024, 5, 10),
         feedback=feedback,
     )
-    problem = "张伟反映迟到,回电010-12345678"
+    problem = "张伟反映迟到，回电010-12345678"
     linked = improvement.create_action(
         improvement.ActionInput(
             problem=problem,
@@ -166,8 +166,8 @@ def test_plan_rows_mask_numbers_and_names_in_what_customers_said(database):
     )
     today = date(2024, 5, 20)
     rows = {r.action_id: r for r in improvement.plan_rows(mask=True, today=today)}
-    assert rows[linked.id].feedback == "请打138****5678找我(张*),工单W2024050001"
-    assert rows[linked.id].problem == "张*反映迟到,回电010-****5678"
+    assert rows[linked.id].feedback == "请打138****5678找我（张*），工单W2024050001"
+    assert rows[linked.id].problem == "张*反映迟到，回电010-****5678"
     assert rows[linked.id].measure == "热线400-800-1234专人跟进"
     assert (rows[linked.id].customer_name, rows[linked.id].phone) == ("张*", "139****1111")
     assert rows[lonely.id].feedback == "客户来电0755 ****4567投诉"  # the problem stands in
@@ -178,7 +178,7 @@ def test_plan_rows_mask_numbers_and_names_in_what_customers_said(database):
 
 # ---------------------------------------------------------------- properties
 CJK = "有事打我电话找张伟师傅请明天上午联系谢谢空调不制冷服务态度很好"
-PUNCT = ",。!?:;、“”()《》 "
+PUNCT = ",。！？：；、“”（）《》 "
 LETTERS = "WKFRGabcxyz"
 # what surrounds a number in the property tests: anything but a digit
 AROUND = st.text(alphabet=st.sampled_from(list(CJK + PUNCT + LETTERS + "+-.()*#转")), max_size=20)

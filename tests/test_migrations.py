@@ -57,7 +57,7 @@ def test_version_1_database_gets_accounts_table_and_keeps_data(tmp_path):
     make_version_1(path)
     open_app_database(path)
     try:
-        assert SCHEMA_VERSION == 4
+        assert SCHEMA_VERSION == 5
         assert UserAccount.select().count() == 0  # the table exists now
         assert AttachmentBlob.select().count() == 0
         assert Customer.get().name == "老客户"

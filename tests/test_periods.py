@@ -63,7 +63,7 @@ def test_bad_input_names_the_accepted_forms(bad):
     with pytest.raises(UserError) as err:
         parse_period(bad)
     assert FORMAT_HELP in str(err.value)
-    assert FORMAT_HELP == "期间格式不正确:请写 2024、2024Q2、2024-05 或起止日期"
+    assert FORMAT_HELP == "期间格式不正确：请写 2024、2024Q2、2024-05 或起止日期"
 
 
 def test_bad_ranges():

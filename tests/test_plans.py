@@ -78,7 +78,7 @@ def test_create_tasks_reproducible_from_seed_and_rerun_creates_nothing(populatio
     result = create_plan_tasks("2024年9月抽样", START, END, seed=7, today=date(2024, 10, 8))
     assert result.created == 20 and result.skipped == 0
     assert result.drawn == preview.counts
-    tasks = list(VisitTask.select().where(VisitTask.trigger == "抽样:2024年9月抽样"))
+    tasks = list(VisitTask.select().where(VisitTask.trigger == "抽样：2024年9月抽样"))
     assert len(tasks) == 20
     drawn = draw(preview.members, preview.counts, 7)
     assert sorted(t.customer_id for t in tasks) == sorted(c for ids in drawn.values() for c in ids)
@@ -147,18 +147,18 @@ def test_evaluator_mode(database):
         "9月12日评价", date(2024, 9, 12), seed=3, staff_ids=[caller.id], today=date(2024, 9, 13)
     )
     assert result.created == 40
-    self_review = VisitTask.select().where(VisitTask.trigger == "抽样:9月12日评价·工长自评")
+    self_review = VisitTask.select().where(VisitTask.trigger == "抽样：9月12日评价·工长自评")
     assert self_review.count() == 20
     assert self_review.where(VisitTask.assignee == engineer).count() == 10
     assert (
         VisitTask.select()
-        .where(VisitTask.trigger == "抽样:9月12日评价·调度回访", VisitTask.assignee == caller)
+        .where(VisitTask.trigger == "抽样：9月12日评价·调度回访", VisitTask.assignee == caller)
         .count()
         == 18
     )
     assert (
         VisitTask.select()
-        .where(VisitTask.trigger == "抽样:9月12日评价·管理人员回访", VisitTask.assignee == boss)
+        .where(VisitTask.trigger == "抽样：9月12日评价·管理人员回访", VisitTask.assignee == boss)
         .count()
         == 2
     )

@@ -62,14 +62,14 @@ def test_visit_form_pdf_has_the_chinese_text(visit, tmp_path, qapp):
         "杭州西湖家电售后服务有限公司",
         "欧阳娜娜",
         "138****5678",  # every print masks the phone number
-        "您对上门工程师的服务态度满意吗?",
+        "您对上门工程师的服务态度满意吗？",
         "非常不满意",
         "客户签字",
         "宝贵意见",
         "第一次上门未携带滤网导致二次预约",
         "希望增加线上预约渠道",
-        "回访人员:王小丽",
-        f"回访编号:{visit.id}",
+        "回访人员：王小丽",
+        f"回访编号：{visit.id}",
         "第1页/共1页",
     ):
         assert expected in text, expected
@@ -95,7 +95,7 @@ def test_blank_form_of_a_named_template_through_the_cli(database, db_target, tmp
     text = pdf_text(out)
     assert "银行客户满意度调查问卷" in text
     assert "非常快速" in text  # a per-question label printed beside its box
-    assert "意见:" in text  # the bank's comment line after each rated question
+    assert "意见：" in text  # the bank's comment line after each rated question
 
 
 def test_filled_form_through_the_cli(visit, db_target, tmp_path, qapp):
@@ -109,7 +109,7 @@ def test_unknown_template_exits_2_with_a_chinese_message(database, db_target, tm
     code = main(["--db", db_target, "form", "--blank", "--template", "没有这个模板", "--out", str(out)])
     assert code == 2
     err = capsys.readouterr().err
-    assert "没有这个模板" in err and "售后服务回访(通用)" in err and "银行网点客户满意度问卷" in err
+    assert "没有这个模板" in err and "售后服务回访（通用）" in err and "银行网点客户满意度问卷" in err
     assert not out.exists()
 
 
@@ -123,7 +123,7 @@ def test_long_questionnaire_paginates_and_repeats_the_level_header(database, tmp
     template = QuestionnaireTemplate.create(family="long", name="长问卷", title="长问卷回访表")
     for i in range(40):
         Question.create(
-            template=template, position=i, text=f"第{i + 1}项服务您满意吗?" + "请按实际感受评价。" * 3
+            template=template, position=i, text=f"第{i + 1}项服务您满意吗？" + "请按实际感受评价。" * 3
         )
     out = tmp_path / "long.pdf"
     printing.write_pdf(build_blank_form(template), out)
@@ -137,7 +137,7 @@ def test_long_questionnaire_paginates_and_repeats_the_level_header(database, tmp
             assert "非常不满意" in text
     last = "".join(reader.pages[-1].extract_text().split())
     assert "客户签字" in last
-    assert "第40项服务您满意吗?" in pdf_text(out)
+    assert "第40项服务您满意吗？" in pdf_text(out)
     assert len(printing.form_page_images(build_blank_form(template), dpi=40)) == pages
 
 
@@ -279,7 +279,7 @@ def test_a_form_too_long_for_one_page_never_leaves_the_signature_alone(database,
         )
         for i in range(count):
             Question.create(
-                template=template, position=i, text=f"第{i + 1}项服务您满意吗?" + "请按实际感受评价。" * 2
+                template=template, position=i, text=f"第{i + 1}项服务您满意吗？" + "请按实际感受评价。" * 2
             )
         pages = page_texts(printing.write_pdf(build_blank_form(template), tmp_path / f"long{count}.pdf"))
         assert "客户签字" in pages[-1]

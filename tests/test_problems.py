@@ -109,9 +109,9 @@ def test_negative_feedback_rules(database):
 
 def test_yes_no_outside_luoshidu_is_not_negative(database):
     template = QuestionnaireTemplate.create(family="custom_x", name="自定义")
-    Question.create(template=template, position=0, text="是否本人使用?", dimension="使用人", kind="yesno")
+    Question.create(template=template, position=0, text="是否本人使用？", dimension="使用人", kind="yesno")
     Question.create(
-        template=template, position=1, text="是否按约上门?", dimension="落实度·按约", kind="yesno"
+        template=template, position=1, text="是否按约上门？", dimension="落实度·按约", kind="yesno"
     )
     assert not problems.is_negative(make_visit(template=template, answers={"使用人": 0}).id)
     assert problems.is_negative(make_visit(template=template, answers={"落实度·按约": 0}).id)
@@ -125,8 +125,8 @@ def test_untagged_negative_list_and_counts(database):
     rows = problems.untagged_negative(*IN_Q2)
     assert [r.visit_id for r in rows] == [untagged.id]
     row = rows[0]
-    assert row.low_answers == ["响应及时性:不满意"]
-    assert row.reasons == "响应及时性:不满意、情绪轻微不满、投诉工单"
+    assert row.low_answers == ["响应及时性：不满意"]
+    assert row.reasons == "响应及时性：不满意、情绪轻微不满、投诉工单"
     assert row.text == "等了三天才来"
     assert [s.name for s in row.suggestions] == ["响应速度类"]
     assert problems.count_untagged(*IN_Q2) == 1
@@ -154,7 +154,7 @@ def test_default_keywords_are_seeded_and_an_emptied_list_stays_empty(database):
 
 def test_keyword_editing(database):
     speed = cat("响应速度类")
-    saved = categories.set_keywords(speed, " 慢、等了, 没人接;慢  迟到 ")
+    saved = categories.set_keywords(speed, " 慢、等了，没人接；慢  迟到 ")
     assert saved.keywords == ["慢", "等了", "没人接", "迟到"]
     assert categories.keywords_of(speed) == ["慢", "等了", "没人接", "迟到"]
     with pytest.raises(ValidationError) as err:
@@ -166,19 +166,19 @@ def test_keyword_editing(database):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("等了三天才上门,打电话也没人接", {"响应速度类": ["等了", "没人接"]}),
-        ("师傅态度很好,就是有点慢", {"响应速度类": ["慢"]}),  # praise clause does not count
-        ("师傅不耐烦,还给脸色看", {"服务态度类": ["不耐烦", "脸色"]}),
-        ("不贵,挺满意的", {}),  # negated
-        ("感谢贵公司,提个宝贵意见", {}),  # 贵 inside other words
+        ("等了三天才上门，打电话也没人接", {"响应速度类": ["等了", "没人接"]}),
+        ("师傅态度很好，就是有点慢", {"响应速度类": ["慢"]}),  # praise clause does not count
+        ("师傅不耐烦，还给脸色看", {"服务态度类": ["不耐烦", "脸色"]}),
+        ("不贵，挺满意的", {}),  # negated
+        ("感谢贵公司，提个宝贵意见", {}),  # 贵 inside other words
         ("慢慢来不着急", {}),
-        ("空调又坏了,返修两次", {"技术能力类": ["又坏", "返修"]}),
-        ("手续太麻烦,跑了几趟", {"流程便捷性类": ["手续", "麻烦", "跑了几趟"]}),
+        ("空调又坏了，返修两次", {"技术能力类": ["又坏", "返修"]}),
+        ("手续太麻烦，跑了几趟", {"流程便捷性类": ["手续", "麻烦", "跑了几趟"]}),
         ("材料费太贵", {"价格类": ["材料费", "贵"]}),  # 材料 inside 材料费 is not 流程
-        ("收费合理,价格实惠", {}),
-        ("收费和报价一致,没有乱收费,放心", {}),  # 收费 shares the negation of 乱收费
+        ("收费合理，价格实惠", {}),
+        ("收费和报价一致，没有乱收费，放心", {}),  # 收费 shares the negation of 乱收费
         ("又乱收费", {"价格类": ["乱收费"]}),
-        ("噪音很大,还漏水", {"产品质量类": ["噪音", "漏水"]}),
+        ("噪音很大，还漏水", {"产品质量类": ["噪音", "漏水"]}),
     ],
 )
 def test_keyword_matching(text, expected):
@@ -189,7 +189,7 @@ def test_keyword_matching_without_jieba_falls_back_to_substrings(monkeypatch):
     monkeypatch.setattr(problems, "_jieba", None)
     monkeypatch.setattr(problems, "_jieba_missing", True)
     assert not problems.has_jieba()
-    assert problems.match_keywords("价格太贵了,感谢贵公司", problems.DEFAULT_KEYWORDS) == {
+    assert problems.match_keywords("价格太贵了，感谢贵公司", problems.DEFAULT_KEYWORDS) == {
         "价格类": ["价格", "贵"]
     }
     assert problems.find_keywords("等了好久没人接", ["没人接", "等了"]) == ["等了", "没人接"]
@@ -211,12 +211,12 @@ def test_dimension_rules():
 def test_suggest_categories_from_text_and_low_answers(database):
     visit = make_visit(
         answers={"问题解决效果": 1},
-        feedback="等了三天才上门,师傅态度很好",
+        feedback="等了三天才上门，师傅态度很好",
         mood="轻微不满",
     )
     suggestions = problems.suggest_categories(visit.id)
     assert [s.name for s in suggestions] == ["技术能力类", "响应速度类"]
-    assert suggestions[0].dimensions == ["问题解决效果:非常不满意"]
+    assert suggestions[0].dimensions == ["问题解决效果：非常不满意"]
     assert suggestions[0].score == 2
     assert suggestions[1].keywords == ["等了"]
     assert suggestions[1].why == "关键词 “等了”"
@@ -396,9 +396,9 @@ def test_top3_order_reasons_quotes_and_visits(analysed):
         # a single angry case (低频高痛, below MIN_RARE_COUNT) does not outrank 4 cases of 高频低痛
         (3, "服务态度类", "高频低痛"),
     ]
-    assert top[0].reason.startswith("出现 5 次,占负面反馈 31%,客户情绪强烈不满占 40%;")
-    assert top[1].reason.startswith("出现 3 次,占负面反馈 19%,客户情绪强烈不满占 0%;")
-    assert top[2].reason.startswith("出现 4 次,占负面反馈 25%")
+    assert top[0].reason.startswith("出现 5 次，占负面反馈 31%，客户情绪强烈不满占 40%；")
+    assert top[1].reason.startswith("出现 3 次，占负面反馈 19%，客户情绪强烈不满占 0%；")
+    assert top[2].reason.startswith("出现 4 次，占负面反馈 25%")
     # angriest first, then newest; the same text is quoted once
     assert top[0].quotes == ["等了3天才上门", "等了2天才上门", "等了6天才上门"]
     assert top[1].quotes == ["空调又坏了", "修完第二天又坏了"]  # same day and mood: newest id first

@@ -83,7 +83,7 @@ SPECIAL_TEXT = [
     "\u200f\u202e138\u202c",  # RTL marks
     "\ufeff\u200b",  # BOM, zero-width space
     "=1+1",
-    '=HYPERLINK("http://x","点我")',
+    '=HYPERLINK（"http://x","点我"）',
     "+8613812345678",
     "+86",
     "@SUM(A1)",
@@ -827,7 +827,7 @@ def import_files(draw):
     extra = draw(st.lists(st.sampled_from(["序号", "", "合计", "Unnamed: 3"]), max_size=2))
     order = draw(st.permutations(list(range(len(columns) + len(extra)))))
     header = [
-        draw(st.sampled_from(f.aliases)) + draw(st.sampled_from(["", " *", "(必填)", ":"])) for f in columns
+        draw(st.sampled_from(f.aliases)) + draw(st.sampled_from(["", " *", "（必填）", ":"])) for f in columns
     ] + extra
     header = [header[i] for i in order]
     keys = [f.key for f in columns] + [None] * len(extra)
@@ -930,7 +930,7 @@ _REGRESSIONS = [
     # a comma CSV whose notes hold more semicolons than the lines hold commas lost its columns
     {"kind": "customers", "suffix": ".csv", "mode": "skip", "titles": [["客户名单", None, None, None]],
      "header": ["客户编号", "客户姓名", "联系电话", "备注"], "keys": ["code", "name", "phone", "note"],
-     "data": [["C001", "张三", "13812345678", "未接;改约;再打;未接;改约;再打;未接"]] * 2,
+     "data": [["C001", "张三", "13812345678", "未接；改约；再打；未接；改约；再打；未接"]] * 2,
      "existing": [], "existing_orders": []},
 ]  # fmt: skip
 

@@ -61,7 +61,7 @@ def test_same_option_all_the_way_down_is_flagged(form):
     assert (result.checked, result.flagged, result.cleared, result.invalid) == (3, 2, 0, 2)
     invalid, reason, by_hand = state(same5)
     assert invalid and by_hand is None
-    assert reason == "疑似随意勾选:5道评分题全部选“非常满意”,且没有任何文字意见"
+    assert reason == "疑似随意勾选：5道评分题全部选“非常满意”，且没有任何文字意见"
     assert "“一般”" in state(same3)[1]
     assert state(varied) == (False, "", None)
 
@@ -76,7 +76,7 @@ def test_pattern_rule_only_for_self_filled_forms(form):
 
 
 def test_free_text_or_too_few_ratings_keep_the_visit_valid(form):
-    with_feedback = form([5, 5, 5, 5, 5], feedback="师傅很专业,都满意")
+    with_feedback = form([5, 5, 5, 5, 5], feedback="师傅很专业，都满意")
     with_text_answer = form([5, 5, 5, 5, 5], text_answer="没有需要改进的")
     with_comment = form([4, 4, 4, 4, 4], comment="还行")
     four_answers = form([5, 5, 5, 5, None])  # only 4 ratings: a pattern means nothing yet
@@ -93,7 +93,7 @@ def test_strict_alternation_is_flagged(form):
     broken = form([5, 1, 5, 1, 1])
     three_values = form([5, 1, 5, 2, 5])
     quality.flag_invalid()
-    assert state(wide)[1] == "疑似规律作答:5道评分题在“非常满意”和“非常不满意”之间交替选择,且没有任何文字意见"
+    assert state(wide)[1] == "疑似规律作答：5道评分题在“非常满意”和“非常不满意”之间交替选择，且没有任何文字意见"
     assert "“满意”和“非常满意”" in state(narrow)[1]
     assert not state(broken)[0] and not state(three_values)[0]
 
@@ -103,8 +103,8 @@ def test_missing_key_answers_on_completed_visits(form):
     two_missing = form([5, None, 3, 4, 5], nps_value=None)
     draft = form([None, None, None, None, None], nps_value=None, status="草稿")
     quality.flag_invalid()
-    assert state(no_nps)[:2] == (True, "关键答案缺失:1道必答题未作答(推荐意愿)")
-    assert state(two_missing)[1] == "关键答案缺失:2道必答题未作答(响应及时性、推荐意愿)"
+    assert state(no_nps)[:2] == (True, "关键答案缺失：1道必答题未作答（推荐意愿）")
+    assert state(two_missing)[1] == "关键答案缺失：2道必答题未作答（响应及时性、推荐意愿）"
     assert state(draft) == (False, "", None)  # drafts are not judged
 
 
@@ -130,7 +130,7 @@ def test_missing_required_text_and_retired_questions(database):
     Answer.create(visit=filled, question=must, text="多备配件")
     assert old.retired
     quality.flag_invalid()
-    assert state(blank.id)[:2] == (True, "关键答案缺失:1道必答题未作答(建议)")
+    assert state(blank.id)[:2] == (True, "关键答案缺失：1道必答题未作答（建议）")
     assert state(filled.id) == (False, "", None)  # the retired required question does not count
 
 
@@ -171,7 +171,7 @@ def test_flag_is_cleared_when_the_answers_change(form):
     vid = form([5] * 5)
     quality.flag_invalid([vid])
     assert state(vid)[0]
-    Visit.update(feedback="其实很满意,工程师很耐心").where(Visit.id == vid).execute()
+    Visit.update(feedback="其实很满意，工程师很耐心").where(Visit.id == vid).execute()
     result = quality.flag_invalid([vid])
     assert (result.flagged, result.cleared) == (0, 1)
     assert state(vid) == (False, "", None)
@@ -181,18 +181,18 @@ def test_flag_is_cleared_when_the_answers_change(form):
 def test_manual_decision_is_respected(form):
     looks_bad = form([5] * 5)
     looks_good = form([5, 4, 5, 4, 3])
-    kept = quality.confirm_invalid(looks_bad, False, "电话回访,客户逐题确认非常满意")
+    kept = quality.confirm_invalid(looks_bad, False, "电话回访，客户逐题确认非常满意")
     assert (kept.invalid, kept.invalid_by_hand, kept.invalid_reason) == (
         False,
         False,
-        "电话回访,客户逐题确认非常满意",
+        "电话回访，客户逐题确认非常满意",
     )
-    dropped = quality.confirm_invalid(looks_good, True, "客户表示是家人代答,不了解情况")
+    dropped = quality.confirm_invalid(looks_good, True, "客户表示是家人代答，不了解情况")
     assert (dropped.invalid, dropped.invalid_by_hand) == (True, True)
 
     result = quality.flag_invalid()
     assert result.checked == 0  # people decided both
-    assert state(looks_bad)[:2] == (False, "电话回访,客户逐题确认非常满意")
+    assert state(looks_bad)[:2] == (False, "电话回访，客户逐题确认非常满意")
     assert state(looks_good)[0] is True
 
     # back to the rules
@@ -229,12 +229,12 @@ def test_review_list(form):
     kept = form([1] * 5)
     form([5, 4, 5, 4, 3])
     quality.flag_invalid()
-    quality.confirm_invalid(kept, False, "客户确实非常不满,已转投诉")
+    quality.confirm_invalid(kept, False, "客户确实非常不满，已转投诉")
     rows = quality.review_rows(date(2024, 5, 1), date(2024, 5, 31))
     assert {r[0] for r in rows} == {bad, kept}
     by_id = {r[0]: r for r in rows}
     assert by_id[bad][4:] == (True, state(bad)[1], None)
-    assert by_id[kept][4:] == (False, "客户确实非常不满,已转投诉", False)
+    assert by_id[kept][4:] == (False, "客户确实非常不满，已转投诉", False)
     assert by_id[bad][2] == "张三"
     assert quality.count_review() == 2
     assert quality.count_review(date(2024, 6, 1)) == 0

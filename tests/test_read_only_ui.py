@@ -20,7 +20,7 @@ from desktop.views.context import AppContext
 from desktop.views.widgets import deny_tooltip, gate
 
 PASSWORD = TEAM_PASSWORD
-VIEWER_SAVE_TIP = "只读账号不能保存回访表;请用回访员或主管账号登录"
+VIEWER_SAVE_TIP = "只读账号不能保存回访表；请用回访员或主管账号登录"
 
 
 def sign_in(username: str) -> None:
@@ -73,7 +73,7 @@ def records(team):
     action = improvement.create_action(
         improvement.ActionInput(
             problem="工程师上门迟到",
-            measure="按片区排班,提前一天确认上门时间",
+            measure="按片区排班，提前一天确认上门时间",
             department="维修部",
             owner="李强",
             deadline=date.today(),
@@ -138,10 +138,10 @@ def select_row(table, row: int = 0) -> None:
 # ---------------------------------------------------------------- the helper
 def test_deny_tooltip_names_the_role_and_who_may(team):
     sign_in("hq")
-    assert deny_tooltip(accounts.MANAGE) == "只读账号不能修改;请用主管账号登录"
+    assert deny_tooltip(accounts.MANAGE) == "只读账号不能修改；请用主管账号登录"
     assert deny_tooltip(accounts.CALL, "保存回访表") == VIEWER_SAVE_TIP
     sign_in("qian")
-    assert deny_tooltip(accounts.MANAGE, "删除客户") == "回访员账号不能删除客户;请用主管账号登录"
+    assert deny_tooltip(accounts.MANAGE, "删除客户") == "回访员账号不能删除客户；请用主管账号登录"
 
 
 def test_gate_leaves_widgets_alone_with_nobody_signed_in(qtbot, team):
@@ -154,7 +154,7 @@ def test_gate_leaves_widgets_alone_with_nobody_signed_in(qtbot, team):
     assert button.isEnabled() and button.toolTip() == "原来的提示"
     sign_in("hq")
     assert gate(accounts.MANAGE, button, what="删除客户") is False
-    assert not button.isEnabled() and button.toolTip() == "只读账号不能删除客户;请用主管账号登录"
+    assert not button.isEnabled() and button.toolTip() == "只读账号不能删除客户；请用主管账号登录"
 
 
 # ---------------------------------------------------------------- 回访表
@@ -194,7 +194,7 @@ def test_viewer_sees_a_signed_visit_on_the_form_but_changes_nothing(
     qtbot.mouseClick(form.pdf_button, Qt.LeftButton)
     assert target.exists() and target.stat().st_size > 1000
     assert Visit.get_by_id(records.done.id).updated_at == saved_at
-    assert no_dialogs == [f"已导出:{target}"]  # no refused save on the way
+    assert no_dialogs == [f"已导出：{target}"]  # no refused save on the way
 
 
 def test_caller_fills_the_form_as_before(qtbot, ctx, records):
@@ -235,7 +235,7 @@ def test_viewer_looks_at_a_customer_in_a_read_only_dialog(qtbot, ctx, records):
     assert page.model.index(0, 3).data() == "138****5678"
     select_row(page.table)
     assert off(page.add_button, page.delete_button, page.restore_button, page.new_order_button)
-    assert page.delete_button.toolTip() == "只读账号不能删除或恢复客户;请用主管账号登录"
+    assert page.delete_button.toolTip() == "只读账号不能删除或恢复客户；请用主管账号登录"
     assert page.edit_button.isEnabled() and page.edit_button.text() == "查看"
     qtbot.mouseClick(page.edit_button, Qt.LeftButton)
     dialog = page.dialog
@@ -255,7 +255,7 @@ def test_caller_adds_and_edits_customers_but_does_not_delete(qtbot, ctx, records
     assert page.add_button.isEnabled() and page.new_order_button.isEnabled()
     assert page.edit_button.isEnabled() and page.edit_button.text() == "编辑"
     assert off(page.delete_button, page.restore_button)
-    assert page.delete_button.toolTip() == "回访员账号不能删除或恢复客户;请用主管账号登录"
+    assert page.delete_button.toolTip() == "回访员账号不能删除或恢复客户；请用主管账号登录"
     assert page.model.index(0, 3).data() == "13812345678"
 
 
@@ -295,7 +295,7 @@ def test_viewer_sees_the_action_and_prints_but_changes_nothing(qtbot, ctx, recor
     assert "工程师上门迟到" in page.title_label.text() and page.log_list.count() >= 1
     assert off(page.new_button, page.edit_button, page.delete_button, page.note_edit, page.note_button)
     assert off(page.told_button, *page.step_buttons.values())
-    assert page.step_buttons and page.told_button.toolTip() == "只读账号不能修改改进方案;请用主管账号登录"
+    assert page.step_buttons and page.told_button.toolTip() == "只读账号不能修改改进方案；请用主管账号登录"
     assert page.message_edit.isReadOnly() and page.copy_button.isEnabled()
     page.edit_action()  # what a double-click does
     assert page.dialog is None
@@ -319,7 +319,7 @@ def test_viewer_reads_the_scorecard_compares_and_prints(qtbot, ctx, records, mon
     assert off(
         page.save_button, page.revert_button, page.scorecards.new_button, page.scorecards.delete_button
     )
-    assert page.save_button.toolTip() == "只读账号不能修改质量评价;请用主管账号登录"
+    assert page.save_button.toolTip() == "只读账号不能修改质量评价；请用主管账号登录"
     assert page.table.editTriggers() == QAbstractItemView.NoEditTriggers
     assert page.period_edit.isReadOnly() and not page.target_combo.isEnabled()
     assert off(page.detail.level1_combo, page.detail.source_combo, page.detail.qualitative_check)
@@ -379,7 +379,7 @@ def test_viewer_cannot_tag_problems_or_plan_actions(qtbot, ctx, records):
     page.refresh()
     assert off(page.keywords_button, page.apply_all_button, page.apply_selected_button, page.tag_button)
     assert off(page.tag_category, *(card.plan_button for card in page.top_cards))
-    assert page.keywords_button.toolTip() == "只读账号不能归类问题或制定改进措施;请用主管账号登录"
+    assert page.keywords_button.toolTip() == "只读账号不能归类问题或制定改进措施；请用主管账号登录"
     assert page.refresh_button.isEnabled()
 
 
@@ -596,7 +596,7 @@ def test_viewer_signature_area_does_not_ask_to_sign(qtbot, ctx, records):
     # a signed one: its time and check as before
     form.open_with(visit_id=records.done.id)
     settle()
-    assert box.pad.showing_saved() and box.time_label.text().startswith("签字时间:")
+    assert box.pad.showing_saved() and box.time_label.text().startswith("签字时间：")
     assert "SHA-256" in box.check_label.text()
 
 
@@ -695,19 +695,19 @@ def test_viewer_scans_a_task_code_to_look(qtbot, ctx, records):
     sign_in("hq")
     box = ScanBox(ctx)
     qtbot.addWidget(box)
-    assert box.label.text() == "扫码查看:" and "录入纸质表的答案" in box.edit.toolTip()
+    assert box.label.text() == "扫码查看：" and "录入纸质表的答案" in box.edit.toolTip()
     assert "只读账号不能" in box.edit.toolTip()
     opened = []
     ctx.events.open_page.connect(lambda page_id, kwargs: opened.append((page_id, kwargs)))
     assert box.submit(text=f"HUIFANG:TASK:{records.task.id}")
     text = box.message.text()
     assert "请录入" not in text and "仅供查看" in text
-    assert text.endswith("只读账号不能录入纸质表的答案;请用回访员或主管账号登录。")
+    assert text.endswith("只读账号不能录入纸质表的答案；请用回访员或主管账号登录。")
     assert opened == [("visit_form", {"task_id": records.task.id})]  # no 纸质表录入
     # the next person signs in at the same window: 扫码录入 again
     sign_in("qian")
     box.clear()
-    assert box.label.text() == "扫码录入:" and "直接按 1–5" in box.edit.toolTip()
+    assert box.label.text() == "扫码录入：" and "直接按 1–5" in box.edit.toolTip()
     assert box.submit(text=f"HUIFANG:TASK:{records.task.id}")
     assert "请录入纸质表的答案" in box.message.text()
     assert opened[-1] == ("visit_form", {"task_id": records.task.id, "paper": True})

@@ -83,7 +83,7 @@ def test_overview_counts_match_the_data(doc):
     start, stop = datetime(2026, 7, 1), datetime(2026, 10, 1)
     orders = ServiceOrder.select().where(ServiceOrder.completed_at >= start, ServiceOrder.completed_at < stop)
     customers = {o.customer_id for o in orders}
-    assert f"服务工单 {orders.count()} 张,涉及客户 {len(customers)} 名" in rows["调查范围"]
+    assert f"服务工单 {orders.count()} 张，涉及客户 {len(customers)} 名" in rows["调查范围"]
     done = Visit.select().where(
         Visit.status == "已完成", Visit.visit_date >= Q3.start, Visit.visit_date <= Q3.end
     )
@@ -93,9 +93,9 @@ def test_overview_counts_match_the_data(doc):
     for method, n in by_method.items():
         assert f"{method} {n} 次" in rows["调查方式"]
     rec = total.recovery
-    assert rows["回收率"].startswith(f"{rec.rate:.1%}(已完成 {rec.completed} / 应回访 {rec.due}")
+    assert rows["回收率"].startswith(f"{rec.rate:.1%}（已完成 {rec.completed} / 应回访 {rec.due}")
     assert "≥70%" in rows["回收率"]
-    assert f"有效 {total.valid} 份,无效 {total.invalid} 份" in rows["有效问卷"]
+    assert f"有效 {total.valid} 份，无效 {total.invalid} 份" in rows["有效问卷"]
 
 
 def test_charts_carry_the_same_series(doc):
@@ -185,7 +185,7 @@ def test_team_filter_narrows_everything(demo):
 
 def test_empty_period_gives_notes_not_errors(database):
     doc = report.build_report("2024Q2", today=TODAY)
-    assert doc.satisfaction_table.rows == [["(本期和上期都没有满意度评分)", "—", "—", "—"]]
+    assert doc.satisfaction_table.rows == [["（本期和上期都没有满意度评分）", "—", "—", "—"]]
     text = doc.text()
     assert "本期没有有效的满意度评分" in text
     assert "无法计算 NPS" in text
@@ -220,7 +220,7 @@ def test_bad_period_is_a_user_error(database):
 
 
 def test_quotes_are_masked(database):
-    text = "我是张伟,电话13812345678,师傅迟到了很久" * 3
+    text = "我是张伟，电话13812345678，师傅迟到了很久" * 3
     masked = report.mask_quote(text, ["张伟"])
     assert "张伟" not in masked and "张*" in masked
     assert "13812345678" not in masked and "138****5678" in masked
@@ -237,7 +237,7 @@ def test_quotes_in_the_report_hide_customer_names(demo):
         .first()
     )
     customer = Customer.get_by_id(visit.customer_id)
-    Visit.update(feedback=f"我是{customer.name},{visit.feedback}").where(Visit.id == visit.id).execute()
+    Visit.update(feedback=f"我是{customer.name}，{visit.feedback}").where(Visit.id == visit.id).execute()
     doc = report.build_report("2026Q3", today=TODAY)
     quotes = " ".join(r[1] for r in doc.problem_table.rows)
     assert customer.name not in quotes

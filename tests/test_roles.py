@@ -124,7 +124,7 @@ def test_action_status_changes_are_audited_and_only_a_supervisor_changes_them(te
     history = improvement_svc.status_audit(action.id)
     assert [(who, old, new) for _at, who, old, new, _note in history] == [
         ("王主管", "未启动", "进行中"),
-        ("王主管", "(新建)", "未启动"),
+        ("王主管", "（新建）", "未启动"),
     ]
     sign_in("qian")
     with pytest.raises(PermissionDenied, match="修改改进方案"):
@@ -189,7 +189,7 @@ def test_a_caller_works_only_on_own_or_unassigned_tasks_and_own_visits(team, set
     sign_in("boss")
     someone_elses = save_visit(_input(setup, visitor="孙员工"), final=True)
     sign_in("qian")
-    with pytest.raises(PermissionDenied, match=r"不是您\(钱员工\)的"):
+    with pytest.raises(PermissionDenied, match=r"不是您（钱员工）的"):
         save_visit(_input(setup), final=True, visit_id=someone_elses.id)
     with pytest.raises(PermissionDenied, match="回访任务不是您"):
         save_visit(_input(setup, task_id=theirs.id), final=True)
@@ -205,7 +205,7 @@ def test_a_caller_works_only_on_own_or_unassigned_tasks_and_own_visits(team, set
     mine = save_visit(_input(setup, task_id=free.id, visitor="孙员工"), final=True)
     assert Visit.get_by_id(mine.id).visitor == "钱员工"
     assert [row[0] for row in visits_svc.visit_rows()] == [mine.id]
-    with pytest.raises(UserError, match="已完成,不能再记录通话结果"):
+    with pytest.raises(UserError, match="已完成，不能再记录通话结果"):
         visits_svc.record_attempt(customer.id, "无法接通", task_id=free.id)
 
 
@@ -214,13 +214,13 @@ def test_numbers_in_customers_words_are_masked_for_the_viewer_and_on_paper(team,
     from desktop.services import visits as visits_svc
 
     sign_in("qian")
-    data = _input(setup, feedback="新号码13912345678,白天打")
+    data = _input(setup, feedback="新号码13912345678，白天打")
     visit = save_visit(data, final=True)
-    data.feedback = "新号码13912345679,白天打"
+    data.feedback = "新号码13912345679，白天打"
     save_visit(data, final=True, visit_id=visit.id)  # audited: old → new quote the number
-    assert visits_svc.load_visit(visit.id).feedback == "新号码13912345679,白天打"  # the caller
+    assert visits_svc.load_visit(visit.id).feedback == "新号码13912345679，白天打"  # the caller
     sign_in("hq")
-    assert visits_svc.load_visit(visit.id).feedback == "新号码139****5679,白天打"
+    assert visits_svc.load_visit(visit.id).feedback == "新号码139****5679，白天打"
     text = signatures.audit_entries(visit.id)[0].text
     assert "139****5678" in text and "13912345678" not in text
     assert all("13912345679" not in row.text for row in problems.untagged_negative())

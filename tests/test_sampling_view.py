@@ -107,7 +107,7 @@ def test_build_plan_create_tasks_and_find_them_in_the_queue(view, qtbot, ctx, se
     with qtbot.waitSignal(ctx.events.visits_changed, timeout=2000):
         qtbot.mouseClick(view.create_button, Qt.LeftButton)
     assert yes and "15" in yes[0]
-    trigger = "抽样:2024年9月抽样"
+    trigger = "抽样：2024年9月抽样"
     tasks = VisitTask.select().where(VisitTask.trigger == trigger)
     assert tasks.count() == 15
     assert {tasks.where(VisitTask.assignee == s).count() for s in (wang, li)} == {7, 8}

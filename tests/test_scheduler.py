@@ -114,7 +114,7 @@ def test_old_orders_are_skipped(database):
 def test_switches_and_service_types(database):
     repair = make_order(service_type="维修", completed_at=datetime(2024, 10, 8, 10, 0))
     consult = make_order(service_type="咨询", completed_at=datetime(2024, 10, 8, 10, 0))
-    settings.set_value("trigger_first_visit_types", "维修,安装")
+    settings.set_value("trigger_first_visit_types", "维修，安装")
     run_scheduler(today=date(2024, 10, 9))
     assert len(tasks_of(repair)) == 1
     assert tasks_of(consult) == []
@@ -162,7 +162,7 @@ def test_quarterly_batch_samples_last_quarter_once(database):
         make_order(completed_at=datetime(2024, 9, day, 10, 0))
     first = run_scheduler(today=date(2024, 10, 8))
     assert first["created"]["季度批量"] == 3  # 10% of 30 customers
-    plan_tasks = VisitTask.select().where(VisitTask.trigger == "抽样:季度批量 2024Q3")
+    plan_tasks = VisitTask.select().where(VisitTask.trigger == "抽样：季度批量 2024Q3")
     assert plan_tasks.count() == 3
     assert run_scheduler(today=date(2024, 10, 9))["created"]["季度批量"] == 0
     assert run_scheduler(today=date(2024, 11, 20))["created"]["季度批量"] == 0  # past the first 30 days
@@ -180,7 +180,7 @@ def test_cli_schedule_prints_summary_and_json(database, db_target, capsys):
 
     make_order(completed_at=datetime(2024, 9, 27, 16, 30))
     assert main(["--db", db_target, "schedule", "--today", "2024-10-08"]) == 0
-    assert "已新建回访任务 1 个:首次回访 1 个" in capsys.readouterr().out
+    assert "已新建回访任务 1 个：首次回访 1 个" in capsys.readouterr().out
     assert main(["--db", db_target, "schedule", "--today", "2024-10-08", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["total"] == 0 and data["created"]["首次回访"] == 0

@@ -126,7 +126,7 @@ def test_validate_values_rules(database, tmp_path):
                 "company_logo": "x.txt",
             }
         )
-    assert info.value.fields == ["公司名称", "答复时限(工作日)", "默认问卷", "公司标志图片"]
+    assert info.value.fields == ["公司名称", "答复时限（工作日）", "默认问卷", "公司标志图片"]
     clean = settings.validate_values({"company_name": "  A  公司 ", "reply_workdays": "4"})
     assert clean == {"company_name": "A 公司", "reply_workdays": 4}
     with pytest.raises(KeyError):
@@ -209,5 +209,5 @@ def test_staff_invalid_input_names_the_field(view, qtbot, warnings):
     type_into(qtbot, panel.form.name, "李明")
     type_into(qtbot, panel.form.phone, "12345")
     click(qtbot, panel.form.save_button)
-    assert len(warnings) == 1 and warnings[0].startswith("电话:")
+    assert len(warnings) == 1 and warnings[0].startswith("电话：")
     assert Staff.select().count() == 0

@@ -128,7 +128,7 @@ def test_supervisor_override_changes_and_audits(setup):
     answers[questions[0].id] = (2, "")
     override = SupervisorOverride("赵主管", "录入时看错了纸质表第1题", operator="王芳")
     visits.save_visit(
-        _input(setup, answers=answers, feedback="工程师很专业,但迟到了"),
+        _input(setup, answers=answers, feedback="工程师很专业，但迟到了"),
         final=True,
         visit_id=visit.id,
         override=override,
@@ -139,7 +139,7 @@ def test_supervisor_override_changes_and_audits(setup):
     assert log.supervisor_id == boss.id and log.supervisor_name == "赵主管"
     assert log.operator == "王芳" and log.reason == "录入时看错了纸质表第1题"
     fields = {c["field"]: (c["old"], c["new"]) for c in log.changes}
-    assert fields["宝贵意见"] == ("工程师很专业", "工程师很专业,但迟到了")
+    assert fields["宝贵意见"] == ("工程师很专业", "工程师很专业，但迟到了")
     first = next(k for k in fields if k.startswith("第1题"))
     assert fields[first] == ("满意", "不满意")
     # the signature is kept, and now says the content changed after signing

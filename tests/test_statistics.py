@@ -155,7 +155,7 @@ def test_question_stats_of_a_family_lists_unanswered_questions(small):
     assert [s.template_id for s in stats][:6] == [small["v1"].id] * 6  # version 1 first
     unanswered = {s.question_id: s for s in stats}[small["q2"]["speed"].id]
     assert unanswered.n == 0 and unanswered.satisfaction is None
-    assert stats[0].template == "测试问卷fa (第1版)"
+    assert stats[0].template == "测试问卷fa（第1版）"
 
 
 def test_dimension_stats_pool_kinds_and_versions(small):
@@ -218,8 +218,8 @@ def test_filters(small):
 
 def test_by_group_by_hand(small):
     groups = {g.group: g for g in st.by_group(Filters(period=MAY), "team")}
-    assert list(groups) == ["一组", "二组", "(未填写)"]  # most visits first
-    one, two, none = groups["一组"], groups["二组"], groups["(未填写)"]
+    assert list(groups) == ["一组", "二组", "（未填写）"]  # most visits first
+    one, two, none = groups["一组"], groups["二组"], groups["（未填写）"]
     assert (one.visits, one.invalid, two.visits, two.invalid, none.visits) == (4, 1, 4, 0, 1)
     assert one.counts == {5: 3, 4: 7, 3: 2, 2: 0, 1: 0} and one.satisfaction == pytest.approx(10 / 12)
     assert one.nps == pytest.approx(50.0)
@@ -522,7 +522,7 @@ def test_random_data_equals_brute_force(random_data, flt):
     for group in ("team", "engineer", "service_type", "region"):
         by_group: dict[str, list] = {}
         for r in rated:
-            by_group.setdefault(r[group] or "(未填写)", []).append((r["kind"], r["value"]))
+            by_group.setdefault(r[group] or "（未填写）", []).append((r["kind"], r["value"]))
         groups = {g.group: g for g in st.by_group(flt, group)}
         assert set(groups) >= set(by_group)
         for name, stat in groups.items():

@@ -28,7 +28,7 @@ def test_caller_needs_the_supervisors_password(qtbot, database):
     press_ok(dialog)
     assert dialog.isVisible() and dialog.override is None
     assert "主管密码" in dialog.error_label.text()
-    assert "再错 4 次,当前账号将被锁定" in dialog.error_label.text()
+    assert "再错 4 次，当前账号将被锁定" in dialog.error_label.text()
     # the guesses count against the person at the PC, never against the 主管
     assert UserAccount.get(UserAccount.username == "boss").failed_logins == 0
     assert UserAccount.get(UserAccount.username == "qian").failed_logins == 1

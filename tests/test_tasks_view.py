@@ -84,8 +84,8 @@ def test_tabs_counts_and_columns(view, qtbot, queue):
     ]  # fmt: skip
     assert view.bucket == "今日"
     assert ids_shown(view) == {made["a"].id, made["b"].id, made["c"].id}
-    assert view.tabs.tabText(0) == "今日 (3)"
-    assert view.tabs.tabText(1) == "逾期 (1)"
+    assert view.tabs.tabText(0) == "今日（3）"
+    assert view.tabs.tabText(1) == "逾期（1）"
     click_tab(qtbot, view, "逾期")
     assert ids_shown(view) == {made["late"].id}
     click_tab(qtbot, view, "即将到期")
@@ -114,7 +114,7 @@ def test_assignee_filter_and_assignment(view, qtbot, queue):
     made, wang, li = queue
     view.assignee_combo.setCurrentIndex(view.assignee_combo.findData(wang.id))
     assert ids_shown(view) == {made["a"].id}
-    assert view.tabs.tabText(1) == "逾期 (1)"
+    assert view.tabs.tabText(1) == "逾期（1）"
     view.assignee_combo.setCurrentIndex(view.assignee_combo.findData(svc.UNASSIGNED))
     assert ids_shown(view) == {made["b"].id}
     view.assignee_combo.setCurrentIndex(0)

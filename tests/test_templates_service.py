@@ -27,12 +27,12 @@ def test_add_question_to_unused_template_edits_in_place(database):
     tpl = _template()
     before = len(templates.questions_of(tpl))
     result = templates.add_question(
-        tpl, {"text": "工程师是否穿鞋套?", "dimension": "服务规范", "kind": "yesno"}
+        tpl, {"text": "工程师是否穿鞋套？", "dimension": "服务规范", "kind": "yesno"}
     )
     assert result.id == tpl.id and result.version == 1
     rows = templates.questions_of(tpl)
     assert len(rows) == before + 1
-    assert rows[-1].text == "工程师是否穿鞋套?" and rows[-1].position == before
+    assert rows[-1].text == "工程师是否穿鞋套？" and rows[-1].position == before
     assert QuestionnaireTemplate.select().where(QuestionnaireTemplate.family == "after_sales").count() == 1
 
 
@@ -41,17 +41,17 @@ def test_editing_a_used_template_makes_a_new_version_and_keeps_the_old(database)
     visit = _use(old)
     old_texts = _texts(old)
     new = templates.update_question(
-        old, 0, {"text": "工程师服务态度如何?", "dimension": "服务态度", "kind": "level5"}
+        old, 0, {"text": "工程师服务态度如何？", "dimension": "服务态度", "kind": "level5"}
     )
     assert new.id != old.id and new.version == 2 and new.active
     old = QuestionnaireTemplate.get_by_id(old.id)
     assert not old.active and _texts(old) == old_texts
-    assert _texts(new)[0] == "工程师服务态度如何?" and _texts(new)[1:] == old_texts[1:]
+    assert _texts(new)[0] == "工程师服务态度如何？" and _texts(new)[1:] == old_texts[1:]
     assert Visit.get_by_id(visit.id).template_id == old.id
     assert Answer.get(Answer.visit == visit).question.template_id == old.id
     assert [t.version for t in templates.versions_of("after_sales")] == [1, 2]
     # the new version has no visits: a second edit stays in it
-    again = templates.add_question(new, {"text": "还有建议吗?", "kind": "text"})
+    again = templates.add_question(new, {"text": "还有建议吗？", "kind": "text"})
     assert again.id == new.id
 
 
@@ -95,13 +95,13 @@ def test_old_version_cannot_be_edited(database):
     ("data", "field"),
     [
         ({"text": "  ", "kind": "level5"}, "题目"),
-        ({"text": "渠道?", "kind": "choice", "options": ["朋友"]}, "选项"),
-        ({"text": "渠道?", "kind": "choice", "options": "朋友\n朋友"}, "选项"),
-        ({"text": "速度?", "kind": "level5", "options": ["快", "慢"]}, "选项"),
-        ({"text": "落实?", "kind": "yesno", "options": ["是", "否", "不知道"]}, "选项"),
-        ({"text": "满意?", "kind": "level5", "weight": "abc"}, "权重"),
-        ({"text": "满意?", "kind": "level5", "weight": -1}, "权重"),
-        ({"text": "满意?", "kind": "bogus"}, "题型"),
+        ({"text": "渠道？", "kind": "choice", "options": ["朋友"]}, "选项"),
+        ({"text": "渠道？", "kind": "choice", "options": "朋友\n朋友"}, "选项"),
+        ({"text": "速度？", "kind": "level5", "options": ["快", "慢"]}, "选项"),
+        ({"text": "落实？", "kind": "yesno", "options": ["是", "否", "不知道"]}, "选项"),
+        ({"text": "满意？", "kind": "level5", "weight": "abc"}, "权重"),
+        ({"text": "满意？", "kind": "level5", "weight": -1}, "权重"),
+        ({"text": "满意？", "kind": "bogus"}, "题型"),
     ],
 )
 def test_invalid_questions_name_the_field(database, data, field):
@@ -137,26 +137,26 @@ def test_template_info_checks_placeholders_and_names(database):
     with pytest.raises(ValidationErrors, match="银行网点客户满意度问卷"):
         templates.update_template_info(tpl, name="银行网点客户满意度问卷")
     result = templates.update_template_info(
-        tpl, name="家电回访", greeting="第一行\n  第二行  ", opening="{customer}您好,我是{company}的{visitor}"
+        tpl, name="家电回访", greeting="第一行\n  第二行  ", opening="{customer}您好，我是{company}的{visitor}"
     )
     assert result.id == tpl.id
     tpl = QuestionnaireTemplate.get_by_id(tpl.id)
     assert (tpl.name, tpl.greeting) == ("家电回访", "第一行\n第二行")
     # stored with the Chinese placeholders the user sees; one without a value stays in Chinese
-    assert tpl.opening == "{客户称呼}您好,我是{公司名称}的{回访人员}"
+    assert tpl.opening == "{客户称呼}您好，我是{公司名称}的{回访人员}"
     assert (
         templates.render_script(tpl.opening, {"customer": "王先生"})
-        == "王先生您好,我是{公司名称}的{回访人员}"
+        == "王先生您好，我是{公司名称}的{回访人员}"
     )
 
 
 def test_script_placeholders_in_chinese_and_the_older_english_both_work():
     values = {"customer": "王先生", "company": "美家电器", "visitor": "小李"}
-    english = "{customer}您好!我是{company}的客服{visitor}。{{原样}}"
-    chinese = "{客户称呼}您好!我是{公司名称}的客服{回访人员}。{{原样}}"
+    english = "{customer}您好！我是{company}的客服{visitor}。{{原样}}"
+    chinese = "{客户称呼}您好！我是{公司名称}的客服{回访人员}。{{原样}}"
     assert templates.script_for_editing(english) == chinese
     assert templates.render_script(english, values) == templates.render_script(chinese, values)
-    assert templates.render_script(chinese, values) == "王先生您好!我是美家电器的客服小李。{原样}"
+    assert templates.render_script(chinese, values) == "王先生您好！我是美家电器的客服小李。{原样}"
     assert templates.check_script(english, "开场白") == chinese  # saved as the user read it
     assert templates.check_script("{客户称呼}{customer}", "开场白") == "{客户称呼}{客户称呼}"
     with pytest.raises(ValidationError, match="客户称呼"):  # the hint names the Chinese ones
@@ -183,8 +183,8 @@ def test_create_and_copy(database):
     assert "{客户称呼}" in blank.opening
     source = _template("bank")
     templates.retire_question(source, 0)
-    copy = templates.copy_template(source, "银行问卷(分行版)")
-    assert copy.family not in ("bank", blank.family) and copy.name == "银行问卷(分行版)"
+    copy = templates.copy_template(source, "银行问卷（分行版）")
+    assert copy.family not in ("bank", blank.family) and copy.name == "银行问卷（分行版）"
     assert _texts(copy) == [q.text for q in templates.questions_of(source)]
     assert [q.position for q in templates.questions_of(copy)] == list(range(len(_texts(copy))))
     assert templates.questions_of(copy)[1].options == ["非常快速", "比较快速", "一般", "不快速", "很缓慢"]

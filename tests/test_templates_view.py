@@ -109,7 +109,7 @@ def test_add_question_by_typing(view, qtbot, monkeypatch, asked):
     before = len(texts(tpl))
 
     def script(dialog):
-        type_into(qtbot, dialog.text_edit, "工程师上门时是否穿戴鞋套?")
+        type_into(qtbot, dialog.text_edit, "工程师上门时是否穿戴鞋套？")
         type_into(qtbot, dialog.dimension.lineEdit(), "服务规范")
         dialog.kind.setCurrentIndex(dialog.kind.findData("yesno"))
         assert dialog.options.isEnabled() and dialog.options.toPlainText() == "是\n否"
@@ -125,14 +125,14 @@ def test_add_question_by_typing(view, qtbot, monkeypatch, asked):
     assert len(rows) == before + 1
     new = rows[-1]
     assert (new.text, new.dimension, new.kind, new.options) == (
-        "工程师上门时是否穿戴鞋套?",
+        "工程师上门时是否穿戴鞋套？",
         "服务规范",
         "yesno",
         ["已穿戴", "未穿戴"],
     )
     assert len(templates.versions_of("after_sales")) == 1 and asked.questions == []
     assert view.questions.table.rowCount() == before + 1
-    assert view.questions.current_question().text == "工程师上门时是否穿戴鞋套?"
+    assert view.questions.current_question().text == "工程师上门时是否穿戴鞋套？"
 
 
 def test_level5_options_are_prefilled_and_editable(view, qtbot, monkeypatch):
@@ -146,7 +146,7 @@ def test_level5_options_are_prefilled_and_editable(view, qtbot, monkeypatch):
             "不满意",
             "非常不满意",
         ]
-        type_into(qtbot, dialog.text_edit, "办理速度快吗?")
+        type_into(qtbot, dialog.text_edit, "办理速度快吗？")
         dialog.options.clear()
         type_into(qtbot, dialog.options, "非常快速\n比较快速\n一般\n不快速\n很缓慢")
         dialog.kind.setCurrentIndex(dialog.kind.findData("nps"))
@@ -167,21 +167,21 @@ def test_edit_unused_template_in_place(view, qtbot, monkeypatch, asked):
     assert "尚无回访记录使用" in view.banner.text()
 
     def script(dialog):
-        assert dialog.text_edit.text() == "您对前台工作人员的整体印象如何?"
+        assert dialog.text_edit.text() == "您对前台工作人员的整体印象如何？"
         dialog.text_edit.clear()
-        type_into(qtbot, dialog.text_edit, "您对前台的第一印象如何?")
+        type_into(qtbot, dialog.text_edit, "您对前台的第一印象如何？")
         ok(qtbot, dialog)
 
     drive_dialog(monkeypatch, qtbot, script)
     click(qtbot, view.questions.edit_button)
     tpl = QuestionnaireTemplate.get_by_id(tpl_id)
     assert tpl.active and tpl.version == 1 and view.template.id == tpl_id
-    assert texts(tpl)[0] == "您对前台的第一印象如何?"
+    assert texts(tpl)[0] == "您对前台的第一印象如何？"
     # the info form edits in place too
     view.info.name.clear()
-    type_into(qtbot, view.info.name, "前台服务回访(门店)")
+    type_into(qtbot, view.info.name, "前台服务回访（门店）")
     click(qtbot, view.info.save_button)
-    assert QuestionnaireTemplate.get_by_id(tpl_id).name == "前台服务回访(门店)"
+    assert QuestionnaireTemplate.get_by_id(tpl_id).name == "前台服务回访（门店）"
     assert len(templates.versions_of("travel_front_desk")) == 1 and asked.questions == []
     assert not view.info.save_button.isEnabled()
 
@@ -191,12 +191,12 @@ def test_editing_a_used_template_makes_a_new_version(view, qtbot, monkeypatch, a
     old_texts = texts(old)
     visit = use_template(old)
     select(view, "after_sales", row=0)
-    warning = "该模板已有 1 份回访记录使用,修改将生成新版本(第 2 版),已保存的回访保持原样"
+    warning = "该模板已有 1 份回访记录使用，修改将生成新版本（第 2 版），已保存的回访保持原样"
     assert warning in view.banner.text()
 
     def script(dialog):
         dialog.text_edit.clear()
-        type_into(qtbot, dialog.text_edit, "您对工程师的服务态度打几分?")
+        type_into(qtbot, dialog.text_edit, "您对工程师的服务态度打几分？")
         ok(qtbot, dialog)
 
     drive_dialog(monkeypatch, qtbot, script)
@@ -208,19 +208,19 @@ def test_editing_a_used_template_makes_a_new_version(view, qtbot, monkeypatch, a
     old, new = versions
     assert not old.active and new.active
     assert texts(old) == old_texts
-    assert texts(new) == ["您对工程师的服务态度打几分?", *old_texts[1:]]
+    assert texts(new) == ["您对工程师的服务态度打几分？", *old_texts[1:]]
     assert Visit.get_by_id(visit.id).template_id == old.id
     assert Answer.get(Answer.visit == visit).question.template_id == old.id
     # the page shows the new version, selected
     assert view.template.id == new.id
     assert "第2版" in view.templates.list.currentItem().text()
-    assert "已生成新版本:第 2 版" in view.banner.text()
-    assert "第1版(1 份回访)" in view.history.text()
+    assert "已生成新版本：第 2 版" in view.banner.text()
+    assert "第1版（1 份回访）" in view.history.text()
     assert view.questions.current_question().position == 0
     # the new version has no visits: further edits neither ask nor make version 3
     click(qtbot, view.questions.down_button)
     assert len(asked.questions) == 1 and len(templates.versions_of("after_sales")) == 2
-    assert texts(new)[1] == "您对工程师的服务态度打几分?"
+    assert texts(new)[1] == "您对工程师的服务态度打几分？"
 
 
 def test_declining_the_version_warning_changes_nothing(view, qtbot, monkeypatch, asked):
@@ -282,7 +282,7 @@ def test_invalid_questions_name_the_field(view, qtbot, monkeypatch):
     click(qtbot, view.questions.add_button)
 
     def one_option(dialog):
-        type_into(qtbot, dialog.text_edit, "您从哪里知道我们?")
+        type_into(qtbot, dialog.text_edit, "您从哪里知道我们？")
         dialog.kind.setCurrentIndex(dialog.kind.findData("choice"))
         assert dialog.options.toPlainText() == ""
         type_into(qtbot, dialog.options, "朋友介绍")
@@ -292,8 +292,8 @@ def test_invalid_questions_name_the_field(view, qtbot, monkeypatch):
 
     drive_dialog(monkeypatch, qtbot, one_option)
     click(qtbot, view.questions.add_button)
-    assert errors[0].startswith("题目:") and "不能为空" in errors[0]
-    assert errors[1].startswith("选项:") and "两个选项" in errors[1]
+    assert errors[0].startswith("题目：") and "不能为空" in errors[0]
+    assert errors[1].startswith("选项：") and "两个选项" in errors[1]
     assert texts(view.template) == before
 
 
@@ -312,7 +312,7 @@ def test_bad_placeholder_in_script_is_refused(view, qtbot, asked):
 
 
 def test_new_and_copy_template(view, qtbot, monkeypatch, asked):
-    names = iter([("物业服务回访", True), ("银行问卷(分行)", True), ("物业服务回访", True)])
+    names = iter([("物业服务回访", True), ("银行问卷（分行）", True), ("物业服务回访", True)])
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: next(names))
     click(qtbot, view.templates.new_button)
     created = QuestionnaireTemplate.get(QuestionnaireTemplate.name == "物业服务回访")
@@ -321,7 +321,7 @@ def test_new_and_copy_template(view, qtbot, monkeypatch, asked):
 
     select(view, "bank")
     click(qtbot, view.templates.copy_button)
-    copy = QuestionnaireTemplate.get(QuestionnaireTemplate.name == "银行问卷(分行)")
+    copy = QuestionnaireTemplate.get(QuestionnaireTemplate.name == "银行问卷（分行）")
     assert copy.family != "bank" and view.template.id == copy.id
     assert texts(copy) == texts(templates.active_template("bank"))
 
@@ -358,11 +358,11 @@ def test_script_placeholders_are_shown_typed_and_filled_in_chinese(view, qtbot, 
     assert "{客户称呼}" in buttons and not any(b.isascii() and b.startswith("{") for b in buttons)
 
     view.info.opening.clear()
-    type_into(qtbot, view.info.opening, "{客户称呼}您好,这里是{公司名称}")
+    type_into(qtbot, view.info.opening, "{客户称呼}您好，这里是{公司名称}")
     click(qtbot, view.info.save_button)
     assert asked.warnings == []
     stored = templates.active_template("bank").opening
-    assert stored == "{客户称呼}您好,这里是{公司名称}"
+    assert stored == "{客户称呼}您好，这里是{公司名称}"
     customer = Customer.create(code="C202310001", name="黄思远", phone="13812345678", title="先生")
     app_settings.set_value("company_name", "")
     line = visits.render_script(stored, visits.call_context(customer.id))

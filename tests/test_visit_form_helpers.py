@@ -8,14 +8,14 @@ from desktop.services.visits import default_template_id, single_order_match
 def test_one_order_of_one_customer_is_taken_without_a_click():
     assert single_order_match([(1, 10, "GD1 · 张三")]) == (1, 10)
     # the customer's own "不指定工单" row beside it does not count as a second choice
-    assert single_order_match([(1, 10, "GD1 · 张三"), (1, None, "张三(不指定工单)")]) == (1, 10)
+    assert single_order_match([(1, 10, "GD1 · 张三"), (1, None, "张三（不指定工单）")]) == (1, 10)
 
 
 def test_several_orders_or_customers_wait_for_the_user():
     assert single_order_match([]) is None
-    assert single_order_match([(1, None, "张三(不指定工单)")]) is None
+    assert single_order_match([(1, None, "张三（不指定工单）")]) is None
     assert single_order_match([(1, 10, "GD1"), (1, 11, "GD2")]) is None
-    assert single_order_match([(1, 10, "GD1"), (2, None, "张三丰(不指定工单)")]) is None
+    assert single_order_match([(1, 10, "GD1"), (2, None, "张三丰（不指定工单）")]) is None
 
 
 def test_a_new_form_starts_with_the_default_questionnaire(database):

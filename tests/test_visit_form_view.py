@@ -108,7 +108,7 @@ def test_a_whole_call_typed_and_clicked_is_saved_and_reopens_unchanged(
     qtbot.keyClicks(rows[5], "10")  # NPS 10 typed as 1 0
     assert view.matrix.current == 6
     type_text(rows[6].text_edit, "上门前先打电话")
-    type_text(view.feedback_edit, "手续太麻烦,要跑两趟")
+    type_text(view.feedback_edit, "手续太麻烦，要跑两趟")
     click(qtbot, view.mood_group.button(2))  # 轻微不满
     category = ProblemCategory.get(name="流程便捷性类")
     click(qtbot, view.problem_checks[category.id])
@@ -131,7 +131,7 @@ def test_a_whole_call_typed_and_clicked_is_saved_and_reopens_unchanged(
         questions[5].id: (10, ""),
         questions[6].id: (None, "上门前先打电话"),
     }
-    assert visit.feedback == "手续太麻烦,要跑两趟" and visit.mood == "轻微不满" and visit.repurchase
+    assert visit.feedback == "手续太麻烦，要跑两趟" and visit.mood == "轻微不满" and visit.repurchase
     assert [p.category_id for p in VisitProblem.select()] == [category.id]
     assert VisitTask.get_by_id(task.id).status == "已完成"
     assert [(a.outcome, a.visit_id) for a in CallAttempt.select()] == [("方便", visit.id)]
@@ -148,7 +148,7 @@ def test_a_whole_call_typed_and_clicked_is_saved_and_reopens_unchanged(
     assert again.matrix.answers() == saved
     assert [r.value() for r in again.matrix.rows[:6]] == [5, 4, 3, 2, 5, 10]
     assert again.matrix.rows[6].text_edit.text() == "上门前先打电话"
-    assert again.feedback_edit.toPlainText() == "手续太麻烦,要跑两趟"
+    assert again.feedback_edit.toPlainText() == "手续太麻烦，要跑两趟"
     assert again.mood_group.checkedButton().text() == "轻微不满"
     assert again.problem_checks[category.id].isChecked()
     assert sum(box.isChecked() for box in again.problem_checks.values()) == 1
@@ -168,8 +168,8 @@ def test_complete_with_missing_answers_is_refused_naming_them_then_draft_saves(q
 
     click(qtbot, view.final_button)
     assert len(warnings) == 1
-    assert "第3题 问题解决效果:必答题未作答" in warnings[0]
-    assert "第6题 推荐意愿:必答题未作答" in warnings[0]
+    assert "第3题 问题解决效果：必答题未作答" in warnings[0]
+    assert "第6题 推荐意愿：必答题未作答" in warnings[0]
     assert "第7题" not in warnings[0]  # the open question is optional
     assert Visit.select().count() == 0 and Answer.select().count() == 0
     missing = [r.number for r in view.matrix.missing_rows()]
@@ -210,7 +210,7 @@ def test_three_unanswered_calls_mark_the_task_unreachable(qtbot, view, order, ta
     view.open_with(order_id=order.id)
     for n in (1, 2, 3):
         click(qtbot, view.script.buttons["无法接通"])
-        assert f"未接通次数:{n}" == view.script.counter.text()
+        assert f"未接通次数：{n}" == view.script.counter.text()
     assert VisitTask.get_by_id(task.id).status == "无法联系"
     assert "无法联系" in view.script.result.text()
     assert view.script.log.rowCount() == 3

@@ -92,7 +92,7 @@ def test_final_save_names_each_missing_required_question_and_saves_nothing(setup
     with pytest.raises(ValidationErrors) as info:
         visits.save_visit(_input(setup, answers=answers), final=True)
     messages = [str(e) for e in info.value.errors]
-    assert messages == ["第3题 问题解决效果:必答题未作答", "第6题 推荐意愿:必答题未作答"]
+    assert messages == ["第3题 问题解决效果：必答题未作答", "第6题 推荐意愿：必答题未作答"]
     assert [e.question_id for e in info.value.errors] == [questions[2].id, questions[5].id]
     assert Visit.select().count() == 0 and Answer.select().count() == 0
     assert VisitTask.get_by_id(task.id).status == "待回访"
@@ -212,7 +212,7 @@ def test_retired_question_is_not_required(setup):
     del answers[questions[2].id], answers[questions[3].id]
     with pytest.raises(ValidationErrors) as info:
         visits.save_visit(_input(setup, answers=answers, task_id=None), final=True)
-    assert [str(e) for e in info.value.errors] == ["第3题 流程便捷性:必答题未作答"]
+    assert [str(e) for e in info.value.errors] == ["第3题 流程便捷性：必答题未作答"]
 
 
 def test_one_transaction_nothing_half_saved(setup, monkeypatch):
@@ -280,7 +280,7 @@ def test_wrong_person_records_who_answered(setup):
     assert attempt.answered_by == "张太太" and attempt.detail == {"uses_product": True}
     assert VisitTask.get_by_id(task.id).status == "待回访"
     log = visits.attempts_of(customer.id)
-    assert log[0][1] == "非本人" and "张太太(使用人)" in log[0][2]
+    assert log[0][1] == "非本人" and "张太太（使用人）" in log[0][2]
 
 
 def test_unknown_outcome_refused(setup):
@@ -306,7 +306,7 @@ def test_call_context_and_script(setup):
     tpl = templates.active_template("after_sales")
     opening = visits.render_script(tpl.opening, ctx)
     assert opening.startswith(
-        "张先生您好!我是顺达家电维修的客服王芳。您10月15日办理的KFR-35GW维修服务已经完成"
+        "张先生您好！我是顺达家电维修的客服王芳。您10月15日办理的KFR-35GW维修服务已经完成"
     )
     closing = visits.render_script(tpl.closing, ctx)
     assert "2个工作日内" in closing and "400-123-4567" in closing and "{" not in closing

@@ -37,8 +37,8 @@ def _read_only(path: Path, sql: str):
             con.close()
     except sqlite3.DatabaseError as exc:
         raise DatabaseOpenError(
-            f"无法打开数据库文件 {path}:该文件不是回访通数据库或已损坏({exc})。"
-            "请选择正确的 .db 文件,或从备份恢复。"
+            f"无法打开数据库文件 {path}：该文件不是回访通数据库或已损坏（{exc}）。"
+            "请选择正确的 .db 文件，或从备份恢复。"
         ) from exc
     return row
 
@@ -53,22 +53,22 @@ def _check_existing(path: Path) -> None:
     an empty file (a failed copy: opening it would silently start an empty database), a newer
     version, another program's SQLite database (opening it would switch its journal to WAL)."""
     if path.is_dir():
-        raise DatabaseOpenError(f"{path} 是一个文件夹,不是数据库文件。请选择回访通的 .db 文件。")
+        raise DatabaseOpenError(f"{path} 是一个文件夹，不是数据库文件。请选择回访通的 .db 文件。")
     if path.stat().st_size == 0:
         raise DatabaseOpenError(
-            f"数据库文件 {path} 是空的(0 字节),可能复制或保存时出错。为避免误用,本程序不会使用它。"
-            "请从备份恢复,或删除该文件后重新打开以新建数据库。"
+            f"数据库文件 {path} 是空的（0 字节），可能复制或保存时出错。为避免误用，本程序不会使用它。"
+            "请从备份恢复，或删除该文件后重新打开以新建数据库。"
         )
     version = read_user_version(path)
     if version > SCHEMA_VERSION:
         raise DatabaseOpenError(
-            f"数据库 {path} 由更新版本的回访通创建(结构版本 {version},本程序支持到 {SCHEMA_VERSION})。"
-            "为避免损坏数据,本程序不会打开或修改它。请升级回访通后再打开。"
+            f"数据库 {path} 由更新版本的回访通创建（结构版本 {version}，本程序支持到 {SCHEMA_VERSION}）。"
+            "为避免损坏数据，本程序不会打开或修改它。请升级回访通后再打开。"
         )
     has_tables = _read_only(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'")[0]
     if version < 0 or (version == 0 and has_tables):
         raise DatabaseOpenError(
-            f"{path} 是一个 SQLite 数据库,但不是回访通的数据库(没有有效的版本标记)。"
+            f"{path} 是一个 SQLite 数据库，但不是回访通的数据库（没有有效的版本标记）。"
             "本程序不会打开或修改它。请选择回访通的 .db 文件。"
         )
 
@@ -139,7 +139,7 @@ def _open_postgresql(url: str) -> pw.PostgresqlDatabase:
     except pw.DatabaseError as exc:
         close_database()
         raise DatabaseOpenError(
-            f"无法连接 PostgreSQL 数据库 {_redact(url)}({str(exc).strip()})。"
+            f"无法连接 PostgreSQL 数据库 {_redact(url)}（{str(exc).strip()}）。"
             "请确认服务器已启动、地址/端口/用户名/密码/数据库名正确。"
         ) from exc
     return database
@@ -171,7 +171,7 @@ def open_database(path: str | Path) -> pw.Database:
         # a folder that cannot be created or written, a file locked or damaged past its first page
         close_database()
         raise DatabaseOpenError(
-            f"无法打开数据库文件 {path}({exc})。请确认文件所在的文件夹存在且可以写入、文件未损坏,"
+            f"无法打开数据库文件 {path}（{exc}）。请确认文件所在的文件夹存在且可以写入、文件未损坏，"
             "或选择其他位置 / 从备份恢复。"
         ) from exc
     return database
@@ -203,15 +203,15 @@ def _migrate_postgresql(database) -> int:
         found = _pg_version(database)
         if found > SCHEMA_VERSION:
             raise DatabaseOpenError(
-                f"PostgreSQL 数据库 {name} 由更新版本的回访通创建(结构版本 {found},本程序支持到 "
-                f"{SCHEMA_VERSION})。为避免损坏数据,本程序不会修改它。请升级回访通后再连接。"
+                f"PostgreSQL 数据库 {name} 由更新版本的回访通创建（结构版本 {found}，本程序支持到 "
+                f"{SCHEMA_VERSION}）。为避免损坏数据，本程序不会修改它。请升级回访通后再连接。"
             )
         if found == SCHEMA_VERSION:
             return found
         if found == 0 and database.get_tables():
             raise DatabaseOpenError(
-                f"PostgreSQL 数据库 {name} 里已有其他程序的表,但不是回访通的数据库(没有 "
-                f"{PG_VERSION_TABLE} 版本表)。本程序不会修改它。请为回访通新建一个空数据库。"
+                f"PostgreSQL 数据库 {name} 里已有其他程序的表，但不是回访通的数据库（没有 "
+                f"{PG_VERSION_TABLE} 版本表）。本程序不会修改它。请为回访通新建一个空数据库。"
             )
         if found == 0:
             database.execute_sql(f"CREATE TABLE {PG_VERSION_TABLE} (version INTEGER NOT NULL)")
@@ -242,12 +242,12 @@ def migrate(database: pw.Database, path: Path | None = None) -> int:
         return found
     if found == 0:
         raise DatabaseOpenError(
-            "该文件是一个 SQLite 数据库,但不是回访通的数据库(没有版本标记)。请选择回访通的 .db 文件。"
+            "该文件是一个 SQLite 数据库，但不是回访通的数据库（没有版本标记）。请选择回访通的 .db 文件。"
         )
     if path is not None and path.exists():
         database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         shutil.copy2(path, path.with_name(f"{path.name}.v{found}.bak"))
-    log.info("升级数据库 %s:版本 %s → %s", path or "", found, SCHEMA_VERSION)
+    log.info("升级数据库 %s：版本 %s → %s", path or "", found, SCHEMA_VERSION)
     migrator = SqliteMigrator(database)
     for version in range(found + 1, SCHEMA_VERSION + 1):
         with database.atomic():

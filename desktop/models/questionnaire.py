@@ -42,7 +42,7 @@ class QuestionnaireTemplate(BaseModel):
 
     @property
     def label(self) -> str:
-        return f"{self.name} (第{self.version}版)"
+        return f"{self.name}（第{self.version}版）"
 
 
 class Question(BaseModel):

@@ -70,14 +70,14 @@ CAPABILITIES = {
 }
 
 ROLE_HELP = {
-    ROLE_CALLER: "查看并拨打自己的回访任务,填写回访表;可见完整电话",
-    ROLE_SUPERVISOR: "全部功能:设置、账号、导入、抽样、改进方案、质量评价、确认修改已签字回访",
-    ROLE_VIEWER: "总部查看:所有页面只看不改,电话号码脱敏",
+    ROLE_CALLER: "查看并拨打自己的回访任务，填写回访表；可见完整电话",
+    ROLE_SUPERVISOR: "全部功能：设置、账号、导入、抽样、改进方案、质量评价、确认修改已签字回访",
+    ROLE_VIEWER: "总部查看：所有页面只看不改，电话号码脱敏",
 }
 
 DISABLED = "已停用"  # the role a session shows once its account was 停用 meanwhile
 AUDIT_ENTITY = "account"
-WRONG_LOGIN = f"登录名或密码不正确,请重新输入。(同一账号连续输错 {MAX_FAILURES} 次将锁定 {LOCK_MINUTES} 分钟)"
+WRONG_LOGIN = f"登录名或密码不正确，请重新输入。（同一账号连续输错 {MAX_FAILURES} 次将锁定 {LOCK_MINUTES} 分钟）"
 REFRESH_SECONDS = 30  # how old the signed-in account's role may be before it is read again
 
 
@@ -105,7 +105,7 @@ class SignedIn:
 
     @property
     def label(self) -> str:
-        return f"{self.display_name}({self.role})"
+        return f"{self.display_name}（{self.role}）"
 
 
 _current: SignedIn | None = None
@@ -171,13 +171,13 @@ def enable_accounts(username: str, display_name: str, password: str, confirm: st
                 [
                     ValidationError(
                         "登录名",
-                        f"“{existing.username}”不是在用的主管账号;请用主管的登录名和密码启用,或换一个新的登录名。",
+                        f"“{existing.username}”不是在用的主管账号；请用主管的登录名和密码启用，或换一个新的登录名。",
                     )
                 ]
             )
         if existing is not None:
             if not verify_password(password or "", existing.password_hash):
-                raise ValidationErrors([ValidationError("密码", "与已有主管账号的密码不符,请重新输入。")])
+                raise ValidationErrors([ValidationError("密码", "与已有主管账号的密码不符，请重新输入。")])
             account = existing
         else:
             account = _create(
@@ -289,7 +289,7 @@ def my_names() -> set[str]:
     me = _fresh()
     if me is None:
         return set()
-    return {me.display_name} | {_staff_name(me.staff_id)} - {"(无)"}
+    return {me.display_name} | {_staff_name(me.staff_id)} - {"（无）"}
 
 
 def require_own(*, visitor: str | None = None, assignee_id: int | None = None, what: str) -> None:
@@ -303,8 +303,8 @@ def require_own(*, visitor: str | None = None, assignee_id: int | None = None, w
     if visitor is None and (assignee_id is None or assignee_id == me.staff_id):
         return
     raise PermissionDenied(
-        f"这{what}不是您({me.display_name})的,回访员只能处理分配给自己或未分配的任务和自己做的回访。"
-        "如需处理,请主管先把任务分配给您。"
+        f"这{what}不是您（{me.display_name}）的，回访员只能处理分配给自己或未分配的任务和自己做的回访。"
+        "如需处理，请主管先把任务分配给您。"
     )
 
 
@@ -355,7 +355,7 @@ def login(username: str, password: str, *, at: datetime | None = None) -> Signed
             raise LoginFailed(_locked_message(UserAccount.get_by_id(account.id).locked_until))
         raise LoginFailed(WRONG_LOGIN)
     if not account.active:
-        raise LoginFailed(f"账号“{account.username}”已停用。如需使用,请主管在“设置 → 账号”中重新启用。")
+        raise LoginFailed(f"账号“{account.username}”已停用。如需使用，请主管在“设置 → 账号”中重新启用。")
     with db.atomic():
         UserAccount.update(failed_logins=0, locked_until=None, last_login_at=at).where(
             UserAccount.id == account.id
@@ -380,7 +380,7 @@ def _count_failure(account_id: int, at: datetime) -> int:
 
 def _locked_message(until: datetime) -> str:
     return (
-        f"密码连续输错 {MAX_FAILURES} 次,账号已锁定到 {until:%H:%M}。请稍后再试,"
+        f"密码连续输错 {MAX_FAILURES} 次，账号已锁定到 {until:%H:%M}。请稍后再试，"
         "或请主管在“设置 → 账号”中解锁。"
     )
 
@@ -406,11 +406,11 @@ def change_password(old: str, new: str, confirm: str) -> None:
     account = UserAccount.get_by_id(_current.id)
     errors = []
     if not verify_password(old or "", account.password_hash):
-        errors.append(ValidationError("原密码", "不正确,请重新输入。"))
+        errors.append(ValidationError("原密码", "不正确，请重新输入。"))
     try:
         new_hash = _new_password_hash(new, confirm, account.username)
         if verify_password(new, account.password_hash):
-            raise ValidationError("新密码", "不能与原密码相同,请换一个。")
+            raise ValidationError("新密码", "不能与原密码相同，请换一个。")
     except ValidationError as err:
         errors.append(err)
     if errors:
@@ -539,8 +539,8 @@ def account_id_of(username: str) -> int:
     """The id of the account with this 登录名, or a UserError naming the known ones."""
     account = UserAccount.get_or_none(UserAccount.username == _username_key(username, strict=False))
     if account is None:
-        known = "、".join(row.username for row in list_accounts()) or "(还没有账号)"
-        raise UserError(f"没有登录名为“{username}”的账号。现有账号:{known}。")
+        known = "、".join(row.username for row in list_accounts()) or "（还没有账号）"
+        raise UserError(f"没有登录名为“{username}”的账号。现有账号：{known}。")
     return account.id
 
 
@@ -569,11 +569,11 @@ def verify_supervisor(name: str, password: str) -> UserAccount:
     )
     right = verify_password(password or "", account.password_hash if account else _DUMMY_HASH)
     if account is None:
-        raise ValidationErrors([ValidationError("主管", f"“{text}”不是在用的主管账号,请填写主管的登录名。")])
+        raise ValidationErrors([ValidationError("主管", f"“{text}”不是在用的主管账号，请填写主管的登录名。")])
     if right:
         return account
     if me is None:
-        raise ValidationErrors([ValidationError("主管密码", "不正确,请主管本人重新输入。")])
+        raise ValidationErrors([ValidationError("主管密码", "不正确，请主管本人重新输入。")])
     with db.atomic():
         failures = _count_failure(me.id, now())
     if failures == 0:
@@ -584,7 +584,7 @@ def verify_supervisor(name: str, password: str) -> UserAccount:
         [
             ValidationError(
                 "主管密码",
-                f"不正确,请主管本人重新输入。再错 {left} 次,当前账号将被锁定 {LOCK_MINUTES} 分钟。",
+                f"不正确，请主管本人重新输入。再错 {left} 次，当前账号将被锁定 {LOCK_MINUTES} 分钟。",
             )
         ]
     )
@@ -599,14 +599,14 @@ def _username_key(value, *, strict: bool = True) -> str:
     if not strict:
         return text[:USERNAME_MAX]
     if not text:
-        raise ValidationError("登录名", "不能为空,请填写(如 zhangsan)。")
+        raise ValidationError("登录名", "不能为空，请填写（如 zhangsan）。")
     if len(text) > USERNAME_MAX:
-        raise ValidationError("登录名", f"太长,最多 {USERNAME_MAX} 个字符。")
+        raise ValidationError("登录名", f"太长，最多 {USERNAME_MAX} 个字符。")
     if len(text) < 2:
         raise ValidationError("登录名", "至少 2 个字符。")
     if not _USERNAME_RE.match(text):
         raise ValidationError(
-            "登录名", "只能用字母、数字、汉字、下划线、点或短横线(不能有空格、表情或其他符号)。"
+            "登录名", "只能用字母、数字、汉字、下划线、点或短横线（不能有空格、表情或其他符号）。"
         )
     return text
 
@@ -614,17 +614,17 @@ def _username_key(value, *, strict: bool = True) -> str:
 def _new_password_hash(password, confirm, username: str) -> str:
     password = password if isinstance(password, str) else ""
     if not password:
-        raise ValidationError("密码", f"不能为空,请填写(至少 {PASSWORD_MIN} 位,同时包含字母和数字)。")
+        raise ValidationError("密码", f"不能为空，请填写（至少 {PASSWORD_MIN} 位，同时包含字母和数字）。")
     if len(password) < PASSWORD_MIN:
-        raise ValidationError("密码", f"至少 {PASSWORD_MIN} 位,请加长。")
+        raise ValidationError("密码", f"至少 {PASSWORD_MIN} 位，请加长。")
     if len(password) > PASSWORD_MAX:
         raise ValidationError("密码", f"最多 {PASSWORD_MAX} 位。")
     if not (re.search(r"[A-Za-z]", password) and re.search(r"[0-9]", password)):
-        raise ValidationError("密码", "需同时包含字母和数字(如 huifang2026)。")
+        raise ValidationError("密码", "需同时包含字母和数字（如 huifang2026）。")
     if password.strip().lower() == username:
         raise ValidationError("密码", "不能与登录名相同。")
     if password != confirm:
-        raise ValidationError("确认密码", "两次输入的密码不一致,请重新输入。")
+        raise ValidationError("确认密码", "两次输入的密码不一致，请重新输入。")
     return hash_password(password)
 
 
@@ -639,7 +639,7 @@ def _check_profile(
         if account_id is not None:
             others = others.where(UserAccount.id != account_id)
         if others.exists():  # 回访人员 and the audit log name people by it
-            raise ValidationError("姓名", f"“{name}”已有账号使用,请加以区分(如 {name}2 或写全名)。")
+            raise ValidationError("姓名", f"“{name}”已有账号使用，请加以区分（如 {name}2 或写全名）。")
     except ValidationError as err:
         errors.append(err)
     if data.role in ROLES:
@@ -649,7 +649,7 @@ def _check_profile(
     if data.staff_id is not None:
         staff = Staff.get_or_none(Staff.id == data.staff_id)
         if staff is None:
-            errors.append(ValidationError("对应员工", "所选员工已不存在,请重新选择或留空。"))
+            errors.append(ValidationError("对应员工", "所选员工已不存在，请重新选择或留空。"))
         else:
             staff_id = staff.id
     return name, role, staff_id
@@ -661,7 +661,7 @@ def _create(username, display_name, role, staff_id, password, confirm, *, must_c
     try:
         key = _username_key(username)
         if UserAccount.select().where(UserAccount.username == key).exists():
-            raise ValidationError("登录名", f"“{key}”已被使用,请换一个。")
+            raise ValidationError("登录名", f"“{key}”已被使用，请换一个。")
     except ValidationError as err:
         errors.append(err)
     name, role, staff_id = _check_profile(AccountInput(key, display_name, role, staff_id), errors)
@@ -683,13 +683,13 @@ def _create(username, display_name, role, staff_id, password, confirm, *, must_c
 
 def _staff_name(staff_id: int | None) -> str:
     staff = Staff.get_or_none(Staff.id == staff_id) if staff_id else None
-    return staff.name if staff is not None else "(无)"
+    return staff.name if staff is not None else "（无）"
 
 
 def _get(account_id: int) -> UserAccount:
     account = UserAccount.get_or_none(UserAccount.id == account_id)
     if account is None:
-        raise UserError("找不到这个账号,可能已被删除。请刷新列表。")
+        raise UserError("找不到这个账号，可能已被删除。请刷新列表。")
     return account
 
 
@@ -700,7 +700,7 @@ def _keep_one_supervisor(account_id: int) -> None:
         .exists()
     )
     if accounts_enabled() and not others:
-        raise UserError("这是最后一个在用的主管账号,不能停用或改为其他角色;请先添加另一个主管账号。")
+        raise UserError("这是最后一个在用的主管账号，不能停用或改为其他角色；请先添加另一个主管账号。")
 
 
 def _diff(*groups) -> list[dict]:
@@ -718,7 +718,7 @@ def _audit(action: str, account: UserAccount | None, changes: list[dict]) -> Non
     AuditLog.create(
         entity=AUDIT_ENTITY,
         entity_id=account.id if account is not None else 0,
-        action=f"{action}:{subject}" if subject else action,
+        action=f"{action}：{subject}" if subject else action,
         operator=actor_name(),
         changes=changes,
         at=now(),

@@ -73,10 +73,10 @@ def current_folder() -> Path:
     if db.obj is None:
         raise UserError("数据库尚未打开。")
     if not is_sqlite():
-        raise UserError("PostgreSQL 数据库没有附件文件夹:签字扫描件保存在数据库里。")
+        raise UserError("PostgreSQL 数据库没有附件文件夹：签字扫描件保存在数据库里。")
     name = db.obj.database
     if not name or name == ":memory:":
-        raise UserError("内存数据库没有数据文件夹,无法保存附件。")
+        raise UserError("内存数据库没有数据文件夹，无法保存附件。")
     return folder_for_db(name)
 
 
@@ -107,20 +107,20 @@ def check_file(path: str | Path) -> tuple[Path, str]:
     extension says)."""
     source = Path(path).expanduser()
     if not source.exists():
-        raise ValidationError(FIELD, f"找不到文件 {source},请重新选择。")
+        raise ValidationError(FIELD, f"找不到文件 {source}，请重新选择。")
     if source.is_dir():
-        raise ValidationError(FIELD, f"{source} 是一个文件夹,请选择扫描件或照片文件。")
+        raise ValidationError(FIELD, f"{source} 是一个文件夹，请选择扫描件或照片文件。")
     ext = _ext_of(source)
     if ext not in ALLOWED_EXTS:
         kinds = "PDF、JPG、PNG、TIFF、BMP、GIF、WEBP"
-        raise ValidationError(FIELD, f"不支持“{source.name}”的文件类型。请附加扫描件或照片:{kinds}。")
+        raise ValidationError(FIELD, f"不支持“{source.name}”的文件类型。请附加扫描件或照片：{kinds}。")
     size = source.stat().st_size
     if size == 0:
-        raise ValidationError(FIELD, f"文件 {source.name} 是空的,请重新扫描或拍照。")
+        raise ValidationError(FIELD, f"文件 {source.name} 是空的，请重新扫描或拍照。")
     if size > MAX_BYTES:
         raise ValidationError(
             FIELD,
-            f"文件 {source.name} 太大({size / 1024 / 1024:.0f} MB),最大 {MAX_BYTES // 1024 // 1024} MB。"
+            f"文件 {source.name} 太大（{size / 1024 / 1024:.0f} MB），最大 {MAX_BYTES // 1024 // 1024} MB。"
             "请降低扫描分辨率或压缩后再附加。",
         )
     with source.open("rb") as fh:
@@ -133,7 +133,7 @@ def check_file(path: str | Path) -> tuple[Path, str]:
     if not ok:
         raise ValidationError(
             FIELD,
-            f"文件 {source.name} 的内容不是 {ext.upper()} 格式(可能扩展名被改过或文件已损坏),请重新导出。",
+            f"文件 {source.name} 的内容不是 {ext.upper()} 格式（可能扩展名被改过或文件已损坏），请重新导出。",
         )
     return source, ext
 
@@ -216,7 +216,7 @@ class _FolderStore:
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise UserError(
-                f"无法保存附件到 {folder}:{exc.strerror or exc}。请确认磁盘空间足够、文件夹可写。"
+                f"无法保存附件到 {folder}：{exc.strerror or exc}。请确认磁盘空间足够、文件夹可写。"
             ) from exc
         return _Incoming(sha, size, ext, source)
 
@@ -230,8 +230,8 @@ class _FolderStore:
 
     def missing_message(self, name: str, sha: str, ext: str) -> str:
         return (
-            f"找不到附件“{name}”的存档文件 {self._path(sha, ext)}。它可能被移动或删除了;"
-            "可从备份恢复,或重新附加扫描件。"
+            f"找不到附件“{name}”的存档文件 {self._path(sha, ext)}。它可能被移动或删除了；"
+            "可从备份恢复，或重新附加扫描件。"
         )
 
     def save_copy(self, sha: str, ext: str, target: Path) -> None:
@@ -258,7 +258,7 @@ class _DatabaseStore:
         return None
 
     def describe(self, sha: str, ext: str) -> str:
-        return "数据库(多台电脑共用)"
+        return "数据库（多台电脑共用）"
 
     def prepare(self, source: Path, ext: str) -> _Incoming:
         """Hash the file (the size limit holds even if it grew after it was checked); nothing
@@ -271,11 +271,11 @@ class _DatabaseStore:
                     if size > MAX_BYTES:
                         raise ValidationError(
                             FIELD,
-                            f"文件 {source.name} 太大,最大 {MAX_BYTES // 1024 // 1024} MB。请压缩后再附加。",
+                            f"文件 {source.name} 太大，最大 {MAX_BYTES // 1024 // 1024} MB。请压缩后再附加。",
                         )
                     digest.update(chunk)
         except OSError as exc:
-            raise UserError(f"无法读取文件 {source}:{exc.strerror or exc}。") from exc
+            raise UserError(f"无法读取文件 {source}：{exc.strerror or exc}。") from exc
         return _Incoming(digest.hexdigest(), size, ext, source)
 
     def put(self, incoming: _Incoming) -> None:
@@ -298,7 +298,7 @@ class _DatabaseStore:
                     AttachmentBlobPart.insert(blob=sha, seq=seq, data=part).execute()
                     seq += 1
         except OSError as exc:
-            raise UserError(f"无法读取文件 {source}:{exc.strerror or exc}。") from exc
+            raise UserError(f"无法读取文件 {source}：{exc.strerror or exc}。") from exc
         if digest.hexdigest() != sha:  # the transaction is rolled back: nothing is kept
             raise UserError(f"文件 {source.name} 在附加的过程中被改动了。请等扫描或保存完成后重新附加。")
 
@@ -312,8 +312,8 @@ class _DatabaseStore:
 
     def missing_message(self, name: str, sha: str, ext: str) -> str:
         return (
-            f"数据库里找不到附件“{name}”的内容(SHA-256 {sha[:16]}…),可能被人删除了。"
-            "请从数据库备份恢复,或重新附加扫描件。"
+            f"数据库里找不到附件“{name}”的内容（SHA-256 {sha[:16]}…），可能被人删除了。"
+            "请从数据库备份恢复，或重新附加扫描件。"
         )
 
     def _write(self, sha: str, target: Path) -> None:
@@ -353,8 +353,8 @@ class _DatabaseStore:
             os.replace(tmp, target)
         except OSError as exc:
             raise UserError(
-                f"无法把附件“{name}”写到临时文件夹:{exc.strerror or exc}。"
-                "请关闭正在查看它的程序后重试,或确认磁盘空间足够。"
+                f"无法把附件“{name}”写到临时文件夹：{exc.strerror or exc}。"
+                "请关闭正在查看它的程序后重试，或确认磁盘空间足够。"
             ) from exc
         return target
 
@@ -388,7 +388,7 @@ def _duplicate_of(visit_id: int, sha: str) -> VisitAttachment | None:
 
 
 def _duplicate_error(existing: VisitAttachment) -> UserError:
-    return UserError(f"这个文件已经附加过了(“{existing.original_name}”,内容完全相同)。")
+    return UserError(f"这个文件已经附加过了（“{existing.original_name}”，内容完全相同）。")
 
 
 @accounts.requires(accounts.CALL, "添加签字扫描件")
@@ -396,7 +396,7 @@ def add_attachment(visit_id: int, path: str | Path, *, added_by: str = "", note:
     """Archive the file at ``path`` with the visit. A visit that was 未签 becomes 纸质已签."""
     visit = Visit.get_or_none(Visit.id == visit_id)
     if visit is None:
-        raise UserError(f"找不到编号为 {visit_id} 的回访记录,请先保存回访表再附加扫描件。")
+        raise UserError(f"找不到编号为 {visit_id} 的回访记录，请先保存回访表再附加扫描件。")
     source, ext = check_file(path)
     store = _current_store()
     incoming = store.prepare(source, ext)
@@ -441,7 +441,7 @@ def count_of(visit_id: int) -> int:
 def _row(attachment_id: int) -> VisitAttachment:
     row = VisitAttachment.get_or_none(VisitAttachment.id == attachment_id)
     if row is None:
-        raise UserError("找不到这个附件,可能已被删除。请刷新后重试。")
+        raise UserError("找不到这个附件，可能已被删除。请刷新后重试。")
     return row
 
 
@@ -470,8 +470,8 @@ def verify(attachment_id: int) -> VerifyResult:
     if actual != info.sha256:
         return VerifyResult(
             False,
-            f"附件“{info.name}”的{store.noun}已被改动:内容与附加时不一致(SHA-256 校验失败)。"
-            "这份文件不能作为签字凭证,请从备份恢复原件或重新扫描附加。",
+            f"附件“{info.name}”的{store.noun}已被改动：内容与附加时不一致（SHA-256 校验失败）。"
+            "这份文件不能作为签字凭证，请从备份恢复原件或重新扫描附加。",
             info.path,
         )
     return VerifyResult(True, "", info.path)
@@ -503,8 +503,8 @@ def remove_attachment(attachment_id: int, override: SupervisorOverride | None = 
             [
                 {
                     "field": "签字扫描件",
-                    "old": f"{row.original_name}(SHA-256 {row.sha256[:16]}…)",
-                    "new": "(已删除)",
+                    "old": f"{row.original_name}（SHA-256 {row.sha256[:16]}…）",
+                    "new": "（已删除）",
                 }
             ],
         ).approved_by(approval)
@@ -532,7 +532,7 @@ def copy_out(attachment_id: int, target: str | Path) -> Path:
     try:
         _current_store().save_copy(row.sha256, row.ext, target)
     except OSError as exc:
-        raise UserError(f"无法保存到 {target}:{exc.strerror or exc}。") from exc
+        raise UserError(f"无法保存到 {target}：{exc.strerror or exc}。") from exc
     return target
 
 

@@ -32,7 +32,7 @@ def entity_label(entity: str) -> str:
 
 def changes_summary(changes, limit: int = CHANGES_MAX) -> str:
     """``字段: 旧 → 新; …`` on one line, cut to ``limit`` characters with an ellipsis."""
-    text = "; ".join(_change(c) for c in _as_list(changes))
+    text = "；".join(_change(c) for c in _as_list(changes))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -49,8 +49,8 @@ def _change(change: dict) -> str:
     new = _value(change.get("new"))
     field = change.get("field") or ""
     if old == "":
-        return f"{field}: {new}"
-    return f"{field}: {old} → {new}"
+        return f"{field}：{new}"
+    return f"{field}：{old} → {new}"
 
 
 def _value(value) -> str:

@@ -181,18 +181,18 @@ def _connect_ro(path: Path) -> sqlite3.Connection:
 def _header_problem(path: Path, size: int) -> CheckResult | None:
     """A file that is not SQLite at all, or shorter than its header says."""
     if size == 0:
-        return CheckResult(path, NOT_DATABASE, f"{path} 是空文件(0 字节),不是回访通的数据库。", size=0)
+        return CheckResult(path, NOT_DATABASE, f"{path} 是空文件（0 字节），不是回访通的数据库。", size=0)
     with path.open("rb") as fh:
         header = fh.read(100)
     if not header.startswith(SQLITE_MAGIC):
         return CheckResult(
             path,
             NOT_DATABASE,
-            f"{path} 不是数据库文件(文件开头没有 SQLite 数据库的标记)。请确认选择的是回访通的 .db 文件。",
+            f"{path} 不是数据库文件（文件开头没有 SQLite 数据库的标记）。请确认选择的是回访通的 .db 文件。",
             size=size,
         )
     if len(header) < 100:
-        return CheckResult(path, DAMAGED, f"{path} 不完整:只有 {size} 字节,连文件头都不完整。", size=size)
+        return CheckResult(path, DAMAGED, f"{path} 不完整：只有 {size} 字节，连文件头都不完整。", size=size)
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
     pages = int.from_bytes(header[28:32], "big")
@@ -204,8 +204,8 @@ def _header_problem(path: Path, size: int) -> CheckResult | None:
         return CheckResult(
             path,
             DAMAGED,
-            f"{path} 不完整:按文件头应有 {size_text(expected)}({expected} 字节),实际只有 {size} 字节"
-            "(可能是复制中断或磁盘故障)。请从备份恢复。",
+            f"{path} 不完整：按文件头应有 {size_text(expected)}（{expected} 字节），实际只有 {size} 字节"
+            "（可能是复制中断或磁盘故障）。请从备份恢复。",
             size=size,
         )
     return None
@@ -219,18 +219,18 @@ def check(path: str | Path, *, quick: bool = False) -> CheckResult:
     if not path.exists():
         return CheckResult(path, MISSING, f"找不到文件 {path}。")
     if path.is_dir():
-        return CheckResult(path, NOT_DATABASE, f"{path} 是一个文件夹,不是数据库文件。")
+        return CheckResult(path, NOT_DATABASE, f"{path} 是一个文件夹，不是数据库文件。")
     try:
         size = path.stat().st_size
         problem = _header_problem(path, size)
     except OSError as exc:
-        return CheckResult(path, DAMAGED, f"无法读取 {path}:{exc.strerror or exc}。")
+        return CheckResult(path, DAMAGED, f"无法读取 {path}：{exc.strerror or exc}。")
     if problem is not None:
         return problem
     try:
         con = _connect_ro(path)
     except sqlite3.Error as exc:
-        return CheckResult(path, DAMAGED, f"无法打开 {path}({exc})。文件可能已损坏,请从备份恢复。", size=size)
+        return CheckResult(path, DAMAGED, f"无法打开 {path}（{exc}）。文件可能已损坏，请从备份恢复。", size=size)
     try:
         version = con.execute("PRAGMA user_version").fetchone()[0]
         # the data's size (the file alone says little while the -wal holds recent pages)
@@ -245,7 +245,7 @@ def check(path: str | Path, *, quick: bool = False) -> CheckResult:
             return CheckResult(
                 path,
                 DAMAGED,
-                f"{path} 已损坏:SQLite 完整性检查发现问题({shown}{more})。请从备份恢复。",
+                f"{path} 已损坏：SQLite 完整性检查发现问题（{shown}{more}）。请从备份恢复。",
                 rows,
                 version,
                 size,
@@ -255,8 +255,8 @@ def check(path: str | Path, *, quick: bool = False) -> CheckResult:
             return CheckResult(
                 path,
                 NEWER,
-                f"{path} 由更新版本的回访通创建(结构版本 {version},本程序支持到 {SCHEMA_VERSION})。"
-                "为避免损坏数据,请升级回访通后再使用它。",
+                f"{path} 由更新版本的回访通创建（结构版本 {version}，本程序支持到 {SCHEMA_VERSION}）。"
+                "为避免损坏数据，请升级回访通后再使用它。",
                 user_version=version,
                 size=size,
             )
@@ -266,7 +266,7 @@ def check(path: str | Path, *, quick: bool = False) -> CheckResult:
             return CheckResult(
                 path,
                 NOT_HUIFANG,
-                f"{path} 是 SQLite 数据库,但不是回访通的数据库({why})。请选择回访通的 .db 文件。",
+                f"{path} 是 SQLite 数据库，但不是回访通的数据库（{why}）。请选择回访通的 .db 文件。",
                 user_version=version,
                 size=size,
             )
@@ -280,15 +280,15 @@ def check(path: str | Path, *, quick: bool = False) -> CheckResult:
                 return CheckResult(
                     path,
                     INCONSISTENT,
-                    f"{path} 文件完好,但有 {count}记录引用了已不存在的数据(如{details[0]})。"
-                    "数据仍可读取和备份;如页面显示异常,请从备份恢复。",
+                    f"{path} 文件完好，但有 {count}记录引用了已不存在的数据（如{details[0]}）。"
+                    "数据仍可读取和备份；如页面显示异常，请从备份恢复。",
                     details[:CHECK_DETAILS],
                     version,
                     size,
                 )
     except sqlite3.DatabaseError as exc:
         return CheckResult(
-            path, DAMAGED, f"{path} 已损坏,无法读取({exc})。请从备份恢复。", user_version=None, size=size
+            path, DAMAGED, f"{path} 已损坏，无法读取（{exc}）。请从备份恢复。", user_version=None, size=size
         )
     finally:
         con.close()
@@ -296,7 +296,7 @@ def check(path: str | Path, *, quick: bool = False) -> CheckResult:
     return CheckResult(
         path,
         OK,
-        f"数据库完好:{path}({how}通过,结构版本 {version},数据 {size_text(data_size)})。",
+        f"数据库完好：{path}（{how}通过，结构版本 {version}，数据 {size_text(data_size)}）。",
         [],
         version,
         size,
@@ -338,14 +338,14 @@ def _copy_db(source: sqlite3.Connection, dest: Path) -> None:
 def _sqlite_problem(exc: sqlite3.Error, what: str, path: Path) -> UserError:
     text = str(exc)
     if "not a database" in text or "malformed" in text:
-        return UserError(f"{what}失败:{path} 已损坏或不是数据库({text})。请从备份恢复。")
+        return UserError(f"{what}失败：{path} 已损坏或不是数据库（{text}）。请从备份恢复。")
     if "locked" in text or "busy" in text:
-        return UserError(f"{what}失败:数据库正忙({text})。请稍后重试。")
-    return UserError(f"{what}失败:{text}。请确认磁盘空间足够、文件夹可写后重试。")
+        return UserError(f"{what}失败：数据库正忙（{text}）。请稍后重试。")
+    return UserError(f"{what}失败：{text}。请确认磁盘空间足够、文件夹可写后重试。")
 
 
 def _os_problem(exc: OSError, what: str, path: Path) -> UserError:
-    return UserError(f"{what}失败:无法写入 {path}({exc.strerror or exc})。请确认磁盘空间足够、文件夹可写。")
+    return UserError(f"{what}失败：无法写入 {path}（{exc.strerror or exc}）。请确认磁盘空间足够、文件夹可写。")
 
 
 def _copy_extras(db_path: Path, dest_dir: Path) -> None:
@@ -367,11 +367,11 @@ def backup_to(
     if not src.is_file():
         raise UserError(f"找不到数据库文件 {src}。")
     if out.is_dir():
-        raise UserError(f"备份文件:{out} 是一个文件夹,请给出文件名(如 huifang-备份.db)。")
+        raise UserError(f"备份文件：{out} 是一个文件夹，请给出文件名（如 huifang-备份.db）。")
     if not out.parent.is_dir():
-        raise UserError(f"备份文件:文件夹 {out.parent} 不存在,请先创建它或选择其他位置。")
+        raise UserError(f"备份文件：文件夹 {out.parent} 不存在，请先创建它或选择其他位置。")
     if out.exists() and out.resolve() == src.resolve():
-        raise UserError("备份文件不能是数据库文件本身,请换一个文件名。")
+        raise UserError("备份文件不能是数据库文件本身，请换一个文件名。")
     log.info("备份数据库 %s → %s", src, out)
     tmp = out.with_name(f".{out.name}.{os.getpid()}{PARTIAL_SUFFIX}")
     files_tmp = tmp.with_name(tmp.name + FILES_SUFFIX)
@@ -390,11 +390,11 @@ def backup_to(
         if result.status == DAMAGED:
             reason = result.message.replace(str(tmp), "备份副本")
             raise UserError(
-                f"备份失败:复制出的数据库没有通过校验,当前数据库 {src} 可能已损坏。{reason}"
-                "已有的备份没有改动;请用“检查数据库”查看,必要时从备份恢复。"
+                f"备份失败：复制出的数据库没有通过校验，当前数据库 {src} 可能已损坏。{reason}"
+                "已有的备份没有改动；请用“检查数据库”查看，必要时从备份恢复。"
             )
         if result.status not in (*RESTORABLE, NEWER):  # copied fine, but it is not ours
-            raise UserError(f"备份失败:{result.message.replace(str(tmp), str(src))}")
+            raise UserError(f"备份失败：{result.message.replace(str(tmp), str(src))}")
         report(2, 3, "正在保存备份…")
         if EXTRA_FOLDERS:
             final_files = out.with_name(out.name + FILES_SUFFIX)
@@ -538,7 +538,7 @@ def auto_backup(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(
-            f"备份失败:无法创建备份文件夹 {folder}({exc.strerror or exc})。请在设置中更换“备份目录”。"
+            f"备份失败：无法创建备份文件夹 {folder}（{exc.strerror or exc}）。请在设置中更换“备份目录”。"
         ) from None
     out = _unique_name(folder, reason, now or datetime.now())
     written = backup_to(out, source=db_path, progress=progress)
@@ -576,7 +576,7 @@ def ensure_not_in_use(path: Path) -> None:
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise UserError(
-                f"数据库 {path} 正被其他程序使用(可能是另一个回访通窗口)。请先关闭它,再恢复。"
+                f"数据库 {path} 正被其他程序使用（可能是另一个回访通窗口）。请先关闭它，再恢复。"
             ) from None
     except sqlite3.DatabaseError:
         pass  # damaged: nobody can be using it, and it is about to be replaced
@@ -637,9 +637,9 @@ def restore(
     report(0, 4, "正在检查备份…")
     verdict = check(backup)
     if not verdict.restorable:
-        raise UserError(f"不能用这个文件恢复:{verdict.message}")
+        raise UserError(f"不能用这个文件恢复：{verdict.message}")
     if target.exists() and target.resolve() == backup.resolve():
-        raise UserError("所选备份就是当前数据库文件本身,请选择另一个备份。")
+        raise UserError("所选备份就是当前数据库文件本身，请选择另一个备份。")
     if _bound_to(target):
         close_database()
     stamp = (now or datetime.now()).strftime(STAMP)
@@ -675,7 +675,7 @@ def restore(
             raise _sqlite_problem(exc, "恢复", backup) from None
         copied = check(tmp)
         if not copied.restorable:
-            raise UserError(f"恢复失败:复制出的数据库没有通过校验({copied.message}),原数据库未改动。")
+            raise UserError(f"恢复失败：复制出的数据库没有通过校验（{copied.message}），原数据库未改动。")
         report(3, 4, "正在替换数据库…")
         # the old file's -wal/-journal must not be replayed onto the restored one
         for suffix in ("-wal", "-shm", "-journal"):
@@ -693,7 +693,7 @@ def restore(
     after = check(target)
     if not after.restorable:
         where = f"恢复前的数据库在 {kept}。" if kept else ""
-        raise UserError(f"恢复后的数据库没有通过校验:{after.message}{where}")
+        raise UserError(f"恢复后的数据库没有通过校验：{after.message}{where}")
     report(4, 4, "恢复完成")
     return RestoreResult(target, backup, kept, after)
 

@@ -77,8 +77,8 @@ class WorkCalendar:
             return None
         years = "、".join(str(y) for y in sorted(self.uncovered_years))
         return (
-            f"{years} 年的法定节假日数据尚未收录,工作日暂按周一至周五计算,并扣除您在“设置”中填写的节假日。"
-            "请在设置中补充当年的放假和调休安排,或升级回访通。"
+            f"{years} 年的法定节假日数据尚未收录，工作日暂按周一至周五计算，并扣除您在“设置”中填写的节假日。"
+            "请在设置中补充当年的放假和调休安排，或升级回访通。"
         )
 
 

@@ -45,8 +45,8 @@ def _clean_name(name, exclude_id: int | None = None) -> str:
         query = query.where(ProblemCategory.id != exclude_id)
     other = query.first()
     if other is not None:
-        hint = "" if other.active else "(该分类已停用,可以直接启用它)"
-        raise ValidationError(FIELD, f"已有分类“{text}”{hint},请换一个名称。")
+        hint = "" if other.active else "（该分类已停用，可以直接启用它）"
+        raise ValidationError(FIELD, f"已有分类“{text}”{hint}，请换一个名称。")
     return text
 
 
@@ -54,7 +54,7 @@ def _get(category) -> ProblemCategory:
     category_id = category.id if isinstance(category, ProblemCategory) else int(category)
     found = ProblemCategory.get_or_none(ProblemCategory.id == category_id)
     if found is None:
-        raise UserError("找不到该问题分类,可能已被修改,请刷新后重试。")
+        raise UserError("找不到该问题分类，可能已被修改，请刷新后重试。")
     return found
 
 
@@ -117,7 +117,7 @@ def action_counts() -> dict[int, int]:
 
 
 KEYWORDS_FIELD = "关键词"
-_KEYWORD_SPLIT = re.compile(r"[\s,,、;;/|]+")
+_KEYWORD_SPLIT = re.compile(r"[\s,，、;；/|]+")
 MAX_KEYWORD_LEN = 12
 MAX_KEYWORDS = 200
 
@@ -138,12 +138,12 @@ def parse_keywords(value) -> list[str]:
         if len(word) > MAX_KEYWORD_LEN:
             raise ValidationError(
                 KEYWORDS_FIELD,
-                f"“{shown(word, 20)}”太长({len(word)} 字),每个关键词最多 {MAX_KEYWORD_LEN} 字,"
-                "请只写客户常说的短词,多个关键词用顿号或逗号隔开。",
+                f"“{shown(word, 20)}”太长（{len(word)} 字），每个关键词最多 {MAX_KEYWORD_LEN} 字，"
+                "请只写客户常说的短词，多个关键词用顿号或逗号隔开。",
             )
         words.append(word)
     if len(words) > MAX_KEYWORDS:
-        raise ValidationError(KEYWORDS_FIELD, f"关键词太多({len(words)} 个),最多 {MAX_KEYWORDS} 个,请删减。")
+        raise ValidationError(KEYWORDS_FIELD, f"关键词太多（{len(words)} 个），最多 {MAX_KEYWORDS} 个，请删减。")
     return words
 
 

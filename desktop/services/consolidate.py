@@ -90,7 +90,7 @@ SHEET_COMPARE = "分支对比"
 SHEETS = (SHEET_VISITS, SHEET_DIMENSIONS, SHEET_COMPARE, SHEET_PROBLEMS, SHEET_PLAN, SHEET_KPI, SHEET_INFO)
 MERGE_NOTE = (
     "合并口径",
-    "各比率由各分支的计数相加后重新计算(不是各分支百分比的平均);上期比率按各分支上期样本加权合并",
+    "各比率由各分支的计数相加后重新计算（不是各分支百分比的平均）；上期比率按各分支上期样本加权合并",
 )
 RATE_TOLERANCE = 0.005
 PROGRESS_EVERY = 1000
@@ -117,17 +117,17 @@ class BranchBook:
 
 def _open(path: Path):
     if not path.is_file():
-        raise UserError(f"找不到文件 {path},请检查文件名和位置。")
+        raise UserError(f"找不到文件 {path}，请检查文件名和位置。")
     try:
         return load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - zip, XML or openpyxl errors: all mean "not readable"
-        raise UserError(f"无法读取 {path.name}:它不是有效的 .xlsx 工作簿({type(exc).__name__})。") from None
+        raise UserError(f"无法读取 {path.name}：它不是有效的 .xlsx 工作簿（{type(exc).__name__}）。") from None
 
 
 def _sheet(wb, name: str, path: Path):
     if name not in wb.sheetnames:
         raise UserError(
-            f"{path.name} 缺少“{name}”工作表:它不是回访通导出的总部工作簿,或被修改过。请重新导出后再合并。"
+            f"{path.name} 缺少“{name}”工作表：它不是回访通导出的总部工作簿，或被修改过。请重新导出后再合并。"
         )
     return wb[name]
 
@@ -167,16 +167,16 @@ def _read_info(wb, path: Path) -> BranchBook:
 
     kind = fact(INFO_KIND)
     if kind == KIND_CONSOLIDATED:
-        raise UserError(f"{path.name} 已经是合并工作簿,不能再次合并。请选择各分支导出的工作簿。")
+        raise UserError(f"{path.name} 已经是合并工作簿，不能再次合并。请选择各分支导出的工作簿。")
     if kind != KIND_BRANCH:
-        raise UserError(f"{path.name} 的“说明”工作表不是回访通分支工作簿的格式,请用回访通重新导出。")
+        raise UserError(f"{path.name} 的“说明”工作表不是回访通分支工作簿的格式，请用回访通重新导出。")
     version = fact(INFO_FORMAT)
     if isinstance(version, int | float) and version > FORMAT_VERSION:
-        raise UserError(f"{path.name} 由更新版本的回访通导出(格式版本 {int(version)}),请升级回访通后再合并。")
+        raise UserError(f"{path.name} 由更新版本的回访通导出（格式版本 {int(version)}），请升级回访通后再合并。")
     code = fact(INFO_PERIOD_CODE)
     branch = fact(INFO_BRANCH)
     if not code or not branch:
-        raise UserError(f"{path.name} 的“说明”缺少分支或统计期间,请重新导出。")
+        raise UserError(f"{path.name} 的“说明”缺少分支或统计期间，请重新导出。")
     generated = fact(INFO_GENERATED)
     return BranchBook(
         path=path,
@@ -195,8 +195,8 @@ def check_compatible(books: Sequence[BranchBook]) -> None:
     for book in books[1:]:
         if book.period_code != first.period_code:
             raise UserError(
-                f"统计期间不同,不能合并:{book.path.name} 是 {book.period_label}({book.period_code}),"
-                f"{first.path.name} 是 {first.period_label}({first.period_code})。"
+                f"统计期间不同，不能合并：{book.path.name} 是 {book.period_label}（{book.period_code}），"
+                f"{first.path.name} 是 {first.period_label}（{first.period_code}）。"
                 "请让各分支按同一期间重新导出。"
             )
     seen: dict[str, BranchBook] = {}
@@ -204,8 +204,8 @@ def check_compatible(books: Sequence[BranchBook]) -> None:
         other = seen.get(book.branch)
         if other is not None:
             raise UserError(
-                f"分支名称重复:{other.path.name} 和 {book.path.name} 都是“{book.branch}”。"
-                "同一分支只能合并一次;若是不同分支,请导出时填写各自的分支名称。"
+                f"分支名称重复：{other.path.name} 和 {book.path.name} 都是“{book.branch}”。"
+                "同一分支只能合并一次；若是不同分支，请导出时填写各自的分支名称。"
             )
         seen[book.branch] = book
     versions: dict[str, tuple[BranchBook, set[int]]] = {}
@@ -217,7 +217,7 @@ def check_compatible(books: Sequence[BranchBook]) -> None:
             other, other_used = versions[name]
             if used != other_used:
                 raise UserError(
-                    f"问卷“{name}”的版本不同,不能合并:{other.path.name} 用的是{_versions(other_used)},"
+                    f"问卷“{name}”的版本不同，不能合并：{other.path.name} 用的是{_versions(other_used)}，"
                     f"{book.path.name} 用的是{_versions(used)}。请各分支统一使用同一版问卷后重新导出。"
                 )
 
@@ -232,7 +232,7 @@ def _columns(header: Sequence, path: Path, sheet: str, needed: Sequence[str]) ->
     missing = [name for name in needed if name not in index]
     if missing:
         raise UserError(
-            f"{path.name} 的“{sheet}”缺少列:{'、'.join(missing)}。文件可能被修改过,请重新导出后再合并。"
+            f"{path.name} 的“{sheet}”缺少列：{'、'.join(missing)}。文件可能被修改过，请重新导出后再合并。"
         )
     return index
 
@@ -298,7 +298,7 @@ def read_dimensions(ws, path: Path) -> tuple[list[DimensionRow], Summary]:
         elif label == SUM_PREVIOUS:
             summary.previous_label = str(value or "")
     if not out or out[0].name != statistics.OVERALL:
-        raise UserError(f"{path.name} 的“{SHEET_DIMENSIONS}”缺少“总体”一行,请重新导出后再合并。")
+        raise UserError(f"{path.name} 的“{SHEET_DIMENSIONS}”缺少“总体”一行，请重新导出后再合并。")
     return out, summary
 
 
@@ -369,10 +369,10 @@ class ConsolidateResult:
     rows_per_branch: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
-        per = ",".join(f"{b} {n} 条" for b, n in self.rows_per_branch.items())
+        per = "，".join(f"{b} {n} 条" for b, n in self.rows_per_branch.items())
         return (
-            f"已合并 {len(self.branches)} 个分支到 {self.path}:{self.period_label},"
-            f"回访记录共 {self.visits} 条({per}),用时 {self.seconds:.1f} 秒。"
+            f"已合并 {len(self.branches)} 个分支到 {self.path}：{self.period_label}，"
+            f"回访记录共 {self.visits} 条（{per}），用时 {self.seconds:.1f} 秒。"
         )
 
 
@@ -391,7 +391,7 @@ def _visit_layout(ws, path: Path) -> _VisitLayout:
     fixed_names = [name for name, _ in VISIT_COLUMNS]
     if names[: len(fixed_names)] != fixed_names:
         raise UserError(
-            f"{path.name} 的“{SHEET_VISITS}”表头与本程序的格式不一致,文件可能被修改过。请重新导出后再合并。"
+            f"{path.name} 的“{SHEET_VISITS}”表头与本程序的格式不一致，文件可能被修改过。请重新导出后再合并。"
         )
     questions = []
     current = ""
@@ -422,9 +422,9 @@ def consolidate(
     resolved = [p.resolve() for p in paths]
     if len(set(resolved)) != len(resolved):
         dup = next(p for p in paths if resolved.count(p.resolve()) > 1)
-        raise UserError(f"{dup.name} 被选择了两次,请每个分支只选一次。")
+        raise UserError(f"{dup.name} 被选择了两次，请每个分支只选一次。")
     if out.resolve() in resolved:
-        raise UserError(f"输出文件 {out.name} 就是要合并的文件之一,请换一个文件名。")
+        raise UserError(f"输出文件 {out.name} 就是要合并的文件之一，请换一个文件名。")
     generated_at = generated_at or datetime.now().replace(microsecond=0)
     logging.getLogger(__name__).info("合并 %s 个分支工作簿 → %s", len(paths), out)
     steps = len(paths) * 2 + 2
@@ -493,7 +493,7 @@ def consolidate(
         _finish_problems(problems_sheet, pareto)
         plan_sheet.auto_filter(2, len(plan_columns()) + 1)
         plan_sheet.blank()
-        plan_sheet.note("各分支的改进方案表;“分支”列标明来源。")
+        plan_sheet.note("各分支的改进方案表；“分支”列标明来源。")
         kpi_sheet.auto_filter(1, len(KPI_COLUMNS) + 1)
         kpi_sheet.blank()
         for label, text in KPI_NOTES:
@@ -606,7 +606,7 @@ def _copy_problems(ws, sheet: Sheet, branch: str, pareto: dict[str, int]) -> Non
 
 def _finish_problems(sheet: Sheet, pareto: dict[str, int]) -> None:
     if sheet.rows == 1:
-        sheet.append([None, "(各分支本期都没有标记问题分类的回访)"])
+        sheet.append([None, "（各分支本期都没有标记问题分类的回访）"])
     sheet.auto_filter(1, len(PROBLEM_COLUMNS) + 1)
     sheet.blank()
     sheet.styled_row([ALL_BRANCHES, *PROBLEM_COLUMNS], "head")
@@ -620,7 +620,7 @@ def _finish_problems(sheet: Sheet, pareto: dict[str, int]) -> None:
         )
     sheet.append([ALL_BRANCHES, KPI_TOTAL, total], ["total", "total", "total"])
     sheet.blank()
-    sheet.note("上表为各分支的问题分类;“全部分支”按各分支频次相加后重新计算占比。")
+    sheet.note("上表为各分支的问题分类；“全部分支”按各分支频次相加后重新计算占比。")
 
 
 _KPI_STYLES = [None] * 8 + ["dec2", None, None]  # 分支 + KPI_COLUMNS: 得分 with two decimals
@@ -683,7 +683,7 @@ def _write_compare(sheet, books, dims, summaries, merged, total) -> None:
         + ["total_dec1" if metric == "NPS" else "total_pct" for _, metric in columns],
     )
     sheet.blank()
-    sheet.note("“全部分支”一行由各分支的计数相加后重新计算;满意率口径见“维度统计”。")
+    sheet.note("“全部分支”一行由各分支的计数相加后重新计算；满意率口径见“维度统计”。")
 
 
 # ---------------------------------------------------------------- 说明
@@ -695,7 +695,7 @@ def _write_info(sheet: Sheet, books: Sequence[BranchBook], period, generated_at:
                 templates.append(t)
     unmasked = [b.branch for b in books if not b.masked]
     masked = (
-        MASKED_TEXT if not unmasked else f"含完整联系方式(分支:{'、'.join(unmasked)}),请妥善保管,不要随意转发"
+        MASKED_TEXT if not unmasked else f"含完整联系方式（分支：{'、'.join(unmasked)}），请妥善保管，不要随意转发"
     )
     extra = [
         [
@@ -717,9 +717,9 @@ def _write_info(sheet: Sheet, books: Sequence[BranchBook], period, generated_at:
         masked=masked,
         extra=extra,
         notes=(
-            (SHEET_VISITS, "各分支的回访记录,“分支”列标明来源;题目列按问卷和题目对齐"),
+            (SHEET_VISITS, "各分支的回访记录，“分支”列标明来源；题目列按问卷和题目对齐"),
             (SHEET_DIMENSIONS, MERGE_NOTE[1]),
             (SHEET_COMPARE, "各分支的主要指标并列比较"),
-            (SHEET_PROBLEMS, "各分支的问题分类;表下方为全部分支合计"),
+            (SHEET_PROBLEMS, "各分支的问题分类；表下方为全部分支合计"),
         ),
     )

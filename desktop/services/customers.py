@@ -64,7 +64,7 @@ def _choice(value, field: str, choices, aliases: dict, *, default: str | None = 
     text = aliases.get(text.upper() if text.isascii() else text, text)
     if text not in choices:
         shown = "、".join(c for c in choices if c) + ("或留空" if "" in choices else "")
-        raise ValidationError(field, f"“{text}”不是可选的值,请选择 {shown}。")
+        raise ValidationError(field, f"“{text}”不是可选的值，请选择 {shown}。")
     return text
 
 
@@ -89,11 +89,11 @@ def validate_customer(data: dict, *, existing_id: int | None = None) -> dict:
             clash = clash.where(Customer.id != existing_id)
         clash = clash.first()
         if clash is not None:
-            archived = "(已归档)" if clash.archived else ""
+            archived = "（已归档）" if clash.archived else ""
             errors.insert(
                 0,
                 ValidationError(
-                    "客户编号", f"{clean['code']} 已被客户“{clash.name}”{archived}使用,请换一个编号。"
+                    "客户编号", f"{clean['code']} 已被客户“{clash.name}”{archived}使用，请换一个编号。"
                 ),
             )
     if errors:
@@ -120,7 +120,7 @@ def update_customer(customer_id: int, data: dict) -> Customer:
 def get_customer(customer_id: int) -> Customer:
     customer = Customer.get_or_none(Customer.id == customer_id)
     if customer is None:
-        raise UserError("找不到该客户,可能已被删除。请刷新列表后重试。")
+        raise UserError("找不到该客户，可能已被删除。请刷新列表后重试。")
     return customer
 
 
@@ -348,7 +348,7 @@ def validate_order(data: dict, *, existing_id: int | None = None, today: date | 
             return None
         level = clean_text(data.get("complaint_level"), "投诉等级", max_len=10)
         if level and level not in ServiceOrder.COMPLAINT_LEVELS:
-            raise ValidationError("投诉等级", f"“{level}”不是可选的等级,请选择 一级、二级 或 三级。")
+            raise ValidationError("投诉等级", f"“{level}”不是可选的等级，请选择 一级、二级 或 三级。")
         return level or None
 
     clean, errors = _run(
@@ -378,14 +378,14 @@ def validate_order(data: dict, *, existing_id: int | None = None, today: date | 
     delivered, warranty = clean.get("delivered_on"), clean.get("warranty_end")
     if delivered and warranty and warranty < delivered:
         errors.append(
-            ValidationError("保修到期日", f"{warranty:%Y-%m-%d} 早于交付日期 {delivered:%Y-%m-%d},请核对。")
+            ValidationError("保修到期日", f"{warranty:%Y-%m-%d} 早于交付日期 {delivered:%Y-%m-%d}，请核对。")
         )
     if "order_no" in clean:
         clash = ServiceOrder.select().where(ServiceOrder.order_no == clean["order_no"])
         if existing_id is not None:
             clash = clash.where(ServiceOrder.id != existing_id)
         if clash.exists():
-            errors.insert(0, ValidationError("工单号", f"{clean['order_no']} 已存在,请检查是否重复录入。"))
+            errors.insert(0, ValidationError("工单号", f"{clean['order_no']} 已存在，请检查是否重复录入。"))
     if clean.get("is_complaint"):
         errors.extend(_complaint_order_errors(clean, data, existing_id))
     if errors:
@@ -438,7 +438,7 @@ def complaint_time_errors(
                 ValidationError(
                     field,
                     f"{value:%Y-%m-%d %H:%M} 早于{before} {when:%Y-%m-%d %H:%M}。"
-                    f"{_ORDER_HINTS[key]},请改正{field}或{before}。",
+                    f"{_ORDER_HINTS[key]}，请改正{field}或{before}。",
                 )
             )
         elif completed_at is not None and key != "complaint_closed_at" and value > completed_at:
@@ -446,7 +446,7 @@ def complaint_time_errors(
                 ValidationError(
                     field,
                     f"{value:%Y-%m-%d %H:%M} 晚于完成时间 {completed_at:%Y-%m-%d %H:%M}。"
-                    f"投诉处理工单完成前应已{_DONE_BEFORE[key]},请改正{field}或完成时间。",
+                    f"投诉处理工单完成前应已{_DONE_BEFORE[key]}，请改正{field}或完成时间。",
                 )
             )
         if earlier is None or value >= earlier[1]:
@@ -473,7 +473,7 @@ def update_order(order_id: int, data: dict) -> ServiceOrder:
 def get_order(order_id: int) -> ServiceOrder:
     order = ServiceOrder.get_or_none(ServiceOrder.id == order_id)
     if order is None:
-        raise UserError("找不到该工单,可能已被删除。请刷新列表后重试。")
+        raise UserError("找不到该工单，可能已被删除。请刷新列表后重试。")
     return order
 
 

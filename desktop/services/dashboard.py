@@ -91,9 +91,9 @@ def period_for(choice: str, today: date, start: date | None = None, end: date | 
         return periods.previous(quarter)
     if choice == CUSTOM:
         if start is None or end is None:
-            raise UserError("统计期间:自定义期间请填写开始日期和结束日期。")
+            raise UserError("统计期间：自定义期间请填写开始日期和结束日期。")
         return periods.range_period(start, end)
-    raise UserError(f"统计期间:“{choice}”无效,请选择 {'、'.join(PERIOD_CHOICES)}。")
+    raise UserError(f"统计期间：“{choice}”无效，请选择 {'、'.join(PERIOD_CHOICES)}。")
 
 
 @dataclass(frozen=True)

@@ -28,13 +28,13 @@ def parse_date(value, field: str = "日期") -> datetime | date | None:
             if frac:
                 return datetime.combine(day, datetime.min.time()) + timedelta(days=frac)
             return day
-        raise ValidationError(field, f"{shown(value)} 不是日期,请写成 2024-09-27 这样的格式。")
+        raise ValidationError(field, f"{shown(value)} 不是日期，请写成 2024-09-27 这样的格式。")
     text = to_halfwidth(str(value)).strip()
     if not text:
         return None
     m = _DATE.match(text) or _COMPACT.match(text)
     if not m:
-        raise ValidationError(field, f"“{shown(text)}”不是可识别的日期,请写成 2024-09-27 这样的格式。")
+        raise ValidationError(field, f"“{shown(text)}”不是可识别的日期，请写成 2024-09-27 这样的格式。")
     parts = [int(p) if p else 0 for p in m.groups()] + [0, 0, 0]
     y, mo, d, hh, mm, ss = parts[:6]
     try:
@@ -42,4 +42,4 @@ def parse_date(value, field: str = "日期") -> datetime | date | None:
             return datetime(y, mo, d, hh, mm, ss)
         return date(y, mo, d)
     except ValueError:
-        raise ValidationError(field, f"“{text}”不是真实存在的日期(如 2月30日),请核对。") from None
+        raise ValidationError(field, f"“{text}”不是真实存在的日期（如 2月30日），请核对。") from None

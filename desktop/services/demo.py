@@ -81,13 +81,13 @@ def generate_demo(
     Raises UserError for a customer count out of range or a missing after-sales template.
     """
     if isinstance(customers, bool) or not isinstance(customers, int) or not 1 <= customers <= MAX_CUSTOMERS:
-        raise UserError(f"客户数量:“{customers}”无效,请填写 1 到 {MAX_CUSTOMERS} 之间的整数。")
+        raise UserError(f"客户数量：“{customers}”无效，请填写 1 到 {MAX_CUSTOMERS} 之间的整数。")
     if today is None:
         today = date.today()
     elif isinstance(today, datetime):
         today = today.date()
     report = progress or (lambda done, total, text="": None)
-    logging.getLogger(__name__).info("生成演示数据:%s 个客户(种子 %s)", customers, seed)
+    logging.getLogger(__name__).info("生成演示数据：%s 个客户（种子 %s）", customers, seed)
     with db.atomic("IMMEDIATE"):
         return _Demo(customers, seed, today, report).run()
 
@@ -434,7 +434,7 @@ class _Demo:
                 insert_rows(table.table, table.columns, chunk)
                 written += len(chunk)
                 self.tick(
-                    30 + (TOTAL - 30) * written // total, f"正在写入数据库…(已写入 {written}/{total} 行)"
+                    30 + (TOTAL - 30) * written // total, f"正在写入数据库…（已写入 {written}/{total} 行）"
                 )
 
     # ------------------------------------------------------------------ reference rows
@@ -470,7 +470,7 @@ class _Demo:
             ensure_builtin_templates()
             template = active_template(TEMPLATE_FAMILY)
         if template is None:  # pragma: no cover - the family exists unless the data was tampered with
-            raise UserError("找不到“售后服务回访(通用)”问卷模板,无法生成演示数据。")
+            raise UserError("找不到“售后服务回访（通用）”问卷模板，无法生成演示数据。")
         self.template_id = template.id
         self.questions = questions_of(template)
 
@@ -1123,7 +1123,7 @@ class _Demo:
             repurchase,
             sign,
             invalid,
-            "所有题目选择相同选项,疑似随意勾选" if invalid else "",
+            "所有题目选择相同选项，疑似随意勾选" if invalid else "",
             _dt(at),
             _dt(at + timedelta(minutes=rng.randint(3, 9))),
         )
@@ -1246,7 +1246,7 @@ class _Demo:
                 card_id,
                 f"{quarter[0]}Q{quarter[1]}",
                 D.KPI_TARGET,
-                "演示数据:前五项为业务系统统计值,后两项按本季度回访和投诉工单计算",
+                "演示数据：前五项为业务系统统计值，后两项按本季度回访和投诉工单计算",
                 _dt(datetime.combine(created, time(16, 0))),
             )
             top2, total = self.csat.get(quarter, (0, 0))
@@ -1263,7 +1263,7 @@ class _Demo:
                     note = ""
                     if actual is not None and actual < target:
                         note = (
-                            "回访满意度低于目标,主要问题见改进方案表"
+                            "回访满意度低于目标，主要问题见改进方案表"
                             if position == 5
                             else "个别投诉超过24小时才处理完毕"
                         )

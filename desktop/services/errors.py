@@ -9,7 +9,7 @@ class ValidationError(UserError):
     def __init__(self, field: str, message: str):
         self.field = field
         self.message = message
-        super().__init__(f"{field}:{message}")
+        super().__init__(f"{field}：{message}")
 
 
 class ValidationErrors(UserError):

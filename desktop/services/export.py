@@ -102,8 +102,8 @@ INFO_GENERATED = "生成时间"
 INFO_PROGRAM = "软件版本"
 INFO_MASKED = "个人信息"
 INFO_DENOMINATOR = "满意率口径"
-MASKED_TEXT = "已脱敏:姓名只保留姓,电话只显示前3位和后4位"
-FULL_TEXT = "完整联系方式:文件含客户完整姓名和电话,请妥善保管,不要随意转发"
+MASKED_TEXT = "已脱敏：姓名只保留姓，电话只显示前3位和后4位"
+FULL_TEXT = "完整联系方式：文件含客户完整姓名和电话，请妥善保管，不要随意转发"
 
 # 维度统计 columns (consolidate finds them by these names)
 DIM_COLUMNS = (
@@ -112,9 +112,9 @@ DIM_COLUMNS = (
     *(LEVEL_NAMES[level] for level in (5, 4, 3, 2, 1)),
     "满意率",
     "平均分",
-    "推荐者(9–10分)",
-    "中立者(7–8分)",
-    "贬损者(0–6分)",
+    "推荐者（9–10分）",
+    "中立者（7–8分）",
+    "贬损者（0–6分）",
     "NPS",
     "是",
     "否",
@@ -126,25 +126,25 @@ DIM_COLUMNS = (
     "变化",
 )
 DIM_WIDTHS = (14, 9, 9, 7, 7, 7, 10, 9, 8, 13, 12, 12, 8, 6, 6, 8, 9, 9, 9, 7, 9)
-SUM_VISITS = "回访总数(已完成)"
+SUM_VISITS = "回访总数（已完成）"
 SUM_VALID = "有效回访"
-SUM_INVALID = "无效回访(已剔除)"
+SUM_INVALID = "无效回访（已剔除）"
 SUM_ANSWERS = "计入统计的回答数"
 SUM_SATISFACTION = "总体满意率"
-SUM_MEAN = "平均分(5分制)"
-SUM_COMPOSITE = "综合得分(百分制)"
+SUM_MEAN = "平均分（5分制）"
+SUM_COMPOSITE = "综合得分（百分制）"
 SUM_NPS = "NPS"
 SUM_DUE = "应回访任务"
 SUM_COMPLETED = "已完成任务"
 SUM_RECOVERY = "回收率"
 SUM_PREVIOUS = "上期"
-NPS_NOTE = "NPS = 推荐者(9–10分)占比 − 贬损者(0–6分)占比,取值 −100 至 100"
-RECOVERY_NOTE = "回收率 = 已完成 ÷ 应回访任务(期间内到期的回访任务;已取消的不计,未到期的不计)"
-MEAN_NOTE = "平均分按5分制(非常满意=5 … 非常不满意=1;1–10分题按分段折算);综合得分 =(平均分 − 1)÷ 4 × 100"
-CHANGE_NOTE = "较上期:与上一个同长度期间比较,满意率/是占比相差不足 0.5 个百分点、NPS 相差不足 0.5 分记为 →"
+NPS_NOTE = "NPS = 推荐者（9–10分）占比 − 贬损者（0–6分）占比，取值 −100 至 100"
+RECOVERY_NOTE = "回收率 = 已完成 ÷ 应回访任务（期间内到期的回访任务；已取消的不计，未到期的不计）"
+MEAN_NOTE = "平均分按5分制（非常满意=5 … 非常不满意=1;1–10分题按分段折算）；综合得分 =（平均分 − 1）÷ 4 × 100"
+CHANGE_NOTE = "较上期：与上一个同长度期间比较，满意率/是占比相差不足 0.5 个百分点、NPS 相差不足 0.5 分记为 →"
 
 PROBLEM_COLUMNS = ("问题分类", "频次", "占比", "累计占比")
-PROBLEM_NOTE = "占比 = 该分类出现次数 ÷ 全部分类标记次数(一条回访可标记多个分类,累计占比到 100%)"
+PROBLEM_NOTE = "占比 = 该分类出现次数 ÷ 全部分类标记次数（一条回访可标记多个分类，累计占比到 100%）"
 
 PLAN_GROUPS = (
     ("客户基本信息", ("客户姓名", "客户编号", "联系方式", "服务类型", "产品型号")),
@@ -217,9 +217,9 @@ YES = "是"
 NO = "否"
 PROGRESS_EVERY = 500
 # what a table shows when the period has nothing for it (consolidate skips these rows)
-EMPTY_PROBLEMS = "(本期没有标记问题分类的回访)"
-EMPTY_PLAN = "(本期没有改进措施)"
-EMPTY_KPI = "(本期没有质量评价表)"
+EMPTY_PROBLEMS = "（本期没有标记问题分类的回访）"
+EMPTY_PLAN = "（本期没有改进措施）"
+EMPTY_KPI = "（本期没有质量评价表）"
 EMPTY_ROWS = frozenset({EMPTY_PROBLEMS, EMPTY_PLAN, EMPTY_KPI})
 MAX_CELL_TEXT = 32767
 
@@ -535,27 +535,27 @@ def _replace(tmp: Path, out: Path) -> None:
         os.replace(tmp, out)
     except PermissionError:
         raise UserError(
-            f"无法写入 {out}:文件正被其他程序(如 Excel)打开或没有写入权限。请关闭该文件后重试,或换一个文件名。"
+            f"无法写入 {out}：文件正被其他程序（如 Excel）打开或没有写入权限。请关闭该文件后重试，或换一个文件名。"
         ) from None
 
 
 def check_output(out, field: str = "输出文件") -> Path:
     """The target path as a Path ending in .xlsx, in an existing folder."""
     if out is None or not str(out).strip():
-        raise UserError(f"{field}:请选择保存位置和文件名(.xlsx)。")
+        raise UserError(f"{field}：请选择保存位置和文件名（.xlsx）。")
     path = Path(str(out).strip()).expanduser()
     if path.suffix == "":
         path = path.with_suffix(".xlsx")
     if path.suffix.lower() != ".xlsx":
         raise UserError(
-            f"{field}:“{path.name}”不是 .xlsx 文件。总部工作簿只能保存为 .xlsx,请把扩展名改成 .xlsx。"
+            f"{field}：“{path.name}”不是 .xlsx 文件。总部工作簿只能保存为 .xlsx，请把扩展名改成 .xlsx。"
         )
     if path.is_dir():
-        raise UserError(f"{field}:{path} 是一个文件夹,请给出文件名(如 分店_2024Q2.xlsx)。")
+        raise UserError(f"{field}：{path} 是一个文件夹，请给出文件名（如 分店_2024Q2.xlsx）。")
     if not path.parent.is_dir():
-        raise UserError(f"{field}:文件夹 {path.parent} 不存在,请先创建它或选择其他位置。")
+        raise UserError(f"{field}：文件夹 {path.parent} 不存在，请先创建它或选择其他位置。")
     if not os.access(path.parent, os.W_OK):
-        raise UserError(f"{field}:没有权限写入文件夹 {path.parent},请选择其他位置。")
+        raise UserError(f"{field}：没有权限写入文件夹 {path.parent}，请选择其他位置。")
     return path
 
 
@@ -569,7 +569,7 @@ class TemplateUsed:
 
     @property
     def label(self) -> str:
-        return f"{self.name} (第{self.version}版)"
+        return f"{self.name}（第{self.version}版）"
 
 
 @dataclass
@@ -585,8 +585,8 @@ class ExportResult:
     def summary(self) -> str:
         masked = "已脱敏" if self.masked else "含完整联系方式"
         return (
-            f"已导出 {self.path}:{self.branch},{self.period.label},回访记录 {self.visits} 条,"
-            f"个人信息{masked},用时 {self.seconds:.1f} 秒。"
+            f"已导出 {self.path}：{self.branch}，{self.period.label}，回访记录 {self.visits} 条，"
+            f"个人信息{masked}，用时 {self.seconds:.1f} 秒。"
         )
 
 
@@ -599,7 +599,7 @@ def clean_branch(value) -> str:
     if not text:
         return default_branch()
     if len(text) > 60:
-        raise UserError("分支名称:太长,最多 60 个字,请精简。")
+        raise UserError("分支名称：太长，最多 60 个字，请精简。")
     return text
 
 
@@ -611,7 +611,7 @@ def default_filename(branch: str, period: Period) -> str:
 
 def _period_of(period) -> Period:
     if period is None or (isinstance(period, str) and not period.strip()):
-        raise UserError(f"统计期间:请填写要导出的期间。{periods.FORMAT_HELP}。")
+        raise UserError(f"统计期间：请填写要导出的期间。{periods.FORMAT_HELP}。")
     return periods.parse_period(period)
 
 
@@ -656,7 +656,7 @@ def export_workbook(
         accounts.require(accounts.FULL_EXPORT, "导出完整联系方式")
     period = _period_of(period)
     out = check_output(out)
-    log.info("导出总部工作簿:%s → %s(完整联系方式:%s)", period, out, "是" if full_contact else "否")
+    log.info("导出总部工作簿：%s → %s（完整联系方式：%s）", period, out, "是" if full_contact else "否")
     branch = clean_branch(branch)
     today = today or date.today()
     generated_at = generated_at or datetime.now().replace(microsecond=0)
@@ -1324,7 +1324,7 @@ def _write_plan(sheet: Sheet, period: Period, mask: bool, today: date) -> None:
         sheet.append([EMPTY_PLAN])
     sheet.auto_filter(2, len(plan_columns()))
     sheet.blank()
-    sheet.note("本期回访所反馈问题的改进措施,以及本期内进行中的改进措施;逾期天数按导出当天计算。")
+    sheet.note("本期回访所反馈问题的改进措施，以及本期内进行中的改进措施；逾期天数按导出当天计算。")
 
 
 # ---------------------------------------------------------------- 质量评价表
@@ -1352,11 +1352,11 @@ def kpi_rows(card) -> list[tuple[list, list]]:
             target, actual = None, ind.reviewer_mean
             note = ind.note or ""
             extra = (
-                f"定性指标:{len(ind.reviewers)} 位评审平均 {kpi.num(actual)} 分(满分 5)"
+                f"定性指标：{len(ind.reviewers)} 位评审平均 {kpi.num(actual)} 分（满分 5）"
                 if ind.reviewers
-                else "定性指标:尚未评审"
+                else "定性指标：尚未评审"
             )
-            note = f"{note};{extra}" if note else extra
+            note = f"{note}；{extra}" if note else extra
         else:
             target, actual, note = ind.target, ind.actual, ind.note or ""
         out.append(
@@ -1388,7 +1388,7 @@ def kpi_rows(card) -> list[tuple[list, list]]:
                 None,
                 None,
                 card.total,
-                f"等级:{grade}",
+                f"等级：{grade}",
                 None,
             ],
             ["total"] * 7 + ["total_dec2", "total", "total"],
@@ -1428,10 +1428,10 @@ def _write_kpi(sheet: Sheet, period: Period) -> None:
 
 # ---------------------------------------------------------------- 说明
 BRANCH_SCOPE_NOTES = (
-    (SHEET_VISITS, "期间内的全部回访,含草稿和无效回访(见“状态”“有效/无效”列);统计只计已完成且有效的回访"),
-    (SHEET_DIMENSIONS, "按维度汇总各题有效回答;各比率可由表中的计数重新计算,多个分支合并时请按计数相加"),
+    (SHEET_VISITS, "期间内的全部回访，含草稿和无效回访（见“状态”“有效/无效”列）；统计只计已完成且有效的回访"),
+    (SHEET_DIMENSIONS, "按维度汇总各题有效回答；各比率可由表中的计数重新计算，多个分支合并时请按计数相加"),
     (SHEET_PLAN, "本期回访所反馈问题的改进措施及本期内进行中的改进措施"),
-    (SHEET_KPI, "评价周期在本期内的质量评价表(没有时取包含本期的评价表)"),
+    (SHEET_KPI, "评价周期在本期内的质量评价表（没有时取包含本期的评价表）"),
 )
 
 
@@ -1466,7 +1466,7 @@ def write_info_sheet(
         for t in templates:
             rows.append(([INFO_TEMPLATE, t.label, t.name, t.version, t.family], []))
     else:
-        rows.append(([INFO_TEMPLATE, "(本期没有回访)"], []))
+        rows.append(([INFO_TEMPLATE, "（本期没有回访）"], []))
     rows += [
         ([INFO_GENERATED, generated_at], [None, "datetime"]),
         ([INFO_PROGRAM, f"{APP_NAME} {__version__}"], []),

@@ -194,7 +194,7 @@ def _company() -> tuple[str, str]:
 
 def template_names() -> list[str]:
     """The names (and codes) of the templates a blank form can use, for messages and menus."""
-    return [f"{t.name}({t.family})" for t in active_templates()]
+    return [f"{t.name}（{t.family}）" for t in active_templates()]
 
 
 def resolve_template(template) -> QuestionnaireTemplate:
@@ -213,8 +213,8 @@ def resolve_template(template) -> QuestionnaireTemplate:
         found = find_template(str(template).strip())
         wanted = f"问卷模板“{template}”"
     if found is None:
-        names = "、".join(template_names()) or "(没有可用的模板)"
-        raise UserError(f"找不到{wanted}。可用的模板:{names}。")
+        names = "、".join(template_names()) or "（没有可用的模板）"
+        raise UserError(f"找不到{wanted}。可用的模板：{names}。")
     return found
 
 
@@ -248,7 +248,7 @@ def build_visit_form(visit_id: int) -> FormDoc:
     """The filled form of one visit, with its answers ticked, for the customer's signature."""
     visit = Visit.get_or_none(Visit.id == visit_id)
     if visit is None:
-        raise UserError(f"找不到编号为 {visit_id} 的回访记录,请检查回访记录编号。")
+        raise UserError(f"找不到编号为 {visit_id} 的回访记录，请检查回访记录编号。")
     template = visit.template
     answers = {a.question_id: a for a in Answer.select().where(Answer.visit == visit)}
     questions = [q for q in questions_of(template, include_retired=True) if not q.retired or q.id in answers]
@@ -317,7 +317,7 @@ def build_task_form(task_id: int) -> FormDoc:
     none), the header filled in for its customer and order, and the code ``HUIFANG:TASK:<id>``."""
     task = VisitTask.get_or_none(VisitTask.id == task_id)
     if task is None:
-        raise UserError(f"找不到编号为 {task_id} 的回访任务,请检查任务编号。")
+        raise UserError(f"找不到编号为 {task_id} 的回访任务，请检查任务编号。")
     template = task.template_id
     if (
         template is not None
@@ -331,7 +331,7 @@ def build_task_forms(task_ids) -> list[FormDoc]:
     """The blank forms of several tasks, in the order given (duplicates printed once)."""
     ids = list(dict.fromkeys(int(i) for i in task_ids))
     if not ids:
-        raise UserError("没有要打印的回访任务:请先选择任务。")
+        raise UserError("没有要打印的回访任务：请先选择任务。")
     return [build_task_form(i) for i in ids]
 
 

@@ -61,14 +61,14 @@ ORDER_FIELDS = (
     FieldDef("complaint_responded_at", "首次响应时间", ("首次响应时间", "投诉响应时间", "响应时间")),
     FieldDef("complaint_closed_at", "投诉关闭时间", ("投诉关闭时间", "投诉关闭日期", "投诉结案时间")),
     FieldDef("note", "备注", ("备注", "说明")),
-    FieldDef("customer_name", "客户姓名(新客户)", ("客户姓名", "姓名", "客户名称", "客户名")),
+    FieldDef("customer_name", "客户姓名（新客户）", ("客户姓名", "姓名", "客户名称", "客户名")),
     FieldDef(
-        "customer_phone", "联系电话(新客户)", ("联系电话", "电话", "手机", "手机号", "手机号码", "联系方式")
+        "customer_phone", "联系电话（新客户）", ("联系电话", "电话", "手机", "手机号", "手机号码", "联系方式")
     ),
-    FieldDef("customer_title", "称谓(新客户)", ("称谓", "称呼")),
-    FieldDef("customer_address", "通讯地址(新客户)", ("通讯地址", "地址", "联系地址")),
-    FieldDef("customer_ctype", "客户类型(新客户)", ("客户类型", "客户类别")),
-    FieldDef("customer_region", "区域(新客户)", ("区域", "所属区域", "地区")),
+    FieldDef("customer_title", "称谓（新客户）", ("称谓", "称呼")),
+    FieldDef("customer_address", "通讯地址（新客户）", ("通讯地址", "地址", "联系地址")),
+    FieldDef("customer_ctype", "客户类型（新客户）", ("客户类型", "客户类别")),
+    FieldDef("customer_region", "区域（新客户）", ("区域", "所属区域", "地区")),
 )
 
 FIELDS = {"customers": CUSTOMER_FIELDS, "orders": ORDER_FIELDS}
@@ -81,7 +81,7 @@ def fields_of(kind: str) -> tuple[FieldDef, ...]:
         raise ValueError(f"unknown import kind {kind!r}") from None
 
 
-_DECORATION = re.compile(r"[\s*::()()\[\]【】<>《》#]|必填|选填")
+_DECORATION = re.compile(r"[\s*:：()（）\[\]【】<>《》#]|必填|选填")
 
 
 def normalise_header(value) -> str:

@@ -70,7 +70,7 @@ def read_rows(path: str | Path) -> list[list]:
         rows = _read_book(path)
     else:
         raise UserError(
-            f"不支持的文件类型“{path.suffix or '无扩展名'}”:{path.name}。请选择 .xlsx、.xls 或 .csv 文件。"
+            f"不支持的文件类型“{path.suffix or '无扩展名'}”：{path.name}。请选择 .xlsx、.xls 或 .csv 文件。"
         )
     if not any(_row_has_data(r) for r in rows):
         raise UserError(f"{path.name} 中没有数据。请确认选择了正确的文件和工作表。")
@@ -101,11 +101,11 @@ def _read_book(path: Path) -> list[list]:
         if path.suffix.lower() in (".xlsx", ".xlsm") and _starts_with(path, OLE_MAGIC):
             # an encrypted .xlsx is an OLE container, not a zip (so is an .xls given the wrong name)
             raise UserError(
-                f"无法读取 {path.name}:它可能设置了打开密码,或是 .xls 文件被改成了 .xlsx 扩展名。"
-                "请在 Excel 中打开,取消密码后另存为 .xlsx 再导入。"
+                f"无法读取 {path.name}：它可能设置了打开密码，或是 .xls 文件被改成了 .xlsx 扩展名。"
+                "请在 Excel 中打开，取消密码后另存为 .xlsx 再导入。"
             ) from None
         raise UserError(
-            f"无法读取 {path.name}:它不是有效的 Excel 工作簿或已损坏({exc})。"
+            f"无法读取 {path.name}：它不是有效的 Excel 工作簿或已损坏（{exc}）。"
             "请用 Excel 打开并另存为 .xlsx 后再导入。"
         ) from None
     try:
@@ -125,15 +125,15 @@ def _read_book(path: Path) -> list[list]:
             fallback = fallback or rows
         if hidden:
             raise UserError(
-                f"{path.name} 中没有含数据的可见工作表(隐藏的 {hidden} 个工作表不会导入)。"
-                "请在 Excel 中取消隐藏要导入的工作表,或把数据复制到可见的工作表后再导入。"
+                f"{path.name} 中没有含数据的可见工作表（隐藏的 {hidden} 个工作表不会导入）。"
+                "请在 Excel 中取消隐藏要导入的工作表，或把数据复制到可见的工作表后再导入。"
             )
         return fallback
     except UserError:
         raise
     except Exception as exc:
         raise UserError(
-            f"无法读取 {path.name} 的工作表({exc})。请用 Excel 打开并另存为 .xlsx 后再导入。"
+            f"无法读取 {path.name} 的工作表（{exc}）。请用 Excel 打开并另存为 .xlsx 后再导入。"
         ) from None
     finally:
         book.close()
@@ -141,13 +141,13 @@ def _read_book(path: Path) -> list[list]:
 
 def _read_book_openpyxl(path: Path) -> list[list]:  # pragma: no cover - used only without calamine
     if path.suffix.lower() == ".xls":
-        raise UserError("读取 .xls 文件需要 python-calamine 组件。请重新安装回访通,或把文件另存为 .xlsx。")
+        raise UserError("读取 .xls 文件需要 python-calamine 组件。请重新安装回访通，或把文件另存为 .xlsx。")
     import openpyxl
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
-        raise UserError(f"无法读取 {path.name}:它不是有效的 Excel 工作簿或已损坏({exc})。") from None
+        raise UserError(f"无法读取 {path.name}：它不是有效的 Excel 工作簿或已损坏（{exc}）。") from None
     try:
         rows = [
             ["" if v is None else v for v in row] for row in book.worksheets[0].iter_rows(values_only=True)
@@ -164,7 +164,7 @@ def _decode(data: bytes, name: str) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             raise UserError(
-                f"{name} 以 UTF-16 标记开头,但内容无法按 UTF-16 读取(文件可能已损坏)。"
+                f"{name} 以 UTF-16 标记开头，但内容无法按 UTF-16 读取（文件可能已损坏）。"
                 "请用 Excel 另存为“CSV UTF-8”或 .xlsx 后再导入。"
             ) from None
     for encoding in ("utf-8-sig", "gb18030"):  # gb18030 is a superset of GBK and GB2312
@@ -225,7 +225,7 @@ def _read_text(path: Path) -> list[list]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise UserError(f"无法读取 {path.name}:{exc.strerror or exc}。") from None
+        raise UserError(f"无法读取 {path.name}：{exc.strerror or exc}。") from None
     text = None
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = _utf16_without_bom(data)
@@ -237,9 +237,9 @@ def _read_text(path: Path) -> list[list]:
     try:
         rows = list(reader)
     except csv.Error as exc:  # a cell over the csv module's 131,072 characters, and the like
-        what = "有单元格内容过长(超过 13 万字)" if "field larger" in str(exc) else f"格式有误({exc})"
+        what = "有单元格内容过长（超过 13 万字）" if "field larger" in str(exc) else f"格式有误（{exc}）"
         raise UserError(
-            f"无法读取 {path.name} 第 {reader.line_num} 行:{what}。请检查该行,或另存为 .xlsx 后再导入。"
+            f"无法读取 {path.name} 第 {reader.line_num} 行：{what}。请检查该行，或另存为 .xlsx 后再导入。"
         ) from None
     width = max((len(r) for r in rows), default=0)
     return [r + [""] * (width - len(r)) for r in rows]
@@ -379,7 +379,7 @@ def _when(value, label: str, *, with_time: bool, not_future: bool, today: date):
         return None
     day = parsed.date() if isinstance(parsed, datetime) else parsed
     if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise ValidationError(label, f"“{cell_text(value)}”不像是真实的日期(年份 {day.year}),请核对。")
+        raise ValidationError(label, f"“{cell_text(value)}”不像是真实的日期（年份 {day.year}），请核对。")
     if not_future:
         check_not_future(day, label, today=today)
     if with_time:
@@ -415,7 +415,7 @@ def _service_type(text: str, label: str = "服务类型") -> str:
     if len(named) == 1:
         return named[0]
     choices = "、".join(ServiceOrder.SERVICE_TYPES)
-    raise ValidationError(label, f"“{clean}”不是可选的服务类型,请填写 {choices} 之一,或留空(按维修)。")
+    raise ValidationError(label, f"“{clean}”不是可选的服务类型，请填写 {choices} 之一，或留空（按维修）。")
 
 
 CUSTOMER_RULES = (  # (value key, mapping key, rule)
@@ -502,13 +502,13 @@ class _Checker:
                     0,
                     ValidationError(
                         self.code_label,
-                        f"{code} 与本文件第 {first} 行重复,此行未导入(请删除重复行或改用不同编号)。",
+                        f"{code} 与本文件第 {first} 行重复，此行未导入（请删除重复行或改用不同编号）。",
                     ),
                 )
         if not errors:
             errors = self.resolve(values, row)
         if errors:
-            reason = ";".join(str(e) for e in errors)
+            reason = "；".join(str(e) for e in errors)
             self.rejected.append((row_no, row, reason))
             return "错误", reason
         existing = self.existing.get(code)
@@ -518,7 +518,7 @@ class _Checker:
             return "新增", ""
         if self.mode == "skip":
             self.skipped_existing += 1
-            return "跳过(已存在)", ""
+            return "跳过（已存在）", ""
         self.updates.append((existing, values))
         self.accepted(values)
         return "更新", ""
@@ -557,7 +557,7 @@ class _OrderChecker(_Checker):
         if delivered and warranty and warranty < delivered:  # as the order form refuses it
             return [
                 ValidationError(
-                    "保修到期日", f"{warranty:%Y-%m-%d} 早于交付日期 {delivered:%Y-%m-%d},请核对。"
+                    "保修到期日", f"{warranty:%Y-%m-%d} 早于交付日期 {delivered:%Y-%m-%d}，请核对。"
                 )
             ]
         code = values["customer_code"]
@@ -570,8 +570,8 @@ class _OrderChecker(_Checker):
         return [
             ValidationError(
                 "客户编号",
-                f"{code} 不是已有的客户,本文件中也没有它的姓名和电话。"
-                "请先导入该客户,或在此行填写客户姓名和联系电话。",
+                f"{code} 不是已有的客户，本文件中也没有它的姓名和电话。"
+                "请先导入该客户，或在此行填写客户姓名和联系电话。",
             )
         ]
 
@@ -582,7 +582,7 @@ class _OrderChecker(_Checker):
 
 def _make_checker(source: ImportSource, mode: str, today: date | None) -> _Checker:
     if mode not in MODES:
-        raise UserError(f"导入方式“{mode}”无效,请选择 update(更新已有记录)或 skip(跳过已有记录)。")
+        raise UserError(f"导入方式“{mode}”无效，请选择 update（更新已有记录）或 skip（跳过已有记录）。")
     today = today or date.today()
     cls = _CustomerChecker if source.kind == "customers" else _OrderChecker
     return cls(source.mapping, mode, today)
@@ -622,9 +622,9 @@ class ImportResult:
             parts.append(f"生成回访任务 {self.tasks_created} 个")
         parts.append(f"拒绝 {self.rejected} 行")
         parts.append(f"跳过空行 {self.skipped_blank} 行")
-        text = "导入完成:" + ",".join(parts) + "。"
+        text = "导入完成：" + "，".join(parts) + "。"
         if self.report:
-            text += f"\n被拒绝的行及原因已写入:{self.report}\n请在其中修改后再次导入。"
+            text += f"\n被拒绝的行及原因已写入：{self.report}\n请在其中修改后再次导入。"
         for note in self.notes:
             text += "\n" + note
         return text
@@ -656,11 +656,11 @@ def import_source(
     remember: bool = True,
 ) -> ImportResult:
     if mode not in MODES:
-        raise UserError(f"导入方式“{mode}”无效,请选择 update(更新已有记录)或 skip(跳过已有记录)。")
+        raise UserError(f"导入方式“{mode}”无效，请选择 update（更新已有记录）或 skip（跳过已有记录）。")
     missing = source.missing_required()
     if missing:
         raise UserError(
-            f"缺少必需的列:{'、'.join(missing)}。请在“列对应”中为它选择文件中的列,或检查表头所在行是否正确。"
+            f"缺少必需的列：{'、'.join(missing)}。请在“列对应”中为它选择文件中的列，或检查表头所在行是否正确。"
         )
     report_progress = progress or (lambda done, total, text: None)
     rows = source.data_rows
@@ -692,8 +692,8 @@ def import_source(
     except pw.IntegrityError as exc:
         # a code added by someone else (another PC on a shared database) between check and write
         raise UserError(
-            "写入时发现编号与数据库中的记录冲突(可能其他电脑刚刚录入了相同编号的客户或工单)。"
-            f"本次导入已全部撤销,没有写入任何数据;请重新导入。({str(exc).strip()})"
+            "写入时发现编号与数据库中的记录冲突（可能其他电脑刚刚录入了相同编号的客户或工单）。"
+            f"本次导入已全部撤销，没有写入任何数据；请重新导入。（{str(exc).strip()}）"
         ) from exc
 
     if checker.rejected:
@@ -701,7 +701,7 @@ def import_source(
     if source.kind == "orders" and (result.imported or result.updated):
         _after_orders(result, today)
     log.info(
-        "导入%s:新增 %s,更新 %s,错误 %s 行(%s)",
+        "导入%s：新增 %s，更新 %s，错误 %s 行（%s）",
         source.kind, result.imported, result.updated, result.rejected, getattr(source, "path", ""),
     )
     return result
@@ -717,7 +717,7 @@ def _after_orders(result: ImportResult, today: date | None) -> None:
         outcome = run_scheduler(today) if today else run_scheduler()
     except Exception as exc:  # noqa: BLE001 - the import itself is committed and must be reported
         log.exception("run_scheduler after an order import failed")
-        result.notes.append(f"注意:工单已导入,但自动生成回访任务失败({exc})。可稍后在“回访任务”页重新生成。")
+        result.notes.append(f"注意：工单已导入，但自动生成回访任务失败（{exc}）。可稍后在“回访任务”页重新生成。")
         return
     if isinstance(outcome, dict):
         result.tasks_created = outcome.get("total")

@@ -86,7 +86,7 @@ TASK_CANCELLED = "已取消"
 VISIT_DONE = "已完成"
 SYSTEM_AUTHOR = "系统"
 
-DEFAULT_MESSAGE = "您好,您之前反馈的“{problem}”我们已经改进:{measure}。感谢您的宝贵意见,期待再次为您服务!"
+DEFAULT_MESSAGE = "您好，您之前反馈的“{problem}”我们已经改进：{measure}。感谢您的宝贵意见，期待再次为您服务！"
 
 # The visit's satisfaction levels shown in the table, found by question dimension (templates
 # name the same thing differently: the built-in after-sales one says 响应及时性).
@@ -124,9 +124,9 @@ def _text_block(value, field_name: str, *, required: bool = False, max_len: int 
     text = "\n".join(line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     text = text.strip()
     if required and not text:
-        raise ValidationError(field_name, "不能为空,请填写。")
+        raise ValidationError(field_name, "不能为空，请填写。")
     if len(text) > max_len:
-        raise ValidationError(field_name, f"太长({len(text)} 字),最多 {max_len} 字,请精简。")
+        raise ValidationError(field_name, f"太长（{len(text)} 字），最多 {max_len} 字，请精简。")
     return text
 
 
@@ -134,12 +134,12 @@ def _deadline(value, creating: bool, today: date, current: date | None) -> date:
     field_name = "完成时限"
     day = parse_date(value, field_name) if value not in (None, "") else None
     if day is None:
-        raise ValidationError(field_name, "请填写完成时限(如 2024-11-10)。")
+        raise ValidationError(field_name, "请填写完成时限（如 2024-11-10）。")
     if isinstance(day, datetime):
         day = day.date()
     # a new action — or a changed deadline — must not already be late
     if (creating or day != current) and day < today:
-        raise ValidationError(field_name, f"{day:%Y-%m-%d} 早于今天,请选择今天或以后的日期。")
+        raise ValidationError(field_name, f"{day:%Y-%m-%d} 早于今天，请选择今天或以后的日期。")
     return day
 
 
@@ -148,7 +148,7 @@ def _category(value) -> int | None:
         return None
     found = ProblemCategory.get_or_none(ProblemCategory.id == int(value))
     if found is None:
-        raise ValidationError("问题分类", "所选问题分类已不存在,请刷新后重新选择。")
+        raise ValidationError("问题分类", "所选问题分类已不存在，请刷新后重新选择。")
     return found.id
 
 
@@ -166,7 +166,7 @@ def _visits(ids: Iterable[int]) -> list[int]:
     missing = [i for i in wanted if i not in found]
     if missing:
         raise ValidationError(
-            "关联回访", f"有 {len(missing)} 条回访记录不存在或尚未完成(草稿不能关联),请刷新后重新选择。"
+            "关联回访", f"有 {len(missing)} 条回访记录不存在或尚未完成（草稿不能关联），请刷新后重新选择。"
         )
     return wanted
 
@@ -212,7 +212,7 @@ def _log(action_id: int, status_from: str, status_to: str, note: str, author: st
             action="状态变更",
             operator=author,
             reason=note,
-            changes=[{"field": "状态", "old": status_from or "(新建)", "new": status_to}],
+            changes=[{"field": "状态", "old": status_from or "（新建）", "new": status_to}],
             at=at,
         )
     return ActionLog.create(
@@ -246,12 +246,12 @@ def create_action(data: ActionInput, author: str = "", *, today: date | None = N
         action = ImprovementAction.create(status=NOT_STARTED, **clean)
         for visit_id in visit_ids:
             ActionVisit.create(action=action.id, visit=visit_id)
-        where = f",关联 {len(visit_ids)} 条回访反馈" if visit_ids else ""
+        where = f"，关联 {len(visit_ids)} 条回访反馈" if visit_ids else ""
         _log(
             action.id,
             "",
             NOT_STARTED,
-            f"立项{where};责任部门:{clean['department']},责任人:{clean['owner']}",
+            f"立项{where}；责任部门：{clean['department']}，责任人：{clean['owner']}",
             author,
         )
     return action
@@ -264,7 +264,7 @@ def update_action(
     """Edit the fields and the linked visits (status is changed only by ``change_status``)."""
     action = get_action(action_id)
     if action.status == CLOSED:
-        raise UserError("该改进措施已闭环,不能再修改。")
+        raise UserError("该改进措施已闭环，不能再修改。")
     clean = validate_action(data, creating=False, today=today, current_deadline=action.deadline)
     visit_ids = clean.pop("visit_ids")
     changed = [label for key, label in _FIELD_LABELS if getattr(action, key) != clean[key]]
@@ -304,7 +304,7 @@ _FIELD_LABELS = (
 def get_action(action_id: int) -> ImprovementAction:
     action = ImprovementAction.get_or_none(ImprovementAction.id == action_id)
     if action is None:
-        raise UserError("找不到该改进措施,可能已被删除。请刷新改进方案表。")
+        raise UserError("找不到该改进措施，可能已被删除。请刷新改进方案表。")
     return action
 
 
@@ -313,7 +313,7 @@ def delete_action(action_id: int) -> None:
     """Only an action that has not started may be deleted (anything later is history)."""
     action = get_action(action_id)
     if action.status != NOT_STARTED:
-        raise UserError(f"该改进措施已{action.status},不能删除;如不再推进,请在进度记录中说明。")
+        raise UserError(f"该改进措施已{action.status}，不能删除；如不再推进，请在进度记录中说明。")
     with db.atomic():
         action.delete_instance(recursive=True)
 
@@ -333,7 +333,7 @@ class CandidateVisit:
         if self.feedback:
             text += f" · “{shorten(self.feedback, 40)}”"
         if self.linked_to:
-            text += "(已在改进措施 " + "、".join(f"#{i}" for i in self.linked_to) + " 中)"
+            text += "（已在改进措施 " + "、".join(f"#{i}" for i in self.linked_to) + " 中）"
         return text
 
 
@@ -414,9 +414,9 @@ def default_problem(category_id: int | None = None, visit_ids: Sequence[int] | N
         VisitProblem.select().where(VisitProblem.category == category.id).count() if category else 0
     )
     head = f"{category.name}问题" if category else "客户反馈的问题"
-    text = f"{head}({count} 条回访反馈)" if count else head
+    text = f"{head}（{count} 条回访反馈）" if count else head
     if feedbacks:
-        text += ",如:" + ";".join(f"“{shorten(f, 40)}”" for f in feedbacks[:2])
+        text += "，如：" + "；".join(f"“{shorten(f, 40)}”" for f in feedbacks[:2])
     return text
 
 
@@ -494,15 +494,15 @@ def _change_status(
     action = get_action(action_id)
     status_from = action.status
     if status_to not in ACTION_STATUSES:
-        raise UserError(f"“{status_to}”不是有效的落实状态,请选择 {'、'.join(ACTION_STATUSES)}。")
+        raise UserError(f"“{status_to}”不是有效的落实状态，请选择 {'、'.join(ACTION_STATUSES)}。")
     if status_to == status_from:
         raise UserError(f"该改进措施已经是“{status_to}”。")
     allowed = allowed_next(status_from)
     if status_to not in allowed:
         if not allowed:
-            raise UserError(f"该改进措施已闭环,不能再改为“{status_to}”。")
+            raise UserError(f"该改进措施已闭环，不能再改为“{status_to}”。")
         steps = "或".join(f"“{s}”" for s in allowed)
-        raise UserError(f"不能从“{status_from}”直接改为“{status_to}”:当前只能改为{steps},请按流程逐步推进。")
+        raise UserError(f"不能从“{status_from}”直接改为“{status_to}”：当前只能改为{steps}，请按流程逐步推进。")
 
     errors: list[ValidationError] = []
     changes: dict = {"status": status_to}
@@ -511,12 +511,12 @@ def _change_status(
     except ValidationError as err:
         errors.append(err)
     if is_backward(status_from, status_to) and not note:
-        errors.append(ValidationError("退回原因", "退回“进行中”时请写明原因(如 二次回访客户仍不满意)。"))
+        errors.append(ValidationError("退回原因", "退回“进行中”时请写明原因（如 二次回访客户仍不满意）。"))
     if status_to == DONE:
         try:
             day = _as_day(completed_on, "完成日期") or today
             if day > today:
-                raise ValidationError("完成日期", f"{day:%Y-%m-%d} 在今天之后,请填写实际完成的日期。")
+                raise ValidationError("完成日期", f"{day:%Y-%m-%d} 在今天之后，请填写实际完成的日期。")
             changes["completed_on"] = day
         except ValidationError as err:
             errors.append(err)
@@ -524,7 +524,7 @@ def _change_status(
             changes["completion_note"] = _text_block(completion_note, "完成说明", required=True, max_len=200)
         except ValidationError as err:
             errors.append(
-                ValidationError(err.field, "请简要写明完成了什么(如 完成系统调试)。")
+                ValidationError(err.field, "请简要写明完成了什么（如 完成系统调试）。")
                 if "不能为空" in err.message
                 else err
             )
@@ -534,7 +534,7 @@ def _change_status(
             changes["closed_on"] = today
         except ValidationError as err:
             errors.append(
-                ValidationError(err.field, "闭环前请填写效果验证结果(如 3 位客户二次回访均满意)。")
+                ValidationError(err.field, "闭环前请填写效果验证结果（如 3 位客户二次回访均满意）。")
                 if "不能为空" in err.message
                 else err
             )
@@ -557,12 +557,12 @@ def _change_status(
                     action.id,
                     DONE,
                     VERIFYING,
-                    f"已为 {created} 位客户安排二次回访({VERIFY_FROM}–{VERIFY_TO} 个工作日内),验证改进效果",
+                    f"已为 {created} 位客户安排二次回访（{VERIFY_FROM}–{VERIFY_TO} 个工作日内），验证改进效果",
                     SYSTEM_AUTHOR,
                 )
         elif status_to == VERIFYING:
             created = _create_verification_tasks(action, today)
-            text = f"已为 {created} 位客户安排二次回访" if created else "没有关联回访客户,需人工验证效果"
+            text = f"已为 {created} 位客户安排二次回访" if created else "没有关联回访客户，需人工验证效果"
             _log(action.id, status_from, VERIFYING, text + (f";{note}" if note else ""), author)
         elif status_to == CLOSED:
             _log(action.id, status_from, CLOSED, note or changes["verification_result"], author)
@@ -635,7 +635,7 @@ def _round(action_id: int) -> int:
 
 
 def round_trigger(n: int) -> str:
-    return VERIFY_TRIGGER if n <= 1 else f"{VERIFY_TRIGGER}(第{n}轮)"
+    return VERIFY_TRIGGER if n <= 1 else f"{VERIFY_TRIGGER}（第{n}轮）"
 
 
 def linked_customers(action_id: int) -> list[int]:
@@ -662,7 +662,7 @@ def _create_verification_tasks(action: ImprovementAction, today: date) -> int:
     trigger = round_trigger(_round(action.id))
     earliest, latest = verification_window(today)
     template_id = verification_template_id()
-    note = shorten(f"改进措施#{action.id}效果验证:{action.problem} → {action.measure}", 300)
+    note = shorten(f"改进措施#{action.id}效果验证：{action.problem} → {action.measure}", 300)
     created = 0
     for customer_id in customers:
         task = VisitTask.create(
@@ -697,7 +697,7 @@ def _cancel_open_tasks(action_id: int, reason: str) -> int:
     if not ids:
         return 0
     return (
-        VisitTask.update(status=TASK_CANCELLED, next_attempt_at=None, note=shorten(f"已取消:{reason}", 300))
+        VisitTask.update(status=TASK_CANCELLED, next_attempt_at=None, note=shorten(f"已取消：{reason}", 300))
         .where(VisitTask.id.in_(ids))
         .execute()
     )
@@ -739,12 +739,12 @@ class VerificationItem:
         if self.solved_ok is False:
             failed.append("问题未解决")
         if failed:
-            return ",".join(failed)
+            return "，".join(failed)
         missing = [
             n for n, ok in ((DIM_SATISFIED, self.satisfied_ok), (DIM_SOLVED, self.solved_ok)) if ok is None
         ]
         if missing:
-            return "未回答“" + "”“".join(missing) + "”,请补充后重新保存"
+            return "未回答“" + "”“".join(missing) + "”，请补充后重新保存"
         return ""
 
     @property
@@ -754,7 +754,7 @@ class VerificationItem:
         if self.ok is None:
             return self.problem
         solved = "问题已解决" if self.solved_ok else "问题未解决"
-        return ("通过:" if self.ok else "未通过:") + f"{self.satisfaction},{solved}"
+        return ("通过：" if self.ok else "未通过：") + f"{self.satisfaction}，{solved}"
 
 
 @dataclass(frozen=True)
@@ -853,7 +853,7 @@ def _summary(items: list[VerificationItem]) -> str:
     visited = [i for i in items if i.visit_id is not None]
     waiting = [i for i in items if i.visit_id is None and i.task_status in TASK_OPEN]
     unreachable = [i for i in items if i.visit_id is None and i.task_status not in TASK_OPEN]
-    text = f"{len(visited)} 位客户二次回访:"
+    text = f"{len(visited)} 位客户二次回访："
     satisfied = sum(1 for i in visited if i.satisfied_ok)
     unhappy = sum(1 for i in visited if i.satisfied_ok is False)
     unsolved = sum(1 for i in visited if i.solved_ok is False)
@@ -864,14 +864,14 @@ def _summary(items: list[VerificationItem]) -> str:
         parts.append(f"{unsolved} 位表示问题未解决")
     elif visited and all(i.solved_ok for i in visited):
         parts.append("问题均已解决")
-    text += ",".join(parts) if visited else "尚未完成"
+    text += "，".join(parts) if visited else "尚未完成"
     if waiting:
-        text += f";还有 {len(waiting)} 位待回访"
+        text += f"；还有 {len(waiting)} 位待回访"
     if unreachable:
         text += (
-            f";{len(unreachable)} 位未能回访("
+            f"；{len(unreachable)} 位未能回访（"
             + "、".join(f"{i.customer}{i.task_status}" for i in unreachable)
-            + ")"
+            + "）"
         )
     return text
 
@@ -892,16 +892,16 @@ def verification_outcome(action_id: int) -> Outcome:
     visited = [i for i in items if i.visit_id is not None]
     failed = [i for i in visited if i.ok is False]
     if failed:
-        return Outcome(FAIL, summary, tuple(f"{i.customer}:{i.problem}" for i in failed), tuple(items))
+        return Outcome(FAIL, summary, tuple(f"{i.customer}：{i.problem}" for i in failed), tuple(items))
     incomplete = [i for i in visited if i.ok is None]
     if incomplete:
-        return Outcome(PENDING, summary, tuple(f"{i.customer}:{i.problem}" for i in incomplete), tuple(items))
+        return Outcome(PENDING, summary, tuple(f"{i.customer}：{i.problem}" for i in incomplete), tuple(items))
     if any(i.visit_id is None and i.task_status in TASK_OPEN for i in items):
         return Outcome(PENDING, summary, (), tuple(items))
     if not visited:
         return Outcome(
             PENDING,
-            f"{len(items)} 位客户均未能二次回访,可填写人工验证结果后闭环",
+            f"{len(items)} 位客户均未能二次回访，可填写人工验证结果后闭环",
             (),
             tuple(items),
         )
@@ -923,7 +923,7 @@ def close_if_verified(
         _change_status(
             action.id,
             CLOSED,
-            note=f"二次回访验证通过:{outcome.summary}",
+            note=f"二次回访验证通过：{outcome.summary}",
             author=author,
             verification_result=outcome.summary,
             today=today,
@@ -933,7 +933,7 @@ def close_if_verified(
         _change_status(
             action.id,
             IN_PROGRESS,
-            note="二次回访未通过,退回进行中:" + ";".join(outcome.reasons) + f"。({outcome.summary})",
+            note="二次回访未通过，退回进行中：" + ";".join(outcome.reasons) + f"。（{outcome.summary}）",
             author=author,
             today=today,
         )
@@ -1009,7 +1009,7 @@ def mark_customer_told(
     today = today or date.today()
     action = get_action(action_id)
     if action.status not in TELL_STATUSES:
-        raise UserError(f"该改进措施还在“{action.status}”,措施完成后再告知客户问题已改进。")
+        raise UserError(f"该改进措施还在“{action.status}”，措施完成后再告知客户问题已改进。")
     text = _text_block(message, "告知客户的话", required=True)
     count = len(linked_customers(action.id))
     with db.atomic():
@@ -1017,7 +1017,7 @@ def mark_customer_told(
             ImprovementAction.id == action.id
         ).execute()
         who = f"{count} 位反馈客户" if count else "客户"
-        _log(action.id, "", "", f"已告知{who}问题已改进:{shorten(text, 80)}", author)
+        _log(action.id, "", "", f"已告知{who}问题已改进：{shorten(text, 80)}", author)
     return get_action(action.id)
 
 
@@ -1066,7 +1066,7 @@ class PlanRow:
         if self.status == CLOSED and self.closed_on:
             text += f" {self.closed_on:%Y-%m-%d}"
         elif self.status in (DONE, VERIFYING) and self.completed_on:
-            text += f"(完成 {self.completion_text})"
+            text += f"（完成 {self.completion_text}）"
         if self.overdue and self.deadline:
             days = ((today or date.today()) - self.deadline).days
             text += f" · 逾期{days}天"
@@ -1291,7 +1291,7 @@ def plan_document(
     return PlanDoc(
         title="客户满意度改进方案表",
         company=str(app_settings.get("company_name") or ""),
-        scope=f"范围:{status_filter}(共 {actions} 项改进措施,{feedbacks} 条客户反馈)",
+        scope=f"范围：{status_filter}（共 {actions} 项改进措施，{feedbacks} 条客户反馈）",
         printed_on=today,
         rows=rows,
         masked=mask,
@@ -1313,7 +1313,7 @@ class LogRow:
         if self.status_to and self.status_from:
             return f"{self.status_from} → {self.status_to}"
         if self.status_to:
-            return f"立项({self.status_to})"
+            return f"立项（{self.status_to}）"
         return "进度"
 
 

@@ -64,11 +64,11 @@ COMPLAINT_HOURS = 24
 # an improvement action made from a flagged indicator (flag_to_action)
 ACTION_OWNER = "部门负责人"
 ACTION_DAYS = 30
-ROOT_CAUSE_MEASURE = "用鱼骨图 / 5Why 分析得分偏低的根本原因,制定并落实具体改进措施"
-SCORE_FORMULA = "得分 = 权重 × 实际值 ÷ 目标值(超过目标不封顶)"
-QUALITATIVE_FORMULA = "定性指标:评审人按 1–5 分打分,得分 = 平均分 ÷ 5 × 权重"
-GRADE_RULE = "等级:优秀 ≥ 90;良好 80–<90;达标 70–<80;待改进 < 70"
-FLAG_RULE = f"得分低于权重 {FLAG_RATIO:.0%} 的指标需做根因分析(鱼骨图 / 5Why)并列入改进方案表"
+ROOT_CAUSE_MEASURE = "用鱼骨图 / 5Why 分析得分偏低的根本原因，制定并落实具体改进措施"
+SCORE_FORMULA = "得分 = 权重 × 实际值 ÷ 目标值（超过目标不封顶）"
+QUALITATIVE_FORMULA = "定性指标：评审人按 1–5 分打分，得分 = 平均分 ÷ 5 × 权重"
+GRADE_RULE = "等级：优秀 ≥ 90；良好 80–<90；达标 70–<80；待改进 < 70"
+FLAG_RULE = f"得分低于权重 {FLAG_RATIO:.0%} 的指标需做根因分析（鱼骨图 / 5Why）并列入改进方案表"
 
 
 def num(value: float | None, digits: int = 2) -> str:
@@ -91,14 +91,14 @@ def parse_number(value, field_name: str, *, required: bool = False) -> float | N
     text = text.removesuffix("%").removesuffix("分")
     if not text:
         if required:
-            raise ValidationError(field_name, "不能为空,请填写一个数字。")
+            raise ValidationError(field_name, "不能为空，请填写一个数字。")
         return None
     try:
         number = float(text)
     except ValueError:
-        raise ValidationError(field_name, f"“{shown(value)}”不是数字,请填写如 88 或 88.5。") from None
+        raise ValidationError(field_name, f"“{shown(value)}”不是数字，请填写如 88 或 88.5。") from None
     if number != number or number in (float("inf"), float("-inf")):
-        raise ValidationError(field_name, f"“{shown(value)}”不是数字,请填写如 88 或 88.5。")
+        raise ValidationError(field_name, f"“{shown(value)}”不是数字，请填写如 88 或 88.5。")
     if number < 0:
         raise ValidationError(field_name, "不能为负数。")
     return number
@@ -117,7 +117,7 @@ class Period:
 
 
 _HALF = re.compile(r"^(\d{4})\s*(?:年\s*)?(?:H([12])|(上|下)半年)$", re.IGNORECASE)
-PERIOD_HINT = "请写成 2024Q1(季度)、2024H1(半年)、2024(全年)、2024-03(月)或 2024-01-01~2024-03-31。"
+PERIOD_HINT = "请写成 2024Q1（季度）、2024H1（半年）、2024（全年）、2024-03（月）或 2024-01-01~2024-03-31。"
 
 
 def parse_period(value, field_name: str = "评价周期") -> Period:
@@ -138,7 +138,7 @@ def parse_period(value, field_name: str = "评价周期") -> Period:
         message = str(err)
         if message.startswith(periods.FORMAT_HELP):
             message = f"“{raw}”不是可识别的评价周期。{PERIOD_HINT}"
-        raise ValidationError(field_name, message.removeprefix("统计期间:")) from None
+        raise ValidationError(field_name, message.removeprefix("统计期间：")) from None
     return Period(period.code, period.start, period.end)
 
 
@@ -290,11 +290,11 @@ def default_indicators() -> list[IndicatorRow]:
         ),
         IndicatorRow("专业性", "技术方案准确率", 15, 95, definition="维修方案验收一次通过、没有返工的占比"),
         IndicatorRow(
-            "规范性", "服务流程合规率", 10, 98, definition="按标准流程完成(工单、配件领用、回单齐全)的占比"
+            "规范性", "服务流程合规率", 10, 98, definition="按标准流程完成（工单、配件领用、回单齐全）的占比"
         ),
         IndicatorRow(
             "客户体验",
-            "客户满意度(CSAT)",
+            "客户满意度（CSAT）",
             15,
             90,
             definition="回访中评价为“非常满意”或“满意”的回答占全部有效回答的比例",
@@ -302,7 +302,7 @@ def default_indicators() -> list[IndicatorRow]:
         ),
         IndicatorRow(
             "客户体验",
-            "投诉处理及时率(24 h 内响应)",
+            "投诉处理及时率（24 h 内响应）",
             10,
             100,
             definition="受理后 24 小时内首次响应客户的投诉占比",
@@ -339,35 +339,35 @@ def validate(data: ScorecardData | list[IndicatorRow]) -> str | None:
     nothing. Weights that do not add up to 100 come first: "权重合计为 95,应为 100"."""
     rows = data.rows if isinstance(data, ScorecardData) else list(data)
     if not rows:
-        return "评价表至少需要一项指标,请点“添加指标”。"
+        return "评价表至少需要一项指标，请点“添加指标”。"
     problems: list[str] = []
     total = sum(row.weight or 0 for row in rows)
     if math.isfinite(total) and abs(total - WEIGHT_TOTAL) >= 1e-6:  # nan/inf: named per row below
-        problems.append(f"权重合计为 {num(total)},应为 {num(WEIGHT_TOTAL)}")
+        problems.append(f"权重合计为 {num(total)}，应为 {num(WEIGHT_TOTAL)}")
     seen: dict[str, int] = {}
     for index, row in enumerate(rows):
         name = _row_name(index, row)
         if not (row.level1 or "").strip():
-            problems.append(f"{name}:一级指标不能为空,请填写(如 时效性)。")
+            problems.append(f"{name}：一级指标不能为空，请填写（如 时效性）。")
         level2 = (row.level2 or "").strip()
         if not level2:
-            problems.append(f"{name}:二级指标不能为空,请填写指标名称。")
+            problems.append(f"{name}：二级指标不能为空，请填写指标名称。")
         elif level2 in seen:
-            problems.append(f"{name}:二级指标与第 {seen[level2] + 1} 项重名,请改一个名称。")
+            problems.append(f"{name}：二级指标与第 {seen[level2] + 1} 项重名，请改一个名称。")
         else:
             seen[level2] = index
         if row.weight is None or not math.isfinite(row.weight) or row.weight <= 0:
-            problems.append(f"{name}:权重必须大于 0。")
+            problems.append(f"{name}：权重必须大于 0。")
         if not row.qualitative:
             if row.target is None or not math.isfinite(row.target) or row.target <= 0:
-                problems.append(f"{name}:目标值必须大于 0(如 90 表示 90%)。")
+                problems.append(f"{name}：目标值必须大于 0（如 90 表示 90%）。")
             if row.actual is not None and not math.isfinite(row.actual):
-                problems.append(f"{name}:实际值不是有效的数字,请填写如 88 或 88.5。")
+                problems.append(f"{name}：实际值不是有效的数字，请填写如 88 或 88.5。")
             elif row.actual is not None and row.actual < 0:
-                problems.append(f"{name}:实际值不能为负数。")
+                problems.append(f"{name}：实际值不能为负数。")
         problems.extend(reviewer_problems(name, row.reviewers))
         if len(row.note or "") > 500:
-            problems.append(f"{name}:备注太长,最多 500 字。")
+            problems.append(f"{name}：备注太长，最多 500 字。")
     return "\n".join(problems) or None
 
 
@@ -377,12 +377,12 @@ def reviewer_problems(name: str, reviewers: list[tuple[str, int]]) -> list[str]:
     for reviewer, score in reviewers:
         who = (reviewer or "").strip()
         if not who:
-            problems.append(f"{name}:评审人姓名不能为空。")
+            problems.append(f"{name}：评审人姓名不能为空。")
         elif who in names:
-            problems.append(f"{name}:评审人“{who}”重复,每人只打一次分。")
+            problems.append(f"{name}：评审人“{who}”重复，每人只打一次分。")
         names.add(who)
         if score not in REVIEWER_SCORES:
-            problems.append(f"{name}:评审分 {score} 无效,只能打 1–5 分。")
+            problems.append(f"{name}：评审分 {score} 无效，只能打 1–5 分。")
     return problems
 
 
@@ -441,7 +441,7 @@ def _rows_of(card_ids: list[int]) -> dict[int, list[IndicatorRow]]:
 def _card_id(scorecard) -> int:
     if isinstance(scorecard, ScorecardData):
         if scorecard.id is None:
-            raise UserError("评价表还没有保存,请先保存。")
+            raise UserError("评价表还没有保存，请先保存。")
         return scorecard.id
     return scorecard.id if isinstance(scorecard, KpiScorecard) else int(scorecard)
 
@@ -451,7 +451,7 @@ def load(scorecard) -> ScorecardData:
     card_id = _card_id(scorecard)
     card = KpiScorecard.get_or_none(KpiScorecard.id == card_id)
     if card is None:
-        raise UserError(f"找不到第 {card_id} 号质量评价表,它可能已被删除。")
+        raise UserError(f"找不到第 {card_id} 号质量评价表，它可能已被删除。")
     return ScorecardData(card.period, card.target, _rows_of([card.id])[card.id], card.note, card.id)
 
 
@@ -498,7 +498,7 @@ def _check_unique(period: str, target: str, card_id: int | None) -> None:
         query = query.where(KpiScorecard.id != card_id)
     if query.exists():
         raise ValidationError(
-            "评价周期", f"{period}“{target}”的评价表已经存在,请打开它修改,或换一个周期/评价对象。"
+            "评价周期", f"{period}“{target}”的评价表已经存在，请打开它修改，或换一个周期/评价对象。"
         )
 
 
@@ -573,7 +573,7 @@ def save(data: ScorecardData) -> int:
         else:
             card = KpiScorecard.get_or_none(KpiScorecard.id == data.id)
             if card is None:
-                raise UserError(f"找不到第 {data.id} 号质量评价表,它可能已被删除。")
+                raise UserError(f"找不到第 {data.id} 号质量评价表，它可能已被删除。")
             card.period, card.target, card.note = period, target, (data.note or "").strip()
             card.save()
         _write_rows(card.id, rows)
@@ -595,9 +595,9 @@ def set_reviewer_scores(indicator, scores: list[tuple[str, int]]) -> list[tuple[
     """Replace the reviewer scores (评审人, 1–5) of a qualitative indicator."""
     ind = indicator if isinstance(indicator, KpiIndicator) else KpiIndicator.get_or_none(id=int(indicator))
     if ind is None:
-        raise UserError("找不到这项指标,它可能已被删除。")
+        raise UserError("找不到这项指标，它可能已被删除。")
     if not ind.qualitative:
-        raise UserError(f"“{ind.level2}”不是定性指标,请填写实际值,无需评审打分。")
+        raise UserError(f"“{ind.level2}”不是定性指标，请填写实际值，无需评审打分。")
     problems = reviewer_problems(f"“{ind.level2}”", list(scores))
     if problems:
         raise UserError("\n".join(problems))
@@ -689,17 +689,17 @@ def compute_actual(source: str, period: Period, team: str) -> Computed | None:
     who = "全部班组" if team == ALL_TEAMS else team
     if source == CSAT:
         good, total = csat_counts(period, team)
-        words = f"{period.label} {who}:非常满意+满意 {good} / 有效回答 {total}"
+        words = f"{period.label} {who}：非常满意+满意 {good} / 有效回答 {total}"
     elif source == COMPLAINT_TIMELY:
         good, total = complaint_counts(period, team)
         words = f"{period.label} {who}:24 小时内响应 {good} / 投诉 {total}"
     elif source == FIRST_TIME_FIX:
         good, total = first_time_fix_counts(period, team)
-        words = f"{period.label} {who}:一次性解决 {good} / 已知结果的工单 {total}"
+        words = f"{period.label} {who}：一次性解决 {good} / 已知结果的工单 {total}"
     else:
         return None
     value = _percent(good, total)
-    basis = f"{words} = {num(value, 1)}%" if value is not None else f"{words}({NO_DATA})"
+    basis = f"{words} = {num(value, 1)}%" if value is not None else f"{words}（{NO_DATA}）"
     return Computed(value, good, total, basis)
 
 
@@ -713,10 +713,10 @@ class RefreshItem:
 
 def _note_after_refresh(note: str, has_data: bool) -> str:
     note = (note or "").strip()
-    rest = re.sub(rf"^{NO_DATA}[;;\s]*", "", note)
+    rest = re.sub(rf"^{NO_DATA}[;；\s]*", "", note)
     if has_data:
         return rest
-    return f"{NO_DATA};{rest}" if rest else NO_DATA
+    return f"{NO_DATA}；{rest}" if rest else NO_DATA
 
 
 def apply_computed(data: ScorecardData) -> list[RefreshItem]:
@@ -751,7 +751,7 @@ def refresh_actuals(scorecard) -> list[RefreshItem]:
 
 # ---------------------------------------------------------------- flags → improvement actions
 def flag_problem(row: IndicatorRow) -> str:
-    return f"{row.level2} 得分 {score_text(row.score)}/权重 {num(row.weight)},低于 {FLAG_RATIO:.0%}"
+    return f"{row.level2} 得分 {score_text(row.score)}/权重 {num(row.weight)}，低于 {FLAG_RATIO:.0%}"
 
 
 def _origin(card: KpiScorecard, level2: str) -> str:
@@ -799,22 +799,22 @@ def flag_to_action(
     ``improvement.create_action``; a progress note records which scorecard it came from."""
     ind_id = indicator.id if isinstance(indicator, KpiIndicator | IndicatorRow) else int(indicator)
     if ind_id is None:
-        raise UserError("这项指标还没有保存,请先保存评价表。")
+        raise UserError("这项指标还没有保存，请先保存评价表。")
     ind = KpiIndicator.get_or_none(KpiIndicator.id == ind_id)
     if ind is None:
-        raise UserError("找不到这项指标,它可能已被删除。")
+        raise UserError("找不到这项指标，它可能已被删除。")
     card = ind.scorecard
     row = next(r for r in _rows_of([card.id])[card.id] if r.id == ind.id)
     if row.score is None:
-        raise UserError(f"“{row.level2}”还没有得分,请先填写实际值(或评审打分)。")
+        raise UserError(f"“{row.level2}”还没有得分，请先填写实际值（或评审打分）。")
     if not row.flagged:
         raise UserError(
-            f"“{row.level2}”得分 {score_text(row.score)}/权重 {num(row.weight)},"
-            f"不低于 {FLAG_RATIO:.0%},无需转为改进措施。"
+            f"“{row.level2}”得分 {score_text(row.score)}/权重 {num(row.weight)}，"
+            f"不低于 {FLAG_RATIO:.0%}，无需转为改进措施。"
         )
     done = existing_action(ind)
     if done is not None:
-        raise UserError(f"“{row.level2}”已转为改进措施(第 {done.id} 号),请到改进方案页跟进。")
+        raise UserError(f"“{row.level2}”已转为改进措施（第 {done.id} 号），请到改进方案页跟进。")
     today = today or date.today()
     expected = f"{row.level2}达到目标值 {num(row.target)}%" if not row.qualitative and row.target else ""
     data = improvement.ActionInput(
@@ -946,7 +946,7 @@ def rename_level1(rows: list[IndicatorRow], index: int, name: str) -> None:
     """Rename the 一级指标 of row ``index``: every row of its merged group is renamed with it."""
     name = (name or "").strip()
     if not name:
-        raise ValidationError("一级指标", "不能为空,请填写(如 时效性)。")
+        raise ValidationError("一级指标", "不能为空，请填写（如 时效性）。")
     for _group, first, count in groups(rows):
         if first <= index < first + count:
             for member in rows[first : first + count]:
@@ -958,5 +958,5 @@ def rename_level2(row: IndicatorRow, name: str) -> None:
     """Rename one indicator (二级指标)."""
     name = (name or "").strip()
     if not name:
-        raise ValidationError("二级指标", "不能为空,请填写指标名称。")
+        raise ValidationError("二级指标", "不能为空，请填写指标名称。")
     row.level2 = name

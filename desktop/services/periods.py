@@ -18,7 +18,7 @@ QUARTER = "quarter"
 MONTH = "month"
 RANGE = "range"
 
-FORMAT_HELP = "期间格式不正确:请写 2024、2024Q2、2024-05 或起止日期"
+FORMAT_HELP = "期间格式不正确：请写 2024、2024Q2、2024-05 或起止日期"
 _YEAR = re.compile(r"^(\d{4})\s*年?$")
 _QUARTER = re.compile(
     r"^(\d{4})\s*(?:年\s*)?[-/ ]?\s*(?:Q|第)\s*([1-4一二三四])\s*(?:季度?)?$", re.IGNORECASE
@@ -78,19 +78,19 @@ def month_period(year: int, month: int) -> Period:
 def range_period(start: date, end: date) -> Period:
     if end < start:
         raise UserError(
-            f"统计期间:开始日期 {start.isoformat()} 晚于结束日期 {end.isoformat()},请把起止日期对调。"
+            f"统计期间：开始日期 {start.isoformat()} 晚于结束日期 {end.isoformat()}，请把起止日期对调。"
         )
     return Period(start, end, f"{start.isoformat()} 至 {end.isoformat()}", RANGE)
 
 
 def _bad(value) -> UserError:
-    return UserError(f"{FORMAT_HELP}(收到“{shown(value)}”)。")
+    return UserError(f"{FORMAT_HELP}（收到“{shown(value)}”）。")
 
 
 def _as_day(value, name: str) -> date:
     day = parse_date(value, f"统计期间{name}")
     if day is None:
-        raise UserError(f"统计期间:请填写{name}。{FORMAT_HELP}。")
+        raise UserError(f"统计期间：请填写{name}。{FORMAT_HELP}。")
     return day.date() if isinstance(day, datetime) else day
 
 

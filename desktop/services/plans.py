@@ -28,10 +28,10 @@ from .validation import clean_text
 
 STRATA = tuple(DEFAULT_QUOTAS)  # VIP, 投诉, 普通
 STRATUM_RULE = (
-    "分层规则:期内有投诉工单的客户归入“投诉”;其余客户中客户类型为“VIP客户”的归入“VIP”;"
-    "其他客户归入“普通”。每位客户在一个计划中最多抽到一次,任务关联其期内最近一张工单。"
+    "分层规则：期内有投诉工单的客户归入“投诉”；其余客户中客户类型为“VIP客户”的归入“VIP”；"
+    "其他客户归入“普通”。每位客户在一个计划中最多抽到一次，任务关联其期内最近一张工单。"
 )
-PLAN_PREFIX = "抽样:"
+PLAN_PREFIX = "抽样："
 MIN_RATE = DEFAULT_RATE  # the sample must be at least 10% of the customers served
 DEFAULT_WINDOW_WORKDAYS = 10
 COMPLAINT_TYPE = "投诉处理"
@@ -46,7 +46,7 @@ class PlanFilters:
 
     def describe(self) -> str:
         parts = [
-            f"{label}:{value}"
+            f"{label}：{value}"
             for label, value in (
                 ("服务类型", self.service_type),
                 ("区域", self.region),
@@ -55,7 +55,7 @@ class PlanFilters:
             )
             if value
         ]
-        return ";".join(parts) or "全部客户"
+        return "；".join(parts) or "全部客户"
 
 
 @dataclass
@@ -98,13 +98,13 @@ class PlanResult:
 
     def text(self) -> str:
         drawn = "、".join(f"{k} {v}" for k, v in self.drawn.items())
-        text = f"计划“{self.trigger.removeprefix(PLAN_PREFIX)}”:抽取 {sum(self.drawn.values())} 个({drawn})"
-        text += f",新建任务 {self.created} 个"
+        text = f"计划“{self.trigger.removeprefix(PLAN_PREFIX)}”：抽取 {sum(self.drawn.values())} 个（{drawn}）"
+        text += f"，新建任务 {self.created} 个"
         if self.skipped:
-            text += f",{self.skipped} 个此前已建(未重复创建)"
+            text += f"，{self.skipped} 个此前已建（未重复创建）"
         text += f"。回访窗口 {self.earliest:%Y-%m-%d} 至 {self.latest:%Y-%m-%d}。"
         if self.per_staff:
-            text += "\n分配:" + "、".join(f"{k} {v} 个" for k, v in self.per_staff.items())
+            text += "\n分配：" + "、".join(f"{k} {v} 个" for k, v in self.per_staff.items())
         return text
 
 
@@ -113,7 +113,7 @@ def _check_period(start: date | None, end: date | None, errors: list) -> None:
     if start is None or end is None:
         errors.append(ValidationError("抽样期间", "请填写开始和结束日期。"))
     elif start > end:
-        errors.append(ValidationError("抽样期间", f"开始日期 {start} 晚于结束日期 {end},请调换或重新选择。"))
+        errors.append(ValidationError("抽样期间", f"开始日期 {start} 晚于结束日期 {end}，请调换或重新选择。"))
 
 
 def _check_quotas(quotas: Mapping[str, float], errors: list) -> dict[str, float]:
@@ -122,13 +122,13 @@ def _check_quotas(quotas: Mapping[str, float], errors: list) -> dict[str, float]
         try:
             value = float(quotas.get(name, 0) or 0)
         except (TypeError, ValueError):
-            errors.append(ValidationError(f"{name}配额", f"“{quotas.get(name)}”不是数字,请填写如 30。"))
+            errors.append(ValidationError(f"{name}配额", f"“{quotas.get(name)}”不是数字，请填写如 30。"))
             continue
         if value < 0:
-            errors.append(ValidationError(f"{name}配额", "不能为负数,请填写 0 或更大的数。"))
+            errors.append(ValidationError(f"{name}配额", "不能为负数，请填写 0 或更大的数。"))
         clean[name] = value
     if clean and len(clean) == len(STRATA) and sum(clean.values()) <= 0:
-        errors.append(ValidationError("配额", "各分层配额合计为 0,请至少给一个分层设置配额。"))
+        errors.append(ValidationError("配额", "各分层配额合计为 0，请至少给一个分层设置配额。"))
     return clean
 
 
@@ -136,7 +136,7 @@ def _check_rate(rate, errors: list, label: str = "抽样比例") -> float:
     try:
         value = float(rate)
     except (TypeError, ValueError):
-        errors.append(ValidationError(label, f"“{rate}”不是数字,请填写如 10%。"))
+        errors.append(ValidationError(label, f"“{rate}”不是数字，请填写如 10%。"))
         return 0.0
     if not 0 < value <= 1:
         errors.append(ValidationError(label, "请填写大于 0、不超过 100% 的比例。"))
@@ -255,24 +255,24 @@ def preview_plan(
     population = sum(sizes.values())
     if rate < MIN_RATE:
         warnings.append(
-            f"抽样比例 {rate:.1%} 低于规定的最低 {MIN_RATE:.0%},样本可能不足以代表本期客户,建议调高到 10% 以上。"
+            f"抽样比例 {rate:.1%} 低于规定的最低 {MIN_RATE:.0%}，样本可能不足以代表本期客户，建议调高到 10% 以上。"
         )
     if population == 0:
-        warnings.append("该期间没有符合筛选条件的已完成工单,没有可抽样的客户。请调整期间或筛选条件。")
+        warnings.append("该期间没有符合筛选条件的已完成工单，没有可抽样的客户。请调整期间或筛选条件。")
     if abs(sum(clean_quotas.values()) - 1) > 1e-9 and abs(sum(clean_quotas.values()) - 100) > 1e-9:
-        warnings.append(f"配额合计不是 100%,已按各分层配额的比例换算(合计 {weight:g})。")
+        warnings.append(f"配额合计不是 100%，已按各分层配额的比例换算（合计 {weight:g}）。")
     for row in rows:
         if row.population and row.count == row.population and row.quota > 0 and population:
             share = sample_size(population, rate) * row.quota
             if share > row.population:
                 warnings.append(
-                    f"“{row.name}”只有 {row.population} 位客户,少于按配额应抽的 {share:.0f} 位:已全部抽取,"
+                    f"“{row.name}”只有 {row.population} 位客户，少于按配额应抽的 {share:.0f} 位：已全部抽取，"
                     "差额按配额比例分给其他分层。"
                 )
     planned = sample_size(population, rate)
     total = sum(counts.values())
     if total < planned:
-        warnings.append(f"可抽取的客户只有 {total} 位,少于按比例应抽的 {planned} 位(配额为 0 的分层不抽取)。")
+        warnings.append(f"可抽取的客户只有 {total} 位，少于按比例应抽的 {planned} 位（配额为 0 的分层不抽取）。")
     return PlanPreview(rows, warnings, members, latest)
 
 
@@ -281,7 +281,7 @@ def _staff_names(staff_ids: Sequence[int]) -> dict[int, str]:
     names = dict(Staff.select(Staff.id, Staff.name).where(Staff.id.in_(ids)).tuples()) if ids else {}
     missing = [i for i in ids if i not in names]
     if missing:
-        raise ValidationError("分配人员", "所选人员中有已被删除的,请刷新后重新选择。")
+        raise ValidationError("分配人员", "所选人员中有已被删除的，请刷新后重新选择。")
     return names
 
 
@@ -345,13 +345,13 @@ def create_plan_tasks(
     today = today or date.today()
     preview = preview_plan(start, end, filters, quotas, rate)
     if preview.population == 0:
-        raise UserError("该期间没有符合筛选条件的已完成工单,没有可抽样的客户。请调整期间或筛选条件。")
+        raise UserError("该期间没有符合筛选条件的已完成工单，没有可抽样的客户。请调整期间或筛选条件。")
     window = _window(cal, today, window_start, window_workdays)
     names = _staff_names(staff_ids)
     drawn = draw(preview.members, preview.counts, int(seed))
-    note_tail = f";种子:{int(seed)};期间:{start}至{end};{filters.describe()}"
+    note_tail = f"；种子：{int(seed)}；期间：{start}至{end}；{filters.describe()}"
     picks = [
-        (cid, preview.latest_order[cid], f"分层:{stratum}{note_tail}")
+        (cid, preview.latest_order[cid], f"分层：{stratum}{note_tail}")
         for stratum in STRATA
         for cid in drawn[stratum]
     ]
@@ -425,7 +425,7 @@ def create_evaluator_tasks(
     rows = preview_evaluator(day, filters, rates)
     orders = _day_orders(day, filters)
     if not orders:
-        raise UserError(f"{day} 没有符合筛选条件的已完成工单,无法抽样。请换一个日期或调整筛选条件。")
+        raise UserError(f"{day} 没有符合筛选条件的已完成工单，无法抽样。请换一个日期或调整筛选条件。")
     window = _window(cal, today, window_start, window_workdays)
     names = _staff_names(staff_ids)
     staff_by_name = {
@@ -441,7 +441,7 @@ def create_evaluator_tasks(
             chosen = draw({row.role: list(by_id)}, {row.role: row.count}, int(seed) * 31 + index)[row.role]
             drawn[row.role] = len(chosen)
             picks = [
-                (by_id[oid][1], oid, f"评价角色:{row.role};种子:{int(seed)};完工日:{day}") for oid in chosen
+                (by_id[oid][1], oid, f"评价角色：{row.role}；种子：{int(seed)}；完工日：{day}") for oid in chosen
             ]
             if row.role == "工长自评":
                 assignees = [staff_by_name.get(by_id[oid][2]) for oid in chosen]

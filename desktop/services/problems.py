@@ -74,12 +74,12 @@ LOW_LOW = "低频低痛"
 QUADRANTS = (HIGH_HIGH, LOW_HIGH, HIGH_LOW, LOW_LOW)  # also the TOP3 order
 
 PAIN_FORMULA = (
-    "痛感 = 该分类每条反馈的(情绪权重 + 维度影响)的平均值,0–5 分。"
-    "情绪权重:强烈不满 3、轻微不满 2、平静 1、满意 0;"
-    "维度影响:该分类对应维度的最低评价,非常不满意(1–4 分、推荐 0–4 分)记 2,"
-    "不满意(5–6 分、推荐 5–6 分、落实度“否”)记 1,没有低分记 0;"
+    "痛感 = 该分类每条反馈的（情绪权重 + 维度影响）的平均值，0–5 分。"
+    "情绪权重：强烈不满 3、轻微不满 2、平静 1、满意 0；"
+    "维度影响：该分类对应维度的最低评价，非常不满意（1–4 分、推荐 0–4 分）记 2，"
+    "不满意（5–6 分、推荐 5–6 分、落实度“否”）记 1，没有低分记 0；"
     "分类没有对应维度时取该次回访最低的一项评价。"
-    "以各分类出现次数和痛感的中位数划分四个象限(等于中位数算“高”)。"
+    "以各分类出现次数和痛感的中位数划分四个象限（等于中位数算“高”）。"
 )
 
 # What the user gets before editing anything (our own word lists).
@@ -113,7 +113,7 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 # Clause boundaries: punctuation and words that turn the sentence ("态度很好,就是有点慢").
-_CLAUSE_SPLIT = re.compile(r"[,,。.;;!!??、\n\r…~]+|但是|但|不过|可是|就是|只是|然而")
+_CLAUSE_SPLIT = re.compile(r"[,，。.;；!！?？、\n\r…~]+|但是|但|不过|可是|就是|只是|然而")
 # Text right before a keyword that negates it ("不贵", "没有麻烦", "不太慢").
 _NEGATORS = _words("不 没 无 未 别 没有 不太 不是很 不是太 没那么 不怎么 不算 不算太 不够")
 # Words that make a clause praise rather than complaint (unless negated themselves).
@@ -570,7 +570,7 @@ class Suggestion:
             parts.append("关键词 " + "、".join(f"“{k}”" for k in self.keywords))
         if self.dimensions:
             parts.append("低分 " + "、".join(self.dimensions))
-        return ";".join(parts)
+        return "；".join(parts)
 
 
 def _active_categories() -> list[ProblemCategory]:
@@ -600,7 +600,7 @@ def suggest_for(
             continue
         sug = found.setdefault(cat.id, Suggestion(cat.id, cat.name, 0.0))
         sug.score += sev
-        sug.dimensions.append(f"{dimension}:{label}")
+        sug.dimensions.append(f"{dimension}：{label}")
     return sorted(found.values(), key=lambda s: (-s.score, order[s.category_id]))
 
 
@@ -616,7 +616,7 @@ def suggest_many(visit_ids: Iterable[int]) -> dict[int, list[Suggestion]]:
 def suggest_categories(visit_id: int) -> list[Suggestion]:
     """Categories suggested for one visit from its free text (keywords) and its low answers."""
     if not Visit.select().where(Visit.id == visit_id).exists():
-        raise UserError("找不到该回访记录,可能已被删除,请刷新后重试。")
+        raise UserError("找不到该回访记录，可能已被删除，请刷新后重试。")
     return suggest_many([visit_id])[visit_id]
 
 
@@ -624,9 +624,9 @@ def suggest_categories(visit_id: int) -> list[Suggestion]:
 def _check_category(category_id: int) -> ProblemCategory:
     cat = ProblemCategory.get_or_none(ProblemCategory.id == category_id)
     if cat is None:
-        raise UserError("找不到该问题分类,可能已被修改,请刷新后重试。")
+        raise UserError("找不到该问题分类，可能已被修改，请刷新后重试。")
     if not cat.active:
-        raise UserError(f"问题分类“{cat.name}”已停用,不能再归入。请选择其他分类,或在设置中启用它。")
+        raise UserError(f"问题分类“{cat.name}”已停用，不能再归入。请选择其他分类，或在设置中启用它。")
     return cat
 
 
@@ -660,7 +660,7 @@ def tag_visits(visit_ids: Iterable[int], category_id: int) -> int:
         for chunk in _chunks(ids):
             known.update(r[0] for r in Visit.select(Visit.id).where(Visit.id.in_(chunk)).tuples())
         if len(known) != len(ids):
-            raise UserError("所选回访记录中有的已被删除,请刷新列表后重试。")
+            raise UserError("所选回访记录中有的已被删除，请刷新列表后重试。")
         existing = _existing_links(ids)
         pairs = [(vid, cat.id) for vid in ids if (vid, cat.id) not in existing]
         _insert_links(pairs)
@@ -776,7 +776,7 @@ def untagged_negative(start=None, end=None, *, limit: int | None = 200, **filter
                 team=team or "",
                 mood=mood,
                 complaint=bool(complaint),
-                low_answers=[f"{d}:{label}" for d, label, _s, _p in low],
+                low_answers=[f"{d}：{label}" for d, label, _s, _p in low],
                 text=accounts.text_for_screen(texts.get(vid, "")),
                 suggestions=suggest_for(texts.get(vid, ""), low, cats),
             )
@@ -974,18 +974,18 @@ def pct(part: float, whole: float) -> int:
 
 def reason_text(row: PainRow, matrix: PainMatrix) -> str:
     base = (
-        f"出现 {row.count} 次,占负面反馈 {pct(row.count, matrix.feedback_total)}%,"
+        f"出现 {row.count} 次，占负面反馈 {pct(row.count, matrix.feedback_total)}%，"
         f"客户情绪强烈不满占 {pct(row.strong_share, 1)}%"
     )
     if row.quadrant == HIGH_HIGH:
-        tail = f"次数和痛感({row.pain:.2f})都在中位数以上,影响面广且客户不满强烈,应优先解决"
+        tail = f"次数和痛感（{row.pain:.2f}）都在中位数以上，影响面广且客户不满强烈，应优先解决"
     elif row.quadrant == LOW_HIGH:
-        tail = f"次数不多,但痛感 {row.pain:.2f} 高于中位数 {matrix.pain_median:.2f},一旦发生客户很不满"
+        tail = f"次数不多，但痛感 {row.pain:.2f} 高于中位数 {matrix.pain_median:.2f}，一旦发生客户很不满"
     elif row.quadrant == HIGH_LOW:
-        tail = f"痛感 {row.pain:.2f} 不高,但出现次数多,影响面广"
+        tail = f"痛感 {row.pain:.2f} 不高，但出现次数多，影响面广"
     else:
-        tail = "次数少、痛感低,可暂缓"
-    return f"{base};{tail}"
+        tail = "次数少、痛感低，可暂缓"
+    return f"{base}；{tail}"
 
 
 def _quotes(category_id: int, start, end, filters, limit: int = 3) -> list[str]:

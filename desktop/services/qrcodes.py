@@ -67,27 +67,27 @@ def parse_code(text: str) -> ScanCode:
     raw = (text or "").strip()
     code = normalize(raw)
     if not code:
-        raise ValidationError(FIELD, f"请扫描回访表上的二维码,或输入二维码旁的编号,例如 {EXAMPLE}。")
+        raise ValidationError(FIELD, f"请扫描回访表上的二维码，或输入二维码旁的编号，例如 {EXAMPLE}。")
     shown = raw if len(raw) <= 40 else raw[:39] + "…"
     match = _CODE.match(code)
     if match is None or match.group(1) != PREFIX:
         raise ValidationError(
             FIELD,
-            f"“{shown}”不是回访通的表单编号。表单编号以 {PREFIX}: 开头,例如 {EXAMPLE}"
-            f"(空白表)或 {PREFIX}:{VISIT}:35(已填写的表)。",
+            f"“{shown}”不是回访通的表单编号。表单编号以 {PREFIX}：开头，例如 {EXAMPLE}"
+            f"（空白表）或 {PREFIX}：{VISIT}:35（已填写的表）。",
         )
     kind, number = match.group(2), match.group(3)
     if kind not in KINDS:
         raise ValidationError(
-            FIELD, f"“{shown}”中的“{kind}”无法识别:编号中间应为 {TASK}(回访任务)或 {VISIT}(回访记录)。"
+            FIELD, f"“{shown}”中的“{kind}”无法识别：编号中间应为 {TASK}（回访任务）或 {VISIT}（回访记录）。"
         )
     if not number.isdigit() or not number.isascii():
         raise ValidationError(
-            FIELD, f"“{shown}”的末尾应为数字编号,例如 {PREFIX}:{kind}:12。二维码可能没有扫完整,请重新扫描。"
+            FIELD, f"“{shown}”的末尾应为数字编号，例如 {PREFIX}：{kind}:12。二维码可能没有扫完整，请重新扫描。"
         )
     value = int(number)
     if value <= 0 or value > MAX_ID:
-        raise ValidationError(FIELD, f"“{shown}”中的编号 {number} 无效,请重新扫描或核对表上的编号。")
+        raise ValidationError(FIELD, f"“{shown}”中的编号 {number} 无效，请重新扫描或核对表上的编号。")
     return ScanCode(kind, value)
 
 
@@ -115,16 +115,16 @@ def lookup(text: str) -> ScanTarget:
         visit = Visit.get_or_none(Visit.id == code.id)
         if visit is None:
             raise UserError(
-                f"找不到编号为 {code.id} 的回访记录({code.text}),可能已被删除,或这张表来自另一个数据库。"
+                f"找不到编号为 {code.id} 的回访记录（{code.text}），可能已被删除，或这张表来自另一个数据库。"
             )
         return ScanTarget(code, visit_id=visit.id, message=f"已打开回访记录 #{visit.id}。")
     task = VisitTask.get_or_none(VisitTask.id == code.id)
     if task is None:
         raise UserError(
-            f"找不到编号为 {code.id} 的回访任务({code.text}),可能已被删除,或这张表来自另一个数据库。"
+            f"找不到编号为 {code.id} 的回访任务（{code.text}），可能已被删除，或这张表来自另一个数据库。"
         )
     if task.status in _TASK_CLOSED:
-        raise UserError(f"回访任务 #{task.id} 已{task.status},不能再录入。如需回访,请在回访任务中新建任务。")
+        raise UserError(f"回访任务 #{task.id} 已{task.status}，不能再录入。如需回访，请在回访任务中新建任务。")
     done = (
         Visit.select(Visit.id)
         .where((Visit.task == task.id) & (Visit.status == "已完成"))
@@ -135,10 +135,10 @@ def lookup(text: str) -> ScanTarget:
         return ScanTarget(
             code,
             visit_id=done.id,
-            message=f"回访任务 #{task.id} 已完成,已打开其回访记录 #{done.id}。",
+            message=f"回访任务 #{task.id} 已完成，已打开其回访记录 #{done.id}。",
         )
     return ScanTarget(
-        code, task_id=task.id, message=f"已打开回访任务 #{task.id} 的回访表,请录入纸质表的答案。"
+        code, task_id=task.id, message=f"已打开回访任务 #{task.id} 的回访表，请录入纸质表的答案。"
     )
 
 

@@ -98,12 +98,12 @@ def _pattern_reasons(ids: list[int] | None) -> dict[int, str]:
     out = {}
     for vid, n, kind, _kinds, low, high, same_adjacent, broken in rows:
         if low == high:
-            out[vid] = f"疑似随意勾选:{n}道评分题全部选“{_option(kind, low)}”,且没有任何文字意见"
+            out[vid] = f"疑似随意勾选：{n}道评分题全部选“{_option(kind, low)}”，且没有任何文字意见"
         elif not same_adjacent and not broken:
             first, second = _first_two(vid)
             out[vid] = (
-                f"疑似规律作答:{n}道评分题在“{_option(kind, first)}”和“{_option(kind, second)}”"
-                "之间交替选择,且没有任何文字意见"
+                f"疑似规律作答：{n}道评分题在“{_option(kind, first)}”和“{_option(kind, second)}”"
+                "之间交替选择，且没有任何文字意见"
             )
     return out
 
@@ -147,7 +147,7 @@ def _missing_reasons(ids: list[int] | None) -> dict[int, str]:
     out = {}
     for vid, names in missing.items():
         shown = "、".join(names[:_NAMES_SHOWN]) + ("等" if len(names) > _NAMES_SHOWN else "")
-        out[vid] = f"关键答案缺失:{len(names)}道必答题未作答({shown})"
+        out[vid] = f"关键答案缺失：{len(names)}道必答题未作答（{shown}）"
     return out
 
 
@@ -159,7 +159,7 @@ def invalid_reasons(visit_ids: list[int] | None = None) -> dict[int, str]:
         pattern = _pattern_reasons(chunk)
         missing = _missing_reasons(chunk)
         for vid in sorted(set(pattern) | set(missing)):
-            reason = ";".join(r for r in (pattern.get(vid), missing.get(vid)) if r)
+            reason = "；".join(r for r in (pattern.get(vid), missing.get(vid)) if r)
             out[vid] = reason[:REASON_MAX]
     return out
 
@@ -217,7 +217,7 @@ def flag_invalid(visit_ids: list[int] | None = None) -> FlagResult:
 def _visit(visit_id: int) -> Visit:
     visit = Visit.get_or_none(Visit.id == visit_id)
     if visit is None:
-        raise UserError("找不到这条回访记录,可能已被删除。请刷新回访记录列表。")
+        raise UserError("找不到这条回访记录，可能已被删除。请刷新回访记录列表。")
     return visit
 
 
@@ -228,7 +228,7 @@ def confirm_invalid(visit_id: int, invalid: bool, reason: str = "") -> Visit:
     visit = _visit(visit_id)
     reason = clean_text(reason, "无效原因", max_len=REASON_MAX)
     if invalid and not reason:
-        raise ValidationError("无效原因", "判为无效问卷时请写明原因(如:全部选同一项,客户未认真作答)。")
+        raise ValidationError("无效原因", "判为无效问卷时请写明原因（如：全部选同一项，客户未认真作答）。")
     Visit.update(
         invalid=bool(invalid), invalid_reason=reason, invalid_by_hand=bool(invalid), updated_at=now()
     ).where(Visit.id == visit.id).execute()

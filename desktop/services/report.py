@@ -45,7 +45,7 @@ MONTHS_MIN = 12
 MONTHS_MAX = 24
 
 SECTION_TITLES = ("报告基本信息", "调查概述", "满意度分析", "核心问题", "改进措施与责任分工", "质量评价")
-SATISFACTION_HEADER = ("维度", "平均分(满分5分)", "满意度占比(%)", "较上期变化")
+SATISFACTION_HEADER = ("维度", "平均分（满分5分）", "满意度占比（%）", "较上期变化")
 PROBLEM_HEADER = ("问题分类", "客户原话举例", "出现频次")
 ACTION_HEADER = ("问题编号", "问题描述", "改进措施", "责任部门", "责任人", "完成时间", "预期效果", "状态")
 KPI_HEADER = ("评价周期", "评价对象", "总分", "等级", "较上期", "需根因分析的指标")
@@ -219,7 +219,7 @@ def change_text(arrow: str, change: float | None, metric: str = "满意率") -> 
     points = change * 100 if metric != "NPS" else change
     unit = "分" if metric == "NPS" else "个百分点"
     if arrow == "→":
-        return f"→ 持平({points:+.1f})"
+        return f"→ 持平（{points:+.1f}）"
     return f"{arrow}{abs(points):.1f}{unit}"
 
 
@@ -352,7 +352,7 @@ def _info_section(ctx: _Context, company: str, title: str) -> Section:
     flt = ctx.flt
     items = [
         ("报告名称", title),
-        ("编制部门", company or "(未设置公司名称)"),
+        ("编制部门", company or "（未设置公司名称）"),
         ("编制日期", day_text(ctx.today)),
         ("调查周期", period_span(flt.period)),
         ("统计范围", flt.team or ALL_TEAMS_LABEL),
@@ -370,32 +370,32 @@ def _overview_section(ctx: _Context) -> Section:
     recovery = figures.recovery
 
     team_words = f"“{flt.team}”负责的" if flt.team else ""
-    scope = f"{label}内完成的{team_words}服务工单 {orders} 张,涉及客户 {customers} 名(按工单完成时间统计)"
+    scope = f"{label}内完成的{team_words}服务工单 {orders} 张，涉及客户 {customers} 名（按工单完成时间统计）"
     if customers:
         share = sampled / customers
         verdict = "达到" if share >= SAMPLE_MIN else "低于"
         sample = (
-            f"完成回访 {figures.visits} 次,覆盖客户 {sampled} 名,占服务客户的 {share:.1%}"
-            f"({verdict}不少于 {SAMPLE_MIN:.0%} 的抽样要求)"
+            f"完成回访 {figures.visits} 次，覆盖客户 {sampled} 名，占服务客户的 {share:.1%}"
+            f"（{verdict}不少于 {SAMPLE_MIN:.0%} 的抽样要求）"
         )
     else:
-        sample = f"完成回访 {figures.visits} 次,覆盖客户 {sampled} 名(本期没有完成的服务工单可作比较)"
-    method_text = ";".join(f"{m} {n} 次" for m, n in methods) or "本期没有完成的回访"
+        sample = f"完成回访 {figures.visits} 次，覆盖客户 {sampled} 名（本期没有完成的服务工单可作比较）"
+    method_text = "；".join(f"{m} {n} 次" for m, n in methods) or "本期没有完成的回访"
     if recovery.rate is None:
-        recovery_text = f"本期没有到期的回访任务(目标 ≥{RECOVERY_TARGET:.0%})"
+        recovery_text = f"本期没有到期的回访任务（目标 ≥{RECOVERY_TARGET:.0%}）"
     else:
         verdict = "达标" if recovery.met else "未达标"
         recovery_text = (
-            f"{recovery.rate:.1%}(已完成 {recovery.completed} / 应回访 {recovery.due},"
-            f"目标 ≥{RECOVERY_TARGET:.0%},{verdict})"
+            f"{recovery.rate:.1%}（已完成 {recovery.completed} / 应回访 {recovery.due}，"
+            f"目标 ≥{RECOVERY_TARGET:.0%}，{verdict}）"
         )
         if not figures.recovery_matches_filters:
-            recovery_text += ";回收率按全部班组的回访任务计算"
+            recovery_text += "；回收率按全部班组的回访任务计算"
     validity = (
-        f"有效 {figures.valid} 份,无效 {figures.invalid} 份"
-        f"(规律性填写、关键项缺失等无效问卷已剔除,不计入任何统计)"
+        f"有效 {figures.valid} 份，无效 {figures.invalid} 份"
+        f"（规律性填写、关键项缺失等无效问卷已剔除，不计入任何统计）"
     )
-    purpose = f"评估{label}客户对售后服务的满意度,找出服务短板,确定需优先解决的问题并落实改进责任。"
+    purpose = f"评估{label}客户对售后服务的满意度，找出服务短板，确定需优先解决的问题并落实改进责任。"
     table = Table(
         header=["项目", "内容"],
         rows=[
@@ -411,7 +411,7 @@ def _overview_section(ctx: _Context) -> Section:
     )
     blocks: list[Block] = [table]
     if figures.visits == 0:
-        blocks.append(Paragraph(f"{label}没有已完成的回访记录,以下各项满意度指标均无数据。", "note"))
+        blocks.append(Paragraph(f"{label}没有已完成的回访记录，以下各项满意度指标均无数据。", "note"))
     ctx.figures = figures
     return Section("二", "调查概述", blocks)
 
@@ -442,42 +442,42 @@ def _satisfaction_section(ctx: _Context) -> Section:
             ]
         )
     if not rows:
-        rows.append(["(本期和上期都没有满意度评分)", NO_DATA, NO_DATA, NO_DATA])
+        rows.append(["（本期和上期都没有满意度评分）", NO_DATA, NO_DATA, NO_DATA])
     table = Table(
         header=list(SATISFACTION_HEADER),
         rows=rows,
         widths=[2.2, 1.6, 1.6, 2.0],
         align=["left", "center", "center", "center"],
-        caption=f"表1 各维度满意度({period_words(flt.period)},与{period_words(comparison.previous)}比较)",
+        caption=f"表1 各维度满意度（{period_words(flt.period)}，与{period_words(comparison.previous)}比较）",
         bold_rows=bold,
     )
     blocks: list[Block] = []
     blocks.extend(_summary_paragraphs(ctx, comparison, figures))
     blocks.append(table)
-    blocks.append(Paragraph(f"注:{DENOMINATOR_NOTE}。“总体满意度”汇总全部维度的有效回答。", "note"))
+    blocks.append(Paragraph(f"注：{DENOMINATOR_NOTE}。“总体满意度”汇总全部维度的有效回答。", "note"))
     blocks.append(
         Paragraph(
-            "平均分按 5 分制计(非常满意 5 … 非常不满意 1;1–10 分题按分段折算);"
-            "较上期变化为满意度占比的差值(百分点),±0.5 个百分点以内记为持平(→)。",
+            "平均分按 5 分制计（非常满意 5 … 非常不满意 1;1–10 分题按分段折算）；"
+            "较上期变化为满意度占比的差值（百分点），±0.5 个百分点以内记为持平（→）。",
             "note",
         )
     )
 
     # NPS and yes/no dimensions
-    blocks.append(Paragraph("净推荐值(NPS)", "subheading"))
+    blocks.append(Paragraph("净推荐值（NPS）", "subheading"))
     nps_rows = [c for c in comparison.rows if c.metric == "NPS"]
     if figures.nps is None:
-        blocks.append(Paragraph(f"本期没有“推荐意愿”(0–10 分)的回答,无法计算 NPS(目标 ≥{NPS_GOAL})。"))
+        blocks.append(Paragraph(f"本期没有“推荐意愿”（0–10 分）的回答，无法计算 NPS（目标 ≥{NPS_GOAL}）。"))
     else:
         verdict = "达到" if figures.nps >= NPS_GOAL else "未达到"
         change = nps_rows[0] if nps_rows else None
         tail = ""
         if change is not None and change.arrow:
-            tail = f",较上期{change_text(change.arrow, change.change, 'NPS')}"
+            tail = f"，较上期{change_text(change.arrow, change.change, 'NPS')}"
         blocks.append(
             Paragraph(
-                f"NPS = {figures.nps:.1f}(基于 {figures.nps_n} 条 0–10 分推荐意愿回答){tail};"
-                f"目标 ≥{NPS_GOAL},{verdict}目标。NPS = 推荐者(9–10 分)占比 − 贬损者(0–6 分)占比。"
+                f"NPS = {figures.nps:.1f}（基于 {figures.nps_n} 条 0–10 分推荐意愿回答）{tail}；"
+                f"目标 ≥{NPS_GOAL}，{verdict}目标。NPS = 推荐者（9–10 分）占比 − 贬损者（0–6 分）占比。"
             )
         )
     for change in comparison.rows:
@@ -485,7 +485,7 @@ def _satisfaction_section(ctx: _Context) -> Section:
             cur = change.current
             blocks.append(
                 Paragraph(
-                    f"{change.dimension}:回答“是”的占 {cur.yes_share:.1%}({cur.yes}/{cur.yes_n}),"
+                    f"{change.dimension}：回答“是”的占 {cur.yes_share:.1%}（{cur.yes}/{cur.yes_n}），"
                     f"较上期{change_text(change.arrow, change.change)}。"
                 )
             )
@@ -503,7 +503,7 @@ def _satisfaction_section(ctx: _Context) -> Section:
         blocks.append(Paragraph(f"各{word}满意度", "subheading"))
         blocks.append(
             Table(
-                header=[word, "有效回访", "平均分", "满意度占比(%)", "NPS"],
+                header=[word, "有效回访", "平均分", "满意度占比（%）", "NPS"],
                 rows=[
                     [g.group, str(g.visits), score(g.mean), pct(g.satisfaction), score(g.nps, 1)]
                     for g in groups
@@ -518,27 +518,27 @@ def _satisfaction_section(ctx: _Context) -> Section:
 
 def _summary_paragraphs(ctx: _Context, comparison: Comparison, figures) -> list[Block]:
     if figures.level_n == 0:
-        return [Paragraph("本期没有有效的满意度评分,无法进行满意度分析。")]
+        return [Paragraph("本期没有有效的满意度评分，无法进行满意度分析。")]
     total = comparison.rows[0]
     parts = [
-        f"{period_words(ctx.flt.period)}总体满意度 {pct(figures.satisfaction)}%,平均分 {score(figures.mean)} 分"
+        f"{period_words(ctx.flt.period)}总体满意度 {pct(figures.satisfaction)}%，平均分 {score(figures.mean)} 分"
     ]
     if total.arrow:
         parts.append(f"较{period_words(comparison.previous)}{change_text(total.arrow, total.change)}")
     composite = composite_100(figures.mean)
     parts.append(
-        f"折合百分制综合得分 {composite:.1f} 分(长期目标 ≥{COMPOSITE_GOAL} 分,"
-        f"{'已达到' if composite >= COMPOSITE_GOAL else '尚未达到'})"
+        f"折合百分制综合得分 {composite:.1f} 分（长期目标 ≥{COMPOSITE_GOAL} 分，"
+        f"{'已达到' if composite >= COMPOSITE_GOAL else '尚未达到'}）"
     )
-    text = ",".join(parts) + "。"
+    text = "，".join(parts) + "。"
     rated = [c for c in comparison.rows[1:] if c.current is not None and c.current.level_n]
     if rated:
         worst = min(rated, key=lambda c: (c.current.satisfaction, c.current.mean or 0))
-        text += f"满意度最低的维度是“{worst.dimension}”({pct(worst.current.satisfaction)}%)"
+        text += f"满意度最低的维度是“{worst.dimension}”（{pct(worst.current.satisfaction)}%）"
         falling = [c for c in rated if c.arrow == "↓"]
         if falling:
             steepest = min(falling, key=lambda c: c.change)
-            text += f",下降最多的是“{steepest.dimension}”({change_text(steepest.arrow, steepest.change)})"
+            text += f"，下降最多的是“{steepest.dimension}”（{change_text(steepest.arrow, steepest.change)}）"
         text += "。"
     return [Paragraph(text)]
 
@@ -558,13 +558,13 @@ def _dimension_chart(comparison: Comparison) -> Chart:
             labels.append("")
     return Chart(
         kind=DIMENSION_BARS,
-        title=f"图1 各维度满意度占比:{period_words(comparison.period)}与{period_words(comparison.previous)}",
+        title=f"图1 各维度满意度占比：{period_words(comparison.period)}与{period_words(comparison.previous)}",
         categories=names,
         series=[
             Series(period_words(comparison.period), [rate(c.current) for c in rows]),
             Series(period_words(comparison.previous), [rate(c.previous) for c in rows]),
         ],
-        y_label="满意度占比(%)",
+        y_label="满意度占比（%）",
         labels=labels,
         empty_text="本期和上期都没有满意度评分",
         height_mm=66.0,
@@ -593,11 +593,11 @@ def _trend_chart(flt: Filters) -> Chart:
         title=(
             f"图2 {period_words(flt.period)}各月满意度占比趋势"
             if whole
-            else f"图2 近{len(trend.months)}个月满意度占比趋势(阴影为本报告期)"
+            else f"图2 近{len(trend.months)}个月满意度占比趋势（阴影为本报告期）"
         ),
         categories=[f"{m.start.year % 100:02d}-{m.start.month:02d}" for m in trend.months],
         series=series,
-        y_label="满意度占比(%)",
+        y_label="满意度占比（%）",
         highlight=(inside[0], inside[-1]) if inside and not whole else None,
         empty_text="近期没有满意度评分",
         height_mm=66.0,
@@ -612,7 +612,7 @@ def _pareto_chart(flt: Filters) -> Chart:
         categories=[r.name for r in rows],
         series=[
             Series("出现次数", [float(r.count) for r in rows]),
-            Series("累计占比(%)", [round(r.cumulative_pct, 1) for r in rows]),
+            Series("累计占比（%）", [round(r.cumulative_pct, 1) for r in rows]),
         ],
         y_label="出现次数",
         reference=80.0,
@@ -631,13 +631,13 @@ def _problems_section(ctx: _Context) -> Section:
     blocks: list[Block] = []
     feedback = matrix.feedback_total if matrix.rows else problems.count_feedback(**args)
     untagged = problems.count_untagged(**args)
-    intro = f"本期负面反馈 {feedback} 条,涉及 {len(matrix.rows)} 个问题分类。"
+    intro = f"本期负面反馈 {feedback} 条，涉及 {len(matrix.rows)} 个问题分类。"
     if untagged:
-        intro += f"另有 {untagged} 条负面反馈尚未归类,未计入下表,请在“问题分析”页面补充分类。"
+        intro += f"另有 {untagged} 条负面反馈尚未归类，未计入下表，请在“问题分析”页面补充分类。"
     if not proposals:
         blocks.append(Paragraph(intro + "本期没有需要列为核心问题的已归类反馈。"))
         return Section("四", "核心问题", blocks)
-    intro += "按出现频次和客户痛感(情绪与评分)综合排序,需优先解决的问题如下:"
+    intro += "按出现频次和客户痛感（情绪与评分）综合排序，需优先解决的问题如下："
     blocks.append(Paragraph(intro))
     used: set[str] = set()
     rows = []
@@ -646,7 +646,7 @@ def _problems_section(ctx: _Context) -> Section:
         fresh = [q for q in p.quotes if q not in used] or list(p.quotes)
         chosen = fresh[:QUOTES_PER_PROBLEM]
         used.update(chosen)
-        quotes = "\n".join(f"“{mask_quote(q, names)}”" for q in chosen) or "(客户未留下文字意见)"
+        quotes = "\n".join(f"“{mask_quote(q, names)}”" for q in chosen) or "（客户未留下文字意见）"
         rows.append([p.name, quotes, str(p.count)])
     blocks.append(
         Table(
@@ -654,12 +654,12 @@ def _problems_section(ctx: _Context) -> Section:
             rows=rows,
             widths=[1.6, 5.0, 1.0],
             align=["center", "left", "center"],
-            caption="表3 核心问题反馈(定性)",
+            caption="表3 核心问题反馈（定性）",
         )
     )
     blocks.append(Paragraph("判定依据", "subheading"))
     for p in proposals:
-        blocks.append(Paragraph(f"{p.rank}. {p.name}({p.quadrant}):{p.reason}。", "bullet"))
+        blocks.append(Paragraph(f"{p.rank}. {p.name}（{p.quadrant}）：{p.reason}。", "bullet"))
     blocks.append(Paragraph(problems.PAIN_FORMULA, "note"))
     return Section("四", "核心问题", blocks)
 
@@ -669,9 +669,9 @@ def _status_text(action: ImprovementAction, today: date) -> str:
     if action.status == improvement.CLOSED and action.closed_on:
         text += f"({action.closed_on:%Y-%m-%d})"
     elif action.status in (improvement.DONE, improvement.VERIFYING) and action.completed_on:
-        text += f"({action.completed_on:%Y-%m-%d}完成)"
+        text += f"（{action.completed_on:%Y-%m-%d}完成）"
     if improvement.is_overdue(action.status, action.deadline, today):
-        text += f",已逾期{(today - action.deadline).days}天"
+        text += f"，已逾期{(today - action.deadline).days}天"
     return text
 
 
@@ -711,8 +711,8 @@ def _actions_section(ctx: _Context) -> Section:
             counts[a.status] = counts.get(a.status, 0) + 1
         parts = "、".join(f"{s} {counts[s]} 项" for s in improvement.ACTION_STATUSES if s in counts)
         late = len(marked)
-        text = f"与本期反馈相关的改进措施共 {len(actions)} 项:{parts}"
-        text += f";其中 {late} 项已超过完成时间,需督办。" if late else ";没有逾期项。"
+        text = f"与本期反馈相关的改进措施共 {len(actions)} 项：{parts}"
+        text += f"；其中 {late} 项已超过完成时间，需督办。" if late else "；没有逾期项。"
         blocks.append(Paragraph(text))
         blocks.append(
             Table(
@@ -729,11 +729,11 @@ def _actions_section(ctx: _Context) -> Section:
     missing = [p.name for p in ctx.proposals if p.category_id not in covered]
     if missing:
         blocks.append(
-            Paragraph(f"核心问题“{'”“'.join(missing)}”尚无对应的改进措施,请尽快明确措施、责任人和完成时间。")
+            Paragraph(f"核心问题“{'”“'.join(missing)}”尚无对应的改进措施，请尽快明确措施、责任人和完成时间。")
         )
     blocks.append(
         Paragraph(
-            "状态说明:未启动 → 进行中 → 已完成 → 效果验证中(完成后一周内对反馈客户二次回访)→ 已闭环;"
+            "状态说明：未启动 → 进行中 → 已完成 → 效果验证中（完成后一周内对反馈客户二次回访）→ 已闭环；"
             "验证未通过的措施退回“进行中”。",
             "note",
         )
@@ -763,7 +763,7 @@ def _kpi_section(ctx: _Context) -> Section:
     if not cards:
         blocks.append(
             Paragraph(
-                f"{period_words(flt.period)}尚未建立售后服务质量评价表(KPI),本报告不评定等级。"
+                f"{period_words(flt.period)}尚未建立售后服务质量评价表（KPI），本报告不评定等级。"
                 f"请在“质量评价”页面建立{'“' + flt.team + '”的' if flt.team else ''}评价表后重新生成报告。"
             )
         )
@@ -778,15 +778,15 @@ def _kpi_section(ctx: _Context) -> Section:
             prev = kpi.load(prev_id)
             cmp = kpi.compare(prev, data)
             arrow = "→ 持平" if cmp.total_arrow == "→" else f"{cmp.total_arrow}{abs(cmp.total_change):.2f}"
-            change = f"{arrow}(上期 {prev.period}:{kpi.num(prev.total)})"
+            change = f"{arrow}（上期 {prev.period}：{kpi.num(prev.total)}）"
         flagged = "、".join(
-            f"{r.level2}(得分 {kpi.num(r.score)} / 权重 {kpi.num(r.weight)})" for r in data.flagged
+            f"{r.level2}（得分 {kpi.num(r.score)} / 权重 {kpi.num(r.weight)}）" for r in data.flagged
         )
         if data.flagged:
             marked.add((i, 5))
         total = kpi.num(data.total)
         if not data.complete:
-            total += f"(尚有 {len(data.unscored)} 项未评分)"
+            total += f"（尚有 {len(data.unscored)} 项未评分）"
         rows.append(
             [
                 card.period,
@@ -797,7 +797,7 @@ def _kpi_section(ctx: _Context) -> Section:
                 flagged or "无",
             ]
         )
-    blocks.append(Paragraph(f"{period_words(flt.period)}售后服务质量评价(表1 售后服务质量评价表)结果如下:"))
+    blocks.append(Paragraph(f"{period_words(flt.period)}售后服务质量评价（表1 售后服务质量评价表）结果如下："))
     blocks.append(
         Table(
             header=list(KPI_HEADER),
@@ -808,7 +808,7 @@ def _kpi_section(ctx: _Context) -> Section:
             marked=marked,
         )
     )
-    blocks.append(Paragraph(f"{kpi.SCORE_FORMULA};{kpi.GRADE_RULE}。{kpi.FLAG_RULE}。", "note"))
+    blocks.append(Paragraph(f"{kpi.SCORE_FORMULA}；{kpi.GRADE_RULE}。{kpi.FLAG_RULE}。", "note"))
     return Section("六", "质量评价", blocks)
 
 
@@ -838,7 +838,7 @@ def build_report(
     elif team is not None:
         filters = replace(filters, team=team)
     if filters.period is None:
-        raise UserError("统计期间:请选择报告的统计期间(如 2024、2024Q2、2024-05 或起止日期)。")
+        raise UserError("统计期间：请选择报告的统计期间（如 2024、2024Q2、2024-05 或起止日期）。")
     today = today or date.today()
     company = str(app_settings.get("company_name") or "")
     title = report_title(filters.period)
@@ -846,7 +846,7 @@ def build_report(
     report = progress or (lambda done, total, text="": None)
     sections = []
     for n, (name, make) in enumerate(STEPS):
-        report(n, len(STEPS), f"正在统计:{name}…")
+        report(n, len(STEPS), f"正在统计：{name}…")
         if make is _info_section:
             sections.append(make(ctx, company, title))
         else:

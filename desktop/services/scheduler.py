@@ -55,7 +55,7 @@ def split_list(text) -> list[str]:
     """Items of a list setting typed as text (顿号, commas, semicolons, spaces or new lines)."""
     if isinstance(text, list | tuple):
         return [str(x).strip() for x in text if str(x).strip()]
-    return [p for p in re.split(r"[\s,,、;;]+", str(text or "")) if p]
+    return [p for p in re.split(r"[\s,，、;；]+", str(text or "")) if p]
 
 
 def parse_day_list(text) -> tuple[list[date], list[str]]:
@@ -260,7 +260,7 @@ def run_scheduler(today: date | None = None) -> dict:
                 created[trigger] = run_quarterly_batch(today, cal)
             else:
                 created[trigger] = insert_tasks(batches[trigger])
-    log.info("自动生成回访任务(%s):新建 %s 个 %s", today, sum(created.values()), created)
+    log.info("自动生成回访任务（%s）：新建 %s 个 %s", today, sum(created.values()), created)
     return {"created": created, "total": sum(created.values()), "warning": cal.warning()}
 
 
@@ -269,13 +269,13 @@ def describe(result: dict) -> str:
     made = {k: v for k, v in result["created"].items() if v}
     if made:
         parts = "、".join(f"{k} {v} 个" for k, v in made.items())
-        text = f"已新建回访任务 {result['total']} 个:{parts}。"
+        text = f"已新建回访任务 {result['total']} 个：{parts}。"
     elif result["created"]:
-        text = "没有需要新建的回访任务(到期的任务都已建好)。"
+        text = "没有需要新建的回访任务（到期的任务都已建好）。"
     else:
-        text = "所有回访触发规则都已关闭(可在“设置”中开启),未新建任务。"
+        text = "所有回访触发规则都已关闭（可在“设置”中开启），未新建任务。"
     if result.get("warning"):
-        text += "\n注意:" + result["warning"]
+        text += "\n注意：" + result["warning"]
     return text
 
 

@@ -9,7 +9,7 @@ import math
 from collections.abc import Iterable, Mapping
 
 LEVEL_NAMES = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
-DENOMINATOR_NOTE = "满意率 =(非常满意 + 满意)÷ 该题全部有效回答(含“一般”;未作答及无效问卷不计)"
+DENOMINATOR_NOTE = "满意率 =（非常满意 + 满意）÷ 该题全部有效回答（含“一般”；未作答及无效问卷不计）"
 GRADES = ((90, "优秀"), (80, "良好"), (70, "达标"))
 GRADE_BELOW = "待改进"
 FLAG_RATIO = 0.8  # an indicator scoring below 80% of its weight needs root-cause analysis

@@ -21,9 +21,9 @@ class SettingDef:
 
 DEFINITIONS = [
     SettingDef("company_name", "公司名称", "示例家电售后服务有限公司", "打印在回访表抬头"),
-    SettingDef("company_logo", "公司标志图片", "", "PNG/JPG/SVG 文件路径,打印在回访表左上角"),
+    SettingDef("company_logo", "公司标志图片", "", "PNG/JPG/SVG 文件路径，打印在回访表左上角"),
     SettingDef("hotline", "客服热线", "400-800-1234", "回访话术与打印表中使用"),
-    SettingDef("reply_workdays", "答复时限(工作日)", 3, "结束语中承诺答复的工作日数"),
+    SettingDef("reply_workdays", "答复时限（工作日）", 3, "结束语中承诺答复的工作日数"),
     SettingDef("visitor_name", "默认回访人员", "", "新回访记录的回访人员"),
     SettingDef("default_template_family", "默认问卷", "after_sales", "新回访使用的问卷模板"),
     # visit triggers (services.scheduler): which tasks are created automatically
@@ -32,22 +32,22 @@ DEFINITIONS = [
         "trigger_first_visit_types",
         "首次回访的服务类型",
         "安装、维修、保养、咨询、交付",
-        "用顿号或逗号分隔;投诉工单改为投诉回访",
+        "用顿号或逗号分隔；投诉工单改为投诉回访",
     ),
-    SettingDef("trigger_complaint", "投诉回访", True, "投诉关闭后24小时内(当天至下一个工作日)回访"),
-    SettingDef("trigger_delivery_1m", "交付1个月回访", True, "交付日期后1个月,前后3个工作日内"),
-    SettingDef("trigger_delivery_3m", "交付3个月回访", True, "交付日期后3个月,前后3个工作日内"),
+    SettingDef("trigger_complaint", "投诉回访", True, "投诉关闭后24小时内（当天至下一个工作日）回访"),
+    SettingDef("trigger_delivery_1m", "交付1个月回访", True, "交付日期后1个月，前后3个工作日内"),
+    SettingDef("trigger_delivery_3m", "交付3个月回访", True, "交付日期后3个月，前后3个工作日内"),
     SettingDef("trigger_warranty_end", "保修到期回访", True, "保修到期日前后3个工作日内"),
     SettingDef("trigger_333", "“333”回访节奏", False, "服务完成后3天、3周、3个月各回访一次"),
     SettingDef("trigger_quarterly", "季度批量回访", False, "每季度初按默认抽样方案为上季度的客户建任务"),
     # working-day calendar fallback for years the official data does not cover yet
     SettingDef(
-        "calendar_extra_holidays", "补充节假日", "", "如 2027-01-01、2027-02-06;官方日历未收录的年份使用"
+        "calendar_extra_holidays", "补充节假日", "", "如 2027-01-01、2027-02-06；官方日历未收录的年份使用"
     ),
-    SettingDef("calendar_extra_workdays", "补充调休上班日", "", "如 2027-02-14;周末但需上班的日期"),
+    SettingDef("calendar_extra_workdays", "补充调休上班日", "", "如 2027-02-14；周末但需上班的日期"),
     # automatic backups (services.backup)
     SettingDef(
-        "backup_keep", "保留备份份数", 10, "退出时和每日的自动备份各保留最新的这么多份;手动备份不会被删除"
+        "backup_keep", "保留备份份数", 10, "退出时和每日的自动备份各保留最新的这么多份；手动备份不会被删除"
     ),
     SettingDef("backup_dir", "备份目录", "", "留空 = 数据库所在文件夹下的 backups 文件夹"),
 ]
@@ -83,11 +83,11 @@ def save_all(values: dict[str, Any]) -> None:
 
 
 def _workdays(value) -> int:
-    field = "答复时限(工作日)"
+    field = "答复时限（工作日）"
     try:
         days = int(value)
     except (TypeError, ValueError, OverflowError):  # OverflowError: int(float("inf"))
-        raise ValidationError(field, f"“{shown(value)}”不是整数,请填写如 3。") from None
+        raise ValidationError(field, f"“{shown(value)}”不是整数，请填写如 3。") from None
     if not 1 <= days <= 30:
         raise ValidationError(field, "请填写 1 到 30 之间的工作日数。")
     return days
@@ -101,7 +101,7 @@ def _logo(value) -> str:
     except (OSError, ValueError):  # a name too long for the file system, and the like
         found = False
     if text and not found:
-        raise ValidationError(field, f"找不到文件 {shown(text, 80)},请重新选择图片或清空。")
+        raise ValidationError(field, f"找不到文件 {shown(text, 80)}，请重新选择图片或清空。")
     if text and Path(text).suffix.lower() not in IMAGE_SUFFIXES:
         raise ValidationError(field, "请选择 PNG、JPG、SVG、BMP 或 GIF 图片。")
     return text

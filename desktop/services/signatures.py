@@ -152,7 +152,7 @@ def _question_numbers(template_id: int | None, answered: set[int]) -> dict[int, 
 
 def _value_text(question: Question | None, value, text: str) -> str:
     if value is None and not text:
-        return "(未答)"
+        return "（未答）"
     parts = []
     if value is not None:
         if question is None:
@@ -172,7 +172,7 @@ def _field_text(key: str, value) -> str:
     if key == "respondent_is_customer":
         return "是" if value else "否"
     if value in (None, ""):
-        return "(空)"
+        return "（空）"
     if key == "customer":
         from desktop.models import Customer
 
@@ -228,7 +228,7 @@ def _short(text: str, limit: int = 16) -> str:
 
 
 def changes_text(changes: list[dict], limit: int = 12) -> str:
-    lines = [f"· {c['field']}:{c['old']} → {c['new']}" for c in changes[:limit]]
+    lines = [f"· {c['field']}：{c['old']} → {c['new']}" for c in changes[:limit]]
     if len(changes) > limit:
         lines.append(f"……共 {len(changes)} 处")
     return "\n".join(lines)
@@ -292,7 +292,7 @@ def check_override(override: SupervisorOverride | None) -> Approval:
     try:
         reason = clean_text(override.reason, "修改原因", max_len=REASON_MAX)
         if not reason:
-            raise ValidationError("修改原因", "请写明为什么要修改已签字的回访(如:录入时看错了纸质表第3题)。")
+            raise ValidationError("修改原因", "请写明为什么要修改已签字的回访（如：录入时看错了纸质表第3题）。")
     except ValidationError as err:
         errors.append(err)
     staff, name = None, ""
@@ -327,9 +327,9 @@ def _supervisor_of(override: SupervisorOverride) -> tuple[Staff | None, str]:
     if staff is None:
         known = "、".join(n for _i, n in supervisors())
         hint = (
-            f"在职主管:{known}。"
+            f"在职主管：{known}。"
             if known
-            else "目前没有在职主管,请先在“设置 → 人员”中添加角色为“主管”的人员。"
+            else "目前没有在职主管，请先在“设置 → 人员”中添加角色为“主管”的人员。"
         )
         raise ValidationErrors([ValidationError("主管", f"“{name}”不是在职的主管。{hint}")])
     return staff, staff.name
@@ -341,10 +341,10 @@ class LockedVisitError(UserError):
     def __init__(self, visit_id: int, sign_status: str, changes: list[dict], what: str = ""):
         self.visit_id = visit_id
         self.changes = changes
-        detail = what or ("修改的内容:\n" + changes_text(changes) if changes else "")
+        detail = what or ("修改的内容：\n" + changes_text(changes) if changes else "")
         super().__init__(
-            f"回访记录 #{visit_id} 已{'由客户' if sign_status == E_SIGNED else ''}签字({sign_status}),"
-            f"签字内容已锁定,不能直接修改。{detail}\n如确需修改,请点“申请修改(主管确认)”,由主管确认并填写原因。"
+            f"回访记录 #{visit_id} 已{'由客户' if sign_status == E_SIGNED else ''}签字（{sign_status}），"
+            f"签字内容已锁定，不能直接修改。{detail}\n如确需修改，请点“申请修改（主管确认）”，由主管确认并填写原因。"
         )
 
 
@@ -394,7 +394,7 @@ def plan_locked_edit(
     if override is None:
         what = ""
         if not changes:
-            what = "客户已签字,更换签字也需要主管确认。"
+            what = "客户已签字，更换签字也需要主管确认。"
         raise LockedVisitError(visit.id, visit.sign_status, changes, what)
     approval = check_override(override)
     return [plan.approved_by(approval) for plan in plans]
@@ -435,12 +435,12 @@ class AuditEntry:
     @property
     def text(self) -> str:
         head = f"{self.at:%Y-%m-%d %H:%M} {self.action}"
-        who = f"经办:{self.operator or '未填写'}" + (
-            f";主管确认:{self.supervisor}" if self.supervisor else ""
+        who = f"经办：{self.operator or '未填写'}" + (
+            f"；主管确认：{self.supervisor}" if self.supervisor else ""
         )
-        reason = f"\n原因:{self.reason}" if self.reason else ""
+        reason = f"\n原因：{self.reason}" if self.reason else ""
         body = changes_text(self.changes or [])
-        return f"{head}({who}){reason}" + (f"\n{body}" if body else "")
+        return f"{head}（{who}）{reason}" + (f"\n{body}" if body else "")
 
 
 def _shown_value(shown, key: str, value):
@@ -473,9 +473,9 @@ def check_png(png: bytes) -> bytes:
     if not png:
         raise ValidationError("客户签字", "签字板上还没有签字。")
     if not isinstance(png, bytes | bytearray) or not bytes(png).startswith(PNG_MAGIC):
-        raise ValidationError("客户签字", "签字图像无效(不是 PNG 图片),请清除后重新签字。")
+        raise ValidationError("客户签字", "签字图像无效（不是 PNG 图片），请清除后重新签字。")
     if len(png) > MAX_PNG_BYTES:
-        raise ValidationError("客户签字", "签字图像过大,请清除后重新签字。")
+        raise ValidationError("客户签字", "签字图像过大，请清除后重新签字。")
     return bytes(png)
 
 
@@ -488,7 +488,7 @@ def resolve_sign_status(visit: Visit | None, requested: str, *, new_signature: b
         return E_SIGNED
     if requested == E_SIGNED and (visit is None or visit.sign_status != E_SIGNED):
         raise ValidationError(
-            "签字状态", "还没有电子签名:请让客户在签字板上签字,或在客户签过纸质表后选择“纸质已签”。"
+            "签字状态", "还没有电子签名：请让客户在签字板上签字，或在客户签过纸质表后选择“纸质已签”。"
         )
     return requested
 
@@ -538,10 +538,10 @@ class SignatureInfo:
     @property
     def status_text(self) -> str:
         if not self.image_ok:
-            return "签字图像校验失败:与保存时的 SHA-256 不一致,数据可能被改动。"
+            return "签字图像校验失败：与保存时的 SHA-256 不一致，数据可能被改动。"
         if not self.content_ok:
-            return "签字后内容有修改(已经主管确认并记录,见修改记录)。"
-        return "签字校验通过(SHA-256 一致,签字后内容未修改)。"
+            return "签字后内容有修改（已经主管确认并记录，见修改记录）。"
+        return "签字校验通过（SHA-256 一致，签字后内容未修改）。"
 
 
 def signature_of(visit_id: int) -> SignatureInfo | None:
@@ -596,7 +596,7 @@ def remove_signature(visit_id: int, override: SupervisorOverride) -> str:
             AuditPlan(
                 ACTION_REMOVE_SIGNATURE,
                 [
-                    {"field": "客户签字", "old": f"电子签名(SHA-256 {row.sha256[:16]}…)", "new": "(无)"},
+                    {"field": "客户签字", "old": f"电子签名（SHA-256 {row.sha256[:16]}…）", "new": "（无）"},
                     {"field": "签字状态", "old": visit.sign_status, "new": status},
                 ],
             ).approved_by(approval),

@@ -39,7 +39,7 @@ def validate_staff(data: dict) -> dict:
     role = clean_text(data.get("role") or Staff.ROLES[0], "角色", max_len=20)
     if role not in Staff.ROLES:
         errors.append(
-            ValidationError("角色", f"“{role}”不是可选的角色,请从 {'、'.join(Staff.ROLES)} 中选择。")
+            ValidationError("角色", f"“{role}”不是可选的角色，请从 {'、'.join(Staff.ROLES)} 中选择。")
         )
     clean["role"] = role
     try:
@@ -71,7 +71,7 @@ def _check_duplicate(clean: dict, exclude_id: int | None) -> None:
         raise ValidationErrors(
             [
                 ValidationError(
-                    "姓名", f"已有在职员工“{clean['name']}”。同名时请加以区分,如“{clean['name']}(二组)”。"
+                    "姓名", f"已有在职员工“{clean['name']}”。同名时请加以区分，如“{clean['name']}（二组）”。"
                 )
             ]
         )
@@ -94,7 +94,7 @@ def _get(staff) -> Staff:
     staff_id = staff.id if isinstance(staff, Staff) else int(staff)
     found = Staff.get_or_none(Staff.id == staff_id)
     if found is None:
-        raise UserError("找不到该员工,可能已被修改,请刷新后重试。")
+        raise UserError("找不到该员工，可能已被修改，请刷新后重试。")
     return found
 
 

@@ -32,7 +32,7 @@ DONE = "已完成"
 DIMENSION_KINDS = (LEVEL5, SCORE10, NPS, YESNO)
 QUESTION_KINDS = (LEVEL5, SCORE10, NPS, YESNO, CHOICE)
 NO_DIMENSION = "未分维度"
-BLANK_GROUP = "(未填写)"
+BLANK_GROUP = "（未填写）"
 OVERALL = "总体"
 GROUPS = {"team": "责任部门/班组", "engineer": "服务工程师", "service_type": "服务类型", "region": "区域"}
 NPS_TOLERANCE = 0.5  # NPS points within which the trend arrow is → (rates use scoring.trend's 0.5%)
@@ -370,7 +370,7 @@ def question_stats(flt: Filters = Filters()) -> list[QuestionStat]:
             QuestionStat(
                 question_id=qid,
                 template_id=tid,
-                template=f"{name} (第{version}版)",
+                template=f"{name}（第{version}版）",
                 family=family,
                 position=position,
                 text=text,
@@ -494,7 +494,7 @@ def compare(flt: Filters) -> Comparison:
     """Each dimension (and 总体, all level answers pooled) now against the previous period of the
     same length, with ``scoring.trend``'s arrow and change."""
     if flt.period is None:
-        raise UserError("统计期间:请先选择统计期间(如 2024Q2),才能与上期比较。")
+        raise UserError("统计期间：请先选择统计期间（如 2024Q2），才能与上期比较。")
     before = periods.previous(flt.period)
     now_tallies = _dimension_tallies(flt)
     then_tallies = _dimension_tallies(flt.with_period(before))
@@ -588,7 +588,7 @@ def _group_expression(group: str):
         return pw.fn.COALESCE(ServiceOrder.service_type, ""), "order"
     if group == "region":
         return pw.fn.COALESCE(Customer.region, ""), "customer"
-    raise UserError(f"分组方式“{group}”无效,请选择:{'、'.join(GROUPS.values())}。")
+    raise UserError(f"分组方式“{group}”无效，请选择：{'、'.join(GROUPS.values())}。")
 
 
 def by_group(flt: Filters = Filters(), group: str = "team") -> list[GroupStat]:

@@ -329,7 +329,7 @@ def assign_tasks(task_ids: Sequence[int], staff_id: int | None) -> int:
     if staff_id is not None and not Staff.select().where(Staff.id == staff_id).exists():
         from .errors import ValidationError
 
-        raise ValidationError("负责人", "所选人员不存在,请刷新后重新选择。")
+        raise ValidationError("负责人", "所选人员不存在，请刷新后重新选择。")
     changed = 0
     ids = list(dict.fromkeys(int(i) for i in task_ids))
     with db.atomic():
@@ -366,11 +366,11 @@ class Recovery:
 
     def text(self) -> str:
         if not self.due:
-            return f"回收率:本期还没有到期的回访任务(目标 ≥{self.target:.0%})"
+            return f"回收率：本期还没有到期的回访任务（目标 ≥{self.target:.0%}）"
         verdict = "达标" if self.met else "未达标"
         return (
-            f"回收率 {self.rate:.1%}:已完成 {self.completed} / 应回访 {self.due}"
-            f"(目标 ≥{self.target:.0%},{verdict})"
+            f"回收率 {self.rate:.1%}：已完成 {self.completed} / 应回访 {self.due}"
+            f"（目标 ≥{self.target:.0%}，{verdict}）"
         )
 
 
@@ -429,12 +429,12 @@ def calling_hours_hint(at: datetime | None = None) -> str | None:
     at = at or datetime.now()
     hours = "10:00–11:30 或 15:00–17:30"
     if not calendar.is_workday(at):
-        return f"今天是休息日,除非客户约定,建议在工作日的 {hours} 回访。"
+        return f"今天是休息日，除非客户约定，建议在工作日的 {hours} 回访。"
     from .visits import in_good_hours
 
     if in_good_hours(at):
         return None
-    return f"现在 {at:%H:%M} 不在建议的回访时段。建议在 {hours} 拨打,避开用餐和午休时间。"
+    return f"现在 {at:%H:%M} 不在建议的回访时段。建议在 {hours} 拨打，避开用餐和午休时间。"
 
 
 # ---------------------------------------------------------------- quick outcomes from the queue
@@ -467,9 +467,9 @@ def record_quick_outcome(
         raise UserError(f"“{action}”不是可用的操作。")
     task = VisitTask.get_or_none(VisitTask.id == task_id)
     if task is None:
-        raise UserError("找不到该回访任务,可能已被删除。请刷新任务列表。")
+        raise UserError("找不到该回访任务，可能已被删除。请刷新任务列表。")
     if task.status not in OPEN_STATUSES:
-        raise UserError(f"该任务状态为“{task.status}”,已经结束,不能再记录通话结果。")
+        raise UserError(f"该任务状态为“{task.status}”，已经结束，不能再记录通话结果。")
     at = at or now()
     if action == "无法接通" and next_at is None:
         next_at = retry_time(at)

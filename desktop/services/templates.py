@@ -39,7 +39,7 @@ PLACEHOLDERS = {
     "visitor": "回访人员",
     "service": "服务项目",
     "service_date": "服务日期",
-    "reply_days": "答复时限(工作日)",
+    "reply_days": "答复时限（工作日）",
     "hotline": "客服热线",
 }
 # How the user reads and types each placeholder: {客户称呼} for {customer} (both are accepted).
@@ -159,7 +159,7 @@ def editable(template: QuestionnaireTemplate) -> QuestionnaireTemplate:
     """The template to write an edit into: itself if unused, else a fresh version."""
     current = QuestionnaireTemplate.get_by_id(template.id)
     if not current.active:
-        raise UserError(f"“{current.label}”已不是当前版本,只能修改该模板的最新版本。请刷新后重试。")
+        raise UserError(f"“{current.label}”已不是当前版本，只能修改该模板的最新版本。请刷新后重试。")
     return _new_version(current) if in_use(current) else current
 
 
@@ -173,9 +173,9 @@ def _parse_weight(value) -> float:
     try:
         weight = float(str(value).strip()) if isinstance(value, str) else float(value)
     except (TypeError, ValueError, OverflowError):  # OverflowError: float(10**400)
-        raise ValidationError("权重", f"“{shown(value)}”不是数字,请填写如 1 或 1.5。") from None
+        raise ValidationError("权重", f"“{shown(value)}”不是数字，请填写如 1 或 1.5。") from None
     if math.isnan(weight) or math.isinf(weight):
-        raise ValidationError("权重", "请填写一个普通数字,如 1 或 1.5。")
+        raise ValidationError("权重", "请填写一个普通数字，如 1 或 1.5。")
     if weight < 0:
         raise ValidationError("权重", "不能为负数。")
     if weight > MAX_WEIGHT:
@@ -195,17 +195,17 @@ def _clean_options(kind: str, options) -> list[str] | None:
     options = [clean_text(o, "选项", required=True, max_len=20) for o in options] or None
     if options and len(set(options)) != len(options):
         dup = next(o for o in options if options.count(o) > 1)
-        raise ValidationError("选项", f"“{dup}”重复出现,每个选项只能写一次。")
+        raise ValidationError("选项", f"“{dup}”重复出现，每个选项只能写一次。")
     if kind == LEVEL5 and options is not None and len(options) != 5:
         raise ValidationError(
             "选项",
-            f"五级满意度题需要正好5个选项(从好到差,每行一个),现在是{len(options)}个;或留空使用默认选项。",
+            f"五级满意度题需要正好5个选项（从好到差，每行一个），现在是{len(options)}个；或留空使用默认选项。",
         )
     if kind == YESNO and options is not None and len(options) != 2:
-        raise ValidationError("选项", f"是/否题需要正好2个选项(先“是”后“否”),现在是{len(options)}个。")
+        raise ValidationError("选项", f"是/否题需要正好2个选项（先“是”后“否”），现在是{len(options)}个。")
     if kind == CHOICE and (not options or len(options) < 2):
         count = len(options) if options else 0
-        raise ValidationError("选项", f"单选题至少需要两个选项,每行一个(现在是{count}个)。")
+        raise ValidationError("选项", f"单选题至少需要两个选项，每行一个（现在是{count}个）。")
     if options is not None and options == DEFAULT_OPTIONS.get(kind):
         return None  # the defaults: stored as "no custom labels"
     return options
@@ -215,7 +215,7 @@ def validate_question(data: dict) -> dict:
     text = clean_text(data.get("text"), "题目", required=True, max_len=300)
     kind = data.get("kind") or LEVEL5
     if not isinstance(kind, str) or kind not in KINDS:
-        raise ValidationError("题型", f"未知题型 {shown(kind)},请从列表中选择题型。")
+        raise ValidationError("题型", f"未知题型 {shown(kind)}，请从列表中选择题型。")
     options = _clean_options(kind, data.get("options"))
     weight = _parse_weight(data.get("weight", 1.0))
     return {
@@ -236,9 +236,9 @@ def _clean_block(value, field: str, *, required: bool = False, max_len: int = 50
     text = "\n".join(lines).strip("\n")
     text = re.sub(r"\n{3,}", "\n\n", text)
     if required and not text:
-        raise ValidationError(field, "不能为空,请填写。")
+        raise ValidationError(field, "不能为空，请填写。")
     if len(text) > max_len:
-        raise ValidationError(field, f"太长({len(text)} 字),最多 {max_len} 字,请精简。")
+        raise ValidationError(field, f"太长（{len(text)} 字），最多 {max_len} 字，请精简。")
     return text
 
 
@@ -319,7 +319,7 @@ def _check_name_free(name: str, family: str | None) -> None:
     if family is not None:
         query = query.where(QuestionnaireTemplate.family != family)
     if query.exists():
-        raise ValidationError("模板名称", f"已有名为“{name}”的模板,请换一个名称。")
+        raise ValidationError("模板名称", f"已有名为“{name}”的模板，请换一个名称。")
 
 
 def validate_template_info(fields: dict, family: str | None = None) -> dict:
@@ -404,7 +404,7 @@ def move_question(template: QuestionnaireTemplate, position: int, delta: int) ->
     rows = questions_of(template, include_retired=True)
     index = next((i for i, q in enumerate(rows) if q.position == position), None)
     if index is None:
-        raise UserError("找不到要移动的题目,请刷新后重试。")
+        raise UserError("找不到要移动的题目，请刷新后重试。")
     if not 0 <= index + delta < len(rows):
         return QuestionnaireTemplate.get_by_id(template.id)
     with db.atomic():

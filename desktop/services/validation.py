@@ -42,9 +42,9 @@ def clean_text(value, field: str, *, required: bool = False, max_len: int = 200)
     text = strip_control(text)
     text = re.sub(r"\s+", " ", text).strip()
     if required and not text:
-        raise ValidationError(field, "不能为空,请填写。")
+        raise ValidationError(field, "不能为空，请填写。")
     if len(text) > max_len:
-        raise ValidationError(field, f"太长({len(text)} 字),最多 {max_len} 字,请精简。")
+        raise ValidationError(field, f"太长（{len(text)} 字），最多 {max_len} 字，请精简。")
     return text
 
 
@@ -61,7 +61,7 @@ def normalize_phone(value, field: str = "联系电话") -> str:
     """
     raw = clean_text(value, field, required=True, max_len=40)
     text = to_halfwidth(raw)
-    text = re.sub(r"[\s()()·.]", "", text)
+    text = re.sub(r"[\s()（）·.]", "", text)
     text = re.sub(r"^(?:\+|00)86-?", "", text)
     # a landline keeps its dashes until the extension is split off: 010-12345678-123
     m = _LANDLINE.match(re.sub(r"^(0\d{2,3})-(\d{3,4})-(\d{4})(?=$|转|ext|#|-)", r"\1-\2\3", text))
@@ -76,15 +76,15 @@ def normalize_phone(value, field: str = "联系电话") -> str:
         return f"{area}-{number}" + (f"-{ext}" if ext else "")
     raise ValidationError(
         field,
-        f"“{raw}”不是有效的电话号码。请输入11位手机号(如 13812345678)"
-        "或带区号的固定电话(如 010-12345678、0755-1234567)。",
+        f"“{raw}”不是有效的电话号码。请输入11位手机号（如 13812345678）"
+        "或带区号的固定电话（如 010-12345678、0755-1234567）。",
     )
 
 
 def clean_code(value, field: str = "客户编号") -> str:
     text = to_halfwidth(clean_text(value, field, required=True, max_len=32)).upper()
     if not _CODE.match(text):
-        raise ValidationError(field, f"“{text}”含有不允许的字符。只能用字母、数字、- 和 _(如 C202310001)。")
+        raise ValidationError(field, f"“{text}”含有不允许的字符。只能用字母、数字、- 和 _（如 C202310001）。")
     return text
 
 
@@ -260,7 +260,7 @@ def normalize_title(value, field: str = "称谓") -> str:
         return ""
     if text in _TITLES:
         return _TITLES[text]
-    raise ValidationError(field, f"“{text}”不是可选的称谓,请填写 先生 或 女士,或留空。")
+    raise ValidationError(field, f"“{text}”不是可选的称谓，请填写 先生 或 女士，或留空。")
 
 
 _YES = {"是", "y", "yes", "true", "1", "√", "✓", "✔", "有", "投诉", "已投诉", "t"}
@@ -282,7 +282,7 @@ def parse_yes_no(value, field: str) -> bool | None:
         return True
     if text in _NO:
         return False
-    raise ValidationError(field, f"“{shown(value)}”无法识别,请填写 是 或 否。")
+    raise ValidationError(field, f"“{shown(value)}”无法识别，请填写 是 或 否。")
 
 
 _LEVELS = {

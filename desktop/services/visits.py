@@ -113,7 +113,7 @@ def _clean_block(value, field_name: str, max_len: int) -> str:
     text = "" if value is None else str(value)
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if len(text) > max_len:
-        raise ValidationError(field_name, f"太长({len(text)} 字),最多 {max_len} 字,请精简。")
+        raise ValidationError(field_name, f"太长（{len(text)} 字），最多 {max_len} 字，请精简。")
     return text
 
 
@@ -165,7 +165,7 @@ def is_answered(question: Question, value: int | None, text: str) -> bool:
 def _get_customer(customer_id) -> Customer:
     customer = Customer.get_or_none(Customer.id == customer_id) if customer_id else None
     if customer is None:
-        raise ValidationError("客户", "请先选择要回访的客户(可按姓名、电话、客户编号或工单号查找)。")
+        raise ValidationError("客户", "请先选择要回访的客户（可按姓名、电话、客户编号或工单号查找）。")
     return customer
 
 
@@ -181,7 +181,7 @@ def _check_answers(
             errors.append(ValidationError("答案", f"题目编号“{qid}”无效。"))
             continue
         if qid not in by_id:
-            errors.append(ValidationError("答案", "有答案不属于当前问卷的题目,请刷新问卷后重新填写。"))
+            errors.append(ValidationError("答案", "有答案不属于当前问卷的题目，请刷新问卷后重新填写。"))
             continue
         number, q = by_id[qid]
         value, text = (pair if isinstance(pair, tuple | list) else (pair, ""))[:2]
@@ -194,7 +194,7 @@ def _check_answers(
         bounds = value_range(q)
         if value is not None:
             if bounds is None:
-                errors.append(ValidationError(name, "这是文字题,只能填写文字。"))
+                errors.append(ValidationError(name, "这是文字题，只能填写文字。"))
                 continue
             try:
                 value = int(value)
@@ -203,7 +203,7 @@ def _check_answers(
                 continue
             low, high = bounds
             if not low <= value <= high:
-                errors.append(ValidationError(name, f"答案 {value} 超出范围,应在 {low} 到 {high} 之间。"))
+                errors.append(ValidationError(name, f"答案 {value} 超出范围，应在 {low} 到 {high} 之间。"))
                 continue
         if value is None and not text:
             continue  # nothing given: not stored
@@ -266,7 +266,7 @@ def task_for_filling(task_id: int) -> dict:
 def _choice(value, field_name: str, choices) -> str:
     text = clean_text(value, field_name, max_len=20)
     if text not in choices:
-        raise ValidationError(field_name, f"“{text}”不是可选的值,请选择 {'、'.join(choices)}。")
+        raise ValidationError(field_name, f"“{text}”不是可选的值，请选择 {'、'.join(choices)}。")
     return text
 
 
@@ -292,25 +292,25 @@ def validate_visit(data: VisitInput, final: bool, *, visit_id: int | None = None
     if data.order_id:
         order = ServiceOrder.get_or_none(ServiceOrder.id == data.order_id)
         if order is None:
-            errors.append(ValidationError("服务工单", "所选工单已不存在,请重新选择。"))
+            errors.append(ValidationError("服务工单", "所选工单已不存在，请重新选择。"))
         elif customer is not None and order.customer_id != customer.id:
             errors.append(
-                ValidationError("服务工单", f"工单 {order.order_no} 不属于客户“{customer.name}”,请重新选择。")
+                ValidationError("服务工单", f"工单 {order.order_no} 不属于客户“{customer.name}”，请重新选择。")
             )
     task = None
     if data.task_id:
         task = VisitTask.get_or_none(VisitTask.id == data.task_id)
         if task is None:
-            errors.append(ValidationError("回访任务", "关联的回访任务已不存在,请从任务列表重新打开。"))
+            errors.append(ValidationError("回访任务", "关联的回访任务已不存在，请从任务列表重新打开。"))
         elif customer is not None and task.customer_id != customer.id:
-            errors.append(ValidationError("回访任务", "回访任务与所选客户不一致,请从任务列表重新打开。"))
+            errors.append(ValidationError("回访任务", "回访任务与所选客户不一致，请从任务列表重新打开。"))
         elif task.status == TASK_CANCELLED:
             errors.append(ValidationError("回访任务", cancelled_message(task.id)))
 
     def respondent():
         text = clean_text(data.respondent, "被回访人", max_len=30)
         if not data.respondent_is_customer and not text and final:
-            raise ValidationError("被回访人", "非客户本人接听时,请填写被回访人的姓名或称呼(如 张太太)。")
+            raise ValidationError("被回访人", "非客户本人接听时，请填写被回访人的姓名或称呼（如 张太太）。")
         return text
 
     def visitor():
@@ -343,7 +343,7 @@ def validate_visit(data: VisitInput, final: bool, *, visit_id: int | None = None
             .tuples()
         }
         if len(found) != len(problem_ids):
-            errors.append(ValidationError("问题分类", "有问题分类已被删除,请刷新后重新勾选。"))
+            errors.append(ValidationError("问题分类", "有问题分类已被删除，请刷新后重新勾选。"))
 
     rows = []
     if template is not None:
@@ -395,9 +395,9 @@ def save_visit(
     if visit_id is not None:
         existing = Visit.get_or_none(Visit.id == visit_id)
         if existing is None:
-            raise UserError("找不到这条回访记录,可能已被删除。请从回访记录列表重新打开。")
+            raise UserError("找不到这条回访记录，可能已被删除。请从回访记录列表重新打开。")
         if existing.status == DONE and not final:
-            raise UserError("这条回访已完成,不能再改回草稿。修改后请点“完成并保存”。")
+            raise UserError("这条回访已完成，不能再改回草稿。修改后请点“完成并保存”。")
     clean, rows, problem_ids = validate_visit(data, final, visit_id=visit_id, today=today)
     _check_own(existing, clean)
     png = None
@@ -481,7 +481,7 @@ def load_visit(visit_id: int) -> VisitInput:
     """A saved visit as the form holds it (reopening shows it unchanged)."""
     visit = Visit.get_or_none(Visit.id == visit_id)
     if visit is None:
-        raise UserError(f"找不到编号为 {visit_id} 的回访记录,可能已被删除。")
+        raise UserError(f"找不到编号为 {visit_id} 的回访记录，可能已被删除。")
     shown = accounts.text_for_screen  # a 只读 viewer (who cannot save) sees numbers masked
     answers = {
         qid: (value, shown(text or ""))
@@ -525,9 +525,9 @@ def delete_draft(visit_id: int) -> None:
     if visit is None:
         return
     if visit.status != DRAFT:
-        raise UserError("只能删除草稿。已完成的回访记录会保留,用于统计和改进跟踪。")
+        raise UserError("只能删除草稿。已完成的回访记录会保留，用于统计和改进跟踪。")
     if signatures.is_signed(visit.sign_status):
-        raise UserError(f"这份草稿已有客户签字({visit.sign_status}),不能删除。")
+        raise UserError(f"这份草稿已有客户签字（{visit.sign_status}），不能删除。")
     with db.atomic():
         CallAttempt.update(visit=None).where(CallAttempt.visit == visit.id).execute()
         visit.delete_instance(recursive=False)
@@ -561,7 +561,7 @@ def draft_for_task(task_id: int) -> int | None:
 def task_info(task_id: int) -> dict:
     task = VisitTask.get_or_none(VisitTask.id == task_id)
     if task is None:
-        raise UserError("找不到该回访任务,可能已被删除。请刷新任务列表。")
+        raise UserError("找不到该回访任务，可能已被删除。请刷新任务列表。")
     return {
         "id": task.id,
         "customer_id": task.customer_id,
@@ -644,7 +644,7 @@ def record_attempt(
     errors: list[ValidationError] = []
     if outcome not in OUTCOMES:
         raise ValidationErrors(
-            [ValidationError("通话结果", f"“{outcome}”不是可选的结果,请选择 {'、'.join(OUTCOMES)}。")]
+            [ValidationError("通话结果", f"“{outcome}”不是可选的结果，请选择 {'、'.join(OUTCOMES)}。")]
         )
     try:
         customer = _get_customer(customer_id)
@@ -655,11 +655,11 @@ def record_attempt(
         task = VisitTask.get_or_none(VisitTask.id == task_id)
         if task is None or task.customer_id != customer.id:
             raise ValidationErrors(
-                [ValidationError("回访任务", "回访任务不存在或不属于该客户,请刷新后重试。")]
+                [ValidationError("回访任务", "回访任务不存在或不属于该客户，请刷新后重试。")]
             )
         accounts.require_own(assignee_id=task.assignee_id, what="个回访任务")
         if task.status == TASK_DONE:
-            raise UserError(f"回访任务 #{task.id} 已完成,不能再记录通话结果。如需再联系客户,请新建回访。")
+            raise UserError(f"回访任务 #{task.id} 已完成，不能再记录通话结果。如需再联系客户，请新建回访。")
     staff = accounts.actor_name() or staff  # signed in: the call is recorded under who made it
     reason_field = "拒访原因" if outcome == "拒访" else "原因"
     clean = _collect(
@@ -674,15 +674,15 @@ def record_attempt(
     if not errors:
         if outcome == "不方便":
             if clean["next_at"] is None:
-                errors.append(ValidationError("下次联系时间", "客户不方便时,请约定下次回访的日期和时间。"))
+                errors.append(ValidationError("下次联系时间", "客户不方便时，请约定下次回访的日期和时间。"))
             if not clean["reason"]:
-                errors.append(ValidationError("原因", "请记录客户不方便的原因(如 正在开车、在开会)。"))
+                errors.append(ValidationError("原因", "请记录客户不方便的原因（如 正在开车、在开会）。"))
         if outcome == "非本人" and not clean["answered_by"]:
-            errors.append(ValidationError("接听人", "请记录实际接听的人(如 张太太、同事小李)。"))
+            errors.append(ValidationError("接听人", "请记录实际接听的人（如 张太太、同事小李）。"))
         if clean["next_at"] is not None and clean["next_at"] <= at:
             errors.append(
                 ValidationError(
-                    "下次联系时间", f"{clean['next_at']:%Y-%m-%d %H:%M} 已经过去,请选择以后的时间。"
+                    "下次联系时间", f"{clean['next_at']:%Y-%m-%d %H:%M} 已经过去，请选择以后的时间。"
                 )
             )
     if errors:
@@ -728,22 +728,22 @@ def record_attempt(
 
 
 def _attempt_message(outcome: str, clean: dict, unanswered: int, uses_product, status) -> str:
-    booked = f",已预约 {clean['next_at']:%m-%d %H:%M} 再次回访" if clean["next_at"] else ""
+    booked = f"，已预约 {clean['next_at']:%m-%d %H:%M} 再次回访" if clean["next_at"] else ""
     if outcome == "不方便":
-        return f"已记录:客户不方便({clean['reason']}){booked}。"
+        return f"已记录：客户不方便（{clean['reason']}）{booked}。"
     if outcome == "非本人":
         who = clean["answered_by"]
         if uses_product:
-            return f"已记录:由{who}接听,其为产品使用人,继续回访。"
-        return f"已记录:由{who}接听{booked}。"
+            return f"已记录：由{who}接听，其为产品使用人，继续回访。"
+        return f"已记录：由{who}接听{booked}。"
     if outcome == "无法接通":
-        text = f"已记录:无法接通(第{unanswered}次)。"
+        text = f"已记录：无法接通（第{unanswered}次）。"
         if status == TASK_UNREACHABLE:
-            text += f"已连续{UNREACHABLE_LIMIT}次无法接通,任务已标记为“无法联系”。"
+            text += f"已连续{UNREACHABLE_LIMIT}次无法接通，任务已标记为“无法联系”。"
         return text
     if outcome == "拒访":
-        return "已记录:客户拒绝回访" + (f"({clean['reason']})" if clean["reason"] else "") + "。"
-    return "已记录:客户方便接听,开始回访。"
+        return "已记录：客户拒绝回访" + (f"({clean['reason']})" if clean["reason"] else "") + "。"
+    return "已记录：客户方便接听，开始回访。"
 
 
 def attempts_of(customer_id: int, limit: int = 30) -> list[tuple]:
@@ -768,10 +768,10 @@ def attempts_of(customer_id: int, limit: int = 30) -> list[tuple]:
         parts = []
         if answered_by:
             uses = (detail or {}).get("uses_product")
-            parts.append(f"接听人:{answered_by}" + ({True: "(使用人)", False: "(非使用人)"}.get(uses, "")))
+            parts.append(f"接听人：{answered_by}" + ({True: "（使用人）", False: "（非使用人）"}.get(uses, "")))
         if reason:
             parts.append(reason)
-        rows.append((at, outcome, ";".join(parts), next_at, staff))
+        rows.append((at, outcome, "；".join(parts), next_at, staff))
     return rows
 
 
@@ -801,7 +801,7 @@ def call_context(
     today = today or date.today()
     customer = Customer.get_or_none(Customer.id == customer_id)
     if customer is None:
-        raise UserError("找不到该客户,可能已被删除。")
+        raise UserError("找不到该客户，可能已被删除。")
     order = ServiceOrder.get_or_none(ServiceOrder.id == order_id) if order_id else None
     if visitor is None:
         visitor = accounts.default_visitor()
@@ -853,7 +853,7 @@ def _order_label(order_no, name, title, phone, service_type, product, completed)
 
 def _customer_label(name, title, phone, code) -> str:
     who = f"{name}{title}" if title and len(name) <= 1 else name
-    return f"{who} · {accounts.phone_for_screen(phone)} · {code}(不指定工单)"
+    return f"{who} · {accounts.phone_for_screen(phone)} · {code}（不指定工单）"
 
 
 def _order_picks(condition, limit: int, *, include_archived: bool = False) -> list[tuple]:
@@ -955,7 +955,7 @@ def header_info(customer_id: int, order_id: int | None = None) -> dict:
     """The header grid's read-only cells: 客户名称, 联系电话, 通讯地址, 服务类型, 产品型号, 服务工程师."""
     customer = Customer.get_or_none(Customer.id == customer_id)
     if customer is None:
-        raise UserError("找不到该客户,可能已被删除。")
+        raise UserError("找不到该客户，可能已被删除。")
     order = ServiceOrder.get_or_none(ServiceOrder.id == order_id) if order_id else None
     return {
         "customer": customer.display_name,

@@ -48,8 +48,8 @@ from .unsaved import GuardedDialog
 from .widgets import MARGIN, confirm, hbox, heading, show_error, vbox
 
 WARN_STYLE = "color: #a15c00;"
-NO_STAFF = "(不对应员工)"
-STAFF_HINT = "回访员要选对应的员工,才能在回访任务中看到分配给自己的任务;主管和只读可以不选。"
+NO_STAFF = "（不对应员工）"
+STAFF_HINT = "回访员要选对应的员工，才能在回访任务中看到分配给自己的任务；主管和只读可以不选。"
 NEVER = "从未登录"
 
 
@@ -92,14 +92,14 @@ class EnableAccountsDialog(GuardedDialog, QDialog):
         self.setWindowTitle("启用账号登录")
         self.signed_in = None
         intro = _note(
-            "先为您自己建一个主管账号。启用后,打开回访通都要登录;其他人的账号由主管在这里添加。\n"
-            "以前启用过的:填写原主管的登录名和密码即可。",
+            "先为您自己建一个主管账号。启用后，打开回访通都要登录；其他人的账号由主管在这里添加。\n"
+            "以前启用过的：填写原主管的登录名和密码即可。",
             "",
         )
         self.username = QLineEdit()
-        self.username.setPlaceholderText("如 wang(字母、数字或汉字)")
+        self.username.setPlaceholderText("如 wang（字母、数字或汉字）")
         self.display_name = QLineEdit()
-        self.display_name.setPlaceholderText("如 王主管(记录为经办人)")
+        self.display_name.setPlaceholderText("如 王主管（记录为经办人）")
         self.password = password_edit()
         self.confirm = password_edit()
         self.form = ErrorForm()
@@ -134,7 +134,7 @@ class AccountDialog(GuardedDialog, QDialog):
         self.account = account
         self.saved_id: int | None = None
         editing = account is not None
-        self.setWindowTitle(f"修改账号:{account.username}" if editing else "添加账号")
+        self.setWindowTitle(f"修改账号：{account.username}" if editing else "添加账号")
 
         self.username = QLineEdit(account.username if editing else "")
         if editing:
@@ -142,9 +142,9 @@ class AccountDialog(GuardedDialog, QDialog):
             self.username.setStyleSheet("background: #f1f3f4; color: #5f6368;")
             self.username.setToolTip("登录名创建后不能修改")
         else:
-            self.username.setPlaceholderText("如 zhangsan(登录时填写,不区分大小写)")
+            self.username.setPlaceholderText("如 zhangsan（登录时填写，不区分大小写）")
         self.display_name = QLineEdit(account.display_name if editing else "")
-        self.display_name.setPlaceholderText("如 张三(记录为回访人员 / 经办)")
+        self.display_name.setPlaceholderText("如 张三（记录为回访人员 / 经办）")
         self.role = QComboBox()
         for role in ROLES:
             self.role.addItem(role)
@@ -154,7 +154,7 @@ class AccountDialog(GuardedDialog, QDialog):
         self.staff = QComboBox()
         self._fill_staff(self._linked_staff_id())
         self.staff_hint = _note("")
-        self.active = QCheckBox("在用(取消勾选即停用:不能再登录,历史记录保留)")
+        self.active = QCheckBox("在用（取消勾选即停用：不能再登录，历史记录保留）")
         self.active.setChecked(account.active if editing else True)
         self.password = password_edit()
         self.confirm = password_edit()
@@ -194,7 +194,7 @@ class AccountDialog(GuardedDialog, QDialog):
             extra = " · ".join(
                 part for part in (person.role, person.department.name if person.department else "") if part
             )
-            label = f"{person.name}({extra})" if extra else person.name
+            label = f"{person.name}（{extra}）" if extra else person.name
             if not person.active:
                 label += " [已停用]"
             self.staff.addItem(label, person.id)
@@ -207,14 +207,14 @@ class AccountDialog(GuardedDialog, QDialog):
     def _staff_picked(self, _index: int) -> None:
         staff_id = self.staff.currentData()
         if staff_id is not None and not self.display_name.text().strip():
-            self.display_name.setText(self.staff.currentText().split("(")[0])
+            self.display_name.setText(self.staff.currentText().split("（")[0])
         self._update_hints()
 
     def _update_hints(self) -> None:
         role = self.role.currentText()
-        self.role_hint.setText(f"{role}:{ROLE_HELP.get(role, '')}")
+        self.role_hint.setText(f"{role}：{ROLE_HELP.get(role, '')}")
         if role == ROLE_CALLER and self.staff.currentData() is None:
-            self.staff_hint.setText("尚未对应员工:" + STAFF_HINT)
+            self.staff_hint.setText("尚未对应员工：" + STAFF_HINT)
             self.staff_hint.setStyleSheet(WARN_STYLE)
         else:
             self.staff_hint.setText(STAFF_HINT)
@@ -251,10 +251,10 @@ class ResetPasswordDialog(GuardedDialog, QDialog):
     def __init__(self, account: AccountRow, parent: QWidget | None = None):
         super().__init__(parent)
         self.account = account
-        self.setWindowTitle(f"重置密码:{account.display_name}")
+        self.setWindowTitle(f"重置密码：{account.display_name}")
         intro = _note(
-            f"为 {account.display_name}(登录名 {account.username})设置新的初始密码。"
-            "请当面告诉本人;本人下次登录时须改为自己的密码。账号如被锁定,也会一并解锁。",
+            f"为 {account.display_name}（登录名 {account.username}）设置新的初始密码。"
+            "请当面告诉本人；本人下次登录时须改为自己的密码。账号如被锁定，也会一并解锁。",
             "",
         )
         self.password = password_edit()
@@ -303,22 +303,22 @@ class AccountsPanel(QWidget):
     def _build_off_page(self) -> QWidget:
         page = QWidget()
         explain = _note(
-            "目前没有启用账号登录:打开回访通就能使用全部功能。一个人使用的小店不需要账号。\n"
-            "几个人共用时可以启用:启用后,每个人打开回访通都要用自己的登录名和密码登录,"
-            "能做什么由角色决定,回访和修改记录都会记下是谁做的。",
+            "目前没有启用账号登录：打开回访通就能使用全部功能。一个人使用的小店不需要账号。\n"
+            "几个人共用时可以启用：启用后，每个人打开回访通都要用自己的登录名和密码登录，"
+            "能做什么由角色决定，回访和修改记录都会记下是谁做的。",
             "",
         )
         roles = QGroupBox("角色和权限")
         roles.setLayout(roles_help())
         first = _note(
-            "启用时先为您自己建第一个主管账号,之后由主管为其他人添加账号。"
-            "以后可以随时关闭账号登录,账号会保留。"
+            "启用时先为您自己建第一个主管账号，之后由主管为其他人添加账号。"
+            "以后可以随时关闭账号登录，账号会保留。"
         )
         self.enable_button = QPushButton("启用账号登录")
         self.enable_button.clicked.connect(self.start_enable)
         page.setLayout(
             vbox(
-                heading("账号登录(未启用)"),
+                heading("账号登录（未启用）"),
                 explain,
                 roles,
                 first,
@@ -353,7 +353,7 @@ class AccountsPanel(QWidget):
         self.reset_button = QPushButton("重置密码")
         self.reset_button.clicked.connect(self.start_reset)
         self.unlock_button = QPushButton("解锁")
-        self.unlock_button.setToolTip("密码连续输错被锁定的账号,解锁后可以马上再登录")
+        self.unlock_button.setToolTip("密码连续输错被锁定的账号，解锁后可以马上再登录")
         self.unlock_button.clicked.connect(self.unlock_selected)
         self.own_password_button = QPushButton("修改我的密码")
         self.own_password_button.clicked.connect(self.start_change_own_password)
@@ -408,10 +408,10 @@ class AccountsPanel(QWidget):
         me = accounts.current()
         if me is not None:
             self.signed_in_label.setText(
-                f"已启用账号登录:打开回访通都要登录。当前登录:{me.label},登录名 {me.username}。"
+                f"已启用账号登录：打开回访通都要登录。当前登录：{me.label}，登录名 {me.username}。"
             )
         else:
-            self.signed_in_label.setText("已启用账号登录:打开回访通都要登录。")
+            self.signed_in_label.setText("已启用账号登录：打开回访通都要登录。")
         manage = self.can_manage()
         self.read_only_note.setText(
             "" if manage else f"只有主管可以添加、修改账号或关闭账号登录。当前账号 {me.label} 只能查看。"
@@ -519,8 +519,8 @@ class AccountsPanel(QWidget):
     def disable(self) -> None:
         if not confirm(
             self,
-            "关闭后,打开回访通不再需要登录,任何人都能使用全部功能。\n"
-            "账号会保留,以后重新启用时用主管的登录名和密码即可。\n\n确定关闭账号登录吗?",
+            "关闭后，打开回访通不再需要登录，任何人都能使用全部功能。\n"
+            "账号会保留，以后重新启用时用主管的登录名和密码即可。\n\n确定关闭账号登录吗？",
             "关闭账号登录",
         ):
             return

@@ -74,7 +74,7 @@ class _ErrorsMixin:
 
     def show_errors(self, err: UserError) -> None:
         errors = err.errors if isinstance(err, ValidationErrors) else [err]
-        self.error_label.setText("未保存,请修改:\n" + "\n".join(f"• {e}" for e in errors))
+        self.error_label.setText("未保存，请修改：\n" + "\n".join(f"• {e}" for e in errors))
         self.error_label.show()
         first = None
         for e in errors:
@@ -110,10 +110,10 @@ class ActionDialog(GuardedDialog, _ErrorsMixin, QDialog):
         self.setMinimumWidth(720)
 
         self.category_combo = QComboBox()
-        self.category_combo.addItem("(未分类)", None)
+        self.category_combo.addItem("（未分类）", None)
         for cid, name in svc.category_choices():
             self.category_combo.addItem(name, cid)
-        self.problem_edit = _text_edit("客户反馈的问题,如:多位客户反映维修备件短缺导致二次上门", 58)
+        self.problem_edit = _text_edit("客户反馈的问题，如：多位客户反映维修备件短缺导致二次上门", 58)
         self.visits_list = QListWidget()
         self.visits_list.setMinimumHeight(110)
         self.visits_note = QLabel()
@@ -122,16 +122,16 @@ class ActionDialog(GuardedDialog, _ErrorsMixin, QDialog):
         none_button = QPushButton("全不选")
         all_button.clicked.connect(lambda: self._check_all(True))
         none_button.clicked.connect(lambda: self._check_all(False))
-        self.measure_edit = _text_edit("具体做什么,如:建立备件库存预警,低于阈值自动补货", 58)
+        self.measure_edit = _text_edit("具体做什么，如：建立备件库存预警，低于阈值自动补货", 58)
         self.department_combo = _editable_combo(svc.department_choices(), "如 物流部")
         self.owner_combo = _editable_combo(svc.owner_choices(), "负责落实的人")
         self.deadline_edit = QDateEdit()
         self.deadline_edit.setDisplayFormat("yyyy-MM-dd")
         self.deadline_edit.setCalendarPopup(True)
         self.acceptance_edit = QLineEdit()
-        self.acceptance_edit.setPlaceholderText("怎样算做到了,如:常用备件缺货率≤2%")
+        self.acceptance_edit.setPlaceholderText("怎样算做到了，如：常用备件缺货率≤2%")
         self.expected_edit = QLineEdit()
-        self.expected_edit.setPlaceholderText("如:响应时长≤15分钟,满意度提升至80%")
+        self.expected_edit.setPlaceholderText("如：响应时长≤15分钟，满意度提升至80%")
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet(ERROR_STYLE)
@@ -149,16 +149,16 @@ class ActionDialog(GuardedDialog, _ErrorsMixin, QDialog):
             "预期效果": self.expected_edit,
         }
         form = QFormLayout()
-        form.addRow("问题分类:", self.category_combo)
-        form.addRow("问题描述:", self.problem_edit)
+        form.addRow("问题分类：", self.category_combo)
+        form.addRow("问题描述：", self.problem_edit)
         form.addRow(
-            "关联回访:", vbox(self.visits_list, hbox(self.visits_note, None, all_button, none_button))
+            "关联回访：", vbox(self.visits_list, hbox(self.visits_note, None, all_button, none_button))
         )
-        form.addRow("改进措施:", self.measure_edit)
-        form.addRow("责任部门:", hbox(self.department_combo, QLabel("责任人:"), self.owner_combo, spacing=8))
-        form.addRow("完成时限:", hbox(self.deadline_edit, None))
-        form.addRow("验收标准:", self.acceptance_edit)
-        form.addRow("预期效果:", self.expected_edit)
+        form.addRow("改进措施：", self.measure_edit)
+        form.addRow("责任部门：", hbox(self.department_combo, QLabel("责任人："), self.owner_combo, spacing=8))
+        form.addRow("完成时限：", hbox(self.deadline_edit, None))
+        form.addRow("验收标准：", self.acceptance_edit)
+        form.addRow("预期效果：", self.expected_edit)
 
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton("保存", QDialogButtonBox.AcceptRole)
@@ -237,10 +237,10 @@ class ActionDialog(GuardedDialog, _ErrorsMixin, QDialog):
     def _update_note(self, *_args) -> None:
         total = self.visits_list.count()
         if not total:
-            self.visits_note.setText("没有关联的回访反馈(可不关联;措施完成后需人工验证效果)")
+            self.visits_note.setText("没有关联的回访反馈（可不关联；措施完成后需人工验证效果）")
             return
         self.visits_note.setText(
-            f"已勾选 {len(self.checked_visits())} / {total} 条反馈;完成后将对这些客户二次回访"
+            f"已勾选 {len(self.checked_visits())} / {total} 条反馈；完成后将对这些客户二次回访"
         )
 
     def _problem_edited(self) -> None:
@@ -318,7 +318,7 @@ class StatusDialog(GuardedDialog, _ErrorsMixin, QDialog):
         self.setWindowTitle(f"{title} — 改进措施 #{action_id}")
         self.setMinimumWidth(520)
 
-        intro = QLabel(f"“{self.status_from}” → “{status_to}”:{svc.shorten(detail.action.measure, 60)}")
+        intro = QLabel(f"“{self.status_from}” → “{status_to}”：{svc.shorten(detail.action.measure, 60)}")
         intro.setWordWrap(True)
         form = QFormLayout()
         self.field_widgets: dict[str, QWidget] = {}
@@ -333,31 +333,31 @@ class StatusDialog(GuardedDialog, _ErrorsMixin, QDialog):
             self.completed_edit.setDate(_qdate(self.today))
             self.completion_edit = QLineEdit()
             self.completion_edit.setPlaceholderText("如 完成系统调试")
-            form.addRow("完成日期:", self.completed_edit)
-            form.addRow("完成说明:", self.completion_edit)
+            form.addRow("完成日期：", self.completed_edit)
+            form.addRow("完成说明：", self.completion_edit)
             self.field_widgets.update({"完成日期": self.completed_edit, "完成说明": self.completion_edit})
             info = (
-                f"保存后将为 {customers} 位反馈客户安排二次回访(1周内),并转入“效果验证中”。"
+                f"保存后将为 {customers} 位反馈客户安排二次回访（1周内），并转入“效果验证中”。"
                 if customers
-                else "没有关联的回访客户:完成后请人工验证效果。"
+                else "没有关联的回访客户：完成后请人工验证效果。"
             )
         elif status_to == svc.VERIFYING:
             info = (
-                f"将为 {customers} 位反馈客户安排二次回访(1周内)。"
+                f"将为 {customers} 位反馈客户安排二次回访（1周内）。"
                 if customers
-                else "没有关联客户,需人工验证效果。"
+                else "没有关联客户，需人工验证效果。"
             )
         elif status_to == svc.CLOSED:
-            self.result_edit = _text_edit("如:3 位客户二次回访均满意,问题已解决", 70)
+            self.result_edit = _text_edit("如：3 位客户二次回访均满意，问题已解决", 70)
             outcome = detail.outcome
             if outcome.state != svc.NONE:
                 self.result_edit.setPlainText(outcome.summary)
-            form.addRow("验证结果:", self.result_edit)
+            form.addRow("验证结果：", self.result_edit)
             self.field_widgets["验证结果"] = self.result_edit
             if outcome.state == svc.PENDING:
-                info = "二次回访尚未全部完成;确认效果已经验证后再闭环。"
-        self.note_edit = _text_edit("退回的原因(必填)" if backward else "补充说明(可选)", 60)
-        form.addRow("退回原因:" if backward else "说明:", self.note_edit)
+                info = "二次回访尚未全部完成；确认效果已经验证后再闭环。"
+        self.note_edit = _text_edit("退回的原因（必填）" if backward else "补充说明（可选）", 60)
+        form.addRow("退回原因：" if backward else "说明：", self.note_edit)
         self.field_widgets["退回原因" if backward else "说明"] = self.note_edit
         self.info_label = QLabel(info)
         self.info_label.setWordWrap(True)

@@ -162,12 +162,12 @@ class AnalysisView(QWidget):
         self.top_cards = [TopCard() for _ in range(3)]
         for card in self.top_cards:
             card.plan.connect(self.plan_improvement)
-        self.top_empty = _note("本期还没有已归类的负面反馈,无法提出 TOP 问题。请先在“待归类负面反馈”中归类。")
+        self.top_empty = _note("本期还没有已归类的负面反馈，无法提出 TOP 问题。请先在“待归类负面反馈”中归类。")
         top_box = QGroupBox("建议优先解决的 TOP3 问题")
-        top_intro = _note("排序:高频高痛在前,其次低频高痛,再次高频低痛。")
+        top_intro = _note("排序：高频高痛在前，其次低频高痛，再次高频低痛。")
         top_box.setLayout(vbox(top_intro, *self.top_cards, self.top_empty, None, margin=MARGIN))
 
-        pareto_box = QGroupBox("问题频次(帕累托)")
+        pareto_box = QGroupBox("问题频次（帕累托）")
         self.pareto_table.setMinimumWidth(420)
         pareto_box.setLayout(vbox(hbox(vbox(self.pareto_table, self.pareto_note), self.chart), margin=MARGIN))
         self.chart.setMinimumWidth(420)
@@ -200,7 +200,7 @@ class AnalysisView(QWidget):
         self.apply_selected_button.clicked.connect(self.apply_selected)
         self.apply_all_button = QPushButton("全部应用建议")
         self.apply_all_button.setToolTip(
-            "对本期(按当前筛选)所有待归类负面反馈应用建议分类;没有建议的保持待归类"
+            "对本期（按当前筛选）所有待归类负面反馈应用建议分类；没有建议的保持待归类"
         )
         self.apply_all_button.clicked.connect(self.apply_all)
         self.tag_category = QComboBox()
@@ -216,7 +216,7 @@ class AnalysisView(QWidget):
                     self.apply_selected_button,
                     self.apply_all_button,
                     None,
-                    QLabel("手工归类:"),
+                    QLabel("手工归类："),
                     self.tag_category,
                     self.tag_button,
                 ),
@@ -236,7 +236,7 @@ class AnalysisView(QWidget):
             what="归类问题或制定改进措施",
         )
         if not self.may_manage:  # nothing asks a viewer to tag what they cannot
-            self.top_empty.setText("本期还没有已归类的负面反馈,无法提出 TOP 问题(归类由主管完成)。")
+            self.top_empty.setText("本期还没有已归类的负面反馈，无法提出 TOP 问题（归类由主管完成）。")
         self._top_empty_text = self.top_empty.text()
 
         self.tabs = QTabWidget()
@@ -295,7 +295,7 @@ class AnalysisView(QWidget):
         ax2.axhline(80, color=REFERENCE, linestyle="--", linewidth=1)
         ax2.text(len(rows) - 0.5, 81, "80%", color=REFERENCE, fontsize=8, ha="right", va="bottom")
         ax2.set_ylim(0, 110)
-        ax2.set_ylabel("累计占比(%)")
+        ax2.set_ylabel("累计占比（%）")
         ax2.spines[["top"]].set_visible(False)
         ax.set_title("负面反馈问题分类帕累托图", fontsize=11)
         self.chart.changed()
@@ -490,7 +490,7 @@ class AnalysisView(QWidget):
         total = self.matrix.feedback_total
         untagged = self.untagged_total
         self.summary.setText(
-            f"  {self.period.label}:负面反馈 {total} 条,已归类 {total - untagged} 条,待归类 {untagged} 条"
+            f"  {self.period.label}：负面反馈 {total} 条，已归类 {total - untagged} 条，待归类 {untagged} 条"
         )
         self.details_filled.emit()
 
@@ -528,7 +528,7 @@ class AnalysisView(QWidget):
         if self.pareto_rows:
             vital = next(i for i, r in enumerate(self.pareto_rows) if r.cumulative >= 0.8 - 1e-9) + 1
             self.pareto_note.setText(
-                f"共 {mentions} 次分类(一条反馈可归入多个分类);前 {vital} 类累计占到 80% 以上。"
+                f"共 {mentions} 次分类（一条反馈可归入多个分类）；前 {vital} 类累计占到 80% 以上。"
                 "占比 = 次数 ÷ 全部分类次数。"
             )
         else:
@@ -550,7 +550,7 @@ class AnalysisView(QWidget):
                 lst.addItem("—")
         if m.rows:
             self.matrix_note.setText(
-                f"分界线:出现次数中位数 {m.count_median:g} 次,痛感中位数 {m.pain_median:.2f}。"
+                f"分界线：出现次数中位数 {m.count_median:g} 次，痛感中位数 {m.pain_median:.2f}。"
             )
         else:
             self.matrix_note.setText("")
@@ -589,17 +589,17 @@ class AnalysisView(QWidget):
             table.setItem(row, 3, _item(v.reasons))
             table.setItem(row, 4, _item(v.text.replace("\n", " ")))
             names = "、".join(s.name for s in v.suggestions)
-            table.setItem(row, 5, _item(names or ("(无建议,请手工归类)" if self.may_manage else "(无建议)")))
-            table.setItem(row, 6, _item(";".join(f"{s.name}:{s.why}" for s in v.suggestions)))
+            table.setItem(row, 5, _item(names or ("（无建议，请手工归类）" if self.may_manage else "（无建议）")))
+            table.setItem(row, 6, _item("；".join(f"{s.name}：{s.why}" for s in v.suggestions)))
         table.resizeRowsToContents()
         shown = len(self.untagged)
-        more = f"(显示最新 {shown} 条)" if total > shown else ""
+        more = f"（显示最新 {shown} 条）" if total > shown else ""
         self.untagged_note.setText(
             f"负面反馈 = 任一题“不满意/非常不满意”、1–10 分 ≤ 6、推荐意愿 ≤ 6、落实度为“否”、"
             f"客户情绪不满或投诉工单的有效回访。每条都应归入至少一个问题分类。本期待归类 {total} 条{more}。"
-            + ("可多选后应用建议,或选择分类手工归入。" if self.may_manage else "归类由主管完成。")
+            + ("可多选后应用建议，或选择分类手工归入。" if self.may_manage else "归类由主管完成。")
         )
-        self.tabs.setTabText(1, f"待归类负面反馈({total})")
+        self.tabs.setTabText(1, f"待归类负面反馈（{total}）")
         self._update_buttons()
 
     # ------------------------------------------------------------------ actions
@@ -632,7 +632,7 @@ class AnalysisView(QWidget):
 
     def apply_all(self) -> None:
         total = problems.count_untagged(self.period.start, self.period.end, **self.filters())
-        if not confirm(self, f"对{self.period.label}(按当前筛选)的 {total} 条待归类负面反馈应用建议分类?"):
+        if not confirm(self, f"对{self.period.label}（按当前筛选）的 {total} 条待归类负面反馈应用建议分类？"):
             return
         try:
             counts = problems.auto_tag(self.period, **self.filters())
@@ -643,9 +643,9 @@ class AnalysisView(QWidget):
 
     @staticmethod
     def _counts_text(counts: dict) -> str:
-        text = f"已归类 {counts['tagged']} 条回访(新增 {counts['links']} 个分类标记)"
+        text = f"已归类 {counts['tagged']} 条回访（新增 {counts['links']} 个分类标记）"
         if counts["no_suggestion"]:
-            text += f",{counts['no_suggestion']} 条没有建议,请手工归类"
+            text += f"，{counts['no_suggestion']} 条没有建议，请手工归类"
         return text + "。"
 
     def tag_selected(self) -> None:
@@ -668,7 +668,7 @@ class AnalysisView(QWidget):
     def edit_keywords(self) -> None:
         dialog = KeywordsDialog(self)
         if dialog.exec() == QDialog.Accepted:
-            self.ctx.events.status_message.emit("关键词规则已保存,新的建议分类已生效。")
+            self.ctx.events.status_message.emit("关键词规则已保存，新的建议分类已生效。")
             self.ctx.events.settings_changed.emit()
             if self._stale:
                 self.refresh()

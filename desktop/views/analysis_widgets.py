@@ -181,7 +181,7 @@ class TopCard(QFrame):
         self.quotes.setWordWrap(True)
         self.quotes.setStyleSheet("color: #444; font-style: italic;")
         self.plan_button = QPushButton("制定改进措施")
-        self.plan_button.setToolTip("打开“改进措施”页,以该分类和这些回访为依据新建一条改进措施")
+        self.plan_button.setToolTip("打开“改进措施”页，以该分类和这些回访为依据新建一条改进措施")
         self.plan_button.clicked.connect(self._plan)
         self.setLayout(
             vbox(
@@ -205,11 +205,11 @@ class TopCard(QFrame):
             f"QFrame#topCard {{ border: 1px solid #d0d0d0; border-left: 4px solid {colour}; }}"
         )
         self.reason.setText(proposal.reason + "。")
-        words = "、".join(f"{w}({n})" for w, n in proposal.words)
-        self.words.setText(f"客户高频用词:{words}" if words else "")
+        words = "、".join(f"{w}（{n}）" for w, n in proposal.words)
+        self.words.setText(f"客户高频用词：{words}" if words else "")
         self.words.setVisible(bool(words))
         quotes = [f"“{q if len(q) <= 80 else q[:79] + '…'}”" for q in proposal.quotes]
-        self.quotes.setText("客户原话:" + " ".join(quotes) if quotes else "(没有文字反馈)")
+        self.quotes.setText("客户原话：" + " ".join(quotes) if quotes else "（没有文字反馈）")
 
     def _plan(self) -> None:
         if self.proposal is not None:
@@ -224,8 +224,8 @@ class KeywordsDialog(QDialog):
         self.setWindowTitle("问题分类关键词规则")
         self.resize(760, 460)
         intro = _note(
-            "客户的文字反馈中出现这些词时,系统建议归入对应分类(“不贵”“态度很好”这类否定或表扬不算)。"
-            "多个关键词用顿号、逗号或空格隔开;单个字(如“贵”“慢”)只在独立成词时才算。"
+            "客户的文字反馈中出现这些词时，系统建议归入对应分类（“不贵”“态度很好”这类否定或表扬不算）。"
+            "多个关键词用顿号、逗号或空格隔开；单个字（如“贵”“慢”）只在独立成词时才算。"
         )
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["问题分类", "关键词"])
@@ -254,7 +254,7 @@ class KeywordsDialog(QDialog):
             return
         words = problems.default_keywords(self.table.item(row, 0).text())
         if not words:
-            show_info(self, "该分类是自己添加的,没有默认关键词。")
+            show_info(self, "该分类是自己添加的，没有默认关键词。")
             return
         self.table.item(row, 1).setText("、".join(words))
 

@@ -52,8 +52,8 @@ class AttachmentsPanel(QWidget):
         self.operator: Callable[[], str] = lambda: ""
         self.setAcceptDrops(True)
         self.setStyleSheet(PANEL_STYLE)
-        self.title = QLabel("纸质签字表:")
-        self.title.setToolTip("客户签字后的纸质回访表的扫描件或照片(PDF、JPG、PNG…)")
+        self.title = QLabel("纸质签字表：")
+        self.title.setToolTip("客户签字后的纸质回访表的扫描件或照片（PDF、JPG、PNG…）")
         self.title.setObjectName("section")
         self.list = QListWidget()
         self.list.setObjectName("attachments")
@@ -69,14 +69,14 @@ class AttachmentsPanel(QWidget):
         self.hint.setWordWrap(True)
         self.add_button = QPushButton("添加…")
         self.add_button.setToolTip(
-            "选择签字后的纸质回访表的扫描件或照片(PDF、JPG、PNG…),也可以直接拖到列表里"
+            "选择签字后的纸质回访表的扫描件或照片（PDF、JPG、PNG…），也可以直接拖到列表里"
         )
         self.add_button.clicked.connect(self.pick_files)
         self.open_button = QPushButton("打开")
-        self.open_button.setToolTip("校验后用系统默认程序打开(也可双击)")
+        self.open_button.setToolTip("校验后用系统默认程序打开（也可双击）")
         self.open_button.clicked.connect(self.open_selected)
         self.remove_button = QPushButton("删除…")
-        self.remove_button.setToolTip("从回访记录中移除(已签字的回访需主管确认)")
+        self.remove_button.setToolTip("从回访记录中移除（已签字的回访需主管确认）")
         self.remove_button.clicked.connect(self.remove_selected)
         self.setLayout(
             vbox(
@@ -96,7 +96,7 @@ class AttachmentsPanel(QWidget):
     def reload(self) -> None:
         self.list.clear()
         if self.visit_id is None:
-            self.hint.setText("保存回访表后,可把客户签字的纸质表扫描件或照片拖到这里存档。")
+            self.hint.setText("保存回访表后，可把客户签字的纸质表扫描件或照片拖到这里存档。")
             self._update_buttons()
             return
         try:
@@ -110,12 +110,12 @@ class AttachmentsPanel(QWidget):
                 icon, f"{info.name}  ·  {info.size_text}  ·  {info.added_at:%Y-%m-%d %H:%M}"
             )
             item.setData(Qt.ItemDataRole.UserRole, info.id)
-            item.setToolTip(f"存档位置:{info.stored_at}\nSHA-256:{info.sha256}")
+            item.setToolTip(f"存档位置：{info.stored_at}\nSHA-256:{info.sha256}")
             self.list.addItem(item)
         if items:
-            self.hint.setText(f"已存档 {len(items)} 个文件;双击用系统程序打开,打开前会校验文件是否被改动。")
+            self.hint.setText(f"已存档 {len(items)} 个文件；双击用系统程序打开，打开前会校验文件是否被改动。")
         else:
-            self.hint.setText("把客户签字的纸质表扫描件或照片拖到这里,或点“添加…”。")
+            self.hint.setText("把客户签字的纸质表扫描件或照片拖到这里，或点“添加…”。")
         self._update_buttons()
 
     def count(self) -> int:
@@ -142,7 +142,7 @@ class AttachmentsPanel(QWidget):
         if self.before_add is not None and not self.before_add():
             return 0
         if self.visit_id is None:
-            show_error(self, "请先保存回访表,再附加签字纸质表的扫描件。", "无法附加")
+            show_error(self, "请先保存回访表，再附加签字纸质表的扫描件。", "无法附加")
             return 0
         added, problems = 0, []
         for path in paths:
@@ -155,7 +155,7 @@ class AttachmentsPanel(QWidget):
         if added:
             self.changed.emit()
         if problems:
-            head = f"已附加 {added} 个文件,以下文件未附加:\n" if added else "以下文件未附加:\n"
+            head = f"已附加 {added} 个文件，以下文件未附加：\n" if added else "以下文件未附加：\n"
             show_error(self, head + "\n".join(problems), "附加扫描件")
         return added
 
@@ -211,7 +211,7 @@ class AttachmentsPanel(QWidget):
             answer = QMessageBox.warning(
                 self,
                 "附件已被改动",
-                result.message + "\n\n仍要打开这个被改动过的文件吗?",
+                result.message + "\n\n仍要打开这个被改动过的文件吗？",
                 QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
                 QMessageBox.StandardButton.Cancel,
             )
@@ -223,7 +223,7 @@ class AttachmentsPanel(QWidget):
             show_error(self, str(err), "无法打开附件")
             return False
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
-            show_error(self, f"系统没有能打开此文件的程序:{path}", "无法打开附件")
+            show_error(self, f"系统没有能打开此文件的程序：{path}", "无法打开附件")
             return False
         return True
 
@@ -237,7 +237,7 @@ class AttachmentsPanel(QWidget):
             override = ask_supervisor(
                 self,
                 f"回访记录 #{self.visit_id} 已签字。删除签字纸质表“{name}”需要主管确认。"
-                "(存档的扫描件本身会保留,只是不再关联到这条回访。)",
+                "（存档的扫描件本身会保留，只是不再关联到这条回访。）",
                 self.operator(),
             )
             if override is None:
@@ -246,7 +246,7 @@ class AttachmentsPanel(QWidget):
             answer = QMessageBox.question(
                 self,
                 "删除附件",
-                f"从这条回访记录中移除“{name}”?",
+                f"从这条回访记录中移除“{name}”？",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                 QMessageBox.StandardButton.No,
             )

@@ -52,7 +52,7 @@ class AuditPanel(QWidget):
         super().__init__(parent)
         self.entity: str | None = None
         intro = QLabel(
-            "已完成回访的修改(已签字的还有主管确认和原因)、改进措施的状态变化和账号的变动都记录在这里,只能查看,不能删改。"
+            "已完成回访的修改（已签字的还有主管确认和原因）、改进措施的状态变化和账号的变动都记录在这里，只能查看，不能删改。"
         )
         intro.setWordWrap(True)
         intro.setStyleSheet("color: #555;")
@@ -75,7 +75,7 @@ class AuditPanel(QWidget):
         self.setLayout(
             vbox(
                 intro,
-                hbox(QLabel("类别:"), self.kind_combo, self.refresh_button, None, self.count_label),
+                hbox(QLabel("类别："), self.kind_combo, self.refresh_button, None, self.count_label),
                 self.table,
                 margin=MARGIN,
             )

@@ -43,14 +43,14 @@ def _when(info: svc.BackupInfo) -> str:
 
 
 def _describe(info: svc.BackupInfo) -> str:
-    return f"{info.created:%Y-%m-%d %H:%M} 的{info.label}({info.size_text})"
+    return f"{info.created:%Y-%m-%d %H:%M} 的{info.label}（{info.size_text}）"
 
 
 def _confirm_text(info: svc.BackupInfo, db_path: Path) -> str:
     return (
-        f"确定用 {_describe(info)} 替换当前数据库吗?\n\n"
-        f"备份文件:{info.path}\n数据库:{db_path}\n\n"
-        f"当前数据库会先另存为同一文件夹中的“{db_path.name}.before-restore-日期-时间”;"
+        f"确定用 {_describe(info)} 替换当前数据库吗？\n\n"
+        f"备份文件：{info.path}\n数据库：{db_path}\n\n"
+        f"当前数据库会先另存为同一文件夹中的“{db_path.name}.before-restore-日期-时间”；"
         f"{info.created:%Y-%m-%d %H:%M} 之后录入的数据不在这个备份中。"
     )
 
@@ -96,11 +96,11 @@ class RestoreDialog(QDialog):
         self.problem_label.setVisible(bool(problem))
         intro = QLabel(
             f"恢复会用所选备份替换数据库 {self.db_path}。\n"
-            f"恢复前的数据库会先另存为“{self.db_path.name}.before-restore-日期-时间”,选错了也能找回。\n"
+            f"恢复前的数据库会先另存为“{self.db_path.name}.before-restore-日期-时间”，选错了也能找回。\n"
             "备份时间之后录入的数据不在备份中。"
         )
         intro.setWordWrap(True)
-        folder_label = QLabel(f"备份文件夹:{self.folder}")
+        folder_label = QLabel(f"备份文件夹：{self.folder}")
         folder_label.setStyleSheet(HINT_STYLE)
         folder_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
 
@@ -184,7 +184,7 @@ class RestoreDialog(QDialog):
     def restore_from(self, path: Path) -> bool:
         verdict = svc.check(path)
         if not verdict.restorable:
-            show_error(self, f"不能用这个文件恢复:{verdict.message}", "备份不可用")
+            show_error(self, f"不能用这个文件恢复：{verdict.message}", "备份不可用")
             return False
         info = svc.backup_info(path)
         answer = QMessageBox.question(
@@ -213,7 +213,7 @@ def _reopen(parent: QWidget | None, db_path: Path) -> bool:
         open_app_database(db_path)
         return True
     except Exception as exc:  # noqa: BLE001 - shown to the user; the window cannot go on without it
-        show_error(parent, f"无法重新打开数据库 {db_path}:{exc}", "无法打开数据库")
+        show_error(parent, f"无法重新打开数据库 {db_path}：{exc}", "无法打开数据库")
         return False
 
 
@@ -256,7 +256,7 @@ def backup_now(parent: QWidget | None, db_path: Path) -> Path | None:
         show_error(parent, str(err), "备份失败")
         return None
     if written is not None:
-        show_info(parent, f"备份已保存并通过完整性检查:\n{written}", "备份完成")
+        show_info(parent, f"备份已保存并通过完整性检查：\n{written}", "备份完成")
     return written
 
 
@@ -293,8 +293,8 @@ def offer_restore_at_startup(db_path: Path, problem: str) -> bool:
     box.setWindowTitle("数据库无法使用")
     if newest is not None:
         box.setText(
-            f"{problem}\n\n找到最近的完好备份:{_describe(newest)}。\n"
-            f"是否用它恢复?当前文件会先另存为“{db_path.name}.before-restore-日期-时间”。"
+            f"{problem}\n\n找到最近的完好备份：{_describe(newest)}。\n"
+            f"是否用它恢复？当前文件会先另存为“{db_path.name}.before-restore-日期-时间”。"
         )
         use_newest = box.addButton("恢复此备份", QMessageBox.AcceptRole)
     else:
@@ -335,7 +335,7 @@ def exit_backup(db_path: Path) -> Path | None:
             cancel_text="跳过备份",
         )
     except Exception as err:  # noqa: BLE001 - the exit goes on; the data is untouched
-        show_error(None, f"{err}\n\n数据没有丢失:本次退出时没有生成新的备份。", "自动备份失败")
+        show_error(None, f"{err}\n\n数据没有丢失：本次退出时没有生成新的备份。", "自动备份失败")
         return None
     return result.path if result is not None else None
 
@@ -351,6 +351,6 @@ def daily_backup(parent: QWidget | None, db_path: Path) -> Path | None:
             lambda report: svc.auto_backup("daily", db_path=db_path, progress=report),
         )
     except Exception as err:  # noqa: BLE001 - the app goes on; the data is untouched
-        show_error(parent, f"每日自动备份失败:{err}", "自动备份失败")
+        show_error(parent, f"每日自动备份失败：{err}", "自动备份失败")
         return None
     return result.path if result is not None else None

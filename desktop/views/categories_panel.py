@@ -26,8 +26,8 @@ class CategoriesPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         intro = QLabel(
-            "回访中的负面反馈按这些分类归类,用于统计 TOP 问题(帕累托图)。"
-            "不再使用的分类请停用:历史记录保留,新回访不再可选。"
+            "回访中的负面反馈按这些分类归类，用于统计 TOP 问题（帕累托图）。"
+            "不再使用的分类请停用：历史记录保留，新回访不再可选。"
         )
         intro.setWordWrap(True)
         intro.setStyleSheet("color: #555;")
@@ -37,7 +37,7 @@ class CategoriesPanel(QWidget):
         self.list.currentRowChanged.connect(lambda _row: self._update_buttons())
         self.list.itemDoubleClicked.connect(lambda _item: self.rename_selected())
         self.new_name = QLineEdit()
-        self.new_name.setPlaceholderText("新分类名称,如:安装规范类")
+        self.new_name.setPlaceholderText("新分类名称，如：安装规范类")
         self.new_name.setFixedWidth(360)
         self.new_name.returnPressed.connect(self.add)
         self.add_button = QPushButton("添加")
@@ -66,7 +66,7 @@ class CategoriesPanel(QWidget):
         self.list.clear()
         for cat in categories.list_categories():
             used = counts.get(cat.id, 0)
-            text = cat.name + (f"    ({used} 次)" if used else "")
+            text = cat.name + (f"   （{used} 次）" if used else "")
             if not cat.active:
                 text += "    [已停用]"
             item = QListWidgetItem(text)
@@ -119,7 +119,7 @@ class CategoriesPanel(QWidget):
         if item is None:
             return
         old = item.data(Qt.UserRole + 2)
-        name, ok = QInputDialog.getText(self, "重命名分类", "分类名称:", text=old)
+        name, ok = QInputDialog.getText(self, "重命名分类", "分类名称：", text=old)
         if ok:
             self._run(lambda: categories.rename_category(item.data(Qt.UserRole), name))
 

@@ -109,14 +109,14 @@ class FormErrors:
             field = getattr(err, "field", None)
             if field in self._fields:
                 widget, label = self._fields[field]
-                text = f"{field}:{err.message}"
+                text = f"{field}：{err.message}"
                 if label.isVisible():
                     text = f"{label.text()}\n{text}"
                 self._mark(widget, label, text)
                 first = first or widget
             else:
                 loose.append(str(err))
-        lines = ["未保存:请按红色提示修改后再保存。"] if first else []
+        lines = ["未保存：请按红色提示修改后再保存。"] if first else []
         self.banner.setText("\n".join(lines + loose))
         self.banner.show()
         if first is not None:
@@ -168,7 +168,7 @@ class CustomerDialog(GuardedDialog, QDialog):
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("个人姓名或单位名称")
         self.title_combo = QComboBox()
-        fill_combo(self.title_combo, [("先生", "先生"), ("女士", "女士"), ("(不填)", "")])
+        fill_combo(self.title_combo, [("先生", "先生"), ("女士", "女士"), ("（不填）", "")])
         self.phone_edit = QLineEdit()
         self.phone_edit.setPlaceholderText("手机 13812345678 或固话 010-12345678")
         self.address_edit = QLineEdit()
@@ -206,7 +206,7 @@ class CustomerDialog(GuardedDialog, QDialog):
         self.buttons.button(QDialogButtonBox.Cancel).setText("取消")
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
-        hint = QLabel("带 * 的为必填项。电话可带空格、横线或 +86,保存时自动整理。")
+        hint = QLabel("带 * 的为必填项。电话可带空格、横线或 +86，保存时自动整理。")
         hint.setObjectName("hint")
         mark_edit_hint(hint)  # not shown when the dialog only shows the customer (只读)
         self.setLayout(vbox(banner, form, hint, self.buttons, spacing=SPACING + 2, margin=12))
@@ -236,7 +236,7 @@ class CustomerDialog(GuardedDialog, QDialog):
         self.note_edit.setPlainText(c.note)
         self.suggest_button.hide()
         if c.archived:
-            self.setWindowTitle(f"编辑客户 — {c.name}(已归档)")
+            self.setWindowTitle(f"编辑客户 — {c.name}（已归档）")
 
     def data(self) -> dict:
         return {

@@ -86,7 +86,7 @@ class CustomersView(QWidget):
         )
         if not self.may_edit:  # 只读: 编辑 shows the customer's details
             self.edit_button.setText("查看")
-            self.edit_button.setToolTip("查看所选客户的资料(只读)")
+            self.edit_button.setToolTip("查看所选客户的资料（只读）")
 
         self.model = CustomerModel(
             COLUMNS,
@@ -186,7 +186,7 @@ class CustomersView(QWidget):
         total = self.model.total
         text = f"共 {total} 位客户"
         if self.model.text:
-            text += f"(搜索“{self.model.text}”)"
+            text += f"（搜索“{self.model.text}”）"
         self.count_label.setText(text)
         self._update_buttons()
 
@@ -266,7 +266,7 @@ class CustomersView(QWidget):
         self.ctx.events.customers_changed.emit()  # → reload
         self.select_id(customer_id)
         customer = svc.get_customer(customer_id)
-        self.ctx.events.status_message.emit(f"已保存客户 {customer.name}({customer.code})")
+        self.ctx.events.status_message.emit(f"已保存客户 {customer.name}（{customer.code}）")
 
     def delete_selected(self) -> None:
         cid = self.selected_id()
@@ -276,8 +276,8 @@ class CustomersView(QWidget):
         code, name = row[1], row[2]
         if not confirm(
             self,
-            f"确定删除客户“{name}”({code})吗?\n\n"
-            "如果该客户已有回访记录或服务工单,将改为归档:不再出现在列表中,历史记录全部保留,可随时恢复。",
+            f"确定删除客户“{name}”（{code}）吗？\n\n"
+            "如果该客户已有回访记录或服务工单，将改为归档：不再出现在列表中，历史记录全部保留，可随时恢复。",
             "删除客户",
         ):
             return
@@ -290,13 +290,13 @@ class CustomersView(QWidget):
         self.ctx.events.customers_changed.emit()
         if result == "archived":
             if history["visits"] or history["tasks"] or history["attempts"]:
-                reason = "该客户有回访记录,已归档,历史记录全部保留。"
+                reason = "该客户有回访记录，已归档，历史记录全部保留。"
             else:
-                reason = f"该客户有 {history['orders']} 张服务工单,已归档,历史记录全部保留。"
+                reason = f"该客户有 {history['orders']} 张服务工单，已归档，历史记录全部保留。"
             show_info(self, reason + "\n勾选“显示已归档”可以查看或恢复该客户。", "已归档")
-            self.ctx.events.status_message.emit(f"客户 {name}({code})已归档")
+            self.ctx.events.status_message.emit(f"客户 {name}（{code}）已归档")
         else:
-            self.ctx.events.status_message.emit(f"已删除客户 {name}({code})")
+            self.ctx.events.status_message.emit(f"已删除客户 {name}（{code}）")
 
     def restore_selected(self) -> None:
         cid = self.selected_id()
@@ -305,7 +305,7 @@ class CustomersView(QWidget):
         svc.restore_customer(cid)
         self.ctx.events.customers_changed.emit()
         self.select_id(cid)
-        self.ctx.events.status_message.emit("已恢复该客户,重新出现在客户列表中")
+        self.ctx.events.status_message.emit("已恢复该客户，重新出现在客户列表中")
 
     def show_orders(self) -> None:
         cid = self.selected_id()

@@ -216,7 +216,7 @@ def _team_suffix(view) -> str:
 
 
 def draw_trend(figure, data: svc.TrendSeries, view) -> None:
-    title = f"各维度满意率月度趋势(近{len(data.labels)}个月){_team_suffix(view)}"
+    title = f"各维度满意率月度趋势（近{len(data.labels)}个月）{_team_suffix(view)}"
     if data.empty:
         _empty(figure, title)
         return
@@ -244,7 +244,7 @@ def draw_trend(figure, data: svc.TrendSeries, view) -> None:
     low = min(values)
     ax.set_ylim(max(0, (low - 5) // 10 * 10), 103)
     ax.set_xticks(xs, _month_labels(data.labels))
-    ax.set_ylabel("满意率(%)", fontsize=9)
+    ax.set_ylabel("满意率（%）", fontsize=9)
     _tidy(ax)
     _title(ax, title)
     figure.legend(loc="outside lower center", ncols=min(7, len(data.series) + 1), fontsize=8, frameon=False)
@@ -252,7 +252,7 @@ def draw_trend(figure, data: svc.TrendSeries, view) -> None:
 
 def draw_dimensions(figure, data: svc.DimensionBars, view) -> None:
     bar, _line, reference, text = _colours()
-    title = f"{data.period.label}各维度满意率(较上期:{data.previous.label}){_team_suffix(view)}"
+    title = f"{data.period.label}各维度满意率（较上期：{data.previous.label}）{_team_suffix(view)}"
     if data.empty:
         _empty(figure, title)
         return
@@ -296,15 +296,15 @@ def draw_dimensions(figure, data: svc.DimensionBars, view) -> None:
     ax.set_xticks(xs, [f"{b.name}\nn={b.n}" for b in data.bars])
     ax.set_ylim(0, 122)
     ax.set_yticks([0, 20, 40, 60, 80, 100])
-    ax.set_ylabel("满意率(%)", fontsize=9)
+    ax.set_ylabel("满意率（%）", fontsize=9)
     _tidy(ax)
     _title(ax, title)
-    ax.set_xlabel("↑↓ 为较上期变化(百分点);n 为有效回答数", fontsize=7.5, color=reference)
+    ax.set_xlabel("↑↓ 为较上期变化（百分点）；n 为有效回答数", fontsize=7.5, color=reference)
 
 
 def draw_nps(figure, data: svc.NpsSeries, view) -> None:
     bar, line, reference, text = _colours()
-    title = f"NPS 净推荐值月度趋势(目标 ≥{data.goal:.0f}){_team_suffix(view)}"
+    title = f"NPS 净推荐值月度趋势（目标 ≥{data.goal:.0f}）{_team_suffix(view)}"
     if data.empty:
         _empty(figure, title)
         return
@@ -372,7 +372,7 @@ def draw_pareto(figure, data: svc.ParetoSeries, view) -> None:
         )
     ax2.axhline(80, color=reference, linestyle=":", linewidth=1)
     ax2.set_ylim(0, 115)
-    ax2.set_ylabel("累计占比(%)", fontsize=9)
+    ax2.set_ylabel("累计占比（%）", fontsize=9)
     ax2.tick_params(labelsize=8)
     ax2.spines[["top"]].set_visible(False)
     _title(ax, title)
@@ -380,8 +380,8 @@ def draw_pareto(figure, data: svc.ParetoSeries, view) -> None:
 
 def draw_actions(figure, data: svc.ActionSeries, view) -> None:
     bar, line, reference, text = _colours()
-    who = f" · 责任部门:{data.department}" if data.department else ""
-    title = f"改进措施落实情况(当前,共 {data.total} 项,逾期 {data.overdue} 项){who}"
+    who = f" · 责任部门：{data.department}" if data.department else ""
+    title = f"改进措施落实情况（当前，共 {data.total} 项，逾期 {data.overdue} 项）{who}"
     if data.empty:
         _empty(figure, title)
         return
@@ -393,7 +393,7 @@ def draw_actions(figure, data: svc.ActionSeries, view) -> None:
         ax.bar(xs, data.overdue_by_status, bottom=on_time, color=line, width=0.6, label="已逾期")
         ax.legend(loc="upper right", fontsize=8, frameon=False)
     for x, n, late in zip(xs, data.counts, data.overdue_by_status, strict=True):
-        label = f"{n}" + (f"(逾期{late})" if late else "")
+        label = f"{n}" + (f"（逾期{late}）" if late else "")
         ax.text(
             x,
             n + max(data.counts) * 0.03,
@@ -416,7 +416,7 @@ def draw_groups(figure, data: svc.GroupComparison, view) -> None:
     who = "各工程师" if data.group == "engineer" else "各班组"
     title = f"{view.scope.period.label}{who}满意率{_team_suffix(view)}"
     if data.more:
-        title += f"(回访最多的 {len(data.bars)} 个)"
+        title += f"（回访最多的 {len(data.bars)} 个）"
     if data.empty:
         _empty(figure, title)
         return
@@ -436,7 +436,7 @@ def draw_groups(figure, data: svc.GroupComparison, view) -> None:
     ax.invert_yaxis()
     ax.set_xlim(0, 125)
     ax.set_xticks([0, 20, 40, 60, 80, 100])
-    ax.set_xlabel("满意率(%)", fontsize=9)
+    ax.set_xlabel("满意率（%）", fontsize=9)
     overall = view.tile_data.satisfaction if view.tile_data is not None else None
     if overall is not None:
         ax.axvline(overall, color=TOTAL_COLOUR, linestyle="--", linewidth=1, label=f"总体 {overall:.0f}%")

@@ -201,7 +201,7 @@ class DashboardView(QWidget):
         self.period_label = QLabel()
         self.period_label.setStyleSheet(f"color: {MUTED};")
         self.refresh_button = QPushButton("刷新")
-        self.refresh_button.setToolTip("重新统计(其他页面修改了数据后)")
+        self.refresh_button.setToolTip("重新统计（其他页面修改了数据后）")
         self.refresh_button.clicked.connect(self.reload)
         self.period_combo.currentIndexChanged.connect(lambda _i: self._period_kind_changed())
         self.team_combo.currentIndexChanged.connect(lambda _i: self._filters_changed())
@@ -225,10 +225,10 @@ class DashboardView(QWidget):
             "today": Tile("今日待回访", "今天在回访窗口内、尚未完成的回访任务", clickable=calls),
             "overdue": Tile("逾期任务", "回访窗口已过仍未完成的任务", clickable=calls),
             "actions": Tile("逾期改进措施", "超过完成时限仍未完成的改进措施", clickable=True),
-            "recovery": Tile("本期回收率", "本期应回访任务中已完成的比例,目标 ≥70%"),
-            "satisfaction": Tile("本期满意率", "(非常满意 + 满意)÷ 有效回答,与上期比较"),
-            "nps": Tile("NPS", "推荐者占比 − 贬损者占比(0–10 分推荐题),目标 ≥50"),
-            "grade": Tile("本期等级", "本期质量评价表(表1)的总分等级", clickable=True),
+            "recovery": Tile("本期回收率", "本期应回访任务中已完成的比例，目标 ≥70%"),
+            "satisfaction": Tile("本期满意率", "（非常满意 + 满意）÷ 有效回答，与上期比较"),
+            "nps": Tile("NPS", "推荐者占比 − 贬损者占比（0–10 分推荐题），目标 ≥50"),
+            "grade": Tile("本期等级", "本期质量评价表（表1）的总分等级", clickable=True),
         }
         self.tiles["today"].clicked.connect(
             lambda: self.ctx.events.open_page.emit("tasks", {"bucket": "今日"})
@@ -393,7 +393,7 @@ class DashboardView(QWidget):
             return
         self.message.setVisible(False)
         p = scope.period
-        self.period_label.setText(f"{p.label}({p.start:%Y-%m-%d} 至 {p.end:%Y-%m-%d})")
+        self.period_label.setText(f"{p.label}（{p.start:%Y-%m-%d} 至 {p.end:%Y-%m-%d}）")
         self.loading = self.charts_loading = True
         for job in self._render_jobs.values():  # charts of the older request
             job.cancel()
@@ -468,7 +468,7 @@ class DashboardView(QWidget):
             met = t.recovery >= t.recovery_target
             note = f"{t.recovery_completed}/{t.recovery_due} · 目标 ≥{t.recovery_target:.0f}%"
             if t.recovery_all_teams:
-                note += "(全部班组)"
+                note += "（全部班组）"
             self.tiles["recovery"].show_value(_pct(t.recovery), note, GOOD if met else BAD)
         if t.satisfaction is None:
             self.tiles["satisfaction"].show_value("—", "本期暂无评价")
@@ -489,7 +489,7 @@ class DashboardView(QWidget):
             met = t.nps >= t.nps_goal
             self.tiles["nps"].show_value(
                 f"{t.nps:.0f}",
-                f"目标 ≥{t.nps_goal:.0f} · {'已达标' if met else '未达标'}(n={t.nps_n})",
+                f"目标 ≥{t.nps_goal:.0f} · {'已达标' if met else '未达标'}（n={t.nps_n}）",
                 GOOD if met else BAD,
             )
         if t.scorecard_id is None:
@@ -592,8 +592,8 @@ class DashboardView(QWidget):
         try:
             panel.figure.savefig(str(target), dpi=SAVE_DPI, facecolor="white")
         except OSError as err:
-            show_error(self, f"图表没有保存:无法写入 {target}({err.strerror or err})。请换一个文件夹再试。")
+            show_error(self, f"图表没有保存：无法写入 {target}（{err.strerror or err}）。请换一个文件夹再试。")
             return None
         self._save_dir = target.parent
-        self.ctx.events.status_message.emit(f"图表已保存:{target}")
+        self.ctx.events.status_message.emit(f"图表已保存：{target}")
         return target

@@ -135,7 +135,7 @@ class ExceptionHook:
 
     def _report(self, exc_type, exc, tb, thread) -> None:
         details = "".join(traceback.format_exception(exc_type, exc, tb))
-        where = f"(线程 {thread.name})" if thread is not None else ""
+        where = f"（线程 {thread.name}）" if thread is not None else ""
         log.error("未处理的错误%s\n%s", where, details.rstrip())
         from desktop.services import logs
 

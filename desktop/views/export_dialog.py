@@ -34,7 +34,7 @@ from .widgets import confirm, form, hbox, show_error, show_info, vbox
 LAST_DIR_KEY = "export/last_dir"
 FILE_FILTER = "Excel 工作簿 (*.xlsx)"
 FULL_CONTACT_WARNING = (
-    "⚠ 文件将包含客户的完整姓名和电话号码。只发给确实需要联系客户的人,不要通过群聊或公共邮箱转发,用完请删除。"
+    "⚠ 文件将包含客户的完整姓名和电话号码。只发给确实需要联系客户的人，不要通过群聊或公共邮箱转发，用完请删除。"
 )
 OK_STYLE = "color: #1d6b35;"
 ERROR_STYLE = "color: #b3261e;"
@@ -81,12 +81,12 @@ class ExportDialog(QDialog):
         self.period_box = QComboBox()
         self.period_box.setEditable(True)
         self.period_box.addItems(period_choices(today))
-        self.period_box.setToolTip("写 2024(全年)、2024Q2(季度)、2024-05(月),或 2024-04-01~2024-06-30")
+        self.period_box.setToolTip("写 2024（全年）、2024Q2（季度）、2024-05（月），或 2024-04-01~2024-06-30")
         self.period_label = QLabel()
         self.period_label.setWordWrap(True)
         self.branch_edit = QLineEdit(export_service.default_branch())
-        self.branch_edit.setPlaceholderText("如 城东分店(默认为设置中的公司名称)")
-        self.full_contact = QCheckBox("导出完整的客户姓名和电话(默认脱敏:张*、138****5678)")
+        self.branch_edit.setPlaceholderText("如 城东分店（默认为设置中的公司名称）")
+        self.full_contact = QCheckBox("导出完整的客户姓名和电话（默认脱敏：张*、138****5678）")
         if not accounts.can(accounts.FULL_EXPORT):  # 主管 only, with sign-in on
             self.full_contact.hide()
         self.warning = QLabel(FULL_CONTACT_WARNING)
@@ -98,8 +98,8 @@ class ExportDialog(QDialog):
         self.status = QLabel()
         self.status.setWordWrap(True)
         contents = QLabel(
-            "工作簿包含:回访记录、维度统计、问题分类、改进方案表、质量评价表和说明;"
-            "数字以数值保存,总部可直接透视和合并各分支。"
+            "工作簿包含：回访记录、维度统计、问题分类、改进方案表、质量评价表和说明；"
+            "数字以数值保存，总部可直接透视和合并各分支。"
         )
         contents.setWordWrap(True)
         contents.setStyleSheet("color: #5a6270;")
@@ -116,10 +116,10 @@ class ExportDialog(QDialog):
             vbox(
                 contents,
                 form(
-                    ("统计期间:", self.period_box),
+                    ("统计期间：", self.period_box),
                     ("", self.period_label),
-                    ("分支名称:", self.branch_edit),
-                    ("保存到:", path_row),
+                    ("分支名称：", self.branch_edit),
+                    ("保存到：", path_row),
                 ),
                 self.full_contact,
                 self.warning,
@@ -144,7 +144,7 @@ class ExportDialog(QDialog):
     def period(self) -> periods.Period:
         text = self.period_box.currentText().strip()
         if not text:
-            raise UserError(f"统计期间:请填写要导出的期间。{periods.FORMAT_HELP}。")
+            raise UserError(f"统计期间：请填写要导出的期间。{periods.FORMAT_HELP}。")
         return periods.parse_period(text)
 
     def _on_inputs(self, *_args) -> None:
@@ -154,7 +154,7 @@ class ExportDialog(QDialog):
             self.period_label.setText(str(err))
             self.period_label.setStyleSheet(ERROR_STYLE)
             return
-        self.period_label.setText(f"{period.label}({period.start:%Y-%m-%d} 至 {period.end:%Y-%m-%d})")
+        self.period_label.setText(f"{period.label}（{period.start:%Y-%m-%d} 至 {period.end:%Y-%m-%d}）")
         self.period_label.setStyleSheet(OK_STYLE)
         if not self._path_edited:
             branch = self.branch_edit.text().strip() or export_service.default_branch()
@@ -184,10 +184,10 @@ class ExportDialog(QDialog):
             show_error(self, str(err), "无法导出")
             return
         full = self.full_contact.isChecked()
-        if out.exists() and not confirm(self, f"{out.name} 已存在,要覆盖它吗?"):
+        if out.exists() and not confirm(self, f"{out.name} 已存在，要覆盖它吗？"):
             return
         if full and not confirm(
-            self, FULL_CONTACT_WARNING + "\n\n确定导出完整联系方式吗?", "导出完整联系方式"
+            self, FULL_CONTACT_WARNING + "\n\n确定导出完整联系方式吗？", "导出完整联系方式"
         ):
             return
         try:
@@ -202,7 +202,7 @@ class ExportDialog(QDialog):
             show_error(self, str(err), "导出失败")
             return
         if result is None:
-            self.status.setText("已取消导出,没有生成文件。")
+            self.status.setText("已取消导出，没有生成文件。")
             self.status.setStyleSheet(ERROR_STYLE)
             return
         self.result_info = result
@@ -223,7 +223,7 @@ class ConsolidateDialog(QDialog):
         self.setMinimumWidth(600)
 
         intro = QLabel(
-            "选择各分支导出的总部工作簿(同一统计期间、同一版问卷)。合并后的维度统计按各分支的计数相加重新计算。"
+            "选择各分支导出的总部工作簿（同一统计期间、同一版问卷）。合并后的维度统计按各分支的计数相加重新计算。"
         )
         intro.setWordWrap(True)
         self.files = QListWidget()
@@ -246,7 +246,7 @@ class ConsolidateDialog(QDialog):
             vbox(
                 intro,
                 hbox(self.files, vbox(self.add_button, self.remove_button, None)),
-                form(("保存到:", path_row)),
+                form(("保存到：", path_row)),
                 self.status,
                 self.buttons,
                 margin=12,
@@ -303,7 +303,7 @@ class ConsolidateDialog(QDialog):
         except UserError as err:
             show_error(self, str(err), "无法合并")
             return
-        if out.exists() and not confirm(self, f"{out.name} 已存在,要覆盖它吗?"):
+        if out.exists() and not confirm(self, f"{out.name} 已存在，要覆盖它吗？"):
             return
         try:
             result = run_with_progress(
@@ -315,7 +315,7 @@ class ConsolidateDialog(QDialog):
             show_error(self, str(err), "无法合并")
             return
         if result is None:
-            self.status.setText("已取消合并,没有生成文件。")
+            self.status.setText("已取消合并，没有生成文件。")
             self.status.setStyleSheet(ERROR_STYLE)
             return
         self.result_info = result

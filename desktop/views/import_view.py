@@ -37,7 +37,7 @@ from .tasks import run_with_progress
 from .widgets import MARGIN, hbox, heading, show_error, vbox
 
 FILE_FILTER = "表格文件 (*.xlsx *.xls *.xlsm *.ods *.csv *.txt);;所有文件 (*)"
-NOT_IMPORTED = "(不导入)"
+NOT_IMPORTED = "（不导入）"
 ERROR_COLOR = QColor("#c62828")
 UPDATE_COLOR = QColor("#1565c0")
 MUTED_COLOR = QColor("#888888")
@@ -67,21 +67,21 @@ class ImportView(QWidget):
             self.kind_combo.addItem(label, kind)
         self.file_edit = QLineEdit()
         self.file_edit.setReadOnly(True)
-        self.file_edit.setPlaceholderText("请选择 .xlsx、.xls 或 .csv 文件(UTF-8 或 GBK 编码均可)")
+        self.file_edit.setPlaceholderText("请选择 .xlsx、.xls 或 .csv 文件（UTF-8 或 GBK 编码均可）")
         self.choose_button = QPushButton("选择文件…")
 
         self.header_spin = QSpinBox()
         self.header_spin.setRange(1, 1)
         self.header_spin.setEnabled(False)
-        self.header_spin.setToolTip("表头(列名)所在的行;标题行、空行在它上面会被跳过")
+        self.header_spin.setToolTip("表头（列名）所在的行；标题行、空行在它上面会被跳过")
         self.update_radio = QRadioButton("更新已有记录")
         self.skip_radio = QRadioButton("跳过已有记录")
         self.update_radio.setChecked(True)
         self.mode_group = QButtonGroup(self)
         self.mode_group.addButton(self.update_radio)
         self.mode_group.addButton(self.skip_radio)
-        self.update_radio.setToolTip("客户编号/工单号已存在时,用文件中的非空内容更新它")
-        self.skip_radio.setToolTip("客户编号/工单号已存在时,保留数据库中的内容不变")
+        self.update_radio.setToolTip("客户编号/工单号已存在时，用文件中的非空内容更新它")
+        self.skip_radio.setToolTip("客户编号/工单号已存在时，保留数据库中的内容不变")
         self.mapping_note = QLabel()
         self.mapping_note.setStyleSheet("color: #666;")
         self.mapping_note.setWordWrap(True)
@@ -101,8 +101,8 @@ class ImportView(QWidget):
         self.preview_table.setAlternatingRowColors(True)
         self.preview_table.horizontalHeader().setDefaultSectionSize(110)
         self.preview_info = QLabel(
-            "尚未选择文件。支持 .xlsx、.xls 和 .csv(UTF-8 或 GBK 编码);表头上方的标题行、空行会自动跳过,"
-            "有问题的行会写入错误报告,改好后可以再次导入。"
+            "尚未选择文件。支持 .xlsx、.xls 和 .csv（UTF-8 或 GBK 编码）；表头上方的标题行、空行会自动跳过，"
+            "有问题的行会写入错误报告，改好后可以再次导入。"
         )
         self.preview_info.setWordWrap(True)
 
@@ -115,9 +115,9 @@ class ImportView(QWidget):
         self.report_button = QPushButton("打开错误报告")
         self.report_button.setEnabled(False)
 
-        mapping_box = QGroupBox("列对应(* 为必需)")
+        mapping_box = QGroupBox("列对应（* 为必需）")
         mapping_box.setLayout(vbox(self.mapping_note, self.mapping_table, margin=MARGIN))
-        preview_box = QGroupBox(f"预览(前 {importer.PREVIEW_ROWS} 行)")
+        preview_box = QGroupBox(f"预览（前 {importer.PREVIEW_ROWS} 行）")
         preview_box.setLayout(vbox(self.preview_info, self.preview_table, margin=MARGIN))
         splitter = QSplitter()
         splitter.addWidget(mapping_box)
@@ -131,12 +131,12 @@ class ImportView(QWidget):
         self.setLayout(
             vbox(
                 heading("导入数据"),
-                hbox(QLabel("导入:"), self.kind_combo, QLabel("文件:"), self.file_edit, self.choose_button),
+                hbox(QLabel("导入："), self.kind_combo, QLabel("文件："), self.file_edit, self.choose_button),
                 hbox(
                     QLabel("表头在第"),
                     self.header_spin,
                     QLabel("行"),
-                    QLabel("    编号已存在时:"),
+                    QLabel("    编号已存在时："),
                     self.update_radio,
                     self.skip_radio,
                     None,
@@ -253,7 +253,7 @@ class ImportView(QWidget):
         elif self.source.remembered:
             self.mapping_note.setText("已沿用上次为同样表头保存的列对应。")
         else:
-            self.mapping_note.setText("已按表头自动对应,可逐项修改。")
+            self.mapping_note.setText("已按表头自动对应，可逐项修改。")
 
     def _on_mapping(self, key: str) -> None:
         if self.source is None:
@@ -284,13 +284,13 @@ class ImportView(QWidget):
         headers = ["行号", "检查结果"]
         for col, name in enumerate(names):
             key = fed.get(col)
-            headers.append(f"{name}\n→ {labels[key]}" if key else f"{name}\n(不导入)")
+            headers.append(f"{name}\n→ {labels[key]}" if key else f"{name}\n（不导入）")
         table.setHorizontalHeaderLabels(headers)
         for r, prow in enumerate(rows):
             number = QTableWidgetItem(str(prow.row_no))
             number.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
             table.setItem(r, 0, number)
-            status = QTableWidgetItem(f"错误:{prow.reason}" if prow.status == "错误" else prow.status)
+            status = QTableWidgetItem(f"错误：{prow.reason}" if prow.status == "错误" else prow.status)
             if prow.status == "错误":
                 status.setForeground(QBrush(ERROR_COLOR))
                 status.setToolTip(prow.reason.replace(";", "\n"))
@@ -308,9 +308,9 @@ class ImportView(QWidget):
         table.setColumnWidth(1, 220)
         total = source.count_data_rows()
         missing = source.missing_required()
-        info = f"{Path(source.path).name}:表头在第 {source.header_row + 1} 行,其下有 {total} 行数据。"
+        info = f"{Path(source.path).name}：表头在第 {source.header_row + 1} 行，其下有 {total} 行数据。"
         if missing:
-            info += f"缺少必需的列:{'、'.join(missing)},请在左侧为它选择一列。"
+            info += f"缺少必需的列：{'、'.join(missing)}，请在左侧为它选择一列。"
         self.preview_info.setText(info)
         self.import_button.setEnabled(not missing and total > 0)
 
@@ -321,7 +321,7 @@ class ImportView(QWidget):
             return
         missing = source.missing_required()
         if missing:
-            show_error(self, f"缺少必需的列:{'、'.join(missing)}。请在“列对应”中为它选择文件中的列。")
+            show_error(self, f"缺少必需的列：{'、'.join(missing)}。请在“列对应”中为它选择文件中的列。")
             return
         mode = self.mode
         try:
@@ -334,7 +334,7 @@ class ImportView(QWidget):
             show_error(self, str(err), "导入失败")
             return
         if result is None:
-            self.result_label.setText("已取消导入,没有写入任何数据。")
+            self.result_label.setText("已取消导入，没有写入任何数据。")
             return
         self.result = result
         self.result_label.setText(result.summary().split("\n")[0] + "".join(f"\n{n}" for n in result.notes))

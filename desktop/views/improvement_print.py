@@ -73,9 +73,9 @@ def _statuses(row: PlanRow) -> list[tuple[str, bool]]:
     for status in ACTION_STATUSES:
         label = status
         if status == DONE and row.completed_on:
-            label = f"{status}({row.completion_text})"
+            label = f"{status}（{row.completion_text}）"
         if status == ACTION_STATUSES[-1] and row.closed_on:
-            label = f"{status}({row.closed_on:%Y-%m-%d})"
+            label = f"{status}（{row.closed_on:%Y-%m-%d}）"
         out.append((label, row.status == status))
     return out
 
@@ -89,7 +89,7 @@ def row_cells(row: PlanRow, today=None) -> list[list[_Item]]:
     deadline = _day(row.deadline)
     if row.overdue and row.deadline:
         days = (today - row.deadline).days if today else 0
-        deadline += f"(已逾期{days}天)" if days > 0 else "(已逾期)"
+        deadline += f"（已逾期{days}天）" if days > 0 else "（已逾期）"
     customer = [
         _Item("客户姓名", row.customer_name),
         _Item("客户编号", row.customer_code),
@@ -164,7 +164,7 @@ class _PlanPainter(_FormPainter):
         left = self.doc.scope
         if self.doc.masked:
             left += "    客户姓名、联系方式已隐去部分内容"
-        right = f"打印日期:{self.doc.printed_on:%Y-%m-%d}"
+        right = f"打印日期：{self.doc.printed_on:%Y-%m-%d}"
 
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
             self.draw_lines(p, [left], font, QRectF(x, y, w, h), color=GREY_INK)
@@ -193,7 +193,7 @@ class _PlanPainter(_FormPainter):
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
             rect = QRectF(x, y, w, height)
             self.cell(p, rect)
-            self.draw_lines(p, ["(没有符合条件的改进措施)"], font, rect, Qt.AlignmentFlag.AlignHCenter)
+            self.draw_lines(p, ["（没有符合条件的改进措施）"], font, rect, Qt.AlignmentFlag.AlignHCenter)
 
         return _Block(height, draw, group="table")
 
@@ -220,8 +220,8 @@ class _PlanPainter(_FormPainter):
         font = self.font(CELL_PT)
         small = self.font(META_PT)
         lh, sh = self.line_height(font), self.line_height(small)
-        note = "说明:方框内打勾为当前情况;满意度取自该次回访的答案;落实情况每周跟踪,措施完成后1周内二次回访验证效果。"
-        sign = "编制:______________      审核:______________      日期:        年      月      日"
+        note = "说明：方框内打勾为当前情况；满意度取自该次回访的答案；落实情况每周跟踪，措施完成后1周内二次回访验证效果。"
+        sign = "编制：______________      审核：______________      日期：       年      月      日"
 
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
             self.draw_lines(p, [note], small, QRectF(x, y, w, sh), color=GREY_INK)
@@ -237,7 +237,7 @@ class _PlanPainter(_FormPainter):
         inline = [i.label for i in items if not i.below]
         if not inline:
             return 0.0
-        return max(self.metrics(bold).horizontalAdvance(f"{label}:") for label in inline) + self.mm(1.2)
+        return max(self.metrics(bold).horizontalAdvance(f"{label}：") for label in inline) + self.mm(1.2)
 
     def _items(
         self, p: QPainter | None, items: list[_Item], x: float, y: float, w: float, label_w: float
@@ -248,7 +248,7 @@ class _PlanPainter(_FormPainter):
         lh = self.line_height(font)
         top = y
         for item in items:
-            label = f"{item.label}:"
+            label = f"{item.label}："
             if item.below:
                 lines = self.wrap(item.text, font, w) if item.text else []
                 if p is not None:

@@ -142,7 +142,7 @@ class PlanModel(QAbstractTableModel):
             if col == 11:
                 return row.feedback or None
             if col in ACTION_COLS:
-                return f"#{row.action_id} {row.category}\n问题:{row.problem}\n措施:{row.measure}"
+                return f"#{row.action_id} {row.category}\n问题：{row.problem}\n措施：{row.measure}"
             return None
         if role == Qt.BackgroundRole:
             return OVERDUE_BG if row.overdue else None
@@ -231,7 +231,7 @@ class ImprovementView(QWidget):
             self.filter_combo.addItem(name, name)
         self.filter_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.full_check = QCheckBox("显示完整姓名和电话")
-        self.full_check.setToolTip("默认隐去客户姓名和电话的中间部分;打印件一律隐去")
+        self.full_check.setToolTip("默认隐去客户姓名和电话的中间部分；打印件一律隐去")
         if not accounts.can(accounts.FULL_PHONE):
             self.full_check.hide()
         self.full_check.toggled.connect(lambda _on: self.refresh())
@@ -297,7 +297,7 @@ class ImprovementView(QWidget):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextSelectableByMouse)
             self.fields[key] = label
-            fields_form.addRow(f"{key}:", label)
+            fields_form.addRow(f"{key}：", label)
         fields_box = QGroupBox("措施")
         fields_box.setLayout(fields_form)
 
@@ -307,7 +307,7 @@ class ImprovementView(QWidget):
         self.log_list.setAlternatingRowColors(True)
         self.log_list.setSelectionMode(QAbstractItemView.NoSelection)
         self.note_edit = QLineEdit()
-        self.note_edit.setPlaceholderText("本周进展,如:预警规则已上线测试")
+        self.note_edit.setPlaceholderText("本周进展，如：预警规则已上线测试")
         self.note_edit.returnPressed.connect(self.add_progress)
         self.author_edit = QLineEdit()
         self.author_edit.setPlaceholderText("记录人")
@@ -315,7 +315,7 @@ class ImprovementView(QWidget):
         self.author_edit.setText(accounts.default_visitor())
         self.note_button = QPushButton("添加进度")
         self.note_button.clicked.connect(self.add_progress)
-        log_box = QGroupBox("进度跟踪(每周)")
+        log_box = QGroupBox("进度跟踪（每周）")
         log_box.setLayout(vbox(self.log_list, hbox(self.note_edit, self.author_edit, self.note_button)))
 
         self.outcome_label = QLabel()
@@ -362,7 +362,7 @@ class ImprovementView(QWidget):
                 self.outcome_label,
                 self.verify_tree,
                 hbox(None, self.visit_button),
-                QLabel("告知客户:"),
+                QLabel("告知客户："),
                 self.message_edit,
                 hbox(self.told_label, None, self.copy_button, self.told_button),
             )
@@ -379,7 +379,7 @@ class ImprovementView(QWidget):
         head.insertWidget(0, self.title_label, 1)
         detail.setLayout(vbox(head, columns))
         self.detail_frame = detail
-        self.placeholder = QLabel("在上表中选择一行,查看该改进措施的落实进度、二次回访和告知客户。")
+        self.placeholder = QLabel("在上表中选择一行，查看该改进措施的落实进度、二次回访和告知客户。")
         self.placeholder.setAlignment(Qt.AlignCenter)
         self.placeholder.setStyleSheet("color: #666;")
 
@@ -394,7 +394,7 @@ class ImprovementView(QWidget):
         splitter.setSizes([380, 420])
         self.splitter = splitter
         top = hbox(
-            QLabel("落实情况:"),
+            QLabel("落实情况："),
             self.filter_combo,
             self.full_check,
             self.summary_label,
@@ -456,13 +456,13 @@ class ImprovementView(QWidget):
         self.filter_combo.blockSignals(True)
         for i in range(self.filter_combo.count()):
             name = self.filter_combo.itemData(i)
-            self.filter_combo.setItemText(i, f"{name}({counts.get(name, 0)})")
+            self.filter_combo.setItemText(i, f"{name}（{counts.get(name, 0)}）")
         self.filter_combo.blockSignals(False)
         actions = len({r.action_id for r in rows})
         late = counts[svc.OVERDUE]
         text = f"共 {actions} 项措施、{len(rows)} 行"
         if late:
-            text += f";<span style='color:#b3261e'>{late} 项已逾期</span>"
+            text += f"；<span style='color:#b3261e'>{late} 项已逾期</span>"
         self.summary_label.setText(text)
         if keep is not None and any(r.action_id == keep for r in rows):
             self._select_row(keep)
@@ -523,7 +523,7 @@ class ImprovementView(QWidget):
 
         deadline = _day(a.deadline)
         if d.overdue:
-            deadline += f"(已逾期 {(self.today() - a.deadline).days} 天)"
+            deadline += f"（已逾期 {(self.today() - a.deadline).days} 天）"
         completion = svc.completion_text(a.completed_on, a.completion_note) or "—"
         values = {
             "问题描述": a.problem,
@@ -533,9 +533,9 @@ class ImprovementView(QWidget):
             "验收标准": a.acceptance or "—",
             "预期效果": a.expected_effect or "—",
             "完成情况": completion,
-            "验证结果": (a.verification_result + (f"(闭环于 {_day(a.closed_on)})" if a.closed_on else ""))
+            "验证结果": (a.verification_result + (f"（闭环于 {_day(a.closed_on)}）" if a.closed_on else ""))
             or "—",
-            "关联反馈": f"{len(d.visits)} 条回访反馈,{len(svc.linked_customers(a.id))} 位客户",
+            "关联反馈": f"{len(d.visits)} 条回访反馈，{len(svc.linked_customers(a.id))} 位客户",
         }
         for key, label in self.fields.items():
             label.setText(values[key])
@@ -559,9 +559,9 @@ class ImprovementView(QWidget):
             text += "<br>" + "<br>".join(outcome.reasons)
         if outcome.state == svc.NONE and a.status == svc.VERIFYING:
             if self.may_manage:
-                text += ":请人工验证效果后点“闭环…”,填写验证结果。"
+                text += "：请人工验证效果后点“闭环…”，填写验证结果。"
             else:
-                text += ",待主管人工验证效果后闭环。"
+                text += "，待主管人工验证效果后闭环。"
         self.outcome_label.setText(text)
         self.verify_tree.clear()
         for item in d.verification:
@@ -572,7 +572,7 @@ class ImprovementView(QWidget):
             node.setData(0, Qt.UserRole, item.task_id)
             node.setData(1, Qt.UserRole, item.task_status)
             node.setToolTip(0, item.customer)
-            node.setToolTip(1, f"{item.trigger}:{_day(item.earliest)} 至 {_day(item.latest)}")
+            node.setToolTip(1, f"{item.trigger}：{_day(item.earliest)} 至 {_day(item.latest)}")
             node.setToolTip(2, item.result)
             if item.ok is True:
                 node.setForeground(2, GOOD_FG)
@@ -638,7 +638,7 @@ class ImprovementView(QWidget):
             self.ctx.events.status_message.emit(f"改进措施 #{dialog.saved_id} 已保存。")
 
     def delete_action(self) -> None:
-        if self.action_id is None or not confirm(self, f"删除改进措施 #{self.action_id}?此操作不能撤销。"):
+        if self.action_id is None or not confirm(self, f"删除改进措施 #{self.action_id}？此操作不能撤销。"):
             return
         try:
             svc.delete_action(self.action_id)
@@ -660,7 +660,7 @@ class ImprovementView(QWidget):
         action = dialog.result_action
         message = f"改进措施 #{action.id} 已改为“{action.status}”。"
         if action.status == svc.VERIFYING:
-            message += f"已安排 {len(svc.linked_customers(action.id))} 位客户的二次回访,见“回访任务”。"
+            message += f"已安排 {len(svc.linked_customers(action.id))} 位客户的二次回访，见“回访任务”。"
         self.ctx.events.status_message.emit(message)
         self.refresh()
         if status_to in (svc.DONE, svc.VERIFYING) or action.status == svc.IN_PROGRESS:
@@ -688,7 +688,7 @@ class ImprovementView(QWidget):
         if not self.may_call:
             return
         if item.data(1, Qt.UserRole) not in svc.TASK_OPEN:
-            show_info(self, "该二次回访已结束,可在“回访记录”中查看。")
+            show_info(self, "该二次回访已结束，可在“回访记录”中查看。")
             return
         self.ctx.events.open_page.emit("visit_form", {"task_id": int(task_id)})
 
@@ -698,7 +698,7 @@ class ImprovementView(QWidget):
         for action_id, status in changed:
             self.ctx.events.status_message.emit(
                 f"改进措施 #{action_id} 二次回访"
-                + ("验证通过,已闭环。" if status == svc.CLOSED else "未通过,已退回“进行中”。")
+                + ("验证通过，已闭环。" if status == svc.CLOSED else "未通过，已退回“进行中”。")
             )
         self.refresh()
 
@@ -707,12 +707,12 @@ class ImprovementView(QWidget):
         """Copy the message (kept on the action, so an edited wording is not lost)."""
         text = self.message_edit.toPlainText().strip()
         if not text:
-            show_error(self, "告知客户的话:不能为空,请填写。", "未复制")
+            show_error(self, "告知客户的话：不能为空，请填写。", "未复制")
             return
         QGuiApplication.clipboard().setText(text)
         if self.action_id is not None and self.detail is not None and text != self.detail.message:
             svc.save_customer_message(self.action_id, text)
-        self.ctx.events.status_message.emit("已复制告知客户的话,可粘贴到短信或微信。")
+        self.ctx.events.status_message.emit("已复制告知客户的话，可粘贴到短信或微信。")
 
     def mark_told(self) -> None:
         if self.action_id is None:
@@ -754,4 +754,4 @@ class ImprovementView(QWidget):
         except UserError as err:
             show_error(self, str(err), "无法导出PDF")
             return
-        show_info(self, f"已导出:{path}", "导出PDF")
+        show_info(self, f"已导出：{path}", "导出PDF")

@@ -31,7 +31,7 @@ class ComparePanel(QWidget):
         self.summary.setWordWrap(True)
         self.setLayout(
             vbox(
-                hbox(QLabel("与另一期对比:"), self.combo, None),
+                hbox(QLabel("与另一期对比："), self.combo, None),
                 self.table,
                 self.summary,
                 margin=MARGIN,
@@ -76,8 +76,8 @@ class ComparePanel(QWidget):
         self.table.setItem(n + 1, 2, cell(result.grade_a, Qt.AlignCenter, bold=True))
         self.table.setItem(n + 1, 3, cell(result.grade_b, Qt.AlignCenter, bold=True))
         self.summary.setText(
-            f"总分 {kpi.score_text(result.total_a)}({result.a.period})→ "
-            f"{kpi.score_text(result.total_b)}({result.b.period})"
+            f"总分 {kpi.score_text(result.total_a)}（{result.a.period}）→ "
+            f"{kpi.score_text(result.total_b)}（{result.b.period}）"
             f"  {kpi.change_text(result.total_arrow, result.total_change)};"
             f"等级 {result.grade_a} → {result.grade_b}"
         )

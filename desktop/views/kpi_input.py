@@ -44,11 +44,11 @@ class IndicatorDetailBox(QGroupBox):
         self.level1_combo.setEditable(True)
         self.level1_combo.addItems(kpi.LEVEL1_CHOICES)
         self.definition_edit = QLineEdit()
-        self.definition_edit.setPlaceholderText("指标定义:怎么算、数据从哪里来")
+        self.definition_edit.setPlaceholderText("指标定义：怎么算、数据从哪里来")
         self.source_combo = QComboBox()
         for key, label in kpi.SOURCES.items():
             self.source_combo.addItem(label, key)
-        self.qualitative_check = QCheckBox("定性指标(评审打分)")
+        self.qualitative_check = QCheckBox("定性指标（评审打分）")
         self.reviewers_button = QPushButton("评审打分…")
         self.setLayout(
             vbox(
@@ -159,11 +159,11 @@ class NewScorecardDialog(GuardedDialog, QDialog):
         if target:
             self.target_combo.setCurrentText(target)
         self.target_combo.setMinimumWidth(220)
-        self.copy_check = QCheckBox("沿用该评价对象最近一期的指标(名称、权重、目标值)")
+        self.copy_check = QCheckBox("沿用该评价对象最近一期的指标（名称、权重、目标值）")
         self.error_label = _error_label()
         hint = QLabel(
-            "评价对象与工单的“责任部门/班组”一致时,客户满意度、投诉处理及时率、问题一次性解决率"
-            "可按本期数据自动计算;“全部”表示所有班组。"
+            "评价对象与工单的“责任部门/班组”一致时，客户满意度、投诉处理及时率、问题一次性解决率"
+            "可按本期数据自动计算；“全部”表示所有班组。"
         )
         hint.setWordWrap(True)
         buttons = _ok_cancel(self, "创建")
@@ -229,7 +229,7 @@ class ReviewerDialog(GuardedDialog, QDialog):
         scale = "、".join(f"{score} {name}" for score, name in sorted(kpi.REVIEWER_SCORES.items()))
         self.setLayout(
             vbox(
-                QLabel(f"每位评审人按 1–5 分打分({scale});得分 = 平均分 ÷ 5 × 权重 {kpi.num(row.weight)}。"),
+                QLabel(f"每位评审人按 1–5 分打分（{scale}）；得分 = 平均分 ÷ 5 × 权重 {kpi.num(row.weight)}。"),
                 self.table,
                 hbox(self.add_button, self.remove_button, None),
                 self.result_label,
@@ -282,7 +282,7 @@ class ReviewerDialog(GuardedDialog, QDialog):
         preview = kpi.IndicatorRow(self.row.level1, self.row.level2, self.row.weight, qualitative=True)
         preview.reviewers = self.reviewers()
         self.result_label.setText(
-            f"{len(scores)} 人评审,均分 {preview.reviewer_mean:.2f},得分 {kpi.score_text(preview.score)}"
+            f"{len(scores)} 人评审，均分 {preview.reviewer_mean:.2f}，得分 {kpi.score_text(preview.score)}"
         )
 
     def accept(self) -> None:

@@ -46,7 +46,7 @@ class ScorecardList(QWidget):
                 kpi.score_text(s.total) + ("" if s.complete else "*"), Qt.AlignRight | Qt.AlignVCenter
             )
             if not s.complete:
-                total.setToolTip("* 还有指标没有实际值/评审分,总分未含这些指标")
+                total.setToolTip("* 还有指标没有实际值/评审分，总分未含这些指标")
             self.table.setItem(r, 2, total)
             grade = cell(s.grade, Qt.AlignCenter, bold=True)
             grade.setForeground(grade_color(s.grade))

@@ -42,8 +42,8 @@ COLUMNS = (
     ("权重", 11.0),
     ("目标值", 15.0),
     ("实际值", 20.0),
-    ("得分\n(权重×实际值\n/目标值)", 24.0),
-    ("备注(未达标原因)", 0.0),
+    ("得分\n（权重×实际值\n/目标值）", 24.0),
+    ("备注（未达标原因）", 0.0),
 )
 FLAG_FILL = QColor(250, 226, 224)
 TOTAL_PT = 13.0
@@ -65,18 +65,18 @@ def _period_text(data: kpi.ScorecardData) -> str:
     period = data.period_info
     if period is None or period.label == period.span.replace(" 至 ", "~"):
         return data.period
-    return f"{data.period}({period.span})"
+    return f"{data.period}（{period.span}）"
 
 
 def build_doc(data: kpi.ScorecardData) -> KpiDoc:
-    notes = [kpi.SCORE_FORMULA + ";" + kpi.QUALITATIVE_FORMULA, kpi.GRADE_RULE, kpi.FLAG_RULE]
+    notes = [kpi.SCORE_FORMULA + "；" + kpi.QUALITATIVE_FORMULA, kpi.GRADE_RULE, kpi.FLAG_RULE]
     for row in data.rows:
         if row.qualitative and row.reviewers:
             scores = "、".join(f"{who} {score} 分" for who, score in row.reviewers)
-            notes.append(f"“{row.level2}”评审:{scores}(均分 {row.reviewer_mean:.2f})")
+            notes.append(f"“{row.level2}”评审：{scores}（均分 {row.reviewer_mean:.2f}）")
     if data.unscored:
         names = "、".join(r.level2 for r in data.unscored)
-        notes.append(f"尚无得分的指标:{names}(未计入总分;全部指标有得分后评定等级)")
+        notes.append(f"尚无得分的指标：{names}（未计入总分；全部指标有得分后评定等级）")
     return KpiDoc(
         title=TITLE,
         company=str(app_settings.get("company_name") or ""),
@@ -102,8 +102,8 @@ def actual_text(row: kpi.IndicatorRow) -> str:
 
 def note_text(row: kpi.IndicatorRow) -> str:
     if row.flagged:
-        mark = f"低于权重 {kpi.FLAG_RATIO:.0%},需根因分析"
-        return f"{row.note}({mark})" if row.note else mark
+        mark = f"低于权重 {kpi.FLAG_RATIO:.0%}，需根因分析"
+        return f"{row.note}（{mark}）" if row.note else mark
     return row.note
 
 
@@ -228,7 +228,7 @@ class _KpiPainter(_FormPainter):
             )
             grade = QRectF(cells[6][0], y, widths[6], height)
             self.cell(p, grade, fill=True)
-            self.draw_lines(p, [f"等级:{data.grade}"], font, grade.adjusted(pad, 0, -pad, 0))
+            self.draw_lines(p, [f"等级：{data.grade}"], font, grade.adjusted(pad, 0, -pad, 0))
             p.setPen(self.pen(0.5))
             p.drawLine(QPointF(x, y), QPointF(x + w, y))
 
@@ -239,11 +239,11 @@ class _KpiPainter(_FormPainter):
         font = self.font(TOTAL_PT, bold=True)
         height = self.line_height(font) + self.mm(2)
         flagged = len(data.flagged)
-        parts = [f"总分:{kpi.score_text(data.total)} 分", f"等级:{data.grade}"]
+        parts = [f"总分：{kpi.score_text(data.total)} 分", f"等级：{data.grade}"]
         if flagged:
-            parts.append(f"需改进指标:{flagged} 项")
+            parts.append(f"需改进指标：{flagged} 项")
         if not data.complete:
-            parts.append("(尚有指标无得分,暂不评定等级)")
+            parts.append("（尚有指标无得分，暂不评定等级）")
         text = "        ".join(parts)
 
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
@@ -256,7 +256,7 @@ class _KpiPainter(_FormPainter):
         lh = self.line_height(font)
         indent = self.mm(4)
         lines: list[tuple[str, bool]] = []
-        for n, note in enumerate(["说明:", *self.doc.notes]):
+        for n, note in enumerate(["说明：", *self.doc.notes]):
             wrapped = self.wrap(note if n == 0 else f"{n}. {note}", font, self.width - (indent if n else 0))
             lines.extend((text, n > 0) for text in wrapped)
         height = lh * len(lines)
@@ -275,7 +275,7 @@ class _KpiPainter(_FormPainter):
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
             third = w / 3
             for n, text in enumerate(
-                ("评价人:____________", "审核人:____________", "日期:      年    月    日")
+                ("评价人：____________", "审核人：____________", "日期：     年    月    日")
             ):
                 self.draw_lines(p, [text], font, QRectF(x + n * third, y, third, lh))
 

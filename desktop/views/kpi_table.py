@@ -36,8 +36,8 @@ HEADERS = (
     "权重",
     "目标值",
     "实际值",
-    "得分\n(权重×实际值\n/目标值)",
-    "备注(未达标原因)",
+    "得分\n（权重×实际值\n/目标值）",
+    "备注（未达标原因）",
     "来源",
     "操作",
 )
@@ -141,23 +141,23 @@ class IndicatorModel(QAbstractTableModel):
 
     def _tooltip(self, row: kpi.IndicatorRow, col: int) -> str | None:
         if col == COL_LEVEL1:
-            return "修改一级指标名称:同组(合并单元格)的各项一起改名"
+            return "修改一级指标名称：同组（合并单元格）的各项一起改名"
         if col == COL_LEVEL2:
             return row.definition or None
         if col == COL_ACTUAL:
             if row.qualitative:
-                return "定性指标:由评审人打分(1–5 分),点“评审打分…”"
+                return "定性指标：由评审人打分（1–5 分），点“评审打分…”"
             if row.computed:
                 return (
-                    self.basis.get(row.level2) or f"可由“刷新实际值”从{row.source_label}数据计算,也可手工填写"
+                    self.basis.get(row.level2) or f"可由“刷新实际值”从{row.source_label}数据计算，也可手工填写"
                 )
-            return "填写百分数,如 88 表示 88%"
+            return "填写百分数，如 88 表示 88%"
         if col == COL_SCORE:
             if row.score is None:
                 return "填写实际值后计算" if not row.qualitative else "评审打分后计算"
             share = row.score / row.weight if row.weight else 0
-            text = f"得分 {kpi.score_text(row.score)} / 权重 {kpi.num(row.weight)}({share:.0%})"
-            return text + (f",低于 {kpi.FLAG_RATIO:.0%},需根因分析" if row.flagged else "")
+            text = f"得分 {kpi.score_text(row.score)} / 权重 {kpi.num(row.weight)}（{share:.0%}）"
+            return text + (f"，低于 {kpi.FLAG_RATIO:.0%}，需根因分析" if row.flagged else "")
         return None
 
     # -- write

@@ -200,9 +200,9 @@ class KpiView(QWidget):
         self.tabs.addTab(editor, "评价表")
         self.tabs.addTab(self.compare, "两期对比")
         self.empty_label = QLabel(
-            "还没有质量评价表。点左侧“新建评价表…”,按季度为班组打分。"
+            "还没有质量评价表。点左侧“新建评价表…”，按季度为班组打分。"
             if self.may_manage
-            else "还没有质量评价表(由主管按季度新建)。"
+            else "还没有质量评价表（由主管按季度新建）。"
         )
         self.empty_label.setAlignment(Qt.AlignCenter)
 
@@ -253,7 +253,7 @@ class KpiView(QWidget):
     def open_with(self, scorecard_id: int | None = None, **_kwargs) -> None:
         current = self.draft.id if self.draft else None
         if self.dirty and scorecard_id != current:
-            if not confirm(self, "当前评价表有未保存的修改,打开另一张将放弃这些修改。继续吗?"):
+            if not confirm(self, "当前评价表有未保存的修改，打开另一张将放弃这些修改。继续吗？"):
                 return
             self.dirty = False
         self.reload_list(scorecard_id)
@@ -280,13 +280,13 @@ class KpiView(QWidget):
         card_id = self.scorecards.selected_id()
         if card_id is None or (self.draft is not None and card_id == self.draft.id):
             return
-        if self.dirty and not confirm(self, "当前评价表有未保存的修改,切换后将放弃这些修改。继续吗?"):
+        if self.dirty and not confirm(self, "当前评价表有未保存的修改，切换后将放弃这些修改。继续吗？"):
             self.scorecards.select(self.draft.id if self.draft else None)
             return
         self.load(card_id)
 
     def new_scorecard(self) -> None:
-        if self.dirty and not confirm(self, "当前评价表有未保存的修改,新建后将放弃这些修改。继续吗?"):
+        if self.dirty and not confirm(self, "当前评价表有未保存的修改，新建后将放弃这些修改。继续吗？"):
             return
         dialog = NewScorecardDialog(self, self.draft.target if self.draft else "")
         if dialog.exec() != QDialog.Accepted:
@@ -299,13 +299,13 @@ class KpiView(QWidget):
             return
         self.dirty = False
         self.reload_list(card.id)
-        self.ctx.events.status_message.emit(f"已新建质量评价表:{card.period} {card.target}")
+        self.ctx.events.status_message.emit(f"已新建质量评价表：{card.period} {card.target}")
 
     def delete_scorecard(self) -> None:
         if self.draft is None or self.draft.id is None:
             return
         name = f"{self.draft.period}“{self.draft.target}”"
-        if not confirm(self, f"删除质量评价表 {name}?其指标和评审分将一并删除,已转入的改进措施保留。"):
+        if not confirm(self, f"删除质量评价表 {name}？其指标和评审分将一并删除，已转入的改进措施保留。"):
             return
         kpi.delete_scorecard(self.draft.id)
         self.draft = None
@@ -345,7 +345,7 @@ class KpiView(QWidget):
 
     def may_leave(self) -> bool:
         """The main window asks before the page is dropped (切换用户): unsaved changes?"""
-        return not self.dirty or confirm(self, "质量评价表有未保存的修改,放弃这些修改吗?", "未保存")
+        return not self.dirty or confirm(self, "质量评价表有未保存的修改，放弃这些修改吗？", "未保存")
 
     def _set_dirty(self, dirty: bool) -> None:
         self.dirty = dirty
@@ -363,14 +363,14 @@ class KpiView(QWidget):
         ok = self.draft.weights_ok
         self.weight_label.setText(f"权重合计 {kpi.num(total)} / {kpi.num(kpi.WEIGHT_TOTAL)}")
         self.weight_label.setStyleSheet("" if ok else f"color: {RED};")
-        self.weight_label.setToolTip("" if ok else f"权重合计为 {kpi.num(total)},应为 100,改好后才能保存")
+        self.weight_label.setToolTip("" if ok else f"权重合计为 {kpi.num(total)}，应为 100，改好后才能保存")
         self.total_label.setText(f"总分 {kpi.score_text(self.draft.total)}")
         grade = self.draft.grade
         self.grade_label.setText(f"等级 {grade}")
         self.grade_label.setStyleSheet(f"color: {grade_color(grade).name()};")
         missing = self.draft.unscored
         self.incomplete_label.setText(
-            f"{len(missing)} 项尚无得分(未计入总分),全部有得分后评定等级" if missing else ""
+            f"{len(missing)} 项尚无得分（未计入总分），全部有得分后评定等级" if missing else ""
         )
         self.table.resizeRowsToContents()
         if self.tabs.currentIndex() == 1:
@@ -475,12 +475,12 @@ class KpiView(QWidget):
             show_error(self, str(err), "无法刷新实际值")
             return
         if not items:
-            self._message("本表没有可自动计算的指标(来源均为手工填写)。")
+            self._message("本表没有可自动计算的指标（来源均为手工填写）。")
             return
         self.model.basis = {item.level2: item.basis for item in items}
         self.model.changed()
         lines = [f"{item.level2}:{item.basis}" for item in items]
-        self._message("已按数据更新实际值(请保存):\n" + "\n".join(lines))
+        self._message("已按数据更新实际值（请保存）：\n" + "\n".join(lines))
 
     def _message(self, text: str) -> None:
         self.message_label.setStyleSheet("")
@@ -499,7 +499,7 @@ class KpiView(QWidget):
         except UserError as err:
             show_error(self, str(err), "无法保存评价表")
             return False
-        self.ctx.events.status_message.emit(f"已保存质量评价表:{self.draft.period} {self.draft.target}")
+        self.ctx.events.status_message.emit(f"已保存质量评价表：{self.draft.period} {self.draft.target}")
         self._set_dirty(False)
         self.reload_list(self.draft.id)
         return True
@@ -510,7 +510,7 @@ class KpiView(QWidget):
 
     def to_action(self, row: kpi.IndicatorRow) -> None:
         if self.dirty:
-            if not confirm(self, "转为改进措施前需要先保存评价表。现在保存吗?"):
+            if not confirm(self, "转为改进措施前需要先保存评价表。现在保存吗？"):
                 return
             if not self.save():
                 return
@@ -525,10 +525,10 @@ class KpiView(QWidget):
         self._actions[row.id] = action.id
         self.table.show_row_buttons(self._actions)
         self._message(
-            f"已转为改进措施第 {action.id} 号:{action.problem}(责任部门 {action.department},状态 未启动)。"
+            f"已转为改进措施第 {action.id} 号：{action.problem}（责任部门 {action.department}，状态 未启动）。"
             "责任人和完成时限可到“改进方案”页修改。"
         )
-        self.ctx.events.status_message.emit(f"已创建改进措施:{action.problem}")
+        self.ctx.events.status_message.emit(f"已创建改进措施：{action.problem}")
 
     # ------------------------------------------------------------ two periods
     def show_comparison(self) -> None:
@@ -540,7 +540,7 @@ class KpiView(QWidget):
             return None
         message = kpi.validate(self.draft)
         if message:
-            show_error(self, f"请先修正以下问题再打印:\n{message}", "无法打印")
+            show_error(self, f"请先修正以下问题再打印：\n{message}", "无法打印")
             return None
         return self.draft.copy()
 
@@ -565,6 +565,6 @@ class KpiView(QWidget):
         except UserError as err:
             show_error(self, str(err), "无法导出PDF")
             return None
-        self._message(f"已导出:{path}")
+        self._message(f"已导出：{path}")
         self.ctx.events.status_message.emit(f"已导出质量评价表 PDF:{path}")
         return path

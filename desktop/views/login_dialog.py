@@ -34,7 +34,7 @@ from .widgets import grow_to_fit, hbox, vbox
 ERROR_STYLE = "color: #c62828;"
 HINT_STYLE = "color: #5f6368;"
 PASSWORD_RULES = (
-    f"密码规则:至少 {accounts.PASSWORD_MIN} 位,同时包含字母和数字(如 huifang2026),不能与登录名相同。"
+    f"密码规则：至少 {accounts.PASSWORD_MIN} 位，同时包含字母和数字（如 huifang2026），不能与登录名相同。"
 )
 
 
@@ -82,7 +82,7 @@ class ErrorForm(QWidget):
             hint = _note(hint) if hint else None
         items = [widget] + ([hint] if hint is not None else []) + [error]
         cell.setLayout(vbox(*items, spacing=2))
-        self._form.addRow(f"{label}:", cell)
+        self._form.addRow(f"{label}：", cell)
         self._rows.append((_Row(label, widget, error), tuple(fields) or (label,)))
         return widget
 
@@ -104,7 +104,7 @@ class ErrorForm(QWidget):
             if row is None:
                 unplaced.append(str(error))
                 continue
-            text = f"{row.label}:{error.message}"
+            text = f"{row.label}：{error.message}"
             row.error.setText(f"{row.error.text()}\n{text}" if row.error.text() else text)
             row.error.show()
             first = first or row.widget
@@ -179,9 +179,9 @@ class LoginDialog(QDialog):
         self.error_label.hide()
         form = QFormLayout()
         form.setSpacing(10)
-        form.addRow("登录名:", self.username)
-        form.addRow("密码:", self.password)
-        help_note = _note("忘记密码或账号被锁定,请找主管在“设置 → 账号”中重置或解锁。")
+        form.addRow("登录名：", self.username)
+        form.addRow("密码：", self.password)
+        help_note = _note("忘记密码或账号被锁定，请找主管在“设置 → 账号”中重置或解锁。")
 
         self.login_button = QPushButton("登录")
         self.login_button.setDefault(True)  # Enter in either field signs in
@@ -251,7 +251,7 @@ class ChangePasswordDialog(GuardedDialog, QDialog):
         self.setWindowTitle("首次登录请修改密码" if forced else "修改密码")
         if forced:
             intro_text = (
-                f"{who},您好。您现在用的是主管设置的初始密码,请先改为只有您自己知道的新密码,再开始工作。"
+                f"{who}，您好。您现在用的是主管设置的初始密码，请先改为只有您自己知道的新密码，再开始工作。"
             )
         else:
             intro_text = f"修改 {who} 的登录密码。"
@@ -272,7 +272,7 @@ class ChangePasswordDialog(GuardedDialog, QDialog):
         self.cancel_button.setAutoDefault(False)
         self.cancel_button.clicked.connect(self.reject)
         if forced:
-            self.cancel_button.setToolTip("不修改密码就不能使用;退出后下次登录仍需修改")
+            self.cancel_button.setToolTip("不修改密码就不能使用；退出后下次登录仍需修改")
         self.setLayout(
             vbox(
                 intro, self.form, rules, hbox(None, self.cancel_button, self.ok_button), margin=16, spacing=10

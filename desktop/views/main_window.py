@@ -90,7 +90,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.demo_note)
         self._user_label = QLabel()
         self.statusBar().addPermanentWidget(self._user_label)
-        self._db_label = ElidedLabel(f"数据库:{shown_name(ctx.db_path)}", mode=Qt.ElideMiddle)
+        self._db_label = ElidedLabel(f"数据库：{shown_name(ctx.db_path)}", mode=Qt.ElideMiddle)
         self._db_label.setMaximumWidth(360)
         self._db_label.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)  # room before messages
         self.statusBar().addPermanentWidget(self._db_label)
@@ -143,7 +143,7 @@ class MainWindow(QMainWindow):
             self._page_actions[spec.id].setVisible(allowed(spec))
         me = accounts.current()
         self._role = me.role if me is not None else None
-        self._user_label.setText(f"当前用户:{me.label}" if me else "")
+        self._user_label.setText(f"当前用户：{me.label}" if me else "")
         self._user_label.setVisible(me is not None)
         self._account_menu.menuAction().setVisible(me is not None)
         for action in (self._backup_action, self._restore_action):  # whole copies of the data
@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
         for action in (self._export_action, self._merge_action):  # every caller's visits
             action.setEnabled(accounts.can(accounts.SEE_ALL))
             action.setToolTip(
-                "" if accounts.can(accounts.SEE_ALL) else "总部工作簿由主管或只读(总部)账号导出"
+                "" if accounts.can(accounts.SEE_ALL) else "总部工作簿由主管或只读（总部）账号导出"
             )
         current = self.nav.currentRow()
         if current < 0 or not allowed(PAGES[current]):
@@ -315,7 +315,7 @@ class MainWindow(QMainWindow):
         if is_db_url(self.ctx.db_path):
             from .widgets import show_info
 
-            show_info(self, "PostgreSQL 数据库请用 pg_dump 备份、用 pg_restore 恢复(由服务器管理员负责)。")
+            show_info(self, "PostgreSQL 数据库请用 pg_dump 备份、用 pg_restore 恢复（由服务器管理员负责）。")
             return False
         return True
 
@@ -357,7 +357,7 @@ class MainWindow(QMainWindow):
         QMessageBox.about(
             self,
             "关于回访通",
-            f"<b>{APP_NAME}</b> {__version__}<br>售后服务回访与客户满意度管理<br>数据库:{shown_name(self.ctx.db_path)}",
+            f"<b>{APP_NAME}</b> {__version__}<br>售后服务回访与客户满意度管理<br>数据库：{shown_name(self.ctx.db_path)}",
         )
 
     # -- geometry

@@ -41,7 +41,7 @@ DATE_FORMAT = "yyyy-MM-dd"
 def customer_label(name: str, title: str, phone: str, code: str, archived: bool = False) -> str:
     who = f"{name}{title}" if title and len(name) <= 1 else name
     text = f"{who} · {accounts.phone_for_screen(phone)} · {code}"
-    return f"{text}(已归档)" if archived else text
+    return f"{text}（已归档）" if archived else text
 
 
 class CustomerPicker(QWidget):
@@ -89,15 +89,15 @@ class CustomerPicker(QWidget):
             cid, code, name, title, phone = row[:5]
             self.combo.addItem(customer_label(name, title, phone, code, row[8]), cid)
         if len(rows) > self.LIMIT:
-            self._add_note(f"……只列出前 {self.LIMIT} 位,请输入更多文字缩小范围")
+            self._add_note(f"……只列出前 {self.LIMIT} 位，请输入更多文字缩小范围")
         elif not rows:
-            self._add_note("没有找到匹配的客户,请换个关键字(姓名、电话或客户编号)")
+            self._add_note("没有找到匹配的客户，请换个关键字（姓名、电话或客户编号）")
         if not text:
-            self.combo.setPlaceholderText("请选择客户(可在左边输入查找)")
+            self.combo.setPlaceholderText("请选择客户（可在左边输入查找）")
         elif rows:
             self.combo.setPlaceholderText("请选择客户")
         else:
-            self.combo.setPlaceholderText(f"没有找到“{text}”,请换个关键字")
+            self.combo.setPlaceholderText(f"没有找到“{text}”，请换个关键字")
         if keep is not None and self.combo.findData(keep) >= 0:
             select_data(self.combo, keep)
         elif text and rows:
@@ -190,10 +190,10 @@ class OrderDialog(GuardedDialog, QDialog):
         fill_combo(self.level_combo, [(t, t) for t in ServiceOrder.COMPLAINT_LEVELS])
         self.level_combo.setToolTip("一级 普通 … 三级 严重")
         self.accepted_check, self.accepted_edit = _optional_moment(
-            "已受理", now, "接到客户投诉的时间;不填的投诉不计入投诉处理及时率"
+            "已受理", now, "接到客户投诉的时间；不填的投诉不计入投诉处理及时率"
         )
         self.responded_check, self.responded_edit = _optional_moment(
-            "已响应", now, "第一次联系客户、给出答复的时间;受理后 24 小时内为及时"
+            "已响应", now, "第一次联系客户、给出答复的时间；受理后 24 小时内为及时"
         )
         self.closed_check, self.closed_edit = _optional_moment("已关闭", now)
         self._moments = (
@@ -237,7 +237,7 @@ class OrderDialog(GuardedDialog, QDialog):
             complaint_form.addRow(field, errors.row(field, check, edit, None, target=edit))
         # two fixed lines (no word wrap: a wrapped label in a nested form gets too little height)
         complaint_hint = QLabel(
-            "受理后 24 小时内首次响应为及时,计入质量评价的“投诉处理及时率”;\n不填受理时间的投诉不计入。"
+            "受理后 24 小时内首次响应为及时，计入质量评价的“投诉处理及时率”；\n不填受理时间的投诉不计入。"
         )
         complaint_hint.setObjectName("hint")
         complaint_form.addRow("", complaint_hint)
@@ -251,7 +251,7 @@ class OrderDialog(GuardedDialog, QDialog):
         self.buttons.button(QDialogButtonBox.Cancel).setText("取消")
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
-        hint = QLabel("带 * 的为必填项。找客户:在左边输入姓名、电话或客户编号,再在右边选择。")
+        hint = QLabel("带 * 的为必填项。找客户：在左边输入姓名、电话或客户编号，再在右边选择。")
         hint.setObjectName("hint")
         mark_edit_hint(hint)  # not shown when the dialog only shows the order (只读)
         hint.setWordWrap(True)

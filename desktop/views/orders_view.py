@@ -103,13 +103,13 @@ class OrdersView(QWidget):
         self.add_button = QPushButton("新建工单")
         self.edit_button = QPushButton("编辑")
         self.visit_button = QPushButton("开始回访")
-        self.visit_button.setToolTip("为所选工单打开回访表(也可双击该工单)")
+        self.visit_button.setToolTip("为所选工单打开回访表（也可双击该工单）")
         self.customer_button = QPushButton("查看客户")
         self.may_edit = gate(accounts.EDIT_CUSTOMERS, self.add_button, what="新建工单")
         self.may_call = gate(accounts.CALL, self.visit_button, what="回访")
         if not self.may_edit:  # 只读: 编辑 shows the order's details
             self.edit_button.setText("查看")
-            self.edit_button.setToolTip("查看所选工单的资料(只读)")
+            self.edit_button.setToolTip("查看所选工单的资料（只读）")
 
         self.model = OrderModel(
             COLUMNS,
@@ -198,9 +198,9 @@ class OrdersView(QWidget):
                 show_error(self, str(err))
                 customer_id = None
             else:
-                archived = "(已归档)" if c.archived else ""
+                archived = "（已归档）" if c.archived else ""
                 self.filter_label.setText(
-                    f"只显示客户 {c.name}{archived}({c.code},{accounts.phone_for_screen(c.phone)})的工单"
+                    f"只显示客户 {c.name}{archived}（{c.code}，{accounts.phone_for_screen(c.phone)}）的工单"
                 )
         self.customer_id = customer_id
         self.filter_bar.setVisible(customer_id is not None)
@@ -215,7 +215,7 @@ class OrdersView(QWidget):
             self.select_id(self._keep_id)
         text = f"共 {self.model.total} 张工单"
         if self.model.text:
-            text += f"(搜索“{self.model.text}”)"
+            text += f"（搜索“{self.model.text}”）"
         self.count_label.setText(text)
         self._update_buttons()
 

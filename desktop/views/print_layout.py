@@ -317,7 +317,7 @@ class PageLayout:
     def _continued(self) -> _Block:
         font = self.font(SMALL_PT)
         h = self.line_height(font)
-        text = f"{self.doc.title}(续)"
+        text = f"{self.doc.title}（续）"
 
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
             self.draw_lines(p, [text], font, QRectF(x, y, w, h), color=GREY_INK)
@@ -484,7 +484,7 @@ def paint_layouts(layouts: list, device) -> int:
     paged device (QPrinter in full-page mode, QPdfWriter) as one job; returns the page count."""
     painter = QPainter()
     if not painter.begin(device):
-        raise UserError("无法开始打印:打印机或文件不可用,请检查打印机设置或输出路径。")
+        raise UserError("无法开始打印：打印机或文件不可用，请检查打印机设置或输出路径。")
     pages = 0
     try:
         _start(painter)
@@ -502,7 +502,7 @@ def paint_layouts(layouts: list, device) -> int:
 def _os_reason(exc: OSError) -> str:
     """Why a file could not be written, in words a shop owner understands."""
     if isinstance(exc, PermissionError):
-        return "没有写入权限,或文件正被其他程序(如 PDF 阅读器)打开"
+        return "没有写入权限，或文件正被其他程序（如 PDF 阅读器）打开"
     if isinstance(exc, FileNotFoundError):
         return "文件夹不存在且无法创建"
     if isinstance(exc, NotADirectoryError | FileExistsError):
@@ -521,13 +521,13 @@ def write_pdf_file(
     CJK font) by calling ``render(writer)``; a Chinese UserError when the file cannot be written."""
     path = Path(path).expanduser()
     if path.is_dir():
-        raise UserError(f"{path} 是一个文件夹,请给出要保存的 PDF 文件名,例如 {path / example_name}。")
+        raise UserError(f"{path} 是一个文件夹，请给出要保存的 PDF 文件名，例如 {path / example_name}。")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("ab"):
             pass
     except OSError as exc:
-        raise UserError(f"无法写入 {path}:{_os_reason(exc)}。请换一个有写入权限的保存位置。") from exc
+        raise UserError(f"无法写入 {path}：{_os_reason(exc)}。请换一个有写入权限的保存位置。") from exc
     writer = QPdfWriter(str(path))
     writer.setResolution(PDF_DPI)
     if layout is not None:
@@ -543,7 +543,7 @@ def write_pdf_file(
     finally:
         del writer  # the file is complete once the writer is gone
     if not path.exists() or path.stat().st_size == 0:
-        raise UserError(f"无法写入 PDF 文件 {path},请检查文件夹是否存在、文件是否被其他程序占用。")
+        raise UserError(f"无法写入 PDF 文件 {path}，请检查文件夹是否存在、文件是否被其他程序占用。")
     log.info("已生成 PDF %s(%s)", path, title)
     return path
 

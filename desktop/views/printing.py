@@ -348,7 +348,7 @@ class _FormPainter(PageLayout):
                 ruled = 2
                 sub_h = ruled * self.mm(self.write_line_mm()) + pad
         elif row.comment_line:
-            sub_label = f"{COMMENT_LABEL}:"
+            sub_label = f"{COMMENT_LABEL}："
             label_w = self.metrics(q_font).horizontalAdvance(sub_label) + self.mm(1)
             if row.comment:
                 sub_lines = self.wrap(row.comment, q_font, sub_w - label_w)
@@ -434,7 +434,7 @@ class _FormPainter(PageLayout):
         pad = self.mm(self.pad_mm() + 0.7)
         inner_w = self.width - 2 * pad
         head_h = self.line_height(head_font) + pad
-        label = f"{self.doc.feedback_label}:"
+        label = f"{self.doc.feedback_label}："
 
         def head(p: QPainter, x: float, y: float, w: float) -> None:
             self.draw_lines(p, [label], head_font, QRectF(x + pad, y + pad, w - 2 * pad, head_h - pad))
@@ -487,7 +487,7 @@ class _FormPainter(PageLayout):
         height = sign_h + rule_gap + small_h
 
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
-            label = f"{self.doc.signature_label}:"
+            label = f"{self.doc.signature_label}："
             if image is None:
                 sign = f"{label}________________"
                 self.draw_lines(p, [sign], font, QRectF(x + self.mm(2), y, w / 2, lh))
@@ -502,9 +502,9 @@ class _FormPainter(PageLayout):
                 base = y + sign_h - self.mm(0.6)
                 p.drawLine(QPointF(box.left(), base), QPointF(box.right(), base))
             if signed_at is not None:
-                date = f"日期:{signed_at.year}年{signed_at.month}月{signed_at.day}日"
+                date = f"日期：{signed_at.year}年{signed_at.month}月{signed_at.day}日"
             else:
-                date = "日期:          年       月       日"
+                date = "日期：         年       月       日"
             self.draw_lines(
                 p,
                 [date],
@@ -514,11 +514,11 @@ class _FormPainter(PageLayout):
             )
             parts = []
             for key, value in self.doc.footer:
-                parts.append(f"{key}:{value if value else '____________'}")
+                parts.append(f"{key}：{value if value else '____________'}")
             if self.doc.template_label:
-                parts.append(f"问卷:{self.doc.template_label}")
+                parts.append(f"问卷：{self.doc.template_label}")
             if image is not None and signed_at is not None:
-                parts.append(f"电子签名:{signed_at:%Y-%m-%d %H:%M}")
+                parts.append(f"电子签名：{signed_at:%Y-%m-%d %H:%M}")
                 sha = getattr(self.doc, "signature_sha256", "")
                 if sha:
                     parts.append(f"SHA-256 {sha[:16]}…")
@@ -642,7 +642,7 @@ def print_blank_form(parent, template_id=None, customer_id: int | None = None, o
 
 def preview_forms(parent, docs: list[FormDoc]) -> int:
     """Print preview of several forms as one job."""
-    title = f"{docs[0].title}(共 {len(docs)} 份)"
+    title = f"{docs[0].title}（共 {len(docs)} 份）"
     return show_preview(
         parent, title, lambda target: render_forms(docs, target), job_name=forms_job_name(docs)
     )
@@ -650,7 +650,7 @@ def preview_forms(parent, docs: list[FormDoc]) -> int:
 
 def print_forms(parent, docs: list[FormDoc]) -> bool:
     """One printer dialog, then every form; False when the user cancels."""
-    title = f"{docs[0].title}(共 {len(docs)} 份)"
+    title = f"{docs[0].title}（共 {len(docs)} 份）"
     return print_with_dialog(
         parent, title, lambda printer: render_forms(docs, printer), job_name=forms_job_name(docs)
     )

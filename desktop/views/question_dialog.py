@@ -25,12 +25,12 @@ from .unsaved import GuardedDialog
 from .widgets import form, vbox
 
 _OPTION_HINTS = {
-    LEVEL5: "正好5个选项,从好到差,每行一个。可按行业改写,如:非常快速、比较快速、一般、不快速、很缓慢。",
-    YESNO: "正好2个选项,先肯定后否定,如:是 / 否,已落实 / 未落实。",
-    CHOICE: "至少2个选项,每行一个。",
-    SCORE10: "1–10分题按分数作答,无需选项。",
-    NPS: "0–10推荐题按分数作答(9–10 推荐者,0–6 贬损者),无需选项。",
-    TEXT: "文字题由客户自由回答,无需选项。",
+    LEVEL5: "正好5个选项，从好到差，每行一个。可按行业改写，如：非常快速、比较快速、一般、不快速、很缓慢。",
+    YESNO: "正好2个选项，先肯定后否定，如：是 / 否，已落实 / 未落实。",
+    CHOICE: "至少2个选项，每行一个。",
+    SCORE10: "1–10分题按分数作答，无需选项。",
+    NPS: "0–10推荐题按分数作答（9–10 推荐者，0–6 贬损者），无需选项。",
+    TEXT: "文字题由客户自由回答，无需选项。",
 }
 
 
@@ -50,12 +50,12 @@ class QuestionDialog(GuardedDialog, QDialog):
         self._kept_options = ""  # options typed before switching to a kind without options
 
         self.text_edit = QLineEdit()
-        self.text_edit.setPlaceholderText("如:您对上门工程师的服务态度满意吗?")
+        self.text_edit.setPlaceholderText("如：您对上门工程师的服务态度满意吗？")
         self.dimension = QComboBox()
         self.dimension.setEditable(True)
         self.dimension.addItems(dimensions)
         self.dimension.setCurrentText("")
-        self.dimension.lineEdit().setPlaceholderText("如:服务态度、响应及时性(可直接输入新维度)")
+        self.dimension.lineEdit().setPlaceholderText("如：服务态度、响应及时性（可直接输入新维度）")
         self.kind = QComboBox()
         for key, label in KINDS.items():
             self.kind.addItem(label, key)
@@ -71,7 +71,7 @@ class QuestionDialog(GuardedDialog, QDialog):
         self.weight.setDecimals(1)
         self.weight.setSingleStep(0.5)
         self.weight.setValue(1.0)
-        self.weight.setToolTip("统计综合得分时该题的权重;0 表示不计入得分")
+        self.weight.setToolTip("统计综合得分时该题的权重；0 表示不计入得分")
         self.allow_comment = QCheckBox("该题后留“宝贵意见”填写栏")
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
@@ -85,14 +85,14 @@ class QuestionDialog(GuardedDialog, QDialog):
         self.buttons.rejected.connect(self.reject)
 
         layout = form(
-            ("题目:", self.text_edit),
-            ("维度:", self.dimension),
-            ("题型:", self.kind),
-            ("选项:", self.options),
+            ("题目：", self.text_edit),
+            ("维度：", self.dimension),
+            ("题型：", self.kind),
+            ("选项：", self.options),
             ("", self.options_hint),
             ("", self.required),
-            ("权重:", self.weight),
-            ("每题意见:", self.allow_comment),
+            ("权重：", self.weight),
+            ("每题意见：", self.allow_comment),
         )
         self.setLayout(vbox(layout, self.error_label, self.buttons, margin=12))
         self._field_widgets = {
@@ -170,7 +170,7 @@ class QuestionDialog(GuardedDialog, QDialog):
         }
 
     def show_error(self, err: ValidationError) -> None:
-        self.error_label.setText(f"{err.field}:{err.message}")
+        self.error_label.setText(f"{err.field}：{err.message}")
         self.error_label.show()
         widget = self._field_widgets.get(err.field)
         if widget is not None:

@@ -118,7 +118,7 @@ class QuestionRow(QFrame):
         text.setWordWrap(True)
         text.setTextInteractionFlags(Qt.NoTextInteraction)
         text.setMinimumWidth(140)  # wraps instead of pushing the option columns out of view
-        tip = f"维度:{question.dimension}" if question.dimension else ""
+        tip = f"维度：{question.dimension}" if question.dimension else ""
         text.setToolTip(tip)
         title = QHBoxLayout()
         title.setSpacing(2)
@@ -133,7 +133,7 @@ class QuestionRow(QFrame):
         text_box.setSpacing(3)
         text_box.addLayout(title)
         if question.retired:
-            note = QLabel("(该题已停用)")
+            note = QLabel("（该题已停用）")
             note.setObjectName("rowlabels")
             text_box.addWidget(note)
 
@@ -146,7 +146,7 @@ class QuestionRow(QFrame):
         if self.in_matrix:
             for index, label in enumerate(self.labels):
                 button = QRadioButton(label if show_labels else "")
-                button.setToolTip(f"{label}(键 {index + 1})")
+                button.setToolTip(f"{label}（键 {index + 1}）")
                 self._add_button(button, index)
                 top.addWidget(self._cell(button, geometry.option, center=not show_labels))
         else:
@@ -158,12 +158,12 @@ class QuestionRow(QFrame):
         if question.allow_comment and self.kind != TEXT:
             self.comment_edit = QLineEdit()
             self.comment_edit.setObjectName("comment")
-            self.comment_edit.setPlaceholderText("意见(可选)")
+            self.comment_edit.setPlaceholderText("意见（可选）")
             self.comment_edit.setMaxLength(1000)
             self.comment_edit.textChanged.connect(lambda _t: self.changed.emit())
             line = QHBoxLayout()
             line.setContentsMargins(geometry.number + 6, 0, 8, 5)
-            line.addWidget(QLabel("意见:"))
+            line.addWidget(QLabel("意见："))
             line.addWidget(self.comment_edit, 1)
             outer.addLayout(line)
         self.setToolTip(self._key_hint())
@@ -228,7 +228,7 @@ class QuestionRow(QFrame):
             buttons = []
             for index, label in enumerate(self.labels):
                 button = QRadioButton(label)
-                button.setToolTip(f"{label}(键 {self._index_key(index)})")
+                button.setToolTip(f"{label}（键 {self._index_key(index)}）")
                 self._add_button(button, index)
                 buttons.append(button)
             widest = max((b.sizeHint().width() for b in buttons), default=60) + 8
@@ -245,16 +245,16 @@ class QuestionRow(QFrame):
 
     def _key_hint(self) -> str:
         if self.kind == LEVEL5:
-            return "键盘:1–5 选择(1 = 最左一栏),自动跳到下一题;Backspace 清除"
+            return "键盘：1–5 选择（1 = 最左一栏），自动跳到下一题；Backspace 清除"
         if self.kind == YESNO:
-            return "键盘:Y = 是,N = 否;Backspace 清除"
+            return "键盘：Y = 是，N = 否；Backspace 清除"
         if self.kind == SCORE10:
-            return "键盘:1–9 直接打分,0 = 10 分;Backspace 清除"
+            return "键盘：1–9 直接打分，0 = 10 分；Backspace 清除"
         if self.kind == NPS:
             return "键盘：0–9 直接打分，10 分连按 1 0（按 1 后其他键或回车立即确认 1 分）；Backspace 清除"
         if self.kind == CHOICE:
-            return f"键盘:1–{min(len(self.labels), 9)} 选择;Backspace 清除"
-        return "直接输入文字,回车跳到下一题"
+            return f"键盘：1–{min(len(self.labels), 9)} 选择；Backspace 清除"
+        return "直接输入文字，回车跳到下一题"
 
     # -- values
     def _clicked(self, _ident: int) -> None:
@@ -373,7 +373,7 @@ class RatingMatrix(QFrame):
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(1, 1, 1, 1)
         self._layout.setSpacing(0)
-        self._empty = QLabel("(该问卷没有题目)")
+        self._empty = QLabel("（该问卷没有题目）")
         self._empty.setAlignment(Qt.AlignCenter)
         self._layout.addWidget(self._empty)
 

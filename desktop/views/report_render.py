@@ -319,7 +319,7 @@ def render_charts(doc: rpt.ReportDoc, progress=None) -> list[bytes]:
     out = []
     for n, chart in enumerate(charts):
         if progress is not None:
-            progress(n, len(charts), f"正在绘制图表:{chart.title}…")
+            progress(n, len(charts), f"正在绘制图表：{chart.title}…")
         out.append(chart_svg(chart))
     return out
 
@@ -365,7 +365,7 @@ class _ReportPainter(_FormPainter):
 
     def _subtitle(self) -> _Block:
         font = self.font(NOTE_PT + 0.5)
-        text = f"调查周期:{rpt.period_span(self.report.period)}    编制日期:{rpt.day_text(self.report.generated_on)}"
+        text = f"调查周期：{rpt.period_span(self.report.period)}    编制日期：{rpt.day_text(self.report.generated_on)}"
         h = self.line_height(font)
 
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
@@ -541,7 +541,7 @@ class _ReportPainter(_FormPainter):
                 p.restore()
             else:  # pragma: no cover - matplotlib always writes valid SVG
                 self.draw_lines(
-                    p, ["(图表无法显示)"], self.font(BODY_PT), rect, Qt.AlignmentFlag.AlignHCenter
+                    p, ["（图表无法显示）"], self.font(BODY_PT), rect, Qt.AlignmentFlag.AlignHCenter
                 )
             cap = QRectF(x, y + height + self.mm(1.5), w, ch)
             self.draw_lines(p, [chart.title], cap_font, cap, Qt.AlignmentFlag.AlignHCenter)

@@ -26,10 +26,10 @@ from .tasks import run_with_progress
 from .widgets import MARGIN, hbox, heading, show_error, vbox
 
 PLACEHOLDER = (
-    "选择统计期间和班组,点击“生成预览”。\n\n"
-    "报告包括:报告基本信息、调查概述、满意度分析(含图表)、核心问题、改进措施与责任分工、质量评价。"
+    "选择统计期间和班组，点击“生成预览”。\n\n"
+    "报告包括：报告基本信息、调查概述、满意度分析（含图表）、核心问题、改进措施与责任分工、质量评价。"
 )
-STALE = "数据已有变化,点击“生成预览”可按最新数据重新生成。"
+STALE = "数据已有变化，点击“生成预览”可按最新数据重新生成。"
 
 
 class ReportView(QWidget):
@@ -158,18 +158,18 @@ class ReportView(QWidget):
 
     def _choice_changed(self) -> None:
         if self.doc is not None:
-            self.status.setText(f"当前预览:{self._described()}。统计期间或班组已改变,点击“生成预览”更新。")
+            self.status.setText(f"当前预览：{self._described()}。统计期间或班组已改变，点击“生成预览”更新。")
 
     def _data_changed(self) -> None:
         if self.doc is not None:
-            self.status.setText(f"当前预览:{self._described()}。{STALE}")
+            self.status.setText(f"当前预览：{self._described()}。{STALE}")
 
     def _described(self) -> str:
         doc = self.doc
         if doc is None:
             return ""
         scope = doc.team or ALL_TEAMS_LABEL
-        return f"{doc.title}({scope},共 {self.pages} 页)"
+        return f"{doc.title}（{scope}，共 {self.pages} 页）"
 
     def _update_buttons(self) -> None:
         ready = self.doc is not None
@@ -214,12 +214,12 @@ class ReportView(QWidget):
             show_error(self, str(err), "无法生成报告")
             return False
         if result is None:
-            self.status.setText("已取消生成报告。" + (f"预览仍为:{self._described()}。" if self.doc else ""))
+            self.status.setText("已取消生成报告。" + (f"预览仍为：{self._described()}。" if self.doc else ""))
             return False
         self.doc, self.charts = result
         self._show_preview()
         self._update_buttons()
-        self.status.setText(f"已生成:{self._described()}。可以打印或导出PDF。")
+        self.status.setText(f"已生成：{self._described()}。可以打印或导出PDF。")
         self.ctx.events.status_message.emit(f"已生成{self.doc.title}")
         return True
 
@@ -261,7 +261,7 @@ class ReportView(QWidget):
             show_error(self, str(err), "无法打印")
             return False
         if done:
-            self.status.setText(f"已发送到打印机:{self._described()}。")
+            self.status.setText(f"已发送到打印机：{self._described()}。")
         return done
 
     def export_pdf(self) -> Path | None:
@@ -281,6 +281,6 @@ class ReportView(QWidget):
         except UserError as err:
             show_error(self, str(err), "无法导出PDF")
             return None
-        self.status.setText(f"已导出:{written}")
+        self.status.setText(f"已导出：{written}")
         self.ctx.events.status_message.emit(f"报告已导出到 {written}")
         return written

@@ -36,7 +36,7 @@ from .empty_state import EmptyHint
 from .tasks import Latest
 from .widgets import MARGIN, confirm, form, hbox, heading, show_error, vbox
 
-MODES = ("分层抽样(VIP / 投诉 / 普通)", "按评价角色(某日完工工单)")
+MODES = ("分层抽样（VIP / 投诉 / 普通）", "按评价角色（某日完工工单）")
 STRATIFIED, EVALUATOR = 0, 1
 ALL = "全部"
 _WARN_STYLE = "color: #b45309;"
@@ -118,7 +118,7 @@ class SamplingView(QWidget):
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(0, 999_999)
         self.seed_spin.setValue(self.today.year * 100 + self.today.month)
-        self.seed_spin.setToolTip("相同的期间、筛选、配额和种子,抽到的客户完全相同,可复核")
+        self.seed_spin.setToolTip("相同的期间、筛选、配额和种子，抽到的客户完全相同，可复核")
         self.reseed_button = QPushButton("换一个")
         self.window_start_edit = _date_edit(calendar.current().next_workday(self.today))
         self.window_days_spin = QSpinBox()
@@ -189,7 +189,7 @@ class SamplingView(QWidget):
             self.rule_label,
             self.preview_table,
             self.warning_label,
-            QLabel("分配给(勾选回访人员,任务轮流平均分配;都不勾选则暂不分配):"),
+            QLabel("分配给（勾选回访人员，任务轮流平均分配；都不勾选则暂不分配）："),
             self.staff_list,
             self.staff_hint,
             hbox(self.create_button, self.open_tasks_button, None),
@@ -200,7 +200,7 @@ class SamplingView(QWidget):
             vbox(
                 hbox(heading("抽样计划"), None),
                 QLabel(
-                    "每期至少回访服务客户的 10%,按分层配额抽取;相同种子可重现同一批客户,重复创建不会产生重复任务。"
+                    "每期至少回访服务客户的 10%，按分层配额抽取；相同种子可重现同一批客户，重复创建不会产生重复任务。"
                 ),
                 hbox(conditions, right),
                 margin=MARGIN,
@@ -276,13 +276,13 @@ class SamplingView(QWidget):
         checked = set(self.checked_staff())
         self.staff_list.clear()
         for staff_id, name, role in task_svc.staff_choices():
-            item = QListWidgetItem(f"{name}({role})")
+            item = QListWidgetItem(f"{name}（{role}）")
             item.setData(Qt.UserRole, staff_id)
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
             item.setCheckState(Qt.Checked if staff_id in checked else Qt.Unchecked)
             self.staff_list.addItem(item)
         if not self.staff_list.count():
-            self.staff_hint.setText("还没有员工:可在“设置”中添加回访人员,或先创建未分配的任务。")
+            self.staff_hint.setText("还没有员工：可在“设置”中添加回访人员，或先创建未分配的任务。")
         else:
             self.staff_hint.setText("")
 
@@ -332,8 +332,8 @@ class SamplingView(QWidget):
         self.period_title.setText("完工日期" if evaluator else "完工期间")
         self.end_edit.setVisible(not evaluator)
         self.rule_label.setText(
-            "按评价角色:对所选日期完工的工单,工长自评、调度回访、管理人员回访各按比例抽取。"
-            "工长自评分配给与工单“服务工程师”同名的员工;管理人员回访分配给在职主管;"
+            "按评价角色：对所选日期完工的工单，工长自评、调度回访、管理人员回访各按比例抽取。"
+            "工长自评分配给与工单“服务工程师”同名的员工；管理人员回访分配给在职主管；"
             "调度回访分配给下方勾选的人员。"
             if evaluator
             else STRATUM_RULE
@@ -409,7 +409,7 @@ class SamplingView(QWidget):
         """What the preview is computed from (read from the inputs, here)."""
         total_quota = sum(spin.value() for spin in self.quota_spins.values())
         self.quota_sum_label.setText(
-            f"{total_quota:g} %" + ("" if abs(total_quota - 100) < 1e-9 else "(将按比例换算)")
+            f"{total_quota:g} %" + ("" if abs(total_quota - 100) < 1e-9 else "（将按比例换算）")
         )
         self.quota_sum_label.setStyleSheet("" if abs(total_quota - 100) < 1e-9 else _WARN_STYLE)
         start, end = self.period()
@@ -462,13 +462,13 @@ class SamplingView(QWidget):
             return
         name = self.name_edit.text().strip()
         staff = self.checked_staff()
-        who = f"平均分配给 {len(staff)} 位人员" if staff else "暂不分配(可在回访任务页再分配)"
+        who = f"平均分配给 {len(staff)} 位人员" if staff else "暂不分配（可在回访任务页再分配）"
         if self.mode == EVALUATOR:
             who = "工长自评给对应工程师、管理人员回访给主管、调度回访" + (
                 f"平均分配给 {len(staff)} 位人员" if staff else "暂不分配"
             )
         detail = "、".join(f"{k} {v}" for k, v in counts.items())
-        if not confirm(self, f"按计划“{name}”抽取并创建 {total} 个回访任务({detail}),{who}。\n\n确定创建吗?"):
+        if not confirm(self, f"按计划“{name}”抽取并创建 {total} 个回访任务（{detail}），{who}。\n\n确定创建吗？"):
             return
         start, end = self.period()
         window_start = _pydate(self.window_start_edit.date())
@@ -507,7 +507,7 @@ class SamplingView(QWidget):
         self.load_history()
         if result.created:
             self.ctx.events.visits_changed.emit()
-        self.ctx.events.status_message.emit(f"抽样计划“{name}”:新建回访任务 {result.created} 个")
+        self.ctx.events.status_message.emit(f"抽样计划“{name}”：新建回访任务 {result.created} 个")
 
     def _open_tasks(self) -> None:
         search = self.last_result.trigger if self.last_result else ""

@@ -31,12 +31,12 @@ OK_MESSAGE_MS = 8000  # a success line fades after this; an error stays until th
 OK_STYLE = "color: #1b5e20;"
 ERROR_STYLE = "color: #c62828; font-weight: bold;"
 SCAN_TIP = (
-    "用扫码枪扫描纸质回访表右上角的二维码(或手工输入二维码下方的编号后按回车):\n"
-    "空白表打开对应任务的回访表,直接按 1–5 录入纸质表的答案;已填写的表打开该回访记录。\n"
+    "用扫码枪扫描纸质回访表右上角的二维码（或手工输入二维码下方的编号后按回车）：\n"
+    "空白表打开对应任务的回访表，直接按 1–5 录入纸质表的答案；已填写的表打开该回访记录。\n"
     "快捷键 Ctrl+L"
 )
 VIEWER_SCAN_TIP = (
-    "用扫码枪扫描纸质回访表右上角的二维码(或手工输入二维码下方的编号后按回车),\n"
+    "用扫码枪扫描纸质回访表右上角的二维码（或手工输入二维码下方的编号后按回车），\n"
     "打开对应的回访表或回访记录查看。\n{deny}\n快捷键 Ctrl+L"
 )
 
@@ -50,10 +50,10 @@ class ScanBox(QWidget):
     def __init__(self, ctx: AppContext, parent=None):
         super().__init__(parent)
         self.ctx = ctx
-        self.label = QLabel("扫码录入:")
+        self.label = QLabel("扫码录入：")
         self.edit = QLineEdit()
         self.edit.setObjectName("scanEdit")
-        self.edit.setPlaceholderText("扫描回访表上的二维码,或输入 HUIFANG:TASK:12")
+        self.edit.setPlaceholderText("扫描回访表上的二维码，或输入 HUIFANG:TASK:12")
         self.edit.setClearButtonEnabled(True)
         self.edit.setMinimumWidth(260)
         self.edit.setToolTip(SCAN_TIP)
@@ -61,7 +61,7 @@ class ScanBox(QWidget):
         self.open_button.clicked.connect(self.submit)
         self.print_button = QPushButton("打印今日空白表…")
         self.print_button.setToolTip(
-            "把“今日”待回访任务的空白回访表一次打印出来:每个任务一份,抬头已填好,带任务二维码,"
+            "把“今日”待回访任务的空白回访表一次打印出来：每个任务一份，抬头已填好，带任务二维码，"
             "签字回收后扫码即可录入"
         )
         self.print_button.clicked.connect(self.print_due_forms)
@@ -99,7 +99,7 @@ class ScanBox(QWidget):
     def _follow_role(self) -> None:
         """扫码录入 for those who fill forms in, 扫码查看 for a role that only looks."""
         enter = self.may_enter()
-        self.label.setText("扫码录入:" if enter else "扫码查看:")
+        self.label.setText("扫码录入：" if enter else "扫码查看：")
         deny = deny_tooltip(accounts.CALL, "录入纸质表的答案")
         self.edit.setToolTip(SCAN_TIP if enter else VIEWER_SCAN_TIP.format(deny=deny + "。"))
 
@@ -162,7 +162,7 @@ class ScanBox(QWidget):
         else:  # 只读: the form to look at, no 纸质表录入
             page = {"task_id": target.task_id}
             deny = deny_tooltip(accounts.CALL, "录入纸质表的答案")
-            message = f"已打开回访任务 #{target.task_id} 的回访表(仅供查看)。{deny}。"
+            message = f"已打开回访任务 #{target.task_id} 的回访表（仅供查看）。{deny}。"
         self.show_message(message)
         self.ctx.events.open_page.emit("visit_form", page)
         self.ctx.events.status_message.emit(message)
@@ -188,7 +188,7 @@ class ScanBox(QWidget):
 
         ids = due_task_ids()
         if not ids:
-            show_info(self, "今天没有待回访的任务,不需要打印空白表。", "打印今日空白表")
+            show_info(self, "今天没有待回访的任务，不需要打印空白表。", "打印今日空白表")
             return
         preview_task_forms(self, ids)
 

@@ -55,7 +55,7 @@ class LogoPicker(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.path = QLineEdit()
-        self.path.setPlaceholderText("未设置(打印时不显示标志)")
+        self.path.setPlaceholderText("未设置（打印时不显示标志）")
         self.path.textChanged.connect(self._preview)
         self.browse_button = QPushButton("选择…")
         self.browse_button.clicked.connect(self.browse)
@@ -80,7 +80,7 @@ class LogoPicker(QWidget):
         text = self.path.text().strip()
         if not text:
             self.preview.setPixmap(QPixmap())
-            self.preview.setText("(无标志)")
+            self.preview.setText("（无标志）")
             return
         pixmap = QPixmap(text) if Path(text).is_file() else QPixmap()
         if pixmap.isNull():
@@ -98,7 +98,7 @@ class LogoPicker(QWidget):
 
 # Settings are grouped on the page by key prefix; everything else is 基本信息.
 SECTIONS = (
-    ("trigger_", "自动建回访任务(触发规则)"),
+    ("trigger_", "自动建回访任务（触发规则）"),
     ("calendar_", "工作日历补充"),
 )
 BASIC_SECTION = "基本信息"
@@ -122,14 +122,14 @@ class GeneralSettingsForm(QWidget):
             self.editors[definition.key] = editor
             layout = forms.setdefault(section_of(definition.key), self._new_form())
             if isinstance(editor.widget, QCheckBox):
-                layout.addRow(f"{definition.label}:", editor.widget)  # the help is the box's text
+                layout.addRow(f"{definition.label}：", editor.widget)  # the help is the box's text
                 continue
             help_label = QLabel(definition.help)
             help_label.setStyleSheet("color: #777;")
             help_label.setWordWrap(True)
             cell = QWidget()
             cell.setLayout(vbox(editor.widget, help_label, spacing=2))
-            layout.addRow(f"{definition.label}:", cell)
+            layout.addRow(f"{definition.label}：", cell)
         groups = {title: self._group(title, layout) for title, layout in forms.items()}
         left = [groups.pop(BASIC_SECTION)] if BASIC_SECTION in groups else []
         columns = QWidget()
@@ -200,7 +200,7 @@ class GeneralSettingsForm(QWidget):
     def _set_family(self, family: str) -> None:
         index = self.template_combo.findData(family)
         if index < 0:
-            self.template_combo.addItem(f"(已不存在的模板:{family})", family)
+            self.template_combo.addItem(f"（已不存在的模板：{family}）", family)
             index = self.template_combo.count() - 1
         self.template_combo.setCurrentIndex(index)
 
@@ -209,7 +209,7 @@ class GeneralSettingsForm(QWidget):
         family = self._family()
         self.template_combo.clear()
         for tpl in templates.active_templates():
-            self.template_combo.addItem(f"{tpl.name}(第{tpl.version}版)", tpl.family)
+            self.template_combo.addItem(f"{tpl.name}（第{tpl.version}版）", tpl.family)
         if family:
             self._set_family(family)
         visitor = self.visitor_combo.currentText()

@@ -34,7 +34,7 @@ DEFAULT_PRESSURE = 0.5
 # under an empty pad for a role that only looks (只读): no prompt to sign (a 纸质已签 visit has
 # no signature on the pad either)
 VIEWER_UNSIGNED = "没有电子签名"
-VIEWER_NOTE = "只读账号:只能查看签字,不能签字。"
+VIEWER_NOTE = "只读账号：只能查看签字，不能签字。"
 MOUSE, PEN, TOUCH = svc.DEVICES  # 鼠标 / 手写笔 / 触摸屏
 _TOUCH_EVENTS = (
     QEvent.Type.TouchBegin,
@@ -233,7 +233,7 @@ class SignaturePad(QWidget):
             p.drawText(
                 QRectF(0, 0, self.width(), base_y - 6),
                 Qt.AlignmentFlag.AlignCenter,
-                "请客户在此签字(鼠标、手写笔或手指)",
+                "请客户在此签字（鼠标、手写笔或手指）",
             )
         self.paint_strokes(p)
         p.end()
@@ -277,13 +277,13 @@ class SignatureBox(QWidget):
         super().__init__(parent)
         self.pad = SignaturePad()
         self.pad.changed.connect(self._pad_changed)
-        self.title = QLabel("客户签字:")
+        self.title = QLabel("客户签字：")
         self.title.setObjectName("section")
         self.clear_button = QPushButton("清除")
-        self.clear_button.setToolTip("擦掉签字板上的笔迹,重新签")
+        self.clear_button.setToolTip("擦掉签字板上的笔迹，重新签")
         self.clear_button.clicked.connect(self.clear)
         self.resign_button = QPushButton("重新签字")
-        self.resign_button.setToolTip("已保存的签字作废,请客户重新签字(已签字的回访需主管确认)")
+        self.resign_button.setToolTip("已保存的签字作废，请客户重新签字（已签字的回访需主管确认）")
         self.resign_button.clicked.connect(self.resign_requested.emit)
         self.time_label = QLabel()
         self.time_label.setObjectName("signTime")
@@ -352,8 +352,8 @@ class SignatureBox(QWidget):
         if saved and self._info is not None:
             info = self._info
             device = f" · {info.device}" if info.device else ""
-            signer = f" · 签字人:{info.signer}" if info.signer else ""
-            self.time_label.setText(f"签字时间:{info.signed_at:%Y-%m-%d %H:%M:%S}{device}{signer}")
+            signer = f" · 签字人：{info.signer}" if info.signer else ""
+            self.time_label.setText(f"签字时间：{info.signed_at:%Y-%m-%d %H:%M:%S}{device}{signer}")
             ok = info.image_ok and info.content_ok
             color = "#1b5e20" if ok else ("#8a4b00" if info.image_ok else "#c62828")
             self.check_label.setStyleSheet(f"color: {color};")
@@ -361,10 +361,10 @@ class SignatureBox(QWidget):
         elif drawn:
             when = self.pad.signed_at
             self.time_label.setText(
-                f"签字时间:{when:%Y-%m-%d %H:%M:%S}(保存回访表时一并保存)" if when else ""
+                f"签字时间：{when:%Y-%m-%d %H:%M:%S}（保存回访表时一并保存）" if when else ""
             )
             self.check_label.setStyleSheet("color: #3c4043;")
-            self.check_label.setText("签字后,回访表的答案即被锁定;修改需主管确认。")
+            self.check_label.setText("签字后，回访表的答案即被锁定；修改需主管确认。")
         elif self.viewer:
             self.time_label.setText(VIEWER_UNSIGNED)
             self.check_label.setStyleSheet("color: #5f6368;")

@@ -32,13 +32,13 @@ class StaffForm(QGroupBox):
         self.role.addItems(Staff.ROLES)
         self.department = QComboBox()
         self.department.setEditable(True)
-        self.department.lineEdit().setPlaceholderText("如:客服部、维修一组(可直接输入)")
+        self.department.lineEdit().setPlaceholderText("如：客服部、维修一组（可直接输入）")
         self.phone = QLineEdit()
-        self.phone.setPlaceholderText("选填,手机或带区号的座机")
+        self.phone.setPlaceholderText("选填，手机或带区号的座机")
         self.save_button = QPushButton("添加员工")
-        self.new_button = QPushButton("清空,新建")
+        self.new_button = QPushButton("清空，新建")
         layout = form(
-            ("姓名:", self.name), ("角色:", self.role), ("部门:", self.department), ("电话:", self.phone)
+            ("姓名：", self.name), ("角色：", self.role), ("部门：", self.department), ("电话：", self.phone)
         )
         self.setLayout(vbox(layout, hbox(None, self.new_button, self.save_button)))
         self.setFixedWidth(380)
@@ -50,7 +50,7 @@ class StaffForm(QGroupBox):
         self.department.setCurrentText(text)
 
     def load(self, person: Staff | None) -> None:
-        self.setTitle(f"编辑:{person.name}" if person else "新员工")
+        self.setTitle(f"编辑：{person.name}" if person else "新员工")
         self.save_button.setText("保存修改" if person else "添加员工")
         self.name.setText(person.name if person else "")
         self.role.setCurrentText(person.role if person else Staff.ROLES[0])

@@ -128,7 +128,7 @@ class RescheduleDialog(QDialog):
             vbox(
                 QLabel(f"{summary['customer']} · {summary['phone']} · {summary['trigger']}"),
                 form(("下次联系时间", self.when_edit), ("改约原因", self.reason_edit)),
-                QLabel("建议时段:工作日 10:00–11:30、15:00–17:30"),
+                QLabel("建议时段：工作日 10:00–11:30、15:00–17:30"),
                 buttons,
                 margin=MARGIN,
             )
@@ -183,7 +183,7 @@ class TasksView(QWidget):
         self.refuse_button = QPushButton("拒访…")
         self.unreachable_button = QPushButton("无法接通")
         self.unreachable_button.setToolTip(
-            "记录一次无法接通,下一个工作日 10:00 再拨;连续 3 次则标记为“无法联系”"
+            "记录一次无法接通，下一个工作日 10:00 再拨；连续 3 次则标记为“无法联系”"
         )
         self.assign_combo = QComboBox()
         self.assign_combo.setMinimumWidth(110)
@@ -196,8 +196,8 @@ class TasksView(QWidget):
                 widget.hide()
         self.schedule_button = QPushButton("生成到期任务")
         self.print_button = QPushButton("打印空白表…")
-        self.print_button.setToolTip("所选任务的空白回访表(抬头已填、带任务二维码),每个任务一份,一次打印")
-        self.schedule_button.setToolTip("按“设置”中的回访触发规则补建到期的任务(已建的不会重复)")
+        self.print_button.setToolTip("所选任务的空白回访表（抬头已填、带任务二维码），每个任务一份，一次打印")
+        self.schedule_button.setToolTip("按“设置”中的回访触发规则补建到期的任务（已建的不会重复）")
 
         self.model = TaskModel(COLUMNS, self._fetch, self._count, sort="latest", parent=self)
         self.table = list_table(self.model, WIDTHS, multi_select=True)
@@ -329,7 +329,7 @@ class TasksView(QWidget):
         self._stale = False
         counts = svc.bucket_counts(self.assignee_combo.currentData(), self.search.text())
         for i, bucket in enumerate(BUCKETS):
-            self.tabs.setTabText(i, f"{bucket} ({counts[bucket]})")
+            self.tabs.setTabText(i, f"{bucket}（{counts[bucket]}）")
         overdue = counts["逾期"]
         self.tabs.setTabTextColor(BUCKETS.index("逾期"), QColor("#c62828") if overdue else QColor())
         self.count_label.setText(f"共 {self.model.total} 个任务")
@@ -346,7 +346,7 @@ class TasksView(QWidget):
                 combo.addItem("全部负责人", None)
                 combo.addItem("未分配", UNASSIGNED)
             else:
-                combo.addItem("(取消分配)", None)
+                combo.addItem("（取消分配）", None)
             for staff_id, name, _role in staff:
                 combo.addItem(name, staff_id)
             index = combo.findData(current)
@@ -368,7 +368,7 @@ class TasksView(QWidget):
         color = "#6b7280" if rec.met is None else ("#1b5e20" if rec.met else "#c62828")
         self.recovery_label.setStyleSheet(f"color: {color}; font-weight: bold;")
         self.recovery_label.setToolTip(
-            f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d} 回访窗口截止的任务中已完成的比例(已取消的不计)"
+            f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d} 回访窗口截止的任务中已完成的比例（已取消的不计）"
         )
 
     # -- selection
@@ -418,7 +418,7 @@ class TasksView(QWidget):
 
     def ask_refusal_reason(self, summary: dict) -> str | None:
         text, ok = QInputDialog.getText(
-            self, "拒访", f"{summary['customer']} 拒绝回访。请记录原因(客户原话):", QLineEdit.Normal, ""
+            self, "拒访", f"{summary['customer']} 拒绝回访。请记录原因（客户原话）：", QLineEdit.Normal, ""
         )
         return text if ok else None
 

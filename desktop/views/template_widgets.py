@@ -77,24 +77,24 @@ class TemplateInfoBox(QGroupBox):
 
         grid = QGridLayout()
         grid.setSpacing(SPACING)
-        grid.addWidget(QLabel("名称:"), 0, 0)
+        grid.addWidget(QLabel("名称："), 0, 0)
         grid.addWidget(self.name, 0, 1)
-        grid.addWidget(QLabel("行业:"), 0, 2)
+        grid.addWidget(QLabel("行业："), 0, 2)
         grid.addWidget(self.industry, 0, 3)
-        grid.addWidget(QLabel("打印标题:"), 1, 0)
+        grid.addWidget(QLabel("打印标题："), 1, 0)
         grid.addWidget(self.title, 1, 1, 1, 3)
-        grid.addWidget(QLabel("问候语:"), 2, 0, Qt.AlignTop)
+        grid.addWidget(QLabel("问候语："), 2, 0, Qt.AlignTop)
         grid.addWidget(self.greeting, 2, 1, 1, 3)
-        grid.addWidget(QLabel("开场白:"), 3, 0, Qt.AlignTop)
+        grid.addWidget(QLabel("开场白："), 3, 0, Qt.AlignTop)
         grid.addWidget(self.opening, 3, 1)
-        grid.addWidget(QLabel("结束语:"), 3, 2, Qt.AlignTop)
+        grid.addWidget(QLabel("结束语："), 3, 2, Qt.AlignTop)
         grid.addWidget(self.closing, 3, 3)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         self.setLayout(vbox(grid, hbox(*self._placeholder_row(), None, self.revert_button, self.save_button)))
 
     def _placeholder_row(self) -> list[QWidget]:
-        label = QLabel("话术占位符(点击插入):")
+        label = QLabel("话术占位符（点击插入）：")
         label.setStyleSheet("color: #555;")
         widgets: list[QWidget] = [label]
         for key, meaning in templates.PLACEHOLDERS.items():
@@ -266,7 +266,7 @@ class QuestionTable(QGroupBox):
                 self.table.setItem(row, column, item)
         active = sum(1 for q in questions if not q.retired)
         retired = len(questions) - active
-        self.count_label.setText(f"共 {active} 题" + (f",另有 {retired} 题已停用" if retired else ""))
+        self.count_label.setText(f"共 {active} 题" + (f"，另有 {retired} 题已停用" if retired else ""))
         if select_position is not None:
             self.select_position(select_position)
         self._update_buttons()

@@ -49,7 +49,7 @@ class TemplateList(QWidget):
         self.list.currentItemChanged.connect(self._on_current)
         self.new_button = QPushButton("新建模板")
         self.copy_button = QPushButton("复制模板")
-        self.copy_button.setToolTip("以选中的模板为底稿,另存为一个独立的新模板")
+        self.copy_button.setToolTip("以选中的模板为底稿，另存为一个独立的新模板")
         self.setLayout(vbox(heading("问卷模板"), self.list, hbox(self.new_button, self.copy_button)))
 
     def set_templates(self, rows: list[QuestionnaireTemplate], counts: dict[int, int], select: str | None):
@@ -62,7 +62,7 @@ class TemplateList(QWidget):
             parts.append(f"{counts.get(tpl.id, 0)} 份回访")
             item = QListWidgetItem(f"{tpl.name}\n    {' · '.join(parts)}")
             item.setData(Qt.UserRole, tpl.family)
-            item.setToolTip(f"{tpl.name}\n行业:{tpl.industry or '—'}")
+            item.setToolTip(f"{tpl.name}\n行业：{tpl.industry or '—'}")
             self.list.addItem(item)
         self.list.blockSignals(False)
         row = next((i for i, tpl in enumerate(rows) if tpl.family == select), 0 if rows else -1)
@@ -156,7 +156,7 @@ class TemplatesView(QWidget):
         )
 
     def _discard_edits(self) -> bool:
-        return confirm(self, f"“{self.template.name}”的模板信息有未保存的修改,放弃这些修改吗?")
+        return confirm(self, f"“{self.template.name}”的模板信息有未保存的修改，放弃这些修改吗？")
 
     def _show(self, template: QuestionnaireTemplate | None, keep_edits: bool = False) -> None:
         selected = self.questions.current_question()
@@ -182,23 +182,23 @@ class TemplatesView(QWidget):
         if self._just_versioned:
             _id, old_version, old_visits = self._just_versioned
             self.banner.setText(
-                f"已生成新版本:第 {tpl.version} 版(当前使用)。第 {old_version} 版及其 {old_visits} 份回访记录保持原样。"
+                f"已生成新版本：第 {tpl.version} 版（当前使用）。第 {old_version} 版及其 {old_visits} 份回访记录保持原样。"
             )
             self.banner.setStyleSheet(_BANNER_NEW)
         elif self.visits_using:
             self.banner.setText(self.version_warning())
             self.banner.setStyleSheet(_BANNER_USED)
         else:
-            self.banner.setText(f"第 {tpl.version} 版,尚无回访记录使用:修改直接保存在本版本。")
+            self.banner.setText(f"第 {tpl.version} 版，尚无回访记录使用：修改直接保存在本版本。")
             self.banner.setStyleSheet(_BANNER_FREE)
         versions = templates.versions_of(tpl.family)
         if len(versions) > 1:
             counts = templates.visit_counts()
             parts = [
-                f"第{v.version}版" + ("(当前)" if v.active else f"({counts.get(v.id, 0)} 份回访)")
+                f"第{v.version}版" + ("（当前）" if v.active else f"（{counts.get(v.id, 0)} 份回访）")
                 for v in versions
             ]
-            self.history.setText("历史版本:" + ",".join(parts))
+            self.history.setText("历史版本：" + "，".join(parts))
         else:
             self.history.setText("")
         self.history.setVisible(len(versions) > 1)
@@ -206,7 +206,7 @@ class TemplatesView(QWidget):
     def version_warning(self) -> str:
         tpl = self.template
         return (
-            f"该模板已有 {self.visits_using} 份回访记录使用,修改将生成新版本(第 {tpl.version + 1} 版),"
+            f"该模板已有 {self.visits_using} 份回访记录使用，修改将生成新版本（第 {tpl.version + 1} 版），"
             "已保存的回访保持原样"
         )
 
@@ -217,7 +217,7 @@ class TemplatesView(QWidget):
             return False
         if not self.visits_using:
             return True
-        return confirm(self, self.version_warning() + "。\n\n继续修改吗?", "将生成新版本")
+        return confirm(self, self.version_warning() + "。\n\n继续修改吗？", "将生成新版本")
 
     def _apply(self, change, *, select_position: int | None = None) -> bool:
         """Run a service edit on the current template; show the result (maybe a new version)."""
@@ -235,7 +235,7 @@ class TemplatesView(QWidget):
         if result.id != old.id:
             self._just_versioned = (result.id, old.version, old_visits)
             self.ctx.events.status_message.emit(
-                f"已生成“{result.name}”第 {result.version} 版;已保存的回访仍使用第 {old.version} 版。"
+                f"已生成“{result.name}”第 {result.version} 版；已保存的回访仍使用第 {old.version} 版。"
             )
         self.template = result
         self.ctx.events.templates_changed.emit()  # reloads this page too
@@ -289,7 +289,7 @@ class TemplatesView(QWidget):
 
     # -- new / copy
     def _ask_name(self, title: str, default: str = "") -> str | None:
-        name, ok = QInputDialog.getText(self, title, "模板名称:", text=default)
+        name, ok = QInputDialog.getText(self, title, "模板名称：", text=default)
         return name if ok else None
 
     def new_template(self) -> None:
@@ -301,7 +301,7 @@ class TemplatesView(QWidget):
     def copy_template(self) -> None:
         if self.template is None:
             return
-        name = self._ask_name("复制模板", f"{self.template.name}(副本)")
+        name = self._ask_name("复制模板", f"{self.template.name}（副本）")
         if name is None:
             return
         source = self.template

@@ -24,6 +24,6 @@ class AuditLabel(QLabel):
         if entries:
             shown = "\n".join(e.text for e in entries[:SHOWN_ENTRIES])
             more = f"\n……共 {len(entries)} 条" if len(entries) > SHOWN_ENTRIES else ""
-            self.setText(f"修改记录(完成后的修改):\n{shown}{more}")
+            self.setText(f"修改记录（完成后的修改）：\n{shown}{more}")
             self.setToolTip("\n\n".join(e.text for e in entries))
         self.setVisible(bool(entries))

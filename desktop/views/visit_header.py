@@ -161,9 +161,9 @@ class CustomerPicker(QObject):
         for cid, oid, label in rows:
             self.pick.addItem(label, pick_key(cid, oid))
         if note_more:
-            self._note(f"……只列出前 {PICK_LIMIT} 条,请输入更多文字缩小范围")
+            self._note(f"……只列出前 {PICK_LIMIT} 条，请输入更多文字缩小范围")
         elif not rows:
-            self._note("没有找到匹配的客户或工单,请换个关键字")
+            self._note("没有找到匹配的客户或工单，请换个关键字")
         index = self.pick.findData(pick_key(*current)) if current[0] is not None else -1
         if index < 0 and current[0] is not None:
             self.pick.insertItem(0, svc.pick_label(*current), pick_key(*current))

@@ -60,7 +60,7 @@ class TemplateCombo(QComboBox):
             tpl = QuestionnaireTemplate.get_or_none(QuestionnaireTemplate.id == template_id)
             if tpl is None:
                 return
-            self.addItem(f"{tpl.label}(旧版本)", tpl.id)
+            self.addItem(f"{tpl.label}（旧版本）", tpl.id)
             index = self.count() - 1
         self.blockSignals(True)
         self.setCurrentIndex(index)
@@ -80,7 +80,7 @@ class VisitAnswers(QWidget):
         self.matrix = RatingMatrix()
         self.feedback_edit = QPlainTextEdit()
         self.feedback_edit.setObjectName("feedback")
-        self.feedback_edit.setPlaceholderText("客户的意见和建议;客户投诉时请逐字记录原话")
+        self.feedback_edit.setPlaceholderText("客户的意见和建议；客户投诉时请逐字记录原话")
         self.feedback_edit.setTabChangesFocus(True)
         self.feedback_edit.setFixedHeight(78)
         self.matrix.finished.connect(lambda: self.feedback_edit.setFocus(Qt.TabFocusReason))
@@ -92,21 +92,21 @@ class VisitAnswers(QWidget):
             self.mood_group.addButton(button, i)
             mood_buttons.append(button)
         self.mood_group.button(0).setChecked(True)
-        self.repurchase_check = QCheckBox("再购意向(转销售跟进)")
+        self.repurchase_check = QCheckBox("再购意向（转销售跟进）")
         self.problem_box = QWidget()
         self.problem_layout = QGridLayout(self.problem_box)
         self.problem_layout.setContentsMargins(0, 0, 0, 0)
         self.problem_layout.setHorizontalSpacing(14)
         self.problem_checks: dict[int, QCheckBox] = {}
 
-        mood_row = hbox(QLabel("客户情绪:"), *mood_buttons, None, self.repurchase_check, spacing=12)
+        mood_row = hbox(QLabel("客户情绪："), *mood_buttons, None, self.repurchase_check, spacing=12)
         self.setLayout(
             vbox(
                 self.matrix,
                 section("宝贵意见"),
                 self.feedback_edit,
                 mood_row,
-                hbox(section("问题分类:"), self.problem_box, None, spacing=10),
+                hbox(section("问题分类："), self.problem_box, None, spacing=10),
                 spacing=SPACING + 2,
             )
         )
@@ -132,7 +132,7 @@ class VisitAnswers(QWidget):
         wanted = set(extra_ids) | checked
         cats = [c for c in category_svc.list_categories() if c.active or c.id in wanted]
         for i, cat in enumerate(cats):
-            box = QCheckBox(cat.name if cat.active else f"{cat.name}(已停用)")
+            box = QCheckBox(cat.name if cat.active else f"{cat.name}（已停用）")
             box.setChecked(cat.id in checked)
             box.toggled.connect(self._changed)
             self.problem_layout.addWidget(box, i // PROBLEM_COLUMNS, i % PROBLEM_COLUMNS)

@@ -45,7 +45,7 @@ class SignatureFooter(QFrame):
         # 电子签名 comes from the signature pad, never from the list
         self.sign_combo.model().item(SIGN_STATUSES.index(sign_svc.E_SIGNED)).setEnabled(False)
         self.sign_combo.setToolTip(
-            "客户在下方签字板签字即为“电子签名”;客户签了纸质表请选“纸质已签”并附上扫描件"
+            "客户在下方签字板签字即为“电子签名”；客户签了纸质表请选“纸质已签”并附上扫描件"
         )
         self.signature_box = SignatureBox()
         self.attachments_panel = AttachmentsPanel()
@@ -55,9 +55,9 @@ class SignatureFooter(QFrame):
         self.setLayout(
             vbox(
                 hbox(
-                    QLabel("回访人员:"),
+                    QLabel("回访人员："),
                     self.visitor_edit,
-                    QLabel("签字状态:"),
+                    QLabel("签字状态："),
                     self.sign_combo,
                     None,
                     spacing=8,
@@ -144,8 +144,8 @@ class SignedLockBar(QFrame):
         self.read_only = False  # a role that may not change visits: no 申请修改
         self.lock_text = QLabel()
         self.lock_text.setWordWrap(True)
-        self.unlock_button = QPushButton("申请修改(主管确认)")
-        self.unlock_button.setToolTip("已签字的回访需主管确认后才能修改;修改前后的内容会记入修改记录")
+        self.unlock_button = QPushButton("申请修改（主管确认）")
+        self.unlock_button.setToolTip("已签字的回访需主管确认后才能修改；修改前后的内容会记入修改记录")
         self.unlock_button.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Fixed)
         self.setLayout(hbox(self.lock_text, self.unlock_button, spacing=10, margin=6))
         self.hide()
@@ -178,14 +178,14 @@ class SignedLockBar(QFrame):
             return
         if self.override is not None:
             text = (
-                f"主管“{self.override.supervisor}”已确认修改(原因:{self.override.reason})。"
+                f"主管“{self.override.supervisor}”已确认修改（原因：{self.override.reason}）。"
                 "保存时将记录修改前后的内容。"
             )
         elif self.read_only:
-            text = f"此回访已签字({self.stored_sign})。"
+            text = f"此回访已签字（{self.stored_sign}）。"
         else:
             text = (
-                f"此回访已签字({self.stored_sign}),回访日期、被回访人、各题答案和宝贵意见已锁定。"
+                f"此回访已签字（{self.stored_sign}），回访日期、被回访人、各题答案和宝贵意见已锁定。"
                 "客户情绪、问题分类、再购意向仍可修改。"
             )
         self.lock_text.setText(text)

@@ -91,10 +91,10 @@ class VisitsView(QWidget):
         self.status_combo.currentIndexChanged.connect(self._status_changed)
         self.count_label = QLabel()
         self.open_button = QPushButton("打开")
-        self.open_button.setToolTip("在回访表中打开所选回访(也可双击)")
+        self.open_button.setToolTip("在回访表中打开所选回访（也可双击）")
         self.new_button = QPushButton("新建回访")
         self.delete_button = QPushButton("删除草稿")
-        self.delete_button.setToolTip("只能删除草稿;已完成的回访会保留用于统计")
+        self.delete_button.setToolTip("只能删除草稿；已完成的回访会保留用于统计")
         self.may_call = gate(accounts.CALL, self.new_button, self.delete_button, what="新建或删除回访")
 
         self.model = VisitModel(
@@ -124,7 +124,7 @@ class VisitsView(QWidget):
         self.setLayout(
             vbox(
                 hbox(heading("回访记录"), None, self.count_label),
-                hbox(self.search, QLabel("状态:"), self.status_combo, None),
+                hbox(self.search, QLabel("状态："), self.status_combo, None),
                 hbox(self.new_button, self.open_button, None, self.delete_button),
                 self.table,
                 margin=MARGIN,
@@ -195,7 +195,7 @@ class VisitsView(QWidget):
         if row is None:
             return
         data = self.model.row_tuple(row)
-        if not confirm(self, f"删除客户“{data[2]}”的回访草稿 #{data[0]}?删除后不能恢复。", "删除草稿"):
+        if not confirm(self, f"删除客户“{data[2]}”的回访草稿 #{data[0]}？删除后不能恢复。", "删除草稿"):
             return
         try:
             svc.delete_draft(data[0])

@@ -90,7 +90,7 @@ def deny_tooltip(capability: str, what: str = "修改") -> str:
     me = accounts.current()
     role = me.role if me is not None else "当前"
     who = "或".join(r for r in ROLES if capability in accounts.CAPABILITIES.get(r, ()))
-    return f"{role}账号不能{what};请用{who}账号登录"
+    return f"{role}账号不能{what}；请用{who}账号登录"
 
 
 def gate(capability: str, *widgets: QWidget, what: str = "修改") -> bool:
