@@ -119,7 +119,7 @@ def test_every_page_fits_and_keeps_its_buttons_on_screen(qtbot, database, db_pat
         assert not _off_screen_buttons(window), (spec.id, _off_screen_buttons(window))
 
 
-LONG = "已为 2,345 位客户生成回访任务:首次回访 1,200 个,投诉回访 300 个,交付后一个月 400 个," * 4
+LONG = "已为 2,345 位客户生成回访任务：首次回访 1,200 个，投诉回访 300 个，交付后一个月 400 个，" * 4
 
 
 def test_a_long_status_message_is_elided_with_the_whole_text_in_the_tooltip(qtbot, database, db_path):
@@ -160,3 +160,21 @@ def test_a_long_database_path_is_elided_in_the_middle(qtbot, database, db_path):
     QApplication.processEvents()
     assert window._db_label.width() <= 360
     assert str(db_path) in window._db_label.full_text()
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_the_rating_grid_is_not_cut_off_on_a_small_screen(qtbot, database, db_path, screen):
+    """回访表 beside its call script: the script narrows so the form needs no sideways scrolling."""
+    from desktop.selftest import first_finished_visit_id
+    from desktop.services.demo import generate_demo
+
+    generate_demo(customers=15, seed=5)
+    window = build_main_window(db_path)
+    qtbot.addWidget(window)
+    window.resize(fit_geometry(SCREENS[screen]).size())
+    window.show()
+    page = window.show_page("visit_form")
+    page.open_with(visit_id=first_finished_visit_id())
+    qtbot.waitUntil(lambda: not page.scroll.horizontalScrollBar().isVisible(), timeout=2000)
+    assert page.scroll.viewport().width() >= page.scroll.widget().minimumWidth()
+    assert page.script.width() >= page.script.minimumWidth()

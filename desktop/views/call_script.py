@@ -48,14 +48,14 @@ QFrame#inline { background: #fafafa; border: 1px solid #ddd; border-radius: 4px;
 QPushButton#outcome { padding: 4px 6px; }
 QPushButton#outcome:checked { background: #1a73e8; color: white; border: 1px solid #1a73e8; border-radius: 3px; }
 """
-REASONS = ("正在开车", "正在开会", "正在工作,不便接听", "休息中", "在外地", "其他")
+REASONS = ("正在开车", "正在开会", "正在工作，不便接听", "休息中", "在外地", "其他")
 TIPS = (
     "<b>通话提示</b><br>"
-    "• 建议在 10:00–11:30、15:00–17:30 拨打,避开用餐和午休时间。<br>"
-    "• 先报身份和来意,再问“现在方便吗?”。<br>"
-    "• 客户情绪激动时:先道歉,不争辩;把客户的原话逐字记入“宝贵意见”;"
-    "不承诺做不到的事,只承诺按时答复。<br>"
-    "• 客户流露再次购买或加购意向时,勾选“再购意向”,转销售跟进。"
+    "• 建议在 10:00–11:30、15:00–17:30 拨打，避开用餐和午休时间。<br>"
+    "• 先报身份和来意，再问“现在方便吗？”。<br>"
+    "• 客户情绪激动时：先道歉，不争辩；把客户的原话逐字记入“宝贵意见”；"
+    "不承诺做不到的事，只承诺按时答复。<br>"
+    "• 客户流露再次购买或加购意向时，勾选“再购意向”，转销售跟进。"
 )
 LOG_LIMIT = 30
 VIEWER_NO_VISIT = "还没有打开回访。"  # a role that may not call (只读), with no visit open
@@ -89,13 +89,13 @@ class _Booking(QWidget):
         self.reason.lineEdit().setPlaceholderText("选择或输入原因")
         self.reason.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         suggest = QPushButton("建议时段")
-        suggest.setToolTip("填入下一个适合回访的时段(工作日 10:00 或 15:00)")
+        suggest.setToolTip("填入下一个适合回访的时段（工作日 10:00 或 15:00）")
         suggest.clicked.connect(self.suggest)
         self.setLayout(
             vbox(
-                hbox(QLabel("下次联系:"), self.when, suggest, None),
+                hbox(QLabel("下次联系："), self.when, suggest, None),
                 self.hint,
-                hbox(QLabel(f"{reason_label}:"), self.reason),
+                hbox(QLabel(f"{reason_label}："), self.reason),
                 spacing=4,
             )
         )
@@ -107,7 +107,7 @@ class _Booking(QWidget):
     def _hint(self) -> None:
         moment = _py(self.when.dateTime())
         self.hint.setText(
-            "" if svc.in_good_hours(moment) else "该时间不在建议时段(10:00–11:30、15:00–17:30)。"
+            "" if svc.in_good_hours(moment) else "该时间不在建议时段（10:00–11:30、15:00–17:30）。"
         )
         self.hint.setVisible(not svc.in_good_hours(moment))
 
@@ -152,7 +152,7 @@ class CallScriptPanel(QWidget):
         self.opening.setObjectName("script")
         self.opening.setWordWrap(True)
         self.opening.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        ask = QLabel("<b>现在方便吗?</b>")
+        ask = QLabel("<b>现在方便吗？</b>")
 
         self.buttons: dict[str, QPushButton] = {}
         for outcome in ("方便", "不方便", "非本人", "无法接通", "拒访"):
@@ -160,19 +160,22 @@ class CallScriptPanel(QWidget):
             button.setObjectName("outcome")
             button.setCheckable(outcome in ("方便", "不方便", "非本人", "拒访"))
             button.clicked.connect(lambda _c=False, o=outcome: self._on_outcome(o))
+            # the row may narrow to the words themselves (the panel gives way to the 回访表)
+            button.setMinimumWidth(button.fontMetrics().horizontalAdvance(outcome) + 14)
             self.buttons[outcome] = button
-        self.buttons["方便"].setToolTip("客户方便:开始提问(表格随即可填写)")
+        self.buttons["方便"].setToolTip("客户方便：开始提问（表格随即可填写）")
         self.buttons["不方便"].setToolTip("约定下次回访时间并记录原因")
-        self.buttons["非本人"].setToolTip("接听的不是客户本人:记录接听人,询问是否为产品使用人")
-        self.buttons["无法接通"].setToolTip("记录一次未接通;连续3次未接通,任务标记为“无法联系”")
-        self.buttons["拒访"].setToolTip("客户拒绝回访:记录原因,任务标记为“拒访”")
+        self.buttons["非本人"].setToolTip("接听的不是客户本人：记录接听人，询问是否为产品使用人")
+        self.buttons["无法接通"].setToolTip("记录一次未接通；连续3次未接通，任务标记为“无法联系”")
+        self.buttons["拒访"].setToolTip("客户拒绝回访：记录原因，任务标记为“拒访”")
 
         self.inline = QStackedWidget()
         self.inline.addWidget(QWidget())  # 0: nothing
         self.inline.addWidget(self._build_not_now())  # 1
         self.inline.addWidget(self._build_wrong_person())  # 2
         self.inline.addWidget(self._build_refusal())  # 3
-        self.inline.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)
+        # the widest hidden page must not widen the panel (it narrows for the 回访表 on small screens)
+        self.inline.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Maximum)
         self.inline.currentChanged.connect(lambda _i: self._fit_inline())
         self._fit_inline()
 
@@ -185,7 +188,7 @@ class CallScriptPanel(QWidget):
         tips = QLabel(TIPS)
         tips.setObjectName("tips")
         tips.setWordWrap(True)
-        closing_title = QLabel("<b>结束语</b>(问完所有题目后)")
+        closing_title = QLabel("<b>结束语</b>（问完所有题目后）")
         self.closing = QLabel()
         self.closing.setObjectName("closing")
         self.closing.setWordWrap(True)
@@ -234,7 +237,7 @@ class CallScriptPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
-        self.setMinimumWidth(340)
+        self.setMinimumWidth(300)  # narrows before the 回访表 does on a 1280×720 screen
         self.set_call(None)
 
     # -- the inline areas
@@ -249,20 +252,20 @@ class CallScriptPanel(QWidget):
         self.book_button = QPushButton("预约下次回访")
         self.book_button.clicked.connect(self._book_not_now)
         return self._inline_frame(
-            QLabel("客户现在不方便:约定下次回访时间"), self.booking, hbox(None, self.book_button)
+            QLabel("客户现在不方便：约定下次回访时间"), self.booking, hbox(None, self.book_button)
         )
 
     def _build_wrong_person(self) -> QFrame:
         self.answered_by = QLineEdit()
         self.answered_by.setPlaceholderText("如 张太太、儿子、同事小李")
         self.answered_by.setMaxLength(30)
-        self.uses_yes_button = uses_yes = QPushButton("是,继续回访")
-        uses_yes.setToolTip("接听人就是产品使用人:以其为被回访人继续提问")
+        self.uses_yes_button = uses_yes = QPushButton("是，继续回访")
+        uses_yes.setToolTip("接听人就是产品使用人：以其为被回访人继续提问")
         uses_yes.clicked.connect(self._wrong_person_uses)
         self.uses_no_button = uses_no = QPushButton("否")
         uses_no.clicked.connect(self._wrong_person_not_user)
         self.wrong_booking = _Booking()
-        self.wrong_booking.reason.setEditText("非本人接听,需联系客户本人")
+        self.wrong_booking.reason.setEditText("非本人接听，需联系客户本人")
         self.wrong_book_button = book = QPushButton("预约再联系本人")
         book.clicked.connect(lambda: self._wrong_person_end(book=True))
         self.wrong_end_button = end = QPushButton("结束本次通话")
@@ -271,21 +274,21 @@ class CallScriptPanel(QWidget):
         self.wrong_more.setLayout(vbox(self.wrong_booking, hbox(None, book, end), spacing=4))
         self.wrong_more.hide()
         return self._inline_frame(
-            hbox(QLabel("接听人:"), self.answered_by),
-            QLabel("请问:“是您在使用我们的产品吗?”"),
+            hbox(QLabel("接听人："), self.answered_by),
+            QLabel("请问：“是您在使用我们的产品吗？”"),
             hbox(uses_yes, uses_no, None),
             self.wrong_more,
         )
 
     def _build_refusal(self) -> QFrame:
         self.refusal_reason = QLineEdit()
-        self.refusal_reason.setPlaceholderText("客户的原话或拒访原因(可不填)")
+        self.refusal_reason.setPlaceholderText("客户的原话或拒访原因（可不填）")
         self.refusal_reason.setMaxLength(200)
         self.refuse_button = confirm = QPushButton("确认拒访")
         confirm.clicked.connect(self._refuse)
         return self._inline_frame(
-            QLabel("客户拒绝回访:礼貌致谢后结束通话。"),
-            hbox(QLabel("原因:"), self.refusal_reason),
+            QLabel("客户拒绝回访：礼貌致谢后结束通话。"),
+            hbox(QLabel("原因："), self.refusal_reason),
             hbox(None, confirm),
         )
 
@@ -378,12 +381,12 @@ class CallScriptPanel(QWidget):
 
     def _render(self) -> None:
         if not self._context:
-            self.opening.setText("(选择客户后显示开场白)")
-            self.closing.setText("(选择客户后显示结束语)")
+            self.opening.setText("（选择客户后显示开场白）")
+            self.closing.setText("（选择客户后显示结束语）")
             return
         context = dict(self._context, visitor=self.visitor or self._context.get("visitor", ""))
-        self.opening.setText(svc.render_script(self._opening, context) or "(该问卷没有开场白)")
-        self.closing.setText(svc.render_script(self._closing, context) or "(该问卷没有结束语)")
+        self.opening.setText(svc.render_script(self._opening, context) or "（该问卷没有开场白）")
+        self.closing.setText(svc.render_script(self._closing, context) or "（该问卷没有结束语）")
 
     def refresh_log(self) -> None:
         rows = svc.attempts_of(self.customer_id, LOG_LIMIT) if self.customer_id else []
@@ -394,7 +397,7 @@ class CallScriptPanel(QWidget):
                 extra.append(f"约 {next_at:%m-%d %H:%M}")
             if staff:
                 extra.append(staff)
-            for col, text in enumerate([f"{at:%m-%d %H:%M}", outcome, ";".join(extra)]):
+            for col, text in enumerate([f"{at:%m-%d %H:%M}", outcome, "；".join(extra)]):
                 self.log.setItem(i, col, QTableWidgetItem(text))
         self.log.resizeRowsToContents()
 
@@ -435,7 +438,7 @@ class CallScriptPanel(QWidget):
 
     def _wrong_person_not_user(self) -> None:
         if not self.answered_by.text().strip():
-            self._set_result("接听人:请记录实际接听的人(如 张太太、同事小李)。", error=True)
+            self._set_result("接听人：请记录实际接听的人（如 张太太、同事小李）。", error=True)
             self.answered_by.setFocus()
             return
         self.wrong_booking.suggest()
@@ -473,7 +476,7 @@ class CallScriptPanel(QWidget):
             self.attempt_ids.append(result.attempt_id)
         self._set_result(result.message)
         if outcome == "无法接通" or result.unanswered:
-            self.counter.setText(f"未接通次数:{result.unanswered}")
+            self.counter.setText(f"未接通次数：{result.unanswered}")
         self.refresh_log()
         self.attempt_recorded.emit(result)
         return result

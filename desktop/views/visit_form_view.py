@@ -21,7 +21,7 @@ and what happens between the parts: opening, the call, saving and printing.
 import logging
 from contextlib import contextmanager
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -56,7 +56,7 @@ from .widgets import SPACING, confirm, deny_tooltip, gate, hbox, show_error, sho
 log = logging.getLogger(__name__)
 
 # the empty form of a role that may not fill it in (只读): where to find a visit to look at
-VIEWER_EMPTY = "只读账号:请在“回访记录”中打开一条回访查看"
+VIEWER_EMPTY = "只读账号：请在“回访记录”中打开一条回访查看"
 NO_PLACEHOLDERS = "QLineEdit, QPlainTextEdit { placeholder-text-color: transparent; }"
 PAPER_STYLE = f"""
 QFrame#paper {{ background: white; border: 1px solid #dadce0; }}
@@ -106,10 +106,10 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
         self.template_combo = TemplateCombo()
         self.template_combo.activated.connect(self._template_chosen)
         self.paper_check = QCheckBox("纸质表录入")
-        self.paper_check.setToolTip("录入已填好的纸质回访表:不经过通话话术,直接填写答案")
+        self.paper_check.setToolTip("录入已填好的纸质回访表：不经过通话话术，直接填写答案")
         self.paper_check.toggled.connect(self._paper_toggled)
         self.blank_button = QPushButton("空白表")
-        self.blank_button.setToolTip("打印预览本问卷的空白回访表(已选客户时抬头已填好),用于上门或纸质回访")
+        self.blank_button.setToolTip("打印预览本问卷的空白回访表（已选客户时抬头已填好），用于上门或纸质回访")
         self.blank_button.clicked.connect(self._preview_blank)
         self.status_label = QLabel()
         self.status_label.setObjectName("status")
@@ -128,7 +128,7 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
         self.lock_bar.unlock_button.clicked.connect(self.request_unlock)
         self.header = VisitHeader()
         self.locked_label = QLabel(
-            "请先在右侧按通话话术确认客户“方便”接听后再填写答案;录入纸质回访表请勾选上方“纸质表录入”。"
+            "请先在右侧按通话话术确认客户“方便”接听后再填写答案；录入纸质回访表请勾选上方“纸质表录入”。"
         )
         self.locked_label.setObjectName("locked")
         self.locked_label.setWordWrap(True)
@@ -194,6 +194,8 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
         splitter.setChildrenCollapsible(False)
         splitter.setSizes([1000, 380])
         self.splitter = splitter
+        splitter.splitterMoved.connect(lambda *_: self._fit_paper())
+        splitter.installEventFilter(self)  # resized: _fit_paper
 
         # -- buttons
         self.new_button = QPushButton("新建")
@@ -223,10 +225,10 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
             self.answers_box.setStyleSheet(NO_PLACEHOLDERS)
 
         top = hbox(
-            QLabel("客户/工单:"),
+            QLabel("客户/工单："),
             self.search,
             self.pick,
-            QLabel("问卷:"),
+            QLabel("问卷："),
             self.template_combo,
             self.paper_check,
             self.blank_button,
@@ -300,6 +302,30 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
             return
         if paper and self.answers_box.isEnabled() and self.matrix.isEnabled():
             QTimer.singleShot(0, self.matrix, lambda: self.matrix.focus_row(0))
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+        if watched is self.splitter and event.type() == QEvent.Type.Resize:
+            QTimer.singleShot(0, self._fit_paper)  # after the splitter has laid out its panels
+        return super().eventFilter(watched, event)
+
+    def _fit_paper(self) -> None:
+        """On a small screen (1280×720) the call script gives up width before the form does, so
+        the rating grid is never cut off while the script panel can still narrow."""
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        if len(sizes) != 2 or total <= 0:
+            return
+        paper = self.scroll.widget()
+        need = (
+            max(paper.minimumWidth(), paper.minimumSizeHint().width())
+            + self.scroll.verticalScrollBar().sizeHint().width()
+            + 2 * self.scroll.frameWidth()
+        )
+        if sizes[0] >= need:
+            return
+        script = max(self.script.minimumWidth(), total - need)
+        if script != sizes[1]:
+            self.splitter.setSizes([total - script, script])
 
     def on_shown(self) -> None:
         self.script.refresh()
@@ -452,7 +478,7 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
         if self.task_id is not None:
             try:
                 info = svc.task_info(self.task_id)
-                text += f" · 任务:{info['trigger']}({info['status']})"
+                text += f" · 任务：{info['trigger']}（{info['status']}）"
             except UserError:
                 pass
         if self._dirty:
@@ -541,7 +567,7 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
         template_id = self.template_combo.itemData(index)
         if template_id == self.template_id:
             return
-        if self.matrix.answers() and not confirm(self, "更换问卷会清空已填写的答案,确定更换吗?", "更换问卷"):
+        if self.matrix.answers() and not confirm(self, "更换问卷会清空已填写的答案，确定更换吗？", "更换问卷"):
             self.template_combo.select(self.template_id)
             return
         self._set_template(template_id, visit_id=self.visit_id)
@@ -571,8 +597,8 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
         """申请修改: a supervisor confirms, then the locked fields can be changed until saved."""
         if not self.lock_bar.confirm(
             self,
-            f"回访记录 #{self.visit_id} 已签字({self.lock_bar.stored_sign}),答案已锁定。"
-            "请主管确认后再修改;保存时会记录经办人、主管、原因以及每一处修改前后的内容。",
+            f"回访记录 #{self.visit_id} 已签字（{self.lock_bar.stored_sign}），答案已锁定。"
+            "请主管确认后再修改；保存时会记录经办人、主管、原因以及每一处修改前后的内容。",
             self.footer.operator(),
         ):
             return False
@@ -583,7 +609,7 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
         """重新签字 over a saved signature: the supervisor confirms first (it replaces it)."""
         if self.lock_bar.override is None and not self.lock_bar.confirm(
             self,
-            "客户已签字。重新签字会替换已保存的签字,需要主管确认,并会记入修改记录。",
+            "客户已签字。重新签字会替换已保存的签字，需要主管确认，并会记入修改记录。",
             self.footer.operator(),
         ):
             return
@@ -646,10 +672,10 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
             missing = [e.question_id for e in err.errors if hasattr(e, "question_id")]
             first = self.matrix.mark_missing(missing) if missing else None
             if missing:
-                intro = "以下必答题还没有作答,回访表未保存:" if final else "回访表未保存:"
-                tail = "\n\n已用红色标出。补全后再点“完成并保存”;也可以先“保存草稿”。"
+                intro = "以下必答题还没有作答，回访表未保存：" if final else "回访表未保存："
+                tail = "\n\n已用红色标出。补全后再点“完成并保存”；也可以先“保存草稿”。"
             else:
-                intro, tail = "回访表未保存,请修改以下内容:", ""
+                intro, tail = "回访表未保存，请修改以下内容：", ""
             QMessageBox.warning(self, "未保存", intro + "\n" + "\n".join(str(e) for e in err.errors) + tail)
             if first is not None:
                 self.scroll.ensureWidgetVisible(first)
@@ -670,7 +696,7 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
         self._update_state()
         self.script.refresh_log()
         what = "已完成" if final else "草稿"
-        self.ctx.events.status_message.emit(f"回访记录 #{visit.id} 已保存({what})。")
+        self.ctx.events.status_message.emit(f"回访记录 #{visit.id} 已保存（{what}）。")
         self.ctx.events.visits_changed.emit()
         return True
 
@@ -711,7 +737,7 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
         except UserError as err:
             show_error(self, str(err), "无法导出PDF")
             return
-        show_info(self, f"已导出:{path}", "导出PDF")
+        show_info(self, f"已导出：{path}", "导出PDF")
 
     def _preview_blank(self) -> None:
         from desktop.views import printing
