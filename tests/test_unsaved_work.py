@@ -257,3 +257,31 @@ def test_esc_on_an_untouched_dialog_just_closes(qtbot, database):
     qtbot.waitExposed(dialog)
     qtbot.keyClick(dialog, Qt.Key_Escape)
     assert not dialog.isVisible()
+
+
+def test_esc_on_the_reschedule_and_keyword_dialogs_asks_before_discarding(qtbot, database):
+    """改约 (a typed reason) and 关键词规则 (an edited table cell) are guarded like the others."""
+    from desktop.views.analysis_widgets import KeywordsDialog
+    from desktop.views.tasks_view import RescheduleDialog
+
+    dialog = RescheduleDialog({"customer": "王*", "phone": "138****5678", "trigger": "首次回访"})
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.reason_edit.insert("在开会")  # what a Chinese input method commits
+    seen = []
+    answer_next_box("继续填写", seen)
+    qtbot.keyClick(dialog.reason_edit, Qt.Key_Escape)
+    assert seen and "放弃" in seen[0]["buttons"]
+    assert dialog.isVisible() and dialog.reason_edit.text() == "在开会"
+
+    keywords = KeywordsDialog()
+    qtbot.addWidget(keywords)
+    keywords.show()
+    qtbot.waitExposed(keywords)
+    keywords.table.item(0, 1).setText("慢、等了很久")
+    seen = []
+    answer_next_box("放弃", seen)
+    qtbot.keyClick(keywords.table, Qt.Key_Escape)
+    assert seen and "继续填写" in seen[0]["buttons"]
+    assert not keywords.isVisible()

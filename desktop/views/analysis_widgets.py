@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from desktop.services import categories, periods, problems
 from desktop.services.errors import UserError
 
+from .unsaved import GuardedDialog
 from .widgets import MARGIN, hbox, show_error, show_info, vbox
 
 ALL = "全部"
@@ -216,7 +217,7 @@ class TopCard(QFrame):
             self.plan.emit(self.proposal.category_id, list(self.proposal.visit_ids))
 
 
-class KeywordsDialog(QDialog):
+class KeywordsDialog(GuardedDialog, QDialog):
     """关键词规则: the words in free text that suggest each category (editable, 、-separated)."""
 
     def __init__(self, parent=None):

@@ -29,6 +29,7 @@ from desktop.services.tasks import BUCKETS, PERIODS, UNASSIGNED, TaskFilter
 from .context import AppContext
 from .empty_state import EmptyHint
 from .table_model import Column, PagedQueryModel, list_table, select_id
+from .unsaved import GuardedDialog
 from .widgets import MARGIN, SearchBox, form, hbox, heading, show_error, vbox
 
 STATUS_INDEX, LATEST_INDEX, WINDOW_INDEX = 9, 7, 14  # positions in the row tuples
@@ -102,7 +103,7 @@ class TaskModel(PagedQueryModel):
         return svc.is_overdue(data[STATUS_INDEX], data[LATEST_INDEX], self.today)
 
 
-class RescheduleDialog(QDialog):
+class RescheduleDialog(GuardedDialog, QDialog):
     """改约: the new time (defaults to the next good calling slot) and the reason."""
 
     def __init__(self, summary: dict, parent=None):

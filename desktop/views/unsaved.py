@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
+    QTableWidget,
     QTextEdit,
     QWidget,
 )
@@ -62,6 +63,14 @@ def _field_values(dialog: QWidget) -> list:
             out.append(widget.text())
         elif isinstance(widget, QAbstractButton) and widget.isCheckable():
             out.append(widget.isChecked())
+        elif isinstance(widget, QTableWidget):  # an editable table (关键词规则)
+            out.append(
+                tuple(
+                    widget.item(r, c).text() if widget.item(r, c) else ""
+                    for r in range(widget.rowCount())
+                    for c in range(widget.columnCount())
+                )
+            )
     return out
 
 
