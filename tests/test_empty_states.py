@@ -102,3 +102,27 @@ def test_next_steps_follow_the_data(database):
     assert next_steps.customers_step() is None and next_steps.orders_step() is None
     assert next_steps.sampling_step() is None
     assert next_steps.visits_step().actions == (("去回访任务", "tasks"),)
+
+
+def test_dashboard_on_an_empty_database_says_to_import_then_to_call(qtbot, database, db_path):
+    from desktop.models import Visit
+    from desktop.services.templates import active_template
+
+    window = _window(qtbot, db_path)
+    page = window.show_page("dashboard")
+    banner = page.next_step
+    qtbot.waitUntil(banner.isVisible)
+    assert "先导入客户和工单" in banner.label.text()
+    [button] = banner.buttons
+    qtbot.mouseClick(button, Qt.LeftButton)
+    assert window.stack.currentWidget() is window.page("import")
+    c, order = _customer_and_order()
+    page = window.show_page("dashboard")
+    assert banner.isVisible() and "回访任务" in banner.label.text()
+    assert [b.text() for b in banner.buttons] == ["去回访任务"]
+    Visit.create(
+        customer=c, order=order, template=active_template("after_sales"), visitor="王小丽", visit_date=date.today()
+    )
+    window.show_page("tasks")
+    window.show_page("dashboard")
+    assert not banner.isVisible()

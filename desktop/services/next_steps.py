@@ -89,3 +89,15 @@ def improvement_step() -> NextStep | None:
         "还没有改进措施。\n在“问题分析”中选出 TOP 问题制定措施，或点“新建改进措施”，把问题落实到部门和责任人。",
         (("去问题分析", "analysis"),),
     )
+
+
+def dashboard_step() -> NextStep | None:
+    """For 工作台: its figures come from completed visits."""
+    if not _has(ServiceOrder):
+        return NextStep(NO_DATA, (IMPORT,))
+    if not _has(Visit):
+        return NextStep(
+            "还没有回访记录。\n到“回访任务”开始第一通回访，完成后这里显示满意率、NPS 和各项趋势。",
+            (("去回访任务", "tasks"),),
+        )
+    return None

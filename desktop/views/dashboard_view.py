@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services import accounts
+from desktop.services import accounts, next_steps
 from desktop.services.dashboard_periods import PERIOD_CHOICES
 from desktop.services.errors import UserError
 
@@ -58,6 +58,7 @@ from .dashboard_charts import (  # noqa: F401 (EMPTY_TEXT and CHARTS are part of
     ChartPanel,
     _points,
 )
+from .empty_state import StepBanner
 from .tasks import Latest
 from .widgets import MARGIN, after_first_paint, hbox, show_error, vbox
 
@@ -267,7 +268,10 @@ class DashboardView(QWidget):
         self.message = QLabel()
         self.message.setStyleSheet(f"color: {BAD};")
         self.message.setVisible(False)
-        self.setLayout(vbox(filters, self.message, tile_row, self.scroll, spacing=8, margin=MARGIN))
+        self.next_step = StepBanner(ctx, next_steps.dashboard_step)  # an empty database: 先导入…
+        self.setLayout(
+            vbox(filters, self.message, self.next_step, tile_row, self.scroll, spacing=8, margin=MARGIN)
+        )
 
         for signal in (
             ctx.events.visits_changed,
@@ -290,6 +294,7 @@ class DashboardView(QWidget):
             after_first_paint(self, self._first_load)
             return
         # tasks and actions change on other pages without an event: refresh each time
+        self.next_step.refresh()
         self.reload()
 
     def _first_load(self) -> None:

@@ -4,7 +4,15 @@ used by every list page). What it says comes from desktop.services.next_steps.""
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.services.next_steps import NextStep
 
@@ -84,13 +92,59 @@ class EmptyHint(QWidget):
             self._buttons.removeWidget(button)
             button.hide()
             button.deleteLater()
-        self.buttons = []
-        specs = {spec.id: spec for spec in PAGES}
-        for text, page_id in step.actions:
-            if page_id in specs and not allowed(specs[page_id]):
-                continue  # e.g. a 回访员 cannot open 导入数据: the text still says what is needed
-            button = QPushButton(text)
-            button.setCursor(Qt.PointingHandCursor)
-            button.clicked.connect(lambda _=False, pid=page_id: self.ctx.events.open_page.emit(pid, {}))
-            self._buttons.insertWidget(1 + len(self.buttons), button)
-            self.buttons.append(button)
+        self.buttons = step_buttons(self.ctx, step)
+        for i, button in enumerate(self.buttons):
+            self._buttons.insertWidget(1 + i, button)
+
+
+def step_buttons(ctx: AppContext, step: NextStep) -> list[QPushButton]:
+    """A button for each page of ``step`` the signed-in person may open (e.g. a 回访员 cannot open
+    导入数据: the text still says what is needed, without a button)."""
+    specs = {spec.id: spec for spec in PAGES}
+    buttons = []
+    for text, page_id in step.actions:
+        if page_id in specs and not allowed(specs[page_id]):
+            continue
+        button = QPushButton(text)
+        button.setCursor(Qt.PointingHandCursor)
+        button.clicked.connect(lambda _=False, pid=page_id: ctx.events.open_page.emit(pid, {}))
+        buttons.append(button)
+    return buttons
+
+
+class StepBanner(QFrame):
+    """The next step as a line across a page that is not a list (工作台 on an empty database):
+    the text and its page buttons; hidden while ``step()`` gives None."""
+
+    def __init__(self, ctx: AppContext, step: Callable[[], NextStep | None]):
+        super().__init__()
+        self.setObjectName("stepBanner")
+        self.setStyleSheet(
+            "QFrame#stepBanner { background: #eef4fb; border: 1px solid #b9d1ea; border-radius: 4px; }"
+        )
+        self.ctx = ctx
+        self._step = step
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self._row = QHBoxLayout(self)
+        self._row.setContentsMargins(12, 8, 12, 8)
+        self._row.addWidget(self.label, 1)
+        self.buttons: list[QPushButton] = []
+        self._shown: NextStep | None = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        step = self._step()
+        if step is None:
+            self.hide()
+            return
+        self.label.setText(step.text.replace("\n", ""))
+        if step != self._shown:
+            for button in self.buttons:
+                self._row.removeWidget(button)
+                button.deleteLater()
+            self.buttons = step_buttons(self.ctx, step)
+            for button in self.buttons:
+                self._row.addWidget(button)
+            self._shown = step
+        self.show()
