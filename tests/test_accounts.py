@@ -148,7 +148,7 @@ def test_roles_decide_what_is_allowed(boss):
     caller = accounts.login("zhang", "caller123x")
     assert caller.can(accounts.CALL) and caller.can(accounts.FULL_PHONE)
     assert not caller.can(accounts.MANAGE) and not caller.can(accounts.SEE_ALL)
-    with pytest.raises(PermissionDenied, match=r"张三\(回访员\).*没有“添加账号”的权限.*主管"):
+    with pytest.raises(PermissionDenied, match=r"张三（回访员）.*没有“添加账号”的权限.*主管"):
         add("li", "回访员")
     accounts.login("hq", "caller123x")
     assert accounts.phone_for_screen("13812345678") == "138****5678"

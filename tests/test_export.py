@@ -327,7 +327,7 @@ def test_phone_numbers_and_names_the_customer_wrote_are_masked_too(database, out
 
     rows, plan_row = cells(masked_out)
     assert rows[visit.id]["宝贵意见"] == (
-        "请打138****5678找我,我是张*,工单W2024050001\n[第1题] 师傅电话138 **** 5678打不通"
+        "请打138****5678找我，我是张*，工单W2024050001\n[第1题] 师傅电话138 **** 5678打不通"
     )
     assert rows[visit.id][text_header] == "李*说座机0755-****4567也行"
     assert rows[invalid.id]["无效原因"] == "换号了，新号137****5678"

@@ -372,7 +372,7 @@ def test_two_periods_side_by_side(qtbot, view):
     assert view.compare.table.item(r, 3).text() == "13.24"
     assert view.compare.table.item(r, 4).text() == "↑ +0.88"
     summary = view.compare.summary.text()
-    assert "95.53(2023Q4)→ 96.42(2024Q1)  ↑ +0.89" in summary and "等级 优秀 → 优秀" in summary
+    assert "95.53（2023Q4）→ 96.42（2024Q1）  ↑ +0.89" in summary and "等级 优秀 → 优秀" in summary
 
     # an incomplete scorecard is not graded
     view.reload_list(seeded("2024Q2"))

@@ -123,7 +123,7 @@ def test_names_in_text():
 def test_report_quotes_mask_every_phone_form():
     quote = "有事打138-1234-5678或座机0755-1234567,\n我是张伟,热线400-800-1234没人接"
     assert report.mask_quote(quote, ["张伟"]) == (
-        "有事打138-****-5678或座机0755-****4567, 我是张*，热线400-800-1234没人接"
+        "有事打138-****-5678或座机0755-****4567, 我是张*,热线400-800-1234没人接"
     )
     # a number broken over two lines is one number once the quote is one line
     assert report.mask_quote("电话138 1234\n5678", []) == "电话138 **** 5678"

@@ -112,7 +112,7 @@ def test_both_rules_give_both_reasons(form):
     vid = form([2, 2, 2, 2, 2], nps_value=None)
     quality.flag_invalid([vid])
     reason = state(vid)[1]
-    assert reason.startswith("疑似随意勾选") and "关键答案缺失" in reason and ";" in reason
+    assert reason.startswith("疑似随意勾选") and "关键答案缺失" in reason and "；" in reason
 
 
 def test_missing_required_text_and_retired_questions(database):

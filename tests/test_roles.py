@@ -54,7 +54,7 @@ def test_prints_mask_the_phone_for_everyone(team, setup):  # noqa: F811
 
 def test_viewer_cannot_save_a_visit_and_nothing_is_saved(team, setup):  # noqa: F811
     sign_in("hq")
-    with pytest.raises(PermissionDenied, match=r"总部\(只读\).*填写回访表.*回访员或主管"):
+    with pytest.raises(PermissionDenied, match=r"总部（只读）.*填写回访表.*回访员或主管"):
         save_visit(_input(setup), final=True)
     assert Visit.select().count() == 0
 
