@@ -564,3 +564,123 @@ def test_workbook_keeps_target_and_actual_as_percent_numbers(database, tmp_path)
     row = next(r for r in ws.iter_rows(min_row=2) if r[4].value == "客服响应及时率")
     assert (row[6].value, row[6].number_format, row[7].value, row[7].number_format) == (90, '0"%"', 88, '0"%"')
     assert row[8].number_format == "0.00"
+
+
+# ---------------------------------------------------------------- 问题一次性解决: said or judged
+def test_first_fix_values_are_parsed_and_others_refused(database):
+    from desktop.services import first_fix
+
+    for text in ("是", "Y", "y", "1", 1, "√", True, "ＹＥＳ"):
+        assert first_fix.parse(text) is True, text
+    for text in ("否", "N", "0", 0, "×", False, "no"):
+        assert first_fix.parse(text) is False, text
+    for text in (None, "", "  ", "未填"):
+        assert first_fix.parse(text) is None, text
+    with pytest.raises(ValidationError) as err:
+        first_fix.parse("大概吧")
+    assert err.value.field == "一次性解决"
+    assert "“大概吧”无法识别" in str(err.value) and "是 或 否" in str(err.value) and "留空" in str(err.value)
+
+
+def test_first_fix_said_wins_else_judged_from_a_later_report(database):
+    from desktop.services import first_fix, settings
+
+    ann = Customer.create(code="C1", name="张三", phone="13800000001")
+    bob = Customer.create(code="C2", name="李四", phone="13800000002")
+    numbers = iter(range(1, 1000))
+
+    def order(day, customer=ann, model="KFR-35GW", service="维修", fixed=None):
+        return ServiceOrder.create(
+            order_no=f"W{next(numbers):04d}",
+            customer=customer,
+            product_model=model,
+            service_type=service,
+            completed_at=datetime(2024, *day, 10, 0),
+            first_time_fixed=fixed,
+        )
+
+    again = order((1, 5))  # reported again on 01-20: not fixed the first time
+    order((1, 20))
+    late = order((2, 1), model="KFR-50LW")  # the next report 43 days later: fixed
+    order((3, 15), model="KFR-50LW")
+    other_model = order((1, 6), model="BCD-215")  # the next order is of another product
+    said_yes = order((1, 7), model="X1", fixed=True)  # said 是: a later report changes nothing
+    order((1, 9), model="X1")
+    said_no = order((1, 8), model="X2", fixed=False)  # said 否, nobody came back
+    upkeep = order((1, 10), model="X3")  # followed by a 保养: not a report of a problem
+    order((1, 12), model="X3", service="保养")
+    elsewhere = order((1, 11), model="X4")  # another customer's report of the same model
+    order((1, 13), customer=bob, model="X4")
+    advice = order((1, 14), model="X5", service="咨询")  # nothing to fix: not judged
+    no_model = order((1, 15), model="")  # no 产品型号: cannot be judged
+    running = order((5, 20), model="X6")  # its 30 days are still running on 06-01
+
+    at = datetime(2024, 6, 1)
+    outcome = {o.order_no: first_fix.outcome_of(o.id, at=at) for o in ServiceOrder.select()}
+    assert outcome[again.order_no] is False
+    assert outcome[late.order_no] is True
+    assert outcome[other_model.order_no] is True
+    assert outcome[said_yes.order_no] is True
+    assert outcome[said_no.order_no] is False
+    assert outcome[upkeep.order_no] is True
+    assert outcome[elsewhere.order_no] is True
+    assert outcome[advice.order_no] is None
+    assert outcome[no_model.order_no] is None
+    assert outcome[running.order_no] is None
+
+    q1 = kpi.parse_period("2024Q1")
+    judged = [v for o, v in outcome.items() if v is not None and ServiceOrder.get(order_no=o).completed_at.month <= 3]
+    assert kpi.first_time_fix_counts(q1, kpi.ALL_TEAMS, at=at) == (sum(judged), len(judged))
+
+    settings.set_value("kpi_rework_days", 10)  # the 01-05 order's return came after 15 days
+    assert first_fix.outcome_of(again.id, at=at) is True
+    assert first_fix.outcome_of(running.id, at=at) is True  # and 10 days have passed since 05-20
+    settings.set_value("kpi_rework_days", 60)
+    assert first_fix.outcome_of(late.id, at=at) is False  # 43 days: within 60
+
+
+def test_first_fix_rate_feeds_the_kpi_as_in_the_seed(database):
+    """100 orders of 2024Q1, 80 fixed the first time → 80%; target 85%, weight 20 → 18.82."""
+    customer = Customer.create(code="C1", name="张三", phone="13800000001")
+    rows = []
+    for n in range(100):
+        said = True if n < 10 else False if n < 20 else None  # 10 said 是, 10 said 否, 80 not said
+        rows.append(
+            {
+                "order_no": f"W{n:04d}",
+                "customer": customer.id,
+                "service_type": "维修",
+                "product_model": f"M{n}",
+                "team": "维修一组",
+                "completed_at": datetime(2024, 3, 20, 9) if n < 30 else datetime(2024, 2, 1, 9),
+                "first_time_fixed": said,
+            }
+        )
+    # orders 20–29 (not said) are reported again in April, within 30 days: not fixed
+    for n in range(20, 30):
+        rows.append(
+            {
+                "order_no": f"R{n:04d}",
+                "customer": customer.id,
+                "service_type": "维修",
+                "product_model": f"M{n}",
+                "team": "维修一组",
+                "completed_at": datetime(2024, 4, 2, 9),
+                "first_time_fixed": None,
+            }
+        )
+    ServiceOrder.insert_many(rows).execute()
+    q1 = kpi.parse_period("2024Q1")
+    assert kpi.first_time_fix_counts(q1, "维修一组") == (80, 100)
+
+    card = kpi.create_scorecard("2024Q1", "维修一组")
+    data = kpi.load(card.id)
+    row_named(data, "问题一次性解决率").target = 85
+    kpi.save(data)
+    items = kpi.refresh_actuals(card)
+    data = kpi.load(card.id)
+    row = row_named(data, "问题一次性解决率")
+    assert row.actual == 80.0
+    assert kpi.score_text(row.score) == "18.82"
+    basis = next(i.basis for i in items if i.source == kpi.FIRST_TIME_FIX)
+    assert "80 / 已知结果的工单 100 = 80%" in basis and "30 天内再次报修" in basis

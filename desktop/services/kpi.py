@@ -37,7 +37,7 @@ from desktop.models import (
 )
 from desktop.models.connection import hours_between
 
-from . import accounts, improvement, periods
+from . import accounts, first_fix, improvement, periods
 from .errors import UserError, ValidationError
 from .scoring import FLAG_RATIO, grade, kpi_item_score, needs_root_cause, qualitative_score, trend
 from .validation import clean_text, shown, to_halfwidth
@@ -713,19 +713,12 @@ def complaint_counts(period: Period, team: str, at: datetime | None = None) -> t
     return int(good or 0), int(total or 0)
 
 
-def first_time_fix_counts(period: Period, team: str) -> tuple[int, int]:
-    """(fixed at the first visit, orders where that is known) among orders completed in the period."""
+def first_time_fix_counts(period: Period, team: str, at: datetime | None = None) -> tuple[int, int]:
+    """(fixed at the first visit, orders where that is known) among orders completed in the
+    period: what the order says (是/否), else judged by ``first_fix`` (同一产品返修 within
+    返修判定天数, as of ``at``, now)."""
     start, stop = _moments(period)
-    query = ServiceOrder.select(
-        fn_sum_case(ServiceOrder.first_time_fixed == True),  # noqa: E712 - SQL expression
-        pw.fn.COUNT(ServiceOrder.id),
-    ).where(
-        ServiceOrder.completed_at >= start,
-        ServiceOrder.completed_at < stop,
-        ServiceOrder.first_time_fixed.is_null(False),
-    )
-    good, total = _team_filter(query, team).tuples().get()
-    return int(good or 0), int(total or 0)
+    return first_fix.counts(start, stop, None if team == ALL_TEAMS else team, at=at)
 
 
 def fn_sum_case(condition) -> pw.Expression:
@@ -749,6 +742,8 @@ def compute_actual(source: str, period: Period, team: str) -> Computed | None:
         return None
     value = _percent(good, total)
     basis = f"{words} = {num(value, 1)}%" if value is not None else f"{words}({NO_DATA})"
+    if source == FIRST_TIME_FIX:
+        basis += f"；未填写一次性解决的工单：{first_fix.rule_text()}"
     return Computed(value, good, total, basis)
 
 
