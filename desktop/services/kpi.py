@@ -7,14 +7,17 @@ or a date range ``2024-01-01~2024-03-31``) for one 评价对象 (the team: order
 above all weights that do not add up to 100 (:func:`validate`).
 
 Scores come from ``services.scoring`` only: 权重 × 实际值 / 目标值 (not capped) for measured
-indicators, the reviewers' mean / 5 × 权重 for qualitative ones; the total's grade; indicators
-below 80% of their weight are flagged and can become an improvement action
-(:func:`flag_to_action`).
+indicators, the reviewers' mean / 5 × 权重 for qualitative ones, each kept as printed (two
+decimals, :func:`printed`); the total is the sum of those printed scores and is what is graded,
+shown, printed and exported. Indicators below 80% of their weight are flagged and can become an
+improvement action (:func:`flag_to_action`). An actual value above 100% is taken only once
+confirmed (:func:`set_actual`; :func:`validate` refuses an unconfirmed one).
 
 Three indicators can be computed from the data of the period (:func:`refresh_actuals`):
 ``csat`` (top-2-box share of valid five-level answers of completed, valid visits),
 ``complaint_timely`` (complaints answered within 24 hours) and ``first_time_fix`` (orders fixed
-at the first visit). All three are SQL aggregates.
+at the first visit: as marked on the order, else judged by ``services.first_fix``). All three
+are SQL aggregates.
 """
 
 import math
