@@ -25,6 +25,7 @@ def test_template_imports_as_orders_with_its_new_customer(database, tmp_path):
     order = ServiceOrder.get()
     assert (order.order_no, order.service_type, order.product_model) == ("GD20231015001", "维修", "KFR-35GW")
     assert order.completed_at == datetime(2023, 10, 15, 10, 30) and not order.is_complaint
+    assert order.first_time_fixed is True  # the 一次性解决 column's example 是
     customer = order.customer
     assert (customer.code, customer.name, customer.phone, customer.title) == (
         "C202310001",
@@ -54,6 +55,8 @@ def test_template_imports_as_customers_and_explains_every_column(database, tmp_p
     explained = [row[0] for row in book[HELP_SHEET].iter_rows(min_row=2, values_only=True)]
     assert set(headers) <= set(explained)
     assert book[DATA_SHEET]["E2"].value == "13812345678"  # the phone stays text
+    help_rows = {row[0]: row for row in book[HELP_SHEET].iter_rows(min_row=2, values_only=True)}
+    assert "是 或 否" in help_rows["一次性解决"][2] and "返修判定天数" in help_rows["一次性解决"][2]
 
 
 def _window(qtbot, db_path):

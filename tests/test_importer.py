@@ -592,3 +592,31 @@ def test_orders_import_with_the_real_scheduler(database, customers_xlsx, orders_
     result = importer.run_import(orders_xlsx, "orders", today=TODAY)
     assert result.imported == 7 and result.notes == []
     assert result.tasks_created is None or result.tasks_created >= 0
+
+
+@pytest.mark.parametrize("header", ["一次性解决", "是否一次解决", "一次性解决率", "问题是否一次性解决"])
+def test_first_time_fixed_column_is_found_by_its_aliases(header):
+    mapping = im.auto_mapping("orders", ["工单号", "客户编号", header, "备注"])
+    assert mapping["first_time_fixed"] == 2 and mapping["note"] == 3
+
+
+def test_orders_import_first_time_fixed_values_blank_and_rejections(database, customers_xlsx, tmp_path):
+    importer.run_import(customers_xlsx, "customers", today=TODAY)
+    header = ["工单号", "客户编号", "是否一次解决", "备注"]
+    values = ["是", "否", "Y", "N", "1", "0", "√", "×", ""]
+    rows = [[f"F{n}", "C001", value, ""] for n, value in enumerate(values)]
+    rows.append(["F99", "C001", "还行", "写错了"])
+    path = write_xlsx(tmp_path / "f.xlsx", header, rows)
+    result = importer.run_import(path, "orders", today=TODAY)
+    assert (result.imported, result.rejected) == (len(values), 1)
+    stored = {o.order_no: o.first_time_fixed for o in ServiceOrder.select()}
+    assert [stored[f"F{n}"] for n in range(len(values))] == [True, False, True, False, True, False, True, False, None]
+    report = openpyxl.load_workbook(result.report).active
+    reason = " ".join(str(c.value) for row in report.iter_rows() for c in row if c.value)
+    assert "一次性解决" in reason and "“还行”无法识别" in reason and "是 或 否" in reason
+
+    # re-import: a blank cell keeps what is stored, 是/否 replace it
+    again = write_xlsx(tmp_path / "g.xlsx", header, [["F0", "C001", "", "x"], ["F1", "C001", "是", ""]])
+    assert importer.run_import(again, "orders", today=TODAY).updated == 2
+    assert ServiceOrder.get(order_no="F0").first_time_fixed is True
+    assert ServiceOrder.get(order_no="F1").first_time_fixed is True

@@ -88,7 +88,7 @@ def test_seed_scores_total_and_grade_through_the_service(database):
     # CSAT and complaint handling not filled in yet: the total is incomplete
     assert not data.complete
     assert [r.level2.split("（")[0] for r in data.unscored] == ["客户满意度", "投诉处理及时率"]
-    assert data.total == pytest.approx(72.88, abs=0.005)
+    assert data.total == pytest.approx(72.89, abs=1e-9)  # 14.67 + 13.24 + 20.50 + 14.68 + 9.80
     assert data.grade == "待评定"  # a partial total is not graded
 
     row_named(data, "客户满意度").actual = 86  # 15 × 86 / 90 = 14.33
@@ -105,7 +105,7 @@ def test_seed_scores_total_and_grade_through_the_service(database):
 
     row_named(data, "投诉处理及时率").actual = 0
     row_named(data, "客户满意度").actual = 40
-    assert data.total == pytest.approx(79.55, abs=0.005)
+    assert data.total == pytest.approx(79.56, abs=1e-9)  # 72.89 + 6.67 + 0.00
     assert data.grade == "达标"
 
 
@@ -442,3 +442,245 @@ def test_actions_of_lists_flagged_indicators_already_turned_into_actions(databas
     assert kpi.actions_of(data.rows) == {arrival.id: action.id}  # 服务流程合规率: flagged, no action yet
     draft_row = kpi.IndicatorRow("时效性", "新指标", 15, 90, actual=10)  # flagged but not saved
     assert kpi.actions_of([*data.rows, draft_row]) == {arrival.id: action.id}
+
+
+# ---------------------------------------------------------------- the total as printed
+def printed_sum_card(period="2026Q3", target="维修事业部") -> kpi.ScorecardData:
+    """Six indicators scoring 15 × 88 / 90 = 14.666… (printed 14.67) and one 10 × 19.8 / 100 =
+    1.98: the unrounded scores add to 89.98, the printed ones to 6 × 14.67 + 1.98 = 90.00."""
+    rows = [kpi.IndicatorRow("时效性", f"指标{n}", 15, 90, 88) for n in range(1, 7)]
+    rows.append(kpi.IndicatorRow("规范性", "服务流程合规率", 10, 100, 19.8))
+    card = kpi.create_scorecard(period, target, rows)
+    return kpi.load(card.id)
+
+
+def test_total_is_the_sum_of_the_printed_item_scores_and_graded_on_it(database):
+    data = printed_sum_card()
+    printed = [kpi.score_text(row.score) for row in data.rows]
+    assert printed == ["14.67"] * 6 + ["1.98"]
+    assert kpi.score_text(data.total) == "90.00"  # not 89.98: the 合计 line adds up on paper
+    assert data.total == pytest.approx(sum(float(text) for text in printed), abs=1e-9)
+    assert data.grade == "优秀"  # graded on the printed total (89.98 would be 良好)
+    summary = next(s for s in kpi.list_scorecards() if s.id == data.id)
+    assert (summary.total, summary.grade) == (data.total, "优秀")
+
+
+def test_item_scores_round_half_up_as_by_hand(database):
+    row = kpi.IndicatorRow("规范性", "服务流程合规率", 10, 100, 10.05)  # 1.005, a binary 1.00499…
+    assert row.score == 1.01 and kpi.score_text(row.score) == "1.01"
+    assert kpi.printed(14.666666666666666) == 14.67 and kpi.printed(2.004999) == 2.0
+
+
+def test_export_writes_the_printed_scores_and_their_sum(database, tmp_path):
+    from openpyxl import load_workbook
+
+    from desktop.services import export
+
+    data = printed_sum_card()
+    out = tmp_path / "kpi.xlsx"
+    export.export_workbook(out, "2026Q3", branch="城东分店", today=date(2026, 10, 10))
+    rows = list(load_workbook(out)[export.SHEET_KPI].iter_rows(min_row=2, values_only=True))
+    items = [r for r in rows if r[0] == "2026Q3" and r[2] not in (None, export.KPI_TOTAL)]
+    total = next(r for r in rows if r[2] == export.KPI_TOTAL)
+    assert [r[7] for r in items] == [14.67] * 6 + [1.98]
+    assert total[7] == pytest.approx(90.0, abs=1e-9) == pytest.approx(sum(r[7] for r in items), abs=1e-9)
+    assert total[8] == f"等级：{data.grade}" == "等级：优秀"
+
+
+# ---------------------------------------------------------------- actual values above 100%
+def test_actual_above_100_only_when_confirmed(database):
+    data = seed_card()
+    row = row_named(data, "客服响应及时率")
+    with pytest.raises(ValidationError) as err:
+        kpi.set_actual(row, "120%")
+    assert err.value.field == "实际值"
+    assert "客服响应及时率" in str(err.value) and "120%" in str(err.value) and "超过 100%" in str(err.value)
+    assert row.actual == 88  # unchanged
+    assert kpi.over_limit_question(row, 120) == "“客服响应及时率”的实际值 120% 超过 100%，确定吗？"
+
+    row.actual = 120  # set around the check: saving refuses it, naming the row and the field
+    with pytest.raises(UserError) as refused:
+        kpi.save(data)
+    assert "客服响应及时率" in str(refused.value) and "实际值 120% 超过 100%" in str(refused.value)
+    assert kpi.load(data.id).rows[0].actual == 88
+
+    assert kpi.set_actual(row, "120", confirmed=True) == 120
+    kpi.save(data)
+    again = kpi.load(data.id)
+    assert row_named(again, "客服响应及时率").actual == 120
+    assert kpi.score_text(row_named(again, "客服响应及时率").score) == "20.00"
+    kpi.save(again)  # read back, it was confirmed when saved: saving again needs no new question
+    assert kpi.set_actual(row, "100") == 100  # 100% itself asks nothing
+
+
+def test_negative_actual_refused(database):
+    data = seed_card()
+    row = row_named(data, "客服响应及时率")
+    with pytest.raises(ValidationError) as err:
+        kpi.set_actual(row, "-5", confirmed=True)
+    assert err.value.field == "实际值" and "负数" in str(err.value)
+    row.actual = -5
+    with pytest.raises(UserError, match="实际值不能为负数"):
+        kpi.save(data)
+
+
+# ---------------------------------------------------------------- 目标值 / 实际值 in the workbook
+def test_workbook_keeps_target_and_actual_as_percent_numbers(database, tmp_path):
+    from openpyxl import load_workbook
+
+    from desktop.services import export
+
+    data = seed_card()
+    row_named(data, "技术方案准确率").actual = 93.5
+    kpi.save(data)
+    out = tmp_path / "kpi.xlsx"
+    export.export_workbook(out, "2024Q1", branch="城东分店", today=date(2024, 4, 10))
+    book = load_workbook(out)
+    ws = book[export.SHEET_KPI]
+    header = [c.value for c in ws[1]]
+    col_target, col_actual = header.index("目标值") + 1, header.index("实际值") + 1
+    by_name = {ws.cell(r, 4).value: r for r in range(2, ws.max_row + 1)}
+    first = by_name["客服响应及时率"]
+    target, actual = ws.cell(first, col_target), ws.cell(first, col_actual)
+    assert (target.value, actual.value) == (90, 88)  # numbers, for head office's pivots
+    assert target.data_type == actual.data_type == "n"
+    assert target.number_format == actual.number_format == '0"%"'  # shown as 90% / 88%
+    decimal = ws.cell(by_name["技术方案准确率"], col_actual)
+    assert (decimal.value, decimal.number_format) == (93.5, '0.0"%"')
+    empty = ws.cell(by_name["客户满意度（CSAT）"], col_actual)
+    assert empty.value is None
+    notes = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
+    assert "90 即 90%" in notes["目标值/实际值"]
+    info = {r[0]: r[1] for r in book[export.SHEET_INFO].iter_rows(min_row=2, values_only=True)}
+    assert info["质量评价表数值"] == export.KPI_PERCENT_NOTE
+
+    from desktop.services import consolidate
+
+    other = tmp_path / "other.xlsx"
+    export.export_workbook(other, "2024Q1", branch="城西分店", today=date(2024, 4, 10))
+    merged = tmp_path / "merged.xlsx"
+    consolidate.consolidate([out, other], merged)
+    ws = load_workbook(merged)[export.SHEET_KPI]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[4].value == "客服响应及时率")
+    assert (row[6].value, row[6].number_format, row[7].value, row[7].number_format) == (90, '0"%"', 88, '0"%"')
+    assert row[8].number_format == "0.00"
+
+
+# ---------------------------------------------------------------- 问题一次性解决: said or judged
+def test_first_fix_values_are_parsed_and_others_refused(database):
+    from desktop.services import first_fix
+
+    for text in ("是", "Y", "y", "1", 1, "√", True, "ＹＥＳ"):
+        assert first_fix.parse(text) is True, text
+    for text in ("否", "N", "0", 0, "×", False, "no"):
+        assert first_fix.parse(text) is False, text
+    for text in (None, "", "  ", "未填"):
+        assert first_fix.parse(text) is None, text
+    with pytest.raises(ValidationError) as err:
+        first_fix.parse("大概吧")
+    assert err.value.field == "一次性解决"
+    assert "“大概吧”无法识别" in str(err.value) and "是 或 否" in str(err.value) and "留空" in str(err.value)
+
+
+def test_first_fix_said_wins_else_judged_from_a_later_report(database):
+    from desktop.services import first_fix, settings
+
+    ann = Customer.create(code="C1", name="张三", phone="13800000001")
+    bob = Customer.create(code="C2", name="李四", phone="13800000002")
+    numbers = iter(range(1, 1000))
+
+    def order(day, customer=ann, model="KFR-35GW", service="维修", fixed=None):
+        return ServiceOrder.create(
+            order_no=f"W{next(numbers):04d}",
+            customer=customer,
+            product_model=model,
+            service_type=service,
+            completed_at=datetime(2024, *day, 10, 0),
+            first_time_fixed=fixed,
+        )
+
+    again = order((1, 5))  # reported again on 01-20: not fixed the first time
+    order((1, 20))
+    late = order((2, 1), model="KFR-50LW")  # the next report 43 days later: fixed
+    order((3, 15), model="KFR-50LW")
+    other_model = order((1, 6), model="BCD-215")  # the next order is of another product
+    said_yes = order((1, 7), model="X1", fixed=True)  # said 是: a later report changes nothing
+    order((1, 9), model="X1")
+    said_no = order((1, 8), model="X2", fixed=False)  # said 否, nobody came back
+    upkeep = order((1, 10), model="X3")  # followed by a 保养: not a report of a problem
+    order((1, 12), model="X3", service="保养")
+    elsewhere = order((1, 11), model="X4")  # another customer's report of the same model
+    order((1, 13), customer=bob, model="X4")
+    advice = order((1, 14), model="X5", service="咨询")  # nothing to fix: not judged
+    no_model = order((1, 15), model="")  # no 产品型号: cannot be judged
+    running = order((5, 20), model="X6")  # its 30 days are still running on 06-01
+
+    at = datetime(2024, 6, 1)
+    outcome = {o.order_no: first_fix.outcome_of(o.id, at=at) for o in ServiceOrder.select()}
+    assert outcome[again.order_no] is False
+    assert outcome[late.order_no] is True
+    assert outcome[other_model.order_no] is True
+    assert outcome[said_yes.order_no] is True
+    assert outcome[said_no.order_no] is False
+    assert outcome[upkeep.order_no] is True
+    assert outcome[elsewhere.order_no] is True
+    assert outcome[advice.order_no] is None
+    assert outcome[no_model.order_no] is None
+    assert outcome[running.order_no] is None
+
+    q1 = kpi.parse_period("2024Q1")
+    judged = [v for o, v in outcome.items() if v is not None and ServiceOrder.get(order_no=o).completed_at.month <= 3]
+    assert kpi.first_time_fix_counts(q1, kpi.ALL_TEAMS, at=at) == (sum(judged), len(judged))
+
+    settings.set_value("kpi_rework_days", 10)  # the 01-05 order's return came after 15 days
+    assert first_fix.outcome_of(again.id, at=at) is True
+    assert first_fix.outcome_of(running.id, at=at) is True  # and 10 days have passed since 05-20
+    settings.set_value("kpi_rework_days", 60)
+    assert first_fix.outcome_of(late.id, at=at) is False  # 43 days: within 60
+
+
+def test_first_fix_rate_feeds_the_kpi_as_in_the_seed(database):
+    """100 orders of 2024Q1, 80 fixed the first time → 80%; target 85%, weight 20 → 18.82."""
+    customer = Customer.create(code="C1", name="张三", phone="13800000001")
+    rows = []
+    for n in range(100):
+        said = True if n < 10 else False if n < 20 else None  # 10 said 是, 10 said 否, 80 not said
+        rows.append(
+            {
+                "order_no": f"W{n:04d}",
+                "customer": customer.id,
+                "service_type": "维修",
+                "product_model": f"M{n}",
+                "team": "维修一组",
+                "completed_at": datetime(2024, 3, 20, 9) if n < 30 else datetime(2024, 2, 1, 9),
+                "first_time_fixed": said,
+            }
+        )
+    # orders 20–29 (not said) are reported again in April, within 30 days: not fixed
+    for n in range(20, 30):
+        rows.append(
+            {
+                "order_no": f"R{n:04d}",
+                "customer": customer.id,
+                "service_type": "维修",
+                "product_model": f"M{n}",
+                "team": "维修一组",
+                "completed_at": datetime(2024, 4, 2, 9),
+                "first_time_fixed": None,
+            }
+        )
+    ServiceOrder.insert_many(rows).execute()
+    q1 = kpi.parse_period("2024Q1")
+    assert kpi.first_time_fix_counts(q1, "维修一组") == (80, 100)
+
+    card = kpi.create_scorecard("2024Q1", "维修一组")
+    data = kpi.load(card.id)
+    row_named(data, "问题一次性解决率").target = 85
+    kpi.save(data)
+    items = kpi.refresh_actuals(card)
+    data = kpi.load(card.id)
+    row = row_named(data, "问题一次性解决率")
+    assert row.actual == 80.0
+    assert kpi.score_text(row.score) == "18.82"
+    basis = next(i.basis for i in items if i.source == kpi.FIRST_TIME_FIX)
+    assert "80 / 已知结果的工单 100 = 80%" in basis and "30 天内再次报修" in basis

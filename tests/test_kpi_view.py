@@ -370,7 +370,7 @@ def test_two_periods_side_by_side(qtbot, view):
     )
     assert view.compare.table.item(r, 2).text() == "12.35"
     assert view.compare.table.item(r, 3).text() == "13.24"
-    assert view.compare.table.item(r, 4).text() == "↑ +0.88"
+    assert view.compare.table.item(r, 4).text() == "↑ +0.89"  # 13.24 − 12.35, as printed
     summary = view.compare.summary.text()
     assert "95.53（2023Q4）→ 96.42（2024Q1）  ↑ +0.89" in summary and "等级 优秀 → 优秀" in summary
 
@@ -480,3 +480,63 @@ def test_print_preview_paints_the_scorecard(qtbot, view, warnings):
     assert seen.pages >= 1 and all(ink(image) > 200 for image in seen.images)
     assert seen.title.startswith("打印预览 — 售后服务质量评价表")
     assert seen.job_name.startswith("质量评价表-") and view.draft.period in seen.job_name
+
+
+# ---------------------------------------------------------------- an actual value above 100%
+def answer_box(qtbot, button, seen: list):
+    """Answer the next modal message box with ``button``, noting its title and text."""
+
+    def run(box):
+        assert isinstance(box, QMessageBox)
+        seen.append((box.windowTitle(), box.text()))
+        box.button(button).click()
+
+    return in_modal(qtbot, run)
+
+
+def test_actual_above_100_asks_first_and_no_keeps_the_old_value(qtbot, view):
+    view.reload_list(seeded())
+    r = row_of(view, "客服响应及时率")
+    seen: list = []
+    done = answer_box(qtbot, QMessageBox.No, seen)
+    type_into_cell(qtbot, view, r, COL_ACTUAL, "120")
+    assert done and seen == [("实际值超过 100%", "“客服响应及时率”的实际值 120% 超过 100%，确定吗？")]
+    assert cell(view, r, COL_ACTUAL) == "88%" and cell(view, r, COL_SCORE) == "14.67"
+    assert not view.dirty
+
+    done = answer_box(qtbot, QMessageBox.Yes, seen)
+    type_into_cell(qtbot, view, r, COL_ACTUAL, "120")
+    assert done and len(seen) == 2
+    assert cell(view, r, COL_ACTUAL) == "120%" and cell(view, r, COL_SCORE) == "20.00"
+    qtbot.mouseClick(view.save_button, Qt.LeftButton)
+    assert not view.dirty
+    assert KpiIndicator.get(KpiIndicator.level2 == "客服响应及时率").actual == 120
+
+    type_into_cell(qtbot, view, r, COL_ACTUAL, "99")  # up to 100%: no question
+    assert len(seen) == 2 and cell(view, r, COL_ACTUAL) == "99%"
+
+
+def test_screen_print_and_workbook_show_the_same_total(qtbot, view, tmp_path):
+    from openpyxl import load_workbook
+
+    from desktop.services import export
+
+    rows = [kpi.IndicatorRow("时效性", f"指标{n}", 15, 90, 88) for n in range(1, 7)]
+    rows.append(kpi.IndicatorRow("规范性", "服务流程合规率", 10, 100, 19.8))
+    card = kpi.create_scorecard("2026Q3", "维修事业部", rows)
+    view.reload_list(card.id)
+    assert [cell(view, r, COL_SCORE) for r in range(7)] == ["14.67"] * 6 + ["1.98"]
+    assert view.total_label.text() == "总分 90.00"  # 6 × 14.67 + 1.98, not the unrounded 89.98
+    assert view.grade_label.text() == "等级 优秀"
+
+    pdf = tmp_path / "kpi.pdf"
+    kpi_print.write_scorecard_pdf(view.draft, pdf)
+    text = re.sub(r"\s+", "", pdf_text(pdf))
+    assert "90.00" in text and "等级：优秀" in text and "89.98" not in text
+
+    out = tmp_path / "kpi.xlsx"
+    export.export_workbook(out, "2026Q3", branch="城东分店", today=date(2026, 10, 10))
+    ws = load_workbook(out)[export.SHEET_KPI]
+    total = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[2] == export.KPI_TOTAL)
+    assert kpi.score_text(total[7]) == "90.00" and total[8] == "等级：优秀"
+    assert view.scorecards.table.item(0, 2).text() == "90.00"

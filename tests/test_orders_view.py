@@ -342,3 +342,42 @@ def test_complaint_box_follows_the_service_type_unless_ticked_by_hand(qtbot, dat
     click_group_box(qtbot, dialog.complaint_group)
     pick_service(dialog, "保养")
     assert dialog.complaint_group.isChecked()  # the user's own tick stays
+
+
+def test_first_time_fixed_chosen_in_the_dialog_is_saved_and_shown_again(view, qtbot, customers):
+    qtbot.mouseClick(view.add_button, Qt.LeftButton)
+    dialog = view.dialog
+    assert [dialog.fix_combo.itemText(i) for i in range(dialog.fix_combo.count())] == ["未填", "是", "否"]
+    assert dialog.fix_combo.currentText() == "未填"  # nobody said: judged from later orders
+    assert "30 天内再次报修" in dialog.fix_hint.text()
+    type_text(qtbot, dialog.picker.search.edit, "1390000")
+    dialog.picker.search.flush()
+    type_text(qtbot, dialog.product_edit, "KFR-35GW")
+    set_datetime(dialog.completed_edit, datetime.now().replace(second=0, microsecond=0) - timedelta(days=3))
+    dialog.fix_combo.setCurrentIndex(dialog.fix_combo.findText("否"))
+    assert "以此为准" in dialog.fix_hint.text()
+    order_no = dialog.order_no_edit.text()
+    with qtbot.waitSignal(view.ctx.events.orders_changed, timeout=1000):
+        qtbot.mouseClick(dialog.ok_button, Qt.LeftButton)
+    o = ServiceOrder.get(ServiceOrder.order_no == order_no)
+    assert o.first_time_fixed is False
+
+    dialog = OrderDialog(o.id)
+    qtbot.addWidget(dialog)
+    assert dialog.fix_combo.currentText() == "否"
+    dialog.fix_combo.setCurrentIndex(dialog.fix_combo.findText("未填"))
+    assert "当前判定：待定" in dialog.fix_hint.text()  # its 30 days are still running
+    dialog.save()
+    assert ServiceOrder.get_by_id(o.id).first_time_fixed is None
+
+    other = add_order(customers[0], "GD900", days_ago=60, product_model="BCD-215")
+    dialog = OrderDialog(other.id)
+    qtbot.addWidget(dialog)
+    assert dialog.fix_combo.currentText() == "未填" and "当前判定：是" in dialog.fix_hint.text()
+    svc.update_order(other.id, {**dialog.data(), "engineer": "赵工"})
+    assert ServiceOrder.get_by_id(other.id).first_time_fixed is None
+    data = dialog.data()
+    del data["first_time_fixed"]  # a caller that does not know the field keeps what is stored
+    ServiceOrder.update(first_time_fixed=True).where(ServiceOrder.id == other.id).execute()
+    svc.update_order(other.id, data)
+    assert ServiceOrder.get_by_id(other.id).first_time_fixed is True

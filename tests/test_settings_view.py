@@ -1,7 +1,7 @@
 import pytest
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QColor, QInputMethodEvent, QPixmap
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QGroupBox, QInputDialog, QMessageBox
 
 from desktop.models import ProblemCategory, Setting, Staff
 from desktop.services import settings
@@ -131,6 +131,26 @@ def test_validate_values_rules(database, tmp_path):
     assert clean == {"company_name": "A 公司", "reply_workdays": 4}
     with pytest.raises(KeyError):
         settings.validate_values({"no_such_setting": 1})
+
+
+def test_rework_days_shown_under_kpi_saved_and_checked(view, qtbot, ctx):
+    from desktop.services import first_fix
+
+    spin = editor(view, "kpi_rework_days").widget
+    assert spin.value() == 30 and spin.suffix() == " 天"
+    assert (spin.minimum(), spin.maximum()) == (1, 365)
+    group = spin.parentWidget()
+    while group is not None and not isinstance(group, QGroupBox):
+        group = group.parentWidget()
+    assert group is not None and group.title() == "质量评价"
+    spin.selectAll()
+    qtbot.keyClicks(spin, "45")
+    with qtbot.waitSignal(ctx.events.settings_changed, timeout=1000):
+        click(qtbot, view.general.save_button)
+    assert settings.get("kpi_rework_days") == 45 and first_fix.rework_days() == 45
+    with pytest.raises(ValidationErrors) as info:
+        settings.validate_values({"kpi_rework_days": 0})
+    assert info.value.fields == ["返修判定天数"] and "1 到 365" in str(info.value)
 
 
 # ---- 问题分类

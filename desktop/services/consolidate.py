@@ -48,6 +48,7 @@ from .export import (
     KIND_CONSOLIDATED,
     KPI_COLUMNS,
     KPI_NOTES,
+    KPI_PERCENT_NOTE,
     KPI_TOTAL,
     MASKED_TEXT,
     PLAN_STYLES,
@@ -73,6 +74,7 @@ from .export import (
     Summary,
     TemplateUsed,
     check_output,
+    percent_style,
     plan_columns,
     write_dimension_sheet,
     write_info_sheet,
@@ -623,13 +625,26 @@ def _finish_problems(sheet: Sheet, pareto: dict[str, int]) -> None:
     sheet.note("上表为各分支的问题分类；“全部分支”按各分支频次相加后重新计算占比。")
 
 
-_KPI_STYLES = [None] * 8 + ["dec2", None, None]  # 分支 + KPI_COLUMNS: 得分 with two decimals
 _KPI_TOTAL_STYLES = [None, *["total"] * 7, "total_dec2", "total", "total"]
+
+
+def _kpi_styles(row) -> list:
+    """分支 + KPI_COLUMNS: 目标值 / 实际值 in percent as the branch wrote them (a qualitative
+    indicator has no 目标值; its 实际值 is the reviewers' mean), 得分 with two decimals."""
+    target, actual = row[5], row[6]
+    numbers = all(v is None or isinstance(v, int | float) for v in (target, actual))
+    if not numbers:
+        target_style = actual_style = None
+    elif target is None:
+        target_style, actual_style = None, "dec2"
+    else:
+        target_style, actual_style = percent_style(target), percent_style(actual)
+    return [None] * 6 + [target_style, actual_style, "dec2", None, None]
 
 
 def _copy_kpi(ws, sheet: Sheet, branch: str) -> None:
     for row in _table_rows(ws, 2, len(KPI_COLUMNS)):
-        sheet.append([branch, *row], _KPI_TOTAL_STYLES if row[2] == KPI_TOTAL else _KPI_STYLES)
+        sheet.append([branch, *row], _KPI_TOTAL_STYLES if row[2] == KPI_TOTAL else _kpi_styles(row))
 
 
 # ---------------------------------------------------------------- 分支对比
@@ -721,5 +736,6 @@ def _write_info(sheet: Sheet, books: Sequence[BranchBook], period, generated_at:
             (SHEET_DIMENSIONS, MERGE_NOTE[1]),
             (SHEET_COMPARE, "各分支的主要指标并列比较"),
             (SHEET_PROBLEMS, "各分支的问题分类；表下方为全部分支合计"),
+            (f"{SHEET_KPI}数值", KPI_PERCENT_NOTE),
         ),
     )

@@ -8,7 +8,7 @@ import peewee as pw
 from desktop.models import CallAttempt, Customer, ServiceOrder, Visit, VisitTask, db
 from desktop.models.connection import is_sqlite
 
-from . import accounts
+from . import accounts, first_fix
 from .errors import UserError, ValidationError, ValidationErrors
 from .pinyin import name_keys, pinyin_condition
 from .validation import (
@@ -351,6 +351,9 @@ def validate_order(data: dict, *, existing_id: int | None = None, today: date | 
             raise ValidationError("投诉等级", f"“{level}”不是可选的等级，请选择 一级、二级 或 三级。")
         return level or None
 
+    # 一次性解决 是/否/未填 (None: judged by services.first_fix); a caller that leaves it out
+    # keeps the stored value
+    first_fixed = [("first_time_fixed", lambda: first_fix.parse(data.get("first_time_fixed")))]
     clean, errors = _run(
         [
             ("order_no", lambda: clean_code(data.get("order_no"), "工单号")),
@@ -372,6 +375,7 @@ def validate_order(data: dict, *, existing_id: int | None = None, today: date | 
             # 投诉受理时间 / 首次响应时间: a caller that leaves them out keeps the stored times
             *[(key, complaint_moment(key)) for key in _NEW_MOMENTS if key in data or existing_id is None],
             ("complaint_level", complaint_level),
+            *(first_fixed if "first_time_fixed" in data or existing_id is None else []),
             ("note", lambda: clean_text(data.get("note"), "备注", max_len=1000)),
         ]
     )

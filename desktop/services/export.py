@@ -181,6 +181,20 @@ KPI_COLUMNS = (
 )
 KPI_WIDTHS = (10, 12, 10, 22, 7, 8, 8, 8, 34, 10)
 KPI_TOTAL = "合计"
+KPI_PERCENT_NOTE = (
+    "目标值、实际值为百分数的数值（90 即 90%），单元格格式显示 % 号，可直接计算和透视；"
+    "定性指标的实际值为评审平均分（满分 5）"
+)
+
+
+def percent_style(value) -> str | None:
+    """The cell style of a 目标值 / 实际值 in percent (90, 88.5): its % format with as many
+    decimals as the value has (at most two); None for an empty cell."""
+    if value is None:
+        return None
+    digits = next((d for d in (0, 1) if abs(value * 10**d - round(value * 10**d)) < 1e-9), 2)
+    return f"pct_num{digits}"
+
 
 # 回访记录: (header, column width); the questions follow
 VISIT_COLUMNS: tuple[tuple[str, float], ...] = (
@@ -236,6 +250,11 @@ _FORMATS = {
     "dec2": "0.00",
     "change1": "+0.0;-0.0;0.0",
     "int": "0",
+    # a percentage kept as the number people type (90 = 90%), shown with a % sign: 质量评价表's
+    # 目标值 / 实际值 (KPI_PERCENT_NOTE)
+    "pct_num0": '0"%"',
+    "pct_num1": '0.0"%"',
+    "pct_num2": '0.00"%"',
 }
 HEADER_FILL = "D9E2F3"
 GROUP_FILL = "B4C6E7"
@@ -1369,11 +1388,22 @@ def kpi_rows(card) -> list[tuple[list, list]]:
                     ind.weight,
                     target,
                     actual,
-                    round(ind.score, 2) if ind.score is not None else None,
+                    ind.score,
                     note or None,
                     "需要" if ind.flagged else None,
                 ],
-                [None, None, None, None, None, None, "dec2" if ind.qualitative else None, "dec2", None, None],
+                [
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    percent_style(target),
+                    "dec2" if ind.qualitative else percent_style(actual),
+                    "dec2",
+                    None,
+                    None,
+                ],
             )
         )
     grade = card.grade
@@ -1398,6 +1428,7 @@ def kpi_rows(card) -> list[tuple[list, list]]:
 
 
 KPI_NOTES = (
+    ("目标值/实际值", KPI_PERCENT_NOTE),
     ("得分", kpi.SCORE_FORMULA),
     ("定性指标", kpi.QUALITATIVE_FORMULA),
     ("等级", kpi.GRADE_RULE),
@@ -1432,6 +1463,7 @@ BRANCH_SCOPE_NOTES = (
     (SHEET_DIMENSIONS, "按维度汇总各题有效回答；各比率可由表中的计数重新计算，多个分支合并时请按计数相加"),
     (SHEET_PLAN, "本期回访所反馈问题的改进措施及本期内进行中的改进措施"),
     (SHEET_KPI, "评价周期在本期内的质量评价表（没有时取包含本期的评价表）"),
+    (f"{SHEET_KPI}数值", KPI_PERCENT_NOTE),
 )
 
 

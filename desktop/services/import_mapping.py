@@ -60,6 +60,11 @@ ORDER_FIELDS = (
     FieldDef("complaint_at", "投诉受理时间", ("投诉受理时间", "投诉时间", "受理时间")),
     FieldDef("complaint_responded_at", "首次响应时间", ("首次响应时间", "投诉响应时间", "响应时间")),
     FieldDef("complaint_closed_at", "投诉关闭时间", ("投诉关闭时间", "投诉关闭日期", "投诉结案时间")),
+    FieldDef(
+        "first_time_fixed",
+        "一次性解决",
+        ("一次性解决", "是否一次性解决", "是否一次解决", "一次性解决率", "一次解决", "首次解决", "一次修复"),
+    ),
     FieldDef("note", "备注", ("备注", "说明")),
     FieldDef("customer_name", "客户姓名（新客户）", ("客户姓名", "姓名", "客户名称", "客户名")),
     FieldDef(

@@ -40,6 +40,13 @@ COLUMNS: tuple[tuple[str, str, str, object], ...] = (
     ("投诉受理时间", "选填", "只对投诉工单。", None),
     ("首次响应时间", "选填", "只对投诉工单。", None),
     ("投诉关闭时间", "选填", "只对投诉工单。", None),
+    (
+        "一次性解决",
+        "选填",
+        "第一次上门是否就解决了问题：是 或 否（也可写 Y/N、1/0、√/×）。留空时按“返修判定天数”"
+        "自动判定：同一客户同一产品型号在完成后这些天内再次报修记为否，期满未再报修记为是。",
+        "是",
+    ),
     ("备注", "选填", "", "第一次上门未携带滤网，已二次上门"),
 )
 EXAMPLE_DATES = {
@@ -58,6 +65,11 @@ NOTES = (
     "4. 导入前可先预览；有错误的行不会写入，并会生成错误报告，改正后可再次导入。",
     "5. 列的顺序可以调整，表头名称请保留；回访通会按表头自动对应各列。",
 )
+
+
+def _column(header: str) -> int:
+    """1-based column of ``header`` in the data sheet."""
+    return next(n for n, (name, *_rest) in enumerate(COLUMNS, start=1) if name == header)
 
 
 def example_row() -> list:
@@ -80,6 +92,7 @@ def write_import_template(out) -> Path:
     file renamed into place; returns the path written."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
 
     path = _check_target(out)
     book = Workbook()
@@ -100,8 +113,8 @@ def write_import_template(out) -> Path:
             has_time = cell.value.hour or cell.value.minute
             cell.number_format = "yyyy-mm-dd hh:mm" if has_time else "yyyy-mm-dd"
         data.column_dimensions[head.column_letter].width = max(10, 2 * len(header) + 4)
-    data.column_dimensions["F"].width = 26  # 通讯地址
-    data.column_dimensions["V"].width = 30  # 备注
+    for header, width in (("通讯地址", 26), ("一次性解决", 12), ("备注", 30)):
+        data.column_dimensions[get_column_letter(_column(header))].width = width
     data.freeze_panes = "A2"
 
     notes = book.create_sheet(HELP_SHEET)

@@ -26,7 +26,7 @@ import peewee as pw
 from desktop.models import Customer, ServiceOrder, db, now
 from desktop.models.connection import execute_rows, insert_rows
 
-from . import accounts
+from . import accounts, first_fix
 from . import import_mapping as im
 from .dates import parse_date
 from .errors import UserError, ValidationError, ValidationErrors
@@ -444,6 +444,7 @@ ORDER_RULES = (
     ("complaint_at", "complaint_at", _date("投诉受理时间", with_time=True)),
     ("complaint_responded_at", "complaint_responded_at", _date("首次响应时间", with_time=True)),
     ("complaint_closed_at", "complaint_closed_at", _date("投诉关闭时间", with_time=True)),
+    ("first_time_fixed", "first_time_fixed", lambda value, _today: first_fix.parse(value)),
     ("note", "note", _text("备注", 1000)),
 )
 NEW_CUSTOMER_RULES = (  # an order row's own customer columns, used when its 客户编号 is new
@@ -827,12 +828,12 @@ def _write_customers(checker: _CustomerChecker, result: ImportResult, progress: 
 # order columns an update sets only from non-blank cells (a blank cell keeps the stored value)
 _ORDER_KEEP = (
     "service_type", "product_model", "engineer", "team", "completed_at", "delivered_on", "warranty_end", "note",
-    "complaint_at", "complaint_responded_at",
+    "complaint_at", "complaint_responded_at", "first_time_fixed",
 )  # fmt: skip
 _ORDER_INSERT = (
     "order_no", "customer", "service_type", "product_model", "engineer", "team", "completed_at", "delivered_on",
     "warranty_end", "is_complaint", "complaint_closed_at", "complaint_level", "note", "created_at",
-    "complaint_at", "complaint_responded_at",
+    "complaint_at", "complaint_responded_at", "first_time_fixed",
 )  # fmt: skip
 
 
@@ -903,6 +904,7 @@ def _write_orders(checker: _OrderChecker, result: ImportResult, progress: Progre
                 stamp,
                 _dt(v.get("complaint_at")) if flag else None,
                 _dt(v.get("complaint_responded_at")) if flag else None,
+                v.get("first_time_fixed"),  # None: not said, judged by services.first_fix
             )
         )
     writer.insert(ServiceOrder, _ORDER_INSERT, rows)

@@ -7,20 +7,24 @@ or a date range ``2024-01-01~2024-03-31``) for one 评价对象 (the team: order
 above all weights that do not add up to 100 (:func:`validate`).
 
 Scores come from ``services.scoring`` only: 权重 × 实际值 / 目标值 (not capped) for measured
-indicators, the reviewers' mean / 5 × 权重 for qualitative ones; the total's grade; indicators
-below 80% of their weight are flagged and can become an improvement action
-(:func:`flag_to_action`).
+indicators, the reviewers' mean / 5 × 权重 for qualitative ones, each kept as printed (two
+decimals, :func:`printed`); the total is the sum of those printed scores and is what is graded,
+shown, printed and exported. Indicators below 80% of their weight are flagged and can become an
+improvement action (:func:`flag_to_action`). An actual value above 100% is taken only once
+confirmed (:func:`set_actual`; :func:`validate` refuses an unconfirmed one).
 
 Three indicators can be computed from the data of the period (:func:`refresh_actuals`):
 ``csat`` (top-2-box share of valid five-level answers of completed, valid visits),
 ``complaint_timely`` (complaints answered within 24 hours) and ``first_time_fix`` (orders fixed
-at the first visit). All three are SQL aggregates.
+at the first visit: as marked on the order, else judged by ``services.first_fix``). All three
+are SQL aggregates.
 """
 
 import math
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 import peewee as pw
 
@@ -36,7 +40,7 @@ from desktop.models import (
 )
 from desktop.models.connection import hours_between
 
-from . import accounts, improvement, periods
+from . import accounts, first_fix, improvement, periods
 from .errors import UserError, ValidationError
 from .scoring import FLAG_RATIO, grade, kpi_item_score, needs_root_cause, qualitative_score, trend
 from .validation import clean_text, shown, to_halfwidth
@@ -59,6 +63,7 @@ ALL_TEAMS = "全部"  # 评价对象 meaning every team
 NO_DATA = "无数据"
 PENDING_GRADE = "待评定"  # some indicators have no score yet: a partial total is not graded
 WEIGHT_TOTAL = 100.0
+ACTUAL_LIMIT = 100.0  # an actual value above 100% is possible (a rate counted loosely) but rare: confirmed
 REVIEWER_SCORES = {1: "不达标", 2: "待改进", 3: "达标", 4: "良好", 5: "优秀"}
 COMPLAINT_HOURS = 24
 # an improvement action made from a flagged indicator (flag_to_action)
@@ -81,7 +86,14 @@ def num(value: float | None, digits: int = 2) -> str:
 
 def score_text(value: float | None) -> str:
     """Scores always with two decimals, as on the paper form (14.67, 20.50)."""
-    return "" if value is None else f"{value:.2f}"
+    return "" if value is None else f"{printed(value):.2f}"
+
+
+def printed(value: float) -> float:
+    """A score as the form prints it: two decimals, halves rounded up as by hand (1.005 → 1.01,
+    where binary floats would give 1.00). Item scores are kept at this precision, so the total
+    is the sum of what is printed."""
+    return float(Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def parse_number(value, field_name: str, *, required: bool = False) -> float | None:
@@ -189,6 +201,9 @@ class IndicatorRow:
     note: str = ""  # 备注(未达标原因)
     reviewers: list[tuple[str, int]] = field(default_factory=list)  # (评审人, 1–5)
     id: int | None = None
+    # an actual value above ACTUAL_LIMIT that someone confirmed (set_actual), or one read back
+    # from the database (it was confirmed when saved); not stored
+    over_confirmed: bool = False
 
     @property
     def reviewer_mean(self) -> float | None:
@@ -198,15 +213,18 @@ class IndicatorRow:
 
     @property
     def score(self) -> float | None:
-        """The item score, None while it cannot be computed (no actual, no target, bad input)."""
+        """The item score as printed (two decimals, :func:`printed`), None while it cannot be
+        computed (no actual, no target, bad input). Screen, print and workbook all show this."""
         try:
             if self.qualitative:
-                return qualitative_score([s for _, s in self.reviewers], self.weight)
-            if self.actual is None or self.target is None or self.target <= 0:
+                raw = qualitative_score([s for _, s in self.reviewers], self.weight)
+            elif self.actual is None or self.target is None or self.target <= 0:
                 return None
-            return kpi_item_score(self.weight, self.actual, self.target)
+            else:
+                raw = kpi_item_score(self.weight, self.actual, self.target)
         except (TypeError, ValueError):
             return None
+        return None if raw is None or not math.isfinite(raw) else printed(raw)
 
     @property
     def flagged(self) -> bool:
@@ -247,8 +265,10 @@ class ScorecardData:
 
     @property
     def total(self) -> float:
-        """Sum of the item scores, rounded to two decimals (the figure shown and graded)."""
-        return round(sum(row.score for row in self.rows if row.score is not None), 2)
+        """Sum of the item scores as printed (each already at two decimals), so the 合计 line
+        adds up on paper; the figure shown, printed, exported and graded."""
+        scores = [Decimal(repr(row.score)) for row in self.rows if row.score is not None]
+        return float(sum(scores, Decimal(0)))
 
     @property
     def grade(self) -> str:
@@ -314,7 +334,10 @@ def default_indicators() -> list[IndicatorRow]:
 def indicators_from(scorecard) -> list[IndicatorRow]:
     """The indicators of an existing scorecard as a fresh set for a new period: same names,
     weights, targets and sources; no actual values, notes or reviewer scores."""
-    return [replace(row, actual=None, note="", reviewers=[], id=None) for row in load(scorecard).rows]
+    return [
+        replace(row, actual=None, note="", reviewers=[], id=None, over_confirmed=False)
+        for row in load(scorecard).rows
+    ]
 
 
 def latest_for_target(target: str) -> int | None:
@@ -329,6 +352,30 @@ def latest_for_target(target: str) -> int | None:
 
 
 # ---------------------------------------------------------------- validation
+def over_limit(value: float | None) -> bool:
+    """An actual value above 100% (asks for a confirmation before it is taken)."""
+    return value is not None and math.isfinite(value) and value > ACTUAL_LIMIT + 1e-9
+
+
+def over_limit_question(row: IndicatorRow, value: float) -> str:
+    """What the page asks before it takes an actual value above 100%."""
+    return f"“{row.level2}”的实际值 {num(value)}% 超过 {num(ACTUAL_LIMIT)}%，确定吗？"
+
+
+def set_actual(row: IndicatorRow, value, *, confirmed: bool = False) -> float | None:
+    """Write what was typed as the actual value of ``row`` (88, 88%, blank). Negative values and
+    non-numbers are refused; a value above 100% only with ``confirmed`` (the user said yes to
+    :func:`over_limit_question`), otherwise a ValidationError naming 实际值 and the indicator."""
+    number = parse_number(value, "实际值")
+    if over_limit(number) and not confirmed:
+        raise ValidationError(
+            "实际值", f"“{row.level2}”的实际值 {num(number)}% 超过 {num(ACTUAL_LIMIT)}%，请确认后再填写。"
+        )
+    row.actual = number
+    row.over_confirmed = over_limit(number)
+    return number
+
+
 def _row_name(index: int, row: IndicatorRow) -> str:
     name = (row.level2 or "").strip()
     return f"第 {index + 1} 项“{name}”" if name else f"第 {index + 1} 项"
@@ -365,6 +412,10 @@ def validate(data: ScorecardData | list[IndicatorRow]) -> str | None:
                 problems.append(f"{name}：实际值不是有效的数字，请填写如 88 或 88.5。")
             elif row.actual is not None and row.actual < 0:
                 problems.append(f"{name}：实际值不能为负数。")
+            elif over_limit(row.actual) and not row.over_confirmed:
+                problems.append(
+                    f"{name}：实际值 {num(row.actual)}% 超过 {num(ACTUAL_LIMIT)}%，请确认后再保存。"
+                )
         problems.extend(reviewer_problems(name, row.reviewers))
         if len(row.note or "") > 500:
             problems.append(f"{name}：备注太长，最多 500 字。")
@@ -433,6 +484,7 @@ def _rows_of(card_ids: list[int]) -> dict[int, list[IndicatorRow]]:
                 note=ind.note,
                 reviewers=reviewers.get(ind.id, []),
                 id=ind.id,
+                over_confirmed=over_limit(ind.actual),
             )
         )
     return by_card
@@ -664,19 +716,12 @@ def complaint_counts(period: Period, team: str, at: datetime | None = None) -> t
     return int(good or 0), int(total or 0)
 
 
-def first_time_fix_counts(period: Period, team: str) -> tuple[int, int]:
-    """(fixed at the first visit, orders where that is known) among orders completed in the period."""
+def first_time_fix_counts(period: Period, team: str, at: datetime | None = None) -> tuple[int, int]:
+    """(fixed at the first visit, orders where that is known) among orders completed in the
+    period: what the order says (是/否), else judged by ``first_fix`` (同一产品返修 within
+    返修判定天数, as of ``at``, now)."""
     start, stop = _moments(period)
-    query = ServiceOrder.select(
-        fn_sum_case(ServiceOrder.first_time_fixed == True),  # noqa: E712 - SQL expression
-        pw.fn.COUNT(ServiceOrder.id),
-    ).where(
-        ServiceOrder.completed_at >= start,
-        ServiceOrder.completed_at < stop,
-        ServiceOrder.first_time_fixed.is_null(False),
-    )
-    good, total = _team_filter(query, team).tuples().get()
-    return int(good or 0), int(total or 0)
+    return first_fix.counts(start, stop, None if team == ALL_TEAMS else team, at=at)
 
 
 def fn_sum_case(condition) -> pw.Expression:
@@ -700,6 +745,8 @@ def compute_actual(source: str, period: Period, team: str) -> Computed | None:
         return None
     value = _percent(good, total)
     basis = f"{words} = {num(value, 1)}%" if value is not None else f"{words}（{NO_DATA}）"
+    if source == FIRST_TIME_FIX:
+        basis += f"；未填写一次性解决的工单：{first_fix.rule_text()}"
     return Computed(value, good, total, basis)
 
 

@@ -50,6 +50,14 @@ DEFINITIONS = [
         "backup_keep", "保留备份份数", 10, "退出时和每日的自动备份各保留最新的这么多份；手动备份不会被删除"
     ),
     SettingDef("backup_dir", "备份目录", "", "留空 = 数据库所在文件夹下的 backups 文件夹"),
+    # 问题一次性解决 of orders nobody marked 是/否 (services.first_fix)
+    SettingDef(
+        "kpi_rework_days",
+        "返修判定天数",
+        30,
+        "同一客户同一产品型号在工单完成后这么多天内再次报修（维修或投诉），原工单记为未一次性解决；"
+        "期满未再报修记为一次性解决。工单上填写的“一次性解决”优先",
+    ),
 ]
 _BY_KEY = {d.key: d for d in DEFINITIONS}
 
@@ -118,6 +126,22 @@ def _template_family(value) -> str:
     return value
 
 
+REWORK_DAYS_RANGE = (1, 365)
+
+
+def clean_rework_days(value) -> int:
+    """返修判定天数: a whole number of days, 1 to 365."""
+    field = "返修判定天数"
+    try:
+        days = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError(field, f"“{shown(value)}”不是整数，请填写如 30。") from None
+    low, high = REWORK_DAYS_RANGE
+    if not low <= days <= high:
+        raise ValidationError(field, f"请填写 {low} 到 {high} 之间的天数。")
+    return days
+
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".bmp", ".gif")
 _CHECKS = {
     "company_name": lambda v: clean_text(v, "公司名称", required=True, max_len=60),
@@ -126,6 +150,7 @@ _CHECKS = {
     "reply_workdays": _workdays,
     "visitor_name": lambda v: clean_text(v, "默认回访人员", max_len=30),
     "default_template_family": _template_family,
+    "kpi_rework_days": clean_rework_days,
 }
 
 

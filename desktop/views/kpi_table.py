@@ -8,6 +8,8 @@ rows below 80% of their weight tinted, and the per-row buttons (评审打分… 
 it reports as signals.
 """
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QPushButton, QTableView, QWidget
@@ -64,6 +66,8 @@ class IndicatorModel(QAbstractTableModel):
         super().__init__(parent)
         self.rows: list[kpi.IndicatorRow] = []
         self.basis: dict[str, str] = {}  # 二级指标 → how its computed actual value came about
+        # asks the user a yes/no question (an actual value above 100%); the page sets it
+        self.confirm: Callable[[str], bool] = lambda _question: False
 
     def set_rows(self, rows: list[kpi.IndicatorRow]) -> None:
         self.beginResetModel()
@@ -187,7 +191,10 @@ class IndicatorModel(QAbstractTableModel):
                 elif col == COL_TARGET:
                     row.target = number
                 else:
-                    row.actual = number
+                    confirmed = kpi.over_limit(number) and self.confirm(kpi.over_limit_question(row, number))
+                    if kpi.over_limit(number) and not confirmed:
+                        return False  # the user said no: the old value stays
+                    kpi.set_actual(row, text, confirmed=confirmed)
                     self.basis.pop(row.level2, None)
             elif col == COL_LEVEL1:
                 kpi.rename_level1(self.rows, index.row(), text)

@@ -107,6 +107,7 @@ class KpiView(QWidget):
             "按本期、本评价对象的数据重新计算客户满意度、投诉处理及时率、问题一次性解决率"
         )
         self.model = IndicatorModel(self)
+        self.model.confirm = lambda question: confirm(self, question, "实际值超过 100%")
         self.table = IndicatorTable(self.model)
         self.detail = IndicatorDetailBox()
 

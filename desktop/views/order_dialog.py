@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.models import ServiceOrder
-from desktop.services import accounts
+from desktop.services import accounts, first_fix
 from desktop.services import customers as svc
 from desktop.services.errors import UserError
 
@@ -171,6 +171,12 @@ class OrderDialog(GuardedDialog, QDialog):
         add_completer(self.team_edit, svc.order_suggestions("team"))
 
         self.completed_edit = _moment_edit(now)
+        self.fix_combo = QComboBox()  # 一次性解决 是 / 否 / 未填 (judged from later orders)
+        fill_combo(self.fix_combo, list(first_fix.CHOICES))
+        self.fix_combo.setToolTip("第一次上门是否就把问题解决了；计入质量评价的“问题一次性解决率”")
+        self.fix_hint = QLabel()
+        self.fix_hint.setObjectName("hint")
+        self.fix_hint.setWordWrap(True)
 
         self.delivered_check = QCheckBox("已交付")
         self.delivered_edit = QDateEdit(_qdate(now.date()))
@@ -218,6 +224,8 @@ class OrderDialog(GuardedDialog, QDialog):
         form.addRow("服务工程师", errors.row("服务工程师", self.engineer_edit))
         form.addRow("责任部门/班组", errors.row("责任部门/班组", self.team_edit))
         form.addRow("完成时间 *", errors.row("完成时间", self.completed_edit, None))
+        form.addRow("一次性解决", errors.row("一次性解决", self.fix_combo, None))
+        form.addRow("", self.fix_hint)
         form.addRow(
             "交付日期",
             errors.row(
@@ -269,6 +277,8 @@ class OrderDialog(GuardedDialog, QDialog):
         self.warranty_edit.setEnabled(self.warranty_check.isChecked())
         for check, edit in self._moments:
             edit.setEnabled(check.isChecked())
+        self._show_fix_hint()
+        self.fix_combo.currentIndexChanged.connect(self._show_fix_hint)
         self._auto_complaint = False  # the 投诉工单 box was ticked by picking 投诉处理, not by hand
         self.service_combo.currentIndexChanged.connect(self._follow_service)
         self.complaint_group.clicked.connect(self._complaint_set_by_hand)
@@ -287,6 +297,18 @@ class OrderDialog(GuardedDialog, QDialog):
     def _complaint_set_by_hand(self, _checked: bool) -> None:
         self._auto_complaint = False
 
+    def _show_fix_hint(self) -> None:
+        """未填: how the order is judged (and, for a saved order, what it is judged now)."""
+        if self.fix_combo.currentData() is not None:
+            self.fix_hint.setText("已填写，计入“问题一次性解决率”时以此为准。")
+            return
+        text = f"未填写时自动判定：{first_fix.rule_text()}。"
+        if self.order_id is not None:
+            judged = first_fix.outcome_of(self.order_id, said=False)
+            now_text = "待定（期限未满或无法判定）" if judged is None else first_fix.label(judged)
+            text += f"当前判定：{now_text}。"
+        self.fix_hint.setText(text)
+
     def _follow_delivery(self, day: QDate) -> None:
         """Until the user sets it, the warranty ends one year after delivery."""
         if not self.warranty_check.isChecked():
@@ -303,6 +325,7 @@ class OrderDialog(GuardedDialog, QDialog):
         self.team_edit.setText(o.team)
         if o.completed_at:
             self.completed_edit.setDateTime(_qdatetime(o.completed_at))
+        select_data(self.fix_combo, o.first_time_fixed)
         if o.delivered_on:
             self.delivered_check.setChecked(True)
             self.delivered_edit.setDate(_qdate(o.delivered_on))
@@ -329,6 +352,7 @@ class OrderDialog(GuardedDialog, QDialog):
             "engineer": self.engineer_edit.text(),
             "team": self.team_edit.text(),
             "completed_at": self.completed_edit.dateTime().toPython(),
+            "first_time_fixed": self.fix_combo.currentData(),
             "delivered_on": self.delivered_edit.date().toPython()
             if self.delivered_check.isChecked()
             else None,

@@ -100,6 +100,7 @@ class LogoPicker(QWidget):
 SECTIONS = (
     ("trigger_", "自动建回访任务（触发规则）"),
     ("calendar_", "工作日历补充"),
+    ("kpi_", "质量评价"),
 )
 BASIC_SECTION = "基本信息"
 
@@ -183,6 +184,9 @@ class GeneralSettingsForm(QWidget):
             spin = QSpinBox()
             if key == "reply_workdays":
                 spin.setRange(1, 30)
+            elif key == "kpi_rework_days":
+                spin.setRange(*settings.REWORK_DAYS_RANGE)
+                spin.setSuffix(" 天")
             else:
                 spin.setRange(-1_000_000, 1_000_000)
             spin.setMinimumWidth(100)
