@@ -433,17 +433,14 @@ def test_percent_rounds_halves_up():
 
 
 def test_filters_object_region_and_template(analysed):
-    from types import SimpleNamespace
-
     from desktop.services.periods import quarter_period
+    from desktop.services.reporting.scope import Scope
 
-    flt = SimpleNamespace(period=quarter_period(2024, 2), team="维修二组", engineer=None, service_type="")
-    assert problems.args_from(flt) == {
-        "start": date(2024, 4, 1),
-        "end": date(2024, 6, 30),
-        "team": "维修二组",
-    }
-    assert [(r.name, r.count) for r in problems.pareto(**problems.args_from(flt))] == [("响应速度类", 5)]
+    flt = Scope(period=quarter_period(2024, 2), team="维修二组", engineer=None, service_type="")
+    assert flt.bounds == (date(2024, 4, 1), date(2024, 6, 30))
+    assert flt.filters == {"team": "维修二组"}
+    assert [(r.name, r.count) for r in problems.pareto(flt)] == [("响应速度类", 5)]
+    assert [(r.name, r.count) for r in problems.pareto(*flt.bounds, team="维修二组")] == [("响应速度类", 5)]
     flow = analysed["流程便捷性类"][0]
     Customer.update(region="城东区").where(Customer.id == flow.customer_id).execute()
     assert [(r.name, r.count) for r in problems.pareto(*IN_Q2, region="城东区")] == [("流程便捷性类", 1)]

@@ -18,7 +18,8 @@ from desktop.services import statistics as st
 from desktop.services import tasks
 from desktop.services.errors import UserError
 from desktop.services.periods import parse_period
-from desktop.services.scoring import level_of_score10, mean_score, nps_from_counts, satisfaction_rate
+from desktop.services.reporting.scale import level_of_score10
+from desktop.services.scoring import mean_score, nps_from_counts, satisfaction_rate
 from desktop.services.statistics import Filters
 
 MAY = "2024-05"

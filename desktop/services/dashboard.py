@@ -312,7 +312,7 @@ class ParetoSeries:
 
 
 def pareto_series(scope: Scope) -> ParetoSeries:
-    rows = problems.pareto(**problems.args_from(scope.filters))
+    rows = problems.pareto(scope.filters)
     return ParetoSeries([r.name for r in rows], [r.count for r in rows], [r.cumulative_pct for r in rows])
 
 

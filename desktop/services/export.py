@@ -70,7 +70,9 @@ from . import accounts, improvement, kpi, periods, problems, statistics, tasks
 from . import settings as app_settings
 from .errors import UserError
 from .periods import Period
-from .scoring import DENOMINATOR_NOTE, LEVEL_NAMES, NPS_GOAL, RECOVERY_TARGET, composite_100
+from .reporting.metrics import composite_100
+from .reporting.scope import Scope
+from .scoring import DENOMINATOR_NOTE, LEVEL_NAMES, NPS_GOAL, RECOVERY_TARGET
 from .validation import mask_name, mask_names_in_text, mask_phone, mask_phones_in_text
 
 log = logging.getLogger(__name__)
@@ -1136,7 +1138,7 @@ def _completed_visits(period: Period) -> tuple[int, int]:
     invalid = pw.fn.SUM(pw.Case(None, [(Visit.invalid == True, 1)], 0))  # noqa: E712
     n, bad = (
         Visit.select(pw.fn.COUNT(Visit.id), invalid)
-        .where(Visit.status == statistics.DONE, *_in_period(period))
+        .where(*Scope(period=period).conditions(valid_only=False))
         .tuples()
         .get()
     )

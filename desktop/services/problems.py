@@ -48,10 +48,8 @@ import peewee as pw
 
 from desktop.models import (
     Answer,
-    Customer,
     ProblemCategory,
     Question,
-    QuestionnaireTemplate,
     ServiceOrder,
     Visit,
     VisitProblem,
@@ -61,8 +59,8 @@ from desktop.models.questionnaire import LEVEL5, LEVEL5_LABELS, NPS, SCORE10, YE
 
 from . import accounts
 from .errors import UserError
+from .reporting.scope import DONE, Scope
 
-DONE = "已完成"
 MOOD_WEIGHT = {"强烈不满": 3, "轻微不满": 2, "平静": 1, "满意": 0}
 NEGATIVE_MOODS = ("轻微不满", "强烈不满")
 STRONG = "强烈不满"
@@ -385,76 +383,6 @@ def _tagged_condition():
     return pw.fn.EXISTS(VisitProblem.select(VisitProblem.id).where(VisitProblem.visit == Visit.id))
 
 
-def _scope(
-    start: date | None = None,
-    end: date | None = None,
-    team: str | None = None,
-    engineer: str | None = None,
-    service_type: str | None = None,
-    region: str | None = None,
-    template_family: str | None = None,
-    template_id: int | None = None,
-) -> list:
-    """WHERE terms on ``Visit``: completed, valid, in the period (end day included), and the
-    filters (the same names as ``statistics.Filters``; blank means all)."""
-    terms = [Visit.status == DONE, Visit.invalid == False]  # noqa: E712
-    if start is not None:
-        terms.append(Visit.visit_date >= start)
-    if end is not None:
-        terms.append(Visit.visit_date <= end)
-    order_terms = []
-    if team:
-        order_terms.append(ServiceOrder.team == team)
-    if engineer:
-        order_terms.append(ServiceOrder.engineer == engineer)
-    if service_type:
-        order_terms.append(ServiceOrder.service_type == service_type)
-    if order_terms:
-        terms.append(Visit.order.in_(ServiceOrder.select(ServiceOrder.id).where(*order_terms)))
-    if region:
-        terms.append(Visit.customer.in_(Customer.select(Customer.id).where(Customer.region == region)))
-    if template_family:
-        family = QuestionnaireTemplate.select(QuestionnaireTemplate.id).where(
-            QuestionnaireTemplate.family == template_family
-        )
-        terms.append(Visit.template.in_(family))
-    if template_id:
-        terms.append(Visit.template == int(template_id))
-    return terms
-
-
-FILTER_NAMES = ("team", "engineer", "service_type", "region", "template_family", "template_id")
-
-
-def args_from(filters) -> dict:
-    """Keyword arguments for this module's functions from a ``statistics.Filters`` (or any object
-    with ``period`` and the filter attributes): ``pareto(**args_from(flt))``."""
-    start, end = _bounds(getattr(filters, "period", None))
-    out = {"start": start, "end": end}
-    for name in FILTER_NAMES:
-        value = getattr(filters, name, None)
-        if value not in (None, ""):
-            out[name] = value
-    return out
-
-
-def _bounds(period) -> tuple[date | None, date | None]:
-    """None (all time), a (start, end) pair or anything with ``start``/``end`` (periods.Period)."""
-    if period is None:
-        return None, None
-    if hasattr(period, "start") and hasattr(period, "end"):
-        return period.start, period.end
-    if isinstance(period, tuple | list) and len(period) == 2:
-        from .periods import parse_period
-
-        p = parse_period(tuple(period))
-        return p.start, p.end
-    from .periods import parse_period
-
-    p = parse_period(period)
-    return p.start, p.end
-
-
 def _chunks(ids: list[int]):
     for i in range(0, len(ids), _CHUNK):
         yield ids[i : i + _CHUNK]
@@ -473,7 +401,7 @@ def is_negative(visit_id: int) -> bool:
 def negative_visit_ids(start=None, end=None, **filters) -> list[int]:
     query = (
         Visit.select(Visit.id)
-        .where(*_scope(start, end, **filters))
+        .where(*Scope.of(start, end, **filters).conditions())
         .where(negative_condition())
         .order_by(Visit.visit_date, Visit.id)
         .tuples()
@@ -482,14 +410,14 @@ def negative_visit_ids(start=None, end=None, **filters) -> list[int]:
 
 
 def count_negative(start=None, end=None, **filters) -> int:
-    return Visit.select().where(*_scope(start, end, **filters)).where(negative_condition()).count()
+    return Visit.select().where(*Scope.of(start, end, **filters).conditions()).where(negative_condition()).count()
 
 
 def count_feedback(start=None, end=None, **filters) -> int:
     """Visits counted as negative feedback in scope: negative, or tagged with a category."""
     return (
         Visit.select()
-        .where(*_scope(start, end, **filters))
+        .where(*Scope.of(start, end, **filters).conditions())
         .where(negative_condition() | _tagged_condition())
         .count()
     )
@@ -498,7 +426,7 @@ def count_feedback(start=None, end=None, **filters) -> int:
 def _untagged_query(start, end, filters):
     return (
         Visit.select()
-        .where(*_scope(start, end, **filters))
+        .where(*Scope.of(start, end, **filters).conditions())
         .where(negative_condition())
         .where(~_tagged_condition())
     )
@@ -709,7 +637,7 @@ def auto_tag(period=None, only_untagged: bool = True, **filters) -> dict[str, in
     (start, end) pair or a ``periods.Period``), in one transaction. With ``only_untagged`` the
     visits that already have a category are left alone; otherwise suggested categories they
     lack are added (nothing is ever removed). Running it twice adds nothing the second time."""
-    start, end = _bounds(period)
+    start, end = Scope.of(period, **filters).bounds
     if only_untagged:
         ids = [v.id for v in _untagged_query(start, end, filters).select(Visit.id).order_by(Visit.id)]
     else:
@@ -810,7 +738,7 @@ def category_counts(start=None, end=None, **filters) -> list[tuple[int, str, int
         .join(Visit, on=(VisitProblem.visit == Visit.id))
         .switch(VisitProblem)
         .join(ProblemCategory, on=(VisitProblem.category == ProblemCategory.id))
-        .where(*_scope(start, end, **filters))
+        .where(*Scope.of(start, end, **filters).conditions())
         .group_by(ProblemCategory.id)
         .order_by(count.desc(), ProblemCategory.position, ProblemCategory.id)
         .tuples()
@@ -869,7 +797,7 @@ def _impacts(start, end, filters) -> dict[int, float]:
         .join(Visit, on=(VisitProblem.visit == Visit.id))
         .join(Answer, on=(Answer.visit == Visit.id))
         .join(Question, on=(Answer.question == Question.id))
-        .where(*_scope(start, end, **filters))
+        .where(*Scope.of(start, end, **filters).conditions())
         .where(_low_answer_expr())
         .tuples()
     )
@@ -913,7 +841,7 @@ def pain_matrix(start=None, end=None, **filters) -> PainMatrix:
         .join(Visit, on=(VisitProblem.visit == Visit.id))
         .switch(VisitProblem)
         .join(ProblemCategory, on=(VisitProblem.category == ProblemCategory.id))
-        .where(*_scope(start, end, **filters))
+        .where(*Scope.of(start, end, **filters).conditions())
         .group_by(ProblemCategory.id)
         .order_by(count.desc(), ProblemCategory.position, ProblemCategory.id)
         .tuples()
@@ -995,7 +923,7 @@ def _quotes(category_id: int, start, end, filters, limit: int = 3) -> list[str]:
         Visit.select(Visit.id)
         .join(VisitProblem, on=(VisitProblem.visit == Visit.id))
         .where(VisitProblem.category == category_id)
-        .where(*_scope(start, end, **filters))
+        .where(*Scope.of(start, end, **filters).conditions())
         .order_by(mood_w.desc(), Visit.visit_date.desc(), Visit.id.desc())
         .limit(60)
         .tuples()
@@ -1018,7 +946,7 @@ def category_visit_ids(category_id: int, start=None, end=None, **filters) -> lis
         Visit.select(Visit.id)
         .join(VisitProblem, on=(VisitProblem.visit == Visit.id))
         .where(VisitProblem.category == category_id)
-        .where(*_scope(start, end, **filters))
+        .where(*Scope.of(start, end, **filters).conditions())
         .order_by(Visit.visit_date, Visit.id)
         .tuples()
     )
@@ -1139,7 +1067,7 @@ def customer_words(
             Visit.select(Visit.id)
             .join(VisitProblem, on=(VisitProblem.visit == Visit.id))
             .where(VisitProblem.category == cat.id)
-            .where(*_scope(start, end, **filters))
+            .where(*Scope.of(start, end, **filters).conditions())
             .order_by(Visit.visit_date.desc(), Visit.id.desc())
             .limit(WORD_TEXT_LIMIT)
             .tuples()

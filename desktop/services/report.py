@@ -30,7 +30,8 @@ from . import improvement, kpi, periods, problems
 from . import settings as app_settings
 from .errors import UserError
 from .periods import Period
-from .scoring import DENOMINATOR_NOTE, NPS_GOAL, RECOVERY_TARGET, composite_100
+from .reporting.metrics import composite_100
+from .scoring import DENOMINATOR_NOTE, NPS_GOAL, RECOVERY_TARGET
 from .statistics import OVERALL, Comparison, Filters, Overall, by_group, compare, monthly_trend, overall
 from .validation import mask_names_in_text, mask_phones_in_text
 
@@ -605,7 +606,7 @@ def _trend_chart(flt: Filters) -> Chart:
 
 
 def _pareto_chart(flt: Filters) -> Chart:
-    rows = problems.pareto(**problems.args_from(flt))
+    rows = problems.pareto(flt)
     return Chart(
         kind=PARETO,
         title="图3 负面反馈问题分类帕累托图",
@@ -624,13 +625,12 @@ def _pareto_chart(flt: Filters) -> Chart:
 
 def _problems_section(ctx: _Context) -> Section:
     flt = ctx.flt
-    args = problems.args_from(flt)
-    matrix = problems.pain_matrix(**args)
-    proposals = problems.propose_top3(matrix=matrix, words=False, **args)
+    matrix = problems.pain_matrix(flt)
+    proposals = problems.propose_top3(flt, matrix=matrix, words=False)
     ctx.proposals = proposals
     blocks: list[Block] = []
-    feedback = matrix.feedback_total if matrix.rows else problems.count_feedback(**args)
-    untagged = problems.count_untagged(**args)
+    feedback = matrix.feedback_total if matrix.rows else problems.count_feedback(flt)
+    untagged = problems.count_untagged(flt)
     intro = f"本期负面反馈 {feedback} 条,涉及 {len(matrix.rows)} 个问题分类。"
     if untagged:
         intro += f"另有 {untagged} 条负面反馈尚未归类,未计入下表,请在“问题分析”页面补充分类。"
