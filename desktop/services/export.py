@@ -61,6 +61,7 @@ from desktop.models import (
     ServiceOrder,
     Visit,
     VisitProblem,
+    VisitTask,
     db,
 )
 from desktop.models.connection import group_concat
@@ -71,7 +72,8 @@ from . import settings as app_settings
 from .errors import UserError
 from .periods import Period
 from .reporting.metrics import composite_100
-from .reporting.scope import Scope
+from .reporting.metrics import definitions as metric_definitions
+from .reporting.scope import VERIFY_TRIGGER, Scope, verification_condition
 from .scoring import DENOMINATOR_NOTE, LEVEL_NAMES, NPS_GOAL, RECOVERY_TARGET
 from .validation import mask_name, mask_names_in_text, mask_phone, mask_phones_in_text
 
@@ -89,7 +91,8 @@ SHEET_PROBLEMS = "问题分类"
 SHEET_PLAN = "改进方案表"
 SHEET_KPI = "质量评价表"
 SHEET_INFO = "说明"
-SHEETS = (SHEET_VISITS, SHEET_DIMENSIONS, SHEET_PROBLEMS, SHEET_PLAN, SHEET_KPI, SHEET_INFO)
+SHEET_VERIFY = "改进验证"
+SHEETS = (SHEET_VISITS, SHEET_DIMENSIONS, SHEET_PROBLEMS, SHEET_PLAN, SHEET_KPI, SHEET_VERIFY, SHEET_INFO)
 
 # 说明: the first column names what the row holds (consolidate reads these keys)
 INFO_KIND = "工作簿类型"
@@ -131,7 +134,7 @@ DIM_WIDTHS = (14, 9, 9, 7, 7, 7, 10, 9, 8, 13, 12, 12, 8, 6, 6, 8, 9, 9, 9, 7, 9
 SUM_VISITS = "回访总数(已完成)"
 SUM_VALID = "有效回访"
 SUM_INVALID = "无效回访(已剔除)"
-SUM_ANSWERS = "计入统计的回答数"
+SUM_ANSWERS = "计入满意率的评分回答数"
 SUM_SATISFACTION = "总体满意率"
 SUM_MEAN = "平均分(5分制)"
 SUM_COMPOSITE = "综合得分(百分制)"
@@ -185,9 +188,12 @@ KPI_WIDTHS = (10, 12, 10, 22, 7, 8, 8, 8, 34, 10)
 KPI_TOTAL = "合计"
 
 # 回访记录: (header, column width); the questions follow
+VISIT_KIND = "回访类型"  # 首次回访, 投诉回访, 交付1个月 … 二次回访: the task's trigger
+VISIT_KIND_MANUAL = "手工"  # a visit without a task
 VISIT_COLUMNS: tuple[tuple[str, float], ...] = (
     ("回访编号", 9),
     ("回访日期", 11),
+    (VISIT_KIND, 10),
     ("客户编号", 13),
     ("客户姓名", 10),
     ("联系电话", 14),
@@ -682,6 +688,7 @@ def export_workbook(
             _write_plan(sheets[SHEET_PLAN], period, mask, today)
             report(total + 4, steps, "正在整理质量评价表…")
             _write_kpi(sheets[SHEET_KPI], period)
+            write_verification_sheet(sheets[SHEET_VERIFY], statistics.verification_figures(Scope(period=period)))
         write_info_sheet(
             sheets[SHEET_INFO],
             kind=KIND_BRANCH,
@@ -796,6 +803,7 @@ def _visit_rows_query(period: Period):
         Visit.select(
             Visit.id,
             Visit.visit_date,
+            visit_kind_sql(),
             Customer.code,
             Customer.name,
             Customer.title,
@@ -825,6 +833,17 @@ def _visit_rows_query(period: Period):
         .where(*_in_period(period))
         .order_by(Visit.visit_date, Visit.id)
         .tuples()
+    )
+
+
+def visit_kind_sql():
+    """SQL on ``Visit``: what kind of visit a row is — its task's trigger (首次回访, 投诉回访,
+    交付1个月 … 二次回访), 二次回访 for the verification form without a task, else 手工."""
+    trigger = VisitTask.select(VisitTask.trigger).where(VisitTask.id == Visit.task)
+    return pw.Case(
+        None,
+        [(verification_condition(), pw.fn.COALESCE(trigger, VERIFY_TRIGGER))],
+        pw.fn.COALESCE(trigger, VISIT_KIND_MANUAL),
     )
 
 
@@ -925,6 +944,7 @@ def _write_visits(
             (
                 vid,
                 day,
+                kind,
                 code,
                 name,
                 title,
@@ -973,6 +993,7 @@ def _write_visits(
             values[:fixed] = (
                 vid,
                 date.fromisoformat(day[:10]) if day.__class__ is str else day,
+                memo[kind],
                 coded(code),
                 text(_customer_name(name, title, mask)),
                 coded(mask_phone(phone) if mask else phone),
@@ -1058,6 +1079,7 @@ class Summary:
     due: int = 0
     completed: int = 0
     previous_label: str = ""
+    composite: float | None = None  # 综合得分 weighted by 权重; None: from the counts (unweighted)
 
     @property
     def recovery(self) -> float | None:
@@ -1094,9 +1116,11 @@ def dimension_rows(period: Period, today: date) -> tuple[list[DimensionRow], Sum
     all_nps = tuple(sum(v[i] for v in nps.values()) for i in range(3))
 
     def row_of(name: str, figures, nps_counts) -> DimensionRow:
+        # 有效样本 is the denominator of the row's own rate (level answers for 满意率; 0–10 and
+        # 是/否 answers are counted in their own columns), so every rate recomputes from the row
         row = DimensionRow(
             name=name,
-            n=figures.n,
+            n=figures.level_n or sum(nps_counts) or figures.yes_n,
             counts={level: figures.counts.get(level, 0) for level in (5, 4, 3, 2, 1)},
             promoters=nps_counts[0],
             passives=nps_counts[1],
@@ -1129,6 +1153,7 @@ def dimension_rows(period: Period, today: date) -> tuple[list[DimensionRow], Sum
         due=recovery.due,
         completed=recovery.completed,
         previous_label=comparison.previous.label,
+        composite=total.composite,
     )
     return rows, summary
 
@@ -1189,7 +1214,12 @@ def write_dimension_sheet(sheet: Sheet, rows: Sequence[DimensionRow], summary: S
         (SUM_ANSWERS, overall.n, None, None),
         (SUM_SATISFACTION, overall.satisfaction, "pct", None),
         (SUM_MEAN, overall.mean, "dec2", None),
-        (SUM_COMPOSITE, composite_100(overall.mean), "dec1", None),
+        (
+            SUM_COMPOSITE,
+            summary.composite if summary.composite is not None else composite_100(overall.mean),
+            "dec1",
+            "按题目权重加权" if summary.composite is not None else None,
+        ),
         (SUM_NPS, overall.nps, "dec1", f"目标 ≥ {NPS_GOAL}"),
         (SUM_DUE, summary.due, None, None),
         (SUM_COMPLETED, summary.completed, None, None),
@@ -1428,12 +1458,67 @@ def _write_kpi(sheet: Sheet, period: Period) -> None:
         sheet.note(text, label)
 
 
+# ---------------------------------------------------------------- 改进验证
+VERIFY_COLUMNS = (
+    "维度",
+    "有效样本",
+    *(LEVEL_NAMES[level] for level in (5, 4, 3, 2, 1)),
+    "满意率",
+    "是",
+    "否",
+    "是占比",
+)
+VERIFY_VISITS = "二次回访次数（有效）"
+VERIFY_INVALID = "无效二次回访"
+VERIFY_NOTE = (
+    "二次回访（改进措施完成后对反馈客户的验证回访）衡量改进措施的效果，不计入本期满意率、NPS 和回收率；"
+    "满意率 =（非常满意 + 满意）÷ 有效样本，是占比 = 是 ÷（是 + 否）"
+)
+EMPTY_VERIFY = "（本期没有二次回访）"
+
+
+def write_verification_sheet(sheet: Sheet, figures) -> None:
+    """改进验证: the period's verification visits, per dimension of the verification form; every
+    rate recomputes from the counts next to it."""
+    sheet.widths((16, 9, 9, 9, 9, 9, 11, 9, 9, 9, 9))
+    sheet.freeze("B2")
+    sheet.print_setup(fit_width=True)
+    sheet.header(VERIFY_COLUMNS)
+    for d in figures.dimensions:
+        level_n = d.level_n
+        n = level_n or d.yes_n
+        sheet.append(
+            [
+                d.dimension,
+                n,
+                *(d.counts.get(level, 0) for level in (5, 4, 3, 2, 1)),
+                d.satisfaction,
+                d.yes if d.yes_n else None,
+                d.yes_n - d.yes if d.yes_n else None,
+                d.yes_share,
+            ],
+            [None, None, *[None] * 5, "pct", None, None, "pct"],
+        )
+    if not figures.dimensions:
+        sheet.append([EMPTY_VERIFY])
+    sheet.blank()
+    sheet.append([VERIFY_VISITS, figures.visits], ["bold", None])
+    sheet.append([VERIFY_INVALID, figures.invalid], ["bold", None])
+    sheet.blank()
+    sheet.note(VERIFY_NOTE)
+
+
 # ---------------------------------------------------------------- 说明
 BRANCH_SCOPE_NOTES = (
-    (SHEET_VISITS, "期间内的全部回访,含草稿和无效回访(见“状态”“有效/无效”列);统计只计已完成且有效的回访"),
+    (
+        SHEET_VISITS,
+        "期间内的全部回访，含草稿、无效回访和二次回访（见“回访类型”“状态”“有效/无效”列）；"
+        "统计只计已完成且有效的回访，二次回访另列于“改进验证”",
+    ),
     (SHEET_DIMENSIONS, "按维度汇总各题有效回答;各比率可由表中的计数重新计算,多个分支合并时请按计数相加"),
     (SHEET_PLAN, "本期回访所反馈问题的改进措施及本期内进行中的改进措施"),
     (SHEET_KPI, "评价周期在本期内的质量评价表(没有时取包含本期的评价表)"),
+    (SHEET_VERIFY, "本期的二次回访（改进效果验证），与本期满意率分开统计"),
 )
 
 
@@ -1479,5 +1564,6 @@ def write_info_sheet(
     rows += [(list(values), []) for values in extra]
     rows.append(([INFO_DENOMINATOR, DENOMINATOR_NOTE], []))
     rows += [([name, text], []) for name, text in notes]
+    rows += [([f"指标定义·{name}", text], []) for name, text in metric_definitions()]
     for values, styles in rows:
         sheet.append(values, ["bold", *(styles[1:] if styles else [])])

@@ -30,12 +30,21 @@ from . import improvement, kpi, periods, problems
 from . import settings as app_settings
 from .errors import UserError
 from .periods import Period
-from .reporting.metrics import composite_100
+from .reporting import metrics
 from .scoring import DENOMINATOR_NOTE, NPS_GOAL, RECOVERY_TARGET
-from .statistics import OVERALL, Comparison, Filters, Overall, by_group, compare, monthly_trend, overall
+from .statistics import (
+    OVERALL,
+    Comparison,
+    Filters,
+    Overall,
+    by_group,
+    compare,
+    monthly_trend,
+    overall,
+    verification_figures,
+)
 from .validation import mask_names_in_text, mask_phones_in_text
 
-DONE = "已完成"
 ALL_TEAMS_LABEL = "全部班组"
 SAMPLE_MIN = 0.10  # the sample should be at least 10% of the customers served
 COMPOSITE_GOAL = 90
@@ -286,9 +295,11 @@ def served(flt: Filters) -> tuple[int, int]:
 
 
 def _visit_scope(flt: Filters, *, completed: bool = True):
-    terms = [Visit.visit_date >= flt.period.start, Visit.visit_date <= flt.period.end]
+    """The completed visits the report describes (valid and invalid, not verification visits:
+    the reporting ``Scope``); with ``completed`` False every visit of the period and team."""
     if completed:
-        terms.append(Visit.status == DONE)
+        return flt.conditions(valid_only=False)
+    terms = [Visit.visit_date >= flt.period.start, Visit.visit_date <= flt.period.end]
     if flt.team is not None:
         terms.append(
             Visit.order.in_(ServiceOrder.select(ServiceOrder.id).where(ServiceOrder.team == flt.team))
@@ -456,6 +467,7 @@ def _satisfaction_section(ctx: _Context) -> Section:
     blocks.extend(_summary_paragraphs(ctx, comparison, figures))
     blocks.append(table)
     blocks.append(Paragraph(f"注:{DENOMINATOR_NOTE}。“总体满意度”汇总全部维度的有效回答。", "note"))
+    blocks.append(Paragraph(metrics.COMPOSITE.definition + "。", "note"))
     blocks.append(
         Paragraph(
             "平均分按 5 分制计(非常满意 5 … 非常不满意 1;1–10 分题按分段折算);"
@@ -526,11 +538,12 @@ def _summary_paragraphs(ctx: _Context, comparison: Comparison, figures) -> list[
     ]
     if total.arrow:
         parts.append(f"较{period_words(comparison.previous)}{change_text(total.arrow, total.change)}")
-    composite = composite_100(figures.mean)
-    parts.append(
-        f"折合百分制综合得分 {composite:.1f} 分(长期目标 ≥{COMPOSITE_GOAL} 分,"
-        f"{'已达到' if composite >= COMPOSITE_GOAL else '尚未达到'})"
-    )
+    composite = figures.composite  # 权重-weighted (weight 0: not counted)
+    if composite is not None:
+        parts.append(
+            f"折合百分制综合得分 {composite:.1f} 分(长期目标 ≥{COMPOSITE_GOAL} 分,"
+            f"{'已达到' if composite >= COMPOSITE_GOAL else '尚未达到'})"
+        )
     text = ",".join(parts) + "。"
     rated = [c for c in comparison.rows[1:] if c.current is not None and c.current.level_n]
     if rated:
@@ -738,7 +751,46 @@ def _actions_section(ctx: _Context) -> Section:
             "note",
         )
     )
+    blocks.extend(verification_blocks(flt))
     return Section("五", "改进措施与责任分工", blocks)
+
+
+VERIFY_HEADING = "改进验证（二次回访）"
+VERIFY_HEADER = ("验证项目", "有效样本", "满意/是", "占比（%）")
+
+
+def verification_blocks(flt: Filters) -> list[Block]:
+    """改进验证: the period's verification visits, apart from the period's 满意率 (they measure
+    the improvement actions)."""
+    figures = verification_figures(flt)
+    blocks: list[Block] = [Paragraph(VERIFY_HEADING, "subheading")]
+    if figures.empty:
+        blocks.append(Paragraph("本期没有完成的二次回访。"))
+        return blocks
+    rows = []
+    for d in figures.dimensions:
+        if d.level_n:
+            good = d.counts.get(5, 0) + d.counts.get(4, 0)
+            rows.append([d.dimension, str(d.level_n), str(good), pct(d.satisfaction)])
+        elif d.yes_n:
+            rows.append([d.dimension, str(d.yes_n), str(d.yes), pct(d.yes_share)])
+    blocks.append(
+        Paragraph(
+            f"本期完成二次回访 {figures.visits} 次（另有无效 {figures.invalid} 次）；"
+            "二次回访衡量改进措施的效果，不计入本期满意率、NPS 和回收率。"
+        )
+    )
+    if rows:
+        blocks.append(
+            Table(
+                header=list(VERIFY_HEADER),
+                rows=rows,
+                widths=[2.4, 1.2, 1.2, 1.2],
+                align=["left", "center", "center", "center"],
+                caption="表 改进验证结果",
+            )
+        )
+    return blocks
 
 
 def period_scorecards(flt: Filters) -> list[kpi.ScorecardSummary]:

@@ -52,12 +52,14 @@ __all__ = [
     "MonthlyTrend",
     "Overall",
     "QuestionStat",
+    "VerificationFigures",
     "by_group",
     "compare",
     "dimension_stats",
     "monthly_trend",
     "overall",
     "question_stats",
+    "verification_figures",
 ]
 
 
@@ -547,3 +549,30 @@ def by_group(flt: Filters = ALL_TIME, group: str = "team") -> list[GroupStat]:
         out.append(GroupStat(group=key or BLANK_GROUP, visits=n - bad, invalid=bad, **tally.figures()))
     out.sort(key=lambda g: (-g.visits, g.group))
     return out
+
+
+# ---------------------------------------------------------------- 改进验证 (verification visits)
+@dataclass(frozen=True)
+class VerificationFigures:
+    """The verification visits (二次回访) of the scope's period, apart from the period's figures:
+    they measure the improvement actions. ``dimensions``: 改进满意度 (satisfied share), 问题解决
+    (是 share) … as the verification form asks them."""
+
+    period: Period | None
+    visits: int  # valid completed verification visits
+    invalid: int
+    dimensions: list[DimensionStat]
+
+    @property
+    def empty(self) -> bool:
+        return not self.visits
+
+
+def verification_figures(flt: Filters = ALL_TIME) -> VerificationFigures:
+    """The 改进验证 section's figures: the scope's verification visits only."""
+    scope = flt.verification()
+    visits, invalid = _visit_counts(scope).get()
+    visits, invalid = int(visits or 0), int(invalid or 0)
+    return VerificationFigures(
+        period=flt.period, visits=visits - invalid, invalid=invalid, dimensions=dimension_stats(scope)
+    )

@@ -58,7 +58,17 @@ FIRST_TIME_FIX = Metric(
     "问题一次性解决率 = 一次性解决的工单 ÷ 已知结果的工单（期内完成）",
 )
 
-CATALOGUE = (SATISFACTION, MEAN, COMPOSITE, NPS, RECOVERY, SAMPLE, COMPLAINT_RATE, COMPLAINT_TIMELY, FIRST_TIME_FIX)
+CATALOGUE = (
+    SATISFACTION,
+    MEAN,
+    COMPOSITE,
+    NPS,
+    RECOVERY,
+    SAMPLE,
+    COMPLAINT_RATE,
+    COMPLAINT_TIMELY,
+    FIRST_TIME_FIX,
+)
 BY_KEY = {m.key: m for m in CATALOGUE}
 BY_NAME = {m.name: m for m in CATALOGUE}
 

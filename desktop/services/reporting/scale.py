@@ -123,19 +123,26 @@ def passes(kind: str, value: int | None, family: str | None = None) -> bool | No
 # ---------------------------------------------------------------- SQL
 def _band_case(bands, value):
     return pw.Case(
-        None, [((value >= b.low) & (value <= b.high), b.level) for b in bands], pw.Case(None, [(value > 10, 5)], 1)
+        None,
+        [((value >= b.low) & (value <= b.high), b.level) for b in bands],
+        pw.Case(None, [(value > 10, 5)], 1),
     )
 
 
 def _templates_of(family: str):
-    return QuestionnaireTemplate.select(QuestionnaireTemplate.id).where(QuestionnaireTemplate.family == family)
+    return QuestionnaireTemplate.select(QuestionnaireTemplate.id).where(
+        QuestionnaireTemplate.family == family
+    )
 
 
 def score10_case(value, template=None):
     """SQL: a 1–10 ``value`` banded into the 5 levels by its template's bands (``template``: the
     question's template id column, default ``Question.template``)."""
     template = Question.template if template is None else template
-    branches = [(template.in_(_templates_of(family)), _band_case(bands, value)) for family, bands in TEMPLATE_BANDS.items()]
+    branches = [
+        (template.in_(_templates_of(family)), _band_case(bands, value))
+        for family, bands in TEMPLATE_BANDS.items()
+    ]
     return pw.Case(None, branches, _band_case(ENGINEERING_BANDS, value))
 
 

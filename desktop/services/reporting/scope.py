@@ -86,7 +86,9 @@ def verification_condition():
         VisitTask.select(VisitTask.id).where(VisitTask.trigger.startswith(VERIFY_TRIGGER))
     )
     by_form = Visit.template.in_(
-        QuestionnaireTemplate.select(QuestionnaireTemplate.id).where(QuestionnaireTemplate.family == VERIFY_FAMILY)
+        QuestionnaireTemplate.select(QuestionnaireTemplate.id).where(
+            QuestionnaireTemplate.family == VERIFY_FAMILY
+        )
     )
     return by_task | by_form
 
