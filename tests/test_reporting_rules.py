@@ -223,3 +223,44 @@ def test_workbook_visit_kind_and_verification_sheet(loop, tmp_path):
     assert dims["总体"][1] == 2  # the two ordinary level answers; the NPS answers in their own columns
     info = {row[0]: row[1] for row in wb[export.SHEET_INFO].iter_rows(min_row=2, values_only=True)}
     assert info["指标定义·综合得分"] == metrics.definition("综合得分")
+
+
+def test_segments_one_scope_query_each(database):
+    tpl, (att,) = _template("fa", [("服务态度", "level5")])
+    vip = Customer.create(code="C1", name="甲", phone="13800000001", ctype="VIP客户", source="老客户介绍")
+    plain = Customer.create(code="C2", name="乙", phone="13800000002", ctype="普通客户", source="网络")
+    for customer, values, method in ((vip, [5, 5, 4], "电话"), (plain, [2, 3, 5, 4], "问卷")):
+        for value in values:
+            _visit(tpl, customer, None, date(2024, 5, 3), [value], [att], method=method)
+    seg = statistics.segments(Scope(period=MAY))
+    groups = {g.group: g for g in seg["customer_group"]}
+    assert groups["VIP客户"].satisfaction == pytest.approx(1.0) and groups["VIP客户"].visits == 3
+    assert groups["普通客户"].satisfaction == pytest.approx(0.5) and groups["普通客户"].level_n == 4
+    assert {g.group for g in seg["source"]} == {"老客户介绍", "网络"}
+    channel = {g.group: g for g in seg["channel"]}
+    assert channel["问卷"].composite == pytest.approx((14 / 4 - 1) / 4 * 100)
+    # the same figures as the scope narrowed to the group
+    assert statistics.overall(Scope(period=MAY, customer_group="VIP客户")).satisfaction == pytest.approx(1.0)
+
+
+def test_workbook_segment_sheet_recomputes(database, tmp_path):
+    from openpyxl import load_workbook
+
+    from desktop.services import export
+
+    tpl, (att,) = _template("fa", [("服务态度", "level5")])
+    vip = Customer.create(code="C1", name="甲", phone="13800000001", ctype="VIP客户")
+    plain = Customer.create(code="C2", name="乙", phone="13800000002", ctype="普通客户")
+    for customer, values in ((vip, [5, 5, 4]), (plain, [2, 3, 5, 4])):
+        for value in values:
+            _visit(tpl, customer, None, date(2024, 5, 3), [value], [att])
+    out = tmp_path / "book.xlsx"
+    export.export_workbook(out, "2024-05", today=date(2024, 6, 30))
+    ws = load_workbook(out)[export.SHEET_SEGMENTS]
+    header = [c.value for c in ws[1]]
+    rows = [dict(zip(header, r, strict=False)) for r in ws.iter_rows(min_row=2, values_only=True) if r[1]]
+    by_group = {(r["细分维度"], r["分组"]): r for r in rows}
+    assert by_group[("客户类型", "普通客户")]["有效样本"] == 4
+    for r in rows:
+        if r["满意率"] is not None:
+            assert r["满意率"] == pytest.approx(r["非常满意+满意"] / r["有效样本"])

@@ -92,7 +92,17 @@ SHEET_PLAN = "改进方案表"
 SHEET_KPI = "质量评价表"
 SHEET_INFO = "说明"
 SHEET_VERIFY = "改进验证"
-SHEETS = (SHEET_VISITS, SHEET_DIMENSIONS, SHEET_PROBLEMS, SHEET_PLAN, SHEET_KPI, SHEET_VERIFY, SHEET_INFO)
+SHEET_SEGMENTS = "细分统计"
+SHEETS = (
+    SHEET_VISITS,
+    SHEET_DIMENSIONS,
+    SHEET_SEGMENTS,
+    SHEET_PROBLEMS,
+    SHEET_PLAN,
+    SHEET_KPI,
+    SHEET_VERIFY,
+    SHEET_INFO,
+)
 
 # 说明: the first column names what the row holds (consolidate reads these keys)
 INFO_KIND = "工作簿类型"
@@ -682,6 +692,7 @@ def export_workbook(
             visits = _write_visits(sheets[SHEET_VISITS], period, templates, mask, report, total)
             report(total + 1, steps, "正在计算维度统计…")
             _write_dimensions(sheets[SHEET_DIMENSIONS], period, today)
+            write_segment_sheet(sheets[SHEET_SEGMENTS], statistics.segments(Scope(period=period)))
             report(total + 2, steps, "正在整理问题分类…")
             _write_problems(sheets[SHEET_PROBLEMS], period)
             report(total + 3, steps, "正在整理改进方案表…")
@@ -1458,6 +1469,54 @@ def _write_kpi(sheet: Sheet, period: Period) -> None:
         sheet.note(text, label)
 
 
+# ---------------------------------------------------------------- 细分统计
+SEGMENT_COLUMNS = (
+    "细分维度",
+    "分组",
+    "有效回访",
+    "有效样本",
+    "非常满意+满意",
+    "满意率",
+    "平均分",
+    "综合得分",
+    "NPS样本",
+    "NPS",
+)
+SEGMENT_NOTE = (
+    "按客户类型、客户来源、服务类型、回访方式和服务工程师分组；有效样本为5级评分（含按模板折算的1–10分）回答数，"
+    "满意率 = 非常满意+满意 ÷ 有效样本；综合得分按题目权重加权；二次回访和无效回访不计"
+)
+
+
+def write_segment_sheet(sheet: Sheet, segments: dict) -> None:
+    """细分统计: 满意率, 平均分, 综合得分 and NPS per segment group; 满意率 recomputes from the
+    counts next to it."""
+    sheet.widths((12, 16, 9, 9, 12, 9, 9, 9, 9, 9))
+    sheet.freeze("C2")
+    sheet.print_setup(fit_width=True)
+    sheet.header(SEGMENT_COLUMNS)
+    for group, stats in segments.items():
+        label = statistics.GROUPS[group]
+        for g in stats:
+            sheet.append(
+                [
+                    label,
+                    sheet.text(g.group),
+                    g.visits,
+                    g.level_n,
+                    g.counts.get(5, 0) + g.counts.get(4, 0),
+                    g.satisfaction,
+                    g.mean,
+                    g.composite,
+                    g.nps_n,
+                    g.nps,
+                ],
+                [None, None, None, None, None, "pct", "dec2", "dec1", None, "dec1"],
+            )
+    sheet.blank()
+    sheet.note(SEGMENT_NOTE)
+
+
 # ---------------------------------------------------------------- 改进验证
 VERIFY_COLUMNS = (
     "维度",
@@ -1519,6 +1578,7 @@ BRANCH_SCOPE_NOTES = (
     (SHEET_PLAN, "本期回访所反馈问题的改进措施及本期内进行中的改进措施"),
     (SHEET_KPI, "评价周期在本期内的质量评价表(没有时取包含本期的评价表)"),
     (SHEET_VERIFY, "本期的二次回访（改进效果验证），与本期满意率分开统计"),
+    (SHEET_SEGMENTS, "按客户类型、客户来源、服务类型、回访方式和服务工程师分组的满意率、NPS 和综合得分"),
 )
 
 

@@ -33,6 +33,7 @@ from .periods import Period
 from .reporting import metrics
 from .scoring import DENOMINATOR_NOTE, NPS_GOAL, RECOVERY_TARGET
 from .statistics import (
+    GROUPS,
     OVERALL,
     Comparison,
     Filters,
@@ -41,6 +42,7 @@ from .statistics import (
     compare,
     monthly_trend,
     overall,
+    segments,
     verification_figures,
 )
 from .validation import mask_names_in_text, mask_phones_in_text
@@ -526,7 +528,38 @@ def _satisfaction_section(ctx: _Context) -> Section:
                 caption=f"表2 各{word}满意度对比",
             )
         )
+    blocks.extend(segment_blocks(flt))
     return Section("三", "满意度分析", blocks)
+
+
+SEGMENT_HEADER = ("细分", "分组", "有效回访", "满意度占比（%）", "NPS", "综合得分")
+SEGMENT_ROWS = 8  # groups shown per segment (the most visited)
+
+
+def segment_blocks(flt: Filters) -> list[Block]:
+    """满意率, NPS and 综合得分 by customer group, 客户来源, service type, channel and engineer."""
+    rows = []
+    for group, stats in segments(flt).items():
+        shown = [g for g in stats if g.visits][:SEGMENT_ROWS]
+        if len(shown) < 2:  # one group only: nothing to compare
+            continue
+        for g in shown:
+            rows.append(
+                [GROUPS[group], g.group, str(g.visits), pct(g.satisfaction), score(g.nps, 1), score(g.composite, 1)]
+            )
+    if not rows:
+        return []
+    return [
+        Paragraph("客户细分满意度", "subheading"),
+        Table(
+            header=list(SEGMENT_HEADER),
+            rows=rows,
+            widths=[1.4, 2.0, 1.1, 1.5, 1.0, 1.1],
+            align=["left", "left", "center", "center", "center", "center"],
+            caption="表2-1 各客户细分的满意度、NPS 和综合得分",
+            font_pt=8.5,
+        ),
+    ]
 
 
 def _summary_paragraphs(ctx: _Context, comparison: Comparison, figures) -> list[Block]:
@@ -787,7 +820,7 @@ def verification_blocks(flt: Filters) -> list[Block]:
                 rows=rows,
                 widths=[2.4, 1.2, 1.2, 1.2],
                 align=["left", "center", "center", "center"],
-                caption="表 改进验证结果",
+                caption="表4-1 改进验证结果",
             )
         )
     return blocks

@@ -36,7 +36,18 @@ QUESTION_KINDS = (LEVEL5, SCORE10, NPS, YESNO, CHOICE)
 NO_DIMENSION = "未分维度"
 BLANK_GROUP = "(未填写)"
 OVERALL = "总体"
-GROUPS = {"team": "责任部门/班组", "engineer": "服务工程师", "service_type": "服务类型", "region": "区域"}
+GROUPS = {
+    "team": "责任部门/班组",
+    "engineer": "服务工程师",
+    "service_type": "服务类型",
+    "region": "区域",
+    "customer_group": "客户类型",
+    "source": "客户来源",
+    "channel": "回访方式",
+    "visitor": "回访人员",
+}
+# the segments the report and the workbook compare (seeds 002/003: differences by group and source)
+SEGMENTS = ("customer_group", "source", "service_type", "channel", "engineer")
 NPS_TOLERANCE = 0.5  # NPS points within which the trend arrow is → (rates use scoring.trend's 0.5%)
 _EARLIEST = date(1900, 1, 1)
 _LATEST = date(9999, 12, 31)
@@ -59,6 +70,7 @@ __all__ = [
     "monthly_trend",
     "overall",
     "question_stats",
+    "segments",
     "verification_figures",
 ]
 
@@ -530,6 +542,14 @@ def _group_expression(group: str):
         return pw.fn.COALESCE(ServiceOrder.service_type, ""), "order"
     if group == "region":
         return pw.fn.COALESCE(Customer.region, ""), "customer"
+    if group == "customer_group":
+        return pw.fn.COALESCE(Customer.ctype, ""), "customer"
+    if group == "source":
+        return pw.fn.COALESCE(Customer.source, ""), "customer"
+    if group == "channel":
+        return pw.fn.COALESCE(Visit.method, ""), "visit"
+    if group == "visitor":
+        return pw.fn.COALESCE(Visit.visitor, ""), "visit"
     raise UserError(f"分组方式“{group}”无效,请选择:{'、'.join(GROUPS.values())}。")
 
 
@@ -549,6 +569,12 @@ def by_group(flt: Filters = ALL_TIME, group: str = "team") -> list[GroupStat]:
         out.append(GroupStat(group=key or BLANK_GROUP, visits=n - bad, invalid=bad, **tally.figures()))
     out.sort(key=lambda g: (-g.visits, g.group))
     return out
+
+
+def segments(flt: Filters = ALL_TIME, groups=SEGMENTS) -> dict[str, list[GroupStat]]:
+    """满意率, NPS and 综合得分 per customer group, 客户来源, service type, channel and engineer:
+    one ``by_group`` query per segment over the same scope."""
+    return {group: by_group(flt, group) for group in groups}
 
 
 # ---------------------------------------------------------------- 改进验证 (verification visits)
