@@ -99,7 +99,9 @@ def test_negative_feedback_rules(database):
     assert not problems.is_negative(make_visit(mood="满意").id)
     assert problems.is_negative(make_visit(complaint=True).id)
     # car form: 1–10 scores and 落实度 yes/no
-    assert problems.is_negative(make_visit("car_service", answers={"接车服务": 6}).id)
+    # the car form's printed bands: 3–4 不满意, 5–6 一般 (not negative feedback)
+    assert problems.is_negative(make_visit("car_service", answers={"接车服务": 4}).id)
+    assert not problems.is_negative(make_visit("car_service", answers={"接车服务": 6}).id)
     assert not problems.is_negative(make_visit("car_service", answers={"接车服务": 7}).id)
     assert problems.is_negative(make_visit("car_service", answers={"落实度·配件": 0}).id)
     # drafts and invalid questionnaires are not feedback

@@ -289,7 +289,7 @@ def test_monthly_trend(small):
 
 
 def test_sql_banding_matches_scoring(database):
-    """The CASE in SQL bands every 1–10 score exactly like scoring.level_of_score10."""
+    """The CASE in SQL bands every 1–10 score exactly like reporting.scale.level_of_score10."""
     tpl, q = make_template("band", 1, [("s", "评分", "score10")])
     customer = Customer.create(code="C9", name="客户", phone="13800000009")
     for score in range(1, 11):

@@ -73,8 +73,9 @@ from .errors import UserError
 from .periods import Period
 from .reporting.metrics import composite_100
 from .reporting.metrics import definitions as metric_definitions
+from .reporting.scale import LEVEL_NAMES
 from .reporting.scope import VERIFY_TRIGGER, Scope, verification_condition
-from .scoring import DENOMINATOR_NOTE, LEVEL_NAMES, NPS_GOAL, RECOVERY_TARGET
+from .scoring import DENOMINATOR_NOTE, NPS_GOAL, RECOVERY_TARGET
 from .validation import mask_name, mask_names_in_text, mask_phone, mask_phones_in_text
 
 log = logging.getLogger(__name__)

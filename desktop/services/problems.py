@@ -1,9 +1,10 @@
 """问题分析: which visits are negative feedback, which problem category each belongs to, how often
 each category occurs (Pareto), how much it hurts (pain matrix) and which three to fix first.
 
-**Negative feedback (负面反馈)** is a completed, valid visit with any of: a 5-level answer 不满意 or
-非常不满意 (value ≤ 2), a 1–10 score ≤ 6, a 0–10 recommend (NPS) score ≤ 6, a 否 on a 落实度
-yes/no question, the mood 轻微不满 / 强烈不满, or a visit about a complaint order. Every such
+**Negative feedback (负面反馈)** is a completed, valid visit with any of: an answer that is low on
+its template's scale (``reporting.scale.is_low`` / ``low_sql``: a 5-level 不满意 or 非常不满意, a
+1–10 score in the template's 不满意 bands, a 0–10 recommend (NPS) score ≤ 6, a 否 on a 落实度
+yes/no question), the mood 轻微不满 / 强烈不满, or a visit about a complaint order. Every such
 visit should carry at least one category (``VisitProblem``).
 
 **Suggestions.** Each category holds keyword rules (``ProblemCategory.keywords``, edited by the
@@ -20,8 +21,8 @@ also points to a category through its dimension (响应及时性 → 响应速�
 
 * mood weight: 强烈不满 3, 轻微不满 2, 平静 1, 满意 0;
 * dimension impact: the lowest answer in a dimension belonging to the category — 2 for the
-  bottom band (非常不满意; 1–4 of 10; NPS 0–4), 1 for the next band (不满意; 5–6 of 10;
-  NPS 5–6; 落实度 否), 0 without a low answer. When none of the visit's low answers belongs to
+  bottom band (非常不满意, a 1–10 score read so on its template's bands; NPS 0–4), 1 for the next
+  band (不满意; NPS 5–6; 落实度 否), 0 without a low answer. When none of the visit's low answers belongs to
   the category (e.g. a price complaint written only in the text), the visit's lowest answer of
   any dimension is used.
 
@@ -50,6 +51,7 @@ from desktop.models import (
     Answer,
     ProblemCategory,
     Question,
+    QuestionnaireTemplate,
     ServiceOrder,
     Visit,
     VisitProblem,
@@ -59,6 +61,7 @@ from desktop.models.questionnaire import LEVEL5, LEVEL5_LABELS, NPS, SCORE10, YE
 
 from . import accounts
 from .errors import UserError
+from .reporting import scale
 from .reporting.scope import DONE, Scope
 
 MOOD_WEIGHT = {"强烈不满": 3, "轻微不满": 2, "平静": 1, "满意": 0}
@@ -74,8 +77,8 @@ QUADRANTS = (HIGH_HIGH, LOW_HIGH, HIGH_LOW, LOW_LOW)  # also the TOP3 order
 PAIN_FORMULA = (
     "痛感 = 该分类每条反馈的(情绪权重 + 维度影响)的平均值,0–5 分。"
     "情绪权重:强烈不满 3、轻微不满 2、平静 1、满意 0;"
-    "维度影响:该分类对应维度的最低评价,非常不满意(1–4 分、推荐 0–4 分)记 2,"
-    "不满意(5–6 分、推荐 5–6 分、落实度“否”)记 1,没有低分记 0;"
+    "维度影响:该分类对应维度的最低评价,非常不满意(1–10 分题按问卷的评分分档折算;推荐 0–4 分)记 2,"
+    "不满意(推荐 5–6 分、落实度“否”)记 1,没有低分记 0;"
     "分类没有对应维度时取该次回访最低的一项评价。"
     "以各分类出现次数和痛感的中位数划分四个象限(等于中位数算“高”)。"
 )
@@ -330,13 +333,15 @@ def category_for_dimension(dimension: str) -> str | None:
     return None
 
 
-def severity(kind: str, value: int | None, dimension: str = "") -> int:
-    """How low an answer is: 2 bottom band, 1 next band, 0 not low (see the module docstring)."""
+def severity(kind: str, value: int | None, dimension: str = "", family: str | None = None) -> int:
+    """How low an answer is: 2 bottom band, 1 next band, 0 not low (see the module docstring);
+    ratings are read on the scale of their template ``family`` (``reporting.scale``)."""
     if value is None:
         return 0
-    if kind == LEVEL5:
-        return 2 if value <= 1 else 1 if value == 2 else 0
-    if kind in (SCORE10, NPS):
+    if kind in (LEVEL5, SCORE10):
+        level = scale.level_of(kind, value, family)
+        return 2 if level == 1 else 1 if level == 2 else 0
+    if kind == NPS:
         return 2 if value <= 4 else 1 if value <= 6 else 0
     if kind == YESNO:
         return 1 if value == 0 and "落实" in (dimension or "") else 0
@@ -359,11 +364,7 @@ def answer_label(kind: str, value: int, options=None) -> str:
 
 # ------------------------------------------------------------------ SQL building blocks
 def _low_answer_expr():
-    return (
-        ((Question.kind == LEVEL5) & (Answer.value <= 2))
-        | (Question.kind.in_([SCORE10, NPS]) & (Answer.value <= 6))
-        | ((Question.kind == YESNO) & (Answer.value == 0) & Question.dimension.contains("落实"))
-    )
+    return scale.low_sql()
 
 
 def negative_condition():
@@ -448,14 +449,16 @@ def _low_answers(visit_ids: list[int]) -> dict[int, list[tuple[str, str, int, in
                 Answer.value,
                 Question.options,
                 Question.position,
+                QuestionnaireTemplate.family,
             )
             .join(Question, on=(Answer.question == Question.id))
+            .join(QuestionnaireTemplate, on=(Question.template == QuestionnaireTemplate.id))
             .where(Answer.visit.in_(chunk) & _low_answer_expr())
             .order_by(Answer.visit, Question.position)
             .tuples()
         )
-        for visit_id, dimension, kind, value, options, position in query:
-            sev = severity(kind, value, dimension)
+        for visit_id, dimension, kind, value, options, position, family in query:
+            sev = severity(kind, value, dimension, family)
             if sev:
                 out[visit_id].append((dimension, answer_label(kind, value, options), sev, position))
     return out
@@ -792,11 +795,17 @@ def _impacts(start, end, filters) -> dict[int, float]:
     """category id → sum over its tagged visits of the dimension impact (see the docstring)."""
     query = (
         VisitProblem.select(
-            VisitProblem.category, VisitProblem.visit, Question.dimension, Question.kind, Answer.value
+            VisitProblem.category,
+            VisitProblem.visit,
+            Question.dimension,
+            Question.kind,
+            Answer.value,
+            QuestionnaireTemplate.family,
         )
         .join(Visit, on=(VisitProblem.visit == Visit.id))
         .join(Answer, on=(Answer.visit == Visit.id))
         .join(Question, on=(Answer.question == Question.id))
+        .join(QuestionnaireTemplate, on=(Question.template == QuestionnaireTemplate.id))
         .where(*Scope.of(start, end, **filters).conditions())
         .where(_low_answer_expr())
         .tuples()
@@ -805,8 +814,8 @@ def _impacts(start, end, filters) -> dict[int, float]:
     by_dim: dict[tuple[int, int], int] = {}  # (category, visit) → lowest band in its dimensions
     names = dict(ProblemCategory.select(ProblemCategory.id, ProblemCategory.name).tuples())
     pairs: set[tuple[int, int]] = set()
-    for cid, vid, dimension, kind, value in query.iterator():
-        sev = severity(kind, value, dimension)
+    for cid, vid, dimension, kind, value, family in query.iterator():
+        sev = severity(kind, value, dimension, family)
         if not sev:
             continue
         pairs.add((cid, vid))

@@ -94,7 +94,7 @@ def _answer_counts(
 
     Two steps in one statement: the answers of the visits in scope are counted per (question,
     stored value) — plus the visit-level keys (month, team …) when asked — then that small
-    result is joined to the questions, banded by ``level_case`` and summed per question-level
+    result is joined to the questions, banded by ``reporting.scale.level_sql`` and summed per question-level
     key (question, dimension). Without visit-level keys the visits are an ``IN (…)`` sub-query
     on the covering (status, invalid, visit_date) index and the answers are reached through
     their visit index. Measured on 100k visits / 500k answers: ``dimension_stats`` for one year
