@@ -71,6 +71,7 @@ from . import accounts, improvement, kpi, periods, problems, statistics, tasks
 from . import settings as app_settings
 from .errors import UserError
 from .periods import Period
+from .reporting import metrics
 from .reporting.metrics import composite_100
 from .reporting.metrics import definitions as metric_definitions
 from .reporting.scale import LEVEL_NAMES
@@ -154,9 +155,10 @@ SUM_DUE = "应回访任务"
 SUM_COMPLETED = "已完成任务"
 SUM_RECOVERY = "回收率"
 SUM_PREVIOUS = "上期"
-NPS_NOTE = "NPS = 推荐者(9–10分)占比 − 贬损者(0–6分)占比,取值 −100 至 100"
-RECOVERY_NOTE = "回收率 = 已完成 ÷ 应回访任务(期间内到期的回访任务;已取消的不计,未到期的不计)"
-MEAN_NOTE = "平均分按5分制(非常满意=5 … 非常不满意=1;1–10分题按分段折算);综合得分 =(平均分 − 1)÷ 4 × 100"
+# the metric definitions, as the catalogue states them (the same text on screen and in the report)
+NPS_NOTE = metrics.NPS.definition
+RECOVERY_NOTE = metrics.RECOVERY.definition
+MEAN_NOTE = f"{metrics.MEAN.definition}；{metrics.COMPOSITE.definition}"
 CHANGE_NOTE = "较上期:与上一个同长度期间比较,满意率/是占比相差不足 0.5 个百分点、NPS 相差不足 0.5 分记为 →"
 
 PROBLEM_COLUMNS = ("问题分类", "频次", "占比", "累计占比")

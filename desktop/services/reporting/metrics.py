@@ -7,7 +7,7 @@ counts) and ``statistics`` (the counts, in SQL); this module names what they com
 
 from dataclasses import dataclass
 
-from ..scoring import NPS_GOAL, RECOVERY_TARGET
+from ..scoring import DENOMINATOR_NOTE, NPS_GOAL, RECOVERY_TARGET
 
 
 @dataclass(frozen=True)
@@ -17,12 +17,7 @@ class Metric:
     definition: str
 
 
-SATISFACTION = Metric(
-    "satisfaction",
-    "满意率",
-    "满意率 =（非常满意 + 满意）÷ 有效样本（5级评分及按模板分档折算的1–10分回答；含“一般”；"
-    "未作答、无效问卷及二次回访不计）",
-)
+SATISFACTION = Metric("satisfaction", "满意率", DENOMINATOR_NOTE)  # the text the UI has always shown
 MEAN = Metric("mean", "平均分", "平均分 = 各有效评分回答折算为5级后的平均值（非常满意 5 … 非常不满意 1）")
 COMPOSITE = Metric(
     "composite",
