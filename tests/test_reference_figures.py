@@ -143,7 +143,9 @@ def visit_rows(draw):
         "family": family,
         "status": draw(st.sampled_from(["已完成", "已完成", "已完成", "草稿"])),
         "invalid": draw(st.sampled_from([False, False, True])),
-        "by_task": draw(st.sampled_from([False, False, False, True])),  # a verification visit through its task (二次回访)
+        "by_task": draw(
+            st.sampled_from([False, False, False, True])
+        ),  # a verification visit through its task (二次回访)
         "day": draw(
             st.sampled_from([date(2024, 4, 30), date(2024, 5, 1), date(2024, 5, 17), date(2024, 5, 31)])
         ),
@@ -221,6 +223,14 @@ def _check(raw, weights):
         assert s.satisfaction == pytest.approx(d["satisfaction"]), name
         assert s.nps == pytest.approx(d["nps"]), name
         assert (s.yes, s.yes_n) == (d["yes"], d["yes_n"]), name
+    # the KPI's automatic CSAT: (非常满意 + 满意, level answers) of the period's counted visits
+    from desktop.services import kpi
+    from desktop.services.periods import parse_period
+
+    assert kpi.csat_counts(parse_period("2024-05"), kpi.ALL_TEAMS) == (
+        o["counts"][5] + o["counts"][4],
+        o["level_n"],
+    )
     return ref
 
 
@@ -232,6 +242,25 @@ def test_statistics_equal_the_reference(database, raw, weights):
             _check(raw, weights)
         finally:
             txn.rollback()
+
+
+@settings(max_examples=8, **SETTINGS)
+@given(raw=st.lists(visit_rows(), min_size=1, max_size=10), weights=weights_strategy)
+def test_report_overall_row_equals_the_reference(database, raw, weights):
+    from desktop.services import report
+
+    with db.atomic() as txn:
+        try:
+            ref = _check(raw, weights)
+            doc = report.build_report("2024-05", today=date(2024, 6, 30))
+        finally:
+            txn.rollback()
+    section = next(s for s in doc.sections if s.title == "满意度分析")
+    table = next(b for b in section.blocks if isinstance(b, report.Table))
+    row = table.row_of("总体满意度")
+    o = ref["overall"]
+    if o["level_n"]:
+        assert row[2] == f"{o['satisfaction'] * 100:.1f}" and row[1] == f"{o['mean']:.2f}"
 
 
 @settings(max_examples=6, **SETTINGS)
