@@ -264,3 +264,15 @@ def test_workbook_segment_sheet_recomputes(database, tmp_path):
     for r in rows:
         if r["满意率"] is not None:
             assert r["满意率"] == pytest.approx(r["非常满意+满意"] / r["有效样本"])
+
+
+def test_dashboard_keeps_verification_apart(loop):
+    from desktop.services import dashboard
+    from desktop.services.periods import parse_period
+    from desktop.services.scoring import DENOMINATOR_NOTE
+
+    scope = dashboard.Scope(period=parse_period(MAY), today=date(2024, 6, 30))
+    tiles = dashboard.tiles(scope)
+    assert tiles.visits == 2 and tiles.satisfaction == pytest.approx(50.0)
+    assert dashboard.verification(scope).visits == 2
+    assert dashboard.TILE_DEFINITIONS["satisfaction"] == DENOMINATOR_NOTE == metrics.definition("满意率")
