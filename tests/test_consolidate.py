@@ -104,7 +104,7 @@ def test_merged_dimension_counts_are_the_sums_and_rates_recomputed(branches):
     for name, da in a["dims"].items():
         db = b["dims"][name]
         row = table[name]
-        assert int(row["有效样本"]) == da.n + db.n
+        assert int(row["有效样本"]) == (da.level_n or da.nps_n or da.yes_n) + (db.level_n or db.nps_n or db.yes_n)
         for level, column in zip((5, 4, 3, 2, 1), LEVELS, strict=True):
             assert int(row[column]) == da.counts[level] + db.counts[level]
         if da.level_n and db.level_n:
@@ -126,7 +126,7 @@ def test_merged_dimension_counts_are_the_sums_and_rates_recomputed(branches):
             assert int(row["上期样本"]) == ca.previous.level_n + cb.previous.level_n
     assert differs  # the branches' sizes differ: averaging rates would give another figure
     overall = table["总体"]
-    assert int(overall["有效样本"]) == a["overall"].answers + b["overall"].answers
+    assert int(overall["有效样本"]) == a["overall"].level_n + b["overall"].level_n
 
     wb = load_workbook(out)
     summary = {}

@@ -303,7 +303,7 @@ def test_series_equal_statistics_on_demo(demo, choice, team):
     assert {d.dimension for d in stats} == {b.name for b in bars[1:]}
 
     # 4: Pareto equals problems.pareto
-    pareto = problems.pareto(**problems.args_from(flt))
+    pareto = problems.pareto(flt)
     assert svc.pareto_series(s).counts == [r.count for r in pareto]
 
     # 6: groups equal statistics.by_group

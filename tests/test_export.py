@@ -88,7 +88,7 @@ def test_dimension_figures_equal_the_statistics_service(demo, out_dir):
     assert list(table) == [statistics.OVERALL] + [d.dimension for d in dims]
     for d in dims:
         row = table[d.dimension]
-        assert row["有效样本"] == d.n
+        assert row["有效样本"] == (d.level_n or d.nps_n or d.yes_n)  # the row's own denominator
         assert [row[name] for name in ("非常满意", "满意", "一般", "不满意", "非常不满意")] == [
             d.counts[level] for level in (5, 4, 3, 2, 1)
         ]
@@ -101,7 +101,14 @@ def test_dimension_figures_equal_the_statistics_service(demo, out_dir):
             assert row["NPS"] == pytest.approx(d.nps)
             assert row["推荐者（9–10分）"] + row["中立者（7–8分）"] + row["贬损者（0–6分）"] == d.nps_n
     overall_row = table[statistics.OVERALL]
-    assert overall_row["有效样本"] == total.answers
+    assert overall_row["有效样本"] == total.level_n  # level answers: NPS answers have their own columns
+    # every 满意率 recomputes from the sheet's own counts (issue 12: 72.8% computed, 87.4% shown)
+    for name, row in table.items():
+        if row["满意率"] is not None:
+            assert row["满意率"] == pytest.approx((row["非常满意"] + row["满意"]) / row["有效样本"]), name
+        if row["NPS"] is not None:
+            nps_n = row["推荐者（9–10分）"] + row["中立者（7–8分）"] + row["贬损者（0–6分）"]
+            assert row["NPS"] == pytest.approx((row["推荐者（9–10分）"] - row["贬损者（0–6分）"]) * 100 / nps_n)
     assert overall_row["满意率"] == pytest.approx(total.satisfaction)
     assert overall_row["平均分"] == pytest.approx(total.mean)
     assert overall_row["NPS"] == pytest.approx(total.nps)
@@ -203,7 +210,7 @@ def test_layout_header_frozen_filtered_and_widths(demo, out_dir):
     assert ws.freeze_panes == "C3"
     assert ws.auto_filter.ref == f"A2:{ws.cell(2, ws.max_column).column_letter}{result.visits + 2}"
     assert ws["A2"].font.b and ws["A2"].fill.fgColor.rgb.endswith(export.HEADER_FILL)
-    assert ws.column_dimensions["W"].width == 40  # 宝贵意见
+    assert ws.column_dimensions["X"].width == 40  # 宝贵意见 (after 回访类型 was added)
     template = QuestionnaireTemplate.get(QuestionnaireTemplate.family == "after_sales")
     group = ws.cell(1, len(FIXED) + 1).value
     assert group == template.label

@@ -478,3 +478,27 @@ def test_detail_and_document(visits):
     doc = svc.plan_document("全部", today=TODAY)
     assert doc.scope == "范围：全部（共 1 项改进措施，3 条客户反馈）" and len(doc.rows) == 3
     assert doc.rows[0].status_text(TODAY) == "效果验证中（完成 2024-09-27完成系统调试）"
+
+
+def test_one_loop_leaves_the_period_figures_alone(visits):
+    """Issue 12: after one improvement loop the month's 满意率 is the same with and without the
+    verification visits; they appear in their own 改进验证 figures."""
+    from desktop.services import statistics
+    from desktop.services.reporting.scope import Scope
+
+    category, rows = visits
+    month = Scope(period="2024-09")
+    before = statistics.overall(month, today=TODAY)
+    action = svc.create_action(seed_input(category, rows), today=TODAY)
+    svc.change_status(action.id, "进行中", today=TODAY)
+    svc.change_status(action.id, "已完成", completion_note="完成系统调试", today=TODAY)
+    for task in tasks_of(action):
+        answer_verification(task, 5, True)  # visited on TODAY, inside September
+    after = statistics.overall(month, today=TODAY)
+    assert (after.valid, after.counts, after.satisfaction) == (before.valid, before.counts, before.satisfaction)
+    assert "改进满意度" not in {d.dimension for d in statistics.dimension_stats(month)}
+    # no group row gains the verification visits (they have no order: once a "(未填写)" team)
+    assert sum(g.visits for g in statistics.by_group(month, "team")) == before.valid
+    verification = statistics.verification_figures(month)
+    assert verification.visits == 2
+    assert {d.dimension for d in verification.dimensions} == {"改进满意度", "问题解决"}

@@ -99,7 +99,9 @@ def test_negative_feedback_rules(database):
     assert not problems.is_negative(make_visit(mood="满意").id)
     assert problems.is_negative(make_visit(complaint=True).id)
     # car form: 1–10 scores and 落实度 yes/no
-    assert problems.is_negative(make_visit("car_service", answers={"接车服务": 6}).id)
+    # the car form's printed bands: 3–4 不满意, 5–6 一般 (not negative feedback)
+    assert problems.is_negative(make_visit("car_service", answers={"接车服务": 4}).id)
+    assert not problems.is_negative(make_visit("car_service", answers={"接车服务": 6}).id)
     assert not problems.is_negative(make_visit("car_service", answers={"接车服务": 7}).id)
     assert problems.is_negative(make_visit("car_service", answers={"落实度·配件": 0}).id)
     # drafts and invalid questionnaires are not feedback
@@ -433,17 +435,14 @@ def test_percent_rounds_halves_up():
 
 
 def test_filters_object_region_and_template(analysed):
-    from types import SimpleNamespace
-
     from desktop.services.periods import quarter_period
+    from desktop.services.reporting.scope import Scope
 
-    flt = SimpleNamespace(period=quarter_period(2024, 2), team="维修二组", engineer=None, service_type="")
-    assert problems.args_from(flt) == {
-        "start": date(2024, 4, 1),
-        "end": date(2024, 6, 30),
-        "team": "维修二组",
-    }
-    assert [(r.name, r.count) for r in problems.pareto(**problems.args_from(flt))] == [("响应速度类", 5)]
+    flt = Scope(period=quarter_period(2024, 2), team="维修二组", engineer=None, service_type="")
+    assert flt.bounds == (date(2024, 4, 1), date(2024, 6, 30))
+    assert flt.filters == {"team": "维修二组"}
+    assert [(r.name, r.count) for r in problems.pareto(flt)] == [("响应速度类", 5)]
+    assert [(r.name, r.count) for r in problems.pareto(*flt.bounds, team="维修二组")] == [("响应速度类", 5)]
     flow = analysed["流程便捷性类"][0]
     Customer.update(region="城东区").where(Customer.id == flow.customer_id).execute()
     assert [(r.name, r.count) for r in problems.pareto(*IN_Q2, region="城东区")] == [("流程便捷性类", 1)]

@@ -1,10 +1,10 @@
 import pytest
 
+from desktop.services.reporting.metrics import composite_100
+from desktop.services.reporting.scale import level_of_score10
 from desktop.services.scoring import (
-    composite_100,
     grade,
     kpi_item_score,
-    level_of_score10,
     mean_score,
     needs_root_cause,
     nps,

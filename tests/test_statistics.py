@@ -18,7 +18,8 @@ from desktop.services import statistics as st
 from desktop.services import tasks
 from desktop.services.errors import UserError
 from desktop.services.periods import parse_period
-from desktop.services.scoring import level_of_score10, mean_score, nps_from_counts, satisfaction_rate
+from desktop.services.reporting.scale import level_of_score10
+from desktop.services.scoring import mean_score, nps_from_counts, satisfaction_rate
 from desktop.services.statistics import Filters
 
 MAY = "2024-05"
@@ -288,7 +289,7 @@ def test_monthly_trend(small):
 
 
 def test_sql_banding_matches_scoring(database):
-    """The CASE in SQL bands every 1–10 score exactly like scoring.level_of_score10."""
+    """The CASE in SQL bands every 1–10 score exactly like reporting.scale.level_of_score10."""
     tpl, q = make_template("band", 1, [("s", "评分", "score10")])
     customer = Customer.create(code="C9", name="客户", phone="13800000009")
     for score in range(1, 11):

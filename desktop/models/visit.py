@@ -8,6 +8,10 @@ from .org import Staff
 from .questionnaire import Question, QuestionnaireTemplate
 
 TASK_STATUSES = ("待回访", "已预约", "已完成", "拒访", "无法联系", "已取消")
+DONE = "已完成"  # a finished task and a completed visit (Visit.status: 草稿 / 已完成)
+# A verification visit (二次回访) checks an improvement measure; its task's trigger starts with this
+VERIFY_TRIGGER = "二次回访"
+VERIFY_FAMILY = "verification"  # the template family of the 改进效果二次回访 form
 METHODS = ("电话", "短信", "上门", "问卷", "短信+电话跟进")
 MOODS = ("平静", "满意", "轻微不满", "强烈不满")
 SIGN_STATUSES = ("未签", "电子签名", "纸质已签")

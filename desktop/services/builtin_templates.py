@@ -2,6 +2,8 @@
 
 from desktop.models.questionnaire import CHOICE, LEVEL5, NPS, SCORE10, TEXT, YESNO
 
+from .reporting.scale import legend
+
 _OPENING = (
     "{customer}您好！我是{company}的客服{visitor}。您{service_date}办理的{service}已经完成，"
     "为了把服务做得更好，想占用您三分钟做个回访，请问现在方便吗？"
@@ -54,7 +56,7 @@ BUILTIN_TEMPLATES = [
         "industry": "汽车4S店/维修站",
         "title": "维修保养服务满意度回访表",
         "greeting": "尊敬的车主：感谢您到店维修保养。以下问题请按真实感受作答，"
-        "满意度按1–10分打分（1分不满意，5分一般，10分非常满意）。",
+        f"满意度按1–10分打分（{legend('car_service')}）。",
         "questions": [
             ("服务站是否主动邀请您进站保养？", "落实度·主动邀约", YESNO),
             ("进站时服务顾问接车是否迅速、礼貌？（1–10分）", "接车服务", SCORE10),

@@ -68,6 +68,7 @@ from .export import (
     TEXT_COLUMNS,
     VISIT_COLUMNS,
     VISIT_GROUP,
+    VISIT_KIND,
     Book,
     DimensionRow,
     Sheet,
@@ -391,6 +392,9 @@ def _visit_layout(ws, path: Path) -> _VisitLayout:
     groups = list(next(rows, ()))
     names = list(next(rows, ()))
     fixed_names = [name for name, _ in VISIT_COLUMNS]
+    older = [name for name in fixed_names if name != VISIT_KIND]  # workbooks before 回访类型
+    if names[: len(fixed_names)] != fixed_names and names[: len(older)] == older:
+        fixed_names = older
     if names[: len(fixed_names)] != fixed_names:
         raise UserError(
             f"{path.name} 的“{SHEET_VISITS}”表头与本程序的格式不一致，文件可能被修改过。请重新导出后再合并。"
@@ -558,10 +562,12 @@ def _converter(sheet: Sheet, name: str):
 
 
 def _copy_visits(ws, sheet: Sheet, branch: str, layout: _VisitLayout, keys, report: Progress) -> int:
-    fixed = len(layout.fixed)
+    all_fixed = [name for name, _ in VISIT_COLUMNS]
+    fixed = len(all_fixed)
     width = 1 + fixed + len(keys)
     where = {key: 1 + fixed + keys.index(key) for key in layout.questions}
-    target = [1 + i for i in range(fixed)] + [where[key] for key in layout.questions]
+    # by name: a workbook written before a column was added (回访类型) leaves that column empty
+    target = [1 + all_fixed.index(name) for name in layout.fixed] + [where[key] for key in layout.questions]
     convert = [_converter(sheet, name) for name in layout.fixed] + [
         (lambda v: sheet.text(v) if isinstance(v, str) else sheet.cell(v))
     ] * len(layout.questions)

@@ -34,6 +34,7 @@ from .dashboard_periods import (
 )
 from .errors import UserError
 from .periods import Period
+from .reporting import metrics
 from .scoring import NPS_GOAL
 from .statistics import Filters
 
@@ -71,6 +72,7 @@ __all__ = [
     "snapshot",
     "team_choices",
     "tiles",
+    "verification",
 ]
 
 
@@ -119,6 +121,19 @@ class Scope:
         if self.period.start <= self.today < self.period.end:
             return self.today
         return self.period.end
+
+
+# what the tiles mean: the catalogue's definitions (the same text as the report and the workbook)
+TILE_DEFINITIONS = {
+    "satisfaction": metrics.SATISFACTION.definition,
+    "nps": metrics.NPS.definition,
+    "recovery": metrics.RECOVERY.definition,
+}
+
+
+def verification(scope: Scope) -> statistics.VerificationFigures:
+    """改进验证: the period's verification visits (二次回访), apart from the tiles' figures."""
+    return statistics.verification_figures(scope.filters)
 
 
 def team_choices() -> list[str]:
@@ -312,7 +327,7 @@ class ParetoSeries:
 
 
 def pareto_series(scope: Scope) -> ParetoSeries:
-    rows = problems.pareto(**problems.args_from(scope.filters))
+    rows = problems.pareto(scope.filters)
     return ParetoSeries([r.name for r in rows], [r.count for r in rows], [r.cumulative_pct for r in rows])
 
 

@@ -61,6 +61,7 @@ from desktop.models import (
     ServiceOrder,
     Visit,
     VisitProblem,
+    VisitTask,
     db,
 )
 from desktop.models.connection import group_concat
@@ -70,7 +71,12 @@ from . import accounts, improvement, kpi, periods, problems, statistics, tasks
 from . import settings as app_settings
 from .errors import UserError
 from .periods import Period
-from .scoring import DENOMINATOR_NOTE, LEVEL_NAMES, NPS_GOAL, RECOVERY_TARGET, composite_100
+from .reporting import metrics
+from .reporting.metrics import composite_100
+from .reporting.metrics import definitions as metric_definitions
+from .reporting.scale import LEVEL_NAMES
+from .reporting.scope import VERIFY_TRIGGER, Scope, verification_condition
+from .scoring import DENOMINATOR_NOTE, NPS_GOAL, RECOVERY_TARGET
 from .validation import mask_name, mask_names_in_text, mask_phone, mask_phones_in_text
 
 log = logging.getLogger(__name__)
@@ -87,7 +93,18 @@ SHEET_PROBLEMS = "问题分类"
 SHEET_PLAN = "改进方案表"
 SHEET_KPI = "质量评价表"
 SHEET_INFO = "说明"
-SHEETS = (SHEET_VISITS, SHEET_DIMENSIONS, SHEET_PROBLEMS, SHEET_PLAN, SHEET_KPI, SHEET_INFO)
+SHEET_VERIFY = "改进验证"
+SHEET_SEGMENTS = "细分统计"
+SHEETS = (
+    SHEET_VISITS,
+    SHEET_DIMENSIONS,
+    SHEET_SEGMENTS,
+    SHEET_PROBLEMS,
+    SHEET_PLAN,
+    SHEET_KPI,
+    SHEET_VERIFY,
+    SHEET_INFO,
+)
 
 # 说明: the first column names what the row holds (consolidate reads these keys)
 INFO_KIND = "工作簿类型"
@@ -129,7 +146,7 @@ DIM_WIDTHS = (14, 9, 9, 7, 7, 7, 10, 9, 8, 13, 12, 12, 8, 6, 6, 8, 9, 9, 9, 7, 9
 SUM_VISITS = "回访总数（已完成）"
 SUM_VALID = "有效回访"
 SUM_INVALID = "无效回访（已剔除）"
-SUM_ANSWERS = "计入统计的回答数"
+SUM_ANSWERS = "计入满意率的评分回答数"
 SUM_SATISFACTION = "总体满意率"
 SUM_MEAN = "平均分（5分制）"
 SUM_COMPOSITE = "综合得分（百分制）"
@@ -138,9 +155,10 @@ SUM_DUE = "应回访任务"
 SUM_COMPLETED = "已完成任务"
 SUM_RECOVERY = "回收率"
 SUM_PREVIOUS = "上期"
-NPS_NOTE = "NPS = 推荐者（9–10分）占比 − 贬损者（0–6分）占比，取值 −100 至 100"
-RECOVERY_NOTE = "回收率 = 已完成 ÷ 应回访任务（期间内到期的回访任务；已取消的不计，未到期的不计）"
-MEAN_NOTE = "平均分按5分制（非常满意=5 … 非常不满意=1;1–10分题按分段折算）；综合得分 =（平均分 − 1）÷ 4 × 100"
+# the metric definitions, as the catalogue states them (the same text on screen and in the report)
+NPS_NOTE = metrics.NPS.definition
+RECOVERY_NOTE = metrics.RECOVERY.definition
+MEAN_NOTE = f"{metrics.MEAN.definition}；{metrics.COMPOSITE.definition}"
 CHANGE_NOTE = "较上期：与上一个同长度期间比较，满意率/是占比相差不足 0.5 个百分点、NPS 相差不足 0.5 分记为 →"
 
 PROBLEM_COLUMNS = ("问题分类", "频次", "占比", "累计占比")
@@ -197,9 +215,12 @@ def percent_style(value) -> str | None:
 
 
 # 回访记录: (header, column width); the questions follow
+VISIT_KIND = "回访类型"  # 首次回访, 投诉回访, 交付1个月 … 二次回访: the task's trigger
+VISIT_KIND_MANUAL = "手工"  # a visit without a task
 VISIT_COLUMNS: tuple[tuple[str, float], ...] = (
     ("回访编号", 9),
     ("回访日期", 11),
+    (VISIT_KIND, 10),
     ("客户编号", 13),
     ("客户姓名", 10),
     ("联系电话", 14),
@@ -693,12 +714,14 @@ def export_workbook(
             visits = _write_visits(sheets[SHEET_VISITS], period, templates, mask, report, total)
             report(total + 1, steps, "正在计算维度统计…")
             _write_dimensions(sheets[SHEET_DIMENSIONS], period, today)
+            write_segment_sheet(sheets[SHEET_SEGMENTS], statistics.segments(Scope(period=period)))
             report(total + 2, steps, "正在整理问题分类…")
             _write_problems(sheets[SHEET_PROBLEMS], period)
             report(total + 3, steps, "正在整理改进方案表…")
             _write_plan(sheets[SHEET_PLAN], period, mask, today)
             report(total + 4, steps, "正在整理质量评价表…")
             _write_kpi(sheets[SHEET_KPI], period)
+            write_verification_sheet(sheets[SHEET_VERIFY], statistics.verification_figures(Scope(period=period)))
         write_info_sheet(
             sheets[SHEET_INFO],
             kind=KIND_BRANCH,
@@ -813,6 +836,7 @@ def _visit_rows_query(period: Period):
         Visit.select(
             Visit.id,
             Visit.visit_date,
+            visit_kind_sql(),
             Customer.code,
             Customer.name,
             Customer.title,
@@ -842,6 +866,17 @@ def _visit_rows_query(period: Period):
         .where(*_in_period(period))
         .order_by(Visit.visit_date, Visit.id)
         .tuples()
+    )
+
+
+def visit_kind_sql():
+    """SQL on ``Visit``: what kind of visit a row is — its task's trigger (首次回访, 投诉回访,
+    交付1个月 … 二次回访), 二次回访 for the verification form without a task, else 手工."""
+    trigger = VisitTask.select(VisitTask.trigger).where(VisitTask.id == Visit.task)
+    return pw.Case(
+        None,
+        [(verification_condition(), pw.fn.COALESCE(trigger, VERIFY_TRIGGER))],
+        pw.fn.COALESCE(trigger, VISIT_KIND_MANUAL),
     )
 
 
@@ -942,6 +977,7 @@ def _write_visits(
             (
                 vid,
                 day,
+                kind,
                 code,
                 name,
                 title,
@@ -990,6 +1026,7 @@ def _write_visits(
             values[:fixed] = (
                 vid,
                 date.fromisoformat(day[:10]) if day.__class__ is str else day,
+                memo[kind],
                 coded(code),
                 text(_customer_name(name, title, mask)),
                 coded(mask_phone(phone) if mask else phone),
@@ -1075,6 +1112,7 @@ class Summary:
     due: int = 0
     completed: int = 0
     previous_label: str = ""
+    composite: float | None = None  # 综合得分 weighted by 权重; None: from the counts (unweighted)
 
     @property
     def recovery(self) -> float | None:
@@ -1111,9 +1149,11 @@ def dimension_rows(period: Period, today: date) -> tuple[list[DimensionRow], Sum
     all_nps = tuple(sum(v[i] for v in nps.values()) for i in range(3))
 
     def row_of(name: str, figures, nps_counts) -> DimensionRow:
+        # 有效样本 is the denominator of the row's own rate (level answers for 满意率; 0–10 and
+        # 是/否 answers are counted in their own columns), so every rate recomputes from the row
         row = DimensionRow(
             name=name,
-            n=figures.n,
+            n=figures.level_n or sum(nps_counts) or figures.yes_n,
             counts={level: figures.counts.get(level, 0) for level in (5, 4, 3, 2, 1)},
             promoters=nps_counts[0],
             passives=nps_counts[1],
@@ -1146,6 +1186,7 @@ def dimension_rows(period: Period, today: date) -> tuple[list[DimensionRow], Sum
         due=recovery.due,
         completed=recovery.completed,
         previous_label=comparison.previous.label,
+        composite=total.composite,
     )
     return rows, summary
 
@@ -1155,7 +1196,7 @@ def _completed_visits(period: Period) -> tuple[int, int]:
     invalid = pw.fn.SUM(pw.Case(None, [(Visit.invalid == True, 1)], 0))  # noqa: E712
     n, bad = (
         Visit.select(pw.fn.COUNT(Visit.id), invalid)
-        .where(Visit.status == statistics.DONE, *_in_period(period))
+        .where(*Scope(period=period).conditions(valid_only=False))
         .tuples()
         .get()
     )
@@ -1206,7 +1247,12 @@ def write_dimension_sheet(sheet: Sheet, rows: Sequence[DimensionRow], summary: S
         (SUM_ANSWERS, overall.n, None, None),
         (SUM_SATISFACTION, overall.satisfaction, "pct", None),
         (SUM_MEAN, overall.mean, "dec2", None),
-        (SUM_COMPOSITE, composite_100(overall.mean), "dec1", None),
+        (
+            SUM_COMPOSITE,
+            summary.composite if summary.composite is not None else composite_100(overall.mean),
+            "dec1",
+            "按题目权重加权" if summary.composite is not None else None,
+        ),
         (SUM_NPS, overall.nps, "dec1", f"目标 ≥ {NPS_GOAL}"),
         (SUM_DUE, summary.due, None, None),
         (SUM_COMPLETED, summary.completed, None, None),
@@ -1457,13 +1503,117 @@ def _write_kpi(sheet: Sheet, period: Period) -> None:
         sheet.note(text, label)
 
 
+# ---------------------------------------------------------------- 细分统计
+SEGMENT_COLUMNS = (
+    "细分维度",
+    "分组",
+    "有效回访",
+    "有效样本",
+    "非常满意+满意",
+    "满意率",
+    "平均分",
+    "综合得分",
+    "NPS样本",
+    "NPS",
+)
+SEGMENT_NOTE = (
+    "按客户类型、客户来源、服务类型、回访方式和服务工程师分组；有效样本为5级评分（含按模板折算的1–10分）回答数，"
+    "满意率 = 非常满意+满意 ÷ 有效样本；综合得分按题目权重加权；二次回访和无效回访不计"
+)
+
+
+def write_segment_sheet(sheet: Sheet, segments: dict) -> None:
+    """细分统计: 满意率, 平均分, 综合得分 and NPS per segment group; 满意率 recomputes from the
+    counts next to it."""
+    sheet.widths((12, 16, 9, 9, 12, 9, 9, 9, 9, 9))
+    sheet.freeze("C2")
+    sheet.print_setup(fit_width=True)
+    sheet.header(SEGMENT_COLUMNS)
+    for group, stats in segments.items():
+        label = statistics.GROUPS[group]
+        for g in stats:
+            sheet.append(
+                [
+                    label,
+                    sheet.text(g.group),
+                    g.visits,
+                    g.level_n,
+                    g.counts.get(5, 0) + g.counts.get(4, 0),
+                    g.satisfaction,
+                    g.mean,
+                    g.composite,
+                    g.nps_n,
+                    g.nps,
+                ],
+                [None, None, None, None, None, "pct", "dec2", "dec1", None, "dec1"],
+            )
+    sheet.blank()
+    sheet.note(SEGMENT_NOTE)
+
+
+# ---------------------------------------------------------------- 改进验证
+VERIFY_COLUMNS = (
+    "维度",
+    "有效样本",
+    *(LEVEL_NAMES[level] for level in (5, 4, 3, 2, 1)),
+    "满意率",
+    "是",
+    "否",
+    "是占比",
+)
+VERIFY_VISITS = "二次回访次数（有效）"
+VERIFY_INVALID = "无效二次回访"
+VERIFY_NOTE = (
+    "二次回访（改进措施完成后对反馈客户的验证回访）衡量改进措施的效果，不计入本期满意率、NPS 和回收率；"
+    "满意率 =（非常满意 + 满意）÷ 有效样本，是占比 = 是 ÷（是 + 否）"
+)
+EMPTY_VERIFY = "（本期没有二次回访）"
+
+
+def write_verification_sheet(sheet: Sheet, figures) -> None:
+    """改进验证: the period's verification visits, per dimension of the verification form; every
+    rate recomputes from the counts next to it."""
+    sheet.widths((16, 9, 9, 9, 9, 9, 11, 9, 9, 9, 9))
+    sheet.freeze("B2")
+    sheet.print_setup(fit_width=True)
+    sheet.header(VERIFY_COLUMNS)
+    for d in figures.dimensions:
+        level_n = d.level_n
+        n = level_n or d.yes_n
+        sheet.append(
+            [
+                d.dimension,
+                n,
+                *(d.counts.get(level, 0) for level in (5, 4, 3, 2, 1)),
+                d.satisfaction,
+                d.yes if d.yes_n else None,
+                d.yes_n - d.yes if d.yes_n else None,
+                d.yes_share,
+            ],
+            [None, None, *[None] * 5, "pct", None, None, "pct"],
+        )
+    if not figures.dimensions:
+        sheet.append([EMPTY_VERIFY])
+    sheet.blank()
+    sheet.append([VERIFY_VISITS, figures.visits], ["bold", None])
+    sheet.append([VERIFY_INVALID, figures.invalid], ["bold", None])
+    sheet.blank()
+    sheet.note(VERIFY_NOTE)
+
+
 # ---------------------------------------------------------------- 说明
 BRANCH_SCOPE_NOTES = (
-    (SHEET_VISITS, "期间内的全部回访，含草稿和无效回访（见“状态”“有效/无效”列）；统计只计已完成且有效的回访"),
+    (
+        SHEET_VISITS,
+        "期间内的全部回访，含草稿、无效回访和二次回访（见“回访类型”“状态”“有效/无效”列）；"
+        "统计只计已完成且有效的回访，二次回访另列于“改进验证”",
+    ),
     (SHEET_DIMENSIONS, "按维度汇总各题有效回答；各比率可由表中的计数重新计算，多个分支合并时请按计数相加"),
     (SHEET_PLAN, "本期回访所反馈问题的改进措施及本期内进行中的改进措施"),
     (SHEET_KPI, "评价周期在本期内的质量评价表（没有时取包含本期的评价表）"),
     (f"{SHEET_KPI}数值", KPI_PERCENT_NOTE),
+    (SHEET_VERIFY, "本期的二次回访（改进效果验证），与本期满意率分开统计"),
+    (SHEET_SEGMENTS, "按客户类型、客户来源、服务类型、回访方式和服务工程师分组的满意率、NPS 和综合得分"),
 )
 
 
@@ -1509,5 +1659,6 @@ def write_info_sheet(
     rows += [(list(values), []) for values in extra]
     rows.append(([INFO_DENOMINATOR, DENOMINATOR_NOTE], []))
     rows += [([name, text], []) for name, text in notes]
+    rows += [([f"指标定义·{name}", text], []) for name, text in metric_definitions()]
     for values, styles in rows:
         sheet.append(values, ["bold", *(styles[1:] if styles else [])])

@@ -34,6 +34,7 @@ from desktop.models import (
     ImprovementAction,
     ProblemCategory,
     Question,
+    QuestionnaireTemplate,
     ServiceOrder,
     Visit,
     VisitProblem,
@@ -41,12 +42,15 @@ from desktop.models import (
     db,
     now,
 )
-from desktop.models.questionnaire import LEVEL5, LEVEL5_LABELS, SCORE10, YESNO
+from desktop.models.questionnaire import LEVEL5, LEVEL5_LABELS, SCORE10
+from desktop.models.visit import DONE as VISIT_DONE_STATUS
+from desktop.models.visit import VERIFY_FAMILY, VERIFY_TRIGGER
 
 from . import accounts, calendar
 from . import settings as app_settings
 from .dates import parse_date
 from .errors import UserError, ValidationError, ValidationErrors
+from .reporting import scale
 from .validation import (
     clean_text,
     mask_name,
@@ -74,16 +78,14 @@ NOT_CLOSED = "未闭环"
 OVERDUE = "已逾期"
 FILTERS = (ALL, NOT_CLOSED, OVERDUE, *ACTION_STATUSES)
 
-VERIFY_FAMILY = "verification"
-VERIFY_TRIGGER = "二次回访"
 VERIFY_FROM = 1  # working days after the measure was done: next working day …
 VERIFY_TO = 5  # … to the fifth, i.e. within one week
 DIM_SATISFIED = "改进满意度"
 DIM_SOLVED = "问题解决"
 TASK_OPEN = ("待回访", "已预约")
-TASK_DONE = "已完成"
+TASK_DONE = VISIT_DONE_STATUS
 TASK_CANCELLED = "已取消"
-VISIT_DONE = "已完成"
+VISIT_DONE = VISIT_DONE_STATUS
 SYSTEM_AUTHOR = "系统"
 
 DEFAULT_MESSAGE = "您好，您之前反馈的“{problem}”我们已经改进：{measure}。感谢您的宝贵意见，期待再次为您服务！"
@@ -774,15 +776,16 @@ STATE_TEXT = {PASS: "验证通过", FAIL: "验证未通过", PENDING: "验证中
 
 
 def _passes(question: Question, value: int | None) -> bool | None:
-    if value is None:
-        return None
-    if question.kind == LEVEL5:
-        return value >= 4  # 满意 or better
-    if question.kind == SCORE10:
-        return value >= 8
-    if question.kind == YESNO:
-        return bool(value)
-    return None
+    """A verification answer that passes, read on the question's template scale."""
+    return scale.passes(question.kind, value, _family_of(question.template_id))
+
+
+def _family_of(template_id: int) -> str | None:
+    return (
+        QuestionnaireTemplate.select(QuestionnaireTemplate.family)
+        .where(QuestionnaireTemplate.id == template_id)
+        .scalar()
+    )
 
 
 def _label(question: Question, value: int | None) -> str:
@@ -1082,22 +1085,6 @@ def completion_text(completed_on: date | None, note: str) -> str:
     return note if note.startswith(day) else day + note
 
 
-def _to_level(question_kind: str, value: int) -> int | None:
-    if question_kind == LEVEL5:
-        return value if 1 <= value <= 5 else None
-    if question_kind == SCORE10:  # 很满意 10; 满意 9–8; 基本满意 7; 不满意 6–5; 很不满意 4–1
-        if value >= 10:
-            return 5
-        if value >= 8:
-            return 4
-        if value == 7:
-            return 3
-        if value >= 5:
-            return 2
-        return 1
-    return None
-
-
 def visit_levels(visit_ids: Sequence[int]) -> dict[int, tuple[int | None, int | None, int | None]]:
     """Visit id → (服务态度, 响应速度, 问题解决效果) on the five-level scale (None: not asked)."""
     column_of = {dim: n for n, col in enumerate(LEVEL_COLUMNS) for dim in LEVEL_DIMENSIONS[col]}
@@ -1106,8 +1093,11 @@ def visit_levels(visit_ids: Sequence[int]) -> dict[int, tuple[int | None, int | 
     for start in range(0, len(ids), _BATCH):
         chunk = ids[start : start + _BATCH]
         query = (
-            Answer.select(Answer.visit, Question.dimension, Question.kind, Answer.value)
+            Answer.select(
+                Answer.visit, Question.dimension, Question.kind, Answer.value, QuestionnaireTemplate.family
+            )
             .join(Question)
+            .join(QuestionnaireTemplate)
             .where(
                 Answer.visit.in_(chunk)
                 & Question.dimension.in_(list(column_of))
@@ -1117,11 +1107,11 @@ def visit_levels(visit_ids: Sequence[int]) -> dict[int, tuple[int | None, int | 
             .order_by(Answer.visit, Question.position, Question.id)
             .tuples()
         )
-        for visit_id, dimension, kind, value in query:
+        for visit_id, dimension, kind, value, family in query:
             levels = out.setdefault(visit_id, [None, None, None])
             n = column_of[dimension]
             if levels[n] is None:  # the first question of a dimension counts
-                levels[n] = _to_level(kind, value)
+                levels[n] = scale.level_of(kind, value, family)
     return {k: (v[0], v[1], v[2]) for k, v in out.items()}
 
 

@@ -686,10 +686,12 @@ def _percent(part: int, whole: int) -> float | None:
 
 def csat_counts(period: Period, team: str) -> tuple[int, int]:
     """(非常满意 + 满意, all valid level answers) of completed, valid visits in the period whose
-    order belongs to ``team`` (every visit for 全部) — counted by ``statistics.overall``."""
-    from .statistics import Filters, overall
+    order belongs to ``team`` (every visit for 全部), verification visits left out — counted by
+    ``statistics.overall`` over the reporting ``Scope``."""
+    from .reporting.scope import Scope
+    from .statistics import overall
 
-    figures = overall(Filters(period=(period.start, period.end), team=None if team == ALL_TEAMS else team))
+    figures = overall(Scope(period=period, team=None if team == ALL_TEAMS else team))
     return figures.counts.get(5, 0) + figures.counts.get(4, 0), figures.level_n
 
 

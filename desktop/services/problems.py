@@ -1,9 +1,10 @@
 """问题分析: which visits are negative feedback, which problem category each belongs to, how often
 each category occurs (Pareto), how much it hurts (pain matrix) and which three to fix first.
 
-**Negative feedback (负面反馈)** is a completed, valid visit with any of: a 5-level answer 不满意 or
-非常不满意 (value ≤ 2), a 1–10 score ≤ 6, a 0–10 recommend (NPS) score ≤ 6, a 否 on a 落实度
-yes/no question, the mood 轻微不满 / 强烈不满, or a visit about a complaint order. Every such
+**Negative feedback (负面反馈)** is a completed, valid visit with any of: an answer that is low on
+its template's scale (``reporting.scale.is_low`` / ``low_sql``: a 5-level 不满意 or 非常不满意, a
+1–10 score in the template's 不满意 bands, a 0–10 recommend (NPS) score ≤ 6, a 否 on a 落实度
+yes/no question), the mood 轻微不满 / 强烈不满, or a visit about a complaint order. Every such
 visit should carry at least one category (``VisitProblem``).
 
 **Suggestions.** Each category holds keyword rules (``ProblemCategory.keywords``, edited by the
@@ -20,8 +21,8 @@ also points to a category through its dimension (响应及时性 → 响应速�
 
 * mood weight: 强烈不满 3, 轻微不满 2, 平静 1, 满意 0;
 * dimension impact: the lowest answer in a dimension belonging to the category — 2 for the
-  bottom band (非常不满意; 1–4 of 10; NPS 0–4), 1 for the next band (不满意; 5–6 of 10;
-  NPS 5–6; 落实度 否), 0 without a low answer. When none of the visit's low answers belongs to
+  bottom band (非常不满意, a 1–10 score read so on its template's bands; NPS 0–4), 1 for the next
+  band (不满意; NPS 5–6; 落实度 否), 0 without a low answer. When none of the visit's low answers belongs to
   the category (e.g. a price complaint written only in the text), the visit's lowest answer of
   any dimension is used.
 
@@ -48,7 +49,6 @@ import peewee as pw
 
 from desktop.models import (
     Answer,
-    Customer,
     ProblemCategory,
     Question,
     QuestionnaireTemplate,
@@ -61,8 +61,9 @@ from desktop.models.questionnaire import LEVEL5, LEVEL5_LABELS, NPS, SCORE10, YE
 
 from . import accounts
 from .errors import UserError
+from .reporting import scale
+from .reporting.scope import DONE, Scope
 
-DONE = "已完成"
 MOOD_WEIGHT = {"强烈不满": 3, "轻微不满": 2, "平静": 1, "满意": 0}
 NEGATIVE_MOODS = ("轻微不满", "强烈不满")
 STRONG = "强烈不满"
@@ -76,8 +77,8 @@ QUADRANTS = (HIGH_HIGH, LOW_HIGH, HIGH_LOW, LOW_LOW)  # also the TOP3 order
 PAIN_FORMULA = (
     "痛感 = 该分类每条反馈的（情绪权重 + 维度影响）的平均值，0–5 分。"
     "情绪权重：强烈不满 3、轻微不满 2、平静 1、满意 0；"
-    "维度影响：该分类对应维度的最低评价，非常不满意（1–4 分、推荐 0–4 分）记 2，"
-    "不满意（5–6 分、推荐 5–6 分、落实度“否”）记 1，没有低分记 0；"
+    "维度影响：该分类对应维度的最低评价，非常不满意（1–10 分题按问卷的评分分档折算；推荐 0–4 分）记 2，"
+    "不满意（推荐 5–6 分、落实度“否”）记 1，没有低分记 0；"
     "分类没有对应维度时取该次回访最低的一项评价。"
     "以各分类出现次数和痛感的中位数划分四个象限（等于中位数算“高”）。"
 )
@@ -332,13 +333,15 @@ def category_for_dimension(dimension: str) -> str | None:
     return None
 
 
-def severity(kind: str, value: int | None, dimension: str = "") -> int:
-    """How low an answer is: 2 bottom band, 1 next band, 0 not low (see the module docstring)."""
+def severity(kind: str, value: int | None, dimension: str = "", family: str | None = None) -> int:
+    """How low an answer is: 2 bottom band, 1 next band, 0 not low (see the module docstring);
+    ratings are read on the scale of their template ``family`` (``reporting.scale``)."""
     if value is None:
         return 0
-    if kind == LEVEL5:
-        return 2 if value <= 1 else 1 if value == 2 else 0
-    if kind in (SCORE10, NPS):
+    if kind in (LEVEL5, SCORE10):
+        level = scale.level_of(kind, value, family)
+        return 2 if level == 1 else 1 if level == 2 else 0
+    if kind == NPS:
         return 2 if value <= 4 else 1 if value <= 6 else 0
     if kind == YESNO:
         return 1 if value == 0 and "落实" in (dimension or "") else 0
@@ -361,11 +364,7 @@ def answer_label(kind: str, value: int, options=None) -> str:
 
 # ------------------------------------------------------------------ SQL building blocks
 def _low_answer_expr():
-    return (
-        ((Question.kind == LEVEL5) & (Answer.value <= 2))
-        | (Question.kind.in_([SCORE10, NPS]) & (Answer.value <= 6))
-        | ((Question.kind == YESNO) & (Answer.value == 0) & Question.dimension.contains("落实"))
-    )
+    return scale.low_sql()
 
 
 def negative_condition():
@@ -383,76 +382,6 @@ def negative_condition():
 
 def _tagged_condition():
     return pw.fn.EXISTS(VisitProblem.select(VisitProblem.id).where(VisitProblem.visit == Visit.id))
-
-
-def _scope(
-    start: date | None = None,
-    end: date | None = None,
-    team: str | None = None,
-    engineer: str | None = None,
-    service_type: str | None = None,
-    region: str | None = None,
-    template_family: str | None = None,
-    template_id: int | None = None,
-) -> list:
-    """WHERE terms on ``Visit``: completed, valid, in the period (end day included), and the
-    filters (the same names as ``statistics.Filters``; blank means all)."""
-    terms = [Visit.status == DONE, Visit.invalid == False]  # noqa: E712
-    if start is not None:
-        terms.append(Visit.visit_date >= start)
-    if end is not None:
-        terms.append(Visit.visit_date <= end)
-    order_terms = []
-    if team:
-        order_terms.append(ServiceOrder.team == team)
-    if engineer:
-        order_terms.append(ServiceOrder.engineer == engineer)
-    if service_type:
-        order_terms.append(ServiceOrder.service_type == service_type)
-    if order_terms:
-        terms.append(Visit.order.in_(ServiceOrder.select(ServiceOrder.id).where(*order_terms)))
-    if region:
-        terms.append(Visit.customer.in_(Customer.select(Customer.id).where(Customer.region == region)))
-    if template_family:
-        family = QuestionnaireTemplate.select(QuestionnaireTemplate.id).where(
-            QuestionnaireTemplate.family == template_family
-        )
-        terms.append(Visit.template.in_(family))
-    if template_id:
-        terms.append(Visit.template == int(template_id))
-    return terms
-
-
-FILTER_NAMES = ("team", "engineer", "service_type", "region", "template_family", "template_id")
-
-
-def args_from(filters) -> dict:
-    """Keyword arguments for this module's functions from a ``statistics.Filters`` (or any object
-    with ``period`` and the filter attributes): ``pareto(**args_from(flt))``."""
-    start, end = _bounds(getattr(filters, "period", None))
-    out = {"start": start, "end": end}
-    for name in FILTER_NAMES:
-        value = getattr(filters, name, None)
-        if value not in (None, ""):
-            out[name] = value
-    return out
-
-
-def _bounds(period) -> tuple[date | None, date | None]:
-    """None (all time), a (start, end) pair or anything with ``start``/``end`` (periods.Period)."""
-    if period is None:
-        return None, None
-    if hasattr(period, "start") and hasattr(period, "end"):
-        return period.start, period.end
-    if isinstance(period, tuple | list) and len(period) == 2:
-        from .periods import parse_period
-
-        p = parse_period(tuple(period))
-        return p.start, p.end
-    from .periods import parse_period
-
-    p = parse_period(period)
-    return p.start, p.end
 
 
 def _chunks(ids: list[int]):
@@ -473,7 +402,7 @@ def is_negative(visit_id: int) -> bool:
 def negative_visit_ids(start=None, end=None, **filters) -> list[int]:
     query = (
         Visit.select(Visit.id)
-        .where(*_scope(start, end, **filters))
+        .where(*Scope.of(start, end, **filters).conditions())
         .where(negative_condition())
         .order_by(Visit.visit_date, Visit.id)
         .tuples()
@@ -482,14 +411,14 @@ def negative_visit_ids(start=None, end=None, **filters) -> list[int]:
 
 
 def count_negative(start=None, end=None, **filters) -> int:
-    return Visit.select().where(*_scope(start, end, **filters)).where(negative_condition()).count()
+    return Visit.select().where(*Scope.of(start, end, **filters).conditions()).where(negative_condition()).count()
 
 
 def count_feedback(start=None, end=None, **filters) -> int:
     """Visits counted as negative feedback in scope: negative, or tagged with a category."""
     return (
         Visit.select()
-        .where(*_scope(start, end, **filters))
+        .where(*Scope.of(start, end, **filters).conditions())
         .where(negative_condition() | _tagged_condition())
         .count()
     )
@@ -498,7 +427,7 @@ def count_feedback(start=None, end=None, **filters) -> int:
 def _untagged_query(start, end, filters):
     return (
         Visit.select()
-        .where(*_scope(start, end, **filters))
+        .where(*Scope.of(start, end, **filters).conditions())
         .where(negative_condition())
         .where(~_tagged_condition())
     )
@@ -520,14 +449,16 @@ def _low_answers(visit_ids: list[int]) -> dict[int, list[tuple[str, str, int, in
                 Answer.value,
                 Question.options,
                 Question.position,
+                QuestionnaireTemplate.family,
             )
             .join(Question, on=(Answer.question == Question.id))
+            .join(QuestionnaireTemplate, on=(Question.template == QuestionnaireTemplate.id))
             .where(Answer.visit.in_(chunk) & _low_answer_expr())
             .order_by(Answer.visit, Question.position)
             .tuples()
         )
-        for visit_id, dimension, kind, value, options, position in query:
-            sev = severity(kind, value, dimension)
+        for visit_id, dimension, kind, value, options, position, family in query:
+            sev = severity(kind, value, dimension, family)
             if sev:
                 out[visit_id].append((dimension, answer_label(kind, value, options), sev, position))
     return out
@@ -709,7 +640,7 @@ def auto_tag(period=None, only_untagged: bool = True, **filters) -> dict[str, in
     (start, end) pair or a ``periods.Period``), in one transaction. With ``only_untagged`` the
     visits that already have a category are left alone; otherwise suggested categories they
     lack are added (nothing is ever removed). Running it twice adds nothing the second time."""
-    start, end = _bounds(period)
+    start, end = Scope.of(period, **filters).bounds
     if only_untagged:
         ids = [v.id for v in _untagged_query(start, end, filters).select(Visit.id).order_by(Visit.id)]
     else:
@@ -810,7 +741,7 @@ def category_counts(start=None, end=None, **filters) -> list[tuple[int, str, int
         .join(Visit, on=(VisitProblem.visit == Visit.id))
         .switch(VisitProblem)
         .join(ProblemCategory, on=(VisitProblem.category == ProblemCategory.id))
-        .where(*_scope(start, end, **filters))
+        .where(*Scope.of(start, end, **filters).conditions())
         .group_by(ProblemCategory.id)
         .order_by(count.desc(), ProblemCategory.position, ProblemCategory.id)
         .tuples()
@@ -864,12 +795,18 @@ def _impacts(start, end, filters) -> dict[int, float]:
     """category id → sum over its tagged visits of the dimension impact (see the docstring)."""
     query = (
         VisitProblem.select(
-            VisitProblem.category, VisitProblem.visit, Question.dimension, Question.kind, Answer.value
+            VisitProblem.category,
+            VisitProblem.visit,
+            Question.dimension,
+            Question.kind,
+            Answer.value,
+            QuestionnaireTemplate.family,
         )
         .join(Visit, on=(VisitProblem.visit == Visit.id))
         .join(Answer, on=(Answer.visit == Visit.id))
         .join(Question, on=(Answer.question == Question.id))
-        .where(*_scope(start, end, **filters))
+        .join(QuestionnaireTemplate, on=(Question.template == QuestionnaireTemplate.id))
+        .where(*Scope.of(start, end, **filters).conditions())
         .where(_low_answer_expr())
         .tuples()
     )
@@ -877,8 +814,8 @@ def _impacts(start, end, filters) -> dict[int, float]:
     by_dim: dict[tuple[int, int], int] = {}  # (category, visit) → lowest band in its dimensions
     names = dict(ProblemCategory.select(ProblemCategory.id, ProblemCategory.name).tuples())
     pairs: set[tuple[int, int]] = set()
-    for cid, vid, dimension, kind, value in query.iterator():
-        sev = severity(kind, value, dimension)
+    for cid, vid, dimension, kind, value, family in query.iterator():
+        sev = severity(kind, value, dimension, family)
         if not sev:
             continue
         pairs.add((cid, vid))
@@ -913,7 +850,7 @@ def pain_matrix(start=None, end=None, **filters) -> PainMatrix:
         .join(Visit, on=(VisitProblem.visit == Visit.id))
         .switch(VisitProblem)
         .join(ProblemCategory, on=(VisitProblem.category == ProblemCategory.id))
-        .where(*_scope(start, end, **filters))
+        .where(*Scope.of(start, end, **filters).conditions())
         .group_by(ProblemCategory.id)
         .order_by(count.desc(), ProblemCategory.position, ProblemCategory.id)
         .tuples()
@@ -995,7 +932,7 @@ def _quotes(category_id: int, start, end, filters, limit: int = 3) -> list[str]:
         Visit.select(Visit.id)
         .join(VisitProblem, on=(VisitProblem.visit == Visit.id))
         .where(VisitProblem.category == category_id)
-        .where(*_scope(start, end, **filters))
+        .where(*Scope.of(start, end, **filters).conditions())
         .order_by(mood_w.desc(), Visit.visit_date.desc(), Visit.id.desc())
         .limit(60)
         .tuples()
@@ -1018,7 +955,7 @@ def category_visit_ids(category_id: int, start=None, end=None, **filters) -> lis
         Visit.select(Visit.id)
         .join(VisitProblem, on=(VisitProblem.visit == Visit.id))
         .where(VisitProblem.category == category_id)
-        .where(*_scope(start, end, **filters))
+        .where(*Scope.of(start, end, **filters).conditions())
         .order_by(Visit.visit_date, Visit.id)
         .tuples()
     )
@@ -1139,7 +1076,7 @@ def customer_words(
             Visit.select(Visit.id)
             .join(VisitProblem, on=(VisitProblem.visit == Visit.id))
             .where(VisitProblem.category == cat.id)
-            .where(*_scope(start, end, **filters))
+            .where(*Scope.of(start, end, **filters).conditions())
             .order_by(Visit.visit_date.desc(), Visit.id.desc())
             .limit(WORD_TEXT_LIMIT)
             .tuples()

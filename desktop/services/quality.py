@@ -2,12 +2,15 @@
 
 Rules for a completed (已完成) visit:
 
-- **pattern-filled (随意勾选)** — only for forms the customer filled in alone (回访方式 问卷 or
+- **pattern-filled (随意勾选) — flagged for review, not invalid** — only for forms the customer filled in alone (回访方式 问卷 or
   短信: ``SELF_FILLED``; on a call the interviewer records each answer, and a customer who is
   very satisfied with everything is not noise) — at least ``MIN_PATTERN`` rating answers (五级 or 1–10), no free
   text anywhere (宝贵意见 and every per-question comment / text answer empty), and the ratings in
   form order are either all the same option, or strictly alternate between two options
-  (A B A B A …);
+  (A B A B A …). A delighted customer ticks 非常满意 throughout too, so a pattern alone does
+  not make the form invalid: it is marked 待复核 (``invalid_reason`` starting with
+  ``REVIEW_PREFIX``, ``invalid`` still False) and counts in every figure until a 主管 confirms
+  it invalid (``confirm_invalid``);
 - **key answers missing (关键答案缺失)** — a required question of its template (not retired) has
   no answer (imports and older data can hold such visits; the form itself refuses them).
 
@@ -31,10 +34,10 @@ from desktop.models.questionnaire import LEVEL5, SCORE10, TEXT
 
 from . import accounts
 from .errors import UserError, ValidationError
-from .scoring import LEVEL_NAMES
+from .reporting.scale import LEVEL_NAMES
+from .reporting.scope import DONE
 from .validation import clean_text
 
-DONE = "已完成"
 MIN_PATTERN = 5  # rating answers needed before a pattern means anything
 REASON_MAX = 200
 _BATCH = 400  # visit ids per IN (...) list
@@ -42,12 +45,31 @@ _NAMES_SHOWN = 3
 SELF_FILLED = ("问卷", "短信")  # methods where a bored respondent can tick one column throughout
 
 
+REVIEW_PREFIX = "待复核："  # a pattern a 主管 should look at; the visit still counts
+
+
 @dataclass(frozen=True)
 class FlagResult:
     checked: int  # completed visits the rules looked at (hand-decided ones excluded)
-    flagged: int  # newly marked invalid (or with a changed reason)
+    flagged: int  # newly marked invalid or 待复核 (or with a changed reason)
     cleared: int  # automatic marks removed because no rule applies any more
     invalid: int  # visits in scope invalid after the run
+    review: int = 0  # visits in scope 待复核 after the run (still counted)
+
+
+INVALID_TEXT = "无效"
+REVIEW_TEXT = "待复核"
+
+
+def validity_sql():
+    """SQL on ``Visit``: 无效, 待复核 or '' — what the 回访记录 list shows."""
+    review = Visit.invalid_by_hand.is_null() & Visit.invalid_reason.startswith(REVIEW_PREFIX)
+    return pw.Case(None, [(Visit.invalid == True, INVALID_TEXT), (review, REVIEW_TEXT)], "")  # noqa: E712
+
+
+def needs_review(invalid: bool, reason: str, by_hand: bool | None) -> bool:
+    """The rules flagged a pattern and nobody has decided yet: the visit counts meanwhile."""
+    return by_hand is None and not invalid and (reason or "").startswith(REVIEW_PREFIX)
 
 
 def _t(model) -> str:
@@ -152,14 +174,17 @@ def _missing_reasons(ids: list[int] | None) -> dict[int, str]:
 
 
 def invalid_reasons(visit_ids: list[int] | None = None) -> dict[int, str]:
-    """Visit id → why the rules find it invalid, for the completed visits in scope that nobody
-    decided on by hand (nothing is written)."""
+    """Visit id → why the rules flag it, for the completed visits in scope that nobody decided
+    on by hand (nothing is written): a missing key answer makes it invalid; a pattern alone
+    gives a reason starting with ``REVIEW_PREFIX`` (待复核, still counted)."""
     out: dict[int, str] = {}
     for chunk in _chunks(visit_ids):
         pattern = _pattern_reasons(chunk)
         missing = _missing_reasons(chunk)
         for vid in sorted(set(pattern) | set(missing)):
             reason = "；".join(r for r in (pattern.get(vid), missing.get(vid)) if r)
+            if vid not in missing:
+                reason = REVIEW_PREFIX + reason
             out[vid] = reason[:REASON_MAX]
     return out
 
@@ -176,7 +201,7 @@ def _chunks(visit_ids):
 def flag_invalid(visit_ids: list[int] | None = None) -> FlagResult:
     """Apply the rules to the completed visits ``visit_ids`` (None: every visit) and mark them
     invalid / valid accordingly; visits decided by a person are left as they are."""
-    checked = flagged = cleared = invalid = 0
+    checked = flagged = cleared = invalid = review = 0
     table = _t(Visit)
     with db.atomic():
         for chunk in _chunks(visit_ids):
@@ -192,15 +217,16 @@ def flag_invalid(visit_ids: list[int] | None = None) -> FlagResult:
             to_flag, to_clear = [], []
             for vid, is_invalid, reason in current:
                 want = reasons.get(vid)
-                if want is not None and (not is_invalid or reason != want):
-                    to_flag.append((want, vid))
+                want_invalid = want is not None and not want.startswith(REVIEW_PREFIX)
+                if want is not None and (bool(is_invalid) != want_invalid or reason != want):
+                    to_flag.append((want_invalid, want, vid))
                 elif want is None and (is_invalid or reason):
                     to_clear.append((vid,))
             cursor = db.cursor()  # sqlite3 and psycopg2 cursors both have executemany
             if to_flag:
                 cursor.executemany(
                     portable_sql(f"UPDATE {table} SET invalid = ?, invalid_reason = ? WHERE id = ?"),
-                    [(True, reason, vid) for reason, vid in to_flag],
+                    [(bad, reason, vid) for bad, reason, vid in to_flag],
                 )
             if to_clear:
                 cursor.executemany(
@@ -210,8 +236,10 @@ def flag_invalid(visit_ids: list[int] | None = None) -> FlagResult:
             checked += len(current)
             flagged += len(to_flag)
             cleared += len(to_clear)
-            invalid += len(reasons)
-    return FlagResult(checked, flagged, cleared, invalid)
+            held = sum(1 for r in reasons.values() if r.startswith(REVIEW_PREFIX))
+            invalid += len(reasons) - held
+            review += held
+    return FlagResult(checked, flagged, cleared, invalid, review)
 
 
 def _visit(visit_id: int) -> Visit:
@@ -250,7 +278,10 @@ def reset_to_automatic(visit_id: int) -> Visit:
 # ---------------------------------------------------------------- the list to review
 def _review_query(select, start: date | None, end: date | None):
     query = Visit.select(*select).join(Customer, on=(Visit.customer == Customer.id))
-    query = query.where((Visit.status == DONE) & (Visit.invalid | Visit.invalid_by_hand.is_null(False)))
+    flagged = (
+        Visit.invalid | Visit.invalid_by_hand.is_null(False) | Visit.invalid_reason.startswith(REVIEW_PREFIX)
+    )
+    query = query.where((Visit.status == DONE) & flagged)
     if start is not None:
         query = query.where(Visit.visit_date >= pw.Value(start.isoformat(), converter=False))
     if end is not None:

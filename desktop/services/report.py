@@ -30,11 +30,23 @@ from . import improvement, kpi, periods, problems
 from . import settings as app_settings
 from .errors import UserError
 from .periods import Period
-from .scoring import DENOMINATOR_NOTE, NPS_GOAL, RECOVERY_TARGET, composite_100
-from .statistics import OVERALL, Comparison, Filters, Overall, by_group, compare, monthly_trend, overall
+from .reporting import metrics
+from .scoring import DENOMINATOR_NOTE, NPS_GOAL, RECOVERY_TARGET
+from .statistics import (
+    GROUPS,
+    OVERALL,
+    Comparison,
+    Filters,
+    Overall,
+    by_group,
+    compare,
+    monthly_trend,
+    overall,
+    segments,
+    verification_figures,
+)
 from .validation import mask_names_in_text, mask_phones_in_text
 
-DONE = "已完成"
 ALL_TEAMS_LABEL = "全部班组"
 SAMPLE_MIN = 0.10  # the sample should be at least 10% of the customers served
 COMPOSITE_GOAL = 90
@@ -285,9 +297,11 @@ def served(flt: Filters) -> tuple[int, int]:
 
 
 def _visit_scope(flt: Filters, *, completed: bool = True):
-    terms = [Visit.visit_date >= flt.period.start, Visit.visit_date <= flt.period.end]
+    """The completed visits the report describes (valid and invalid, not verification visits:
+    the reporting ``Scope``); with ``completed`` False every visit of the period and team."""
     if completed:
-        terms.append(Visit.status == DONE)
+        return flt.conditions(valid_only=False)
+    terms = [Visit.visit_date >= flt.period.start, Visit.visit_date <= flt.period.end]
     if flt.team is not None:
         terms.append(
             Visit.order.in_(ServiceOrder.select(ServiceOrder.id).where(ServiceOrder.team == flt.team))
@@ -455,6 +469,7 @@ def _satisfaction_section(ctx: _Context) -> Section:
     blocks.extend(_summary_paragraphs(ctx, comparison, figures))
     blocks.append(table)
     blocks.append(Paragraph(f"注：{DENOMINATOR_NOTE}。“总体满意度”汇总全部维度的有效回答。", "note"))
+    blocks.append(Paragraph(metrics.COMPOSITE.definition + "。", "note"))
     blocks.append(
         Paragraph(
             "平均分按 5 分制计（非常满意 5 … 非常不满意 1;1–10 分题按分段折算）；"
@@ -513,7 +528,38 @@ def _satisfaction_section(ctx: _Context) -> Section:
                 caption=f"表2 各{word}满意度对比",
             )
         )
+    blocks.extend(segment_blocks(flt))
     return Section("三", "满意度分析", blocks)
+
+
+SEGMENT_HEADER = ("细分", "分组", "有效回访", "满意度占比（%）", "NPS", "综合得分")
+SEGMENT_ROWS = 8  # groups shown per segment (the most visited)
+
+
+def segment_blocks(flt: Filters) -> list[Block]:
+    """满意率, NPS and 综合得分 by customer group, 客户来源, service type, channel and engineer."""
+    rows = []
+    for group, stats in segments(flt).items():
+        shown = [g for g in stats if g.visits][:SEGMENT_ROWS]
+        if len(shown) < 2:  # one group only: nothing to compare
+            continue
+        for g in shown:
+            rows.append(
+                [GROUPS[group], g.group, str(g.visits), pct(g.satisfaction), score(g.nps, 1), score(g.composite, 1)]
+            )
+    if not rows:
+        return []
+    return [
+        Paragraph("客户细分满意度", "subheading"),
+        Table(
+            header=list(SEGMENT_HEADER),
+            rows=rows,
+            widths=[1.4, 2.0, 1.1, 1.5, 1.0, 1.1],
+            align=["left", "left", "center", "center", "center", "center"],
+            caption="表2-1 各客户细分的满意度、NPS 和综合得分",
+            font_pt=8.5,
+        ),
+    ]
 
 
 def _summary_paragraphs(ctx: _Context, comparison: Comparison, figures) -> list[Block]:
@@ -525,11 +571,12 @@ def _summary_paragraphs(ctx: _Context, comparison: Comparison, figures) -> list[
     ]
     if total.arrow:
         parts.append(f"较{period_words(comparison.previous)}{change_text(total.arrow, total.change)}")
-    composite = composite_100(figures.mean)
-    parts.append(
-        f"折合百分制综合得分 {composite:.1f} 分（长期目标 ≥{COMPOSITE_GOAL} 分，"
-        f"{'已达到' if composite >= COMPOSITE_GOAL else '尚未达到'}）"
-    )
+    composite = figures.composite  # 权重-weighted (weight 0: not counted)
+    if composite is not None:
+        parts.append(
+            f"折合百分制综合得分 {composite:.1f} 分（长期目标 ≥{COMPOSITE_GOAL} 分，"
+            f"{'已达到' if composite >= COMPOSITE_GOAL else '尚未达到'}）"
+        )
     text = "，".join(parts) + "。"
     rated = [c for c in comparison.rows[1:] if c.current is not None and c.current.level_n]
     if rated:
@@ -605,7 +652,7 @@ def _trend_chart(flt: Filters) -> Chart:
 
 
 def _pareto_chart(flt: Filters) -> Chart:
-    rows = problems.pareto(**problems.args_from(flt))
+    rows = problems.pareto(flt)
     return Chart(
         kind=PARETO,
         title="图3 负面反馈问题分类帕累托图",
@@ -624,13 +671,12 @@ def _pareto_chart(flt: Filters) -> Chart:
 
 def _problems_section(ctx: _Context) -> Section:
     flt = ctx.flt
-    args = problems.args_from(flt)
-    matrix = problems.pain_matrix(**args)
-    proposals = problems.propose_top3(matrix=matrix, words=False, **args)
+    matrix = problems.pain_matrix(flt)
+    proposals = problems.propose_top3(flt, matrix=matrix, words=False)
     ctx.proposals = proposals
     blocks: list[Block] = []
-    feedback = matrix.feedback_total if matrix.rows else problems.count_feedback(**args)
-    untagged = problems.count_untagged(**args)
+    feedback = matrix.feedback_total if matrix.rows else problems.count_feedback(flt)
+    untagged = problems.count_untagged(flt)
     intro = f"本期负面反馈 {feedback} 条，涉及 {len(matrix.rows)} 个问题分类。"
     if untagged:
         intro += f"另有 {untagged} 条负面反馈尚未归类，未计入下表，请在“问题分析”页面补充分类。"
@@ -738,7 +784,46 @@ def _actions_section(ctx: _Context) -> Section:
             "note",
         )
     )
+    blocks.extend(verification_blocks(flt))
     return Section("五", "改进措施与责任分工", blocks)
+
+
+VERIFY_HEADING = "改进验证（二次回访）"
+VERIFY_HEADER = ("验证项目", "有效样本", "满意/是", "占比（%）")
+
+
+def verification_blocks(flt: Filters) -> list[Block]:
+    """改进验证: the period's verification visits, apart from the period's 满意率 (they measure
+    the improvement actions)."""
+    figures = verification_figures(flt)
+    blocks: list[Block] = [Paragraph(VERIFY_HEADING, "subheading")]
+    if figures.empty:
+        blocks.append(Paragraph("本期没有完成的二次回访。"))
+        return blocks
+    rows = []
+    for d in figures.dimensions:
+        if d.level_n:
+            good = d.counts.get(5, 0) + d.counts.get(4, 0)
+            rows.append([d.dimension, str(d.level_n), str(good), pct(d.satisfaction)])
+        elif d.yes_n:
+            rows.append([d.dimension, str(d.yes_n), str(d.yes), pct(d.yes_share)])
+    blocks.append(
+        Paragraph(
+            f"本期完成二次回访 {figures.visits} 次（另有无效 {figures.invalid} 次）；"
+            "二次回访衡量改进措施的效果，不计入本期满意率、NPS 和回收率。"
+        )
+    )
+    if rows:
+        blocks.append(
+            Table(
+                header=list(VERIFY_HEADER),
+                rows=rows,
+                widths=[2.4, 1.2, 1.2, 1.2],
+                align=["left", "center", "center", "center"],
+                caption="表4-1 改进验证结果",
+            )
+        )
+    return blocks
 
 
 def period_scorecards(flt: Filters) -> list[kpi.ScorecardSummary]:

@@ -8,8 +8,9 @@ invalid do not.
 import math
 from collections.abc import Iterable, Mapping
 
-LEVEL_NAMES = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
-DENOMINATOR_NOTE = "满意率 =（非常满意 + 满意）÷ 该题全部有效回答（含“一般”；未作答及无效问卷不计）"
+from .reporting.scale import LEVEL_NAMES
+
+DENOMINATOR_NOTE = "满意率 =（非常满意 + 满意）÷ 该题全部有效回答（含“一般”；未作答、无效问卷及二次回访不计）"
 GRADES = ((90, "优秀"), (80, "良好"), (70, "达标"))
 GRADE_BELOW = "待改进"
 FLAG_RATIO = 0.8  # an indicator scoring below 80% of its weight needs root-cause analysis
@@ -37,11 +38,6 @@ def mean_score(counts: Mapping[int, int]) -> float | None:
     return sum(level * n for level, n in counts.items() if level in LEVEL_NAMES) / total
 
 
-def composite_100(mean: float | None) -> float | None:
-    """A 5-point mean on a 0–100 scale: (mean − 1) / 4 × 100."""
-    return None if mean is None else (mean - 1) / 4 * 100
-
-
 def nps(scores: Iterable[int]) -> float | None:
     """Net Promoter Score on 0–10 answers: %promoters (9–10) − %detractors (0–6), −100…100."""
     counts: dict[int, int] = {}
@@ -57,23 +53,6 @@ def nps_from_counts(counts: Mapping[int, int]) -> float | None:
     promoters = sum(n for s, n in counts.items() if s >= 9)
     detractors = sum(n for s, n in counts.items() if 0 <= s <= 6)
     return (promoters - detractors) * 100 / total
-
-
-def level_of_score10(score: int) -> int:
-    """The engineering form's 10-point bands as 5 levels: 很满意 10 → 5; 满意 9–8 → 4;
-    基本满意 7 → 3; 不满意 6–5 → 2; 很不满意 4–1 → 1."""
-    if score >= 10:
-        return 5
-    if score >= 8:
-        return 4
-    if score == 7:
-        return 3
-    if score >= 5:
-        return 2
-    return 1
-
-
-MAINTENANCE_POINTS = {"满意": 10, "基本满意": 8, "不满意": 6}  # the maintenance centre's form
 
 
 def kpi_item_score(weight: float, actual: float, target: float) -> float:

@@ -3,17 +3,17 @@ period, month by month and per team / engineer / service type / region.
 
 Every figure is counted by SQLite with GROUP BY over the answers (never by loading answers): one
 query returns, per group key and stored value, the number of answers, with the 1–10 scores banded
-into the five levels by a CASE (the bands of ``scoring.level_of_score10``). Python then only
+into the five levels by the template's bands (``reporting.scale.level_sql``). Python then only
 folds those few hundred count rows into figures with the ``scoring`` functions.
 
-What counts: answers of visits that are 已完成 and not marked invalid, inside the period and the
-filters. Invalid visits are left out of every figure and counted separately (``overall``,
+What counts: answers of the visits in the ``reporting.scope.Scope`` (已完成, not marked invalid,
+not verification visits, inside the period and the filters; ``Filters`` is the same class). Invalid visits are left out of every figure and counted separately (``overall``,
 ``by_group``). Unanswered questions are not stored, so they never enter a denominator
 (``scoring.DENOMINATOR_NOTE``).
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 
 import peewee as pw
@@ -25,16 +25,29 @@ from desktop.models.questionnaire import CHOICE, LEVEL5, NPS, SCORE10, YESNO
 from . import periods
 from .errors import UserError
 from .periods import Period
+from .reporting.metrics import composite_100
+from .reporting.scale import level_sql
+from .reporting.scope import Scope
 from .scoring import DENOMINATOR_NOTE, mean_score, nps_from_counts, satisfaction_rate, trend
 from .tasks import Recovery, recovery_rate
 
-DONE = "已完成"
 DIMENSION_KINDS = (LEVEL5, SCORE10, NPS, YESNO)
 QUESTION_KINDS = (LEVEL5, SCORE10, NPS, YESNO, CHOICE)
 NO_DIMENSION = "未分维度"
 BLANK_GROUP = "（未填写）"
 OVERALL = "总体"
-GROUPS = {"team": "责任部门/班组", "engineer": "服务工程师", "service_type": "服务类型", "region": "区域"}
+GROUPS = {
+    "team": "责任部门/班组",
+    "engineer": "服务工程师",
+    "service_type": "服务类型",
+    "region": "区域",
+    "customer_group": "客户类型",
+    "source": "客户来源",
+    "channel": "回访方式",
+    "visitor": "回访人员",
+}
+# the segments the report and the workbook compare (seeds 002/003: differences by group and source)
+SEGMENTS = ("customer_group", "source", "service_type", "channel", "engineer")
 NPS_TOLERANCE = 0.5  # NPS points within which the trend arrow is → (rates use scoring.trend's 0.5%)
 _EARLIEST = date(1900, 1, 1)
 _LATEST = date(9999, 12, 31)
@@ -50,99 +63,24 @@ __all__ = [
     "MonthlyTrend",
     "Overall",
     "QuestionStat",
+    "VerificationFigures",
     "by_group",
     "compare",
     "dimension_stats",
     "monthly_trend",
     "overall",
     "question_stats",
+    "segments",
+    "verification_figures",
 ]
 
 
 # ---------------------------------------------------------------- filters
-def _blank_to_none(value):
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Which visits count. ``period`` may be a ``Period`` or anything ``parse_period`` reads
-    (2024, "2024Q2", "2024-05", (from, to)); None means all time. Blank texts mean "all"."""
-
-    period: Period | None = None
-    team: str | None = None
-    engineer: str | None = None
-    service_type: str | None = None
-    region: str | None = None
-    template_family: str | None = None
-    template_id: int | None = None
-
-    def __post_init__(self):
-        if self.period is not None and not isinstance(self.period, Period):
-            object.__setattr__(self, "period", periods.parse_period(self.period))
-        for name in ("team", "engineer", "service_type", "region", "template_family", "template_id"):
-            object.__setattr__(self, name, _blank_to_none(getattr(self, name)))
-        if self.template_id is not None:
-            object.__setattr__(self, "template_id", int(self.template_id))
-
-    def with_period(self, period) -> "Filters":
-        return replace(self, period=period)
-
-    @property
-    def narrowed(self) -> bool:
-        """True when anything besides the period restricts the visits."""
-        return any(
-            getattr(self, name) is not None
-            for name in ("team", "engineer", "service_type", "region", "template_family", "template_id")
-        )
-
-
-def _day(day: date) -> pw.Value:
-    """A date as ISO text, compared with the stored text as is (no adapter involved)."""
-    return pw.Value(day.isoformat(), converter=False)
-
-
-def _visit_conditions(flt: Filters, *, valid_only: bool = True) -> list:
-    conds = [Visit.status == DONE]
-    if valid_only:
-        conds.append(Visit.invalid == False)  # noqa: E712 (peewee expression)
-    if flt.period is not None:
-        conds.append(Visit.visit_date >= _day(flt.period.start))
-        conds.append(Visit.visit_date <= _day(flt.period.end))
-    order_conds = []
-    if flt.team is not None:
-        order_conds.append(ServiceOrder.team == flt.team)
-    if flt.engineer is not None:
-        order_conds.append(ServiceOrder.engineer == flt.engineer)
-    if flt.service_type is not None:
-        order_conds.append(ServiceOrder.service_type == flt.service_type)
-    if order_conds:
-        conds.append(Visit.order.in_(ServiceOrder.select(ServiceOrder.id).where(*order_conds)))
-    if flt.region is not None:
-        conds.append(Visit.customer.in_(Customer.select(Customer.id).where(Customer.region == flt.region)))
-    if flt.template_id is not None:
-        conds.append(Visit.template == flt.template_id)
-    if flt.template_family is not None:
-        family = QuestionnaireTemplate.select(QuestionnaireTemplate.id).where(
-            QuestionnaireTemplate.family == flt.template_family
-        )
-        conds.append(Visit.template.in_(family))
-    return conds
+Filters = Scope  # the statistics' name for the reporting scope
+ALL_TIME = Scope()  # the default: every counted visit, all time
 
 
 # ---------------------------------------------------------------- counting in SQL
-def level_case(kind, value):
-    """SQL: the 5-level reading of an answer (level5 as stored; score10 banded like
-    ``scoring.level_of_score10``: 10 → 5, 9–8 → 4, 7 → 3, 6–5 → 2, 4–1 → 1); NULL otherwise."""
-    band = pw.Case(None, [(value >= 10, 5), (value >= 8, 4), (value == 7, 3), (value >= 5, 2)], 1)
-    return pw.Case(kind, [(LEVEL5, value), (SCORE10, band)], None)
-
-
 def _answer_counts(
     flt: Filters,
     keys: list,
@@ -156,7 +94,7 @@ def _answer_counts(
 
     Two steps in one statement: the answers of the visits in scope are counted per (question,
     stored value) — plus the visit-level keys (month, team …) when asked — then that small
-    result is joined to the questions, banded by ``level_case`` and summed per question-level
+    result is joined to the questions, banded by ``reporting.scale.level_sql`` and summed per question-level
     key (question, dimension). Without visit-level keys the visits are an ``IN (…)`` sub-query
     on the covering (status, invalid, visit_date) index and the answers are reached through
     their visit index. Measured on 100k visits / 500k answers: ``dimension_stats`` for one year
@@ -168,7 +106,7 @@ def _answer_counts(
         # the visits in scope with their keys first (one row per visit, MATERIALIZED so the
         # order / customer lookups happen once per visit, not once per answer), then their answers
         keyed = Visit.select(Visit.id.alias("vid"), *[k.alias(f"k{i}") for i, k in enumerate(visit_keys)])
-        keyed = _join_groups(keyed, joins).where(*_visit_conditions(flt)).cte("scope", materialized=True)
+        keyed = _join_groups(keyed, joins).where(*flt.conditions()).cte("scope", materialized=True)
         key_cols = [getattr(keyed.c, f"k{i}") for i in range(len(visit_keys))]
         inner = (
             Answer.select(*key_cols, Answer.question, Answer.value, count)
@@ -178,7 +116,7 @@ def _answer_counts(
             .with_cte(keyed)
         )
     else:
-        scope = Visit.select(Visit.id).where(*_visit_conditions(flt))
+        scope = Visit.select(Visit.id).where(*flt.conditions())
         inner = (
             Answer.select(Answer.question, Answer.value, count)
             .where(Answer.visit.in_(scope), Answer.value.is_null(False))
@@ -193,9 +131,10 @@ def _answer_counts(
             *keys,
             Question.kind,
             value,
-            level_case(Question.kind, value),
+            level_sql(Question.kind, value),
             pw.fn.SUM(inner.c.n).cast("BIGINT"),  # numeric (Decimal) on PostgreSQL otherwise
             pw.fn.MIN(Question.position),
+            pw.fn.SUM(inner.c.n * Question.weight),  # the answers counted by their 权重
         )
         .join(inner, on=(inner.c.question_id == Question.id))
         .where(Question.kind.in_(tuple(kinds)))
@@ -227,12 +166,22 @@ class _Tally:
     yesno: dict[int, int] = field(default_factory=dict)
     kinds: set = field(default_factory=set)
     position: int | None = None
+    weighted: dict[int, float] = field(default_factory=dict)  # level → answers × 权重
 
-    def add(self, kind: str, value: int, level: int | None, n: int, position: int | None = None) -> None:
+    def add(
+        self,
+        kind: str,
+        value: int,
+        level: int | None,
+        n: int,
+        position: int | None = None,
+        weighted: float | None = None,
+    ) -> None:
         self.kinds.add(kind)
         self.values[value] = self.values.get(value, 0) + n
         if level is not None:
             self.levels[level] = self.levels.get(level, 0) + n
+            self.weighted[level] = self.weighted.get(level, 0.0) + float(n if weighted is None else weighted)
         bucket = {SCORE10: self.score10, NPS: self.nps, YESNO: self.yesno}.get(kind)
         if bucket is not None:
             bucket[value] = bucket.get(value, 0) + n
@@ -246,6 +195,7 @@ class _Tally:
             (self.score10, other.score10),
             (self.nps, other.nps),
             (self.yesno, other.yesno),
+            (self.weighted, other.weighted),
         ):
             for key, n in theirs.items():
                 mine[key] = mine.get(key, 0) + n
@@ -258,7 +208,10 @@ class _Tally:
         yes_n = sum(self.yesno.values())
         yes = sum(n for v, n in self.yesno.items() if v)
         counts = {level: self.levels.get(level, 0) for level in (5, 4, 3, 2, 1)}
+        weight = sum(self.weighted.values())
+        weighted_mean = sum(level * w for level, w in self.weighted.items()) / weight if weight > 0 else None
         return {
+            "composite": composite_100(weighted_mean),
             "n": sum(self.values.values()),
             "counts": counts,
             "satisfaction": satisfaction_rate(counts),
@@ -282,6 +235,7 @@ class Figures:
     counts: dict[int, int] = field(default_factory=lambda: dict.fromkeys((5, 4, 3, 2, 1), 0))
     satisfaction: float | None = None  # (非常满意 + 满意) ÷ level answers
     mean: float | None = None  # on the 5-point scale
+    composite: float | None = None  # 综合得分 (百分制): the 权重-weighted mean on 0–100
     mean10: float | None = None  # 1–10 answers on their own scale
     n10: int = 0
     yes: int = 0
@@ -323,15 +277,15 @@ class GroupStat(Figures):
 
 
 # ---------------------------------------------------------------- per question
-def question_stats(flt: Filters = Filters()) -> list[QuestionStat]:
+def question_stats(flt: Filters = ALL_TIME) -> list[QuestionStat]:
     """Figures per question (rating, 1–10, 0–10, 是/否 and single-choice questions).
 
     With a template (id or family) chosen, every question of it is listed, unanswered ones with
     n = 0 (retired questions only when answered); otherwise the questions answered in scope.
     Ordered by template family, version and position."""
     tallies: dict[int, _Tally] = {}
-    for qid, kind, value, level, n, _pos in _answer_counts(flt, [Question.id], QUESTION_KINDS):
-        tallies.setdefault(qid, _Tally()).add(kind, value, level, n)
+    for qid, kind, value, level, n, _pos, wn in _answer_counts(flt, [Question.id], QUESTION_KINDS):
+        tallies.setdefault(qid, _Tally()).add(kind, value, level, n, weighted=wn)
     query = (
         Question.select(
             Question.id,
@@ -388,9 +342,9 @@ def _dimension_tallies(flt: Filters, visit_keys: list | None = None) -> dict:
     """dimension → _Tally; with visit-level keys (e.g. the month): (key, dimension) → _Tally."""
     tallies: dict = {}
     for row in _answer_counts(flt, [Question.dimension], DIMENSION_KINDS, visit_keys=visit_keys):
-        *key, kind, value, level, n, position = row
+        *key, kind, value, level, n, position, wn = row
         key = tuple(key[:-1]) + (key[-1] or NO_DIMENSION,)
-        tallies.setdefault(key if visit_keys else key[0], _Tally()).add(kind, value, level, n, position)
+        tallies.setdefault(key if visit_keys else key[0], _Tally()).add(kind, value, level, n, position, wn)
     return tallies
 
 
@@ -399,7 +353,7 @@ def _dimension_stat(name: str, tally: _Tally) -> DimensionStat:
     return DimensionStat(dimension=name, kinds=kinds, **tally.figures())
 
 
-def dimension_stats(flt: Filters = Filters()) -> list[DimensionStat]:
+def dimension_stats(flt: Filters = ALL_TIME) -> list[DimensionStat]:
     """Figures per dimension (维度) across templates and their versions: answers to every question
     of the same dimension name are pooled. Ordered by where the dimension first appears on the
     forms, then by name."""
@@ -424,20 +378,20 @@ def _visit_counts(flt: Filters, group=None, joins: Iterable[str] = ()):
     invalid = pw.fn.SUM(pw.Case(None, [(Visit.invalid == True, 1)], 0)).cast("BIGINT")  # noqa: E712
     select = [pw.fn.COUNT(Visit.id), invalid]
     query = Visit.select(*([group] if group is not None else []), *select)
-    query = _join_groups(query, joins).where(*_visit_conditions(flt, valid_only=False))
+    query = _join_groups(query, joins).where(*flt.conditions(valid_only=False))
     if group is not None:
         query = query.group_by(group)
     return query.tuples()
 
 
-def overall(flt: Filters = Filters(), *, today: date | None = None) -> Overall:
+def overall(flt: Filters = ALL_TIME, *, today: date | None = None) -> Overall:
     """Visits counted (valid / invalid), every level answer pooled (satisfaction rate, mean), NPS,
     and the period's recovery rate from ``tasks.recovery_rate``."""
     visits, invalid = _visit_counts(flt).get()
     visits, invalid = int(visits or 0), int(invalid or 0)
     tally = _Tally()
-    for kind, value, level, n, position in _answer_counts(flt, [], DIMENSION_KINDS):
-        tally.add(kind, value, level, n, position)
+    for kind, value, level, n, position, wn in _answer_counts(flt, [], DIMENSION_KINDS):
+        tally.add(kind, value, level, n, position, wn)
     start, end = (flt.period.start, flt.period.end) if flt.period is not None else (_EARLIEST, _LATEST)
     figures = tally.figures()
     return Overall(
@@ -540,7 +494,7 @@ class MonthlyTrend:
         return [m.code for m in self.months]
 
 
-def monthly_trend(flt: Filters = Filters(), months: int = 12, *, today: date | None = None) -> MonthlyTrend:
+def monthly_trend(flt: Filters = ALL_TIME, months: int = 12, *, today: date | None = None) -> MonthlyTrend:
     """Per month and dimension: satisfaction rate and NPS, for ``months`` months ending with the
     month of the period's last day (or of today when no period is chosen)."""
     months = max(1, int(months))
@@ -588,22 +542,63 @@ def _group_expression(group: str):
         return pw.fn.COALESCE(ServiceOrder.service_type, ""), "order"
     if group == "region":
         return pw.fn.COALESCE(Customer.region, ""), "customer"
+    if group == "customer_group":
+        return pw.fn.COALESCE(Customer.ctype, ""), "customer"
+    if group == "source":
+        return pw.fn.COALESCE(Customer.source, ""), "customer"
+    if group == "channel":
+        return pw.fn.COALESCE(Visit.method, ""), "visit"
+    if group == "visitor":
+        return pw.fn.COALESCE(Visit.visitor, ""), "visit"
     raise UserError(f"分组方式“{group}”无效，请选择：{'、'.join(GROUPS.values())}。")
 
 
-def by_group(flt: Filters = Filters(), group: str = "team") -> list[GroupStat]:
+def by_group(flt: Filters = ALL_TIME, group: str = "team") -> list[GroupStat]:
     """Per team / engineer / service type / region: valid and invalid visits, and the figures of
     their answers (every level answer pooled, NPS). Most visits first."""
     expr, join = _group_expression(group)
     visits = {key: (int(n or 0), int(bad or 0)) for key, n, bad in _visit_counts(flt, expr, [join])}
     tallies: dict[str, _Tally] = {}
-    for key, kind, value, level, n, position in _answer_counts(
+    for key, kind, value, level, n, position, wn in _answer_counts(
         flt, [], DIMENSION_KINDS, visit_keys=[expr], joins=[join]
     ):
-        tallies.setdefault(key, _Tally()).add(kind, value, level, n, position)
+        tallies.setdefault(key, _Tally()).add(kind, value, level, n, position, wn)
     out = []
     for key, (n, bad) in visits.items():
         tally = tallies.get(key, _Tally())
         out.append(GroupStat(group=key or BLANK_GROUP, visits=n - bad, invalid=bad, **tally.figures()))
     out.sort(key=lambda g: (-g.visits, g.group))
     return out
+
+
+def segments(flt: Filters = ALL_TIME, groups=SEGMENTS) -> dict[str, list[GroupStat]]:
+    """满意率, NPS and 综合得分 per customer group, 客户来源, service type, channel and engineer:
+    one ``by_group`` query per segment over the same scope."""
+    return {group: by_group(flt, group) for group in groups}
+
+
+# ---------------------------------------------------------------- 改进验证 (verification visits)
+@dataclass(frozen=True)
+class VerificationFigures:
+    """The verification visits (二次回访) of the scope's period, apart from the period's figures:
+    they measure the improvement actions. ``dimensions``: 改进满意度 (satisfied share), 问题解决
+    (是 share) … as the verification form asks them."""
+
+    period: Period | None
+    visits: int  # valid completed verification visits
+    invalid: int
+    dimensions: list[DimensionStat]
+
+    @property
+    def empty(self) -> bool:
+        return not self.visits
+
+
+def verification_figures(flt: Filters = ALL_TIME) -> VerificationFigures:
+    """The 改进验证 section's figures: the scope's verification visits only."""
+    scope = flt.verification()
+    visits, invalid = _visit_counts(scope).get()
+    visits, invalid = int(visits or 0), int(invalid or 0)
+    return VerificationFigures(
+        period=flt.period, visits=visits - invalid, invalid=invalid, dimensions=dimension_stats(scope)
+    )

@@ -12,13 +12,14 @@ import peewee as pw
 
 from desktop.models import CallAttempt, Customer, ServiceOrder, Staff, VisitTask, db, now
 from desktop.models.connection import is_sqlite
+from desktop.models.visit import DONE, VERIFY_TRIGGER
 
 from . import accounts, calendar
 from . import settings as app_settings
 from .customers import name_condition
 
 OPEN_STATUSES = ("待回访", "已预约")
-DONE_STATUS = "已完成"
+DONE_STATUS = DONE
 CANCELLED_STATUS = "已取消"
 BUCKETS = ("今日", "逾期", "即将到期", "已完成", "全部")
 SOON_DAYS = 3  # 即将到期: the window closes within this many days
@@ -381,7 +382,8 @@ def recovery_rate(
 
     Due means settled (完成, 拒访, 无法联系) or past its window: an open task whose window is still
     running is not counted yet, so the rate of the current month is fair from its first day.
-    Cancelled tasks are never counted. A signed-in 回访员 gets their own rate.
+    Cancelled tasks are never counted, nor verification visits (二次回访: they measure an
+    improvement action, not the period). A signed-in 回访员 gets their own rate.
     """
     today = today or date.today()
     own = accounts.own_staff_filter()
@@ -392,6 +394,7 @@ def recovery_rate(
         (VisitTask.latest >= start)
         & (VisitTask.latest <= end)
         & (VisitTask.status != CANCELLED_STATUS)
+        & ~VisitTask.trigger.startswith(VERIFY_TRIGGER)
         & ((VisitTask.latest < today) | VisitTask.status.not_in(OPEN_STATUSES))
     )
     if assignee == UNASSIGNED:

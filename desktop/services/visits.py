@@ -32,6 +32,7 @@ from desktop.models import (
 )
 from desktop.models.connection import group_concat
 from desktop.models.questionnaire import CHOICE, LEVEL5, NPS, SCORE10, TEXT, YESNO
+from desktop.models.visit import DONE
 
 from . import accounts, calendar, improvement, quality, signatures
 from . import settings as app_settings
@@ -42,11 +43,10 @@ from .errors import UserError, ValidationError, ValidationErrors
 from .validation import check_not_future, clean_text
 
 DRAFT = "草稿"
-DONE = "已完成"
 VISIT_STATUSES = (DRAFT, DONE)
 # task statuses this module sets
 TASK_BOOKED = "已预约"
-TASK_DONE = "已完成"
+TASK_DONE = DONE
 TASK_REFUSED = "拒访"
 TASK_UNREACHABLE = "无法联系"
 TASK_OPEN = ("待回访", "已预约")
@@ -1045,7 +1045,8 @@ def visit_rows(
     status: str | None = None,
 ) -> list[tuple]:
     """Rows (id, 回访日期, 客户, 工单号, 服务类型, 模板, 回访方式, 回访人员, 状态, 情绪, 再购意向,
-    被回访人, 问题分类, customer id, order id, 签字状态) for one page of the list."""
+    被回访人, 问题分类, customer id, order id, 签字状态, 有效性) for one page of the list;
+    有效性 is 无效, 待复核 (a pattern the rules flagged: still counted) or empty."""
     key = SORT_KEYS.get(sort, Visit.visit_date)
     order = [key.desc(nulls="LAST") if descending else key.asc(nulls="LAST")]
     order.append(Visit.id.desc() if descending else Visit.id)
@@ -1077,6 +1078,7 @@ def visit_rows(
             Visit.customer,
             Visit.order,
             Visit.sign_status,
+            quality.validity_sql(),
         ],
         "",
         None,

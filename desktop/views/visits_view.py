@@ -5,12 +5,13 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
+    QInputDialog,
     QLabel,
     QPushButton,
     QWidget,
 )
 
-from desktop.services import accounts, next_steps
+from desktop.services import accounts, next_steps, quality
 from desktop.services import visits as svc
 from desktop.services.errors import UserError
 
@@ -24,6 +25,7 @@ STATUS_INDEX = 8
 MOOD_INDEX = 9
 REPURCHASE_INDEX = 10
 SIGN_INDEX = 15
+VALIDITY_INDEX = 16
 
 
 def _flag(value) -> str:
@@ -45,8 +47,10 @@ COLUMNS = [
     Column("再购意向", REPURCHASE_INDEX, "repurchase", format=_flag),
     Column("被回访人", 11, "respondent"),
     Column("问题分类", 12, None),
+    Column("有效性", VALIDITY_INDEX, None),
 ]
-WIDTHS = [60, 90, 90, 130, 70, 160, 70, 70, 60, 70, 70, 70, 80]
+WIDTHS = [60, 90, 90, 130, 70, 160, 70, 70, 60, 70, 70, 70, 80, 60]
+REVIEW_CHOICES = ("确认有效（计入统计）", "确认无效（不计入统计）")
 DATE_COLUMN = 1
 _DRAFT_BRUSH = QBrush(QColor("#8a4b00"))
 _ANGRY_BRUSH = QBrush(QColor("#c62828"))
@@ -71,6 +75,8 @@ class VisitModel(PagedQueryModel):
                 return _SALES_BRUSH
             if col == SIGN_INDEX:
                 return _UNSIGNED_BRUSH if row[SIGN_INDEX] == "未签" else _SIGNED_BRUSH
+            if col == VALIDITY_INDEX and row[VALIDITY_INDEX]:
+                return _DRAFT_BRUSH if row[VALIDITY_INDEX] == quality.REVIEW_TEXT else _ANGRY_BRUSH
             return None
         return super().data(index, role)
 
@@ -96,6 +102,9 @@ class VisitsView(QWidget):
         self.delete_button = QPushButton("删除草稿")
         self.delete_button.setToolTip("只能删除草稿；已完成的回访会保留用于统计")
         self.may_call = gate(accounts.CALL, self.new_button, self.delete_button, what="新建或删除回访")
+        self.review_button = QPushButton("复核有效性…")
+        self.review_button.setToolTip("主管复核“待复核”的问卷：确认有效则计入统计，确认无效则不计入")
+        self.may_review = gate(accounts.MANAGE, self.review_button, what="复核回访有效性")
 
         self.model = VisitModel(
             COLUMNS,
@@ -117,6 +126,7 @@ class VisitsView(QWidget):
         self.open_button.clicked.connect(self.open_selected)
         self.new_button.clicked.connect(lambda: ctx.events.open_page.emit("visit_form", {"new": True}))
         self.delete_button.clicked.connect(self.delete_selected)
+        self.review_button.clicked.connect(self.review_selected)
         ctx.events.visits_changed.connect(self.reload)
         ctx.events.customers_changed.connect(self.reload)
         ctx.events.orders_changed.connect(self.reload)
@@ -125,7 +135,7 @@ class VisitsView(QWidget):
             vbox(
                 hbox(heading("回访记录"), None, self.count_label),
                 hbox(self.search, QLabel("状态："), self.status_combo, None),
-                hbox(self.new_button, self.open_button, None, self.delete_button),
+                hbox(self.new_button, self.open_button, None, self.review_button, self.delete_button),
                 self.table,
                 margin=MARGIN,
             )
@@ -179,6 +189,8 @@ class VisitsView(QWidget):
         self.open_button.setEnabled(row is not None)
         is_draft = row is not None and self.model.row_tuple(row)[STATUS_INDEX] == svc.DRAFT
         self.delete_button.setEnabled(is_draft and self.may_call)
+        is_done = row is not None and self.model.row_tuple(row)[STATUS_INDEX] == svc.DONE
+        self.review_button.setEnabled(is_done and self.may_review)
 
     # -- actions
     def open_row(self, row: int) -> None:
@@ -189,6 +201,28 @@ class VisitsView(QWidget):
         row = self.selected_row()
         if row is not None:
             self.open_row(row)
+
+    def review_selected(self) -> None:
+        """The 主管's decision on the selected visit: valid (counted) or invalid, with a reason."""
+        row = self.selected_row()
+        if row is None:
+            return
+        visit_id = self.model.row_id(row)
+        choice, ok = QInputDialog.getItem(
+            self, "复核有效性", f"回访 #{visit_id}：", list(REVIEW_CHOICES), 0, False
+        )
+        if not ok:
+            return
+        invalid = choice == REVIEW_CHOICES[1]
+        reason, ok = QInputDialog.getText(self, "复核有效性", "原因（判为无效时必填）：")
+        if not ok:
+            return
+        try:
+            quality.confirm_invalid(visit_id, invalid, reason)
+        except UserError as err:
+            show_error(self, str(err))
+            return
+        self.ctx.events.visits_changed.emit()
 
     def delete_selected(self) -> None:
         row = self.selected_row()

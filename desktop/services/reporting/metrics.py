@@ -1,0 +1,83 @@
+"""The catalogue of figures (指标口径): each metric's name and its definition text.
+
+The dashboard, the report and the workbook's 说明 sheet show these texts as they are, so the
+definition a shop reads is the same everywhere. The arithmetic lives in ``scoring`` (rates from
+counts) and ``statistics`` (the counts, in SQL); this module names what they compute.
+"""
+
+from dataclasses import dataclass
+
+from ..scoring import DENOMINATOR_NOTE, NPS_GOAL, RECOVERY_TARGET
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    name: str
+    definition: str
+
+
+SATISFACTION = Metric("satisfaction", "满意率", DENOMINATOR_NOTE)  # the text the UI has always shown
+MEAN = Metric("mean", "平均分", "平均分 = 各有效评分回答折算为5级后的平均值（非常满意 5 … 非常不满意 1）")
+COMPOSITE = Metric(
+    "composite",
+    "综合得分",
+    "综合得分（百分制）=（按题目权重加权的5级平均分 − 1）÷ 4 × 100；权重为 0 的题目不计入得分",
+)
+NPS = Metric(
+    "nps",
+    "NPS",
+    f"NPS = 推荐者（9–10分）占比 − 贬损者（0–6分）占比，按0–10分推荐意愿题计算；目标 ≥{NPS_GOAL}",
+)
+RECOVERY = Metric(
+    "recovery",
+    "回收率",
+    f"回收率 = 已完成回访 ÷ 应回访任务（窗口已到期或已结束的任务；已取消及二次回访任务不计）；"
+    f"目标 ≥{RECOVERY_TARGET:.0%}",
+)
+SAMPLE = Metric(
+    "sample",
+    "有效样本",
+    "有效样本 = 计入统计的评分回答数：已完成、有效（未判定无效）的非二次回访中，5级评分及1–10分题的回答；"
+    "推荐意愿（0–10分）回答另列",
+)
+COMPLAINT_RATE = Metric("complaint_rate", "投诉率", "投诉率 = 期内投诉工单数 ÷ 期内完成的工单数")
+COMPLAINT_TIMELY = Metric(
+    "complaint_timely",
+    "投诉处理及时率",
+    "投诉处理及时率 = 24小时内响应的投诉 ÷ 期内受理的投诉（未记录响应且已超过24小时的按不及时计）",
+)
+FIRST_TIME_FIX = Metric(
+    "first_time_fix",
+    "问题一次性解决率",
+    "问题一次性解决率 = 一次性解决的工单 ÷ 已知结果的工单（期内完成）",
+)
+
+CATALOGUE = (
+    SATISFACTION,
+    MEAN,
+    COMPOSITE,
+    NPS,
+    RECOVERY,
+    SAMPLE,
+    COMPLAINT_RATE,
+    COMPLAINT_TIMELY,
+    FIRST_TIME_FIX,
+)
+BY_KEY = {m.key: m for m in CATALOGUE}
+BY_NAME = {m.name: m for m in CATALOGUE}
+
+
+def definition(key_or_name: str) -> str:
+    metric = BY_KEY.get(key_or_name) or BY_NAME[key_or_name]
+    return metric.definition
+
+
+def definitions() -> list[tuple[str, str]]:
+    """(name, definition) of every metric, in the catalogue's order (the 说明 sheet's rows)."""
+    return [(m.name, m.definition) for m in CATALOGUE]
+
+
+def composite_100(weighted_mean: float | None) -> float | None:
+    """A 5-point (weighted) mean on a 0–100 scale: (mean − 1) / 4 × 100."""
+    return None if weighted_mean is None else (weighted_mean - 1) / 4 * 100
