@@ -138,7 +138,8 @@ def _answer_counts(
         )
         .join(inner, on=(inner.c.question_id == Question.id))
         .where(Question.kind.in_(tuple(kinds)))
-        .group_by(*outer_visit_keys, *keys, Question.kind, value)
+        # the template too: a 1–10 answer is banded by its template (PostgreSQL wants it grouped)
+        .group_by(*outer_visit_keys, *keys, Question.kind, Question.template, value)
         .tuples()
     )
 
