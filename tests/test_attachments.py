@@ -179,7 +179,7 @@ def test_copy_out_writes_the_checked_content(visit, tmp_path):
 
 
 def test_file_to_open_is_the_stored_file_or_a_temporary_copy(visit, backend, tmp_path):
-    scan = tmp_path / "签字：回访表.pdf"  # a character Windows does not allow in a file name
+    scan = tmp_path / "签字:回访表.pdf"  # a character Windows does not allow in a file name
     scan.write_bytes(PDF)
     info = attachments.add_attachment(visit.id, scan)
     path = attachments.file_to_open(info.id)

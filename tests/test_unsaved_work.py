@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -177,6 +178,7 @@ def autosave_rows(db_path) -> int:
         con.close()
 
 
+@pytest.mark.sqlite_only  # the child program opens the SQLite file itself
 def test_a_killed_program_leaves_a_draft_that_the_next_start_offers_back(qtbot, task, db_path, tmp_path):
     script = tmp_path / "child.py"
     script.write_text(textwrap.dedent(CHILD), encoding="utf-8")
@@ -185,6 +187,8 @@ def test_a_killed_program_leaves_a_draft_that_the_next_start_offers_back(qtbot, 
         [sys.executable, str(script), str(db_path), str(task.id)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+    watchdog = threading.Timer(90, child.kill)  # a child that never says "typed" cannot hang the run
+    watchdog.start()
     try:
         assert child.stdout.readline().strip() == "typed", child.stderr.read()
         typed_at = time.monotonic()
@@ -194,7 +198,9 @@ def test_a_killed_program_leaves_a_draft_that_the_next_start_offers_back(qtbot, 
         assert autosave_rows(db_path) == 1
         assert waited < 8  # written about 5 s after the last change: at most a few seconds lost
     finally:
-        os.kill(child.pid, signal.SIGKILL)  # a crash or a power cut: no close, no question
+        watchdog.cancel()
+        if child.poll() is None:
+            os.kill(child.pid, signal.SIGKILL)  # a crash or a power cut: no close, no question
         child.wait()
     assert Visit.select().count() == 0
 
