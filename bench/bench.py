@@ -1037,6 +1037,8 @@ def open_page(page_id):
 # the window opens on the dashboard (as at start-up, without the scheduler): its cold open
 t = time.perf_counter()
 window = build_main_window(db_path)
+# the window of a 1366×768 screen (the offscreen platform's own screen is smaller than any shop's PC)
+window.resize(1350, 689)
 window.show()
 dash = window.page("dashboard")
 wait_for(lambda: filled(dash))
