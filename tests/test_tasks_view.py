@@ -9,8 +9,6 @@ from desktop.services import tasks as svc
 from desktop.views.context import AppContext
 from desktop.views.tasks_view import COLUMNS, STATUS_INDEX, TasksView
 
-TODAY = date.today()
-
 
 def add_task(n, earliest, latest, status="待回访", assignee=None):
     cust = Customer.create(code=f"C{n:05d}", name=f"客户{n}", phone=f"135{n:08d}")
@@ -30,7 +28,7 @@ def add_task(n, earliest, latest, status="待回访", assignee=None):
 def queue(database):
     wang = Staff.create(name="王芳")
     li = Staff.create(name="李娜")
-    d = TODAY
+    d = date.today()
     made = {
         "a": add_task(1, d - timedelta(days=1), d + timedelta(days=4), assignee=wang),
         "b": add_task(2, d, d + timedelta(days=2)),
@@ -107,7 +105,7 @@ def test_overdue_rows_are_red(view, qtbot, queue):
         assert (brush is not None and brush.color().name() == "#c62828") == overdue
     late_row = next(r for r in range(view.model.rowCount()) if view.model.row_id(r) == made["late"].id)
     window = view.model.data(view.model.index(late_row, 5))
-    assert window.startswith(f"{TODAY - timedelta(days=10):%Y-%m-%d}")
+    assert window.startswith(f"{date.today() - timedelta(days=10):%Y-%m-%d}")
 
 
 def test_assignee_filter_and_assignment(view, qtbot, queue):
@@ -130,7 +128,7 @@ def test_assignee_filter_and_assignment(view, qtbot, queue):
 
 def test_reschedule_refuse_and_unreachable(view, qtbot, queue, monkeypatch):
     made, *_ = queue
-    later = datetime.combine(TODAY + timedelta(days=1), datetime.min.time()).replace(hour=15)
+    later = datetime.combine(date.today() + timedelta(days=1), datetime.min.time()).replace(hour=15)
     monkeypatch.setattr(view, "ask_reschedule", lambda summary: (later, "在开会"))
     select(view, made["a"].id)
     qtbot.mouseClick(view.reschedule_button, Qt.LeftButton)
@@ -151,7 +149,7 @@ def test_reschedule_refuse_and_unreachable(view, qtbot, queue, monkeypatch):
         qtbot.mouseClick(view.unreachable_button, Qt.LeftButton)
         task = VisitTask.get_by_id(made["c"].id)
         if n < 2:
-            assert task.status == "已预约" and task.next_attempt_at.date() > TODAY
+            assert task.status == "已预约" and task.next_attempt_at.date() > date.today()
     assert task.status == "无法联系"
     select(view, made["c"].id)
     assert not view.unreachable_button.isEnabled()  # a finished task takes no more outcomes

@@ -230,7 +230,22 @@ class ScannerFilter(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(int(SCAN_BURST_GAP_S * 1000))
         self._timer.timeout.connect(self._burst_ended)
-        QApplication.instance().installEventFilter(self)
+        # The filter sits on the focused widget (where a key press goes first) and on the window
+        # (a press nobody takes), following the focus: an application-wide filter would run this
+        # Python method for every event of the program — thousands while a page is built.
+        self._focused: QWidget | None = None
+        window.installEventFilter(self)
+        app = QApplication.instance()
+        app.focusChanged.connect(self._focus_moved)
+        self._focus_moved(None, app.focusWidget())
+
+    def _focus_moved(self, _old, now) -> None:
+        focused = self._focused
+        if focused is not None and focused is not self.window and shiboken6.isValid(focused):
+            focused.removeEventFilter(self)
+        self._focused = now
+        if now is not None and now is not self.window:
+            now.installEventFilter(self)
 
     def held_text(self) -> str:
         return "".join(text for _w, _k, _m, text in self._keys)
