@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db",
         metavar="PATH",
-        help="数据库文件或 PostgreSQL 地址 postgresql://用户：密码@主机：端口/库名"
+        help="数据库文件或 PostgreSQL 地址 postgresql://用户:密码@主机:端口/库名"
         "（默认：用户数据目录中的 huifang.db，或环境变量 HUIFANG_DB）",
     )
     parser.add_argument(

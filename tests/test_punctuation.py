@@ -3,7 +3,8 @@ Chinese character — in the strings of the source code (what the screens, messa
 the report and the workbook show) and in the text of the printed PDFs.
 
 Exempt: docstrings and comments (for developers), raw and byte strings (regular expressions),
-and menu accelerators such as “文件(&F)”, which Windows programs write half-width.
+menu accelerators such as “文件(&F)”, which Windows programs write half-width, and addresses
+(postgresql://用户:密码@主机:端口/库名 keeps its colons).
 """
 
 import ast
@@ -21,13 +22,14 @@ CJK = r"[\u3400-\u9fff\uf900-\ufaff]"
 HALF = r"[,:?()!;]"
 TOUCHING = re.compile(rf"{CJK}{HALF}|{HALF}{CJK}")
 ACCELERATOR = re.compile(r"\(&\w\)|\);;")  # a menu accelerator; the ;; between file-dialog filters
+URL = re.compile(r"[a-z]+://[^\s，。；（）]+")  # an address's syntax (postgresql://用户:密码@主机:端口/库名)
 STRING_START = re.compile(r"([A-Za-z]*)('''|\"\"\"|'|\")")
 
 
 def half_width_places(text: str) -> list[str]:
     """The places in ``text`` where half-width punctuation touches a Chinese character, each
     with a few characters around it."""
-    text = ACCELERATOR.sub("", text)
+    text = URL.sub("", ACCELERATOR.sub("", text))
     return [text[max(m.start() - 6, 0) : m.end() + 6] for m in TOUCHING.finditer(text)]
 
 
@@ -88,6 +90,8 @@ def test_the_checker_finds_half_width_punctuation():
     assert not half_width_places("文件(&F)")  # a menu accelerator
     assert not half_width_places("表格 (*.xlsx);;所有文件 (*)")  # Qt's file-dialog filter syntax
     assert not half_width_places("10:30, HUIFANG:TASK:12 (ok)")
+    assert not half_width_places("地址 postgresql://用户:密码@主机:端口/库名（默认）")  # an address's syntax
+    assert half_width_places("地址 postgresql://主机/库名 (默认)")  # … but only the address
 
 
 def test_source_strings_use_full_width_punctuation():
