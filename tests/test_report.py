@@ -104,7 +104,7 @@ def test_charts_carry_the_same_series(doc):
     table = doc.satisfaction_table
     assert bars.series[0].values == [float(r[2]) for r in table.rows]
     assert all(label.startswith(("↑", "↓", "→")) for label in bars.labels)
-    assert len(trend.categories) == 12 and trend.categories[-1] == "26-09"
+    assert len(trend.categories) == 12 and trend.categories[-1] == "2026年9月"
     assert trend.highlight == (9, 11)  # July … September shaded
     rows = problems.pareto(start=Q3.start, end=Q3.end)
     assert pareto.categories == [r.name for r in rows]

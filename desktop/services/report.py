@@ -57,6 +57,7 @@ MONTHS_MIN = 12
 MONTHS_MAX = 24
 
 SECTION_TITLES = ("报告基本信息", "调查概述", "满意度分析", "核心问题", "改进措施与责任分工", "质量评价")
+NO_PREVIOUS = "上期无数据"
 SATISFACTION_HEADER = ("维度", "平均分（满分5分）", "满意度占比（%）", "较上期变化")
 PROBLEM_HEADER = ("问题分类", "客户原话举例", "出现频次")
 ACTION_HEADER = ("问题编号", "问题描述", "改进措施", "责任部门", "责任人", "完成时间", "预期效果", "状态")
@@ -224,10 +225,16 @@ def score(value: float | None, digits: int = 2) -> str:
     return NO_DATA if value is None else f"{value:.{digits}f}"
 
 
+def versus_previous(arrow: str, change: float | None, metric: str = "满意率") -> str:
+    """ "较上期↓7.9个百分点" / "较上期→ 持平（+0.1）"; "上期无数据" without a comparison."""
+    text = change_text(arrow, change, metric)
+    return text if text == NO_PREVIOUS else f"较上期{text}"
+
+
 def change_text(arrow: str, change: float | None, metric: str = "满意率") -> str:
     """ "↓7.9个百分点" / "↑3.0分" (NPS) / "→ 持平(+0.1)"; "上期无数据" without a comparison."""
     if not arrow or change is None:
-        return "上期无数据"
+        return NO_PREVIOUS
     points = change * 100 if metric != "NPS" else change
     unit = "分" if metric == "NPS" else "个百分点"
     if arrow == "→":
@@ -363,13 +370,18 @@ class _Context:
 
 
 def _info_section(ctx: _Context, company: str, title: str) -> Section:
+    """报告名称, 编制部门 and 负责人 (设置 → 基本设置; the department falls back on the company name),
+    编制日期, 调查周期, 统计范围."""
     flt = ctx.flt
+    department = str(app_settings.get("report_department") or "").strip() or company
+    owner = str(app_settings.get("report_owner") or "").strip()
     items = [
         ("报告名称", title),
-        ("编制部门", company or "（未设置公司名称）"),
+        ("编制部门", department or "（未设置：设置 → 报告编制部门）"),
+        ("负责人", owner or "（未设置：设置 → 报告负责人）"),
         ("编制日期", day_text(ctx.today)),
-        ("调查周期", period_span(flt.period)),
         ("统计范围", flt.team or ALL_TEAMS_LABEL),
+        ("调查周期", period_span(flt.period)),
     ]
     return Section("一", "报告基本信息", [Grid(items, per_row=2, wide={"报告名称", "调查周期"})])
 
@@ -472,7 +484,7 @@ def _satisfaction_section(ctx: _Context) -> Section:
     blocks.append(Paragraph(metrics.COMPOSITE.definition + "。", "note"))
     blocks.append(
         Paragraph(
-            "平均分按 5 分制计（非常满意 5 … 非常不满意 1;1–10 分题按分段折算）；"
+            "平均分按 5 分制计（非常满意 5 … 非常不满意 1；1–10 分题按分段折算）；"
             "较上期变化为满意度占比的差值（百分点），±0.5 个百分点以内记为持平（→）。",
             "note",
         )
@@ -488,7 +500,7 @@ def _satisfaction_section(ctx: _Context) -> Section:
         change = nps_rows[0] if nps_rows else None
         tail = ""
         if change is not None and change.arrow:
-            tail = f"，较上期{change_text(change.arrow, change.change, 'NPS')}"
+            tail = f"，{versus_previous(change.arrow, change.change, 'NPS')}"
         blocks.append(
             Paragraph(
                 f"NPS = {figures.nps:.1f}（基于 {figures.nps_n} 条 0–10 分推荐意愿回答）{tail}；"
@@ -501,7 +513,7 @@ def _satisfaction_section(ctx: _Context) -> Section:
             blocks.append(
                 Paragraph(
                     f"{change.dimension}：回答“是”的占 {cur.yes_share:.1%}（{cur.yes}/{cur.yes_n}），"
-                    f"较上期{change_text(change.arrow, change.change)}。"
+                    f"{versus_previous(change.arrow, change.change)}。"
                 )
             )
 
@@ -642,12 +654,12 @@ def _trend_chart(flt: Filters) -> Chart:
             if whole
             else f"图2 近{len(trend.months)}个月满意度占比趋势（阴影为本报告期）"
         ),
-        categories=[f"{m.start.year % 100:02d}-{m.start.month:02d}" for m in trend.months],
+        categories=[f"{m.start.year}年{m.start.month}月" for m in trend.months],
         series=series,
         y_label="满意度占比（%）",
         highlight=(inside[0], inside[-1]) if inside and not whole else None,
         empty_text="近期没有满意度评分",
-        height_mm=66.0,
+        height_mm=84.0 if len(series) > 2 else 66.0,  # one small panel per line (drawing)
     )
 
 

@@ -22,6 +22,8 @@ class SettingDef:
 DEFINITIONS = [
     SettingDef("company_name", "公司名称", "示例家电售后服务有限公司", "打印在回访表抬头"),
     SettingDef("company_logo", "公司标志图片", "", "PNG/JPG/SVG 文件路径，打印在回访表左上角"),
+    SettingDef("report_department", "报告编制部门", "", "印在调查与改进报告的“编制部门”；留空 = 公司名称"),
+    SettingDef("report_owner", "报告负责人", "", "印在调查与改进报告的“负责人”，如 客服部 王经理"),
     SettingDef("hotline", "客服热线", "400-800-1234", "回访话术与打印表中使用"),
     SettingDef("reply_workdays", "答复时限（工作日）", 3, "结束语中承诺答复的工作日数"),
     SettingDef("visitor_name", "默认回访人员", "", "新回访记录的回访人员"),
@@ -146,6 +148,8 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".bmp", ".gif")
 _CHECKS = {
     "company_name": lambda v: clean_text(v, "公司名称", required=True, max_len=60),
     "company_logo": _logo,
+    "report_department": lambda v: clean_text(v, "报告编制部门", max_len=40),
+    "report_owner": lambda v: clean_text(v, "报告负责人", max_len=30),
     "hotline": lambda v: clean_text(v, "客服热线", max_len=30),
     "reply_workdays": _workdays,
     "visitor_name": lambda v: clean_text(v, "默认回访人员", max_len=30),

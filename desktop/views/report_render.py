@@ -165,63 +165,70 @@ def _draw_dimension_bars(fig, chart: rpt.Chart) -> None:
     )
 
 
-def _draw_trend(fig, chart: rpt.Chart) -> None:
-    from desktop.views.charts import BAR
+def month_ticks(categories: list[str], every: int) -> tuple[list[int], list[str]]:
+    """Tick positions and labels for months written “2026年1月”: every ``every``-th month as
+    “10月”, the year added to the first tick and to each January."""
+    picked = list(range(0, len(categories), every))
+    labels, year = [], None
+    for i in picked:
+        this_year, _sep, month = categories[i].partition("年")
+        if not month:  # not a month
+            labels.append(categories[i])
+            continue
+        labels.append(month if this_year == year else f"{this_year}年\n{month}")
+        year = this_year
+    return picked, labels
 
-    ax = fig.add_subplot(111)
-    xs = list(range(len(chart.categories)))
+
+def _trend_panel(ax, xs, chart: rpt.Chart, series: rpt.Series, overall: rpt.Series | None, low: float) -> None:
+    from desktop.views.charts import BAR, REFERENCE, TEXT
+
     if chart.highlight is not None:
         first, last = chart.highlight
         ax.axvspan(first - 0.5, last + 0.5, color="#EEF3F9", zorder=0)
-    palette = ["#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2", "#9D755D", "#FF9DA6", "#79706E"]
-    values = [v for s in chart.series for v in s.values if v is not None]
-    for i, series in enumerate(chart.series):
-        if i == 0:
-            ax.plot(
-                xs,
-                _nan(series.values),
-                color=BAR,
-                linewidth=2.2,
-                marker="o",
-                markersize=3.5,
-                label=series.name,
-            )
-        else:
-            ax.plot(
-                xs,
-                _nan(series.values),
-                color=palette[(i - 1) % len(palette)],
-                linewidth=1.0,
-                marker=".",
-                markersize=3,
-                alpha=0.9,
-                label=series.name,
-            )
-    for x, value in zip(xs, chart.series[0].values, strict=True):
-        if value is not None:
-            ax.annotate(
-                f"{value:.0f}",
-                (x, value),
-                textcoords="offset points",
-                xytext=(0, 5),
-                ha="center",
-                fontsize=7,
-                color=BAR,
-            )
-    low = min(values) if values else 0
-    ax.set_ylim(max(0, math.floor((low - 8) / 10) * 10), 105)
-    ax.set_xticks(xs, chart.categories)
+    if overall is not None:  # 总体 for comparison, quiet
+        ax.plot(xs, _nan(overall.values), color="#B8C2CC", linewidth=1.0, zorder=1)
+    ax.plot(xs, _nan(series.values), color=BAR, linewidth=1.8, marker="o", markersize=2.6, zorder=3)
+    shown = [(x, v) for x, v in zip(xs, series.values, strict=True) if v is not None]
+    ax.set_title(series.name, fontsize=8.5, color=TEXT, loc="left", pad=3)
+    if shown:  # the latest month's figure, beside the name (a label at the point would hide the line)
+        x, value = shown[-1]
+        month = chart.categories[x].partition("年")[2] or chart.categories[x]
+        ax.set_title(f"{month} {value:.1f}", fontsize=7.5, color=BAR, loc="right", pad=3)
+    ax.set_ylim(low, 100)
     ax.set_xlim(-0.5, len(xs) - 0.5)
-    ax.set_ylabel(chart.y_label)
-    _style_axes(ax)
-    ax.tick_params(axis="x", labelsize=7.5)
-    ax.legend(
-        fontsize=7.5,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.13),
-        ncols=min(len(chart.series), 7),
-        frameon=False,
-    )
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(labelsize=7, colors=TEXT, length=2)
+    ax.grid(axis="y", color="#E3E3E3", linewidth=0.6)
+    ax.set_axisbelow(True)
+    if not shown:
+        ax.text(0.5, 0.5, "无评分", transform=ax.transAxes, ha="center", va="center", color=REFERENCE, fontsize=8)
+
+
+def _draw_trend(fig, chart: rpt.Chart) -> None:
+    """One small panel per line (总体 first, the dimensions after it, each over a quiet 总体 line)
+    on a shared 0–100 scale cut at the lowest value: six crossing lines in one plot cannot be read."""
+    xs = list(range(len(chart.categories)))
+    values = [v for s in chart.series for v in s.values if v is not None]
+    low = max(0, min(60, math.floor((min(values, default=100) - 5) / 10) * 10))
+    count = len(chart.series)
+    columns = 1 if count == 1 else 2 if count in (2, 4) else 3
+    rows = math.ceil(count / columns)
+    axes = fig.subplots(rows, columns, sharex=True, sharey=True, squeeze=False)
+    overall = chart.series[0]
+    ticks, labels = month_ticks(chart.categories, 3 if columns > 1 else 1)
+    for n, ax in enumerate(axes.flat):
+        if n >= count:
+            ax.set_visible(False)
+            continue
+        series = chart.series[n]
+        _trend_panel(ax, xs, chart, series, None if n == 0 else overall, low)
+        ax.set_xticks(ticks, labels)
+    for ax in axes.flat[count - columns : count] if rows > 1 else axes.flat[:count]:
+        ax.tick_params(axis="x", labelbottom=True)
+    fig.supylabel(chart.y_label, fontsize=8)
+    if count > 1:
+        fig.supxlabel("浅灰线为总体，供各维度对照", fontsize=7.5, color="#777777")
 
 
 def _draw_pareto(fig, chart: rpt.Chart) -> None:
@@ -242,15 +249,18 @@ def _draw_pareto(fig, chart: rpt.Chart) -> None:
         ax2 = ax.twinx()
         cumulative = chart.series[1].values
         ax2.plot(xs, _nan(cumulative), color=LINE, marker="o", markersize=3.5, linewidth=1.6, zorder=3)
+        line = chart.reference
         for x, value in zip(xs, cumulative, strict=True):
             if value is not None:
+                # below-right of its point, or above it where a label below would cross the 80% line
+                above = line is not None and line <= value < line + 11
                 ax2.annotate(
                     f"{value:.0f}%",
                     (x, value),
                     textcoords="offset points",
-                    xytext=(9, -3),
+                    xytext=(9, 3) if above else (9, -3),
                     ha="left",
-                    va="top",
+                    va="bottom" if above else "top",
                     fontsize=7.5,
                     color=LINE,
                     bbox={
