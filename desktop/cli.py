@@ -500,7 +500,7 @@ def _log_unexpected(exc: BaseException) -> Path | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from desktop.models.connection import DatabaseOpenError
+    from desktop.models.connection import DatabaseDamagedError, DatabaseOpenError
     from desktop.services.errors import UserError
     from desktop.services.logs import setup_logging
 
@@ -510,6 +510,11 @@ def main(argv: list[str] | None = None) -> int:
         log.info("命令 huifang %s", args.command)
     try:
         return COMMANDS[args.command](args)
+    except DatabaseDamagedError as err:  # refused before anything was written to it
+        from desktop.services.backup import damage_advice
+
+        print(f"错误：{err}\n{damage_advice(_db_path(args))}", file=sys.stderr)
+        return 3
     except (UserError, DatabaseOpenError) as err:
         print(f"错误：{err}", file=sys.stderr)
         return 2

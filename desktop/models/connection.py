@@ -1,6 +1,7 @@
 """Opening a database: checks, pragmas, schema creation and migration."""
 
 import logging
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -22,14 +23,48 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_S = 10
 
 
+QUICK_CHECK_ROWS = 20  # problems listed at most
+
+
 class DatabaseOpenError(Exception):
     """A database that cannot be used; ``str()`` is a Chinese message for the user."""
+
+
+class DatabaseDamagedError(DatabaseOpenError):
+    """The file fails SQLite's quick check: it is not opened for writing (``details``: the
+    problems SQLite listed)."""
+
+    def __init__(self, message: str, details: list[str]):
+        super().__init__(message)
+        self.details = details
+
+
+def connect_read_only(path: Path, timeout: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
+    """The file opened read-only. With no ``-wal``, ``-shm`` or ``-journal`` beside it nobody
+    has it open, and it is opened as immutable: a read-only connection to a WAL file would
+    otherwise leave a ``-wal`` and ``-shm`` behind (it may not remove them), even on a file this
+    program refuses to touch (a newer version's)."""
+    sides = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+    immutable = "&immutable=1" if not any(side.exists() for side in sides) else ""
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{immutable}", uri=True, timeout=timeout)
+
+
+def quick_check(path: Path) -> list[str]:
+    """``PRAGMA quick_check`` on the file opened read-only: [] when sound, else the problems."""
+    con = connect_read_only(path)
+    try:
+        rows = [r[0] for r in con.execute(f"PRAGMA quick_check({QUICK_CHECK_ROWS})").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+    finally:
+        con.close()
+    return [] if rows == ["ok"] else [line for row in rows for line in row.splitlines()]
 
 
 def _read_only(path: Path, sql: str):
     """The first row of ``sql`` on the file opened read-only (nothing written to it)."""
     try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        con = connect_read_only(path)
         try:
             row = con.execute(sql).fetchone()
             con.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -70,6 +105,32 @@ def _check_existing(path: Path) -> None:
         raise DatabaseOpenError(
             f"{path} 是一个 SQLite 数据库，但不是回访通的数据库（没有有效的版本标记）。"
             "本程序不会打开或修改它。请选择回访通的 .db 文件。"
+        )
+
+
+def _refuse_read_only_place(path: Path) -> None:
+    """A file in a folder (or itself) this program may not write: said as such, not as damage."""
+    folder = path.parent if path.parent != Path("") else Path(".")
+    if path.is_dir():
+        return  # _check_existing names it
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        what = f"文件夹 {folder.resolve()}" if not os.access(folder, os.W_OK) else f"文件 {path}"
+        raise DatabaseOpenError(
+            f"数据库 {path} 所在的{what}是只读的，回访通无法在其中保存数据。"
+            "请把数据库复制到可以写入的文件夹（如“文档”），或请管理员开放写入权限后再打开。"
+        )
+
+
+def _check_integrity(path: Path) -> None:
+    """The quick check before the file is opened for writing (every start, every command):
+    a damaged file is refused, with the problems SQLite found."""
+    problems = quick_check(path)
+    if problems:
+        shown = "；".join([line for line in problems if not line.startswith("***")][:2] or problems[:1])
+        raise DatabaseDamagedError(
+            f"数据库 {path} 已损坏：SQLite 快速检查发现问题（{shown}）。为免损坏扩大，"
+            "本程序不会再写入它。请从备份恢复（huifang restore 备份文件，或在程序中选择备份）。",
+            problems,
         )
 
 
@@ -153,8 +214,11 @@ def open_database(path: str | Path) -> pw.Database:
     if is_db_url(path):
         return _open_postgresql(path)
     path = Path(path)
+    if path.exists() or path.parent.is_dir():
+        _refuse_read_only_place(path)
     if path.exists():
         _check_existing(path)
+        _check_integrity(path)
     try:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -42,6 +42,8 @@ from .errors import UserError, ValidationError, ValidationErrors
 from .validation import clean_text, mask_phone, mask_phones_in_text
 
 ENABLED_KEY = "accounts_enabled"  # a Setting row of its own: not on the 基本设置 form
+UNKNOWN_FAILURES_KEY = "login_unknown_failures"  # {登录名: [failures, locked until]} of no account
+UNKNOWN_KEPT = 200  # unknown names remembered at most
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 PASSWORD_MIN = 8
@@ -188,14 +190,6 @@ def enable_accounts(username: str, display_name: str, password: str, confirm: st
     return _sign_in_row(account)
 
 
-def disable_accounts() -> None:
-    """Turn sign-in off (a 主管 only). The accounts stay, for turning it on again later."""
-    require(MANAGE, "关闭账号登录")
-    with db.atomic():
-        _set_enabled(False)
-        _audit("关闭账号登录", None, [])
-
-
 # ---------------------------------------------------------------- the signed-in account
 def current() -> SignedIn | None:
     return _current
@@ -255,6 +249,7 @@ def requires(capability: str, what: str):
             require(capability, what)
             return fn(*args, **kwargs)
 
+        checked.role_rule = (capability, what)  # tests/test_role_holes.py walks these
         return checked
 
     return wrap
@@ -262,6 +257,14 @@ def requires(capability: str, what: str):
 
 def _who_can(capability: str) -> str:
     return "或".join(role for role in ROLES if capability in CAPABILITIES[role])
+
+
+@requires(MANAGE, "关闭账号登录")
+def disable_accounts() -> None:
+    """Turn sign-in off (a 主管 only). The accounts stay, for turning it on again later."""
+    with db.atomic():
+        _set_enabled(False)
+        _audit("关闭账号登录", None, [])
 
 
 def actor_name() -> str:
@@ -326,6 +329,18 @@ def phone_search(column, text: str):
     return stored == digits if len(digits) >= 7 else None
 
 
+def words_search(column, text: str, key):
+    """What a search box matches in customers' own words (``column``; ``key`` is its row id):
+    the text as the signed-in person sees it. For roles that see numbers masked, a search with
+    digits in it is matched against the masked words, so guessing digit by digit never finds
+    the hidden ones (a search without digits cannot tell masked digits apart)."""
+    if can(FULL_PHONE) or not any(ch.isdigit() for ch in text):
+        return column.contains(text)
+    wanted = text.casefold()
+    rows = column.model.select(key, column).where(column.contains(text)).tuples()
+    return key.in_([row_id for row_id, words in rows if wanted in mask_phones_in_text(words or "").casefold()])
+
+
 def phone_for_screen(phone: str) -> str:
     """A phone number as the signed-in person may see it."""
     return phone if can(FULL_PHONE) else mask_phone(phone)
@@ -345,7 +360,9 @@ def login(username: str, password: str, *, at: datetime | None = None) -> Signed
     # only the right password learns that an account is 停用
     right = verify_password(password or "", account.password_hash if account else _DUMMY_HASH)
     if account is None:
-        raise LoginFailed(WRONG_LOGIN)
+        with db.atomic():
+            message = _unknown_name_failure(key, at)
+        raise LoginFailed(message)
     if account.locked_until is not None and account.locked_until > at:
         raise LoginFailed(_locked_message(account.locked_until))
     if not right:
@@ -376,6 +393,31 @@ def _count_failure(account_id: int, at: datetime) -> int:
     row = UserAccount.get_by_id(account_id)
     _audit("账号锁定", row, [{"field": "原因", "old": "", "new": f"连续 {MAX_FAILURES} 次密码错误"}])
     return 0
+
+
+def _unknown_name_failure(key: str, at: datetime) -> str:
+    """A wrong password for a 登录名 nobody has: counted and locked like a real account's (in a
+    Setting row of its own), so the answers never tell which names exist."""
+    row = Setting.get_or_none(Setting.key == UNKNOWN_FAILURES_KEY)
+    seen = {
+        name: (count, until)
+        for name, (count, until) in dict(row.value if row else {}).items()
+        if count or (until and datetime.fromisoformat(until) > at)  # expired locks are dropped
+    }
+    count, until = seen.pop(key, (0, ""))
+    if until and datetime.fromisoformat(until) > at:
+        message = _locked_message(datetime.fromisoformat(until))
+    elif count + 1 >= MAX_FAILURES:
+        until = (at + timedelta(minutes=LOCK_MINUTES)).isoformat()
+        count, message = 0, _locked_message(datetime.fromisoformat(until))
+    else:
+        count, message = count + 1, WRONG_LOGIN
+    if key:
+        seen[key] = (count, until)  # the newest last: the oldest names go first when it is full
+    Setting.insert(key=UNKNOWN_FAILURES_KEY, value=dict(list(seen.items())[-UNKNOWN_KEPT:])).on_conflict(
+        conflict_target=[Setting.key], preserve=[Setting.value]
+    ).execute()
+    return message
 
 
 def _locked_message(until: datetime) -> str:
@@ -472,18 +514,18 @@ class AccountInput:
     active: bool = True
 
 
+@requires(MANAGE, "添加账号")
 def create_account(data: AccountInput, password: str, confirm: str) -> UserAccount:
     """A new account with a first password the person must change at their first sign-in."""
-    require(MANAGE, "添加账号")
     with db.atomic():
         account = _create(data.username, data.display_name, data.role, data.staff_id, password, confirm)
         _audit("添加账号", account, [{"field": "角色", "old": "", "new": account.role}])
     return account
 
 
+@requires(MANAGE, "修改账号")
 def update_account(account_id: int, data: AccountInput) -> UserAccount:
     """Name, role, linked staff member and 在用/停用 (the 登录名 stays)."""
-    require(MANAGE, "修改账号")
     account = _get(account_id)
     errors = []
     name, role, staff_id = _check_profile(data, errors, account.id)
@@ -512,9 +554,9 @@ def update_account(account_id: int, data: AccountInput) -> UserAccount:
     return updated
 
 
+@requires(MANAGE, "重置密码")
 def reset_password(account_id: int, password: str, confirm: str) -> None:
     """A 主管 sets a new first password (the person changes it at the next sign-in) and unlocks."""
-    require(MANAGE, "重置密码")
     account = _get(account_id)
     try:
         new_hash = _new_password_hash(password, confirm, account.username)
@@ -527,8 +569,8 @@ def reset_password(account_id: int, password: str, confirm: str) -> None:
         _audit("重置密码", account, [])
 
 
+@requires(MANAGE, "解锁账号")
 def unlock(account_id: int) -> None:
-    require(MANAGE, "解锁账号")
     account = _get(account_id)
     with db.atomic():
         UserAccount.update(failed_logins=0, locked_until=None).where(UserAccount.id == account.id).execute()

@@ -397,6 +397,7 @@ def add_attachment(visit_id: int, path: str | Path, *, added_by: str = "", note:
     visit = Visit.get_or_none(Visit.id == visit_id)
     if visit is None:
         raise UserError(f"找不到编号为 {visit_id} 的回访记录，请先保存回访表再附加扫描件。")
+    accounts.require_own(visitor=visit.visitor, what="条回访记录")
     source, ext = check_file(path)
     store = _current_store()
     incoming = store.prepare(source, ext)
@@ -495,6 +496,7 @@ def remove_attachment(attachment_id: int, override: SupervisorOverride | None = 
     """
     row = _row(attachment_id)
     visit = Visit.get_by_id(row.visit_id)
+    accounts.require_own(visitor=visit.visitor, what="条回访记录")
     plan = None
     if is_signed(visit.sign_status):
         approval = check_override(override)

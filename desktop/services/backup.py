@@ -40,7 +40,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from desktop.models import Customer, Setting, Visit, db
-from desktop.models.connection import BUSY_TIMEOUT_S, close_database
+from desktop.models.connection import BUSY_TIMEOUT_S, close_database, connect_read_only
 from desktop.models.migrations import SCHEMA_VERSION
 
 from . import accounts
@@ -173,7 +173,7 @@ class CheckResult:
 
 
 def _connect_ro(path: Path) -> sqlite3.Connection:
-    con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+    con = connect_read_only(path)
     con.execute("PRAGMA query_only = 1")
     return con
 
@@ -355,12 +355,18 @@ def _copy_extras(db_path: Path, dest_dir: Path) -> None:
             shutil.copytree(folder, dest_dir / name)
 
 
+@accounts.requires(accounts.MANAGE, "备份数据库")
 def backup_to(
     path: str | Path, *, source: str | Path | None = None, progress: Progress | None = None
 ) -> Path:
     """Copy the database (``source``, default the open one) to ``path`` and verify the copy.
     Returns the path written. Raises UserError (Chinese) when the copy cannot be made or the
-    database turns out to be damaged — then nothing is left at ``path``."""
+    database turns out to be damaged — then nothing is left at ``path``. A full, unmasked copy
+    anywhere: a 主管's (the automatic backups go through ``auto_backup``)."""
+    return _backup_file(path, source=source, progress=progress)
+
+
+def _backup_file(path: str | Path, *, source: str | Path | None, progress: Progress | None) -> Path:
     report = progress or (lambda done, total, text: None)
     src = Path(source).expanduser().absolute() if source else current_db_path().absolute()
     out = Path(path).expanduser().absolute()
@@ -474,6 +480,19 @@ def newest_good_backup(folder: str | Path | None = None, *, quick: bool = False)
     return None
 
 
+def damage_advice(db_path: str | Path) -> str:
+    """What to do about a damaged database: the newest good backup and how to restore it."""
+    db_path = Path(db_path).expanduser()
+    folder = backup_folder(db_path)
+    newest = newest_good_backup(folder, quick=True)
+    if newest is None:
+        return f"备份文件夹 {folder} 中没有找到可用的备份；如有其他位置的备份，可用 huifang restore 备份文件 恢复。"
+    return (
+        f"最近的完好备份：{newest.path}（{newest.created:%Y-%m-%d %H:%M}）。"
+        f"恢复命令：huifang --db {db_path} restore {newest.path}"
+    )
+
+
 def backup_due(folder: str | Path | None = None, *, now: datetime | None = None) -> bool:
     """True when there is no backup in the folder or the newest is older than a day."""
     now = now or datetime.now()
@@ -531,6 +550,8 @@ def auto_backup(
     ``keep`` (setting ``backup_keep``) newest automatic backups."""
     if reason not in (*AUTO_REASONS, "manual"):
         raise ValueError(reason)
+    if reason == "manual":  # the automatic ones run for whoever is signed in, into the set folder
+        accounts.require(accounts.MANAGE, "备份数据库")
     db_path = Path(db_path).expanduser().absolute() if db_path else current_db_path().absolute()
     folder = Path(folder) if folder else backup_folder(db_path)
     keep = keep if keep is not None else keep_count(db_path)
@@ -541,7 +562,7 @@ def auto_backup(
             f"备份失败：无法创建备份文件夹 {folder}（{exc.strerror or exc}）。请在设置中更换“备份目录”。"
         ) from None
     out = _unique_name(folder, reason, now or datetime.now())
-    written = backup_to(out, source=db_path, progress=progress)
+    written = _backup_file(out, source=db_path, progress=progress)
     return AutoBackupResult(written, rotate(folder, keep))
 
 

@@ -676,6 +676,7 @@ def templates_used(period: Period) -> list[TemplateUsed]:
 
 
 # ---------------------------------------------------------------- the export
+@accounts.requires(accounts.SEE_ALL, "导出总部工作簿")  # every caller's visits: not a 回访员's
 def export_workbook(
     out,
     period,
@@ -691,7 +692,6 @@ def export_workbook(
     may raise to cancel; nothing is left at ``out`` then. Raises UserError for a bad period, a
     bad output path or a file that cannot be replaced."""
     started = time.perf_counter()
-    accounts.require(accounts.SEE_ALL, "导出总部工作簿")  # every caller's visits: not a 回访员's
     if full_contact:
         accounts.require(accounts.FULL_EXPORT, "导出完整联系方式")
     period = _period_of(period)

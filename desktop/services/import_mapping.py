@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from desktop.models import Setting, db
 
+from . import accounts
 from .validation import to_halfwidth
 
 KINDS = {"customers": "客户", "orders": "服务工单"}
@@ -194,6 +195,7 @@ def saved_mapping(kind: str, headers: list) -> dict[str, int] | None:
     return None
 
 
+@accounts.requires(accounts.MANAGE, "导入数据")
 def remember_mapping(kind: str, headers: list, mapping: dict[str, int]) -> None:
     """Store ``mapping`` for this kind and header layout (most recent first, a few kept)."""
     key = _setting_key(kind)

@@ -785,6 +785,7 @@ def apply_computed(data: ScorecardData) -> list[RefreshItem]:
     return items
 
 
+@accounts.requires(accounts.MANAGE, "修改质量评价")
 def refresh_actuals(scorecard) -> list[RefreshItem]:
     """Recompute the computed indicators of a saved scorecard from the data and save them."""
     data = load(scorecard)

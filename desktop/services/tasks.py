@@ -324,6 +324,28 @@ def staff_choices(include_inactive: bool = False) -> list[tuple[int, str, str]]:
     return list(query.order_by(Staff.name, Staff.id).tuples())
 
 
+def require_own_customer(customer_id: int) -> None:
+    """Work on a customer outside any task (a call logged without its task): a 回访员 may,
+    unless every open task of the customer is another caller's — then the work belongs on that
+    caller's task. PermissionDenied naming the owners."""
+    me = accounts.current()
+    if me is None or me.can(accounts.SEE_ALL):
+        return
+    owners = {
+        assignee
+        for (assignee,) in VisitTask.select(VisitTask.assignee)
+        .where((VisitTask.customer == customer_id) & VisitTask.status.in_(OPEN_STATUSES))
+        .tuples()
+    }
+    if not owners or None in owners or me.staff_id in owners:
+        return
+    names = "、".join(name for (name,) in Staff.select(Staff.name).where(Staff.id.in_(sorted(owners))).tuples())
+    raise accounts.PermissionDenied(
+        f"这位客户的回访任务已分配给{names}，回访员只能为分配给自己或未分配的任务记录拨打结果。"
+        "如需处理，请主管先把任务分配给您。"
+    )
+
+
 @accounts.requires(accounts.MANAGE, "分配回访任务")
 def assign_tasks(task_ids: Sequence[int], staff_id: int | None) -> int:
     """Give the tasks to one staff member (None = unassigned); returns how many changed."""

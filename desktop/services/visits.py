@@ -34,7 +34,7 @@ from desktop.models.connection import group_concat
 from desktop.models.questionnaire import CHOICE, LEVEL5, NPS, SCORE10, TEXT, YESNO
 from desktop.models.visit import DONE
 
-from . import accounts, calendar, improvement, quality, signatures
+from . import accounts, calendar, improvement, quality, signatures, tasks
 from . import settings as app_settings
 from . import templates as template_svc
 from .customers import name_condition
@@ -524,6 +524,7 @@ def delete_draft(visit_id: int) -> None:
     visit = Visit.get_or_none(Visit.id == visit_id)
     if visit is None:
         return
+    accounts.require_own(visitor=visit.visitor, what="份回访草稿")
     if visit.status != DRAFT:
         raise UserError("只能删除草稿。已完成的回访记录会保留，用于统计和改进跟踪。")
     if signatures.is_signed(visit.sign_status):
@@ -660,6 +661,11 @@ def record_attempt(
         accounts.require_own(assignee_id=task.assignee_id, what="个回访任务")
         if task.status == TASK_DONE:
             raise UserError(f"回访任务 #{task.id} 已完成，不能再记录通话结果。如需再联系客户，请新建回访。")
+    else:
+        tasks.require_own_customer(customer.id)
+    if visit_id is not None:
+        visit = Visit.get_or_none(Visit.id == visit_id)
+        accounts.require_own(visitor=visit.visitor if visit else None, what="条回访记录")
     staff = accounts.actor_name() or staff  # signed in: the call is recorded under who made it
     reason_field = "拒访原因" if outcome == "拒访" else "原因"
     clean = _collect(
@@ -1024,7 +1030,7 @@ def _list_query(select, text: str, status: str | None, *, joins: bool = True):
             | ServiceOrder.order_no.contains(text)
             | Visit.visitor.contains(text)
             | Visit.respondent.contains(text)
-            | Visit.feedback.contains(text)
+            | accounts.words_search(Visit.feedback, text, Visit.id)
             | (Visit.mood == text)
             | (Visit.method == text)
         )

@@ -1,0 +1,150 @@
+"""Issue 13 item 4: a damaged database is not written to. The damage is real: a closed database
+file whose table b-tree page in the middle is overwritten, so that ``PRAGMA quick_check`` fails
+while the pages read when the file is opened are still sound."""
+
+import hashlib
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from modal_boxes import answer_next_box
+
+from desktop import cli
+from desktop.models import VisitTask
+from desktop.models.connection import (
+    DatabaseDamagedError,
+    DatabaseOpenError,
+    close_database,
+    open_database,
+    quick_check,
+)
+from desktop.models.migrations import SCHEMA_VERSION
+from desktop.services import backup, customers, scheduler
+from desktop.services.bootstrap import open_app_database
+
+
+def damage_a_table_page(path: Path, table: str = "visit_task") -> None:
+    """Overwrite the cell pointers of ``table``'s root b-tree page (a leaf in a small database)."""
+    con = sqlite3.connect(path)
+    root, page_size = con.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[
+        0
+    ], con.execute("PRAGMA page_size").fetchone()[0]
+    con.close()
+    with path.open("r+b") as fh:
+        fh.seek((root - 1) * page_size + 8)
+        fh.write(b"\xff\x07" * 20)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def sidecars(path: Path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir() if p.name.startswith(path.name + "-"))
+
+
+@pytest.fixture
+def damaged(db_path):
+    """A database with customers, orders and tasks and a good automatic backup, closed cleanly,
+    then damaged in a page of the task table. Returns the backup's path."""
+    open_app_database(db_path)
+    for n in range(3):
+        customer = customers.create_customer({"code": f"C{n}", "name": f"客户{n}", "phone": f"1381234567{n}"})
+        customers.create_order(
+            {"order_no": f"GD{n}", "customer_id": customer.id, "service_type": "安装", "finished_at": "2024-01-05"}
+        )
+    scheduler.run_scheduler()
+    VisitTask.create(customer=customer.id, trigger="手工")
+    good = backup.auto_backup("exit").path
+    close_database()
+    assert sidecars(db_path) == []
+    damage_a_table_page(db_path)
+    assert quick_check(db_path), "the damage is real"
+    return good
+
+
+def test_opening_a_damaged_file_for_writing_is_refused_and_writes_nothing(damaged, db_path):
+    before = digest(db_path)
+    with pytest.raises(DatabaseDamagedError, match="已损坏") as refused:
+        open_app_database(db_path)
+    assert refused.value.details
+    assert digest(db_path) == before and sidecars(db_path) == []
+
+
+def test_import_and_schedule_refuse_a_damaged_file_and_offer_the_newest_good_backup(
+    damaged, db_path, tmp_path, capsys
+):
+    source = tmp_path / "customers.csv"
+    source.write_text("客户编号,客户姓名,联系电话\nC10,吴芳,13900003333\n", encoding="utf-8")
+    before = digest(db_path)
+    assert cli.main(["--db", str(db_path), "check"]) == 3
+    for command in (["import", "customers", str(source)], ["schedule"]):
+        capsys.readouterr()
+        assert cli.main(["--db", str(db_path), *command]) == 3, command
+        err = capsys.readouterr().err
+        assert "已损坏" in err and str(damaged) in err and "restore" in err, err
+        assert digest(db_path) == before, f"{command} wrote to the damaged file"
+
+
+def test_selftest_on_a_damaged_file_says_so_without_tracebacks(damaged, db_path, capsys):
+    assert cli.main(["--db", str(db_path), "selftest"]) == 3
+    out = capsys.readouterr()
+    assert "已损坏" in out.err and "Traceback" not in out.out + out.err
+
+
+def test_check_on_a_newer_versions_file_leaves_no_wal_or_shm(db_path, capsys):
+    open_app_database(db_path)
+    close_database()
+    con = sqlite3.connect(db_path)
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    con.close()
+    assert sidecars(db_path) == []
+    assert cli.main(["--db", str(db_path), "check"]) == 3
+    assert "更新版本" in capsys.readouterr().err
+    assert sidecars(db_path) == []
+    with pytest.raises(DatabaseOpenError, match="更新版本"):
+        open_database(db_path)
+    assert sidecars(db_path) == []
+
+
+def _read_only_folder_message(db_path: Path) -> str:
+    with pytest.raises(DatabaseOpenError) as refused:
+        open_database(db_path)
+    return str(refused.value)
+
+
+def test_a_database_in_a_read_only_folder_is_reported_as_such(db_path, monkeypatch):
+    open_app_database(db_path)
+    close_database()
+    folder = db_path.parent
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: real_access(p, mode) and Path(p) != folder)
+    text = _read_only_folder_message(db_path)
+    assert "只读" in text and str(folder) in text and "不是回访通数据库或已损坏" not in text
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes into a read-only folder")
+def test_a_really_read_only_folder_is_reported_as_such(db_path):
+    open_app_database(db_path)
+    close_database()
+    db_path.parent.chmod(0o555)
+    try:
+        text = _read_only_folder_message(db_path)
+    finally:
+        db_path.parent.chmod(0o755)
+    assert "只读" in text and "不是回访通数据库或已损坏" not in text
+
+
+def test_the_window_offers_the_newest_good_backup_for_a_damaged_file(qtbot, damaged, db_path):
+    from desktop.app import create_qapp, open_checked
+
+    create_qapp()
+    before = digest(db_path)
+    seen: list = []
+    answer_next_box("退出", seen)
+    assert not open_checked(db_path)
+    assert seen and seen[0]["title"] == "数据库无法使用", seen
+    assert "已损坏" in seen[0]["text"] and "恢复此备份" in seen[0]["buttons"]
+    assert damaged.name.split("-")[1] in seen[0]["text"].replace("-", ""), seen[0]["text"]
+    assert digest(db_path) == before
