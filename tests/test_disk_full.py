@@ -182,3 +182,24 @@ def test_backup_folder_set_elsewhere_is_cleaned_too(database, db_path, tmp_path)
     close_database()
     open_app_database(db_path)
     assert not left.exists()
+
+
+@pytest.mark.sqlite_only
+def test_chart_png_on_a_full_disk_keeps_the_old_picture(qtbot, database, db_path, small_disk, monkeypatch):
+    from modal_boxes import answer_next_box
+    from PySide6.QtWidgets import QFileDialog
+    from test_dashboard_view import make_view
+
+    view = make_view(qtbot, db_path)
+    target = small_disk / "趋势图.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a: (str(target), "")))
+    assert view.save_chart(view.panels["trend"]) == target
+    before = target.read_bytes()
+    assert before.startswith(safe_files.PNG_MAGIC)
+    _fill(small_disk, leave=4096)
+    seen: list = []
+    answer_next_box("OK", seen)
+    assert view.save_chart(view.panels["trend"]) is None
+    assert seen and "磁盘空间不足" in seen[0]["text"] and str(target) in seen[0]["text"]
+    assert target.read_bytes() == before
+    _only(small_disk, target.name)
