@@ -220,6 +220,7 @@ class _Sink:
         self.fh = fh
         self.broken = False
         self.pos = 0
+        self.name = fh.name  # zipfile keeps it as the archive's ``filename``
 
     def _call(self, name: str, *args):
         try:
