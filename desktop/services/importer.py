@@ -26,7 +26,7 @@ import peewee as pw
 from desktop.models import Customer, ServiceOrder, db, now
 from desktop.models.connection import execute_rows, insert_rows
 
-from . import accounts, first_fix, safe_files
+from . import accounts, archive_guard, first_fix, safe_files
 from . import import_mapping as im
 from .dates import parse_date
 from .errors import UserError, ValidationError, ValidationErrors
@@ -89,6 +89,7 @@ def _starts_with(path: Path, magic: bytes) -> bool:
 
 
 def _read_book(path: Path) -> list[list]:
+    archive_guard.check_archive(path, "导入")  # a zip bomb never reaches the readers
     try:
         from python_calamine import CalamineWorkbook, PasswordError
     except ImportError:  # pragma: no cover - a build without the fast reader

@@ -104,7 +104,9 @@ def write_problem(exc: OSError, target: str | Path, what: str) -> UserError:
             f"{what}失败：无法写入 {target}：文件正被其他程序（如 Excel、PDF 阅读器）打开或没有写入权限。"
             "请关闭该文件后重试，或换一个保存位置。"
         )
-    return UserError(f"{what}失败：无法写入 {target}（{os_reason(exc)}）。请换一个有写入权限的保存位置后重试。")
+    return UserError(
+        f"{what}失败：无法写入 {target}（{os_reason(exc)}）。请换一个有写入权限的保存位置后重试。"
+    )
 
 
 # ---------------------------------------------------------------- checks of a written file
