@@ -344,6 +344,20 @@ def pick_database(db_path: Path, *, demo: bool = False) -> Path | None:
     return demo_db_path(real_db) if choice == "demo" else db_path
 
 
+def clean_user_folders() -> list[Path]:
+    """Temporary files a killed export or import left in the folders last exported to and
+    imported from (its error report goes beside the file); the data folder's own are cleaned
+    when the database opens (``bootstrap.clean_leftovers``)."""
+    from PySide6.QtCore import QSettings
+
+    from desktop.services import safe_files
+    from desktop.views.export_dialog import LAST_DIR_KEY
+    from desktop.views.import_view import LAST_DIR_KEY as IMPORT_DIR_KEY
+
+    settings = QSettings()
+    return safe_files.clean_stale([settings.value(LAST_DIR_KEY), settings.value(IMPORT_DIR_KEY)])
+
+
 def run_gui(db_path: Path | str, *, demo: bool = False) -> int:
     """The GUI. ``demo`` (``huifang --demo``, run.sh): open the demo database beside the real one
     (``huifang-demo.db``, filled on first use); the real database is never given demo data."""
@@ -359,6 +373,7 @@ def run_gui(db_path: Path | str, *, demo: bool = False) -> int:
         )
         return 2
     app = create_qapp(interactive=True)
+    clean_user_folders()
     if isinstance(db_path, str):  # a postgresql:// URL: no file, no first-run choice, no backups
         return _run_gui_server(app, db_path)
     real_db = real_db_path(db_path) if is_demo_path(db_path) else db_path

@@ -43,7 +43,7 @@ from desktop.models import Customer, Setting, Visit, db
 from desktop.models.connection import BUSY_TIMEOUT_S, close_database, connect_read_only
 from desktop.models.migrations import SCHEMA_VERSION
 
-from . import accounts
+from . import accounts, safe_files
 from .errors import UserError
 
 log = logging.getLogger(__name__)
@@ -304,29 +304,10 @@ def check(path: str | Path, *, quick: bool = False) -> CheckResult:
 
 
 # ---------------------------------------------------------------- copying
-def _remove_quietly(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        if path.is_dir():
-            shutil.rmtree(path)
-        else:
-            path.unlink()
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return  # Windows cannot open a folder for fsync; NTFS journals the rename itself
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _copy_db(source: sqlite3.Connection, dest: Path) -> None:
     """Everything ``source`` sees, in one backup step (a consistent snapshot), into a new file
     ``dest`` in rollback-journal mode. SQLite syncs the file when the step commits."""
-    _remove_quietly(dest)
+    safe_files.remove_quietly(dest)
     target = sqlite3.connect(str(dest))
     try:
         source.backup(target)
@@ -335,7 +316,10 @@ def _copy_db(source: sqlite3.Connection, dest: Path) -> None:
         target.close()
 
 
-def _sqlite_problem(exc: sqlite3.Error, what: str, path: Path) -> UserError:
+def _sqlite_problem(exc: sqlite3.Error, what: str, path: Path, target: Path | None = None) -> UserError:
+    """``path`` the database read; ``target`` the file being written (named when the disk is full)."""
+    if safe_files.is_disk_full(exc):
+        return UserError(safe_files.disk_full_message(target or path, what))
     text = str(exc)
     if "not a database" in text or "malformed" in text:
         return UserError(f"{what}失败：{path} 已损坏或不是数据库（{text}）。请从备份恢复。")
@@ -345,6 +329,8 @@ def _sqlite_problem(exc: sqlite3.Error, what: str, path: Path) -> UserError:
 
 
 def _os_problem(exc: OSError, what: str, path: Path) -> UserError:
+    if safe_files.is_disk_full(exc):
+        return UserError(safe_files.disk_full_message(path, what))
     return UserError(f"{what}失败：无法写入 {path}（{exc.strerror or exc}）。请确认磁盘空间足够、文件夹可写。")
 
 
@@ -390,7 +376,7 @@ def _backup_file(path: str | Path, *, source: str | Path | None, progress: Progr
             finally:
                 con.close()
         except sqlite3.Error as exc:
-            raise _sqlite_problem(exc, "备份", src) from None
+            raise _sqlite_problem(exc, "备份", src, out) from None
         report(1, 3, "正在校验备份…")
         result = check(tmp)
         if result.status == DAMAGED:
@@ -404,22 +390,22 @@ def _backup_file(path: str | Path, *, source: str | Path | None, progress: Progr
         report(2, 3, "正在保存备份…")
         if EXTRA_FOLDERS:
             final_files = out.with_name(out.name + FILES_SUFFIX)
-            _remove_quietly(final_files)
+            safe_files.remove_quietly(final_files)
             # no ``.files`` folder beside the backup when there is nothing to keep in it
             if any(Path(folder_of(src)).is_dir() for _name, folder_of in EXTRA_FOLDERS):
-                _remove_quietly(files_tmp)
+                safe_files.remove_quietly(files_tmp)
                 files_tmp.mkdir()
                 _copy_extras(src, files_tmp)
                 os.replace(files_tmp, final_files)
         os.replace(tmp, out)
-        _fsync_dir(out.parent)
+        safe_files.fsync_dir(out.parent)
     except OSError as exc:
-        _remove_quietly(tmp)
-        _remove_quietly(files_tmp)
+        safe_files.remove_quietly(tmp)
+        safe_files.remove_quietly(files_tmp)
         raise _os_problem(exc, "备份", out) from None
     except BaseException:
-        _remove_quietly(tmp)
-        _remove_quietly(files_tmp)
+        safe_files.remove_quietly(tmp)
+        safe_files.remove_quietly(files_tmp)
         raise
     report(3, 3, "备份完成")
     return out
@@ -519,15 +505,15 @@ def rotate(folder: Path, keep: int) -> list[Path]:
     listed = list_backups(folder)
     for reason in AUTO_REASONS:
         for info in [b for b in listed if b.reason == reason][max(keep, 1) :]:
-            _remove_quietly(info.path)
-            _remove_quietly(info.path.with_name(info.path.name + FILES_SUFFIX))
+            safe_files.remove_quietly(info.path)
+            safe_files.remove_quietly(info.path.with_name(info.path.name + FILES_SUFFIX))
             removed.append(info.path)
     cutoff = time.time() - STALE_PARTIAL_S
     for path in folder.iterdir():
         if path.name.startswith(".") and PARTIAL_SUFFIX in path.name:
             with contextlib.suppress(OSError):
                 if path.stat().st_mtime < cutoff:
-                    _remove_quietly(path)
+                    safe_files.remove_quietly(path)
     return removed
 
 
@@ -624,7 +610,7 @@ def _keep_consistent(target: Path, kept: Path) -> None:
         finally:
             con.close()
     except sqlite3.DatabaseError:
-        _remove_quietly(kept)
+        safe_files.remove_quietly(kept)
         _keep_raw(target, kept)
 
 
@@ -681,7 +667,7 @@ def restore(
                     kept.with_name(kept.name + "-wal"),
                     kept.with_name(kept.name + "-journal"),
                 ):
-                    _remove_quietly(path)
+                    safe_files.remove_quietly(path)
             raise
         if kept is not None and sound:
             _keep_consistent(target, kept)
@@ -693,23 +679,23 @@ def restore(
             finally:
                 con.close()
         except sqlite3.Error as exc:
-            raise _sqlite_problem(exc, "恢复", backup) from None
+            raise _sqlite_problem(exc, "恢复", backup, target) from None
         copied = check(tmp)
         if not copied.restorable:
             raise UserError(f"恢复失败：复制出的数据库没有通过校验（{copied.message}），原数据库未改动。")
         report(3, 4, "正在替换数据库…")
         # the old file's -wal/-journal must not be replayed onto the restored one
         for suffix in ("-wal", "-shm", "-journal"):
-            _remove_quietly(target.with_name(target.name + suffix))
+            safe_files.remove_quietly(target.with_name(target.name + suffix))
         os.replace(tmp, target)
-        _fsync_dir(target.parent)
+        safe_files.fsync_dir(target.parent)
         if EXTRA_FOLDERS:
             _restore_extras(backup, target, stamp)
     except OSError as exc:
-        _remove_quietly(tmp)
+        safe_files.remove_quietly(tmp)
         raise _os_problem(exc, "恢复", target) from None
     except BaseException:
-        _remove_quietly(tmp)
+        safe_files.remove_quietly(tmp)
         raise
     after = check(target)
     if not after.restorable:

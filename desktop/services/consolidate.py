@@ -29,7 +29,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from . import periods, statistics
+from . import archive_guard, periods, statistics
 from .errors import UserError
 from .export import (
     DATE_COLUMNS,
@@ -121,6 +121,7 @@ class BranchBook:
 def _open(path: Path):
     if not path.is_file():
         raise UserError(f"找不到文件 {path}，请检查文件名和位置。")
+    archive_guard.check_archive(path, "合并")
     try:
         return load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - zip, XML or openpyxl errors: all mean "not readable"

@@ -67,7 +67,7 @@ from desktop.models import (
 from desktop.models.connection import group_concat
 from desktop.models.questionnaire import NPS, SCORE10, TEXT
 
-from . import accounts, improvement, kpi, periods, problems, statistics, tasks
+from . import accounts, improvement, kpi, periods, problems, safe_files, statistics, tasks
 from . import settings as app_settings
 from .errors import UserError
 from .periods import Period
@@ -539,13 +539,7 @@ class Book:
     def save(self, out: Path) -> None:
         """Close every sheet and write the file under a temporary name, then rename it over
         ``out`` (so a failure never leaves a half-written workbook behind)."""
-        tmp = temp_path_for(out)
-        try:
-            self.wb.save(str(tmp))
-            _replace(tmp, out)
-        except BaseException:
-            _remove_quietly(tmp)
-            raise
+        safe_files.write_book(out, self.wb)
 
     def discard(self) -> None:
         """Drop the sheets' temporary files (a cancelled or failed export)."""
@@ -559,24 +553,6 @@ class Book:
                 writer.close()
             with contextlib.suppress(OSError, ValueError):
                 writer.cleanup()
-
-
-def temp_path_for(out: Path) -> Path:
-    return out.with_name(f".~{out.stem}.{os.getpid()}.tmp.xlsx")
-
-
-def _remove_quietly(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        path.unlink()
-
-
-def _replace(tmp: Path, out: Path) -> None:
-    try:
-        os.replace(tmp, out)
-    except PermissionError:
-        raise UserError(
-            f"无法写入 {out}：文件正被其他程序（如 Excel）打开或没有写入权限。请关闭该文件后重试，或换一个文件名。"
-        ) from None
 
 
 def check_output(out, field: str = "输出文件") -> Path:

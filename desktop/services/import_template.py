@@ -5,11 +5,10 @@ The sheet imports as it is, both as 服务工单 (the example order and, being n
 as 客户 (the example customer): its headers are the importer's own labels (import_mapping).
 """
 
-import contextlib
-import os
 from datetime import datetime
 from pathlib import Path
 
+from . import safe_files
 from .errors import UserError
 
 DATA_SHEET = "客户和工单"
@@ -134,15 +133,5 @@ def write_import_template(out) -> Path:
         row[2].alignment = Alignment(wrap_text=True, vertical="top")
     notes.freeze_panes = "A2"
 
-    tmp = path.with_name(f".~{path.stem}.{os.getpid()}.tmp.xlsx")
-    try:
-        book.save(tmp)
-        os.replace(tmp, path)
-    except PermissionError:
-        raise UserError(
-            f"无法写入 {path}：文件正被其他程序（如 Excel）打开或没有写入权限。请关闭该文件后重试，或换一个文件名。"
-        ) from None
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+    safe_files.write_book(path, book, what="保存导入模板")
     return path

@@ -26,7 +26,7 @@ import peewee as pw
 from desktop.models import Customer, ServiceOrder, db, now
 from desktop.models.connection import execute_rows, insert_rows
 
-from . import accounts, first_fix
+from . import accounts, archive_guard, first_fix, safe_files
 from . import import_mapping as im
 from .dates import parse_date
 from .errors import UserError, ValidationError, ValidationErrors
@@ -89,6 +89,7 @@ def _starts_with(path: Path, magic: bytes) -> bool:
 
 
 def _read_book(path: Path) -> list[list]:
+    archive_guard.check_archive(path, "导入")  # a zip bomb never reaches the readers
     try:
         from python_calamine import CalamineWorkbook, PasswordError
     except ImportError:  # pragma: no cover - a build without the fast reader
@@ -964,16 +965,19 @@ def write_error_report(
 ) -> Path:
     """The rejected rows with the file's own columns, plus 行号 and 错误原因 (fix and import again)."""
     target = Path(path) if path else default_report_path(source.path)
+
+    def save(where: Path) -> Path:
+        return safe_files.write_book(where, _report_book(source, rejected), what="保存错误报告")
+
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        _report_book(source, rejected).save(target)
-    except OSError:
+        return save(target)
+    except (OSError, UserError):
         import tempfile
 
-        # a read-only folder (a CD, a shared drive) or the old report open in Excel: keep it anyway
-        target = Path(tempfile.gettempdir()) / target.name
-        _report_book(source, rejected).save(target)
-    return target
+        # a read-only folder (a CD, a shared drive), a full disk or the old report open in Excel:
+        # keep it anyway
+        return save(Path(tempfile.gettempdir()) / target.name)
 
 
 def _report_book(source: ImportSource, rejected: list[tuple[int, list, str]]):

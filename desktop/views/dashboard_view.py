@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services import accounts, next_steps
+from desktop.services import accounts, next_steps, safe_files
 from desktop.services.dashboard_periods import PERIOD_CHOICES
 from desktop.services.errors import UserError
 
@@ -594,10 +594,16 @@ class DashboardView(QWidget):
         target = Path(path)
         if target.suffix.lower() != ".png":
             target = target.with_name(target.name + ".png")
+        figure = panel.figure
         try:
-            panel.figure.savefig(str(target), dpi=SAVE_DPI, facecolor="white")
-        except OSError as err:
-            show_error(self, f"图表没有保存：无法写入 {target}（{err.strerror or err}）。请换一个文件夹再试。")
+            safe_files.write_atomic(
+                target,
+                lambda tmp: figure.savefig(str(tmp), format="png", dpi=SAVE_DPI, facecolor="white"),
+                check=safe_files.check_png,
+                what="保存图表",
+            )
+        except UserError as err:
+            show_error(self, f"图表没有保存。{err}")
             return None
         self._save_dir = target.parent
         self.ctx.events.status_message.emit(f"图表已保存：{target}")

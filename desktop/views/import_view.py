@@ -36,6 +36,7 @@ from .context import AppContext
 from .tasks import run_with_progress
 from .widgets import MARGIN, hbox, heading, show_error, vbox
 
+LAST_DIR_KEY = "import/last_dir"
 FILE_FILTER = "表格文件 (*.xlsx *.xls *.xlsm *.ods *.csv *.txt);;所有文件 (*)"
 NOT_IMPORTED = "（不导入）"
 ERROR_COLOR = QColor("#c62828")
@@ -175,11 +176,11 @@ class ImportView(QWidget):
     # ------------------------------------------------------------ choosing and reading the file
     def choose_file(self) -> None:
         settings = QSettings()
-        start = settings.value("import/last_dir", str(Path.home()))
+        start = settings.value(LAST_DIR_KEY, str(Path.home()))
         path, _filter = QFileDialog.getOpenFileName(self, "选择要导入的文件", start, FILE_FILTER)
         if not path:
             return
-        settings.setValue("import/last_dir", str(Path(path).parent))
+        settings.setValue(LAST_DIR_KEY, str(Path(path).parent))
         self.load_file(path)
 
     def load_file(self, path: str | Path) -> bool:

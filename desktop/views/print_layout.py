@@ -13,7 +13,6 @@ layer in the shipped CJK font.
 ``desktop.views.printing`` builds the 回访表 on it (and re-exports these names).
 """
 
-import errno
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from PySide6.QtGui import (
     QTransform,
 )
 
+from desktop.services import safe_files
 from desktop.services.errors import UserError
 from desktop.services.qrcodes import QUIET_ZONE, qr_matrix
 from desktop.views.fonts import print_font
@@ -499,51 +499,41 @@ def paint_layouts(layouts: list, device) -> int:
     return pages
 
 
-def _os_reason(exc: OSError) -> str:
-    """Why a file could not be written, in words a shop owner understands."""
-    if isinstance(exc, PermissionError):
-        return "没有写入权限，或文件正被其他程序（如 PDF 阅读器）打开"
-    if isinstance(exc, FileNotFoundError):
-        return "文件夹不存在且无法创建"
-    if isinstance(exc, NotADirectoryError | FileExistsError):
-        return "路径中有一段是文件而不是文件夹"
-    if exc.errno == errno.EROFS:
-        return "磁盘是只读的"
-    if exc.errno == errno.ENOSPC:
-        return "磁盘空间不足"
-    return exc.strerror or str(exc)
-
-
 def write_pdf_file(
     path: str | Path, title: str, render: Callable, *, example_name: str, layout: QPageLayout | None = None
 ) -> Path:
     """Write an A4 PDF (portrait unless ``layout`` says otherwise; vector, text in the shipped
-    CJK font) by calling ``render(writer)``; a Chinese UserError when the file cannot be written."""
+    CJK font) by calling ``render(writer)``: under a temporary name beside ``path``, checked (a
+    whole PDF) and renamed over it (``safe_files.write_atomic``), so a failure — a full disk —
+    leaves the PDF that was there untouched. A Chinese UserError when the file cannot be written."""
     path = Path(path).expanduser()
     if path.is_dir():
         raise UserError(f"{path} 是一个文件夹，请给出要保存的 PDF 文件名，例如 {path / example_name}。")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("ab"):
-            pass
+        if path.exists():
+            with path.open("ab"):  # open in a PDF reader (Windows): say so before any work
+                pass
     except OSError as exc:
-        raise UserError(f"无法写入 {path}：{_os_reason(exc)}。请换一个有写入权限的保存位置。") from exc
-    writer = QPdfWriter(str(path))
-    writer.setResolution(PDF_DPI)
-    if layout is not None:
-        writer.setPageLayout(layout)
-    else:
-        writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-        writer.setPageOrientation(QPageLayout.Orientation.Portrait)
-        writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
-    writer.setTitle(title)
-    writer.setCreator("回访通")
-    try:
-        render(writer)
-    finally:
-        del writer  # the file is complete once the writer is gone
-    if not path.exists() or path.stat().st_size == 0:
-        raise UserError(f"无法写入 PDF 文件 {path}，请检查文件夹是否存在、文件是否被其他程序占用。")
+        raise UserError(f"无法写入 {path}：{safe_files.os_reason(exc)}。请换一个有写入权限的保存位置。") from exc
+
+    def write(tmp: Path) -> None:
+        writer = QPdfWriter(str(tmp))
+        writer.setResolution(PDF_DPI)
+        if layout is not None:
+            writer.setPageLayout(layout)
+        else:
+            writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+            writer.setPageOrientation(QPageLayout.Orientation.Portrait)
+            writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
+        writer.setTitle(title)
+        writer.setCreator("回访通")
+        try:
+            render(writer)
+        finally:
+            del writer  # the file is complete once the writer is gone
+
+    safe_files.write_atomic(path, write, check=safe_files.check_pdf, what="生成 PDF")
     log.info("已生成 PDF %s(%s)", path, title)
     return path
 
