@@ -13,6 +13,7 @@ from modal_boxes import answer_next_box
 from desktop import cli
 from desktop.models import VisitTask
 from desktop.models.connection import (
+    CLOSED_SUFFIX,
     DatabaseDamagedError,
     DatabaseOpenError,
     close_database,
@@ -41,7 +42,12 @@ def digest(path: Path) -> str:
 
 
 def sidecars(path: Path) -> list[str]:
-    return sorted(p.name for p in path.parent.iterdir() if p.name.startswith(path.name + "-"))
+    """SQLite's files beside the database (-wal, -shm, -journal); not our clean-close note."""
+    return sorted(
+        p.name
+        for p in path.parent.iterdir()
+        if p.name.startswith(path.name + "-") and not p.name.endswith(CLOSED_SUFFIX)
+    )
 
 
 @pytest.fixture
@@ -148,3 +154,43 @@ def test_the_window_offers_the_newest_good_backup_for_a_damaged_file(qtbot, dama
     assert "已损坏" in seen[0]["text"] and "恢复此备份" in seen[0]["buttons"]
     assert damaged.name.split("-")[1] in seen[0]["text"].replace("-", ""), seen[0]["text"]
     assert digest(db_path) == before
+
+
+def test_a_cleanly_closed_file_opens_without_a_second_check(db_path, monkeypatch):
+    """The quick check reads the whole file (seconds for years of data): it is skipped only when
+    the file is exactly as a clean close left it; any change since (here: damage written while
+    nothing had it open, or a crash that left no note) brings it back."""
+    from desktop.models import connection
+
+    checked = []
+    real = connection.quick_check
+    monkeypatch.setattr(connection, "quick_check", lambda path: checked.append(path) or real(path))
+    open_app_database(db_path)
+    customers.create_customer({"code": "C1", "name": "客户1", "phone": "13812345671"})
+    close_database()
+    assert db_path.with_name(db_path.name + "-closed").exists()
+
+    open_database(db_path)  # as it was left: no check
+    assert checked == []
+    assert not db_path.with_name(db_path.name + "-closed").exists()  # open: a crash leaves no note
+    close_database()
+
+    damage_a_table_page(db_path, "customer")
+    with pytest.raises(DatabaseDamagedError):
+        open_database(db_path)
+    assert checked == [db_path]
+
+
+def test_a_crash_leaves_no_note_so_the_next_open_checks(db_path, monkeypatch):
+    from desktop.models import connection
+
+    open_app_database(db_path)
+    close_database()
+    open_database(db_path)  # … and the program dies here: close_database never runs
+    connection.db.obj.close()  # the handle goes, as a killed process's would, without the note
+    checked = []
+    real = connection.quick_check
+    monkeypatch.setattr(connection, "quick_check", lambda path: checked.append(path) or real(path))
+    open_database(db_path)
+    assert checked == [db_path]
+    close_database()
