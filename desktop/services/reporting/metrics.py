@@ -53,6 +53,14 @@ FIRST_TIME_FIX = Metric(
     "问题一次性解决率 = 一次性解决的工单 ÷ 已知结果的工单（期内完成）",
 )
 
+VERIFICATION = Metric(
+    "verification",
+    "改进验证",
+    "改进验证 = 期内有效的二次回访（改进措施完成后对反馈客户的验证回访）中，"
+    "满意率 =（非常满意 + 满意）÷ 有效样本，是占比 = 是 ÷（是 + 否）；"
+    "二次回访衡量改进措施的效果，不计入本期满意率、NPS 和回收率",
+)
+
 CATALOGUE = (
     SATISFACTION,
     MEAN,
@@ -63,6 +71,7 @@ CATALOGUE = (
     COMPLAINT_RATE,
     COMPLAINT_TIMELY,
     FIRST_TIME_FIX,
+    VERIFICATION,
 )
 BY_KEY = {m.key: m for m in CATALOGUE}
 BY_NAME = {m.name: m for m in CATALOGUE}
