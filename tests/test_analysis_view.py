@@ -266,3 +266,41 @@ def test_a_newer_filter_supersedes_the_older_request(qtbot, view, data, monkeypa
     qtbot.wait(50)
     assert calls == ["维修二组", None]
     assert view.pareto_table.rowCount() == 3  # every team's rows, not the dropped 维修二组 ones
+
+
+# ---------------------------------------------------------------- 细分对比 (issue 12)
+def test_segments_tab_by_customer_group_and_channel(qtbot, view, data):
+    """满意率, NPS and 综合得分 per segment: figures worked out by hand from the fixture (five
+    1–5 questions and a 0–10 one per visit; every answer 4 / 8 unless made low)."""
+    for v in data["speed"]:  # 4 visits, 响应及时性 2
+        Customer.update(ctype="VIP客户", source="网络").where(Customer.id == v.customer_id).execute()
+    for v in data["tech"]:  # 2 visits, 问题解决效果 1
+        Visit.update(method="问卷").where(Visit.id == v.id).execute()
+    view.refresh()
+    settle(qtbot, view)
+    tab = view.segments
+    view.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: not tab.loading and tab.table.rowCount() > 0, timeout=20_000)
+    assert tab.buttons["customer_group"].isChecked()
+    # VIP: 20 level answers, 16 satisfied; four 8s (NPS 0); mean (4·4 + 2) / 5 = 3.6 → 65.0
+    assert tab.row_of("VIP客户") == ["VIP客户", "4", "20", "80.0%", "0.0", "4", "65.0"]
+    # 普通: tech ×2, attitude, price, silent (推荐意愿 3): 25 answers, 22 satisfied; NPS −1/5
+    mean = (22 * 4 + 2 + 1 + 1) / 25
+    assert tab.row_of("普通客户") == ["普通客户", "5", "25", "88.0%", "-20.0", "5", f"{(mean - 1) / 4 * 100:.1f}"]
+    assert tab.row_of("（未填写）") is None  # the August visit is outside 2024Q2
+
+    qtbot.mouseClick(tab.buttons["channel"], Qt.LeftButton)
+    assert tab.buttons["channel"].isChecked() and not tab.buttons["customer_group"].isChecked()
+    qtbot.waitUntil(lambda: not tab.loading and tab.row_of("问卷") is not None, timeout=20_000)
+    assert tab.row_of("问卷")[:4] == ["问卷", "2", "10", "80.0%"]
+    assert tab.row_of("电话")[:4] == ["电话", "7", "35", f"{30 / 35 * 100:.1f}%"]
+
+    qtbot.mouseClick(tab.buttons["source"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: not tab.loading and tab.row_of("网络") is not None, timeout=20_000)
+    assert tab.row_of("网络")[:4] == ["网络", "4", "20", "80.0%"]
+    assert tab.row_of("（未填写）")[:3] == ["（未填写）", "5", "25"]
+    # the page's filters narrow the segments too
+    view.team.setCurrentIndex(view.team.findData("维修二组"))
+    settle(qtbot, view)
+    qtbot.waitUntil(lambda: not tab.loading, timeout=20_000)
+    assert [tab.table.item(r, 0).text() for r in range(tab.table.rowCount())] == ["网络"]
