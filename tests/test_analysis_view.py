@@ -125,7 +125,35 @@ def test_pareto_table_chart_and_matrix(view):
     assert matrix["低频低痛"] == ["服务态度类   1 次 · 痛感 2.00"]
     assert matrix["低频高痛"] == ["—"]
     assert "次数中位数 2 次" in view.matrix_note.text()
-    assert view.summary.text().strip() == "2024年第2季度：负面反馈 9 条，已归类 7 条，待归类 2 条"
+    assert view.summary.text().strip() == (
+        "2024年第2季度：负面反馈 9 条，已归类 7 条，待归类 2 条；投诉率 —（投诉工单 0 / 完成工单 0）"
+    )
+
+
+def test_summary_shows_the_complaint_rate(qtbot, view, data):
+    """投诉率 = complaint orders ÷ orders completed in the period (a 投诉处理 order is one too)."""
+    from datetime import datetime
+
+    from desktop.services.reporting import metrics
+
+    speed = [v.order_id for v in data["speed"]]  # 维修二组
+    others = [v.order_id for v in data["tech"] + data["attitude"]]  # 维修一组
+    ServiceOrder.update(completed_at=datetime(2024, 5, 9, 10, 0)).where(
+        ServiceOrder.id.in_(speed + others)
+    ).execute()
+    ServiceOrder.update(is_complaint=True).where(ServiceOrder.id == speed[0]).execute()
+    ServiceOrder.update(service_type="投诉处理").where(ServiceOrder.id == others[0]).execute()
+    # completed after the quarter: not counted
+    ServiceOrder.update(completed_at=datetime(2024, 7, 1, 0, 0), is_complaint=True).where(
+        ServiceOrder.id == data["price"].order_id
+    ).execute()
+    view.refresh()
+    settle(qtbot, view)
+    assert view.summary.text().endswith("投诉率 28.6%（投诉工单 2 / 完成工单 7）")
+    assert view.summary.toolTip() == metrics.COMPLAINT_RATE.definition
+    view.team.setCurrentIndex(view.team.findData("维修二组"))
+    settle(qtbot, view)
+    assert view.summary.text().endswith("投诉率 25.0%（投诉工单 1 / 完成工单 4）")
 
 
 def test_team_filter_and_period_change(qtbot, view):

@@ -276,3 +276,36 @@ def test_dashboard_keeps_verification_apart(loop):
     assert tiles.visits == 2 and tiles.satisfaction == pytest.approx(50.0)
     assert dashboard.verification(scope).visits == 2
     assert dashboard.TILE_DEFINITIONS["satisfaction"] == DENOMINATOR_NOTE == metrics.definition("满意率")
+
+
+def test_complaint_rate_counts_orders_completed_in_scope(database):
+    from datetime import datetime
+
+    from desktop.services.reporting import orders
+
+    vip = Customer.create(code="C1", name="甲", phone="13800000001", ctype="VIP客户")
+    plain = Customer.create(code="C2", name="乙", phone="13800000002")
+    rows = [  # (customer, team, completed, is_complaint, service type)
+        (vip, "一组", datetime(2024, 5, 1, 0, 0), True, "维修"),
+        (vip, "一组", datetime(2024, 5, 31, 23, 59), False, "投诉处理"),
+        (plain, "二组", datetime(2024, 5, 15, 9, 0), False, "维修"),
+        (plain, "二组", datetime(2024, 5, 16, 9, 0), False, "安装"),
+        (plain, "一组", datetime(2024, 6, 1, 0, 0), True, "维修"),  # June
+        (plain, "一组", None, True, "维修"),  # not completed
+    ]
+    for n, (customer, team, done, complaint, kind) in enumerate(rows):
+        ServiceOrder.create(
+            order_no=f"W{n}",
+            customer=customer,
+            team=team,
+            completed_at=done,
+            is_complaint=complaint,
+            service_type=kind,
+        )
+    rate = orders.complaint_rate(Scope(period=MAY))
+    assert (rate.part, rate.whole) == (2, 4) and rate.value == pytest.approx(0.5)
+    assert rate.definition == metrics.definition("投诉率")
+    assert (lambda r: (r.part, r.whole))(orders.complaint_rate(Scope(period=MAY, team="二组"))) == (0, 2)
+    vip_rate = orders.complaint_rate(Scope(period=MAY, customer_group="VIP客户"))
+    assert (vip_rate.part, vip_rate.whole) == (2, 2)
+    assert orders.complaint_rate(Scope(period="2024-04")).value is None

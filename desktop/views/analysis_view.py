@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from desktop.services import accounts, categories, periods, problems
 from desktop.services.errors import UserError
+from desktop.services.reporting import orders
 from desktop.services.reporting.scope import Scope
 
 from .analysis_segments import SegmentsTab
@@ -80,6 +81,7 @@ class AnalysisView(QWidget):
         self.matrix: problems.PainMatrix | None = None
         self.proposals: list[problems.Proposal] = []
         self.untagged: list[problems.NegativeVisit] = []
+        self.complaints: orders.Rate | None = None  # 投诉率 of the period and filters
 
         # -- filters
         self.period_picker = PeriodPicker()
@@ -467,7 +469,7 @@ class AnalysisView(QWidget):
             words = problems.customer_words(*scope, **f)
             for p in proposals:
                 p.words = words.get(p.category_id, [])
-            return matrix, proposals, words
+            return matrix, proposals, words, orders.complaint_rate(Scope(period=period, **f))
 
         def untagged(_report):
             return (
@@ -479,7 +481,7 @@ class AnalysisView(QWidget):
         self._untagged_job.start(untagged, self._untagged_arrived, self._failed)
 
     def _details_arrived(self, result) -> None:
-        self.matrix, self.proposals, self.words = result
+        self.matrix, self.proposals, self.words, self.complaints = result
         self._show_pareto()
         self._show_matrix()
         self._show_top()
@@ -496,9 +498,13 @@ class AnalysisView(QWidget):
         self.details_loading = False
         total = self.matrix.feedback_total
         untagged = self.untagged_total
+        rate = self.complaints
+        complaints = "—" if rate.value is None else f"{rate.value * 100:.1f}%"
         self.summary.setText(
-            f"  {self.period.label}：负面反馈 {total} 条，已归类 {total - untagged} 条，待归类 {untagged} 条"
+            f"  {self.period.label}：负面反馈 {total} 条，已归类 {total - untagged} 条，待归类 {untagged} 条；"
+            f"投诉率 {complaints}（投诉工单 {rate.part} / 完成工单 {rate.whole}）"
         )
+        self.summary.setToolTip(rate.definition)
         self.details_filled.emit()
 
     def _failed(self, error: BaseException) -> None:

@@ -41,7 +41,11 @@ SAMPLE = Metric(
     "有效样本 = 计入统计的评分回答数：已完成、有效（未判定无效）的非二次回访中，5级评分及1–10分题的回答；"
     "推荐意愿（0–10分）回答另列",
 )
-COMPLAINT_RATE = Metric("complaint_rate", "投诉率", "投诉率 = 期内投诉工单数 ÷ 期内完成的工单数")
+COMPLAINT_RATE = Metric(
+    "complaint_rate",
+    "投诉率",
+    "投诉率 = 期内完成的工单中的投诉工单数 ÷ 期内完成的工单数（投诉工单：标记为投诉或服务类型为投诉处理）",
+)
 COMPLAINT_TIMELY = Metric(
     "complaint_timely",
     "投诉处理及时率",
