@@ -309,3 +309,31 @@ def test_complaint_rate_counts_orders_completed_in_scope(database):
     vip_rate = orders.complaint_rate(Scope(period=MAY, customer_group="VIP客户"))
     assert (vip_rate.part, vip_rate.whole) == (2, 2)
     assert orders.complaint_rate(Scope(period="2024-04")).value is None
+
+
+def test_signed_in_callers_scope_is_their_own_visits(team):
+    """Scope.for_signed_in: a 回访员 counts the visits they made; a 主管 and 只读 count all; the
+    dashboard's figures use the same restriction."""
+    from conftest import TEAM_PASSWORD
+
+    from desktop.services import accounts, dashboard
+    from desktop.services.periods import parse_period
+
+    tpl, (att,) = _template("fa", [("服务态度", "level5")])
+    customer = Customer.create(code="C1", name="甲", phone="13800000001")
+    for visitor, value in (("钱员工", 5), ("钱员工", 2), ("王主管", 5), ("", 4)):
+        Visit.update(visitor=visitor).where(
+            Visit.id == _visit(tpl, customer, None, date(2024, 5, 3), [value], [att]).id
+        ).execute()
+    board = dashboard.Scope(period=parse_period(MAY), today=date(2024, 6, 30))
+    accounts.login("qian", TEAM_PASSWORD)
+    mine = Scope.for_signed_in(period=MAY)
+    assert mine.visitors == ("钱员工",) and mine.narrowed
+    assert statistics.overall(mine).valid == 2
+    assert statistics.overall(mine).satisfaction == pytest.approx(0.5)
+    assert dashboard.tiles(board).visits == 2
+    for who in ("boss", "hq"):
+        accounts.login(who, TEAM_PASSWORD)
+        assert Scope.for_signed_in(period=MAY).visitors is None
+        assert statistics.overall(Scope.for_signed_in(period=MAY)).valid == 4
+        assert dashboard.tiles(board).visits == 4

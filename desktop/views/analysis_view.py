@@ -452,7 +452,7 @@ class AnalysisView(QWidget):
         self._show_matrix()
         self._show_top()
         self._show_untagged(None)
-        self.segments.show_scope(Scope(period=period, **self.filters()))
+        self.segments.show_scope(Scope.for_signed_in(period=period, **self.filters()))
         self.filled.emit()
         self._flush_choices()
         if self.isVisible():
@@ -469,7 +469,7 @@ class AnalysisView(QWidget):
             words = problems.customer_words(*scope, **f)
             for p in proposals:
                 p.words = words.get(p.category_id, [])
-            return matrix, proposals, words, orders.complaint_rate(Scope(period=period, **f))
+            return matrix, proposals, words, orders.complaint_rate(Scope.for_signed_in(period=period, **f))
 
         def untagged(_report):
             return (
