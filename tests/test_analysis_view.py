@@ -125,7 +125,35 @@ def test_pareto_table_chart_and_matrix(view):
     assert matrix["低频低痛"] == ["服务态度类   1 次 · 痛感 2.00"]
     assert matrix["低频高痛"] == ["—"]
     assert "次数中位数 2 次" in view.matrix_note.text()
-    assert view.summary.text().strip() == "2024年第2季度：负面反馈 9 条，已归类 7 条，待归类 2 条"
+    assert view.summary.text().strip() == (
+        "2024年第2季度：负面反馈 9 条，已归类 7 条，待归类 2 条；投诉率 —（投诉工单 0 / 完成工单 0）"
+    )
+
+
+def test_summary_shows_the_complaint_rate(qtbot, view, data):
+    """投诉率 = complaint orders ÷ orders completed in the period (a 投诉处理 order is one too)."""
+    from datetime import datetime
+
+    from desktop.services.reporting import metrics
+
+    speed = [v.order_id for v in data["speed"]]  # 维修二组
+    others = [v.order_id for v in data["tech"] + data["attitude"]]  # 维修一组
+    ServiceOrder.update(completed_at=datetime(2024, 5, 9, 10, 0)).where(
+        ServiceOrder.id.in_(speed + others)
+    ).execute()
+    ServiceOrder.update(is_complaint=True).where(ServiceOrder.id == speed[0]).execute()
+    ServiceOrder.update(service_type="投诉处理").where(ServiceOrder.id == others[0]).execute()
+    # completed after the quarter: not counted
+    ServiceOrder.update(completed_at=datetime(2024, 7, 1, 0, 0), is_complaint=True).where(
+        ServiceOrder.id == data["price"].order_id
+    ).execute()
+    view.refresh()
+    settle(qtbot, view)
+    assert view.summary.text().endswith("投诉率 28.6%（投诉工单 2 / 完成工单 7）")
+    assert view.summary.toolTip() == metrics.COMPLAINT_RATE.definition
+    view.team.setCurrentIndex(view.team.findData("维修二组"))
+    settle(qtbot, view)
+    assert view.summary.text().endswith("投诉率 25.0%（投诉工单 1 / 完成工单 4）")
 
 
 def test_team_filter_and_period_change(qtbot, view):
@@ -266,3 +294,41 @@ def test_a_newer_filter_supersedes_the_older_request(qtbot, view, data, monkeypa
     qtbot.wait(50)
     assert calls == ["维修二组", None]
     assert view.pareto_table.rowCount() == 3  # every team's rows, not the dropped 维修二组 ones
+
+
+# ---------------------------------------------------------------- 细分对比 (issue 12)
+def test_segments_tab_by_customer_group_and_channel(qtbot, view, data):
+    """满意率, NPS and 综合得分 per segment: figures worked out by hand from the fixture (five
+    1–5 questions and a 0–10 one per visit; every answer 4 / 8 unless made low)."""
+    for v in data["speed"]:  # 4 visits, 响应及时性 2
+        Customer.update(ctype="VIP客户", source="网络").where(Customer.id == v.customer_id).execute()
+    for v in data["tech"]:  # 2 visits, 问题解决效果 1
+        Visit.update(method="问卷").where(Visit.id == v.id).execute()
+    view.refresh()
+    settle(qtbot, view)
+    tab = view.segments
+    view.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: not tab.loading and tab.table.rowCount() > 0, timeout=20_000)
+    assert tab.buttons["customer_group"].isChecked()
+    # VIP: 20 level answers, 16 satisfied; four 8s (NPS 0); mean (4·4 + 2) / 5 = 3.6 → 65.0
+    assert tab.row_of("VIP客户") == ["VIP客户", "4", "20", "80.0%", "0.0", "4", "65.0"]
+    # 普通: tech ×2, attitude, price, silent (推荐意愿 3): 25 answers, 22 satisfied; NPS −1/5
+    mean = (22 * 4 + 2 + 1 + 1) / 25
+    assert tab.row_of("普通客户") == ["普通客户", "5", "25", "88.0%", "-20.0", "5", f"{(mean - 1) / 4 * 100:.1f}"]
+    assert tab.row_of("（未填写）") is None  # the August visit is outside 2024Q2
+
+    qtbot.mouseClick(tab.buttons["channel"], Qt.LeftButton)
+    assert tab.buttons["channel"].isChecked() and not tab.buttons["customer_group"].isChecked()
+    qtbot.waitUntil(lambda: not tab.loading and tab.row_of("问卷") is not None, timeout=20_000)
+    assert tab.row_of("问卷")[:4] == ["问卷", "2", "10", "80.0%"]
+    assert tab.row_of("电话")[:4] == ["电话", "7", "35", f"{30 / 35 * 100:.1f}%"]
+
+    qtbot.mouseClick(tab.buttons["source"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: not tab.loading and tab.row_of("网络") is not None, timeout=20_000)
+    assert tab.row_of("网络")[:4] == ["网络", "4", "20", "80.0%"]
+    assert tab.row_of("（未填写）")[:3] == ["（未填写）", "5", "25"]
+    # the page's filters narrow the segments too
+    view.team.setCurrentIndex(view.team.findData("维修二组"))
+    settle(qtbot, view)
+    qtbot.waitUntil(lambda: not tab.loading, timeout=20_000)
+    assert [tab.table.item(r, 0).text() for r in range(tab.table.rowCount())] == ["网络"]

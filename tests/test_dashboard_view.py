@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QFileDialog
+from test_improvement import visits as improvement_visits  # noqa: F401  (a fixture)
 
 from desktop.services import dashboard as svc
 from desktop.services import statistics
@@ -352,3 +353,55 @@ def test_showing_the_page_again_keeps_the_charts_whose_figures_did_not_change(qt
     assert all(panel.figure is figures[chart_id] for chart_id, panel in view.panels.items())
     choose(view.period_combo, "上季度", qtbot, view)
     assert view.panels["dimensions"].figure is not figures["dimensions"]
+
+
+# ---------------------------------------------------------------- 改进验证 (issue 12)
+def test_one_improvement_loop_shows_in_the_verification_section(qtbot, improvement_visits, db_path):  # noqa: F811
+    """After one improvement loop the period tiles are unchanged; the 改进验证 section shows the
+    verification visits; each tile's tooltip is the catalogue's definition of its figure."""
+    from test_improvement import TODAY as LOOP_DAY
+    from test_improvement import answer_verification, seed_input, tasks_of
+
+    from desktop.services import improvement
+    from desktop.services.reporting import metrics
+
+    view = DashboardView(AppContext(db_path=db_path))
+    qtbot.addWidget(view)
+    view.today_override = LOOP_DAY
+    view.resize(1238, 800)
+    view.show()
+    view.on_shown()
+    settle(qtbot, view)
+    section = view.verification
+    before = {k: (t.value.text(), t.note.text()) for k, t in view.tiles.items() if k != "today"}
+    assert before["satisfaction"][0] != "—"
+    assert section.tiles["visits"].value.text() == "0"
+    assert "本期没有" in section.tiles["visits"].note.text()
+    for key, metric in (
+        ("satisfaction", metrics.SATISFACTION),
+        ("nps", metrics.NPS),
+        ("recovery", metrics.RECOVERY),
+    ):
+        assert metric.definition in view.tiles[key].toolTip(), key
+    assert metrics.VERIFICATION.definition in section.tiles["visits"].toolTip()
+
+    category, rows = improvement_visits
+    action = improvement.create_action(seed_input(category, rows), today=LOOP_DAY)
+    improvement.change_status(action.id, "进行中", today=LOOP_DAY)
+    improvement.change_status(action.id, "已完成", completion_note="完成系统调试", today=LOOP_DAY)
+    for task in tasks_of(action):
+        answer_verification(task, 5, True)  # visited on LOOP_DAY, inside the month shown
+    view.ctx.events.visits_changed.emit()
+    settle(qtbot, view)
+
+    after = {k: (t.value.text(), t.note.text()) for k, t in view.tiles.items() if k != "today"}
+    assert after["satisfaction"] == before["satisfaction"] and after["nps"] == before["nps"]
+    expected = svc.verification(svc.Scope(svc.period_for("本月", LOOP_DAY), None, LOOP_DAY))
+    assert expected.visits == 2
+    assert section.tiles["visits"].value.text() == "2"
+    by_name = {d.dimension: d for d in expected.dimensions}
+    assert section.tiles["改进满意度"].value.text() == f"{by_name['改进满意度'].satisfaction * 100:.1f}%"
+    assert section.tiles["问题解决"].value.text() == f"{by_name['问题解决'].yes_share * 100:.1f}%"
+    assert "2" in section.tiles["问题解决"].note.text()
+    for tile in section.tiles.values():
+        assert metrics.VERIFICATION.definition in tile.toolTip()

@@ -165,13 +165,20 @@ def test_add_remove_reorder_and_notes_are_saved(database):
 
 
 def test_period_labels_are_read_and_normalised(database):
-    assert kpi.parse_period("2024年第一季度") == kpi.Period("2024Q1", date(2024, 1, 1), date(2024, 3, 31))
+    from desktop.services import periods
+
+    # the statistics' own Period: a scorecard's period and a report's are one kind of thing
+    assert kpi.parse_period("2024年第一季度") == periods.quarter_period(2024, 1)
+    assert kpi.parse_period("2024年第一季度").code == "2024Q1"
     assert kpi.parse_period("2024q4").end == date(2024, 12, 31)
-    assert kpi.parse_period("2024年上半年").label == "2024H1"
+    half = kpi.parse_period("2024年上半年")
+    assert (half.code, half.start, half.end) == ("2024H1", date(2024, 1, 1), date(2024, 6, 30))
+    assert periods.previous(half).code == "2023H2" and periods.previous(periods.previous(half)).code == "2023H1"
     assert kpi.parse_period("2024").end == date(2024, 12, 31)
     assert kpi.parse_period("2024年2月").end == date(2024, 2, 29)
     p = kpi.parse_period("2024-01-15~2024-02-15")
-    assert (p.start, p.end, p.label) == (date(2024, 1, 15), date(2024, 2, 15), "2024-01-15~2024-02-15")
+    assert (p.start, p.end, p.code) == (date(2024, 1, 15), date(2024, 2, 15), "2024-01-15~2024-02-15")
+    assert p.span == "2024-01-15 至 2024-02-15"
     with pytest.raises(ValidationError) as err:
         kpi.parse_period("上个季度")
     assert err.value.field == "评价周期" and "2024Q1" in err.value.message

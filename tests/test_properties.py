@@ -235,7 +235,7 @@ def _number_ok(value):
 
 
 def _period_ok(value):
-    assert isinstance(value, kpi.Period)
+    assert isinstance(value, periods.Period)
     assert value.start <= value.end
 
 

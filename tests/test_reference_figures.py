@@ -76,7 +76,8 @@ def reference(rows):
         lambda: {"levels": defaultdict(int), "nps": [], "yes": 0, "yes_n": 0, "w": 0.0, "wl": 0.0}
     )
     total = {"levels": defaultdict(int), "nps": [], "w": 0.0, "wl": 0.0}
-    visits = invalid = 0
+    channels = defaultdict(lambda: {"levels": defaultdict(int), "nps": [], "w": 0.0, "wl": 0.0, "visits": 0})
+    visits = invalid = negative = 0
     for r in rows:
         if r["status"] != "已完成" or r["verification"] or not (MAY[0] <= r["day"] <= MAY[1]):
             continue
@@ -84,11 +85,21 @@ def reference(rows):
         if r["invalid"]:
             invalid += 1
             continue
+        channel = channels[r["method"]]
+        channel["visits"] += 1
+        low = False
         for dimension, kind, value, weight in r["answers"]:
             d = dims[dimension]
             level = ref_level(kind, value, r["family"])
+            low = low or (
+                (level is not None and level <= 2)
+                or (kind == "nps" and value <= 6)
+                or (kind == "yesno" and value == 0 and "落实" in dimension)
+            )
+            if kind == "nps":
+                channel["nps"].append(value)
             if level is not None:
-                for bucket in (d, total):
+                for bucket in (d, total, channel):
                     bucket["levels"][level] += 1
                     bucket["w"] += weight
                     bucket["wl"] += weight * level
@@ -98,6 +109,7 @@ def reference(rows):
             elif kind == "yesno":
                 d["yes_n"] += 1
                 d["yes"] += value
+        negative += low
 
     def figures(b):
         n = sum(b["levels"].values())
@@ -117,6 +129,8 @@ def reference(rows):
     return {
         "visits": visits,
         "invalid": invalid,
+        "negative": negative,
+        "channels": {name: figures(c) | {"visits": c["visits"]} for name, c in channels.items()},
         "overall": figures(total),
         "dims": {name: figures(d) | {"yes": d["yes"], "yes_n": d["yes_n"]} for name, d in dims.items()},
     }
@@ -149,6 +163,7 @@ def visit_rows(draw):
         "day": draw(
             st.sampled_from([date(2024, 4, 30), date(2024, 5, 1), date(2024, 5, 17), date(2024, 5, 31)])
         ),
+        "method": draw(st.sampled_from(["电话", "电话", "问卷"])),
         "answers": answers,
     }
 
@@ -187,6 +202,7 @@ def _build(rows, weights):
             invalid=r["invalid"],
             visit_date=r["day"],
             task=task,
+            method=r["method"],
         )
         answers = []
         for i, value in r["answers"]:
@@ -298,3 +314,167 @@ def test_workbook_dimension_sheet_equals_the_reference(database, raw, weights, t
             assert row["满意率"] is None, name
         if d["nps_n"]:
             assert row["NPS"] == pytest.approx(d["nps"]), name
+
+
+# ---------------------------------------------------------------- the other surfaces
+def _pct_or_none(fraction):
+    return None if fraction is None else fraction * 100
+
+
+@settings(max_examples=10, **SETTINGS)
+@given(raw=st.lists(visit_rows(), max_size=12), weights=weights_strategy)
+def test_dashboard_and_analysis_equal_the_reference(database, raw, weights):
+    """工作台's tiles and 改进验证 count; 问题分析's negative visits and 细分对比 by channel."""
+    from desktop.services import dashboard, problems, statistics
+    from desktop.services.periods import parse_period
+    from desktop.services.reporting.scope import Scope
+
+    with db.atomic() as txn:
+        try:
+            ref = _check(raw, weights)
+            scope = dashboard.Scope(period=parse_period("2024-05"), today=date(2024, 6, 30))
+            tiles = dashboard.tiles(scope)
+            verification = dashboard.verification(scope)
+            negative = problems.count_negative(Scope(period="2024-05"))
+            channels = {
+                g.group: g for g in statistics.segments(Scope(period="2024-05"), ("channel",))["channel"]
+            }
+            verify_visits = sum(
+                1
+                for r in raw
+                if r["status"] == "已完成"
+                and not r["invalid"]
+                and (r["family"] == "verification" or r["by_task"])
+                and MAY[0] <= r["day"] <= MAY[1]
+            )
+        finally:
+            txn.rollback()
+    o = ref["overall"]
+    assert tiles.visits == ref["visits"] - ref["invalid"]
+    assert tiles.satisfaction == pytest.approx(_pct_or_none(o["satisfaction"]))
+    assert tiles.nps == pytest.approx(o["nps"]) and tiles.nps_n == o["nps_n"]
+    assert verification.visits == verify_visits
+    assert negative == ref["negative"]
+    assert {name for name, c in ref["channels"].items() if c["visits"]} == {
+        name for name, g in channels.items() if g.visits
+    }
+    for name, c in ref["channels"].items():
+        g = channels[name]
+        assert (g.visits, g.level_n, g.nps_n) == (c["visits"], c["level_n"], c["nps_n"]), name
+        assert g.satisfaction == pytest.approx(c["satisfaction"]), name
+        assert g.nps == pytest.approx(c["nps"]), name
+        assert g.composite == pytest.approx(c["composite"]), name
+
+
+order_rows = st.lists(
+    st.tuples(
+        st.sampled_from([None, date(2024, 4, 30), date(2024, 5, 1), date(2024, 5, 31), date(2024, 6, 1)]),
+        st.booleans(),
+        st.sampled_from(["维修", "安装", "投诉处理"]),
+        st.sampled_from(["一组", "二组"]),
+    ),
+    max_size=10,
+)
+
+
+@settings(max_examples=20, **SETTINGS)
+@given(rows=order_rows)
+def test_complaint_rate_equals_the_reference(database, rows):
+    """投诉率: complaint orders (marked, or 投诉处理) ÷ orders completed in the period (and team)."""
+    from datetime import datetime, time
+
+    from desktop.services.reporting import orders
+    from desktop.services.reporting.scope import Scope
+
+    with db.atomic() as txn:
+        try:
+            customer = Customer.create(code="R1", name="参照客户", phone="13800000009")
+            for n, (day, complaint, kind, team) in enumerate(rows):
+                done = None if day is None else datetime.combine(day, time(23, 59) if n % 2 else time(0, 0))
+                ServiceOrder.create(
+                    order_no=f"R{n}",
+                    customer=customer,
+                    completed_at=done,
+                    is_complaint=complaint,
+                    service_type=kind,
+                    team=team,
+                )
+            got = {team: orders.complaint_rate(Scope(period="2024-05", team=team)) for team in (None, "一组")}
+        finally:
+            txn.rollback()
+    for team, rate in got.items():
+        counted = [r for r in rows if r[0] is not None and MAY[0] <= r[0] <= MAY[1] and team in (None, r[3])]
+        complaints = [r for r in counted if r[1] or r[2] == "投诉处理"]
+        assert (rate.part, rate.whole) == (len(complaints), len(counted)), team
+        assert rate.value == (len(complaints) / len(counted) if counted else None)
+
+
+def test_an_empty_period_shows_nothing_on_every_surface(database, tmp_path):
+    """A period without visits or orders: every surface gives 0 / — (None), not an error."""
+    from openpyxl import load_workbook
+
+    from desktop.services import consolidate, dashboard, export, problems, report, statistics
+    from desktop.services.periods import parse_period
+    from desktop.services.reporting import orders
+    from desktop.services.reporting.scope import Scope
+
+    scope = Scope(period="2024-05")
+    overall = statistics.overall(scope, today=date(2024, 6, 30))
+    assert (overall.visits, overall.level_n, overall.satisfaction, overall.nps, overall.composite) == (
+        0,
+        0,
+        None,
+        None,
+        None,
+    )
+    board = dashboard.Scope(period=parse_period("2024-05"), today=date(2024, 6, 30))
+    tiles = dashboard.tiles(board)
+    assert (tiles.visits, tiles.satisfaction, tiles.nps, tiles.recovery) == (0, None, None, None)
+    assert dashboard.verification(board).empty
+    assert problems.count_negative(scope) == 0 and problems.pareto(scope) == []
+    assert all(groups == [] for groups in statistics.segments(scope).values())
+    assert orders.complaint_rate(scope).value is None
+    doc = report.build_report("2024-05", today=date(2024, 6, 30))
+    assert doc.sections
+    books = []
+    for branch in ("甲店", "乙店"):
+        books.append(tmp_path / f"{branch}.xlsx")
+        export.export_workbook(books[-1], "2024-05", branch=branch, today=date(2024, 6, 30))
+    merged = tmp_path / "合并.xlsx"
+    consolidate.consolidate(books, merged)
+    ws = load_workbook(merged)[export.SHEET_DIMENSIONS]
+    assert ws.max_row >= 1
+
+
+@settings(max_examples=4, **SETTINGS)
+@given(raw=st.lists(visit_rows(), min_size=1, max_size=10), weights=weights_strategy)
+def test_consolidated_workbook_equals_the_reference(database, raw, weights, tmp_path_factory):
+    """Two branches exporting the same data: the consolidated 维度统计's 总体 counts are twice the
+    reference's and its 满意率 the reference's."""
+    from openpyxl import load_workbook
+
+    from desktop.services import consolidate, export
+
+    folder = tmp_path_factory.mktemp("merge")
+    with db.atomic() as txn:
+        try:
+            ref = _check(raw, weights)
+            books = []
+            for branch in ("甲店", "乙店"):
+                books.append(folder / f"{branch}.xlsx")
+                export.export_workbook(books[-1], "2024-05", branch=branch, today=date(2024, 6, 30))
+        finally:
+            txn.rollback()
+    merged = folder / "合并.xlsx"
+    consolidate.consolidate(books, merged)
+    ws = load_workbook(merged)[export.SHEET_DIMENSIONS]
+    rows = list(ws.iter_rows(values_only=True))
+    header = list(rows[0])
+    total = next((dict(zip(header, r, strict=False)) for r in rows[1:] if r[0] == "总体"), None)
+    o = ref["overall"]
+    if not o["level_n"]:
+        return
+    assert total is not None
+    levels = [total[x] for x in ("非常满意", "满意", "一般", "不满意", "非常不满意")]
+    assert levels == [2 * o["counts"][lv] for lv in (5, 4, 3, 2, 1)]
+    assert total["满意率"] == pytest.approx(o["satisfaction"])

@@ -276,3 +276,64 @@ def test_dashboard_keeps_verification_apart(loop):
     assert tiles.visits == 2 and tiles.satisfaction == pytest.approx(50.0)
     assert dashboard.verification(scope).visits == 2
     assert dashboard.TILE_DEFINITIONS["satisfaction"] == DENOMINATOR_NOTE == metrics.definition("满意率")
+
+
+def test_complaint_rate_counts_orders_completed_in_scope(database):
+    from datetime import datetime
+
+    from desktop.services.reporting import orders
+
+    vip = Customer.create(code="C1", name="甲", phone="13800000001", ctype="VIP客户")
+    plain = Customer.create(code="C2", name="乙", phone="13800000002")
+    rows = [  # (customer, team, completed, is_complaint, service type)
+        (vip, "一组", datetime(2024, 5, 1, 0, 0), True, "维修"),
+        (vip, "一组", datetime(2024, 5, 31, 23, 59), False, "投诉处理"),
+        (plain, "二组", datetime(2024, 5, 15, 9, 0), False, "维修"),
+        (plain, "二组", datetime(2024, 5, 16, 9, 0), False, "安装"),
+        (plain, "一组", datetime(2024, 6, 1, 0, 0), True, "维修"),  # June
+        (plain, "一组", None, True, "维修"),  # not completed
+    ]
+    for n, (customer, team, done, complaint, kind) in enumerate(rows):
+        ServiceOrder.create(
+            order_no=f"W{n}",
+            customer=customer,
+            team=team,
+            completed_at=done,
+            is_complaint=complaint,
+            service_type=kind,
+        )
+    rate = orders.complaint_rate(Scope(period=MAY))
+    assert (rate.part, rate.whole) == (2, 4) and rate.value == pytest.approx(0.5)
+    assert rate.definition == metrics.definition("投诉率")
+    assert (lambda r: (r.part, r.whole))(orders.complaint_rate(Scope(period=MAY, team="二组"))) == (0, 2)
+    vip_rate = orders.complaint_rate(Scope(period=MAY, customer_group="VIP客户"))
+    assert (vip_rate.part, vip_rate.whole) == (2, 2)
+    assert orders.complaint_rate(Scope(period="2024-04")).value is None
+
+
+def test_signed_in_callers_scope_is_their_own_visits(team):
+    """Scope.for_signed_in: a 回访员 counts the visits they made; a 主管 and 只读 count all; the
+    dashboard's figures use the same restriction."""
+    from conftest import TEAM_PASSWORD
+
+    from desktop.services import accounts, dashboard
+    from desktop.services.periods import parse_period
+
+    tpl, (att,) = _template("fa", [("服务态度", "level5")])
+    customer = Customer.create(code="C1", name="甲", phone="13800000001")
+    for visitor, value in (("钱员工", 5), ("钱员工", 2), ("王主管", 5), ("", 4)):
+        Visit.update(visitor=visitor).where(
+            Visit.id == _visit(tpl, customer, None, date(2024, 5, 3), [value], [att]).id
+        ).execute()
+    board = dashboard.Scope(period=parse_period(MAY), today=date(2024, 6, 30))
+    accounts.login("qian", TEAM_PASSWORD)
+    mine = Scope.for_signed_in(period=MAY)
+    assert mine.visitors == ("钱员工",) and mine.narrowed
+    assert statistics.overall(mine).valid == 2
+    assert statistics.overall(mine).satisfaction == pytest.approx(0.5)
+    assert dashboard.tiles(board).visits == 2
+    for who in ("boss", "hq"):
+        accounts.login(who, TEAM_PASSWORD)
+        assert Scope.for_signed_in(period=MAY).visitors is None
+        assert statistics.overall(Scope.for_signed_in(period=MAY)).valid == 4
+        assert dashboard.tiles(board).visits == 4

@@ -112,7 +112,8 @@ class Scope:
 
     @property
     def filters(self) -> Filters:
-        return Filters(period=self.period, team=self.team)
+        """The reporting scope: the period and team, restricted like the signed-in role's lists."""
+        return Filters.for_signed_in(period=self.period, team=self.team)
 
     @property
     def trend_end(self) -> date:

@@ -1539,10 +1539,7 @@ VERIFY_COLUMNS = (
 )
 VERIFY_VISITS = "二次回访次数（有效）"
 VERIFY_INVALID = "无效二次回访"
-VERIFY_NOTE = (
-    "二次回访（改进措施完成后对反馈客户的验证回访）衡量改进措施的效果，不计入本期满意率、NPS 和回收率；"
-    "满意率 =（非常满意 + 满意）÷ 有效样本，是占比 = 是 ÷（是 + 否）"
-)
+VERIFY_NOTE = metrics.VERIFICATION.definition  # the same text as the dashboard and 说明
 EMPTY_VERIFY = "（本期没有二次回访）"
 
 

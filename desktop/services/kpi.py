@@ -42,6 +42,7 @@ from desktop.models.connection import hours_between
 
 from . import accounts, first_fix, improvement, periods
 from .errors import UserError, ValidationError
+from .periods import Period
 from .scoring import FLAG_RATIO, grade, kpi_item_score, needs_root_cause, qualitative_score, trend
 from .validation import clean_text, shown, to_halfwidth
 
@@ -117,33 +118,21 @@ def parse_number(value, field_name: str, *, required: bool = False) -> float | N
 
 
 # ---------------------------------------------------------------- periods
-@dataclass(frozen=True)
-class Period:
-    label: str  # canonical: 2024Q1 / 2024H1 / 2024 / 2024-03 / 2024-01-01~2024-03-31
-    start: date
-    end: date  # inclusive
-
-    @property
-    def span(self) -> str:
-        return f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}"
-
-
 _HALF = re.compile(r"^(\d{4})\s*(?:年\s*)?(?:H([12])|(上|下)半年)$", re.IGNORECASE)
 PERIOD_HINT = "请写成 2024Q1（季度）、2024H1（半年）、2024（全年）、2024-03（月）或 2024-01-01~2024-03-31。"
 
 
 def parse_period(value, field_name: str = "评价周期") -> Period:
-    """The period a label stands for, the label normalised (2024年第1季度 → 2024Q1). Years,
-    quarters, months and date ranges are read by ``services.periods``; half years here."""
+    """The ``periods.Period`` a label stands for; its ``code`` is the label normalised (2024年第1季度
+    → 2024Q1). Years, quarters, months and date ranges are read by ``services.periods``; half
+    years (2024H1, 2024年上半年) here."""
     raw = clean_text(value, field_name, required=True, max_len=40)
     text = to_halfwidth(raw).strip()
     m = _HALF.match(text)
     if m:
         year = int(m.group(1))
         first = int(m.group(2)) == 1 if m.group(2) else m.group(3) == "上"
-        if first:
-            return Period(f"{year}H1", date(year, 1, 1), date(year, 6, 30))
-        return Period(f"{year}H2", date(year, 7, 1), date(year, 12, 31))
+        return periods.half_period(year, 1 if first else 2)
     try:
         period = periods.parse_period(text)
     except UserError as err:
@@ -151,7 +140,7 @@ def parse_period(value, field_name: str = "评价周期") -> Period:
         if message.startswith(periods.FORMAT_HELP):
             message = f"“{raw}”不是可识别的评价周期。{PERIOD_HINT}"
         raise ValidationError(field_name, message.removeprefix("统计期间：")) from None
-    return Period(period.code, period.start, period.end)
+    return period
 
 
 def default_period(today: date | None = None) -> str:
@@ -559,7 +548,7 @@ def create_scorecard(
     period, target, indicators: list[IndicatorRow] | None = None, note: str = ""
 ) -> KpiScorecard:
     """A new scorecard for (评价周期, 评价对象) with the default indicators (or the given ones)."""
-    clean_period = parse_period(period).label
+    clean_period = parse_period(period).code
     clean_tgt = clean_target(target)
     rows = [_clean_row(r) for r in (indicators if indicators is not None else default_indicators())]
     message = validate(rows)
@@ -615,7 +604,7 @@ def save(data: ScorecardData) -> int:
     message = validate(data)
     if message:
         raise UserError(message)
-    period = parse_period(data.period).label
+    period = parse_period(data.period).code
     target = clean_target(data.target)
     rows = [_clean_row(r) for r in data.rows]
     _check_unique(period, target, data.id)
@@ -736,13 +725,13 @@ def compute_actual(source: str, period: Period, team: str) -> Computed | None:
     who = "全部班组" if team == ALL_TEAMS else team
     if source == CSAT:
         good, total = csat_counts(period, team)
-        words = f"{period.label} {who}：非常满意+满意 {good} / 有效回答 {total}"
+        words = f"{period.code} {who}：非常满意+满意 {good} / 有效回答 {total}"
     elif source == COMPLAINT_TIMELY:
         good, total = complaint_counts(period, team)
-        words = f"{period.label} {who}:24 小时内响应 {good} / 投诉 {total}"
+        words = f"{period.code} {who}:24 小时内响应 {good} / 投诉 {total}"
     elif source == FIRST_TIME_FIX:
         good, total = first_time_fix_counts(period, team)
-        words = f"{period.label} {who}：一次性解决 {good} / 已知结果的工单 {total}"
+        words = f"{period.code} {who}：一次性解决 {good} / 已知结果的工单 {total}"
     else:
         return None
     value = _percent(good, total)

@@ -16,6 +16,7 @@ from .validation import shown, to_halfwidth
 YEAR = "year"
 QUARTER = "quarter"
 MONTH = "month"
+HALF = "half"  # 上半年 / 下半年 (a KPI scorecard's 评价周期)
 RANGE = "range"
 
 FORMAT_HELP = "期间格式不正确：请写 2024、2024Q2、2024-05 或起止日期"
@@ -47,7 +48,14 @@ class Period:
             return f"{self.start.year}Q{(self.start.month - 1) // 3 + 1}"
         if self.kind == MONTH:
             return f"{self.start.year}-{self.start.month:02d}"
+        if self.kind == HALF:
+            return f"{self.start.year}H{1 if self.start.month == 1 else 2}"
         return f"{self.start.isoformat()}~{self.end.isoformat()}"
+
+    @property
+    def span(self) -> str:
+        """First and last day: 2024-01-01 至 2024-03-31."""
+        return f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}"
 
     def __contains__(self, day: date) -> bool:
         if isinstance(day, datetime):
@@ -68,6 +76,13 @@ def year_period(year: int) -> Period:
 def quarter_period(year: int, quarter: int) -> Period:
     first = date(year, 3 * (quarter - 1) + 1, 1)
     return Period(first, month_end(date(year, first.month + 2, 1)), f"{year}年第{quarter}季度", QUARTER)
+
+
+def half_period(year: int, half: int) -> Period:
+    """上半年 (1) or 下半年 (2) of ``year``."""
+    if half == 1:
+        return Period(date(year, 1, 1), date(year, 6, 30), f"{year}年上半年", HALF)
+    return Period(date(year, 7, 1), date(year, 12, 31), f"{year}年下半年", HALF)
 
 
 def month_period(year: int, month: int) -> Period:
@@ -146,6 +161,9 @@ def previous(period: Period) -> Period:
     if period.kind == MONTH:
         first = _shift_months(period.start, -1)
         return month_period(first.year, first.month)
+    if period.kind == HALF:
+        first = _shift_months(period.start, -6)
+        return half_period(first.year, 1 if first.month == 1 else 2)
     end = period.start - timedelta(days=1)
     return range_period(end - timedelta(days=period.days - 1), end)
 

@@ -819,12 +819,8 @@ def verification_blocks(flt: Filters) -> list[Block]:
             rows.append([d.dimension, str(d.level_n), str(good), pct(d.satisfaction)])
         elif d.yes_n:
             rows.append([d.dimension, str(d.yes_n), str(d.yes), pct(d.yes_share)])
-    blocks.append(
-        Paragraph(
-            f"本期完成二次回访 {figures.visits} 次（另有无效 {figures.invalid} 次）；"
-            "二次回访衡量改进措施的效果，不计入本期满意率、NPS 和回收率。"
-        )
-    )
+    blocks.append(Paragraph(f"本期完成二次回访 {figures.visits} 次（另有无效 {figures.invalid} 次）。"))
+    blocks.append(Paragraph(metrics.VERIFICATION.definition + "。", "note"))
     if rows:
         blocks.append(
             Table(

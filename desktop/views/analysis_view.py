@@ -1,6 +1,8 @@
 """问题分析 page: which problems the negative feedback of a period is about (Pareto table and
 chart), how much each hurts (pain matrix), the proposed TOP3 with a button to plan the fix, and
-the negative visits still without a category, with suggestions and bulk tagging.
+the negative visits still without a category, with suggestions and bulk tagging, and the 细分对比
+tab (满意率, NPS and 综合得分 by customer group, 客户来源, service type, channel or engineer:
+``analysis_segments``).
 
 Nothing slow runs on the GUI thread (``views.tasks``, the project's one background helper): the
 filter lists load in the background; the Pareto table and the untagged list come first (``loading``
@@ -31,7 +33,10 @@ from PySide6.QtWidgets import (
 
 from desktop.services import accounts, categories, periods, problems
 from desktop.services.errors import UserError
+from desktop.services.reporting import orders
+from desktop.services.reporting.scope import Scope
 
+from .analysis_segments import SegmentsTab
 from .analysis_widgets import (  # noqa: F401 (ALL, KINDS and the widgets are the page's API)
     ALL,
     KINDS,
@@ -40,8 +45,8 @@ from .analysis_widgets import (  # noqa: F401 (ALL, KINDS and the widgets are th
     KeywordsDialog,
     PeriodPicker,
     TopCard,
-    _item,
-    _note,
+    note_label,
+    table_item,
 )
 from .charts import ChartSlot
 from .context import AppContext
@@ -76,6 +81,7 @@ class AnalysisView(QWidget):
         self.matrix: problems.PainMatrix | None = None
         self.proposals: list[problems.Proposal] = []
         self.untagged: list[problems.NegativeVisit] = []
+        self.complaints: orders.Rate | None = None  # 投诉率 of the period and filters
 
         # -- filters
         self.period_picker = PeriodPicker()
@@ -117,7 +123,7 @@ class AnalysisView(QWidget):
         for col in range(5):
             header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
         header.setSectionResizeMode(5, QHeaderView.Stretch)
-        self.pareto_note = _note()
+        self.pareto_note = note_label()
         self.chart = ChartSlot(5.6, 3.0)
         self.chart.ready.connect(self.draw_pareto)
 
@@ -154,17 +160,17 @@ class AnalysisView(QWidget):
         grid.addWidget(freq_axis, 2, 1, 1, 2)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 1)
-        self.matrix_note = _note()
-        formula = _note(problems.PAIN_FORMULA)
+        self.matrix_note = note_label()
+        formula = note_label(problems.PAIN_FORMULA)
         matrix_box = QGroupBox("痛点矩阵")
         matrix_box.setLayout(vbox(grid, self.matrix_note, formula, None, margin=MARGIN))
 
         self.top_cards = [TopCard() for _ in range(3)]
         for card in self.top_cards:
             card.plan.connect(self.plan_improvement)
-        self.top_empty = _note("本期还没有已归类的负面反馈，无法提出 TOP 问题。请先在“待归类负面反馈”中归类。")
+        self.top_empty = note_label("本期还没有已归类的负面反馈，无法提出 TOP 问题。请先在“待归类负面反馈”中归类。")
         top_box = QGroupBox("建议优先解决的 TOP3 问题")
-        top_intro = _note("排序：高频高痛在前，其次低频高痛，再次高频低痛。")
+        top_intro = note_label("排序：高频高痛在前，其次低频高痛，再次高频低痛。")
         top_box.setLayout(vbox(top_intro, *self.top_cards, self.top_empty, None, margin=MARGIN))
 
         pareto_box = QGroupBox("问题频次（帕累托）")
@@ -195,7 +201,7 @@ class AnalysisView(QWidget):
             self.untagged_table.setColumnWidth(col, width)
         uh.setStretchLastSection(True)
         self.untagged_table.itemSelectionChanged.connect(self._update_buttons)
-        self.untagged_note = _note()
+        self.untagged_note = note_label()
         self.apply_selected_button = QPushButton("对所选应用建议")
         self.apply_selected_button.clicked.connect(self.apply_selected)
         self.apply_all_button = QPushButton("全部应用建议")
@@ -242,6 +248,8 @@ class AnalysisView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(scroll, "TOP问题分析")
         self.tabs.addTab(untagged_tab, "待归类负面反馈")
+        self.segments = SegmentsTab()  # 满意率, NPS, 综合得分 by customer group, source, …
+        self.tabs.addTab(self.segments, "细分对比")
         self.setLayout(vbox(hbox(heading("问题分析"), self.summary, None), filters, self.tabs, margin=MARGIN))
 
         ctx.events.visits_changed.connect(self._on_data_changed)
@@ -444,6 +452,7 @@ class AnalysisView(QWidget):
         self._show_matrix()
         self._show_top()
         self._show_untagged(None)
+        self.segments.show_scope(Scope.for_signed_in(period=period, **self.filters()))
         self.filled.emit()
         self._flush_choices()
         if self.isVisible():
@@ -460,7 +469,7 @@ class AnalysisView(QWidget):
             words = problems.customer_words(*scope, **f)
             for p in proposals:
                 p.words = words.get(p.category_id, [])
-            return matrix, proposals, words
+            return matrix, proposals, words, orders.complaint_rate(Scope.for_signed_in(period=period, **f))
 
         def untagged(_report):
             return (
@@ -472,7 +481,7 @@ class AnalysisView(QWidget):
         self._untagged_job.start(untagged, self._untagged_arrived, self._failed)
 
     def _details_arrived(self, result) -> None:
-        self.matrix, self.proposals, self.words = result
+        self.matrix, self.proposals, self.words, self.complaints = result
         self._show_pareto()
         self._show_matrix()
         self._show_top()
@@ -489,9 +498,13 @@ class AnalysisView(QWidget):
         self.details_loading = False
         total = self.matrix.feedback_total
         untagged = self.untagged_total
+        rate = self.complaints
+        complaints = "—" if rate.value is None else f"{rate.value * 100:.1f}%"
         self.summary.setText(
-            f"  {self.period.label}：负面反馈 {total} 条，已归类 {total - untagged} 条，待归类 {untagged} 条"
+            f"  {self.period.label}：负面反馈 {total} 条，已归类 {total - untagged} 条，待归类 {untagged} 条；"
+            f"投诉率 {complaints}（投诉工单 {rate.part} / 完成工单 {rate.whole}）"
         )
+        self.summary.setToolTip(rate.definition)
         self.details_filled.emit()
 
     def _failed(self, error: BaseException) -> None:
@@ -510,20 +523,20 @@ class AnalysisView(QWidget):
         for r in self.pareto_rows:
             row = table.rowCount()
             table.insertRow(row)
-            table.setItem(row, 0, _item(r.name, data=r.category_id))
-            table.setItem(row, 1, _item(r.count, right))
-            table.setItem(row, 2, _item(f"{r.share_pct:.1f}%", right))
-            table.setItem(row, 3, _item(f"{r.cumulative_pct:.1f}%", right))
+            table.setItem(row, 0, table_item(r.name, data=r.category_id))
+            table.setItem(row, 1, table_item(r.count, right))
+            table.setItem(row, 2, table_item(f"{r.share_pct:.1f}%", right))
+            table.setItem(row, 3, table_item(f"{r.cumulative_pct:.1f}%", right))
             if quadrant is None:
-                table.setItem(row, 4, _item("…"))
-                table.setItem(row, 5, _item("正在计算…"))
+                table.setItem(row, 4, table_item("…"))
+                table.setItem(row, 5, table_item("正在计算…"))
                 continue
             q = quadrant.get(r.category_id, "")
-            cell = _item(q)
+            cell = table_item(q)
             if q:
                 cell.setForeground(QBrush(QColor(QUADRANT_STYLE[q][2])))
             table.setItem(row, 4, cell)
-            table.setItem(row, 5, _item("、".join(w for w, _n in words.get(r.category_id, [])[:5])))
+            table.setItem(row, 5, table_item("、".join(w for w, _n in words.get(r.category_id, [])[:5])))
         mentions = sum(r.count for r in self.pareto_rows)
         if self.pareto_rows:
             vital = next(i for i, r in enumerate(self.pareto_rows) if r.cumulative >= 0.8 - 1e-9) + 1
@@ -583,14 +596,14 @@ class AnalysisView(QWidget):
         for v in self.untagged:
             row = table.rowCount()
             table.insertRow(row)
-            table.setItem(row, 0, _item(v.visit_date.isoformat(), data=v.visit_id))
-            table.setItem(row, 1, _item(v.service_type))
-            table.setItem(row, 2, _item(v.engineer))
-            table.setItem(row, 3, _item(v.reasons))
-            table.setItem(row, 4, _item(v.text.replace("\n", " ")))
+            table.setItem(row, 0, table_item(v.visit_date.isoformat(), data=v.visit_id))
+            table.setItem(row, 1, table_item(v.service_type))
+            table.setItem(row, 2, table_item(v.engineer))
+            table.setItem(row, 3, table_item(v.reasons))
+            table.setItem(row, 4, table_item(v.text.replace("\n", " ")))
             names = "、".join(s.name for s in v.suggestions)
-            table.setItem(row, 5, _item(names or ("（无建议，请手工归类）" if self.may_manage else "（无建议）")))
-            table.setItem(row, 6, _item("；".join(f"{s.name}：{s.why}" for s in v.suggestions)))
+            table.setItem(row, 5, table_item(names or ("（无建议，请手工归类）" if self.may_manage else "（无建议）")))
+            table.setItem(row, 6, table_item("；".join(f"{s.name}：{s.why}" for s in v.suggestions)))
         table.resizeRowsToContents()
         shown = len(self.untagged)
         more = f"（显示最新 {shown} 条）" if total > shown else ""

@@ -40,7 +40,7 @@ UNTAGGED_LIMIT = 200
 _NOTE_STYLE = "color: #666;"
 
 
-def _item(text, align=None, data=None) -> QTableWidgetItem:
+def table_item(text, align=None, data=None) -> QTableWidgetItem:
     item = QTableWidgetItem("" if text is None else str(text))
     item.setFlags(item.flags() & ~Qt.ItemIsEditable)
     if align is not None:
@@ -50,7 +50,7 @@ def _item(text, align=None, data=None) -> QTableWidgetItem:
     return item
 
 
-def _note(text: str = "") -> QLabel:
+def note_label(text: str = "") -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
     label.setStyleSheet(_NOTE_STYLE)
@@ -177,7 +177,7 @@ class TopCard(QFrame):
         self.badge = QLabel()
         self.reason = QLabel()
         self.reason.setWordWrap(True)
-        self.words = _note()
+        self.words = note_label()
         self.quotes = QLabel()
         self.quotes.setWordWrap(True)
         self.quotes.setStyleSheet("color: #444; font-style: italic;")
@@ -224,7 +224,7 @@ class KeywordsDialog(GuardedDialog, QDialog):
         super().__init__(parent)
         self.setWindowTitle("问题分类关键词规则")
         self.resize(760, 460)
-        intro = _note(
+        intro = note_label(
             "客户的文字反馈中出现这些词时，系统建议归入对应分类（“不贵”“态度很好”这类否定或表扬不算）。"
             "多个关键词用顿号、逗号或空格隔开；单个字（如“贵”“慢”）只在独立成词时才算。"
         )
@@ -245,7 +245,7 @@ class KeywordsDialog(GuardedDialog, QDialog):
         for cat in categories.list_categories(include_inactive=False):
             row = self.table.rowCount()
             self.table.insertRow(row)
-            self.table.setItem(row, 0, _item(cat.name, data=cat.id))
+            self.table.setItem(row, 0, table_item(cat.name, data=cat.id))
             self.table.setItem(row, 1, QTableWidgetItem("、".join(cat.keywords or [])))
         self.table.resizeRowsToContents()
 

@@ -1,8 +1,10 @@
 """工作台 (page "dashboard"): today's work and this period's figures at a glance.
 
 Tiles on top (今日待回访, 逾期任务, 逾期改进措施, 本期回收率, 本期满意率, NPS, 本期等级 — the first
-three, and the grade, open the page behind them), the filters (统计期间, 班组), then six charts in
-a scrolling grid. The figures come from ``services.dashboard``; this module only shows them.
+three, and the grade, open the page behind them), the 改进验证 section (the period's verification
+visits, apart from its figures; ``dashboard_tiles``), the filters (统计期间, 班组), then six charts
+in a scrolling grid. Each figure tile's tooltip is its definition from ``reporting.metrics``. The
+figures come from ``services.dashboard``; this module only shows them.
 
 Nothing slow runs on the GUI thread. Showing the page starts three background jobs
 (``views.tasks``, the project's one helper): the tiles (``dashboard.tiles``), the charts' series
@@ -22,8 +24,7 @@ from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 
-from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QCursor
+from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -33,14 +34,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
-    QVBoxLayout,
     QWidget,
 )
 
 from desktop.services import accounts, next_steps, safe_files
 from desktop.services.dashboard_periods import PERIOD_CHOICES
 from desktop.services.errors import UserError
+from desktop.services.reporting import metrics
 
 from .context import AppContext
 from .dashboard_charts import (  # noqa: F401 (EMPTY_TEXT and CHARTS are part of the page's API)
@@ -54,10 +54,10 @@ from .dashboard_charts import (  # noqa: F401 (EMPTY_TEXT and CHARTS are part of
     PANEL_STYLE,
     SAVE_DPI,
     SAVE_TEXT,
-    TOTAL_COLOUR,
     ChartPanel,
     _points,
 )
+from .dashboard_tiles import TILE_STYLE, Tile, VerificationSection, pct
 from .empty_state import StepBanner
 from .tasks import Latest
 from .widgets import MARGIN, after_first_paint, hbox, show_error, vbox
@@ -82,77 +82,6 @@ def _overdue_actions() -> str:
 
 
 ALL_TEAMS = "全部班组"
-TILE_STYLE = """
-QFrame#tile { background: white; border: 1px solid #d9dde3; border-radius: 6px; }
-QFrame#tile[clickable="true"]:hover { border-color: #1f6fb2; background: #f5f9fd; }
-QLabel#tile_title { color: #475467; }
-QLabel#tile_note { color: #667085; }
-"""
-
-
-# ---------------------------------------------------------------- tiles
-class Tile(QFrame):
-    """One figure: a title, a big value and a short note. Clickable ones emit ``clicked``."""
-
-    clicked = Signal()
-
-    def __init__(self, title: str, tooltip: str = "", clickable: bool = False, parent=None):
-        super().__init__(parent)
-        self.setObjectName("tile")
-        self.clickable = clickable
-        self.setProperty("clickable", "true" if clickable else "false")
-        self.title = QLabel(title)
-        self.title.setObjectName("tile_title")
-        self.value = QLabel("—")
-        self.value.setObjectName("tile_value")
-        font = self.value.font()
-        font.setPointSizeF(font.pointSizeF() * 1.9)
-        font.setBold(True)
-        self.value.setFont(font)
-        self.note = QLabel("")
-        self.note.setObjectName("tile_note")
-        self.note.setWordWrap(True)
-        small = self.note.font()
-        small.setPointSizeF(small.pointSizeF() * 0.9)
-        self.note.setFont(small)
-        self.note.setMinimumHeight(self.note.fontMetrics().lineSpacing() * 2)  # equal tile heights
-        self.note.setAlignment(Qt.AlignLeft | Qt.AlignTop)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 6, 10, 6)
-        layout.setSpacing(1)
-        layout.addWidget(self.title)
-        layout.addWidget(self.value)
-        layout.addWidget(self.note)
-        layout.addStretch(1)
-        self.setMinimumWidth(140)
-        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
-        if clickable:
-            self.setCursor(QCursor(Qt.PointingHandCursor))
-            tooltip = f"{tooltip}\n点击打开" if tooltip else "点击打开"
-        self.setToolTip(tooltip)
-
-    def show_value(self, value: str, note: str = "", colour: str | None = None) -> None:
-        self.value.setText(value)
-        self.value.setStyleSheet(f"color: {colour};" if colour else f"color: {TOTAL_COLOUR};")
-        self.note.setText(note)
-
-    def show_loading(self) -> None:
-        self.show_value("…", LOADING_TEXT, MUTED)
-
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        if (
-            self.clickable
-            and event.button() == Qt.LeftButton
-            and self.rect().contains(event.position().toPoint())
-        ):
-            self.clicked.emit()
-            event.accept()
-            return
-        super().mouseReleaseEvent(event)
-
-
-def _pct(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{value:.{digits}f}%"
 
 
 # ---------------------------------------------------------------- the page
@@ -226,9 +155,10 @@ class DashboardView(QWidget):
             "today": Tile("今日待回访", "今天在回访窗口内、尚未完成的回访任务", clickable=calls),
             "overdue": Tile("逾期任务", "回访窗口已过仍未完成的任务", clickable=calls),
             "actions": Tile("逾期改进措施", "超过完成时限仍未完成的改进措施", clickable=True),
-            "recovery": Tile("本期回收率", "本期应回访任务中已完成的比例，目标 ≥70%"),
-            "satisfaction": Tile("本期满意率", "（非常满意 + 满意）÷ 有效回答，与上期比较"),
-            "nps": Tile("NPS", "推荐者占比 − 贬损者占比（0–10 分推荐题），目标 ≥50"),
+            # the catalogue's definitions: the same text as the report and the workbook's 说明
+            "recovery": Tile("本期回收率", metrics.RECOVERY.definition),
+            "satisfaction": Tile("本期满意率", f"{metrics.SATISFACTION.definition}；与上期比较"),
+            "nps": Tile("NPS", metrics.NPS.definition),
             "grade": Tile("本期等级", "本期质量评价表（表1）的总分等级", clickable=True),
         }
         self.tiles["today"].clicked.connect(
@@ -244,6 +174,9 @@ class DashboardView(QWidget):
         for tile in self.tiles.values():
             tile.show_loading()
         tile_row = hbox(*self.tiles.values(), spacing=8)
+        self.verification = VerificationSection()  # 改进验证, apart from the period's figures
+        self.verification.show_loading()
+        self.verification_data = None
 
         # -- charts
         self.panels: dict[str, ChartPanel] = {}
@@ -270,7 +203,16 @@ class DashboardView(QWidget):
         self.message.setVisible(False)
         self.next_step = StepBanner(ctx, next_steps.dashboard_step)  # an empty database: 先导入…
         self.setLayout(
-            vbox(filters, self.message, self.next_step, tile_row, self.scroll, spacing=8, margin=MARGIN)
+            vbox(
+                filters,
+                self.message,
+                self.next_step,
+                tile_row,
+                self.verification,
+                self.scroll,
+                spacing=8,
+                margin=MARGIN,
+            )
         )
 
         for signal in (
@@ -404,10 +346,13 @@ class DashboardView(QWidget):
             job.cancel()
         for tile in self.tiles.values():
             tile.show_loading()
+        self.verification.show_loading()
         for panel in self.panels.values():
             panel.set_busy(True)
         self._tiles_job.start(
-            lambda _report: svc.tiles(scope), lambda t: self._tiles_arrived(scope, t), self._failed
+            lambda _report: (svc.tiles(scope), svc.verification(scope)),
+            lambda figures: self._tiles_arrived(scope, *figures),
+            self._failed,
         )
         # the charts in groups, read at the same time: each is drawn as soon as its series arrive
         if not self._series_jobs:
@@ -421,11 +366,12 @@ class DashboardView(QWidget):
                 self._failed,
             )
 
-    def _tiles_arrived(self, scope, tiles) -> None:
-        self.scope, self.tile_data = scope, tiles
+    def _tiles_arrived(self, scope, tiles, verification) -> None:
+        self.scope, self.tile_data, self.verification_data = scope, tiles, verification
         self.loading = False
         self._stale = False
         self._show_tiles()
+        self.verification.show_figures(verification)
         self.filled.emit()
         self._draw_charts(("groups",))  # it marks the overall rate of the tiles
 
@@ -446,9 +392,11 @@ class DashboardView(QWidget):
             panel.set_busy(False)
         if self.tile_data is not None:
             self._show_tiles()
+            self.verification.show_figures(self.verification_data)
         else:
             for tile in self.tiles.values():
                 tile.show_value("—", "")
+            self.verification.show_failed()
         self.message.setText(f"统计失败：{error}。请点击“刷新”重试。")
         self.message.setVisible(True)
         self.filled.emit()
@@ -474,7 +422,7 @@ class DashboardView(QWidget):
             note = f"{t.recovery_completed}/{t.recovery_due} · 目标 ≥{t.recovery_target:.0f}%"
             if t.recovery_all_teams:
                 note += "（全部班组）"
-            self.tiles["recovery"].show_value(_pct(t.recovery), note, GOOD if met else BAD)
+            self.tiles["recovery"].show_value(pct(t.recovery), note, GOOD if met else BAD)
         if t.satisfaction is None:
             self.tiles["satisfaction"].show_value("—", "本期暂无评价")
         else:
@@ -486,7 +434,7 @@ class DashboardView(QWidget):
                 note = "上期无数据"
             colour = {"↑": GOOD, "↓": BAD}.get(t.satisfaction_arrow)
             self.tiles["satisfaction"].show_value(
-                _pct(t.satisfaction), f"{note}\n有效回访 {t.visits} 份", colour
+                pct(t.satisfaction), f"{note}\n有效回访 {t.visits} 份", colour
             )
         if t.nps is None:
             self.tiles["nps"].show_value("—", f"本期暂无推荐题回答 · 目标 ≥{t.nps_goal:.0f}")

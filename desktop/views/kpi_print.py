@@ -63,7 +63,7 @@ class KpiDoc:
 
 def _period_text(data: kpi.ScorecardData) -> str:
     period = data.period_info
-    if period is None or period.label == period.span.replace(" 至 ", "~"):
+    if period is None or period.code == period.span.replace(" 至 ", "~"):
         return data.period
     return f"{data.period}（{period.span}）"
 

@@ -41,7 +41,11 @@ SAMPLE = Metric(
     "有效样本 = 计入统计的评分回答数：已完成、有效（未判定无效）的非二次回访中，5级评分及1–10分题的回答；"
     "推荐意愿（0–10分）回答另列",
 )
-COMPLAINT_RATE = Metric("complaint_rate", "投诉率", "投诉率 = 期内投诉工单数 ÷ 期内完成的工单数")
+COMPLAINT_RATE = Metric(
+    "complaint_rate",
+    "投诉率",
+    "投诉率 = 期内完成的工单中的投诉工单数 ÷ 期内完成的工单数（投诉工单：标记为投诉或服务类型为投诉处理）",
+)
 COMPLAINT_TIMELY = Metric(
     "complaint_timely",
     "投诉处理及时率",
@@ -51,6 +55,14 @@ FIRST_TIME_FIX = Metric(
     "first_time_fix",
     "问题一次性解决率",
     "问题一次性解决率 = 一次性解决的工单 ÷ 已知结果的工单（期内完成）",
+)
+
+VERIFICATION = Metric(
+    "verification",
+    "改进验证",
+    "改进验证 = 期内有效的二次回访（改进措施完成后对反馈客户的验证回访）中，"
+    "满意率 =（非常满意 + 满意）÷ 有效样本，是占比 = 是 ÷（是 + 否）；"
+    "二次回访衡量改进措施的效果，不计入本期满意率、NPS 和回收率",
 )
 
 CATALOGUE = (
@@ -63,6 +75,7 @@ CATALOGUE = (
     COMPLAINT_RATE,
     COMPLAINT_TIMELY,
     FIRST_TIME_FIX,
+    VERIFICATION,
 )
 BY_KEY = {m.key: m for m in CATALOGUE}
 BY_NAME = {m.name: m for m in CATALOGUE}

@@ -11,7 +11,7 @@ action, not the period, and are reported in their own 改进验证 section).
 """
 
 from dataclasses import dataclass, fields, replace
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import peewee as pw
 
@@ -203,22 +203,10 @@ class Scope:
         if self.period is not None:
             conds.append(Visit.visit_date >= day_value(self.period.start))
             conds.append(Visit.visit_date <= day_value(self.period.end))
-        order_conds = []
-        if self.team is not None:
-            order_conds.append(ServiceOrder.team == self.team)
-        if self.engineer is not None:
-            order_conds.append(ServiceOrder.engineer == self.engineer)
-        if self.service_type is not None:
-            order_conds.append(ServiceOrder.service_type == self.service_type)
+        order_conds = self._order_filters()
         if order_conds:
             conds.append(Visit.order.in_(ServiceOrder.select(ServiceOrder.id).where(*order_conds)))
-        customer_conds = []
-        if self.region is not None:
-            customer_conds.append(Customer.region == self.region)
-        if self.customer_group is not None:
-            customer_conds.append(Customer.ctype == self.customer_group)
-        if self.source is not None:
-            customer_conds.append(Customer.source == self.source)
+        customer_conds = self._customer_filters()
         if customer_conds:
             conds.append(Visit.customer.in_(Customer.select(Customer.id).where(*customer_conds)))
         if self.channel is not None:
@@ -232,6 +220,40 @@ class Scope:
             conds.append(Visit.template.in_(family))
         if self.visitors is not None:
             conds.append(Visit.visitor.in_(list(self.visitors)))
+        return conds
+
+    def _order_filters(self) -> list:
+        conds = []
+        if self.team is not None:
+            conds.append(ServiceOrder.team == self.team)
+        if self.engineer is not None:
+            conds.append(ServiceOrder.engineer == self.engineer)
+        if self.service_type is not None:
+            conds.append(ServiceOrder.service_type == self.service_type)
+        return conds
+
+    def _customer_filters(self) -> list:
+        conds = []
+        if self.region is not None:
+            conds.append(Customer.region == self.region)
+        if self.customer_group is not None:
+            conds.append(Customer.ctype == self.customer_group)
+        if self.source is not None:
+            conds.append(Customer.source == self.source)
+        return conds
+
+    def order_conditions(self) -> list:
+        """WHERE terms on ``ServiceOrder`` for the order-based figures (投诉率): completed in the
+        period (完成时间, end day included), the order's and the customer's filters. The visit's
+        own filters (channel, template, the 回访员's restriction) do not apply to orders."""
+        conds = [ServiceOrder.completed_at.is_null(False)]
+        if self.period is not None:
+            conds.append(ServiceOrder.completed_at >= datetime.combine(self.period.start, time.min))
+            conds.append(ServiceOrder.completed_at < datetime.combine(self.period.end + timedelta(days=1), time.min))
+        conds += self._order_filters()
+        customer_conds = self._customer_filters()
+        if customer_conds:
+            conds.append(ServiceOrder.customer.in_(Customer.select(Customer.id).where(*customer_conds)))
         return conds
 
     def visit_ids(self, *, valid_only: bool = True):
