@@ -79,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--team", metavar="NAME", help="只统计某个责任部门/班组（默认全部班组）")
     p.add_argument("--out", required=True, metavar="F.pdf", help="输出 PDF 文件")
 
+    p = sub.add_parser("daily", help="生成某一天的回访日报（PDF，一页：回访、问题、逾期事项）")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="日报的日期（默认昨天）")
+    p.add_argument("--today", metavar="YYYY-MM-DD", help="按指定日期判断逾期和今日待办（默认今天）")
+    p.add_argument("--out", required=True, metavar="F.pdf", help="输出 PDF 文件")
+
     p = sub.add_parser(
         "export", help="导出某一期间的总部工作簿（.xlsx：回访记录、维度统计、改进方案表、质量评价表）"
     )
@@ -298,6 +303,38 @@ def cmd_report(args) -> int:
     return 0
 
 
+def _cli_day(value: str | None, option: str):
+    from datetime import datetime
+
+    from desktop.services.dates import parse_date
+
+    if not value:
+        return None
+    day = parse_date(value, option)
+    return day.date() if isinstance(day, datetime) else day
+
+
+def cmd_daily(args) -> int:
+    from desktop.services.errors import UserError
+
+    day, today = _cli_day(args.date, "--date"), _cli_day(args.today, "--today")
+    out = Path(args.out).expanduser()
+    if out.suffix.lower() != ".pdf":
+        raise UserError(f"输出文件：“{args.out}”不是 PDF 文件名，请以 .pdf 结尾，例如 日报.pdf。")
+    _open(args)
+    from desktop.app import create_qapp
+    from desktop.services import scheduler
+    from desktop.services.daily import build_daily
+    from desktop.views.daily_print import write_daily_pdf
+
+    scheduler.configure_calendar()
+    create_qapp()
+    doc = build_daily(day, today=today)
+    write_daily_pdf(doc, out)
+    print(f"已生成：{out}（{doc.title}）")
+    return 0
+
+
 def _cli_period(args):
     """--period or --from/--to → a Period (UserError in Chinese otherwise)."""
     from desktop.services.errors import UserError
@@ -480,6 +517,7 @@ COMMANDS = {
     "schedule": cmd_schedule,
     "screenshots": cmd_screenshots,
     "report": cmd_report,
+    "daily": cmd_daily,
     "import": cmd_import,
     "export": cmd_export,
     "consolidate": cmd_consolidate,

@@ -47,3 +47,11 @@ def test_the_window_without_a_display_says_so_in_chinese(tmp_path):
     assert run.returncode == 2
     assert "没有图形显示" in run.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+@pytest.mark.skipif(sys.platform.startswith("win") or sys.platform == "darwin", reason="a display is always there")
+def test_daily_without_a_display(tmp_path):
+    run = _run(tmp_path, "--db", str(tmp_path / "x.db"), "daily", "--out", str(tmp_path / "d.pdf"))
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "d.pdf").read_bytes().startswith(b"%PDF")
+    assert "回访日报" in run.stdout

@@ -29,11 +29,14 @@ def _user_version(path) -> int:
 def make_old_version(path, version: int):
     """A database as release ``version`` left it, with one customer: release 1 had no account
     table, releases 1 and 2 no attachment blob table, releases 1 to 3 no pinyin column, releases
-    1 to 4 no automatic-draft table."""
+    1 to 4 no automatic-draft table, releases 1 to 5 no agreed slot (预约) on the visit task."""
     open_app_database(path)
     Customer.create(code="C0001", name="老客户", phone="13800001111")
     close_database()
     con = sqlite3.connect(path)
+    if version < 6:
+        con.execute("ALTER TABLE visit_task DROP COLUMN appointment_start")
+        con.execute("ALTER TABLE visit_task DROP COLUMN appointment_end")
     if version < 5:
         con.execute("DROP TABLE form_autosave")
     if version < 4:
@@ -57,7 +60,7 @@ def test_version_1_database_gets_accounts_table_and_keeps_data(tmp_path):
     make_version_1(path)
     open_app_database(path)
     try:
-        assert SCHEMA_VERSION == 5
+        assert SCHEMA_VERSION == 6
         assert UserAccount.select().count() == 0  # the table exists now
         assert AttachmentBlob.select().count() == 0
         assert Customer.get().name == "老客户"
@@ -97,6 +100,7 @@ def test_version_2_postgresql_database_is_stepped_up(pg_url):
     close_database()
     con = psycopg2.connect(pg_url)
     with con, con.cursor() as cur:
+        cur.execute("ALTER TABLE visit_task DROP COLUMN appointment_start, DROP COLUMN appointment_end")
         cur.execute("DROP TABLE form_autosave")
         cur.execute("DROP TABLE attachment_blob_part")
         cur.execute("DROP TABLE attachment_blob")
@@ -113,7 +117,7 @@ def test_version_2_postgresql_database_is_stepped_up(pg_url):
     con.close()
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5])
 def test_every_step_reaches_the_tables_of_a_fresh_database(tmp_path, version):
     fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
     open_app_database(fresh)
@@ -136,4 +140,44 @@ def test_version_4_database_gets_the_automatic_draft_table(tmp_path):
         assert FormAutosave.select().count() == 1 and Customer.get().name == "老客户"
     finally:
         close_database()
-    assert _user_version(path) == SCHEMA_VERSION == 5 and "form_autosave" in _tables(path)
+    assert _user_version(path) == SCHEMA_VERSION == 6 and "form_autosave" in _tables(path)
+
+
+def _columns(path, table: str) -> set[str]:
+    con = sqlite3.connect(path)
+    try:
+        return {row[1] for row in con.execute(f'PRAGMA table_info("{table}")')}
+    finally:
+        con.close()
+
+
+def test_version_5_database_gets_the_agreed_slot_on_the_task(tmp_path):
+    """Step 6: a version-5 database keeps its tasks and can store the slot a customer agreed to."""
+    from datetime import date, datetime
+
+    from desktop.models import VisitTask
+
+    path = tmp_path / "v5.db"
+    make_old_version(path, 5)
+    con = sqlite3.connect(path)
+    con.execute(
+        "INSERT INTO visit_task (customer_id, \"trigger\", earliest, latest, status, note, created_at) "
+        "VALUES (1, '首次回访', '2023-10-25', '2023-10-27', '待回访', '', '2023-10-20 09:00:00')"
+    )
+    con.commit()
+    con.close()
+    assert "appointment_start" not in _columns(path, "visit_task")
+    open_app_database(path)
+    try:
+        task = VisitTask.get()
+        assert (task.trigger, task.earliest) == ("首次回访", date(2023, 10, 25))
+        assert task.appointment_start is None and task.appointment_end is None
+        slot = (datetime(2023, 10, 25, 15, 0), datetime(2023, 10, 25, 17, 30))
+        VisitTask.update(appointment_start=slot[0], appointment_end=slot[1]).execute()
+        task = VisitTask.get()
+        assert (task.appointment_start, task.appointment_end) == slot
+    finally:
+        close_database()
+    assert _user_version(path) == SCHEMA_VERSION == 6
+    assert {"appointment_start", "appointment_end"} <= _columns(path, "visit_task")
+    assert "appointment_start" not in _columns(tmp_path / "v5.db.v5.bak", "visit_task")

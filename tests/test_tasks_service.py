@@ -62,7 +62,7 @@ def test_buckets(queue):
     assert len(ids(TaskFilter("全部"))) == 8
     assert ids(TaskFilter("全部", status="拒访")) == {t["refused_late"]}
     counts = tasks.bucket_counts(today=TODAY)
-    assert counts == {"今日": 3, "逾期": 1, "即将到期": 1, "已完成": 1, "全部": 8}
+    assert counts == {"今日": 3, "逾期": 1, "即将到期": 1, "待预约": 0, "已完成": 1, "全部": 8}
     for bucket, n in counts.items():
         assert tasks.count_tasks(TaskFilter(bucket), today=TODAY) == n == len(ids(TaskFilter(bucket)))
 

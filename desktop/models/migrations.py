@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from playhouse.migrate import migrate
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _add_user_accounts(migrator) -> None:
@@ -60,6 +60,17 @@ def _add_form_autosave(migrator) -> None:
     migrator.database.create_tables([FormAutosave])
 
 
+def _add_task_appointment(migrator) -> None:
+    """6: the slot agreed with the customer when a visit is booked 1–2 days ahead (预约)."""
+    from .visit import VisitTask
+
+    table = VisitTask._meta.table_name
+    migrate(
+        migrator.add_column(table, "appointment_start", VisitTask.appointment_start),
+        migrator.add_column(table, "appointment_end", VisitTask.appointment_end),
+    )
+
+
 # version → step that brings a database from version-1 to version. Version 1 is the first
 # release: it is created from the models, so it has no step.
 STEPS: dict[int, Callable] = {
@@ -67,4 +78,5 @@ STEPS: dict[int, Callable] = {
     3: _add_attachment_blobs,
     4: _add_customer_pinyin,
     5: _add_form_autosave,
+    6: _add_task_appointment,
 }

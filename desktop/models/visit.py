@@ -29,6 +29,9 @@ class VisitTask(BaseModel):
     template = pw.ForeignKeyField(QuestionnaireTemplate, null=True, on_delete="SET NULL")
     status = pw.CharField(default="待回访", index=True)
     next_attempt_at = pw.DateTimeField(null=True)  # booked time for the next call
+    # the slot agreed with the customer 1–2 days ahead (services.appointments; schema step 6)
+    appointment_start = pw.DateTimeField(null=True)
+    appointment_end = pw.DateTimeField(null=True)
     note = pw.TextField(default="")
     created_at = pw.DateTimeField(default=now)
 

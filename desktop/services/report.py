@@ -177,6 +177,8 @@ class ReportDoc:
     generated_on: date
     sections: list[Section]
     logo: str = ""
+    subtitle: str = ""  # the line under the title; default: 调查周期 and 编制日期
+
 
     def section(self, title: str) -> Section:
         return next(s for s in self.sections if s.title == title)

@@ -37,6 +37,10 @@ DELIVERY_3M = "交付3个月"
 WARRANTY = "保修到期"
 RHYTHM_333 = ("333·3天", "333·3周", "333·3个月")
 QUARTERLY = "季度批量"
+# the car dealer's rhythm (seed 002; rules in services.car_rhythm)
+FIRST_DAY = "首日回访"
+THIRD_DAY = "三日回访"
+HALF_YEAR = "保修期半年回访"  # one task per half-year: 保修期半年回访·6个月, ·12个月 …
 
 # trigger → the setting that switches it on
 SWITCHES = {
@@ -47,6 +51,9 @@ SWITCHES = {
     WARRANTY: "trigger_warranty_end",
     "333": "trigger_333",
     QUARTERLY: "trigger_quarterly",
+    FIRST_DAY: "trigger_car_delivery",
+    THIRD_DAY: "trigger_car_delivery",
+    HALF_YEAR: "trigger_warranty_half_year",
 }
 
 
@@ -95,7 +102,7 @@ def add_months(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
-def _as_date(value) -> date | None:
+def as_date(value) -> date | None:
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -110,7 +117,7 @@ def _text(day: date) -> pw.Value:
 
 
 # ---------------------------------------------------------------- the triggers
-def _candidates(trigger: str, condition) -> pw.ModelSelect:
+def candidates(trigger: str, condition) -> pw.ModelSelect:
     """Orders matching ``condition`` that have no task for ``trigger`` yet (active customers)."""
     has_task = VisitTask.select(VisitTask.id).where(
         (VisitTask.order == ServiceOrder.id) & (VisitTask.trigger == trigger)
@@ -134,9 +141,9 @@ def _first_visits(cal: WorkCalendar, today: date, types: list[str], skip_complai
         cond &= ServiceOrder.service_type.in_(types)
     if skip_complaints:
         cond &= ~ServiceOrder.is_complaint
-    query = _candidates(FIRST, cond).select(ServiceOrder.id, ServiceOrder.customer, ServiceOrder.completed_at)
+    query = candidates(FIRST, cond).select(ServiceOrder.id, ServiceOrder.customer, ServiceOrder.completed_at)
     for order_id, customer_id, completed in query.tuples().iterator():
-        yield order_id, customer_id, cal.first_visit_window(_as_date(completed))
+        yield order_id, customer_id, cal.first_visit_window(as_date(completed))
 
 
 def _complaint_visits(cal: WorkCalendar, today: date):
@@ -145,15 +152,15 @@ def _complaint_visits(cal: WorkCalendar, today: date):
         & ServiceOrder.complaint_closed_at.is_null(False)
         & (ServiceOrder.complaint_closed_at >= _text(today - timedelta(days=LOOKBACK_DAYS + 20)))
     )
-    query = _candidates(COMPLAINT, cond).select(
+    query = candidates(COMPLAINT, cond).select(
         ServiceOrder.id, ServiceOrder.customer, ServiceOrder.complaint_closed_at
     )
     for order_id, customer_id, closed in query.tuples().iterator():
-        day = _as_date(closed)
+        day = as_date(closed)
         yield order_id, customer_id, (day, cal.add_workdays(day, 1))
 
 
-def _around(cal: WorkCalendar, target: date) -> Window:
+def around(cal: WorkCalendar, target: date) -> Window:
     return cal.add_workdays(target, -DATE_SLACK), cal.add_workdays(target, DATE_SLACK)
 
 
@@ -161,22 +168,22 @@ def _delivery_visits(cal: WorkCalendar, today: date, trigger: str, months: int):
     low = add_months(today - timedelta(days=LOOKBACK_DAYS + 20), -months)
     high = add_months(today + timedelta(days=HORIZON_DAYS + 20), -months)
     cond = ServiceOrder.delivered_on.is_null(False) & ServiceOrder.delivered_on.between(low, high)
-    query = _candidates(trigger, cond).select(
+    query = candidates(trigger, cond).select(
         ServiceOrder.id, ServiceOrder.customer, ServiceOrder.delivered_on
     )
     for order_id, customer_id, delivered in query.tuples().iterator():
-        yield order_id, customer_id, _around(cal, add_months(_as_date(delivered), months))
+        yield order_id, customer_id, around(cal, add_months(as_date(delivered), months))
 
 
 def _warranty_visits(cal: WorkCalendar, today: date):
     low = today - timedelta(days=LOOKBACK_DAYS + 20)
     high = today + timedelta(days=HORIZON_DAYS + 20)
     cond = ServiceOrder.warranty_end.is_null(False) & ServiceOrder.warranty_end.between(low, high)
-    query = _candidates(WARRANTY, cond).select(
+    query = candidates(WARRANTY, cond).select(
         ServiceOrder.id, ServiceOrder.customer, ServiceOrder.warranty_end
     )
     for order_id, customer_id, end in query.tuples().iterator():
-        yield order_id, customer_id, _around(cal, _as_date(end))
+        yield order_id, customer_id, around(cal, as_date(end))
 
 
 def _rhythm_target(base: date, trigger: str) -> date:
@@ -192,11 +199,11 @@ def _rhythm_visits(cal: WorkCalendar, today: date, trigger: str):
     cond = ServiceOrder.completed_at.is_null(False) & (
         ServiceOrder.completed_at >= _text(today - timedelta(days=LOOKBACK_DAYS + reach))
     )
-    query = _candidates(trigger, cond).select(
+    query = candidates(trigger, cond).select(
         ServiceOrder.id, ServiceOrder.customer, ServiceOrder.completed_at
     )
     for order_id, customer_id, completed in query.tuples().iterator():
-        earliest = cal.next_workday(_rhythm_target(_as_date(completed), trigger))
+        earliest = cal.next_workday(_rhythm_target(as_date(completed), trigger))
         yield order_id, customer_id, (earliest, cal.add_workdays(earliest, 2))
 
 
@@ -210,6 +217,10 @@ def enabled_triggers() -> list[str]:
     ]
     if app_settings.get(SWITCHES["333"]):
         out += list(RHYTHM_333)
+    if app_settings.get(SWITCHES[FIRST_DAY]):
+        out += [FIRST_DAY, THIRD_DAY]
+    if app_settings.get(SWITCHES[HALF_YEAR]):
+        out.append(HALF_YEAR)
     if app_settings.get(SWITCHES[QUARTERLY]):
         out.append(QUARTERLY)
     return out
@@ -239,6 +250,9 @@ def run_scheduler(today: date | None = None) -> dict:
     }
     for name in RHYTHM_333:
         rules[name] = lambda name=name: _rhythm_visits(cal, today, name)
+    from .car_rhythm import car_rules, half_year_tasks
+
+    rules.update(car_rules(cal, today))
 
     # the slow part (reading recent orders, working out windows) runs before the write
     # transaction, so other writers wait only for the short bulk insert
@@ -249,8 +263,12 @@ def run_scheduler(today: date | None = None) -> dict:
             if latest >= oldest and earliest <= newest
         ]
         for trigger in enabled
-        if trigger != QUARTERLY
+        if trigger not in (QUARTERLY, HALF_YEAR)
     }
+    if HALF_YEAR in enabled:  # a trigger per half-year (·6个月, ·12个月 …): listed as one
+        batches[HALF_YEAR] = [
+            t for t in half_year_tasks(cal, today, template_id) if t.latest >= oldest and t.earliest <= newest
+        ]
     created: dict[str, int] = {}
     with db.atomic():
         for trigger in enabled:

@@ -41,6 +41,18 @@ DEFINITIONS = [
     SettingDef("trigger_delivery_3m", "交付3个月回访", True, "交付日期后3个月，前后3个工作日内"),
     SettingDef("trigger_warranty_end", "保修到期回访", True, "保修到期日前后3个工作日内"),
     SettingDef("trigger_333", "“333”回访节奏", False, "服务完成后3天、3周、3个月各回访一次"),
+    SettingDef(
+        "trigger_car_delivery",
+        "汽车交车回访（首日、三日）",
+        False,
+        "交车当天或次日回访一次（首日），交车后第3天再回访一次（三日）",
+    ),
+    SettingDef(
+        "trigger_warranty_half_year",
+        "保修期内每半年回访",
+        False,
+        "交付后每满6个月回访一次，直到保修到期日（前后3个工作日内）",
+    ),
     SettingDef("trigger_quarterly", "季度批量回访", False, "每季度初按默认抽样方案为上季度的客户建任务"),
     # working-day calendar fallback for years the official data does not cover yet
     SettingDef(

@@ -21,7 +21,8 @@ from .customers import name_condition
 OPEN_STATUSES = ("待回访", "已预约")
 DONE_STATUS = DONE
 CANCELLED_STATUS = "已取消"
-BUCKETS = ("今日", "逾期", "即将到期", "已完成", "全部")
+BUCKETS = ("今日", "逾期", "即将到期", "待预约", "已完成", "全部")
+TO_BOOK = "待预约"  # windows opening in 1–2 working days, not booked yet (services.appointments)
 SOON_DAYS = 3  # 即将到期: the window closes within this many days
 RECOVERY_TARGET = 0.70  # 回收率 target (DOMAIN §3)
 UNASSIGNED = "unassigned"  # assignee filter value for tasks nobody owns yet
@@ -156,6 +157,10 @@ def bucket_condition(bucket: str, today: date):
         return is_open & (VisitTask.latest < today)
     if bucket == "即将到期":
         return is_open & (VisitTask.latest >= today) & (VisitTask.latest <= today + timedelta(days=SOON_DAYS))
+    if bucket == TO_BOOK:
+        from .appointments import booking_condition
+
+        return booking_condition(today)
     if bucket == "已完成":
         return VisitTask.status == DONE_STATUS
     return None

@@ -1,10 +1,11 @@
 """工作台 (page "dashboard"): today's work and this period's figures at a glance.
 
-Tiles on top (今日待回访, 逾期任务, 逾期改进措施, 本期回收率, 本期满意率, NPS, 本期等级 — the first
-three, and the grade, open the page behind them), the 改进验证 section (the period's verification
-visits, apart from its figures; ``dashboard_tiles``), the filters (统计期间, 班组), then six charts
-in a scrolling grid. Each figure tile's tooltip is its definition from ``reporting.metrics``. The
-figures come from ``services.dashboard``; this module only shows them.
+The filters (统计期间, 班组), the 日报 band of yesterday (``daily_panel``), tiles (今日待回访,
+逾期任务, 逾期改进措施, 本期回收率, 本期满意率, NPS, 本期等级 — the first three, and the grade, open
+the page behind them), the 改进验证 section (the period's verification visits, apart from its
+figures; ``dashboard_tiles``), then six charts in a scrolling grid. Each figure tile's tooltip is
+its definition from ``reporting.metrics``. The figures come from ``services.dashboard``; this
+module only shows them.
 
 Nothing slow runs on the GUI thread. Showing the page starts three background jobs
 (``views.tasks``, the project's one helper): the tiles (``dashboard.tiles``), the charts' series
@@ -43,6 +44,7 @@ from desktop.services.errors import UserError
 from desktop.services.reporting import metrics
 
 from .context import AppContext
+from .daily_panel import DailyPanel
 from .dashboard_charts import (  # noqa: F401 (EMPTY_TEXT and CHARTS are part of the page's API)
     BAD,
     CHART_HEIGHT,
@@ -202,11 +204,13 @@ class DashboardView(QWidget):
         self.message.setStyleSheet(f"color: {BAD};")
         self.message.setVisible(False)
         self.next_step = StepBanner(ctx, next_steps.dashboard_step)  # an empty database: 先导入…
+        self.daily = DailyPanel(ctx, self.today)  # yesterday's 日报, printable
         self.setLayout(
             vbox(
                 filters,
                 self.message,
                 self.next_step,
+                self.daily,
                 tile_row,
                 self.verification,
                 self.scroll,
@@ -327,6 +331,7 @@ class DashboardView(QWidget):
     def reload(self) -> None:
         """Re-read the team list and every figure (in the background)."""
         self._teams_job.start(lambda _report: svc.team_choices(), self._load_teams, self._failed)
+        self.daily.reload()
         self.refresh()
 
     def refresh(self) -> None:

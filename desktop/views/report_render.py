@@ -375,7 +375,9 @@ class _ReportPainter(_FormPainter):
 
     def _subtitle(self) -> _Block:
         font = self.font(NOTE_PT + 0.5)
-        text = f"调查周期：{rpt.period_span(self.report.period)}    编制日期：{rpt.day_text(self.report.generated_on)}"
+        text = self.report.subtitle or (
+            f"调查周期：{rpt.period_span(self.report.period)}    编制日期：{rpt.day_text(self.report.generated_on)}"
+        )
         h = self.line_height(font)
 
         def draw(p: QPainter, x: float, y: float, w: float) -> None:

@@ -180,6 +180,8 @@ class TasksView(QWidget):
 
         self.open_button = QPushButton("打开回访表")
         self.open_button.setDefault(True)
+        self.book_button = QPushButton("预约…")
+        self.book_button.setToolTip("提前 1–2 天发短信或致电，约定回访时段（“待预约”中列出需要预约的任务）")
         self.reschedule_button = QPushButton("改约…")
         self.refuse_button = QPushButton("拒访…")
         self.unreachable_button = QPushButton("无法接通")
@@ -216,6 +218,7 @@ class TasksView(QWidget):
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.model.modelReset.connect(self._after_reload)
         self.open_button.clicked.connect(self.open_selected)
+        self.book_button.clicked.connect(self.book_selected)
         self.reschedule_button.clicked.connect(self.reschedule_selected)
         self.refuse_button.clicked.connect(self.refuse_selected)
         self.unreachable_button.clicked.connect(self.unreachable_selected)
@@ -240,6 +243,7 @@ class TasksView(QWidget):
                 self.table,
                 hbox(
                     self.open_button,
+                    self.book_button,
                     self.reschedule_button,
                     self.refuse_button,
                     self.unreachable_button,
@@ -391,7 +395,7 @@ class TasksView(QWidget):
         single = len(rows) == 1
         is_open = single and self.model.row_tuple(rows[0])[STATUS_INDEX] in svc.OPEN_STATUSES
         self.open_button.setEnabled(single)
-        for button in (self.reschedule_button, self.refuse_button, self.unreachable_button):
+        for button in (self.book_button, self.reschedule_button, self.refuse_button, self.unreachable_button):
             button.setEnabled(is_open)
         self.assign_button.setEnabled(bool(rows) and self.may_assign)
         self.print_button.setEnabled(bool(rows))
@@ -416,6 +420,36 @@ class TasksView(QWidget):
         if dialog.exec() != QDialog.Accepted:
             return None
         return dialog.values()
+
+    def ask_appointment(self, task_id: int, summary: dict) -> tuple[datetime, datetime, str] | None:
+        from .appointment_dialog import AppointmentDialog
+
+        dialog = AppointmentDialog(task_id, summary, self)
+        if dialog.exec() != QDialog.Accepted:
+            return None
+        return dialog.values()
+
+    def book_selected(self) -> None:
+        """预约: the text to copy, then the agreed slot (asked again after a refused slot)."""
+        from desktop.services import appointments
+
+        task_id = self.selected_id()
+        if task_id is None:
+            return
+        summary = svc.task_summary(task_id)
+        while True:
+            answer = self.ask_appointment(task_id, summary)
+            if answer is None:
+                return
+            try:
+                message = appointments.book(task_id, *answer)
+            except UserError as err:
+                show_error(self, str(err))
+                continue
+            self.ctx.events.status_message.emit(message)
+            self.ctx.events.visits_changed.emit()
+            self.reload()
+            return
 
     def ask_refusal_reason(self, summary: dict) -> str | None:
         text, ok = QInputDialog.getText(
