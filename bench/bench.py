@@ -4,7 +4,7 @@
 
 The data set (full: 100k customers, 300k service orders, 100k visits with their visit tasks,
 500k answers; ``--quick``: a tenth) is written with raw ``sqlite3.executemany`` into a database
-created by ``desktop.services.bootstrap.open_app_database``, so the schema, indexes and shipped
+created by ``desktop.services.maintenance.bootstrap.open_app_database``, so the schema, indexes and shipped
 defaults are the app's. Visits cover the 24 months up to today; the period measured is the last
 full calendar year. Every figure is measured in the same run beside its baseline:
 
@@ -210,7 +210,7 @@ def generate(path: Path, size: str, *, today: date | None = None, seed: int = SE
         VisitTask,
     )
     from desktop.models.connection import close_database
-    from desktop.services.bootstrap import open_app_database
+    from desktop.services.maintenance.bootstrap import open_app_database
 
     started = time.perf_counter()
     spec = SIZES[size]
@@ -479,7 +479,7 @@ def _timed(fn, repeat: int) -> tuple[float, list[float], object]:
 
 
 def _open(ds: DataSet) -> None:
-    from desktop.services.bootstrap import open_app_database
+    from desktop.services.maintenance.bootstrap import open_app_database
 
     open_app_database(ds.path)
 
@@ -534,7 +534,7 @@ def _raw_stats(path: Path, year: int) -> dict:
 
 
 def measure_stats(ds: DataSet, repeat: int) -> Figure:
-    from desktop.services import statistics as stats_svc
+    from desktop.services.reporting import statistics as stats_svc
 
     _open(ds)
     try:
@@ -655,7 +655,7 @@ def _raw_export(path: Path, year: int, out: Path) -> int:
 
 
 def measure_export(ds: DataSet, work: Path, repeat: int) -> Figure:
-    from desktop.services import export as export_svc
+    from desktop.services.summaries.workbook import export as export_svc
 
     out_app = work / "export_app.xlsx"
     out_raw = work / "export_raw.xlsx"
@@ -755,8 +755,8 @@ def _copy_db(ds: DataSet, target: Path) -> Path:
 def measure_import(ds: DataSet, work: Path, size: str) -> Figure:
     """Both imports go into copies of the data set (the same 100k customers already there), so the
     data set itself stays as generated."""
-    from desktop.services import importer
-    from desktop.services.bootstrap import open_app_database
+    from desktop.services.intake import importer
+    from desktop.services.maintenance.bootstrap import open_app_database
 
     n = IMPORT_ROWS[size]
     book = work / "import_customers.xlsx"
@@ -852,7 +852,7 @@ CHILD_APP_START = (
 from pathlib import Path
 db_path = Path(sys.argv[1])
 import desktop.app as desktop_app
-from desktop.services.bootstrap import open_app_database
+from desktop.services.maintenance.bootstrap import open_app_database
 app = desktop_app.create_qapp()
 t_qapp = since()
 if hasattr(desktop_app, "open_checked"):  # as run_gui opens it (with the start-up file check)
@@ -923,7 +923,7 @@ CHILD_LIST = (
 from pathlib import Path
 db_path, which = Path(sys.argv[1]), sys.argv[2]
 from desktop.app import create_qapp
-from desktop.services.bootstrap import open_app_database
+from desktop.services.maintenance.bootstrap import open_app_database
 app = create_qapp()
 open_app_database(db_path)
 from PySide6.QtWidgets import QLabel
@@ -956,9 +956,9 @@ if which == "bare":
     count = total
 else:
     import importlib
-    from desktop.views.context import AppContext
-    module, cls = {"customers": ("customers_view", "CustomersView"), "visits": ("visits_view", "VisitsView"),
-                   "orders": ("orders_view", "OrdersView")}[which]
+    from desktop.views.shell.context import AppContext
+    module, cls = {"customers": ("customers.customers_view", "CustomersView"), "visits": ("visits.visits_view", "VisitsView"),
+                   "orders": ("orders.orders_view", "OrdersView")}[which]
     mod = importlib.import_module("desktop.views." + module)
     t_import = time.perf_counter() - t
     t = time.perf_counter()
@@ -985,11 +985,11 @@ CHILD_PAGES = (
 from pathlib import Path
 db_path = Path(sys.argv[1])
 from desktop.app import build_main_window, create_qapp
-from desktop.services.bootstrap import open_app_database
+from desktop.services.maintenance.bootstrap import open_app_database
 app = create_qapp()
 open_app_database(db_path)
 from PySide6.QtCore import QEventLoop, QTimer
-from desktop.views.pages import PAGES
+from desktop.views.shell.pages import PAGES
 def filled(page):  # the page shows its data or its list (pages loading in the background say so)
     return page is not None and not getattr(page, "loading", False)
 def drawn(page):  # ... and every chart is drawn (the dashboard)
@@ -1047,7 +1047,7 @@ wait_for(lambda: drawn(dash))
 cold_drawn = (time.perf_counter() - t) * 1000
 opened, complete, ok = {}, {}, {}
 try:
-    from desktop.views.tasks import running_jobs
+    from desktop.views.common.operations import running_jobs
 except ImportError:  # before the background helper
     def running_jobs():
         return []
@@ -1481,11 +1481,11 @@ def _list_pages() -> tuple[str, ...]:
     """customers and visits; orders instead of visits while the visit list cannot be imported."""
     env = _child_env(Path(tempfile.gettempdir()))
     probe = subprocess.run(
-        [sys.executable, "-c", "import desktop.views.visits_view"], cwd=ROOT, env=env, capture_output=True
+        [sys.executable, "-c", "import desktop.views.visits.visits_view"], cwd=ROOT, env=env, capture_output=True
     )
     if probe.returncode == 0:
         return ("customers", "visits")
-    log("desktop.views.visits_view cannot be imported yet: measuring the order list instead")
+    log("desktop.views.visits.visits_view cannot be imported yet: measuring the order list instead")
     return ("customers", "orders")
 
 

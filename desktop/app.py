@@ -48,8 +48,8 @@ def _configure(app) -> None:
     from PySide6.QtGui import QIcon
 
     from desktop.paths import resource_path
-    from desktop.services.logs import setup_logging
-    from desktop.views.fonts import setup_app_font
+    from desktop.services.common.logs import setup_logging
+    from desktop.views.common.fonts import setup_app_font
 
     setup_logging()
     app.setOrganizationName(APP_ID)
@@ -93,10 +93,10 @@ def load_qt_translations(app) -> list[str]:
 
 
 def install_exception_hook():
-    """``sys.excepthook`` and ``threading.excepthook`` → desktop.views.error_dialog.ExceptionHook.
+    """``sys.excepthook`` and ``threading.excepthook`` → desktop.views.shell.error_dialog.ExceptionHook.
     A hook that was there before (pytest's thread hook, say) still gets every error too."""
     global _hook
-    from desktop.views.error_dialog import ExceptionHook
+    from desktop.views.shell.error_dialog import ExceptionHook
 
     if _hook is None:
         _hook = ExceptionHook()
@@ -125,8 +125,8 @@ def report_fatal(exc: BaseException) -> bool:
 
 
 def build_main_window(db_path: Path):
-    from desktop.views.context import AppContext
-    from desktop.views.main_window import MainWindow
+    from desktop.views.shell.context import AppContext
+    from desktop.views.shell.main_window import MainWindow
 
     return MainWindow(AppContext(db_path=db_path))
 
@@ -137,8 +137,8 @@ def show_main_window(db_path: Path):
     (``views.tasks``); its summary goes to the status bar and, when it made tasks, the pages
     showing tasks refresh. Its write is one short transaction: a save on the GUI thread meanwhile
     waits for it (WAL, busy timeout), never fails."""
-    from desktop.views.tasks import start_in_background
-    from desktop.views.widgets import after_first_paint
+    from desktop.views.common.operations import start_in_background
+    from desktop.views.common.widgets import after_first_paint
 
     window = build_main_window(db_path)
 
@@ -183,8 +183,8 @@ def ask_first_run(db_path: Path) -> str | None:
 
 
 def fill_demo(parent=None) -> None:
-    from desktop.services.demo import generate_demo
-    from desktop.views.tasks import run_with_progress
+    from desktop.services.demo.demo import generate_demo
+    from desktop.views.common.operations import run_with_progress
 
     run_with_progress(parent, "正在生成演示数据…", lambda report: generate_demo(progress=report))
 
@@ -197,7 +197,7 @@ def start_scheduler() -> str:
 
 def _scheduler_run() -> tuple[str, int]:
     """``start_scheduler``'s summary and the number of tasks it created."""
-    from desktop.services import scheduler
+    from desktop.services.scheduling import scheduler
 
     try:
         scheduler.configure_calendar()
@@ -217,9 +217,9 @@ def open_checked(db_path: Path) -> bool:
     from PySide6.QtWidgets import QMessageBox
 
     from desktop.models.connection import DatabaseDamagedError, DatabaseOpenError
-    from desktop.services import backup
-    from desktop.services.bootstrap import open_app_database
-    from desktop.views.backup_dialog import offer_restore_at_startup
+    from desktop.services.maintenance import backup
+    from desktop.services.maintenance.bootstrap import open_app_database
+    from desktop.views.settings.backup_dialog import offer_restore_at_startup
 
     unusable = (backup.DAMAGED, backup.NOT_DATABASE)
     try:
@@ -250,7 +250,7 @@ def open_checked(db_path: Path) -> bool:
 def signed_in() -> bool:
     """With sign-in accounts on (设置 → 账号): the login (and a forced password change); False
     when the person quit instead. With accounts off: True, no dialog."""
-    from desktop.views.login_dialog import sign_in_at_start
+    from desktop.views.shell.login_dialog import sign_in_at_start
 
     return sign_in_at_start()
 
@@ -260,7 +260,7 @@ def _run_gui_server(app, url: str) -> int:
     from PySide6.QtWidgets import QMessageBox
 
     from desktop.models.connection import DatabaseOpenError, close_database
-    from desktop.services.bootstrap import open_app_database
+    from desktop.services.maintenance.bootstrap import open_app_database
 
     try:
         open_app_database(url)
@@ -350,9 +350,9 @@ def clean_user_folders() -> list[Path]:
     when the database opens (``bootstrap.clean_leftovers``)."""
     from PySide6.QtCore import QSettings
 
-    from desktop.services import safe_files
-    from desktop.views.export_dialog import LAST_DIR_KEY
-    from desktop.views.import_view import LAST_DIR_KEY as IMPORT_DIR_KEY
+    from desktop.services.common import safe_files
+    from desktop.views.intake.import_view import LAST_DIR_KEY as IMPORT_DIR_KEY
+    from desktop.views.report.export_dialog import LAST_DIR_KEY
 
     settings = QSettings()
     return safe_files.clean_stale([settings.value(LAST_DIR_KEY), settings.value(IMPORT_DIR_KEY)])
@@ -362,8 +362,8 @@ def run_gui(db_path: Path | str, *, demo: bool = False) -> int:
     """The GUI. ``demo`` (``huifang --demo``, run.sh): open the demo database beside the real one
     (``huifang-demo.db``, filled on first use); the real database is never given demo data."""
     from desktop.paths import has_display, is_demo_path, real_db_path
-    from desktop.views.backup_dialog import daily_backup, exit_backup
-    from desktop.views.widgets import after_first_paint
+    from desktop.views.common.widgets import after_first_paint
+    from desktop.views.settings.backup_dialog import daily_backup, exit_backup
 
     if not has_display():
         print(

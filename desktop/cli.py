@@ -146,7 +146,7 @@ def _db_path(args) -> Path | str:
 
 
 def _open(args):
-    from desktop.services.bootstrap import open_app_database
+    from desktop.services.maintenance.bootstrap import open_app_database
 
     return open_app_database(_db_path(args))
 
@@ -161,8 +161,8 @@ def cmd_demo(args) -> int:
     """Demo data into ``--db``; without it, into the demo database beside the real one (never
     into the real ``huifang.db``)."""
     from desktop.paths import demo_db_path
-    from desktop.services.bootstrap import open_app_database
-    from desktop.services.demo import generate_demo
+    from desktop.services.demo.demo import generate_demo
+    from desktop.services.maintenance.bootstrap import open_app_database
 
     target = _db_path(args)
     if not args.db and isinstance(target, Path):
@@ -182,8 +182,8 @@ def cmd_selftest(args) -> int:
 
 def cmd_form(args) -> int:
     from desktop.app import create_qapp
-    from desktop.services.errors import UserError
-    from desktop.views.printing import blank_form_pdf, visit_form_pdf
+    from desktop.services.common.errors import UserError
+    from desktop.views.printing.visit_form_print import blank_form_pdf, visit_form_pdf
 
     tasks = args.task or []
     if (tasks or args.due) and args.visit is not None:
@@ -194,8 +194,8 @@ def cmd_form(args) -> int:
     create_qapp()
     out = Path(args.out)
     if tasks or args.due:
-        from desktop.services.forms import due_task_ids
-        from desktop.views.printing import task_forms_pdf
+        from desktop.services.visits.forms import due_task_ids
+        from desktop.views.printing.visit_form_print import task_forms_pdf
 
         if args.due:
             day = _due_day(args.due)
@@ -217,8 +217,8 @@ def _due_day(text: str):
     """``--due today`` (or 今天 / a date) → the day whose 今日 tasks are printed."""
     from datetime import date, datetime
 
-    from desktop.services.dates import parse_date
-    from desktop.services.errors import UserError
+    from desktop.services.common.dates import parse_date
+    from desktop.services.common.errors import UserError
 
     text = (text or "").strip()
     if text.lower() in ("today", "今天", "今日"):
@@ -233,8 +233,8 @@ def _due_day(text: str):
 def cmd_schedule(args) -> int:
     from datetime import datetime
 
-    from desktop.services import scheduler
-    from desktop.services.dates import parse_date
+    from desktop.services.common.dates import parse_date
+    from desktop.services.scheduling import scheduler
 
     _open(args)
     today = parse_date(args.today, "--today") if args.today else None
@@ -254,7 +254,7 @@ def cmd_schedule(args) -> int:
 def cmd_import(args) -> int:
     import json
 
-    from desktop.services.importer import run_import
+    from desktop.services.intake.importer import run_import
 
     _open(args)
     result = run_import(Path(args.file).expanduser(), args.kind, mode=args.mode, report_path=args.report)
@@ -263,8 +263,8 @@ def cmd_import(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from desktop.services.errors import UserError
-    from desktop.services.periods import parse_period
+    from desktop.services.common.errors import UserError
+    from desktop.services.reporting.periods import parse_period
 
     if args.period and (args.date_from or args.date_to):
         raise UserError(
@@ -285,12 +285,12 @@ def cmd_report(args) -> int:
         raise UserError(f"输出文件：“{args.out}”不是 PDF 文件名，请以 .pdf 结尾，例如 报告.pdf。")
     _open(args)
     from desktop.app import create_qapp
-    from desktop.services.report import build_report
-    from desktop.views.report_render import write_report_pdf
+    from desktop.services.summaries.report import build_report
+    from desktop.views.printing.report_render import write_report_pdf
 
     team = (args.team or "").strip() or None
     if team is not None:
-        from desktop.services.problems import filter_choices
+        from desktop.services.reporting.problems import filter_choices
 
         teams = filter_choices()["teams"]
         if team not in teams:
@@ -306,7 +306,7 @@ def cmd_report(args) -> int:
 def _cli_day(value: str | None, option: str):
     from datetime import datetime
 
-    from desktop.services.dates import parse_date
+    from desktop.services.common.dates import parse_date
 
     if not value:
         return None
@@ -315,7 +315,7 @@ def _cli_day(value: str | None, option: str):
 
 
 def cmd_daily(args) -> int:
-    from desktop.services.errors import UserError
+    from desktop.services.common.errors import UserError
 
     day, today = _cli_day(args.date, "--date"), _cli_day(args.today, "--today")
     out = Path(args.out).expanduser()
@@ -323,9 +323,9 @@ def cmd_daily(args) -> int:
         raise UserError(f"输出文件：“{args.out}”不是 PDF 文件名，请以 .pdf 结尾，例如 日报.pdf。")
     _open(args)
     from desktop.app import create_qapp
-    from desktop.services import scheduler
-    from desktop.services.daily import build_daily
-    from desktop.views.daily_print import write_daily_pdf
+    from desktop.services.scheduling import scheduler
+    from desktop.services.summaries.daily import build_daily
+    from desktop.views.printing.daily_print import write_daily_pdf
 
     scheduler.configure_calendar()
     create_qapp()
@@ -337,8 +337,8 @@ def cmd_daily(args) -> int:
 
 def _cli_period(args):
     """--period or --from/--to → a Period (UserError in Chinese otherwise)."""
-    from desktop.services.errors import UserError
-    from desktop.services.periods import parse_period
+    from desktop.services.common.errors import UserError
+    from desktop.services.reporting.periods import parse_period
 
     if args.period and (args.date_from or args.date_to):
         raise UserError(
@@ -356,7 +356,7 @@ def _cli_period(args):
 
 
 def cmd_export(args) -> int:
-    from desktop.services.export import check_output, export_workbook
+    from desktop.services.summaries.workbook.export import check_output, export_workbook
 
     period = _cli_period(args)
     out = check_output(args.out, "--out")
@@ -367,7 +367,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_consolidate(args) -> int:
-    from desktop.services.consolidate import consolidate
+    from desktop.services.summaries.workbook.consolidate import consolidate
 
     print(consolidate(args.files, args.out).summary())
     return 0
@@ -390,7 +390,7 @@ def _file_only(args) -> bool:
 def cmd_backup(args) -> int:
     from datetime import datetime
 
-    from desktop.services.backup import PREFIX, STAMP, backup_to
+    from desktop.services.maintenance.backup import PREFIX, STAMP, backup_to
 
     if _file_only(args):
         return 2
@@ -404,7 +404,7 @@ def cmd_backup(args) -> int:
 
 def _confirm_restore(backup: Path, target: Path, yes: bool) -> int | None:
     """None to go ahead, else the exit code (refused or cancelled)."""
-    from desktop.services.backup import backup_info
+    from desktop.services.maintenance.backup import backup_info
 
     if yes:
         return None
@@ -431,8 +431,8 @@ def _confirm_restore(backup: Path, target: Path, yes: bool) -> int | None:
 
 
 def cmd_restore(args) -> int:
-    from desktop.services.backup import check, restore
-    from desktop.services.errors import UserError
+    from desktop.services.common.errors import UserError
+    from desktop.services.maintenance.backup import check, restore
 
     if _file_only(args):
         return 2
@@ -449,7 +449,7 @@ def cmd_restore(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from desktop.services.backup import check
+    from desktop.services.maintenance.backup import check
 
     if not args.file and _file_only(args):
         return 2
@@ -466,7 +466,7 @@ def cmd_check(args) -> int:
 def cmd_accounts(args) -> int:
     """Run on the PC that holds the database (whoever can open the file may do this): the way
     back in when the only 主管 forgot the password or locked the account."""
-    from desktop.services import accounts
+    from desktop.services.admin import accounts
 
     _open(args)
     action = args.accounts_command
@@ -529,8 +529,8 @@ COMMANDS = {
 
 
 def _log_unexpected(exc: BaseException) -> Path | None:
-    """The traceback into the log file (desktop.services.logs); the file, or None without one."""
-    from desktop.services import logs
+    """The traceback into the log file (desktop.services.common.logs); the file, or None without one."""
+    from desktop.services.common import logs
 
     log.error("命令出错", exc_info=(type(exc), exc, exc.__traceback__))
     logs.flush()
@@ -539,8 +539,8 @@ def _log_unexpected(exc: BaseException) -> Path | None:
 
 def main(argv: list[str] | None = None) -> int:
     from desktop.models.connection import DatabaseDamagedError, DatabaseOpenError
-    from desktop.services.errors import UserError
-    from desktop.services.logs import setup_logging
+    from desktop.services.common.errors import UserError
+    from desktop.services.common.logs import setup_logging
 
     args = build_parser().parse_args(argv)
     setup_logging()
@@ -549,7 +549,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except DatabaseDamagedError as err:  # refused before anything was written to it
-        from desktop.services.backup import damage_advice
+        from desktop.services.maintenance.backup import damage_advice
 
         print(f"错误：{err}\n{damage_advice(_db_path(args))}", file=sys.stderr)
         return 3

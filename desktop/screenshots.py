@@ -14,7 +14,7 @@ def take_screenshots(db_path: Path | None, out_dir: Path) -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from desktop.app import build_main_window, create_qapp
     from desktop.selftest import first_finished_visit_id, prepare_database
-    from desktop.views.pages import PAGES
+    from desktop.views.shell.pages import PAGES
 
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -51,10 +51,10 @@ def take_screenshots(db_path: Path | None, out_dir: Path) -> list[Path]:
 
 
 def _form_pages(out_dir: Path, visit_id: int | None) -> list[Path]:
-    from desktop.services import settings
-    from desktop.services.forms import build_blank_form, build_visit_form
-    from desktop.services.templates import active_template
-    from desktop.views.printing import form_page_images
+    from desktop.services.admin import settings
+    from desktop.services.visits.forms import build_blank_form, build_visit_form
+    from desktop.services.visits.templates import active_template
+    from desktop.views.printing.visit_form_print import form_page_images
 
     docs = {"form_blank": build_blank_form(active_template(settings.get("default_template_family")))}
     if visit_id is not None:
@@ -72,9 +72,9 @@ def _print_preview(window, out_dir: Path, visit_id: int | None) -> list[Path]:
     """The real QPrintPreviewDialog (as 回访表 → 打印预览 opens it) showing page 1 of a filled form."""
     from PySide6.QtWidgets import QApplication
 
-    from desktop.services.forms import build_blank_form, build_visit_form
-    from desktop.views.print_dialogs import PrintPreview, new_printer
-    from desktop.views.printing import render_form
+    from desktop.services.visits.forms import build_blank_form, build_visit_form
+    from desktop.views.printing.print_dialogs import PrintPreview, new_printer
+    from desktop.views.printing.visit_form_print import render_form
 
     doc = build_visit_form(visit_id) if visit_id is not None else build_blank_form(None)
     dialog = PrintPreview(new_printer(job_name=doc.job_name), window)

@@ -16,14 +16,14 @@ def _say(text: str) -> None:
 
 def prepare_database(db_path: Path | None, workdir: Path, customers: int = 40) -> Path:
     """The database to show: the given one, or a fresh small demo one in ``workdir``."""
-    from desktop.services.bootstrap import open_app_database
+    from desktop.services.maintenance.bootstrap import open_app_database
 
     if db_path is not None:
         open_app_database(db_path)
         return db_path
     path = workdir / "selftest.db"
     open_app_database(path)
-    from desktop.services.demo import generate_demo
+    from desktop.services.demo.demo import generate_demo
 
     generate_demo(customers=customers, seed=7)
     return path
@@ -39,8 +39,8 @@ def first_finished_visit_id() -> int | None:
 def run_selftest(db_path: Path | None = None) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from desktop.app import build_main_window, create_qapp
-    from desktop.views.pages import PAGES
-    from desktop.views.printing import blank_form_pdf, visit_form_pdf
+    from desktop.views.printing.visit_form_print import blank_form_pdf, visit_form_pdf
+    from desktop.views.shell.pages import PAGES
 
     with tempfile.TemporaryDirectory(prefix="huifang-selftest-") as tmp:
         work = Path(tmp)

@@ -11,7 +11,7 @@ os.environ["HUIFANG_DATA_DIR"] = os.path.join(_SESSION_DIR, "data")
 import pytest  # noqa: E402
 
 from desktop.models.connection import close_database  # noqa: E402
-from desktop.services.bootstrap import open_app_database  # noqa: E402
+from desktop.services.maintenance.bootstrap import open_app_database  # noqa: E402
 
 # A PostgreSQL URL (scripts/pg-test-server.sh prints one; .ci/run exports it). When set, the
 # data-layer tests below run on PostgreSQL as well as SQLite (all of them with
@@ -163,7 +163,7 @@ def database(request, db_path, backend):
 @pytest.fixture(autouse=True)
 def _nobody_signed_in():
     """The signed-in account is process-wide: no test inherits another's."""
-    from desktop.services import accounts
+    from desktop.services.admin import accounts
 
     accounts.sign_out()
     yield
@@ -180,8 +180,8 @@ def team(database):
     a staff row) and 总部 (hq, 只读), all with ``TEAM_PASSWORD``. ``team.boss`` is the 主管 as
     signed in when enabling, ``team.qian`` the 回访员's staff row."""
     from desktop.models import Staff
-    from desktop.services import accounts
-    from desktop.services.accounts import AccountInput
+    from desktop.services.admin import accounts
+    from desktop.services.admin.accounts import AccountInput
 
     qian = Staff.create(name="钱员工", role="回访员")
     boss = accounts.enable_accounts("boss", "王主管", TEAM_PASSWORD, TEAM_PASSWORD)
@@ -193,11 +193,11 @@ def team(database):
 
 @pytest.fixture(autouse=True)
 def _background_jobs_end_with_their_test():
-    """Jobs a page started in the background (``desktop.views.tasks``) are cancelled and waited
+    """Jobs a page started in the background (``desktop.views.common.operations``) are cancelled and waited
     for at the end of the test that started them, before the next test opens its database."""
     yield
     import sys
 
-    tasks = sys.modules.get("desktop.views.tasks")
+    tasks = sys.modules.get("desktop.views.common.operations")
     if tasks is not None:
         tasks.wait_all()

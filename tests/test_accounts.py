@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from desktop.models import AuditLog, Staff, UserAccount
-from desktop.services import accounts
-from desktop.services.accounts import AccountInput, LoginFailed, PermissionDenied
-from desktop.services.errors import UserError, ValidationErrors
+from desktop.services.admin import accounts
+from desktop.services.admin.accounts import AccountInput, LoginFailed, PermissionDenied
+from desktop.services.common.errors import UserError, ValidationErrors
 
 T0 = datetime(2026, 11, 23, 9, 0)
 

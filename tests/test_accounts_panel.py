@@ -8,16 +8,16 @@ from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from desktop.models import AuditLog, Staff, UserAccount, now
-from desktop.services import accounts
-from desktop.services.accounts import ROLE_HELP, AccountInput
-from desktop.views.accounts_panel import (
+from desktop.services.admin import accounts
+from desktop.services.admin.accounts import ROLE_HELP, AccountInput
+from desktop.views.settings.accounts_panel import (
     AccountDialog,
     AccountsPanel,
     EnableAccountsDialog,
     ResetPasswordDialog,
 )
-from desktop.views.context import AppContext
-from desktop.views.settings_view import SettingsView
+from desktop.views.settings.settings_view import SettingsView
+from desktop.views.shell.context import AppContext
 
 
 @pytest.fixture

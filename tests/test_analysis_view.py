@@ -8,9 +8,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from desktop.models import Answer, Customer, ProblemCategory, ServiceOrder, Visit, VisitProblem
-from desktop.services import templates
-from desktop.views.analysis_view import AnalysisView, KeywordsDialog
-from desktop.views.context import AppContext
+from desktop.services.visits import templates
+from desktop.views.analysis.analysis_view import AnalysisView, KeywordsDialog
+from desktop.views.shell.context import AppContext
 
 _seq = itertools.count(1)
 
@@ -237,8 +237,8 @@ def test_empty_period_shows_hint(qtbot, database, db_path):
 def test_page_shows_at_once_and_reads_off_the_gui_thread(qtbot, data, db_path, monkeypatch):
     import threading
 
-    from desktop.services import problems
-    from desktop.views.tasks import in_gui_thread
+    from desktop.services.reporting import problems
+    from desktop.views.common.operations import in_gui_thread
 
     gate = threading.Event()
     on_gui = []
@@ -272,7 +272,7 @@ def test_page_shows_at_once_and_reads_off_the_gui_thread(qtbot, data, db_path, m
 def test_a_newer_filter_supersedes_the_older_request(qtbot, view, data, monkeypatch):
     import threading
 
-    from desktop.services import problems
+    from desktop.services.reporting import problems
 
     started, release = threading.Event(), threading.Event()
     real = problems.pareto

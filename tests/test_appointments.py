@@ -9,9 +9,11 @@ from PySide6.QtCore import QDate, Qt, QTime, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from desktop.models import Customer, ServiceOrder, VisitTask
-from desktop.services import appointments, calendar, settings, tasks
-from desktop.services.errors import UserError, ValidationErrors
-from desktop.services.tasks import TaskFilter
+from desktop.services.admin import settings
+from desktop.services.common import calendar
+from desktop.services.common.errors import UserError, ValidationErrors
+from desktop.services.scheduling import appointments, tasks
+from desktop.services.scheduling.tasks import TaskFilter
 
 VISIT_DAY = date(2023, 10, 25)  # Wednesday
 
@@ -96,8 +98,8 @@ def test_default_slot_is_the_first_good_slot_of_the_window(task):
 def test_book_from_the_task_page(qtbot, database, db_path):
     """待预约 tab → 预约… → the real dialog: copy the SMS, a slot in the past is refused (the real
     warning box), then the agreed slot is saved."""
-    from desktop.views.context import AppContext
-    from desktop.views.tasks_view import TasksView
+    from desktop.views.shell.context import AppContext
+    from desktop.views.tasks.tasks_view import TasksView
 
     calendar.configure()
     today = date.today()

@@ -9,11 +9,13 @@ import pytest
 
 from desktop.models import AttachmentBlob, AttachmentBlobPart, AuditLog, Staff, Visit, VisitAttachment
 from desktop.models.connection import close_database, is_sqlite
-from desktop.services import attachments, backup, customers, templates, visits
-from desktop.services.bootstrap import open_app_database
-from desktop.services.errors import UserError, ValidationError, ValidationErrors
-from desktop.services.signatures import SupervisorOverride
-from desktop.services.visits import VisitInput
+from desktop.services.common.errors import UserError, ValidationError, ValidationErrors
+from desktop.services.intake import customers
+from desktop.services.maintenance import backup
+from desktop.services.maintenance.bootstrap import open_app_database
+from desktop.services.visits import attachments, templates, visits
+from desktop.services.visits.signatures import SupervisorOverride
+from desktop.services.visits.visits import VisitInput
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + bytes(range(200))
@@ -297,8 +299,8 @@ def _drop(widget, paths) -> None:
 
 
 def _form(qtbot, db_path):
-    from desktop.views.context import AppContext
-    from desktop.views.visit_form_view import VisitFormView
+    from desktop.views.shell.context import AppContext
+    from desktop.views.visit_form.visit_form_view import VisitFormView
 
     view = VisitFormView(AppContext(db_path=db_path))
     qtbot.addWidget(view)

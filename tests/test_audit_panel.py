@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktop.models import AuditLog
-from desktop.views.audit_panel import CHANGES_COLUMN, AuditPanel
+from desktop.views.settings.audit_panel import CHANGES_COLUMN, AuditPanel
 
 T0 = datetime(2026, 3, 2, 9, 0)
 

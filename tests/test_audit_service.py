@@ -3,8 +3,8 @@
 from datetime import datetime, timedelta
 
 from desktop.models import AuditLog
-from desktop.services import accounts, audit
-from desktop.services.audit import AuditRow
+from desktop.services.admin import accounts, audit
+from desktop.services.admin.audit import AuditRow
 
 T0 = datetime(2026, 3, 2, 9, 0)
 

@@ -1,11 +1,11 @@
-"""The one background helper (desktop.views.tasks.start_in_background / Latest) and the start-up
+"""The one background helper (desktop.views.common.operations.start_in_background / Latest) and the start-up
 scheduler that runs with it after the window's first paint."""
 
 import threading
 import time
 
-from desktop.views import tasks
-from desktop.views.tasks import Latest, in_gui_thread, start_in_background
+from desktop.views.common import operations as tasks
+from desktop.views.common.operations import Latest, in_gui_thread, start_in_background
 
 
 def test_job_runs_off_the_gui_thread_and_reports_in_it(qtbot, database):
@@ -79,7 +79,7 @@ def test_a_gui_write_waits_for_a_background_write_instead_of_failing(qtbot, data
 
 def test_scheduler_runs_in_the_background_after_the_first_paint(qtbot, database, db_path, monkeypatch):
     from desktop import app as desktop_app
-    from desktop.services import scheduler
+    from desktop.services.scheduling import scheduler
 
     calls = []
 
@@ -100,9 +100,9 @@ def test_scheduler_runs_in_the_background_after_the_first_paint(qtbot, database,
 def test_sampling_page_first_shows_then_reads_its_preview_off_the_gui_thread(
     qtbot, database, db_path, monkeypatch
 ):
-    from desktop.services import plans
-    from desktop.views.context import AppContext
-    from desktop.views.sampling_view import SamplingView
+    from desktop.services.scheduling import plans
+    from desktop.views.sampling.sampling_view import SamplingView
+    from desktop.views.shell.context import AppContext
 
     gate = threading.Event()
     on_gui = []

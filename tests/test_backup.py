@@ -16,11 +16,11 @@ from desktop.cli import main
 from desktop.models import Answer, Customer, db
 from desktop.models.connection import close_database
 from desktop.models.migrations import SCHEMA_VERSION
-from desktop.services import backup
-from desktop.services import customers as customers_svc
-from desktop.services import settings as app_settings
-from desktop.services.bootstrap import open_app_database
-from desktop.services.errors import UserError
+from desktop.services.admin import settings as app_settings
+from desktop.services.common.errors import UserError
+from desktop.services.intake import customers as customers_svc
+from desktop.services.maintenance import backup
+from desktop.services.maintenance.bootstrap import open_app_database
 
 REPO = Path(__file__).resolve().parent.parent
 # file backups of the SQLite database (a PostgreSQL server is backed up with pg_dump)
@@ -463,7 +463,7 @@ def click_box_button(monkeypatch, text: str) -> list[str]:
 
 
 def test_restore_dialog_lists_backups_and_restores_the_chosen_one(qtbot, database, db_path, messages):
-    from desktop.views.backup_dialog import RestoreDialog
+    from desktop.views.settings.backup_dialog import RestoreDialog
 
     add_customer("C001")
     older = backup.auto_backup("daily", now=T0).path
@@ -491,7 +491,7 @@ def test_restore_dialog_rejects_a_bad_file_from_disk(
 ):
     from PySide6.QtWidgets import QFileDialog
 
-    from desktop.views.backup_dialog import RestoreDialog
+    from desktop.views.settings.backup_dialog import RestoreDialog
 
     add_customer("C001")
     junk = tmp_path / "junk.db"
@@ -510,7 +510,7 @@ def test_restore_dialog_rejects_a_bad_file_from_disk(
 def test_restore_dialog_cancelled_confirmation_changes_nothing(
     qtbot, database, db_path, messages, monkeypatch
 ):
-    from desktop.views.backup_dialog import RestoreDialog
+    from desktop.views.settings.backup_dialog import RestoreDialog
 
     add_customer("C001")
     backup.auto_backup("exit", now=T0)
@@ -572,7 +572,7 @@ def test_startup_newer_version_is_not_offered_a_restore(qtbot, database, db_path
 
 
 def test_exit_and_daily_backups(qtbot, database, db_path, messages):
-    from desktop.views.backup_dialog import daily_backup, exit_backup
+    from desktop.views.settings.backup_dialog import daily_backup, exit_backup
 
     first = daily_backup(None, db_path)
     assert first is not None and first.name.endswith("-daily.db")
@@ -586,8 +586,8 @@ def test_exit_and_daily_backups(qtbot, database, db_path, messages):
 def test_main_window_file_menu_backup_and_check(qtbot, database, db_path, tmp_path, messages, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 
-    from desktop.views.context import AppContext
-    from desktop.views.main_window import MainWindow
+    from desktop.views.shell.context import AppContext
+    from desktop.views.shell.main_window import MainWindow
 
     window = MainWindow(AppContext(db_path=db_path))
     qtbot.addWidget(window)

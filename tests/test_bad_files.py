@@ -21,9 +21,9 @@ from desktop import cli
 from desktop.models import Customer
 from desktop.models.connection import DatabaseOpenError, close_database, open_database
 from desktop.models.migrations import SCHEMA_VERSION
-from desktop.services import importer
-from desktop.services.bootstrap import open_app_database
-from desktop.services.errors import UserError
+from desktop.services.common.errors import UserError
+from desktop.services.intake import importer
+from desktop.services.maintenance.bootstrap import open_app_database
 
 # CI runs the same examples every time (a submission must not fail on a new random draw);
 # developers' runs explore new ones and keep what failed in .hypothesis/

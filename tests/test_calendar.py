@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
-from desktop.services import calendar
-from desktop.services.calendar import WorkCalendar
+from desktop.services.common import calendar
+from desktop.services.common.calendar import WorkCalendar
 
 
 def test_national_day_2024_window_follows_tiaoxiu():

@@ -7,9 +7,10 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktop.models import Customer, ServiceOrder, VisitTask
-from desktop.services import accounts, calendar, settings
-from desktop.services.car_rhythm import half_year_targets, half_year_trigger
-from desktop.services.scheduler import add_months, describe, run_scheduler
+from desktop.services.admin import accounts, settings
+from desktop.services.common import calendar
+from desktop.services.scheduling.car_rhythm import half_year_targets, half_year_trigger
+from desktop.services.scheduling.scheduler import add_months, describe, run_scheduler
 
 DELIVERED = date(2024, 9, 27)  # a Friday; 09-29 is a swapped working Sunday, 10-01…10-07 National Day
 
@@ -94,9 +95,9 @@ def test_only_a_manager_switches_them_on(team):
 def test_switched_on_in_settings_then_tasks_made_from_the_task_page(qtbot, database, db_path, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from desktop.views.context import AppContext
-    from desktop.views.settings_view import SettingsView
-    from desktop.views.tasks_view import TasksView
+    from desktop.views.settings.settings_view import SettingsView
+    from desktop.views.shell.context import AppContext
+    from desktop.views.tasks.tasks_view import TasksView
 
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: pytest.fail(f"unexpected warning {a[2:]}"))
     today = date.today()

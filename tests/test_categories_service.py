@@ -3,8 +3,8 @@ from datetime import date
 import pytest
 
 from desktop.models import Customer, ProblemCategory, QuestionnaireTemplate, Visit, VisitProblem
-from desktop.services import categories
-from desktop.services.errors import ValidationError
+from desktop.services.admin import categories
+from desktop.services.common.errors import ValidationError
 
 
 def _names(include_inactive=True):

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from desktop.models import Customer, db
 from desktop.models.connection import close_database
-from desktop.services import backup
-from desktop.services.bootstrap import open_app_database
+from desktop.services.maintenance import backup
+from desktop.services.maintenance.bootstrap import open_app_database
 
 REPO = Path(__file__).resolve().parent.parent
 IMPORT_ROWS = 30_000
@@ -28,8 +28,8 @@ TIMEOUT_S = 300
 WRITER = """
     import json, sys, time
     from pathlib import Path
-    from desktop.services import customers
-    from desktop.services.bootstrap import open_app_database
+    from desktop.services.intake import customers
+    from desktop.services.maintenance.bootstrap import open_app_database
 
     db, prefix, n, go, started = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]), Path(sys.argv[5])
     open_app_database(db)
@@ -51,8 +51,8 @@ WRITER = """
 IMPORTER = """
     import sys, time
     from pathlib import Path
-    from desktop.services.bootstrap import open_app_database
-    from desktop.services.importer import run_import
+    from desktop.services.maintenance.bootstrap import open_app_database
+    from desktop.services.intake.importer import run_import
 
     db, source = sys.argv[1], sys.argv[2]
     started = [Path(p) for p in sys.argv[3:]]

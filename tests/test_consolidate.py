@@ -9,11 +9,12 @@ from openpyxl import load_workbook
 
 from desktop.cli import main
 from desktop.models.connection import close_database
-from desktop.services import consolidate as merge
-from desktop.services import export, statistics
-from desktop.services.bootstrap import open_app_database
-from desktop.services.demo import generate_demo
-from desktop.services.errors import UserError
+from desktop.services.common.errors import UserError
+from desktop.services.demo.demo import generate_demo
+from desktop.services.maintenance.bootstrap import open_app_database
+from desktop.services.reporting import statistics
+from desktop.services.summaries.workbook import consolidate as merge
+from desktop.services.summaries.workbook import export
 
 TODAY = date(2024, 7, 15)
 PERIOD = "2024Q2"
@@ -219,8 +220,8 @@ def test_cli_consolidate(branches, capsys, tmp_path):
 def test_consolidate_dialog(branches, db_path, qtbot, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from desktop.views import export_dialog
-    from desktop.views.context import AppContext
+    from desktop.views.report import export_dialog
+    from desktop.views.shell.context import AppContext
 
     folder, _a, _b = branches
     infos = []

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from desktop.models import Customer, Visit
-from desktop.services import backup
+from desktop.services.maintenance import backup
 
 REPO = Path(__file__).resolve().parent.parent
 ROWS = 30_000
@@ -146,7 +146,7 @@ def run_ok(*args: str) -> None:
 def empty_db(tmp_path_factory) -> Path:
     """A new database with the shipped defaults, closed (no -wal beside it)."""
     path = tmp_path_factory.mktemp("crash-empty") / "huifang.db"
-    code = f"from desktop.services.bootstrap import open_app_database; open_app_database({str(path)!r})"
+    code = f"from desktop.services.maintenance.bootstrap import open_app_database; open_app_database({str(path)!r})"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, env=env, timeout=120)
     assert not path.with_name(path.name + "-wal").exists()
@@ -170,8 +170,8 @@ def copy_db(source: Path, folder: Path) -> Path:
 # ---------------------------------------------------------------- import
 IMPORT_DRIVER = """
     import sys, time
-    from desktop.services.bootstrap import open_app_database
-    from desktop.services.importer import run_import
+    from desktop.services.maintenance.bootstrap import open_app_database
+    from desktop.services.intake.importer import run_import
 
     db, source, pause_at = sys.argv[1:4]
     open_app_database(db)
@@ -242,8 +242,8 @@ def test_cli_import_killed_while_the_wal_grows_is_all_or_nothing(tmp_path, big_w
 EXPORT_DRIVER = """
     import os, sys, time, zipfile
     from datetime import date, timedelta
-    from desktop.services.bootstrap import open_app_database
-    from desktop.services.export import export_workbook
+    from desktop.services.maintenance.bootstrap import open_app_database
+    from desktop.services.summaries.workbook.export import export_workbook
 
     db, out, pause_at = sys.argv[1:4]
     open_app_database(db)
@@ -308,7 +308,7 @@ def test_export_killed_leaves_no_partial_workbook(tmp_path, demo_db, pause_at, m
 # ---------------------------------------------------------------- backup
 BACKUP_DRIVER = """
     import sys, time
-    from desktop.services import backup
+    from desktop.services.maintenance import backup
 
     db, folder, pause_at = sys.argv[1:4]
     texts = {"copy": "正在复制", "verify": "正在校验", "save": "正在保存"}

@@ -5,9 +5,9 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from desktop.models import Customer, ServiceOrder, VisitTask
-from desktop.services import customers as svc
-from desktop.services.errors import UserError, ValidationError, ValidationErrors
-from desktop.services.validation import normalize_phone
+from desktop.services.common.errors import UserError, ValidationError, ValidationErrors
+from desktop.services.common.validation import normalize_phone
+from desktop.services.intake import customers as svc
 
 
 def make_customer(code="C202310001", name="张三", phone="13812345678", **extra) -> Customer:

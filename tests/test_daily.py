@@ -16,9 +16,11 @@ from desktop.models import (
     Visit,
     VisitTask,
 )
-from desktop.services import daily, improvement, problems, statistics
-from desktop.services.improvement import ActionInput
-from desktop.services.periods import range_period
+from desktop.services.improvement import improvement
+from desktop.services.improvement.improvement import ActionInput
+from desktop.services.reporting import problems, statistics
+from desktop.services.reporting.periods import range_period
+from desktop.services.summaries import daily
 
 DAY = date(2023, 10, 25)  # 回访日期 of seed 000's first row
 MORNING = date(2023, 10, 26)
@@ -142,7 +144,7 @@ def test_daily_figures_come_from_the_statistics(seed_day):
 
 
 def test_daily_pdf_is_one_page_with_the_figures(seed_day, tmp_path, qapp):
-    from desktop.views.daily_print import job_name, write_daily_pdf
+    from desktop.views.printing.daily_print import job_name, write_daily_pdf
 
     doc = daily.build_daily(DAY, today=MORNING)
     out = write_daily_pdf(doc, tmp_path / "日报.pdf")

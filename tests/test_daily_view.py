@@ -6,9 +6,9 @@ from pypdf import PdfReader
 from PySide6.QtCore import QDate, Qt
 from test_daily import DAY, MORNING, seed_day  # noqa: F401 (the fixture)
 
-from desktop.services import daily
-from desktop.views.context import AppContext
-from desktop.views.dashboard_view import DashboardView
+from desktop.services.summaries import daily
+from desktop.views.dashboard.dashboard_view import DashboardView
+from desktop.views.shell.context import AppContext
 
 
 def make_view(qtbot, db_path) -> DashboardView:

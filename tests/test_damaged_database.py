@@ -21,8 +21,10 @@ from desktop.models.connection import (
     quick_check,
 )
 from desktop.models.migrations import SCHEMA_VERSION
-from desktop.services import backup, customers, scheduler
-from desktop.services.bootstrap import open_app_database
+from desktop.services.intake import customers
+from desktop.services.maintenance import backup
+from desktop.services.maintenance.bootstrap import open_app_database
+from desktop.services.scheduling import scheduler
 
 
 def damage_a_table_page(path: Path, table: str = "visit_task") -> None:

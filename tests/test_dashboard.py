@@ -16,10 +16,13 @@ from desktop.models import (
     VisitProblem,
     VisitTask,
 )
-from desktop.services import dashboard as svc
-from desktop.services import improvement, kpi, periods, problems, statistics, tasks
-from desktop.services.errors import UserError
-from desktop.services.statistics import Filters
+from desktop.services.common.errors import UserError
+from desktop.services.improvement import improvement
+from desktop.services.kpi import kpi
+from desktop.services.reporting import periods, problems, statistics
+from desktop.services.reporting.statistics import Filters
+from desktop.services.scheduling import tasks
+from desktop.services.summaries import dashboard as svc
 
 TODAY = date(2024, 5, 25)
 MAY = periods.month_period(2024, 5)
@@ -267,7 +270,7 @@ def test_empty_database_gives_empty_series(database):
 # ---------------------------------------------------------------- on demo data: equal to statistics
 @pytest.fixture
 def demo(database):
-    from desktop.services.demo import generate_demo
+    from desktop.services.demo.demo import generate_demo
 
     generate_demo(customers=80, seed=11, today=date(2026, 11, 23))
     return date(2026, 11, 23)

@@ -11,18 +11,18 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QFileDialog
 from test_improvement import visits as improvement_visits  # noqa: F401  (a fixture)
 
-from desktop.services import dashboard as svc
-from desktop.services import statistics
-from desktop.views.context import AppContext
-from desktop.views.dashboard_view import EMPTY_TEXT, DashboardView
-from desktop.views.pages import PAGES
+from desktop.services.reporting import statistics
+from desktop.services.summaries import dashboard as svc
+from desktop.views.dashboard.dashboard_view import EMPTY_TEXT, DashboardView
+from desktop.views.shell.context import AppContext
+from desktop.views.shell.pages import PAGES
 
 TODAY = date(2026, 11, 23)
 
 
 @pytest.fixture
 def demo(database):
-    from desktop.services.demo import generate_demo
+    from desktop.services.demo.demo import generate_demo
 
     generate_demo(customers=80, seed=5, today=TODAY)
 
@@ -67,7 +67,7 @@ def overall_line(panel):
 
 def test_dashboard_is_the_first_page():
     assert PAGES[0].id == "dashboard"
-    assert (PAGES[0].title, PAGES[0].module, PAGES[0].cls) == ("工作台", "dashboard_view", "DashboardView")
+    assert (PAGES[0].title, PAGES[0].module, PAGES[0].cls) == ("工作台", "dashboard.dashboard_view", "DashboardView")
     assert len({p.id for p in PAGES}) == len(PAGES)
 
 
@@ -155,7 +155,7 @@ def test_today_tile_opens_tasks(qtbot, demo, db_path):
 
 
 def test_today_tile_opens_the_tasks_page_in_the_main_window(qtbot, demo, db_path):
-    from desktop.views.main_window import MainWindow
+    from desktop.views.shell.main_window import MainWindow
 
     window = MainWindow(AppContext(db_path=db_path))
     qtbot.addWidget(window)
@@ -240,8 +240,8 @@ def test_data_change_event_refreshes_visible_page(qtbot, demo, db_path):
 def test_importing_the_page_does_not_import_matplotlib():
     code = (
         "import sys\n"
-        "import desktop.views.dashboard_view\n"
-        "import desktop.services.dashboard\n"
+        "import desktop.views.dashboard.dashboard_view\n"
+        "import desktop.services.summaries.dashboard\n"
         "print('matplotlib' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -249,7 +249,7 @@ def test_importing_the_page_does_not_import_matplotlib():
 
 
 def test_every_chart_of_the_service_has_a_panel():
-    from desktop.views.dashboard_view import CHARTS
+    from desktop.views.dashboard.dashboard_view import CHARTS
 
     assert tuple(chart_id for chart_id, _name, _draw in CHARTS) == svc.CHART_IDS
 
@@ -258,7 +258,7 @@ def test_every_chart_of_the_service_has_a_panel():
 def test_figures_are_read_off_the_gui_thread_with_placeholders_first(qtbot, demo, db_path, monkeypatch):
     import threading
 
-    from desktop.views.tasks import in_gui_thread
+    from desktop.views.common.operations import in_gui_thread
 
     gate = threading.Event()
     threads = []
@@ -325,7 +325,7 @@ def test_a_newer_request_supersedes_the_older_one(qtbot, demo, db_path, monkeypa
 def test_results_arriving_after_the_page_closed_are_dropped(qtbot, demo, db_path, monkeypatch):
     import threading
 
-    from desktop.views import tasks
+    from desktop.views.common import operations as tasks
 
     release = threading.Event()
     real_tiles = svc.tiles
@@ -362,7 +362,7 @@ def test_one_improvement_loop_shows_in_the_verification_section(qtbot, improveme
     from test_improvement import TODAY as LOOP_DAY
     from test_improvement import answer_verification, seed_input, tasks_of
 
-    from desktop.services import improvement
+    from desktop.services.improvement import improvement
     from desktop.services.reporting import metrics
 
     view = DashboardView(AppContext(db_path=db_path))

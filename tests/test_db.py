@@ -22,7 +22,7 @@ def test_builtin_templates_are_created_once(database, db_target):
     assert Question.select().where(Question.template == travel, Question.kind == "level5").count() == 7
     close_database()
     open_database(db_target)
-    from desktop.services.bootstrap import ensure_defaults
+    from desktop.services.maintenance.bootstrap import ensure_defaults
 
     ensure_defaults()
     assert QuestionnaireTemplate.select().count() == 5
@@ -77,7 +77,7 @@ def _pg(url, *statements):
 
 
 def test_pg_fresh_database_is_stamped(pg_url):
-    from desktop.services.bootstrap import open_app_database
+    from desktop.services.maintenance.bootstrap import open_app_database
 
     database = open_app_database(pg_url)
     assert database.execute_sql("SELECT version FROM huifang_schema").fetchall() == [(SCHEMA_VERSION,)]
@@ -130,7 +130,7 @@ def test_pg_main_window_hides_the_password_and_sends_backups_to_pg_dump(pg_url, 
     from PySide6.QtWidgets import QMessageBox
 
     from desktop.app import build_main_window
-    from desktop.services.bootstrap import open_app_database
+    from desktop.services.maintenance.bootstrap import open_app_database
 
     open_app_database(pg_url)
     shown = []

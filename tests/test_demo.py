@@ -30,14 +30,14 @@ from desktop.models import (
     VisitTask,
 )
 from desktop.models.connection import close_database
-from desktop.services import demo_data
-from desktop.services.bootstrap import open_app_database
-from desktop.services.calendar import WorkCalendar
-from desktop.services.demo import generate_demo
-from desktop.services.errors import UserError
-from desktop.services.templates import active_template
-from desktop.services.validation import normalize_phone
-from desktop.views.tasks import Cancelled
+from desktop.services.common.calendar import WorkCalendar
+from desktop.services.common.errors import UserError
+from desktop.services.common.validation import normalize_phone
+from desktop.services.demo import demo_data
+from desktop.services.demo.demo import generate_demo
+from desktop.services.maintenance.bootstrap import open_app_database
+from desktop.services.visits.templates import active_template
+from desktop.views.common.operations import Cancelled
 
 TODAY = date(2026, 11, 23)
 TABLES = (

@@ -12,9 +12,9 @@ from desktop.cli import main
 from desktop.models import Customer
 from desktop.models.connection import close_database
 from desktop.paths import DATA_ENV, DB_ENV, demo_db_path, is_demo_path, real_db_path
-from desktop.services.bootstrap import open_app_database
-from desktop.services.demo import generate_demo
-from desktop.views.main_window import DEMO_TITLE, WINDOW_TITLE
+from desktop.services.demo.demo import generate_demo
+from desktop.services.maintenance.bootstrap import open_app_database
+from desktop.views.shell.main_window import DEMO_TITLE, WINDOW_TITLE
 
 
 def platform_title(window) -> str:
@@ -167,8 +167,8 @@ def test_title_names_the_app_once(qtbot, database, db_path):
 def test_an_error_while_the_window_starts_is_shown_not_lost(qtbot, tmp_path, gui_run, monkeypatch):
     """HuiFang.exe has no console: an unexpected error in start-up shows the error dialog (and
     goes to the log) instead of a stderr line nobody sees."""
-    from desktop.services import logs
-    from desktop.views.error_dialog import ErrorDialog
+    from desktop.services.common import logs
+    from desktop.views.shell.error_dialog import ErrorDialog
 
     def broken(_path):
         raise RuntimeError("主窗口无法创建 99")

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from desktop import cli
-from desktop.services import backup, safe_files
-from desktop.services.errors import UserError
+from desktop.services.common import safe_files
+from desktop.services.common.errors import UserError
+from desktop.services.maintenance import backup
 
 DISK_SIZE = "256k"
 FREE_LEFT = 16 * 1024  # room left on the small disk: less than any PDF, workbook or backup
@@ -95,7 +96,7 @@ def test_backup_on_a_full_disk_says_so_and_leaves_no_partial(database, db_path, 
 
 
 def test_workbook_on_a_full_disk_keeps_the_old_one(database, small_disk):
-    from desktop.services.import_template import write_import_template
+    from desktop.services.intake.import_template import write_import_template
 
     target = small_disk / "导入模板.xlsx"
     write_import_template(target)
@@ -109,7 +110,7 @@ def test_workbook_on_a_full_disk_keeps_the_old_one(database, small_disk):
 
 
 def test_error_report_on_a_full_disk_keeps_the_old_report(database, small_disk, tmp_path):
-    from desktop.services import importer
+    from desktop.services.intake import importer
 
     source_file = tmp_path / "客户.csv"
     source_file.write_text("客户名称,电话\n,13800000000\n张三,1\n", encoding="utf-8")
@@ -174,8 +175,8 @@ def test_stale_temporary_files_are_removed_when_the_data_folder_is_opened(tmp_pa
 @pytest.mark.sqlite_only
 def test_backup_folder_set_elsewhere_is_cleaned_too(database, db_path, tmp_path):
     from desktop.models.connection import close_database
-    from desktop.services import settings
-    from desktop.services.bootstrap import open_app_database
+    from desktop.services.admin import settings
+    from desktop.services.maintenance.bootstrap import open_app_database
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

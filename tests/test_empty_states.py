@@ -6,9 +6,10 @@ from datetime import date, datetime
 from PySide6.QtCore import Qt
 
 from desktop.models import VisitTask
-from desktop.services import customers, next_steps
-from desktop.views.context import AppContext
-from desktop.views.main_window import MainWindow
+from desktop.services.admin import next_steps
+from desktop.services.intake import customers
+from desktop.views.shell.context import AppContext
+from desktop.views.shell.main_window import MainWindow
 
 
 def _window(qtbot, db_path):
@@ -86,7 +87,7 @@ def test_every_list_page_has_a_next_step_on_an_empty_database(qtbot, database, d
 def test_a_caller_gets_the_text_without_a_button_to_a_page_they_cannot_open(qtbot, team, db_path):
     from conftest import TEAM_PASSWORD
 
-    from desktop.services import accounts
+    from desktop.services.admin import accounts
 
     accounts.login("qian", TEAM_PASSWORD)  # 回访员: 导入数据 is a 主管's page
     window = _window(qtbot, db_path)
@@ -106,7 +107,7 @@ def test_next_steps_follow_the_data(database):
 
 def test_dashboard_on_an_empty_database_says_to_import_then_to_call(qtbot, database, db_path):
     from desktop.models import Visit
-    from desktop.services.templates import active_template
+    from desktop.services.visits.templates import active_template
 
     window = _window(qtbot, db_path)
     page = window.show_page("dashboard")

@@ -9,9 +9,9 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from desktop.models import Customer, ServiceOrder, Staff, Visit, VisitTask
-from desktop.services import settings
-from desktop.views.context import AppContext
-from desktop.views.main_window import MainWindow
+from desktop.services.admin import settings
+from desktop.views.shell.context import AppContext
+from desktop.views.shell.main_window import MainWindow
 
 
 def settle():

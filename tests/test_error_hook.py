@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QApplication, QPushButton
 
 from desktop.app import exception_hook
 from desktop.paths import data_dir
-from desktop.services import logs
-from desktop.views.error_dialog import ErrorDialog
+from desktop.services.common import logs
+from desktop.views.shell.error_dialog import ErrorDialog
 
 
 class Boom(RuntimeError):

@@ -13,12 +13,15 @@ from PySide6.QtWidgets import QMessageBox
 
 from desktop.cli import main
 from desktop.models import Answer, Customer, Question, QuestionnaireTemplate, ServiceOrder, Visit
-from desktop.services import export, improvement, kpi, statistics
-from desktop.services.demo import generate_demo
-from desktop.services.errors import UserError
-from desktop.services.periods import parse_period
-from desktop.services.scoring import DENOMINATOR_NOTE
-from desktop.services.validation import mask_name, mask_phone
+from desktop.services.common.errors import UserError
+from desktop.services.common.validation import mask_name, mask_phone
+from desktop.services.demo.demo import generate_demo
+from desktop.services.improvement import improvement
+from desktop.services.kpi import kpi
+from desktop.services.reporting import statistics
+from desktop.services.reporting.periods import parse_period
+from desktop.services.reporting.scoring import DENOMINATOR_NOTE
+from desktop.services.summaries.workbook import export
 
 TODAY = date(2024, 7, 15)
 PERIOD = "2024Q2"
@@ -168,7 +171,7 @@ def test_problem_plan_kpi_and_info_sheets(demo, out_dir):
     wb = load_workbook(out)
 
     problems = list(wb[export.SHEET_PROBLEMS].iter_rows(min_row=2, values_only=True))
-    from desktop.services import problems as problem_service
+    from desktop.services.reporting import problems as problem_service
 
     pareto = problem_service.pareto(date(2024, 4, 1), date(2024, 6, 30))
     assert [(r[0], r[1]) for r in problems[: len(pareto)]] == [(p.name, p.count) for p in pareto]
@@ -515,8 +518,8 @@ def test_cli_export_bad_period_exits_2(demo, db_path, out_dir, capsys):
 
 # ---------------------------------------------------------------- the dialog
 def test_export_dialog_writes_the_workbook(demo, db_path, out_dir, qtbot, monkeypatch):
-    from desktop.views import export_dialog
-    from desktop.views.context import AppContext
+    from desktop.views.report import export_dialog
+    from desktop.views.shell.context import AppContext
 
     infos = []
     monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: infos.append(a[2]))
@@ -537,8 +540,8 @@ def test_export_dialog_writes_the_workbook(demo, db_path, out_dir, qtbot, monkey
 
 
 def test_export_dialog_full_contact_warns_and_bad_period_blocks(demo, db_path, out_dir, qtbot, monkeypatch):
-    from desktop.views import export_dialog
-    from desktop.views.context import AppContext
+    from desktop.views.report import export_dialog
+    from desktop.views.shell.context import AppContext
 
     warnings = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(a[2]))
@@ -562,9 +565,9 @@ def test_export_dialog_full_contact_warns_and_bad_period_blocks(demo, db_path, o
 
 
 def test_export_dialog_cancel_leaves_no_file(demo, db_path, out_dir, qtbot, monkeypatch):
-    from desktop.views import export_dialog
-    from desktop.views.context import AppContext
-    from desktop.views.tasks import Cancelled
+    from desktop.views.common.operations import Cancelled
+    from desktop.views.report import export_dialog
+    from desktop.views.shell.context import AppContext
 
     def cancelled_run(parent, title, job, **_kwargs):
         def report(done, total, text=""):
@@ -587,9 +590,9 @@ def test_export_dialog_cancel_leaves_no_file(demo, db_path, out_dir, qtbot, monk
 
 
 def test_file_menu_opens_the_export_and_merge_dialogs(database, db_path, qtbot, monkeypatch):
-    from desktop.views import export_dialog
-    from desktop.views.context import AppContext
-    from desktop.views.main_window import MainWindow
+    from desktop.views.report import export_dialog
+    from desktop.views.shell.context import AppContext
+    from desktop.views.shell.main_window import MainWindow
 
     opened = []
     monkeypatch.setattr(export_dialog.ExportDialog, "exec", lambda self: opened.append(type(self).__name__))

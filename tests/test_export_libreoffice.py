@@ -11,8 +11,9 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
-from desktop.services import export, statistics
-from desktop.services.demo import generate_demo
+from desktop.services.demo.demo import generate_demo
+from desktop.services.reporting import statistics
+from desktop.services.summaries.workbook import export
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 pytestmark = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")

@@ -5,10 +5,10 @@ from datetime import date
 import pytest
 
 from desktop.models import Answer, Customer, Question, ServiceOrder, Visit
-from desktop.services import settings
-from desktop.services.errors import UserError
-from desktop.services.forms import MATRIX, ROWS, build_blank_form, build_visit_form, resolve_template
-from desktop.services.templates import active_template, questions_of
+from desktop.services.admin import settings
+from desktop.services.common.errors import UserError
+from desktop.services.visits.forms import MATRIX, ROWS, build_blank_form, build_visit_form, resolve_template
+from desktop.services.visits.templates import active_template, questions_of
 
 
 def _customer_and_order():

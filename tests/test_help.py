@@ -7,11 +7,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from desktop.models import Customer, ServiceOrder
-from desktop.services import customers, importer
-from desktop.services.import_template import COLUMNS, DATA_SHEET, HELP_SHEET, write_import_template
-from desktop.views.context import AppContext
-from desktop.views.help_dialog import GuideDialog
-from desktop.views.main_window import MainWindow
+from desktop.services.intake import customers, importer
+from desktop.services.intake.import_template import COLUMNS, DATA_SHEET, HELP_SHEET, write_import_template
+from desktop.views.shell.context import AppContext
+from desktop.views.shell.help_dialog import GuideDialog
+from desktop.views.shell.main_window import MainWindow
 
 TODAY = date(2024, 11, 1)
 

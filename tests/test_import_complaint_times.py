@@ -5,7 +5,7 @@ from datetime import datetime
 import openpyxl
 
 from desktop.models import Customer, ServiceOrder
-from desktop.services.importer import run_import
+from desktop.services.intake.importer import run_import
 
 
 def test_complaint_times_are_imported_and_kept_on_update(database, tmp_path):

@@ -8,15 +8,15 @@ import openpyxl
 import pytest
 
 from desktop.models import Customer, ServiceOrder, Setting
-from desktop.services import import_mapping as im
-from desktop.services import importer
-from desktop.services.errors import UserError, ValidationError
-from desktop.services.validation import (
+from desktop.services.common.errors import UserError, ValidationError
+from desktop.services.common.validation import (
     normalize_complaint_level,
     normalize_customer_type,
     normalize_title,
     parse_yes_no,
 )
+from desktop.services.intake import import_mapping as im
+from desktop.services.intake import importer
 
 TODAY = date(2024, 11, 1)
 
@@ -568,7 +568,7 @@ def test_legacy_xls_workbook(database, tmp_path):
 
 
 def test_orders_import_runs_the_scheduler(database, customers_xlsx, orders_xlsx, monkeypatch):
-    from desktop.services import scheduler
+    from desktop.services.scheduling import scheduler
 
     importer.run_import(customers_xlsx, "customers", today=TODAY)
     calls = []

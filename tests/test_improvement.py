@@ -17,10 +17,10 @@ from desktop.models import (
     VisitProblem,
     VisitTask,
 )
-from desktop.services import improvement as svc
-from desktop.services.errors import UserError, ValidationError, ValidationErrors
-from desktop.services.templates import active_template, questions_of
-from desktop.services.visits import VisitInput, save_visit
+from desktop.services.common.errors import UserError, ValidationError, ValidationErrors
+from desktop.services.improvement import improvement as svc
+from desktop.services.visits.templates import active_template, questions_of
+from desktop.services.visits.visits import VisitInput, save_visit
 
 TODAY = date(2024, 9, 27)  # a Friday before the National Day holiday
 
@@ -483,7 +483,7 @@ def test_detail_and_document(visits):
 def test_one_loop_leaves_the_period_figures_alone(visits):
     """Issue 12: after one improvement loop the month's 满意率 is the same with and without the
     verification visits; they appear in their own 改进验证 figures."""
-    from desktop.services import statistics
+    from desktop.services.reporting import statistics
     from desktop.services.reporting.scope import Scope
 
     category, rows = visits

@@ -23,10 +23,10 @@ from desktop.models import (
     VisitProblem,
     VisitTask,
 )
-from desktop.services import improvement as svc
-from desktop.services.templates import active_template, questions_of
-from desktop.views.action_dialog import StatusDialog
-from desktop.views.context import AppContext
+from desktop.services.improvement import improvement as svc
+from desktop.services.visits.templates import active_template, questions_of
+from desktop.views.improvement.action_dialog import StatusDialog
+from desktop.views.shell.context import AppContext
 
 TODAY = date.today()
 
@@ -96,7 +96,7 @@ def ctx(db_path):
 
 @pytest.fixture
 def view(qtbot, ctx, category):
-    from desktop.views.improvement_view import ImprovementView
+    from desktop.views.improvement.improvement_view import ImprovementView
 
     widget = ImprovementView(ctx)
     qtbot.addWidget(widget)
@@ -109,8 +109,8 @@ def view(qtbot, ctx, category):
 @pytest.fixture
 def form(qtbot, ctx):
     """The 回访表 page, opened when the improvement page asks for it (as the main window does)."""
-    from desktop.services import settings
-    from desktop.views.visit_form_view import VisitFormView
+    from desktop.services.admin import settings
+    from desktop.views.visit_form.visit_form_view import VisitFormView
 
     settings.set_value("visitor_name", "王芳")  # 回访人员 is required on a completed visit
     widget = VisitFormView(ctx)
@@ -311,7 +311,7 @@ def test_going_back_needs_a_reason_and_closing_by_hand(qtbot, view, category, st
 
 
 def test_overdue_rows_are_highlighted_and_filtered(qtbot, view, category):
-    from desktop.views.improvement_view import OVERDUE_BG
+    from desktop.views.improvement.improvement_view import OVERDUE_BG
 
     late = svc.create_action(
         svc.ActionInput(
@@ -394,7 +394,7 @@ def test_preview_paints_the_table(qtbot, view, category):
 
 
 def test_page_images_are_landscape_and_tick_the_status(qtbot, view, category):
-    from desktop.views import improvement_print as ip
+    from desktop.views.printing import improvement_print as ip
 
     create_through_dialog(qtbot, view, category)
     doc = svc.plan_document()
@@ -406,8 +406,8 @@ def test_page_images_are_landscape_and_tick_the_status(qtbot, view, category):
 
 
 def test_dashboard_can_open_the_overdue_rows(qtbot, database):
-    from desktop.views.context import AppContext
-    from desktop.views.improvement_view import ImprovementView
+    from desktop.views.improvement.improvement_view import ImprovementView
+    from desktop.views.shell.context import AppContext
 
     view = ImprovementView(AppContext(db_path=database.database))
     qtbot.addWidget(view)

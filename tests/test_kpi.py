@@ -18,8 +18,8 @@ from desktop.models import (
     ServiceOrder,
     Visit,
 )
-from desktop.services import kpi
-from desktop.services.errors import UserError, ValidationError
+from desktop.services.common.errors import UserError, ValidationError
+from desktop.services.kpi import kpi
 
 SEED_ACTUALS = {
     "客服响应及时率": 88,
@@ -165,7 +165,7 @@ def test_add_remove_reorder_and_notes_are_saved(database):
 
 
 def test_period_labels_are_read_and_normalised(database):
-    from desktop.services import periods
+    from desktop.services.reporting import periods
 
     # the statistics' own Period: a scorecard's period and a report's are one kind of thing
     assert kpi.parse_period("2024年第一季度") == periods.quarter_period(2024, 1)
@@ -481,7 +481,7 @@ def test_item_scores_round_half_up_as_by_hand(database):
 def test_export_writes_the_printed_scores_and_their_sum(database, tmp_path):
     from openpyxl import load_workbook
 
-    from desktop.services import export
+    from desktop.services.summaries.workbook import export
 
     data = printed_sum_card()
     out = tmp_path / "kpi.xlsx"
@@ -535,7 +535,7 @@ def test_negative_actual_refused(database):
 def test_workbook_keeps_target_and_actual_as_percent_numbers(database, tmp_path):
     from openpyxl import load_workbook
 
-    from desktop.services import export
+    from desktop.services.summaries.workbook import export
 
     data = seed_card()
     row_named(data, "技术方案准确率").actual = 93.5
@@ -561,7 +561,7 @@ def test_workbook_keeps_target_and_actual_as_percent_numbers(database, tmp_path)
     info = {r[0]: r[1] for r in book[export.SHEET_INFO].iter_rows(min_row=2, values_only=True)}
     assert info["质量评价表数值"] == export.KPI_PERCENT_NOTE
 
-    from desktop.services import consolidate
+    from desktop.services.summaries.workbook import consolidate
 
     other = tmp_path / "other.xlsx"
     export.export_workbook(other, "2024Q1", branch="城西分店", today=date(2024, 4, 10))
@@ -575,7 +575,7 @@ def test_workbook_keeps_target_and_actual_as_percent_numbers(database, tmp_path)
 
 # ---------------------------------------------------------------- 问题一次性解决: said or judged
 def test_first_fix_values_are_parsed_and_others_refused(database):
-    from desktop.services import first_fix
+    from desktop.services.intake import first_fix
 
     for text in ("是", "Y", "y", "1", 1, "√", True, "ＹＥＳ"):
         assert first_fix.parse(text) is True, text
@@ -590,7 +590,8 @@ def test_first_fix_values_are_parsed_and_others_refused(database):
 
 
 def test_first_fix_said_wins_else_judged_from_a_later_report(database):
-    from desktop.services import first_fix, settings
+    from desktop.services.admin import settings
+    from desktop.services.intake import first_fix
 
     ann = Customer.create(code="C1", name="张三", phone="13800000001")
     bob = Customer.create(code="C2", name="李四", phone="13800000002")

@@ -23,10 +23,8 @@ from desktop.models import (
     ServiceOrder,
     Visit,
 )
-from desktop.services import kpi
-from desktop.views import kpi_print
-from desktop.views.context import AppContext
-from desktop.views.kpi_view import (
+from desktop.services.kpi import kpi
+from desktop.views.kpi.kpi_view import (
     COL_ACTION,
     COL_ACTUAL,
     COL_LEVEL2,
@@ -36,7 +34,9 @@ from desktop.views.kpi_view import (
     NewScorecardDialog,
     ReviewerDialog,
 )
-from desktop.views.pages import PAGES
+from desktop.views.printing import kpi_print
+from desktop.views.shell.context import AppContext
+from desktop.views.shell.pages import PAGES
 
 COMPLETE = {"客户满意度（CSAT）": 86, "投诉处理及时率（24 h 内响应）": 92}
 SEED_ACTUALS = {
@@ -129,7 +129,7 @@ def test_page_is_registered_before_templates():
     ids = [spec.id for spec in PAGES]
     assert ids.index("kpi") < ids.index("templates")
     spec = PAGES[ids.index("kpi")]
-    assert (spec.title, spec.module, spec.cls) == ("质量评价", "kpi_view", "KpiView")
+    assert (spec.title, spec.module, spec.cls) == ("质量评价", "kpi.kpi_view", "KpiView")
 
 
 def test_create_a_scorecard_in_the_page_and_type_an_actual(qtbot, view, warnings):
@@ -519,7 +519,7 @@ def test_actual_above_100_asks_first_and_no_keeps_the_old_value(qtbot, view):
 def test_screen_print_and_workbook_show_the_same_total(qtbot, view, tmp_path):
     from openpyxl import load_workbook
 
-    from desktop.services import export
+    from desktop.services.summaries.workbook import export
 
     rows = [kpi.IndicatorRow("时效性", f"指标{n}", 15, 90, 88) for n in range(1, 7)]
     rows.append(kpi.IndicatorRow("规范性", "服务流程合规率", 10, 100, 19.8))

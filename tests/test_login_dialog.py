@@ -7,9 +7,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from desktop.models import UserAccount
-from desktop.services import accounts
-from desktop.services.accounts import AccountInput
-from desktop.views.login_dialog import ChangePasswordDialog, LoginDialog, sign_in_at_start
+from desktop.services.admin import accounts
+from desktop.services.admin.accounts import AccountInput
+from desktop.views.shell.login_dialog import ChangePasswordDialog, LoginDialog, sign_in_at_start
 
 FIRST = "first2026x"  # the 主管's first password for 张三
 

@@ -4,12 +4,15 @@ from conftest import TEAM_PASSWORD
 from modal_boxes import answer_next_box
 
 from desktop.models import Staff, VisitTask
-from desktop.services import accounts, customers, tasks, templates
-from desktop.services.accounts import AccountInput
-from desktop.views import login_dialog
-from desktop.views.context import AppContext
-from desktop.views.main_window import MainWindow
-from desktop.views.pages import PAGES
+from desktop.services.admin import accounts
+from desktop.services.admin.accounts import AccountInput
+from desktop.services.intake import customers
+from desktop.services.scheduling import tasks
+from desktop.services.visits import templates
+from desktop.views.shell import login_dialog
+from desktop.views.shell.context import AppContext
+from desktop.views.shell.main_window import MainWindow
+from desktop.views.shell.pages import PAGES
 
 PASSWORD = TEAM_PASSWORD
 

@@ -11,8 +11,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from desktop.models import Customer, QuestionnaireTemplate, ServiceOrder, Visit
-from desktop.services import improvement, report
-from desktop.services.validation import mask_names_in_text, mask_phone, mask_phones_in_text
+from desktop.services.common.validation import mask_names_in_text, mask_phone, mask_phones_in_text
+from desktop.services.improvement import improvement
+from desktop.services.summaries import report
 
 # CI runs the same examples every time; developers' runs explore new ones (as test_properties)
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)

@@ -7,7 +7,7 @@ import pytest
 from desktop.models import AttachmentBlob, AttachmentBlobPart, Customer, UserAccount
 from desktop.models.connection import close_database
 from desktop.models.migrations import SCHEMA_VERSION
-from desktop.services.bootstrap import open_app_database
+from desktop.services.maintenance.bootstrap import open_app_database
 
 
 def _tables(path) -> set[str]:

@@ -9,10 +9,10 @@ from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QLabel
 
 from desktop.models import ServiceOrder
-from desktop.services import customers as svc
-from desktop.views.context import AppContext
-from desktop.views.order_dialog import CustomerPicker, OrderDialog
-from desktop.views.orders_view import OrdersView
+from desktop.services.intake import customers as svc
+from desktop.views.orders.order_dialog import CustomerPicker, OrderDialog
+from desktop.views.orders.orders_view import OrdersView
+from desktop.views.shell.context import AppContext
 
 
 def type_text(qtbot, widget, text: str) -> None:

@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from desktop.services.errors import UserError
-from desktop.services.periods import (
+from desktop.services.common.errors import UserError
+from desktop.services.reporting.periods import (
     FORMAT_HELP,
     Period,
     months_up_to,

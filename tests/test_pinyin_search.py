@@ -9,10 +9,12 @@ import openpyxl
 from desktop.models import Customer
 from desktop.models.connection import close_database
 from desktop.models.migrations import SCHEMA_VERSION
-from desktop.services import customers as svc
-from desktop.services import importer, tasks, visits
-from desktop.services.bootstrap import open_app_database
-from desktop.services.pinyin import name_keys, query_letters
+from desktop.services.common.pinyin import name_keys, query_letters
+from desktop.services.intake import customers as svc
+from desktop.services.intake import importer
+from desktop.services.maintenance.bootstrap import open_app_database
+from desktop.services.scheduling import tasks
+from desktop.services.visits import visits
 
 
 def _names(rows, index=2):
@@ -105,7 +107,7 @@ def test_import_writes_the_pinyin_on_insert_and_update(database, tmp_path):
 
 
 def test_demo_customers_have_their_pinyin(database):
-    from desktop.services import demo
+    from desktop.services.demo import demo
 
     demo.generate_demo(customers=30, seed=7, today=date(2024, 11, 1))
     for name, keys in Customer.select(Customer.name, Customer.name_py).tuples():
@@ -113,7 +115,7 @@ def test_demo_customers_have_their_pinyin(database):
 
 
 def test_only_readers_phone_rule_is_kept(database, team):
-    from desktop.services import accounts
+    from desktop.services.admin import accounts
 
     make_as = accounts.login("boss", "team2026pw")
     assert make_as

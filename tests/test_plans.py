@@ -3,10 +3,10 @@ from datetime import date, datetime
 import pytest
 
 from desktop.models import Customer, ServiceOrder, Staff, VisitTask
-from desktop.services import plans
-from desktop.services.errors import UserError, ValidationErrors
-from desktop.services.plans import PlanFilters, create_plan_tasks, preview_plan, served_customers
-from desktop.services.sampling import DEFAULT_QUOTAS, allocate, draw
+from desktop.services.common.errors import UserError, ValidationErrors
+from desktop.services.scheduling import plans
+from desktop.services.scheduling.plans import PlanFilters, create_plan_tasks, preview_plan, served_customers
+from desktop.services.scheduling.sampling import DEFAULT_QUOTAS, allocate, draw
 
 START, END = date(2024, 9, 1), date(2024, 9, 30)
 

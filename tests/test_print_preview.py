@@ -13,8 +13,8 @@ from PySide6.QtPrintSupport import QPrintPreviewDialog
 from PySide6.QtWidgets import QApplication
 
 from desktop.models import VisitTask
-from desktop.services import customers
-from desktop.views.context import AppContext
+from desktop.services.intake import customers
+from desktop.views.shell.context import AppContext
 
 TODAY = f"{date.today():%Y%m%d}"
 
@@ -32,7 +32,7 @@ def task(database):
 
 @pytest.fixture
 def window(qtbot, task, db_path):
-    from desktop.views.main_window import MainWindow
+    from desktop.views.shell.main_window import MainWindow
 
     win = MainWindow(AppContext(db_path=db_path))
     qtbot.addWidget(win)
@@ -136,8 +136,8 @@ def test_the_generic_blank_forms_code_scanned_says_what_to_do(qtbot, window, tas
     from PIL import Image
     from PySide6.QtCore import Qt
 
-    from desktop.services.forms import build_blank_form
-    from desktop.views import printing
+    from desktop.services.visits.forms import build_blank_form
+    from desktop.views.printing import visit_form_print as printing
 
     (image,) = printing.form_page_images(build_blank_form(None), dpi=100)
     image.save(str(tmp_path / "blank.png"))

@@ -10,11 +10,11 @@ from PySide6.QtGui import QColor
 
 from desktop.cli import main
 from desktop.models import Answer, Customer, Question, QuestionnaireTemplate, ServiceOrder, Visit
-from desktop.services import settings
-from desktop.services.errors import UserError
-from desktop.services.forms import build_blank_form, build_visit_form
-from desktop.services.templates import active_template, questions_of
-from desktop.views import printing
+from desktop.services.admin import settings
+from desktop.services.common.errors import UserError
+from desktop.services.visits.forms import build_blank_form, build_visit_form
+from desktop.services.visits.templates import active_template, questions_of
+from desktop.views.printing import visit_form_print as printing
 
 
 def pdf_text(path) -> str:
@@ -200,7 +200,7 @@ def test_preview_of_a_missing_visit_shows_an_error(database, qapp):
 
 def test_job_names_name_the_customer_masked_and_the_date(visit, qapp, tmp_path):
     from desktop.models import VisitTask
-    from desktop.services.forms import build_task_forms, forms_job_name
+    from desktop.services.visits.forms import build_task_forms, forms_job_name
 
     assert build_visit_form(visit.id).job_name == "回访表-欧***-20241009"
     today = f"{date.today():%Y%m%d}"
@@ -234,7 +234,7 @@ def test_builtin_forms_fit_one_page_with_the_signature(database, tmp_path, qapp,
     宝贵意见 and 客户签字 stay with the answers (the bank and car forms used to leave them alone
     on page 2)."""
     from desktop.models import VisitTask
-    from desktop.services.forms import build_task_form
+    from desktop.services.visits.forms import build_task_form
 
     template = active_template(family)
     customer = Customer.create(

@@ -15,8 +15,10 @@ from desktop.models import (
     Visit,
     VisitProblem,
 )
-from desktop.services import categories, problems, templates
-from desktop.services.errors import UserError, ValidationError
+from desktop.services.admin import categories
+from desktop.services.common.errors import UserError, ValidationError
+from desktop.services.reporting import problems
+from desktop.services.visits import templates
 
 _seq = itertools.count(1)
 IN_Q2 = (date(2024, 4, 1), date(2024, 6, 30))
@@ -284,7 +286,7 @@ def test_auto_tag_counts_and_idempotence(database):
 
 
 def test_auto_tag_accepts_a_period_object(database):
-    from desktop.services.periods import quarter_period
+    from desktop.services.reporting.periods import quarter_period
 
     make_visit(feedback="价格太贵", mood="轻微不满")
     assert problems.auto_tag(quarter_period(2024, 3))["visits"] == 0
@@ -435,7 +437,7 @@ def test_percent_rounds_halves_up():
 
 
 def test_filters_object_region_and_template(analysed):
-    from desktop.services.periods import quarter_period
+    from desktop.services.reporting.periods import quarter_period
     from desktop.services.reporting.scope import Scope
 
     flt = Scope(period=quarter_period(2024, 2), team="维修二组", engineer=None, service_type="")

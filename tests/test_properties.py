@@ -21,22 +21,11 @@ from hypothesis import strategies as st
 
 from desktop.models import ActionLog, ActionVisit, Customer, ImprovementAction, ServiceOrder
 from desktop.models.connection import close_database
-from desktop.services import (
-    categories,
-    customers,
-    importer,
-    improvement,
-    kpi,
-    periods,
-    staff,
-    templates,
-)
-from desktop.services import import_mapping as im
-from desktop.services import settings as app_settings
-from desktop.services.bootstrap import open_app_database
-from desktop.services.dates import parse_date
-from desktop.services.errors import UserError, ValidationError, ValidationErrors
-from desktop.services.validation import (
+from desktop.services.admin import categories, staff
+from desktop.services.admin import settings as app_settings
+from desktop.services.common.dates import parse_date
+from desktop.services.common.errors import UserError, ValidationError, ValidationErrors
+from desktop.services.common.validation import (
     check_not_future,
     clean_code,
     clean_name,
@@ -49,6 +38,13 @@ from desktop.services.validation import (
     normalize_title,
     parse_yes_no,
 )
+from desktop.services.improvement import improvement
+from desktop.services.intake import customers, importer
+from desktop.services.intake import import_mapping as im
+from desktop.services.kpi import kpi
+from desktop.services.maintenance.bootstrap import open_app_database
+from desktop.services.reporting import periods
+from desktop.services.visits import templates
 
 # CI runs the same examples every time (a submission must not fail on a new random draw);
 # developers' runs explore new ones and keep what failed in .hypothesis/

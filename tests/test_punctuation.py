@@ -116,7 +116,7 @@ def pdf_text(path: Path) -> str:
 
 @pytest.fixture
 def demo(database):
-    from desktop.services.demo import generate_demo
+    from desktop.services.demo.demo import generate_demo
 
     generate_demo(customers=80, seed=11, today=date(2026, 11, 23))
     return database
@@ -125,10 +125,10 @@ def demo(database):
 def test_printed_documents_use_full_width_punctuation(demo, db_target, tmp_path, qapp):
     from desktop.cli import main
     from desktop.models import KpiScorecard, Visit
-    from desktop.services import kpi
-    from desktop.views import printing
-    from desktop.views.improvement_print import plan_pdf
-    from desktop.views.kpi_print import write_scorecard_pdf
+    from desktop.services.kpi import kpi
+    from desktop.views.printing import visit_form_print as printing
+    from desktop.views.printing.improvement_print import plan_pdf
+    from desktop.views.printing.kpi_print import write_scorecard_pdf
 
     visit = Visit.select().where(Visit.status == "已完成").order_by(Visit.id).first()
     pdfs = {

@@ -13,10 +13,10 @@ from PySide6.QtGui import QColor, QImage, QPainter
 
 from desktop.cli import main
 from desktop.models import Customer, ServiceOrder, Visit, VisitTask
-from desktop.services import qrcodes, templates
-from desktop.services.errors import UserError, ValidationError
-from desktop.services.forms import build_task_form, build_visit_form, due_task_ids
-from desktop.views import printing
+from desktop.services.common.errors import UserError, ValidationError
+from desktop.services.visits import qrcodes, templates
+from desktop.services.visits.forms import build_task_form, build_visit_form, due_task_ids
+from desktop.views.printing import visit_form_print as printing
 
 
 @pytest.fixture
@@ -194,7 +194,7 @@ def test_cli_task_form_and_its_errors(task, db_path, tmp_path, qapp, capsys, db_
 def test_every_printed_form_carries_a_qr_code(task, qapp, tmp_path, db_target):
     """The generic blank form (no task, no customer) too: it carries its template's code, which
     the scan box recognises and answers with what to do in Chinese."""
-    from desktop.services.forms import build_blank_form
+    from desktop.services.visits.forms import build_blank_form
 
     for family in ("after_sales", "bank", "car_service"):
         template = templates.active_template(family)

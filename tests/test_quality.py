@@ -3,10 +3,10 @@ from datetime import date
 import pytest
 
 from desktop.models import Answer, Customer, Question, Visit
-from desktop.services import quality
-from desktop.services import statistics as st
-from desktop.services.errors import UserError, ValidationError
-from desktop.services.templates import active_template, questions_of
+from desktop.services.common.errors import UserError, ValidationError
+from desktop.services.reporting import quality
+from desktop.services.reporting import statistics as st
+from desktop.services.visits.templates import active_template, questions_of
 
 DAY = date(2024, 5, 6)
 

@@ -14,10 +14,14 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QDialog, QFileDia
 from test_signatures import tiny_png
 
 from desktop.models import ProblemCategory, Visit, VisitTask
-from desktop.services import accounts, customers, improvement, kpi, templates, visits
-from desktop.services.visits import SignatureInput, VisitInput
-from desktop.views.context import AppContext
-from desktop.views.widgets import deny_tooltip, gate
+from desktop.services.admin import accounts
+from desktop.services.improvement import improvement
+from desktop.services.intake import customers
+from desktop.services.kpi import kpi
+from desktop.services.visits import templates, visits
+from desktop.services.visits.visits import SignatureInput, VisitInput
+from desktop.views.common.widgets import deny_tooltip, gate
+from desktop.views.shell.context import AppContext
 
 PASSWORD = TEAM_PASSWORD
 VIEWER_SAVE_TIP = "只读账号不能保存回访表；请用回访员或主管账号登录"
@@ -161,7 +165,7 @@ def test_gate_leaves_widgets_alone_with_nobody_signed_in(qtbot, team):
 def test_viewer_sees_a_signed_visit_on_the_form_but_changes_nothing(
     qtbot, ctx, records, tmp_path, monkeypatch, no_dialogs
 ):
-    from desktop.views.visit_form_view import VisitFormView
+    from desktop.views.visit_form.visit_form_view import VisitFormView
 
     sign_in("hq")
     form = build(qtbot, VisitFormView, ctx, 1400, 1000)
@@ -198,7 +202,7 @@ def test_viewer_sees_a_signed_visit_on_the_form_but_changes_nothing(
 
 
 def test_caller_fills_the_form_as_before(qtbot, ctx, records):
-    from desktop.views.visit_form_view import VisitFormView
+    from desktop.views.visit_form.visit_form_view import VisitFormView
 
     sign_in("qian")
     form = build(qtbot, VisitFormView, ctx, 1400, 1000)
@@ -211,7 +215,7 @@ def test_caller_fills_the_form_as_before(qtbot, ctx, records):
 
 # ---------------------------------------------------------------- 回访记录
 def test_viewer_lists_visits_but_cannot_delete_a_draft(qtbot, ctx, records):
-    from desktop.views.visits_view import VisitsView
+    from desktop.views.visits.visits_view import VisitsView
 
     sign_in("hq")
     page = build(qtbot, VisitsView, ctx)
@@ -227,7 +231,7 @@ def test_viewer_lists_visits_but_cannot_delete_a_draft(qtbot, ctx, records):
 
 # ---------------------------------------------------------------- 客户 and 服务工单
 def test_viewer_looks_at_a_customer_in_a_read_only_dialog(qtbot, ctx, records):
-    from desktop.views.customers_view import CustomersView
+    from desktop.views.customers.customers_view import CustomersView
 
     sign_in("hq")
     page = build(qtbot, CustomersView, ctx)
@@ -247,7 +251,7 @@ def test_viewer_looks_at_a_customer_in_a_read_only_dialog(qtbot, ctx, records):
 
 
 def test_caller_adds_and_edits_customers_but_does_not_delete(qtbot, ctx, records):
-    from desktop.views.customers_view import CustomersView
+    from desktop.views.customers.customers_view import CustomersView
 
     sign_in("qian")
     page = build(qtbot, CustomersView, ctx)
@@ -260,7 +264,7 @@ def test_caller_adds_and_edits_customers_but_does_not_delete(qtbot, ctx, records
 
 
 def test_viewer_opens_an_order_read_only_and_cannot_start_a_visit(qtbot, ctx, records):
-    from desktop.views.orders_view import OrdersView
+    from desktop.views.orders.orders_view import OrdersView
 
     sign_in("hq")
     page = build(qtbot, OrdersView, ctx)
@@ -287,7 +291,7 @@ def test_viewer_opens_an_order_read_only_and_cannot_start_a_visit(qtbot, ctx, re
 
 # ---------------------------------------------------------------- 改进方案
 def test_viewer_sees_the_action_and_prints_but_changes_nothing(qtbot, ctx, records, tmp_path, monkeypatch):
-    from desktop.views.improvement_view import ImprovementView
+    from desktop.views.improvement.improvement_view import ImprovementView
 
     sign_in("hq")
     page = build(qtbot, ImprovementView, ctx, 1400, 900)
@@ -309,7 +313,7 @@ def test_viewer_sees_the_action_and_prints_but_changes_nothing(qtbot, ctx, recor
 
 # ---------------------------------------------------------------- 质量评价
 def test_viewer_reads_the_scorecard_compares_and_prints(qtbot, ctx, records, monkeypatch):
-    from desktop.views.kpi_view import COL_ACTION, KpiView, ReviewerDialog
+    from desktop.views.kpi.kpi_view import COL_ACTION, KpiView, ReviewerDialog
 
     sign_in("hq")
     page = build(qtbot, KpiView, ctx, 1300, 850)
@@ -348,7 +352,7 @@ def test_viewer_reads_the_scorecard_compares_and_prints(qtbot, ctx, records, mon
 
 # ---------------------------------------------------------------- 回访任务
 def test_caller_calls_tasks_but_does_not_assign_them(qtbot, ctx, records):
-    from desktop.views.tasks_view import TasksView
+    from desktop.views.tasks.tasks_view import TasksView
 
     sign_in("qian")
     page = build(qtbot, TasksView, ctx)
@@ -363,7 +367,7 @@ def test_caller_calls_tasks_but_does_not_assign_them(qtbot, ctx, records):
 
 
 def test_supervisor_still_assigns(qtbot, ctx, records):
-    from desktop.views.tasks_view import TasksView
+    from desktop.views.tasks.tasks_view import TasksView
 
     sign_in("boss")
     page = build(qtbot, TasksView, ctx)
@@ -372,7 +376,7 @@ def test_supervisor_still_assigns(qtbot, ctx, records):
 
 # ---------------------------------------------------------------- 问题分析
 def test_viewer_cannot_tag_problems_or_plan_actions(qtbot, ctx, records):
-    from desktop.views.analysis_view import AnalysisView
+    from desktop.views.analysis.analysis_view import AnalysisView
 
     sign_in("hq")
     page = build(qtbot, AnalysisView, ctx, 1300, 900)
@@ -385,8 +389,8 @@ def test_viewer_cannot_tag_problems_or_plan_actions(qtbot, ctx, records):
 
 # ---------------------------------------------------------------- the main window
 def test_viewer_main_window_hides_the_managing_pages(qtbot, records, db_path):
-    from desktop.views.main_window import MainWindow
-    from desktop.views.pages import PAGES, allowed
+    from desktop.views.shell.main_window import MainWindow
+    from desktop.views.shell.pages import PAGES, allowed
 
     sign_in("hq")
     window = MainWindow(AppContext(db_path=db_path))
@@ -412,7 +416,7 @@ def background(widget) -> str:
 
 
 def edit_hints(dialog) -> list:
-    from desktop.views.widgets import EDIT_HINT
+    from desktop.views.common.widgets import EDIT_HINT
 
     return [w for w in dialog.findChildren(QLabel) if w.property(EDIT_HINT)]
 
@@ -422,7 +426,7 @@ def required_marks(dialog) -> list[str]:
 
 
 def open_customer(qtbot, ctx, username):
-    from desktop.views.customers_view import CustomersView
+    from desktop.views.customers.customers_view import CustomersView
 
     sign_in(username)
     page = build(qtbot, CustomersView, ctx)
@@ -457,7 +461,7 @@ def test_caller_customer_dialog_keeps_its_hints(qtbot, ctx, records):
 
 
 def open_order(qtbot, ctx, username):
-    from desktop.views.orders_view import OrdersView
+    from desktop.views.orders.orders_view import OrdersView
 
     sign_in(username)
     page = build(qtbot, OrdersView, ctx)
@@ -522,7 +526,7 @@ def test_caller_order_dialog_keeps_its_hints_and_date_boxes(qtbot, ctx, records)
 
 
 def test_viewer_kpi_period_and_target_read_as_text(qtbot, ctx, records):
-    from desktop.views.kpi_view import KpiView
+    from desktop.views.kpi.kpi_view import KpiView
 
     sign_in("hq")
     page = build(qtbot, KpiView, ctx)
@@ -534,7 +538,7 @@ def test_viewer_kpi_period_and_target_read_as_text(qtbot, ctx, records):
 
 
 def test_supervisor_kpi_period_and_target_stay_editable(qtbot, ctx, records):
-    from desktop.views.kpi_view import KpiView
+    from desktop.views.kpi.kpi_view import KpiView
 
     sign_in("boss")
     page = build(qtbot, KpiView, ctx)
@@ -543,7 +547,7 @@ def test_supervisor_kpi_period_and_target_stay_editable(qtbot, ctx, records):
 
 
 def test_viewer_kpi_reviewer_scores_dialog_offers_no_adding(qtbot, ctx, records, monkeypatch):
-    from desktop.views.kpi_view import KpiView, ReviewerDialog
+    from desktop.views.kpi.kpi_view import KpiView, ReviewerDialog
 
     sign_in("hq")
     page = build(qtbot, KpiView, ctx)
@@ -562,7 +566,7 @@ def test_viewer_kpi_reviewer_scores_dialog_offers_no_adding(qtbot, ctx, records,
 
 
 def test_viewer_without_scorecards_is_not_told_to_make_one(qtbot, ctx, team):
-    from desktop.views.kpi_view import KpiView
+    from desktop.views.kpi.kpi_view import KpiView
 
     sign_in("hq")
     page = build(qtbot, KpiView, ctx)
@@ -573,7 +577,7 @@ def test_viewer_without_scorecards_is_not_told_to_make_one(qtbot, ctx, team):
 
 
 def visit_form(qtbot, ctx, username, visit_id=None):
-    from desktop.views.visit_form_view import VisitFormView
+    from desktop.views.visit_form.visit_form_view import VisitFormView
 
     sign_in(username)
     form = build(qtbot, VisitFormView, ctx, 1400, 1000)
@@ -584,7 +588,7 @@ def visit_form(qtbot, ctx, username, visit_id=None):
 
 
 def test_viewer_signature_area_does_not_ask_to_sign(qtbot, ctx, records):
-    from desktop.views.signature_pad import VIEWER_NOTE, VIEWER_UNSIGNED
+    from desktop.views.visit_form.signature_pad import VIEWER_NOTE, VIEWER_UNSIGNED
 
     form = visit_form(qtbot, ctx, "hq", records.draft.id)
     box = form.signature_box
@@ -601,7 +605,7 @@ def test_viewer_signature_area_does_not_ask_to_sign(qtbot, ctx, records):
 
 
 def test_caller_signature_area_unchanged(qtbot, ctx, records):
-    from desktop.views.signature_pad import VIEWER_NOTE
+    from desktop.views.visit_form.signature_pad import VIEWER_NOTE
 
     form = visit_form(qtbot, ctx, "qian", records.draft.id)
     box = form.signature_box
@@ -610,8 +614,8 @@ def test_caller_signature_area_unchanged(qtbot, ctx, records):
 
 
 def test_viewer_empty_visit_form_points_to_the_visit_list(qtbot, ctx, records):
-    from desktop.views.call_script import VIEWER_NO_VISIT
-    from desktop.views.visit_form_view import VIEWER_EMPTY
+    from desktop.views.visit_form.call_script import VIEWER_NO_VISIT
+    from desktop.views.visit_form.visit_form_view import VIEWER_EMPTY
 
     form = visit_form(qtbot, ctx, "hq")
     assert form.status_label.text() == VIEWER_EMPTY and "回访记录" in VIEWER_EMPTY
@@ -661,7 +665,7 @@ def verifying_action_without_visits() -> int:
 
 
 def test_viewer_improvement_verification_does_not_say_press_close(qtbot, ctx, records):
-    from desktop.views.improvement_view import ImprovementView
+    from desktop.views.improvement.improvement_view import ImprovementView
 
     action_id = verifying_action_without_visits()
     sign_in("hq")
@@ -681,7 +685,7 @@ def test_viewer_improvement_verification_does_not_say_press_close(qtbot, ctx, re
 
 
 def test_viewer_without_actions_is_not_told_to_make_one(qtbot, ctx, team):
-    from desktop.views.improvement_view import ImprovementView
+    from desktop.views.improvement.improvement_view import ImprovementView
 
     sign_in("hq")
     page = build(qtbot, ImprovementView, ctx)
@@ -690,7 +694,7 @@ def test_viewer_without_actions_is_not_told_to_make_one(qtbot, ctx, team):
 
 
 def test_viewer_scans_a_task_code_to_look(qtbot, ctx, records):
-    from desktop.views.scan_box import ScanBox
+    from desktop.views.shell.scan_box import ScanBox
 
     sign_in("hq")
     box = ScanBox(ctx)
@@ -714,7 +718,7 @@ def test_viewer_scans_a_task_code_to_look(qtbot, ctx, records):
 
 
 def test_viewer_dashboard_task_tiles_are_not_links(qtbot, ctx, records):
-    from desktop.views.dashboard_view import DashboardView
+    from desktop.views.dashboard.dashboard_view import DashboardView
 
     sign_in("hq")
     page = build(qtbot, DashboardView, ctx)
@@ -732,7 +736,7 @@ def test_viewer_dashboard_task_tiles_are_not_links(qtbot, ctx, records):
 
 
 def test_viewer_analysis_does_not_ask_to_tag(qtbot, ctx, records):
-    from desktop.views.analysis_view import AnalysisView
+    from desktop.views.analysis.analysis_view import AnalysisView
 
     sign_in("hq")
     page = build(qtbot, AnalysisView, ctx, 1300, 900)

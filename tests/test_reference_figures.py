@@ -216,7 +216,7 @@ def _build(rows, weights):
 
 
 def _check(raw, weights):
-    from desktop.services import statistics
+    from desktop.services.reporting import statistics
     from desktop.services.reporting.scope import Scope
 
     rows = _build(raw, weights)
@@ -240,8 +240,8 @@ def _check(raw, weights):
         assert s.nps == pytest.approx(d["nps"]), name
         assert (s.yes, s.yes_n) == (d["yes"], d["yes_n"]), name
     # the KPI's automatic CSAT: (非常满意 + 满意, level answers) of the period's counted visits
-    from desktop.services import kpi
-    from desktop.services.periods import parse_period
+    from desktop.services.kpi import kpi
+    from desktop.services.reporting.periods import parse_period
 
     assert kpi.csat_counts(parse_period("2024-05"), kpi.ALL_TEAMS) == (
         o["counts"][5] + o["counts"][4],
@@ -263,7 +263,7 @@ def test_statistics_equal_the_reference(database, raw, weights):
 @settings(max_examples=8, **SETTINGS)
 @given(raw=st.lists(visit_rows(), min_size=1, max_size=10), weights=weights_strategy)
 def test_report_overall_row_equals_the_reference(database, raw, weights):
-    from desktop.services import report
+    from desktop.services.summaries import report
 
     with db.atomic() as txn:
         try:
@@ -284,7 +284,7 @@ def test_report_overall_row_equals_the_reference(database, raw, weights):
 def test_workbook_dimension_sheet_equals_the_reference(database, raw, weights, tmp_path_factory):
     from openpyxl import load_workbook
 
-    from desktop.services import export
+    from desktop.services.summaries.workbook import export
 
     with db.atomic() as txn:
         try:
@@ -325,9 +325,10 @@ def _pct_or_none(fraction):
 @given(raw=st.lists(visit_rows(), max_size=12), weights=weights_strategy)
 def test_dashboard_and_analysis_equal_the_reference(database, raw, weights):
     """工作台's tiles and 改进验证 count; 问题分析's negative visits and 细分对比 by channel."""
-    from desktop.services import dashboard, problems, statistics
-    from desktop.services.periods import parse_period
+    from desktop.services.reporting import problems, statistics
+    from desktop.services.reporting.periods import parse_period
     from desktop.services.reporting.scope import Scope
+    from desktop.services.summaries import dashboard
 
     with db.atomic() as txn:
         try:
@@ -413,10 +414,11 @@ def test_an_empty_period_shows_nothing_on_every_surface(database, tmp_path):
     """A period without visits or orders: every surface gives 0 / — (None), not an error."""
     from openpyxl import load_workbook
 
-    from desktop.services import consolidate, dashboard, export, problems, report, statistics
-    from desktop.services.periods import parse_period
-    from desktop.services.reporting import orders
+    from desktop.services.reporting import orders, problems, statistics
+    from desktop.services.reporting.periods import parse_period
     from desktop.services.reporting.scope import Scope
+    from desktop.services.summaries import dashboard, report
+    from desktop.services.summaries.workbook import consolidate, export
 
     scope = Scope(period="2024-05")
     overall = statistics.overall(scope, today=date(2024, 6, 30))
@@ -453,7 +455,7 @@ def test_consolidated_workbook_equals_the_reference(database, raw, weights, tmp_
     reference's and its 满意率 the reference's."""
     from openpyxl import load_workbook
 
-    from desktop.services import consolidate, export
+    from desktop.services.summaries.workbook import consolidate, export
 
     folder = tmp_path_factory.mktemp("merge")
     with db.atomic() as txn:

@@ -9,11 +9,13 @@ from pypdf import PdfReader
 
 from desktop import cli
 from desktop.models import ActionVisit, Customer, ImprovementAction, ServiceOrder, Visit
-from desktop.services import kpi, periods, problems, report
-from desktop.services.demo import generate_demo
-from desktop.services.errors import UserError
-from desktop.services.scoring import DENOMINATOR_NOTE
-from desktop.services.statistics import Filters, dimension_stats, overall
+from desktop.services.common.errors import UserError
+from desktop.services.demo.demo import generate_demo
+from desktop.services.kpi import kpi
+from desktop.services.reporting import periods, problems
+from desktop.services.reporting.scoring import DENOMINATOR_NOTE
+from desktop.services.reporting.statistics import Filters, dimension_stats, overall
+from desktop.services.summaries import report
 
 TODAY = date(2026, 11, 23)
 Q3 = periods.parse_period("2026Q3")
@@ -318,7 +320,7 @@ def test_report_services_import_no_qt():
     import sys
 
     code = (
-        "import sys, desktop.services.report; "
+        "import sys, desktop.services.summaries.report; "
         "sys.exit(1 if any(m.startswith(('PySide6', 'matplotlib')) for m in sys.modules) else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 
 from desktop.models import Visit
-from desktop.services import report
-from desktop.services import settings as app_settings
-from desktop.services.demo import generate_demo
-from desktop.views import report_render
+from desktop.services.admin import settings as app_settings
+from desktop.services.demo.demo import generate_demo
+from desktop.services.summaries import report
+from desktop.views.printing import report_render
 
 TODAY = date(2026, 11, 23)
 
@@ -38,7 +38,7 @@ def test_department_and_owner_are_fields_not_the_company(demo):
 
 
 def test_bad_owner_is_refused_with_the_field_named(database):
-    from desktop.services.errors import ValidationErrors
+    from desktop.services.common.errors import ValidationErrors
 
     with pytest.raises(ValidationErrors) as err:
         app_settings.validate_values({"report_owner": "长" * 31})

@@ -8,13 +8,13 @@ from pypdf import PdfReader
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from desktop.services import periods
-from desktop.services.demo import generate_demo
-from desktop.views import report_view
-from desktop.views.context import AppContext
-from desktop.views.pages import PAGES
-from desktop.views.report_view import ReportView
-from desktop.views.tasks import Cancelled
+from desktop.services.demo.demo import generate_demo
+from desktop.services.reporting import periods
+from desktop.views.common.operations import Cancelled
+from desktop.views.report import report_view
+from desktop.views.report.report_view import ReportView
+from desktop.views.shell.context import AppContext
+from desktop.views.shell.pages import PAGES
 
 TODAY = date(2026, 11, 23)
 
@@ -46,7 +46,7 @@ def test_page_is_registered_before_templates():
     assert "report" in ids
     assert ids.index("report") == ids.index("templates") - 1
     spec = PAGES[ids.index("report")]
-    assert (spec.title, spec.module, spec.cls) == ("调查报告", "report_view", "ReportView")
+    assert (spec.title, spec.module, spec.cls) == ("调查报告", "report.report_view", "ReportView")
 
 
 def test_generate_preview_and_export_pdf(demo, view, qtbot, tmp_path, monkeypatch, warnings):

@@ -6,10 +6,10 @@ from datetime import date
 import pytest
 
 from desktop.models import Answer, Customer, Question, QuestionnaireTemplate, ServiceOrder, Visit, VisitTask
-from desktop.services import problems, statistics, tasks
-from desktop.services.builtin_templates import BUILTIN_TEMPLATES
-from desktop.services.reporting import metrics, scale
+from desktop.services.reporting import metrics, problems, scale, statistics
 from desktop.services.reporting.scope import ALL_KINDS, Scope
+from desktop.services.scheduling import tasks
+from desktop.services.visits.builtin_templates import BUILTIN_TEMPLATES
 
 MAY = "2024-05"
 
@@ -183,7 +183,7 @@ def test_metric_catalogue():
 
 
 def test_report_lists_verification_apart(loop):
-    from desktop.services import report
+    from desktop.services.summaries import report
 
     doc = report.build_report("2024-05", today=date(2024, 6, 30))
     sections = {s.title: s for s in doc.sections}
@@ -202,7 +202,7 @@ def test_report_lists_verification_apart(loop):
 def test_workbook_visit_kind_and_verification_sheet(loop, tmp_path):
     from openpyxl import load_workbook
 
-    from desktop.services import export
+    from desktop.services.summaries.workbook import export
 
     out = tmp_path / "book.xlsx"
     export.export_workbook(out, "2024-05", today=date(2024, 6, 30))
@@ -246,7 +246,7 @@ def test_segments_one_scope_query_each(database):
 def test_workbook_segment_sheet_recomputes(database, tmp_path):
     from openpyxl import load_workbook
 
-    from desktop.services import export
+    from desktop.services.summaries.workbook import export
 
     tpl, (att,) = _template("fa", [("服务态度", "level5")])
     vip = Customer.create(code="C1", name="甲", phone="13800000001", ctype="VIP客户")
@@ -267,9 +267,9 @@ def test_workbook_segment_sheet_recomputes(database, tmp_path):
 
 
 def test_dashboard_keeps_verification_apart(loop):
-    from desktop.services import dashboard
-    from desktop.services.periods import parse_period
-    from desktop.services.scoring import DENOMINATOR_NOTE
+    from desktop.services.reporting.periods import parse_period
+    from desktop.services.reporting.scoring import DENOMINATOR_NOTE
+    from desktop.services.summaries import dashboard
 
     scope = dashboard.Scope(period=parse_period(MAY), today=date(2024, 6, 30))
     tiles = dashboard.tiles(scope)
@@ -316,8 +316,9 @@ def test_signed_in_callers_scope_is_their_own_visits(team):
     dashboard's figures use the same restriction."""
     from conftest import TEAM_PASSWORD
 
-    from desktop.services import accounts, dashboard
-    from desktop.services.periods import parse_period
+    from desktop.services.admin import accounts
+    from desktop.services.reporting.periods import parse_period
+    from desktop.services.summaries import dashboard
 
     tpl, (att,) = _template("fa", [("服务态度", "level5")])
     customer = Customer.create(code="C1", name="甲", phone="13800000001")

@@ -11,9 +11,11 @@ from conftest import TEAM_PASSWORD
 from test_signatures import _input, setup  # noqa: F401  (setup is a fixture)
 
 from desktop.models import CallAttempt, Staff, Visit, VisitAttachment, VisitTask
-from desktop.services import accounts, attachments, backup, visits
-from desktop.services.accounts import LoginFailed, PermissionDenied
-from desktop.services.visits import save_visit
+from desktop.services.admin import accounts
+from desktop.services.admin.accounts import LoginFailed, PermissionDenied
+from desktop.services.maintenance import backup
+from desktop.services.visits import attachments, visits
+from desktop.services.visits.visits import save_visit
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -146,34 +148,34 @@ MODEL_WRITES |= {"replace_many", "bulk_create", "bulk_update", "get_or_create"}
 # public functions that write and legitimately check no role, each with the reason
 ROLE_FREE = {
     # signing in, and what one does to one's own account
-    "accounts.login": "checks the password itself; counts failures before anyone is signed in",
-    "accounts.enable_accounts": "turns sign-in on with the first 主管; refused once it is on",
-    "accounts.change_password": "one's own password, the old one checked",
-    "accounts.verify_supervisor": "checks a 主管's password; counts the guesser's failures",
-    "autosave.write": "the automatic draft of one's own open 回访表 (a row per PC and account)",
-    "autosave.clear": "removes one's own automatic draft",
-    "autosave.pending": "reads one's own automatic draft back (drops an unreadable one)",
+    "admin.accounts.login": "checks the password itself; counts failures before anyone is signed in",
+    "admin.accounts.enable_accounts": "turns sign-in on with the first 主管; refused once it is on",
+    "admin.accounts.change_password": "one's own password, the old one checked",
+    "admin.accounts.verify_supervisor": "checks a 主管's password; counts the guesser's failures",
+    "visits.autosave.write": "the automatic draft of one's own open 回访表 (a row per PC and account)",
+    "visits.autosave.clear": "removes one's own automatic draft",
+    "visits.autosave.pending": "reads one's own automatic draft back (drops an unreadable one)",
     # automatic work that comes out the same whoever runs it
-    "backup.auto_backup": "exit / daily backups into the 主管's backup folder; 'manual' checks 主管",
-    "scheduler.run_scheduler": "at every start: the due tasks the 主管's trigger settings ask for",
-    "improvement.check_verifications": "closes actions whose verification visits are in (the rules)",
-    "improvement.close_if_verified": "the same, for one action",
+    "maintenance.backup.auto_backup": "exit / daily backups into the 主管's backup folder; 'manual' checks 主管",
+    "scheduling.scheduler.run_scheduler": "at every start: the due tasks the 主管's trigger settings ask for",
+    "improvement.improvement.check_verifications": "closes actions whose verification visits are in (the rules)",
+    "improvement.improvement.close_if_verified": "the same, for one action",
     # opening a database: before anyone signs in
-    "bootstrap.open_app_database": "opens and migrates the database before the sign-in",
-    "bootstrap.ensure_defaults": "the shipped templates and categories, before the sign-in",
-    "templates.ensure_builtin_templates": "the shipped templates, before the sign-in",
-    "problems.ensure_default_keywords": "the shipped keywords, before the sign-in",
-    "improvement.verification_template_id": "adds the shipped verification template if missing",
-    "demo.generate_demo": "fills the demo database (command line / --demo), nobody signed in",
+    "maintenance.bootstrap.open_app_database": "opens and migrates the database before the sign-in",
+    "maintenance.bootstrap.ensure_defaults": "the shipped templates and categories, before the sign-in",
+    "visits.templates.ensure_builtin_templates": "the shipped templates, before the sign-in",
+    "reporting.problems.ensure_default_keywords": "the shipped keywords, before the sign-in",
+    "improvement.improvement.verification_template_id": "adds the shipped verification template if missing",
+    "demo.demo.generate_demo": "fills the demo database (command line / --demo), nobody signed in",
     # steps of a guarded write, called from inside it (save_visit, plans, remove_*)
-    "improvement.on_visit_saved": "a step of visits.save_visit (回访, own visits only)",
-    "quality.flag_invalid": "a step of save_visit and of the 主管's review",
-    "signatures.store_signature": "a step of visits.save_visit",
-    "signatures.write_audit": "a step of save_visit / remove_attachment / remove_signature",
-    "signatures.plan_locked_edit": "a step of save_visit (asks for the 主管's confirmation)",
-    "signatures.check_override": "checks the 主管's password for a guarded write",
-    "tasks.insert_tasks": "a step of the 主管's plans and of the scheduler",
-    "import_template.write_import_template": "writes a blank template file: no data in it",
+    "improvement.improvement.on_visit_saved": "a step of visits.save_visit (回访, own visits only)",
+    "reporting.quality.flag_invalid": "a step of save_visit and of the 主管's review",
+    "visits.signatures.store_signature": "a step of visits.save_visit",
+    "visits.signatures.write_audit": "a step of save_visit / remove_attachment / remove_signature",
+    "visits.signatures.plan_locked_edit": "a step of save_visit (asks for the 主管's confirmation)",
+    "visits.signatures.check_override": "checks the 主管's password for a guarded write",
+    "scheduling.tasks.insert_tasks": "a step of the 主管's plans and of the scheduler",
+    "intake.import_template.write_import_template": "writes a blank template file: no data in it",
 }
 
 
@@ -244,7 +246,7 @@ def test_every_public_function_that_writes_declares_its_role_rule():
     assert set(ROLE_FREE) - short == set(), "ROLE_FREE 中的函数已不存在或不再写数据，请删去"
     # the walk itself sees the guarded writers (it is not blind)
     everything = unguarded_writers(sources, lambda key: False)
-    for key in ("visits.save_visit", "visits.delete_draft", "backup.backup_to", "attachments.add_attachment"):
+    for key in ("visits.visits.save_visit", "visits.visits.delete_draft", "maintenance.backup.backup_to", "visits.attachments.add_attachment"):
         assert f"desktop.services.{key}" in everything, key
         assert _declares_a_role_rule(f"desktop.services.{key}"), key
 

@@ -7,12 +7,15 @@ from test_improvement import visits as improvement_visits  # noqa: F401  (a fixt
 from test_signatures import _input, setup, tiny_png  # noqa: F401  (setup is a fixture)
 
 from desktop.models import Answer, AuditLog, ImprovementAction, Staff, Visit, VisitTask
-from desktop.services import accounts, export, forms, signatures, tasks
-from desktop.services import improvement as improvement_svc
-from desktop.services.accounts import PermissionDenied
-from desktop.services.errors import UserError, ValidationErrors
-from desktop.services.signatures import SupervisorOverride
-from desktop.services.visits import SignatureInput, save_visit
+from desktop.services.admin import accounts
+from desktop.services.admin.accounts import PermissionDenied
+from desktop.services.common.errors import UserError, ValidationErrors
+from desktop.services.improvement import improvement as improvement_svc
+from desktop.services.scheduling import tasks
+from desktop.services.summaries.workbook import export
+from desktop.services.visits import forms, signatures
+from desktop.services.visits.signatures import SupervisorOverride
+from desktop.services.visits.visits import SignatureInput, save_visit
 
 PASSWORD = TEAM_PASSWORD
 
@@ -158,7 +161,7 @@ def test_accounts_off_changes_nothing(setup):  # noqa: F811
 
 def test_caller_corrects_customers_viewer_cannot_and_only_a_supervisor_imports(team, tmp_path):
     from desktop.models import Customer
-    from desktop.services import customers, importer
+    from desktop.services.intake import customers, importer
 
     sign_in("qian")
     customer = customers.create_customer({"code": "C9", "name": "周明", "phone": "13900001111"})
@@ -177,7 +180,7 @@ def test_caller_corrects_customers_viewer_cannot_and_only_a_supervisor_imports(t
 
 
 def test_a_caller_works_only_on_own_or_unassigned_tasks_and_own_visits(team, setup):  # noqa: F811
-    from desktop.services import visits as visits_svc
+    from desktop.services.visits import visits as visits_svc
 
     _boss, qian = team
     customer, order, template, *_ = setup
@@ -210,8 +213,8 @@ def test_a_caller_works_only_on_own_or_unassigned_tasks_and_own_visits(team, set
 
 
 def test_numbers_in_customers_words_are_masked_for_the_viewer_and_on_paper(team, setup):  # noqa: F811
-    from desktop.services import problems
-    from desktop.services import visits as visits_svc
+    from desktop.services.reporting import problems
+    from desktop.services.visits import visits as visits_svc
 
     sign_in("qian")
     data = _input(setup, feedback="新号码13912345678，白天打")
@@ -228,7 +231,7 @@ def test_numbers_in_customers_words_are_masked_for_the_viewer_and_on_paper(team,
 
 
 def test_a_viewer_finds_a_customer_by_the_whole_number_only(team, setup):  # noqa: F811
-    from desktop.services import customers as customers_svc
+    from desktop.services.intake import customers as customers_svc
 
     sign_in("qian")
     assert customers_svc.count_customers("1381234") == 1  # part of the number: fine for a caller

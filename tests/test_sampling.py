@@ -1,6 +1,6 @@
 import pytest
 
-from desktop.services.sampling import allocate, draw, sample_size
+from desktop.services.scheduling.sampling import allocate, draw, sample_size
 
 
 def test_seed_example():

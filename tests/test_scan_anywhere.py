@@ -11,8 +11,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from desktop.models import Answer, Visit, VisitTask
-from desktop.services import customers, settings, templates
-from desktop.views.context import AppContext
+from desktop.services.admin import settings
+from desktop.services.intake import customers
+from desktop.services.visits import templates
+from desktop.views.shell.context import AppContext
 
 SCANNER_GAP_MS = 4  # a USB scanner types a key every few ms
 
@@ -38,7 +40,7 @@ def tasks(database, tmp_path):
 
 @pytest.fixture
 def window(qtbot, tasks, db_path):
-    from desktop.views.main_window import MainWindow
+    from desktop.views.shell.main_window import MainWindow
 
     win = MainWindow(AppContext(db_path=db_path))
     qtbot.addWidget(win, before_close_func=_forget_edits)

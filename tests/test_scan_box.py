@@ -11,9 +11,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop.models import Answer, Visit, VisitTask
-from desktop.services import customers, templates
-from desktop.views import printing
-from desktop.views.context import AppContext
+from desktop.services.intake import customers
+from desktop.services.visits import templates
+from desktop.views.printing import visit_form_print as printing
+from desktop.views.shell.context import AppContext
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def task(database):
 
 @pytest.fixture
 def window(qtbot, task, db_path):
-    from desktop.views.main_window import MainWindow
+    from desktop.views.shell.main_window import MainWindow
 
     win = MainWindow(AppContext(db_path=db_path))
     qtbot.addWidget(win)

@@ -5,9 +5,11 @@ from itertools import count
 import pytest
 
 from desktop.models import Customer, ServiceOrder, VisitTask
-from desktop.services import calendar, scheduler, settings
-from desktop.services.scheduler import add_months, run_scheduler
-from desktop.services.templates import active_template
+from desktop.services.admin import settings
+from desktop.services.common import calendar
+from desktop.services.scheduling import scheduler
+from desktop.services.scheduling.scheduler import add_months, run_scheduler
+from desktop.services.visits.templates import active_template
 
 _seq = count(1)
 

@@ -2,7 +2,7 @@ import pytest
 
 from desktop.services.reporting.metrics import composite_100
 from desktop.services.reporting.scale import level_of_score10
-from desktop.services.scoring import (
+from desktop.services.reporting.scoring import (
     grade,
     kpi_item_score,
     mean_score,

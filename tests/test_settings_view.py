@@ -4,10 +4,10 @@ from PySide6.QtGui import QColor, QInputMethodEvent, QPixmap
 from PySide6.QtWidgets import QFileDialog, QGroupBox, QInputDialog, QMessageBox
 
 from desktop.models import ProblemCategory, Setting, Staff
-from desktop.services import settings
-from desktop.services.errors import ValidationErrors
-from desktop.views.context import AppContext
-from desktop.views.settings_view import SettingsView
+from desktop.services.admin import settings
+from desktop.services.common.errors import ValidationErrors
+from desktop.views.settings.settings_view import SettingsView
+from desktop.views.shell.context import AppContext
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ def test_validate_values_rules(database, tmp_path):
 
 
 def test_rework_days_shown_under_kpi_saved_and_checked(view, qtbot, ctx):
-    from desktop.services import first_fix
+    from desktop.services.intake import first_fix
 
     spin = editor(view, "kpi_rework_days").widget
     assert spin.value() == 30 and spin.suffix() == " 天"

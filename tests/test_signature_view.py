@@ -11,12 +11,14 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from desktop.models import Answer, AuditLog, Staff, Visit, VisitSignature, VisitTask
-from desktop.services import customers, signatures, templates
-from desktop.services.forms import build_visit_form
-from desktop.views import printing, visit_signature
-from desktop.views.context import AppContext
-from desktop.views.signature_pad import SignaturePad
-from desktop.views.supervisor_dialog import SupervisorDialog
+from desktop.services.intake import customers
+from desktop.services.visits import signatures, templates
+from desktop.services.visits.forms import build_visit_form
+from desktop.views.printing import visit_form_print as printing
+from desktop.views.shell.context import AppContext
+from desktop.views.visit_form import visit_signature
+from desktop.views.visit_form.signature_pad import SignaturePad
+from desktop.views.visit_form.supervisor_dialog import SupervisorDialog
 
 
 @pytest.fixture
@@ -33,8 +35,8 @@ def task(database):
 
 @pytest.fixture
 def view(qtbot, task, db_path):
-    from desktop.services import settings
-    from desktop.views.visit_form_view import VisitFormView
+    from desktop.services.admin import settings
+    from desktop.views.visit_form.visit_form_view import VisitFormView
 
     settings.set_value("visitor_name", "王芳")  # 回访人员 is required on a completed visit
     widget = VisitFormView(AppContext(db_path=db_path))
@@ -270,7 +272,7 @@ def test_touch_draws_too(qtbot):
 
 
 def test_the_visit_list_shows_the_sign_status(qtbot, view, task, db_path):
-    from desktop.views.visits_view import VisitsView
+    from desktop.views.visits.visits_view import VisitsView
 
     signed_visit(qtbot, view, task)
     page = VisitsView(AppContext(db_path=db_path))

@@ -7,10 +7,11 @@ from datetime import date, datetime
 import pytest
 
 from desktop.models import Answer, AuditLog, Staff, Visit, VisitSignature
-from desktop.services import customers, signatures, templates, visits
-from desktop.services.errors import UserError, ValidationErrors
-from desktop.services.signatures import LockedVisitError, SupervisorOverride
-from desktop.services.visits import SignatureInput, VisitInput
+from desktop.services.common.errors import UserError, ValidationErrors
+from desktop.services.intake import customers
+from desktop.services.visits import signatures, templates, visits
+from desktop.services.visits.signatures import LockedVisitError, SupervisorOverride
+from desktop.services.visits.visits import SignatureInput, VisitInput
 
 
 def tiny_png(shade: int = 0) -> bytes:
@@ -237,7 +238,7 @@ def test_a_signed_draft_cannot_be_deleted(setup):
 def test_sign_status_reaches_the_head_office_workbook(setup, tmp_path):
     from openpyxl import load_workbook
 
-    from desktop.services.export import export_workbook
+    from desktop.services.summaries.workbook.export import export_workbook
 
     _signed_visit(setup)
     visits.save_visit(_input(setup, sign_status="纸质已签", visit_date=date(2024, 10, 10)), final=True)

@@ -1,8 +1,8 @@
 import pytest
 
 from desktop.models import Department, Staff
-from desktop.services import staff
-from desktop.services.errors import ValidationErrors
+from desktop.services.admin import staff
+from desktop.services.common.errors import ValidationErrors
 
 
 def test_create_update_deactivate(database):

@@ -14,13 +14,13 @@ from desktop.models import (
     VisitTask,
     db,
 )
-from desktop.services import statistics as st
-from desktop.services import tasks
-from desktop.services.errors import UserError
-from desktop.services.periods import parse_period
+from desktop.services.common.errors import UserError
+from desktop.services.reporting import statistics as st
+from desktop.services.reporting.periods import parse_period
 from desktop.services.reporting.scale import level_of_score10
-from desktop.services.scoring import mean_score, nps_from_counts, satisfaction_rate
-from desktop.services.statistics import Filters
+from desktop.services.reporting.scoring import mean_score, nps_from_counts, satisfaction_rate
+from desktop.services.reporting.statistics import Filters
+from desktop.services.scheduling import tasks
 
 MAY = "2024-05"
 

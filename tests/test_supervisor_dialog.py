@@ -3,9 +3,9 @@
 from PySide6.QtWidgets import QDialogButtonBox
 
 from desktop.models import UserAccount
-from desktop.services import accounts
-from desktop.services.accounts import AccountInput
-from desktop.views.supervisor_dialog import SupervisorDialog
+from desktop.services.admin import accounts
+from desktop.services.admin.accounts import AccountInput
+from desktop.views.visit_form.supervisor_dialog import SupervisorDialog
 
 PASSWORD = "team2026pw"
 

@@ -3,9 +3,9 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from desktop.models import CallAttempt, Customer, ServiceOrder, Staff, VisitTask
-from desktop.services import tasks
-from desktop.services.errors import ValidationError
-from desktop.services.tasks import UNASSIGNED, NewTask, TaskFilter, insert_tasks
+from desktop.services.common.errors import ValidationError
+from desktop.services.scheduling import tasks
+from desktop.services.scheduling.tasks import UNASSIGNED, NewTask, TaskFilter, insert_tasks
 
 TODAY = date(2024, 10, 15)
 
@@ -154,7 +154,7 @@ def test_calling_hours_hint():
 
 
 def test_quick_outcomes_move_the_task(queue):
-    from desktop.services.errors import UserError, ValidationErrors
+    from desktop.services.common.errors import UserError, ValidationErrors
 
     made, _ = queue
     task = made["future"]

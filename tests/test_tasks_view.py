@@ -5,9 +5,9 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from desktop.models import CallAttempt, Customer, ServiceOrder, Staff, VisitTask
-from desktop.services import tasks as svc
-from desktop.views.context import AppContext
-from desktop.views.tasks_view import COLUMNS, STATUS_INDEX, TasksView
+from desktop.services.scheduling import tasks as svc
+from desktop.views.shell.context import AppContext
+from desktop.views.tasks.tasks_view import COLUMNS, STATUS_INDEX, TasksView
 
 
 def add_task(n, earliest, latest, status="待回访", assignee=None):
@@ -195,7 +195,8 @@ def test_search_box(view, qtbot, queue):
 
 
 def test_settings_change_reconfigures_calendar(view, ctx):
-    from desktop.services import calendar, settings
+    from desktop.services.admin import settings
+    from desktop.services.common import calendar
 
     settings.set_value("calendar_extra_holidays", "2031-01-02")
     try:
@@ -206,8 +207,8 @@ def test_settings_change_reconfigures_calendar(view, ctx):
 
 
 def test_reschedule_dialog_defaults_to_next_good_slot(view, qtbot, queue, monkeypatch):
-    from desktop.services.visits import next_good_slot
-    from desktop.views.tasks_view import RescheduleDialog
+    from desktop.services.visits.visits import next_good_slot
+    from desktop.views.tasks.tasks_view import RescheduleDialog
 
     made, *_ = queue
 

@@ -3,8 +3,8 @@ from datetime import date
 import pytest
 
 from desktop.models import Answer, Customer, Question, QuestionnaireTemplate, Visit
-from desktop.services import templates
-from desktop.services.errors import UserError, ValidationError, ValidationErrors
+from desktop.services.common.errors import UserError, ValidationError, ValidationErrors
+from desktop.services.visits import templates
 
 
 def _template(family="after_sales") -> QuestionnaireTemplate:

@@ -6,10 +6,10 @@ from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QDialogButtonBox, QInputDialog, QMessageBox, QToolButton
 
 from desktop.models import Answer, Customer, Question, QuestionnaireTemplate, Visit
-from desktop.services import templates
-from desktop.views.context import AppContext
-from desktop.views.question_dialog import QuestionDialog
-from desktop.views.templates_view import TemplatesView
+from desktop.services.visits import templates
+from desktop.views.shell.context import AppContext
+from desktop.views.templates.question_dialog import QuestionDialog
+from desktop.views.templates.templates_view import TemplatesView
 
 
 @pytest.fixture
@@ -346,8 +346,8 @@ def test_dialog_result_is_not_saved_when_cancelled(view, qtbot, monkeypatch):
 def test_script_placeholders_are_shown_typed_and_filled_in_chinese(view, qtbot, asked):
     """A stored {customer} reads {客户称呼}; the buttons and the user type Chinese names; the
     call script fills both, and one with no value shows its Chinese name."""
-    from desktop.services import settings as app_settings
-    from desktop.services import visits
+    from desktop.services.admin import settings as app_settings
+    from desktop.services.visits import visits
 
     select(view, "bank")
     assert "{customer}" in templates.active_template("bank").opening

@@ -19,8 +19,9 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop.models import Answer, FormAutosave, Visit, VisitTask
-from desktop.services import customers, settings
-from desktop.views.context import AppContext
+from desktop.services.admin import settings
+from desktop.services.intake import customers
+from desktop.views.shell.context import AppContext
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,7 +51,7 @@ def _forget_edits(win) -> None:
 
 
 def new_window(qtbot, db_path):
-    from desktop.views.main_window import MainWindow
+    from desktop.views.shell.main_window import MainWindow
 
     win = MainWindow(AppContext(db_path=db_path))
     qtbot.addWidget(win, before_close_func=_forget_edits)
@@ -142,9 +143,9 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 app = QApplication([])
-from desktop.services.bootstrap import open_app_database
-from desktop.views.context import AppContext
-from desktop.views.main_window import MainWindow
+from desktop.services.maintenance.bootstrap import open_app_database
+from desktop.views.shell.context import AppContext
+from desktop.views.shell.main_window import MainWindow
 
 db, task_id = sys.argv[1], int(sys.argv[2])
 open_app_database(db)
@@ -237,7 +238,7 @@ def test_discarding_the_offered_draft_deletes_it(qtbot, window, task, db_path):
 
 
 def test_esc_on_a_dialog_with_typed_data_asks_before_discarding(qtbot, database):
-    from desktop.views.customer_dialog import CustomerDialog
+    from desktop.views.customers.customer_dialog import CustomerDialog
 
     dialog = CustomerDialog()
     qtbot.addWidget(dialog)
@@ -255,7 +256,7 @@ def test_esc_on_a_dialog_with_typed_data_asks_before_discarding(qtbot, database)
 
 
 def test_esc_on_an_untouched_dialog_just_closes(qtbot, database):
-    from desktop.views.order_dialog import OrderDialog
+    from desktop.views.orders.order_dialog import OrderDialog
 
     dialog = OrderDialog()
     qtbot.addWidget(dialog)
@@ -267,8 +268,8 @@ def test_esc_on_an_untouched_dialog_just_closes(qtbot, database):
 
 def test_esc_on_the_reschedule_and_keyword_dialogs_asks_before_discarding(qtbot, database):
     """改约 (a typed reason) and 关键词规则 (an edited table cell) are guarded like the others."""
-    from desktop.views.analysis_widgets import KeywordsDialog
-    from desktop.views.tasks_view import RescheduleDialog
+    from desktop.views.analysis.analysis_widgets import KeywordsDialog
+    from desktop.views.tasks.tasks_view import RescheduleDialog
 
     dialog = RescheduleDialog({"customer": "王*", "phone": "138****5678", "trigger": "首次回访"})
     qtbot.addWidget(dialog)

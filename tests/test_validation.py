@@ -1,7 +1,7 @@
 import pytest
 
-from desktop.services.errors import ValidationError
-from desktop.services.validation import clean_name, mask_name, mask_phone, normalize_phone
+from desktop.services.common.errors import ValidationError
+from desktop.services.common.validation import clean_name, mask_name, mask_phone, normalize_phone
 
 
 @pytest.mark.parametrize(

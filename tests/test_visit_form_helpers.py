@@ -1,8 +1,9 @@
 """What the 回访表 page asks of the services (no Qt), and the supervisor dialog's one way in."""
 
 from desktop.models import QuestionnaireTemplate, Staff
-from desktop.services import settings, signatures, templates
-from desktop.services.visits import default_template_id, single_order_match
+from desktop.services.admin import settings
+from desktop.services.visits import signatures, templates
+from desktop.services.visits.visits import default_template_id, single_order_match
 
 
 def test_one_order_of_one_customer_is_taken_without_a_click():
@@ -34,7 +35,7 @@ def test_without_the_default_the_first_active_questionnaire_is_used(database):
 
 
 def test_supervisor_dialog_returns_what_was_entered(qtbot, database, monkeypatch):
-    from desktop.views.supervisor_dialog import SupervisorDialog
+    from desktop.views.visit_form.supervisor_dialog import SupervisorDialog
 
     Staff.create(name="赵主管", role="主管")
 

@@ -7,8 +7,9 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from desktop.models import Answer, CallAttempt, ProblemCategory, Visit, VisitProblem, VisitTask
-from desktop.services import customers, templates
-from desktop.views.context import AppContext
+from desktop.services.intake import customers
+from desktop.services.visits import templates
+from desktop.views.shell.context import AppContext
 
 
 @pytest.fixture
@@ -46,8 +47,8 @@ def ctx(db_path):
 
 @pytest.fixture
 def view(qtbot, ctx, order):
-    from desktop.services import settings
-    from desktop.views.visit_form_view import VisitFormView
+    from desktop.services.admin import settings
+    from desktop.views.visit_form.visit_form_view import VisitFormView
 
     settings.set_value("visitor_name", "王芳")  # 回访人员 is required on a completed visit
     widget = VisitFormView(ctx)
@@ -138,7 +139,7 @@ def test_a_whole_call_typed_and_clicked_is_saved_and_reopens_unchanged(
     assert not view.draft_button.isEnabled()  # a completed visit cannot go back to draft
 
     # reopen in a fresh form: every widget shows the same values
-    from desktop.views.visit_form_view import VisitFormView
+    from desktop.views.visit_form.visit_form_view import VisitFormView
 
     again = VisitFormView(ctx)
     qtbot.addWidget(again)
@@ -311,7 +312,7 @@ def test_yes_no_and_score_keys(qtbot, view, order):
 
 
 def test_print_buttons_save_a_draft_first(qtbot, view, order, monkeypatch, tmp_path):
-    import desktop.views.printing as printing
+    import desktop.views.printing.visit_form_print as printing
 
     calls = []
     monkeypatch.setattr(printing, "preview_visit_form", lambda parent, vid: calls.append(("preview", vid)))
@@ -416,7 +417,7 @@ def test_ctrl_s_saves_a_draft_and_ctrl_enter_completes_from_anywhere(qtbot, view
 
 
 def test_the_visit_date_is_typed_as_on_the_paper():
-    from desktop.views.visit_header import typed_date
+    from desktop.views.visit_form.visit_header import typed_date
 
     today = date(2026, 12, 3)
     assert typed_date("1202", today) == date(2026, 12, 2)

@@ -3,9 +3,9 @@
 from datetime import date
 
 from desktop.models import Visit
-from desktop.services.customers import create_customer
-from desktop.services.templates import active_template, questions_of
-from desktop.services.visits import VisitInput, save_visit
+from desktop.services.intake.customers import create_customer
+from desktop.services.visits.templates import active_template, questions_of
+from desktop.services.visits.visits import VisitInput, save_visit
 
 
 def _visit(method: str, level: int) -> Visit:
@@ -31,7 +31,7 @@ def _visit(method: str, level: int) -> Visit:
 
 
 def test_self_filled_questionnaire_ticking_one_column_is_flagged_for_review_on_save(database):
-    from desktop.services import quality
+    from desktop.services.reporting import quality
 
     visit = _visit("问卷", 5)
     stored = Visit.get_by_id(visit.id)

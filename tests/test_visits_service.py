@@ -3,9 +3,11 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from desktop.models import Answer, CallAttempt, ProblemCategory, Visit, VisitProblem, VisitTask
-from desktop.services import customers, settings, templates, visits
-from desktop.services.errors import UserError, ValidationErrors
-from desktop.services.visits import VisitInput
+from desktop.services.admin import settings
+from desktop.services.common.errors import UserError, ValidationErrors
+from desktop.services.intake import customers
+from desktop.services.visits import templates, visits
+from desktop.services.visits.visits import VisitInput
 
 
 @pytest.fixture

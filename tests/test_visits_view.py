@@ -5,9 +5,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop.models import Visit
-from desktop.services import customers, templates, visits
-from desktop.services.visits import VisitInput
-from desktop.views.context import AppContext
+from desktop.services.intake import customers
+from desktop.services.visits import templates, visits
+from desktop.services.visits.visits import VisitInput
+from desktop.views.shell.context import AppContext
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def ctx(db_path):
 
 @pytest.fixture
 def view(qtbot, ctx, data):
-    from desktop.views.visits_view import VisitsView
+    from desktop.views.visits.visits_view import VisitsView
 
     widget = VisitsView(ctx)
     qtbot.addWidget(widget)
@@ -139,7 +140,7 @@ def test_delete_draft_only(qtbot, view, data, monkeypatch):
 
 def test_form_save_refreshes_the_list(qtbot, ctx, view, data):
     """The form emits visits_changed after saving; the list picks the new visit up."""
-    from desktop.views.visit_form_view import VisitFormView
+    from desktop.views.visit_form.visit_form_view import VisitFormView
 
     form = VisitFormView(ctx)
     qtbot.addWidget(form)

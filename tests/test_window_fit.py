@@ -8,8 +8,8 @@ from PySide6.QtCore import QRect, QSettings, QSize
 from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QApplication
 
 from desktop.app import build_main_window
-from desktop.views.pages import PAGES
-from desktop.views.status_bar import FRAME, PREFERRED_SIZE, fit_geometry, fits
+from desktop.views.shell.pages import PAGES
+from desktop.views.shell.status_bar import FRAME, PREFERRED_SIZE, fit_geometry, fits
 
 # available geometry (the taskbar excluded) of the small screens a shop PC has
 SCREENS = {"1366×768": QRect(0, 0, 1366, 728), "1280×720": QRect(0, 0, 1280, 680)}
@@ -100,7 +100,7 @@ def _off_screen_buttons(window) -> list[str]:
 @pytest.mark.parametrize("screen", SCREENS)
 def test_every_page_fits_and_keeps_its_buttons_on_screen(qtbot, database, db_path, screen):
     from desktop.selftest import first_finished_visit_id
-    from desktop.services.demo import generate_demo
+    from desktop.services.demo.demo import generate_demo
 
     generate_demo(customers=15, seed=5)
     window = build_main_window(db_path)
@@ -166,7 +166,7 @@ def test_a_long_database_path_is_elided_in_the_middle(qtbot, database, db_path):
 def test_the_rating_grid_is_not_cut_off_on_a_small_screen(qtbot, database, db_path, screen):
     """回访表 beside its call script: the script narrows so the form needs no sideways scrolling."""
     from desktop.selftest import first_finished_visit_id
-    from desktop.services.demo import generate_demo
+    from desktop.services.demo.demo import generate_demo
 
     generate_demo(customers=15, seed=5)
     window = build_main_window(db_path)

@@ -20,8 +20,10 @@ import openpyxl
 import pytest
 
 from desktop import cli
-from desktop.services import archive_guard, consolidate, importer
-from desktop.services.errors import UserError
+from desktop.services.common import archive_guard
+from desktop.services.common.errors import UserError
+from desktop.services.intake import importer
+from desktop.services.summaries.workbook import consolidate
 
 MIB = 1024 * 1024
 CHUNK = b"A" * MIB

@@ -1,7 +1,7 @@
 """User accounts for shops that turn on sign-in (设置 → 账号): who may do what.
 
 Off by default: a one-person shop never sees a login. The password is stored only as a
-memory-hard hash (see ``desktop.services.accounts``).
+memory-hard hash (see ``desktop.services.admin.accounts``).
 """
 
 import peewee as pw

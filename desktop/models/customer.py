@@ -12,7 +12,7 @@ class Customer(BaseModel):
     code = pw.CharField(unique=True)  # 客户编号, e.g. C202310001
     name = pw.CharField(index=True)  # 姓名 / 单位名称
     # pinyin search keys of ``name`` (" hsy huangsiyuan"), written with the name on every path;
-    # see desktop/services/pinyin.py. Nullable with a SQL default: raw bulk INSERTs that leave it
+    # see desktop/services/common/pinyin.py. Nullable with a SQL default: raw bulk INSERTs that leave it
     # out still work (their rows are simply not found by pinyin), and adding it to an older
     # database needs no table rebuild
     name_py = pw.TextField(default="", null=True, constraints=[pw.SQL("DEFAULT ''")])

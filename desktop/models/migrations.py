@@ -31,7 +31,7 @@ def _add_attachment_blobs(migrator) -> None:
 def _add_customer_pinyin(migrator) -> None:
     """4: pinyin search keys of every customer's name (hsy finds 黄思远), filled for the rows
     already there in batches, in the step's transaction."""
-    from desktop.services.pinyin import name_keys
+    from desktop.services.common.pinyin import name_keys
 
     from .customer import Customer
 

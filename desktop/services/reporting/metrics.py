@@ -7,7 +7,7 @@ counts) and ``statistics`` (the counts, in SQL); this module names what they com
 
 from dataclasses import dataclass
 
-from ..scoring import DENOMINATOR_NOTE, NPS_GOAL, RECOVERY_TARGET
+from .scoring import DENOMINATOR_NOTE, NPS_GOAL, RECOVERY_TARGET
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ import peewee as pw
 from desktop.models import Customer, QuestionnaireTemplate, ServiceOrder, Visit, VisitTask
 from desktop.models.visit import DONE, VERIFY_FAMILY, VERIFY_TRIGGER
 
-from .. import periods
-from ..periods import Period
+from . import periods
+from .periods import Period
 
 # which kinds of visit count: ordinary ones (the period's figures), only the verification visits
 # (改进验证), or both
@@ -169,7 +169,7 @@ class Scope:
     @classmethod
     def for_signed_in(cls, **kwargs) -> "Scope":
         """A scope restricted like the signed-in person's lists: a 回访员 counts their own visits."""
-        from .. import accounts
+        from ..admin import accounts
 
         if accounts.own_staff_filter() is not False:
             kwargs["visitors"] = tuple(accounts.my_names())

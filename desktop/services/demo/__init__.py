@@ -1,0 +1,1 @@
+"""The demo database: a year of an appliance after-sales shop, generated reproducibly."""

@@ -1,0 +1,1 @@
+"""Keeping the database: opening it with its shipped defaults, backups, the integrity check and restoring."""

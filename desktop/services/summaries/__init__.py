@@ -1,0 +1,1 @@
+"""Figures put together for one reader: the 工作台, the 日报, the period report and the head-office workbook."""

@@ -1,0 +1,1 @@
+"""问题分析 page: Pareto, pain matrix and segments."""

@@ -1,0 +1,155 @@
+"""问题分析's 细分对比 tab: 满意率, NPS and 综合得分 per customer group (客户类型), 客户来源, service
+type, channel (回访方式) or staff (服务工程师), over the page's period and filters.
+
+One chooser button per segment; the table shows the chosen one (``statistics.by_group`` on the
+page's ``Scope``: the same visits as every other figure — completed, valid, not verification
+visits). The figures are read in the background (``views.tasks``); "正在计算…" shows meanwhile.
+Each column header's tooltip is the catalogue's definition of its figure.
+"""
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QWidget,
+)
+
+from desktop.services.reporting import metrics, statistics
+
+from ..common.operations import Latest
+from ..common.widgets import MARGIN, hbox, vbox
+from .analysis_widgets import note_label, table_item
+
+# (header, tooltip) of the table's columns
+COLUMNS = (
+    ("分组", ""),
+    ("有效回访", "已完成、有效的回访份数（不含二次回访）"),
+    ("评分回答", metrics.SAMPLE.definition),
+    ("满意率", metrics.SATISFACTION.definition),
+    ("NPS", metrics.NPS.definition),
+    ("推荐题回答", "0–10 分推荐意愿题的回答数"),
+    ("综合得分", metrics.COMPOSITE.definition),
+)
+LOADING = "正在计算…"
+EMPTY = "本期（按当前筛选）没有有效回访，无法细分对比。"
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _score(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+class SegmentsTab(QWidget):
+    """The 细分对比 tab. ``show_scope(scope)`` (a ``reporting.scope.Scope``) reads the chosen
+    segment's figures; ``choose(group)`` switches the segment (a key of ``statistics.SEGMENTS``).
+    ``filled`` is emitted when the table shows them (``loading`` false)."""
+
+    filled = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.scope = None
+        self.group = statistics.SEGMENTS[0]
+        self.rows: list[statistics.GroupStat] = []
+        self.loading = False
+        self._job = Latest(self)
+        self.buttons: dict[str, QPushButton] = {}
+        self.chooser = QButtonGroup(self)
+        self.chooser.setExclusive(True)
+        for group in statistics.SEGMENTS:
+            button = QPushButton(statistics.GROUPS[group])
+            button.setCheckable(True)
+            button.setChecked(group == self.group)
+            button.clicked.connect(lambda _checked=False, g=group: self.choose(g))
+            self.chooser.addButton(button)
+            self.buttons[group] = button
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels([name for name, _tip in COLUMNS])
+        for col, (_name, tip) in enumerate(COLUMNS):
+            if tip:
+                self.table.horizontalHeaderItem(col).setToolTip(tip)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        for col in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
+        self.note = note_label()
+        definitions = note_label(
+            "；".join(m.definition for m in (metrics.SATISFACTION, metrics.NPS, metrics.COMPOSITE)) + "。"
+        )
+        self.setLayout(
+            vbox(
+                hbox(QLabel("细分维度："), *self.buttons.values(), None),
+                self.note,
+                self.table,
+                definitions,
+                margin=MARGIN,
+            )
+        )
+
+    def show_scope(self, scope) -> None:
+        self.scope = scope
+        self.load()
+
+    def choose(self, group: str) -> None:
+        if group not in self.buttons:
+            raise ValueError(f"unknown segment {group!r}")
+        self.buttons[group].setChecked(True)
+        if group != self.group:
+            self.group = group
+            self.load()
+
+    def load(self) -> None:
+        if self.scope is None:
+            return
+        scope, group = self.scope, self.group
+        self.loading = True
+        self.note.setText(LOADING)
+        self._job.start(
+            lambda _report: statistics.by_group(scope, group),
+            lambda rows: self._arrived(group, rows),
+            self._failed,
+        )
+
+    def _arrived(self, group: str, rows) -> None:
+        self.loading = False
+        self.rows = [g for g in rows if g.visits]
+        table = self.table
+        table.setRowCount(0)
+        right = Qt.AlignRight | Qt.AlignVCenter
+        for g in self.rows:
+            row = table.rowCount()
+            table.insertRow(row)
+            values = (g.visits, g.level_n, _pct(g.satisfaction), _score(g.nps), g.nps_n, _score(g.composite))
+            table.setItem(row, 0, table_item(g.group))
+            for col, value in enumerate(values, start=1):
+                table.setItem(row, col, table_item(value, right))
+        label = statistics.GROUPS[group]
+        if self.rows:
+            self.note.setText(
+                f"按{label}分组：{len(self.rows)} 组。统计已完成、有效的回访（二次回访另列于工作台的“改进验证”）。"
+            )
+        else:
+            self.note.setText(EMPTY)
+        self.filled.emit()
+
+    def _failed(self, error: BaseException) -> None:
+        self.loading = False
+        self.note.setText(f"统计失败：{error}。请点击“刷新”重试。")
+        self.filled.emit()
+
+    def row_of(self, name: str) -> list[str] | None:
+        """The texts of the row of group ``name`` (None when not shown)."""
+        for row in range(self.table.rowCount()):
+            if self.table.item(row, 0).text() == name:
+                return [self.table.item(row, col).text() for col in range(self.table.columnCount())]
+        return None

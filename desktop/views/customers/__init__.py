@@ -1,0 +1,1 @@
+"""客户 page and the customer dialog."""

@@ -1,0 +1,1 @@
+"""改进方案 page and the action dialog."""

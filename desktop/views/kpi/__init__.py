@@ -1,0 +1,1 @@
+"""质量评价 page: scorecard list, input, table and comparison."""

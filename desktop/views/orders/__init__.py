@@ -1,0 +1,1 @@
+"""服务工单 page and the order dialog."""

@@ -1,0 +1,1 @@
+"""调查报告 page and the head-office workbook export dialog."""

@@ -1,0 +1,1 @@
+"""设置 page and its panels: accounts, staff, categories, audit log, backups."""

@@ -1,0 +1,1 @@
+"""回访任务 page and the appointment dialog."""

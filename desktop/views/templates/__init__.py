@@ -1,0 +1,1 @@
+"""问卷模板 page and its question dialog."""
