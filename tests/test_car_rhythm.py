@@ -10,7 +10,8 @@ from desktop.models import Customer, ServiceOrder, VisitTask
 from desktop.services.admin import accounts, settings
 from desktop.services.common import calendar
 from desktop.services.scheduling.car_rhythm import half_year_targets, half_year_trigger
-from desktop.services.scheduling.scheduler import add_months, describe, run_scheduler
+from desktop.services.scheduling.scheduler import describe, run_scheduler
+from desktop.services.scheduling.triggers import add_months
 
 DELIVERED = date(2024, 9, 27)  # a Friday; 09-29 is a swapped working Sunday, 10-01…10-07 National Day
 

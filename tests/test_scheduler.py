@@ -8,7 +8,8 @@ from desktop.models import Customer, ServiceOrder, VisitTask
 from desktop.services.admin import settings
 from desktop.services.common import calendar
 from desktop.services.scheduling import scheduler
-from desktop.services.scheduling.scheduler import add_months, run_scheduler
+from desktop.services.scheduling.scheduler import run_scheduler
+from desktop.services.scheduling.triggers import add_months
 from desktop.services.visits.templates import active_template
 
 _seq = count(1)

@@ -272,13 +272,6 @@ def actor_name() -> str:
     return _current.display_name if _current is not None else ""
 
 
-def default_visitor() -> str:
-    """回访人员 / 记录人 for new records: the signed-in person, else 设置 → 默认回访人员."""
-    from . import settings
-
-    return actor_name() or str(settings.get("visitor_name") or "")
-
-
 def own_staff_filter() -> int | None | bool:
     """For lists of tasks and visits: False = show everyone's; otherwise the staff id (or None)
     whose work a 回访员 sees."""

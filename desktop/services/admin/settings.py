@@ -83,6 +83,11 @@ def get(key: str) -> Any:
     return _BY_KEY[key].default
 
 
+def default_visitor() -> str:
+    """回访人员 / 记录人 for new records: the signed-in person, else 设置 → 默认回访人员."""
+    return accounts.actor_name() or str(get("visitor_name") or "")
+
+
 @accounts.requires(accounts.MANAGE, "修改设置")
 def set_value(key: str, value: Any) -> None:
     if key not in _BY_KEY:

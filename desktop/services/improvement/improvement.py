@@ -207,7 +207,7 @@ def _log(action_id: int, status_from: str, status_to: str, note: str, author: st
     from what to what), which the action's record shows."""
     at = now()
     if author != SYSTEM_AUTHOR:
-        author = accounts.actor_name() or author or accounts.default_visitor()
+        author = accounts.actor_name() or author or app_settings.default_visitor()
     if status_to and status_to != status_from:
         AuditLog.create(
             entity=AUDIT_ENTITY,

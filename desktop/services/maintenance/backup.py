@@ -23,8 +23,8 @@
 Extra folders (the attachments of issue 7): every ``(name, folder_of)`` pair in
 ``EXTRA_FOLDERS`` — ``folder_of(database path) -> folder`` — is copied into every backup as
 ``<backup>.files/<name>/`` and put back by ``restore`` (the current folder is kept as
-``<folder>.before-restore-…``). The list is empty until a feature that stores files registers
-its folder here.
+``<folder>.before-restore-…``). Today that is the attachments folder: the scans of signed paper
+forms (issue 7) that live in ``attachments/`` beside the database.
 """
 
 import contextlib
@@ -46,6 +46,7 @@ from desktop.models.migrations import SCHEMA_VERSION
 from ..admin import accounts
 from ..common import safe_files
 from ..common.errors import UserError
+from ..visits import attachments
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 CHECK_DETAILS = 20  # problems listed at most
 
 # (name, function of the database path → folder): folders copied into every backup
-EXTRA_FOLDERS: list[tuple[str, Callable[[Path], Path]]] = []
+EXTRA_FOLDERS: list[tuple[str, Callable[[Path], Path]]] = [(attachments.FOLDER_NAME, attachments.folder_for_db)]
 
 
 def current_db_path() -> Path:
@@ -705,7 +706,3 @@ def restore(
     report(4, 4, "恢复完成")
     return RestoreResult(target, backup, kept, after)
 
-
-# The scans of signed paper forms (issue 7) live in ``attachments/`` beside the database: importing
-# the module registers that folder in EXTRA_FOLDERS, so every backup and restore carries it.
-from ..visits import attachments as _attachments  # noqa: E402,F401

@@ -87,7 +87,7 @@ def booking_text(task_id: int, channel: str = "短信") -> str:
     when = window_words(task.earliest, task.latest)
     who = _addressee(task)
     if channel == "电话":
-        me = accounts.actor_name() or accounts.default_visitor()
+        me = accounts.actor_name() or app_settings.default_visitor()
         intro = f"我是{company}客服{me}" if me else f"我是{company}客服"
         return (
             f"{who}您好，{intro}。为了提升服务质量，我们想在{when}占用您约{MINUTES}分钟，"

@@ -19,7 +19,8 @@ from datetime import date, timedelta
 from desktop.models import Customer, ServiceOrder, VisitTask
 
 from ..common.calendar import WorkCalendar
-from .scheduler import (
+from .tasks import NewTask
+from .triggers import (
     FIRST_DAY,
     HALF_YEAR,
     HORIZON_DAYS,
@@ -30,7 +31,6 @@ from .scheduler import (
     as_date,
     candidates,
 )
-from .tasks import NewTask
 
 HALF_YEAR_MONTHS = 6
 SLACK_DAYS = 20  # read a little beyond the scheduler's look-back and horizon

@@ -17,44 +17,35 @@ from datetime import date, datetime, timedelta
 
 import peewee as pw
 
-from desktop.models import Customer, ServiceOrder, VisitTask, db
+from desktop.models import ServiceOrder, db
 
 from ..admin import settings as app_settings
 from ..common import calendar
 from ..common.calendar import WorkCalendar
+from .car_rhythm import car_rules, half_year_tasks
 from .tasks import NewTask, default_template_id, insert_tasks
+from .triggers import (
+    COMPLAINT,
+    DELIVERY_1M,
+    DELIVERY_3M,
+    FIRST,
+    FIRST_DAY,
+    HALF_YEAR,
+    HORIZON_DAYS,
+    LOOKBACK_DAYS,
+    QUARTERLY,
+    RHYTHM_333,
+    SWITCHES,
+    THIRD_DAY,
+    WARRANTY,
+    Window,
+    add_months,
+    around,
+    as_date,
+    candidates,
+)
 
-LOOKBACK_DAYS = 30  # skip windows that ended more than this many days before today
-HORIZON_DAYS = 14  # windows opening later than this are created by a later run
 log = logging.getLogger(__name__)
-
-DATE_SLACK = 3  # ± working days around a delivery anniversary or the warranty end
-
-FIRST = "首次回访"
-COMPLAINT = "投诉回访"
-DELIVERY_1M = "交付1个月"
-DELIVERY_3M = "交付3个月"
-WARRANTY = "保修到期"
-RHYTHM_333 = ("333·3天", "333·3周", "333·3个月")
-QUARTERLY = "季度批量"
-# the car dealer's rhythm (seed 002; rules in services.car_rhythm)
-FIRST_DAY = "首日回访"
-THIRD_DAY = "三日回访"
-HALF_YEAR = "保修期半年回访"  # one task per half-year: 保修期半年回访·6个月, ·12个月 …
-
-# trigger → the setting that switches it on
-SWITCHES = {
-    FIRST: "trigger_first_visit",
-    COMPLAINT: "trigger_complaint",
-    DELIVERY_1M: "trigger_delivery_1m",
-    DELIVERY_3M: "trigger_delivery_3m",
-    WARRANTY: "trigger_warranty_end",
-    "333": "trigger_333",
-    QUARTERLY: "trigger_quarterly",
-    FIRST_DAY: "trigger_car_delivery",
-    THIRD_DAY: "trigger_car_delivery",
-    HALF_YEAR: "trigger_warranty_half_year",
-}
 
 
 # ---------------------------------------------------------------- settings → calendar
@@ -88,48 +79,12 @@ def configure_calendar() -> WorkCalendar:
     return calendar.configure(holidays, workdays)
 
 
-# ---------------------------------------------------------------- date helpers
-def add_months(day: date, months: int) -> date:
-    """Same day ``months`` later, clamped to the month's end (01-31 + 1 month → 02-28/29)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    for dom in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, dom))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
-def as_date(value) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, str):
-        return date.fromisoformat(value[:10])
-    return value
-
-
 def _text(day: date) -> pw.Value:
     return pw.Value(day.isoformat(), converter=False)
 
 
 # ---------------------------------------------------------------- the triggers
-def candidates(trigger: str, condition) -> pw.ModelSelect:
-    """Orders matching ``condition`` that have no task for ``trigger`` yet (active customers)."""
-    has_task = VisitTask.select(VisitTask.id).where(
-        (VisitTask.order == ServiceOrder.id) & (VisitTask.trigger == trigger)
-    )
-    return (
-        ServiceOrder.select()
-        .join(Customer, on=(ServiceOrder.customer == Customer.id))
-        .where(condition & ~Customer.archived & ~pw.fn.EXISTS(has_task))
-    )
 
-
-Window = tuple[date, date]
 Rule = Callable[[WorkCalendar], Iterator[tuple[int, int, Window]]]
 
 
@@ -158,10 +113,6 @@ def _complaint_visits(cal: WorkCalendar, today: date):
     for order_id, customer_id, closed in query.tuples().iterator():
         day = as_date(closed)
         yield order_id, customer_id, (day, cal.add_workdays(day, 1))
-
-
-def around(cal: WorkCalendar, target: date) -> Window:
-    return cal.add_workdays(target, -DATE_SLACK), cal.add_workdays(target, DATE_SLACK)
 
 
 def _delivery_visits(cal: WorkCalendar, today: date, trigger: str, months: int):
@@ -250,7 +201,6 @@ def run_scheduler(today: date | None = None) -> dict:
     }
     for name in RHYTHM_333:
         rules[name] = lambda name=name: _rhythm_visits(cal, today, name)
-    from .car_rhythm import car_rules, half_year_tasks
 
     rules.update(car_rules(cal, today))
 

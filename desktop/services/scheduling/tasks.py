@@ -506,7 +506,7 @@ def record_quick_outcome(
         next_at = retry_time(at)
     if staff is None:
         staff = accounts.actor_name() or (
-            task.assignee.name if task.assignee_id else accounts.default_visitor()
+            task.assignee.name if task.assignee_id else app_settings.default_visitor()
         )
     return record_attempt(
         task.customer_id,

@@ -6,7 +6,7 @@ hash no longer matches). Where it is stored depends on the database (``_FolderSt
 ``_DatabaseStore``, chosen by ``_current_store``):
 
 * SQLite: files in ``<database folder>/attachments/<sha256>.<ext>``. The folder is copied into
-  every backup (``backup.EXTRA_FOLDERS``) and put back by a restore.
+  every backup (``maintenance.backup.EXTRA_FOLDERS`` names it) and put back by a restore.
 * PostgreSQL (several PCs, no folder they all share): the content goes into the database itself,
   one ``AttachmentBlob`` per content (its bytes in 1 MiB ``AttachmentBlobPart`` rows), written in
   the same transaction as the visit's ``VisitAttachment`` row; pg_dump backs it up with the rest. To open a scan with the
@@ -78,14 +78,6 @@ def current_folder() -> Path:
     if not name or name == ":memory:":
         raise UserError("内存数据库没有数据文件夹，无法保存附件。")
     return folder_for_db(name)
-
-
-def _register_with_backups() -> None:
-    """Put the attachments folder into every backup (the backup service's hook for extra folders)."""
-    from ..maintenance import backup
-
-    if not any(name == FOLDER_NAME for name, _f in backup.EXTRA_FOLDERS):
-        backup.EXTRA_FOLDERS.append((FOLDER_NAME, folder_for_db))
 
 
 def file_sha256(path: Path) -> str:
@@ -537,5 +529,3 @@ def copy_out(attachment_id: int, target: str | Path) -> Path:
         raise UserError(f"无法保存到 {target}：{exc.strerror or exc}。") from exc
     return target
 
-
-_register_with_backups()

@@ -815,7 +815,7 @@ def call_context(
         raise UserError("找不到该客户，可能已被删除。")
     order = ServiceOrder.get_or_none(ServiceOrder.id == order_id) if order_id else None
     if visitor is None:
-        visitor = accounts.default_visitor()
+        visitor = app_settings.default_visitor()
     service_type = order.service_type if order else ""
     product = order.product_model if order else ""
     when = (order.completed_at or order.delivered_on) if order else None

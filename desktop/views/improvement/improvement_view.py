@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.admin import accounts, next_steps
+from desktop.services.admin import settings as app_settings
 from desktop.services.common.errors import UserError
 from desktop.services.improvement import improvement as svc
 
@@ -312,7 +313,7 @@ class ImprovementView(QWidget):
         self.author_edit = QLineEdit()
         self.author_edit.setPlaceholderText("记录人")
         self.author_edit.setFixedWidth(80)
-        self.author_edit.setText(accounts.default_visitor())
+        self.author_edit.setText(app_settings.default_visitor())
         self.note_button = QPushButton("添加进度")
         self.note_button.clicked.connect(self.add_progress)
         log_box = QGroupBox("进度跟踪（每周）")

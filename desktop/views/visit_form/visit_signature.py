@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QLineEdit, QPushButton, QSizePolicy
 
 from desktop.models import SIGN_STATUSES
-from desktop.services.admin import accounts
+from desktop.services.admin import settings as app_settings
 from desktop.services.visits import signatures as sign_svc
 from desktop.services.visits.visits import SignatureInput, VisitInput
 
@@ -80,7 +80,7 @@ class SignatureFooter(QFrame):
 
     def reset(self) -> None:
         """A new visit: the default 回访人员 (设置; none for a role that cannot visit), 未签."""
-        self.visitor_edit.setText("" if self.read_only else accounts.default_visitor())
+        self.visitor_edit.setText("" if self.read_only else app_settings.default_visitor())
         self.sign_combo.setCurrentIndex(0)
 
     def set_values(self, data: VisitInput) -> None:
@@ -111,7 +111,7 @@ class SignatureFooter(QFrame):
 
     def operator(self) -> str:
         """Who makes a change at this PC: the 回访人员, else the default one from the settings."""
-        return self.visitor_edit.text().strip() or accounts.default_visitor()
+        return self.visitor_edit.text().strip() or app_settings.default_visitor()
 
     def follow_signature(self, stored_sign: str) -> None:
         """签字状态 follows the pad: 电子签名 while a new signature is drawn, else what was saved."""
