@@ -14,7 +14,7 @@ from desktop.services.intake import customers as svc
 from desktop.services.intake import importer
 from desktop.services.maintenance.bootstrap import open_app_database
 from desktop.services.scheduling import tasks
-from desktop.services.visits import visits
+from desktop.services.visits import visit_list
 
 
 def _names(rows, index=2):
@@ -68,7 +68,7 @@ def test_initials_find_orders_tasks_visits_and_the_form_picker(database):
     )
     assert [r[2] for r in svc.search_orders("hsy")] == ["黄思远"]  # 服务工单 list
     assert svc.count_orders("HSY") == 1
-    assert {cid for cid, _oid, _label in visits.pick_rows("hsy")} == {c.id}  # the form's picker
+    assert {cid for cid, _oid, _label in visit_list.pick_rows("hsy")} == {c.id}  # the form's picker
     for who in (c, other):
         VisitTask.create(customer=who, order=order if who is c else None, trigger="手工")
     found = tasks.search_tasks(tasks.TaskFilter(bucket="全部", text="hsy"), today=date(2024, 5, 8))
@@ -76,7 +76,7 @@ def test_initials_find_orders_tasks_visits_and_the_form_picker(database):
     template = QuestionnaireTemplate.select().first()
     for who in (c, other):
         Visit.create(customer=who, template=template, visit_date=date(2024, 5, 8))
-    assert visits.count_visits("hsy") == 1  # 回访记录 list
+    assert visit_list.count_visits("hsy") == 1  # 回访记录 list
 
 
 def test_edit_keeps_the_pinyin_in_step(database):

@@ -14,7 +14,7 @@ from desktop.models import CallAttempt, Staff, Visit, VisitAttachment, VisitTask
 from desktop.services.admin import accounts
 from desktop.services.admin.accounts import LoginFailed, PermissionDenied
 from desktop.services.maintenance import backup
-from desktop.services.visits import attachments, visits
+from desktop.services.visits import attachments, calls, visit_list, visits
 from desktop.services.visits.visits import save_visit
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -73,11 +73,11 @@ def test_a_caller_cannot_log_calls_on_another_callers_customer_without_the_task(
     VisitTask.create(customer=customer, order=order, template=template, trigger="甲", assignee=other.id)
     sign_in("qian")
     with pytest.raises(PermissionDenied, match="孙员工"):
-        visits.record_attempt(customer.id, "无法接通")
+        calls.record_attempt(customer.id, "无法接通")
     assert CallAttempt.select().count() == 0
     # once an open task of the customer is the caller's (or nobody's), the call may be logged
     VisitTask.create(customer=customer, order=order, template=template, trigger="乙")
-    visits.record_attempt(customer.id, "无法接通")
+    calls.record_attempt(customer.id, "无法接通")
     assert CallAttempt.select().count() == 1
 
 
@@ -86,7 +86,7 @@ def test_a_caller_cannot_hang_a_call_on_another_callers_visit(team, setup):  # n
     customer = setup[0]
     sign_in("qian")
     with pytest.raises(PermissionDenied, match="不是您（钱员工）的"):
-        visits.record_attempt(customer.id, "无法接通", visit_id=draft.id)
+        calls.record_attempt(customer.id, "无法接通", visit_id=draft.id)
     assert CallAttempt.select().count() == 0
 
 
@@ -112,15 +112,15 @@ def test_automatic_backups_still_run_whoever_is_signed_in(team, db_path, tmp_pat
 def test_a_viewer_cannot_rebuild_a_masked_number_by_searching_customers_words(team, setup):  # noqa: F811
     sign_in("qian")
     save_visit(_input(setup, feedback="新号码13912345678，白天打；2号楼"), final=True)
-    assert visits.count_visits("1391234") == 1  # a caller sees the number, and finds it
+    assert visit_list.count_visits("1391234") == 1  # a caller sees the number, and finds it
     sign_in("hq")
     # digit by digit, as the viewer did in 30 searches: every guess at a masked digit finds nothing
     for probe in ("1391", "13912", "新号码1391", "1234", "9123", "12345678", "13912345678"):
-        assert visits.count_visits(probe) == 0, probe
-        assert visits.visit_rows(probe) == [], probe
+        assert visit_list.count_visits(probe) == 0, probe
+        assert visit_list.visit_rows(probe) == [], probe
     # what the viewer sees on screen is still found
     for shown in ("139", "5678", "新号码", "2号楼", "白天打"):
-        assert visits.count_visits(shown) == 1, shown
+        assert visit_list.count_visits(shown) == 1, shown
 
 
 def test_an_unknown_name_is_locked_like_a_real_one(team):

@@ -13,7 +13,7 @@ from desktop.services.common.errors import UserError, ValidationErrors
 from desktop.services.improvement import improvement as improvement_svc
 from desktop.services.scheduling import tasks
 from desktop.services.summaries.workbook import export
-from desktop.services.visits import forms, signatures
+from desktop.services.visits import calls, forms, signatures
 from desktop.services.visits.signatures import SupervisorOverride
 from desktop.services.visits.visits import SignatureInput, save_visit
 
@@ -180,7 +180,7 @@ def test_caller_corrects_customers_viewer_cannot_and_only_a_supervisor_imports(t
 
 
 def test_a_caller_works_only_on_own_or_unassigned_tasks_and_own_visits(team, setup):  # noqa: F811
-    from desktop.services.visits import visits as visits_svc
+    from desktop.services.visits import visit_list
 
     _boss, qian = team
     customer, order, template, *_ = setup
@@ -197,19 +197,19 @@ def test_a_caller_works_only_on_own_or_unassigned_tasks_and_own_visits(team, set
     with pytest.raises(PermissionDenied, match="回访任务不是您"):
         save_visit(_input(setup, task_id=theirs.id), final=True)
     with pytest.raises(PermissionDenied):
-        visits_svc.record_attempt(customer.id, "无法接通", task_id=theirs.id)
+        calls.record_attempt(customer.id, "无法接通", task_id=theirs.id)
     with pytest.raises(PermissionDenied):
-        tasks.record_quick_outcome(theirs.id, "无法接通")
+        calls.record_quick_outcome(theirs.id, "无法接通")
     # an unassigned task is fair game, and the visit is saved under the caller's own name
-    attempt = visits_svc.record_attempt(customer.id, "无法接通", task_id=free.id, staff="孙员工")
+    attempt = calls.record_attempt(customer.id, "无法接通", task_id=free.id, staff="孙员工")
     from desktop.models import CallAttempt
 
     assert CallAttempt.get_by_id(attempt.attempt_id).staff == "钱员工"
     mine = save_visit(_input(setup, task_id=free.id, visitor="孙员工"), final=True)
     assert Visit.get_by_id(mine.id).visitor == "钱员工"
-    assert [row[0] for row in visits_svc.visit_rows()] == [mine.id]
+    assert [row[0] for row in visit_list.visit_rows()] == [mine.id]
     with pytest.raises(UserError, match="已完成，不能再记录通话结果"):
-        visits_svc.record_attempt(customer.id, "无法接通", task_id=free.id)
+        calls.record_attempt(customer.id, "无法接通", task_id=free.id)
 
 
 def test_numbers_in_customers_words_are_masked_for_the_viewer_and_on_paper(team, setup):  # noqa: F811

@@ -6,6 +6,7 @@ from desktop.models import CallAttempt, Customer, ServiceOrder, Staff, VisitTask
 from desktop.services.common.errors import ValidationError
 from desktop.services.scheduling import tasks
 from desktop.services.scheduling.tasks import UNASSIGNED, NewTask, TaskFilter, insert_tasks
+from desktop.services.visits import calls
 
 TODAY = date(2024, 10, 15)
 
@@ -113,7 +114,7 @@ def test_recovery_rate(queue):
     assert tasks.recovery_rate(date(2024, 10, 1), date(2024, 10, 15), today=TODAY, assignee=wang.id).due == 2
     # open tasks whose window is still running are not due yet
     assert tasks.recovery_rate(date(2024, 10, 1), date(2024, 10, 31), today=TODAY).due == 2
-    tasks.record_quick_outcome(made["future"].id, "拒访", reason="不需要")
+    calls.record_quick_outcome(made["future"].id, "拒访", reason="不需要")
     assert tasks.recovery_rate(date(2024, 10, 1), date(2024, 10, 31), today=TODAY).due == 3
     empty = tasks.recovery_rate(date(2020, 1, 1), date(2020, 1, 31))
     assert empty.rate is None and "没有到期" in empty.text()
@@ -146,11 +147,11 @@ def test_assign_and_bulk_insert(queue):
 
 
 def test_calling_hours_hint():
-    assert tasks.calling_hours_hint(datetime(2024, 10, 15, 10, 30)) is None
-    assert tasks.calling_hours_hint(datetime(2024, 10, 15, 16, 0)) is None
-    noon = tasks.calling_hours_hint(datetime(2024, 10, 15, 12, 15))
+    assert calls.calling_hours_hint(datetime(2024, 10, 15, 10, 30)) is None
+    assert calls.calling_hours_hint(datetime(2024, 10, 15, 16, 0)) is None
+    noon = calls.calling_hours_hint(datetime(2024, 10, 15, 12, 15))
     assert "12:15" in noon and "10:00–11:30" in noon and "15:00–17:30" in noon
-    assert "休息日" in tasks.calling_hours_hint(datetime(2024, 10, 1, 10, 30))  # National Day
+    assert "休息日" in calls.calling_hours_hint(datetime(2024, 10, 1, 10, 30))  # National Day
 
 
 def test_quick_outcomes_move_the_task(queue):
@@ -159,23 +160,23 @@ def test_quick_outcomes_move_the_task(queue):
     made, _ = queue
     task = made["future"]
     at = datetime(2024, 9, 30, 16, 0)  # Monday before National Day
-    assert tasks.retry_time(at) == datetime(2024, 10, 8, 10, 0)
+    assert calls.retry_time(at) == datetime(2024, 10, 8, 10, 0)
     for n in (1, 2):
-        result = tasks.record_quick_outcome(task.id, "无法接通", at=at + timedelta(minutes=n))
+        result = calls.record_quick_outcome(task.id, "无法接通", at=at + timedelta(minutes=n))
         task = VisitTask.get_by_id(task.id)
         assert task.status == "已预约" and task.next_attempt_at == datetime(2024, 10, 8, 10, 0)
-    result = tasks.record_quick_outcome(task.id, "无法接通", at=at + timedelta(minutes=3))
+    result = calls.record_quick_outcome(task.id, "无法接通", at=at + timedelta(minutes=3))
     assert VisitTask.get_by_id(task.id).status == "无法联系"
     assert "无法联系" in result.message
     with pytest.raises(UserError):
-        tasks.record_quick_outcome(task.id, "拒访", reason="不需要")
+        calls.record_quick_outcome(task.id, "拒访", reason="不需要")
 
     booked = made["today"]
     with pytest.raises(ValidationErrors):
-        tasks.record_quick_outcome(
+        calls.record_quick_outcome(
             booked.id, "改约", reason="", next_at=None, at=datetime(2024, 10, 15, 10, 0)
         )
-    tasks.record_quick_outcome(
+    calls.record_quick_outcome(
         booked.id,
         "改约",
         reason="在开会",
@@ -189,5 +190,5 @@ def test_quick_outcomes_move_the_task(queue):
     )
     assert attempt.reason == "在开会" and attempt.staff == "王芳"
 
-    tasks.record_quick_outcome(made["today_soon"].id, "拒访", reason="不需要回访")
+    calls.record_quick_outcome(made["today_soon"].id, "拒访", reason="不需要回访")
     assert VisitTask.get_by_id(made["today_soon"].id).status == "拒访"

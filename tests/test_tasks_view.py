@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from desktop.models import CallAttempt, Customer, ServiceOrder, Staff, VisitTask
 from desktop.services.scheduling import tasks as svc
+from desktop.services.visits import calls
 from desktop.views.shell.context import AppContext
 from desktop.views.tasks.tasks_view import COLUMNS, STATUS_INDEX, TasksView
 
@@ -177,7 +178,7 @@ def test_open_task_asks_for_the_visit_form(view, qtbot, ctx, queue):
 
 
 def test_hint_and_recovery_rate(view, queue):
-    hint = svc.calling_hours_hint(datetime.now())
+    hint = calls.calling_hours_hint(datetime.now())
     assert view.hint_label.isVisibleTo(view) == bool(hint)
     text = view.recovery_label.text()
     assert "回收率" in text and "70%" in text
@@ -207,7 +208,7 @@ def test_settings_change_reconfigures_calendar(view, ctx):
 
 
 def test_reschedule_dialog_defaults_to_next_good_slot(view, qtbot, queue, monkeypatch):
-    from desktop.services.visits.visits import next_good_slot
+    from desktop.services.visits.calls import next_good_slot
     from desktop.views.tasks.tasks_view import RescheduleDialog
 
     made, *_ = queue

@@ -347,7 +347,7 @@ def test_script_placeholders_are_shown_typed_and_filled_in_chinese(view, qtbot, 
     """A stored {customer} reads {客户称呼}; the buttons and the user type Chinese names; the
     call script fills both, and one with no value shows its Chinese name."""
     from desktop.services.admin import settings as app_settings
-    from desktop.services.visits import visits
+    from desktop.services.visits import calls
 
     select(view, "bank")
     assert "{customer}" in templates.active_template("bank").opening
@@ -365,5 +365,5 @@ def test_script_placeholders_are_shown_typed_and_filled_in_chinese(view, qtbot, 
     assert stored == "{客户称呼}您好，这里是{公司名称}"
     customer = Customer.create(code="C202310001", name="黄思远", phone="13812345678", title="先生")
     app_settings.set_value("company_name", "")
-    line = visits.render_script(stored, visits.call_context(customer.id))
+    line = calls.render_script(stored, calls.call_context(customer.id))
     assert line.startswith("黄先生您好") and line.endswith("{公司名称}"), line

@@ -3,7 +3,8 @@
 from desktop.models import QuestionnaireTemplate, Staff
 from desktop.services.admin import settings
 from desktop.services.visits import signatures, templates
-from desktop.services.visits.visits import default_template_id, single_order_match
+from desktop.services.visits.visit_list import single_order_match
+from desktop.services.visits.visits import default_template_id
 
 
 def test_one_order_of_one_customer_is_taken_without_a_click():

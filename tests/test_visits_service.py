@@ -6,7 +6,7 @@ from desktop.models import Answer, CallAttempt, ProblemCategory, Visit, VisitPro
 from desktop.services.admin import settings
 from desktop.services.common.errors import UserError, ValidationErrors
 from desktop.services.intake import customers
-from desktop.services.visits import templates, visits
+from desktop.services.visits import calls, templates, visit_list, visits
 from desktop.services.visits.visits import VisitInput
 
 
@@ -230,8 +230,8 @@ def test_one_transaction_nothing_half_saved(setup, monkeypatch):
 
 def test_attempt_ids_are_linked_to_the_visit(setup):
     customer, _o, task, *_ = setup
-    first = visits.record_attempt(customer.id, "无法接通", task_id=task.id)
-    ok = visits.record_attempt(customer.id, "方便", task_id=task.id)
+    first = calls.record_attempt(customer.id, "无法接通", task_id=task.id)
+    ok = calls.record_attempt(customer.id, "方便", task_id=task.id)
     visit = visits.save_visit(_input(setup, attempt_ids=[first.attempt_id, ok.attempt_id]), final=True)
     assert {a.visit_id for a in CallAttempt.select()} == {visit.id}
 
@@ -240,14 +240,14 @@ def test_attempt_ids_are_linked_to_the_visit(setup):
 def test_not_convenient_needs_future_time_and_reason_and_books_the_task(setup):
     customer, _o, task, *_ = setup
     with pytest.raises(ValidationErrors) as info:
-        visits.record_attempt(customer.id, "不方便", task_id=task.id)
+        calls.record_attempt(customer.id, "不方便", task_id=task.id)
     assert set(info.value.fields) == {"下次联系时间", "原因"}
     past = datetime.now() - timedelta(hours=1)
     with pytest.raises(ValidationErrors, match="已经过去"):
-        visits.record_attempt(customer.id, "不方便", reason="开车", next_at=past, task_id=task.id)
+        calls.record_attempt(customer.id, "不方便", reason="开车", next_at=past, task_id=task.id)
     assert CallAttempt.select().count() == 0
     when = (datetime.now() + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
-    result = visits.record_attempt(customer.id, "不方便", reason="正在开车", next_at=when, task_id=task.id)
+    result = calls.record_attempt(customer.id, "不方便", reason="正在开车", next_at=when, task_id=task.id)
     task = VisitTask.get_by_id(task.id)
     assert task.status == "已预约" and task.next_attempt_at == when
     assert result.task_status == "已预约" and "正在开车" in result.message
@@ -259,7 +259,7 @@ def test_three_unanswered_calls_mark_the_task_unreachable(setup):
     customer, _o, task, *_ = setup
     counts = []
     for _ in range(3):
-        result = visits.record_attempt(customer.id, "无法接通", task_id=task.id)
+        result = calls.record_attempt(customer.id, "无法接通", task_id=task.id)
         counts.append((result.unanswered, VisitTask.get_by_id(task.id).status))
     assert counts == [(1, "待回访"), (2, "待回访"), (3, "无法联系")]
     assert "无法联系" in result.message
@@ -267,34 +267,34 @@ def test_three_unanswered_calls_mark_the_task_unreachable(setup):
 
 def test_refusal_marks_the_task(setup):
     customer, _o, task, *_ = setup
-    visits.record_attempt(customer.id, "拒访", reason="不想接受回访", task_id=task.id)
+    calls.record_attempt(customer.id, "拒访", reason="不想接受回访", task_id=task.id)
     assert VisitTask.get_by_id(task.id).status == "拒访"
 
 
 def test_wrong_person_records_who_answered(setup):
     customer, _o, task, *_ = setup
     with pytest.raises(ValidationErrors, match="接听人"):
-        visits.record_attempt(customer.id, "非本人", task_id=task.id)
-    result = visits.record_attempt(
+        calls.record_attempt(customer.id, "非本人", task_id=task.id)
+    result = calls.record_attempt(
         customer.id, "非本人", answered_by="张太太", uses_product=True, task_id=task.id
     )
     attempt = CallAttempt.get_by_id(result.attempt_id)
     assert attempt.answered_by == "张太太" and attempt.detail == {"uses_product": True}
     assert VisitTask.get_by_id(task.id).status == "待回访"
-    log = visits.attempts_of(customer.id)
+    log = calls.attempts_of(customer.id)
     assert log[0][1] == "非本人" and "张太太（使用人）" in log[0][2]
 
 
 def test_unknown_outcome_refused(setup):
     with pytest.raises(ValidationErrors):
-        visits.record_attempt(setup[0].id, "占线")
+        calls.record_attempt(setup[0].id, "占线")
 
 
 def test_next_good_slot_follows_the_working_calendar():
     # Fri 2024-09-27 16:00 → Sun 2024-09-29 is a 调休 working day
-    assert visits.next_good_slot(datetime(2024, 9, 27, 16, 0)) == datetime(2024, 9, 29, 10, 0)
-    assert visits.next_good_slot(datetime(2024, 9, 27, 10, 30)) == datetime(2024, 9, 27, 15, 0)
-    assert visits.next_good_slot(datetime(2024, 9, 30, 18, 0)) == datetime(2024, 10, 8, 10, 0)
+    assert calls.next_good_slot(datetime(2024, 9, 27, 16, 0)) == datetime(2024, 9, 29, 10, 0)
+    assert calls.next_good_slot(datetime(2024, 9, 27, 10, 30)) == datetime(2024, 9, 27, 15, 0)
+    assert calls.next_good_slot(datetime(2024, 9, 30, 18, 0)) == datetime(2024, 10, 8, 10, 0)
 
 
 # ---------------------------------------------------------------- call script
@@ -303,27 +303,27 @@ def test_call_context_and_script(setup):
     settings.set_value("company_name", "顺达家电维修")
     settings.set_value("hotline", "400-123-4567")
     settings.set_value("reply_workdays", 2)
-    ctx = visits.call_context(customer.id, order.id, visitor="王芳", today=date(2023, 10, 20))
+    ctx = calls.call_context(customer.id, order.id, visitor="王芳", today=date(2023, 10, 20))
     assert ctx["customer"] == "张先生" and ctx["product"] == "KFR-35GW" and ctx["engineer"] == "李工"
     tpl = templates.active_template("after_sales")
-    opening = visits.render_script(tpl.opening, ctx)
+    opening = calls.render_script(tpl.opening, ctx)
     assert opening.startswith(
         "张先生您好！我是顺达家电维修的客服王芳。您10月15日办理的KFR-35GW维修服务已经完成"
     )
-    closing = visits.render_script(tpl.closing, ctx)
+    closing = calls.render_script(tpl.closing, ctx)
     assert "2个工作日内" in closing and "400-123-4567" in closing and "{" not in closing
-    other_year = visits.call_context(customer.id, order.id, today=date(2024, 2, 1))
+    other_year = calls.call_context(customer.id, order.id, today=date(2024, 2, 1))
     assert other_year["service_date"] == "2023年10月15日"
-    assert visits.render_script("您好{broken", ctx) == "您好{broken"
+    assert calls.render_script("您好{broken", ctx) == "您好{broken"
 
 
 def test_salutation():
     from desktop.models import Customer
 
-    assert visits.salutation(Customer(name="欧阳娜娜", title="女士")) == "欧阳女士"
-    assert visits.salutation(Customer(name="李明", title="")) == "李明"
+    assert calls.salutation(Customer(name="欧阳娜娜", title="女士")) == "欧阳女士"
+    assert calls.salutation(Customer(name="李明", title="")) == "李明"
     assert (
-        visits.salutation(Customer(name="华夏电器有限公司", title="先生", ctype="企业客户"))
+        calls.salutation(Customer(name="华夏电器有限公司", title="先生", ctype="企业客户"))
         == "华夏电器有限公司"
     )
 
@@ -339,19 +339,19 @@ def test_visit_rows_search_filter_and_sort(setup):
         ),
         final=False,
     )
-    assert visits.count_visits() == 2
-    rows = visits.visit_rows("", 0, 50, "visit_date", True)
+    assert visit_list.count_visits() == 2
+    rows = visit_list.visit_rows("", 0, 50, "visit_date", True)
     assert [r[0] for r in rows] == [second.id, first.id]
     row = rows[1]
     assert row[1] == date(2023, 10, 20) and row[2] == "张三" and row[3] == "GD20231015001"
     assert row[4] == "维修" and row[8] == "已完成" and row[9] == "满意" and row[10] is True
     assert row[12] == "响应速度类"
-    assert [r[0] for r in visits.visit_rows("GD2023", 0, 50, "visit_date", True)] == [first.id]
-    assert [r[0] for r in visits.visit_rows("1390000", 0, 50, "visit_date", True)] == [second.id]
-    assert visits.count_visits("赵敏") == 1
-    assert [r[0] for r in visits.visit_rows("", 0, 50, "customer", False, status="草稿")] == [second.id]
-    assert visits.count_visits(status="已完成") == 1
-    assert [r[0] for r in visits.visit_rows("", 1, 1, "visit_date", False)] == [second.id]
+    assert [r[0] for r in visit_list.visit_rows("GD2023", 0, 50, "visit_date", True)] == [first.id]
+    assert [r[0] for r in visit_list.visit_rows("1390000", 0, 50, "visit_date", True)] == [second.id]
+    assert visit_list.count_visits("赵敏") == 1
+    assert [r[0] for r in visit_list.visit_rows("", 0, 50, "customer", False, status="草稿")] == [second.id]
+    assert visit_list.count_visits(status="已完成") == 1
+    assert [r[0] for r in visit_list.visit_rows("", 1, 1, "visit_date", False)] == [second.id]
 
 
 def test_delete_draft_only(setup):
@@ -382,13 +382,13 @@ def test_find_open_task_without_order_only_takes_tasks_without_order(setup):
 
 def test_pick_rows_search_by_order_phone_and_code(setup):
     customer, order, *_ = setup
-    by_order = visits.pick_rows("GD20231015")
+    by_order = visit_list.pick_rows("GD20231015")
     assert by_order[0][:2] == (customer.id, order.id) and "GD20231015001" in by_order[0][2]
-    by_phone = visits.pick_rows("138 1234")
+    by_phone = visit_list.pick_rows("138 1234")
     assert (customer.id, order.id) in [r[:2] for r in by_phone]
-    by_code = visits.pick_rows("C202310001")
+    by_code = visit_list.pick_rows("C202310001")
     assert (customer.id, None) in [r[:2] for r in by_code]
-    assert visits.customer_orders(customer.id)[-1][1] is None
+    assert visit_list.customer_orders(customer.id)[-1][1] is None
 
 
 # ---------------------------------------------------------------- three rules of a visit (issue 11)

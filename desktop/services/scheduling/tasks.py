@@ -6,7 +6,7 @@ with 100k tasks; nothing here loads whole tables into Python.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import peewee as pw
 
@@ -16,7 +16,6 @@ from desktop.models.visit import DONE, VERIFY_TRIGGER
 
 from ..admin import accounts
 from ..admin import settings as app_settings
-from ..common import calendar
 from ..intake.customers import name_condition
 
 OPEN_STATUSES = ("待回访", "已预约")
@@ -453,67 +452,3 @@ def period_bounds(period: str, today: date | None = None) -> tuple[date, date]:
 def _month_end(day: date) -> date:
     nxt = date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
     return nxt - timedelta(days=1)
-
-
-def calling_hours_hint(at: datetime | None = None) -> str | None:
-    """A reminder when ``at`` is outside the good calling hours (or not a working day)."""
-    at = at or datetime.now()
-    hours = "10:00–11:30 或 15:00–17:30"
-    if not calendar.is_workday(at):
-        return f"今天是休息日，除非客户约定，建议在工作日的 {hours} 回访。"
-    from ..visits.visits import in_good_hours
-
-    if in_good_hours(at):
-        return None
-    return f"现在 {at:%H:%M} 不在建议的回访时段。建议在 {hours} 拨打，避开用餐和午休时间。"
-
-
-# ---------------------------------------------------------------- quick outcomes from the queue
-QUICK_OUTCOMES = {"改约": "不方便", "拒访": "拒访", "无法接通": "无法接通"}
-
-
-def retry_time(at: datetime | None = None) -> datetime:
-    """10:00 on the next working day after ``at`` (when an unanswered call is tried again)."""
-    at = at or datetime.now()
-    day = calendar.add_workdays(at.date(), 1)
-    return datetime.combine(day, datetime.min.time()).replace(hour=10)
-
-
-@accounts.requires(accounts.CALL, "记录拨打结果")
-def record_quick_outcome(
-    task_id: int,
-    action: str,
-    *,
-    reason: str = "",
-    next_at: datetime | None = None,
-    staff: str | None = None,
-    at: datetime | None = None,
-):
-    """改约 (new time + reason), 拒访 (reason) or 无法接通 (tried again the next working day; the
-    third one makes the task 无法联系) for one task, through ``visits.record_attempt``."""
-    from ..common.errors import UserError
-    from ..visits.visits import record_attempt
-
-    if action not in QUICK_OUTCOMES:
-        raise UserError(f"“{action}”不是可用的操作。")
-    task = VisitTask.get_or_none(VisitTask.id == task_id)
-    if task is None:
-        raise UserError("找不到该回访任务，可能已被删除。请刷新任务列表。")
-    if task.status not in OPEN_STATUSES:
-        raise UserError(f"该任务状态为“{task.status}”，已经结束，不能再记录通话结果。")
-    at = at or now()
-    if action == "无法接通" and next_at is None:
-        next_at = retry_time(at)
-    if staff is None:
-        staff = accounts.actor_name() or (
-            task.assignee.name if task.assignee_id else app_settings.default_visitor()
-        )
-    return record_attempt(
-        task.customer_id,
-        QUICK_OUTCOMES[action],
-        reason=reason,
-        next_at=next_at,
-        staff=staff,
-        task_id=task.id,
-        at=at,
-    )

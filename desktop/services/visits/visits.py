@@ -8,14 +8,11 @@ visit task along. Lists are paged SQL (``visit_rows`` + ``count_visits``).
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-
-import peewee as pw
+from datetime import date, datetime, time
 
 from desktop.models import (
     METHODS,
     MOODS,
-    OUTCOMES,
     SIGN_STATUSES,
     Answer,
     CallAttempt,
@@ -30,20 +27,16 @@ from desktop.models import (
     db,
     now,
 )
-from desktop.models.connection import group_concat
 from desktop.models.questionnaire import CHOICE, LEVEL5, NPS, SCORE10, TEXT, YESNO
 from desktop.models.visit import DONE
 
 from ..admin import accounts
 from ..admin import settings as app_settings
-from ..common import calendar
 from ..common.dates import parse_date
 from ..common.errors import UserError, ValidationError, ValidationErrors
 from ..common.validation import check_not_future, clean_text
 from ..improvement import improvement
-from ..intake.customers import name_condition
 from ..reporting import quality
-from ..scheduling import tasks
 from . import signatures
 from . import templates as template_svc
 
@@ -62,7 +55,7 @@ GOOD_SLOTS = ((time(10, 0), time(11, 30)), (time(15, 0), time(17, 30)))
 FEEDBACK_MAX = 2000
 ANSWER_TEXT_MAX = 1000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_COMPOUND_SURNAMES = (
+COMPOUND_SURNAMES = (
     "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "宇文", "长孙",
     "司徒", "夏侯", "端木", "独孤", "南宫", "西门",
 )  # fmt: skip
@@ -167,7 +160,7 @@ def is_answered(question: Question, value: int | None, text: str) -> bool:
 
 
 # ---------------------------------------------------------------- validation
-def _get_customer(customer_id) -> Customer:
+def get_customer(customer_id) -> Customer:
     customer = Customer.get_or_none(Customer.id == customer_id) if customer_id else None
     if customer is None:
         raise ValidationError("客户", "请先选择要回访的客户（可按姓名、电话、客户编号或工单号查找）。")
@@ -224,7 +217,7 @@ def _check_answers(
     return rows, errors
 
 
-def _collect(checks, errors: list) -> dict:
+def collect(checks, errors: list) -> dict:
     out = {}
     for key, check in checks:
         try:
@@ -281,7 +274,7 @@ def validate_visit(data: VisitInput, final: bool, *, visit_id: int | None = None
     errors: list[ValidationError] = []
     customer = None
     try:
-        customer = _get_customer(data.customer_id)
+        customer = get_customer(data.customer_id)
     except ValidationError as err:
         errors.append(err)
 
@@ -324,7 +317,7 @@ def validate_visit(data: VisitInput, final: bool, *, visit_id: int | None = None
             raise ValidationError("回访人员", "完成回访时必须填写回访人员：请在签字栏旁的“回访人员”中填写打电话或上门的人。")
         return text
 
-    clean = _collect(
+    clean = collect(
         [
             ("visit_date", lambda: _visit_date(data.visit_date, today, order)),
             ("method", lambda: _choice(data.method or "电话", "回访方式", METHODS)),
@@ -578,525 +571,3 @@ def task_info(task_id: int) -> dict:
         "next_attempt_at": task.next_attempt_at,
     }
 
-
-# ---------------------------------------------------------------- call attempts
-@dataclass(frozen=True)
-class AttemptResult:
-    attempt_id: int
-    outcome: str
-    task_status: str | None  # the task's status afterwards (None: no task)
-    unanswered: int  # 无法接通 attempts so far (of the task, or of the customer without a task)
-    message: str  # a Chinese line for the status bar / the script panel
-
-
-def next_good_slot(after: datetime | None = None) -> datetime:
-    """The start of the next good calling slot (10:00 or 15:00 on a working day) after ``after``."""
-    after = (after or datetime.now()).replace(second=0, microsecond=0)
-    day = after.date()
-    for _ in range(60):
-        if calendar.is_workday(day):
-            for start, _end in GOOD_SLOTS:
-                moment = datetime.combine(day, start)
-                if moment > after:
-                    return moment
-        day += timedelta(days=1)
-    return after + timedelta(days=1)
-
-
-def in_good_hours(at: datetime) -> bool:
-    return any(start <= at.time() <= end for start, end in GOOD_SLOTS)
-
-
-def _unanswered(task_id: int | None, customer_id: int) -> int:
-    query = CallAttempt.select().where(CallAttempt.outcome == "无法接通")
-    if task_id is not None:
-        query = query.where(CallAttempt.task == task_id)
-    else:
-        query = query.where((CallAttempt.customer == customer_id) & CallAttempt.task.is_null())
-    return query.count()
-
-
-def _as_moment(value, field_name: str) -> datetime | None:
-    if value in (None, ""):
-        return None
-    moment = parse_date(value, field_name)
-    if not isinstance(moment, datetime):
-        moment = datetime.combine(moment, time(10, 0))
-    return moment.replace(microsecond=0)
-
-
-@accounts.requires(accounts.CALL, "记录拨打结果")
-def record_attempt(
-    customer_id: int,
-    outcome: str,
-    *,
-    reason: str = "",
-    next_at: datetime | str | None = None,
-    answered_by: str = "",
-    uses_product: bool | None = None,
-    staff: str = "",
-    task_id: int | None = None,
-    visit_id: int | None = None,
-    at: datetime | None = None,
-) -> AttemptResult:
-    """Log one call attempt and move the task along.
-
-    不方便: ``next_at`` (in the future) and ``reason`` are required; the task becomes 已预约.
-    非本人: ``answered_by`` is required; ``uses_product`` says whether that person uses the
-    product (then the visit may go on with them); with ``next_at`` the call is booked again.
-    无法接通: counted; the third one marks the task 无法联系. 拒访: the task becomes 拒访.
-    """
-    at = (at or now()).replace(microsecond=0)
-    errors: list[ValidationError] = []
-    if outcome not in OUTCOMES:
-        raise ValidationErrors(
-            [ValidationError("通话结果", f"“{outcome}”不是可选的结果，请选择 {'、'.join(OUTCOMES)}。")]
-        )
-    try:
-        customer = _get_customer(customer_id)
-    except ValidationError as err:
-        raise ValidationErrors([err]) from None
-    task = None
-    if task_id is not None:
-        task = VisitTask.get_or_none(VisitTask.id == task_id)
-        if task is None or task.customer_id != customer.id:
-            raise ValidationErrors(
-                [ValidationError("回访任务", "回访任务不存在或不属于该客户，请刷新后重试。")]
-            )
-        accounts.require_own(assignee_id=task.assignee_id, what="个回访任务")
-        if task.status == TASK_DONE:
-            raise UserError(f"回访任务 #{task.id} 已完成，不能再记录通话结果。如需再联系客户，请新建回访。")
-    else:
-        tasks.require_own_customer(customer.id)
-    if visit_id is not None:
-        visit = Visit.get_or_none(Visit.id == visit_id)
-        accounts.require_own(visitor=visit.visitor if visit else None, what="条回访记录")
-    staff = accounts.actor_name() or staff  # signed in: the call is recorded under who made it
-    reason_field = "拒访原因" if outcome == "拒访" else "原因"
-    clean = _collect(
-        [
-            ("reason", lambda: clean_text(reason, reason_field, max_len=200)),
-            ("answered_by", lambda: clean_text(answered_by, "接听人", max_len=30)),
-            ("staff", lambda: clean_text(staff, "回访人员", max_len=30)),
-            ("next_at", lambda: _as_moment(next_at, "下次联系时间")),
-        ],
-        errors,
-    )
-    if not errors:
-        if outcome == "不方便":
-            if clean["next_at"] is None:
-                errors.append(ValidationError("下次联系时间", "客户不方便时，请约定下次回访的日期和时间。"))
-            if not clean["reason"]:
-                errors.append(ValidationError("原因", "请记录客户不方便的原因（如 正在开车、在开会）。"))
-        if outcome == "非本人" and not clean["answered_by"]:
-            errors.append(ValidationError("接听人", "请记录实际接听的人（如 张太太、同事小李）。"))
-        if clean["next_at"] is not None and clean["next_at"] <= at:
-            errors.append(
-                ValidationError(
-                    "下次联系时间", f"{clean['next_at']:%Y-%m-%d %H:%M} 已经过去，请选择以后的时间。"
-                )
-            )
-    if errors:
-        raise ValidationErrors(errors)
-
-    detail = {"uses_product": uses_product} if outcome == "非本人" and uses_product is not None else None
-    with db.atomic():
-        attempt = CallAttempt.create(
-            task=task.id if task else None,
-            visit=visit_id,
-            customer=customer.id,
-            at=at,
-            outcome=outcome,
-            reason=clean["reason"],
-            next_at=clean["next_at"],
-            answered_by=clean["answered_by"],
-            staff=clean["staff"],
-            detail=detail,
-        )
-        unanswered = _unanswered(task.id if task else None, customer.id)
-        status = task.status if task else None
-        changes: dict = {}
-        if task is not None and task.status not in TASK_CLOSED:
-            if outcome == "拒访":
-                changes["status"] = TASK_REFUSED
-                changes["next_attempt_at"] = None
-            elif outcome == "无法接通" and unanswered >= UNREACHABLE_LIMIT:
-                changes["status"] = TASK_UNREACHABLE
-                changes["next_attempt_at"] = None
-            elif clean["next_at"] is not None:
-                changes["status"] = TASK_BOOKED
-                changes["next_attempt_at"] = clean["next_at"]
-            if changes:
-                VisitTask.update(**changes).where(VisitTask.id == task.id).execute()
-                status = changes["status"]
-    return AttemptResult(
-        attempt.id,
-        outcome,
-        status,
-        unanswered,
-        _attempt_message(outcome, clean, unanswered, uses_product, status),
-    )
-
-
-def _attempt_message(outcome: str, clean: dict, unanswered: int, uses_product, status) -> str:
-    booked = f"，已预约 {clean['next_at']:%m-%d %H:%M} 再次回访" if clean["next_at"] else ""
-    if outcome == "不方便":
-        return f"已记录：客户不方便（{clean['reason']}）{booked}。"
-    if outcome == "非本人":
-        who = clean["answered_by"]
-        if uses_product:
-            return f"已记录：由{who}接听，其为产品使用人，继续回访。"
-        return f"已记录：由{who}接听{booked}。"
-    if outcome == "无法接通":
-        text = f"已记录：无法接通（第{unanswered}次）。"
-        if status == TASK_UNREACHABLE:
-            text += f"已连续{UNREACHABLE_LIMIT}次无法接通，任务已标记为“无法联系”。"
-        return text
-    if outcome == "拒访":
-        return "已记录：客户拒绝回访" + (f"({clean['reason']})" if clean["reason"] else "") + "。"
-    return "已记录：客户方便接听，开始回访。"
-
-
-def attempts_of(customer_id: int, limit: int = 30) -> list[tuple]:
-    """Rows (at, outcome, note, next_at, staff) of the customer's latest call attempts."""
-    rows = []
-    query = (
-        CallAttempt.select(
-            CallAttempt.at,
-            CallAttempt.outcome,
-            CallAttempt.reason,
-            CallAttempt.answered_by,
-            CallAttempt.next_at,
-            CallAttempt.staff,
-            CallAttempt.detail,
-        )
-        .where(CallAttempt.customer == customer_id)
-        .order_by(CallAttempt.at.desc(), CallAttempt.id.desc())
-        .limit(limit)
-        .tuples()
-    )
-    for at, outcome, reason, answered_by, next_at, staff, detail in query:
-        parts = []
-        if answered_by:
-            uses = (detail or {}).get("uses_product")
-            parts.append(f"接听人：{answered_by}" + ({True: "（使用人）", False: "（非使用人）"}.get(uses, "")))
-        if reason:
-            parts.append(reason)
-        rows.append((at, outcome, "；".join(parts), next_at, staff))
-    return rows
-
-
-# ---------------------------------------------------------------- the call script
-def salutation(customer: Customer) -> str:
-    """How the caller addresses the customer: 张先生 / 欧阳女士, or the full name."""
-    name = (customer.name or "").strip()
-    if customer.title and customer.ctype != "企业客户" and 2 <= len(name) <= 4:
-        surname = name[:2] if name[:2] in _COMPOUND_SURNAMES else name[0]
-        return surname + customer.title
-    return customer.display_name
-
-
-def _day_text(value, today: date) -> str:
-    if not value:
-        return ""
-    day = value.date() if isinstance(value, datetime) else value
-    if day.year == today.year:
-        return f"{day.month}月{day.day}日"
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def call_context(
-    customer_id: int, order_id: int | None = None, *, visitor: str | None = None, today: date | None = None
-) -> dict:
-    """What the call-script panel shows and the script's {placeholders} are filled with."""
-    today = today or date.today()
-    customer = Customer.get_or_none(Customer.id == customer_id)
-    if customer is None:
-        raise UserError("找不到该客户，可能已被删除。")
-    order = ServiceOrder.get_or_none(ServiceOrder.id == order_id) if order_id else None
-    if visitor is None:
-        visitor = app_settings.default_visitor()
-    service_type = order.service_type if order else ""
-    product = order.product_model if order else ""
-    when = (order.completed_at or order.delivered_on) if order else None
-    service = f"{product}{service_type}服务" if service_type else "售后服务"
-    return {
-        "customer": salutation(customer),
-        "customer_name": customer.display_name,
-        "phone": accounts.phone_for_screen(customer.phone),
-        "address": customer.address,
-        "ctype": customer.ctype,
-        "company": str(app_settings.get("company_name") or ""),
-        "hotline": str(app_settings.get("hotline") or ""),
-        "reply_days": str(app_settings.get("reply_workdays") or 3),
-        "visitor": visitor,
-        "service": service,
-        "service_type": service_type,
-        "service_date": _day_text(when, today) or "近期",
-        "product": product,
-        "engineer": order.engineer if order else "",
-        "order_no": order.order_no if order else "",
-        "is_complaint": bool(order.is_complaint) if order else False,
-    }
-
-
-def render_script(text: str, context: dict) -> str:
-    """Fill the {customer} {company} {visitor} {service} {service_date} {reply_days} {hotline}
-    placeholders of an opening/closing line; a line with broken braces is shown as written."""
-    values = {
-        key: str(context[key]) for key in template_svc.PLACEHOLDERS if context.get(key) not in (None, "")
-    }
-    if "visitor" not in values:
-        values["visitor"] = ""
-    try:
-        return template_svc.render_script(text or "", values)
-    except (ValueError, KeyError, IndexError):
-        return text or ""
-
-
-# ---------------------------------------------------------------- picking the customer / order
-def _order_label(order_no, name, title, phone, service_type, product, completed) -> str:
-    who = f"{name}{title}" if title and len(name) <= 1 else name
-    day = f"{completed:%Y-%m-%d}" if completed else ""
-    parts = [order_no, who, accounts.phone_for_screen(phone), f"{service_type} {product}".strip(), day]
-    return " · ".join(p for p in parts if p)
-
-
-def _customer_label(name, title, phone, code) -> str:
-    who = f"{name}{title}" if title and len(name) <= 1 else name
-    return f"{who} · {accounts.phone_for_screen(phone)} · {code}（不指定工单）"
-
-
-def _order_picks(condition, limit: int, *, include_archived: bool = False) -> list[tuple]:
-    query = (
-        ServiceOrder.select(
-            ServiceOrder.customer,
-            ServiceOrder.id,
-            ServiceOrder.order_no,
-            Customer.name,
-            Customer.title,
-            Customer.phone,
-            ServiceOrder.service_type,
-            ServiceOrder.product_model,
-            ServiceOrder.completed_at,
-        )
-        .join(Customer, on=(ServiceOrder.customer == Customer.id))
-        .where(condition)
-        .order_by(ServiceOrder.completed_at.desc(nulls="LAST"), ServiceOrder.id.desc())
-        .limit(limit)
-    )
-    if not include_archived:
-        query = query.where(~Customer.archived)
-    return [(cid, oid, _order_label(*rest)) for cid, oid, *rest in query.tuples()]
-
-
-def pick_rows(text: str, limit: int = 30) -> list[tuple]:
-    """Candidates for the form's 客户/工单 picker: rows (customer_id, order_id or None, label).
-
-    Orders whose 工单号 matches come first, then the orders of customers whose 姓名, 客户编号 or
-    电话 match, then those customers as "不指定工单". Each step is one LIMITed query over one
-    table, so typing stays fast with 100k customers and orders.
-    """
-    from ..common.validation import to_halfwidth
-
-    text = to_halfwidth(text or "").strip()
-    if not text:
-        return _order_picks(ServiceOrder.id.is_null(False), limit)
-    order_ids = [
-        oid
-        for (oid,) in ServiceOrder.select(ServiceOrder.id)
-        .where(ServiceOrder.order_no.contains(text))
-        .order_by(ServiceOrder.id.desc())
-        .limit(limit)
-        .tuples()
-    ]
-    cond = name_condition(text) | Customer.code.contains(text)
-    phone = accounts.phone_search(Customer.phone, text)
-    if phone is not None:
-        cond |= phone
-    matches = list(
-        Customer.select(Customer.id, Customer.name, Customer.title, Customer.phone, Customer.code)
-        .where(cond & ~Customer.archived)
-        .order_by(Customer.id.desc())
-        .limit(limit)
-        .tuples()
-    )
-    rows = _order_picks(ServiceOrder.id.in_(order_ids), limit) if order_ids else []
-    seen = {oid for _cid, oid, _label in rows}
-    if matches and len(rows) < limit:
-        more = _order_picks(ServiceOrder.customer.in_([m[0] for m in matches]), limit - len(rows))
-        rows.extend(r for r in more if r[1] not in seen)
-    rows.extend((m[0], None, _customer_label(*m[1:])) for m in matches[:10])
-    return rows
-
-
-def customer_orders(customer_id: int, limit: int = 30) -> list[tuple]:
-    """Picker rows for one customer: their latest orders, then the customer without an order."""
-    rows = _order_picks(ServiceOrder.customer == customer_id, limit, include_archived=True)
-    customer = Customer.get_or_none(Customer.id == customer_id)
-    if customer is not None:
-        rows.append(
-            (customer.id, None, _customer_label(customer.name, customer.title, customer.phone, customer.code))
-        )
-    return rows
-
-
-def pick_label(customer_id: int, order_id: int | None) -> str:
-    """The picker text of one customer / order (also for an archived customer's old visit)."""
-    if order_id:
-        rows = _order_picks(ServiceOrder.id == order_id, 1, include_archived=True)
-        if rows:
-            return rows[0][2]
-    customer = Customer.get_or_none(Customer.id == customer_id)
-    if customer is None:
-        return ""
-    return _customer_label(customer.name, customer.title, customer.phone, customer.code)
-
-
-def single_order_match(rows: list[tuple]) -> tuple[int, int] | None:
-    """(customer id, order id) when the picker rows hold exactly one order and nothing of another
-    customer (e.g. a 工单号 typed in full): the form takes it without a click; else None."""
-    orders = [(cid, oid) for cid, oid, _label in rows if oid is not None]
-    if len(orders) == 1 and {cid for cid, _oid, _label in rows} == {orders[0][0]}:
-        return orders[0]
-    return None
-
-
-def header_info(customer_id: int, order_id: int | None = None) -> dict:
-    """The header grid's read-only cells: 客户名称, 联系电话, 通讯地址, 服务类型, 产品型号, 服务工程师."""
-    customer = Customer.get_or_none(Customer.id == customer_id)
-    if customer is None:
-        raise UserError("找不到该客户，可能已被删除。")
-    order = ServiceOrder.get_or_none(ServiceOrder.id == order_id) if order_id else None
-    return {
-        "customer": customer.display_name,
-        "code": customer.code,
-        "ctype": customer.ctype,
-        "phone": accounts.phone_for_screen(customer.phone),
-        "address": customer.address,
-        "service_type": order.service_type if order else "",
-        "product": order.product_model if order else "",
-        "engineer": order.engineer if order else "",
-        "order_no": order.order_no if order else "",
-    }
-
-
-# ---------------------------------------------------------------- the visit list
-def _problem_names():
-    return (
-        ProblemCategory.select(group_concat(ProblemCategory.name, "、"))
-        .join(VisitProblem, on=(VisitProblem.category == ProblemCategory.id))
-        .where(VisitProblem.visit == Visit.id)
-    )
-
-
-SORT_KEYS = {
-    "id": Visit.id,
-    "visit_date": Visit.visit_date,
-    "customer": Customer.name,
-    "order_no": ServiceOrder.order_no,
-    "service_type": ServiceOrder.service_type,
-    "template": QuestionnaireTemplate.name,
-    "method": Visit.method,
-    "visitor": Visit.visitor,
-    "status": Visit.status,
-    "mood": Visit.mood,
-    "repurchase": Visit.repurchase,
-    "respondent": Visit.respondent,
-    "updated_at": Visit.updated_at,
-    "sign_status": Visit.sign_status,
-}
-
-
-_JOINED_SORTS = ("customer", "order_no", "service_type", "template")
-
-
-def _list_query(select, text: str, status: str | None, *, joins: bool = True):
-    """Visits filtered by ``text`` and ``status``; ``joins`` False skips the customer / order /
-    template joins when nothing needs them (counting, sorting by a visit column)."""
-    text = (text or "").strip()
-    query = Visit.select(*select)
-    if joins or text:
-        query = (
-            query.join(Customer, on=(Visit.customer == Customer.id))
-            .switch(Visit)
-            .join(ServiceOrder, pw.JOIN.LEFT_OUTER, on=(Visit.order == ServiceOrder.id))
-            .switch(Visit)
-            .join(QuestionnaireTemplate, on=(Visit.template == QuestionnaireTemplate.id))
-        )
-    if status:
-        query = query.where(Visit.status == status)
-    if accounts.own_staff_filter() is not False:  # a 回访员: the visits they made
-        query = query.where(Visit.visitor.in_(sorted(accounts.my_names())))
-    if text:
-        cond = (
-            name_condition(text)
-            | Customer.code.contains(text)
-            | ServiceOrder.order_no.contains(text)
-            | Visit.visitor.contains(text)
-            | Visit.respondent.contains(text)
-            | accounts.words_search(Visit.feedback, text, Visit.id)
-            | (Visit.mood == text)
-            | (Visit.method == text)
-        )
-        phone = accounts.phone_search(Customer.phone, text)
-        if phone is not None:
-            cond |= phone
-        query = query.where(cond)
-    return query
-
-
-def visit_rows(
-    text: str = "",
-    offset: int = 0,
-    limit: int = 200,
-    sort: str = "visit_date",
-    descending: bool = True,
-    *,
-    status: str | None = None,
-) -> list[tuple]:
-    """Rows (id, 回访日期, 客户, 工单号, 服务类型, 模板, 回访方式, 回访人员, 状态, 情绪, 再购意向,
-    被回访人, 问题分类, customer id, order id, 签字状态, 有效性) for one page of the list;
-    有效性 is 无效, 待复核 (a pattern the rules flagged: still counted) or empty."""
-    key = SORT_KEYS.get(sort, Visit.visit_date)
-    order = [key.desc(nulls="LAST") if descending else key.asc(nulls="LAST")]
-    order.append(Visit.id.desc() if descending else Visit.id)
-    page_ids = [
-        row[0]
-        for row in _list_query([Visit.id], text, status, joins=sort in _JOINED_SORTS)
-        .order_by(*order)
-        .offset(offset)
-        .limit(limit)
-        .tuples()
-    ]
-    if not page_ids:
-        return []
-    details = _list_query(
-        [
-            Visit.id,
-            Visit.visit_date,
-            Customer.name,
-            ServiceOrder.order_no,
-            ServiceOrder.service_type,
-            QuestionnaireTemplate.name,
-            Visit.method,
-            Visit.visitor,
-            Visit.status,
-            Visit.mood,
-            Visit.repurchase,
-            Visit.respondent,
-            _problem_names(),
-            Visit.customer,
-            Visit.order,
-            Visit.sign_status,
-            quality.validity_sql(),
-        ],
-        "",
-        None,
-    ).where(Visit.id.in_(page_ids))
-    by_id = {row[0]: row for row in details.tuples()}
-    return [by_id[i] for i in page_ids if i in by_id]
-
-
-def count_visits(text: str = "", *, status: str | None = None) -> int:
-    return _list_query([pw.fn.COUNT(Visit.id)], text, status, joins=False).scalar() or 0

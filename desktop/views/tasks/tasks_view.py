@@ -26,6 +26,7 @@ from desktop.services.common.errors import UserError
 from desktop.services.scheduling import scheduler
 from desktop.services.scheduling import tasks as svc
 from desktop.services.scheduling.tasks import BUCKETS, PERIODS, UNASSIGNED, TaskFilter
+from desktop.services.visits import calls
 
 from ..common.empty_state import EmptyHint
 from ..common.table_model import Column, PagedQueryModel, list_table, select_id
@@ -111,7 +112,7 @@ class RescheduleDialog(GuardedDialog, QDialog):
         super().__init__(parent)
         self.setWindowTitle("改约")
         self.setMinimumWidth(380)
-        from desktop.services.visits.visits import next_good_slot
+        from desktop.services.visits.calls import next_good_slot
 
         slot = next_good_slot(datetime.now())
         self.when_edit = QDateTimeEdit(
@@ -360,7 +361,7 @@ class TasksView(QWidget):
             combo.blockSignals(False)
 
     def update_hint(self) -> None:
-        hint = svc.calling_hours_hint(datetime.now())
+        hint = calls.calling_hours_hint(datetime.now())
         self.hint_label.setText(hint or "")
         self.hint_label.setVisible(bool(hint))
         notice = scheduler.calendar_notice()
@@ -460,7 +461,7 @@ class TasksView(QWidget):
 
     def _record(self, task_id: int, action: str, **kwargs) -> bool:
         try:
-            result = svc.record_quick_outcome(task_id, action, **kwargs)
+            result = calls.record_quick_outcome(task_id, action, **kwargs)
         except UserError as err:
             show_error(self, str(err))
             return False

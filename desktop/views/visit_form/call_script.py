@@ -30,8 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.common.errors import UserError, ValidationErrors
-from desktop.services.scheduling import tasks as task_svc
-from desktop.services.visits import visits as svc
+from desktop.services.visits import calls
 
 from ..common.widgets import SPACING, hbox, vbox
 
@@ -102,14 +101,14 @@ class _Booking(QWidget):
         self.suggest()
 
     def suggest(self) -> None:
-        self.when.setDateTime(_qdatetime(svc.next_good_slot()))
+        self.when.setDateTime(_qdatetime(calls.next_good_slot()))
 
     def _hint(self) -> None:
         moment = _py(self.when.dateTime())
         self.hint.setText(
-            "" if svc.in_good_hours(moment) else "该时间不在建议时段（10:00–11:30、15:00–17:30）。"
+            "" if calls.in_good_hours(moment) else "该时间不在建议时段（10:00–11:30、15:00–17:30）。"
         )
-        self.hint.setVisible(not svc.in_good_hours(moment))
+        self.hint.setVisible(not calls.in_good_hours(moment))
 
     def value(self) -> datetime:
         return _py(self.when.dateTime())
@@ -354,7 +353,7 @@ class CallScriptPanel(QWidget):
 
     def refresh(self) -> None:
         """Re-read the context (settings, customer) and the attempts log."""
-        hint = task_svc.calling_hours_hint()
+        hint = calls.calling_hours_hint()
         self.hours.setText(hint or "")
         self.hours.setVisible(bool(hint))
         if self.customer_id is None:
@@ -362,7 +361,7 @@ class CallScriptPanel(QWidget):
             self.who.setText(VIEWER_NO_VISIT if self.read_only else "请先在上方选择客户或工单。")
         else:
             try:
-                self._context = svc.call_context(self.customer_id, self.order_id, visitor=self.visitor)
+                self._context = calls.call_context(self.customer_id, self.order_id, visitor=self.visitor)
             except UserError as err:
                 self._context = {}
                 self.who.setText(str(err))
@@ -385,11 +384,11 @@ class CallScriptPanel(QWidget):
             self.closing.setText("（选择客户后显示结束语）")
             return
         context = dict(self._context, visitor=self.visitor or self._context.get("visitor", ""))
-        self.opening.setText(svc.render_script(self._opening, context) or "（该问卷没有开场白）")
-        self.closing.setText(svc.render_script(self._closing, context) or "（该问卷没有结束语）")
+        self.opening.setText(calls.render_script(self._opening, context) or "（该问卷没有开场白）")
+        self.closing.setText(calls.render_script(self._closing, context) or "（该问卷没有结束语）")
 
     def refresh_log(self) -> None:
-        rows = svc.attempts_of(self.customer_id, LOG_LIMIT) if self.customer_id else []
+        rows = calls.attempts_of(self.customer_id, LOG_LIMIT) if self.customer_id else []
         self.log.setRowCount(len(rows))
         for i, (at, outcome, note, next_at, staff) in enumerate(rows):
             extra = [note] if note else []
@@ -461,7 +460,7 @@ class CallScriptPanel(QWidget):
             self._set_result("请先选择客户。", error=True)
             return None
         try:
-            result = svc.record_attempt(
+            result = calls.record_attempt(
                 self.customer_id,
                 outcome,
                 staff=self.visitor,

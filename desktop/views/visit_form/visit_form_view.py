@@ -39,6 +39,7 @@ from desktop.services.admin import accounts
 from desktop.services.admin import settings as app_settings
 from desktop.services.common.errors import UserError, ValidationErrors
 from desktop.services.visits import signatures as sign_svc
+from desktop.services.visits import visit_list
 from desktop.services.visits import visits as svc
 from desktop.services.visits.visits import DONE, VisitInput
 
@@ -723,7 +724,7 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
     def export_pdf(self) -> None:
         if not self._ensure_saved():
             return
-        info = svc.header_info(self.customer_id, self.order_id)
+        info = visit_list.header_info(self.customer_id, self.order_id)
         name = f"回访表_{self.visit_id}_{info['customer']}.pdf"
         path, _filter = QFileDialog.getSaveFileName(self, "导出PDF", name, "PDF 文件 (*.pdf)")
         if not path:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.models import METHODS
-from desktop.services.visits import visits as svc
+from desktop.services.visits import visit_list
 from desktop.services.visits.visits import VisitInput
 
 from ..common.widgets import SearchBox, hbox
@@ -149,9 +149,9 @@ class CustomerPicker(QObject):
         """List the orders of the customer the form shows (the latest orders when none is)."""
         customer_id = self.current()[0]
         if customer_id is None:
-            self.show_rows(svc.pick_rows("", limit=PICK_LIMIT))
+            self.show_rows(visit_list.pick_rows("", limit=PICK_LIMIT))
         else:
-            self.show_rows(svc.customer_orders(customer_id))
+            self.show_rows(visit_list.customer_orders(customer_id))
 
     def show_rows(self, rows: list[tuple], note_more: bool = False) -> None:
         """List ``rows`` (customer id, order id, label), keeping the current entry selected."""
@@ -166,7 +166,7 @@ class CustomerPicker(QObject):
             self._note("没有找到匹配的客户或工单，请换个关键字")
         index = self.pick.findData(pick_key(*current)) if current[0] is not None else -1
         if index < 0 and current[0] is not None:
-            self.pick.insertItem(0, svc.pick_label(*current), pick_key(*current))
+            self.pick.insertItem(0, visit_list.pick_label(*current), pick_key(*current))
             index = 0
         self.pick.setCurrentIndex(index)
         self.pick.blockSignals(False)
@@ -180,9 +180,9 @@ class CustomerPicker(QObject):
         self.pick.model().item(self.pick.count() - 1).setEnabled(False)
 
     def _run_search(self, text: str) -> None:
-        rows = svc.pick_rows(text, limit=PICK_LIMIT)
+        rows = visit_list.pick_rows(text, limit=PICK_LIMIT)
         self.show_rows(rows, note_more=len(rows) >= PICK_LIMIT)
-        match = svc.single_order_match(rows) if text and self.current()[0] is None else None
+        match = visit_list.single_order_match(rows) if text and self.current()[0] is None else None
         if match is not None:
             self.order_matched.emit(*match)
 
@@ -277,7 +277,7 @@ class VisitHeader(QFrame):
     # -- what the form shows
     def set_customer(self, customer_id: int | None, order_id: int | None) -> None:
         """Fill the read-only cells from the customer / order (empty without a customer)."""
-        info = svc.header_info(customer_id, order_id) if customer_id is not None else {}
+        info = visit_list.header_info(customer_id, order_id) if customer_id is not None else {}
         self.customer_id = customer_id
         self._customer_name = info.get("customer", "")
         for key, label in self.header_values.items():
@@ -335,7 +335,7 @@ class VisitHeader(QFrame):
         if self._filling:
             return
         if on and self.customer_id is not None:
-            self.respondent_edit.setText(svc.header_info(self.customer_id)["customer"])
+            self.respondent_edit.setText(visit_list.header_info(self.customer_id)["customer"])
         elif not on:
             self.respondent_edit.clear()
             self.respondent_edit.setFocus()

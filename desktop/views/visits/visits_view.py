@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 from desktop.services.admin import accounts, next_steps
 from desktop.services.common.errors import UserError
 from desktop.services.reporting import quality
+from desktop.services.visits import visit_list
 from desktop.services.visits import visits as svc
 
 from ..common.empty_state import EmptyHint
@@ -109,8 +110,8 @@ class VisitsView(QWidget):
 
         self.model = VisitModel(
             COLUMNS,
-            lambda text, **kw: svc.visit_rows(text, status=self.status, **kw),
-            lambda text: svc.count_visits(text, status=self.status),
+            lambda text, **kw: visit_list.visit_rows(text, status=self.status, **kw),
+            lambda text: visit_list.count_visits(text, status=self.status),
             sort="visit_date",
             descending=True,
             parent=self,
