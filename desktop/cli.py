@@ -356,7 +356,8 @@ def _cli_period(args):
 
 
 def cmd_export(args) -> int:
-    from desktop.services.summaries.workbook.export import check_output, export_workbook
+    from desktop.services.summaries.workbook.export import export_workbook
+    from desktop.services.summaries.workbook.xlsx import check_output
 
     period = _cli_period(args)
     out = check_output(args.out, "--out")

@@ -13,8 +13,8 @@ from desktop.services.common.errors import UserError
 from desktop.services.demo.demo import generate_demo
 from desktop.services.maintenance.bootstrap import open_app_database
 from desktop.services.reporting import statistics
+from desktop.services.summaries.workbook import book_format, export
 from desktop.services.summaries.workbook import consolidate as merge
-from desktop.services.summaries.workbook import export
 
 TODAY = date(2024, 7, 15)
 PERIOD = "2024Q2"
@@ -68,37 +68,37 @@ def test_merged_workbook_has_branch_columns_and_all_rows(branches):
     wb = load_workbook(out)
     assert wb.sheetnames == list(merge.SHEETS)
 
-    header, rows = _table(wb[export.SHEET_VISITS], header_row=2)
-    assert header[0] == "分支" and header[1 : 1 + len(export.VISIT_COLUMNS)] == [
-        n for n, _ in export.VISIT_COLUMNS
+    header, rows = _table(wb[book_format.SHEET_VISITS], header_row=2)
+    assert header[0] == "分支" and header[1 : 1 + len(book_format.VISIT_COLUMNS)] == [
+        n for n, _ in book_format.VISIT_COLUMNS
     ]
     assert [r[0] for r in rows].count("城东分店") == result.rows_per_branch["城东分店"]
     assert {r[0] for r in rows} == {"城东分店", "城西分店"}
     assert len(rows) == result.visits
-    ws = wb[export.SHEET_VISITS]
+    ws = wb[book_format.SHEET_VISITS]
     code_cell = ws.cell(3, header.index("客户编号") + 1)
     assert code_cell.data_type == "s" and code_cell.number_format == "@"
     assert ws.cell(3, header.index("回访日期") + 1).is_date
     assert ws.freeze_panes == "D3"
 
-    for sheet, header_row in ((export.SHEET_PROBLEMS, 1), (export.SHEET_PLAN, 2), (export.SHEET_KPI, 1)):
+    for sheet, header_row in ((book_format.SHEET_PROBLEMS, 1), (book_format.SHEET_PLAN, 2), (book_format.SHEET_KPI, 1)):
         header, rows = _table(wb[sheet], header_row)
         assert header[0] == "分支", sheet
         assert rows and {r[0] for r in rows} <= {"城东分店", "城西分店"}, sheet
-    plan = wb[export.SHEET_PLAN]
+    plan = wb[book_format.SHEET_PLAN]
     assert {str(r) for r in plan.merged_cells.ranges} >= {"B1:F1", "G1:I1", "J1:M1", "N1:V1"}
 
-    info = {r[0]: r[1] for r in wb[export.SHEET_INFO].iter_rows(values_only=True)}
-    assert info[export.INFO_KIND] == export.KIND_CONSOLIDATED
-    assert info[export.INFO_PERIOD_CODE] == PERIOD
-    assert info[export.INFO_BRANCH] == "城东分店、城西分店"
+    info = {r[0]: r[1] for r in wb[book_format.SHEET_INFO].iter_rows(values_only=True)}
+    assert info[book_format.INFO_KIND] == book_format.KIND_CONSOLIDATED
+    assert info[book_format.INFO_PERIOD_CODE] == PERIOD
+    assert info[book_format.INFO_BRANCH] == "城东分店、城西分店"
 
 
 def test_merged_dimension_counts_are_the_sums_and_rates_recomputed(branches):
     folder, a, b = branches
     out = folder / "全部.xlsx"
     merge.consolidate([folder / "城东.xlsx", folder / "城西.xlsx"], out)
-    frame = pd.read_excel(out, sheet_name=export.SHEET_DIMENSIONS, engine="openpyxl")
+    frame = pd.read_excel(out, sheet_name=book_format.SHEET_DIMENSIONS, engine="openpyxl")
     table = {row["维度"]: row for _, row in frame.iterrows() if row["维度"] in set(a["dims"]) | {"总体"}}
     assert set(table) == set(a["dims"]) | set(b["dims"]) | {"总体"}
     differs = False
@@ -132,14 +132,14 @@ def test_merged_dimension_counts_are_the_sums_and_rates_recomputed(branches):
     wb = load_workbook(out)
     summary = {}
     past = False
-    for row in wb[export.SHEET_DIMENSIONS].iter_rows(values_only=True):
+    for row in wb[book_format.SHEET_DIMENSIONS].iter_rows(values_only=True):
         past = past or row[0] is None
         if past and row[0]:
             summary[row[0]] = row[1]
-    assert summary[export.SUM_VISITS] == a["overall"].visits + b["overall"].visits
+    assert summary[book_format.SUM_VISITS] == a["overall"].visits + b["overall"].visits
     due = a["overall"].recovery.due + b["overall"].recovery.due
     done = a["overall"].recovery.completed + b["overall"].recovery.completed
-    assert summary[export.SUM_RECOVERY] == pytest.approx(done / due)
+    assert summary[book_format.SUM_RECOVERY] == pytest.approx(done / due)
 
     header, rows = _table(wb[merge.SHEET_COMPARE])
     by_branch = {r[0]: dict(zip(header, r, strict=False)) for r in rows}
@@ -165,9 +165,9 @@ def test_template_version_mismatch_is_refused(branches):
     folder, _a, _b = branches
     path = folder / "城西.xlsx"
     wb = load_workbook(path)
-    ws = wb[export.SHEET_INFO]
+    ws = wb[book_format.SHEET_INFO]
     for row in ws.iter_rows(min_row=2):
-        if row[0].value == export.INFO_TEMPLATE and row[2].value == "售后服务回访（通用）":
+        if row[0].value == book_format.INFO_TEMPLATE and row[2].value == "售后服务回访（通用）":
             row[3].value = 2
     wb.save(path)
     with pytest.raises(UserError, match="版本不同") as err:

@@ -21,11 +21,11 @@ from desktop.services.kpi import kpi
 from desktop.services.reporting import statistics
 from desktop.services.reporting.periods import parse_period
 from desktop.services.reporting.scoring import DENOMINATOR_NOTE
-from desktop.services.summaries.workbook import export
+from desktop.services.summaries.workbook import book_format, export, sheets_visits, xlsx
 
 TODAY = date(2024, 7, 15)
 PERIOD = "2024Q2"
-FIXED = [name for name, _ in export.VISIT_COLUMNS]
+FIXED = [name for name, _ in book_format.VISIT_COLUMNS]
 
 
 @pytest.fixture
@@ -85,8 +85,8 @@ def test_dimension_figures_equal_the_statistics_service(demo, out_dir):
     assert dims and total.answers > 0
 
     wb = load_workbook(out)
-    assert wb.sheetnames == list(export.SHEETS)
-    ws = wb[export.SHEET_DIMENSIONS]
+    assert wb.sheetnames == list(book_format.SHEETS)
+    ws = wb[book_format.SHEET_DIMENSIONS]
     table = _dimension_table(ws)
     assert list(table) == [statistics.OVERALL] + [d.dimension for d in dims]
     for d in dims:
@@ -117,13 +117,13 @@ def test_dimension_figures_equal_the_statistics_service(demo, out_dir):
     assert overall_row["NPS"] == pytest.approx(total.nps)
 
     summary = _summary(ws)
-    assert summary[export.SUM_VISITS] == total.visits
-    assert summary[export.SUM_VALID] == total.valid
-    assert summary[export.SUM_INVALID] == total.invalid
-    assert summary[export.SUM_NPS] == pytest.approx(total.nps)
-    assert summary[export.SUM_DUE] == total.recovery.due
-    assert summary[export.SUM_RECOVERY] == pytest.approx(total.recovery.rate)
-    assert summary[export.INFO_DENOMINATOR] == DENOMINATOR_NOTE
+    assert summary[book_format.SUM_VISITS] == total.visits
+    assert summary[book_format.SUM_VALID] == total.valid
+    assert summary[book_format.SUM_INVALID] == total.invalid
+    assert summary[book_format.SUM_NPS] == pytest.approx(total.nps)
+    assert summary[book_format.SUM_DUE] == total.recovery.due
+    assert summary[book_format.SUM_RECOVERY] == pytest.approx(total.recovery.rate)
+    assert summary[book_format.INFO_DENOMINATOR] == DENOMINATOR_NOTE
 
     # rates are numbers with a % format, counts numbers, the arrow from compare()
     header = [c.value for c in ws[1]]
@@ -145,7 +145,7 @@ def test_figures_read_back_with_pandas(demo, out_dir):
     flt = statistics.Filters(period=PERIOD)
     dims = {d.dimension: d for d in statistics.dimension_stats(flt)}
 
-    frame = pd.read_excel(out, engine="openpyxl", sheet_name=export.SHEET_DIMENSIONS)
+    frame = pd.read_excel(out, engine="openpyxl", sheet_name=book_format.SHEET_DIMENSIONS)
     table = frame[frame["维度"].isin(list(dims))]
     assert len(table) == len(dims)
     assert pd.api.types.is_numeric_dtype(frame["满意率"])
@@ -157,7 +157,7 @@ def test_figures_read_back_with_pandas(demo, out_dir):
             assert row["满意率"] == pytest.approx(d.satisfaction)
 
     visits = pd.read_excel(
-        out, engine="openpyxl", sheet_name=export.SHEET_VISITS, header=1, dtype={"客户编号": str}
+        out, engine="openpyxl", sheet_name=book_format.SHEET_VISITS, header=1, dtype={"客户编号": str}
     )
     assert len(visits) == result.visits
     assert list(visits.columns[: len(FIXED)]) == FIXED
@@ -170,49 +170,49 @@ def test_problem_plan_kpi_and_info_sheets(demo, out_dir):
     out, _result = _export(out_dir)
     wb = load_workbook(out)
 
-    problems = list(wb[export.SHEET_PROBLEMS].iter_rows(min_row=2, values_only=True))
+    problems = list(wb[book_format.SHEET_PROBLEMS].iter_rows(min_row=2, values_only=True))
     from desktop.services.reporting import problems as problem_service
 
     pareto = problem_service.pareto(date(2024, 4, 1), date(2024, 6, 30))
     assert [(r[0], r[1]) for r in problems[: len(pareto)]] == [(p.name, p.count) for p in pareto]
     assert problems[len(pareto) - 1][3] == pytest.approx(1.0)
 
-    plan = wb[export.SHEET_PLAN]
+    plan = wb[book_format.SHEET_PLAN]
     groups = {str(r) for r in plan.merged_cells.ranges}
     assert groups == {"A1:E1", "F1:H1", "I1:L1", "M1:U1"}
-    assert [plan.cell(1, c).value for c in (1, 6, 9, 13)] == [g for g, _ in export.PLAN_GROUPS]
+    assert [plan.cell(1, c).value for c in (1, 6, 9, 13)] == [g for g, _ in book_format.PLAN_GROUPS]
     measures = [row[13] for row in plan.iter_rows(min_row=3, values_only=True) if row[13]]
     assert any("备件库存预警" in m for m in measures)  # the seed's worked row
 
-    kpi_ws = wb[export.SHEET_KPI]
+    kpi_ws = wb[book_format.SHEET_KPI]
     rows = list(kpi_ws.iter_rows(min_row=2, values_only=True))
     card = kpi.load(next(s.id for s in kpi.list_scorecards() if s.period == "2024Q2"))
-    total_row = next(r for r in rows if r[0] == "2024Q2" and r[2] == export.KPI_TOTAL)
+    total_row = next(r for r in rows if r[0] == "2024Q2" and r[2] == book_format.KPI_TOTAL)
     assert total_row[7] == pytest.approx(card.total)
     assert total_row[8] == f"等级：{card.grade}"
-    items = [r for r in rows if r[0] == "2024Q2" and r[2] != export.KPI_TOTAL]
+    items = [r for r in rows if r[0] == "2024Q2" and r[2] != book_format.KPI_TOTAL]
     assert [r[3] for r in items] == [ind.level2 for ind in card.rows]
     assert all(r[0] != "2024Q1" for r in rows)  # only the period's scorecards
 
-    info = {row[0]: row[1:] for row in wb[export.SHEET_INFO].iter_rows(min_row=2, values_only=True)}
-    assert info[export.INFO_KIND][0] == export.KIND_BRANCH
-    assert info[export.INFO_BRANCH][0] == "城东分店"
-    assert info[export.INFO_PERIOD_CODE][0] == "2024Q2"
-    assert info[export.INFO_PERIOD][0] == "2024年第2季度"
+    info = {row[0]: row[1:] for row in wb[book_format.SHEET_INFO].iter_rows(min_row=2, values_only=True)}
+    assert info[book_format.INFO_KIND][0] == book_format.KIND_BRANCH
+    assert info[book_format.INFO_BRANCH][0] == "城东分店"
+    assert info[book_format.INFO_PERIOD_CODE][0] == "2024Q2"
+    assert info[book_format.INFO_PERIOD][0] == "2024年第2季度"
     template = QuestionnaireTemplate.get(QuestionnaireTemplate.family == "after_sales")
-    assert info[export.INFO_TEMPLATE][:3] == (template.label, template.name, template.version)
-    assert info[export.INFO_MASKED][0] == export.MASKED_TEXT
-    assert info[export.INFO_DENOMINATOR][0] == DENOMINATOR_NOTE
-    assert isinstance(info[export.INFO_GENERATED][0], datetime)
+    assert info[book_format.INFO_TEMPLATE][:3] == (template.label, template.name, template.version)
+    assert info[book_format.INFO_MASKED][0] == book_format.MASKED_TEXT
+    assert info[book_format.INFO_DENOMINATOR][0] == DENOMINATOR_NOTE
+    assert isinstance(info[book_format.INFO_GENERATED][0], datetime)
 
 
 def test_layout_header_frozen_filtered_and_widths(demo, out_dir):
     out, result = _export(out_dir)
     wb = load_workbook(out)
-    ws = wb[export.SHEET_VISITS]
+    ws = wb[book_format.SHEET_VISITS]
     assert ws.freeze_panes == "C3"
     assert ws.auto_filter.ref == f"A2:{ws.cell(2, ws.max_column).column_letter}{result.visits + 2}"
-    assert ws["A2"].font.b and ws["A2"].fill.fgColor.rgb.endswith(export.HEADER_FILL)
+    assert ws["A2"].font.b and ws["A2"].fill.fgColor.rgb.endswith(xlsx.HEADER_FILL)
     assert ws.column_dimensions["X"].width == 40  # 宝贵意见 (after 回访类型 was added)
     template = QuestionnaireTemplate.get(QuestionnaireTemplate.family == "after_sales")
     group = ws.cell(1, len(FIXED) + 1).value
@@ -222,15 +222,15 @@ def test_layout_header_frozen_filtered_and_widths(demo, out_dir):
     )
     assert ws.cell(2, len(FIXED) + 1).value == f"1. {first_question.text}"
     # the size is declared, so read-only readers need not scan the sheet to learn it
-    streamed = load_workbook(out, read_only=True)[export.SHEET_VISITS]
+    streamed = load_workbook(out, read_only=True)[book_format.SHEET_VISITS]
     assert (streamed.max_row, streamed.max_column) == (result.visits + 2, ws.max_column)
-    assert wb[export.SHEET_DIMENSIONS].freeze_panes == "B2"
-    assert wb[export.SHEET_DIMENSIONS].page_setup.orientation == "landscape"
+    assert wb[book_format.SHEET_DIMENSIONS].freeze_panes == "B2"
+    assert wb[book_format.SHEET_DIMENSIONS].page_setup.orientation == "landscape"
 
 
 def test_answers_shown_as_labels_and_numbers(demo, out_dir):
     out, _result = _export(out_dir)
-    ws = load_workbook(out)[export.SHEET_VISITS]
+    ws = load_workbook(out)[book_format.SHEET_VISITS]
     rows = _visit_cells(ws)
     visit = Visit.select().where(Visit.visit_date.between(date(2024, 4, 1), date(2024, 6, 30))).first()
     row = next(r for r in rows if r["回访编号"].value == visit.id)
@@ -256,8 +256,8 @@ def test_phones_and_names_masked_by_default_full_on_request(demo, out_dir):
     masked_out, masked = _export(out_dir, "masked.xlsx")
     full_out, full = _export(out_dir, "full.xlsx", full_contact=True)
     assert masked.masked and not full.masked
-    masked_rows = _visit_cells(load_workbook(masked_out)[export.SHEET_VISITS])
-    full_rows = _visit_cells(load_workbook(full_out)[export.SHEET_VISITS])
+    masked_rows = _visit_cells(load_workbook(masked_out)[book_format.SHEET_VISITS])
+    full_rows = _visit_cells(load_workbook(full_out)[book_format.SHEET_VISITS])
     checked = 0
     for m_row, f_row in zip(masked_rows, full_rows, strict=True):
         visit = Visit.get_by_id(m_row["回访编号"].value)
@@ -274,8 +274,8 @@ def test_phones_and_names_masked_by_default_full_on_request(demo, out_dir):
     with zipfile.ZipFile(masked_out) as z:
         text = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
     assert not [p for p in phones if p in text]
-    info = {r[0]: r[1] for r in load_workbook(full_out)[export.SHEET_INFO].iter_rows(values_only=True)}
-    assert info[export.INFO_MASKED] == export.FULL_TEXT
+    info = {r[0]: r[1] for r in load_workbook(full_out)[book_format.SHEET_INFO].iter_rows(values_only=True)}
+    assert info[book_format.INFO_MASKED] == book_format.FULL_TEXT
 
 
 def test_phone_numbers_and_names_the_customer_wrote_are_masked_too(database, out_dir):
@@ -328,9 +328,9 @@ def test_phone_numbers_and_names_the_customer_wrote_are_masked_too(database, out
         wb = load_workbook(out)
         rows = {
             r["回访编号"].value: {k: c.value for k, c in r.items()}
-            for r in _visit_cells(wb[export.SHEET_VISITS])
+            for r in _visit_cells(wb[book_format.SHEET_VISITS])
         }
-        plan = list(wb[export.SHEET_PLAN].iter_rows(values_only=True))
+        plan = list(wb[book_format.SHEET_PLAN].iter_rows(values_only=True))
         names = list(plan[1])
         plan_row = dict(zip(names, next(r for r in plan[2:] if r[1] == "C0001"), strict=False))
         return rows, plan_row
@@ -387,7 +387,7 @@ def test_codes_keep_leading_zeros_and_formulas_stay_text(tricky, out_dir):
     out, result = _export(out_dir, full_contact=True)
     assert result.visits == 3
     wb = load_workbook(out)
-    rows = _visit_cells(wb[export.SHEET_VISITS])
+    rows = _visit_cells(wb[book_format.SHEET_VISITS])
     by_code = {r["客户编号"].value: r for r in rows}
     assert set(by_code) == {"00123", "00456", "C0789"}
     for code, name, phone, order_no, feedback in tricky:
@@ -415,14 +415,14 @@ def test_codes_keep_leading_zeros_and_formulas_stay_text(tricky, out_dir):
             if name.startswith("xl/worksheets/"):
                 assert "<f>" not in z.read(name).decode("utf-8") and "<f " not in z.read(name).decode("utf-8")
     # pandas reads the literal texts back too
-    frame = pd.read_excel(out, engine="openpyxl", sheet_name=export.SHEET_VISITS, header=1, dtype=str)
+    frame = pd.read_excel(out, engine="openpyxl", sheet_name=book_format.SHEET_VISITS, header=1, dtype=str)
     assert set(frame["客户姓名"]) == {"=1+1", "+8613800000000", "@SUM(A1)"}
     assert set(frame["客户编号"]) == {"00123", "00456", "C0789"}
 
 
 def test_masked_formula_like_names_are_still_text(tricky, out_dir):
     out, _result = _export(out_dir)
-    rows = _visit_cells(load_workbook(out)[export.SHEET_VISITS])
+    rows = _visit_cells(load_workbook(out)[book_format.SHEET_VISITS])
     names = {r["客户姓名"].value for r in rows}
     assert names == {"=***", "+*************", "@*******"}
     assert all(r["客户姓名"].data_type == "s" for r in rows)
@@ -433,9 +433,9 @@ def test_empty_period_gives_a_complete_workbook(demo, out_dir):
     out, result = _export(out_dir, period="2020")
     assert result.visits == 0
     wb = load_workbook(out)
-    assert wb.sheetnames == list(export.SHEETS)
-    assert wb[export.SHEET_PROBLEMS]["A2"].value == export.EMPTY_PROBLEMS
-    table = _dimension_table(wb[export.SHEET_DIMENSIONS])
+    assert wb.sheetnames == list(book_format.SHEETS)
+    assert wb[book_format.SHEET_PROBLEMS]["A2"].value == book_format.EMPTY_PROBLEMS
+    table = _dimension_table(wb[book_format.SHEET_DIMENSIONS])
     assert table[statistics.OVERALL]["有效样本"] == 0
 
 
@@ -443,9 +443,9 @@ def test_custom_range_and_month(demo, out_dir):
     out, result = _export(out_dir, period=("2024-05-01", "2024-05-31"))
     month_out, month = _export(out_dir, "month.xlsx", period="2024-05")
     assert result.visits == month.visits
-    info = {r[0]: r[1] for r in load_workbook(out)[export.SHEET_INFO].iter_rows(values_only=True)}
-    assert info[export.INFO_PERIOD_CODE] == "2024-05-01~2024-05-31"
-    assert parse_period(info[export.INFO_PERIOD_CODE]).days == 31
+    info = {r[0]: r[1] for r in load_workbook(out)[book_format.SHEET_INFO].iter_rows(values_only=True)}
+    assert info[book_format.INFO_PERIOD_CODE] == "2024-05-01~2024-05-31"
+    assert parse_period(info[book_format.INFO_PERIOD_CODE]).days == 31
 
 
 def test_bad_inputs_are_refused_in_chinese(demo, out_dir):
@@ -459,7 +459,7 @@ def test_bad_inputs_are_refused_in_chinese(demo, out_dir):
 
 
 def test_cancel_leaves_no_partial_file(demo, out_dir, monkeypatch):
-    monkeypatch.setattr(export, "PROGRESS_EVERY", 5)
+    monkeypatch.setattr(sheets_visits, "PROGRESS_EVERY", 5)
     calls = []
 
     class Stop(Exception):
@@ -485,7 +485,7 @@ def test_export_replaces_an_existing_file(demo, out_dir):
     out = out_dir / "x.xlsx"
     out.write_bytes(b"old")
     _export(out_dir, "x.xlsx")
-    assert load_workbook(out).sheetnames == list(export.SHEETS)
+    assert load_workbook(out).sheetnames == list(book_format.SHEETS)
     assert [p.name for p in out_dir.iterdir()] == ["x.xlsx"]
 
 
@@ -497,8 +497,8 @@ def test_cli_export(demo, db_path, out_dir, capsys):
     )
     assert code == 0
     assert "已导出" in capsys.readouterr().out
-    info = {r[0]: r[1] for r in load_workbook(out)[export.SHEET_INFO].iter_rows(values_only=True)}
-    assert info[export.INFO_BRANCH] == "城西分店"
+    info = {r[0]: r[1] for r in load_workbook(out)[book_format.SHEET_INFO].iter_rows(values_only=True)}
+    assert info[book_format.INFO_BRANCH] == "城西分店"
 
     code = main(
         ["--db", str(db_path), "export", "--from", "2024-04-01", "--to", "2024-04-30", "--out", str(out)]
@@ -534,9 +534,9 @@ def test_export_dialog_writes_the_workbook(demo, db_path, out_dir, qtbot, monkey
     dialog._path_edited = True
     qtbot.mouseClick(dialog.export_button, export_dialog.Qt.LeftButton)
     assert out.exists() and infos and "已导出" in infos[0]
-    info = {r[0]: r[1] for r in load_workbook(out)[export.SHEET_INFO].iter_rows(values_only=True)}
-    assert info[export.INFO_BRANCH] == "城北分店"
-    assert info[export.INFO_MASKED] == export.MASKED_TEXT
+    info = {r[0]: r[1] for r in load_workbook(out)[book_format.SHEET_INFO].iter_rows(values_only=True)}
+    assert info[book_format.INFO_BRANCH] == "城北分店"
+    assert info[book_format.INFO_MASKED] == book_format.MASKED_TEXT
 
 
 def test_export_dialog_full_contact_warns_and_bad_period_blocks(demo, db_path, out_dir, qtbot, monkeypatch):
@@ -579,7 +579,7 @@ def test_export_dialog_cancel_leaves_no_file(demo, db_path, out_dir, qtbot, monk
         except Cancelled:
             return None
 
-    monkeypatch.setattr(export, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(sheets_visits, "PROGRESS_EVERY", 2)
     monkeypatch.setattr(export_dialog, "run_with_progress", cancelled_run)
     dialog = export_dialog.ExportDialog(AppContext(db_path), today=TODAY)
     qtbot.addWidget(dialog)
@@ -613,7 +613,7 @@ def test_export_reads_a_snapshot_without_blocking_writers(demo, db_path, out_dir
     """The export's transaction only reads: the app can save a visit while it runs."""
     import sqlite3
 
-    monkeypatch.setattr(export, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(sheets_visits, "PROGRESS_EVERY", 2)
     customer = Customer.select().first()
     written = []
 

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from desktop.services.demo.demo import generate_demo
 from desktop.services.reporting import statistics
-from desktop.services.summaries.workbook import export
+from desktop.services.summaries.workbook import book_format, export
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 pytestmark = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
@@ -55,12 +55,12 @@ def test_libreoffice_reads_the_dimension_figures(workbook, tmp_path):
         tmp_path / "profile",
         tmp_path,
     )
-    sheet_csv = workbook.parent / f"{workbook.stem}-{export.SHEET_DIMENSIONS}.csv"
+    sheet_csv = workbook.parent / f"{workbook.stem}-{book_format.SHEET_DIMENSIONS}.csv"
     assert sheet_csv.exists(), sorted(p.name for p in workbook.parent.iterdir())
     with sheet_csv.open(encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     header = rows[0]
-    assert header[: len(export.DIM_COLUMNS)] == list(export.DIM_COLUMNS)
+    assert header[: len(book_format.DIM_COLUMNS)] == list(book_format.DIM_COLUMNS)
     table = {}
     for row in rows[1:]:
         if not row or not row[0]:
@@ -74,7 +74,7 @@ def test_libreoffice_reads_the_dimension_figures(workbook, tmp_path):
     for d in dims:
         row = table[d.dimension]
         assert _number(row["有效样本"]) == (d.level_n or d.nps_n or d.yes_n)
-        assert [_number(row[name]) for name in export.DIM_COLUMNS[2:7]] == [
+        assert [_number(row[name]) for name in book_format.DIM_COLUMNS[2:7]] == [
             d.counts[lv] for lv in (5, 4, 3, 2, 1)
         ]
         if d.satisfaction is not None:
@@ -87,7 +87,7 @@ def test_libreoffice_reads_the_dimension_figures(workbook, tmp_path):
     assert _number(overall["满意率"]) == pytest.approx(total.satisfaction, rel=1e-9)
 
     # the text columns of 回访记录 come through as the texts they are
-    visits_csv = workbook.parent / f"{workbook.stem}-{export.SHEET_VISITS}.csv"
+    visits_csv = workbook.parent / f"{workbook.stem}-{book_format.SHEET_VISITS}.csv"
     with visits_csv.open(encoding="utf-8") as fh:
         visit_rows = list(csv.reader(fh))
     names = visit_rows[1]
@@ -105,7 +105,7 @@ def test_libreoffice_prints_the_workbook_in_chinese(workbook, tmp_path):
     pdf = workbook.with_suffix(".pdf")
     reader = PdfReader(str(pdf))
     text = "\n".join(page.extract_text() for page in reader.pages)
-    assert len(reader.pages) >= len(export.SHEETS)
+    assert len(reader.pages) >= len(book_format.SHEETS)
     for words in ("回访编号", "客户姓名", "满意率", "改进方案与落实跟踪", "一级指标", "城东分店"):
         assert words in text, words
     if shutil.which("pdftoppm"):  # a page renders (the picture itself was looked at by hand)

@@ -481,14 +481,14 @@ def test_item_scores_round_half_up_as_by_hand(database):
 def test_export_writes_the_printed_scores_and_their_sum(database, tmp_path):
     from openpyxl import load_workbook
 
-    from desktop.services.summaries.workbook import export
+    from desktop.services.summaries.workbook import book_format, export
 
     data = printed_sum_card()
     out = tmp_path / "kpi.xlsx"
     export.export_workbook(out, "2026Q3", branch="城东分店", today=date(2026, 10, 10))
-    rows = list(load_workbook(out)[export.SHEET_KPI].iter_rows(min_row=2, values_only=True))
-    items = [r for r in rows if r[0] == "2026Q3" and r[2] not in (None, export.KPI_TOTAL)]
-    total = next(r for r in rows if r[2] == export.KPI_TOTAL)
+    rows = list(load_workbook(out)[book_format.SHEET_KPI].iter_rows(min_row=2, values_only=True))
+    items = [r for r in rows if r[0] == "2026Q3" and r[2] not in (None, book_format.KPI_TOTAL)]
+    total = next(r for r in rows if r[2] == book_format.KPI_TOTAL)
     assert [r[7] for r in items] == [14.67] * 6 + [1.98]
     assert total[7] == pytest.approx(90.0, abs=1e-9) == pytest.approx(sum(r[7] for r in items), abs=1e-9)
     assert total[8] == f"等级：{data.grade}" == "等级：优秀"
@@ -535,7 +535,7 @@ def test_negative_actual_refused(database):
 def test_workbook_keeps_target_and_actual_as_percent_numbers(database, tmp_path):
     from openpyxl import load_workbook
 
-    from desktop.services.summaries.workbook import export
+    from desktop.services.summaries.workbook import book_format, export
 
     data = seed_card()
     row_named(data, "技术方案准确率").actual = 93.5
@@ -543,7 +543,7 @@ def test_workbook_keeps_target_and_actual_as_percent_numbers(database, tmp_path)
     out = tmp_path / "kpi.xlsx"
     export.export_workbook(out, "2024Q1", branch="城东分店", today=date(2024, 4, 10))
     book = load_workbook(out)
-    ws = book[export.SHEET_KPI]
+    ws = book[book_format.SHEET_KPI]
     header = [c.value for c in ws[1]]
     col_target, col_actual = header.index("目标值") + 1, header.index("实际值") + 1
     by_name = {ws.cell(r, 4).value: r for r in range(2, ws.max_row + 1)}
@@ -558,8 +558,8 @@ def test_workbook_keeps_target_and_actual_as_percent_numbers(database, tmp_path)
     assert empty.value is None
     notes = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
     assert "90 即 90%" in notes["目标值/实际值"]
-    info = {r[0]: r[1] for r in book[export.SHEET_INFO].iter_rows(min_row=2, values_only=True)}
-    assert info["质量评价表数值"] == export.KPI_PERCENT_NOTE
+    info = {r[0]: r[1] for r in book[book_format.SHEET_INFO].iter_rows(min_row=2, values_only=True)}
+    assert info["质量评价表数值"] == book_format.KPI_PERCENT_NOTE
 
     from desktop.services.summaries.workbook import consolidate
 
@@ -567,7 +567,7 @@ def test_workbook_keeps_target_and_actual_as_percent_numbers(database, tmp_path)
     export.export_workbook(other, "2024Q1", branch="城西分店", today=date(2024, 4, 10))
     merged = tmp_path / "merged.xlsx"
     consolidate.consolidate([out, other], merged)
-    ws = load_workbook(merged)[export.SHEET_KPI]
+    ws = load_workbook(merged)[book_format.SHEET_KPI]
     row = next(r for r in ws.iter_rows(min_row=2) if r[4].value == "客服响应及时率")
     assert (row[6].value, row[6].number_format, row[7].value, row[7].number_format) == (90, '0"%"', 88, '0"%"')
     assert row[8].number_format == "0.00"

@@ -519,7 +519,7 @@ def test_actual_above_100_asks_first_and_no_keeps_the_old_value(qtbot, view):
 def test_screen_print_and_workbook_show_the_same_total(qtbot, view, tmp_path):
     from openpyxl import load_workbook
 
-    from desktop.services.summaries.workbook import export
+    from desktop.services.summaries.workbook import book_format, export
 
     rows = [kpi.IndicatorRow("时效性", f"指标{n}", 15, 90, 88) for n in range(1, 7)]
     rows.append(kpi.IndicatorRow("规范性", "服务流程合规率", 10, 100, 19.8))
@@ -536,7 +536,7 @@ def test_screen_print_and_workbook_show_the_same_total(qtbot, view, tmp_path):
 
     out = tmp_path / "kpi.xlsx"
     export.export_workbook(out, "2026Q3", branch="城东分店", today=date(2026, 10, 10))
-    ws = load_workbook(out)[export.SHEET_KPI]
-    total = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[2] == export.KPI_TOTAL)
+    ws = load_workbook(out)[book_format.SHEET_KPI]
+    total = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[2] == book_format.KPI_TOTAL)
     assert kpi.score_text(total[7]) == "90.00" and total[8] == "等级：优秀"
     assert view.scorecards.table.item(0, 2).text() == "90.00"

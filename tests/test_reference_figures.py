@@ -284,7 +284,7 @@ def test_report_overall_row_equals_the_reference(database, raw, weights):
 def test_workbook_dimension_sheet_equals_the_reference(database, raw, weights, tmp_path_factory):
     from openpyxl import load_workbook
 
-    from desktop.services.summaries.workbook import export
+    from desktop.services.summaries.workbook import book_format, export
 
     with db.atomic() as txn:
         try:
@@ -293,7 +293,7 @@ def test_workbook_dimension_sheet_equals_the_reference(database, raw, weights, t
             export.export_workbook(out, "2024-05", today=date(2024, 6, 30))
         finally:
             txn.rollback()
-    ws = load_workbook(out)[export.SHEET_DIMENSIONS]
+    ws = load_workbook(out)[book_format.SHEET_DIMENSIONS]
     header = [c.value for c in ws[1]]
     table = {}
     for values in ws.iter_rows(min_row=2, values_only=True):
@@ -418,7 +418,7 @@ def test_an_empty_period_shows_nothing_on_every_surface(database, tmp_path):
     from desktop.services.reporting.periods import parse_period
     from desktop.services.reporting.scope import Scope
     from desktop.services.summaries import dashboard, report
-    from desktop.services.summaries.workbook import consolidate, export
+    from desktop.services.summaries.workbook import book_format, consolidate, export
 
     scope = Scope(period="2024-05")
     overall = statistics.overall(scope, today=date(2024, 6, 30))
@@ -444,7 +444,7 @@ def test_an_empty_period_shows_nothing_on_every_surface(database, tmp_path):
         export.export_workbook(books[-1], "2024-05", branch=branch, today=date(2024, 6, 30))
     merged = tmp_path / "合并.xlsx"
     consolidate.consolidate(books, merged)
-    ws = load_workbook(merged)[export.SHEET_DIMENSIONS]
+    ws = load_workbook(merged)[book_format.SHEET_DIMENSIONS]
     assert ws.max_row >= 1
 
 
@@ -455,7 +455,7 @@ def test_consolidated_workbook_equals_the_reference(database, raw, weights, tmp_
     reference's and its 满意率 the reference's."""
     from openpyxl import load_workbook
 
-    from desktop.services.summaries.workbook import consolidate, export
+    from desktop.services.summaries.workbook import book_format, consolidate, export
 
     folder = tmp_path_factory.mktemp("merge")
     with db.atomic() as txn:
@@ -469,7 +469,7 @@ def test_consolidated_workbook_equals_the_reference(database, raw, weights, tmp_
             txn.rollback()
     merged = folder / "合并.xlsx"
     consolidate.consolidate(books, merged)
-    ws = load_workbook(merged)[export.SHEET_DIMENSIONS]
+    ws = load_workbook(merged)[book_format.SHEET_DIMENSIONS]
     rows = list(ws.iter_rows(values_only=True))
     header = list(rows[0])
     total = next((dict(zip(header, r, strict=False)) for r in rows[1:] if r[0] == "总体"), None)

@@ -202,26 +202,26 @@ def test_report_lists_verification_apart(loop):
 def test_workbook_visit_kind_and_verification_sheet(loop, tmp_path):
     from openpyxl import load_workbook
 
-    from desktop.services.summaries.workbook import export
+    from desktop.services.summaries.workbook import book_format, export, sheets_figures
 
     out = tmp_path / "book.xlsx"
     export.export_workbook(out, "2024-05", today=date(2024, 6, 30))
     wb = load_workbook(out)
-    ws = wb[export.SHEET_VISITS]
+    ws = wb[book_format.SHEET_VISITS]
     header = [c.value for c in ws[2]]
-    kind = header.index(export.VISIT_KIND)
+    kind = header.index(book_format.VISIT_KIND)
     kinds = sorted(row[kind] for row in ws.iter_rows(min_row=3, values_only=True))
     assert kinds == ["二次回访", "二次回访（第2轮）", "手工", "手工"]
-    verify = {row[0]: row for row in wb[export.SHEET_VERIFY].iter_rows(min_row=2, values_only=True) if row[0]}
+    verify = {row[0]: row for row in wb[book_format.SHEET_VERIFY].iter_rows(min_row=2, values_only=True) if row[0]}
     assert verify["改进满意度"][1] == 2 and verify["改进满意度"][2] == 2
     assert verify["问题解决"][-1] == pytest.approx(1.0)
-    assert verify[export.VERIFY_VISITS][1] == 2
+    assert verify[sheets_figures.VERIFY_VISITS][1] == 2
     dims = {
-        row[0]: row for row in wb[export.SHEET_DIMENSIONS].iter_rows(min_row=2, values_only=True) if row[0]
+        row[0]: row for row in wb[book_format.SHEET_DIMENSIONS].iter_rows(min_row=2, values_only=True) if row[0]
     }
     assert "改进满意度" not in dims
     assert dims["总体"][1] == 2  # the two ordinary level answers; the NPS answers in their own columns
-    info = {row[0]: row[1] for row in wb[export.SHEET_INFO].iter_rows(min_row=2, values_only=True)}
+    info = {row[0]: row[1] for row in wb[book_format.SHEET_INFO].iter_rows(min_row=2, values_only=True)}
     assert info["指标定义·综合得分"] == metrics.definition("综合得分")
 
 
@@ -246,7 +246,7 @@ def test_segments_one_scope_query_each(database):
 def test_workbook_segment_sheet_recomputes(database, tmp_path):
     from openpyxl import load_workbook
 
-    from desktop.services.summaries.workbook import export
+    from desktop.services.summaries.workbook import book_format, export
 
     tpl, (att,) = _template("fa", [("服务态度", "level5")])
     vip = Customer.create(code="C1", name="甲", phone="13800000001", ctype="VIP客户")
@@ -256,7 +256,7 @@ def test_workbook_segment_sheet_recomputes(database, tmp_path):
             _visit(tpl, customer, None, date(2024, 5, 3), [value], [att])
     out = tmp_path / "book.xlsx"
     export.export_workbook(out, "2024-05", today=date(2024, 6, 30))
-    ws = load_workbook(out)[export.SHEET_SEGMENTS]
+    ws = load_workbook(out)[book_format.SHEET_SEGMENTS]
     header = [c.value for c in ws[1]]
     rows = [dict(zip(header, r, strict=False)) for r in ws.iter_rows(min_row=2, values_only=True) if r[1]]
     by_group = {(r["细分维度"], r["分组"]): r for r in rows}

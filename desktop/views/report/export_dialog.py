@@ -27,6 +27,7 @@ from desktop.services.common.errors import UserError
 from desktop.services.reporting import periods
 from desktop.services.summaries.workbook import consolidate as merge_service
 from desktop.services.summaries.workbook import export as export_service
+from desktop.services.summaries.workbook import xlsx
 
 from ..common.operations import run_with_progress
 from ..common.widgets import confirm, form, hbox, show_error, show_info, vbox
@@ -180,7 +181,7 @@ class ExportDialog(QDialog):
         try:
             period = self.period()
             branch = export_service.clean_branch(self.branch_edit.text())
-            out = export_service.check_output(self.path_edit.text(), "保存到")
+            out = xlsx.check_output(self.path_edit.text(), "保存到")
         except UserError as err:
             show_error(self, str(err), "无法导出")
             return
@@ -300,7 +301,7 @@ class ConsolidateDialog(QDialog):
         self.status.clear()
         paths = self.paths()
         try:
-            out = export_service.check_output(self.path_edit.text(), "保存到")
+            out = xlsx.check_output(self.path_edit.text(), "保存到")
         except UserError as err:
             show_error(self, str(err), "无法合并")
             return

@@ -33,7 +33,7 @@ from ...common import archive_guard
 from ...common.errors import UserError
 from ...reporting import periods, statistics
 from ...reporting.scoring import trend
-from .export import (
+from .book_format import (
     DATE_COLUMNS,
     DIM_COLUMNS,
     EMPTY_ROWS,
@@ -49,11 +49,9 @@ from .export import (
     KIND_BRANCH,
     KIND_CONSOLIDATED,
     KPI_COLUMNS,
-    KPI_NOTES,
     KPI_PERCENT_NOTE,
     KPI_TOTAL,
     MASKED_TEXT,
-    PLAN_STYLES,
     PROBLEM_COLUMNS,
     SHEET_DIMENSIONS,
     SHEET_INFO,
@@ -71,20 +69,13 @@ from .export import (
     VISIT_COLUMNS,
     VISIT_GROUP,
     VISIT_KIND,
-    Book,
-    DimensionRow,
-    Sheet,
-    Summary,
-    TemplateUsed,
-    check_output,
     percent_style,
-    plan_columns,
-    write_dimension_sheet,
-    write_info_sheet,
-    write_kpi_header,
-    write_plan_header,
-    write_problem_header,
 )
+from .export import write_info_sheet
+from .sheets_figures import DimensionRow, Summary, write_dimension_sheet, write_problem_header
+from .sheets_plan import KPI_NOTES, PLAN_STYLES, plan_columns, write_kpi_header, write_plan_header
+from .sheets_visits import TemplateUsed
+from .xlsx import Book, Sheet, check_output
 
 Progress = Callable[[int, int, str], None]
 
