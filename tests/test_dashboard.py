@@ -17,7 +17,7 @@ from desktop.models import (
     VisitTask,
 )
 from desktop.services.common.errors import UserError
-from desktop.services.improvement import improvement
+from desktop.services.improvement import flow, improvement
 from desktop.services.kpi import kpi
 from desktop.services.reporting import periods, problems, statistics
 from desktop.services.reporting.statistics import Filters
@@ -183,7 +183,7 @@ def test_tiles_match_the_services(hand):
     assert t.nps == overall.nps
     assert t.today_tasks == tasks.count_tasks(tasks.TaskFilter(bucket="今日"), today=TODAY)
     assert t.overdue_tasks == tasks.count_tasks(tasks.TaskFilter(bucket="逾期"), today=TODAY)
-    assert t.overdue_actions == improvement.status_counts(TODAY)[improvement.OVERDUE]
+    assert t.overdue_actions == flow.status_counts(TODAY)[improvement.OVERDUE]
 
 
 # ---------------------------------------------------------------- charts

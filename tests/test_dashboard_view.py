@@ -362,7 +362,7 @@ def test_one_improvement_loop_shows_in_the_verification_section(qtbot, improveme
     from test_improvement import TODAY as LOOP_DAY
     from test_improvement import answer_verification, seed_input, tasks_of
 
-    from desktop.services.improvement import improvement
+    from desktop.services.improvement import flow, improvement
     from desktop.services.reporting import metrics
 
     view = DashboardView(AppContext(db_path=db_path))
@@ -387,8 +387,8 @@ def test_one_improvement_loop_shows_in_the_verification_section(qtbot, improveme
 
     category, rows = improvement_visits
     action = improvement.create_action(seed_input(category, rows), today=LOOP_DAY)
-    improvement.change_status(action.id, "进行中", today=LOOP_DAY)
-    improvement.change_status(action.id, "已完成", completion_note="完成系统调试", today=LOOP_DAY)
+    flow.change_status(action.id, "进行中", today=LOOP_DAY)
+    flow.change_status(action.id, "已完成", completion_note="完成系统调试", today=LOOP_DAY)
     for task in tasks_of(action):
         answer_verification(task, 5, True)  # visited on LOOP_DAY, inside the month shown
     view.ctx.events.visits_changed.emit()

@@ -18,6 +18,7 @@ from desktop.models import (
     VisitTask,
 )
 from desktop.services.common.errors import UserError, ValidationError, ValidationErrors
+from desktop.services.improvement import dossier, flow, plan_table
 from desktop.services.improvement import improvement as svc
 from desktop.services.visits.templates import active_template, questions_of
 from desktop.services.visits.visits import VisitInput, save_visit
@@ -106,7 +107,7 @@ def answer_verification(task: VisitTask, satisfaction: int, solved: bool, day=TO
         visitor="王小丽",
     )
     visit = save_visit(data, final=final, today=day)
-    svc.on_visit_saved(visit.id, today=day)
+    flow.on_visit_saved(visit.id, today=day)
     return visit
 
 
@@ -181,9 +182,9 @@ def test_prefill_from_category_and_from_visits(visits):
 def test_whole_flow_to_closed(visits):
     category, rows = visits
     action = svc.create_action(seed_input(category, rows), "杨慧", today=TODAY)
-    svc.change_status(action.id, "进行中", note="与仓库核定安全库存", author="张建军", today=TODAY)
-    svc.add_progress(action.id, "第2周：预警规则开发中", "张建军")
-    action = svc.change_status(
+    flow.change_status(action.id, "进行中", note="与仓库核定安全库存", author="张建军", today=TODAY)
+    flow.add_progress(action.id, "第2周：预警规则开发中", "张建军")
+    action = flow.change_status(
         action.id, "已完成", completed_on=TODAY, completion_note="完成系统调试", author="张建军", today=TODAY
     )
     # 已完成 created the verification visits and moved on to 效果验证中 (both logged)
@@ -206,11 +207,11 @@ def test_whole_flow_to_closed(visits):
         assert t.template_id == verification.id
         # next working day … 5th working day: Sun 09-29 is a 调休 working day, 10-01…07 holiday
         assert (t.earliest, t.latest) == (date(2024, 9, 29), date(2024, 10, 10))
-    assert svc.verification_outcome(action.id).state == "pending"
+    assert flow.verification_outcome(action.id).state == "pending"
 
     answer_verification(tasks[0], 5, True)
     assert ImprovementAction.get_by_id(action.id).status == "效果验证中"  # one still to visit
-    outcome = svc.verification_outcome(action.id)
+    outcome = flow.verification_outcome(action.id)
     assert outcome.state == "pending" and "还有 1 位待回访" in outcome.summary
 
     answer_verification(tasks[1], 4, True)
@@ -221,14 +222,14 @@ def test_whole_flow_to_closed(visits):
     assert {t.status for t in tasks_of(action)} == {"已完成"}
     # closed is final
     with pytest.raises(UserError, match="已闭环"):
-        svc.change_status(action.id, "进行中", note="再看看", today=TODAY)
+        flow.change_status(action.id, "进行中", note="再看看", today=TODAY)
 
 
 def test_failed_verification_reopens_then_second_round_closes(visits):
     category, rows = visits
     action = svc.create_action(seed_input(category, rows), today=TODAY)
-    svc.change_status(action.id, "进行中", today=TODAY)
-    svc.change_status(action.id, "已完成", completion_note="完成系统调试", today=TODAY)
+    flow.change_status(action.id, "进行中", today=TODAY)
+    flow.change_status(action.id, "已完成", completion_note="完成系统调试", today=TODAY)
     first, second = tasks_of(action)
     answer_verification(first, 3, True)  # 一般: not satisfied → fails at once
     action = ImprovementAction.get_by_id(action.id)
@@ -239,7 +240,7 @@ def test_failed_verification_reopens_then_second_round_closes(visits):
     # the other customer's call is no longer needed
     assert VisitTask.get_by_id(second.id).status == "已取消"
 
-    svc.change_status(action.id, "已完成", completion_note="补充调整预警阈值", today=TODAY)
+    flow.change_status(action.id, "已完成", completion_note="补充调整预警阈值", today=TODAY)
     round2 = [t for t in tasks_of(action) if t.id not in (first.id, second.id)]
     assert len(round2) == 2 and {t.trigger for t in round2} == {"二次回访（第2轮）"}
     answer_verification(round2[0], 5, True)
@@ -251,7 +252,7 @@ def test_failed_verification_reopens_then_second_round_closes(visits):
         in ActionLog.select().where(ActionLog.action == action).order_by(ActionLog.id.desc()).first().note
     )
 
-    svc.change_status(action.id, "已完成", completion_note="更换供应商", today=TODAY)
+    flow.change_status(action.id, "已完成", completion_note="更换供应商", today=TODAY)
     round3 = tasks_of(action)[-2:]
     for t in round3:
         answer_verification(t, 5, True)
@@ -261,11 +262,11 @@ def test_failed_verification_reopens_then_second_round_closes(visits):
 def test_unreachable_customers_are_left_out_and_all_unreachable_needs_a_person(visits):
     category, rows = visits
     action = svc.create_action(seed_input(category, rows), today=TODAY)
-    svc.change_status(action.id, "进行中", today=TODAY)
-    svc.change_status(action.id, "已完成", completion_note="完成系统调试", today=TODAY)
+    flow.change_status(action.id, "进行中", today=TODAY)
+    flow.change_status(action.id, "已完成", completion_note="完成系统调试", today=TODAY)
     first, second = tasks_of(action)
     VisitTask.update(status="无法联系").where(VisitTask.id == second.id).execute()
-    assert svc.close_if_verified(action.id, today=TODAY) is None
+    assert flow.close_if_verified(action.id, today=TODAY) is None
     answer_verification(first, 4, True)
     action = ImprovementAction.get_by_id(action.id)
     assert action.status == "已闭环"
@@ -275,30 +276,30 @@ def test_unreachable_customers_are_left_out_and_all_unreachable_needs_a_person(v
 def test_nobody_reached_stays_pending_and_can_be_closed_by_hand(visits):
     category, rows = visits
     action = svc.create_action(seed_input(category, rows), today=TODAY)
-    svc.change_status(action.id, "进行中", today=TODAY)
-    svc.change_status(action.id, "已完成", completion_note="完成系统调试", today=TODAY)
+    flow.change_status(action.id, "进行中", today=TODAY)
+    flow.change_status(action.id, "已完成", completion_note="完成系统调试", today=TODAY)
     VisitTask.update(status="拒访").where(VisitTask.id.in_([t.id for t in tasks_of(action)])).execute()
-    outcome = svc.verification_outcome(action.id)
+    outcome = flow.verification_outcome(action.id)
     assert outcome.state == "pending" and "人工验证" in outcome.summary
-    assert svc.check_verifications(today=TODAY) == []
+    assert flow.check_verifications(today=TODAY) == []
     with pytest.raises(ValidationErrors, match="验证结果"):
-        svc.change_status(action.id, "已闭环", today=TODAY)
-    svc.change_status(action.id, "已闭环", verification_result="内部抽查20单，均未再缺件", today=TODAY)
+        flow.change_status(action.id, "已闭环", today=TODAY)
+    flow.change_status(action.id, "已闭环", verification_result="内部抽查20单，均未再缺件", today=TODAY)
     assert ImprovementAction.get_by_id(action.id).verification_result == "内部抽查20单，均未再缺件"
 
 
 def test_missing_answers_keep_it_pending(visits):
     category, rows = visits
     action = svc.create_action(seed_input(category, rows[1:2]), today=TODAY)
-    svc.change_status(action.id, "进行中", today=TODAY)
-    svc.change_status(action.id, "已完成", completion_note="完成系统调试", today=TODAY)
+    flow.change_status(action.id, "进行中", today=TODAY)
+    flow.change_status(action.id, "已完成", completion_note="完成系统调试", today=TODAY)
     (task,) = tasks_of(action)
     visit = answer_verification(task, 5, None, final=False)  # a draft does not count
-    assert svc.verification_outcome(action.id).state == "pending"
+    assert flow.verification_outcome(action.id).state == "pending"
     Visit.update(status="已完成").where(Visit.id == visit.id).execute()  # completed without 问题解决
-    outcome = svc.verification_outcome(action.id)
+    outcome = flow.verification_outcome(action.id)
     assert outcome.state == "pending" and "未回答“问题解决”" in outcome.reasons[0]
-    assert svc.on_visit_saved(visit.id, today=TODAY) == []
+    assert flow.on_visit_saved(visit.id, today=TODAY) == []
 
 
 def test_completed_without_linked_customers_waits_for_a_person(database):
@@ -308,13 +309,13 @@ def test_completed_without_linked_customers_waits_for_a_person(database):
         ),
         today=TODAY,
     )
-    svc.change_status(action.id, "进行中", today=TODAY)
-    action = svc.change_status(action.id, "已完成", completion_note="新坐席上岗", today=TODAY)
+    flow.change_status(action.id, "进行中", today=TODAY)
+    action = flow.change_status(action.id, "已完成", completion_note="新坐席上岗", today=TODAY)
     assert action.status == "已完成" and not tasks_of(action)
-    assert svc.allowed_next("已完成") == ("效果验证中", "进行中")
-    action = svc.change_status(action.id, "效果验证中", today=TODAY)
-    assert svc.verification_outcome(action.id).state == "none"
-    assert svc.close_if_verified(action.id) is None
+    assert flow.allowed_next("已完成") == ("效果验证中", "进行中")
+    action = flow.change_status(action.id, "效果验证中", today=TODAY)
+    assert flow.verification_outcome(action.id).state == "none"
+    assert flow.close_if_verified(action.id) is None
 
 
 # ---------------------------------------------------------------- the rules
@@ -322,16 +323,16 @@ def test_illegal_transitions_are_refused_with_a_message(visits):
     category, rows = visits
     action = svc.create_action(seed_input(category, rows), today=TODAY)
     with pytest.raises(UserError, match="不能从“未启动”直接改为“已完成”"):
-        svc.change_status(action.id, "已完成", completion_note="x", today=TODAY)
+        flow.change_status(action.id, "已完成", completion_note="x", today=TODAY)
     with pytest.raises(UserError, match="不能从“未启动”直接改为“已闭环”"):
-        svc.change_status(action.id, "已闭环", verification_result="好", today=TODAY)
+        flow.change_status(action.id, "已闭环", verification_result="好", today=TODAY)
     with pytest.raises(UserError, match="不是有效的落实状态"):
-        svc.change_status(action.id, "搁置", today=TODAY)
-    svc.change_status(action.id, "进行中", today=TODAY)
+        flow.change_status(action.id, "搁置", today=TODAY)
+    flow.change_status(action.id, "进行中", today=TODAY)
     with pytest.raises(UserError, match="不能从“进行中”直接改为“效果验证中”"):
-        svc.change_status(action.id, "效果验证中", today=TODAY)
+        flow.change_status(action.id, "效果验证中", today=TODAY)
     with pytest.raises(ValidationErrors) as err:
-        svc.change_status(action.id, "已完成", completed_on=date(2024, 9, 30), today=TODAY)
+        flow.change_status(action.id, "已完成", completed_on=date(2024, 9, 30), today=TODAY)
     assert err.value.fields == ["完成日期", "完成说明"]
     assert ImprovementAction.get_by_id(action.id).status == "进行中"
     assert VisitTask.select().count() == 0
@@ -342,11 +343,11 @@ def test_going_back_needs_a_reason(database):
     action = svc.create_action(
         svc.ActionInput(problem="p", measure="m", department="d", owner="o", deadline=TODAY), today=TODAY
     )
-    svc.change_status(action.id, "进行中", today=TODAY)
-    svc.change_status(action.id, "已完成", completion_note="done", today=TODAY)
+    flow.change_status(action.id, "进行中", today=TODAY)
+    flow.change_status(action.id, "已完成", completion_note="done", today=TODAY)
     with pytest.raises(ValidationErrors, match="退回原因"):
-        svc.change_status(action.id, "进行中", today=TODAY)
-    svc.change_status(action.id, "进行中", note="验收发现阈值设置有误", today=TODAY)
+        flow.change_status(action.id, "进行中", today=TODAY)
+    flow.change_status(action.id, "进行中", note="验收发现阈值设置有误", today=TODAY)
     assert statuses(action)[-1] == ("已完成", "进行中")
 
 
@@ -366,9 +367,9 @@ def test_overdue(database):
     make(date(2024, 9, 27), "进行中")  # due today: not late yet
     for status in ("已完成", "效果验证中", "已闭环"):
         make(date(2024, 9, 1), status)
-    assert [a.id for a in svc.overdue(TODAY)] == [late_new, late_doing]
-    assert svc.status_counts(TODAY)["已逾期"] == 2
-    rows = svc.plan_rows("已逾期", today=TODAY)
+    assert [a.id for a in flow.overdue(TODAY)] == [late_new, late_doing]
+    assert flow.status_counts(TODAY)["已逾期"] == 2
+    rows = plan_table.plan_rows("已逾期", today=TODAY)
     assert {r.action_id for r in rows} == {late_new, late_doing} and all(r.overdue for r in rows)
     assert "逾期7天" in rows[0].status_text(TODAY)
 
@@ -393,20 +394,20 @@ def test_edit_keeps_an_old_deadline_but_refuses_a_new_past_one(visits):
 def test_customer_message(visits):
     category, rows = visits
     action = svc.create_action(seed_input(category, rows), today=TODAY)
-    assert svc.customer_message(action.id) == (
+    assert dossier.customer_message(action.id) == (
         "您好，您之前反馈的“多位客户反映维修备件短缺导致二次上门”我们已经改进："
         "备件库存预警，低于阈值自动补货。感谢您的宝贵意见，期待再次为您服务！"
     )
     with pytest.raises(UserError, match="措施完成后"):
-        svc.mark_customer_told(action.id, "您好", today=TODAY)
-    svc.change_status(action.id, "进行中", today=TODAY)
-    svc.change_status(action.id, "已完成", completion_note="完成系统调试", today=TODAY)
+        dossier.mark_customer_told(action.id, "您好", today=TODAY)
+    flow.change_status(action.id, "进行中", today=TODAY)
+    flow.change_status(action.id, "已完成", completion_note="完成系统调试", today=TODAY)
     with pytest.raises(ValidationError, match="告知客户的话"):
-        svc.mark_customer_told(action.id, "  ", today=TODAY)
-    svc.mark_customer_told(action.id, "您好，缺件问题已经解决了。", "林小燕", today=TODAY)
+        dossier.mark_customer_told(action.id, "  ", today=TODAY)
+    dossier.mark_customer_told(action.id, "您好，缺件问题已经解决了。", "林小燕", today=TODAY)
     action = ImprovementAction.get_by_id(action.id)
     assert action.customer_message == "您好，缺件问题已经解决了。" and action.customer_told_on == TODAY
-    assert svc.customer_message(action.id) == "您好，缺件问题已经解决了。"
+    assert dossier.customer_message(action.id) == "您好，缺件问题已经解决了。"
     log = ActionLog.select().order_by(ActionLog.id.desc()).first()
     assert log.author == "林小燕" and "2 位反馈客户" in log.note
 
@@ -415,14 +416,14 @@ def test_customer_message(visits):
 def test_plan_rows_one_per_feedback_masked(visits):
     category, rows = visits
     action = svc.create_action(seed_input(category, rows), today=TODAY)
-    svc.change_status(action.id, "进行中", today=TODAY)
+    flow.change_status(action.id, "进行中", today=TODAY)
     lonely = svc.create_action(
         svc.ActionInput(
             problem="热线难打通", measure="增加坐席", department="客服中心", owner="杨慧", deadline=TODAY
         ),
         today=TODAY,
     )
-    table = svc.plan_rows(today=TODAY)
+    table = plan_table.plan_rows(today=TODAY)
     assert [(r.action_id, r.visit_id) for r in table] == [
         (lonely.id, None),  # earliest deadline first
         (action.id, rows[0].id),  # then the action's visits by date
@@ -448,34 +449,34 @@ def test_plan_rows_one_per_feedback_masked(visits):
     )
     assert seed.first_of_action and seed.action_rows == 3 and not table[2].first_of_action
     assert table[0].customer_name == "" and table[0].feedback == "热线难打通"
-    full = svc.plan_rows(mask=False, today=TODAY)
+    full = plan_table.plan_rows(mask=False, today=TODAY)
     assert full[1].customer_name == "张伟" and full[1].phone == "13812345678"
-    assert {r.action_id for r in svc.plan_rows("进行中", today=TODAY)} == {action.id}
-    assert svc.plan_rows("已闭环", today=TODAY) == []
+    assert {r.action_id for r in plan_table.plan_rows("进行中", today=TODAY)} == {action.id}
+    assert plan_table.plan_rows("已闭环", today=TODAY) == []
 
 
 def test_levels_from_other_dimension_names_and_ten_point_scores(database):
     visit = make_visit("王芳", "13700001111", "C1", (5, 1, None))
-    assert svc.visit_levels([visit.id]) == {visit.id: (5, 1, None)}
+    assert plan_table.visit_levels([visit.id]) == {visit.id: (5, 1, None)}
     car = active_template("car_service")
     question = next(q for q in questions_of(car) if q.kind == "score10")
     other = Visit.create(customer=visit.customer, template=car, status="已完成", visit_date=TODAY)
     Answer.create(visit=other, question=question, value=9)
-    assert svc.visit_levels([other.id]) == {}  # 接车服务 is none of the three columns
+    assert plan_table.visit_levels([other.id]) == {}  # 接车服务 is none of the three columns
 
 
 def test_detail_and_document(visits):
     category, rows = visits
     action = svc.create_action(seed_input(category, rows), "杨慧", today=TODAY)
-    svc.change_status(action.id, "进行中", today=TODAY)
-    svc.change_status(action.id, "已完成", completion_note="完成系统调试", today=TODAY)
-    detail = svc.action_detail(action.id, today=TODAY)
+    flow.change_status(action.id, "进行中", today=TODAY)
+    flow.change_status(action.id, "已完成", completion_note="完成系统调试", today=TODAY)
+    detail = dossier.action_detail(action.id, today=TODAY)
     assert detail.category == "流程便捷性类" and len(detail.visits) == 3
     assert detail.next_steps == ("已闭环", "进行中")
     assert [r.what for r in detail.log][:2] == ["已完成 → 效果验证中", "进行中 → 已完成"]
     assert len(detail.verification) == 2 and detail.outcome.state == "pending"
     assert detail.verification[0].result == "待回访"
-    doc = svc.plan_document("全部", today=TODAY)
+    doc = plan_table.plan_document("全部", today=TODAY)
     assert doc.scope == "范围：全部（共 1 项改进措施，3 条客户反馈）" and len(doc.rows) == 3
     assert doc.rows[0].status_text(TODAY) == "效果验证中（完成 2024-09-27完成系统调试）"
 
@@ -490,8 +491,8 @@ def test_one_loop_leaves_the_period_figures_alone(visits):
     month = Scope(period="2024-09")
     before = statistics.overall(month, today=TODAY)
     action = svc.create_action(seed_input(category, rows), today=TODAY)
-    svc.change_status(action.id, "进行中", today=TODAY)
-    svc.change_status(action.id, "已完成", completion_note="完成系统调试", today=TODAY)
+    flow.change_status(action.id, "进行中", today=TODAY)
+    flow.change_status(action.id, "已完成", completion_note="完成系统调试", today=TODAY)
     for task in tasks_of(action):
         answer_verification(task, 5, True)  # visited on TODAY, inside September
     after = statistics.overall(month, today=TODAY)

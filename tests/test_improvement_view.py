@@ -23,6 +23,7 @@ from desktop.models import (
     VisitProblem,
     VisitTask,
 )
+from desktop.services.improvement import flow, plan_table
 from desktop.services.improvement import improvement as svc
 from desktop.services.visits.templates import active_template, questions_of
 from desktop.views.improvement.action_dialog import StatusDialog
@@ -358,8 +359,8 @@ def pdf_text(path) -> str:
 
 def test_print_to_pdf_in_landscape(qtbot, view, category, monkeypatch, tmp_path, messages):
     action = create_through_dialog(qtbot, view, category)
-    svc.change_status(action.id, "进行中")
-    svc.change_status(action.id, "已完成", completion_note="完成系统调试")
+    flow.change_status(action.id, "进行中")
+    flow.change_status(action.id, "已完成", completion_note="完成系统调试")
     out = tmp_path / "plan.pdf"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out.with_suffix("")), ""))
     click(qtbot, view.pdf_button)
@@ -397,11 +398,11 @@ def test_page_images_are_landscape_and_tick_the_status(qtbot, view, category):
     from desktop.views.printing import improvement_print as ip
 
     create_through_dialog(qtbot, view, category)
-    doc = svc.plan_document()
+    doc = plan_table.plan_document()
     images = ip.plan_page_images(doc, dpi=60)
     assert len(images) == 1 and images[0].width() > images[0].height()
     # many rows paginate, every page repeating the group header
-    many = svc.PlanDoc("客户满意度改进方案表", "公司", "范围", TODAY, doc.rows * 8)
+    many = plan_table.PlanDoc("客户满意度改进方案表", "公司", "范围", TODAY, doc.rows * 8)
     assert len(ip.plan_page_images(many, dpi=40)) >= 4
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from desktop.models import Customer, QuestionnaireTemplate, ServiceOrder, Visit
 from desktop.services.common.validation import mask_names_in_text, mask_phone, mask_phones_in_text
-from desktop.services.improvement import improvement
+from desktop.services.improvement import improvement, plan_table
 from desktop.services.summaries import report
 
 # CI runs the same examples every time; developers' runs explore new ones (as test_properties)
@@ -166,13 +166,13 @@ def test_plan_rows_mask_numbers_and_names_in_what_customers_said(database):
         today=date(2024, 5, 12),
     )
     today = date(2024, 5, 20)
-    rows = {r.action_id: r for r in improvement.plan_rows(mask=True, today=today)}
+    rows = {r.action_id: r for r in plan_table.plan_rows(mask=True, today=today)}
     assert rows[linked.id].feedback == "请打138****5678找我（张*），工单W2024050001"
     assert rows[linked.id].problem == "张*反映迟到，回电010-****5678"
     assert rows[linked.id].measure == "热线400-800-1234专人跟进"
     assert (rows[linked.id].customer_name, rows[linked.id].phone) == ("张*", "139****1111")
     assert rows[lonely.id].feedback == "客户来电0755 ****4567投诉"  # the problem stands in
-    full = {r.action_id: r for r in improvement.plan_rows(mask=False, today=today)}
+    full = {r.action_id: r for r in plan_table.plan_rows(mask=False, today=today)}
     assert full[linked.id].feedback == feedback and full[linked.id].problem == problem
     assert full[lonely.id].feedback == "客户来电0755 1234567投诉"
 

@@ -15,7 +15,7 @@ from test_signatures import tiny_png
 
 from desktop.models import ProblemCategory, Visit, VisitTask
 from desktop.services.admin import accounts
-from desktop.services.improvement import improvement
+from desktop.services.improvement import flow, improvement
 from desktop.services.intake import customers
 from desktop.services.kpi import kpi
 from desktop.services.visits import templates, visits
@@ -657,9 +657,9 @@ def verifying_action_without_visits() -> int:
             category_id=category.id,
         )
     )
-    improvement.change_status(action.id, improvement.IN_PROGRESS)
-    improvement.change_status(action.id, improvement.DONE, completion_note="培训完成")
-    improvement.change_status(action.id, improvement.VERIFYING)
+    flow.change_status(action.id, improvement.IN_PROGRESS)
+    flow.change_status(action.id, improvement.DONE, completion_note="培训完成")
+    flow.change_status(action.id, improvement.VERIFYING)
     accounts.sign_out()
     return action.id
 

@@ -158,17 +158,18 @@ ROLE_FREE = {
     # automatic work that comes out the same whoever runs it
     "maintenance.backup.auto_backup": "exit / daily backups into the 主管's backup folder; 'manual' checks 主管",
     "scheduling.scheduler.run_scheduler": "at every start: the due tasks the 主管's trigger settings ask for",
-    "improvement.improvement.check_verifications": "closes actions whose verification visits are in (the rules)",
-    "improvement.improvement.close_if_verified": "the same, for one action",
+    "improvement.flow.check_verifications": "closes actions whose verification visits are in (the rules)",
+    "improvement.flow.close_if_verified": "the same, for one action",
     # opening a database: before anyone signs in
     "maintenance.bootstrap.open_app_database": "opens and migrates the database before the sign-in",
     "maintenance.bootstrap.ensure_defaults": "the shipped templates and categories, before the sign-in",
     "visits.templates.ensure_builtin_templates": "the shipped templates, before the sign-in",
     "reporting.problems.ensure_default_keywords": "the shipped keywords, before the sign-in",
-    "improvement.improvement.verification_template_id": "adds the shipped verification template if missing",
+    "improvement.flow.verification_template_id": "adds the shipped verification template if missing",
     "demo.demo.generate_demo": "fills the demo database (command line / --demo), nobody signed in",
     # steps of a guarded write, called from inside it (save_visit, plans, remove_*)
-    "improvement.improvement.on_visit_saved": "a step of visits.save_visit (回访, own visits only)",
+    "improvement.flow.on_visit_saved": "a step of visits.save_visit (回访, own visits only)",
+    "improvement.improvement.write_log": "a step of every guarded write of an action (its own log row)",
     "reporting.quality.flag_invalid": "a step of save_visit and of the 主管's review",
     "visits.signatures.store_signature": "a step of visits.save_visit",
     "visits.signatures.write_audit": "a step of save_visit / remove_attachment / remove_signature",

@@ -10,6 +10,7 @@ from desktop.models import Answer, AuditLog, ImprovementAction, Staff, Visit, Vi
 from desktop.services.admin import accounts
 from desktop.services.admin.accounts import PermissionDenied
 from desktop.services.common.errors import UserError, ValidationErrors
+from desktop.services.improvement import flow
 from desktop.services.improvement import improvement as improvement_svc
 from desktop.services.scheduling import tasks
 from desktop.services.summaries.workbook import export
@@ -123,7 +124,7 @@ def test_action_status_changes_are_audited_and_only_a_supervisor_changes_them(te
     category, rows = improvement_visits
     sign_in("boss")
     action = improvement_svc.create_action(seed_input(category, rows), today=TODAY)
-    improvement_svc.change_status(action.id, "进行中", note="与仓库核定安全库存", today=TODAY)
+    flow.change_status(action.id, "进行中", note="与仓库核定安全库存", today=TODAY)
     history = improvement_svc.status_audit(action.id)
     assert [(who, old, new) for _at, who, old, new, _note in history] == [
         ("王主管", "未启动", "进行中"),
@@ -131,7 +132,7 @@ def test_action_status_changes_are_audited_and_only_a_supervisor_changes_them(te
     ]
     sign_in("qian")
     with pytest.raises(PermissionDenied, match="修改改进方案"):
-        improvement_svc.change_status(action.id, "已完成", completed_on=TODAY, today=TODAY)
+        flow.change_status(action.id, "已完成", completed_on=TODAY, today=TODAY)
     assert ImprovementAction.get_by_id(action.id).status == "进行中"
 
 
@@ -139,8 +140,8 @@ def test_a_callers_verification_visit_still_closes_the_action(team, improvement_
     category, rows = improvement_visits
     sign_in("boss")
     action = improvement_svc.create_action(seed_input(category, rows), today=TODAY)
-    improvement_svc.change_status(action.id, "进行中", today=TODAY)
-    improvement_svc.change_status(
+    flow.change_status(action.id, "进行中", today=TODAY)
+    flow.change_status(
         action.id, "已完成", completed_on=TODAY, completion_note="完成系统调试", today=TODAY
     )
     sign_in("qian")

@@ -43,7 +43,7 @@ from desktop.models.connection import hours_between
 from ..admin import accounts
 from ..common.errors import UserError, ValidationError
 from ..common.validation import clean_text, shown, to_halfwidth
-from ..improvement import improvement
+from ..improvement import flow, improvement
 from ..intake import first_fix
 from ..reporting import periods
 from ..reporting.periods import Period
@@ -870,7 +870,7 @@ def flag_to_action(
     )
     with db.atomic():
         action = improvement.create_action(data, author, today=today)
-        improvement.add_progress(action.id, _origin(card, row.level2), author)
+        flow.add_progress(action.id, _origin(card, row.level2), author)
     return action
 
 

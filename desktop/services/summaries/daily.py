@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from ..admin import settings as app_settings
 from ..common.validation import mask_name
-from ..improvement import improvement
+from ..improvement import flow
 from ..reporting import problems, statistics
 from ..reporting.periods import range_period
 from ..reporting.statistics import Filters
@@ -43,7 +43,7 @@ class DailyFigures:
     quotes: dict[int, list[str]]  # category id → the customers' words (masked)
     overdue_tasks: int
     overdue_task_rows: list[tuple] = field(repr=False)  # tasks.search_tasks rows, latest first
-    overdue_actions: list = field(repr=False)  # improvement.overdue(today)
+    overdue_actions: list = field(repr=False)  # flow.overdue(today)
     today_tasks: int = 0
     to_book: int = 0  # visits to book 1–2 working days ahead (appointments)
 
@@ -89,7 +89,7 @@ def daily_figures(day: date | None = None, *, today: date | None = None) -> Dail
         quotes=quotes,
         overdue_tasks=tasks.count_tasks(overdue_filter, today=today),
         overdue_task_rows=tasks.search_tasks(overdue_filter, limit=LIST_LIMIT, sort="latest", today=today),
-        overdue_actions=improvement.overdue(today),
+        overdue_actions=flow.overdue(today),
         today_tasks=tasks.count_tasks(tasks.TaskFilter(bucket="今日"), today=today),
         to_book=appointments.count_due(today),
     )

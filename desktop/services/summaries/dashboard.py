@@ -23,7 +23,7 @@ import peewee as pw
 from desktop.models import ACTION_STATUSES, ImprovementAction
 
 from ..common.errors import UserError
-from ..improvement import improvement
+from ..improvement import flow, improvement
 from ..kpi import kpi
 from ..reporting import metrics, periods, problems, statistics
 from ..reporting.periods import Period
@@ -201,7 +201,7 @@ def tiles(scope: Scope, comparison: statistics.Comparison | None = None) -> Tile
     return Tiles(
         today_tasks=tasks.count_tasks(tasks.TaskFilter(bucket="今日"), today=today),
         overdue_tasks=tasks.count_tasks(tasks.TaskFilter(bucket="逾期"), today=today),
-        overdue_actions=len(improvement.overdue(today)),
+        overdue_actions=len(flow.overdue(today)),
         recovery=_pct(recovery.rate),
         recovery_completed=recovery.completed,
         recovery_due=recovery.due,
@@ -386,9 +386,9 @@ def action_status(scope: Scope) -> ActionSeries:
     is that team."""
     today = scope.today
     if scope.team is None:
-        counts = improvement.status_counts(today)
+        counts = flow.status_counts(today)
         late: dict[str, int] = {}
-        for action in improvement.overdue(today):
+        for action in flow.overdue(today):
             late[action.status] = late.get(action.status, 0) + 1
     else:
         counts, late = _department_counts(scope.team, today)

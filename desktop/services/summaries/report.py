@@ -29,7 +29,7 @@ from desktop.models import ActionVisit, Customer, ImprovementAction, ServiceOrde
 from ..admin import settings as app_settings
 from ..common.errors import UserError
 from ..common.validation import mask_names_in_text, mask_phones_in_text
-from ..improvement import improvement
+from ..improvement import flow, improvement
 from ..kpi import kpi
 from ..reporting import metrics, periods, problems
 from ..reporting.periods import Period
@@ -731,7 +731,7 @@ def _status_text(action: ImprovementAction, today: date) -> str:
         text += f"({action.closed_on:%Y-%m-%d})"
     elif action.status in (improvement.DONE, improvement.VERIFYING) and action.completed_on:
         text += f"（{action.completed_on:%Y-%m-%d}完成）"
-    if improvement.is_overdue(action.status, action.deadline, today):
+    if flow.is_overdue(action.status, action.deadline, today):
         text += f"，已逾期{(today - action.deadline).days}天"
     return text
 
@@ -746,7 +746,7 @@ def _actions_section(ctx: _Context) -> Section:
     actions.sort(key=lambda a: (rank.get(a.category_id, 9), a.deadline or date.max, a.id))
     rows, marked = [], set()
     for n, a in enumerate(actions, start=1):
-        late = improvement.is_overdue(a.status, a.deadline, today)
+        late = flow.is_overdue(a.status, a.deadline, today)
         if late:
             marked.add((n - 1, 7))
         rows.append(

@@ -35,7 +35,7 @@ from ..admin import settings as app_settings
 from ..common.dates import parse_date
 from ..common.errors import UserError, ValidationError, ValidationErrors
 from ..common.validation import check_not_future, clean_text
-from ..improvement import improvement
+from ..improvement import flow
 from ..reporting import quality
 from . import signatures
 from . import templates as template_svc
@@ -457,7 +457,7 @@ def save_visit(
             # in the same transaction: the invalid-visit rules, and any improvement action whose
             # verification visit (二次回访) this was gets closed or reopened
             quality.flag_invalid([visit.id])
-            improvement.on_visit_saved(visit.id, today=today)
+            flow.on_visit_saved(visit.id, today=today)
     return visit
 
 

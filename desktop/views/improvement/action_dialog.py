@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop.services.common import calendar
 from desktop.services.common.errors import UserError, ValidationError, ValidationErrors
+from desktop.services.improvement import dossier, flow
 from desktop.services.improvement import improvement as svc
 
 from ..common.unsaved import GuardedDialog
@@ -293,7 +294,7 @@ STEP_TITLES = {
 
 
 def step_title(status_from: str, status_to: str) -> str:
-    if svc.is_backward(status_from, status_to):
+    if flow.is_backward(status_from, status_to):
         return "退回进行中"
     return STEP_TITLES.get(status_to, status_to)
 
@@ -309,11 +310,11 @@ class StatusDialog(GuardedDialog, _ErrorsMixin, QDialog):
         self.today = today or date.today()
         self.author = author
         self.result_action = None
-        detail = svc.action_detail(action_id, today=self.today)
+        detail = dossier.action_detail(action_id, today=self.today)
         self.action_id = action_id
         self.status_from = detail.action.status
         self.status_to = status_to
-        backward = svc.is_backward(self.status_from, status_to)
+        backward = flow.is_backward(self.status_from, status_to)
         title = step_title(self.status_from, status_to)
         self.setWindowTitle(f"{title} — 改进措施 #{action_id}")
         self.setMinimumWidth(520)
@@ -323,7 +324,7 @@ class StatusDialog(GuardedDialog, _ErrorsMixin, QDialog):
         form = QFormLayout()
         self.field_widgets: dict[str, QWidget] = {}
         self.completed_edit = self.completion_edit = self.result_edit = None
-        customers = len(svc.linked_customers(action_id))
+        customers = len(flow.linked_customers(action_id))
         info = ""
         if status_to == svc.DONE:
             self.completed_edit = QDateEdit()
@@ -350,11 +351,11 @@ class StatusDialog(GuardedDialog, _ErrorsMixin, QDialog):
         elif status_to == svc.CLOSED:
             self.result_edit = _text_edit("如：3 位客户二次回访均满意，问题已解决", 70)
             outcome = detail.outcome
-            if outcome.state != svc.NONE:
+            if outcome.state != flow.NONE:
                 self.result_edit.setPlainText(outcome.summary)
             form.addRow("验证结果：", self.result_edit)
             self.field_widgets["验证结果"] = self.result_edit
-            if outcome.state == svc.PENDING:
+            if outcome.state == flow.PENDING:
                 info = "二次回访尚未全部完成；确认效果已经验证后再闭环。"
         self.note_edit = _text_edit("退回的原因（必填）" if backward else "补充说明（可选）", 60)
         form.addRow("退回原因：" if backward else "说明：", self.note_edit)
@@ -385,7 +386,7 @@ class StatusDialog(GuardedDialog, _ErrorsMixin, QDialog):
         if self.result_edit is not None:
             kwargs["verification_result"] = self.result_edit.toPlainText()
         try:
-            self.result_action = svc.change_status(self.action_id, self.status_to, **kwargs)
+            self.result_action = flow.change_status(self.action_id, self.status_to, **kwargs)
         except UserError as err:
             self.show_errors(err)
             return

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from desktop.services.admin import accounts, next_steps
 from desktop.services.admin import settings as app_settings
 from desktop.services.common.errors import UserError
+from desktop.services.improvement import dossier, flow, plan_table
 from desktop.services.improvement import improvement as svc
 
 from ..common.empty_state import EmptyHint
@@ -110,11 +111,11 @@ class PlanModel(QAbstractTableModel):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.rows: list[svc.PlanRow] = []
+        self.rows: list[plan_table.PlanRow] = []
         self.today = date.today()
         self._texts: list[list[str]] = []
 
-    def set_rows(self, rows: list[svc.PlanRow], today: date) -> None:
+    def set_rows(self, rows: list[plan_table.PlanRow], today: date) -> None:
         self.beginResetModel()
         self.rows = rows
         self.today = today
@@ -223,7 +224,7 @@ class ImprovementView(QWidget):
         self.ctx = ctx
         self.today_override: date | None = None  # tests pin "today"
         self.action_id: int | None = None
-        self.detail: svc.ActionDetail | None = None
+        self.detail: dossier.ActionDetail | None = None
         self.dialog: ActionDialog | None = None
 
         # -- top bar
@@ -416,7 +417,7 @@ class ImprovementView(QWidget):
 
     def on_shown(self) -> None:
         # verification visits may have been saved while the page was hidden
-        if svc.check_verifications(today=self.today()):
+        if flow.check_verifications(today=self.today()):
             self.ctx.events.visits_changed.emit()
         self.refresh()
 
@@ -446,14 +447,14 @@ class ImprovementView(QWidget):
     def refresh(self) -> None:
         keep = self.action_id
         today = self.today()
-        rows = svc.plan_rows(self.status_filter(), mask=self.masked(), today=today)
+        rows = plan_table.plan_rows(self.status_filter(), mask=self.masked(), today=today)
         self.model.set_rows(rows, today)
         self.table.clearSpans()
         for n, row in enumerate(rows):
             if row.first_of_action and row.action_rows > 1:
                 for col in ACTION_COLS:
                     self.table.setSpan(n, col, row.action_rows, 1)
-        counts = svc.status_counts(today)
+        counts = flow.status_counts(today)
         self.filter_combo.blockSignals(True)
         for i in range(self.filter_combo.count()):
             name = self.filter_combo.itemData(i)
@@ -501,7 +502,7 @@ class ImprovementView(QWidget):
         self.detail = None
         if action_id is not None:
             try:
-                self.detail = svc.action_detail(action_id, today=self.today())
+                self.detail = dossier.action_detail(action_id, today=self.today())
             except UserError:
                 self.detail = None
         self.detail_frame.setVisible(self.detail is not None)
@@ -525,7 +526,7 @@ class ImprovementView(QWidget):
         deadline = _day(a.deadline)
         if d.overdue:
             deadline += f"（已逾期 {(self.today() - a.deadline).days} 天）"
-        completion = svc.completion_text(a.completed_on, a.completion_note) or "—"
+        completion = plan_table.completion_text(a.completed_on, a.completion_note) or "—"
         values = {
             "问题描述": a.problem,
             "改进措施": a.measure,
@@ -536,7 +537,7 @@ class ImprovementView(QWidget):
             "完成情况": completion,
             "验证结果": (a.verification_result + (f"（闭环于 {_day(a.closed_on)}）" if a.closed_on else ""))
             or "—",
-            "关联反馈": f"{len(d.visits)} 条回访反馈，{len(svc.linked_customers(a.id))} 位客户",
+            "关联反馈": f"{len(d.visits)} 条回访反馈，{len(flow.linked_customers(a.id))} 位客户",
         }
         for key, label in self.fields.items():
             label.setText(values[key])
@@ -551,14 +552,14 @@ class ImprovementView(QWidget):
             self.log_list.addItem(item)
 
         outcome = d.outcome
-        state = svc.STATE_TEXT.get(outcome.state, "")
+        state = flow.STATE_TEXT.get(outcome.state, "")
         summary = outcome.summary
         if not self.may_manage:  # a viewer is told who closes it, not what to fill in
             summary = summary.replace(MANUAL_CLOSE, VIEWER_MANUAL_CLOSE)
-        text = f"<b>{state}</b>:{summary}" if outcome.state != svc.NONE else summary
+        text = f"<b>{state}</b>:{summary}" if outcome.state != flow.NONE else summary
         if outcome.reasons:
             text += "<br>" + "<br>".join(outcome.reasons)
-        if outcome.state == svc.NONE and a.status == svc.VERIFYING:
+        if outcome.state == flow.NONE and a.status == svc.VERIFYING:
             if self.may_manage:
                 text += "：请人工验证效果后点“闭环…”，填写验证结果。"
             else:
@@ -599,7 +600,7 @@ class ImprovementView(QWidget):
                 widget.hide()
                 widget.deleteLater()
         self.step_buttons = {}
-        for target in svc.allowed_next(status):
+        for target in flow.allowed_next(status):
             button = QPushButton(step_title(status, target) + "…")
             button.setToolTip(f"改为“{target}”")
             gate(accounts.MANAGE, button, what="修改改进方案")
@@ -661,7 +662,7 @@ class ImprovementView(QWidget):
         action = dialog.result_action
         message = f"改进措施 #{action.id} 已改为“{action.status}”。"
         if action.status == svc.VERIFYING:
-            message += f"已安排 {len(svc.linked_customers(action.id))} 位客户的二次回访，见“回访任务”。"
+            message += f"已安排 {len(flow.linked_customers(action.id))} 位客户的二次回访，见“回访任务”。"
         self.ctx.events.status_message.emit(message)
         self.refresh()
         if status_to in (svc.DONE, svc.VERIFYING) or action.status == svc.IN_PROGRESS:
@@ -672,7 +673,7 @@ class ImprovementView(QWidget):
         if self.action_id is None:
             return
         try:
-            svc.add_progress(self.action_id, self.note_edit.text(), self.author())
+            flow.add_progress(self.action_id, self.note_edit.text(), self.author())
         except UserError as err:
             show_error(self, str(err), "未添加")
             return
@@ -695,7 +696,7 @@ class ImprovementView(QWidget):
 
     def _visits_changed(self) -> None:
         """A visit was saved somewhere: judge the verification rounds, then redraw."""
-        changed = svc.check_verifications(today=self.today())
+        changed = flow.check_verifications(today=self.today())
         for action_id, status in changed:
             self.ctx.events.status_message.emit(
                 f"改进措施 #{action_id} 二次回访"
@@ -712,14 +713,14 @@ class ImprovementView(QWidget):
             return
         QGuiApplication.clipboard().setText(text)
         if self.action_id is not None and self.detail is not None and text != self.detail.message:
-            svc.save_customer_message(self.action_id, text)
+            dossier.save_customer_message(self.action_id, text)
         self.ctx.events.status_message.emit("已复制告知客户的话，可粘贴到短信或微信。")
 
     def mark_told(self) -> None:
         if self.action_id is None:
             return
         try:
-            svc.mark_customer_told(
+            dossier.mark_customer_told(
                 self.action_id, self.message_edit.toPlainText(), self.author(), today=self.today()
             )
         except UserError as err:
@@ -729,7 +730,7 @@ class ImprovementView(QWidget):
 
     # ------------------------------------------------------------ printing
     def document(self):
-        return svc.plan_document(self.status_filter(), mask=True, today=self.today())  # prints: masked
+        return plan_table.plan_document(self.status_filter(), mask=True, today=self.today())  # prints: masked
 
     def preview(self) -> None:
         from ..printing import improvement_print as ip

@@ -19,7 +19,8 @@ from PySide6.QtPrintSupport import QPrinter
 
 from desktop.models.questionnaire import LEVEL5_LABELS
 from desktop.services.common.errors import UserError
-from desktop.services.improvement.improvement import ACTION_STATUSES, DONE, PlanDoc, PlanRow, plan_document
+from desktop.services.improvement.improvement import ACTION_STATUSES, DONE
+from desktop.services.improvement.plan_table import PlanDoc, PlanRow, plan_document
 from desktop.views.printing import visit_form_print as printing
 from desktop.views.printing.print_dialogs import print_with_dialog, show_preview
 from desktop.views.printing.visit_form_print import (

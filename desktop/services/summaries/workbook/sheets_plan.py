@@ -7,7 +7,7 @@ from openpyxl.utils import get_column_letter
 
 from desktop.models import ActionVisit, ImprovementAction, Visit
 
-from ...improvement import improvement
+from ...improvement import improvement, plan_table
 from ...kpi import kpi
 from ...reporting.periods import Period
 from .book_format import (
@@ -110,7 +110,7 @@ def plan_values(row, today: date) -> list:
 def write_plan(sheet: Sheet, period: Period, mask: bool, today: date) -> None:
     write_plan_header(sheet)
     ids = plan_action_ids(period)
-    rows = improvement.plan_rows(improvement.ALL, mask=mask, today=today, action_ids=ids) if ids else []
+    rows = plan_table.plan_rows(improvement.ALL, mask=mask, today=today, action_ids=ids) if ids else []
     for row in rows:
         sheet.append(plan_values(row, today), PLAN_STYLES)
     if not rows:
