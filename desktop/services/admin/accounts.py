@@ -570,6 +570,12 @@ def unlock(account_id: int) -> None:
         _audit("解锁账号", account, [])
 
 
+def linked_staff_id(account_id: int) -> int | None:
+    """The 员工 an account is linked to (None: not linked, or the account is gone)."""
+    row = UserAccount.select(UserAccount.staff).where(UserAccount.id == account_id).first()
+    return row.staff_id if row is not None else None
+
+
 def account_id_of(username: str) -> int:
     """The id of the account with this 登录名, or a UserError naming the known ones."""
     account = UserAccount.get_or_none(UserAccount.username == _username_key(username, strict=False))

@@ -77,6 +77,14 @@ def is_signed(sign_status: str | None) -> bool:
     return sign_status in SIGNED
 
 
+def sign_status_of(visit_id: int | None) -> str | None:
+    """The saved 签字状态 of a visit; None for a visit not saved (or gone)."""
+    if visit_id is None:
+        return None
+    row = Visit.select(Visit.sign_status).where(Visit.id == visit_id).first()
+    return row.sign_status if row is not None else None
+
+
 def is_locked(visit_id: int) -> bool:
     row = Visit.select(Visit.sign_status).where(Visit.id == visit_id).first()
     return row is not None and is_signed(row.sign_status)

@@ -101,6 +101,13 @@ def active_template(family: str) -> QuestionnaireTemplate | None:
     )
 
 
+def template_by_id(template_id: int | None) -> QuestionnaireTemplate | None:
+    """The template with this id, retired versions included (None when there is none)."""
+    if not template_id:
+        return None
+    return QuestionnaireTemplate.get_or_none(QuestionnaireTemplate.id == template_id)
+
+
 def find_template(name_or_family: str) -> QuestionnaireTemplate | None:
     """The active template whose family or name matches (for the CLI's ``--template``)."""
     return (

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.models import UserAccount
 from desktop.models.accounts import ROLE_CALLER, ROLES
 from desktop.services.admin import accounts, staff
 from desktop.services.admin.accounts import ROLE_HELP, AccountInput, AccountRow
@@ -183,8 +182,7 @@ class AccountDialog(GuardedDialog, QDialog):
     def _linked_staff_id(self) -> int | None:
         if self.account is None:
             return None
-        row = UserAccount.get_or_none(UserAccount.id == self.account.id)
-        return row.staff_id if row is not None else None
+        return accounts.linked_staff_id(self.account.id)
 
     def _fill_staff(self, linked_id: int | None) -> None:
         self.staff.addItem(NO_STAFF, None)

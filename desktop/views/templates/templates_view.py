@@ -134,7 +134,7 @@ class TemplatesView(QWidget):
 
     def open_with(self, family: str | None = None, template_id: int | None = None, **_kwargs) -> None:
         if template_id is not None:
-            tpl = QuestionnaireTemplate.get_or_none(QuestionnaireTemplate.id == template_id)
+            tpl = templates.template_by_id(template_id)
             family = tpl.family if tpl is not None else family
         if family is not None:
             self.reload(select=family)

@@ -34,11 +34,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.models import QuestionnaireTemplate, Visit
+from desktop.models import QuestionnaireTemplate
 from desktop.services.admin import accounts
 from desktop.services.admin import settings as app_settings
 from desktop.services.common.errors import UserError, ValidationErrors
 from desktop.services.visits import signatures as sign_svc
+from desktop.services.visits import templates as template_svc
 from desktop.services.visits import visit_list
 from desktop.services.visits import visits as svc
 from desktop.services.visits.visits import DONE, VisitInput
@@ -415,9 +416,7 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
 
     @staticmethod
     def _template(template_id: int | None) -> QuestionnaireTemplate | None:
-        if not template_id:
-            return None
-        return QuestionnaireTemplate.get_or_none(QuestionnaireTemplate.id == template_id)
+        return template_svc.template_by_id(template_id)
 
     def _set_template(self, template_id: int | None, *, visit_id: int | None = None) -> None:
         """Title, greeting and questions of the questionnaire (with the retired questions that the
@@ -572,7 +571,7 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
             self.template_combo.select(self.template_id)
             return
         self._set_template(template_id, visit_id=self.visit_id)
-        tpl = QuestionnaireTemplate.get_by_id(template_id)
+        tpl = template_svc.template_by_id(template_id)
         self.script.set_templates(tpl.opening, tpl.closing)  # the call state is kept
         self._mark_dirty()
 
@@ -627,11 +626,11 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
 
     def _attachments_changed(self) -> None:
         """A scan was added or removed: the saved 签字状态 may have changed with it."""
-        row = Visit.get_or_none(Visit.id == self.visit_id) if self.visit_id is not None else None
-        if row is not None:
-            self.lock_bar.stored_sign = row.sign_status
+        stored = sign_svc.sign_status_of(self.visit_id)
+        if stored is not None:
+            self.lock_bar.stored_sign = stored
             with self._filling():
-                self.sign_combo.setCurrentText(row.sign_status)
+                self.sign_combo.setCurrentText(stored)
             self.audit_label.show_visit(self.visit_id)
         self._update_state()
         self.ctx.events.visits_changed.emit()

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.models import MOODS, QuestionnaireTemplate
+from desktop.models import MOODS
 from desktop.services.admin import categories as category_svc
 from desktop.services.visits import templates as template_svc
 from desktop.services.visits.visits import VisitInput
@@ -57,7 +57,7 @@ class TemplateCombo(QComboBox):
         """Show ``template_id`` as chosen, without reporting it as the user's choice."""
         index = self.findData(template_id)
         if index < 0:
-            tpl = QuestionnaireTemplate.get_or_none(QuestionnaireTemplate.id == template_id)
+            tpl = template_svc.template_by_id(template_id)
             if tpl is None:
                 return
             self.addItem(f"{tpl.label}（旧版本）", tpl.id)

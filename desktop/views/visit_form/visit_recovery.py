@@ -6,7 +6,6 @@ import logging
 import peewee as pw
 from PySide6.QtWidgets import QMessageBox
 
-from desktop.models import Visit
 from desktop.services.admin import accounts
 from desktop.services.visits import autosave as autosave_svc
 from desktop.services.visits import signatures as sign_svc
@@ -85,8 +84,8 @@ class DraftKeeping:
             self._set_template(data.template_id, visit_id=data.visit_id)
             self.header.set_customer(data.customer_id, data.order_id)
             self.picker.show_current()
-            row = Visit.get_or_none(Visit.id == data.visit_id) if data.visit_id is not None else None
-            self._set_paper_state(data.visit_id, row.sign_status if row else sign_svc.UNSIGNED)
+            stored = sign_svc.sign_status_of(data.visit_id)
+            self._set_paper_state(data.visit_id, stored or sign_svc.UNSIGNED)
             self.header.set_values(data)
             self.answers_box.set_values(data)
             self.footer.set_values(data)
