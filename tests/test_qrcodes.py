@@ -16,6 +16,7 @@ from desktop.models import Customer, ServiceOrder, Visit, VisitTask
 from desktop.services.common.errors import UserError, ValidationError
 from desktop.services.visits import qrcodes, templates
 from desktop.services.visits.forms import build_task_form, build_visit_form, due_task_ids
+from desktop.views.printing import print_layout
 from desktop.views.printing import visit_form_print as printing
 
 
@@ -102,7 +103,7 @@ def test_the_vector_qr_path_is_exactly_the_matrix(qapp, text):
     """Painted at one pixel per module without smoothing, the merged outline gives back every
     module of segno's matrix: merging the rectangles lost or added nothing."""
     matrix = qrcodes.qr_matrix(text)
-    path, count = printing.qr_path(text)
+    path, count = print_layout.qr_path(text)
     assert count == len(matrix)
     image = QImage(count, count, QImage.Format.Format_RGB32)
     image.fill(QColor(255, 255, 255))

@@ -28,7 +28,7 @@ LOADING_TEXT = "正在计算…"
 PANEL_STYLE = "QFrame#chart_panel { background: white; border: 1px solid #d9dde3; border-radius: 6px; }"
 
 
-def _points(change: float | None) -> str:
+def points_text(change: float | None) -> str:
     return "" if change is None else f"{abs(change):.1f}"
 
 
@@ -273,7 +273,7 @@ def draw_dimensions(figure, data: svc.DimensionBars, view) -> None:
         )
         if b.arrow:
             colour = {"↑": GOOD, "↓": BAD}.get(b.arrow, reference)
-            change = f"{b.arrow}{_points(b.change)}" if b.arrow != "→" else "→持平"
+            change = f"{b.arrow}{points_text(b.change)}" if b.arrow != "→" else "→持平"
             ax.text(
                 rect.get_x() + rect.get_width() / 2,
                 top + 9,

@@ -61,7 +61,7 @@ from .dashboard_charts import (  # noqa: F401 (EMPTY_TEXT and CHARTS are part of
     SAVE_DPI,
     SAVE_TEXT,
     ChartPanel,
-    _points,
+    points_text,
 )
 from .dashboard_tiles import TILE_STYLE, Tile, VerificationSection, pct
 
@@ -433,7 +433,7 @@ class DashboardView(QWidget):
             self.tiles["satisfaction"].show_value("—", "本期暂无评价")
         else:
             if t.satisfaction_arrow in ("↑", "↓"):
-                note = f"较上期 {t.satisfaction_arrow}{_points(t.satisfaction_change)} 个百分点"
+                note = f"较上期 {t.satisfaction_arrow}{points_text(t.satisfaction_change)} 个百分点"
             elif t.satisfaction_arrow == "→":
                 note = "较上期 → 持平"
             else:

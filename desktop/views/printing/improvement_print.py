@@ -21,16 +21,10 @@ from desktop.models.questionnaire import LEVEL5_LABELS
 from desktop.services.common.errors import UserError
 from desktop.services.improvement.improvement import ACTION_STATUSES, DONE
 from desktop.services.improvement.plan_table import PlanDoc, PlanRow, plan_document
-from desktop.views.printing import visit_form_print as printing
+from desktop.views.printing import print_layout
 from desktop.views.printing.print_dialogs import print_with_dialog, show_preview
-from desktop.views.printing.visit_form_print import (
-    BOX,
-    GREY_INK,
-    _Block,
-    _FormPainter,
-    paint_layouts,
-    write_pdf_file,
-)
+from desktop.views.printing.print_layout import BOX, GREY_INK, LayoutBlock, paint_layouts, write_pdf_file
+from desktop.views.printing.visit_form_print import FormPainter
 
 __all__ = [
     "GROUPS",
@@ -128,7 +122,7 @@ def row_cells(row: PlanRow, today=None) -> list[list[_Item]]:
     return [customer, visit, satisfaction, plan]
 
 
-class _PlanPainter(_FormPainter):
+class _PlanPainter(FormPainter):
     """The 回访表 painter's tools with the 改进方案表's blocks (landscape, four column groups)."""
 
     def __init__(self, doc: PlanDoc, device, today=None):  # noqa: D107 - no super().__init__: other blocks
@@ -151,7 +145,7 @@ class _PlanPainter(_FormPainter):
         self.pages = self._paginate(self._blocks())
 
     # ------------------------------------------------------------ blocks
-    def _blocks(self) -> list[_Block]:
+    def _blocks(self) -> list[LayoutBlock]:
         blocks = []
         if self.doc.company or self.doc.logo:
             blocks.append(self._masthead())
@@ -166,7 +160,7 @@ class _PlanPainter(_FormPainter):
         blocks.append(self._footer())
         return blocks
 
-    def _meta(self) -> _Block:
+    def _meta(self) -> LayoutBlock:
         font = self.font(META_PT)
         h = self.line_height(font)
         left = self.doc.scope
@@ -178,9 +172,9 @@ class _PlanPainter(_FormPainter):
             self.draw_lines(p, [left], font, QRectF(x, y, w, h), color=GREY_INK)
             self.draw_lines(p, [right], font, QRectF(x, y, w, h), Qt.AlignmentFlag.AlignRight, color=GREY_INK)
 
-        return _Block(h, draw, space_before=self.mm(2), keep_with_next=True)
+        return LayoutBlock(h, draw, space_before=self.mm(2), keep_with_next=True)
 
-    def _group_header(self) -> _Block:
+    def _group_header(self) -> LayoutBlock:
         font = self.font(GROUP_PT, bold=True)
         height = self.line_height(font) + self.mm(2.6)
 
@@ -192,9 +186,9 @@ class _PlanPainter(_FormPainter):
                 self.draw_lines(p, [name], font, rect, Qt.AlignmentFlag.AlignHCenter)
                 left += col_w
 
-        return _Block(height, draw, space_before=self.mm(1.5), keep_with_next=True, group="table")
+        return LayoutBlock(height, draw, space_before=self.mm(1.5), keep_with_next=True, group="table")
 
-    def _empty_row(self) -> _Block:
+    def _empty_row(self) -> LayoutBlock:
         font = self.font(CELL_PT)
         height = self.mm(ROW_MIN)
 
@@ -203,9 +197,9 @@ class _PlanPainter(_FormPainter):
             self.cell(p, rect)
             self.draw_lines(p, ["（没有符合条件的改进措施）"], font, rect, Qt.AlignmentFlag.AlignHCenter)
 
-        return _Block(height, draw, group="table")
+        return LayoutBlock(height, draw, group="table")
 
-    def _row(self, row: PlanRow, header: _Block) -> _Block:
+    def _row(self, row: PlanRow, header: LayoutBlock) -> LayoutBlock:
         cells = row_cells(row, self.today)
         pad = self.mm(PAD)
         label_ws = [self._label_width(items) for items in cells]
@@ -222,9 +216,9 @@ class _PlanPainter(_FormPainter):
                 self._items(p, items, left + pad, y + pad, col_w - 2 * pad, label_w)
                 left += col_w
 
-        return _Block(height, draw, repeat_header=header, group="table")
+        return LayoutBlock(height, draw, repeat_header=header, group="table")
 
-    def _footer(self) -> _Block:
+    def _footer(self) -> LayoutBlock:
         font = self.font(CELL_PT)
         small = self.font(META_PT)
         lh, sh = self.line_height(font), self.line_height(small)
@@ -237,7 +231,7 @@ class _PlanPainter(_FormPainter):
                 p, [sign], font, QRectF(x, y + sh + self.mm(3), w, lh), Qt.AlignmentFlag.AlignRight
             )
 
-        return _Block(sh + self.mm(3) + lh, draw, space_before=self.mm(3))
+        return LayoutBlock(sh + self.mm(3) + lh, draw, space_before=self.mm(3))
 
     # ------------------------------------------------------------ cell contents
     def _label_width(self, items: list[_Item]) -> float:
@@ -351,7 +345,7 @@ def plan_page_images(doc: PlanDoc, dpi: int = 90) -> list[QImage]:
     for index in range(len(layout.pages)):
         image = blank_page()
         painter = QPainter(image)
-        printing._start(painter)
+        print_layout.start_painter(painter)
         layout.paint_page(painter, index)
         painter.end()
         images.append(image)

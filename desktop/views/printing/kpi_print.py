@@ -19,20 +19,19 @@ from PySide6.QtGui import QColor, QImage, QPageSize, QPainter
 from desktop.services.admin import settings as app_settings
 from desktop.services.kpi import kpi
 from desktop.views.printing.print_dialogs import print_with_dialog, show_preview
-from desktop.views.printing.visit_form_print import (
+from desktop.views.printing.print_layout import (
     CELL_PAD,
     CELL_PT,
     GREY_INK,
     HEAD_PT,
     ROW_MIN,
     SMALL_PT,
-    _Block,
-    _FormPainter,
-    _new_printer,
-    _start,
+    LayoutBlock,
     paint_layouts,
+    start_painter,
     write_pdf_file,
 )
+from desktop.views.printing.visit_form_print import FormPainter, new_form_printer
 
 TITLE = "售后服务质量评价表"
 # column widths in millimetres; 备注 takes what is left of the 178 mm between the margins
@@ -107,10 +106,10 @@ def note_text(row: kpi.IndicatorRow) -> str:
     return row.note
 
 
-class _KpiPainter(_FormPainter):
+class _KpiPainter(FormPainter):
     """The 回访表 painter with the blocks of 表1."""
 
-    def _blocks(self) -> list[_Block]:
+    def _blocks(self) -> list[LayoutBlock]:
         blocks = [self._masthead(), self._title(), self._header_grid()]
         header = self._kpi_header()
         blocks.append(header)
@@ -135,7 +134,7 @@ class _KpiPainter(_FormPainter):
             left += w
         return cells
 
-    def _kpi_header(self) -> _Block:
+    def _kpi_header(self) -> LayoutBlock:
         font = self.font(HEAD_PT, bold=True)
         pad = self.mm(1.0)
         wrapped = [
@@ -152,7 +151,7 @@ class _KpiPainter(_FormPainter):
                 self.cell(p, rect, fill=True)
                 self.draw_lines(p, lines, font, rect, Qt.AlignmentFlag.AlignHCenter)
 
-        return _Block(height, draw, space_before=self.mm(4), keep_with_next=True)
+        return LayoutBlock(height, draw, space_before=self.mm(4), keep_with_next=True)
 
     def _cells_of(self, row: kpi.IndicatorRow) -> list[str]:
         return [
@@ -164,7 +163,7 @@ class _KpiPainter(_FormPainter):
             note_text(row),
         ]
 
-    def _group(self, name: str, rows: list[kpi.IndicatorRow], header: _Block) -> _Block:
+    def _group(self, name: str, rows: list[kpi.IndicatorRow], header: LayoutBlock) -> LayoutBlock:
         """One 一级指标 with its rows: the first cell merged over the whole group."""
         font = self.font(CELL_PT)
         bold = self.font(CELL_PT, bold=True)
@@ -201,9 +200,9 @@ class _KpiPainter(_FormPainter):
                     self.draw_lines(p, text_lines, cell_font, rect.adjusted(pad, pad, -pad, -pad), aligns[n])
                 top += height
 
-        return _Block(total, draw, repeat_header=header)
+        return LayoutBlock(total, draw, repeat_header=header)
 
-    def _total_row(self) -> _Block:
+    def _total_row(self) -> LayoutBlock:
         data = self.doc.data
         font = self.font(CELL_PT, bold=True)
         pad = self.mm(CELL_PAD)
@@ -232,9 +231,9 @@ class _KpiPainter(_FormPainter):
             p.setPen(self.pen(0.5))
             p.drawLine(QPointF(x, y), QPointF(x + w, y))
 
-        return _Block(height, draw)
+        return LayoutBlock(height, draw)
 
-    def _result(self) -> _Block:
+    def _result(self) -> LayoutBlock:
         data = self.doc.data
         font = self.font(TOTAL_PT, bold=True)
         height = self.line_height(font) + self.mm(2)
@@ -249,9 +248,9 @@ class _KpiPainter(_FormPainter):
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
             self.draw_lines(p, [text], font, QRectF(x, y, w, height), Qt.AlignmentFlag.AlignHCenter)
 
-        return _Block(height, draw, space_before=self.mm(4))
+        return LayoutBlock(height, draw, space_before=self.mm(4))
 
-    def _notes(self) -> _Block:
+    def _notes(self) -> LayoutBlock:
         font = self.font(SMALL_PT)
         lh = self.line_height(font)
         indent = self.mm(4)
@@ -266,9 +265,9 @@ class _KpiPainter(_FormPainter):
                 left = x + (indent if indented else 0)
                 self.draw_lines(p, [text], font, QRectF(left, y + k * lh, w, lh), color=GREY_INK)
 
-        return _Block(height, draw, space_before=self.mm(4))
+        return LayoutBlock(height, draw, space_before=self.mm(4))
 
-    def _sign_line(self) -> _Block:
+    def _sign_line(self) -> LayoutBlock:
         font = self.font(11)
         lh = self.line_height(font)
 
@@ -279,7 +278,7 @@ class _KpiPainter(_FormPainter):
             ):
                 self.draw_lines(p, [text], font, QRectF(x + n * third, y, third, lh))
 
-        return _Block(lh, draw, space_before=self.mm(10))
+        return LayoutBlock(lh, draw, space_before=self.mm(10))
 
 
 # ---------------------------------------------------------------- outputs
@@ -317,7 +316,7 @@ def scorecard_page_images(data: kpi.ScorecardData, dpi: int = 110) -> list[QImag
     for index in range(len(layout.pages)):
         image = blank_page()
         painter = QPainter(image)
-        _start(painter)
+        start_painter(painter)
         layout.paint_page(painter, index)
         painter.end()
         images.append(image)
@@ -333,10 +332,10 @@ def preview_scorecard(parent, data: kpi.ScorecardData) -> int:
     """The print preview (its toolbar can print); the number of pages shown, after it closes."""
     title = f"{TITLE} {data.period} {data.target}"
     render = lambda target: render_scorecard(data, target)  # noqa: E731
-    return show_preview(parent, title, render, printer=_new_printer(), job_name=job_name(data))
+    return show_preview(parent, title, render, printer=new_form_printer(), job_name=job_name(data))
 
 
 def print_scorecard(parent, data: kpi.ScorecardData) -> bool:
     """Ask for a printer, then print; False when the user cancels."""
     render = lambda p: render_scorecard(data, p)  # noqa: E731
-    return print_with_dialog(parent, TITLE, render, printer=_new_printer(), job_name=job_name(data))
+    return print_with_dialog(parent, TITLE, render, printer=new_form_printer(), job_name=job_name(data))

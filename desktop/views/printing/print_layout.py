@@ -83,27 +83,27 @@ Draw = Callable[[QPainter, float, float, float], None]  # painter, x, y, width
 
 
 @dataclass
-class _Block:
+class LayoutBlock:
     """A slice of the page that is never split: placed top to bottom, carried to the next page."""
 
     height: float
     draw: Draw
     space_before: float = 0.0
     keep_with_next: bool = False
-    repeat_header: "_Block | None" = None  # table header to repeat above this row on a new page
+    repeat_header: "LayoutBlock | None" = None  # table header to repeat above this row on a new page
     group: str = ""  # consecutive blocks of one group get one frame per page
     optional: bool = False  # may be left out when that keeps its chain on the current page
 
 
 @dataclass
-class _Placed:
-    block: _Block
+class PlacedBlock:
+    block: LayoutBlock
     y: float
 
 
 @dataclass
-class _Page:
-    placed: list[_Placed] = field(default_factory=list)
+class LayoutPage:
+    placed: list[PlacedBlock] = field(default_factory=list)
 
 
 class PageLayout:
@@ -127,7 +127,7 @@ class PageLayout:
         self.bottom = self.page_h - self.mm(MARGIN_BOTTOM)
         self.pages = self._paginate(self._blocks())
 
-    def _blocks(self) -> list["_Block"]:
+    def _blocks(self) -> list["LayoutBlock"]:
         raise NotImplementedError
 
     # ------------------------------------------------------------ units and text
@@ -251,7 +251,7 @@ class PageLayout:
             )
 
     # ------------------------------------------------------------ masthead and title
-    def _masthead(self) -> _Block:
+    def _masthead(self) -> LayoutBlock:
         font = self.font(COMPANY_PT, bold=True)
         logo = _load_logo(self.doc.logo)
         logo_h = self.mm(LOGO_HEIGHT) if logo is not None else 0.0
@@ -268,9 +268,9 @@ class PageLayout:
             p.setPen(self.pen(0.2))
             p.drawLine(QPointF(x, y + height + self.mm(0.8)), QPointF(x + w, y + height + self.mm(0.8)))
 
-        return _Block(height + self.mm(0.8), draw)
+        return LayoutBlock(height + self.mm(0.8), draw)
 
-    def _title(self) -> _Block:
+    def _title(self) -> LayoutBlock:
         font = self.font(TITLE_PT, bold=True)
         code = getattr(self.doc, "code", "")
         # the QR code sits at the right; the title keeps the same room free on the left so it
@@ -299,7 +299,7 @@ class PageLayout:
                     color=GREY_INK,
                 )
 
-        return _Block(height, draw, space_before=self.mm(4))
+        return LayoutBlock(height, draw, space_before=self.mm(4))
 
     def qr(self, p: QPainter, text: str, rect: QRectF) -> None:
         """The QR code of ``text`` filling the square ``rect`` (see ``qr_path``)."""
@@ -314,7 +314,7 @@ class PageLayout:
         p.drawPath(transform.map(path))
         p.restore()
 
-    def _continued(self) -> _Block:
+    def _continued(self) -> LayoutBlock:
         font = self.font(SMALL_PT)
         h = self.line_height(font)
         text = f"{self.doc.title}（续）"
@@ -324,11 +324,11 @@ class PageLayout:
             p.setPen(self.pen(0.2, GREY_INK))
             p.drawLine(QPointF(x, y + h + self.mm(0.5)), QPointF(x + w, y + h + self.mm(0.5)))
 
-        return _Block(h + self.mm(3), draw)
+        return LayoutBlock(h + self.mm(3), draw)
 
     # ------------------------------------------------------------ pages
-    def _paginate(self, blocks: list[_Block]) -> list[_Page]:
-        pages = [_Page()]
+    def _paginate(self, blocks: list[LayoutBlock]) -> list[LayoutPage]:
+        pages = [LayoutPage()]
         y = self.top
         room = self.bottom - self.top - self._continued().height
         skipped: set[int] = set()
@@ -352,17 +352,17 @@ class PageLayout:
             elif block.keep_with_next and index + 1 < len(blocks):
                 need += blocks[index + 1].height
             if pages[-1].placed and y + need > self.bottom:
-                pages.append(_Page())
+                pages.append(LayoutPage())
                 y = self.top
                 cont = self._continued()
-                pages[-1].placed.append(_Placed(cont, y))
+                pages[-1].placed.append(PlacedBlock(cont, y))
                 y += cont.height
                 if block.repeat_header is not None:
-                    pages[-1].placed.append(_Placed(block.repeat_header, y))
+                    pages[-1].placed.append(PlacedBlock(block.repeat_header, y))
                     y += block.repeat_header.height
             elif pages[-1].placed:
                 y += block.space_before
-            pages[-1].placed.append(_Placed(block, y))
+            pages[-1].placed.append(PlacedBlock(block, y))
             y += block.height
         return pages
 
@@ -453,14 +453,14 @@ def _draw_logo(p: QPainter, logo, box: QRectF) -> None:
         logo.render(p, target)
 
 
-def _load_png(data: bytes) -> QImage | None:
+def load_png(data: bytes) -> QImage | None:
     if not data:
         return None
     image = QImage.fromData(data, "PNG")
     return None if image.isNull() else image
 
 
-def _draw_image(p: QPainter, image: QImage, box: QRectF, align_bottom: bool = False) -> None:
+def draw_image(p: QPainter, image: QImage, box: QRectF, align_bottom: bool = False) -> None:
     """``image`` scaled into ``box`` keeping its proportions (left, and bottom or centre)."""
     size = QSizeF(image.width(), image.height())
     if size.isEmpty():
@@ -474,7 +474,7 @@ def _draw_image(p: QPainter, image: QImage, box: QRectF, align_bottom: bool = Fa
 
 
 # ---------------------------------------------------------------- outputs
-def _start(painter: QPainter) -> None:
+def start_painter(painter: QPainter) -> None:
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
 
@@ -487,7 +487,7 @@ def paint_layouts(layouts: list, device) -> int:
         raise UserError("无法开始打印：打印机或文件不可用，请检查打印机设置或输出路径。")
     pages = 0
     try:
-        _start(painter)
+        start_painter(painter)
         for layout in layouts:
             for index in range(len(layout.pages)):
                 if pages:
@@ -538,7 +538,7 @@ def write_pdf_file(
     return path
 
 
-def _a4_image(dpi: int) -> QImage:
+def a4_image(dpi: int) -> QImage:
     size = QPageSize(QPageSize.PageSizeId.A4).size(QPageSize.Unit.Millimeter)
     image = QImage(
         round(size.width() / 25.4 * dpi), round(size.height() / 25.4 * dpi), QImage.Format.Format_RGB32

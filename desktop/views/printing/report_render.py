@@ -29,20 +29,19 @@ from PySide6.QtGui import QColor, QImage, QPageSize, QPainter
 
 from desktop.services.summaries import report as rpt
 from desktop.views.printing.print_dialogs import print_with_dialog
-from desktop.views.printing.visit_form_print import (
+from desktop.views.printing.print_layout import (
     CELL_PAD,
     GREY_INK,
     MARGIN_LEFT,
     MARGIN_RIGHT,
     PAGE_NUMBER_FROM_BOTTOM,
     SMALL_PT,
-    _Block,
-    _FormPainter,
-    _new_printer,
-    _start,
+    LayoutBlock,
     paint_layouts,
+    start_painter,
     write_pdf_file,
 )
+from desktop.views.printing.visit_form_print import FormPainter, new_form_printer
 
 HEADING_PT = 13.0
 SUBHEADING_PT = 10.5
@@ -345,7 +344,7 @@ class _PrintDoc:
     header: list = field(default_factory=list)
 
 
-class _ReportPainter(_FormPainter):
+class _ReportPainter(FormPainter):
     def __init__(self, report: rpt.ReportDoc, device, charts: list[bytes] | None = None):
         self.report = report
         self.chart_images = list(charts) if charts is not None else None
@@ -354,7 +353,7 @@ class _ReportPainter(_FormPainter):
         super().__init__(_PrintDoc(report.title, report.company, report.logo), device)
 
     # ------------------------------------------------------------ blocks
-    def _blocks(self) -> list[_Block]:
+    def _blocks(self) -> list[LayoutBlock]:
         blocks = [self._masthead(), self._title(), self._subtitle()]
         for section in self.report.sections:
             blocks.append(self._heading(section.heading))
@@ -373,7 +372,7 @@ class _ReportPainter(_FormPainter):
         blocks.append(self._closing())
         return blocks
 
-    def _subtitle(self) -> _Block:
+    def _subtitle(self) -> LayoutBlock:
         font = self.font(NOTE_PT + 0.5)
         text = self.report.subtitle or (
             f"调查周期：{rpt.period_span(self.report.period)}    编制日期：{rpt.day_text(self.report.generated_on)}"
@@ -385,9 +384,9 @@ class _ReportPainter(_FormPainter):
                 p, [text], font, QRectF(x, y, w, h), Qt.AlignmentFlag.AlignHCenter, color=GREY_INK
             )
 
-        return _Block(h, draw, space_before=self.mm(1.5))
+        return LayoutBlock(h, draw, space_before=self.mm(1.5))
 
-    def _heading(self, text: str) -> _Block:
+    def _heading(self, text: str) -> LayoutBlock:
         font = self.font(HEADING_PT, bold=True)
         h = self.line_height(font)
         height = h + self.mm(1.6)
@@ -399,9 +398,9 @@ class _ReportPainter(_FormPainter):
             p.setPen(self.pen(0.3, ACCENT))
             p.drawLine(QPointF(x, y + height - self.mm(0.4)), QPointF(x + w, y + height - self.mm(0.4)))
 
-        return _Block(height, draw, space_before=self.mm(7), keep_with_next=True)
+        return LayoutBlock(height, draw, space_before=self.mm(7), keep_with_next=True)
 
-    def _paragraph(self, para: rpt.Paragraph) -> list[_Block]:
+    def _paragraph(self, para: rpt.Paragraph) -> list[LayoutBlock]:
         style = para.style
         if style == "subheading":
             font = self.font(SUBHEADING_PT, bold=True)
@@ -431,7 +430,7 @@ class _ReportPainter(_FormPainter):
                 self.draw_lines(p, [line], font, QRectF(x + offset, y, w - offset, lh), color=color)
 
             blocks.append(
-                _Block(
+                LayoutBlock(
                     lh,
                     draw,
                     space_before=before if n == 0 else 0.0,
@@ -445,14 +444,14 @@ class _ReportPainter(_FormPainter):
         total = sum(table.widths)
         return [self.width * w / total for w in table.widths]
 
-    def _table(self, table: rpt.Table) -> list[_Block]:
+    def _table(self, table: rpt.Table) -> list[LayoutBlock]:
         self._table_index += 1
         group = f"table{self._table_index}"
         widths = self._columns(table)
         pad = self.mm(CELL_PAD * 0.8)
         aligns = [_ALIGN.get(a, Qt.AlignmentFlag.AlignLeft) for a in table.align] or []
         aligns += [Qt.AlignmentFlag.AlignLeft] * (len(widths) - len(aligns))
-        blocks: list[_Block] = []
+        blocks: list[LayoutBlock] = []
         if table.caption:
             cap_font = self.font(CAPTION_PT, bold=True)
             ch = self.line_height(cap_font)
@@ -462,7 +461,7 @@ class _ReportPainter(_FormPainter):
                     p, [table.caption], cap_font, QRectF(x, y, w, ch), Qt.AlignmentFlag.AlignHCenter
                 )
 
-            blocks.append(_Block(ch + self.mm(1), caption, space_before=self.mm(3), keep_with_next=True))
+            blocks.append(LayoutBlock(ch + self.mm(1), caption, space_before=self.mm(3), keep_with_next=True))
         head_font = self.font(table.font_pt, bold=True)
         head_lines = [self.wrap(h, head_font, w - 2 * pad) for h, w in zip(table.header, widths, strict=True)]
         head_h = max(
@@ -480,7 +479,7 @@ class _ReportPainter(_FormPainter):
                 )
                 left += cw
 
-        header = _Block(
+        header = LayoutBlock(
             head_h,
             head,
             space_before=0.0 if table.caption else self.mm(3),
@@ -520,7 +519,7 @@ class _ReportPainter(_FormPainter):
                     )
                     left += cw
 
-            blocks.append(_Block(height, draw, repeat_header=header, group=group))
+            blocks.append(LayoutBlock(height, draw, repeat_header=header, group=group))
         return blocks
 
     # ------------------------------------------------------------ charts
@@ -536,7 +535,7 @@ class _ReportPainter(_FormPainter):
         renderer = QSvgRenderer(QByteArray(data))
         return renderer if renderer.isValid() else None
 
-    def _chart(self, chart: rpt.Chart) -> list[_Block]:
+    def _chart(self, chart: rpt.Chart) -> list[LayoutBlock]:
         renderer = self._chart_renderer(chart)
         cap_font = self.font(CAPTION_PT, bold=True)
         ch = self.line_height(cap_font)
@@ -558,9 +557,9 @@ class _ReportPainter(_FormPainter):
             cap = QRectF(x, y + height + self.mm(1.5), w, ch)
             self.draw_lines(p, [chart.title], cap_font, cap, Qt.AlignmentFlag.AlignHCenter)
 
-        return [_Block(total, draw, space_before=self.mm(4))]
+        return [LayoutBlock(total, draw, space_before=self.mm(4))]
 
-    def _empty_chart(self, chart: rpt.Chart, cap_font, ch: float) -> _Block:
+    def _empty_chart(self, chart: rpt.Chart, cap_font, ch: float) -> LayoutBlock:
         """A chart without data: a slim framed note instead of an empty plot."""
         font = self.font(BODY_PT - 0.5)
         box_h = self.mm(12)
@@ -574,9 +573,9 @@ class _ReportPainter(_FormPainter):
             text = f"{chart.title}:{chart.empty_text or '没有数据'}"
             self.draw_lines(p, [text], font, rect, Qt.AlignmentFlag.AlignHCenter, color=GREY_INK)
 
-        return _Block(box_h, draw, space_before=self.mm(4))
+        return LayoutBlock(box_h, draw, space_before=self.mm(4))
 
-    def _closing(self) -> _Block:
+    def _closing(self) -> LayoutBlock:
         font = self.font(NOTE_PT)
         text = f"本报告由回访通根据回访记录自动生成 · {rpt.day_text(self.report.generated_on)}"
         h = self.line_height(font)
@@ -593,7 +592,7 @@ class _ReportPainter(_FormPainter):
                 color=GREY_INK,
             )
 
-        return _Block(h + self.mm(1.2), draw, space_before=self.mm(8))
+        return LayoutBlock(h + self.mm(1.2), draw, space_before=self.mm(8))
 
     # ------------------------------------------------------------ page footer
     def paint_page(self, p: QPainter, index: int) -> None:
@@ -653,7 +652,7 @@ def report_page_images(doc: rpt.ReportDoc, dpi: int = 110, charts: list[bytes] |
     for index in range(len(layout.pages)):
         image = blank_page()
         painter = QPainter(image)
-        _start(painter)
+        start_painter(painter)
         layout.paint_page(painter, index)
         painter.end()
         images.append(image)
@@ -662,7 +661,7 @@ def report_page_images(doc: rpt.ReportDoc, dpi: int = 110, charts: list[bytes] |
 
 def new_printer():
     """An A4 portrait QPrinter in full-page mode (the painter keeps its own margins)."""
-    return _new_printer()
+    return new_form_printer()
 
 
 def job_name(doc: rpt.ReportDoc) -> str:
@@ -673,4 +672,4 @@ def job_name(doc: rpt.ReportDoc) -> str:
 def print_report(parent, doc: rpt.ReportDoc, charts: list[bytes] | None = None) -> bool:
     """Ask for a printer (QPrintDialog), then print ``doc``; False when the user cancels."""
     render = lambda printer: render_report(doc, printer, charts)  # noqa: E731
-    return print_with_dialog(parent, doc.title, render, printer=_new_printer(), job_name=job_name(doc))
+    return print_with_dialog(parent, doc.title, render, printer=new_form_printer(), job_name=job_name(doc))

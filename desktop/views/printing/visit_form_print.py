@@ -10,7 +10,7 @@ drawn as filled vector squares (sharp at any resolution), with the code as text 
 filled form with an on-screen signature prints the signature image in its 客户签字 box.
 
 The page-layout engine (blocks, pagination, masthead, title with its QR code, PDF writing) is
-``desktop.views.printing.print_layout``; its names stay importable from here.
+``desktop.views.printing.print_layout``; the other printed documents import it from there.
 
 Public helpers:
 - ``render_form(doc, device)`` paints all pages on a QPrinter / QPdfWriter (full-page coordinates);
@@ -48,49 +48,31 @@ from desktop.services.visits.forms import (
     forms_job_name,
 )
 from desktop.views.printing.print_dialogs import new_printer, print_with_dialog, show_preview
-from desktop.views.printing.print_layout import (  # noqa: F401 - re-exported for the other printed documents
-    ANSWER_INK,
+from desktop.views.printing.print_layout import (
     BOX,
     CELL_PAD,
     CELL_PT,
-    CODE_PT,
-    COMPANY_PT,
-    FILL,
     GREETING_PT,
     GREY_INK,
     HEAD_PT,
     HEADER_LABEL_COL,
-    INK,
     LEVEL_COL,
-    LOGO_HEIGHT,
-    MARGIN_BOTTOM,
-    MARGIN_LEFT,
-    MARGIN_RIGHT,
-    MARGIN_TOP,
     NUMBER_COL,
     OPTION_PT,
-    PAGE_NUMBER_FROM_BOTTOM,
-    PDF_DPI,
-    QR_SIDE,
     QUESTION_PT,
     ROW_MIN,
     SCALE_GAP,
     SIGNATURE_H,
     SIGNATURE_W,
     SMALL_PT,
-    TITLE_PT,
     WRITE_LINE,
-    Draw,
+    LayoutBlock,
     PageLayout,
-    _a4_image,
-    _Block,
-    _draw_image,
-    _load_png,
-    _Page,
-    _Placed,
-    _start,
+    a4_image,
+    draw_image,
+    load_png,
     paint_layouts,
-    qr_path,
+    start_painter,
     write_pdf_file,
 )
 
@@ -119,7 +101,7 @@ __all__ = [
 ]
 
 
-class _FormPainter(PageLayout):
+class FormPainter(PageLayout):
     """Lays a FormDoc (回访表) out for one paint device, then paints its pages.
 
     A form that does not fit one page in the roomy layout is laid out again tighter (less padding
@@ -168,7 +150,7 @@ class _FormPainter(PageLayout):
         return self.mm(value * self.GAP[self.tight])
 
     # ------------------------------------------------------------ blocks
-    def _blocks(self) -> list[_Block]:
+    def _blocks(self) -> list[LayoutBlock]:
         blocks = [self._masthead(), self._title()]
         if self.doc.greeting.strip():
             blocks.append(self._greeting())
@@ -178,7 +160,7 @@ class _FormPainter(PageLayout):
         blocks.append(self._signature())
         return blocks
 
-    def _greeting(self) -> _Block:
+    def _greeting(self) -> LayoutBlock:
         font = self.font(GREETING_PT)
         lines = self.wrap(self.doc.greeting.strip(), font, self.width)
         height = self.line_height(font) * len(lines)
@@ -186,9 +168,9 @@ class _FormPainter(PageLayout):
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
             self.draw_lines(p, lines, font, QRectF(x, y, w, height))
 
-        return _Block(height, draw, space_before=self.gap(3))
+        return LayoutBlock(height, draw, space_before=self.gap(3))
 
-    def _header_grid(self) -> _Block:
+    def _header_grid(self) -> LayoutBlock:
         label_font = self.font(CELL_PT, bold=True)
         value_font = self.font(CELL_PT)
         label_w = self.mm(HEADER_LABEL_COL)
@@ -220,7 +202,7 @@ class _FormPainter(PageLayout):
             p.setPen(self.pen(0.5))
             p.drawRect(QRectF(x, y, w, total))
 
-        return _Block(total, draw, space_before=self.gap(4))
+        return LayoutBlock(total, draw, space_before=self.gap(4))
 
     # ------------------------------------------------------------ the question table
     def _question_cols(self) -> tuple[float, float, float]:
@@ -230,7 +212,7 @@ class _FormPainter(PageLayout):
         question_w = self.width - number_w - option_w
         return number_w, question_w, option_w
 
-    def _table_header(self, section: FormSection) -> _Block:
+    def _table_header(self, section: FormSection) -> LayoutBlock:
         font = self.font(HEAD_PT, bold=True)
         number_w, question_w, option_w = self._question_cols()
         if section.layout == MATRIX:
@@ -259,11 +241,11 @@ class _FormPainter(PageLayout):
                 self.draw_lines(p, lines, font, rect, center)
                 left += col_w
 
-        return _Block(height, draw, keep_with_next=True)
+        return LayoutBlock(height, draw, keep_with_next=True)
 
-    def _question_table(self) -> list[_Block]:
+    def _question_table(self) -> list[LayoutBlock]:
         """Every section starts with its header row (level names over a rating matrix)."""
-        blocks: list[_Block] = []
+        blocks: list[LayoutBlock] = []
         for section in self.doc.sections:
             header = None
             if section.layout == MATRIX or any(row.kind != TEXT for row in section.rows):
@@ -296,7 +278,7 @@ class _FormPainter(PageLayout):
             x += width + gap
         return lines
 
-    def _question_row(self, row: FormRow, section: FormSection, header: _Block | None) -> _Block:
+    def _question_row(self, row: FormRow, section: FormSection, header: LayoutBlock | None) -> LayoutBlock:
         number_w, question_w, option_w = self._question_cols()
         q_font = self.font(QUESTION_PT)
         opt_font = self.font(OPTION_PT)
@@ -425,10 +407,10 @@ class _FormPainter(PageLayout):
                     p.setPen(self.pen(0.15, GREY_INK))
                     p.drawLine(QPointF(inner.left() + label_w, line_y), QPointF(inner.right(), line_y))
 
-        return _Block(height, draw, repeat_header=header)
+        return LayoutBlock(height, draw, repeat_header=header)
 
     # ------------------------------------------------------------ feedback, signature
-    def _feedback(self) -> list[_Block]:
+    def _feedback(self) -> list[LayoutBlock]:
         font = self.font(QUESTION_PT)
         head_font = self.font(CELL_PT, bold=True)
         pad = self.mm(self.pad_mm() + 0.7)
@@ -439,7 +421,7 @@ class _FormPainter(PageLayout):
         def head(p: QPainter, x: float, y: float, w: float) -> None:
             self.draw_lines(p, [label], head_font, QRectF(x + pad, y + pad, w - 2 * pad, head_h - pad))
 
-        blocks = [_Block(head_h, head, space_before=self.gap(3.5), keep_with_next=True, group="feedback")]
+        blocks = [LayoutBlock(head_h, head, space_before=self.gap(3.5), keep_with_next=True, group="feedback")]
         lh = self.line_height(font)
         if self.doc.feedback:
             lines = self.wrap(self.doc.feedback, font, inner_w)
@@ -449,7 +431,7 @@ class _FormPainter(PageLayout):
                     self.draw_lines(p, [line], font, QRectF(x + pad, y, w - 2 * pad, lh))
 
                 # a short text keeps its box in one piece
-                blocks.append(_Block(lh, text, group="feedback", keep_with_next=len(lines) <= 8))
+                blocks.append(LayoutBlock(lh, text, group="feedback", keep_with_next=len(lines) <= 8))
         else:
             count = self.BLANK_LINES[self.tight] if self.doc.blank else 1
             for n in range(count):
@@ -462,7 +444,7 @@ class _FormPainter(PageLayout):
                 # on a blank form the first lines may be left out to keep the signature on the page
                 optional = n < count - 2
                 blocks.append(
-                    _Block(
+                    LayoutBlock(
                         self.mm(self.write_line_mm()),
                         ruled,
                         group="feedback",
@@ -475,12 +457,12 @@ class _FormPainter(PageLayout):
         blocks[-1].keep_with_next = True
         return blocks
 
-    def _signature(self) -> _Block:
+    def _signature(self) -> LayoutBlock:
         font = self.font(11)
         small = self.font(SMALL_PT)
         lh = self.line_height(font)
         small_h = self.line_height(small)
-        image = _load_png(getattr(self.doc, "signature_png", b""))
+        image = load_png(getattr(self.doc, "signature_png", b""))
         signed_at = getattr(self.doc, "signed_at", None)
         sign_h = self.mm(SIGNATURE_H) if image is not None else lh
         rule_gap = self.mm(self.RULE_GAP[self.tight])
@@ -497,7 +479,7 @@ class _FormPainter(PageLayout):
                 line_top = y + sign_h - lh
                 self.draw_lines(p, [label], font, QRectF(x + self.mm(2), line_top, label_w, lh))
                 box = QRectF(x + self.mm(2) + label_w, y, self.mm(SIGNATURE_W), sign_h - self.mm(0.8))
-                _draw_image(p, image, box, align_bottom=True)
+                draw_image(p, image, box, align_bottom=True)
                 p.setPen(self.pen(0.25))
                 base = y + sign_h - self.mm(0.6)
                 p.drawLine(QPointF(box.left(), base), QPointF(box.right(), base))
@@ -530,7 +512,7 @@ class _FormPainter(PageLayout):
                 footer = "   ".join(parts)
             self.draw_lines(p, [footer], small, QRectF(x + self.mm(2), line_y, w, small_h), color=GREY_INK)
 
-        return _Block(height, draw, space_before=self.gap(6))
+        return LayoutBlock(height, draw, space_before=self.gap(6))
 
 
 # ---------------------------------------------------------------- outputs
@@ -545,7 +527,7 @@ def render_form(doc: FormDoc, device) -> int:
 def render_forms(docs: list[FormDoc], device) -> int:
     """Paint several forms one after another as one job (each starts on a new page and numbers
     its own pages). Returns the number of pages."""
-    return paint_layouts([_FormPainter(doc, device) for doc in docs], device)
+    return paint_layouts([FormPainter(doc, device) for doc in docs], device)
 
 
 def write_pdf(doc: FormDoc, path: str | Path) -> Path:
@@ -579,12 +561,12 @@ def task_forms_pdf(task_ids, out: str | Path) -> Path:
 
 def form_page_images(doc: FormDoc, dpi: int = 110) -> list[QImage]:
     """Every page of ``doc`` as an A4 image at ``dpi`` (white background)."""
-    layout = _FormPainter(doc, _a4_image(dpi))
+    layout = FormPainter(doc, a4_image(dpi))
     images = []
     for index in range(len(layout.pages)):
-        image = _a4_image(dpi)
+        image = a4_image(dpi)
         painter = QPainter(image)
-        _start(painter)
+        start_painter(painter)
         layout.paint_page(painter, index)
         painter.end()
         images.append(image)
@@ -596,7 +578,7 @@ def forms_page_images(docs: list[FormDoc], dpi: int = 110) -> list[QImage]:
     return [image for doc in docs for image in form_page_images(doc, dpi)]
 
 
-def _new_printer() -> QPrinter:
+def new_form_printer() -> QPrinter:
     return new_printer()
 
 
