@@ -103,7 +103,10 @@ def day_orders(database):
     for n in range(1, 11):
         customer = Customer.create(code=f"C{n:05d}", name=f"报修人{n}", phone=f"136{n:08d}")
         ServiceOrder.create(
-            order_no=f"W{n:06d}", customer=customer, service_type="维修", completed_at=datetime(2024, 9, 5, 10)
+            order_no=f"W{n:06d}",
+            customer=customer,
+            service_type="维修",
+            completed_at=datetime(2024, 9, 5, 10),
         )
     return date(2024, 9, 5)
 
