@@ -29,11 +29,13 @@ def _user_version(path) -> int:
 def make_old_version(path, version: int):
     """A database as release ``version`` left it, with one customer: release 1 had no account
     table, releases 1 and 2 no attachment blob table, releases 1 to 3 no pinyin column, releases
-    1 to 4 no automatic-draft table."""
+    1 to 4 no automatic-draft table, releases 1 to 5 no 标准手册 table."""
     open_app_database(path)
     Customer.create(code="C0001", name="老客户", phone="13800001111")
     close_database()
     con = sqlite3.connect(path)
+    if version < 6:
+        con.execute("DROP TABLE standard_entry")
     if version < 5:
         con.execute("DROP TABLE form_autosave")
     if version < 4:
@@ -57,7 +59,7 @@ def test_version_1_database_gets_accounts_table_and_keeps_data(tmp_path):
     make_version_1(path)
     open_app_database(path)
     try:
-        assert SCHEMA_VERSION == 5
+        assert SCHEMA_VERSION == 6
         assert UserAccount.select().count() == 0  # the table exists now
         assert AttachmentBlob.select().count() == 0
         assert Customer.get().name == "老客户"
@@ -113,7 +115,7 @@ def test_version_2_postgresql_database_is_stepped_up(pg_url):
     con.close()
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5])
 def test_every_step_reaches_the_tables_of_a_fresh_database(tmp_path, version):
     fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
     open_app_database(fresh)
@@ -136,4 +138,4 @@ def test_version_4_database_gets_the_automatic_draft_table(tmp_path):
         assert FormAutosave.select().count() == 1 and Customer.get().name == "老客户"
     finally:
         close_database()
-    assert _user_version(path) == SCHEMA_VERSION == 5 and "form_autosave" in _tables(path)
+    assert _user_version(path) == SCHEMA_VERSION and "form_autosave" in _tables(path)

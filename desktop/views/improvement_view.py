@@ -44,6 +44,7 @@ from desktop.services.errors import UserError
 from .action_dialog import ActionDialog, StatusDialog, step_title
 from .context import AppContext
 from .empty_state import EmptyHint
+from .standard_button import StandardButton
 from .widgets import READ_ONLY_STYLE, confirm, gate, hbox, show_error, show_info, vbox
 
 OVERDUE_BG = QColor("#fde3e1")
@@ -387,7 +388,8 @@ class ImprovementView(QWidget):
             columns.addWidget(box)
         columns.setChildrenCollapsible(False)
         columns.setSizes([380, 420, 380])
-        head = hbox(self.status_badge, self.steps_box, self.edit_button, self.delete_button)
+        self.standard_button = StandardButton(lambda: self.show_detail(self.action_id))  # 纳入标准
+        head = hbox(self.status_badge, self.steps_box, self.standard_button, self.edit_button, self.delete_button)
         head.insertWidget(0, self.title_label, 1)
         detail.setLayout(vbox(head, columns))
         self.detail_frame = detail
@@ -537,6 +539,7 @@ class ImprovementView(QWidget):
             f"color: white; background: {'#b3261e' if d.overdue else color}; border-radius: 3px; padding: 2px 8px;"
         )
         self._fill_steps(a.status)
+        self.standard_button.show_for(a)
         self.edit_button.setEnabled(a.status != svc.CLOSED and self.may_manage)
         self.delete_button.setVisible(a.status == svc.NOT_STARTED)
 
