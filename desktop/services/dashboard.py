@@ -22,7 +22,7 @@ import peewee as pw
 
 from desktop.models import ACTION_STATUSES, ImprovementAction
 
-from . import improvement, kpi, periods, problems, statistics, tasks
+from . import followup, improvement, kpi, periods, problems, statistics, tasks
 from .dashboard_periods import (
     CUSTOM,
     LAST_MONTH,
@@ -168,6 +168,7 @@ class Tiles:
     grade_total: float | None
     grade_target: str  # the scorecard's 评价对象 ("" without one)
     scorecard_id: int | None  # the scorecard graded, for opening it
+    stale_actions: int = 0  # 待跟进: improvement actions without a progress entry for 7 days
 
 
 def _scorecard_for(scope: Scope) -> kpi.ScorecardSummary | None:
@@ -216,6 +217,7 @@ def tiles(scope: Scope, comparison: statistics.Comparison | None = None) -> Tile
         grade_total=card.total if card is not None else None,
         grade_target=card.target if card is not None else "",
         scorecard_id=card.id if card is not None else None,
+        stale_actions=len(followup.stale_actions(today)),
     )
 
 

@@ -38,6 +38,7 @@ PAGES = [
         shot="improvement_plan",
         needs=_SEE_ALL,
     ),
+    PageSpec("standards", "标准手册", "standards_view", "StandardsView", needs=_SEE_ALL),
     PageSpec("customers", "客户", "customers_view", "CustomersView"),
     PageSpec("orders", "服务工单", "orders_view", "OrdersView"),
     PageSpec("sampling", "抽样计划", "sampling_view", "SamplingView", needs=_MANAGE),
