@@ -5,6 +5,7 @@ import pytest
 from desktop.models import Customer, Question, QuestionnaireTemplate, VisitTask
 from desktop.models.connection import DatabaseOpenError, close_database, open_database
 from desktop.models.migrations import SCHEMA_VERSION
+from desktop.services.visits.builtin_templates import BUILTIN_TEMPLATES
 
 
 @pytest.mark.sqlite_only
@@ -17,7 +18,7 @@ def test_fresh_database_is_stamped_and_configured(database, db_path):
 
 def test_builtin_templates_are_created_once(database, db_target):
     names = {t.family for t in QuestionnaireTemplate.select()}
-    assert names == {"after_sales", "travel_front_desk", "car_service", "bank", "verification"}
+    assert names == {"after_sales", "travel_front_desk", "car_service", "bank", "maintenance_centre", "verification"}
     travel = QuestionnaireTemplate.get(QuestionnaireTemplate.family == "travel_front_desk")
     assert Question.select().where(Question.template == travel, Question.kind == "level5").count() == 7
     close_database()
@@ -25,7 +26,7 @@ def test_builtin_templates_are_created_once(database, db_target):
     from desktop.services.maintenance.bootstrap import ensure_defaults
 
     ensure_defaults()
-    assert QuestionnaireTemplate.select().count() == 5
+    assert QuestionnaireTemplate.select().count() == len(BUILTIN_TEMPLATES)
 
 
 def test_newer_database_is_refused_and_left_untouched(tmp_path):
@@ -84,7 +85,7 @@ def test_pg_fresh_database_is_stamped(pg_url):
     assert {"customer", "visit", "answer", VisitTask._meta.table_name} <= set(database.get_tables())
     close_database()
     open_app_database(pg_url)  # a second PC opening it: nothing created twice
-    assert QuestionnaireTemplate.select().count() == 5
+    assert QuestionnaireTemplate.select().count() == len(BUILTIN_TEMPLATES)
     assert _pg(pg_url, "SELECT count(*) FROM huifang_schema") == [(1,)]
 
 

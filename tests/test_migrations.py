@@ -29,11 +29,14 @@ def _user_version(path) -> int:
 def make_old_version(path, version: int):
     """A database as release ``version`` left it, with one customer: release 1 had no account
     table, releases 1 and 2 no attachment blob table, releases 1 to 3 no pinyin column, releases
-    1 to 4 no automatic-draft table, releases 1 to 5 no agreed slot (预约) on the visit task."""
+    1 to 4 no automatic-draft table, releases 1 to 5 no agreed slot (预约) on the visit task,
+    releases 1 to 6 no 标准手册 table."""
     open_app_database(path)
     Customer.create(code="C0001", name="老客户", phone="13800001111")
     close_database()
     con = sqlite3.connect(path)
+    if version < 7:
+        con.execute("DROP TABLE standard_entry")
     if version < 6:
         con.execute("ALTER TABLE visit_task DROP COLUMN appointment_start")
         con.execute("ALTER TABLE visit_task DROP COLUMN appointment_end")
@@ -60,7 +63,7 @@ def test_version_1_database_gets_accounts_table_and_keeps_data(tmp_path):
     make_version_1(path)
     open_app_database(path)
     try:
-        assert SCHEMA_VERSION == 6
+        assert SCHEMA_VERSION == 7
         assert UserAccount.select().count() == 0  # the table exists now
         assert AttachmentBlob.select().count() == 0
         assert Customer.get().name == "老客户"
@@ -140,7 +143,7 @@ def test_version_4_database_gets_the_automatic_draft_table(tmp_path):
         assert FormAutosave.select().count() == 1 and Customer.get().name == "老客户"
     finally:
         close_database()
-    assert _user_version(path) == SCHEMA_VERSION == 6 and "form_autosave" in _tables(path)
+    assert _user_version(path) == SCHEMA_VERSION and "form_autosave" in _tables(path)
 
 
 def _columns(path, table: str) -> set[str]:
@@ -178,6 +181,6 @@ def test_version_5_database_gets_the_agreed_slot_on_the_task(tmp_path):
         assert (task.appointment_start, task.appointment_end) == slot
     finally:
         close_database()
-    assert _user_version(path) == SCHEMA_VERSION == 6
+    assert _user_version(path) == SCHEMA_VERSION
     assert {"appointment_start", "appointment_end"} <= _columns(path, "visit_task")
     assert "appointment_start" not in _columns(tmp_path / "v5.db.v5.bak", "visit_task")

@@ -204,7 +204,7 @@ def test_visit_counts_and_dimensions(database):
 
 def test_a_new_version_keeps_its_place_in_the_list(database):
     order = [t.family for t in templates.active_templates()]
-    assert order == ["after_sales", "travel_front_desk", "car_service", "bank", "verification"]
+    assert order == ["after_sales", "travel_front_desk", "car_service", "bank", "maintenance_centre", "verification"]
     tpl = _template()
     _use(tpl)
     templates.retire_question(tpl, 1)

@@ -3,7 +3,7 @@
 from .accounts import UserAccount
 from .base import BaseModel, db, now
 from .customer import Customer, ServiceOrder
-from .improvement import ACTION_STATUSES, ActionLog, ActionTask, ActionVisit, ImprovementAction
+from .improvement import ACTION_STATUSES, ActionLog, ActionTask, ActionVisit, ImprovementAction, StandardEntry
 from .kpi import KpiIndicator, KpiReviewerScore, KpiScorecard
 from .org import Department, Staff
 from .paper import AttachmentBlob, AttachmentBlobPart, AuditLog, VisitAttachment, VisitSignature
@@ -52,6 +52,7 @@ ALL_MODELS = [
     AttachmentBlob,
     AttachmentBlobPart,
     FormAutosave,
+    StandardEntry,
 ]
 
 __all__ = [
@@ -85,6 +86,7 @@ __all__ = [
     "QuestionnaireTemplate",
     "ServiceOrder",
     "Setting",
+    "StandardEntry",
     "Staff",
     "Visit",
     "VisitAttachment",

@@ -52,3 +52,16 @@ class ActionLog(BaseModel):
     status_to = pw.CharField(default="")
     note = pw.TextField(default="")
     author = pw.CharField(default="")
+
+
+class StandardEntry(BaseModel):
+    """A closed action whose verified measure was made standard practice (纳入《售后服务标准
+    手册》, seed 001): the measure and the verified effect as adopted (editable apart from the
+    action's own texts)."""
+
+    action = pw.ForeignKeyField(ImprovementAction, backref="standard", unique=True, on_delete="CASCADE")
+    measure = pw.TextField()  # 标准措施
+    effect = pw.TextField()  # 验证效果
+    adopted_on = pw.DateField()
+    adopted_by = pw.CharField(default="")
+    created_at = pw.DateTimeField(default=now)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from playhouse.migrate import migrate
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def _add_user_accounts(migrator) -> None:
@@ -71,6 +71,13 @@ def _add_task_appointment(migrator) -> None:
     )
 
 
+def _add_standard_manual(migrator) -> None:
+    """7: 标准手册 — closed, verified improvement actions kept as standard practice."""
+    from .improvement import StandardEntry
+
+    migrator.database.create_tables([StandardEntry])
+
+
 # version → step that brings a database from version-1 to version. Version 1 is the first
 # release: it is created from the models, so it has no step.
 STEPS: dict[int, Callable] = {
@@ -79,4 +86,5 @@ STEPS: dict[int, Callable] = {
     4: _add_customer_pinyin,
     5: _add_form_autosave,
     6: _add_task_appointment,
+    7: _add_standard_manual,
 }

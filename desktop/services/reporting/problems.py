@@ -62,6 +62,7 @@ from desktop.models.questionnaire import LEVEL5, LEVEL5_LABELS, NPS, SCORE10, YE
 from ..admin import accounts
 from ..common.errors import UserError
 from . import scale
+from .category_keywords import DEFAULT_KEYWORDS, EARLIER_KEYWORDS
 from .scope import DONE, Scope
 
 MOOD_WEIGHT = {"强烈不满": 3, "轻微不满": 2, "平静": 1, "满意": 0}
@@ -83,19 +84,6 @@ PAIN_FORMULA = (
     "以各分类出现次数和痛感的中位数划分四个象限（等于中位数算“高”）。"
 )
 
-# What the user gets before editing anything (our own word lists).
-_DEFAULT_KEYWORD_TEXT = {
-    "服务态度类": "态度、不耐烦、脸色、爱答不理、不理人、敷衍、推诿、踢皮球、不礼貌、没礼貌、吵架、凶、语气、"
-    "冷淡、不尊重、抽烟、不换鞋、没鞋套",
-    "响应速度类": "慢、等了、等太久、好几天、迟到、没人接、打不通、没人管、预约不上、不及时、拖、催了、久等、"
-    "改约、没按时、不准时、没回电、没回复",
-    "技术能力类": "没修好、又坏、返修、二次上门、不专业、修不好、没解决、还是不行、没弄好、找不到原因、没带、"
-    "不会修、乱拆、弄坏、划伤、外行、一次没修好",
-    "流程便捷性类": "手续、麻烦、跑了几趟、系统、流程、繁琐、排队、填表、发票、转接、重复、材料、签字、复杂、来回跑",
-    "产品质量类": "质量、噪音、漏水、异响、不制冷、不制热、故障、漏电、异味、掉漆、生锈、做工、老化、配件坏",
-    "价格类": "贵、收费、价格、乱收费、加钱、多收、费用、不透明、上门费、材料费、报价、退款、性价比",
-}
-DEFAULT_KEYWORDS: dict[str, list[str]] = {k: v.split("、") for k, v in _DEFAULT_KEYWORD_TEXT.items()}
 
 # A low answer's dimension → the category it points to: the first rule whose words occur in
 # the dimension name wins (so 办理速度 is about speed, not about 流程).
@@ -119,7 +107,7 @@ _CLAUSE_SPLIT = re.compile(r"[,，。.;；!！?？、\n\r…~]+|但是|但|不�
 _NEGATORS = _words("不 没 无 未 别 没有 不太 不是很 不是太 没那么 不怎么 不算 不算太 不够")
 # Words that make a clause praise rather than complaint (unless negated themselves).
 _PRAISE = _words(
-    "透明 一致 放心 公道 很好 挺好 非常好 不错 满意 热情 周到 耐心 及时 到位 合理 实惠 便宜 划算 专业 细致 认真 好评 点赞 表扬 挺快 速度快 来得快"
+    "不贵 透明 一致 放心 公道 很好 挺好 非常好 不错 满意 热情 周到 耐心 及时 到位 合理 实惠 便宜 划算 专业 细致 认真 好评 点赞 表扬 挺快 速度快 来得快"
 )
 # Longer words that contain a one-character keyword without meaning it.
 _COMPOUNDS = _words("贵公司 贵司 贵店 贵单位 贵方 宝贵 珍贵 富贵 慢慢 慢走 慢用 凶猛")
@@ -147,13 +135,14 @@ def default_keywords(name: str) -> list[str]:
 
 
 def ensure_default_keywords() -> int:
-    """Give the shipped categories their default keywords where none were ever set (NULL).
-    A list the user emptied on purpose ([]) stays empty. Returns how many were seeded."""
+    """Give the shipped categories their default keywords where none were ever set (NULL), and
+    the current defaults where a list is still exactly as an earlier release shipped it. A list
+    the user emptied on purpose ([]) or changed stays as it is. Returns how many were set."""
     seeded = 0
     with db.atomic():
-        for cat in ProblemCategory.select().where(ProblemCategory.keywords.is_null()):
+        for cat in ProblemCategory.select():
             words = DEFAULT_KEYWORDS.get(cat.name)
-            if words:
+            if words and (cat.keywords is None or cat.keywords in EARLIER_KEYWORDS.get(cat.name, [])):
                 cat.keywords = list(words)
                 cat.save()
                 seeded += 1

@@ -9,7 +9,8 @@ and the statistics read a score the same way.
 * 5 levels (非常满意 5 … 非常不满意 1), stored as 1–5;
 * 1–10 scores, banded into the 5 levels by the template's bands (``bands_for(family)``);
   the engineering form's bands (DOMAIN §3) unless the template prints others;
-* the maintenance centre's 满意 10 / 基本满意 8 / 不满意 6 (points on the 1–10 bands);
+* the maintenance centre's 满意 10 / 基本满意 8 / 不满意 6 (points on the 1–10 scale, read on its
+  own bands ``MAINTENANCE_BANDS``; its form prints the points);
 * 是/否 (1 / 0): no level; a 否 on a 落实度 question is low;
 * 0–10 recommendation (NPS): promoters 9–10, detractors 0–6; low at 6 or less.
 """
@@ -57,9 +58,19 @@ CAR_BANDS = (
     Band(3, 4, 2, "不满意"),
     Band(1, 2, 1, "非常不满意"),
 )
-TEMPLATE_BANDS = {"car_service": CAR_BANDS}  # template family → its printed bands
-# the maintenance centre's three answers as points on the 1–10 scale (DOMAIN §3)
+# the maintenance centre's three answers as points on the 1–10 scale (DOMAIN §3, seed 002);
+# its form prints these points, and a score typed between them is read with the nearer answer
+# above it (9 满意, 7 基本满意): 满意 is the top answer, 基本满意 一般 (as the engineering form's
+# 基本满意 7), 不满意 low
+MAINTENANCE_FAMILY = "maintenance_centre"
 MAINTENANCE_POINTS = {"满意": 10, "基本满意": 8, "不满意": 6}
+MAINTENANCE_BANDS = (
+    Band(9, 10, 5, "满意"),
+    Band(7, 8, 3, "基本满意"),
+    Band(1, 6, 2, "不满意"),
+)
+TEMPLATE_BANDS = {"car_service": CAR_BANDS, MAINTENANCE_FAMILY: MAINTENANCE_BANDS}  # family → its bands
+TEMPLATE_POINTS = {MAINTENANCE_FAMILY: MAINTENANCE_POINTS}  # family → the points its form prints
 
 
 def bands_for(family: str | None) -> tuple[Band, ...]:
@@ -68,7 +79,11 @@ def bands_for(family: str | None) -> tuple[Band, ...]:
 
 def legend(family: str | None) -> str:
     """What the form prints for its 1–10 questions, lowest band first:
-    1–2分非常不满意，3–4分不满意，…"""
+    1–2分非常不满意，3–4分不满意，… — or, for a form answered with fixed points, those points
+    best first: 满意10分，基本满意8分，不满意6分."""
+    points = TEMPLATE_POINTS.get(family or "")
+    if points:
+        return "，".join(f"{label}{value}分" for label, value in points.items())
     return "，".join(b.text() for b in sorted(bands_for(family), key=lambda b: b.low))
 
 

@@ -17,13 +17,14 @@ from datetime import date, timedelta
 
 import peewee as pw
 
-from desktop.models import Customer, ServiceOrder, Staff, VisitTask, db
+from desktop.models import Customer, QuestionnaireTemplate, ServiceOrder, Staff, VisitTask, db
 
 from ..admin import accounts
 from ..common import calendar
 from ..common.calendar import WorkCalendar
 from ..common.errors import UserError, ValidationError, ValidationErrors
 from ..common.validation import clean_text
+from ..reporting.scale import MAINTENANCE_FAMILY
 from .sampling import DEFAULT_QUOTAS, DEFAULT_RATE, EVALUATOR_RATES, allocate, draw, sample_size
 from .tasks import NewTask, default_template_id, insert_tasks, round_robin
 
@@ -301,17 +302,45 @@ def _existing_orders(trigger: str) -> set[int]:
     }
 
 
+PLAN_TEMPLATE_EXCLUDED = ("verification",)  # the 二次回访 form follows improvement actions only
+
+
+def plan_templates() -> list[QuestionnaireTemplate]:
+    """The questionnaires a plan's tasks may use: every active template but the 二次回访 one."""
+    from ..visits.templates import active_templates
+
+    return [t for t in active_templates() if t.family not in PLAN_TEMPLATE_EXCLUDED]
+
+
+def evaluator_template_id() -> int | None:
+    """The questionnaire an evaluator-role plan starts with: the maintenance centre's (its three
+    answers 满意 10 / 基本满意 8 / 不满意 6), else the default one."""
+    from ..visits.templates import active_template
+
+    tpl = active_template(MAINTENANCE_FAMILY)
+    return tpl.id if tpl is not None else default_template_id()
+
+
+def _plan_template(template_id: int | None) -> int | None:
+    if template_id is None:
+        return default_template_id()
+    tpl = QuestionnaireTemplate.get_or_none(QuestionnaireTemplate.id == int(template_id))
+    if tpl is None or not tpl.active:
+        raise ValidationError("问卷模板", "所选问卷模板已被修改或停用，请刷新后重新选择。")
+    return tpl.id
+
+
 def _create(
     trigger: str,
     picks: list[tuple[int, int, str]],
     assignees: list[int | None],
     names: dict[int, str],
     window,
+    template_id: int | None,
 ) -> tuple[int, int, dict[str, int]]:
-    """Insert one task per (customer, order, note) pick not yet in the plan.
+    """Insert one task per (customer, order, note) pick not yet in the plan, on the template.
     Returns (created, skipped, per-staff counts of the created ones)."""
     existing = _existing_orders(trigger)
-    template_id = default_template_id()
     new, per_staff = [], {}
     for (customer_id, order_id, note), staff_id in zip(picks, assignees, strict=True):
         if order_id in existing:
@@ -339,9 +368,12 @@ def create_plan_tasks(
     window_workdays: int = DEFAULT_WINDOW_WORKDAYS,
     today: date | None = None,
     cal: WorkCalendar | None = None,
+    template_id: int | None = None,
 ) -> PlanResult:
-    """Draw the sample and create its tasks (all in one transaction); see the module docstring."""
+    """Draw the sample and create its tasks (all in one transaction); see the module docstring.
+    The tasks use ``template_id`` (default: the default questionnaire)."""
     name = clean_plan_name(name)
+    template_id = _plan_template(template_id)
     cal = cal or calendar.current()
     today = today or date.today()
     preview = preview_plan(start, end, filters, quotas, rate)
@@ -358,7 +390,9 @@ def create_plan_tasks(
     ]
     trigger = PLAN_PREFIX + name
     with db.atomic():
-        created, skipped, per_staff = _create(trigger, picks, round_robin(picks, list(names)), names, window)
+        created, skipped, per_staff = _create(
+            trigger, picks, round_robin(picks, list(names)), names, window, template_id
+        )
     return PlanResult(trigger, {k: len(v) for k, v in drawn.items()}, created, skipped, per_staff, *window)
 
 
@@ -417,10 +451,13 @@ def create_evaluator_tasks(
     window_workdays: int = 3,
     today: date | None = None,
     cal: WorkCalendar | None = None,
+    template_id: int | None = None,
 ) -> PlanResult:
     """One task list per evaluator role. 工长自评 goes to the staff member named as the order's
-    engineer (if any), 调度回访 round-robin to the chosen staff, 管理人员回访 to the active 主管."""
+    engineer (if any), 调度回访 round-robin to the chosen staff, 管理人员回访 to the active 主管.
+    The tasks use ``template_id`` (default: the maintenance centre's questionnaire)."""
     name = clean_plan_name(name)
+    template_id = evaluator_template_id() if template_id is None else _plan_template(template_id)
     cal = cal or calendar.current()
     today = today or date.today()
     rows = preview_evaluator(day, filters, rates)
@@ -451,7 +488,7 @@ def create_evaluator_tasks(
             else:
                 assignees = round_robin(chosen, list(names))
             made, skip, counts = _create(
-                f"{PLAN_PREFIX}{name}·{row.role}", picks, assignees, all_names, window
+                f"{PLAN_PREFIX}{name}·{row.role}", picks, assignees, all_names, window, template_id
             )
             created += made
             skipped += skip

@@ -23,7 +23,7 @@ import peewee as pw
 from desktop.models import ACTION_STATUSES, ImprovementAction
 
 from ..common.errors import UserError
-from ..improvement import flow, improvement
+from ..improvement import flow, followup, improvement
 from ..kpi import kpi
 from ..reporting import metrics, periods, problems, statistics
 from ..reporting.periods import Period
@@ -170,6 +170,7 @@ class Tiles:
     grade_total: float | None
     grade_target: str  # the scorecard's 评价对象 ("" without one)
     scorecard_id: int | None  # the scorecard graded, for opening it
+    stale_actions: int = 0  # 待跟进: improvement actions without a progress entry for 7 days
 
 
 def _scorecard_for(scope: Scope) -> kpi.ScorecardSummary | None:
@@ -218,6 +219,7 @@ def tiles(scope: Scope, comparison: statistics.Comparison | None = None) -> Tile
         grade_total=card.total if card is not None else None,
         grade_target=card.target if card is not None else "",
         scorecard_id=card.id if card is not None else None,
+        stale_actions=len(followup.stale_actions(today)),
     )
 
 

@@ -2,7 +2,7 @@
 
 from desktop.models.questionnaire import CHOICE, LEVEL5, NPS, SCORE10, TEXT, YESNO
 
-from ..reporting.scale import legend
+from ..reporting.scale import MAINTENANCE_FAMILY, legend
 
 _OPENING = (
     "{customer}您好！我是{company}的客服{visitor}。您{service_date}办理的{service}已经完成，"
@@ -105,6 +105,25 @@ BUILTIN_TEMPLATES = [
             ),
         ],
         "allow_comment": True,
+    },
+    {
+        # the maintenance centre (seed 002): 调度 and 管理人员 call whoever reported the fault;
+        # each factor is answered 满意 10 / 基本满意 8 / 不满意 6
+        "family": MAINTENANCE_FAMILY,
+        "name": "维修中心报修回访",
+        "industry": "维修中心/报修服务",
+        "title": "报修服务满意度回访表",
+        "greeting": "尊敬的报修人：感谢您通过报修电话报告故障。请对本次维修作出评价，"
+        f"每项按三档打分（{legend(MAINTENANCE_FAMILY)}）。",
+        "opening": "{customer}您好！我是{company}的{visitor}。您报修的故障已经处理完毕，"
+        "想占用您两分钟了解一下维修情况，请问现在方便吗？",
+        "questions": [
+            ("维修人员是否在接报故障后1小时内与您联系确认故障情况？", "落实度·1小时联系", YESNO),
+            ("您对维修人员的故障响应速度满意吗？（满意10分，基本满意8分，不满意6分）", "响应速度", SCORE10),
+            ("您对维修人员的服务态度满意吗？有无不文明用语？（同上打分）", "服务态度", SCORE10),
+            ("维修后设备运行正常吗？您对维修效果满意吗？（同上打分）", "问题解决效果", SCORE10),
+            ("您还有什么意见或建议？", "开放建议", TEXT, {"required": False}),
+        ],
     },
     {
         # 二次回访: asked within a week after an improvement measure is done (改进方案表 → 效果验证)

@@ -3,6 +3,8 @@ day to report (yesterday by default), 预览… / 打印… of the one-page 日�
 book 1–2 days ahead, on the 回访任务 page). The figures come from ``services.daily``, read in the
 background (``views.tasks.Latest``)."""
 
+import html
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -17,6 +19,13 @@ from ..common.widgets import hbox, show_error
 from ..shell.context import AppContext
 
 BAND_STYLE = "QFrame#dailyBand { background: #f3f7fc; border: 1px solid #d6e2f0; border-radius: 4px; }"
+
+
+def clauses_unbroken(line: str) -> str:
+    """The line as rich text that wraps only between its clauses (after ，and ；): a label wraps
+    Chinese text between any two characters, “逾期任务 0” on one line and “个” on the next."""
+    clauses = re.findall(r"[^，；]+[，；]?", line)
+    return "".join(f'<span style="white-space:nowrap">{html.escape(c)}</span>' for c in clauses)
 
 
 class DailyPanel(QFrame):
@@ -93,7 +102,7 @@ class DailyPanel(QFrame):
     def _arrived(self, figures) -> None:
         self.figures = figures
         self.loading = False
-        self.summary.setText(figures.line())
+        self.summary.setText(clauses_unbroken(figures.line()))
         self.book_button.setText(f"去预约（{figures.to_book}）")
         self.filled.emit()
 

@@ -84,6 +84,12 @@ def _overdue_actions() -> str:
     return OVERDUE
 
 
+def _stale_actions() -> str:
+    from desktop.services.improvement.followup import STALE
+
+    return STALE
+
+
 ALL_TEAMS = "全部班组"
 
 
@@ -157,7 +163,11 @@ class DashboardView(QWidget):
         self.tiles = {
             "today": Tile("今日待回访", "今天在回访窗口内、尚未完成的回访任务", clickable=calls),
             "overdue": Tile("逾期任务", "回访窗口已过仍未完成的任务", clickable=calls),
-            "actions": Tile("逾期改进措施", "超过完成时限仍未完成的改进措施", clickable=True),
+            "actions": Tile(
+                "逾期改进措施",
+                "超过完成时限仍未完成的改进措施；另标出超过 7 天没有进度记录的（每周跟进）",
+                clickable=True,
+            ),
             # the catalogue's definitions: the same text as the report and the workbook's 说明
             "recovery": Tile("本期回收率", metrics.RECOVERY.definition),
             "satisfaction": Tile("本期满意率", f"{metrics.SATISFACTION.definition}；与上期比较"),
@@ -170,9 +180,7 @@ class DashboardView(QWidget):
         self.tiles["overdue"].clicked.connect(
             lambda: self.ctx.events.open_page.emit("tasks", {"bucket": "逾期"})
         )
-        self.tiles["actions"].clicked.connect(
-            lambda: self.ctx.events.open_page.emit("improvement", {"status_filter": _overdue_actions()})
-        )
+        self.tiles["actions"].clicked.connect(self._open_actions)
         self.tiles["grade"].clicked.connect(self._open_scorecard)
         for tile in self.tiles.values():
             tile.show_loading()
@@ -416,10 +424,11 @@ class DashboardView(QWidget):
             "窗口已过仍未回访" if t.overdue_tasks else "没有逾期任务",
             BAD if t.overdue_tasks else GOOD,
         )
+        note = "超过完成时限未完成" if t.overdue_actions else "没有逾期措施"
+        if t.stale_actions:
+            note += f"\n{t.stale_actions} 项超过 7 天未跟进"
         self.tiles["actions"].show_value(
-            str(t.overdue_actions),
-            "超过完成时限未完成" if t.overdue_actions else "没有逾期措施",
-            BAD if t.overdue_actions else GOOD,
+            str(t.overdue_actions), note, BAD if t.overdue_actions or t.stale_actions else GOOD
         )
         if t.recovery is None:
             self.tiles["recovery"].show_value("—", f"本期还没有到期任务 · 目标 ≥{t.recovery_target:.0f}%")
@@ -457,6 +466,14 @@ class DashboardView(QWidget):
             total = f"{t.grade_total:.2f} 分" if t.grade_total is not None else ""
             colour = BAD if t.grade == "待改进" else (GOOD if t.grade in ("优秀", "良好") else None)
             self.tiles["grade"].show_value(t.grade, f"{t.grade_target} {total}".strip(), colour)
+
+    def _open_actions(self) -> None:
+        """The overdue actions; when none is overdue but some wait for their weekly follow-up,
+        those."""
+        t = self.tile_data
+        late_or_none = t is None or t.overdue_actions or not t.stale_actions
+        wanted = _overdue_actions() if late_or_none else _stale_actions()
+        self.ctx.events.open_page.emit("improvement", {"status_filter": wanted})
 
     def _open_scorecard(self) -> None:
         if self.tile_data is not None and self.tile_data.scorecard_id is not None:

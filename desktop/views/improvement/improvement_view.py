@@ -40,15 +40,18 @@ from PySide6.QtWidgets import (
 from desktop.services.admin import accounts, next_steps
 from desktop.services.admin import settings as app_settings
 from desktop.services.common.errors import UserError
-from desktop.services.improvement import dossier, flow, plan_table
+from desktop.services.improvement import dossier, flow, followup, plan_table
 from desktop.services.improvement import improvement as svc
 
 from ..common.empty_state import EmptyHint
 from ..common.widgets import READ_ONLY_STYLE, confirm, gate, hbox, show_error, show_info, vbox
 from ..shell.context import AppContext
 from .action_dialog import ActionDialog, StatusDialog, step_title
+from .standard_button import StandardButton
 
 OVERDUE_BG = QColor("#fde3e1")
+STALE_BG = QColor("#fff4d6")  # no progress entry for a week (待跟进)
+STALE_FG = QColor("#a15c00")
 # the verification summary's advice when no customer could be visited, and what a viewer reads
 MANUAL_CLOSE = "可填写人工验证结果后闭环"
 VIEWER_MANUAL_CLOSE = "待主管填写人工验证结果后闭环"
@@ -87,7 +90,7 @@ COLUMNS = [
     ("改进方案与落实跟踪", "责任部门", 74, lambda r, t: r.department),
     ("改进方案与落实跟踪", "责任人", 62, lambda r, t: r.owner),
     ("改进方案与落实跟踪", "完成时限", 84, lambda r, t: _day(r.deadline)),
-    ("改进方案与落实跟踪", "落实情况", 190, lambda r, t: r.status_text(t)),
+    ("改进方案与落实跟踪", "落实情况", 190, lambda r, t: r.status_text(t)),  # + 待跟进 (PlanModel)
 ]
 LEVEL_COLS = (8, 9, 10)
 ACTION_COLS = tuple(range(12, 17))
@@ -113,13 +116,18 @@ class PlanModel(QAbstractTableModel):
         super().__init__(parent)
         self.rows: list[plan_table.PlanRow] = []
         self.today = date.today()
+        self.stale: dict[int, int] = {}  # action id → days without a progress entry (待跟进)
         self._texts: list[list[str]] = []
 
-    def set_rows(self, rows: list[plan_table.PlanRow], today: date) -> None:
+    def set_rows(self, rows: list[plan_table.PlanRow], today: date, stale: dict[int, int] | None = None) -> None:
         self.beginResetModel()
         self.rows = rows
         self.today = today
+        self.stale = dict(stale or {})
         self._texts = [[get(r, today) for *_x, get in COLUMNS] for r in rows]
+        for texts, row in zip(self._texts, rows, strict=True):
+            if row.action_id in self.stale:
+                texts[STATUS_COL] += f" · {self.stale[row.action_id]}天未跟进"
         self.endResetModel()
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
@@ -143,18 +151,22 @@ class PlanModel(QAbstractTableModel):
         if role == Qt.ToolTipRole:
             if col == 11:
                 return row.feedback or None
+            if col == STATUS_COL and row.action_id in self.stale:
+                return f"{self.stale[row.action_id]} 天没有进度记录，请跟进并记录进度（每周至少一次）"
             if col in ACTION_COLS:
                 return f"#{row.action_id} {row.category}\n问题：{row.problem}\n措施：{row.measure}"
             return None
         if role == Qt.BackgroundRole:
-            return OVERDUE_BG if row.overdue else None
+            return OVERDUE_BG if row.overdue else STALE_BG if row.action_id in self.stale else None
         if role == Qt.ForegroundRole:
             if col in LEVEL_COLS:
                 value = row.levels[col - LEVEL_COLS[0]]
                 if value is not None:
                     return GOOD_FG if value >= 4 else BAD_FG if value <= 2 else None
             if col == STATUS_COL:
-                return BAD_FG if row.overdue else QColor(STATUS_COLORS.get(row.status, "#000"))
+                if row.overdue:
+                    return BAD_FG
+                return STALE_FG if row.action_id in self.stale else QColor(STATUS_COLORS.get(row.status, "#000"))
             if row.status == svc.CLOSED:
                 return CLOSED_FG
             return None
@@ -229,8 +241,9 @@ class ImprovementView(QWidget):
 
         # -- top bar
         self.filter_combo = QComboBox()
-        for name in svc.FILTERS:
+        for name in (*svc.FILTERS[:3], followup.STALE, *svc.FILTERS[3:]):
             self.filter_combo.addItem(name, name)
+        self.filter_combo.setItemData(3, followup.STALE_RULE, Qt.ToolTipRole)
         self.filter_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.full_check = QCheckBox("显示完整姓名和电话")
         self.full_check.setToolTip("默认隐去客户姓名和电话的中间部分；打印件一律隐去")
@@ -377,7 +390,8 @@ class ImprovementView(QWidget):
             columns.addWidget(box)
         columns.setChildrenCollapsible(False)
         columns.setSizes([380, 420, 380])
-        head = hbox(self.status_badge, self.steps_box, self.edit_button, self.delete_button)
+        self.standard_button = StandardButton(lambda: self.show_detail(self.action_id))  # 纳入标准
+        head = hbox(self.status_badge, self.steps_box, self.standard_button, self.edit_button, self.delete_button)
         head.insertWidget(0, self.title_label, 1)
         detail.setLayout(vbox(head, columns))
         self.detail_frame = detail
@@ -447,14 +461,19 @@ class ImprovementView(QWidget):
     def refresh(self) -> None:
         keep = self.action_id
         today = self.today()
-        rows = plan_table.plan_rows(self.status_filter(), mask=self.masked(), today=today)
-        self.model.set_rows(rows, today)
+        stale = followup.stale_days(today)
+        if self.status_filter() == followup.STALE:
+            rows = plan_table.plan_rows(svc.ALL, mask=self.masked(), today=today, action_ids=list(stale))
+        else:
+            rows = plan_table.plan_rows(self.status_filter(), mask=self.masked(), today=today)
+        self.model.set_rows(rows, today, stale)
         self.table.clearSpans()
         for n, row in enumerate(rows):
             if row.first_of_action and row.action_rows > 1:
                 for col in ACTION_COLS:
                     self.table.setSpan(n, col, row.action_rows, 1)
         counts = flow.status_counts(today)
+        counts[followup.STALE] = len(stale)
         self.filter_combo.blockSignals(True)
         for i in range(self.filter_combo.count()):
             name = self.filter_combo.itemData(i)
@@ -465,6 +484,8 @@ class ImprovementView(QWidget):
         text = f"共 {actions} 项措施、{len(rows)} 行"
         if late:
             text += f"；<span style='color:#b3261e'>{late} 项已逾期</span>"
+        if stale:
+            text += f"；<span style='color:#a15c00'>{len(stale)} 项超过 {followup.FOLLOW_UP_DAYS} 天未跟进</span>"
         self.summary_label.setText(text)
         if keep is not None and any(r.action_id == keep for r in rows):
             self._select_row(keep)
@@ -520,6 +541,7 @@ class ImprovementView(QWidget):
             f"color: white; background: {'#b3261e' if d.overdue else color}; border-radius: 3px; padding: 2px 8px;"
         )
         self._fill_steps(a.status)
+        self.standard_button.show_for(a)
         self.edit_button.setEnabled(a.status != svc.CLOSED and self.may_manage)
         self.delete_button.setVisible(a.status == svc.NOT_STARTED)
 
@@ -678,7 +700,7 @@ class ImprovementView(QWidget):
             show_error(self, str(err), "未添加")
             return
         self.note_edit.clear()
-        self.show_detail(self.action_id)
+        self.refresh()  # the row is no longer 待跟进
 
     def open_verification(self) -> None:
         item = self.verify_tree.currentItem()

@@ -117,6 +117,11 @@ class SamplingView(QWidget):
         # evaluator roles
         self.role_spins = {role: _percent_spin(rate * 100) for role, rate in EVALUATOR_RATES.items()}
 
+        self.template_combo = QComboBox()  # the questionnaire the plan's tasks use
+        self.template_combo.setToolTip("回访任务使用的问卷；按评价角色抽样时默认用维修中心的三档评价问卷")
+        self._template_touched = False
+        self.template_combo.activated.connect(self._on_template_picked)
+
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(0, 999_999)
         self.seed_spin.setValue(self.today.year * 100 + self.today.month)
@@ -191,6 +196,7 @@ class SamplingView(QWidget):
             self.rule_label,
             self.preview_table,
             self.warning_label,
+            hbox(QLabel("问卷模板："), self.template_combo, None),
             QLabel("分配给（勾选回访人员，任务轮流平均分配；都不勾选则暂不分配）："),
             self.staff_list,
             self.staff_hint,
@@ -256,6 +262,7 @@ class SamplingView(QWidget):
         """Fill the filter pickers and the staff list from the database, keeping the choices."""
         self._fill_choices(plans.filter_choices())
         self._load_staff()
+        self.load_templates()
 
     def _fill_choices(self, choices: dict) -> None:
         for combo, key in (
@@ -324,8 +331,27 @@ class SamplingView(QWidget):
     def rates(self) -> dict[str, float]:
         return {role: spin.value() / 100 for role, spin in self.role_spins.items()}
 
+    def _on_template_picked(self, _index: int) -> None:
+        self._template_touched = True
+
+    def load_templates(self) -> None:
+        """Fill the questionnaire choice; the user's pick is kept, else the mode's default."""
+        keep = self.template_combo.currentData() if self._template_touched else None
+        self.template_combo.clear()
+        for tpl in plans.plan_templates():
+            self.template_combo.addItem(tpl.name, tpl.id)
+        default = plans.evaluator_template_id() if self.mode == EVALUATOR else task_svc.default_template_id()
+        wanted = keep or default
+        index = self.template_combo.findData(wanted)
+        self.template_combo.setCurrentIndex(max(index, 0))
+
+    def template_id(self) -> int | None:
+        return self.template_combo.currentData()
+
     def _on_mode_changed(self, mode: int, preview: bool = True) -> None:
         evaluator = mode == EVALUATOR
+        self._template_touched = False
+        self.load_templates()
         for widget in self._stratified_rows:
             self.conditions_form.setRowVisible(widget, not evaluator)
         for widget in self._evaluator_rows:
@@ -485,6 +511,7 @@ class SamplingView(QWidget):
                     staff,
                     window_start=window_start,
                     window_workdays=self.window_days_spin.value(),
+                    template_id=self.template_id(),
                 )
             else:
                 result = plans.create_plan_tasks(
@@ -498,6 +525,7 @@ class SamplingView(QWidget):
                     staff,
                     window_start=window_start,
                     window_workdays=self.window_days_spin.value(),
+                    template_id=self.template_id(),
                 )
         except UserError as err:
             show_error(self, str(err))

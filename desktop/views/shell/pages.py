@@ -38,6 +38,7 @@ PAGES = [
         shot="improvement_plan",
         needs=_SEE_ALL,
     ),
+    PageSpec("standards", "标准手册", "improvement.standards_view", "StandardsView", needs=_SEE_ALL),
     PageSpec("customers", "客户", "customers.customers_view", "CustomersView"),
     PageSpec("orders", "服务工单", "orders.orders_view", "OrdersView"),
     PageSpec("sampling", "抽样计划", "sampling.sampling_view", "SamplingView", needs=_MANAGE),
