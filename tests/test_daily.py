@@ -18,7 +18,7 @@ from desktop.models import (
 )
 from desktop.services.improvement import improvement
 from desktop.services.improvement.improvement import ActionInput
-from desktop.services.reporting import problems, statistics
+from desktop.services.reporting import problem_tags, statistics
 from desktop.services.reporting.periods import range_period
 from desktop.services.summaries import daily
 
@@ -92,7 +92,7 @@ def seed_day(database):
             ]
         ).execute()
         if category:
-            problems.tag_visits([visit.id], ProblemCategory.get(ProblemCategory.name == category).id)
+            problem_tags.tag_visits([visit.id], ProblemCategory.get(ProblemCategory.name == category).id)
         visits.append(visit)
     # the day after: an overdue task, one due today, one to book (window opens Fri 10-27)
     first = visits[0]

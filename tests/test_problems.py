@@ -17,7 +17,7 @@ from desktop.models import (
 )
 from desktop.services.admin import categories
 from desktop.services.common.errors import UserError, ValidationError
-from desktop.services.reporting import problems
+from desktop.services.reporting import problem_tags, problems, remarks
 from desktop.services.visits import templates
 
 _seq = itertools.count(1)
@@ -126,7 +126,7 @@ def test_untagged_negative_list_and_counts(database):
     untagged = make_visit(answers={"响应及时性": 2}, feedback="等了三天才来", mood="轻微不满", complaint=True)
     make_visit()  # positive: not listed
     make_visit(day=date(2023, 1, 5), mood="强烈不满")  # outside the period
-    rows = problems.untagged_negative(*IN_Q2)
+    rows = problem_tags.untagged_negative(*IN_Q2)
     assert [r.visit_id for r in rows] == [untagged.id]
     row = rows[0]
     assert row.low_answers == ["响应及时性：不满意"]
@@ -137,7 +137,7 @@ def test_untagged_negative_list_and_counts(database):
     assert problems.count_negative(*IN_Q2) == 2
     assert problems.count_feedback(*IN_Q2) == 2
     assert problems.count_untagged() == 2  # all time includes 2023
-    assert tagged.id not in [r.visit_id for r in problems.untagged_negative()]
+    assert tagged.id not in [r.visit_id for r in problem_tags.untagged_negative()]
 
 
 # ------------------------------------------------------------------ keyword rules
@@ -186,17 +186,17 @@ def test_keyword_editing(database):
     ],
 )
 def test_keyword_matching(text, expected):
-    assert problems.match_keywords(text, problems.DEFAULT_KEYWORDS) == expected
+    assert remarks.match_keywords(text, problems.DEFAULT_KEYWORDS) == expected
 
 
 def test_keyword_matching_without_jieba_falls_back_to_substrings(monkeypatch):
-    monkeypatch.setattr(problems, "_jieba", None)
-    monkeypatch.setattr(problems, "_jieba_missing", True)
-    assert not problems.has_jieba()
-    assert problems.match_keywords("价格太贵了，感谢贵公司", problems.DEFAULT_KEYWORDS) == {
+    monkeypatch.setattr(remarks, "_jieba", None)
+    monkeypatch.setattr(remarks, "_jieba_missing", True)
+    assert not remarks.has_jieba()
+    assert remarks.match_keywords("价格太贵了，感谢贵公司", problems.DEFAULT_KEYWORDS) == {
         "价格类": ["价格", "贵"]
     }
-    assert problems.find_keywords("等了好久没人接", ["没人接", "等了"]) == ["等了", "没人接"]
+    assert remarks.find_keywords("等了好久没人接", ["没人接", "等了"]) == ["等了", "没人接"]
     assert problems.words_of_texts(["等了好久", "又等了一天", "没人接"], ["等了", "没人接"]) == [
         ("等了", 2),
         ("没人接", 1),
@@ -204,12 +204,12 @@ def test_keyword_matching_without_jieba_falls_back_to_substrings(monkeypatch):
 
 
 def test_dimension_rules():
-    assert problems.category_for_dimension("响应及时性") == "响应速度类"
-    assert problems.category_for_dimension("问题解决效果") == "技术能力类"
-    assert problems.category_for_dimension("服务态度") == "服务态度类"
-    assert problems.category_for_dimension("流程便捷性") == "流程便捷性类"
-    assert problems.category_for_dimension("办理速度") == "响应速度类"
-    assert problems.category_for_dimension("推荐意愿") is None
+    assert remarks.category_for_dimension("响应及时性") == "响应速度类"
+    assert remarks.category_for_dimension("问题解决效果") == "技术能力类"
+    assert remarks.category_for_dimension("服务态度") == "服务态度类"
+    assert remarks.category_for_dimension("流程便捷性") == "流程便捷性类"
+    assert remarks.category_for_dimension("办理速度") == "响应速度类"
+    assert remarks.category_for_dimension("推荐意愿") is None
 
 
 def test_suggest_categories_from_text_and_low_answers(database):
@@ -218,7 +218,7 @@ def test_suggest_categories_from_text_and_low_answers(database):
         feedback="等了三天才上门，师傅态度很好",
         mood="轻微不满",
     )
-    suggestions = problems.suggest_categories(visit.id)
+    suggestions = problem_tags.suggest_categories(visit.id)
     assert [s.name for s in suggestions] == ["技术能力类", "响应速度类"]
     assert suggestions[0].dimensions == ["问题解决效果：非常不满意"]
     assert suggestions[0].score == 2
@@ -226,13 +226,13 @@ def test_suggest_categories_from_text_and_low_answers(database):
     assert suggestions[1].why == "关键词 “等了”"
     # an inactive category is never suggested; an answer comment counts as text
     categories.set_active(cat("技术能力类"), False)
-    assert [s.name for s in problems.suggest_categories(visit.id)] == ["响应速度类"]
+    assert [s.name for s in problem_tags.suggest_categories(visit.id)] == ["响应速度类"]
     with pytest.raises(UserError):
-        problems.suggest_categories(999999)
+        problem_tags.suggest_categories(999999)
 
 
 def test_customer_words_with_jieba(database):
-    assert problems.has_jieba()
+    assert remarks.has_jieba()
     words = problems.words_of_texts(["等了三天才上门", "等了好几天才上门", "电话没人接"], ["等了"])
     # the keyword first (it counts as the rarest word), then the customer's other words
     assert words[:2] == [("等了", 2), ("上门", 2)]
@@ -247,18 +247,18 @@ def test_customer_words_with_jieba(database):
 def test_tag_visits_in_bulk(database):
     a = make_visit(mood="轻微不满")
     b = make_visit(mood="轻微不满", tags=("价格类",))
-    assert problems.tag_visits([a.id, b.id, a.id], cat("价格类").id) == 1
+    assert problem_tags.tag_visits([a.id, b.id, a.id], cat("价格类").id) == 1
     assert tag_names(a) == ["价格类"] and tag_names(b) == ["价格类"]
-    assert problems.tag_visits([a.id], cat("价格类").id) == 0
+    assert problem_tags.tag_visits([a.id], cat("价格类").id) == 0
     with pytest.raises(UserError):
-        problems.tag_visits([], cat("价格类").id)
+        problem_tags.tag_visits([], cat("价格类").id)
     with pytest.raises(UserError):
-        problems.tag_visits([a.id, 999999], cat("服务态度类").id)
+        problem_tags.tag_visits([a.id, 999999], cat("服务态度类").id)
     assert tag_names(a) == ["价格类"]  # nothing half-saved
     categories.set_active(cat("产品质量类"), False)
     with pytest.raises(UserError, match="已停用"):
-        problems.tag_visits([a.id], cat("产品质量类").id)
-    assert problems.untag_visit(a.id, cat("价格类").id)
+        problem_tags.tag_visits([a.id], cat("产品质量类").id)
+    assert problem_tags.untag_visit(a.id, cat("价格类").id)
     assert tag_names(a) == []
 
 
@@ -269,19 +269,19 @@ def test_auto_tag_counts_and_idempotence(database):
     tagged = make_visit(feedback="等了很久", mood="轻微不满", tags=("服务态度类",))
     make_visit(feedback="价格太贵", mood="轻微不满", day=date(2024, 8, 1))  # outside the period
 
-    first = problems.auto_tag(IN_Q2)
+    first = problem_tags.auto_tag(IN_Q2)
     assert first == {"visits": 3, "tagged": 2, "links": 2, "no_suggestion": 1}
     assert tag_names(price) == ["价格类"]
     assert tag_names(speed) == ["响应速度类"]
     assert tag_names(nothing) == []
     assert tag_names(tagged) == ["服务态度类"]
 
-    assert problems.auto_tag(IN_Q2) == {"visits": 1, "tagged": 0, "links": 0, "no_suggestion": 1}
+    assert problem_tags.auto_tag(IN_Q2) == {"visits": 1, "tagged": 0, "links": 0, "no_suggestion": 1}
 
-    more = problems.auto_tag(IN_Q2, only_untagged=False)
+    more = problem_tags.auto_tag(IN_Q2, only_untagged=False)
     assert more == {"visits": 4, "tagged": 1, "links": 1, "no_suggestion": 1}
     assert tag_names(tagged) == ["服务态度类", "响应速度类"]
-    assert problems.auto_tag(IN_Q2, only_untagged=False)["links"] == 0
+    assert problem_tags.auto_tag(IN_Q2, only_untagged=False)["links"] == 0
     assert VisitProblem.select().count() == 4
 
 
@@ -289,8 +289,8 @@ def test_auto_tag_accepts_a_period_object(database):
     from desktop.services.reporting.periods import quarter_period
 
     make_visit(feedback="价格太贵", mood="轻微不满")
-    assert problems.auto_tag(quarter_period(2024, 3))["visits"] == 0
-    assert problems.auto_tag(quarter_period(2024, 2))["links"] == 1
+    assert problem_tags.auto_tag(quarter_period(2024, 3))["visits"] == 0
+    assert problem_tags.auto_tag(quarter_period(2024, 2))["links"] == 1
 
 
 # ------------------------------------------------------------------ Pareto, pain, TOP3

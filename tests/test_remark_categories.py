@@ -9,7 +9,7 @@ import pytest
 
 from desktop.models import Customer, ProblemCategory, QuestionnaireTemplate, Visit
 from desktop.services.admin import categories
-from desktop.services.reporting import problems
+from desktop.services.reporting import problem_tags, problems
 from desktop.services.reporting.category_keywords import EARLIER_KEYWORDS
 
 DATA = Path(__file__).parent / "data" / "remarks.tsv"
@@ -46,7 +46,7 @@ def _suggested(text: str) -> set[str]:
     customer = Customer.get_or_create(code="C202310001", defaults={"name": "张三", "phone": "13800005678"})[0]
     tpl = QuestionnaireTemplate.get(QuestionnaireTemplate.family == "after_sales")
     visit = Visit.create(customer=customer, template=tpl, visit_date=date(2024, 7, 1), feedback=text)
-    return {s.name for s in problems.suggest_categories(visit.id)}
+    return {s.name for s in problem_tags.suggest_categories(visit.id)}
 
 
 @pytest.mark.parametrize(("source", "text", "labels"), SEED_REMARKS, ids=[t for _s, t, _l in SEED_REMARKS])

@@ -214,7 +214,7 @@ def test_a_caller_works_only_on_own_or_unassigned_tasks_and_own_visits(team, set
 
 
 def test_numbers_in_customers_words_are_masked_for_the_viewer_and_on_paper(team, setup):  # noqa: F811
-    from desktop.services.reporting import problems
+    from desktop.services.reporting import problem_tags
     from desktop.services.visits import visits as visits_svc
 
     sign_in("qian")
@@ -227,7 +227,7 @@ def test_numbers_in_customers_words_are_masked_for_the_viewer_and_on_paper(team,
     assert visits_svc.load_visit(visit.id).feedback == "新号码139****5679，白天打"
     text = signatures.audit_entries(visit.id)[0].text
     assert "139****5678" in text and "13912345678" not in text
-    assert all("13912345679" not in row.text for row in problems.untagged_negative())
+    assert all("13912345679" not in row.text for row in problem_tags.untagged_negative())
     assert "13912345679" not in forms.build_visit_form(visit.id).feedback
 
 

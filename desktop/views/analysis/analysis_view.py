@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from desktop.services.admin import accounts, categories
 from desktop.services.common.errors import UserError
-from desktop.services.reporting import orders, periods, problems
+from desktop.services.reporting import orders, periods, problem_tags, problems
 from desktop.services.reporting.scope import Scope
 
 from ..common.charts import ChartSlot
@@ -80,7 +80,7 @@ class AnalysisView(QWidget):
         self.pareto_rows: list[problems.ParetoRow] = []
         self.matrix: problems.PainMatrix | None = None
         self.proposals: list[problems.Proposal] = []
-        self.untagged: list[problems.NegativeVisit] = []
+        self.untagged: list[problem_tags.NegativeVisit] = []
         self.complaints: orders.Rate | None = None  # 投诉率 of the period and filters
 
         # -- filters
@@ -473,7 +473,7 @@ class AnalysisView(QWidget):
 
         def untagged(_report):
             return (
-                problems.untagged_negative(*scope, limit=UNTAGGED_LIMIT, **f),
+                problem_tags.untagged_negative(*scope, limit=UNTAGGED_LIMIT, **f),
                 problems.count_untagged(*scope, **f),
             )
 
@@ -637,7 +637,7 @@ class AnalysisView(QWidget):
         if not ids:
             return
         try:
-            counts = problems.apply_suggestions(ids)
+            counts = problem_tags.apply_suggestions(ids)
         except UserError as err:
             show_error(self, str(err))
             return
@@ -648,7 +648,7 @@ class AnalysisView(QWidget):
         if not confirm(self, f"对{self.period.label}（按当前筛选）的 {total} 条待归类负面反馈应用建议分类？"):
             return
         try:
-            counts = problems.auto_tag(self.period, **self.filters())
+            counts = problem_tags.auto_tag(self.period, **self.filters())
         except UserError as err:
             show_error(self, str(err))
             return
@@ -667,7 +667,7 @@ class AnalysisView(QWidget):
         if not ids or category_id is None:
             return
         try:
-            added = problems.tag_visits(ids, category_id)
+            added = problem_tags.tag_visits(ids, category_id)
         except UserError as err:
             show_error(self, str(err))
             return
