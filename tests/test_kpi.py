@@ -19,7 +19,7 @@ from desktop.models import (
     Visit,
 )
 from desktop.services.common.errors import UserError, ValidationError
-from desktop.services.kpi import kpi
+from desktop.services.kpi import automatic, comparison, flags, kpi
 
 SEED_ACTUALS = {
     "客服响应及时率": 88,
@@ -276,13 +276,13 @@ def served(database):
 
 def test_computed_actuals_from_the_data(served):
     q1 = kpi.parse_period("2024Q1")
-    assert kpi.csat_counts(q1, "维修一组") == (3, 5)
-    assert kpi.first_time_fix_counts(q1, "维修一组") == (4, 5)
-    assert kpi.complaint_counts(q1, "维修一组") == (2, 4)
-    assert kpi.csat_counts(q1, kpi.ALL_TEAMS) == (3, 7)
+    assert automatic.csat_counts(q1, "维修一组") == (3, 5)
+    assert automatic.first_time_fix_counts(q1, "维修一组") == (4, 5)
+    assert automatic.complaint_counts(q1, "维修一组") == (2, 4)
+    assert automatic.csat_counts(q1, kpi.ALL_TEAMS) == (3, 7)
 
     card = kpi.create_scorecard("2024Q1", "维修一组")
-    items = kpi.refresh_actuals(card)
+    items = automatic.refresh_actuals(card)
     assert {i.source for i in items} == {"csat", "complaint_timely", "first_time_fix"}
     data = kpi.load(card.id)
     assert row_named(data, "客户满意度").actual == 60.0
@@ -295,7 +295,7 @@ def test_computed_actuals_from_the_data(served):
 
 def test_open_complaint_still_within_24_hours_is_not_counted_yet(served):
     q1 = kpi.parse_period("2024Q1")
-    assert kpi.complaint_counts(q1, "维修一组", at=datetime(2024, 2, 1, 20, 0)) == (2, 3)
+    assert automatic.complaint_counts(q1, "维修一组", at=datetime(2024, 2, 1, 20, 0)) == (2, 3)
 
 
 def test_no_data_leaves_the_actual_empty_with_a_note(served):
@@ -304,7 +304,7 @@ def test_no_data_leaves_the_actual_empty_with_a_note(served):
     row_named(data, "客户满意度").actual = 99
     row_named(data, "投诉处理及时率").note = "旧备注"
     kpi.save(data)
-    kpi.refresh_actuals(card)
+    automatic.refresh_actuals(card)
     data = kpi.load(card.id)
     csat = row_named(data, "客户满意度")
     assert csat.actual is None and csat.note == "无数据"
@@ -312,7 +312,7 @@ def test_no_data_leaves_the_actual_empty_with_a_note(served):
     # the same indicators for a period with data: the 无数据 note goes away
     data.period = "2024Q1"
     kpi.save(data)
-    kpi.refresh_actuals(card)
+    automatic.refresh_actuals(card)
     data = kpi.load(card.id)
     assert row_named(data, "客户满意度").note == ""
     assert row_named(data, "投诉处理及时率").note == "旧备注"
@@ -329,7 +329,7 @@ def test_flags_below_80_percent_and_flag_to_action(database):
     assert [r.level2 for r in data.flagged] == ["上门服务到达及时率"]
     arrival = row_named(data, "上门服务到达及时率")
 
-    action = kpi.flag_to_action(arrival.id, today=date(2024, 4, 5))
+    action = flags.flag_to_action(arrival.id, today=date(2024, 4, 5))
     action = ImprovementAction.get_by_id(action.id)
     assert action.status == "未启动"
     assert action.problem == "上门服务到达及时率 得分 10.59/权重 15，低于 80%"
@@ -344,11 +344,11 @@ def test_flags_below_80_percent_and_flag_to_action(database):
     assert notes[1] == "由质量评价表 2024Q1·维修事业部“上门服务到达及时率”转入"
 
     with pytest.raises(UserError, match="已转为改进措施"):
-        kpi.flag_to_action(arrival.id)
+        flags.flag_to_action(arrival.id)
     with pytest.raises(UserError, match="无需转为改进措施"):
-        kpi.flag_to_action(row_named(data, "服务流程合规率").id)
+        flags.flag_to_action(row_named(data, "服务流程合规率").id)
     with pytest.raises(UserError, match="还没有得分"):
-        kpi.flag_to_action(row_named(data, "客户满意度").id)
+        flags.flag_to_action(row_named(data, "客户满意度").id)
     assert ImprovementAction.select().count() == 1
 
 
@@ -363,7 +363,7 @@ def test_compare_two_scorecards(database):
     row_named(newer, "问题一次性解决率").weight = 35
     kpi.save(newer)
 
-    result = kpi.compare(older.id, newer.id)
+    result = comparison.compare(older.id, newer.id)
     by_name = {r.level2: r for r in result.rows}
     arrival = by_name["上门服务到达及时率"]
     assert kpi.score_text(arrival.score_a) == "13.24" and kpi.score_text(arrival.score_b) == "15.00"
@@ -379,8 +379,8 @@ def test_compare_two_scorecards(database):
         result.total_a - 13.24 + 15 - 14.67 + 35 * 82 / 80 - 20.5 - 9.8 + 9.18, abs=0.02
     )
     assert (result.grade_a, result.grade_b) == ("优秀", "优秀")
-    assert kpi.previous_scorecard(newer.id) == older.id
-    assert kpi.previous_scorecard(older.id) is None
+    assert comparison.previous_scorecard(newer.id) == older.id
+    assert comparison.previous_scorecard(older.id) is None
 
 
 def test_groups_are_runs_of_the_same_level1(database):
@@ -396,19 +396,19 @@ def test_compare_in_period_order_puts_the_earlier_period_first(database):
     older = seed_card("2023Q4", complete=True)
     newer = seed_card("2024Q1", complete=True)
     for x, y in ((older, newer), (newer, older)):
-        result = kpi.compare_in_period_order(x, y)
+        result = comparison.compare_in_period_order(x, y)
         assert (result.a.period, result.b.period) == ("2023Q4", "2024Q1")
     unknown = kpi.ScorecardData("上一期", "维修事业部", older.rows)  # no readable period
-    assert kpi.compare_in_period_order(unknown, newer).a is newer  # y first when it cannot tell
-    assert kpi.compare_in_period_order(newer, unknown).a is unknown
+    assert comparison.compare_in_period_order(unknown, newer).a is newer  # y first when it cannot tell
+    assert comparison.compare_in_period_order(newer, unknown).a is unknown
 
 
 def test_change_text_signs_and_missing_side(database):
-    assert kpi.change_text("↑", 1.756) == "↑ +1.76"
-    assert kpi.change_text("↓", -0.62) == "↓ -0.62"
-    assert kpi.change_text("→", 0.0) == "→ +0.00"
-    assert kpi.change_text("", None) == "—"
-    assert kpi.change_text("↑", None) == "—"
+    assert comparison.change_text("↑", 1.756) == "↑ +1.76"
+    assert comparison.change_text("↓", -0.62) == "↓ -0.62"
+    assert comparison.change_text("→", 0.0) == "→ +0.00"
+    assert comparison.change_text("", None) == "—"
+    assert comparison.change_text("↑", None) == "—"
 
 
 def test_rename_level1_renames_the_merged_group_only(database):
@@ -439,16 +439,16 @@ def test_rename_level2_trims_and_refuses_blank(database):
 
 def test_actions_of_lists_flagged_indicators_already_turned_into_actions(database):
     data = seed_card()
-    assert kpi.actions_of(data.rows) == {}
+    assert flags.actions_of(data.rows) == {}
     row_named(data, "上门服务到达及时率").actual = 60
     row_named(data, "服务流程合规率").actual = 70
     kpi.save(data)
     data = kpi.load(data.id)
     arrival = row_named(data, "上门服务到达及时率")
-    action = kpi.flag_to_action(arrival.id, today=date(2024, 4, 5))
-    assert kpi.actions_of(data.rows) == {arrival.id: action.id}  # 服务流程合规率: flagged, no action yet
+    action = flags.flag_to_action(arrival.id, today=date(2024, 4, 5))
+    assert flags.actions_of(data.rows) == {arrival.id: action.id}  # 服务流程合规率: flagged, no action yet
     draft_row = kpi.IndicatorRow("时效性", "新指标", 15, 90, actual=10)  # flagged but not saved
-    assert kpi.actions_of([*data.rows, draft_row]) == {arrival.id: action.id}
+    assert flags.actions_of([*data.rows, draft_row]) == {arrival.id: action.id}
 
 
 # ---------------------------------------------------------------- the total as printed
@@ -638,7 +638,7 @@ def test_first_fix_said_wins_else_judged_from_a_later_report(database):
 
     q1 = kpi.parse_period("2024Q1")
     judged = [v for o, v in outcome.items() if v is not None and ServiceOrder.get(order_no=o).completed_at.month <= 3]
-    assert kpi.first_time_fix_counts(q1, kpi.ALL_TEAMS, at=at) == (sum(judged), len(judged))
+    assert automatic.first_time_fix_counts(q1, kpi.ALL_TEAMS, at=at) == (sum(judged), len(judged))
 
     settings.set_value("kpi_rework_days", 10)  # the 01-05 order's return came after 15 days
     assert first_fix.outcome_of(again.id, at=at) is True
@@ -679,13 +679,13 @@ def test_first_fix_rate_feeds_the_kpi_as_in_the_seed(database):
         )
     ServiceOrder.insert_many(rows).execute()
     q1 = kpi.parse_period("2024Q1")
-    assert kpi.first_time_fix_counts(q1, "维修一组") == (80, 100)
+    assert automatic.first_time_fix_counts(q1, "维修一组") == (80, 100)
 
     card = kpi.create_scorecard("2024Q1", "维修一组")
     data = kpi.load(card.id)
     row_named(data, "问题一次性解决率").target = 85
     kpi.save(data)
-    items = kpi.refresh_actuals(card)
+    items = automatic.refresh_actuals(card)
     data = kpi.load(card.id)
     row = row_named(data, "问题一次性解决率")
     assert row.actual == 80.0

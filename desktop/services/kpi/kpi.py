@@ -23,31 +23,23 @@ are SQL aggregates.
 import math
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-import peewee as pw
-
 from desktop.models import (
-    ActionLog,
-    ImprovementAction,
     KpiIndicator,
     KpiReviewerScore,
     KpiScorecard,
     ServiceOrder,
     db,
-    now,
 )
-from desktop.models.connection import hours_between
 
 from ..admin import accounts
 from ..common.errors import UserError, ValidationError
 from ..common.validation import clean_text, shown, to_halfwidth
-from ..improvement import flow, improvement
-from ..intake import first_fix
 from ..reporting import periods
 from ..reporting.periods import Period
-from ..reporting.scoring import FLAG_RATIO, grade, kpi_item_score, needs_root_cause, qualitative_score, trend
+from ..reporting.scoring import FLAG_RATIO, grade, kpi_item_score, needs_root_cause, qualitative_score
 
 # ---------------------------------------------------------------- vocabulary
 MANUAL = "manual"
@@ -442,7 +434,7 @@ def _clean_row(row: IndicatorRow) -> IndicatorRow:
 
 
 # ---------------------------------------------------------------- reading
-def _rows_of(card_ids: list[int]) -> dict[int, list[IndicatorRow]]:
+def rows_of(card_ids: list[int]) -> dict[int, list[IndicatorRow]]:
     by_card: dict[int, list[IndicatorRow]] = {cid: [] for cid in card_ids}
     if not card_ids:
         return by_card
@@ -496,7 +488,7 @@ def load(scorecard) -> ScorecardData:
     card = KpiScorecard.get_or_none(KpiScorecard.id == card_id)
     if card is None:
         raise UserError(f"找不到第 {card_id} 号质量评价表，它可能已被删除。")
-    return ScorecardData(card.period, card.target, _rows_of([card.id])[card.id], card.note, card.id)
+    return ScorecardData(card.period, card.target, rows_of([card.id])[card.id], card.note, card.id)
 
 
 @dataclass(frozen=True)
@@ -514,7 +506,7 @@ class ScorecardSummary:
 def list_scorecards() -> list[ScorecardSummary]:
     """Every scorecard with its total and grade, newest period first."""
     cards = list(KpiScorecard.select())
-    rows = _rows_of([c.id for c in cards])
+    rows = rows_of([c.id for c in cards])
     summaries = []
     for card in cards:
         data = ScorecardData(card.period, card.target, rows[card.id], card.note, card.id)
@@ -651,324 +643,6 @@ def set_reviewer_scores(indicator, scores: list[tuple[str, int]]) -> list[tuple[
         for who, score in clean:
             KpiReviewerScore.create(indicator=ind.id, reviewer=who, score=score)
     return clean
-
-
-# ---------------------------------------------------------------- computed actual values
-@dataclass(frozen=True)
-class Computed:
-    value: float | None  # percent, one decimal; None: no data
-    numerator: int
-    denominator: int
-    basis: str  # how it was computed, for the status line / tooltip
-
-
-def _moments(period: Period) -> tuple[datetime, datetime]:
-    return datetime.combine(period.start, datetime.min.time()), datetime.combine(
-        period.end + timedelta(days=1), datetime.min.time()
-    )
-
-
-def _team_filter(query, team: str):
-    return query if team == ALL_TEAMS else query.where(ServiceOrder.team == team)
-
-
-def _percent(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
-
-
-def csat_counts(period: Period, team: str) -> tuple[int, int]:
-    """(非常满意 + 满意, all valid level answers) of completed, valid visits in the period whose
-    order belongs to ``team`` (every visit for 全部), verification visits left out — counted by
-    ``statistics.overall`` over the reporting ``Scope``."""
-    from ..reporting.scope import Scope
-    from ..reporting.statistics import overall
-
-    figures = overall(Scope(period=period, team=None if team == ALL_TEAMS else team))
-    return figures.counts.get(5, 0) + figures.counts.get(4, 0), figures.level_n
-
-
-def complaint_counts(period: Period, team: str, at: datetime | None = None) -> tuple[int, int]:
-    """(answered within 24 h, complaints) among the complaint orders received in the period.
-
-    The response moment is 首次响应时间, or the closing time when no response was recorded (the
-    customer was answered by then at the latest). A complaint with neither counts as late once
-    its 24 hours are over, and is left out while they are still running (at ``at``, now).
-    """
-    at = at or now()
-    start, stop = _moments(period)
-    answered = pw.fn.COALESCE(ServiceOrder.complaint_responded_at, ServiceOrder.complaint_closed_at)
-    hours = hours_between(answered, ServiceOrder.complaint_at)
-    timely = fn_sum_case(answered.is_null(False) & (hours <= COMPLAINT_HOURS + 1e-6))
-    counted = answered.is_null(False) | (ServiceOrder.complaint_at <= at - timedelta(hours=COMPLAINT_HOURS))
-    query = ServiceOrder.select(timely, pw.fn.COUNT(ServiceOrder.id)).where(
-        ServiceOrder.is_complaint == True,  # noqa: E712 - SQL expression
-        ServiceOrder.complaint_at >= start,
-        ServiceOrder.complaint_at < stop,
-        counted,
-    )
-    good, total = _team_filter(query, team).tuples().get()
-    return int(good or 0), int(total or 0)
-
-
-def first_time_fix_counts(period: Period, team: str, at: datetime | None = None) -> tuple[int, int]:
-    """(fixed at the first visit, orders where that is known) among orders completed in the
-    period: what the order says (是/否), else judged by ``first_fix`` (同一产品返修 within
-    返修判定天数, as of ``at``, now)."""
-    start, stop = _moments(period)
-    return first_fix.counts(start, stop, None if team == ALL_TEAMS else team, at=at)
-
-
-def fn_sum_case(condition) -> pw.Expression:
-    """SUM(CASE WHEN condition THEN 1 ELSE 0 END)."""
-    return pw.fn.SUM(pw.Case(None, [(condition, 1)], 0))
-
-
-def compute_actual(source: str, period: Period, team: str) -> Computed | None:
-    """The actual value of a computed indicator for the period and team; None for manual ones."""
-    who = "全部班组" if team == ALL_TEAMS else team
-    if source == CSAT:
-        good, total = csat_counts(period, team)
-        words = f"{period.code} {who}：非常满意+满意 {good} / 有效回答 {total}"
-    elif source == COMPLAINT_TIMELY:
-        good, total = complaint_counts(period, team)
-        words = f"{period.code} {who}:24 小时内响应 {good} / 投诉 {total}"
-    elif source == FIRST_TIME_FIX:
-        good, total = first_time_fix_counts(period, team)
-        words = f"{period.code} {who}：一次性解决 {good} / 已知结果的工单 {total}"
-    else:
-        return None
-    value = _percent(good, total)
-    basis = f"{words} = {num(value, 1)}%" if value is not None else f"{words}（{NO_DATA}）"
-    if source == FIRST_TIME_FIX:
-        basis += f"；未填写一次性解决的工单：{first_fix.rule_text()}"
-    return Computed(value, good, total, basis)
-
-
-@dataclass(frozen=True)
-class RefreshItem:
-    level2: str
-    source: str
-    value: float | None
-    basis: str
-
-
-def _note_after_refresh(note: str, has_data: bool) -> str:
-    note = (note or "").strip()
-    rest = re.sub(rf"^{NO_DATA}[;；\s]*", "", note)
-    if has_data:
-        return rest
-    return f"{NO_DATA}；{rest}" if rest else NO_DATA
-
-
-def apply_computed(data: ScorecardData) -> list[RefreshItem]:
-    """Fill the computed indicators of a draft from the data of its period and team (no write).
-
-    No data → actual value empty and the note says 无数据."""
-    period = parse_period(data.period)
-    team = clean_target(data.target)
-    items = []
-    for row in data.rows:
-        if not row.computed:
-            continue
-        result = compute_actual(row.source, period, team)
-        row.actual = result.value
-        row.note = _note_after_refresh(row.note, result.value is not None)
-        items.append(RefreshItem(row.level2, row.source, result.value, result.basis))
-    return items
-
-
-@accounts.requires(accounts.MANAGE, "修改质量评价")
-def refresh_actuals(scorecard) -> list[RefreshItem]:
-    """Recompute the computed indicators of a saved scorecard from the data and save them."""
-    data = load(scorecard)
-    items = apply_computed(data)
-    with db.atomic():
-        for row in data.rows:
-            if row.computed:
-                KpiIndicator.update(actual=row.actual, note=row.note).where(
-                    KpiIndicator.id == row.id
-                ).execute()
-    return items
-
-
-# ---------------------------------------------------------------- flags → improvement actions
-def flag_problem(row: IndicatorRow) -> str:
-    return f"{row.level2} 得分 {score_text(row.score)}/权重 {num(row.weight)}，低于 {FLAG_RATIO:.0%}"
-
-
-def _origin(card: KpiScorecard, level2: str) -> str:
-    return f"由质量评价表 {card.period}·{card.target}“{level2}”转入"
-
-
-def existing_action(indicator) -> ImprovementAction | None:
-    """The improvement action already made from this indicator, if any."""
-    ind = indicator if isinstance(indicator, KpiIndicator) else KpiIndicator.get_or_none(id=int(indicator))
-    if ind is None:
-        return None
-    card = ind.scorecard
-    return (
-        ImprovementAction.select()
-        .join(ActionLog, on=(ActionLog.action == ImprovementAction.id))
-        .where(ActionLog.note == _origin(card, ind.level2), ImprovementAction.department == card.target)
-        .first()
-    )
-
-
-def actions_of(rows: list[IndicatorRow]) -> dict[int, int]:
-    """Saved flagged indicators that were already turned into an improvement action:
-    indicator id → action id."""
-    made: dict[int, int] = {}
-    for row in rows:
-        if row.flagged and row.id is not None:
-            action = existing_action(row.id)
-            if action is not None:
-                made[row.id] = action.id
-    return made
-
-
-@accounts.requires(accounts.MANAGE, "修改质量评价")
-def flag_to_action(
-    indicator,
-    *,
-    owner: str = ACTION_OWNER,
-    deadline: date | None = None,
-    author: str = "",
-    today: date | None = None,
-) -> ImprovementAction:
-    """An improvement action (status 未启动) for an indicator scoring below 80% of its weight:
-    problem "<二级指标> 得分 x/权重 y,低于 80%", 责任部门 = 评价对象, the measure a root-cause
-    analysis, due in ``ACTION_DAYS`` days unless ``deadline`` is given. Made with
-    ``improvement.create_action``; a progress note records which scorecard it came from."""
-    ind_id = indicator.id if isinstance(indicator, KpiIndicator | IndicatorRow) else int(indicator)
-    if ind_id is None:
-        raise UserError("这项指标还没有保存，请先保存评价表。")
-    ind = KpiIndicator.get_or_none(KpiIndicator.id == ind_id)
-    if ind is None:
-        raise UserError("找不到这项指标，它可能已被删除。")
-    card = ind.scorecard
-    row = next(r for r in _rows_of([card.id])[card.id] if r.id == ind.id)
-    if row.score is None:
-        raise UserError(f"“{row.level2}”还没有得分，请先填写实际值（或评审打分）。")
-    if not row.flagged:
-        raise UserError(
-            f"“{row.level2}”得分 {score_text(row.score)}/权重 {num(row.weight)}，"
-            f"不低于 {FLAG_RATIO:.0%}，无需转为改进措施。"
-        )
-    done = existing_action(ind)
-    if done is not None:
-        raise UserError(f"“{row.level2}”已转为改进措施（第 {done.id} 号），请到改进方案页跟进。")
-    today = today or date.today()
-    expected = f"{row.level2}达到目标值 {num(row.target)}%" if not row.qualitative and row.target else ""
-    data = improvement.ActionInput(
-        problem=flag_problem(row),
-        measure=ROOT_CAUSE_MEASURE,
-        department=card.target,
-        owner=owner,
-        deadline=deadline or today + timedelta(days=ACTION_DAYS),
-        acceptance=f"下一评价周期“{row.level2}”得分不低于权重的 {FLAG_RATIO:.0%}",
-        expected_effect=expected,
-    )
-    with db.atomic():
-        action = improvement.create_action(data, author, today=today)
-        flow.add_progress(action.id, _origin(card, row.level2), author)
-    return action
-
-
-# ---------------------------------------------------------------- two periods side by side
-@dataclass(frozen=True)
-class CompareRow:
-    level1: str
-    level2: str
-    weight_a: float | None
-    weight_b: float | None
-    score_a: float | None
-    score_b: float | None
-    change: float | None  # b − a
-    arrow: str  # ↑ / ↓ / → ("" when one side has no score)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    a: ScorecardData
-    b: ScorecardData
-    rows: list[CompareRow]
-    total_a: float
-    total_b: float
-    total_change: float
-    total_arrow: str
-    grade_a: str
-    grade_b: str
-
-
-def compare(a, b) -> Comparison:
-    """Scorecard ``a`` (the earlier, say) against ``b``: per indicator (matched by 二级指标) the two
-    scores and the change b − a, then the totals and grades. Indicators in only one of them are
-    listed with the other side empty."""
-    card_a = a if isinstance(a, ScorecardData) else load(a)
-    card_b = b if isinstance(b, ScorecardData) else load(b)
-    by_name_a = {row.level2: row for row in card_a.rows}
-    rows = []
-    for row in card_b.rows:
-        other = by_name_a.pop(row.level2, None)
-        score_a = other.score if other else None
-        arrow, change = trend(row.score, score_a)
-        rows.append(
-            CompareRow(
-                row.level1,
-                row.level2,
-                other.weight if other else None,
-                row.weight,
-                score_a,
-                row.score,
-                change,
-                arrow,
-            )
-        )
-    for row in by_name_a.values():
-        rows.append(CompareRow(row.level1, row.level2, row.weight, None, row.score, None, None, ""))
-    total_arrow, total_change = trend(card_b.total, card_a.total)
-    return Comparison(
-        card_a,
-        card_b,
-        rows,
-        card_a.total,
-        card_b.total,
-        round(total_change or 0.0, 2),
-        total_arrow,
-        card_a.grade,
-        card_b.grade,
-    )
-
-
-def compare_in_period_order(x: ScorecardData, y: ScorecardData) -> Comparison:
-    """:func:`compare` with the earlier period as ``a``; ``y`` comes first unless ``x``'s period
-    is known and starts before ``y``'s."""
-    px, py = x.period_info, y.period_info
-    if px is not None and py is not None and px.start < py.start:
-        return compare(x, y)
-    return compare(y, x)
-
-
-def change_text(arrow: str, change: float | None) -> str:
-    """A score change as shown beside two periods: "↑ +1.76", "↓ -0.62", "→ +0.00"; "—" when one
-    side has no score."""
-    if not arrow or change is None:
-        return "—"
-    return f"{arrow} {change:+.2f}"
-
-
-def previous_scorecard(scorecard) -> int | None:
-    """The latest scorecard of the same 评价对象 from an earlier period (for 两期对比)."""
-    data = scorecard if isinstance(scorecard, ScorecardData) else load(scorecard)
-    period = data.period_info
-    if period is None:
-        return None
-    best: tuple[date, int] | None = None
-    for card in KpiScorecard.select().where(KpiScorecard.target == data.target, KpiScorecard.id != data.id):
-        other = period_of(card.period)
-        if other is not None and other.start < period.start and (best is None or other.start > best[0]):
-            best = (other.start, card.id)
-    return best[1] if best else None
 
 
 def groups(rows: list[IndicatorRow]) -> list[tuple[str, int, int]]:

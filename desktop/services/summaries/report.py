@@ -30,6 +30,7 @@ from ..admin import settings as app_settings
 from ..common.errors import UserError
 from ..common.validation import mask_names_in_text, mask_phones_in_text
 from ..improvement import flow, improvement
+from ..kpi import comparison as kpi_comparison
 from ..kpi import kpi
 from ..reporting import metrics, periods, problems
 from ..reporting.periods import Period
@@ -868,11 +869,11 @@ def _kpi_section(ctx: _Context) -> Section:
     rows, marked = [], set()
     for i, card in enumerate(cards):
         data = kpi.load(card.id)
-        prev_id = kpi.previous_scorecard(data)
+        prev_id = kpi_comparison.previous_scorecard(data)
         change = NO_DATA
         if prev_id:
             prev = kpi.load(prev_id)
-            cmp = kpi.compare(prev, data)
+            cmp = kpi_comparison.compare(prev, data)
             arrow = "→ 持平" if cmp.total_arrow == "→" else f"{cmp.total_arrow}{abs(cmp.total_change):.2f}"
             change = f"{arrow}（上期 {prev.period}：{kpi.num(prev.total)}）"
         flagged = "、".join(

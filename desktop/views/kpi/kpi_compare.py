@@ -5,7 +5,7 @@ the earlier period on the left. The previous period of the same 评价对象 is 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QLabel, QTableWidget, QWidget
 
-from desktop.services.kpi import kpi
+from desktop.services.kpi import comparison, kpi
 
 from ..common.widgets import MARGIN, hbox, vbox
 from .kpi_style import arrow_color, big_label, cell, merge_level1
@@ -45,7 +45,7 @@ class ComparePanel(QWidget):
         for s in summaries:
             if draft is None or s.id != draft.id:
                 self.combo.addItem(f"{s.period} · {s.target} · {kpi.score_text(s.total)} {s.grade}", s.id)
-        previous = kpi.previous_scorecard(draft) if draft and draft.id else None
+        previous = comparison.previous_scorecard(draft) if draft and draft.id else None
         if previous is not None:
             self.combo.setCurrentIndex(self.combo.findData(previous))
         self.combo.blockSignals(False)
@@ -56,7 +56,7 @@ class ComparePanel(QWidget):
         if draft is None or other_id is None:
             self.summary.setText("没有可对比的其他评价表。" if draft is not None else "")
             return
-        result = kpi.compare_in_period_order(draft, kpi.load(other_id))
+        result = comparison.compare_in_period_order(draft, kpi.load(other_id))
         self.table.setHorizontalHeaderLabels(
             ["一级指标", "二级指标", f"{result.a.period} 得分", f"{result.b.period} 得分", "变化"]
         )
@@ -78,7 +78,7 @@ class ComparePanel(QWidget):
         self.summary.setText(
             f"总分 {kpi.score_text(result.total_a)}（{result.a.period}）→ "
             f"{kpi.score_text(result.total_b)}（{result.b.period}）"
-            f"  {kpi.change_text(result.total_arrow, result.total_change)};"
+            f"  {comparison.change_text(result.total_arrow, result.total_change)};"
             f"等级 {result.grade_a} → {result.grade_b}"
         )
 
@@ -87,6 +87,6 @@ class ComparePanel(QWidget):
         and the change."""
         self.table.setItem(r, 2, cell(kpi.score_text(score_a) or "—", RIGHT, bold=bold))
         self.table.setItem(r, 3, cell(kpi.score_text(score_b) or "—", RIGHT, bold=bold))
-        item = cell(kpi.change_text(arrow, change), Qt.AlignCenter, bold=True)
+        item = cell(comparison.change_text(arrow, change), Qt.AlignCenter, bold=True)
         item.setForeground(arrow_color(arrow))
         self.table.setItem(r, 4, item)

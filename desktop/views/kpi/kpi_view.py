@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop.services.admin import accounts
 from desktop.services.common.errors import UserError
-from desktop.services.kpi import kpi
+from desktop.services.kpi import automatic, flags, kpi
 
 from ..common.widgets import (
     MARGIN,
@@ -333,7 +333,7 @@ class KpiView(QWidget):
         self.target_view.setText(self.draft.target)
         self.target_view.setCursorPosition(0)
         self._loading = False
-        self._actions = kpi.actions_of(self.draft.rows)
+        self._actions = flags.actions_of(self.draft.rows)
         self.model.basis = {}
         self.model.set_rows(self.draft.rows)
         self.message_label.setText("")
@@ -472,7 +472,7 @@ class KpiView(QWidget):
         if self.draft is None:
             return
         try:
-            items = kpi.apply_computed(self.draft)
+            items = automatic.apply_computed(self.draft)
         except UserError as err:
             show_error(self, str(err), "无法刷新实际值")
             return
@@ -520,7 +520,7 @@ class KpiView(QWidget):
             if row is None:
                 return
         try:
-            action = kpi.flag_to_action(row.id)
+            action = flags.flag_to_action(row.id)
         except UserError as err:
             show_error(self, str(err), "无法转为改进措施")
             return

@@ -1,0 +1,165 @@
+"""Indicators whose actual value the program computes (满意度, 投诉, 一次解决) from the visits and orders of the period, and refreshing a scorecard with them."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import peewee as pw
+
+from desktop.models import KpiIndicator, ServiceOrder, db, now
+from desktop.models.connection import hours_between
+
+from ..admin import accounts
+from ..intake import first_fix
+from ..reporting.periods import Period
+from .kpi import (
+    ALL_TEAMS,
+    COMPLAINT_HOURS,
+    COMPLAINT_TIMELY,
+    CSAT,
+    FIRST_TIME_FIX,
+    NO_DATA,
+    ScorecardData,
+    clean_target,
+    load,
+    num,
+    parse_period,
+)
+
+
+# ---------------------------------------------------------------- computed actual values
+@dataclass(frozen=True)
+class Computed:
+    value: float | None  # percent, one decimal; None: no data
+    numerator: int
+    denominator: int
+    basis: str  # how it was computed, for the status line / tooltip
+
+
+def _moments(period: Period) -> tuple[datetime, datetime]:
+    return datetime.combine(period.start, datetime.min.time()), datetime.combine(
+        period.end + timedelta(days=1), datetime.min.time()
+    )
+
+
+def _team_filter(query, team: str):
+    return query if team == ALL_TEAMS else query.where(ServiceOrder.team == team)
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def csat_counts(period: Period, team: str) -> tuple[int, int]:
+    """(非常满意 + 满意, all valid level answers) of completed, valid visits in the period whose
+    order belongs to ``team`` (every visit for 全部), verification visits left out — counted by
+    ``statistics.overall`` over the reporting ``Scope``."""
+    from ..reporting.scope import Scope
+    from ..reporting.statistics import overall
+
+    figures = overall(Scope(period=period, team=None if team == ALL_TEAMS else team))
+    return figures.counts.get(5, 0) + figures.counts.get(4, 0), figures.level_n
+
+
+def complaint_counts(period: Period, team: str, at: datetime | None = None) -> tuple[int, int]:
+    """(answered within 24 h, complaints) among the complaint orders received in the period.
+
+    The response moment is 首次响应时间, or the closing time when no response was recorded (the
+    customer was answered by then at the latest). A complaint with neither counts as late once
+    its 24 hours are over, and is left out while they are still running (at ``at``, now).
+    """
+    at = at or now()
+    start, stop = _moments(period)
+    answered = pw.fn.COALESCE(ServiceOrder.complaint_responded_at, ServiceOrder.complaint_closed_at)
+    hours = hours_between(answered, ServiceOrder.complaint_at)
+    timely = fn_sum_case(answered.is_null(False) & (hours <= COMPLAINT_HOURS + 1e-6))
+    counted = answered.is_null(False) | (ServiceOrder.complaint_at <= at - timedelta(hours=COMPLAINT_HOURS))
+    query = ServiceOrder.select(timely, pw.fn.COUNT(ServiceOrder.id)).where(
+        ServiceOrder.is_complaint == True,  # noqa: E712 - SQL expression
+        ServiceOrder.complaint_at >= start,
+        ServiceOrder.complaint_at < stop,
+        counted,
+    )
+    good, total = _team_filter(query, team).tuples().get()
+    return int(good or 0), int(total or 0)
+
+
+def first_time_fix_counts(period: Period, team: str, at: datetime | None = None) -> tuple[int, int]:
+    """(fixed at the first visit, orders where that is known) among orders completed in the
+    period: what the order says (是/否), else judged by ``first_fix`` (同一产品返修 within
+    返修判定天数, as of ``at``, now)."""
+    start, stop = _moments(period)
+    return first_fix.counts(start, stop, None if team == ALL_TEAMS else team, at=at)
+
+
+def fn_sum_case(condition) -> pw.Expression:
+    """SUM(CASE WHEN condition THEN 1 ELSE 0 END)."""
+    return pw.fn.SUM(pw.Case(None, [(condition, 1)], 0))
+
+
+def compute_actual(source: str, period: Period, team: str) -> Computed | None:
+    """The actual value of a computed indicator for the period and team; None for manual ones."""
+    who = "全部班组" if team == ALL_TEAMS else team
+    if source == CSAT:
+        good, total = csat_counts(period, team)
+        words = f"{period.code} {who}：非常满意+满意 {good} / 有效回答 {total}"
+    elif source == COMPLAINT_TIMELY:
+        good, total = complaint_counts(period, team)
+        words = f"{period.code} {who}:24 小时内响应 {good} / 投诉 {total}"
+    elif source == FIRST_TIME_FIX:
+        good, total = first_time_fix_counts(period, team)
+        words = f"{period.code} {who}：一次性解决 {good} / 已知结果的工单 {total}"
+    else:
+        return None
+    value = _percent(good, total)
+    basis = f"{words} = {num(value, 1)}%" if value is not None else f"{words}（{NO_DATA}）"
+    if source == FIRST_TIME_FIX:
+        basis += f"；未填写一次性解决的工单：{first_fix.rule_text()}"
+    return Computed(value, good, total, basis)
+
+
+@dataclass(frozen=True)
+class RefreshItem:
+    level2: str
+    source: str
+    value: float | None
+    basis: str
+
+
+def _note_after_refresh(note: str, has_data: bool) -> str:
+    note = (note or "").strip()
+    rest = re.sub(rf"^{NO_DATA}[;；\s]*", "", note)
+    if has_data:
+        return rest
+    return f"{NO_DATA}；{rest}" if rest else NO_DATA
+
+
+def apply_computed(data: ScorecardData) -> list[RefreshItem]:
+    """Fill the computed indicators of a draft from the data of its period and team (no write).
+
+    No data → actual value empty and the note says 无数据."""
+    period = parse_period(data.period)
+    team = clean_target(data.target)
+    items = []
+    for row in data.rows:
+        if not row.computed:
+            continue
+        result = compute_actual(row.source, period, team)
+        row.actual = result.value
+        row.note = _note_after_refresh(row.note, result.value is not None)
+        items.append(RefreshItem(row.level2, row.source, result.value, result.basis))
+    return items
+
+
+@accounts.requires(accounts.MANAGE, "修改质量评价")
+def refresh_actuals(scorecard) -> list[RefreshItem]:
+    """Recompute the computed indicators of a saved scorecard from the data and save them."""
+    data = load(scorecard)
+    items = apply_computed(data)
+    with db.atomic():
+        for row in data.rows:
+            if row.computed:
+                KpiIndicator.update(actual=row.actual, note=row.note).where(
+                    KpiIndicator.id == row.id
+                ).execute()
+    return items
