@@ -22,7 +22,7 @@ from desktop.models import Customer
 from desktop.models.connection import DatabaseOpenError, close_database, open_database
 from desktop.models.migrations import SCHEMA_VERSION
 from desktop.services.common.errors import UserError
-from desktop.services.intake import importer
+from desktop.services.intake import error_report, importer
 from desktop.services.maintenance.bootstrap import open_app_database
 
 # CI runs the same examples every time (a submission must not fail on a new random draw);
@@ -227,7 +227,7 @@ def test_huge_cell_in_a_workbook_is_rejected_and_reported_within_excel_limits(da
     rows = list(book.worksheets[0].iter_rows(values_only=True))
     book.close()
     assert rows[1][0] == 2
-    assert len(rows[1][2]) == importer.MAX_CELL_TEXT  # cut to what Excel can hold
+    assert len(rows[1][2]) == error_report.MAX_CELL_TEXT  # cut to what Excel can hold
     assert "太长" in rows[1][-1]
     assert Customer.get(Customer.code == "C002").name == "李四"
 

@@ -110,17 +110,17 @@ def test_workbook_on_a_full_disk_keeps_the_old_one(database, small_disk):
 
 
 def test_error_report_on_a_full_disk_keeps_the_old_report(database, small_disk, tmp_path):
-    from desktop.services.intake import importer
+    from desktop.services.intake import error_report, importer
 
     source_file = tmp_path / "客户.csv"
     source_file.write_text("客户名称,电话\n,13800000000\n张三,1\n", encoding="utf-8")
     source = importer.open_source(source_file, "customers")
     rejected = [(2, ["", "13800000000"], "客户名称：必填")]
     target = small_disk / "客户_错误报告.xlsx"
-    importer.write_error_report(source, rejected, target)
+    error_report.write_error_report(source, rejected, target)
     before = target.read_bytes()
     _fill(small_disk, leave=4096)
-    written = importer.write_error_report(source, rejected, target)
+    written = error_report.write_error_report(source, rejected, target)
     assert written != target  # kept in the system's temporary folder instead
     with zipfile.ZipFile(written) as zf:
         assert zf.testzip() is None

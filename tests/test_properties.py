@@ -39,7 +39,7 @@ from desktop.services.common.validation import (
     parse_yes_no,
 )
 from desktop.services.improvement import improvement
-from desktop.services.intake import customers, importer
+from desktop.services.intake import customers, importer, readers
 from desktop.services.intake import import_mapping as im
 from desktop.services.kpi import kpi
 from desktop.services.maintenance.bootstrap import open_app_database
@@ -1006,8 +1006,8 @@ def test_import_accounts_for_every_row_and_stores_clean_values(case):
                 note = row[col]
                 if _blank(note):
                     continue
-                stored = Customer.get(Customer.code == clean_code(importer.cell_text(row[code_col])))
-                assert stored.note == clean_text(importer.cell_text(note), "备注", max_len=1000)
+                stored = Customer.get(Customer.code == clean_code(readers.cell_text(row[code_col])))
+                assert stored.note == clean_text(readers.cell_text(note), "备注", max_len=1000)
 
 
 # ---------------------------------------------------------------- improvement actions
