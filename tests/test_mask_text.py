@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from desktop.models import Customer, QuestionnaireTemplate, ServiceOrder, Visit
 from desktop.services.common.validation import mask_names_in_text, mask_phone, mask_phones_in_text
 from desktop.services.improvement import improvement, plan_table
-from desktop.services.summaries import report
+from desktop.services.summaries import report_doc
 
 # CI runs the same examples every time; developers' runs explore new ones (as test_properties)
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
@@ -123,11 +123,11 @@ def test_names_in_text():
 # ---------------------------------------------------------------- where masked text goes out
 def test_report_quotes_mask_every_phone_form():
     quote = "有事打138-1234-5678或座机0755-1234567,\n我是张伟,热线400-800-1234没人接"
-    assert report.mask_quote(quote, ["张伟"]) == (
+    assert report_doc.mask_quote(quote, ["张伟"]) == (
         "有事打138-****-5678或座机0755-****4567, 我是张*,热线400-800-1234没人接"
     )
     # a number broken over two lines is one number once the quote is one line
-    assert report.mask_quote("电话138 1234\n5678", []) == "电话138 **** 5678"
+    assert report_doc.mask_quote("电话138 1234\n5678", []) == "电话138 **** 5678"
 
 
 def test_plan_rows_mask_numbers_and_names_in_what_customers_said(database):

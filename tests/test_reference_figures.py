@@ -263,7 +263,7 @@ def test_statistics_equal_the_reference(database, raw, weights):
 @settings(max_examples=8, **SETTINGS)
 @given(raw=st.lists(visit_rows(), min_size=1, max_size=10), weights=weights_strategy)
 def test_report_overall_row_equals_the_reference(database, raw, weights):
-    from desktop.services.summaries import report
+    from desktop.services.summaries import report, report_doc
 
     with db.atomic() as txn:
         try:
@@ -272,7 +272,7 @@ def test_report_overall_row_equals_the_reference(database, raw, weights):
         finally:
             txn.rollback()
     section = next(s for s in doc.sections if s.title == "满意度分析")
-    table = next(b for b in section.blocks if isinstance(b, report.Table))
+    table = next(b for b in section.blocks if isinstance(b, report_doc.Table))
     row = table.row_of("总体满意度")
     o = ref["overall"]
     if o["level_n"]:

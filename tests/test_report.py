@@ -15,7 +15,7 @@ from desktop.services.kpi import kpi
 from desktop.services.reporting import periods, problems
 from desktop.services.reporting.scoring import DENOMINATOR_NOTE
 from desktop.services.reporting.statistics import Filters, dimension_stats, overall
-from desktop.services.summaries import report
+from desktop.services.summaries import report, report_doc
 
 TODAY = date(2026, 11, 23)
 Q3 = periods.parse_period("2026Q3")
@@ -73,7 +73,7 @@ def test_satisfaction_table_equals_statistics(doc):
     assert first[1] == f"{total.mean:.2f}" and first[2] == f"{total.satisfaction * 100:.1f}"
     assert table.bold_rows == {0}
     text = doc.section("满意度分析").blocks
-    assert any(DENOMINATOR_NOTE in b.text for b in text if isinstance(b, report.Paragraph))
+    assert any(DENOMINATOR_NOTE in b.text for b in text if isinstance(b, report_doc.Paragraph))
     assert any(f"NPS = {total.nps:.1f}" in b.text and "≥50" in b.text for b in text if hasattr(b, "text"))
 
 
@@ -223,10 +223,10 @@ def test_bad_period_is_a_user_error(database):
 
 def test_quotes_are_masked(database):
     text = "我是张伟，电话13812345678，师傅迟到了很久" * 3
-    masked = report.mask_quote(text, ["张伟"])
+    masked = report_doc.mask_quote(text, ["张伟"])
     assert "张伟" not in masked and "张*" in masked
     assert "13812345678" not in masked and "138****5678" in masked
-    assert len(masked) == report.QUOTE_LIMIT and masked.endswith("…")
+    assert len(masked) == report_doc.QUOTE_LIMIT and masked.endswith("…")
 
 
 def test_quotes_in_the_report_hide_customer_names(demo):

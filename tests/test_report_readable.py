@@ -10,7 +10,7 @@ import pytest
 from desktop.models import Visit
 from desktop.services.admin import settings as app_settings
 from desktop.services.demo.demo import generate_demo
-from desktop.services.summaries import report
+from desktop.services.summaries import report, report_doc
 from desktop.views.printing import report_render
 
 TODAY = date(2026, 11, 23)
@@ -50,9 +50,9 @@ def test_a_first_period_says_no_previous_data_once(demo):
     doc = report.build_report(f"{first:%Y-%m}", today=TODAY)
     text = doc.text()
     assert "较上期上期无数据" not in text
-    assert report.versus_previous("", None) == "上期无数据"
-    assert report.versus_previous("↓", -0.079) == "较上期↓7.9个百分点"
-    assert report.versus_previous("↑", 3.0, "NPS") == "较上期↑3.0分"
+    assert report_doc.versus_previous("", None) == "上期无数据"
+    assert report_doc.versus_previous("↓", -0.079) == "较上期↓7.9个百分点"
+    assert report_doc.versus_previous("↑", 3.0, "NPS") == "较上期↑3.0分"
 
 
 def test_month_ticks_show_the_year_once_and_on_january():
@@ -79,11 +79,11 @@ def test_trend_is_one_panel_per_line_on_a_scale_to_100(demo, qapp):
 
 
 def test_pareto_percentages_clear_the_80_percent_line(qapp):
-    chart = report.Chart(
+    chart = report_doc.Chart(
         kind=report.PARETO,
         title="图3",
         categories=["响应速度类", "技术能力类", "流程便捷性类", "服务态度类"],
-        series=[report.Series("出现次数", [10.0, 7.0, 7.0, 3.0]), report.Series("累计占比（%）", [37.0, 63.0, 89.0, 100.0])],
+        series=[report_doc.Series("出现次数", [10.0, 7.0, 7.0, 3.0]), report_doc.Series("累计占比（%）", [37.0, 63.0, 89.0, 100.0])],
         reference=80.0,
         reference_label="80%",
     )

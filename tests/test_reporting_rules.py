@@ -183,19 +183,19 @@ def test_metric_catalogue():
 
 
 def test_report_lists_verification_apart(loop):
-    from desktop.services.summaries import report
+    from desktop.services.summaries import report, report_doc
 
     doc = report.build_report("2024-05", today=date(2024, 6, 30))
     sections = {s.title: s for s in doc.sections}
-    satisfaction = next(b for b in sections["满意度分析"].blocks if isinstance(b, report.Table))
+    satisfaction = next(b for b in sections["满意度分析"].blocks if isinstance(b, report_doc.Table))
     assert satisfaction.row_of("改进满意度") is None and satisfaction.row_of("服务态度") is not None
     teams = [
-        b for b in sections["满意度分析"].blocks if isinstance(b, report.Table) and "班组" in b.header[0]
+        b for b in sections["满意度分析"].blocks if isinstance(b, report_doc.Table) and "班组" in b.header[0]
     ]
     assert all(t.row_of("（未填写）") is None for t in teams)
     actions = sections["改进措施与责任分工"].blocks
-    assert any(isinstance(b, report.Paragraph) and b.text == report.VERIFY_HEADING for b in actions)
-    table = next(b for b in actions if isinstance(b, report.Table) and b.header == list(report.VERIFY_HEADER))
+    assert any(isinstance(b, report_doc.Paragraph) and b.text == report.VERIFY_HEADING for b in actions)
+    table = next(b for b in actions if isinstance(b, report_doc.Table) and b.header == list(report.VERIFY_HEADER))
     assert table.row_of("改进满意度") == ["改进满意度", "2", "2", "100.0"]
 
 

@@ -21,7 +21,8 @@ from ..reporting import problems, statistics
 from ..reporting.periods import range_period
 from ..reporting.statistics import Filters
 from ..scheduling import appointments, tasks
-from .report import NO_DATA, Grid, Paragraph, ReportDoc, Section, Table, day_text, mask_quote, method_counts
+from .report import method_counts
+from .report_doc import NO_DATA, Grid, Paragraph, ReportDoc, Section, Table, day_text, mask_quote
 
 LIST_LIMIT = 8  # rows of each overdue list on the page (the rest are counted): one A4 page
 QUOTE_CATEGORIES = 3  # categories quoted with the customers' words (the day's TOP3)

@@ -3,7 +3,7 @@ painter (``report_render.render_report``) — preview, printer and PDF."""
 
 from pathlib import Path
 
-from desktop.services.summaries.report import ReportDoc
+from desktop.services.summaries.report_doc import ReportDoc
 from desktop.views.printing.print_dialogs import new_printer, print_with_dialog, show_preview
 from desktop.views.printing.print_layout import write_pdf_file
 from desktop.views.printing.report_render import render_report

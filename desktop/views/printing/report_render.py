@@ -28,6 +28,7 @@ from PySide6.QtCore import QByteArray, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPageSize, QPainter
 
 from desktop.services.summaries import report as rpt
+from desktop.services.summaries import report_doc
 from desktop.views.printing.print_dialogs import print_with_dialog
 from desktop.views.printing.print_layout import (
     CELL_PAD,
@@ -66,7 +67,7 @@ _ALIGN = {
 
 
 # ---------------------------------------------------------------- charts (matplotlib only)
-def _figure(chart: rpt.Chart):
+def _figure(chart: report_doc.Chart):
     from matplotlib.figure import Figure
 
     from desktop.views.common.charts import setup_fonts
@@ -91,7 +92,7 @@ def _style_axes(ax) -> None:
     ax.set_axisbelow(True)
 
 
-def _draw_empty(fig, chart: rpt.Chart) -> None:
+def _draw_empty(fig, chart: report_doc.Chart) -> None:
     from desktop.views.common.charts import REFERENCE
 
     ax = fig.add_subplot(111)
@@ -99,7 +100,7 @@ def _draw_empty(fig, chart: rpt.Chart) -> None:
     ax.text(0.5, 0.5, chart.empty_text or "没有数据", ha="center", va="center", color=REFERENCE, fontsize=10)
 
 
-def _draw_dimension_bars(fig, chart: rpt.Chart) -> None:
+def _draw_dimension_bars(fig, chart: report_doc.Chart) -> None:
     from desktop.views.common.charts import BAR, TEXT
 
     ax = fig.add_subplot(111)
@@ -179,7 +180,7 @@ def month_ticks(categories: list[str], every: int) -> tuple[list[int], list[str]
     return picked, labels
 
 
-def _trend_panel(ax, xs, chart: rpt.Chart, series: rpt.Series, overall: rpt.Series | None, low: float) -> None:
+def _trend_panel(ax, xs, chart: report_doc.Chart, series: report_doc.Series, overall: report_doc.Series | None, low: float) -> None:
     from desktop.views.common.charts import BAR, REFERENCE, TEXT
 
     if chart.highlight is not None:
@@ -204,7 +205,7 @@ def _trend_panel(ax, xs, chart: rpt.Chart, series: rpt.Series, overall: rpt.Seri
         ax.text(0.5, 0.5, "无评分", transform=ax.transAxes, ha="center", va="center", color=REFERENCE, fontsize=8)
 
 
-def _draw_trend(fig, chart: rpt.Chart) -> None:
+def _draw_trend(fig, chart: report_doc.Chart) -> None:
     """One small panel per line (总体 first, the dimensions after it, each over a quiet 总体 line)
     on a shared 0–100 scale cut at the lowest value: six crossing lines in one plot cannot be read."""
     xs = list(range(len(chart.categories)))
@@ -230,7 +231,7 @@ def _draw_trend(fig, chart: rpt.Chart) -> None:
         fig.supxlabel("浅灰线为总体，供各维度对照", fontsize=7.5, color="#777777")
 
 
-def _draw_pareto(fig, chart: rpt.Chart) -> None:
+def _draw_pareto(fig, chart: report_doc.Chart) -> None:
     from desktop.views.common.charts import BAR, LINE, REFERENCE, TEXT
 
     ax = fig.add_subplot(111)
@@ -292,7 +293,7 @@ def _draw_pareto(fig, chart: rpt.Chart) -> None:
 _DRAW = {rpt.DIMENSION_BARS: _draw_dimension_bars, rpt.TREND: _draw_trend, rpt.PARETO: _draw_pareto}
 
 
-def chart_figure(chart: rpt.Chart):
+def chart_figure(chart: report_doc.Chart):
     """The matplotlib ``Figure`` of one chart, sized as printed (content width × its height)."""
     fig = _figure(chart)
     if chart.empty:
@@ -305,7 +306,7 @@ def chart_figure(chart: rpt.Chart):
 _EMPTY_GLYPH = re.compile(rb'<path id="([^"]+)"(?: transform="[^"]*")?\s*/>')
 
 
-def chart_svg(chart: rpt.Chart) -> bytes:
+def chart_svg(chart: report_doc.Chart) -> bytes:
     """The chart as SVG (text as outlines)."""
     import io
 
@@ -322,7 +323,7 @@ def chart_svg(chart: rpt.Chart) -> bytes:
     return _EMPTY_GLYPH.sub(rb'<g id="\1"/>', out.getvalue())
 
 
-def render_charts(doc: rpt.ReportDoc, progress=None) -> list[bytes]:
+def render_charts(doc: report_doc.ReportDoc, progress=None) -> list[bytes]:
     """SVG of every chart of ``doc``, in ``doc.charts()`` order (no Qt: safe in a worker thread)."""
     charts = doc.charts()
     out = []
@@ -345,7 +346,7 @@ class _PrintDoc:
 
 
 class _ReportPainter(FormPainter):
-    def __init__(self, report: rpt.ReportDoc, device, charts: list[bytes] | None = None):
+    def __init__(self, report: report_doc.ReportDoc, device, charts: list[bytes] | None = None):
         self.report = report
         self.chart_images = list(charts) if charts is not None else None
         self._chart_index = 0
@@ -358,16 +359,16 @@ class _ReportPainter(FormPainter):
         for section in self.report.sections:
             blocks.append(self._heading(section.heading))
             for item in section.blocks:
-                if isinstance(item, rpt.Paragraph):
+                if isinstance(item, report_doc.Paragraph):
                     blocks.extend(self._paragraph(item))
-                elif isinstance(item, rpt.Table):
+                elif isinstance(item, report_doc.Table):
                     blocks.extend(self._table(item))
-                elif isinstance(item, rpt.Grid):
+                elif isinstance(item, report_doc.Grid):
                     self.doc.header = item.rows()
                     grid = self._header_grid()
                     grid.space_before = self.mm(1.5)
                     blocks.append(grid)
-                elif isinstance(item, rpt.Chart):
+                elif isinstance(item, report_doc.Chart):
                     blocks.extend(self._chart(item))
         blocks.append(self._closing())
         return blocks
@@ -375,7 +376,7 @@ class _ReportPainter(FormPainter):
     def _subtitle(self) -> LayoutBlock:
         font = self.font(NOTE_PT + 0.5)
         text = self.report.subtitle or (
-            f"调查周期：{rpt.period_span(self.report.period)}    编制日期：{rpt.day_text(self.report.generated_on)}"
+            f"调查周期：{report_doc.period_span(self.report.period)}    编制日期：{report_doc.day_text(self.report.generated_on)}"
         )
         h = self.line_height(font)
 
@@ -400,7 +401,7 @@ class _ReportPainter(FormPainter):
 
         return LayoutBlock(height, draw, space_before=self.mm(7), keep_with_next=True)
 
-    def _paragraph(self, para: rpt.Paragraph) -> list[LayoutBlock]:
+    def _paragraph(self, para: report_doc.Paragraph) -> list[LayoutBlock]:
         style = para.style
         if style == "subheading":
             font = self.font(SUBHEADING_PT, bold=True)
@@ -440,11 +441,11 @@ class _ReportPainter(FormPainter):
         return blocks
 
     # ------------------------------------------------------------ tables
-    def _columns(self, table: rpt.Table) -> list[float]:
+    def _columns(self, table: report_doc.Table) -> list[float]:
         total = sum(table.widths)
         return [self.width * w / total for w in table.widths]
 
-    def _table(self, table: rpt.Table) -> list[LayoutBlock]:
+    def _table(self, table: report_doc.Table) -> list[LayoutBlock]:
         self._table_index += 1
         group = f"table{self._table_index}"
         widths = self._columns(table)
@@ -523,7 +524,7 @@ class _ReportPainter(FormPainter):
         return blocks
 
     # ------------------------------------------------------------ charts
-    def _chart_renderer(self, chart: rpt.Chart):
+    def _chart_renderer(self, chart: report_doc.Chart):
         from PySide6.QtSvg import QSvgRenderer
 
         index = self._chart_index
@@ -535,7 +536,7 @@ class _ReportPainter(FormPainter):
         renderer = QSvgRenderer(QByteArray(data))
         return renderer if renderer.isValid() else None
 
-    def _chart(self, chart: rpt.Chart) -> list[LayoutBlock]:
+    def _chart(self, chart: report_doc.Chart) -> list[LayoutBlock]:
         renderer = self._chart_renderer(chart)
         cap_font = self.font(CAPTION_PT, bold=True)
         ch = self.line_height(cap_font)
@@ -559,7 +560,7 @@ class _ReportPainter(FormPainter):
 
         return [LayoutBlock(total, draw, space_before=self.mm(4))]
 
-    def _empty_chart(self, chart: rpt.Chart, cap_font, ch: float) -> LayoutBlock:
+    def _empty_chart(self, chart: report_doc.Chart, cap_font, ch: float) -> LayoutBlock:
         """A chart without data: a slim framed note instead of an empty plot."""
         font = self.font(BODY_PT - 0.5)
         box_h = self.mm(12)
@@ -577,7 +578,7 @@ class _ReportPainter(FormPainter):
 
     def _closing(self) -> LayoutBlock:
         font = self.font(NOTE_PT)
-        text = f"本报告由回访通根据回访记录自动生成 · {rpt.day_text(self.report.generated_on)}"
+        text = f"本报告由回访通根据回访记录自动生成 · {report_doc.day_text(self.report.generated_on)}"
         h = self.line_height(font)
 
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
@@ -616,25 +617,25 @@ class _ReportPainter(FormPainter):
 
 
 # ---------------------------------------------------------------- outputs
-def render_report(doc: rpt.ReportDoc, device, charts: list[bytes] | None = None) -> int:
+def render_report(doc: report_doc.ReportDoc, device, charts: list[bytes] | None = None) -> int:
     """Paint every page of ``doc`` on a paged device (QPrinter in full-page mode, QPdfWriter);
     ``charts``: ``render_charts(doc)`` made beforehand (else drawn now). Returns the page count."""
     return paint_layouts([_ReportPainter(doc, device, charts)], device)
 
 
-def default_file_name(doc: rpt.ReportDoc) -> str:
+def default_file_name(doc: report_doc.ReportDoc) -> str:
     name = f"{doc.title}_{doc.team}" if doc.team else doc.title
     return "".join(ch for ch in name if ch not in '\\/:*?"<>|~ ') + ".pdf"
 
 
-def write_report_pdf(doc: rpt.ReportDoc, path: str | Path, charts: list[bytes] | None = None) -> Path:
+def write_report_pdf(doc: report_doc.ReportDoc, path: str | Path, charts: list[bytes] | None = None) -> Path:
     """Write ``doc`` as an A4 PDF (vector, text in the shipped CJK font); UserError in Chinese
     when the file cannot be written."""
     render = lambda writer: render_report(doc, writer, charts)  # noqa: E731
     return write_pdf_file(path, job_name(doc), render, example_name=default_file_name(doc))
 
 
-def report_page_images(doc: rpt.ReportDoc, dpi: int = 110, charts: list[bytes] | None = None) -> list[QImage]:
+def report_page_images(doc: report_doc.ReportDoc, dpi: int = 110, charts: list[bytes] | None = None) -> list[QImage]:
     """Every page of ``doc`` as an A4 image at ``dpi`` (white background): screenshots, tests."""
     size = QPageSize(QPageSize.PageSizeId.A4).size(QPageSize.Unit.Millimeter)
     width, height = round(size.width() / 25.4 * dpi), round(size.height() / 25.4 * dpi)
@@ -664,12 +665,12 @@ def new_printer():
     return new_form_printer()
 
 
-def job_name(doc: rpt.ReportDoc) -> str:
+def job_name(doc: report_doc.ReportDoc) -> str:
     """The print job's name (print queue, PDF title): 调查报告-2024Q2 (-班组)."""
     return "-".join(part for part in ("调查报告", doc.period.code, doc.team or "") if part)
 
 
-def print_report(parent, doc: rpt.ReportDoc, charts: list[bytes] | None = None) -> bool:
+def print_report(parent, doc: report_doc.ReportDoc, charts: list[bytes] | None = None) -> bool:
     """Ask for a printer (QPrintDialog), then print ``doc``; False when the user cancels."""
     render = lambda printer: render_report(doc, printer, charts)  # noqa: E731
     return print_with_dialog(parent, doc.title, render, printer=new_form_printer(), job_name=job_name(doc))

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
 from desktop.services.common.errors import UserError
 from desktop.services.reporting import periods, problems
 from desktop.services.reporting.statistics import Filters
-from desktop.services.summaries.report import ALL_TEAMS_LABEL, ReportDoc, build_report
+from desktop.services.summaries.report import ALL_TEAMS_LABEL, build_report
+from desktop.services.summaries.report_doc import ReportDoc
 
 from ..analysis.analysis_view import PeriodPicker
 from ..common.operations import run_with_progress
