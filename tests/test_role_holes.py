@@ -174,6 +174,10 @@ ROLE_FREE = {
     "signatures.check_override": "checks the 主管's password for a guarded write",
     "tasks.insert_tasks": "a step of the 主管's plans and of the scheduler",
     "import_template.write_import_template": "writes a blank template file: no data in it",
+    # writing files the caller's own guarded command produced (no data of their own)
+    "safe_files.write_atomic": "the temporary-name-and-rename step of every file writer",
+    "safe_files.write_book": "the same for a workbook; the export that fills it checks the role",
+    "importer.write_error_report": "the rejected rows of the user's own import file, beside it",
 }
 
 
