@@ -6,12 +6,11 @@ from dataclasses import replace
 from datetime import datetime
 
 import pytest
+from test_visits_service import _input, setup  # noqa: F401  (setup is a fixture)
 
 from desktop.models import AuditLog, Customer, Visit
 from desktop.services import customers, versions, visits
 from desktop.services.errors import StaleEdit
-
-from test_visits_service import _input, setup  # noqa: F401  (setup is a fixture)
 
 
 @pytest.fixture

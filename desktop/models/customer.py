@@ -2,7 +2,7 @@
 
 import peewee as pw
 
-from .base import BaseModel, VersionedModel, now
+from .base import VersionedModel, now
 
 
 class Customer(VersionedModel):

@@ -64,7 +64,15 @@ def _add_row_versions(migrator) -> None:
     """6: the edit version of every record edited in a form (回访、客户、工单、改进措施、质量评价、
     问卷模板、设置) and who saved it last and when: a save from a stale copy is refused instead
     of silently overwriting another PC's save. Existing rows start at version 1."""
-    from . import Customer, ImprovementAction, KpiScorecard, QuestionnaireTemplate, ServiceOrder, Setting, Visit
+    from . import (
+        Customer,
+        ImprovementAction,
+        KpiScorecard,
+        QuestionnaireTemplate,
+        ServiceOrder,
+        Setting,
+        Visit,
+    )
 
     database = migrator.database
     for model in (Visit, Customer, ServiceOrder, ImprovementAction, KpiScorecard, QuestionnaireTemplate, Setting):

@@ -2,7 +2,7 @@
 
 import peewee as pw
 
-from .base import BaseModel, VersionedModel, JSONField, now
+from .base import BaseModel, JSONField, VersionedModel, now
 
 # Question kinds and their default option labels (best first).
 LEVEL5 = "level5"  # 非常满意 … 非常不满意 → 5 … 1

@@ -2,7 +2,7 @@
 
 import peewee as pw
 
-from .base import BaseModel, VersionedModel, JSONField
+from .base import JSONField, VersionedModel
 
 
 class Setting(VersionedModel):

@@ -2,7 +2,7 @@
 
 import peewee as pw
 
-from .base import BaseModel, VersionedModel, JSONField, now
+from .base import BaseModel, JSONField, VersionedModel, now
 from .customer import Customer, ServiceOrder
 from .org import Staff
 from .questionnaire import Question, QuestionnaireTemplate

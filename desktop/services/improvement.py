@@ -293,7 +293,10 @@ def update_action(
             changed.append("关联回访")
         if changed:
             _log(action.id, "", "", "修改了" + "、".join(changed), author)
-    return get_action(action.id)
+    saved = get_action(action.id)
+    if data.row_version is not None:
+        data.row_version = saved.row_version  # the dialog saving again is not a stale copy
+    return saved
 
 
 _FIELD_LABELS = (

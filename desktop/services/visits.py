@@ -466,6 +466,7 @@ def save_visit(
             # verification visit (二次回访) this was gets closed or reopened
             quality.flag_invalid([visit.id])
             improvement.on_visit_saved(visit.id, today=today)
+    data.row_version = visit.row_version  # the form saving again is not a stale copy
     return visit
 
 
