@@ -102,3 +102,16 @@ def test_a_deleted_record_is_reported_not_overwritten(database):
     customer = customers.create_customer({"code": "C1", "name": "张三", "phone": "13812345678"})
     with pytest.raises(StaleEdit):
         customers.update_customer(customer.id, {**customers.customer_fields(customer.id), "row_version": 99})
+
+
+def test_settings_saved_by_another_pc_meanwhile_are_not_overwritten(database):
+    from desktop.services import settings
+
+    loaded = settings.stored_versions()
+    settings.save_all({"company_name": "甲公司"}, settings.stored_versions())  # PC A
+    with pytest.raises(StaleEdit) as caught:  # PC B, filled before A saved
+        settings.save_all({"company_name": "乙公司", "visitor_name": "王芳"}, loaded)
+    assert settings.get("company_name") == "甲公司" and settings.get("visitor_name") != "王芳"
+    assert caught.value.current["company_name"] == "甲公司"
+    settings.save_all({"company_name": "甲公司", "visitor_name": "王芳"}, settings.stored_versions())
+    assert settings.get("visitor_name") == "王芳"
