@@ -2,7 +2,7 @@
 
 import peewee as pw
 
-from .base import BaseModel, JSONField, now
+from .base import BaseModel, JSONField, VersionedModel, now
 from .customer import Customer, ServiceOrder
 from .org import Staff
 from .questionnaire import Question, QuestionnaireTemplate
@@ -39,7 +39,7 @@ class VisitTask(BaseModel):
         indexes = ((("order", "trigger"), True),)
 
 
-class Visit(BaseModel):
+class Visit(VersionedModel):
     task = pw.ForeignKeyField(VisitTask, null=True, backref="visits", on_delete="SET NULL")
     customer = pw.ForeignKeyField(Customer, backref="visits", on_delete="RESTRICT")
     order = pw.ForeignKeyField(ServiceOrder, null=True, backref="visits", on_delete="RESTRICT")

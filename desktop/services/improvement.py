@@ -46,7 +46,7 @@ from desktop.models.questionnaire import LEVEL5, LEVEL5_LABELS, SCORE10
 from desktop.models.visit import DONE as VISIT_DONE_STATUS
 from desktop.models.visit import VERIFY_FAMILY, VERIFY_TRIGGER
 
-from . import accounts, calendar
+from . import accounts, calendar, versions
 from . import settings as app_settings
 from .dates import parse_date
 from .errors import UserError, ValidationError, ValidationErrors
@@ -118,6 +118,7 @@ class ActionInput:
     expected_effect: str = ""
     category_id: int | None = None
     visit_ids: list[int] = field(default_factory=list)
+    row_version: int | None = None  # as loaded; a stale copy's save raises StaleEdit
 
 
 def _text_block(value, field_name: str, *, required: bool = False, max_len: int = MAX_TEXT) -> str:
@@ -265,6 +266,7 @@ def update_action(
 ) -> ImprovementAction:
     """Edit the fields and the linked visits (status is changed only by ``change_status``)."""
     action = get_action(action_id)
+    versions.check(ImprovementAction, action.id, data.row_version, "项改进措施", lambda: action_input(action_id))
     if action.status == CLOSED:
         raise UserError("该改进措施已闭环，不能再修改。")
     clean = validate_action(data, creating=False, today=today, current_deadline=action.deadline)
@@ -273,7 +275,9 @@ def update_action(
     if action.category_id != clean["category"]:
         changed.append("问题分类")
     with db.atomic():
-        ImprovementAction.update(**clean).where(ImprovementAction.id == action.id).execute()
+        versions.guarded_update(
+            ImprovementAction, action.id, clean, data.row_version, "项改进措施", lambda: action_input(action_id)
+        )
         before = {
             v
             for (v,) in ActionVisit.select(ActionVisit.visit).where(ActionVisit.action == action.id).tuples()
@@ -289,7 +293,10 @@ def update_action(
             changed.append("关联回访")
         if changed:
             _log(action.id, "", "", "修改了" + "、".join(changed), author)
-    return get_action(action.id)
+    saved = get_action(action.id)
+    if data.row_version is not None:
+        data.row_version = saved.row_version  # the dialog saving again is not a stale copy
+    return saved
 
 
 _FIELD_LABELS = (
@@ -1367,6 +1374,7 @@ def action_input(action_id: int) -> ActionInput:
             .order_by(ActionVisit.id)
             .tuples()
         ],
+        row_version=action.row_version,
     )
 
 

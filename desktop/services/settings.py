@@ -4,9 +4,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from desktop.models import QuestionnaireTemplate, Setting, db
+from desktop.models import QuestionnaireTemplate, Setting, db, now
 
-from . import accounts
+from . import accounts, versions
 from .errors import ValidationError, ValidationErrors
 from .validation import clean_text, shown, strip_control
 
@@ -85,10 +85,18 @@ def get(key: str) -> Any:
 
 @accounts.requires(accounts.MANAGE, "修改设置")
 def set_value(key: str, value: Any) -> None:
+    """Store one setting; its version goes up (a stored key's, from 1 for a new one)."""
     if key not in _BY_KEY:
         raise KeyError(key)
-    Setting.insert(key=key, value=value).on_conflict(
-        conflict_target=[Setting.key], preserve=[Setting.value]
+    who, at = versions.actor(), now()
+    Setting.insert(key=key, value=value, modified_by=who, modified_at=at).on_conflict(
+        conflict_target=[Setting.key],
+        update={
+            Setting.value: value,
+            Setting.row_version: Setting.row_version + 1,
+            Setting.modified_by: who,
+            Setting.modified_at: at,
+        },
     ).execute()
 
 
@@ -97,9 +105,23 @@ def all_values() -> dict[str, Any]:
     return {d.key: stored.get(d.key, d.default) for d in DEFINITIONS}
 
 
+def stored_versions() -> dict[str, int]:
+    """The version of each setting as the 设置 page loads it (0: never saved, the default)."""
+    stored = dict(Setting.select(Setting.key, Setting.row_version).tuples())
+    return {d.key: stored.get(d.key, 0) for d in DEFINITIONS}
+
+
 @accounts.requires(accounts.MANAGE, "修改设置")
-def save_all(values: dict[str, Any]) -> None:
+def save_all(values: dict[str, Any], loaded: dict[str, int] | None = None) -> None:
+    """Store the 设置 page. ``loaded`` (``stored_versions`` when the page was filled): a setting
+    saved by someone else since then refuses the whole save with ``StaleEdit`` (its ``current``:
+    ``all_values()``; its ``version``: that setting's version), nothing written."""
     with db.atomic():
+        if loaded is not None:
+            now_stored = stored_versions()
+            for key in values:
+                if key in loaded and now_stored.get(key, 0) != loaded[key]:
+                    raise versions.stale(Setting, key, "些设置", all_values)
         for key, value in values.items():
             set_value(key, value)
 

@@ -148,6 +148,7 @@ class OrderDialog(GuardedDialog, QDialog):
     def __init__(self, order_id: int | None = None, *, customer_id: int | None = None, parent=None):
         super().__init__(parent)
         self.order_id = order_id
+        self.row_version: int | None = None  # set by _load: a stale copy's save is refused
         self.setStyleSheet(DIALOG_STYLE)
         self.setMinimumWidth(640)
         now = datetime.now().replace(second=0, microsecond=0)
@@ -315,6 +316,7 @@ class OrderDialog(GuardedDialog, QDialog):
             self.warranty_edit.setDate(day.addYears(1))
 
     def _load(self, o: ServiceOrder) -> None:
+        self.row_version = o.row_version
         self.setWindowTitle(f"编辑服务工单 — {o.order_no}")
         self.suggest_button.hide()
         self.order_no_edit.setText(o.order_no)
@@ -345,6 +347,7 @@ class OrderDialog(GuardedDialog, QDialog):
     def data(self) -> dict:
         complaint = self.complaint_group.isChecked()
         return {
+            "row_version": self.row_version,
             "order_no": self.order_no_edit.text(),
             "customer_id": self.picker.customer_id(),
             "service_type": self.service_combo.currentData(),

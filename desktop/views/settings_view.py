@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services import settings, staff, templates
-from desktop.services.errors import ValidationErrors
+from desktop.services import settings, staff, templates, versions
+from desktop.services.errors import StaleEdit, UserError, ValidationErrors
 
+from . import merge_dialog
 from .accounts_panel import AccountsPanel
 from .audit_panel import AuditPanel
 from .categories_panel import CategoriesPanel
@@ -111,6 +112,8 @@ def section_of(key: str) -> str:
 
 class GeneralSettingsForm(QWidget):
     """基本设置: one editor per ``settings.DEFINITIONS`` entry, saved together."""
+
+    loaded_versions: dict[str, int] | None = None  # stored_versions() when the form was filled
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -224,6 +227,7 @@ class GeneralSettingsForm(QWidget):
     # -- load / save
     def load(self) -> None:
         self.refresh_choices()
+        self.loaded_versions = settings.stored_versions()  # a save over another PC's is refused
         for key, value in settings.all_values().items():
             if key in self.editors:
                 self.editors[key].set(value)
@@ -241,7 +245,20 @@ class GeneralSettingsForm(QWidget):
             if key in self.editors:
                 self.editors[key].focus.setFocus()
             return False
-        settings.save_all(clean)
+        try:
+            settings.save_all(clean, self.loaded_versions)
+        except StaleEdit as err:  # saved meanwhile by another PC: choose setting by setting
+            labels = {d.key: d.label for d in settings.DEFINITIONS if d.key in clean}
+            take = merge_dialog.resolve(self, err, versions.differences(clean, err.current or {}, labels))
+            if take is None:
+                return False
+            for key in take:
+                self.editors[key].set(err.current[key])
+            self.loaded_versions = settings.stored_versions()
+            return self.save()
+        except UserError as err:  # the database busy or out of reach: the input stays
+            show_error(self, str(err), "设置未保存")
+            return False
         self.load()
         self.ctx.events.settings_changed.emit()
         self.ctx.events.status_message.emit("设置已保存。")
