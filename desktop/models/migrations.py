@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from playhouse.migrate import migrate
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def _add_user_accounts(migrator) -> None:
@@ -71,6 +71,19 @@ def _add_task_appointment(migrator) -> None:
     )
 
 
+def _add_task_sending(migrator) -> None:
+    """7: a questionnaire handed out or sent (问卷 / 短信 / 微信) and when, on its task, and the
+    link from a 催收 task to the task it chases (回收率 per channel, reminders)."""
+    from .visit import VisitTask
+
+    table = VisitTask._meta.table_name
+    migrate(
+        migrator.add_column(table, "sent_via", VisitTask.sent_via),
+        migrator.add_column(table, "sent_at", VisitTask.sent_at),
+        migrator.add_column(table, "chase_of", VisitTask.chase_of),
+    )
+
+
 # version → step that brings a database from version-1 to version. Version 1 is the first
 # release: it is created from the models, so it has no step.
 STEPS: dict[int, Callable] = {
@@ -79,4 +92,5 @@ STEPS: dict[int, Callable] = {
     4: _add_customer_pinyin,
     5: _add_form_autosave,
     6: _add_task_appointment,
+    7: _add_task_sending,
 }

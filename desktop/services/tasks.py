@@ -443,6 +443,7 @@ def recovery_rate(
         & (VisitTask.latest <= end)
         & (VisitTask.status != CANCELLED_STATUS)
         & ~VisitTask.trigger.startswith(VERIFY_TRIGGER)
+        & VisitTask.chase_of.is_null()  # a 催收 task is a reminder, not a questionnaire
         & ((VisitTask.latest < today) | VisitTask.status.not_in(OPEN_STATUSES))
     )
     if assignee == UNASSIGNED:
