@@ -156,6 +156,7 @@ ROLE_FREE = {
     # automatic work that comes out the same whoever runs it
     "backup.auto_backup": "exit / daily backups into the 主管's backup folder; 'manual' checks 主管",
     "scheduler.run_scheduler": "at every start: the due tasks the 主管's trigger settings ask for",
+    "chasing.create_chase_tasks": "part of run_scheduler: 催收 tasks for questionnaires not back in time",
     "improvement.check_verifications": "closes actions whose verification visits are in (the rules)",
     "improvement.close_if_verified": "the same, for one action",
     # opening a database: before anyone signs in

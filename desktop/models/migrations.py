@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from playhouse.migrate import migrate
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 def _add_user_accounts(migrator) -> None:
@@ -100,6 +100,19 @@ def _add_row_versions(migrator) -> None:
         migrate(migrator.add_column(table, "modified_at", model.modified_at))
 
 
+def _add_task_sending(migrator) -> None:
+    """9: a questionnaire handed out or sent (问卷 / 短信 / 微信) and when, on its task, and the
+    link from a 催收 task to the task it chases (回收率 per channel, reminders)."""
+    from .visit import VisitTask
+
+    table = VisitTask._meta.table_name
+    migrate(
+        migrator.add_column(table, "sent_via", VisitTask.sent_via),
+        migrator.add_column(table, "sent_at", VisitTask.sent_at),
+        migrator.add_column(table, "chase_of", VisitTask.chase_of),
+    )
+
+
 # version → step that brings a database from version-1 to version. Version 1 is the first
 # release: it is created from the models, so it has no step.
 STEPS: dict[int, Callable] = {
@@ -110,4 +123,5 @@ STEPS: dict[int, Callable] = {
     6: _add_task_appointment,
     7: _add_standard_manual,
     8: _add_row_versions,
+    9: _add_task_sending,
 }

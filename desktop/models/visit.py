@@ -32,6 +32,10 @@ class VisitTask(BaseModel):
     # the slot agreed with the customer 1–2 days ahead (services.appointments; schema step 6)
     appointment_start = pw.DateTimeField(null=True)
     appointment_end = pw.DateTimeField(null=True)
+    # a questionnaire handed out or sent (问卷 / 短信 / 微信) and when (services.chasing; step 7)
+    sent_via = pw.CharField(null=True)
+    sent_at = pw.DateTimeField(null=True)
+    chase_of = pw.IntegerField(null=True)  # a 催收 task: the id of the task it chases
     note = pw.TextField(default="")
     created_at = pw.DateTimeField(default=now)
 

@@ -67,7 +67,7 @@ from desktop.models import (
 from desktop.models.connection import group_concat
 from desktop.models.questionnaire import NPS, SCORE10, TEXT
 
-from . import accounts, improvement, kpi, periods, problems, safe_files, statistics, tasks
+from . import accounts, followup_figures, improvement, kpi, periods, problems, safe_files, statistics, tasks
 from . import settings as app_settings
 from .errors import UserError
 from .periods import Period
@@ -95,10 +95,12 @@ SHEET_KPI = "质量评价表"
 SHEET_INFO = "说明"
 SHEET_VERIFY = "改进验证"
 SHEET_SEGMENTS = "细分统计"
+SHEET_FOLLOWUP = followup_figures.SHEET_TITLE  # 投诉与回收: per complaint level and channel
 SHEETS = (
     SHEET_VISITS,
     SHEET_DIMENSIONS,
     SHEET_SEGMENTS,
+    SHEET_FOLLOWUP,
     SHEET_PROBLEMS,
     SHEET_PLAN,
     SHEET_KPI,
@@ -691,6 +693,7 @@ def export_workbook(
             report(total + 1, steps, "正在计算维度统计…")
             _write_dimensions(sheets[SHEET_DIMENSIONS], period, today)
             write_segment_sheet(sheets[SHEET_SEGMENTS], statistics.segments(Scope(period=period)))
+            followup_figures.write_sheet(sheets[SHEET_FOLLOWUP], period, today)
             report(total + 2, steps, "正在整理问题分类…")
             _write_problems(sheets[SHEET_PROBLEMS], period)
             report(total + 3, steps, "正在整理改进方案表…")
@@ -1586,6 +1589,7 @@ BRANCH_SCOPE_NOTES = (
     (SHEET_KPI, "评价周期在本期内的质量评价表（没有时取包含本期的评价表）"),
     (f"{SHEET_KPI}数值", KPI_PERCENT_NOTE),
     (SHEET_VERIFY, "本期的二次回访（改进效果验证），与本期满意率分开统计"),
+    (SHEET_FOLLOWUP, "投诉率和投诉处理及时率按投诉等级分列，回收率按发放渠道（纸质问卷、短信、微信）分列，各附目标值"),
     (SHEET_SEGMENTS, "按客户类型、客户来源、服务类型、回访方式和服务工程师分组的满意率、NPS 和综合得分"),
 )
 

@@ -53,6 +53,13 @@ DEFINITIONS = [
         False,
         "交付后每满6个月回访一次，直到保修到期日（前后3个工作日内）",
     ),
+    SettingDef(
+        "trigger_chase",
+        "问卷催收",
+        True,
+        "发放或发出的问卷（纸质问卷、短信、微信）超过催收天数仍未收回时，建一个催收任务提醒客户交回",
+    ),
+    SettingDef("trigger_chase_days", "催收天数", 7, "问卷发放后这么多天仍未收回即建催收任务（1–60 天）"),
     SettingDef("trigger_quarterly", "季度批量回访", False, "每季度初按默认抽样方案为上季度的客户建任务"),
     # working-day calendar fallback for years the official data does not cover yet
     SettingDef(
@@ -178,6 +185,22 @@ def clean_rework_days(value) -> int:
     return days
 
 
+CHASE_DAYS_RANGE = (1, 60)
+
+
+def clean_chase_days(value) -> int:
+    """催收天数 (services.chasing): a whole number of days, 1 to 60."""
+    field = "催收天数"
+    try:
+        days = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError(field, f"“{shown(value)}”不是整数，请填写如 7。") from None
+    low, high = CHASE_DAYS_RANGE
+    if not low <= days <= high:
+        raise ValidationError(field, f"请填写 {low} 到 {high} 之间的天数。")
+    return days
+
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".bmp", ".gif")
 _CHECKS = {
     "company_name": lambda v: clean_text(v, "公司名称", required=True, max_len=60),
@@ -189,6 +212,7 @@ _CHECKS = {
     "visitor_name": lambda v: clean_text(v, "默认回访人员", max_len=30),
     "default_template_family": _template_family,
     "kpi_rework_days": clean_rework_days,
+    "trigger_chase_days": clean_chase_days,
 }
 
 

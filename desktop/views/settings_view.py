@@ -187,8 +187,9 @@ class GeneralSettingsForm(QWidget):
             spin = QSpinBox()
             if key == "reply_workdays":
                 spin.setRange(1, 30)
-            elif key == "kpi_rework_days":
-                spin.setRange(*settings.REWORK_DAYS_RANGE)
+            elif key in ("kpi_rework_days", "trigger_chase_days"):
+                days = settings.REWORK_DAYS_RANGE if key == "kpi_rework_days" else settings.CHASE_DAYS_RANGE
+                spin.setRange(*days)
                 spin.setSuffix(" 天")
             else:
                 spin.setRange(-1_000_000, 1_000_000)
