@@ -2,6 +2,8 @@
 # Start a throw-away PostgreSQL cluster for the tests and print its URL on stdout.
 #   url=$(scripts/pg-test-server.sh)            # start (data in a new temp dir)
 #   scripts/pg-test-server.sh stop              # stop it and delete its data
+#   scripts/pg-test-server.sh pause / resume    # stop / start it again keeping its data (tests of
+#                                               # a server that goes away and comes back)
 # Needs the Debian/Ubuntu `postgresql` package (scripts/system-deps.sh installs it). Run as root,
 # the cluster runs as the `postgres` user; otherwise as the current user. Progress goes to stderr.
 set -euo pipefail
@@ -18,15 +20,22 @@ if [ "${1:-}" = "stop" ]; then
   rm -rf "$dir" "/tmp/huifang-pg-$PORT.dir"
   exit 0
 fi
+start_server() {  # fast and throw-away: no fsync; sockets in the temp dir; TCP on localhost only
+  as_owner "$bindir/pg_ctl" -D "$1/data" -l "$1/log" -w \
+    -o "-p $PORT -k $1 -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    start >&2
+}
+if [ "${1:-}" = "pause" ] || [ "${1:-}" = "resume" ]; then
+  dir=$(cat "/tmp/huifang-pg-$PORT.dir")
+  if [ "$1" = "pause" ]; then as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >&2; else start_server "$dir"; fi
+  exit 0
+fi
 [ -f "/tmp/huifang-pg-$PORT.dir" ] && "$0" stop  # a server left over from an earlier run
 dir=$(mktemp -d /tmp/huifang-pg.XXXXXX)
 chmod 755 "$dir"
 [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
 as_owner "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-# fast and throw-away: no fsync; sockets in the temp dir; TCP on localhost only
-as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
-  -o "-p $PORT -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-  start >&2
+start_server "$dir"
 echo "$dir" > "/tmp/huifang-pg-$PORT.dir"
 as_owner "$bindir/psql" -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 \
   -c "CREATE ROLE huifang LOGIN PASSWORD 'huifang' CREATEDB" \

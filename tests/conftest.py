@@ -85,6 +85,21 @@ def _error_dialog_off_after_each_test():
         exception_hook().show_dialog = False
 
 
+@pytest.fixture(autouse=True)
+def _no_dialog_left_open():
+    """A dialog a test opened and left on screen (shown modal, never closed) is closed after it:
+    left there, it is the active modal widget of every later test, and a later test's answer to
+    its own message box would go to it instead — that test would wait for ever."""
+    yield
+    from PySide6.QtWidgets import QApplication, QDialog
+
+    if QApplication.instance() is None:
+        return
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, QDialog) and widget.isVisible():
+            widget.reject()
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: a test about the SQLite file itself")
 

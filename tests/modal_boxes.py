@@ -15,8 +15,8 @@ def answer_next_box(button_text: str, seen: list | None = None, tries: int = 200
     def attempt(left: int) -> None:
         if _current_test() != test:
             return  # armed by an earlier test whose box never came: not this test's box
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, (QMessageBox, QDialog)) or not box.isVisible():
+        box = open_box(button_text)
+        if box is None:
             if left > 0:
                 QTimer.singleShot(10, lambda: attempt(left - 1))
             return
@@ -36,6 +36,21 @@ def answer_next_box(button_text: str, seen: list | None = None, tries: int = 200
         match[0].click()
 
     QTimer.singleShot(0, lambda: attempt(tries))
+
+
+def open_box(button_text: str = ""):
+    """The modal box on screen: a visible message box with a button ``button_text`` first (a
+    dialog left open elsewhere must not take the answer), else the active modal widget."""
+    kinds = (QMessageBox, QDialog)
+    for widget in [QApplication.activeModalWidget(), *QApplication.topLevelWidgets()]:
+        if (
+            isinstance(widget, QMessageBox)
+            and widget.isVisible()
+            and any(b.text() == button_text for b in widget.buttons())
+        ):
+            return widget
+    box = QApplication.activeModalWidget()
+    return box if isinstance(box, kinds) and box.isVisible() else None
 
 
 def _current_test() -> str:

@@ -26,15 +26,38 @@ def _user_version(path) -> int:
         con.close()
 
 
+VERSIONED_TABLES = (
+    "visit", "customer", "service_order", "improvement_action", "kpi_scorecard", "questionnaire_template", "setting",
+)  # fmt: skip
+
+
+def _columns(path) -> dict[str, list[tuple]]:
+    """Each table's columns (name, type, not null, default), by name."""
+    con = sqlite3.connect(path)
+    try:
+        tables = [n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {t: sorted(r[1:5] for r in con.execute(f'PRAGMA table_info("{t}")')) for t in tables}
+    finally:
+        con.close()
+
+
 def make_old_version(path, version: int):
     """A database as release ``version`` left it, with one customer: release 1 had no account
     table, releases 1 and 2 no attachment blob table, releases 1 to 3 no pinyin column, releases
     1 to 4 no automatic-draft table, releases 1 to 5 no agreed slot (预约) on the visit task,
-    releases 1 to 6 no 标准手册 table."""
+    releases 1 to 6 no 标准手册 table, releases 1 to 7 no edit versions, releases 1 to 8 no
+    sending channel (问卷 / 短信 / 微信) on the visit task."""
     open_app_database(path)
     Customer.create(code="C0001", name="老客户", phone="13800001111")
     close_database()
     con = sqlite3.connect(path)
+    if version < 9:
+        for column in ("sent_via", "sent_at", "chase_of"):
+            con.execute(f"ALTER TABLE visit_task DROP COLUMN {column}")
+    if version < 8:
+        for table in VERSIONED_TABLES:
+            for column in ("row_version", "modified_by", "modified_at"):
+                con.execute(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
     if version < 7:
         con.execute("DROP TABLE standard_entry")
     if version < 6:
@@ -63,7 +86,7 @@ def test_version_1_database_gets_accounts_table_and_keeps_data(tmp_path):
     make_version_1(path)
     open_app_database(path)
     try:
-        assert SCHEMA_VERSION == 7
+        assert SCHEMA_VERSION == 9
         assert UserAccount.select().count() == 0  # the table exists now
         assert AttachmentBlob.select().count() == 0
         assert Customer.get().name == "老客户"
@@ -104,15 +127,20 @@ def test_version_2_postgresql_database_is_stepped_up(pg_url):
     con = psycopg2.connect(pg_url)
     with con, con.cursor() as cur:
         cur.execute("ALTER TABLE visit_task DROP COLUMN appointment_start, DROP COLUMN appointment_end")
+        cur.execute("ALTER TABLE visit_task DROP COLUMN sent_via, DROP COLUMN sent_at, DROP COLUMN chase_of")
         cur.execute("DROP TABLE form_autosave")
         cur.execute("DROP TABLE attachment_blob_part")
         cur.execute("DROP TABLE attachment_blob")
         cur.execute("ALTER TABLE customer DROP COLUMN name_py")
+        for table in VERSIONED_TABLES:
+            for column in ("row_version", "modified_by", "modified_at"):
+                cur.execute(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
         cur.execute("UPDATE huifang_schema SET version = 2")
     open_app_database(pg_url)
     assert AttachmentBlob.select().count() == AttachmentBlobPart.select().count() == 0
     assert Customer.get().name == "老客户"
     assert Customer.get().name_py == " lkh laokehu"  # step 4 filled the pinyin
+    assert Customer.get().row_version == 1  # step 6 added the edit versions
     close_database()
     with con, con.cursor() as cur:
         cur.execute("SELECT version FROM huifang_schema")
@@ -120,7 +148,7 @@ def test_version_2_postgresql_database_is_stepped_up(pg_url):
     con.close()
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5, 6, 7, 8])
 def test_every_step_reaches_the_tables_of_a_fresh_database(tmp_path, version):
     fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
     open_app_database(fresh)
@@ -129,6 +157,28 @@ def test_every_step_reaches_the_tables_of_a_fresh_database(tmp_path, version):
     open_app_database(old)
     close_database()
     assert _tables(old) == _tables(fresh)
+    assert _columns(old) == _columns(fresh)
+
+
+def test_version_7_database_gets_edit_versions_and_a_stale_save_is_refused(tmp_path):
+    from desktop.services.common.errors import StaleEdit
+    from desktop.services.intake import customers
+
+    path = tmp_path / "v7.db"
+    make_old_version(path, 7)
+    assert "row_version" not in {c[0] for c in _columns(path)["customer"]}
+    open_app_database(path)
+    try:
+        old = Customer.get()
+        assert old.row_version == 1 and old.modified_by == "" and old.modified_at is None
+        loaded = customers.customer_fields(old.id)
+        customers.update_customer(old.id, {**loaded, "address": "上海"})
+        assert Customer.get().row_version == 2
+        with pytest.raises(StaleEdit):
+            customers.update_customer(old.id, {**loaded, "note": "旧的一份"})
+    finally:
+        close_database()
+    assert _user_version(path) == SCHEMA_VERSION
 
 
 def test_version_4_database_gets_the_automatic_draft_table(tmp_path):
@@ -146,7 +196,7 @@ def test_version_4_database_gets_the_automatic_draft_table(tmp_path):
     assert _user_version(path) == SCHEMA_VERSION and "form_autosave" in _tables(path)
 
 
-def _columns(path, table: str) -> set[str]:
+def _column_names(path, table: str) -> set[str]:
     con = sqlite3.connect(path)
     try:
         return {row[1] for row in con.execute(f'PRAGMA table_info("{table}")')}
@@ -169,7 +219,7 @@ def test_version_5_database_gets_the_agreed_slot_on_the_task(tmp_path):
     )
     con.commit()
     con.close()
-    assert "appointment_start" not in _columns(path, "visit_task")
+    assert "appointment_start" not in _column_names(path, "visit_task")
     open_app_database(path)
     try:
         task = VisitTask.get()
@@ -182,5 +232,34 @@ def test_version_5_database_gets_the_agreed_slot_on_the_task(tmp_path):
     finally:
         close_database()
     assert _user_version(path) == SCHEMA_VERSION
-    assert {"appointment_start", "appointment_end"} <= _columns(path, "visit_task")
-    assert "appointment_start" not in _columns(tmp_path / "v5.db.v5.bak", "visit_task")
+    assert {"appointment_start", "appointment_end"} <= _column_names(path, "visit_task")
+    assert "appointment_start" not in _column_names(tmp_path / "v5.db.v5.bak", "visit_task")
+
+
+def test_version_8_database_gets_the_sending_channel_on_the_task(tmp_path):
+    """Step 9: a version-8 database keeps its tasks and can record a questionnaire sent by 短信."""
+    from datetime import datetime
+
+    from desktop.models import VisitTask
+
+    path = tmp_path / "v8.db"
+    make_old_version(path, 8)
+    con = sqlite3.connect(path)
+    con.execute(
+        "INSERT INTO visit_task (customer_id, \"trigger\", earliest, latest, status, note, created_at) "
+        "VALUES (1, '交付1个月', '2023-10-25', '2023-10-27', '待回访', '', '2023-10-20 09:00:00')"
+    )
+    con.commit()
+    con.close()
+    assert "sent_via" not in _column_names(path, "visit_task")
+    open_app_database(path)
+    try:
+        task = VisitTask.get()
+        assert task.trigger == "交付1个月" and task.sent_via is None and task.chase_of is None
+        VisitTask.update(sent_via="短信", sent_at=datetime(2023, 10, 25, 10, 0)).execute()
+        assert (VisitTask.get().sent_via, VisitTask.get().sent_at) == ("短信", datetime(2023, 10, 25, 10, 0))
+    finally:
+        close_database()
+    assert _user_version(path) == SCHEMA_VERSION
+    assert {"sent_via", "sent_at", "chase_of"} <= _column_names(path, "visit_task")
+    assert "sent_via" not in _column_names(tmp_path / "v8.db.v8.bak", "visit_task")

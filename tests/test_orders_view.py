@@ -378,6 +378,7 @@ def test_first_time_fixed_chosen_in_the_dialog_is_saved_and_shown_again(view, qt
     assert ServiceOrder.get_by_id(other.id).first_time_fixed is None
     data = dialog.data()
     del data["first_time_fixed"]  # a caller that does not know the field keeps what is stored
+    data["row_version"] = ServiceOrder.get_by_id(other.id).row_version  # not a stale copy
     ServiceOrder.update(first_time_fixed=True).where(ServiceOrder.id == other.id).execute()
     svc.update_order(other.id, data)
     assert ServiceOrder.get_by_id(other.id).first_time_fixed is True

@@ -158,6 +158,7 @@ ROLE_FREE = {
     # automatic work that comes out the same whoever runs it
     "maintenance.backup.auto_backup": "exit / daily backups into the 主管's backup folder; 'manual' checks 主管",
     "scheduling.scheduler.run_scheduler": "at every start: the due tasks the 主管's trigger settings ask for",
+    "scheduling.chasing.create_chase_tasks": "part of run_scheduler: 催收 tasks for questionnaires not back in time",
     "improvement.flow.check_verifications": "closes actions whose verification visits are in (the rules)",
     "improvement.flow.close_if_verified": "the same, for one action",
     # opening a database: before anyone signs in
@@ -177,6 +178,10 @@ ROLE_FREE = {
     "visits.signatures.check_override": "checks the 主管's password for a guarded write",
     "scheduling.tasks.insert_tasks": "a step of the 主管's plans and of the scheduler",
     "intake.import_template.write_import_template": "writes a blank template file: no data in it",
+    # writing files the caller's own guarded command produced (no data of their own)
+    "common.safe_files.write_atomic": "the temporary-name-and-rename step of every file writer",
+    "common.safe_files.write_book": "the same for a workbook; the export that fills it checks the role",
+    "intake.error_report.write_error_report": "the rejected rows of the user's own import file, beside it",
 }
 
 

@@ -79,7 +79,7 @@ def select(view, task_id):
 def test_tabs_counts_and_columns(view, qtbot, queue):
     made, *_ = queue
     assert [c.title for c in COLUMNS] == [
-        "客户", "电话", "工单号", "服务类型", "触发原因", "回访窗口", "负责人", "状态", "尝试次数", "下次联系"
+        "客户", "电话", "工单号", "服务类型", "触发原因", "回访窗口", "负责人", "状态", "尝试次数", "下次联系", "优先级"
     ]  # fmt: skip
     assert view.bucket == "今日"
     assert ids_shown(view) == {made["a"].id, made["b"].id, made["c"].id}

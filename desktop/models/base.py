@@ -13,6 +13,18 @@ class BaseModel(pw.Model):
         legacy_table_names = False
 
 
+class VersionedModel(BaseModel):
+    """A record edited in a form: ``row_version`` goes up by one on every save, and a save from a
+    copy loaded before another save is refused (services.versions); ``modified_by`` /
+    ``modified_at`` say who saved last and when ("已被 X 于 HH:MM 修改"). SQL defaults: raw
+    bulk INSERTs that leave them out still work, and adding them to an older database needs no
+    table rebuild."""
+
+    row_version = pw.IntegerField(default=1, constraints=[pw.SQL("DEFAULT 1")])
+    modified_by = pw.CharField(default="", constraints=[pw.SQL("DEFAULT ''")])
+    modified_at = pw.DateTimeField(null=True)
+
+
 def now() -> datetime:
     """Current local time without microseconds (what the forms show and store)."""
     return datetime.now().replace(microsecond=0)

@@ -10,6 +10,7 @@ from pathlib import Path
 import peewee as pw
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 
+from . import resilience
 from .base import db
 from .migrations import SCHEMA_VERSION, STEPS
 
@@ -21,7 +22,7 @@ PRAGMAS = {
 }
 log = logging.getLogger(__name__)
 
-BUSY_TIMEOUT_S = 10
+BUSY_TIMEOUT_S = resilience.BUSY_TIMEOUT_S  # other programs' connections to the file (backup)
 
 
 QUICK_CHECK_ROWS = 20  # problems listed at most
@@ -198,11 +199,11 @@ def _redact(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
-class _PostgresqlDatabase(pw.PostgresqlDatabase):
+class _PostgresqlDatabase(resilience.ReconnectingPostgresql, pw.PostgresqlDatabase):
     """Accepts the SQLite transaction kinds the services ask for: ``atomic("DEFERRED")`` (a
     read-only snapshot) becomes REPEATABLE READ, so its queries all see one snapshot;
     ``"IMMEDIATE"`` / ``"EXCLUSIVE"`` (take the write lock up front) need nothing on PostgreSQL,
-    which locks rows, not the whole database."""
+    which locks rows, not the whole database. A dropped connection is reconnected (resilience)."""
 
     _SQLITE_KINDS = {"DEFERRED": "REPEATABLE READ", "IMMEDIATE": None, "EXCLUSIVE": None}
 
@@ -263,8 +264,9 @@ def open_database(path: str | Path) -> pw.Database:
         # BEGIN IMMEDIATE: a transaction that reads before it writes takes the write lock up
         # front, so a second process waits out the busy timeout instead of failing with
         # "database is locked". Read-only snapshots (exports, reports) use db.atomic("DEFERRED").
-        database = pw.SqliteDatabase(
-            str(path), pragmas=PRAGMAS, timeout=BUSY_TIMEOUT_S, lock_type="IMMEDIATE"
+        # A lock held past the timeout is retried, then reported in Chinese (resilience).
+        database = resilience.RetryingSqliteDatabase(
+            str(path), pragmas=PRAGMAS, timeout=resilience.BUSY_TIMEOUT_S, lock_type="IMMEDIATE"
         )
         db.initialize(database)
         database.connect(reuse_if_open=True)

@@ -2,10 +2,10 @@
 
 import peewee as pw
 
-from .base import BaseModel, now
+from .base import VersionedModel, now
 
 
-class Customer(BaseModel):
+class Customer(VersionedModel):
     TYPES = ("VIP客户", "普通客户", "企业客户")
     TITLES = ("先生", "女士", "")
 
@@ -32,7 +32,7 @@ class Customer(BaseModel):
         return f"{self.name}{self.title}" if self.title and len(self.name) <= 1 else self.name
 
 
-class ServiceOrder(BaseModel):
+class ServiceOrder(VersionedModel):
     SERVICE_TYPES = ("安装", "维修", "保养", "咨询", "投诉处理", "交付")
     COMPLAINT_LEVELS = ("一级", "二级", "三级")
 

@@ -2,13 +2,13 @@
 
 import peewee as pw
 
-from .base import BaseModel, now
+from .base import BaseModel, VersionedModel, now
 from .visit import ProblemCategory, Visit, VisitTask
 
 ACTION_STATUSES = ("未启动", "进行中", "已完成", "效果验证中", "已闭环")
 
 
-class ImprovementAction(BaseModel):
+class ImprovementAction(VersionedModel):
     category = pw.ForeignKeyField(ProblemCategory, null=True, backref="actions", on_delete="SET NULL")
     problem = pw.TextField()  # 问题描述
     measure = pw.TextField(default="")  # 改进措施

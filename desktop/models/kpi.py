@@ -2,10 +2,10 @@
 
 import peewee as pw
 
-from .base import BaseModel, now
+from .base import BaseModel, VersionedModel, now
 
 
-class KpiScorecard(BaseModel):
+class KpiScorecard(VersionedModel):
     period = pw.CharField()  # 评价周期, e.g. 2024Q1
     target = pw.CharField()  # 评价对象, e.g. 维修事业部
     created_at = pw.DateTimeField(default=now)

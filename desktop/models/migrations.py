@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from playhouse.migrate import migrate
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 9
 
 
 def _add_user_accounts(migrator) -> None:
@@ -78,6 +78,41 @@ def _add_standard_manual(migrator) -> None:
     migrator.database.create_tables([StandardEntry])
 
 
+def _add_row_versions(migrator) -> None:
+    """8: the edit version of every record edited in a form (回访、客户、工单、改进措施、质量评价、
+    问卷模板、设置) and who saved it last and when: a save from a stale copy is refused instead
+    of silently overwriting another PC's save. Existing rows start at version 1."""
+    from . import (
+        Customer,
+        ImprovementAction,
+        KpiScorecard,
+        QuestionnaireTemplate,
+        ServiceOrder,
+        Setting,
+        Visit,
+    )
+
+    database = migrator.database
+    for model in (Visit, Customer, ServiceOrder, ImprovementAction, KpiScorecard, QuestionnaireTemplate, Setting):
+        table = model._meta.table_name
+        database.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "row_version" INTEGER NOT NULL DEFAULT 1')
+        database.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "modified_by" VARCHAR(255) NOT NULL DEFAULT \'\'')
+        migrate(migrator.add_column(table, "modified_at", model.modified_at))
+
+
+def _add_task_sending(migrator) -> None:
+    """9: a questionnaire handed out or sent (问卷 / 短信 / 微信) and when, on its task, and the
+    link from a 催收 task to the task it chases (回收率 per channel, reminders)."""
+    from .visit import VisitTask
+
+    table = VisitTask._meta.table_name
+    migrate(
+        migrator.add_column(table, "sent_via", VisitTask.sent_via),
+        migrator.add_column(table, "sent_at", VisitTask.sent_at),
+        migrator.add_column(table, "chase_of", VisitTask.chase_of),
+    )
+
+
 # version → step that brings a database from version-1 to version. Version 1 is the first
 # release: it is created from the models, so it has no step.
 STEPS: dict[int, Callable] = {
@@ -87,4 +122,6 @@ STEPS: dict[int, Callable] = {
     5: _add_form_autosave,
     6: _add_task_appointment,
     7: _add_standard_manual,
+    8: _add_row_versions,
+    9: _add_task_sending,
 }

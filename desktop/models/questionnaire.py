@@ -2,7 +2,7 @@
 
 import peewee as pw
 
-from .base import BaseModel, JSONField, now
+from .base import BaseModel, JSONField, VersionedModel, now
 
 # Question kinds and their default option labels (best first).
 LEVEL5 = "level5"  # 非常满意 … 非常不满意 → 5 … 1
@@ -24,7 +24,7 @@ LEVEL5_LABELS = ["非常满意", "满意", "一般", "不满意", "非常不满�
 YESNO_LABELS = ["是", "否"]
 
 
-class QuestionnaireTemplate(BaseModel):
+class QuestionnaireTemplate(VersionedModel):
     family = pw.CharField(index=True)  # stable key shared by all versions of one template
     version = pw.IntegerField(default=1)
     name = pw.CharField()

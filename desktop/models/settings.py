@@ -2,9 +2,9 @@
 
 import peewee as pw
 
-from .base import BaseModel, JSONField
+from .base import JSONField, VersionedModel
 
 
-class Setting(BaseModel):
+class Setting(VersionedModel):
     key = pw.CharField(primary_key=True)
     value = JSONField(null=True)

@@ -2,7 +2,7 @@
 
 import peewee as pw
 
-from .base import BaseModel, JSONField, now
+from .base import BaseModel, JSONField, VersionedModel, now
 from .customer import Customer, ServiceOrder
 from .org import Staff
 from .questionnaire import Question, QuestionnaireTemplate
@@ -32,6 +32,10 @@ class VisitTask(BaseModel):
     # the slot agreed with the customer 1–2 days ahead (services.appointments; schema step 6)
     appointment_start = pw.DateTimeField(null=True)
     appointment_end = pw.DateTimeField(null=True)
+    # a questionnaire handed out or sent (问卷 / 短信 / 微信) and when (services.chasing; step 7)
+    sent_via = pw.CharField(null=True)
+    sent_at = pw.DateTimeField(null=True)
+    chase_of = pw.IntegerField(null=True)  # a 催收 task: the id of the task it chases
     note = pw.TextField(default="")
     created_at = pw.DateTimeField(default=now)
 
@@ -39,7 +43,7 @@ class VisitTask(BaseModel):
         indexes = ((("order", "trigger"), True),)
 
 
-class Visit(BaseModel):
+class Visit(VersionedModel):
     task = pw.ForeignKeyField(VisitTask, null=True, backref="visits", on_delete="SET NULL")
     customer = pw.ForeignKeyField(Customer, backref="visits", on_delete="RESTRICT")
     order = pw.ForeignKeyField(ServiceOrder, null=True, backref="visits", on_delete="RESTRICT")

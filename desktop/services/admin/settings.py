@@ -4,11 +4,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from desktop.models import QuestionnaireTemplate, Setting, db
+from desktop.models import QuestionnaireTemplate, Setting, db, now
 
 from ..common.errors import ValidationError, ValidationErrors
 from ..common.validation import clean_text, shown, strip_control
-from . import accounts
+from . import accounts, versions
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,13 @@ DEFINITIONS = [
         False,
         "交付后每满6个月回访一次，直到保修到期日（前后3个工作日内）",
     ),
+    SettingDef(
+        "trigger_chase",
+        "问卷催收",
+        True,
+        "发放或发出的问卷（纸质问卷、短信、微信）超过催收天数仍未收回时，建一个催收任务提醒客户交回",
+    ),
+    SettingDef("trigger_chase_days", "催收天数", 7, "问卷发放后这么多天仍未收回即建催收任务（1–60 天）"),
     SettingDef("trigger_quarterly", "季度批量回访", False, "每季度初按默认抽样方案为上季度的客户建任务"),
     # working-day calendar fallback for years the official data does not cover yet
     SettingDef(
@@ -90,10 +97,18 @@ def default_visitor() -> str:
 
 @accounts.requires(accounts.MANAGE, "修改设置")
 def set_value(key: str, value: Any) -> None:
+    """Store one setting; its version goes up (a stored key's, from 1 for a new one)."""
     if key not in _BY_KEY:
         raise KeyError(key)
-    Setting.insert(key=key, value=value).on_conflict(
-        conflict_target=[Setting.key], preserve=[Setting.value]
+    who, at = versions.actor(), now()
+    Setting.insert(key=key, value=value, modified_by=who, modified_at=at).on_conflict(
+        conflict_target=[Setting.key],
+        update={
+            Setting.value: value,
+            Setting.row_version: Setting.row_version + 1,
+            Setting.modified_by: who,
+            Setting.modified_at: at,
+        },
     ).execute()
 
 
@@ -102,9 +117,23 @@ def all_values() -> dict[str, Any]:
     return {d.key: stored.get(d.key, d.default) for d in DEFINITIONS}
 
 
+def stored_versions() -> dict[str, int]:
+    """The version of each setting as the 设置 page loads it (0: never saved, the default)."""
+    stored = dict(Setting.select(Setting.key, Setting.row_version).tuples())
+    return {d.key: stored.get(d.key, 0) for d in DEFINITIONS}
+
+
 @accounts.requires(accounts.MANAGE, "修改设置")
-def save_all(values: dict[str, Any]) -> None:
+def save_all(values: dict[str, Any], loaded: dict[str, int] | None = None) -> None:
+    """Store the 设置 page. ``loaded`` (``stored_versions`` when the page was filled): a setting
+    saved by someone else since then refuses the whole save with ``StaleEdit`` (its ``current``:
+    ``all_values()``; its ``version``: that setting's version), nothing written."""
     with db.atomic():
+        if loaded is not None:
+            now_stored = stored_versions()
+            for key in values:
+                if key in loaded and now_stored.get(key, 0) != loaded[key]:
+                    raise versions.stale(Setting, key, "些设置", all_values)
         for key, value in values.items():
             set_value(key, value)
 
@@ -161,6 +190,22 @@ def clean_rework_days(value) -> int:
     return days
 
 
+CHASE_DAYS_RANGE = (1, 60)
+
+
+def clean_chase_days(value) -> int:
+    """催收天数 (services.chasing): a whole number of days, 1 to 60."""
+    field = "催收天数"
+    try:
+        days = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError(field, f"“{shown(value)}”不是整数，请填写如 7。") from None
+    low, high = CHASE_DAYS_RANGE
+    if not low <= days <= high:
+        raise ValidationError(field, f"请填写 {low} 到 {high} 之间的天数。")
+    return days
+
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".bmp", ".gif")
 _CHECKS = {
     "company_name": lambda v: clean_text(v, "公司名称", required=True, max_len=60),
@@ -172,6 +217,7 @@ _CHECKS = {
     "visitor_name": lambda v: clean_text(v, "默认回访人员", max_len=30),
     "default_template_family": _template_family,
     "kpi_rework_days": clean_rework_days,
+    "trigger_chase_days": clean_chase_days,
 }
 
 

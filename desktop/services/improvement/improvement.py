@@ -39,7 +39,7 @@ from desktop.models import (
 )
 from desktop.models.visit import DONE as VISIT_DONE_STATUS
 
-from ..admin import accounts
+from ..admin import accounts, versions
 from ..admin import settings as app_settings
 from ..common.dates import parse_date
 from ..common.errors import UserError, ValidationError, ValidationErrors
@@ -106,6 +106,7 @@ class ActionInput:
     expected_effect: str = ""
     category_id: int | None = None
     visit_ids: list[int] = field(default_factory=list)
+    row_version: int | None = None  # as loaded; a stale copy's save raises StaleEdit
 
 
 def text_block(value, field_name: str, *, required: bool = False, max_len: int = MAX_TEXT) -> str:
@@ -253,6 +254,7 @@ def update_action(
 ) -> ImprovementAction:
     """Edit the fields and the linked visits (status is changed only by ``change_status``)."""
     action = get_action(action_id)
+    versions.check(ImprovementAction, action.id, data.row_version, "项改进措施", lambda: action_input(action_id))
     if action.status == CLOSED:
         raise UserError("该改进措施已闭环，不能再修改。")
     clean = validate_action(data, creating=False, today=today, current_deadline=action.deadline)
@@ -261,7 +263,9 @@ def update_action(
     if action.category_id != clean["category"]:
         changed.append("问题分类")
     with db.atomic():
-        ImprovementAction.update(**clean).where(ImprovementAction.id == action.id).execute()
+        versions.guarded_update(
+            ImprovementAction, action.id, clean, data.row_version, "项改进措施", lambda: action_input(action_id)
+        )
         before = {
             v
             for (v,) in ActionVisit.select(ActionVisit.visit).where(ActionVisit.action == action.id).tuples()
@@ -277,7 +281,10 @@ def update_action(
             changed.append("关联回访")
         if changed:
             write_log(action.id, "", "", "修改了" + "、".join(changed), author)
-    return get_action(action.id)
+    saved = get_action(action.id)
+    if data.row_version is not None:
+        data.row_version = saved.row_version  # the dialog saving again is not a stale copy
+    return saved
 
 
 _FIELD_LABELS = (
@@ -465,6 +472,7 @@ def action_input(action_id: int) -> ActionInput:
             .order_by(ActionVisit.id)
             .tuples()
         ],
+        row_version=action.row_version,
     )
 
 

@@ -5,10 +5,10 @@ from datetime import date, datetime
 
 import peewee as pw
 
-from desktop.models import CallAttempt, Customer, ServiceOrder, Visit, VisitTask, db
+from desktop.models import CallAttempt, Customer, ServiceOrder, Visit, VisitTask, db, now
 from desktop.models.connection import is_sqlite
 
-from ..admin import accounts
+from ..admin import accounts, versions
 from ..common.errors import UserError, ValidationError, ValidationErrors
 from ..common.pinyin import name_keys, pinyin_condition
 from ..common.validation import (
@@ -106,16 +106,48 @@ def validate_customer(data: dict, *, existing_id: int | None = None) -> dict:
 def create_customer(data: dict) -> Customer:
     clean = validate_customer(data)
     with db.atomic():
-        return Customer.create(**clean, name_py=name_keys(clean["name"]))
+        return Customer.create(
+            **clean, name_py=name_keys(clean["name"]), modified_by=versions.actor(), modified_at=now()
+        )
 
 
 @accounts.requires(accounts.EDIT_CUSTOMERS, "修改客户资料")
 def update_customer(customer_id: int, data: dict) -> Customer:
+    """Save the customer dialog; ``data["row_version"]`` (the version the dialog loaded, if
+    given) refuses a save from a stale copy with ``StaleEdit`` (its ``current``: the stored
+    fields as ``customer_fields`` gives them)."""
     get_customer(customer_id)
+    expected = data.get("row_version")
+
+    def current() -> dict:  # read only when refused
+        return customer_fields(customer_id)
+
+    versions.check(Customer, customer_id, expected, "位客户的资料", current)
     clean = validate_customer(data, existing_id=customer_id)
     with db.atomic():
-        Customer.update(**clean, name_py=name_keys(clean["name"])).where(Customer.id == customer_id).execute()
+        versions.guarded_update(
+            Customer, customer_id, {**clean, "name_py": name_keys(clean["name"])}, expected, "位客户的资料", current
+        )
     return Customer.get_by_id(customer_id)
+
+
+CUSTOMER_LABELS = {
+    "code": "客户编号",
+    "name": "姓名/单位",
+    "title": "称谓",
+    "phone": "联系电话",
+    "address": "通讯地址",
+    "ctype": "客户类型",
+    "region": "区域",
+    "source": "客户来源",
+    "note": "备注",
+}
+
+
+def customer_fields(customer_id: int) -> dict:
+    """A stored customer as the dialog submits it, with its ``row_version``."""
+    customer = get_customer(customer_id)
+    return {key: getattr(customer, key) for key in CUSTOMER_LABELS} | {"row_version": customer.row_version}
 
 
 def get_customer(customer_id: int) -> Customer:
@@ -468,10 +500,13 @@ def create_order(data: dict) -> ServiceOrder:
 
 @accounts.requires(accounts.EDIT_CUSTOMERS, "修改服务工单")
 def update_order(order_id: int, data: dict) -> ServiceOrder:
+    """Save the order dialog; ``data["row_version"]`` refuses a stale copy (``StaleEdit``)."""
     get_order(order_id)
+    expected = data.get("row_version")
+    versions.check(ServiceOrder, order_id, expected, "张服务工单")
     clean = validate_order(data, existing_id=order_id)
     with db.atomic():
-        ServiceOrder.update(**clean).where(ServiceOrder.id == order_id).execute()
+        versions.guarded_update(ServiceOrder, order_id, clean, expected, "张服务工单")
     return ServiceOrder.get_by_id(order_id)
 
 

@@ -6,15 +6,13 @@ from datetime import datetime, timedelta
 
 import peewee as pw
 
-from desktop.models import KpiIndicator, ServiceOrder, db, now
-from desktop.models.connection import hours_between
+from desktop.models import KpiIndicator, ServiceOrder, db
 
 from ..admin import accounts
 from ..intake import first_fix
 from ..reporting.periods import Period
 from .kpi import (
     ALL_TEAMS,
-    COMPLAINT_HOURS,
     COMPLAINT_TIMELY,
     CSAT,
     FIRST_TIME_FIX,
@@ -62,26 +60,19 @@ def csat_counts(period: Period, team: str) -> tuple[int, int]:
 
 
 def complaint_counts(period: Period, team: str, at: datetime | None = None) -> tuple[int, int]:
-    """(answered within 24 h, complaints) among the complaint orders received in the period.
+    """(answered in time, complaints) among the complaint orders received in the period —
+    ``reporting.orders.complaint_timeliness`` summed over the levels: in time is within the
+    level's hours (一级 24 h, 二级 12 h, 三级 2 h; ``intake.complaints``).
 
     The response moment is 首次响应时间, or the closing time when no response was recorded (the
     customer was answered by then at the latest). A complaint with neither counts as late once
-    its 24 hours are over, and is left out while they are still running (at ``at``, now).
+    its deadline is over, and is left out while it is still running (at ``at``, now).
     """
-    at = at or now()
-    start, stop = _moments(period)
-    answered = pw.fn.COALESCE(ServiceOrder.complaint_responded_at, ServiceOrder.complaint_closed_at)
-    hours = hours_between(answered, ServiceOrder.complaint_at)
-    timely = fn_sum_case(answered.is_null(False) & (hours <= COMPLAINT_HOURS + 1e-6))
-    counted = answered.is_null(False) | (ServiceOrder.complaint_at <= at - timedelta(hours=COMPLAINT_HOURS))
-    query = ServiceOrder.select(timely, pw.fn.COUNT(ServiceOrder.id)).where(
-        ServiceOrder.is_complaint == True,  # noqa: E712 - SQL expression
-        ServiceOrder.complaint_at >= start,
-        ServiceOrder.complaint_at < stop,
-        counted,
-    )
-    good, total = _team_filter(query, team).tuples().get()
-    return int(good or 0), int(total or 0)
+    from ..reporting.orders import complaint_timeliness
+    from ..reporting.scope import Scope
+
+    rates = complaint_timeliness(Scope(period=period, team=None if team == ALL_TEAMS else team), at)
+    return sum(r.part for r in rates.values()), sum(r.whole for r in rates.values())
 
 
 def first_time_fix_counts(period: Period, team: str, at: datetime | None = None) -> tuple[int, int]:

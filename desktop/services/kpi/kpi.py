@@ -32,9 +32,10 @@ from desktop.models import (
     KpiScorecard,
     ServiceOrder,
     db,
+    now,
 )
 
-from ..admin import accounts
+from ..admin import accounts, versions
 from ..common.errors import UserError, ValidationError
 from ..common.validation import clean_text, shown, to_halfwidth
 from ..reporting import periods
@@ -238,6 +239,7 @@ class ScorecardData:
     rows: list[IndicatorRow] = field(default_factory=list)
     note: str = ""
     id: int | None = None
+    row_version: int | None = None  # as loaded; a stale copy's save raises StaleEdit
 
     @property
     def weight_total(self) -> float:
@@ -488,7 +490,9 @@ def load(scorecard) -> ScorecardData:
     card = KpiScorecard.get_or_none(KpiScorecard.id == card_id)
     if card is None:
         raise UserError(f"找不到第 {card_id} 号质量评价表，它可能已被删除。")
-    return ScorecardData(card.period, card.target, rows_of([card.id])[card.id], card.note, card.id)
+    return ScorecardData(
+        card.period, card.target, rows_of([card.id])[card.id], card.note, card.id, card.row_version
+    )
 
 
 @dataclass(frozen=True)
@@ -603,17 +607,18 @@ def save(data: ScorecardData) -> int:
     target = clean_target(data.target)
     rows = [_clean_row(r) for r in data.rows]
     _check_unique(period, target, data.id)
+    values = {"period": period, "target": target, "note": (data.note or "").strip()}
     with db.atomic():
         if data.id is None:
-            card = KpiScorecard.create(period=period, target=target, note=(data.note or "").strip())
+            card = KpiScorecard.create(**values, modified_by=versions.actor(), modified_at=now())
         else:
             card = KpiScorecard.get_or_none(KpiScorecard.id == data.id)
             if card is None:
                 raise UserError(f"找不到第 {data.id} 号质量评价表，它可能已被删除。")
-            card.period, card.target, card.note = period, target, (data.note or "").strip()
-            card.save()
+            versions.guarded_update(KpiScorecard, card.id, values, data.row_version, "张质量评价表", lambda: load(card.id))
+            card = KpiScorecard.get_by_id(card.id)
         _write_rows(card.id, rows)
-    data.id, data.period, data.target = card.id, period, target
+    data.id, data.period, data.target, data.row_version = card.id, period, target, card.row_version
     for row, clean in zip(data.rows, rows, strict=True):
         row.id = clean.id
     return card.id

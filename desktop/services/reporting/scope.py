@@ -250,7 +250,12 @@ class Scope:
         if self.period is not None:
             conds.append(ServiceOrder.completed_at >= datetime.combine(self.period.start, time.min))
             conds.append(ServiceOrder.completed_at < datetime.combine(self.period.end + timedelta(days=1), time.min))
-        conds += self._order_filters()
+        return conds + self.order_filter_conditions()
+
+    def order_filter_conditions(self) -> list:
+        """WHERE terms on ``ServiceOrder`` for the scope's order and customer filters alone (no
+        period): the complaint figures date a complaint by its 受理时间 instead."""
+        conds = self._order_filters()
         customer_conds = self._customer_filters()
         if customer_conds:
             conds.append(ServiceOrder.customer.in_(Customer.select(Customer.id).where(*customer_conds)))

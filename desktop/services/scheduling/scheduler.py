@@ -228,6 +228,10 @@ def run_scheduler(today: date | None = None) -> dict:
                 created[trigger] = run_quarterly_batch(today, cal)
             else:
                 created[trigger] = insert_tasks(batches[trigger])
+        if app_settings.get(SWITCHES["问卷催收"]):  # questionnaires sent and not back (services.chasing)
+            from .chasing import CHASE, create_chase_tasks
+
+            created[CHASE] = create_chase_tasks(today, cal)
     log.info("自动生成回访任务（%s）：新建 %s 个 %s", today, sum(created.values()), created)
     return {"created": created, "total": sum(created.values()), "warning": cal.warning()}
 

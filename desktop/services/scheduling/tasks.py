@@ -240,6 +240,10 @@ def search_tasks(
     ids = _where(ids, conds)
     if sort == "attempts":
         key = _attempt_count()
+    elif sort == "priority":  # a complaint's level: 紧急 (三级) … 普通 (一级), then the others
+        from ..intake.complaints import priority_rank_expression
+
+        key = priority_rank_expression()
     else:
         key = SORT_KEYS.get(sort, VisitTask.latest)
     order = [key.desc(nulls="LAST") if descending else key.asc(nulls="LAST"), VisitTask.id]
@@ -275,6 +279,23 @@ def search_tasks(
     if not accounts.can(accounts.FULL_PHONE):
         by_id = {i: (*row[:2], accounts.phone_for_screen(row[2]), *row[3:]) for i, row in by_id.items()}
     return [by_id[i] for i in page_ids if i in by_id]
+
+
+def priorities(task_ids: Sequence[int]) -> dict[int, str]:
+    """优先级 of each task: its complaint order's level (紧急 / 高 / 普通), "" for the others."""
+    from ..intake.complaints import priority_of
+
+    out: dict[int, str] = {}
+    ids = list(task_ids)
+    for start in range(0, len(ids), _BATCH):
+        query = (
+            VisitTask.select(VisitTask.id, ServiceOrder.is_complaint, ServiceOrder.complaint_level)
+            .join(ServiceOrder, pw.JOIN.LEFT_OUTER, on=(VisitTask.order == ServiceOrder.id))
+            .where(VisitTask.id.in_(ids[start : start + _BATCH]))
+        )
+        for task_id, is_complaint, level in query.tuples():
+            out[task_id] = priority_of(level, bool(is_complaint))
+    return out
 
 
 def count_tasks(flt: TaskFilter = TaskFilter(), *, today: date | None = None) -> int:
@@ -422,6 +443,7 @@ def recovery_rate(
         & (VisitTask.latest <= end)
         & (VisitTask.status != CANCELLED_STATUS)
         & ~VisitTask.trigger.startswith(VERIFY_TRIGGER)
+        & VisitTask.chase_of.is_null()  # a 催收 task is a reminder, not a questionnaire
         & ((VisitTask.latest < today) | VisitTask.status.not_in(OPEN_STATUSES))
     )
     if assignee == UNASSIGNED:

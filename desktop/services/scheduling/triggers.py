@@ -34,6 +34,7 @@ SWITCHES = {
     DELIVERY_3M: "trigger_delivery_3m",
     WARRANTY: "trigger_warranty_end",
     "333": "trigger_333",
+    "问卷催收": "trigger_chase",
     QUARTERLY: "trigger_quarterly",
     FIRST_DAY: "trigger_car_delivery",
     THIRD_DAY: "trigger_car_delivery",

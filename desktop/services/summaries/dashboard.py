@@ -131,6 +131,7 @@ TILE_DEFINITIONS = {
     "satisfaction": metrics.SATISFACTION.definition,
     "nps": metrics.NPS.definition,
     "recovery": metrics.RECOVERY.definition,
+    "complaint_rate": metrics.COMPLAINT_RATE.definition,
 }
 
 
@@ -171,6 +172,15 @@ class Tiles:
     grade_target: str  # the scorecard's 评价对象 ("" without one)
     scorecard_id: int | None  # the scorecard graded, for opening it
     stale_actions: int = 0  # 待跟进: improvement actions without a progress entry for 7 days
+    # 投诉率 of the period (%), its counts, the previous period's and the goal (previous × 0.75)
+    complaint_rate: float | None = None
+    complaint_part: int = 0
+    complaint_whole: int = 0
+    complaint_previous: float | None = None
+    complaint_goal: float | None = None
+    # complaints whose level's response deadline is over without a response (services.complaints)
+    overdue_complaints: tuple[str, ...] = ()
+    overdue_complaint_count: int = 0
 
 
 def _scorecard_for(scope: Scope) -> kpi.ScorecardSummary | None:
@@ -199,6 +209,7 @@ def tiles(scope: Scope, comparison: statistics.Comparison | None = None) -> Tile
         arrow, change = total.arrow, _pct(total.change)
     card = _scorecard_for(scope)
     recovery = overall.recovery
+    complaint = _complaint_tile(scope)
     return Tiles(
         today_tasks=tasks.count_tasks(tasks.TaskFilter(bucket="今日"), today=today),
         overdue_tasks=tasks.count_tasks(tasks.TaskFilter(bucket="逾期"), today=today),
@@ -220,7 +231,32 @@ def tiles(scope: Scope, comparison: statistics.Comparison | None = None) -> Tile
         grade_target=card.target if card is not None else "",
         scorecard_id=card.id if card is not None else None,
         stale_actions=len(followup.stale_actions(today)),
+        **complaint,
     )
+
+
+OVERDUE_SHOWN = 5  # overdue complaints named on the 工作台 (the count covers them all)
+
+
+def _complaint_tile(scope: Scope) -> dict:
+    """投诉率 with its goal and the overdue complaint responses, as ``Tiles`` fields."""
+    from datetime import datetime
+
+    from ..intake import complaints
+    from ..reporting import orders
+
+    at = datetime.combine(scope.today, datetime.now().time())
+    figures = orders.complaint_figures(scope.filters, at=at)
+    late = complaints.overdue_responses(at, team=scope.team, limit=OVERDUE_SHOWN)
+    return {
+        "complaint_rate": _pct(figures.rate.value),
+        "complaint_part": figures.rate.part,
+        "complaint_whole": figures.rate.whole,
+        "complaint_previous": _pct(figures.previous.value),
+        "complaint_goal": _pct(figures.goal),
+        "overdue_complaints": tuple(o.line(at) for o in late),
+        "overdue_complaint_count": complaints.overdue_count(at, team=scope.team),
+    }
 
 
 # ---------------------------------------------------------------- chart 1: satisfaction trend

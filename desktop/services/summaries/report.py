@@ -237,6 +237,7 @@ def _overview_section(ctx: _Context) -> Section:
             ["样本量", sample],
             ["调查方式", method_text],
             ["回收率", recovery_text],
+            *[[name, text] for name, text in followup_lines(flt, ctx.today)],
             ["有效问卷", validity],
         ],
         widths=[1.0, 6.0],
@@ -247,6 +248,15 @@ def _overview_section(ctx: _Context) -> Section:
         blocks.append(Paragraph(f"{label}没有已完成的回访记录，以下各项满意度指标均无数据。", "note"))
     ctx.figures = figures
     return Section("二", "调查概述", blocks)
+
+
+def followup_lines(flt, today) -> list[tuple[str, str]]:
+    """回收率 per channel, 投诉率 and 投诉处理及时率 per level (``followup_figures``)."""
+    from datetime import datetime
+
+    from ..reporting.followup_figures import report_lines
+
+    return report_lines(flt, datetime.combine(today, datetime.max.time())) if flt.period is not None else []
 
 
 def _rated(change) -> bool:

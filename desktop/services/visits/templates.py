@@ -24,7 +24,7 @@ from desktop.models.questionnaire import (
     YESNO_LABELS,
 )
 
-from ..admin import accounts
+from ..admin import accounts, versions
 from ..common.errors import UserError, ValidationError, ValidationErrors
 from ..common.validation import clean_text, shown
 from .builtin_templates import BUILTIN_TEMPLATES
@@ -361,6 +361,8 @@ def validate_template_info(fields: dict, family: str | None = None) -> dict:
 def update_template_info(template: QuestionnaireTemplate, **fields) -> QuestionnaireTemplate:
     """Change 名称/行业/打印标题/问候语/开场白/结束语; unchanged values make no new version."""
     clean = validate_template_info(fields, template.family)
+    loaded = template.__data__.get("row_version")  # the version the 模板信息 form shows
+    versions.check(QuestionnaireTemplate, template.id, loaded, "份问卷模板")
     current = QuestionnaireTemplate.get_by_id(template.id)
 
     def same(key: str, value) -> bool:  # a script in English placeholders equals its Chinese form
@@ -371,10 +373,9 @@ def update_template_info(template: QuestionnaireTemplate, **fields) -> Questionn
         return current
     with db.atomic():
         target = editable(current)
-        for key, value in clean.items():
-            setattr(target, key, value)
-        target.save()
-    return target
+        expected = target.row_version if target.id != current.id else loaded
+        versions.guarded_update(QuestionnaireTemplate, target.id, clean, expected, "份问卷模板")
+    return QuestionnaireTemplate.get_by_id(target.id)
 
 
 @accounts.requires(accounts.MANAGE, "修改问卷模板")

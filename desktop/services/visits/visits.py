@@ -30,7 +30,7 @@ from desktop.models import (
 from desktop.models.questionnaire import CHOICE, LEVEL5, NPS, SCORE10, TEXT, YESNO
 from desktop.models.visit import DONE
 
-from ..admin import accounts
+from ..admin import accounts, versions
 from ..admin import settings as app_settings
 from ..common.dates import parse_date
 from ..common.errors import UserError, ValidationError, ValidationErrors
@@ -89,6 +89,9 @@ class VisitInput:
     visit_id: int | None = None
     # call attempts made during this call (recorded before the visit existed) to link to it
     attempt_ids: list[int] = field(default_factory=list)
+    # the edit version the form loaded (None: a new visit, or a caller that checks nothing); a
+    # save from a stale copy raises StaleEdit (services.versions)
+    row_version: int | None = None
 
 
 class MissingAnswer(ValidationError):
@@ -394,6 +397,7 @@ def save_visit(
         existing = Visit.get_or_none(Visit.id == visit_id)
         if existing is None:
             raise UserError("找不到这条回访记录，可能已被删除。请从回访记录列表重新打开。")
+        versions.check(Visit, existing.id, data.row_version, "条回访记录", lambda: load_visit(existing.id))
         if existing.status == DONE and not final:
             raise UserError("这条回访已完成，不能再改回草稿。修改后请点“完成并保存”。")
     clean, rows, problem_ids = validate_visit(data, final, visit_id=visit_id, today=today)
@@ -417,9 +421,11 @@ def save_visit(
     clean["updated_at"] = now()
     with db.atomic():
         if existing is None:
-            visit = Visit.create(**clean)
+            visit = Visit.create(**clean, modified_by=versions.actor(), modified_at=now())
         else:
-            Visit.update(**clean).where(Visit.id == existing.id).execute()
+            versions.guarded_update(
+                Visit, existing.id, clean, data.row_version, "条回访记录", lambda: load_visit(existing.id)
+            )
             visit = Visit.get_by_id(existing.id)
             Answer.delete().where(Answer.visit == visit.id).execute()
             VisitProblem.delete().where(VisitProblem.visit == visit.id).execute()
@@ -458,6 +464,7 @@ def save_visit(
             # verification visit (二次回访) this was gets closed or reopened
             quality.flag_invalid([visit.id])
             flow.on_visit_saved(visit.id, today=today)
+    data.row_version = visit.row_version  # the form saving again is not a stale copy
     return visit
 
 
@@ -513,6 +520,7 @@ def load_visit(visit_id: int) -> VisitInput:
         status=visit.status,
         sign_status=visit.sign_status,
         visit_id=visit.id,
+        row_version=visit.row_version,
     )
 
 

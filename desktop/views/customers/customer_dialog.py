@@ -18,9 +18,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.models import Customer
-from desktop.services.common.errors import UserError, ValidationErrors
+from desktop.services.admin import versions
+from desktop.services.common.errors import StaleEdit, UserError, ValidationErrors
 from desktop.services.intake import customers as svc
 
+from ..common import merge_dialog
 from ..common.unsaved import GuardedDialog
 from ..common.widgets import SPACING, hbox, mark_edit_hint, vbox
 
@@ -156,6 +158,7 @@ class CustomerDialog(GuardedDialog, QDialog):
     def __init__(self, customer_id: int | None = None, parent=None):
         super().__init__(parent)
         self.customer_id = customer_id
+        self.row_version: int | None = None  # set by _load
         self.setStyleSheet(DIALOG_STYLE)
         self.setMinimumWidth(520)
 
@@ -224,6 +227,7 @@ class CustomerDialog(GuardedDialog, QDialog):
         self.code_edit.setText(svc.suggest_customer_code())
 
     def _load(self, c: Customer) -> None:
+        self.row_version = c.row_version  # a save from a stale copy is caught (对照修改)
         self.setWindowTitle(f"编辑客户 — {c.name}")
         self.code_edit.setText(c.code)
         self.name_edit.setText(c.name)
@@ -238,8 +242,21 @@ class CustomerDialog(GuardedDialog, QDialog):
         if c.archived:
             self.setWindowTitle(f"编辑客户 — {c.name}（已归档）")
 
+    def _show_fields(self, values: dict) -> None:
+        """The fields as ``data`` gives them (after choosing in 对照修改)."""
+        self.code_edit.setText(values["code"])
+        self.name_edit.setText(values["name"])
+        select_data(self.title_combo, values["title"] if values["title"] in Customer.TITLES else "")
+        self.phone_edit.setText(values["phone"])
+        self.address_edit.setText(values["address"])
+        self.ctype_combo.setCurrentText(values["ctype"])
+        self.region_edit.setText(values["region"])
+        self.source_edit.setText(values["source"])
+        self.note_edit.setPlainText(values["note"])
+
     def data(self) -> dict:
         return {
+            "row_version": self.row_version,
             "code": self.code_edit.text(),
             "name": self.name_edit.text(),
             "title": self.title_combo.currentData(),
@@ -258,6 +275,9 @@ class CustomerDialog(GuardedDialog, QDialog):
                 customer = svc.create_customer(self.data())
             else:
                 customer = svc.update_customer(self.customer_id, self.data())
+        except StaleEdit as err:
+            self._merge(err)
+            return
         except UserError as err:
             self.errors.show(err)
             return
@@ -265,6 +285,20 @@ class CustomerDialog(GuardedDialog, QDialog):
         self.customer_id = customer.id
         self.saved.emit(customer.id)
         self.accept()
+
+    def _merge(self, err: StaleEdit) -> None:
+        """Someone else saved this customer meanwhile: choose field by field, then save again at
+        the stored version; cancelled: the dialog stays as typed."""
+        if err.current is None:
+            self.errors.show(err)
+            return
+        mine = self.data()
+        take = merge_dialog.resolve(self, err, versions.differences(mine, err.current, svc.CUSTOMER_LABELS))
+        if take is None:
+            return
+        self._show_fields(versions.merged(mine, err.current, take))
+        self.row_version = err.version
+        self.save()
 
 
 __all__ = ["CustomerDialog", "FormErrors", "add_completer", "fill_combo", "select_data"]

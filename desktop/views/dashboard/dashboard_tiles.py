@@ -77,7 +77,7 @@ class Tile(QFrame):
             layout.addWidget(self.value)
         layout.addWidget(self.note)
         layout.addStretch(1)
-        self.setMinimumWidth(140)
+        self.setMinimumWidth(124)  # eight tiles in a row on a 1280-wide screen
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         if clickable:
             self.setCursor(QCursor(Qt.PointingHandCursor))

@@ -1,7 +1,7 @@
 """工作台 (page "dashboard"): today's work and this period's figures at a glance.
 
 The filters (统计期间, 班组), the 日报 band of yesterday (``daily_panel``), tiles (今日待回访,
-逾期任务, 逾期改进措施, 本期回收率, 本期满意率, NPS, 本期等级 — the first three, and the grade, open
+逾期任务, 逾期改进措施, 本期回收率, 本期满意率, NPS, 本期投诉率, 本期等级 — the first three, and the grade, open
 the page behind them), the 改进验证 section (the period's verification visits, apart from its
 figures; ``dashboard_tiles``), then six charts in a scrolling grid. Each figure tile's tooltip is
 its definition from ``reporting.metrics``. The figures come from ``services.dashboard``; this
@@ -63,6 +63,7 @@ from .dashboard_charts import (  # noqa: F401 (EMPTY_TEXT and CHARTS are part of
     ChartPanel,
     points_text,
 )
+from .dashboard_complaints import OverdueComplaintBand, show_complaint_rate
 from .dashboard_tiles import TILE_STYLE, Tile, VerificationSection, pct
 
 
@@ -172,6 +173,7 @@ class DashboardView(QWidget):
             "recovery": Tile("本期回收率", metrics.RECOVERY.definition),
             "satisfaction": Tile("本期满意率", f"{metrics.SATISFACTION.definition}；与上期比较"),
             "nps": Tile("NPS", metrics.NPS.definition),
+            "complaint": Tile("本期投诉率", metrics.COMPLAINT_RATE.definition),
             "grade": Tile("本期等级", "本期质量评价表（表1）的总分等级", clickable=True),
         }
         self.tiles["today"].clicked.connect(
@@ -185,6 +187,7 @@ class DashboardView(QWidget):
         for tile in self.tiles.values():
             tile.show_loading()
         tile_row = hbox(*self.tiles.values(), spacing=8)
+        self.overdue_complaints = OverdueComplaintBand()  # complaints past their level's deadline
         self.verification = VerificationSection()  # 改进验证, apart from the period's figures
         self.verification.show_loading()
         self.verification_data = None
@@ -220,6 +223,7 @@ class DashboardView(QWidget):
                 self.message,
                 self.next_step,
                 self.daily,
+                self.overdue_complaints,
                 tile_row,
                 self.verification,
                 self.scroll,
@@ -460,6 +464,8 @@ class DashboardView(QWidget):
                 f"目标 ≥{t.nps_goal:.0f} · {'已达标' if met else '未达标'}（n={t.nps_n}）",
                 GOOD if met else BAD,
             )
+        show_complaint_rate(self.tiles["complaint"], t)
+        self.overdue_complaints.show_overdue(t.overdue_complaint_count, t.overdue_complaints)
         if t.scorecard_id is None:
             self.tiles["grade"].show_value(svc.NO_GRADE, "本期没有质量评价表")
         else:

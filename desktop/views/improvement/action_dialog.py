@@ -102,6 +102,7 @@ class ActionDialog(GuardedDialog, _ErrorsMixin, QDialog):
     ):
         super().__init__(parent)
         self.action_id = action_id
+        self.row_version: int | None = None  # set by _load
         self.author = author
         self.today = today or date.today()
         self.saved_id: int | None = None
@@ -187,6 +188,7 @@ class ActionDialog(GuardedDialog, _ErrorsMixin, QDialog):
         self.deadline_edit.setDate(_qdate(calendar.add_workdays(self.today, DEFAULT_WORKDAYS)))
 
     def _load(self, data: svc.ActionInput) -> None:
+        self.row_version = data.row_version  # a save from a stale copy is refused (已被 X 于 HH:MM 修改)
         self._explicit_visits = True
         self._select_category(data.category_id)
         self._fill_visits(None, data.visit_ids, checked=set(data.visit_ids))
@@ -269,6 +271,7 @@ class ActionDialog(GuardedDialog, _ErrorsMixin, QDialog):
             expected_effect=self.expected_edit.text(),
             category_id=self.category_combo.currentData(),
             visit_ids=self.checked_visits(),
+            row_version=self.row_version,
         )
 
     def accept(self) -> None:

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 from desktop.models import ServiceOrder
 from desktop.services.admin import accounts
 from desktop.services.common.errors import UserError
+from desktop.services.intake import complaints, first_fix
 from desktop.services.intake import customers as svc
-from desktop.services.intake import first_fix
 
 from ..common.unsaved import GuardedDialog
 from ..common.widgets import SPACING, SearchBox, grow_to_fit, hbox, mark_edit_hint, vbox
@@ -149,6 +149,7 @@ class OrderDialog(GuardedDialog, QDialog):
     def __init__(self, order_id: int | None = None, *, customer_id: int | None = None, parent=None):
         super().__init__(parent)
         self.order_id = order_id
+        self.row_version: int | None = None  # set by _load: a stale copy's save is refused
         self.setStyleSheet(DIALOG_STYLE)
         self.setMinimumWidth(640)
         now = datetime.now().replace(second=0, microsecond=0)
@@ -195,7 +196,9 @@ class OrderDialog(GuardedDialog, QDialog):
         self.complaint_group.setChecked(False)
         self.level_combo = QComboBox()
         fill_combo(self.level_combo, [(t, t) for t in ServiceOrder.COMPLAINT_LEVELS])
-        self.level_combo.setToolTip("一级 普通 … 三级 严重")
+        self.level_combo.setToolTip(complaints.rules_text())
+        self.deadline_label = QLabel()  # the level's response deadline (三级响应)
+        self.deadline_label.setObjectName("hint")
         self.accepted_check, self.accepted_edit = _optional_moment(
             "已受理", now, "接到客户投诉的时间；不填的投诉不计入投诉处理及时率"
         )
@@ -203,6 +206,12 @@ class OrderDialog(GuardedDialog, QDialog):
             "已响应", now, "第一次联系客户、给出答复的时间；受理后 24 小时内为及时"
         )
         self.closed_check, self.closed_edit = _optional_moment("已关闭", now)
+        for signal in (
+            self.level_combo.currentIndexChanged,
+            self.accepted_check.toggled,
+            self.accepted_edit.dateTimeChanged,
+        ):
+            signal.connect(lambda *_: self.deadline_label.setText(self.deadline_text()))
         self._moments = (
             (self.accepted_check, self.accepted_edit),
             (self.responded_check, self.responded_edit),
@@ -241,12 +250,12 @@ class OrderDialog(GuardedDialog, QDialog):
         )
         complaint_form = QFormLayout()
         complaint_form.setSpacing(SPACING)
-        complaint_form.addRow("投诉等级", errors.row("投诉等级", self.level_combo, None))
+        complaint_form.addRow("投诉等级", errors.row("投诉等级", self.level_combo, self.deadline_label, None))
         for field, (check, edit) in zip(svc.COMPLAINT_MOMENTS.values(), self._moments, strict=True):
             complaint_form.addRow(field, errors.row(field, check, edit, None, target=edit))
         # two fixed lines (no word wrap: a wrapped label in a nested form gets too little height)
         complaint_hint = QLabel(
-            "受理后 24 小时内首次响应为及时，计入质量评价的“投诉处理及时率”；\n不填受理时间的投诉不计入。"
+            "在投诉等级的响应时限内首次响应为及时，计入“投诉处理及时率”；\n不填受理时间的投诉不计入。"
         )
         complaint_hint.setObjectName("hint")
         complaint_form.addRow("", complaint_hint)
@@ -266,6 +275,7 @@ class OrderDialog(GuardedDialog, QDialog):
         hint.setWordWrap(True)
         self.setLayout(vbox(banner, form, hint, self.buttons, spacing=SPACING + 2, margin=12))
 
+        self.deadline_label.setText(self.deadline_text())
         if order_id is None:
             self.setWindowTitle("新建服务工单")
             self.order_no_edit.setText(svc.suggest_order_no())
@@ -316,6 +326,7 @@ class OrderDialog(GuardedDialog, QDialog):
             self.warranty_edit.setDate(day.addYears(1))
 
     def _load(self, o: ServiceOrder) -> None:
+        self.row_version = o.row_version
         self.setWindowTitle(f"编辑服务工单 — {o.order_no}")
         self.suggest_button.hide()
         self.order_no_edit.setText(o.order_no)
@@ -346,6 +357,7 @@ class OrderDialog(GuardedDialog, QDialog):
     def data(self) -> dict:
         complaint = self.complaint_group.isChecked()
         return {
+            "row_version": self.row_version,
             "order_no": self.order_no_edit.text(),
             "customer_id": self.picker.customer_id(),
             "service_type": self.service_combo.currentData(),
@@ -366,6 +378,15 @@ class OrderDialog(GuardedDialog, QDialog):
             },
             "note": self.note_edit.toPlainText(),
         }
+
+    def deadline_text(self) -> str:
+        """响应时限 of the chosen level, with the moment it ends once 受理时间 is ticked."""
+        level = self.level_combo.currentData()
+        text = f"{complaints.hours_for(level)} 小时内响应"
+        if self.accepted_check.isChecked():
+            due = complaints.deadline(self.accepted_edit.dateTime().toPython(), level)
+            text += f"（截止 {due:%Y-%m-%d %H:%M}）"
+        return text
 
     def save(self) -> None:
         """Validate and save; on an error keep the dialog open and show why."""

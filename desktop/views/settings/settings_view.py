@@ -25,10 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.admin import settings, staff
-from desktop.services.common.errors import ValidationErrors
+from desktop.services.admin import settings, staff, versions
+from desktop.services.common.errors import StaleEdit, UserError, ValidationErrors
 from desktop.services.visits import templates
 
+from ..common import merge_dialog
 from ..common.widgets import MARGIN, SPACING, hbox, heading, show_error, vbox
 from ..shell.context import AppContext
 from .accounts_panel import AccountsPanel
@@ -113,6 +114,8 @@ def section_of(key: str) -> str:
 class GeneralSettingsForm(QWidget):
     """基本设置: one editor per ``settings.DEFINITIONS`` entry, saved together."""
 
+    loaded_versions: dict[str, int] | None = None  # stored_versions() when the form was filled
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
@@ -185,8 +188,9 @@ class GeneralSettingsForm(QWidget):
             spin = QSpinBox()
             if key == "reply_workdays":
                 spin.setRange(1, 30)
-            elif key == "kpi_rework_days":
-                spin.setRange(*settings.REWORK_DAYS_RANGE)
+            elif key in ("kpi_rework_days", "trigger_chase_days"):
+                days = settings.REWORK_DAYS_RANGE if key == "kpi_rework_days" else settings.CHASE_DAYS_RANGE
+                spin.setRange(*days)
                 spin.setSuffix(" 天")
             else:
                 spin.setRange(-1_000_000, 1_000_000)
@@ -225,6 +229,7 @@ class GeneralSettingsForm(QWidget):
     # -- load / save
     def load(self) -> None:
         self.refresh_choices()
+        self.loaded_versions = settings.stored_versions()  # a save over another PC's is refused
         for key, value in settings.all_values().items():
             if key in self.editors:
                 self.editors[key].set(value)
@@ -242,7 +247,20 @@ class GeneralSettingsForm(QWidget):
             if key in self.editors:
                 self.editors[key].focus.setFocus()
             return False
-        settings.save_all(clean)
+        try:
+            settings.save_all(clean, self.loaded_versions)
+        except StaleEdit as err:  # saved meanwhile by another PC: choose setting by setting
+            labels = {d.key: d.label for d in settings.DEFINITIONS if d.key in clean}
+            take = merge_dialog.resolve(self, err, versions.differences(clean, err.current or {}, labels))
+            if take is None:
+                return False
+            for key in take:
+                self.editors[key].set(err.current[key])
+            self.loaded_versions = settings.stored_versions()
+            return self.save()
+        except UserError as err:  # the database busy or out of reach: the input stays
+            show_error(self, str(err), "设置未保存")
+            return False
         self.load()
         self.ctx.events.settings_changed.emit()
         self.ctx.events.status_message.emit("设置已保存。")

@@ -34,7 +34,7 @@ from ..common.unsaved import GuardedDialog
 from ..common.widgets import MARGIN, SearchBox, form, hbox, heading, show_error, vbox
 from ..shell.context import AppContext
 
-STATUS_INDEX, LATEST_INDEX, WINDOW_INDEX = 9, 7, 14  # positions in the row tuples
+STATUS_INDEX, LATEST_INDEX, WINDOW_INDEX, PRIORITY_INDEX = 9, 7, 14, 15  # positions in the row tuples
 _OVERDUE = QBrush(QColor("#c62828"))
 _DONE = QBrush(QColor("#6b7280"))
 _HINT_STYLE = "background: #fff4d6; color: #7a4b00; padding: 3px 6px; border-radius: 3px;"
@@ -69,8 +69,9 @@ COLUMNS = [
     Column("状态", STATUS_INDEX, "status"),
     Column("尝试次数", 10, "attempts", align=Qt.AlignRight),
     Column("下次联系", 11, "next_attempt_at", format=_moment),
+    Column("优先级", PRIORITY_INDEX, "priority"),  # a complaint's level: 紧急 / 高 / 普通
 ]
-WIDTHS = [90, 110, 120, 70, 150, 150, 70, 70, 70, 100]
+WIDTHS = [90, 110, 120, 70, 150, 150, 70, 70, 70, 100, 60]
 WINDOW_COLUMN = 5
 
 
@@ -201,6 +202,10 @@ class TasksView(QWidget):
                 widget.hide()
         self.schedule_button = QPushButton("生成到期任务")
         self.print_button = QPushButton("打印空白表…")
+        self.send_button = QPushButton("发放问卷…")
+        self.send_button.setToolTip("登记所选任务的问卷已通过纸质问卷、短信或微信发出；逾期未收回自动建催收任务")
+        self.channel_label = QLabel()  # 回收率 per channel, each against its goal
+        self.channel_label.setWordWrap(True)
         self.print_button.setToolTip("所选任务的空白回访表（抬头已填、带任务二维码），每个任务一份，一次打印")
         self.schedule_button.setToolTip("按“设置”中的回访触发规则补建到期的任务（已建的不会重复）")
 
@@ -227,6 +232,7 @@ class TasksView(QWidget):
         self.assign_button.clicked.connect(self.assign_selected)
         self.schedule_button.clicked.connect(self.run_schedule)
         self.print_button.clicked.connect(self.print_blank_forms)
+        self.send_button.clicked.connect(self.send_selected)
         ctx.events.visits_changed.connect(self._on_data_changed)
         ctx.events.orders_changed.connect(self._on_data_changed)
         ctx.events.settings_changed.connect(self._on_settings_changed)
@@ -241,6 +247,7 @@ class TasksView(QWidget):
                 hbox(heading("回访任务"), self.search, None, self.recovery_label, self.period_combo),
                 self.hint_label,
                 self.notice_label,
+                self.channel_label,
                 hbox(self.tabs, None, self.status_combo, self.assignee_combo, self.refresh_button),
                 self.table,
                 hbox(
@@ -250,6 +257,7 @@ class TasksView(QWidget):
                     self.refuse_button,
                     self.unreachable_button,
                     self.print_button,
+                    self.send_button,
                     None,
                     self.count_label,
                     self.assign_label,
@@ -311,7 +319,8 @@ class TasksView(QWidget):
 
     def _fetch(self, text: str, **kwargs) -> list[tuple]:
         rows = svc.search_tasks(self.current_filter(text), **kwargs)
-        return [row + ((row[6], row[7]),) for row in rows]
+        priority = svc.priorities([row[0] for row in rows])
+        return [row + ((row[6], row[7]), priority.get(row[0], "")) for row in rows]
 
     def _count(self, text: str) -> int:
         return svc.count_tasks(self.current_filter(text))
@@ -377,6 +386,9 @@ class TasksView(QWidget):
         self.recovery_label.setToolTip(
             f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d} 回访窗口截止的任务中已完成的比例（已取消的不计）"
         )
+        from desktop.services.scheduling import chasing
+
+        self.channel_label.setText(f"分渠道回收率（{self.period_combo.currentText()}发放）：{chasing.channel_lines(start, end)}")
 
     # -- selection
     def selected_rows(self) -> list[int]:
@@ -401,6 +413,7 @@ class TasksView(QWidget):
             button.setEnabled(is_open)
         self.assign_button.setEnabled(bool(rows) and self.may_assign)
         self.print_button.setEnabled(bool(rows))
+        self.send_button.setEnabled(bool(rows) and accounts.can(accounts.CALL))
 
     # -- actions
     def open_selected(self) -> None:
@@ -416,6 +429,18 @@ class TasksView(QWidget):
         ids = self.selected_ids()
         if ids:
             preview_task_forms(self, ids)
+
+    def send_selected(self) -> None:
+        """发放问卷: the channel and moment for the selected tasks (``send_dialog``)."""
+        from .send_dialog import SendDialog
+
+        ids = self.selected_ids()
+        if not ids:
+            return
+        self.send_dialog = SendDialog(ids, self)
+        if self.send_dialog.exec() == QDialog.Accepted:
+            self.ctx.events.status_message.emit(f"已登记 {self.send_dialog.marked} 份问卷发放")
+            self.reload()
 
     def ask_reschedule(self, summary: dict) -> tuple[datetime, str] | None:
         dialog = RescheduleDialog(summary, self)

@@ -35,15 +35,16 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.models import QuestionnaireTemplate
-from desktop.services.admin import accounts
+from desktop.services.admin import accounts, versions
 from desktop.services.admin import settings as app_settings
-from desktop.services.common.errors import UserError, ValidationErrors
+from desktop.services.common.errors import StaleEdit, UserError, ValidationErrors
 from desktop.services.visits import signatures as sign_svc
 from desktop.services.visits import templates as template_svc
 from desktop.services.visits import visit_list
 from desktop.services.visits import visits as svc
 from desktop.services.visits.visits import DONE, VisitInput
 
+from ..common import merge_dialog
 from ..common.unsaved import CANCEL, SAVE, FormAutosaver, ask_unsaved
 from ..common.widgets import SPACING, confirm, deny_tooltip, gate, hbox, show_error, show_info, vbox
 from ..shell.context import AppContext
@@ -89,6 +90,7 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.visit_id: int | None = None
+        self.row_version: int | None = None  # the edit version loaded: a stale copy is caught
         self.status = ""  # "" (new) / 草稿 / 已完成
         self.customer_id: int | None = None
         self.order_id: int | None = None
@@ -345,7 +347,7 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
     def new_visit(self) -> None:
         """An empty form: nothing picked yet."""
         with self._filling():
-            self.visit_id, self.status = None, ""
+            self.visit_id, self.status, self.row_version = None, "", None
             self.customer_id = self.order_id = self.task_id = None
             self._call_ok = False
             self._set_paper_state(None)
@@ -375,7 +377,7 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
                     return
                 template_id = template_id or svc.task_info(task_id)["template_id"]
         with self._filling():
-            self.visit_id, self.status = None, ""
+            self.visit_id, self.status, self.row_version = None, "", None
             self.customer_id, self.order_id, self.task_id = customer_id, order_id, task_id
             self._call_ok = False
             self._set_paper_state(None)
@@ -389,7 +391,7 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
     def load(self, visit_id: int) -> None:
         data = svc.load_visit(visit_id)
         with self._filling():
-            self.visit_id, self.status = data.visit_id, data.status
+            self.visit_id, self.status, self.row_version = data.visit_id, data.status, data.row_version
             self.customer_id, self.order_id, self.task_id = data.customer_id, data.order_id, data.task_id
             self._call_ok = True
             self.template_combo.fill()
@@ -648,6 +650,7 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
             status=self.status,
             visit_id=self.visit_id,
             attempt_ids=list(self.script.attempt_ids),
+            row_version=self.row_version,
         )
 
     def save(self, final: bool) -> bool:
@@ -668,6 +671,8 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
             if not self.lock_bar.confirm(self, str(err), self.footer.operator()):
                 return False
             return self.save(final)
+        except StaleEdit as err:
+            return self._merge(err, final)
         except ValidationErrors as err:
             missing = [e.question_id for e in err.errors if hasattr(e, "question_id")]
             first = self.matrix.mark_missing(missing) if missing else None
@@ -685,7 +690,7 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
             show_error(self, str(err), "未保存")
             return False
         self._clear_autosave()
-        self.visit_id, self.status = visit.id, visit.status
+        self.visit_id, self.status, self.row_version = visit.id, visit.status, visit.row_version
         self.script.visit_id = visit.id
         self.script.attempt_ids = []
         self._call_ok = True
@@ -699,6 +704,25 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
         self.ctx.events.status_message.emit(f"回访记录 #{visit.id} 已保存（{what}）。")
         self.ctx.events.visits_changed.emit()
         return True
+
+    def _merge(self, err: StaleEdit, final: bool) -> bool:
+        """Someone else saved this visit since it was opened: both copies field by field (对照修改),
+        the choice shown on the form, then saved at the stored version. Cancelled: nothing saved,
+        the form unchanged."""
+        if err.current is None:  # deleted meanwhile
+            show_error(self, str(err), "未保存")
+            return False
+        mine = self.collect()
+        take = merge_dialog.resolve(self, err, versions.visit_differences(mine, err.current))
+        if take is None:
+            return False
+        merged = versions.merged_visit(mine, err.current, take)
+        with self._filling():
+            self.header.set_values(merged)
+            self.answers_box.set_values(merged)
+            self.footer.set_values(merged)
+        self.row_version = err.version
+        return self.save(final)
 
     def _ensure_saved(self) -> bool:
         """Printing shows what is saved, and scans are archived with a saved visit: save first

@@ -78,6 +78,7 @@ class DraftKeeping:
         with self._filling():
             self.paper_check.setChecked(bool(state.get("paper")))
             self.visit_id, self.status = data.visit_id, data.status or ""
+            self.row_version = data.row_version  # the version it was loaded at: a stale copy is caught
             self.customer_id, self.order_id, self.task_id = data.customer_id, data.order_id, data.task_id
             self._call_ok = bool(state.get("call_ok")) or data.visit_id is not None
             self.template_combo.fill()

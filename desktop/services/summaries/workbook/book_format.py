@@ -1,6 +1,6 @@
 """The head-office workbook's format (DOMAIN §4): the sheet names, the 说明 keys, every sheet's columns, widths and notes — what a reader (consolidate) relies on."""
 
-from ...reporting import metrics
+from ...reporting import followup_figures, metrics
 from ...reporting.scale import LEVEL_NAMES
 
 FORMAT_VERSION = 1
@@ -15,10 +15,12 @@ SHEET_KPI = "质量评价表"
 SHEET_INFO = "说明"
 SHEET_VERIFY = "改进验证"
 SHEET_SEGMENTS = "细分统计"
+SHEET_FOLLOWUP = followup_figures.SHEET_TITLE  # 投诉与回收: per complaint level and channel
 SHEETS = (
     SHEET_VISITS,
     SHEET_DIMENSIONS,
     SHEET_SEGMENTS,
+    SHEET_FOLLOWUP,
     SHEET_PROBLEMS,
     SHEET_PLAN,
     SHEET_KPI,

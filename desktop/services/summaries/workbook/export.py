@@ -49,7 +49,7 @@ from desktop.models import (
 from ...admin import accounts
 from ...admin import settings as app_settings
 from ...common.errors import UserError
-from ...reporting import periods, statistics
+from ...reporting import followup_figures, periods, statistics
 from ...reporting.metrics import definitions as metric_definitions
 from ...reporting.periods import Period
 from ...reporting.scope import Scope
@@ -73,6 +73,7 @@ from .book_format import (
     KPI_PERCENT_NOTE,
     MASKED_TEXT,
     SHEET_DIMENSIONS,
+    SHEET_FOLLOWUP,
     SHEET_INFO,
     SHEET_KPI,
     SHEET_PLAN,
@@ -175,6 +176,7 @@ def export_workbook(
             report(total + 1, steps, "正在计算维度统计…")
             write_dimensions(sheets[SHEET_DIMENSIONS], period, today)
             write_segment_sheet(sheets[SHEET_SEGMENTS], statistics.segments(Scope(period=period)))
+            followup_figures.write_sheet(sheets[SHEET_FOLLOWUP], period, today)
             report(total + 2, steps, "正在整理问题分类…")
             write_problems(sheets[SHEET_PROBLEMS], period)
             report(total + 3, steps, "正在整理改进方案表…")
@@ -211,6 +213,7 @@ BRANCH_SCOPE_NOTES = (
     (SHEET_KPI, "评价周期在本期内的质量评价表（没有时取包含本期的评价表）"),
     (f"{SHEET_KPI}数值", KPI_PERCENT_NOTE),
     (SHEET_VERIFY, "本期的二次回访（改进效果验证），与本期满意率分开统计"),
+    (SHEET_FOLLOWUP, "投诉率和投诉处理及时率按投诉等级分列，回收率按发放渠道（纸质问卷、短信、微信）分列，各附目标值"),
     (SHEET_SEGMENTS, "按客户类型、客户来源、服务类型、回访方式和服务工程师分组的满意率、NPS 和综合得分"),
 )
 

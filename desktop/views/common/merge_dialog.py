@@ -1,0 +1,95 @@
+"""对照修改: someone else saved the record this form was editing (``StaleEdit``). Each differing
+field is listed with both values — 我的内容 (on screen) and 对方保存的内容 (stored) — and a choice
+per field; 按所选保存 returns the choice, 取消 keeps the form as it is (nothing saved)."""
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QRadioButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from desktop.services.admin.versions import FieldDiff
+from desktop.services.common.errors import StaleEdit
+
+from .widgets import vbox
+
+MINE_COLUMN, THEIRS_COLUMN = 1, 2
+
+
+class MergeDialog(QDialog):
+    """``take_theirs()`` after ``exec()``: the keys of the fields to take from the stored copy."""
+
+    def __init__(self, err: StaleEdit, diffs: list[FieldDiff], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("merge_dialog")
+        self.setWindowTitle("对照修改")
+        self.diffs = diffs
+        intro = QLabel(
+            f"{err}\n\n下表列出两边不同的内容。请逐项选择要保留哪一边（默认保留您填写的内容），"
+            "然后点“按所选保存”；点“取消”则不保存，您填写的内容仍留在表单上。"
+        )
+        intro.setWordWrap(True)
+        self.table = QTableWidget(len(diffs), 3, self)
+        self.table.setHorizontalHeaderLabels(["项目", "我的内容", "对方保存的内容"])
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.NoSelection)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(MINE_COLUMN, QHeaderView.Stretch)
+        header.setSectionResizeMode(THEIRS_COLUMN, QHeaderView.Stretch)
+        self.mine: dict[str, QRadioButton] = {}
+        self.theirs: dict[str, QRadioButton] = {}
+        for row, diff in enumerate(diffs):
+            self.table.setItem(row, 0, QTableWidgetItem(diff.label))
+            group = QButtonGroup(self)
+            for column, text, store in (
+                (MINE_COLUMN, diff.mine_text, self.mine),
+                (THEIRS_COLUMN, diff.theirs_text, self.theirs),
+            ):
+                button = QRadioButton(text)
+                button.setToolTip(text)
+                group.addButton(button)
+                store[diff.key] = button
+                self.table.setCellWidget(row, column, button)
+            self.mine[diff.key].setChecked(True)
+        self.table.resizeRowsToContents()
+        buttons = QDialogButtonBox(self)
+        self.save_button = buttons.addButton("按所选保存", QDialogButtonBox.AcceptRole)
+        self.all_theirs_button = buttons.addButton("全部用对方的", QDialogButtonBox.ActionRole)
+        buttons.addButton("取消", QDialogButtonBox.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.all_theirs_button.clicked.connect(self._all_theirs)
+        self.setLayout(vbox(intro, self.table, buttons, margin=12))
+        self.resize(760, min(560, 200 + 34 * len(diffs)))
+        self.setWindowModality(Qt.WindowModal)
+
+    def _all_theirs(self) -> None:
+        for button in self.theirs.values():
+            button.setChecked(True)
+
+    def choose_theirs(self, key: str) -> None:
+        self.theirs[key].setChecked(True)
+
+    def take_theirs(self) -> set[str]:
+        return {key for key, button in self.theirs.items() if button.isChecked()}
+
+
+def resolve(parent: QWidget, err: StaleEdit, diffs: list[FieldDiff]) -> set[str] | None:
+    """Ask field by field; the keys to take from the stored copy, or None when cancelled. No
+    field differs (the same content saved twice): nothing to ask."""
+    if not diffs:
+        return set()
+    dialog = MergeDialog(err, diffs, parent)
+    if dialog.exec() != QDialog.Accepted:
+        return None
+    return dialog.take_theirs()
