@@ -957,7 +957,7 @@ if which == "bare":
     count = total
 else:
     import importlib
-    from desktop.views.shell.context import AppContext
+    from desktop.views.common.context import AppContext
     module, cls = {"customers": ("customers.customers_view", "CustomersView"), "visits": ("visits.visits_view", "VisitsView"),
                    "orders": ("orders.orders_view", "OrdersView")}[which]
     mod = importlib.import_module("desktop.views." + module)
@@ -990,7 +990,7 @@ from desktop.services.maintenance.bootstrap import open_app_database
 app = create_qapp()
 open_app_database(db_path)
 from PySide6.QtCore import QEventLoop, QTimer
-from desktop.views.shell.pages import PAGES
+from desktop.views.common.pages import PAGES
 def filled(page):  # the page shows its data or its list (pages loading in the background say so)
     return page is not None and not getattr(page, "loading", False)
 def drawn(page):  # ... and every chart is drawn (the dashboard)

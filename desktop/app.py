@@ -125,7 +125,7 @@ def report_fatal(exc: BaseException) -> bool:
 
 
 def build_main_window(db_path: Path):
-    from desktop.views.shell.context import AppContext
+    from desktop.views.common.context import AppContext
     from desktop.views.shell.main_window import MainWindow
 
     return MainWindow(AppContext(db_path=db_path))

@@ -14,7 +14,7 @@ def take_screenshots(db_path: Path | None, out_dir: Path) -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from desktop.app import build_main_window, create_qapp
     from desktop.selftest import first_finished_visit_id, prepare_database
-    from desktop.views.shell.pages import PAGES
+    from desktop.views.common.pages import PAGES
 
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

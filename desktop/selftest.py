@@ -39,8 +39,8 @@ def first_finished_visit_id() -> int | None:
 def run_selftest(db_path: Path | None = None) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from desktop.app import build_main_window, create_qapp
+    from desktop.views.common.pages import PAGES
     from desktop.views.printing.visit_form_print import blank_form_pdf, visit_form_pdf
-    from desktop.views.shell.pages import PAGES
 
     with tempfile.TemporaryDirectory(prefix="huifang-selftest-") as tmp:
         work = Path(tmp)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QMessageBox
 from desktop.models import AuditLog, Staff, UserAccount, now
 from desktop.services.admin import accounts
 from desktop.services.admin.accounts import ROLE_HELP, AccountInput
+from desktop.views.common.context import AppContext
 from desktop.views.settings.accounts_panel import (
     AccountDialog,
     AccountsPanel,
@@ -17,7 +18,6 @@ from desktop.views.settings.accounts_panel import (
     ResetPasswordDialog,
 )
 from desktop.views.settings.settings_view import SettingsView
-from desktop.views.shell.context import AppContext
 
 
 @pytest.fixture

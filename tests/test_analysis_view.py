@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 from desktop.models import Answer, Customer, ProblemCategory, ServiceOrder, Visit, VisitProblem
 from desktop.services.visits import templates
 from desktop.views.analysis.analysis_view import AnalysisView, KeywordsDialog
-from desktop.views.shell.context import AppContext
+from desktop.views.common.context import AppContext
 
 _seq = itertools.count(1)
 

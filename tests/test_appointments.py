@@ -98,7 +98,7 @@ def test_default_slot_is_the_first_good_slot_of_the_window(task):
 def test_book_from_the_task_page(qtbot, database, db_path):
     """待预约 tab → 预约… → the real dialog: copy the SMS, a slot in the past is refused (the real
     warning box), then the agreed slot is saved."""
-    from desktop.views.shell.context import AppContext
+    from desktop.views.common.context import AppContext
     from desktop.views.tasks.tasks_view import TasksView
 
     calendar.configure()

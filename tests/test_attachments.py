@@ -299,7 +299,7 @@ def _drop(widget, paths) -> None:
 
 
 def _form(qtbot, db_path):
-    from desktop.views.shell.context import AppContext
+    from desktop.views.common.context import AppContext
     from desktop.views.visit_form.visit_form_view import VisitFormView
 
     view = VisitFormView(AppContext(db_path=db_path))

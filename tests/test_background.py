@@ -101,8 +101,8 @@ def test_sampling_page_first_shows_then_reads_its_preview_off_the_gui_thread(
     qtbot, database, db_path, monkeypatch
 ):
     from desktop.services.scheduling import plans
+    from desktop.views.common.context import AppContext
     from desktop.views.sampling.sampling_view import SamplingView
-    from desktop.views.shell.context import AppContext
 
     gate = threading.Event()
     on_gui = []

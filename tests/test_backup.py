@@ -586,7 +586,7 @@ def test_exit_and_daily_backups(qtbot, database, db_path, messages):
 def test_main_window_file_menu_backup_and_check(qtbot, database, db_path, tmp_path, messages, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 
-    from desktop.views.shell.context import AppContext
+    from desktop.views.common.context import AppContext
     from desktop.views.shell.main_window import MainWindow
 
     window = MainWindow(AppContext(db_path=db_path))

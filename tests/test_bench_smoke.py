@@ -74,7 +74,7 @@ def test_tiny_run_measures_stats_against_raw_sql(tmp_path):
 
 
 def test_tiny_run_times_every_page_and_the_dashboard(tmp_path):
-    from desktop.views.shell.pages import PAGES
+    from desktop.views.common.pages import PAGES
 
     bench = load_bench()
     assert set(bench.PAGE_IDS) == {p.id for p in PAGES}  # a new page gets its figure

@@ -96,8 +96,8 @@ def test_only_a_manager_switches_them_on(team):
 def test_switched_on_in_settings_then_tasks_made_from_the_task_page(qtbot, database, db_path, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
+    from desktop.views.common.context import AppContext
     from desktop.views.settings.settings_view import SettingsView
-    from desktop.views.shell.context import AppContext
     from desktop.views.tasks.tasks_view import TasksView
 
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: pytest.fail(f"unexpected warning {a[2:]}"))

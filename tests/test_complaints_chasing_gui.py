@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from desktop.models import Customer, ServiceOrder, VisitTask
 from desktop.services.common import calendar
+from desktop.views.common.context import AppContext
 from desktop.views.dashboard.dashboard_view import DashboardView
 from desktop.views.orders.order_dialog import OrderDialog
-from desktop.views.shell.context import AppContext
 from desktop.views.tasks.tasks_view import BUCKETS, COLUMNS, TasksView
 
 TODAY = date(2026, 11, 23)

@@ -220,8 +220,8 @@ def test_cli_consolidate(branches, capsys, tmp_path):
 def test_consolidate_dialog(branches, db_path, qtbot, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
+    from desktop.views.common.context import AppContext
     from desktop.views.report import export_dialog
-    from desktop.views.shell.context import AppContext
 
     folder, _a, _b = branches
     infos = []

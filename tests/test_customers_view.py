@@ -11,11 +11,11 @@ from PySide6.QtWidgets import QMessageBox
 
 from desktop.models import Customer, ServiceOrder, VisitTask, db
 from desktop.services.intake import customers as svc
+from desktop.views.common.context import AppContext
 from desktop.views.common.table_model import PagedQueryModel
 from desktop.views.customers.customer_dialog import CustomerDialog
 from desktop.views.customers.customers_view import COLUMNS, CustomersView
 from desktop.views.orders.order_dialog import OrderDialog
-from desktop.views.shell.context import AppContext
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from PySide6.QtCore import QDate, Qt
 from test_daily import DAY, MORNING, seed_day  # noqa: F401 (the fixture)
 
 from desktop.services.summaries import daily
+from desktop.views.common.context import AppContext
 from desktop.views.dashboard.dashboard_view import DashboardView
-from desktop.views.shell.context import AppContext
 
 
 def shown(panel) -> str:

@@ -13,9 +13,9 @@ from test_improvement import visits as improvement_visits  # noqa: F401  (a fixt
 
 from desktop.services.reporting import statistics
 from desktop.services.summaries import dashboard as svc
+from desktop.views.common.context import AppContext
+from desktop.views.common.pages import PAGES
 from desktop.views.dashboard.dashboard_view import EMPTY_TEXT, DashboardView
-from desktop.views.shell.context import AppContext
-from desktop.views.shell.pages import PAGES
 
 TODAY = date(2026, 11, 23)
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from desktop.models import VisitTask
 from desktop.services.admin import next_steps
 from desktop.services.intake import customers
-from desktop.views.shell.context import AppContext
+from desktop.views.common.context import AppContext
 from desktop.views.shell.main_window import MainWindow
 
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from desktop.models import Customer, ServiceOrder, Staff, Visit, VisitTask
 from desktop.services.admin import settings
-from desktop.views.shell.context import AppContext
+from desktop.views.common.context import AppContext
 from desktop.views.shell.main_window import MainWindow
 
 

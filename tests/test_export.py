@@ -518,8 +518,8 @@ def test_cli_export_bad_period_exits_2(demo, db_path, out_dir, capsys):
 
 # ---------------------------------------------------------------- the dialog
 def test_export_dialog_writes_the_workbook(demo, db_path, out_dir, qtbot, monkeypatch):
+    from desktop.views.common.context import AppContext
     from desktop.views.report import export_dialog
-    from desktop.views.shell.context import AppContext
 
     infos = []
     monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: infos.append(a[2]))
@@ -540,8 +540,8 @@ def test_export_dialog_writes_the_workbook(demo, db_path, out_dir, qtbot, monkey
 
 
 def test_export_dialog_full_contact_warns_and_bad_period_blocks(demo, db_path, out_dir, qtbot, monkeypatch):
+    from desktop.views.common.context import AppContext
     from desktop.views.report import export_dialog
-    from desktop.views.shell.context import AppContext
 
     warnings = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(a[2]))
@@ -565,9 +565,9 @@ def test_export_dialog_full_contact_warns_and_bad_period_blocks(demo, db_path, o
 
 
 def test_export_dialog_cancel_leaves_no_file(demo, db_path, out_dir, qtbot, monkeypatch):
+    from desktop.views.common.context import AppContext
     from desktop.views.common.operations import Cancelled
     from desktop.views.report import export_dialog
-    from desktop.views.shell.context import AppContext
 
     def cancelled_run(parent, title, job, **_kwargs):
         def report(done, total, text=""):
@@ -590,8 +590,8 @@ def test_export_dialog_cancel_leaves_no_file(demo, db_path, out_dir, qtbot, monk
 
 
 def test_file_menu_opens_the_export_and_merge_dialogs(database, db_path, qtbot, monkeypatch):
+    from desktop.views.common.context import AppContext
     from desktop.views.report import export_dialog
-    from desktop.views.shell.context import AppContext
     from desktop.views.shell.main_window import MainWindow
 
     opened = []

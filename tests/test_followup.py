@@ -10,7 +10,7 @@ from test_customers_view import type_text
 from desktop.models import ActionLog, Customer, ImprovementAction, QuestionnaireTemplate, Visit
 from desktop.services.improvement import flow, followup
 from desktop.services.improvement import improvement as svc
-from desktop.views.shell.context import AppContext
+from desktop.views.common.context import AppContext
 
 CREATED = date(2023, 10, 26)  # the seed's row: visited 2023-10-25, measure decided the next day
 

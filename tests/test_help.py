@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 from desktop.models import Customer, ServiceOrder
 from desktop.services.intake import customers, importer
 from desktop.services.intake.import_template import COLUMNS, DATA_SHEET, HELP_SHEET, write_import_template
-from desktop.views.shell.context import AppContext
+from desktop.views.common.context import AppContext
 from desktop.views.shell.help_dialog import GuideDialog
 from desktop.views.shell.main_window import MainWindow
 

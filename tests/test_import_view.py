@@ -13,8 +13,8 @@ from test_importer import (
 )
 
 from desktop.models import Customer, ServiceOrder
+from desktop.views.common.context import AppContext
 from desktop.views.intake.import_view import NOT_IMPORTED, ImportView, column_letter
-from desktop.views.shell.context import AppContext
 
 
 @pytest.fixture

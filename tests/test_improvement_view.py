@@ -26,8 +26,8 @@ from desktop.models import (
 from desktop.services.improvement import flow, plan_table
 from desktop.services.improvement import improvement as svc
 from desktop.services.visits.templates import active_template, questions_of
+from desktop.views.common.context import AppContext
 from desktop.views.improvement.action_dialog import StatusDialog
-from desktop.views.shell.context import AppContext
 
 TODAY = date.today()
 
@@ -407,8 +407,8 @@ def test_page_images_are_landscape_and_tick_the_status(qtbot, view, category):
 
 
 def test_dashboard_can_open_the_overdue_rows(qtbot, database):
+    from desktop.views.common.context import AppContext
     from desktop.views.improvement.improvement_view import ImprovementView
-    from desktop.views.shell.context import AppContext
 
     view = ImprovementView(AppContext(db_path=database.database))
     qtbot.addWidget(view)

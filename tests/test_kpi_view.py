@@ -24,6 +24,8 @@ from desktop.models import (
     Visit,
 )
 from desktop.services.kpi import kpi
+from desktop.views.common.context import AppContext
+from desktop.views.common.pages import PAGES
 from desktop.views.kpi.kpi_view import (
     COL_ACTION,
     COL_ACTUAL,
@@ -35,8 +37,6 @@ from desktop.views.kpi.kpi_view import (
     ReviewerDialog,
 )
 from desktop.views.printing import kpi_print
-from desktop.views.shell.context import AppContext
-from desktop.views.shell.pages import PAGES
 
 COMPLETE = {"客户满意度（CSAT）": 86, "投诉处理及时率（24 h 内响应）": 92}
 SEED_ACTUALS = {

@@ -9,10 +9,10 @@ from desktop.services.admin.accounts import AccountInput
 from desktop.services.intake import customers
 from desktop.services.scheduling import tasks
 from desktop.services.visits import templates
+from desktop.views.common.context import AppContext
+from desktop.views.common.pages import PAGES
 from desktop.views.shell import login_dialog
-from desktop.views.shell.context import AppContext
 from desktop.views.shell.main_window import MainWindow
-from desktop.views.shell.pages import PAGES
 
 PASSWORD = TEAM_PASSWORD
 

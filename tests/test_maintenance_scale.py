@@ -126,8 +126,8 @@ def test_evaluator_plans_use_the_maintenance_form_and_any_active_template_is_off
 
 
 def test_the_sampling_page_offers_the_template(day_orders, db_path, qtbot):
+    from desktop.views.common.context import AppContext
     from desktop.views.sampling.sampling_view import SamplingView
-    from desktop.views.shell.context import AppContext
 
     Staff.create(name="刘主管", role="主管")
     page = SamplingView(AppContext(db_path=db_path))

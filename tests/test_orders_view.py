@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QLabel
 
 from desktop.models import ServiceOrder
 from desktop.services.intake import customers as svc
+from desktop.views.common.context import AppContext
 from desktop.views.orders.order_dialog import CustomerPicker, OrderDialog
 from desktop.views.orders.orders_view import OrdersView
-from desktop.views.shell.context import AppContext
 
 
 def type_text(qtbot, widget, text: str) -> None:

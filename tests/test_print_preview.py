@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop.models import VisitTask
 from desktop.services.intake import customers
-from desktop.views.shell.context import AppContext
+from desktop.views.common.context import AppContext
 
 TODAY = f"{date.today():%Y%m%d}"
 

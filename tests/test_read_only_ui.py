@@ -20,8 +20,8 @@ from desktop.services.intake import customers
 from desktop.services.kpi import kpi
 from desktop.services.visits import templates, visits
 from desktop.services.visits.visits import SignatureInput, VisitInput
+from desktop.views.common.context import AppContext
 from desktop.views.common.widgets import deny_tooltip, gate
-from desktop.views.shell.context import AppContext
 
 PASSWORD = TEAM_PASSWORD
 VIEWER_SAVE_TIP = "只读账号不能保存回访表；请用回访员或主管账号登录"
@@ -389,8 +389,8 @@ def test_viewer_cannot_tag_problems_or_plan_actions(qtbot, ctx, records):
 
 # ---------------------------------------------------------------- the main window
 def test_viewer_main_window_hides_the_managing_pages(qtbot, records, db_path):
+    from desktop.views.common.pages import PAGES, allowed
     from desktop.views.shell.main_window import MainWindow
-    from desktop.views.shell.pages import PAGES, allowed
 
     sign_in("hq")
     window = MainWindow(AppContext(db_path=db_path))

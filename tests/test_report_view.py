@@ -10,11 +10,11 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from desktop.services.demo.demo import generate_demo
 from desktop.services.reporting import periods
+from desktop.views.common.context import AppContext
 from desktop.views.common.operations import Cancelled
+from desktop.views.common.pages import PAGES
 from desktop.views.report import report_view
 from desktop.views.report.report_view import ReportView
-from desktop.views.shell.context import AppContext
-from desktop.views.shell.pages import PAGES
 
 TODAY = date(2026, 11, 23)
 

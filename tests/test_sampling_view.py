@@ -6,8 +6,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from desktop.models import Customer, ServiceOrder, Staff, VisitTask
 from desktop.services.scheduling.sampling import DEFAULT_QUOTAS, allocate
+from desktop.views.common.context import AppContext
 from desktop.views.sampling.sampling_view import SamplingView
-from desktop.views.shell.context import AppContext
 from desktop.views.tasks.tasks_view import TasksView
 
 START, END = date(2024, 9, 1), date(2024, 9, 30)

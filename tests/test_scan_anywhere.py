@@ -14,7 +14,7 @@ from desktop.models import Answer, Visit, VisitTask
 from desktop.services.admin import settings
 from desktop.services.intake import customers
 from desktop.services.visits import templates
-from desktop.views.shell.context import AppContext
+from desktop.views.common.context import AppContext
 
 SCANNER_GAP_MS = 4  # a USB scanner types a key every few ms
 

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QApplication
 from desktop.models import Answer, Visit, VisitTask
 from desktop.services.intake import customers
 from desktop.services.visits import templates
+from desktop.views.common.context import AppContext
 from desktop.views.printing import visit_form_print as printing
-from desktop.views.shell.context import AppContext
 
 
 @pytest.fixture

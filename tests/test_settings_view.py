@@ -6,8 +6,8 @@ from PySide6.QtWidgets import QFileDialog, QGroupBox, QInputDialog, QMessageBox
 from desktop.models import ProblemCategory, Setting, Staff
 from desktop.services.admin import settings
 from desktop.services.common.errors import ValidationErrors
+from desktop.views.common.context import AppContext
 from desktop.views.settings.settings_view import SettingsView
-from desktop.views.shell.context import AppContext
 
 
 @pytest.fixture

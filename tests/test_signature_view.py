@@ -14,8 +14,8 @@ from desktop.models import Answer, AuditLog, Staff, Visit, VisitSignature, Visit
 from desktop.services.intake import customers
 from desktop.services.visits import signatures, templates
 from desktop.services.visits.forms import build_visit_form
+from desktop.views.common.context import AppContext
 from desktop.views.printing import visit_form_print as printing
-from desktop.views.shell.context import AppContext
 from desktop.views.visit_form import visit_signature
 from desktop.views.visit_form.signature_pad import SignaturePad
 from desktop.views.visit_form.supervisor_dialog import SupervisorDialog

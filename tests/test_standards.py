@@ -19,7 +19,7 @@ from desktop.services.common.errors import UserError
 from desktop.services.improvement import dossier, flow, standards
 from desktop.services.improvement import improvement as svc
 from desktop.services.maintenance.bootstrap import open_app_database
-from desktop.views.shell.context import AppContext
+from desktop.views.common.context import AppContext
 
 YES = QApplication.translate("QPlatformTheme", "&Yes")
 DAY = date(2024, 7, 15)
@@ -142,8 +142,8 @@ def test_marked_from_the_plan_page_and_listed_on_the_manual_page(actions, db_pat
 
 
 def test_the_page_is_registered():
+    from desktop.views.common.pages import PAGES, load_page_class
     from desktop.views.improvement.standards_view import StandardsView
-    from desktop.views.shell.pages import PAGES, load_page_class
 
     spec = next(p for p in PAGES if p.id == "standards")
     assert spec.title == "标准手册" and load_page_class(spec) is StandardsView

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QMessageBox
 from desktop.models import CallAttempt, Customer, ServiceOrder, Staff, VisitTask
 from desktop.services.scheduling import tasks as svc
 from desktop.services.visits import calls
-from desktop.views.shell.context import AppContext
+from desktop.views.common.context import AppContext
 from desktop.views.tasks.tasks_view import COLUMNS, STATUS_INDEX, TasksView
 
 

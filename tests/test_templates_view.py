@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QInputDialog, QMessageBox, QTool
 
 from desktop.models import Answer, Customer, Question, QuestionnaireTemplate, Visit
 from desktop.services.visits import templates
-from desktop.views.shell.context import AppContext
+from desktop.views.common.context import AppContext
 from desktop.views.templates.question_dialog import QuestionDialog
 from desktop.views.templates.templates_view import TemplatesView
 

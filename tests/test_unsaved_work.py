@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication
 from desktop.models import Answer, FormAutosave, Visit, VisitTask
 from desktop.services.admin import settings
 from desktop.services.intake import customers
-from desktop.views.shell.context import AppContext
+from desktop.views.common.context import AppContext
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -144,7 +144,7 @@ from PySide6.QtWidgets import QApplication
 
 app = QApplication([])
 from desktop.services.maintenance.bootstrap import open_app_database
-from desktop.views.shell.context import AppContext
+from desktop.views.common.context import AppContext
 from desktop.views.shell.main_window import MainWindow
 
 db, task_id = sys.argv[1], int(sys.argv[2])

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from desktop.models import Answer, CallAttempt, ProblemCategory, Visit, VisitProblem, VisitTask
 from desktop.services.intake import customers
 from desktop.services.visits import templates
-from desktop.views.shell.context import AppContext
+from desktop.views.common.context import AppContext
 
 
 @pytest.fixture

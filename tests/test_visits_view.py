@@ -8,7 +8,7 @@ from desktop.models import Visit
 from desktop.services.intake import customers
 from desktop.services.visits import templates, visits
 from desktop.services.visits.visits import VisitInput
-from desktop.views.shell.context import AppContext
+from desktop.views.common.context import AppContext
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from PySide6.QtCore import QRect, QSettings, QSize
 from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QApplication
 
 from desktop.app import build_main_window
-from desktop.views.shell.pages import PAGES
+from desktop.views.common.pages import PAGES
 from desktop.views.shell.status_bar import FRAME, PREFERRED_SIZE, fit_geometry, fits
 
 # available geometry (the taskbar excluded) of the small screens a shop PC has

@@ -37,9 +37,9 @@ from desktop.services.reporting import orders, periods, problem_tags, problems
 from desktop.services.reporting.scope import Scope
 
 from ..common.charts import ChartSlot
+from ..common.context import AppContext
 from ..common.operations import Latest
 from ..common.widgets import MARGIN, confirm, gate, hbox, heading, show_error, vbox
-from ..shell.context import AppContext
 from .analysis_segments import SegmentsTab
 from .analysis_widgets import (  # noqa: F401 (ALL, KINDS and the widgets are the page's API)
     ALL,

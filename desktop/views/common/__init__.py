@@ -1,1 +1,1 @@
-"""Widgets shared by every page: tables, charts, fonts, empty states, background operations, unsaved-work guards."""
+"""What every page shares: the application context (context), the page list and who may open each (pages), widgets, tables, charts, fonts, empty states, background operations, the unsaved-work guard and the 对照修改 dialog."""

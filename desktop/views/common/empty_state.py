@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 
 from desktop.services.admin.next_steps import NextStep
 
-from ..shell.context import AppContext
-from ..shell.pages import PAGES, allowed
+from .context import AppContext
+from .pages import PAGES, allowed
 
 _STYLE = """
 QWidget#emptyHint QLabel { color: #4a5560; font-size: 11pt; }

@@ -14,6 +14,7 @@ from desktop.services.admin import accounts, next_steps
 from desktop.services.common.errors import UserError
 from desktop.services.intake import customers as svc
 
+from ..common.context import AppContext
 from ..common.empty_state import EmptyHint
 from ..common.table_model import Column, PagedQueryModel, list_table, select_id
 from ..common.widgets import (
@@ -29,7 +30,6 @@ from ..common.widgets import (
     vbox,
 )
 from ..orders.order_dialog import OrderDialog
-from ..shell.context import AppContext
 from .customer_dialog import CustomerDialog
 
 ARCHIVED_INDEX = 8  # position of ``archived`` in search_customers() rows

@@ -14,9 +14,9 @@ from PySide6.QtWidgets import QDateEdit, QFrame, QLabel, QPushButton
 from desktop.services.admin import accounts
 from desktop.services.common.errors import UserError
 
+from ..common.context import AppContext
 from ..common.operations import Latest
 from ..common.widgets import hbox, show_error
-from ..shell.context import AppContext
 
 BAND_STYLE = "QFrame#dailyBand { background: #f3f7fc; border: 1px solid #d6e2f0; border-radius: 4px; }"
 

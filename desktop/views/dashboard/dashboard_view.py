@@ -44,10 +44,10 @@ from desktop.services.common.errors import UserError
 from desktop.services.reporting import metrics
 from desktop.services.summaries.dashboard_periods import PERIOD_CHOICES
 
+from ..common.context import AppContext
 from ..common.empty_state import StepBanner
 from ..common.operations import Latest
 from ..common.widgets import MARGIN, after_first_paint, hbox, show_error, vbox
-from ..shell.context import AppContext
 from .daily_panel import DailyPanel
 from .dashboard_charts import (  # noqa: F401 (EMPTY_TEXT and CHARTS are part of the page's API)
     BAD,

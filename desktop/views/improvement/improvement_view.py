@@ -43,9 +43,9 @@ from desktop.services.common.errors import UserError
 from desktop.services.improvement import dossier, flow, followup, plan_table
 from desktop.services.improvement import improvement as svc
 
+from ..common.context import AppContext
 from ..common.empty_state import EmptyHint
 from ..common.widgets import READ_ONLY_STYLE, confirm, gate, hbox, show_error, show_info, vbox
-from ..shell.context import AppContext
 from .action_dialog import ActionDialog, StatusDialog, step_title
 from .standard_button import StandardButton
 

@@ -15,11 +15,11 @@ from desktop.services.admin import settings as app_settings
 from desktop.services.common.errors import UserError
 from desktop.services.improvement import standards
 
+from ..common.context import AppContext
 from ..common.fonts import print_font
 from ..common.widgets import MARGIN, confirm, gate, hbox, heading, show_error, show_info, vbox
 from ..printing.print_dialogs import print_with_dialog, show_preview
 from ..printing.print_layout import write_pdf_file
-from ..shell.context import AppContext
 
 HEADERS = ["问题", "标准措施", "验证效果", "责任部门", "纳入日期"]
 

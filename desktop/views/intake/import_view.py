@@ -32,9 +32,9 @@ from desktop.services.common.errors import UserError
 from desktop.services.intake import import_mapping as im
 from desktop.services.intake import importer
 
+from ..common.context import AppContext
 from ..common.operations import run_with_progress
 from ..common.widgets import MARGIN, hbox, heading, show_error, vbox
-from ..shell.context import AppContext
 
 LAST_DIR_KEY = "import/last_dir"
 FILE_FILTER = "表格文件 (*.xlsx *.xls *.xlsm *.ods *.csv *.txt);;所有文件 (*)"

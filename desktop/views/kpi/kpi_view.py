@@ -32,6 +32,7 @@ from desktop.services.admin import accounts
 from desktop.services.common.errors import UserError
 from desktop.services.kpi import automatic, flags, kpi
 
+from ..common.context import AppContext
 from ..common.widgets import (
     MARGIN,
     READ_ONLY_STYLE,
@@ -45,7 +46,6 @@ from ..common.widgets import (
     vbox,
 )
 from ..printing import kpi_print
-from ..shell.context import AppContext
 from .kpi_compare import ComparePanel
 from .kpi_input import IndicatorDetailBox, NewScorecardDialog, ReviewerDialog
 from .kpi_list import ScorecardList

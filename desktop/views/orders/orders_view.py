@@ -14,10 +14,10 @@ from desktop.services.admin import accounts, next_steps
 from desktop.services.common.errors import UserError
 from desktop.services.intake import customers as svc
 
+from ..common.context import AppContext
 from ..common.empty_state import EmptyHint
 from ..common.table_model import Column, PagedQueryModel, list_table, select_id
 from ..common.widgets import MARGIN, SearchBox, gate, hbox, heading, show_error, show_read_only, vbox
-from ..shell.context import AppContext
 from .order_dialog import OrderDialog, customer_label
 
 COMPLAINT_INDEX = 13  # the label appended to each search_orders() row by the view

@@ -29,9 +29,9 @@ from desktop.services.summaries.workbook import consolidate as merge_service
 from desktop.services.summaries.workbook import export as export_service
 from desktop.services.summaries.workbook import xlsx
 
+from ..common.context import AppContext
 from ..common.operations import run_with_progress
 from ..common.widgets import confirm, form, hbox, show_error, show_info, vbox
-from ..shell.context import AppContext
 
 LAST_DIR_KEY = "export/last_dir"
 FILE_FILTER = "Excel 工作簿 (*.xlsx)"

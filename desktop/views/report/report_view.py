@@ -22,9 +22,9 @@ from desktop.services.summaries.report import ALL_TEAMS_LABEL, build_report
 from desktop.services.summaries.report_doc import ReportDoc
 
 from ..analysis.analysis_view import PeriodPicker
+from ..common.context import AppContext
 from ..common.operations import run_with_progress
 from ..common.widgets import MARGIN, hbox, heading, show_error, vbox
-from ..shell.context import AppContext
 
 PLACEHOLDER = (
     "选择统计期间和班组，点击“生成预览”。\n\n"

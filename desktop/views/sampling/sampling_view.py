@@ -33,10 +33,10 @@ from desktop.services.scheduling import tasks as task_svc
 from desktop.services.scheduling.plans import STRATA, STRATUM_RULE, PlanFilters
 from desktop.services.scheduling.sampling import DEFAULT_QUOTAS, DEFAULT_RATE, EVALUATOR_RATES
 
+from ..common.context import AppContext
 from ..common.empty_state import EmptyHint
 from ..common.operations import Latest
 from ..common.widgets import MARGIN, confirm, form, hbox, heading, show_error, vbox
-from ..shell.context import AppContext
 
 MODES = ("分层抽样（VIP / 投诉 / 普通）", "按评价角色（某日完工工单）")
 STRATIFIED, EVALUATOR = 0, 1

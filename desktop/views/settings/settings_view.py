@@ -30,8 +30,8 @@ from desktop.services.common.errors import StaleEdit, UserError, ValidationError
 from desktop.services.visits import templates
 
 from ..common import merge_dialog
+from ..common.context import AppContext
 from ..common.widgets import MARGIN, SPACING, hbox, heading, show_error, vbox
-from ..shell.context import AppContext
 from .accounts_panel import AccountsPanel
 from .audit_panel import AuditPanel
 from .categories_panel import CategoriesPanel

@@ -1,1 +1,1 @@
-"""The main window, its pages and navigation, sign-in, the status bar, help and the error dialog."""
+"""The main window and what frames the pages: sign-in, the scan box, the status bar, help and the error dialog."""

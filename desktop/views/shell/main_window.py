@@ -18,8 +18,8 @@ from desktop import APP_NAME, __version__
 from desktop.models.connection import is_db_url, shown_name
 from desktop.services.admin import accounts
 
-from .context import AppContext
-from .pages import PAGES, PageSpec, allowed, load_page_class
+from ..common.context import AppContext
+from ..common.pages import PAGES, PageSpec, allowed, load_page_class
 from .scan_box import ScanBox, ScannerFilter
 from .status_bar import ElidedLabel, ElidingStatusBar, fit_geometry, fits, frame_margins
 

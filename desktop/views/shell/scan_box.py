@@ -22,8 +22,8 @@ from desktop.services.admin import accounts
 from desktop.services.common.errors import UserError
 from desktop.services.visits import qrcodes
 
+from ..common.context import AppContext
 from ..common.widgets import deny_tooltip, hbox
-from .context import AppContext
 
 SCANNER_KEY_GAP_S = 0.05  # a scanner types a character every few ms; people take 100+ ms
 SCANNER_IDLE_MS = 300  # no Enter from the scanner: open this long after the last character

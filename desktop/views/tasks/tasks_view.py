@@ -28,11 +28,11 @@ from desktop.services.scheduling import tasks as svc
 from desktop.services.scheduling.tasks import BUCKETS, PERIODS, UNASSIGNED, TaskFilter
 from desktop.services.visits import calls
 
+from ..common.context import AppContext
 from ..common.empty_state import EmptyHint
 from ..common.table_model import Column, PagedQueryModel, list_table, select_id
 from ..common.unsaved import GuardedDialog
 from ..common.widgets import MARGIN, SearchBox, form, hbox, heading, show_error, vbox
-from ..shell.context import AppContext
 
 STATUS_INDEX, LATEST_INDEX, WINDOW_INDEX, PRIORITY_INDEX = 9, 7, 14, 15  # positions in the row tuples
 _OVERDUE = QBrush(QColor("#c62828"))

@@ -20,8 +20,8 @@ from desktop.models import QuestionnaireTemplate
 from desktop.services.common.errors import UserError, ValidationError, ValidationErrors
 from desktop.services.visits import templates
 
+from ..common.context import AppContext
 from ..common.widgets import MARGIN, confirm, hbox, heading, show_error, vbox
-from ..shell.context import AppContext
 from .question_dialog import QuestionDialog
 from .template_widgets import QuestionTable, TemplateInfoBox
 

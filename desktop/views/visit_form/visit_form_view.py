@@ -45,9 +45,9 @@ from desktop.services.visits import visits as svc
 from desktop.services.visits.visits import DONE, VisitInput
 
 from ..common import merge_dialog
+from ..common.context import AppContext
 from ..common.unsaved import CANCEL, SAVE, FormAutosaver, ask_unsaved
 from ..common.widgets import SPACING, confirm, deny_tooltip, gate, hbox, show_error, show_info, vbox
-from ..shell.context import AppContext
 from .call_script import CallScriptPanel
 from .rating_matrix import LINE
 from .visit_form_keys import DRAFT_TIP, FINAL_TIP, PAPER_HINT, PaperKeys

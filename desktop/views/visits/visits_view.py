@@ -17,10 +17,10 @@ from desktop.services.reporting import quality
 from desktop.services.visits import visit_list
 from desktop.services.visits import visits as svc
 
+from ..common.context import AppContext
 from ..common.empty_state import EmptyHint
 from ..common.table_model import Column, PagedQueryModel, list_table
 from ..common.widgets import MARGIN, SearchBox, confirm, gate, hbox, heading, show_error, vbox
-from ..shell.context import AppContext
 
 STATUS_FILTERS = (("全部", None), ("草稿", svc.DRAFT), ("已完成", svc.DONE))
 STATUS_INDEX = 8
