@@ -29,11 +29,15 @@ def _user_version(path) -> int:
 def make_old_version(path, version: int):
     """A database as release ``version`` left it, with one customer: release 1 had no account
     table, releases 1 and 2 no attachment blob table, releases 1 to 3 no pinyin column, releases
-    1 to 4 no automatic-draft table, releases 1 to 5 no agreed slot (预约) on the visit task."""
+    1 to 4 no automatic-draft table, releases 1 to 5 no agreed slot (预约) on the visit task,
+    releases 1 to 6 no 告知客户 / 销售跟进 / 目标 tables."""
     open_app_database(path)
     Customer.create(code="C0001", name="老客户", phone="13800001111")
     close_database()
     con = sqlite3.connect(path)
+    if version < 7:
+        for table in ("customer_notice", "sales_lead", "period_goal"):
+            con.execute(f"DROP TABLE {table}")
     if version < 6:
         con.execute("ALTER TABLE visit_task DROP COLUMN appointment_start")
         con.execute("ALTER TABLE visit_task DROP COLUMN appointment_end")
@@ -60,7 +64,7 @@ def test_version_1_database_gets_accounts_table_and_keeps_data(tmp_path):
     make_version_1(path)
     open_app_database(path)
     try:
-        assert SCHEMA_VERSION == 6
+        assert SCHEMA_VERSION == 7
         assert UserAccount.select().count() == 0  # the table exists now
         assert AttachmentBlob.select().count() == 0
         assert Customer.get().name == "老客户"
@@ -100,6 +104,7 @@ def test_version_2_postgresql_database_is_stepped_up(pg_url):
     close_database()
     con = psycopg2.connect(pg_url)
     with con, con.cursor() as cur:
+        cur.execute("DROP TABLE customer_notice, sales_lead, period_goal")
         cur.execute("ALTER TABLE visit_task DROP COLUMN appointment_start, DROP COLUMN appointment_end")
         cur.execute("DROP TABLE form_autosave")
         cur.execute("DROP TABLE attachment_blob_part")
@@ -117,7 +122,7 @@ def test_version_2_postgresql_database_is_stepped_up(pg_url):
     con.close()
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5, 6])
 def test_every_step_reaches_the_tables_of_a_fresh_database(tmp_path, version):
     fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
     open_app_database(fresh)
@@ -140,7 +145,7 @@ def test_version_4_database_gets_the_automatic_draft_table(tmp_path):
         assert FormAutosave.select().count() == 1 and Customer.get().name == "老客户"
     finally:
         close_database()
-    assert _user_version(path) == SCHEMA_VERSION == 6 and "form_autosave" in _tables(path)
+    assert _user_version(path) == SCHEMA_VERSION == 7 and "form_autosave" in _tables(path)
 
 
 def _columns(path, table: str) -> set[str]:
@@ -178,6 +183,25 @@ def test_version_5_database_gets_the_agreed_slot_on_the_task(tmp_path):
         assert (task.appointment_start, task.appointment_end) == slot
     finally:
         close_database()
-    assert _user_version(path) == SCHEMA_VERSION == 6
+    assert _user_version(path) == SCHEMA_VERSION == 7
     assert {"appointment_start", "appointment_end"} <= _columns(path, "visit_task")
     assert "appointment_start" not in _columns(tmp_path / "v5.db.v5.bak", "visit_task")
+
+
+def test_version_6_database_gets_the_followup_tables(tmp_path):
+    """Step 7: a version-6 database keeps its data and can record who was told, the sales
+    follow-up of 再购意向 and the period's targets."""
+    from desktop.models import PeriodGoal
+
+    path = tmp_path / "v6.db"
+    make_old_version(path, 6)
+    assert "period_goal" not in _tables(path)
+    open_app_database(path)
+    try:
+        PeriodGoal.create(period="2024Q1", metric="composite", target=90)
+        assert PeriodGoal.get().target == 90 and Customer.get().name == "老客户"
+    finally:
+        close_database()
+    assert _user_version(path) == SCHEMA_VERSION == 7
+    assert {"customer_notice", "sales_lead", "period_goal"} <= _tables(path)
+    assert "sales_lead" not in _tables(tmp_path / "v6.db.v6.bak")

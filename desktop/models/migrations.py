@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from playhouse.migrate import migrate
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def _add_user_accounts(migrator) -> None:
@@ -71,6 +71,14 @@ def _add_task_appointment(migrator) -> None:
     )
 
 
+def _add_followups(migrator) -> None:
+    """7: each customer told of an improvement (告知客户), the sales follow-up of 再购意向
+    (销售跟进) and the targets set per period (目标)."""
+    from .followup import CustomerNotice, PeriodGoal, SalesLead
+
+    migrator.database.create_tables([CustomerNotice, SalesLead, PeriodGoal])
+
+
 # version → step that brings a database from version-1 to version. Version 1 is the first
 # release: it is created from the models, so it has no step.
 STEPS: dict[int, Callable] = {
@@ -79,4 +87,5 @@ STEPS: dict[int, Callable] = {
     4: _add_customer_pinyin,
     5: _add_form_autosave,
     6: _add_task_appointment,
+    7: _add_followups,
 }
