@@ -61,6 +61,7 @@ from .dashboard_charts import (  # noqa: F401 (EMPTY_TEXT and CHARTS are part of
 )
 from .dashboard_tiles import TILE_STYLE, Tile, VerificationSection, pct
 from .empty_state import StepBanner
+from .goals_panel import GoalsPanel
 from .tasks import Latest
 from .widgets import MARGIN, after_first_paint, hbox, show_error, vbox
 
@@ -177,6 +178,7 @@ class DashboardView(QWidget):
             tile.show_loading()
         tile_row = hbox(*self.tiles.values(), spacing=8)
         self.verification = VerificationSection()  # 改进验证, apart from the period's figures
+        self.goals = GoalsPanel()  # 本期目标 against the period's figures
         self.verification.show_loading()
         self.verification_data = None
 
@@ -212,6 +214,7 @@ class DashboardView(QWidget):
                 self.next_step,
                 self.daily,
                 tile_row,
+                self.goals,
                 self.verification,
                 self.scroll,
                 spacing=8,
@@ -376,6 +379,7 @@ class DashboardView(QWidget):
         self.loading = False
         self._stale = False
         self._show_tiles()
+        self.goals.show_scope(scope.filters)
         self.verification.show_figures(verification)
         self.filled.emit()
         self._draw_charts(("groups",))  # it marks the overall rate of the tiles
