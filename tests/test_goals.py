@@ -69,3 +69,17 @@ def test_new_and_returning_customers_are_a_scope_filter(quarter):
     assert orders.complaint_rate(Scope(period=Q1, customer_tenure="老客户")).part == 0
     with pytest.raises(ValueError):
         Scope(customer_tenure="熟客")
+
+
+def test_the_report_shows_the_goals_against_the_figures(quarter):
+    from desktop.services import report
+
+    doc = report.build_report(Q1, today=date(2024, 4, 2))
+    assert not any(getattr(b, "caption", "").startswith("表2-0") for s in doc.sections for b in s.blocks)
+    goals.set_targets(Q1, {"complaint_rate": "10", "response_time": "24"})
+    doc = report.build_report(Q1, today=date(2024, 4, 2))
+    table = next(b for s in doc.sections for b in s.blocks if getattr(b, "caption", "").startswith("表2-0"))
+    assert table.caption == "表2-0 本期目标达成（达标 1/2）"
+    assert table.row_of("投诉率")[1:4] == ["≤10%", "50%", "未达标"]
+    assert table.row_of("响应时效")[1:4] == ["≤24小时", "18小时", "达标"]
+    assert table.row_of("综合得分")[3] == "未设目标"
