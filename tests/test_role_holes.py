@@ -174,6 +174,7 @@ ROLE_FREE = {
     "signatures.plan_locked_edit": "a step of save_visit (asks for the 主管's confirmation)",
     "signatures.check_override": "checks the 主管's password for a guarded write",
     "tasks.insert_tasks": "a step of the 主管's plans and of the scheduler",
+    "improvement.log_note": "a step of customer_notices' 标记已告知 (主管, 修改改进方案)",
     "import_template.write_import_template": "writes a blank template file: no data in it",
     # writing files the caller's own guarded command produced (no data of their own)
     "safe_files.write_atomic": "the temporary-name-and-rename step of every file writer",

@@ -62,6 +62,7 @@ from .dashboard_charts import (  # noqa: F401 (EMPTY_TEXT and CHARTS are part of
 from .dashboard_complaints import OverdueComplaintBand, show_complaint_rate
 from .dashboard_tiles import TILE_STYLE, Tile, VerificationSection, pct
 from .empty_state import StepBanner
+from .goals_panel import GoalsPanel
 from .tasks import Latest
 from .widgets import MARGIN, after_first_paint, hbox, show_error, vbox
 
@@ -188,6 +189,7 @@ class DashboardView(QWidget):
         tile_row = hbox(*self.tiles.values(), spacing=8)
         self.overdue_complaints = OverdueComplaintBand()  # complaints past their level's deadline
         self.verification = VerificationSection()  # 改进验证, apart from the period's figures
+        self.goals = GoalsPanel()  # 本期目标 against the period's figures
         self.verification.show_loading()
         self.verification_data = None
 
@@ -224,6 +226,7 @@ class DashboardView(QWidget):
                 self.daily,
                 self.overdue_complaints,
                 tile_row,
+                self.goals,
                 self.verification,
                 self.scroll,
                 spacing=8,
@@ -388,6 +391,7 @@ class DashboardView(QWidget):
         self.loading = False
         self._stale = False
         self._show_tiles()
+        self.goals.show_scope(scope.filters)
         self.verification.show_figures(verification)
         self.filled.emit()
         self._draw_charts(("groups",))  # it marks the overall rate of the tiles
