@@ -51,6 +51,12 @@ def make_old_version(path, version: int):
     open_app_database(path)
     Customer.create(code="C0001", name="老客户", phone="13800001111")
     close_database()
+    downgrade(path, version)
+
+
+def downgrade(path, version: int) -> None:
+    """Take a closed database of this release back to what release ``version`` had (its data in
+    the tables that release knew stays)."""
     con = sqlite3.connect(path)
     if version < 10:
         for table in ("customer_notice", "sales_lead", "period_goal"):
