@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from desktop.models import Customer, ServiceOrder, VisitTask, db
 from desktop.services.scheduling import chasing
 from desktop.services.summaries import report
-from desktop.services.summaries.workbook import export
+from desktop.services.summaries.workbook import book_format, export
 
 TODAY = date(2024, 6, 10)
 
@@ -52,7 +52,7 @@ def test_workbook_sheet_has_numbers_and_goals(database, tmp_path):
     _data()
     out = tmp_path / "branch.xlsx"
     export.export_workbook(out, "2024-05", today=TODAY)
-    sheet = load_workbook(out)[export.SHEET_FOLLOWUP]
+    sheet = load_workbook(out)[book_format.SHEET_FOLLOWUP]
     rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=1, max_col=7)]
     assert rows[0] == ["指标", "分组", "分子", "分母", "比率", "目标", "是否达标"]
     by_key = {(r[0], r[1]): r for r in rows[1:] if r[0]}

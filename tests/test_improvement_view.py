@@ -16,6 +16,7 @@ from desktop.models import (
     ActionVisit,
     Answer,
     Customer,
+    CustomerNotice,
     ImprovementAction,
     ProblemCategory,
     ServiceOrder,
@@ -256,22 +257,35 @@ def test_top_problem_to_closed(qtbot, view, form, ctx, category, step_input, mes
     assert view.status_badge.text() == "已闭环" and view.step_buttons == {}
     assert "2 位客户二次回访" in view.fields["验证结果"].text()
 
-    # tell the customers: the default wording, copied, then marked as told
+    # tell each customer in their own words: 张伟 is quoted his feedback only, never 李强's
+    assert view.notices.tree.topLevelItemCount() == 2
+    assert view.told_label.text() == "已告知 0/2 位客户"
+    assert view.notices.tree.currentItem().text(0) == "张伟"
     message = view.message_edit.toPlainText()
     assert "我们已经改进：备件库存预警，低于阈值自动补货" in message
+    assert "又缺配件" in message and "备件没货" not in message
     click(qtbot, view.copy_button)
     assert QGuiApplication.clipboard().text() == message
-    assert ImprovementAction.get_by_id(action.id).customer_message == ""  # the default is not stored
     view.message_edit.moveCursor(QTextCursor.End)
     type_text(view.message_edit, "如有问题请拨打客服热线。")
     message += "如有问题请拨打客服热线。"
-    click(qtbot, view.copy_button)  # an edited wording is kept
-    assert QGuiApplication.clipboard().text() == message
-    assert ImprovementAction.get_by_id(action.id).customer_message == message
+    view.notices.method_combo.setCurrentText("短信")
+    click(qtbot, view.told_button)
+    assert view.told_label.text() == "已告知 1/2 位客户"
+    zhang = view.notices.tree.topLevelItem(0)
+    assert zhang.text(2) == f"{TODAY:%Y-%m-%d} 短信告知"
+    notice = CustomerNotice.get()
+    assert (notice.customer.name, notice.method, notice.message, notice.told_on) == ("张伟", "短信", message, TODAY)
+    assert ImprovementAction.get_by_id(action.id).customer_told_on is None  # 李强 not told yet
+    # the next customer not told yet is selected, with his own words
+    assert view.notices.tree.currentItem().text(0) == "李强"
+    li_message = view.message_edit.toPlainText()
+    assert "备件没货，等了一周" in li_message and "又缺配件" not in li_message
+    view.notices.method_combo.setCurrentText("电话")
     click(qtbot, view.told_button)
     action = ImprovementAction.get_by_id(action.id)
-    assert action.customer_told_on == TODAY and action.customer_message == message
-    assert view.told_label.text() == f"已于 {TODAY:%Y-%m-%d} 告知客户"
+    assert action.customer_told_on == TODAY and view.told_label.text() == "已告知 2/2 位客户"
+    assert view.notices.tree.topLevelItem(1).text(2) == f"{TODAY:%Y-%m-%d} 电话告知"
     assert messages == []
 
 

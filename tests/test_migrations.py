@@ -46,11 +46,21 @@ def make_old_version(path, version: int):
     table, releases 1 and 2 no attachment blob table, releases 1 to 3 no pinyin column, releases
     1 to 4 no automatic-draft table, releases 1 to 5 no agreed slot (预约) on the visit task,
     releases 1 to 6 no 标准手册 table, releases 1 to 7 no edit versions, releases 1 to 8 no
-    sending channel (问卷 / 短信 / 微信) on the visit task."""
+    sending channel (问卷 / 短信 / 微信) on the visit task, releases 1 to 9 no 告知客户 / 销售跟进 /
+    目标 tables."""
     open_app_database(path)
     Customer.create(code="C0001", name="老客户", phone="13800001111")
     close_database()
+    downgrade(path, version)
+
+
+def downgrade(path, version: int) -> None:
+    """Take a closed database of this release back to what release ``version`` had (its data in
+    the tables that release knew stays)."""
     con = sqlite3.connect(path)
+    if version < 10:
+        for table in ("customer_notice", "sales_lead", "period_goal"):
+            con.execute(f"DROP TABLE {table}")
     if version < 9:
         for column in ("sent_via", "sent_at", "chase_of"):
             con.execute(f"ALTER TABLE visit_task DROP COLUMN {column}")
@@ -86,7 +96,7 @@ def test_version_1_database_gets_accounts_table_and_keeps_data(tmp_path):
     make_version_1(path)
     open_app_database(path)
     try:
-        assert SCHEMA_VERSION == 9
+        assert SCHEMA_VERSION == 10
         assert UserAccount.select().count() == 0  # the table exists now
         assert AttachmentBlob.select().count() == 0
         assert Customer.get().name == "老客户"
@@ -126,6 +136,7 @@ def test_version_2_postgresql_database_is_stepped_up(pg_url):
     close_database()
     con = psycopg2.connect(pg_url)
     with con, con.cursor() as cur:
+        cur.execute("DROP TABLE customer_notice, sales_lead, period_goal")
         cur.execute("ALTER TABLE visit_task DROP COLUMN appointment_start, DROP COLUMN appointment_end")
         cur.execute("ALTER TABLE visit_task DROP COLUMN sent_via, DROP COLUMN sent_at, DROP COLUMN chase_of")
         cur.execute("DROP TABLE form_autosave")
@@ -148,7 +159,7 @@ def test_version_2_postgresql_database_is_stepped_up(pg_url):
     con.close()
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4, 5, 6, 7, 8])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5, 6, 7, 8, 9])
 def test_every_step_reaches_the_tables_of_a_fresh_database(tmp_path, version):
     fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
     open_app_database(fresh)
@@ -263,3 +274,22 @@ def test_version_8_database_gets_the_sending_channel_on_the_task(tmp_path):
     assert _user_version(path) == SCHEMA_VERSION
     assert {"sent_via", "sent_at", "chase_of"} <= _column_names(path, "visit_task")
     assert "sent_via" not in _column_names(tmp_path / "v8.db.v8.bak", "visit_task")
+
+
+def test_version_9_database_gets_the_followup_tables(tmp_path):
+    """Step 10: a version-9 database keeps its data and can record who was told, the sales
+    follow-up of 再购意向 and the period's targets."""
+    from desktop.models import PeriodGoal
+
+    path = tmp_path / "v9.db"
+    make_old_version(path, 9)
+    assert "period_goal" not in _tables(path)
+    open_app_database(path)
+    try:
+        PeriodGoal.create(period="2024Q1", metric="composite", target=90)
+        assert PeriodGoal.get().target == 90 and Customer.get().name == "老客户"
+    finally:
+        close_database()
+    assert _user_version(path) == SCHEMA_VERSION
+    assert {"customer_notice", "sales_lead", "period_goal"} <= _tables(path)
+    assert "sales_lead" not in _tables(tmp_path / "v9.db.v9.bak")

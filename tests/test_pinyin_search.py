@@ -1,10 +1,10 @@
 """Pinyin initials find customers (hsy → 黄思远) in every customer search, kept up to date on
 every write path of a name (dialog save, import, demo data) and filled for older databases."""
 
-import sqlite3
 from datetime import date, datetime
 
 import openpyxl
+from test_migrations import downgrade
 
 from desktop.models import Customer
 from desktop.models.connection import close_database
@@ -133,11 +133,7 @@ def test_migration_fills_the_pinyin_of_existing_customers(tmp_path):
     for i in range(1203):  # more than one batch
         Customer.create(code=f"C{i:05d}", name="黄思远" if i == 1202 else f"客户{i}", phone="13800000000")
     close_database()
-    con = sqlite3.connect(path)
-    con.execute("ALTER TABLE customer DROP COLUMN name_py")
-    con.execute("PRAGMA user_version = 3")
-    con.commit()
-    con.close()
+    downgrade(path, 3)  # a release-3 database: no pinyin column
     open_app_database(path)
     try:
         assert SCHEMA_VERSION >= 4

@@ -177,6 +177,7 @@ ROLE_FREE = {
     "visits.signatures.plan_locked_edit": "a step of save_visit (asks for the 主管's confirmation)",
     "visits.signatures.check_override": "checks the 主管's password for a guarded write",
     "scheduling.tasks.insert_tasks": "a step of the 主管's plans and of the scheduler",
+    "improvement.improvement.log_note": "a step of customer_notices' 标记已告知 (主管, 修改改进方案)",
     "intake.import_template.write_import_template": "writes a blank template file: no data in it",
     # writing files the caller's own guarded command produced (no data of their own)
     "common.safe_files.write_atomic": "the temporary-name-and-rename step of every file writer",

@@ -3,6 +3,7 @@
 from .accounts import UserAccount
 from .base import BaseModel, db, now
 from .customer import Customer, ServiceOrder
+from .followup import CustomerNotice, PeriodGoal, SalesLead
 from .improvement import ACTION_STATUSES, ActionLog, ActionTask, ActionVisit, ImprovementAction, StandardEntry
 from .kpi import KpiIndicator, KpiReviewerScore, KpiScorecard
 from .org import Department, Staff
@@ -53,6 +54,9 @@ ALL_MODELS = [
     AttachmentBlobPart,
     FormAutosave,
     StandardEntry,
+    CustomerNotice,
+    SalesLead,
+    PeriodGoal,
 ]
 
 __all__ = [
@@ -75,15 +79,18 @@ __all__ = [
     "BaseModel",
     "CallAttempt",
     "Customer",
+    "CustomerNotice",
     "Department",
     "FormAutosave",
     "ImprovementAction",
     "KpiIndicator",
     "KpiReviewerScore",
     "KpiScorecard",
+    "PeriodGoal",
     "ProblemCategory",
     "Question",
     "QuestionnaireTemplate",
+    "SalesLead",
     "ServiceOrder",
     "Setting",
     "StandardEntry",

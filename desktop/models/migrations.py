@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from playhouse.migrate import migrate
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 def _add_user_accounts(migrator) -> None:
@@ -113,6 +113,14 @@ def _add_task_sending(migrator) -> None:
     )
 
 
+def _add_followups(migrator) -> None:
+    """10: each customer told of an improvement (告知客户), the sales follow-up of 再购意向
+    (销售跟进) and the targets set per period (目标)."""
+    from .followup import CustomerNotice, PeriodGoal, SalesLead
+
+    migrator.database.create_tables([CustomerNotice, SalesLead, PeriodGoal])
+
+
 # version → step that brings a database from version-1 to version. Version 1 is the first
 # release: it is created from the models, so it has no step.
 STEPS: dict[int, Callable] = {
@@ -124,4 +132,5 @@ STEPS: dict[int, Callable] = {
     7: _add_standard_manual,
     8: _add_row_versions,
     9: _add_task_sending,
+    10: _add_followups,
 }

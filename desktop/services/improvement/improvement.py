@@ -211,6 +211,12 @@ def write_log(action_id: int, status_from: str, status_to: str, note: str, autho
     )
 
 
+def log_note(action_id: int, note: str, author: str = "") -> ActionLog:
+    """A log row without a status change, written by another service (告知客户) in its own
+    transaction."""
+    return write_log(action_id, "", "", note, author)
+
+
 def status_audit(action_id: int) -> list[tuple]:
     """(at, who, from, to, note) of every status change of one action, newest first."""
     query = (

@@ -48,6 +48,16 @@ COMPLAINT_RATE = Metric(
     "按投诉等级分列时，各等级的投诉工单数 ÷ 同一期内完成的工单数，三级相加即总投诉率（未填等级的按一级计）；"
     "目标：较上期下降25%，即 目标值 = 上期投诉率 × 0.75",
 )
+REPURCHASE_RATE = Metric(
+    "repurchase_rate",
+    "复购率",
+    "复购率 = 期内完成的工单中老客户的工单数 ÷ 期内完成的工单数（老客户：该工单之前已有完成的工单）",
+)
+RESPONSE_TIME = Metric(
+    "response_time",
+    "响应时效",
+    "响应时效 = 期内受理的投诉从受理到首次响应（未记录响应时按关闭时间）的平均小时数",
+)
 COMPLAINT_TIMELY = Metric(
     "complaint_timely",
     "投诉处理及时率",
@@ -77,6 +87,8 @@ CATALOGUE = (
     RECOVERY,
     SAMPLE,
     COMPLAINT_RATE,
+    REPURCHASE_RATE,
+    RESPONSE_TIME,
     COMPLAINT_TIMELY,
     FIRST_TIME_FIX,
     VERIFICATION,

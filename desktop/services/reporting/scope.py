@@ -39,6 +39,7 @@ FILTER_NAMES = (
     "customer_group",
     "source",
     "channel",
+    "customer_tenure",
 )
 
 __all__ = [
@@ -49,8 +50,11 @@ __all__ = [
     "VERIFICATION",
     "VERIFY_FAMILY",
     "VERIFY_TRIGGER",
+    "CUSTOMER_TENURES",
     "Scope",
+    "day_moments",
     "day_value",
+    "returning_orders",
     "verification_condition",
 ]
 
@@ -77,6 +81,27 @@ def _as_period(value) -> Period | None:
 def day_value(day: date) -> pw.Value:
     """A date as ISO text, compared with the stored text as is (no adapter involved)."""
     return pw.Value(day.isoformat(), converter=False)
+
+
+NEW_CUSTOMER, RETURNING_CUSTOMER = CUSTOMER_TENURES = ("新客户", "老客户")
+
+
+def day_moments(period: Period) -> tuple[datetime, datetime]:
+    """The first moment of the period and the first moment after it."""
+    return datetime.combine(period.start, time.min), datetime.combine(period.end + timedelta(days=1), time.min)
+
+
+def returning_orders():
+    """A sub-query of the ids of returning customers' orders (老客户): orders whose customer had
+    another order completed earlier (完成时间). A customer's first order, and an order without a
+    完成时间, is a new customer's (新客户)."""
+    earlier = ServiceOrder.alias("earlier")
+    exists = pw.fn.EXISTS(
+        earlier.select(earlier.id).where(
+            (earlier.customer == ServiceOrder.customer) & (earlier.completed_at < ServiceOrder.completed_at)
+        )
+    )
+    return ServiceOrder.select(ServiceOrder.id).where(exists)
 
 
 def verification_condition():
@@ -111,6 +136,7 @@ class Scope:
     customer_group: str | None = None  # 客户类型: VIP客户 / 普通客户 / 企业客户 / 投诉客户
     source: str | None = None  # 客户来源
     channel: str | None = None  # 回访方式: 电话 / 短信 / 上门 / 问卷 …
+    customer_tenure: str | None = None  # 新客户 / 老客户 (by the visited order: ``returning_orders``)
     comparison: Period | None = None
     visitors: tuple[str, ...] | None = None
     kinds: str = ORDINARY
@@ -124,6 +150,8 @@ class Scope:
             object.__setattr__(self, "template_id", int(self.template_id))
         if self.visitors is not None:
             object.__setattr__(self, "visitors", tuple(sorted(set(self.visitors))))
+        if self.customer_tenure is not None and self.customer_tenure not in CUSTOMER_TENURES:
+            raise ValueError(f"customer_tenure must be one of {CUSTOMER_TENURES}")
         if self.kinds not in VISIT_KINDS:
             raise ValueError(f"kinds must be one of {VISIT_KINDS}")
 
@@ -230,6 +258,10 @@ class Scope:
             conds.append(ServiceOrder.engineer == self.engineer)
         if self.service_type is not None:
             conds.append(ServiceOrder.service_type == self.service_type)
+        if self.customer_tenure == RETURNING_CUSTOMER:
+            conds.append(ServiceOrder.id.in_(returning_orders()))
+        elif self.customer_tenure == NEW_CUSTOMER:
+            conds.append(ServiceOrder.id.not_in(returning_orders()))
         return conds
 
     def _customer_filters(self) -> list:

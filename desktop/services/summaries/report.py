@@ -357,8 +357,28 @@ def _satisfaction_section(ctx: _Context) -> Section:
                 caption=f"表2 各{word}满意度对比",
             )
         )
+    blocks.extend(goal_blocks(flt))
     blocks.extend(segment_blocks(flt))
     return Section("三", "满意度分析", blocks)
+
+
+def goal_blocks(flt: Filters) -> list[Block]:
+    """本期目标 against the period's figures (services.goals), when targets were set."""
+    from ..kpi import goals
+
+    if flt.period is None or not goals.targets(flt.period):
+        return []
+    rows = goals.goal_rows(flt)
+    return [
+        Table(
+            header=["指标", "目标", "实际", "达成情况", "计算依据"],
+            rows=[[r.metric.name, r.target_text, r.text(r.actual), r.status, r.basis] for r in rows],
+            widths=[1.4, 1.3, 1.2, 1.2, 3.0],
+            align=["left", "center", "center", "center", "left"],
+            caption=f"表2-0 本期目标达成（{goals.summary(rows)}）",
+            marked={(i, 3) for i, r in enumerate(rows) if r.met is False},
+        )
+    ]
 
 
 SEGMENT_HEADER = ("细分", "分组", "有效回访", "满意度占比（%）", "NPS", "综合得分")

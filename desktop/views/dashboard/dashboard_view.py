@@ -65,6 +65,7 @@ from .dashboard_charts import (  # noqa: F401 (EMPTY_TEXT and CHARTS are part of
 )
 from .dashboard_complaints import OverdueComplaintBand, show_complaint_rate
 from .dashboard_tiles import TILE_STYLE, Tile, VerificationSection, pct
+from .goals_panel import GoalsPanel
 
 
 class _LazyService:
@@ -189,6 +190,7 @@ class DashboardView(QWidget):
         tile_row = hbox(*self.tiles.values(), spacing=8)
         self.overdue_complaints = OverdueComplaintBand()  # complaints past their level's deadline
         self.verification = VerificationSection()  # 改进验证, apart from the period's figures
+        self.goals = GoalsPanel()  # 本期目标 against the period's figures
         self.verification.show_loading()
         self.verification_data = None
 
@@ -225,6 +227,7 @@ class DashboardView(QWidget):
                 self.daily,
                 self.overdue_complaints,
                 tile_row,
+                self.goals,
                 self.verification,
                 self.scroll,
                 spacing=8,
@@ -389,6 +392,7 @@ class DashboardView(QWidget):
         self.loading = False
         self._stale = False
         self._show_tiles()
+        self.goals.show_scope(scope.filters)
         self.verification.show_figures(verification)
         self.filled.emit()
         self._draw_charts(("groups",))  # it marks the overall rate of the tiles

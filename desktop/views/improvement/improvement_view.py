@@ -4,14 +4,14 @@ Top: the table — one row per (action, feedback) under a two-tier header whose 
 the four column groups (客户基本信息 | 回访信息 | 满意度反馈 | 改进方案与落实跟踪); overdue rows are
 tinted; a status filter; print preview / print / PDF in landscape.
 Bottom: the selected action — its fields, buttons for the allowed next steps only, the weekly
-progress log with a note box, the verification visits (二次回访) and their results, and the message
-telling the customers the problem was fixed (复制 / 标记已告知).
+progress log with a note box, the verification visits (二次回访) and their results, and telling
+each customer the problem was fixed, in their own words (notice_panel.py).
 """
 
 from datetime import date
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QPainter
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QListView,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QStyle,
@@ -47,6 +46,7 @@ from ..common.context import AppContext
 from ..common.empty_state import EmptyHint
 from ..common.widgets import READ_ONLY_STYLE, confirm, gate, hbox, show_error, show_info, vbox
 from .action_dialog import ActionDialog, StatusDialog, step_title
+from .notice_panel import NoticePanel
 from .standard_button import StandardButton
 
 OVERDUE_BG = QColor("#fde3e1")
@@ -344,14 +344,16 @@ class ImprovementView(QWidget):
         self.visit_button = QPushButton("去回访")
         self.visit_button.setToolTip("打开所选二次回访任务的回访表")
         self.visit_button.clicked.connect(self.open_verification)
-        self.message_edit = QPlainTextEdit()
-        self.message_edit.setFixedHeight(64)
-        self.message_edit.setPlaceholderText("告知客户问题已改进的话")
-        self.told_label = QLabel()
-        self.copy_button = QPushButton("复制")
-        self.copy_button.clicked.connect(self.copy_message)
-        self.told_button = QPushButton("标记已告知")
-        self.told_button.clicked.connect(self.mark_told)
+        # 告知客户: each linked customer with their own words, how and when they were told
+        self.notices = NoticePanel(self.today, lambda: self.author())
+        self.notices.told.connect(self.show_detail)
+        self.notices.copied.connect(
+            lambda _t: self.ctx.events.status_message.emit("已复制告知客户的话，可粘贴到短信或微信。")
+        )
+        self.message_edit = self.notices.message_edit
+        self.told_label = self.notices.told_label
+        self.copy_button = self.notices.copy_button
+        self.told_button = self.notices.told_button
         # who may change the actions (主管); others see them, copy the message and print
         self.may_manage = gate(
             accounts.MANAGE,
@@ -377,9 +379,7 @@ class ImprovementView(QWidget):
                 self.outcome_label,
                 self.verify_tree,
                 hbox(None, self.visit_button),
-                QLabel("告知客户："),
-                self.message_edit,
-                hbox(self.told_label, None, self.copy_button, self.told_button),
+                self.notices,
             )
         )
 
@@ -605,14 +605,7 @@ class ImprovementView(QWidget):
             self.verify_tree.addTopLevelItem(node)
         self.visit_button.setEnabled(bool(d.verification) and self.may_call)
 
-        self.message_edit.setPlainText(d.message)
-        can_tell = a.status in svc.TELL_STATUSES
-        self.told_button.setEnabled(can_tell and self.may_manage)
-        if self.may_manage:
-            self.told_button.setToolTip("" if can_tell else "措施完成后才能告知客户")
-        self.told_label.setText(
-            f"已于 {_day(a.customer_told_on)} 告知客户" if a.customer_told_on else "尚未告知客户"
-        )
+        self.notices.show_action(a.id, a.status in svc.TELL_STATUSES, self.may_manage)
 
     def _fill_steps(self, status: str) -> None:
         layout = self.steps_box.layout()
@@ -725,30 +718,6 @@ class ImprovementView(QWidget):
                 + ("验证通过，已闭环。" if status == svc.CLOSED else "未通过，已退回“进行中”。")
             )
         self.refresh()
-
-    # ------------------------------------------------------------ telling the customer
-    def copy_message(self) -> None:
-        """Copy the message (kept on the action, so an edited wording is not lost)."""
-        text = self.message_edit.toPlainText().strip()
-        if not text:
-            show_error(self, "告知客户的话：不能为空，请填写。", "未复制")
-            return
-        QGuiApplication.clipboard().setText(text)
-        if self.action_id is not None and self.detail is not None and text != self.detail.message:
-            dossier.save_customer_message(self.action_id, text)
-        self.ctx.events.status_message.emit("已复制告知客户的话，可粘贴到短信或微信。")
-
-    def mark_told(self) -> None:
-        if self.action_id is None:
-            return
-        try:
-            dossier.mark_customer_told(
-                self.action_id, self.message_edit.toPlainText(), self.author(), today=self.today()
-            )
-        except UserError as err:
-            show_error(self, str(err), "未标记")
-            return
-        self.show_detail(self.action_id)
 
     # ------------------------------------------------------------ printing
     def document(self):

@@ -107,6 +107,9 @@ class VisitsView(QWidget):
         self.review_button = QPushButton("复核有效性…")
         self.review_button.setToolTip("主管复核“待复核”的问卷：确认有效则计入统计，确认无效则不计入")
         self.may_review = gate(accounts.MANAGE, self.review_button, what="复核回访有效性")
+        self.sales_button = QPushButton("销售跟进…")
+        self.sales_button.setToolTip("勾选了“再购意向”的回访：谁跟进、跟进什么、何时、结果，可导出Excel")
+        self.sales_dialog = None
 
         self.model = VisitModel(
             COLUMNS,
@@ -129,6 +132,7 @@ class VisitsView(QWidget):
         self.new_button.clicked.connect(lambda: ctx.events.open_page.emit("visit_form", {"new": True}))
         self.delete_button.clicked.connect(self.delete_selected)
         self.review_button.clicked.connect(self.review_selected)
+        self.sales_button.clicked.connect(self.open_sales)
         ctx.events.visits_changed.connect(self.reload)
         ctx.events.customers_changed.connect(self.reload)
         ctx.events.orders_changed.connect(self.reload)
@@ -137,7 +141,7 @@ class VisitsView(QWidget):
             vbox(
                 hbox(heading("回访记录"), None, self.count_label),
                 hbox(self.search, QLabel("状态："), self.status_combo, None),
-                hbox(self.new_button, self.open_button, None, self.review_button, self.delete_button),
+                hbox(self.new_button, self.open_button, None, self.sales_button, self.review_button, self.delete_button),
                 self.table,
                 margin=MARGIN,
             )
@@ -225,6 +229,17 @@ class VisitsView(QWidget):
             show_error(self, str(err))
             return
         self.ctx.events.visits_changed.emit()
+
+    def open_sales(self) -> None:
+        """The 销售跟进 list of the 再购意向 visits (a window of its own, left open beside the list)."""
+        from .sales_dialog import SalesDialog
+
+        if self.sales_dialog is None:
+            self.sales_dialog = SalesDialog(self)
+        else:
+            self.sales_dialog.reload()
+        self.sales_dialog.show()
+        self.sales_dialog.raise_()
 
     def delete_selected(self) -> None:
         row = self.selected_row()

@@ -1,0 +1,57 @@
+"""工作台's 本期目标: a 主管 sets the period's targets in the real dialog and sees them against the
+actual figures."""
+
+from datetime import date
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from desktop.services.kpi import goals
+from desktop.services.reporting.scope import Scope
+from desktop.views.dashboard.goals_panel import GoalsDialog
+from tests.test_dashboard_view import choose, make_view
+from tests.test_goals import quarter  # noqa: F401 (fixture)
+
+
+def fill_goals_dialog(values: dict[str, str], seen: list) -> None:
+    """When the goals dialog opens, type the targets and press 保存 (as a user would)."""
+
+    def attempt(left: int) -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, GoalsDialog):
+            if left:
+                QTimer.singleShot(10, lambda: attempt(left - 1))
+            return
+        seen.append(box.windowTitle())
+        for key, text in values.items():
+            box.edits[key].setText(text)
+        box.save_button.click()
+        if box.isVisible():  # refused: keep the message, then close
+            seen.append(box.error_label.text())
+            box.reject()
+
+    QTimer.singleShot(0, lambda: attempt(300))
+
+
+def test_set_goals_on_the_dashboard_and_see_them_against_the_figures(qtbot, quarter, db_path, monkeypatch):  # noqa: F811
+    monkeypatch.setattr("tests.test_dashboard_view.TODAY", date(2024, 3, 15))  # 本季度 = 2024Q1
+    view = make_view(qtbot, db_path)
+    choose(view.period_combo, "本季度", qtbot, view)
+    panel = view.goals
+    assert panel.summary_label.text() == "本期未设定目标"
+    assert "目标 — · 未设目标" in panel.labels["composite"].text()
+    seen: list = []
+    fill_goals_dialog({"composite": "90", "complaint_rate": "10", "response_time": "24"}, seen)
+    qtbot.mouseClick(panel.set_button, Qt.LeftButton)
+    assert seen[0].startswith("设定目标") and "2024" in seen[0]
+    assert goals.targets("2024Q1") == {"composite": 90, "complaint_rate": 10, "response_time": 24}
+    rows = {r.metric.key: r for r in goals.goal_rows(Scope(period="2024Q1"))}
+    assert panel.labels["complaint_rate"].text() == "投诉率 50% / 目标 ≤10% · 未达标"
+    assert panel.labels["response_time"].text() == "响应时效 18小时 / 目标 ≤24小时 · 达标"
+    assert panel.labels["composite"].text().startswith(f"综合得分 {rows['composite'].text(rows['composite'].actual)}")
+    assert panel.summary_label.text() == goals.summary(list(rows.values())) == "达标 1/3"
+
+    seen.clear()  # a wrong target is refused inside the dialog, nothing saved
+    fill_goals_dialog({"composite": "abc"}, seen)
+    qtbot.mouseClick(panel.set_button, Qt.LeftButton)
+    assert "综合得分目标" in seen[-1] and goals.targets("2024Q1")["composite"] == 90
