@@ -20,6 +20,7 @@ QT_CATALOGUES = ("qtbase",)
 LOCALE = "zh_CN"
 _translators: list = []  # QTranslator objects must outlive the application's use of them
 _hook = None
+READ_ONLY_NOTE = "数据库已损坏，只读打开：请从备份恢复（文件 → 从备份恢复…）"
 
 
 def create_qapp(*, interactive: bool = False):
@@ -137,10 +138,16 @@ def show_main_window(db_path: Path):
     (``views.tasks``); its summary goes to the status bar and, when it made tasks, the pages
     showing tasks refresh. Its write is one short transaction: a save on the GUI thread meanwhile
     waits for it (WAL, busy timeout), never fails."""
+    from desktop.models.connection import is_read_only
     from desktop.views.common.operations import start_in_background
     from desktop.views.common.widgets import after_first_paint
 
     window = build_main_window(db_path)
+    window.scheduler_job = None
+    if is_read_only():  # a damaged file opened read-only: the scheduler would write
+        window.set_read_only(READ_ONLY_NOTE)
+        window.show()
+        return window
 
     def done(outcome: tuple[str, int]) -> None:
         summary, created = outcome
@@ -151,7 +158,6 @@ def show_main_window(db_path: Path):
     def start() -> None:
         window.scheduler_job = start_in_background(lambda _report: _scheduler_run(), done, owner=window)
 
-    window.scheduler_job = None
     after_first_paint(window, start)
     window.show()
     return window
@@ -209,8 +215,9 @@ def _scheduler_run() -> tuple[str, int]:
 
 def open_checked(db_path: Path) -> bool:
     """Open the database. When the file is damaged or not a database (the quick check at start,
-    or an error while opening), offer to restore the newest good backup. False: the database
-    cannot be used and the user was told."""
+    or an error while opening), offer to restore the newest good backup — or, for a damaged file
+    SQLite still reads, to open it read-only (``connection.is_read_only`` says so afterwards).
+    False: the database cannot be used and the user was told."""
     import sqlite3
 
     import peewee as pw
@@ -219,16 +226,17 @@ def open_checked(db_path: Path) -> bool:
     from desktop.models.connection import DatabaseDamagedError, DatabaseOpenError
     from desktop.services.maintenance import backup
     from desktop.services.maintenance.bootstrap import open_app_database
-    from desktop.views.settings.backup_dialog import offer_restore_at_startup
+    from desktop.views.settings.backup_dialog import READ_ONLY, offer_restore_at_startup
 
     unusable = (backup.DAMAGED, backup.NOT_DATABASE)
+    readable = False  # a damaged file SQLite still reads: 只读打开 is offered
     try:
         # opening runs SQLite's quick check first (~1 s for 100k visits): a damaged file is
         # refused before anything is written to it
         open_app_database(db_path)
         return True
     except DatabaseDamagedError as err:
-        problem = str(err)
+        problem, readable = str(err), True
     except DatabaseOpenError as err:
         verdict = backup.check(db_path, quick=True)
         if verdict.status not in unusable:  # a newer version's file, …
@@ -237,9 +245,16 @@ def open_checked(db_path: Path) -> bool:
         problem = verdict.message
     except (sqlite3.DatabaseError, pw.DatabaseError) as err:
         problem = f"数据库 {db_path} 无法读取（{err}），文件可能已损坏。"
-    if not offer_restore_at_startup(db_path, problem):
+    choice = offer_restore_at_startup(db_path, problem, read_only=readable)
+    if choice is None:
         return False
     try:
+        if choice == READ_ONLY:
+            from desktop.models.connection import open_read_only
+
+            log.warning("数据库 %s 已损坏，只读打开", db_path)
+            open_read_only(db_path)
+            return True
         open_app_database(db_path)
         return True
     except (DatabaseOpenError, sqlite3.DatabaseError, pw.DatabaseError) as err:
@@ -249,9 +264,15 @@ def open_checked(db_path: Path) -> bool:
 
 def signed_in() -> bool:
     """With sign-in accounts on (设置 → 账号): the login (and a forced password change); False
-    when the person quit instead. With accounts off: True, no dialog."""
+    when the person quit instead. With accounts off: True, no dialog. A database opened
+    read-only: the 只读 role, no dialog."""
+    from desktop.models.connection import is_read_only
+    from desktop.services.admin import accounts
     from desktop.views.shell.login_dialog import sign_in_at_start
 
+    if is_read_only():  # a login writes (failures, last sign-in): the 只读 role without one
+        accounts.sign_in_read_only()
+        return True
     return sign_in_at_start()
 
 
@@ -395,11 +416,13 @@ def run_gui(db_path: Path | str, *, demo: bool = False) -> int:
     if db_path != real_db:
         attach_demo(window, real_db)
     _Session.window, _Session.db_path = window, db_path  # kept alive while the event loop runs
-    if not is_new:  # a backup at most a day old; a new database gets its first one at exit
+    from desktop.models.connection import close_database, is_read_only
+
+    if not is_new and not is_read_only():  # a backup at most a day old; a new database: at exit
         after_first_paint(window, lambda: daily_backup(window, db_path))
     code = app.exec()
-    exit_backup(_Session.db_path)
-    from desktop.models.connection import close_database
+    if not is_read_only():  # a damaged file opened read-only is no backup (restored: it is)
+        exit_backup(_Session.db_path)
 
     close_database()  # checkpoints and removes the -wal file: the next start knows it was clean
     _Session.window = None

@@ -27,16 +27,18 @@ from desktop.services.maintenance.bootstrap import open_app_database
 from desktop.services.scheduling import scheduler
 
 
-def damage_a_table_page(path: Path, table: str = "visit_task") -> None:
-    """Overwrite the cell pointers of ``table``'s root b-tree page (a leaf in a small database)."""
+def damage_a_table_page(path: Path, table: str = "visit_task", *, header: bool = False) -> None:
+    """Overwrite the cell pointers of ``table``'s root b-tree page (a leaf in a small database):
+    its rows read as garbage. ``header``: its page header instead: reading its rows fails
+    ("database disk image is malformed")."""
     con = sqlite3.connect(path)
     root, page_size = con.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[
         0
     ], con.execute("PRAGMA page_size").fetchone()[0]
     con.close()
     with path.open("r+b") as fh:
-        fh.seek((root - 1) * page_size + 8)
-        fh.write(b"\xff\x07" * 20)
+        fh.seek((root - 1) * page_size + (0 if header else 8))
+        fh.write(b"\x00" * 8 if header else b"\xff\x07" * 20)
 
 
 def digest(path: Path) -> str:
@@ -196,3 +198,68 @@ def test_a_crash_leaves_no_note_so_the_next_open_checks(db_path, monkeypatch):
     open_database(db_path)
     assert checked == [db_path]
     close_database()
+
+
+def _allowed_pages():
+    from desktop.views.common.pages import PAGES, allowed
+
+    return [spec.id for spec in PAGES if allowed(spec)]
+
+
+@pytest.mark.parametrize("header", [False, True], ids=["rows-garbled", "rows-unreadable"])
+def test_a_damaged_file_can_be_opened_read_only_and_is_left_as_it_was(qtbot, damaged, db_path, header):
+    """只读打开: the window shows the damaged database to look at (the 只读 role, a banner), its
+    pages show data or a Chinese error, a write is refused in Chinese, and the file's bytes are
+    as they were, with no -wal/-shm and no clean-close note (the next start checks it again)."""
+    import peewee as pw
+    from PySide6.QtWidgets import QLabel
+
+    from desktop.app import create_qapp, open_checked, show_main_window, signed_in
+    from desktop.models import Setting, db
+    from desktop.models.accounts import ROLE_VIEWER
+    from desktop.models.connection import is_read_only
+    from desktop.services.admin import accounts
+    from desktop.services.common.errors import UserError
+
+    create_qapp()
+    if header:
+        damage_a_table_page(db_path, "customer", header=True)
+    before = digest(db_path)
+    seen: list = []
+    answer_next_box("只读打开", seen)
+    assert open_checked(db_path)
+    assert seen and {"恢复此备份", "只读打开", "退出"} <= set(seen[0]["buttons"]), seen
+    assert is_read_only()
+    try:
+        assert signed_in()
+        assert accounts.current().role == ROLE_VIEWER
+        window = show_main_window(db_path)
+        qtbot.addWidget(window)
+        qtbot.waitExposed(window)
+        banner = window.read_only_note
+        assert banner.isVisible() and "数据库已损坏，只读打开" in banner.text() and "从备份恢复" in banner.text()
+        notes = []
+        for page_id in _allowed_pages():
+            window.open_page(page_id)
+            qtbot.wait(50)
+            shown = window.stack.currentWidget()
+            assert shown.objectName() == f"page_{page_id}"
+            if isinstance(shown, QLabel):  # the page could not read its data: said in Chinese
+                assert "无法读取" in shown.text() and "从备份恢复" in shown.text(), shown.text()
+                notes.append(page_id)
+        assert bool(notes) == header, notes  # garbled rows are shown; unreadable ones are said so
+        with pytest.raises(UserError, match="数据库以只读方式打开，不能保存。请先从备份恢复。"):
+            Setting.create(key="只读测试", value=1)
+        with pytest.raises(UserError, match="只读"), db.atomic():
+            db.execute_sql("DELETE FROM customer")
+        assert Setting.get_or_none(Setting.key == "只读测试") is None
+        window.close()
+    finally:
+        accounts.sign_out()
+        close_database()
+    assert not isinstance(db.obj, pw.Database) or db.is_closed()
+    assert digest(db_path) == before
+    assert sidecars(db_path) == []
+    assert not db_path.with_name(db_path.name + CLOSED_SUFFIX).exists()
+    with pytest.raises(DatabaseDamagedError):  # the next start still checks it
+        open_database(db_path)

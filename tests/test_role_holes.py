@@ -90,6 +90,7 @@ def test_a_caller_cannot_hang_a_call_on_another_callers_visit(team, setup):  # n
     assert CallAttempt.select().count() == 0
 
 
+@pytest.mark.sqlite_only  # a backup copies the SQLite file (a server database has its own tools)
 @pytest.mark.parametrize("who", ["qian", "hq"])
 def test_only_a_supervisor_makes_a_full_backup(team, db_path, tmp_path, who):
     out = tmp_path / "copy.db"
@@ -101,6 +102,7 @@ def test_only_a_supervisor_makes_a_full_backup(team, db_path, tmp_path, who):
     assert backup.backup_to(out) == out.absolute()
 
 
+@pytest.mark.sqlite_only
 def test_automatic_backups_still_run_whoever_is_signed_in(team, db_path, tmp_path):
     sign_in("qian")
     result = backup.auto_backup("exit", folder=tmp_path / "backups")

@@ -173,6 +173,81 @@ def _check_integrity(path: Path) -> None:
         )
 
 
+READ_ONLY_WRITE = "数据库以只读方式打开，不能保存。请先从备份恢复。"
+
+
+@contextlib.contextmanager
+def _no_writes():
+    """A write on a file opened read-only: a Chinese message (UserError), not sqlite3's."""
+    from desktop.services.common.errors import UserError
+
+    try:
+        yield
+    except (pw.OperationalError, sqlite3.OperationalError) as exc:
+        if "readonly" not in str(exc):
+            raise
+        raise UserError(READ_ONLY_WRITE) from exc
+
+
+class ReadOnlySqliteDatabase(pw.SqliteDatabase):
+    """A damaged file opened only to look at it (``mode=ro``, immutable when nothing else has it
+    open, so no -wal/-shm is left): no migration, no pragmas that write, never noted as closed
+    cleanly. ``database`` stays the file's path (backups and attachments are found from it)."""
+
+    read_only = True
+
+    def _connect(self):
+        conn = connect_read_only(Path(self.database), timeout=self._timeout)
+        conn.isolation_level = None
+        try:
+            self._add_conn_hooks(conn)
+        except Exception:
+            conn.close()
+            raise
+        return conn
+
+    def begin(self, lock_type=None):
+        with _no_writes():
+            return super().begin(lock_type)
+
+    def execute_sql(self, sql, params=None):
+        with _no_writes():
+            return super().execute_sql(sql, params)
+
+    def commit(self):
+        with _no_writes():
+            return super().commit()
+
+
+def is_read_only(database=None) -> bool:
+    """Is ``database`` (default: the bound one) a file opened read-only (``open_read_only``)?"""
+    database = database if database is not None else db.obj
+    return bool(getattr(database, "read_only", False))
+
+
+def open_read_only(path: str | Path) -> pw.Database:
+    """Open a (damaged) SQLite file read-only and bind every model to it: nothing is written to
+    the file or beside it. Only a file of this program's schema version (no migration here)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DatabaseOpenError(f"数据库文件 {path} 不存在，无法只读打开。")
+    version = read_user_version(path)
+    if version != SCHEMA_VERSION:
+        raise DatabaseOpenError(
+            f"数据库 {path} 的结构版本是 {version}，本程序是 {SCHEMA_VERSION}：只读打开不能升级它。"
+            "请从备份恢复。"
+        )
+    database = ReadOnlySqliteDatabase(str(path), pragmas={"foreign_keys": 1}, timeout=BUSY_TIMEOUT_S)
+    db.initialize(database)
+    try:
+        database.connect(reuse_if_open=True)
+        database.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
+    except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
+        close_database()
+        raise DatabaseOpenError(f"无法只读打开数据库 {path}（{exc}）。请从备份恢复。") from exc
+    return database
+
+
 URL_SCHEMES = ("postgresql://", "postgres://")
 PG_VERSION_TABLE = "huifang_schema"  # one row: the schema version of a PostgreSQL database
 
@@ -283,11 +358,11 @@ def open_database(path: str | Path) -> pw.Database:
 
 def close_database() -> None:
     """Close the models' database; a SQLite file closed cleanly is noted as such (``-closed``),
-    so the next open may skip its quick check."""
+    so the next open may skip its quick check (never one opened read-only: it was damaged)."""
     if db.obj is not None and not db.is_closed():
         database = db.obj
         db.close()
-        if is_sqlite(database) and database.database not in ("", ":memory:"):
+        if is_sqlite(database) and database.database not in ("", ":memory:") and not is_read_only(database):
             _seal(Path(database.database))
 
 

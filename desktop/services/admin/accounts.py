@@ -195,6 +195,17 @@ def current() -> SignedIn | None:
     return _current
 
 
+READ_ONLY_SESSION = 0  # the id of the session of a database opened read-only: no account
+
+
+def sign_in_read_only() -> SignedIn:
+    """A damaged database opened read-only (desktop.models.connection.open_read_only): the
+    session gets the 只读 role without an account or a login (either would write)."""
+    global _current
+    _current = SignedIn(READ_ONLY_SESSION, "", "只读打开", ROLE_VIEWER, None)
+    return _current
+
+
 def sign_out() -> None:
     global _current
     _current = None
@@ -207,7 +218,7 @@ def _fresh(max_age: float = REFRESH_SECONDS) -> SignedIn | None:
     """The signed-in account, re-read when older than ``max_age`` seconds: a 主管 may have
     changed its role or 停用 it meanwhile (from another PC, on a shared database)."""
     global _current, _checked_at
-    if _current is None or time.monotonic() - _checked_at < max_age:
+    if _current is None or _current.id == READ_ONLY_SESSION or time.monotonic() - _checked_at < max_age:
         return _current
     row = UserAccount.get_or_none(UserAccount.id == _current.id)
     _checked_at = time.monotonic()

@@ -91,10 +91,11 @@ def _bound_to(path: Path) -> bool:
 
 def _stored_setting(db_path: Path, key: str):
     """A business setting of ``db_path`` (None when unset or unreadable): through the models when
-    that database is the open one, else straight from the file (it may be damaged)."""
+    that database is the open one, else straight from the file (it may be damaged; a closed
+    model database would reopen it read-write, leaving a -wal and -shm beside a damaged file)."""
     import json
 
-    if _bound_to(db_path):
+    if _bound_to(db_path) and not db.is_closed():
         with contextlib.suppress(Exception):
             row = Setting.get_or_none(Setting.key == key)
             return None if row is None else row.value

@@ -5,11 +5,18 @@ and filtering are done by the database (ORDER BY / WHERE), never by a proxy over
 ``data()`` only indexes a tuple and formats it, because each painted cell calls it ~7 times.
 """
 
+import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import peewee as pw
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+
+from desktop.models.connection import is_read_only
+
+log = logging.getLogger(__name__)
 
 Fetch = Callable[..., list[tuple]]  # fetch(text, offset=, limit=, sort=, descending=) -> rows
 Count = Callable[[str], int]
@@ -88,7 +95,15 @@ class PagedQueryModel(QAbstractTableModel):
     def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: N802
         if parent.isValid():
             return
-        rows = self._page(len(self._rows))
+        try:
+            rows = self._page(len(self._rows))
+        except (pw.DatabaseError, sqlite3.DatabaseError):
+            if not is_read_only():
+                raise
+            # a damaged database opened read-only: the rows past here cannot be read; the page
+            # keeps what it has (called by Qt while painting: an error here could not be shown)
+            log.warning("数据库已损坏，第 %s 行之后的数据无法读取", len(self._rows), exc_info=True)
+            rows = []
         if not rows:
             self.total = len(self._rows)
             return

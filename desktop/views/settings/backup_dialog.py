@@ -7,6 +7,7 @@ window and ``desktop.app`` call. All the work is ``services.backup``; this modul
 shows.
 """
 
+import contextlib
 from datetime import datetime
 from pathlib import Path
 
@@ -218,11 +219,16 @@ def _reopen(parent: QWidget | None, db_path: Path) -> bool:
 
 
 def restore_from_gui(parent: QWidget | None, db_path: Path) -> svc.RestoreResult | None:
-    """文件 → 从备份恢复…: the dialog, then the database opened again (restored or not)."""
+    """文件 → 从备份恢复…: the dialog, then the database opened again (restored or not; a
+    damaged file that was open read-only and is still damaged: read-only again)."""
+    from desktop.models.connection import DatabaseOpenError, is_read_only, open_read_only
+
+    was_read_only = is_read_only()
     dialog = RestoreDialog(db_path, parent=parent)
     dialog.exec()
-    if dialog.result_info is not None or not _is_open():
-        _reopen(parent, db_path)
+    if (dialog.result_info is not None or not _is_open()) and not _reopen(parent, db_path) and was_read_only:
+        with contextlib.suppress(DatabaseOpenError):
+            open_read_only(db_path)
     return dialog.result_info
 
 
@@ -283,9 +289,13 @@ def check_now(parent: QWidget | None, db_path: Path) -> bool:
     return False
 
 
-def offer_restore_at_startup(db_path: Path, problem: str) -> bool:
-    """The database cannot be used: offer the newest good backup (or any backup). True when the
-    database was restored and can be opened now."""
+RESTORED, READ_ONLY = "restored", "read_only"  # what offer_restore_at_startup's person chose
+
+
+def offer_restore_at_startup(db_path: Path, problem: str, *, read_only: bool = False) -> str | None:
+    """The database cannot be used: offer the newest good backup (or any backup) and, with
+    ``read_only`` (a damaged file SQLite can still read), 只读打开. RESTORED when the database
+    was restored and can be opened now, READ_ONLY for 只读打开, None for 退出."""
     folder = svc.backup_folder(db_path)
     newest = svc.newest_good_backup(folder)
     box = QMessageBox()
@@ -301,9 +311,14 @@ def offer_restore_at_startup(db_path: Path, problem: str) -> bool:
         box.setText(f"{problem}\n\n备份文件夹 {folder} 中没有找到可用的备份。可以选择其他位置的备份文件。")
         use_newest = None
     choose = box.addButton("选择其他备份…", QMessageBox.ActionRole)
+    look = box.addButton("只读打开", QMessageBox.ActionRole) if read_only else None
+    if look is not None:
+        look.setToolTip("只查看，不写入：可以先核对数据，再从备份恢复（文件 → 从备份恢复…）。")
     box.addButton("退出", QMessageBox.RejectRole)
     box.exec()
     clicked = box.clickedButton()
+    if look is not None and clicked is look:
+        return READ_ONLY
     if use_newest is not None and clicked is use_newest:
         answer = QMessageBox.question(
             None,
@@ -313,16 +328,16 @@ def offer_restore_at_startup(db_path: Path, problem: str) -> bool:
             QMessageBox.Yes,
         )
         if answer != QMessageBox.Yes:
-            return False
+            return None
         result = perform_restore(None, newest.path, db_path)
         if result is not None:
             show_info(None, result.summary(), "恢复完成")
-        return result is not None
+        return RESTORED if result is not None else None
     if clicked is choose:
         dialog = RestoreDialog(db_path, folder, problem=problem)
         dialog.exec()
-        return dialog.result_info is not None
-    return False
+        return RESTORED if dialog.result_info is not None else None
+    return None
 
 
 def exit_backup(db_path: Path) -> Path | None:

@@ -1,5 +1,9 @@
 """The shell: navigation, status bar, menus. Each page lives in its own module."""
 
+import logging
+import sqlite3
+
+import peewee as pw
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -11,11 +15,12 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSizePolicy,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from desktop import APP_NAME, __version__
-from desktop.models.connection import is_db_url, shown_name
+from desktop.models.connection import is_db_url, is_read_only, shown_name
 from desktop.services.admin import accounts
 
 from ..common.context import AppContext
@@ -26,9 +31,13 @@ from .status_bar import ElidedLabel, ElidingStatusBar, fit_geometry, fits, frame
 NAV_WIDTH = 128
 # ends with the application name, so the platform adds no second "— 回访通" (Qt appends
 # applicationDisplayName to a title that does not end with it)
+log = logging.getLogger(__name__)
+
 WINDOW_TITLE = f"售后服务回访与满意度管理 — {APP_NAME}"
 DEMO_TITLE = f"【演示数据】{WINDOW_TITLE}"
 DEMO_NOTE_STYLE = "QLabel#demoNote { background: #fff4ce; border: 1px solid #e0c97a; padding: 0 6px; }"
+READ_ONLY_TITLE = f"【只读】{WINDOW_TITLE}"
+READ_ONLY_STYLE = "QLabel#readOnlyNote { background: #fde2e1; color: #a4262c; font-weight: bold; padding: 2px 8px; }"
 NAV_STYLE = """
 QListWidget#nav { background: #f2f4f7; border: none; border-right: 1px solid #d9dde3; padding-top: 6px; }
 QListWidget#nav::item { padding: 9px 14px; color: #1f2933; }
@@ -45,6 +54,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.ctx = ctx
         self.real_db = None  # set by set_demo: the real database beside the demo one
+        self.read_only = False  # set by set_read_only: a damaged database opened read-only
         self.setWindowTitle(WINDOW_TITLE)
         self._pages: dict[str, QWidget] = {}
         self._specs = {spec.id: spec for spec in PAGES}
@@ -60,12 +70,22 @@ class MainWindow(QMainWindow):
             item.setToolTip(spec.title)
             self.nav.addItem(item)
         self.stack = QStackedWidget()
+        # a damaged database opened read-only (shown by set_read_only): above every page
+        self.read_only_note = QLabel()
+        self.read_only_note.setObjectName("readOnlyNote")
+        self.read_only_note.setStyleSheet(READ_ONLY_STYLE)
+        self.read_only_note.setWordWrap(True)
+        self.read_only_note.setVisible(False)
         central = QWidget()
-        layout = QHBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self.read_only_note)
+        layout = QHBoxLayout()
         layout.setSpacing(0)
         layout.addWidget(self.nav)
         layout.addWidget(self.stack, 1)
+        outer.addLayout(layout, 1)
         self.setCentralWidget(central)
 
         # 扫码录入 (Ctrl+L): a scanned paper form opens its task or visit
@@ -147,8 +167,9 @@ class MainWindow(QMainWindow):
         self._user_label.setVisible(me is not None)
         self._account_menu.menuAction().setVisible(me is not None)
         for action in (self._backup_action, self._restore_action):  # whole copies of the data
-            action.setEnabled(accounts.can(accounts.MANAGE))
-            action.setToolTip("" if accounts.can(accounts.MANAGE) else "只有主管可以备份和恢复数据库")
+            may = accounts.can(accounts.MANAGE) or (action is self._restore_action and self.read_only)
+            action.setEnabled(may)
+            action.setToolTip("" if may else "只有主管可以备份和恢复数据库")
         for action in (self._export_action, self._merge_action):  # every caller's visits
             action.setEnabled(accounts.can(accounts.SEE_ALL))
             action.setToolTip(
@@ -210,10 +231,34 @@ class MainWindow(QMainWindow):
     def _on_nav(self, row: int) -> None:
         if row < 0:
             return
-        widget = self.page(PAGES[row].id)
-        self.stack.setCurrentWidget(widget)
-        if hasattr(widget, "on_shown"):
-            widget.on_shown()
+        try:
+            widget = self.page(PAGES[row].id)
+            self.stack.setCurrentWidget(widget)
+            if hasattr(widget, "on_shown"):
+                widget.on_shown()
+        except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
+            if not self.read_only:
+                raise
+            self._show_unreadable(PAGES[row], exc)
+
+    def _show_unreadable(self, spec: PageSpec, exc: Exception) -> None:
+        """A page of a damaged database opened read-only that cannot read its data: a Chinese
+        note in its place (the page is built again after 从备份恢复)."""
+        text = f"“{spec.title}”页面的数据无法读取：数据库已损坏（{exc}）。请从备份恢复（文件 → 从备份恢复…）。"
+        log.warning("%s", text)
+        old = self._pages.pop(spec.id, None)
+        if old is not None:
+            self.stack.removeWidget(old)
+            old.deleteLater()
+        note = QLabel(text)
+        note.setObjectName(f"page_{spec.id}")
+        note.setWordWrap(True)
+        note.setAlignment(Qt.AlignCenter)
+        note.setStyleSheet(READ_ONLY_STYLE.replace("#readOnlyNote", ""))
+        self._pages[spec.id] = note
+        self.stack.addWidget(note)
+        self.stack.setCurrentWidget(note)
+        self.statusBar().showMessage(text, 15000)
 
     # -- the demo database (desktop.app.attach_demo)
     def set_demo(self, real_db) -> None:
@@ -227,6 +272,29 @@ class MainWindow(QMainWindow):
         )
         self.demo_note.setVisible(True)
         self._new_real_action.setVisible(True)
+
+    # -- a damaged database opened read-only (desktop.app.show_main_window)
+    def set_read_only(self, text: str) -> None:
+        """This window shows a damaged database opened read-only: say so above every page and in
+        the title bar; 从备份恢复 stays open to the 只读 session (it is the way out)."""
+        self.read_only = True
+        self.setWindowTitle(READ_ONLY_TITLE)
+        self.read_only_note.setText(text)
+        self.read_only_note.setVisible(True)
+        self.apply_role()
+
+    def _leave_read_only(self) -> None:
+        """Restored from a backup: the database is open for writing again; sign in as usual."""
+        from .login_dialog import sign_in_at_start
+
+        self.read_only = False
+        self.read_only_note.setVisible(False)
+        self.setWindowTitle(WINDOW_TITLE)
+        accounts.sign_out()
+        if not sign_in_at_start(self):
+            self.close()
+            return
+        self.apply_role()
 
     # -- menus
     def _build_menus(self) -> None:
@@ -334,6 +402,8 @@ class MainWindow(QMainWindow):
         if not self._is_file_database():
             return
         if restore_from_gui(self, self.ctx.db_path) is not None:
+            if self.read_only and not is_read_only():
+                self._leave_read_only()
             self.reload_pages()
 
     def check_database(self) -> None:
