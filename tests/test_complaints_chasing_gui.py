@@ -65,7 +65,7 @@ def test_dashboard_complaint_tile_and_overdue_band(qtbot, database, db_path):
     view.resize(1238, 800)
     view.show()
     view.on_shown()
-    qtbot.waitUntil(lambda: view.tile_data is not None and not view.loading, timeout=20_000)
+    qtbot.waitUntil(lambda: view.tile_data is not None and not view.loading and not view.details_loading, timeout=20_000)
     tile = view.tiles["complaint"]
     assert tile.value.text() == "6.0%"
     assert "6/100" in tile.note.text() and "目标 ≤6.0%" in tile.note.text() and "已达标" in tile.note.text()

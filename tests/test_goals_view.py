@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 from desktop.services.kpi import goals
 from desktop.services.reporting.scope import Scope
 from desktop.views.dashboard.goals_panel import GoalsDialog
-from tests.test_dashboard_view import choose, make_view
+from tests.test_dashboard_view import choose, make_view, settle
 from tests.test_goals import quarter  # noqa: F401 (fixture)
 
 
@@ -44,6 +44,7 @@ def test_set_goals_on_the_dashboard_and_see_them_against_the_figures(qtbot, quar
     fill_goals_dialog({"composite": "90", "complaint_rate": "10", "response_time": "24"}, seen)
     qtbot.mouseClick(panel.set_button, Qt.LeftButton)
     assert seen[0].startswith("设定目标") and "2024" in seen[0]
+    settle(qtbot, view)  # the rows are read again in the background
     assert goals.targets("2024Q1") == {"composite": 90, "complaint_rate": 10, "response_time": 24}
     rows = {r.metric.key: r for r in goals.goal_rows(Scope(period="2024Q1"))}
     assert panel.labels["complaint_rate"].text() == "投诉率 50% / 目标 ≤10% · 未达标"

@@ -115,19 +115,28 @@ class GoalRow:
         return "—" if self.target is None else f"{self.metric.rule}{self.text(self.target)}"
 
 
+def composite_actual(figures) -> tuple[float | None, str]:
+    """综合得分 from ``statistics.overall``'s figures, with its count."""
+    value = None if figures.composite is None else round(figures.composite, 1)
+    return value, f"有效评分回答 {figures.level_n} 个"
+
+
+def rate_actual(key: str, rate: orders.Rate) -> tuple[float | None, str]:
+    """投诉率 or 复购率 (``key``) from its ``orders.Rate``, in %, with its counts."""
+    what = "投诉工单" if key == "complaint_rate" else "老客户工单"
+    value = None if rate.value is None else round(rate.value * 100, 1)
+    return value, f"{what} {rate.part} / 完成工单 {rate.whole}"
+
+
 def actual(key: str, scope: Scope) -> tuple[float | None, str]:
     """The actual value of a goal metric over ``scope``, and the counts it is computed from."""
     if key == "composite":
         from ..reporting.statistics import overall
 
-        figures = overall(scope)
-        value = None if figures.composite is None else round(figures.composite, 1)
-        return value, f"有效评分回答 {figures.level_n} 个"
+        return composite_actual(overall(scope))
     if key in ("complaint_rate", "repurchase_rate"):
         rate = orders.complaint_rate(scope) if key == "complaint_rate" else orders.repurchase_rate(scope)
-        what = "投诉工单" if key == "complaint_rate" else "老客户工单"
-        value = None if rate.value is None else round(rate.value * 100, 1)
-        return value, f"{what} {rate.part} / 完成工单 {rate.whole}"
+        return rate_actual(key, rate)
     if key == "response_time":
         mean = orders.response_hours(scope)
         value = None if mean.value is None else round(mean.value, 1)
@@ -135,14 +144,17 @@ def actual(key: str, scope: Scope) -> tuple[float | None, str]:
     raise UserError(f"没有名为“{key}”的目标指标。")
 
 
-def goal_rows(scope: Scope) -> list[GoalRow]:
-    """Each goal metric of the scope's period: its target (if set) against the actual value."""
+def goal_rows(scope: Scope, known: dict[str, tuple[float | None, str]] | None = None) -> list[GoalRow]:
+    """Each goal metric of the scope's period: its target (if set) against the actual value.
+    ``known``: actual values (``composite_actual``, ``rate_actual``) the caller already has for
+    this scope — 工作台's tiles read 综合得分 and 投诉率 anyway — so they are not read twice."""
     if scope.period is None:
         raise UserError("目标按期间设定：请选择一个期间。")
     goals = targets(scope.period)
+    known = known or {}
     rows = []
     for metric in GOAL_METRICS:
-        value, basis = actual(metric.key, scope)
+        value, basis = known[metric.key] if metric.key in known else actual(metric.key, scope)
         rows.append(GoalRow(metric, goals.get(metric.key), value, basis))
     return rows
 

@@ -15,7 +15,7 @@ from desktop.models import ServiceOrder
 from desktop.models.connection import hours_between
 
 from . import metrics
-from .scope import Scope, day_moments, returning_orders
+from .scope import Scope, day_moments, returning_condition
 
 COMPLAINT_SERVICE = "投诉处理"
 
@@ -155,8 +155,8 @@ def complaint_figures(scope: Scope, at: datetime | None = None) -> ComplaintFigu
 def repurchase_rate(scope: Scope) -> Rate:
     """复购率 of the scope: (orders of returning customers, orders) completed in its period and
     filters — a returning customer's order is one the customer had an earlier completed order
-    before (``scope.returning_orders``)."""
-    returning = pw.fn.SUM(pw.Case(None, [(ServiceOrder.id.in_(returning_orders()), 1)], 0))
+    before (``scope.returning_condition``)."""
+    returning = pw.fn.SUM(pw.Case(None, [(returning_condition(), 1)], 0))
     part, whole = (
         ServiceOrder.select(returning, pw.fn.COUNT(ServiceOrder.id))
         .where(*scope.order_conditions())

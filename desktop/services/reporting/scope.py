@@ -54,7 +54,7 @@ __all__ = [
     "Scope",
     "day_moments",
     "day_value",
-    "returning_orders",
+    "returning_condition",
     "verification_condition",
 ]
 
@@ -91,17 +91,17 @@ def day_moments(period: Period) -> tuple[datetime, datetime]:
     return datetime.combine(period.start, time.min), datetime.combine(period.end + timedelta(days=1), time.min)
 
 
-def returning_orders():
-    """A sub-query of the ids of returning customers' orders (老客户): orders whose customer had
+def returning_condition() -> pw.Expression:
+    """SQL on ``ServiceOrder``: the order is a returning customer's (老客户) — its customer had
     another order completed earlier (完成时间). A customer's first order, and an order without a
-    完成时间, is a new customer's (新客户)."""
+    完成时间, is a new customer's (新客户). It is correlated with the query's ``ServiceOrder`` row,
+    so only the orders the query reads are looked up (by the customer index), not every order."""
     earlier = ServiceOrder.alias("earlier")
-    exists = pw.fn.EXISTS(
+    return pw.fn.EXISTS(
         earlier.select(earlier.id).where(
             (earlier.customer == ServiceOrder.customer) & (earlier.completed_at < ServiceOrder.completed_at)
         )
     )
-    return ServiceOrder.select(ServiceOrder.id).where(exists)
 
 
 def verification_condition():
@@ -136,7 +136,7 @@ class Scope:
     customer_group: str | None = None  # 客户类型: VIP客户 / 普通客户 / 企业客户 / 投诉客户
     source: str | None = None  # 客户来源
     channel: str | None = None  # 回访方式: 电话 / 短信 / 上门 / 问卷 …
-    customer_tenure: str | None = None  # 新客户 / 老客户 (by the visited order: ``returning_orders``)
+    customer_tenure: str | None = None  # 新客户 / 老客户 (by the visited order: ``returning_condition``)
     comparison: Period | None = None
     visitors: tuple[str, ...] | None = None
     kinds: str = ORDINARY
@@ -259,9 +259,9 @@ class Scope:
         if self.service_type is not None:
             conds.append(ServiceOrder.service_type == self.service_type)
         if self.customer_tenure == RETURNING_CUSTOMER:
-            conds.append(ServiceOrder.id.in_(returning_orders()))
+            conds.append(returning_condition())
         elif self.customer_tenure == NEW_CUSTOMER:
-            conds.append(ServiceOrder.id.not_in(returning_orders()))
+            conds.append(~returning_condition())
         return conds
 
     def _customer_filters(self) -> list:

@@ -15,8 +15,8 @@ The scope of a figure:
   the action-status chart is narrowed to the team through the action's 责任部门.
 """
 
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 
 import peewee as pw
 
@@ -24,8 +24,8 @@ from desktop.models import ACTION_STATUSES, ImprovementAction
 
 from ..common.errors import UserError
 from ..improvement import flow, followup, improvement
-from ..kpi import kpi
-from ..reporting import metrics, periods, problems, statistics
+from ..kpi import goals, kpi
+from ..reporting import metrics, orders, periods, problems, statistics
 from ..reporting.periods import Period
 from ..reporting.scoring import NPS_GOAL
 from ..reporting.statistics import Filters
@@ -181,6 +181,12 @@ class Tiles:
     # complaints whose level's response deadline is over without a response (services.complaints)
     overdue_complaints: tuple[str, ...] = ()
     overdue_complaint_count: int = 0
+    # 综合得分 and its count, as ``kpi.goals.composite_actual`` gives them
+    composite: tuple = (None, "")
+    # the figures ``tile_details`` adds: 投诉率 and the overdue complaints above, and
+    # 本期目标 — each goal of the period against its actual figure (``kpi.goals``)
+    details: bool = False
+    goals: tuple = ()
 
 
 def _scorecard_for(scope: Scope) -> kpi.ScorecardSummary | None:
@@ -198,8 +204,10 @@ def _scorecard_for(scope: Scope) -> kpi.ScorecardSummary | None:
     )
 
 
-def tiles(scope: Scope, comparison: statistics.Comparison | None = None) -> Tiles:
-    """The tile figures; ``comparison``: ``statistics.compare`` of the scope, if already made."""
+def tiles(scope: Scope, comparison: statistics.Comparison | None = None, details: bool = True) -> Tiles:
+    """The tile figures; ``comparison``: ``statistics.compare`` of the scope, if already made.
+    ``details=False`` leaves out the slower ones (投诉率 with the overdue complaints, 本期目标),
+    which read over every order: 工作台 shows the rest first and adds them (``tile_details``)."""
     today = scope.today
     overall = statistics.overall(scope.filters, today=today)
     comparison = comparison or statistics.compare(scope.filters)
@@ -209,8 +217,7 @@ def tiles(scope: Scope, comparison: statistics.Comparison | None = None) -> Tile
         arrow, change = total.arrow, _pct(total.change)
     card = _scorecard_for(scope)
     recovery = overall.recovery
-    complaint = _complaint_tile(scope)
-    return Tiles(
+    main = Tiles(
         today_tasks=tasks.count_tasks(tasks.TaskFilter(bucket="今日"), today=today),
         overdue_tasks=tasks.count_tasks(tasks.TaskFilter(bucket="逾期"), today=today),
         overdue_actions=len(flow.overdue(today)),
@@ -231,22 +238,32 @@ def tiles(scope: Scope, comparison: statistics.Comparison | None = None) -> Tile
         grade_target=card.target if card is not None else "",
         scorecard_id=card.id if card is not None else None,
         stale_actions=len(followup.stale_actions(today)),
-        **complaint,
+        composite=goals.composite_actual(overall),
     )
+    return tile_details(scope, main) if details else main
+
+
+def tile_details(scope: Scope, main: Tiles) -> Tiles:
+    """``main`` (``tiles(details=False)``) with 投诉率, the overdue complaints and 本期目标 added;
+    the goals take 综合得分 from ``main`` and 投诉率 from the tile, so neither is read twice."""
+    at = datetime.combine(scope.today, datetime.now().time())
+    complaint_figures = orders.complaint_figures(scope.filters, at=at)
+    known_goals = {
+        "composite": main.composite,
+        "complaint_rate": goals.rate_actual("complaint_rate", complaint_figures.rate),
+    }
+    rows = tuple(goals.goal_rows(scope.filters, known_goals)) if scope.period is not None else ()
+    return replace(main, details=True, goals=rows, **_complaint_tile(scope, complaint_figures, at))
 
 
 OVERDUE_SHOWN = 5  # overdue complaints named on the 工作台 (the count covers them all)
 
 
-def _complaint_tile(scope: Scope) -> dict:
-    """投诉率 with its goal and the overdue complaint responses, as ``Tiles`` fields."""
-    from datetime import datetime
-
+def _complaint_tile(scope: Scope, figures: orders.ComplaintFigures, at: datetime) -> dict:
+    """投诉率 (``figures``) with its goal and the overdue complaint responses at ``at``, as
+    ``Tiles`` fields."""
     from ..intake import complaints
-    from ..reporting import orders
 
-    at = datetime.combine(scope.today, datetime.now().time())
-    figures = orders.complaint_figures(scope.filters, at=at)
     late = complaints.overdue_responses(at, team=scope.team, limit=OVERDUE_SHOWN)
     return {
         "complaint_rate": _pct(figures.rate.value),

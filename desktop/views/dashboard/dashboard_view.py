@@ -112,11 +112,14 @@ class DashboardView(QWidget):
         self.series: dict[str, object] = {}
         self.charts_ready = False  # the canvases are built
         self.loading = False  # tiles being computed for the current filters
+        self.details_loading = False  # … then 投诉率, the overdue complaints, 本期目标 and 改进验证
+        self._extras_pending = False  # team list and 日报 to read once the tiles are in
         self.charts_loading = False  # chart series being computed
         self._first_shown = False
         self._stale = True
         self._loading = False  # filters being set by code (no refresh per change)
         self._tiles_job = Latest(self)
+        self._details_job = Latest(self)
         self._series_jobs: list[Latest] = []  # one per group of charts (services.dashboard)
         self._pending: set[str] = set()  # charts whose series are still being read
         self._render_jobs: dict[str, Latest] = {}  # per batch of charts being rendered
@@ -191,6 +194,7 @@ class DashboardView(QWidget):
         self.overdue_complaints = OverdueComplaintBand()  # complaints past their level's deadline
         self.verification = VerificationSection()  # 改进验证, apart from the period's figures
         self.goals = GoalsPanel()  # 本期目标 against the period's figures
+        self.goals.edited.connect(self.refresh)
         self.verification.show_loading()
         self.verification_data = None
 
@@ -336,19 +340,26 @@ class DashboardView(QWidget):
     # ------------------------------------------------------------ loading
     @property
     def charts_drawn(self) -> bool:
-        """Every chart is drawn with the figures of the current filters."""
+        """Every chart is drawn, and every figure shown, with the current filters."""
         return (
             self.charts_ready
             and not self.loading
+            and not self.details_loading
             and not self.charts_loading
             and all(panel.drawn for panel in self.panels.values())
         )
 
     def reload(self) -> None:
-        """Re-read the team list and every figure (in the background)."""
-        self._teams_job.start(lambda _report: svc.team_choices(), self._load_teams, self._failed)
-        self.daily.reload()
+        """Re-read every figure, then the team list and the 日报 (in the background). The tiles
+        go first: the others wait for them, not to share the processor with them."""
+        self._extras_pending = True
         self.refresh()
+
+    def _load_extras(self) -> None:
+        if self._extras_pending:
+            self._extras_pending = False
+            self._teams_job.start(lambda _report: svc.team_choices(), self._load_teams, self._failed)
+            self.daily.reload()
 
     def refresh(self) -> None:
         """Start reading the figures of the filters; tiles and charts show "正在计算…" until
@@ -362,17 +373,19 @@ class DashboardView(QWidget):
         self.message.setVisible(False)
         p = scope.period
         self.period_label.setText(f"{p.label}（{p.start:%Y-%m-%d} 至 {p.end:%Y-%m-%d}）")
-        self.loading = self.charts_loading = True
+        self.loading = self.charts_loading = self.details_loading = True
+        self._details_job.cancel()
         for job in self._render_jobs.values():  # charts of the older request
             job.cancel()
         for tile in self.tiles.values():
             tile.show_loading()
         self.verification.show_loading()
+        self.goals.show_loading()
         for panel in self.panels.values():
             panel.set_busy(True)
         self._tiles_job.start(
-            lambda _report: (svc.tiles(scope), svc.verification(scope)),
-            lambda figures: self._tiles_arrived(scope, *figures),
+            lambda _report: svc.tiles(scope, details=False),
+            lambda tiles: self._tiles_arrived(scope, tiles),
             self._failed,
         )
         # the charts in groups, read at the same time: each is drawn as soon as its series arrive
@@ -387,15 +400,30 @@ class DashboardView(QWidget):
                 self._failed,
             )
 
-    def _tiles_arrived(self, scope, tiles, verification) -> None:
-        self.scope, self.tile_data, self.verification_data = scope, tiles, verification
+    def _tiles_arrived(self, scope, tiles) -> None:
+        """The main tiles are in: show them, then read the slower figures (投诉率, the overdue
+        complaints, 本期目标, 改进验证) and, after a reload, the team list and the 日报."""
+        self.scope, self.tile_data = scope, tiles
         self.loading = False
         self._stale = False
         self._show_tiles()
-        self.goals.show_scope(scope.filters)
-        self.verification.show_figures(verification)
         self.filled.emit()
         self._draw_charts(("groups",))  # it marks the overall rate of the tiles
+        self._details_job.start(
+            lambda _report: (svc.tile_details(scope, tiles), svc.verification(scope)),
+            lambda figures: self._details_arrived(scope, *figures),
+            self._failed,
+        )
+        self._load_extras()
+
+    def _details_arrived(self, scope, tiles, verification) -> None:
+        self.tile_data, self.verification_data = tiles, verification
+        self.details_loading = False
+        self._show_tiles()
+        self.goals.show_rows(scope.filters, tiles.goals)
+        self.verification.show_figures(verification)
+        if self.charts_drawn:
+            self.charts_filled.emit()
 
     def _series_arrived(self, scope, series: dict) -> None:
         self.scope = scope
@@ -406,22 +434,25 @@ class DashboardView(QWidget):
 
     def _failed(self, error: BaseException) -> None:
         """A job failed: say so above the tiles (the figures stay as they were)."""
-        for job in (self._tiles_job, *self._series_jobs, *self._render_jobs.values()):
+        for job in (self._tiles_job, self._details_job, *self._series_jobs, *self._render_jobs.values()):
             job.cancel()
         self._pending = set()
-        self.loading = self.charts_loading = False
+        self.loading = self.charts_loading = self.details_loading = False
         for panel in self.panels.values():
             panel.set_busy(False)
         if self.tile_data is not None:
             self._show_tiles()
             self.verification.show_figures(self.verification_data)
+            self.goals.show_rows(self.scope.filters, self.tile_data.goals)
         else:
             for tile in self.tiles.values():
                 tile.show_value("—", "")
             self.verification.show_failed()
+            self.goals.show_failed()
         self.message.setText(f"统计失败：{error}。请点击“刷新”重试。")
         self.message.setVisible(True)
         self.filled.emit()
+        self._load_extras()
 
     def _show_tiles(self) -> None:
         t = self.tile_data
@@ -468,8 +499,11 @@ class DashboardView(QWidget):
                 f"目标 ≥{t.nps_goal:.0f} · {'已达标' if met else '未达标'}（n={t.nps_n}）",
                 GOOD if met else BAD,
             )
-        show_complaint_rate(self.tiles["complaint"], t)
-        self.overdue_complaints.show_overdue(t.overdue_complaint_count, t.overdue_complaints)
+        if t.details:
+            show_complaint_rate(self.tiles["complaint"], t)
+            self.overdue_complaints.show_overdue(t.overdue_complaint_count, t.overdue_complaints)
+        else:  # read after the others (``tile_details``)
+            self.tiles["complaint"].show_loading()
         if t.scorecard_id is None:
             self.tiles["grade"].show_value(svc.NO_GRADE, "本期没有质量评价表")
         else:

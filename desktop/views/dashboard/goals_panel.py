@@ -1,6 +1,9 @@
 """工作台's 本期目标 line: each goal (综合得分, 投诉率, 复购率, 响应时效) of the period shown against
-its actual figure, and 设定目标… (a 主管) to set the period's targets."""
+its actual figure, and 设定目标… (a 主管) to set the period's targets. The rows are read with the
+tiles, in the background (``dashboard.tiles``); after the targets change the panel emits
+``edited`` and the page reads them again."""
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QFormLayout, QFrame, QLabel, QLineEdit, QPushButton
 
 from desktop.services.admin import accounts
@@ -49,7 +52,9 @@ class GoalsDialog(QDialog):
 
 
 class GoalsPanel(QFrame):
-    """``show_scope(scope)`` fills it from ``goals.goal_rows``."""
+    """``show_rows(scope, rows)`` fills it with ``goals.goal_rows`` of the scope."""
+
+    edited = Signal()  # the period's targets were changed
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -64,12 +69,18 @@ class GoalsPanel(QFrame):
         gate(accounts.MANAGE, self.set_button, what="设定目标")
         self.setLayout(hbox(self.title, *self.labels.values(), None, self.summary_label, self.set_button))
 
-    def show_scope(self, scope: Scope) -> None:
-        self.scope = scope
-        try:
-            self.rows = goals.goal_rows(scope)
-        except UserError as err:
-            self.summary_label.setText(str(err))
+    def show_loading(self) -> None:
+        for label in self.labels.values():
+            label.setText("")
+        self.summary_label.setText("正在计算…")
+
+    def show_failed(self) -> None:
+        self.summary_label.setText("目标统计失败")
+
+    def show_rows(self, scope: Scope, rows) -> None:
+        self.scope, self.rows = scope, list(rows)
+        if scope.period is None:
+            self.summary_label.setText("目标按期间设定：请选择一个期间。")
             return
         for row in self.rows:
             label = self.labels[row.metric.key]
@@ -84,4 +95,5 @@ class GoalsPanel(QFrame):
             return
         dialog = GoalsDialog(self.scope.period, self)
         if dialog.exec() == QDialog.Accepted:
-            self.show_scope(self.scope)
+            self.show_loading()
+            self.edited.emit()
