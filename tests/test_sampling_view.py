@@ -112,6 +112,7 @@ def test_build_plan_create_tasks_and_find_them_in_the_queue(view, qtbot, ctx, se
     assert tasks.count() == 15
     assert {tasks.where(VisitTask.assignee == s).count() for s in (wang, li)} == {7, 8}
     assert "新建任务 15 个" in view.result_label.text()
+    qtbot.waitUntil(lambda: not view.history_loading, timeout=5000)  # read in the background
     assert view.history_table.item(0, 0).text() == "2024年9月抽样"
 
     # the same plan again: nothing new

@@ -235,6 +235,7 @@ class SamplingView(QWidget):
 
         self._choices_job = Latest(self)
         self._preview_job = Latest(self)
+        self._history_job = Latest(self)
         self._shown_once = False
         self._choices_pending = False
         self._on_mode_changed(STRATIFIED, preview=False)
@@ -244,10 +245,10 @@ class SamplingView(QWidget):
         if self._shown_once:
             self.load_choices()
             self.refresh_preview()
+            self.load_history()
         else:  # the first showing: the page is on screen at once, its figures follow
             self._shown_once = True
-            self._refresh_in_background()
-        self.load_history()
+            self._refresh_in_background()  # the plan history follows the preview
         self.empty_hint.refresh()  # orders may have been imported since
 
     def open_with(self, start: date | None = None, end: date | None = None) -> None:
@@ -415,6 +416,7 @@ class SamplingView(QWidget):
         def arrived(outcome: tuple) -> None:
             self._show_preview(outcome)
             self._start_choices()
+            self.load_history()
 
         self._preview_job.start(lambda _report: _compute_preview(request), arrived)
 
@@ -432,6 +434,11 @@ class SamplingView(QWidget):
     def choices_loading(self) -> bool:
         """The filter lists are being read in the background (after the preview)."""
         return self._preview_job.busy or self._choices_job.busy
+
+    @property
+    def history_loading(self) -> bool:
+        """The plans made so far are being read in the background."""
+        return self._history_job.busy
 
     def _preview_request(self) -> tuple:
         """What the preview is computed from (read from the inputs, here)."""
@@ -545,7 +552,10 @@ class SamplingView(QWidget):
 
     # -- history
     def load_history(self) -> None:
-        rows = plans.list_plans()
+        """Read the plans made so far in the background (a scan of the tasks) and list them."""
+        self._history_job.start(lambda _report: plans.list_plans(), self._fill_history)
+
+    def _fill_history(self, rows: list) -> None:
         self.history_table.setRowCount(len(rows))
         for r, (name, count, done, created) in enumerate(rows):
             when = (
