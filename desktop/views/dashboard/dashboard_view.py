@@ -351,7 +351,7 @@ class DashboardView(QWidget):
 
     def reload(self) -> None:
         """Re-read every figure, then the team list and the 日报 (in the background). The tiles
-        go first: the others wait for them, not to share the processor with them."""
+        and charts go first: the others wait for their series, not to share the processor."""
         self._extras_pending = True
         self.refresh()
 
@@ -402,7 +402,7 @@ class DashboardView(QWidget):
 
     def _tiles_arrived(self, scope, tiles) -> None:
         """The main tiles are in: show them, then read the slower figures (投诉率, the overdue
-        complaints, 本期目标, 改进验证) and, after a reload, the team list and the 日报."""
+        complaints, 本期目标, 改进验证)."""
         self.scope, self.tile_data = scope, tiles
         self.loading = False
         self._stale = False
@@ -414,7 +414,6 @@ class DashboardView(QWidget):
             lambda figures: self._details_arrived(scope, *figures),
             self._failed,
         )
-        self._load_extras()
 
     def _details_arrived(self, scope, tiles, verification) -> None:
         self.tile_data, self.verification_data = tiles, verification
@@ -431,6 +430,8 @@ class DashboardView(QWidget):
         self._pending -= set(series)
         self.charts_loading = bool(self._pending)
         self._draw_charts(tuple(series))
+        if not self._pending:
+            self._load_extras()
 
     def _failed(self, error: BaseException) -> None:
         """A job failed: say so above the tiles (the figures stay as they were)."""
