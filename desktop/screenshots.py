@@ -14,6 +14,7 @@ def take_screenshots(db_path: Path | None, out_dir: Path) -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from desktop.app import build_main_window, create_qapp
     from desktop.selftest import first_finished_visit_id, prepare_database
+    from desktop.views.common.operations import running_jobs
     from desktop.views.common.pages import PAGES
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -35,9 +36,10 @@ def take_screenshots(db_path: Path | None, out_dir: Path) -> list[Path]:
                 app.processEvents()
             deadline = time.monotonic() + 30  # pages fill (and draw charts) in the background
             while (
-                getattr(page, "loading", False) or not getattr(page, "charts_drawn", True)
+                getattr(page, "loading", False) or not getattr(page, "charts_drawn", True) or running_jobs()
             ) and time.monotonic() < deadline:
                 app.processEvents()
+                time.sleep(0.005)
             target = out_dir / spec.screenshot_name
             window.grab().save(str(target))
             written.append(target)

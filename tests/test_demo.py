@@ -235,6 +235,23 @@ def test_problems_actions_and_the_seed_worked_row(database):
     assert showcase and showcase[0].order.service_type == "维修"
     closed = next(a for a in actions if a.status == "已闭环")
     assert closed.closed_on and closed.verification_result and closed.customer_message
+    # its verified measure is in the 标准手册, so the page and its print show a real entry
+    from desktop.services.improvement import standards
+
+    sections = standards.manual()
+    entries = [e for section in sections for e in section.entries]
+    assert [e.action_id for e in entries] == [closed.id]
+    assert entries[0].measure == closed.measure and entries[0].effect == closed.verification_result
+    assert closed.closed_on <= entries[0].adopted_on <= TODAY
+
+
+def test_demo_fills_the_report_header(database):
+    from desktop.services.admin import settings
+
+    settings.set_value("report_owner", "服务部 王经理")  # a shop's own entry is kept
+    generate_demo(today=TODAY, customers=20)
+    assert settings.get("report_department") == "客服中心"
+    assert settings.get("report_owner") == "服务部 王经理"
 
 
 def test_kpi_scorecards_carry_the_seed_indicators(database):

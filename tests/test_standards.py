@@ -135,6 +135,14 @@ def test_marked_from_the_plan_page_and_listed_on_the_manual_page(actions, db_pat
     row = top.child(0)
     expected = ["售后电话等待时长超30分钟", HOTLINE, HOTLINE_EFFECT, "客户服务部", f"{date.today():%Y-%m-%d}"]
     assert [row.text(c) for c in range(5)] == expected
+    # the measure is read in full: at 1366×768 its cell wraps and the row grows (no "…")
+    page.resize(1100, 600)
+    qtbot.wait(20)
+    one_line = page.tree.fontMetrics().height()
+    rect = page.tree.visualItemRect(row)
+    width = page.tree.columnWidth(1)
+    assert page.tree.fontMetrics().horizontalAdvance(HOTLINE) > width  # too long for one line
+    assert rect.height() >= 2 * one_line
     page.tree.setCurrentItem(row)
     answer_next_box(YES)
     qtbot.mouseClick(page.withdraw_button, Qt.LeftButton)

@@ -35,6 +35,7 @@ from desktop.models import (
     ProblemCategory,
     ServiceOrder,
     Staff,
+    StandardEntry,
     Visit,
     VisitProblem,
     VisitTask,
@@ -42,6 +43,7 @@ from desktop.models import (
 )
 from desktop.models.connection import insert_rows
 
+from ..admin import accounts, settings
 from ..common.calendar import WorkCalendar
 from ..common.errors import UserError
 from ..common.pinyin import name_keys
@@ -221,6 +223,9 @@ class _Demo(DemoVisits):
         )
         self.t_action_visit = Rows(ActionVisit, ("action", "visit"))
         self.t_action_log = Rows(ActionLog, ("action", "at", "status_from", "status_to", "note", "author"))
+        self.t_standard = Rows(
+            StandardEntry, ("action", "measure", "effect", "adopted_on", "adopted_by", "created_at")
+        )
         self.t_scorecard = Rows(KpiScorecard, ("id", "period", "target", "note", "created_at"))
         self.t_indicator = Rows(
             KpiIndicator,
@@ -289,6 +294,7 @@ class _Demo(DemoVisits):
         self.tick(26, "正在生成改进措施和质量评价表…")
         self._actions()
         self._scorecards()
+        self._report_settings()
         self.tick(30, "正在写入数据库…")
         self._write()
         self.tick(TOTAL, "演示数据已生成")
@@ -313,6 +319,7 @@ class _Demo(DemoVisits):
             self.t_action,
             self.t_action_visit,
             self.t_action_log,
+            self.t_standard,
             self.t_scorecard,
             self.t_indicator,
         ]
@@ -715,9 +722,29 @@ class _Demo(DemoVisits):
             )
             for visit_id in self._linked(spec["key"], created):
                 self.t_action_visit.add(action_id, visit_id)
+            if "standard" in spec:  # its verified measure made standard practice (标准手册)
+                adopted_on, adopted_by = day(spec["standard"][0]), spec["standard"][1]
+                self.t_standard.add(
+                    action_id,
+                    spec["measure"],
+                    spec["verification"],
+                    sql_date(adopted_on),
+                    adopted_by,
+                    sql_datetime(datetime.combine(adopted_on, time(11, 0))),
+                )
             for n, (offset, status_from, status_to, note, author) in enumerate(spec["log"]):
                 at = datetime.combine(day(offset), time(10 + n % 6, 15))
                 self.t_action_log.add(action_id, sql_datetime(at), status_from, status_to, note.format(**fill), author)
+
+    # ------------------------------------------------------------------ report header
+    @staticmethod
+    def _report_settings() -> None:
+        """The report's 编制部门 and 负责人, as a shop would fill them in (only where blank)."""
+        if not accounts.can(accounts.MANAGE):
+            return
+        for key, value in D.REPORT_SETTINGS.items():
+            if not str(settings.get(key) or "").strip():
+                settings.set_value(key, value)
 
     # ------------------------------------------------------------------ KPI scorecards
     def _scorecards(self) -> None:

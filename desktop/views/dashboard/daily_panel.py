@@ -62,18 +62,17 @@ class DailyPanel(QFrame):
             lambda: self.ctx.events.open_page.emit("tasks", {"bucket": "待预约"})
         )
         title = QLabel("<b>日报</b>")
-        self.setLayout(
-            hbox(
-                title,
-                self.day_edit,
-                self.summary,
-                None,
-                self.book_button,
-                self.preview_button,
-                self.print_button,
-                margin=6,
-            )
+        layout = hbox(
+            title,
+            self.day_edit,
+            self.summary,
+            self.book_button,
+            self.preview_button,
+            self.print_button,
+            margin=6,
         )
+        layout.setStretchFactor(self.summary, 1)  # the line takes the band's width, not 4 short lines
+        self.setLayout(layout)
 
     # ------------------------------------------------------------ the day
     def _set_day(self, day: date) -> None:

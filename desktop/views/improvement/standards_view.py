@@ -8,7 +8,15 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
-from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
+)
 
 from desktop.services.admin import accounts
 from desktop.services.admin import settings as app_settings
@@ -18,6 +26,7 @@ from desktop.services.improvement import standards
 from ..common.context import AppContext
 from ..common.fonts import print_font
 from ..common.widgets import MARGIN, confirm, gate, hbox, heading, show_error, show_info, vbox
+from ..common.wrap_delegate import WrapDelegate
 from ..printing.print_dialogs import print_with_dialog, show_preview
 from ..printing.print_layout import write_pdf_file
 
@@ -84,9 +93,14 @@ class StandardsView(QWidget):
         self.today_override: date | None = None
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(HEADERS)
-        for column, width in enumerate((220, 300, 260, 90, 90)):
-            self.tree.setColumnWidth(column, width)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        for column in range(3):  # 问题, 标准措施, 验证效果 share the width and wrap
+            header.setSectionResizeMode(column, QHeaderView.Stretch)
+        for column in (3, 4):
+            header.setSectionResizeMode(column, QHeaderView.ResizeToContents)
         self.tree.setWordWrap(True)
+        self.tree.setItemDelegate(WrapDelegate(self.tree))
         self.summary = QLabel()
         self.preview_button = QPushButton("打印预览")
         self.print_button = QPushButton("打印…")
