@@ -40,6 +40,8 @@ def take_screenshots(db_path: Path | None, out_dir: Path) -> list[Path]:
             ) and time.monotonic() < deadline:
                 app.processEvents()
                 time.sleep(0.005)
+            for _ in range(5):  # the layout of what the last job filled in
+                app.processEvents()
             target = out_dir / spec.screenshot_name
             window.grab().save(str(target))
             written.append(target)

@@ -15,6 +15,7 @@ from desktop.services.reporting import statistics
 from desktop.services.summaries import dashboard as svc
 from desktop.views.common.context import AppContext
 from desktop.views.common.pages import PAGES
+from desktop.views.dashboard import dashboard_charts
 from desktop.views.dashboard.dashboard_view import EMPTY_TEXT, DashboardView
 
 TODAY = date(2026, 11, 23)
@@ -60,7 +61,7 @@ def texts(figure) -> list[str]:
 
 
 def overall_line(panel):
-    """The y values of the dashed 总体 line of the trend chart."""
+    """The y values of the 总体 line of the trend chart."""
     line = next(ln for ln in panel.figure.axes[0].lines if ln.get_label() == "总体")
     return list(line.get_ydata())
 
@@ -91,6 +92,16 @@ def test_page_builds_and_tiles_match_services(qtbot, demo, db_path):
     assert view.series["trend"] == svc.satisfaction_trend(scope)
     assert view.series["groups"] == svc.group_comparison(scope)
     assert overall_line(view.panels["trend"])[-1] == pytest.approx(overall.satisfaction * 100)
+    # the trend picks out 总体 and the weakest dimension; the others are quiet grey lines
+    trend = view.series["trend"]
+    latest = {name: [v for v in values if v is not None][-1] for name, values in trend.series.items()}
+    weakest = min(latest, key=latest.get)
+    lines = {ln.get_label(): ln for ln in view.panels["trend"].figure.axes[0].lines}
+    assert f"{weakest}（最低）" in lines
+    assert list(lines[f"{weakest}（最低）"].get_ydata())[-1] == pytest.approx(latest[weakest])
+    coloured = {label for label, ln in lines.items() if ln.get_color() != dashboard_charts.QUIET_LINE}
+    assert coloured == {"总体", f"{weakest}（最低）"}
+    assert len(lines) == len(trend.series) + 1  # every dimension is still drawn
 
 
 def test_changing_the_period_redraws(qtbot, demo, db_path):

@@ -215,7 +215,22 @@ def _team_suffix(view) -> str:
     return f" · {team}" if team else ""
 
 
+QUIET_LINE = "#c9d0d8"  # the dimensions not picked out of the trend
+
+
+def weakest_dimension(series: dict[str, list[float | None]]) -> str | None:
+    """The dimension the trend picks out: the lowest latest monthly rate (ties: the first)."""
+    latest = {
+        name: next((v for v in reversed(values) if v is not None), None) for name, values in series.items()
+    }
+    shown = {name: v for name, v in latest.items() if v is not None}
+    return min(shown, key=shown.get) if shown else None
+
+
 def draw_trend(figure, data: svc.TrendSeries, view) -> None:
+    """总体 and the weakest dimension drawn out, the other dimensions as quiet grey lines behind
+    them: six coloured lines crossing in one small chart cannot be read. Each dimension's own
+    trend is in the report (one small panel each) and on 问题分析."""
     title = f"各维度满意率月度趋势（近{len(data.labels)}个月）{_team_suffix(view)}"
     if data.empty:
         _empty(figure, title)
@@ -224,22 +239,41 @@ def draw_trend(figure, data: svc.TrendSeries, view) -> None:
     xs = list(range(len(data.labels)))
     values = [v for series in data.series.values() for v in series if v is not None]
     values += [v for v in data.overall if v is not None]
-    for name, series in data.series.items():
+    weakest = weakest_dimension(data.series)
+
+    def ys(series):
+        return [float("nan") if v is None else v for v in series]
+
+    others = [name for name in data.series if name != weakest]
+    for n, name in enumerate(others):
         ax.plot(
             xs,
-            [float("nan") if v is None else v for v in series],
+            ys(data.series[name]),
+            color=QUIET_LINE,
+            linewidth=1.0,
+            label="其他维度" if n == 0 else "_" + name,
+            zorder=1,
+        )
+    if weakest is not None:
+        ax.plot(
+            xs,
+            ys(data.series[weakest]),
+            color=BAD,
             marker="o",
-            markersize=3,
-            linewidth=1.4,
-            label=name,
+            markersize=3.5,
+            linewidth=2.0,
+            label=f"{weakest}（最低）",
+            zorder=3,
         )
     ax.plot(
         xs,
-        [float("nan") if v is None else v for v in data.overall],
+        ys(data.overall),
         color=TOTAL_COLOUR,
-        linestyle="--",
+        marker="o",
+        markersize=3.5,
         linewidth=2.2,
         label="总体",
+        zorder=4,
     )
     low = min(values)
     ax.set_ylim(max(0, (low - 5) // 10 * 10), 103)
@@ -247,7 +281,7 @@ def draw_trend(figure, data: svc.TrendSeries, view) -> None:
     ax.set_ylabel("满意率（%）", fontsize=9)
     _tidy(ax)
     _title(ax, title)
-    figure.legend(loc="outside lower center", ncols=min(7, len(data.series) + 1), fontsize=8, frameon=False)
+    figure.legend(loc="outside lower center", ncols=3, fontsize=8, frameon=False)
 
 
 def draw_dimensions(figure, data: svc.DimensionBars, view) -> None:
