@@ -45,6 +45,12 @@ def test_follow_up_a_repurchase_visit_and_export_it(qtbot, sales, data, tmp_path
         "跟进中",
     )
     assert sales.table.item(0, 5).text() == "陈经理" and sales.table.item(0, 7).text() == "2023-10-27"
+    # every short column shows its whole text (no “…”); the long ones wrap
+    metrics = sales.table.fontMetrics()
+    for column in (0, 1, 2, 3, 5, 7, 8):
+        text = sales.table.item(0, column).text()
+        assert sales.table.columnWidth(column) >= metrics.horizontalAdvance(text), column
+    assert sales.table.wordWrap()
 
     # a wrong date is refused in a box naming the field; nothing changes
     type_into(qtbot, sales.date_edit, "10月32日")

@@ -1,7 +1,7 @@
 """销售跟进 window (from 回访记录): the visits flagged 再购意向, who follows each up, what the
 customer wants, when, the outcome; 导出Excel writes the list as its own workbook."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFormLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -24,8 +25,10 @@ from desktop.services.common.errors import UserError
 from desktop.services.visits import sales_followup as svc
 
 from ..common.widgets import MARGIN, gate, hbox, show_error, show_info, vbox
+from ..common.wrap_delegate import WrapDelegate
 
 COLUMNS = ("回访日期", "客户", "电话", "服务类型", "客户反馈", "跟进人", "意向内容", "跟进日期", "跟进结果")
+WRAPPED_COLUMNS = (COLUMNS.index("客户反馈"), COLUMNS.index("意向内容"))
 OVERDUE_BG = QColor("#fde3e1")
 
 
@@ -51,15 +54,22 @@ class SalesDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.verticalHeader().hide()
-        for col, width in enumerate((90, 70, 110, 70, 240, 70, 180, 90, 70)):
-            self.table.setColumnWidth(col, width)
+        header = self.table.horizontalHeader()
+        for col in range(
+            len(COLUMNS)
+        ):  # the short ones fit their text; 客户反馈 and 意向内容 share the rest and wrap
+            mode = QHeaderView.Stretch if col in WRAPPED_COLUMNS else QHeaderView.ResizeToContents
+            header.setSectionResizeMode(col, mode)
+        self.table.setWordWrap(True)
+        self.table.setItemDelegate(WrapDelegate(self.table))
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._fill_form)
         self.salesperson_edit = QLineEdit()
         self.salesperson_edit.setPlaceholderText("负责跟进的销售")
         self.interest_edit = QLineEdit()
         self.interest_edit.setPlaceholderText("客户想买什么，如：再购一台柜机")
         self.date_edit = QLineEdit()
-        self.date_edit.setPlaceholderText("如 2023-10-27")
+        self.date_edit.setPlaceholderText(f"年-月-日，如 {self.today() + timedelta(days=3):%Y-%m-%d}")
         self.outcome_combo = QComboBox()
         self.outcome_combo.addItems(svc.LEAD_OUTCOMES)
         self.note_edit = QLineEdit()
@@ -80,7 +90,14 @@ class SalesDialog(QDialog):
         form.addRow("备注：", self.note_edit)
         self.setLayout(
             vbox(
-                hbox(QLabel("跟进结果："), self.filter_combo, None, self.count_label, self.full_check, self.export_button),
+                hbox(
+                    QLabel("跟进结果："),
+                    self.filter_combo,
+                    None,
+                    self.count_label,
+                    self.full_check,
+                    self.export_button,
+                ),
                 self.table,
                 form,
                 hbox(None, self.save_button),
