@@ -99,7 +99,11 @@ def previous_scorecard(scorecard) -> int | None:
     if period is None:
         return None
     best: tuple[date, int] | None = None
-    for card in KpiScorecard.select().where(KpiScorecard.target == data.target, KpiScorecard.id != data.id):
+    for card in KpiScorecard.select().where(
+        KpiScorecard.target == data.target,
+        KpiScorecard.scope_kind == data.scope_kind,
+        KpiScorecard.id != data.id,
+    ):
         other = period_of(card.period)
         if other is not None and other.start < period.start and (best is None or other.start > best[0]):
             best = (other.start, card.id)
