@@ -73,3 +73,14 @@ def target_text(kind: str, target: str) -> str:
     if kind == SERVICE_TYPE:
         return f"服务类型“{target}”"
     return target
+
+
+def fits(kind: str, target: str, scope: Scope) -> bool:
+    """Whether a scorecard (its 评价范围 and 评价对象) belongs to what a page or report shows for
+    ``scope``: every team / service type / 新老客户 filter the scope sets is the scorecard's own
+    (a 全部 scorecard fits any team). A scope without those filters fits every scorecard."""
+    for name in KINDS:
+        wanted = getattr(scope, name)
+        if wanted is not None and not (kind == name and target in (wanted, EVERYONE)):
+            return False
+    return True
