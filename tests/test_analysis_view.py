@@ -279,7 +279,7 @@ def test_a_newer_filter_supersedes_the_older_request(qtbot, view, data, monkeypa
     calls = []
 
     def pareto(*args, **kwargs):
-        calls.append(kwargs.get("team"))
+        calls.append(args[0].team)  # the page passes its Scope
         if len(calls) == 1:
             started.set()
             release.wait(10)
@@ -332,3 +332,27 @@ def test_segments_tab_by_customer_group_and_channel(qtbot, view, data):
     settle(qtbot, view)
     qtbot.waitUntil(lambda: not tab.loading, timeout=20_000)
     assert [tab.table.item(r, 0).text() for r in range(tab.table.rowCount())] == ["网络"]
+
+
+def test_a_callers_pareto_and_top3_count_only_their_own_visits(qtbot, team, data, db_path):
+    """问题分析 reads ``Scope.for_signed_in`` as the dashboard does: a 回访员 sees the Pareto, the
+    pain matrix, TOP3 and the untagged list of the visits they made; a 主管 sees everyone's."""
+    from conftest import TEAM_PASSWORD
+
+    from desktop.services.admin import accounts
+
+    mine = data["tech"] + [data["price"]]
+    Visit.update(visitor="钱员工").where(Visit.id.in_([v.id for v in mine])).execute()
+    Visit.update(visitor="王主管").where(Visit.id.not_in([v.id for v in mine])).execute()
+    accounts.login("qian", TEAM_PASSWORD)
+    page = AnalysisView(AppContext(db_path=db_path))
+    qtbot.addWidget(page)
+    page.open_with(period="2024Q2")
+    settle(qtbot, page)
+    assert [(r.name, r.count) for r in page.pareto_rows] == [("技术能力类", len(data["tech"]))]
+    assert [p.name for p in page.proposals] == ["技术能力类"]
+    assert [v.visit_id for v in page.untagged] == [data["price"].id]
+    accounts.login("boss", TEAM_PASSWORD)
+    page.refresh()
+    settle(qtbot, page)
+    assert [(r.name, r.count) for r in page.pareto_rows] == [("响应速度类", 4), ("技术能力类", 2), ("服务态度类", 1)]

@@ -540,3 +540,70 @@ def test_screen_print_and_workbook_show_the_same_total(qtbot, view, tmp_path):
     total = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[2] == book_format.KPI_TOTAL)
     assert kpi.score_text(total[7]) == "90.00" and total[8] == "等级：优秀"
     assert view.scorecards.table.item(0, 2).text() == "90.00"
+
+
+def test_a_scorecard_for_a_service_type_from_the_page(qtbot, view, warnings):
+    """评价范围 in the 新建 dialog (issue 14 item 12): 服务类型 offers the service types; the
+    scorecard remembers its scope, its computed values count only that service type's orders,
+    and the page, the printout, the workbook and the report name it 服务类型“维修”."""
+    from desktop.services.kpi import comparison, scopes
+    from desktop.services.reporting.scope import Scope
+    from desktop.services.summaries.workbook import sheets_plan
+
+    customer = Customer.create(code="C0001", name="张三", phone="13800000001")
+    for n, (service, fixed) in enumerate([("维修", True)] * 4 + [("维修", False)] + [("安装", False)] * 5):
+        ServiceOrder.create(
+            order_no=f"GD{n:03d}",
+            customer=customer,
+            service_type=service,
+            team="维修一组",
+            product_model=f"M{n}",
+            completed_at=datetime(2024, 2, 1, 9),
+            first_time_fixed=fixed,
+        )
+
+    def accept(dialog: NewScorecardDialog):
+        dialog.period_edit.setText("2024Q1")
+        dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData(scopes.SERVICE_TYPE))
+        items = [dialog.target_combo.itemText(i) for i in range(dialog.target_combo.count())]
+        assert "维修" in items and "安装" in items and kpi.ALL_TEAMS not in items
+        assert "服务类型" in dialog.hint.text()
+        dialog.target_combo.setCurrentText("维修")
+        dialog.accept()
+
+    done = in_modal(qtbot, accept)
+    qtbot.mouseClick(view.scorecards.new_button, Qt.LeftButton)
+    assert done and not warnings
+    card = KpiScorecard.get()
+    assert (card.period, card.target, card.scope_kind) == ("2024Q1", "维修", scopes.SERVICE_TYPE)
+    assert view.kind_label.text() == "评价范围：服务类型"
+    assert view.scorecards.table.item(0, 1).text() == "服务类型“维修”"
+    qtbot.mouseClick(view.refresh_button, Qt.LeftButton)
+    assert view.draft.rows[row_of(view, "问题一次性解决率")].actual == 80.0  # 4 of the 5 维修 orders
+
+    data = kpi.load(card.id)
+    assert ("评价对象", "服务类型“维修”") in kpi_print.build_doc(data).header[0]
+    assert {values[1] for values, _ in sheets_plan.kpi_rows(data)} == {"服务类型“维修”"}
+    q1 = kpi.parse_period("2024Q1")
+    assert [c.id for c in comparison.scorecards_within(Scope(period=q1, service_type="维修"))] == [card.id]
+    assert comparison.scorecards_within(Scope(period=q1, team="维修一组")) == []
+    assert [c.id for c in comparison.scorecards_within(Scope(period=q1))] == [card.id]
+
+
+def test_new_customers_scorecard_offers_only_new_and_returning(qtbot, view):
+    def accept(dialog: NewScorecardDialog):
+        dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData("customer_tenure"))
+        assert [dialog.target_combo.itemText(i) for i in range(dialog.target_combo.count())] == [
+            "新客户",
+            "老客户",
+        ]
+        assert not dialog.target_combo.isEditable()
+        dialog.target_combo.setCurrentIndex(1)
+        dialog.period_edit.setText("2024Q2")
+        dialog.accept()
+
+    done = in_modal(qtbot, accept)
+    qtbot.mouseClick(view.scorecards.new_button, Qt.LeftButton)
+    assert done
+    assert [(c.target, c.scope_kind) for c in KpiScorecard.select()] == [("老客户", "customer_tenure")]
+    assert view.target_view.text() == "老客户" and view.target_combo.currentText() == "老客户"

@@ -47,7 +47,7 @@ def make_old_version(path, version: int):
     1 to 4 no automatic-draft table, releases 1 to 5 no agreed slot (预约) on the visit task,
     releases 1 to 6 no 标准手册 table, releases 1 to 7 no edit versions, releases 1 to 8 no
     sending channel (问卷 / 短信 / 微信) on the visit task, releases 1 to 9 no 告知客户 / 销售跟进 /
-    目标 tables."""
+    目标 tables, releases 1 to 11 no 评价范围 (班组 / 服务类型 / 新老客户) on the KPI scorecard."""
     open_app_database(path)
     Customer.create(code="C0001", name="老客户", phone="13800001111")
     close_database()
@@ -58,6 +58,8 @@ def downgrade(path, version: int) -> None:
     """Take a closed database of this release back to what release ``version`` had (its data in
     the tables that release knew stays)."""
     con = sqlite3.connect(path)
+    if version < 12:
+        con.execute("ALTER TABLE kpi_scorecard DROP COLUMN scope_kind")
     if version < 10:
         for table in ("customer_notice", "sales_lead", "period_goal"):
             con.execute(f"DROP TABLE {table}")
@@ -96,7 +98,7 @@ def test_version_1_database_gets_accounts_table_and_keeps_data(tmp_path):
     make_version_1(path)
     open_app_database(path)
     try:
-        assert SCHEMA_VERSION == 10
+        assert SCHEMA_VERSION == 12
         assert UserAccount.select().count() == 0  # the table exists now
         assert AttachmentBlob.select().count() == 0
         assert Customer.get().name == "老客户"
@@ -136,6 +138,7 @@ def test_version_2_postgresql_database_is_stepped_up(pg_url):
     close_database()
     con = psycopg2.connect(pg_url)
     with con, con.cursor() as cur:
+        cur.execute("ALTER TABLE kpi_scorecard DROP COLUMN scope_kind")
         cur.execute("DROP TABLE customer_notice, sales_lead, period_goal")
         cur.execute("ALTER TABLE visit_task DROP COLUMN appointment_start, DROP COLUMN appointment_end")
         cur.execute("ALTER TABLE visit_task DROP COLUMN sent_via, DROP COLUMN sent_at, DROP COLUMN chase_of")
@@ -159,7 +162,7 @@ def test_version_2_postgresql_database_is_stepped_up(pg_url):
     con.close()
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4, 5, 6, 7, 8, 9])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
 def test_every_step_reaches_the_tables_of_a_fresh_database(tmp_path, version):
     fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
     open_app_database(fresh)
@@ -225,7 +228,7 @@ def test_version_5_database_gets_the_agreed_slot_on_the_task(tmp_path):
     make_old_version(path, 5)
     con = sqlite3.connect(path)
     con.execute(
-        "INSERT INTO visit_task (customer_id, \"trigger\", earliest, latest, status, note, created_at) "
+        'INSERT INTO visit_task (customer_id, "trigger", earliest, latest, status, note, created_at) '
         "VALUES (1, '首次回访', '2023-10-25', '2023-10-27', '待回访', '', '2023-10-20 09:00:00')"
     )
     con.commit()
@@ -257,7 +260,7 @@ def test_version_8_database_gets_the_sending_channel_on_the_task(tmp_path):
     make_old_version(path, 8)
     con = sqlite3.connect(path)
     con.execute(
-        "INSERT INTO visit_task (customer_id, \"trigger\", earliest, latest, status, note, created_at) "
+        'INSERT INTO visit_task (customer_id, "trigger", earliest, latest, status, note, created_at) '
         "VALUES (1, '交付1个月', '2023-10-25', '2023-10-27', '待回访', '', '2023-10-20 09:00:00')"
     )
     con.commit()
@@ -293,3 +296,32 @@ def test_version_9_database_gets_the_followup_tables(tmp_path):
     assert _user_version(path) == SCHEMA_VERSION
     assert {"customer_notice", "sales_lead", "period_goal"} <= _tables(path)
     assert "sales_lead" not in _tables(tmp_path / "v9.db.v9.bak")
+
+
+def test_version_11_database_gets_the_scorecards_scope(tmp_path):
+    """Step 12: a scorecard says which scope it grades (评价范围); the ones made before were for a
+    team (班组) and stay so, and a scorecard for a service type can be saved beside them."""
+    from desktop.models import KpiScorecard
+
+    path = tmp_path / "v11.db"
+    make_old_version(path, 11)
+    con = sqlite3.connect(path)
+    con.execute(
+        "INSERT INTO kpi_scorecard (period, target, created_at, note, row_version) "
+        "VALUES ('2024Q1', '维修事业部', '2024-04-01 09:00:00', '', 1)"
+    )
+    con.commit()
+    con.close()
+    open_app_database(path)
+    try:
+        assert [(c.period, c.target, c.scope_kind) for c in KpiScorecard.select()] == [
+            ("2024Q1", "维修事业部", "team")
+        ]
+        KpiScorecard.create(period="2024Q1", target="维修", scope_kind="service_type")
+        assert KpiScorecard.select().count() == 2
+    finally:
+        close_database()
+    assert _user_version(path) == SCHEMA_VERSION
+    assert "scope_kind" not in {
+        r[1] for r in sqlite3.connect(tmp_path / "v11.db.v11.bak").execute("PRAGMA table_info(kpi_scorecard)")
+    }

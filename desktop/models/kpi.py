@@ -7,7 +7,9 @@ from .base import BaseModel, VersionedModel, now
 
 class KpiScorecard(VersionedModel):
     period = pw.CharField()  # 评价周期, e.g. 2024Q1
-    target = pw.CharField()  # 评价对象, e.g. 维修事业部
+    target = pw.CharField()  # 评价对象, e.g. 维修事业部 (a team), 维修 (a service type), 新客户
+    # 评价范围: what ``target`` names — team (班组), service_type (服务类型) or customer_tenure (新老客户)
+    scope_kind = pw.CharField(default="team")
     created_at = pw.DateTimeField(default=now)
     note = pw.TextField(default="")
 

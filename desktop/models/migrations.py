@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from playhouse.migrate import migrate
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 12
 
 
 def _add_user_accounts(migrator) -> None:
@@ -121,6 +121,18 @@ def _add_followups(migrator) -> None:
     migrator.database.create_tables([CustomerNotice, SalesLead, PeriodGoal])
 
 
+def _reserved_11(migrator) -> None:
+    """11: another branch's step (merged in its place); nothing here."""
+
+
+def _add_scorecard_scope(migrator) -> None:
+    """12: which scope a KPI scorecard grades (评价范围): a team (班组, every scorecard made
+    before), a service type (服务类型) or new / returning customers (新客户 / 老客户)."""
+    from .kpi import KpiScorecard
+
+    migrate(migrator.add_column(KpiScorecard._meta.table_name, "scope_kind", KpiScorecard.scope_kind))
+
+
 # version → step that brings a database from version-1 to version. Version 1 is the first
 # release: it is created from the models, so it has no step.
 STEPS: dict[int, Callable] = {
@@ -133,4 +145,6 @@ STEPS: dict[int, Callable] = {
     8: _add_row_versions,
     9: _add_task_sending,
     10: _add_followups,
+    11: _reserved_11,
+    12: _add_scorecard_scope,
 }

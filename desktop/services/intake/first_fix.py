@@ -104,16 +104,12 @@ def outcome(days: int | None = None, at: datetime | None = None, *, said: bool =
     return pw.Case(None, rule, None)
 
 
-def counts(
-    start: datetime, stop: datetime, team: str | None = None, *, at: datetime | None = None
-) -> tuple[int, int]:
-    """(fixed the first time, orders whose outcome is known) among the orders completed in
-    [start, stop), of ``team`` when given. One SQL query; the rule is evaluated once per order."""
-    inner = ServiceOrder.select(outcome(at=at).alias("fixed")).where(
-        ServiceOrder.completed_at >= start, ServiceOrder.completed_at < stop
-    )
-    if team is not None:
-        inner = inner.where(ServiceOrder.team == team)
+def counts(scope, *, at: datetime | None = None) -> tuple[int, int]:
+    """(fixed the first time, orders whose outcome is known) among the orders of ``scope`` (a
+    ``reporting.scope.Scope``: completed in its period, within its team, service type, 新老客户
+    and customer filters — ``Scope.order_conditions``). One SQL query; the rule is evaluated
+    once per order."""
+    inner = ServiceOrder.select(outcome(at=at).alias("fixed")).where(*scope.order_conditions())
     table = inner.alias("judged")
     query = pw.Select([table], [pw.fn.SUM(table.c.fixed), pw.fn.COUNT(table.c.fixed)]).bind(db)
     good, total = query.tuples().get()

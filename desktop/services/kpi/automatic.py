@@ -1,16 +1,20 @@
-"""Indicators whose actual value the program computes (满意度, 投诉, 一次解决) from the visits and orders of the period, and refreshing a scorecard with them."""
+"""Indicators whose actual value the program computes (满意度, 投诉, 一次解决) from the visits and
+orders of the period and the scorecard's 评价对象 (a team, a service type or 新客户 / 老客户: the
+reporting core's ``Scope``), and refreshing a scorecard with them."""
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import peewee as pw
 
-from desktop.models import KpiIndicator, ServiceOrder, db
+from desktop.models import KpiIndicator, db
 
 from ..admin import accounts
 from ..intake import first_fix
 from ..reporting.periods import Period
+from ..reporting.scope import Scope
+from . import scopes
 from .kpi import (
     ALL_TEAMS,
     COMPLAINT_TIMELY,
@@ -34,33 +38,32 @@ class Computed:
     basis: str  # how it was computed, for the status line / tooltip
 
 
-def _moments(period: Period) -> tuple[datetime, datetime]:
-    return datetime.combine(period.start, datetime.min.time()), datetime.combine(
-        period.end + timedelta(days=1), datetime.min.time()
-    )
-
-
-def _team_filter(query, team: str):
-    return query if team == ALL_TEAMS else query.where(ServiceOrder.team == team)
+def _scope(period_or_scope: Period | Scope, team: str = ALL_TEAMS) -> Scope:
+    """The reporting core's scope of a figure: a ``Scope`` as is, or a period and a team (全部:
+    every team) as the older call style passes them."""
+    if isinstance(period_or_scope, Scope):
+        return period_or_scope
+    return scopes.reporting_scope(period_or_scope, scopes.TEAM, team)
 
 
 def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def csat_counts(period: Period, team: str) -> tuple[int, int]:
-    """(非常满意 + 满意, all valid level answers) of completed, valid visits in the period whose
-    order belongs to ``team`` (every visit for 全部), verification visits left out — counted by
+def csat_counts(period: Period | Scope, team: str = ALL_TEAMS) -> tuple[int, int]:
+    """(非常满意 + 满意, all valid level answers) of completed, valid visits in the scope (a
+    ``Scope``, or a period and a team), verification visits left out — counted by
     ``statistics.overall`` over the reporting ``Scope``."""
-    from ..reporting.scope import Scope
     from ..reporting.statistics import overall
 
-    figures = overall(Scope(period=period, team=None if team == ALL_TEAMS else team))
+    figures = overall(_scope(period, team))
     return figures.counts.get(5, 0) + figures.counts.get(4, 0), figures.level_n
 
 
-def complaint_counts(period: Period, team: str, at: datetime | None = None) -> tuple[int, int]:
-    """(answered in time, complaints) among the complaint orders received in the period —
+def complaint_counts(
+    period: Period | Scope, team: str = ALL_TEAMS, at: datetime | None = None
+) -> tuple[int, int]:
+    """(answered in time, complaints) among the complaint orders received in the scope —
     ``reporting.orders.complaint_timeliness`` summed over the levels: in time is within the
     level's hours (一级 24 h, 二级 12 h, 三级 2 h; ``intake.complaints``).
 
@@ -68,19 +71,19 @@ def complaint_counts(period: Period, team: str, at: datetime | None = None) -> t
     customer was answered by then at the latest). A complaint with neither counts as late once
     its deadline is over, and is left out while it is still running (at ``at``, now).
     """
-    from ..reporting.orders import complaint_timeliness
-    from ..reporting.scope import Scope
+    from ..reporting.orders import complaint_timeliness, total
 
-    rates = complaint_timeliness(Scope(period=period, team=None if team == ALL_TEAMS else team), at)
-    return sum(r.part for r in rates.values()), sum(r.whole for r in rates.values())
+    rate = total(complaint_timeliness(_scope(period, team), at), "")
+    return rate.part, rate.whole
 
 
-def first_time_fix_counts(period: Period, team: str, at: datetime | None = None) -> tuple[int, int]:
-    """(fixed at the first visit, orders where that is known) among orders completed in the
-    period: what the order says (是/否), else judged by ``first_fix`` (同一产品返修 within
+def first_time_fix_counts(
+    period: Period | Scope, team: str = ALL_TEAMS, at: datetime | None = None
+) -> tuple[int, int]:
+    """(fixed at the first visit, orders where that is known) among the scope's orders completed
+    in its period: what the order says (是/否), else judged by ``first_fix`` (同一产品返修 within
     返修判定天数, as of ``at``, now)."""
-    start, stop = _moments(period)
-    return first_fix.counts(start, stop, None if team == ALL_TEAMS else team, at=at)
+    return first_fix.counts(_scope(period, team), at=at)
 
 
 def fn_sum_case(condition) -> pw.Expression:
@@ -88,20 +91,24 @@ def fn_sum_case(condition) -> pw.Expression:
     return pw.fn.SUM(pw.Case(None, [(condition, 1)], 0))
 
 
-def compute_actual(source: str, period: Period, team: str) -> Computed | None:
-    """The actual value of a computed indicator for the period and team; None for manual ones."""
-    who = "全部班组" if team == ALL_TEAMS else team
-    if source == CSAT:
-        good, total = csat_counts(period, team)
-        words = f"{period.code} {who}：非常满意+满意 {good} / 有效回答 {total}"
-    elif source == COMPLAINT_TIMELY:
-        good, total = complaint_counts(period, team)
-        words = f"{period.code} {who}:24 小时内响应 {good} / 投诉 {total}"
-    elif source == FIRST_TIME_FIX:
-        good, total = first_time_fix_counts(period, team)
-        words = f"{period.code} {who}：一次性解决 {good} / 已知结果的工单 {total}"
-    else:
+COUNTERS = {CSAT: csat_counts, COMPLAINT_TIMELY: complaint_counts, FIRST_TIME_FIX: first_time_fix_counts}
+WORDS = {
+    CSAT: "非常满意+满意 {good} / 有效回答 {total}",
+    COMPLAINT_TIMELY: "按等级时限内响应 {good} / 投诉 {total}",
+    FIRST_TIME_FIX: "一次性解决 {good} / 已知结果的工单 {total}",
+}
+
+
+def compute_actual(source: str, period: Period, team: str, scope_kind: str = scopes.TEAM) -> Computed | None:
+    """The actual value of a computed indicator for the period and 评价对象 (``team``: a team,
+    or a service type / 新客户 / 老客户 as ``scope_kind`` says); None for manual ones."""
+    counter = COUNTERS.get(source)
+    if counter is None:
         return None
+    good, total = counter(scopes.reporting_scope(period, scope_kind, team))
+    words = f"{period.code} {scopes.target_text(scope_kind, team)}：" + WORDS[source].format(
+        good=good, total=total
+    )
     value = _percent(good, total)
     basis = f"{words} = {num(value, 1)}%" if value is not None else f"{words}（{NO_DATA}）"
     if source == FIRST_TIME_FIX:
@@ -126,16 +133,18 @@ def _note_after_refresh(note: str, has_data: bool) -> str:
 
 
 def apply_computed(data: ScorecardData) -> list[RefreshItem]:
-    """Fill the computed indicators of a draft from the data of its period and team (no write).
+    """Fill the computed indicators of a draft from the data of its period and 评价对象 — a team,
+    a service type or 新客户 / 老客户, through the reporting core's ``Scope`` (no write).
 
     No data → actual value empty and the note says 无数据."""
     period = parse_period(data.period)
-    team = clean_target(data.target)
+    kind = scopes.clean_kind(data.scope_kind)
+    target = clean_target(data.target, kind)
     items = []
     for row in data.rows:
         if not row.computed:
             continue
-        result = compute_actual(row.source, period, team)
+        result = compute_actual(row.source, period, target, kind)
         row.actual = result.value
         row.note = _note_after_refresh(row.note, result.value is not None)
         items.append(RefreshItem(row.level2, row.source, result.value, result.basis))

@@ -1,12 +1,15 @@
-"""Two scorecards side by side (质量评价 对比): the change of every indicator, and the previous scorecard of a target."""
+"""Two scorecards side by side (质量评价 对比): the change of every indicator, the previous
+scorecard of a target, and the scorecards a report period and scope take in."""
 
 from dataclasses import dataclass
 from datetime import date
 
 from desktop.models import KpiScorecard
 
+from ..reporting.scope import Scope
 from ..reporting.scoring import trend
-from .kpi import ScorecardData, load, period_of
+from . import scopes
+from .kpi import ALL_TEAMS, TEAM, ScorecardData, ScorecardSummary, list_scorecards, load, period_of
 
 
 # ---------------------------------------------------------------- two periods side by side
@@ -99,8 +102,27 @@ def previous_scorecard(scorecard) -> int | None:
     if period is None:
         return None
     best: tuple[date, int] | None = None
-    for card in KpiScorecard.select().where(KpiScorecard.target == data.target, KpiScorecard.id != data.id):
+    for card in KpiScorecard.select().where(
+        KpiScorecard.target == data.target,
+        KpiScorecard.scope_kind == data.scope_kind,
+        KpiScorecard.id != data.id,
+    ):
         other = period_of(card.period)
         if other is not None and other.start < period.start and (best is None or other.start > best[0]):
             best = (other.start, card.id)
     return best[1] if best else None
+
+
+def scorecards_within(scope: Scope) -> list[ScorecardSummary]:
+    """The scorecards of a report's period and scope: the same period, or periods inside it (the
+    quarters of a year report); for a team, its own and the 全部 ones, for a service type or
+    新客户 / 老客户 its own (``scopes.fits``). Oldest period first, the teams' before the others."""
+    cards = []
+    for card in list_scorecards():
+        period = period_of(card.period)
+        if period is None or period.start < scope.period.start or period.end > scope.period.end:
+            continue
+        if scopes.fits(card.scope_kind, card.target, scope):
+            cards.append(card)
+    cards.sort(key=lambda c: (c.start or date.min, c.scope_kind != TEAM, c.target == ALL_TEAMS, c.target))
+    return cards

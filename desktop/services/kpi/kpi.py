@@ -1,8 +1,8 @@
 """KPI scorecards — 表1 售后服务质量评价表: indicators, actual values, scores, grade, flags.
 
 A scorecard is one 评价周期 (a period label such as ``2024Q1``, ``2024H1``, ``2024``, ``2024-03``
-or a date range ``2024-01-01~2024-03-31``) for one 评价对象 (the team: orders' ``team`` field;
-``全部`` means every team). Its indicators are edited as a draft (:class:`ScorecardData` with
+or a date range ``2024-01-01~2024-03-31``) for one 评价对象 within its 评价范围 (``scopes``): a team
+(orders' ``team`` field; ``全部`` means every team), a service type, or 新客户 / 老客户. Its indicators are edited as a draft (:class:`ScorecardData` with
 :class:`IndicatorRow` rows) and written by :func:`save`, which refuses anything half-right —
 above all weights that do not add up to 100 (:func:`validate`).
 
@@ -30,7 +30,6 @@ from desktop.models import (
     KpiIndicator,
     KpiReviewerScore,
     KpiScorecard,
-    ServiceOrder,
     db,
     now,
 )
@@ -41,6 +40,8 @@ from ..common.validation import clean_text, shown, to_halfwidth
 from ..reporting import periods
 from ..reporting.periods import Period
 from ..reporting.scoring import FLAG_RATIO, grade, kpi_item_score, needs_root_cause, qualitative_score
+from . import scopes
+from .scopes import TEAM, clean_kind
 
 # ---------------------------------------------------------------- vocabulary
 MANUAL = "manual"
@@ -56,7 +57,7 @@ SOURCES = {
 COMPUTED_SOURCES = (CSAT, COMPLAINT_TIMELY, FIRST_TIME_FIX)
 QUALITATIVE_SOURCE_LABEL = "评审打分"
 LEVEL1_CHOICES = ("时效性", "专业性", "规范性", "客户体验")
-ALL_TEAMS = "全部"  # 评价对象 meaning every team
+ALL_TEAMS = scopes.EVERYONE  # 评价对象 meaning every team
 NO_DATA = "无数据"
 PENDING_GRADE = "待评定"  # some indicators have no score yet: a partial total is not graded
 WEIGHT_TOTAL = 100.0
@@ -154,20 +155,8 @@ def period_of(label: str) -> Period | None:
         return None
 
 
-def clean_target(value) -> str:
-    return clean_text(value, "评价对象", required=True, max_len=30)  # = 改进措施的责任部门
-
-
-def target_choices() -> list[str]:
-    """Teams that have orders (what the computed indicators can filter on), then 全部."""
-    teams = (
-        ServiceOrder.select(ServiceOrder.team)
-        .where(ServiceOrder.team != "")
-        .distinct()
-        .order_by(ServiceOrder.team)
-        .tuples()
-    )
-    return [team for (team,) in teams] + [ALL_TEAMS]
+clean_target = scopes.clean_target
+target_choices = scopes.target_choices
 
 
 # ---------------------------------------------------------------- the draft
@@ -240,6 +229,12 @@ class ScorecardData:
     note: str = ""
     id: int | None = None
     row_version: int | None = None  # as loaded; a stale copy's save raises StaleEdit
+    scope_kind: str = TEAM  # 评价范围: what ``target`` names (``scopes.KINDS``)
+
+    @property
+    def target_label(self) -> str:
+        """评价对象 as printed (服务类型“维修”, 新客户, 全部班组 …)."""
+        return scopes.target_text(self.scope_kind, self.target)
 
     @property
     def weight_total(self) -> float:
@@ -326,10 +321,12 @@ def indicators_from(scorecard) -> list[IndicatorRow]:
     ]
 
 
-def latest_for_target(target: str) -> int | None:
-    """The scorecard of ``target`` with the latest period (a template for the next one)."""
+def latest_for_target(target: str, scope_kind: str = TEAM) -> int | None:
+    """The scorecard of ``target`` (within its 评价范围) with the latest period (a template for
+    the next one)."""
     best: tuple[date, int] | None = None
-    for card in KpiScorecard.select().where(KpiScorecard.target == target):
+    kind = clean_kind(scope_kind)
+    for card in KpiScorecard.select().where(KpiScorecard.target == target, KpiScorecard.scope_kind == kind):
         period = period_of(card.period)
         start = period.start if period else date.min
         if best is None or (start, card.id) > best:
@@ -491,7 +488,13 @@ def load(scorecard) -> ScorecardData:
     if card is None:
         raise UserError(f"找不到第 {card_id} 号质量评价表，它可能已被删除。")
     return ScorecardData(
-        card.period, card.target, rows_of([card.id])[card.id], card.note, card.id, card.row_version
+        card.period,
+        card.target,
+        rows_of([card.id])[card.id],
+        card.note,
+        card.id,
+        card.row_version,
+        card.scope_kind,
     )
 
 
@@ -505,6 +508,11 @@ class ScorecardSummary:
     complete: bool
     flagged: int
     start: date | None
+    scope_kind: str = TEAM
+
+    @property
+    def target_label(self) -> str:
+        return scopes.target_text(self.scope_kind, self.target)
 
 
 def list_scorecards() -> list[ScorecardSummary]:
@@ -513,7 +521,9 @@ def list_scorecards() -> list[ScorecardSummary]:
     rows = rows_of([c.id for c in cards])
     summaries = []
     for card in cards:
-        data = ScorecardData(card.period, card.target, rows[card.id], card.note, card.id)
+        data = ScorecardData(
+            card.period, card.target, rows[card.id], card.note, card.id, scope_kind=card.scope_kind
+        )
         period = data.period_info
         summaries.append(
             ScorecardSummary(
@@ -525,6 +535,7 @@ def list_scorecards() -> list[ScorecardSummary]:
                 data.complete,
                 len(data.flagged),
                 period.start if period else None,
+                card.scope_kind,
             )
         )
     summaries.sort(key=lambda s: (s.start or date.min, s.id), reverse=True)
@@ -532,30 +543,37 @@ def list_scorecards() -> list[ScorecardSummary]:
 
 
 # ---------------------------------------------------------------- writing
-def _check_unique(period: str, target: str, card_id: int | None) -> None:
-    query = KpiScorecard.select().where(KpiScorecard.period == period, KpiScorecard.target == target)
+def _check_unique(period: str, target: str, kind: str, card_id: int | None) -> None:
+    query = KpiScorecard.select().where(
+        KpiScorecard.period == period, KpiScorecard.target == target, KpiScorecard.scope_kind == kind
+    )
     if card_id is not None:
         query = query.where(KpiScorecard.id != card_id)
     if query.exists():
         raise ValidationError(
-            "评价周期", f"{period}“{target}”的评价表已经存在，请打开它修改，或换一个周期/评价对象。"
+            "评价周期",
+            f"{period}{scopes.target_text(kind, target)}的评价表已经存在，请打开它修改，或换一个周期/评价对象。",
         )
 
 
 @accounts.requires(accounts.MANAGE, "修改质量评价")
 def create_scorecard(
-    period, target, indicators: list[IndicatorRow] | None = None, note: str = ""
+    period, target, indicators: list[IndicatorRow] | None = None, note: str = "", scope_kind: str = TEAM
 ) -> KpiScorecard:
-    """A new scorecard for (评价周期, 评价对象) with the default indicators (or the given ones)."""
+    """A new scorecard for (评价周期, 评价对象 within its 评价范围) with the default indicators (or
+    the given ones)."""
     clean_period = parse_period(period).code
-    clean_tgt = clean_target(target)
+    kind = clean_kind(scope_kind)
+    clean_tgt = clean_target(target, kind)
     rows = [_clean_row(r) for r in (indicators if indicators is not None else default_indicators())]
     message = validate(rows)
     if message:
         raise UserError(message)
-    _check_unique(clean_period, clean_tgt, None)
+    _check_unique(clean_period, clean_tgt, kind, None)
     with db.atomic():
-        card = KpiScorecard.create(period=clean_period, target=clean_tgt, note=(note or "").strip())
+        card = KpiScorecard.create(
+            period=clean_period, target=clean_tgt, scope_kind=kind, note=(note or "").strip()
+        )
         _write_rows(card.id, rows)
     return card
 
@@ -604,10 +622,11 @@ def save(data: ScorecardData) -> int:
     if message:
         raise UserError(message)
     period = parse_period(data.period).code
-    target = clean_target(data.target)
+    kind = clean_kind(data.scope_kind)
+    target = clean_target(data.target, kind)
     rows = [_clean_row(r) for r in data.rows]
-    _check_unique(period, target, data.id)
-    values = {"period": period, "target": target, "note": (data.note or "").strip()}
+    _check_unique(period, target, kind, data.id)
+    values = {"period": period, "target": target, "scope_kind": kind, "note": (data.note or "").strip()}
     with db.atomic():
         if data.id is None:
             card = KpiScorecard.create(**values, modified_by=versions.actor(), modified_at=now())
@@ -615,10 +634,13 @@ def save(data: ScorecardData) -> int:
             card = KpiScorecard.get_or_none(KpiScorecard.id == data.id)
             if card is None:
                 raise UserError(f"找不到第 {data.id} 号质量评价表，它可能已被删除。")
-            versions.guarded_update(KpiScorecard, card.id, values, data.row_version, "张质量评价表", lambda: load(card.id))
+            versions.guarded_update(
+                KpiScorecard, card.id, values, data.row_version, "张质量评价表", lambda: load(card.id)
+            )
             card = KpiScorecard.get_by_id(card.id)
         _write_rows(card.id, rows)
     data.id, data.period, data.target, data.row_version = card.id, period, target, card.row_version
+    data.scope_kind = kind
     for row, clean in zip(data.rows, rows, strict=True):
         row.id = clean.id
     return card.id

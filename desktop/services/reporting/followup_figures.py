@@ -14,6 +14,7 @@ SHEET_TITLE = "投诉与回收"
 COLUMNS = ["指标", "分组", "分子", "分母", "比率", "目标", "是否达标", "说明"]
 WIDTHS = [16, 26, 8, 8, 9, 9, 10, 60]
 ALL_LEVELS = "全部等级"
+PREVIOUS = "上期（全部等级）"  # the comparison period's 投诉率: its counts let a merge pool the goal
 
 
 @dataclass(frozen=True)
@@ -48,15 +49,24 @@ class FigureRow:
         return f"{self.group} {self.rate:.1%}（{self.part} / {self.whole}{goal}）"
 
 
-def complaint_rows(scope: Scope, at: datetime | None = None) -> list[FigureRow]:
+def complaint_rows(scope: Scope, at: datetime | None = None, *, previous: bool = False) -> list[FigureRow]:
     """投诉率 (all, then per level; the goal is the previous period's rate × 0.75 on the whole)
-    and 投诉处理及时率 (all, then per level; no goal in the seeds but 100% within the deadline)."""
+    and 投诉处理及时率 (all, then per level; no goal in the seeds but 100% within the deadline).
+    With ``previous`` the previous period's 投诉率 follows the whole (the workbook's row)."""
     figures = orders.complaint_figures(scope, at=at)
     rate, timely = metrics.COMPLAINT_RATE.name, metrics.COMPLAINT_TIMELY.name
     rows = [FigureRow(rate, ALL_LEVELS, figures.rate.part, figures.rate.whole, figures.goal, True)]
-    rows += [FigureRow(rate, complaints.level_text(f.level), f.rate.part, f.rate.whole, None, True) for f in figures.levels]
+    if previous:
+        rows.append(FigureRow(rate, PREVIOUS, figures.previous.part, figures.previous.whole, None, True))
+    rows += [
+        FigureRow(rate, complaints.level_text(f.level), f.rate.part, f.rate.whole, None, True)
+        for f in figures.levels
+    ]
     rows.append(FigureRow(timely, ALL_LEVELS, figures.timely.part, figures.timely.whole, None))
-    rows += [FigureRow(timely, complaints.level_text(f.level), f.timely.part, f.timely.whole, None) for f in figures.levels]
+    rows += [
+        FigureRow(timely, complaints.level_text(f.level), f.timely.part, f.timely.whole, None)
+        for f in figures.levels
+    ]
     return rows
 
 
@@ -84,22 +94,56 @@ def report_lines(scope: Scope, at: datetime | None = None) -> list[tuple[str, st
     return out
 
 
+def pooled(branches: list[list[FigureRow]]) -> list[FigureRow]:
+    """Several branches' rows as one: the counts of each (指标, 分组) added up, in the order first
+    seen, so every rate is recomputed from counts; 投诉率's goal is the pooled previous period's
+    rate × 0.75, a channel's 回收率 keeps its goal."""
+    parts: dict[tuple[str, str], list[int]] = {}
+    goals: dict[tuple[str, str], float | None] = {}
+    for rows in branches:
+        for row in rows:
+            counts = parts.setdefault((row.metric, row.group), [0, 0])
+            counts[0] += row.part
+            counts[1] += row.whole
+            if row.metric == metrics.RECOVERY.name and goals.get((row.metric, row.group)) is None:
+                goals[(row.metric, row.group)] = row.goal
+    rate = metrics.COMPLAINT_RATE.name
+    before = parts.get((rate, PREVIOUS), [0, 0])
+    goals[(rate, ALL_LEVELS)] = before[0] / before[1] * orders.GOAL_FACTOR if before[1] else None
+    return [
+        FigureRow(metric, group, part, whole, goals.get((metric, group)), metric == rate)
+        for (metric, group), (part, whole) in parts.items()
+    ]
+
+
 def write_sheet(sheet, period, today: date) -> None:
     """The 投诉与回收 sheet of the head-office workbook (``export.Sheet``): one row per figure,
     numbers as numbers, the definitions below."""
     at = datetime.combine(today, datetime.max.time())
-    sheet.widths(WIDTHS)
+    rows = complaint_rows(Scope(period=period), at, previous=True) + recovery_rows(period.start, period.end)
+    write_rows(sheet, [(None, rows)])
+
+
+def write_rows(sheet, groups: list[tuple[str | None, list[FigureRow]]]) -> None:
+    """The sheet's table: (分支, rows) groups — without a 分支 (None) the single-shop sheet, else a
+    分支 column in front (the merged workbook) — then the definitions."""
+    branch = [] if groups and groups[0][0] is None else [None]
+    sheet.widths(([12] if branch else []) + WIDTHS)
     sheet.freeze("A2")
     sheet.print_setup(fit_width=True)
-    sheet.header(COLUMNS)
-    for row in complaint_rows(Scope(period=period), at) + recovery_rows(period.start, period.end):
-        note = ""
-        if row.metric == metrics.COMPLAINT_RATE.name and row.group == ALL_LEVELS:
-            note = "目标 = 上期投诉率 × 0.75（下降25%）" if row.goal is not None else "上期无数据，无目标值"
-        sheet.append(
-            [row.metric, row.group, row.part, row.whole, row.rate, row.goal, row.verdict, note],
-            [None, None, None, None, "pct", "pct", "center", "note"],
-        )
+    sheet.header((["分支"] if branch else []) + COLUMNS)
+    for name, rows in groups:
+        for row in rows:
+            note = ""
+            if row.metric == metrics.COMPLAINT_RATE.name and row.group == ALL_LEVELS:
+                note = (
+                    "目标 = 上期投诉率 × 0.75（下降25%）" if row.goal is not None else "上期无数据，无目标值"
+                )
+            sheet.append(
+                ([name] if branch else [])
+                + [row.metric, row.group, row.part, row.whole, row.rate, row.goal, row.verdict, note],
+                branch + [None, None, None, None, "pct", "pct", "center", "note"],
+            )
     sheet.blank()
     for metric in (metrics.COMPLAINT_RATE, metrics.COMPLAINT_TIMELY):
         sheet.note(metric.definition, f"{metric.name}口径")
@@ -108,3 +152,25 @@ def write_sheet(sheet, period, today: date) -> None:
         "纸质问卷目标 ≥70%，短信、微信等线上问卷目标 ≥30%",
         "分渠道回收率口径",
     )
+
+
+def read_rows(ws) -> list[FigureRow] | None:
+    """A branch workbook's 投诉与回收 table (openpyxl worksheet) back as rows; None when its
+    header is not this program's."""
+    lines = ws.iter_rows(values_only=True)
+    header = next(lines, ())
+    if [str(v or "").strip() for v in header[: len(COLUMNS)]] != COLUMNS:
+        return None
+    rows = []
+    for values in lines:
+        metric, group, part, whole, _rate, goal = (list(values) + [None] * 6)[:6]
+        if not metric:
+            break
+        rows.append(
+            FigureRow(
+                str(metric), str(group or ""), int(part or 0), int(whole or 0),
+                float(goal) if isinstance(goal, int | float) else None,
+                str(metric) == metrics.COMPLAINT_RATE.name,
+            )
+        )  # fmt: skip
+    return rows

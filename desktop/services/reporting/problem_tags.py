@@ -167,14 +167,14 @@ def apply_suggestions(visit_ids: Iterable[int]) -> dict[str, int]:
 @accounts.requires(accounts.MANAGE, "问题归类")
 def auto_tag(period=None, only_untagged: bool = True, **filters) -> dict[str, int]:
     """Apply the suggestions to the negative visits of ``period`` (None = all time; a
-    (start, end) pair or a ``periods.Period``), in one transaction. With ``only_untagged`` the
+    (start, end) pair, a ``periods.Period`` or a ``Scope``), in one transaction. With ``only_untagged`` the
     visits that already have a category are left alone; otherwise suggested categories they
     lack are added (nothing is ever removed). Running it twice adds nothing the second time."""
-    start, end = Scope.of(period, **filters).bounds
+    scope = Scope.of(period, **filters)  # a Scope keeps its filters and the 回访员's restriction
     if only_untagged:
-        ids = [v.id for v in untagged_query(start, end, filters).select(Visit.id).order_by(Visit.id)]
+        ids = [v.id for v in untagged_query(scope, None, {}).select(Visit.id).order_by(Visit.id)]
     else:
-        ids = negative_visit_ids(start, end, **filters)
+        ids = negative_visit_ids(scope)
     return apply_suggestions(ids)
 
 

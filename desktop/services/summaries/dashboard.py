@@ -198,10 +198,9 @@ def _scorecard_for(scope: Scope) -> kpi.ScorecardSummary | None:
         if period is not None and (period.start, period.end) == (scope.period.start, scope.period.end):
             same_period.append(card)
     if scope.team is not None:
-        return next((c for c in same_period if c.target == scope.team), None)
-    return next(
-        (c for c in same_period if c.target == kpi.ALL_TEAMS), same_period[0] if same_period else None
-    )
+        return next((c for c in same_period if c.scope_kind == kpi.TEAM and c.target == scope.team), None)
+    teams = [c for c in same_period if c.scope_kind == kpi.TEAM]  # a service type's or 新老客户's: not the shop's
+    return next((c for c in teams if c.target == kpi.ALL_TEAMS), teams[0] if teams else None)
 
 
 def tiles(scope: Scope, comparison: statistics.Comparison | None = None, details: bool = True) -> Tiles:

@@ -394,7 +394,14 @@ def segment_blocks(flt: Filters) -> list[Block]:
             continue
         for g in shown:
             rows.append(
-                [GROUPS[group], g.group, str(g.visits), pct(g.satisfaction), score(g.nps, 1), score(g.composite, 1)]
+                [
+                    GROUPS[group],
+                    g.group,
+                    str(g.visits),
+                    pct(g.satisfaction),
+                    score(g.nps, 1),
+                    score(g.composite, 1),
+                ]
             )
     if not rows:
         return []
@@ -671,24 +678,9 @@ def verification_blocks(flt: Filters) -> list[Block]:
     return blocks
 
 
-def period_scorecards(flt: Filters) -> list[kpi.ScorecardSummary]:
-    """The KPI scorecards of the report period: the same period, or periods inside it (the
-    quarters of a year report); for a team, its own and the 全部 ones. Oldest period first."""
-    cards = []
-    for card in kpi.list_scorecards():
-        period = kpi.period_of(card.period)
-        if period is None or period.start < flt.period.start or period.end > flt.period.end:
-            continue
-        if flt.team is not None and card.target not in (flt.team, kpi.ALL_TEAMS):
-            continue
-        cards.append(card)
-    cards.sort(key=lambda c: (c.start or date.min, c.target == kpi.ALL_TEAMS, c.target))
-    return cards
-
-
 def _kpi_section(ctx: _Context) -> Section:
     flt = ctx.flt
-    cards = period_scorecards(flt)
+    cards = kpi_comparison.scorecards_within(flt)
     blocks: list[Block] = []
     if not cards:
         blocks.append(
@@ -720,14 +712,16 @@ def _kpi_section(ctx: _Context) -> Section:
         rows.append(
             [
                 card.period,
-                "全部班组" if card.target == kpi.ALL_TEAMS else card.target,
+                card.target_label,
                 total,
                 data.grade,
                 change,
                 flagged or "无",
             ]
         )
-    blocks.append(Paragraph(f"{period_words(flt.period)}售后服务质量评价（表1 售后服务质量评价表）结果如下："))
+    blocks.append(
+        Paragraph(f"{period_words(flt.period)}售后服务质量评价（表1 售后服务质量评价表）结果如下：")
+    )
     blocks.append(
         Table(
             header=list(KPI_HEADER),

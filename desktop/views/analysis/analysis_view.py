@@ -348,6 +348,11 @@ class AnalysisView(QWidget):
             self.tag_category.addItem(name, cat_id)
         self._update_buttons()
 
+    def scope(self, period) -> Scope:
+        """The visits the page counts: the period and filters, restricted like the signed-in
+        person's lists (a 回访员 counts their own visits), as the dashboard does."""
+        return Scope.for_signed_in(period=period, **self.filters())
+
     def filters(self) -> dict:
         return {
             "team": self.team.currentData(),
@@ -415,7 +420,7 @@ class AnalysisView(QWidget):
             self._flush_choices()
             return
         first = not self._period_chosen  # the page opens on the newest visit's quarter
-        f = self.filters()
+        base = self.scope(None)  # read the signed-in person here, not in the background
 
         def job(_report):
             chosen, last = period, None
@@ -423,7 +428,7 @@ class AnalysisView(QWidget):
                 last = problems.last_visit_date()
                 if last is not None:
                     chosen = periods.quarter_period(last.year, (last.month - 1) // 3 + 1)
-            return chosen, last, problems.pareto(chosen.start, chosen.end, **f)
+            return chosen, last, problems.pareto(base.with_period(chosen))
 
         self.loading = self.details_loading = True
         self._detail_job.cancel()
@@ -452,7 +457,7 @@ class AnalysisView(QWidget):
         self._show_matrix()
         self._show_top()
         self._show_untagged(None)
-        self.segments.show_scope(Scope.for_signed_in(period=period, **self.filters()))
+        self.segments.show_scope(self.scope(period))
         self.filled.emit()
         self._flush_choices()
         if self.isVisible():
@@ -461,20 +466,20 @@ class AnalysisView(QWidget):
             self.repaint()
         # the rest at the same time: the matrix, TOP3 and words; the untagged list (its
         # suggestions, like the words, need the word segmenter: seconds when first loaded)
-        scope, f = (period.start, period.end), self.filters()
+        scope = self.scope(period)
 
         def details(_report):
-            matrix = problems.pain_matrix(*scope, **f)
-            proposals = problems.propose_top3(*scope, matrix=matrix, words=False, **f)
-            words = problems.customer_words(*scope, **f)
+            matrix = problems.pain_matrix(scope)
+            proposals = problems.propose_top3(scope, matrix=matrix, words=False)
+            words = problems.customer_words(scope)
             for p in proposals:
                 p.words = words.get(p.category_id, [])
-            return matrix, proposals, words, orders.complaint_rate(Scope.for_signed_in(period=period, **f))
+            return matrix, proposals, words, orders.complaint_rate(scope)
 
         def untagged(_report):
             return (
-                problem_tags.untagged_negative(*scope, limit=UNTAGGED_LIMIT, **f),
-                problems.count_untagged(*scope, **f),
+                problem_tags.untagged_negative(scope, limit=UNTAGGED_LIMIT),
+                problems.count_untagged(scope),
             )
 
         self._detail_job.start(details, self._details_arrived, self._failed)
@@ -644,11 +649,11 @@ class AnalysisView(QWidget):
         self._changed(self._counts_text(counts))
 
     def apply_all(self) -> None:
-        total = problems.count_untagged(self.period.start, self.period.end, **self.filters())
+        total = problems.count_untagged(self.scope(self.period))
         if not confirm(self, f"对{self.period.label}（按当前筛选）的 {total} 条待归类负面反馈应用建议分类？"):
             return
         try:
-            counts = problem_tags.auto_tag(self.period, **self.filters())
+            counts = problem_tags.auto_tag(self.scope(self.period))
         except UserError as err:
             show_error(self, str(err))
             return

@@ -44,7 +44,7 @@ class ComparePanel(QWidget):
         self.combo.clear()
         for s in summaries:
             if draft is None or s.id != draft.id:
-                self.combo.addItem(f"{s.period} · {s.target} · {kpi.score_text(s.total)} {s.grade}", s.id)
+                self.combo.addItem(f"{s.period} · {s.target_label} · {kpi.score_text(s.total)} {s.grade}", s.id)
         previous = comparison.previous_scorecard(draft) if draft and draft.id else None
         if previous is not None:
             self.combo.setCurrentIndex(self.combo.findData(previous))

@@ -1,5 +1,5 @@
 """Entering a scorecard's data besides typing in the 表1 table: the 所选指标 panel (一级指标,
-来源, 定性指标, 指标定义 of the selected row), the 新建质量评价表 dialog (评价周期 + 评价对象,
+来源, 定性指标, 指标定义 of the selected row), the 新建质量评价表 dialog (评价周期 + 评价范围 + 评价对象,
 optionally the indicators of the latest one) and the 评审打分 dialog (reviewers' 1–5 scores of a
 qualitative indicator)."""
 
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.common.errors import ValidationError
-from desktop.services.kpi import kpi
+from desktop.services.kpi import kpi, scopes
 
 from ..common.unsaved import GuardedDialog
 from ..common.widgets import MARGIN, form, hbox, vbox
@@ -145,33 +145,46 @@ def _ok_cancel(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
 
 
 class NewScorecardDialog(GuardedDialog, QDialog):
-    """评价周期 + 评价对象 for a new scorecard; optionally the indicators of the latest one."""
+    """评价周期 + 评价范围 (班组 / 服务类型 / 新老客户) + 评价对象 for a new scorecard; optionally
+    the indicators of the latest one of the same scope."""
 
-    def __init__(self, parent=None, target: str = ""):
+    HINTS = {
+        scopes.TEAM: "评价对象与工单的“责任部门/班组”一致时，客户满意度、投诉处理及时率、问题一次性解决率"
+        "可按本期数据自动计算；“全部”表示所有班组。",
+        scopes.SERVICE_TYPE: "按工单的服务类型（如 维修、安装）评价：自动计算的指标只统计该服务类型的工单及其回访。",
+        scopes.CUSTOMER_TENURE: "新客户：本期工单是该客户第一次完成的服务；老客户：该客户此前已有完成的工单。"
+        "自动计算的指标只统计所选客户的工单及其回访。",
+    }
+
+    def __init__(self, parent=None, target: str = "", scope_kind: str = scopes.TEAM):
         super().__init__(parent)
         self.setWindowTitle("新建质量评价表")
         self.period_edit = QLineEdit(kpi.default_period())
         self.period_edit.setPlaceholderText("如 2024Q1、2024H1、2024、2024-03")
         self.span_label = QLabel()
+        self.kind_combo = QComboBox()
+        for key, label in scopes.KINDS.items():
+            self.kind_combo.addItem(label, key)
+        self.kind_combo.setCurrentIndex(max(0, self.kind_combo.findData(scope_kind)))
         self.target_combo = QComboBox()
         self.target_combo.setEditable(True)
-        self.target_combo.addItems(kpi.target_choices())
-        if target:
-            self.target_combo.setCurrentText(target)
         self.target_combo.setMinimumWidth(220)
         self.copy_check = QCheckBox("沿用该评价对象最近一期的指标（名称、权重、目标值）")
         self.error_label = _error_label()
-        hint = QLabel(
-            "评价对象与工单的“责任部门/班组”一致时，客户满意度、投诉处理及时率、问题一次性解决率"
-            "可按本期数据自动计算；“全部”表示所有班组。"
-        )
-        hint.setWordWrap(True)
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self._fill_targets(target)
         buttons = _ok_cancel(self, "创建")
         self.setLayout(
             vbox(
-                form(("评价周期", self.period_edit), ("", self.span_label), ("评价对象", self.target_combo)),
+                form(
+                    ("评价周期", self.period_edit),
+                    ("", self.span_label),
+                    ("评价范围", self.kind_combo),
+                    ("评价对象", self.target_combo),
+                ),
                 self.copy_check,
-                hint,
+                self.hint,
                 self.error_label,
                 buttons,
                 margin=MARGIN * 2,
@@ -180,7 +193,24 @@ class NewScorecardDialog(GuardedDialog, QDialog):
         self.setMinimumWidth(460)
         self.period_edit.textChanged.connect(self._show_span)
         self.target_combo.currentTextChanged.connect(self._update_copy)
+        self.kind_combo.currentIndexChanged.connect(lambda: self._fill_targets(""))
         self._show_span()
+        self._update_copy()
+
+    @property
+    def kind(self) -> str:
+        return self.kind_combo.currentData()
+
+    def _fill_targets(self, target: str) -> None:
+        """The 评价对象 list of the chosen 评价范围 (its teams, service types, or 新客户 / 老客户)."""
+        self.target_combo.blockSignals(True)
+        self.target_combo.clear()
+        self.target_combo.addItems(kpi.target_choices(self.kind))
+        self.target_combo.setEditable(self.kind != scopes.CUSTOMER_TENURE)
+        if target:
+            self.target_combo.setCurrentText(target)
+        self.target_combo.blockSignals(False)
+        self.hint.setText(self.HINTS[self.kind])
         self._update_copy()
 
     def _show_span(self) -> None:
@@ -188,21 +218,22 @@ class NewScorecardDialog(GuardedDialog, QDialog):
         self.span_label.setText(period.span if period else kpi.PERIOD_HINT)
 
     def _update_copy(self) -> None:
-        latest = kpi.latest_for_target(self.target_combo.currentText().strip())
+        latest = kpi.latest_for_target(self.target_combo.currentText().strip(), self.kind)
         self.copy_check.setEnabled(latest is not None)
         self.copy_check.setChecked(latest is not None)
         self.template_id = latest
 
-    def values(self) -> tuple[str, str, list[kpi.IndicatorRow] | None]:
+    def values(self) -> tuple[str, str, list[kpi.IndicatorRow] | None, str]:
+        """评价周期, 评价对象, the indicators to copy (None: the defaults) and the 评价范围."""
         indicators = None
         if self.copy_check.isChecked() and self.template_id is not None:
             indicators = kpi.indicators_from(self.template_id)
-        return self.period_edit.text(), self.target_combo.currentText(), indicators
+        return self.period_edit.text(), self.target_combo.currentText(), indicators, self.kind
 
     def accept(self) -> None:
         try:
             kpi.parse_period(self.period_edit.text())
-            kpi.clean_target(self.target_combo.currentText())
+            kpi.clean_target(self.target_combo.currentText(), self.kind)
         except ValidationError as err:
             self.error_label.setText(str(err))
             return
@@ -229,7 +260,9 @@ class ReviewerDialog(GuardedDialog, QDialog):
         scale = "、".join(f"{score} {name}" for score, name in sorted(kpi.REVIEWER_SCORES.items()))
         self.setLayout(
             vbox(
-                QLabel(f"每位评审人按 1–5 分打分（{scale}）；得分 = 平均分 ÷ 5 × 权重 {kpi.num(row.weight)}。"),
+                QLabel(
+                    f"每位评审人按 1–5 分打分（{scale}）；得分 = 平均分 ÷ 5 × 权重 {kpi.num(row.weight)}。"
+                ),
                 self.table,
                 hbox(self.add_button, self.remove_button, None),
                 self.result_label,

@@ -41,7 +41,7 @@ class ScorecardList(QWidget):
         self.table.setRowCount(len(summaries))
         for r, s in enumerate(summaries):
             self.table.setItem(r, 0, cell(s.period))
-            self.table.setItem(r, 1, cell(s.target))
+            self.table.setItem(r, 1, cell(s.target_label))
             total = cell(
                 kpi.score_text(s.total) + ("" if s.complete else "*"), Qt.AlignRight | Qt.AlignVCenter
             )

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop.services.admin import accounts
 from desktop.services.common.errors import UserError
-from desktop.services.kpi import automatic, flags, kpi
+from desktop.services.kpi import automatic, flags, kpi, scopes
 
 from ..common.context import AppContext
 from ..common.widgets import (
@@ -99,6 +99,7 @@ class KpiView(QWidget):
         self.target_view.setReadOnly(True)
         self.target_view.setMinimumWidth(160)
         self.target_view.hide()
+        self.kind_label = QLabel()  # 评价范围 (班组 / 服务类型 / 新老客户): set when the scorecard is made
         self.add_button = QPushButton("添加指标")
         self.remove_button = QPushButton("删除指标")
         self.up_button = QPushButton("上移")
@@ -142,6 +143,7 @@ class KpiView(QWidget):
                     QLabel("评价周期"),
                     self.period_edit,
                     self.span_label,
+                    self.kind_label,
                     QLabel("评价对象"),
                     self.target_combo,
                     self.target_view,
@@ -290,23 +292,28 @@ class KpiView(QWidget):
     def new_scorecard(self) -> None:
         if self.dirty and not confirm(self, "当前评价表有未保存的修改，新建后将放弃这些修改。继续吗？"):
             return
-        dialog = NewScorecardDialog(self, self.draft.target if self.draft else "")
+        if self.draft:
+            dialog = NewScorecardDialog(self, self.draft.target, self.draft.scope_kind)
+        else:
+            dialog = NewScorecardDialog(self)
         if dialog.exec() != QDialog.Accepted:
             return
-        period, target, indicators = dialog.values()
+        period, target, indicators, kind = dialog.values()
         try:
-            card = kpi.create_scorecard(period, target, indicators)
+            card = kpi.create_scorecard(period, target, indicators, scope_kind=kind)
         except UserError as err:
             show_error(self, str(err), "无法新建评价表")
             return
         self.dirty = False
         self.reload_list(card.id)
-        self.ctx.events.status_message.emit(f"已新建质量评价表：{card.period} {card.target}")
+        self.ctx.events.status_message.emit(
+            f"已新建质量评价表：{card.period} {scopes.target_text(card.scope_kind, card.target)}"
+        )
 
     def delete_scorecard(self) -> None:
         if self.draft is None or self.draft.id is None:
             return
-        name = f"{self.draft.period}“{self.draft.target}”"
+        name = f"{self.draft.period}“{self.draft.target_label}”"
         if not confirm(self, f"删除质量评价表 {name}？其指标和评审分将一并删除，已转入的改进措施保留。"):
             return
         kpi.delete_scorecard(self.draft.id)
@@ -325,12 +332,13 @@ class KpiView(QWidget):
         self._loading = True
         self.period_edit.setText(self.draft.period)
         self.target_combo.clear()
-        choices = kpi.target_choices()
+        choices = kpi.target_choices(self.draft.scope_kind)
         if self.draft.target not in choices:
             choices.insert(0, self.draft.target)
         self.target_combo.addItems(choices)
         self.target_combo.setCurrentText(self.draft.target)
-        self.target_view.setText(self.draft.target)
+        self.target_view.setText(self.draft.target_label)
+        self.kind_label.setText(f"评价范围：{scopes.KINDS[self.draft.scope_kind]}")
         self.target_view.setCursorPosition(0)
         self._loading = False
         self._actions = flags.actions_of(self.draft.rows)
@@ -501,7 +509,9 @@ class KpiView(QWidget):
         except UserError as err:
             show_error(self, str(err), "无法保存评价表")
             return False
-        self.ctx.events.status_message.emit(f"已保存质量评价表：{self.draft.period} {self.draft.target}")
+        self.ctx.events.status_message.emit(
+            f"已保存质量评价表：{self.draft.period} {self.draft.target_label}"
+        )
         self._set_dirty(False)
         self.reload_list(self.draft.id)
         return True

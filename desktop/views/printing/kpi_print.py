@@ -80,7 +80,7 @@ def build_doc(data: kpi.ScorecardData) -> KpiDoc:
         title=TITLE,
         company=str(app_settings.get("company_name") or ""),
         logo=str(app_settings.get("company_logo") or ""),
-        header=[[("评价周期", _period_text(data)), ("评价对象", data.target)]],
+        header=[[("评价周期", _period_text(data)), ("评价对象", data.target_label)]],
         data=data,
         notes=notes,
     )

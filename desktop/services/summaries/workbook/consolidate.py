@@ -14,7 +14,9 @@ The result has the same sheets and formatting rules as a branch workbook, plus �
   due and completed tasks): never an average of the branches' percentages. The previous period's
   rate is pooled the same way (each branch's rate × its sample gives back its count);
 * 分支对比 — one row per branch and one for all: visits, 满意率, 平均分, NPS, 回收率 and each
-  dimension's rate side by side.
+  dimension's rate side by side;
+* 投诉与回收 — 投诉率 and 投诉处理及时率 per level and 回收率 per channel against their goals
+  (``reporting.followup_figures``): 全部分支 from the summed counts, then each branch's rows.
 
 Files are read with openpyxl's read-only mode and written with the write-only mode, so memory
 stays flat; the output is written under a temporary name and renamed at the end.
@@ -31,7 +33,7 @@ from openpyxl import load_workbook
 
 from ...common import archive_guard
 from ...common.errors import UserError
-from ...reporting import periods, statistics
+from ...reporting import followup_figures, periods, statistics
 from ...reporting.scoring import trend
 from .book_format import (
     DATE_COLUMNS,
@@ -54,6 +56,7 @@ from .book_format import (
     MASKED_TEXT,
     PROBLEM_COLUMNS,
     SHEET_DIMENSIONS,
+    SHEET_FOLLOWUP,
     SHEET_INFO,
     SHEET_KPI,
     SHEET_PLAN,
@@ -82,7 +85,9 @@ Progress = Callable[[int, int, str], None]
 BRANCH = "分支"
 ALL_BRANCHES = "全部分支"
 SHEET_COMPARE = "分支对比"
-SHEETS = (SHEET_VISITS, SHEET_DIMENSIONS, SHEET_COMPARE, SHEET_PROBLEMS, SHEET_PLAN, SHEET_KPI, SHEET_INFO)
+SHEETS = (
+    SHEET_VISITS, SHEET_DIMENSIONS, SHEET_COMPARE, SHEET_FOLLOWUP, SHEET_PROBLEMS, SHEET_PLAN, SHEET_KPI, SHEET_INFO,
+)  # fmt: skip
 MERGE_NOTE = (
     "合并口径",
     "各比率由各分支的计数相加后重新计算（不是各分支百分比的平均）；上期比率按各分支上期样本加权合并",
@@ -117,7 +122,9 @@ def _open(path: Path):
     try:
         return load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - zip, XML or openpyxl errors: all mean "not readable"
-        raise UserError(f"无法读取 {path.name}：它不是有效的 .xlsx 工作簿（{type(exc).__name__}）。") from None
+        raise UserError(
+            f"无法读取 {path.name}：它不是有效的 .xlsx 工作簿（{type(exc).__name__}）。"
+        ) from None
 
 
 def _sheet(wb, name: str, path: Path):
@@ -168,7 +175,9 @@ def _read_info(wb, path: Path) -> BranchBook:
         raise UserError(f"{path.name} 的“说明”工作表不是回访通分支工作簿的格式，请用回访通重新导出。")
     version = fact(INFO_FORMAT)
     if isinstance(version, int | float) and version > FORMAT_VERSION:
-        raise UserError(f"{path.name} 由更新版本的回访通导出（格式版本 {int(version)}），请升级回访通后再合并。")
+        raise UserError(
+            f"{path.name} 由更新版本的回访通导出（格式版本 {int(version)}），请升级回访通后再合并。"
+        )
     code = fact(INFO_PERIOD_CODE)
     branch = fact(INFO_BRANCH)
     if not code or not branch:
@@ -463,6 +472,7 @@ def consolidate(
     problems_sheet, plan_sheet, kpi_sheet = sheets[SHEET_PROBLEMS], sheets[SHEET_PLAN], sheets[SHEET_KPI]
     pareto: dict[str, int] = {}
     rows_per_branch: dict[str, int] = {}
+    figures: list[tuple[str, list]] = []  # 投诉与回收 of each branch that has the sheet
     try:
         if all(sizes):  # an upper bound of the rows to come (blank rows are skipped); before the header
             visits_sheet.declare_size(
@@ -486,6 +496,10 @@ def consolidate(
                     wb[SHEET_PLAN], plan_sheet, branch_book.branch, 3, len(plan_columns()), PLAN_STYLES
                 )
                 _copy_kpi(wb[SHEET_KPI], kpi_sheet, branch_book.branch)
+                if SHEET_FOLLOWUP in wb.sheetnames and (
+                    rows := followup_figures.read_rows(wb[SHEET_FOLLOWUP])
+                ):
+                    figures.append((branch_book.branch, rows))
             finally:
                 wb.close()
         visits_sheet.auto_filter(2, visits_sheet.columns or 1)
@@ -503,6 +517,8 @@ def consolidate(
         total = merge_summaries(summaries)
         write_dimension_sheet(sheets[SHEET_DIMENSIONS], merged, total, notes=(MERGE_NOTE,))
         _write_compare(sheets[SHEET_COMPARE], books, dims, summaries, merged, total)
+        pooled = followup_figures.pooled([rows for _, rows in figures])
+        followup_figures.write_rows(sheets[SHEET_FOLLOWUP], [(ALL_BRANCHES, pooled), *figures])
         _write_info(sheets[SHEET_INFO], books, period, generated_at)
         report(steps - 1, steps, "正在保存文件…")
         book.save(out)
@@ -709,7 +725,9 @@ def _write_info(sheet: Sheet, books: Sequence[BranchBook], period, generated_at:
                 templates.append(t)
     unmasked = [b.branch for b in books if not b.masked]
     masked = (
-        MASKED_TEXT if not unmasked else f"含完整联系方式（分支：{'、'.join(unmasked)}），请妥善保管，不要随意转发"
+        MASKED_TEXT
+        if not unmasked
+        else f"含完整联系方式（分支：{'、'.join(unmasked)}），请妥善保管，不要随意转发"
     )
     extra = [
         [
@@ -734,6 +752,10 @@ def _write_info(sheet: Sheet, books: Sequence[BranchBook], period, generated_at:
             (SHEET_VISITS, "各分支的回访记录，“分支”列标明来源；题目列按问卷和题目对齐"),
             (SHEET_DIMENSIONS, MERGE_NOTE[1]),
             (SHEET_COMPARE, "各分支的主要指标并列比较"),
+            (
+                SHEET_FOLLOWUP,
+                "投诉率、投诉处理及时率和分渠道回收率：“全部分支”由各分支的计数相加后重新计算，下方为各分支",
+            ),
             (SHEET_PROBLEMS, "各分支的问题分类；表下方为全部分支合计"),
             (f"{SHEET_KPI}数值", KPI_PERCENT_NOTE),
         ),

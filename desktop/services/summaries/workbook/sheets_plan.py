@@ -156,7 +156,7 @@ def kpi_rows(card) -> list[tuple[list, list]]:
             (
                 [
                     card.period,
-                    card.target,
+                    card.target_label,
                     ind.level1,
                     ind.level2,
                     ind.weight,
@@ -185,7 +185,7 @@ def kpi_rows(card) -> list[tuple[list, list]]:
         (
             [
                 card.period,
-                card.target,
+                card.target_label,
                 KPI_TOTAL,
                 None,
                 card.weight_total,
