@@ -77,6 +77,24 @@ def test_a_service_type_scorecard_scores_the_seed_row(shop):
     assert _fix_row(kpi.load(team.id)).actual == round(100 * 80 / 120, 1)
 
 
+def test_an_action_from_a_service_type_scorecard_waits_for_its_department(shop):
+    """A flagged indicator of a 服务类型 scorecard becomes an action whose 责任部门 is 待指定 (维修
+    is not a department); its origin note names the scorecard's scope as printed."""
+    from desktop.models import ActionLog
+    from desktop.services.kpi import flags
+
+    card = kpi.create_scorecard("2024Q1", "维修", scope_kind=scopes.SERVICE_TYPE)
+    automatic.refresh_actuals(card.id)
+    data = kpi.load(card.id)
+    row = _fix_row(data)
+    row.actual = 50  # 20 × 50 / 80 = 12.5 < 16: flagged
+    kpi.save(data)
+    action = flags.flag_to_action(_fix_row(kpi.load(card.id)).id, today=date(2024, 4, 5))
+    assert action.department == flags.ACTION_DEPARTMENT == "待指定"
+    notes = [log.note for log in ActionLog.select().where(ActionLog.action == action.id).order_by(ActionLog.id)]
+    assert notes[-1].startswith("由质量评价表 2024Q1·服务类型“维修”")
+
+
 def test_returning_customers_scorecard_scores_the_seed_row(database):
     """老客户: 50 customers served in 2023 come back in 2024Q1, 41 of their orders fixed the
     first time (82%); 10 new customers' orders, none fixed. Target 80, weight 20 → 20.50."""

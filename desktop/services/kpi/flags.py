@@ -8,7 +8,10 @@ from ..admin import accounts
 from ..common.errors import UserError
 from ..improvement import flow, improvement
 from ..reporting.scoring import FLAG_RATIO
+from . import scopes
 from .kpi import ACTION_DAYS, ACTION_OWNER, ROOT_CAUSE_MEASURE, IndicatorRow, num, rows_of, score_text
+
+ACTION_DEPARTMENT = "待指定"  # 责任部门 of an action from a scorecard that names no team
 
 
 # ---------------------------------------------------------------- flags → improvement actions
@@ -17,7 +20,16 @@ def flag_problem(row: IndicatorRow) -> str:
 
 
 def _origin(card: KpiScorecard, level2: str) -> str:
-    return f"由质量评价表 {card.period}·{card.target}“{level2}”转入"
+    return f"由质量评价表 {card.period}·{scopes.target_text(card.scope_kind, card.target)}“{level2}”转入"
+
+
+def action_department(card: KpiScorecard) -> str:
+    """责任部门 of an action made from the scorecard: a team's scorecard names its team; one for
+    a service type or for 新老客户 names no department, so the action waits for one
+    (``ACTION_DEPARTMENT``, changed on the 改进方案 page like the owner)."""
+    if scopes.clean_kind(card.scope_kind) == scopes.TEAM and card.target != scopes.EVERYONE:
+        return card.target
+    return ACTION_DEPARTMENT
 
 
 def existing_action(indicator) -> ImprovementAction | None:
@@ -56,7 +68,7 @@ def flag_to_action(
     today: date | None = None,
 ) -> ImprovementAction:
     """An improvement action (status 未启动) for an indicator scoring below 80% of its weight:
-    problem "<二级指标> 得分 x/权重 y,低于 80%", 责任部门 = 评价对象, the measure a root-cause
+    problem "<二级指标> 得分 x/权重 y,低于 80%", 责任部门 ``action_department``, the measure a root-cause
     analysis, due in ``ACTION_DAYS`` days unless ``deadline`` is given. Made with
     ``improvement.create_action``; a progress note records which scorecard it came from."""
     ind_id = indicator.id if isinstance(indicator, KpiIndicator | IndicatorRow) else int(indicator)
@@ -82,7 +94,7 @@ def flag_to_action(
     data = improvement.ActionInput(
         problem=flag_problem(row),
         measure=ROOT_CAUSE_MEASURE,
-        department=card.target,
+        department=action_department(card),
         owner=owner,
         deadline=deadline or today + timedelta(days=ACTION_DAYS),
         acceptance=f"下一评价周期“{row.level2}”得分不低于权重的 {FLAG_RATIO:.0%}",
