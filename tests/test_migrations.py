@@ -47,7 +47,7 @@ def make_old_version(path, version: int):
     1 to 4 no automatic-draft table, releases 1 to 5 no agreed slot (预约) on the visit task,
     releases 1 to 6 no 标准手册 table, releases 1 to 7 no edit versions, releases 1 to 8 no
     sending channel (问卷 / 短信 / 微信) on the visit task, releases 1 to 9 no 告知客户 / 销售跟进 /
-    目标 tables."""
+    目标 tables, releases 1 to 10 no 工长自评 table."""
     open_app_database(path)
     Customer.create(code="C0001", name="老客户", phone="13800001111")
     close_database()
@@ -58,6 +58,8 @@ def downgrade(path, version: int) -> None:
     """Take a closed database of this release back to what release ``version`` had (its data in
     the tables that release knew stays)."""
     con = sqlite3.connect(path)
+    if version < 11:
+        con.execute("DROP TABLE foreman_review")
     if version < 10:
         for table in ("customer_notice", "sales_lead", "period_goal"):
             con.execute(f"DROP TABLE {table}")
@@ -96,7 +98,7 @@ def test_version_1_database_gets_accounts_table_and_keeps_data(tmp_path):
     make_version_1(path)
     open_app_database(path)
     try:
-        assert SCHEMA_VERSION == 10
+        assert SCHEMA_VERSION == 11
         assert UserAccount.select().count() == 0  # the table exists now
         assert AttachmentBlob.select().count() == 0
         assert Customer.get().name == "老客户"
@@ -159,7 +161,7 @@ def test_version_2_postgresql_database_is_stepped_up(pg_url):
     con.close()
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4, 5, 6, 7, 8, 9])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
 def test_every_step_reaches_the_tables_of_a_fresh_database(tmp_path, version):
     fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
     open_app_database(fresh)
@@ -293,3 +295,24 @@ def test_version_9_database_gets_the_followup_tables(tmp_path):
     assert _user_version(path) == SCHEMA_VERSION
     assert {"customer_notice", "sales_lead", "period_goal"} <= _tables(path)
     assert "sales_lead" not in _tables(tmp_path / "v9.db.v9.bak")
+
+
+def test_version_10_database_gets_the_foreman_review_table(tmp_path):
+    """Step 11: a version-10 database keeps its data and can record 工长自评."""
+    from datetime import date
+
+    from desktop.models import ForemanReview, ServiceOrder
+
+    path = tmp_path / "v10.db"
+    make_old_version(path, 10)
+    assert "foreman_review" not in _tables(path)
+    open_app_database(path)
+    try:
+        order = ServiceOrder.create(order_no="W1", customer=Customer.get())
+        ForemanReview.create(order=order, completeness=10, measures=8, efficiency=6, reviewed_on=date(2024, 9, 5))
+        assert ForemanReview.get().measures == 8 and Customer.get().name == "老客户"
+    finally:
+        close_database()
+    assert _user_version(path) == SCHEMA_VERSION
+    assert "foreman_review" in _tables(path)
+    assert "foreman_review" not in _tables(tmp_path / "v10.db.v10.bak")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from playhouse.migrate import migrate
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 
 def _add_user_accounts(migrator) -> None:
@@ -121,6 +121,14 @@ def _add_followups(migrator) -> None:
     migrator.database.create_tables([CustomerNotice, SalesLead, PeriodGoal])
 
 
+def _add_foreman_reviews(migrator) -> None:
+    """11: 工长自评 — the foreman's own assessment of each completed order (three factors and a
+    remark), kept apart from the customer visits."""
+    from .evaluation import ForemanReview
+
+    migrator.database.create_tables([ForemanReview])
+
+
 # version → step that brings a database from version-1 to version. Version 1 is the first
 # release: it is created from the models, so it has no step.
 STEPS: dict[int, Callable] = {
@@ -133,4 +141,5 @@ STEPS: dict[int, Callable] = {
     8: _add_row_versions,
     9: _add_task_sending,
     10: _add_followups,
+    11: _add_foreman_reviews,
 }
