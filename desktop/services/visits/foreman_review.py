@@ -116,7 +116,9 @@ def day_orders(day: date, team: str = "") -> list[ReviewRow]:
     assess, with their self-assessment so far, in order number order."""
     if day is None:
         raise ValidationError("完工日期", "请选择要自评的完工日期。")
-    cond = (ServiceOrder.completed_at >= _day(day)) & (ServiceOrder.completed_at < _day(day + timedelta(days=1)))
+    cond = (ServiceOrder.completed_at >= _day(day)) & (
+        ServiceOrder.completed_at < _day(day + timedelta(days=1))
+    )
     if team:
         cond &= ServiceOrder.team == team
     scope = _my_scope()
@@ -151,18 +153,26 @@ def day_orders(day: date, team: str = "") -> list[ReviewRow]:
 
 def teams() -> list[str]:
     """The teams named on orders (for the page's team picker)."""
-    rows = ServiceOrder.select(ServiceOrder.team).where(ServiceOrder.team != "").distinct().order_by(ServiceOrder.team)
+    rows = (
+        ServiceOrder.select(ServiceOrder.team)
+        .where(ServiceOrder.team != "")
+        .distinct()
+        .order_by(ServiceOrder.team)
+    )
     return [t for (t,) in rows.tuples()]
 
 
 # ---------------------------------------------------------------- saving
 def _check(entry: ReviewInput, order_no: str, errors: list) -> dict | None:
     values = {}
-    for field, wording, short in FACTORS:
+    for field, _wording, short in FACTORS:
         value = getattr(entry, field)
         if value is not None and value not in LABELS:
             errors.append(
-                ValidationError(f"工单 {order_no} 的{short}", f"“{value}”不是可选的评分，请选满意 10、基本满意 8 或不满意 6。")
+                ValidationError(
+                    f"工单 {order_no} 的{short}",
+                    f"“{value}”不是可选的评分，请选满意 10、基本满意 8 或不满意 6。",
+                )
             )
         values[field] = value
     remark = (entry.remark or "").strip()
