@@ -162,7 +162,9 @@ def test_evaluator_mode(database):
     assert not dispatch & managers  # no customer called twice for one order
     day_ids = {o.id for o in ServiceOrder.select().where(ServiceOrder.order_no != "W000099")}
     assert dispatch | managers == day_ids
-    assert {t.assignee_id for t in VisitTask.select().where(VisitTask.order.in_(list(dispatch)))} == {caller.id}
+    assert {t.assignee_id for t in VisitTask.select().where(VisitTask.order.in_(list(dispatch)))} == {
+        caller.id
+    }
     assert {t.assignee_id for t in VisitTask.select().where(VisitTask.order.in_(list(managers)))} == {boss.id}
     again = plans.create_evaluator_tasks("9月12日评价", date(2024, 9, 12), seed=3, today=date(2024, 9, 13))
     assert again.created == 0

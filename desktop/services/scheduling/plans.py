@@ -113,7 +113,9 @@ class PlanResult:
 
     def text(self) -> str:
         drawn = "、".join(f"{k} {v}" for k, v in self.drawn.items())
-        text = f"计划“{self.trigger.removeprefix(PLAN_PREFIX)}”：抽取 {sum(self.drawn.values())} 个（{drawn}）"
+        text = (
+            f"计划“{self.trigger.removeprefix(PLAN_PREFIX)}”：抽取 {sum(self.drawn.values())} 个（{drawn}）"
+        )
         text += f"，新建任务 {self.created} 个"
         if self.skipped:
             text += f"，{self.skipped} 个此前已建（未重复创建）"
@@ -289,7 +291,9 @@ def preview_plan(
     planned = sample_size(population, rate)
     total = sum(counts.values())
     if total < planned:
-        warnings.append(f"可抽取的客户只有 {total} 位，少于按比例应抽的 {planned} 位（配额为 0 的分层不抽取）。")
+        warnings.append(
+            f"可抽取的客户只有 {total} 位，少于按比例应抽的 {planned} 位（配额为 0 的分层不抽取）。"
+        )
     return PlanPreview(rows, warnings, members, latest)
 
 

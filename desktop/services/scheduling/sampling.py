@@ -80,7 +80,9 @@ def phone_counts(population: int, rates: Mapping[str, float]) -> dict[str, int]:
     管理人员 at least their share (rounded up, as every sample), 调度 theirs of what is left
     (20 orders → 18 + 2; 15 → 13 + 2)."""
     managers = sample_size(population, rates.get(MANAGERS, EVALUATOR_RATES[MANAGERS]))
-    dispatch = min(sample_size(population, rates.get(DISPATCH, EVALUATOR_RATES[DISPATCH])), population - managers)
+    dispatch = min(
+        sample_size(population, rates.get(DISPATCH, EVALUATOR_RATES[DISPATCH])), population - managers
+    )
     return {DISPATCH: dispatch, MANAGERS: managers}
 
 
