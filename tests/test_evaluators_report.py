@@ -118,3 +118,33 @@ def test_the_foreman_self_assessment_is_not_customer_satisfaction(evaluated):
     stats = statistics.question_stats(Scope(period="2024-09"))
     answered = sum(sum(s.counts.values()) for s in stats if s.kind == "score10")
     assert answered == 20 * 3  # the 20 phone visits' answers only, none of the 25 self-assessments
+
+
+def test_the_analysis_page_shows_them_side_by_side(evaluated, db_path, qtbot):
+    from desktop.views.analysis.analysis_view import AnalysisView
+    from desktop.views.common.context import AppContext
+
+    page = AnalysisView(AppContext(db_path=db_path))
+    qtbot.addWidget(page)
+    page.show()
+    page.open_with(period="2024-09")
+    tab = page.evaluators
+    qtbot.waitUntil(lambda: not page.loading and not page._choices_job.busy, timeout=30_000)
+    page.tabs.setCurrentWidget(tab)
+    assert page.tabs.tabText(page.tabs.currentIndex()) == "评价对比"
+    qtbot.waitUntil(lambda: not tab.loading and tab.table.rowCount() > 0, timeout=30_000)
+    speed = (15 * 10 + 3 * 8) / 18
+    share = lambda n: f"{n / 21 * 100:.0f}%"  # noqa: E731 (21 orders in September: one on the 13th)
+    assert tab.row_of("维修一班", "工长自评") == [
+        "维修一班", "工长自评", "20", f"{share(20)}（100%）", "填写完整程度 9.0", "处理措施 9.0", "作业效率 7.0", "8.3",
+    ]  # fmt: skip
+    assert tab.row_of("维修一班", "调度回访")[:7] == [
+        "维修一班", "调度回访", "18", f"{share(18)}（90%）", f"响应速度 {speed:.1f}", "服务态度 10.0", "设备运行状态 8.0",
+    ]  # fmt: skip
+    assert tab.row_of("维修一班", "管理人员回访")[2:4] == ["2", f"{share(2)}（10%）"]
+    assert tab.row_of("合计", "工长自评")[2] == "25"
+    # the page's team filter narrows it
+    page.team.setCurrentIndex(page.team.findData("维修二班"))
+    qtbot.waitUntil(lambda: not tab.loading and tab.row_of("维修一班", "工长自评") is None, timeout=30_000)
+    assert tab.row_of("维修二班", "工长自评")[2:4] == ["5", "50%（100%）"]
+    assert tab.row_of("维修二班", "调度回访")[4] == "响应速度 —"
