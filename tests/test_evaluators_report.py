@@ -148,3 +148,37 @@ def test_the_analysis_page_shows_them_side_by_side(evaluated, db_path, qtbot):
     qtbot.waitUntil(lambda: not tab.loading and tab.row_of("维修一班", "工长自评") is None, timeout=30_000)
     assert tab.row_of("维修二班", "工长自评")[2:4] == ["5", "50%（100%）"]
     assert tab.row_of("维修二班", "调度回访")[4] == "响应速度 —"
+
+
+def test_the_report_has_the_side_by_side_table_and_its_pdf_prints_it(evaluated, tmp_path, qapp):
+    import re
+
+    from pypdf import PdfReader
+
+    from desktop.services.summaries import report
+    from desktop.views.printing.report_render import write_report_pdf
+
+    doc = report.build_report("2024-09", today=date(2024, 10, 8))
+    section = next(s for s in doc.sections if s.title == "满意度分析")
+    table = next(b for b in section.blocks if getattr(b, "caption", "") == "表2-2 三方评价对比")
+    rows = {(r[0], r[1]): r for r in table.rows}
+    assert rows[("维修一班", "工长自评")][2:] == [
+        "20", f"{20 / 21 * 100:.0f}", "100", "填写完整程度 9.0", "处理措施 9.0", "作业效率 7.0", "8.3",
+    ]  # fmt: skip
+    assert rows[("维修一班", "调度回访")][2:5] == ["18", f"{18 / 21 * 100:.0f}", "90"]
+    assert rows[("维修一班", "管理人员回访")][5:] == [
+        "响应速度 8.0",
+        "服务态度 8.0",
+        "设备运行状态 10.0",
+        "8.7",
+    ]
+    assert rows[("合计", "工长自评")][2] == "25"
+    text = re.sub(
+        r"\s+",
+        "",
+        "".join(p.extract_text() for p in PdfReader(str(write_report_pdf(doc, tmp_path / "r.pdf"))).pages),
+    )
+    assert "三方评价对比" in text and "管理人员回访" in text and "填写完整程度9.0" in text
+    # a period without any of them: no empty table
+    quiet = report.build_report("2024-08", today=date(2024, 10, 8))
+    assert "三方评价对比" not in quiet.text()
