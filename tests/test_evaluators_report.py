@@ -182,3 +182,19 @@ def test_the_report_has_the_side_by_side_table_and_its_pdf_prints_it(evaluated, 
     # a period without any of them: no empty table
     quiet = report.build_report("2024-08", today=date(2024, 10, 8))
     assert "三方评价对比" not in quiet.text()
+
+
+def test_the_workbook_has_a_sheet_of_them(evaluated, tmp_path):
+    from openpyxl import load_workbook
+
+    from desktop.services.summaries.workbook.export import export_workbook
+
+    out = export_workbook(tmp_path / "book.xlsx", "2024-09", today=date(2024, 10, 8)).path
+    sheet = load_workbook(out)["三方评价"]
+    rows = {(r[0], r[1]): r for r in sheet.iter_rows(min_row=2, values_only=True) if r[1] in evaluators.ROLES}
+    own = rows[("维修一班", "工长自评")]
+    assert own[2:6] == (21, 20, pytest.approx(20 / 21), 1.0)
+    assert own[6:12] == ("填写完整程度", 9.0, "处理措施", 9.0, "作业效率", 7.0)
+    assert rows[("维修一班", "调度回访")][3] == 18 and rows[("维修一班", "管理人员回访")][3] == 2
+    assert rows[("维修一班", "管理人员回访")][7] == 8.0
+    assert rows[("合计", "工长自评")][3] == 25

@@ -57,3 +57,41 @@ def evaluator_blocks(flt: Filters) -> list[Block]:
         ),
         Paragraph(NOTE, "note"),
     ]
+
+
+# ---------------------------------------------------------------- the workbook's sheet
+SHEET_COLUMNS = (
+    "班组", "评价主体", "完工工单", "份数", "覆盖率", "要求",
+    "因素一", "平均分一", "因素二", "平均分二", "因素三", "平均分三", "综合平均分",
+)  # fmt: skip
+SHEET_WIDTHS = (12, 12, 9, 8, 9, 8, 14, 9, 14, 9, 14, 9, 10)
+
+
+def write_sheet(sheet, period) -> None:
+    """三方评价 of the head-office workbook (``workbook.xlsx.Sheet``): one row per team and
+    evaluator, counts and means as numbers (覆盖率 = 份数 ÷ 完工工单), the rule below."""
+    sheet.widths(SHEET_WIDTHS)
+    sheet.freeze("C2")
+    sheet.print_setup(fit_width=True)
+    sheet.header(SHEET_COLUMNS)
+    for team in evaluators.side_by_side(period.start, period.end):
+        for role in evaluators.ROLES:
+            s = team.scores[role]
+            factors = []
+            for name in evaluators.factor_names(role):
+                factors += [name, s.means[name]]
+            sheet.append(
+                [
+                    sheet.text(team.team),
+                    role,
+                    team.orders,
+                    s.count,
+                    s.coverage,
+                    s.target,
+                    *factors,
+                    s.overall,
+                ],
+                [None, None, None, None, "pct", "pct", None, "dec1", None, "dec1", None, "dec1", "dec1"],
+            )
+    sheet.blank()
+    sheet.note(NOTE, "评价口径")
