@@ -102,7 +102,10 @@ def scope_text() -> str:
     if names:
         parts.append(f"工程师：{'、'.join(sorted(names))}")
     if not parts:
-        return "当前账号未关联员工或班组，没有可自评的工单。请主管在“设置 → 账号”中关联员工及其班组。"
+        return (
+            "当前账号未关联员工或其班组，没有可自评的工单。"
+            "请主管在“设置”中把账号关联到员工，并把该员工的部门填为班组名称（与工单的班组一致）。"
+        )
     return "只列出您可自评的工单（" + "；".join(parts) + "）。"
 
 
