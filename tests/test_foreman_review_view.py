@@ -98,3 +98,22 @@ def test_the_team_filter_and_a_foreman_sees_only_his_team(page, team, qtbot):
         assert "维修一班" in page.scope_label.text()
     finally:
         accounts.sign_out()
+
+
+def test_switching_the_day_asks_before_dropping_unsaved_ratings(page, qtbot):
+    no = QApplication.translate("QPlatformTheme", "&No")
+    yes = QApplication.translate("QPlatformTheme", "&Yes")
+    table = page.table
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key_1)
+    seen = []
+    answer_next_box(no, seen)
+    page.day_edit.setDate(page.day_edit.date().addDays(1))
+    assert "还没有保存" in seen[0]["text"]
+    assert page.day() == DAY and table.item(0, RATING_COLUMNS[0]).text() == "满意（10）"  # kept
+    page.ctx.events.orders_changed.emit()  # another page changed orders: what is typed stays
+    assert table.item(0, RATING_COLUMNS[0]).text() == "满意（10）"
+    answer_next_box(yes)
+    page.day_edit.setDate(page.day_edit.date().addDays(1))
+    assert page.day() == date(2024, 9, 13) and table.rowCount() == 0 and not page.changed
+    assert ForemanReview.select().count() == 0

@@ -29,7 +29,7 @@ from desktop.services.common.errors import UserError
 from desktop.services.visits import foreman_review as fr
 
 from ..common.context import AppContext
-from ..common.widgets import MARGIN, gate, hbox, heading, show_error, vbox
+from ..common.widgets import MARGIN, confirm, gate, hbox, heading, show_error, vbox
 
 ALL_TEAMS = "全部班组"
 INFO_COLUMNS = ("工单号", "客户", "服务类型", "工程师", "班组")
@@ -93,6 +93,7 @@ class ForemanReviewView(QWidget):
         self.rows: list[fr.ReviewRow] = []
         self.changed: set[int] = set()  # table rows edited since loading
         self._loading = False
+        self._shown: tuple[date, str] | None = None  # the day and team the table shows
 
         self.day_edit = QDateEdit(QDate.currentDate())
         self.day_edit.setCalendarPopup(True)
@@ -149,7 +150,7 @@ class ForemanReviewView(QWidget):
         self.table.itemChanged.connect(self._item_changed)
         self.table.cellDoubleClicked.connect(self._cycle)
         QShortcut(QKeySequence.Save, self, activated=self.save)
-        ctx.events.orders_changed.connect(self._filters_changed)
+        ctx.events.orders_changed.connect(self._orders_changed)
 
     # ------------------------------------------------------------------ loading
     def on_shown(self) -> None:
@@ -158,15 +159,7 @@ class ForemanReviewView(QWidget):
 
     def open_with(self, day: date | None = None, team: str | None = None, **_ignored) -> None:
         self._load_teams()
-        self._loading = True
-        try:
-            if day is not None:
-                self.day_edit.setDate(QDate(day.year, day.month, day.day))
-            if team is not None:
-                index = self.team_combo.findText(team or ALL_TEAMS)
-                self.team_combo.setCurrentIndex(max(index, 0))
-        finally:
-            self._loading = False
+        self._show_filters(day or self.day(), self.team() if team is None else team)
         self.refresh()
 
     def _load_teams(self) -> None:
@@ -187,8 +180,30 @@ class ForemanReviewView(QWidget):
         return "" if text == ALL_TEAMS else text
 
     def _filters_changed(self) -> None:
-        if not self._loading and self.isVisible():
+        """Another day or team picked: unsaved ratings are dropped only when the user says so;
+        otherwise the picker goes back to what the table shows."""
+        if self._loading or not self.isVisible():
+            return
+        if self.changed and not confirm(
+            self,
+            f"有 {len(self.changed)} 张工单的自评还没有保存，切换后将放弃。确定切换吗？",
+            "放弃未保存的自评",
+        ):
+            self._show_filters(*self._shown)
+            return
+        self.refresh()
+
+    def _orders_changed(self) -> None:
+        if self.isVisible() and not self.changed:  # never drops what is being typed
             self.refresh()
+
+    def _show_filters(self, day: date, team: str) -> None:
+        self._loading = True
+        try:
+            self.day_edit.setDate(QDate(day.year, day.month, day.day))
+            self.team_combo.setCurrentIndex(max(self.team_combo.findText(team or ALL_TEAMS), 0))
+        finally:
+            self._loading = False
 
     def refresh(self) -> None:
         try:
@@ -196,6 +211,7 @@ class ForemanReviewView(QWidget):
         except UserError as err:
             show_error(self, str(err))
             return
+        self._shown = (self.day(), self.team())
         self.scope_label.setText(fr.scope_text())
         self._loading = True
         table = self.table
