@@ -47,7 +47,8 @@ def make_old_version(path, version: int):
     1 to 4 no automatic-draft table, releases 1 to 5 no agreed slot (预约) on the visit task,
     releases 1 to 6 no 标准手册 table, releases 1 to 7 no edit versions, releases 1 to 8 no
     sending channel (问卷 / 短信 / 微信) on the visit task, releases 1 to 9 no 告知客户 / 销售跟进 /
-    目标 tables, releases 1 to 11 no 评价范围 (班组 / 服务类型 / 新老客户) on the KPI scorecard."""
+    目标 tables, releases 1 to 10 no 工长自评 table, releases 1 to 11 no 评价范围 (班组 / 服务类型 /
+    新老客户) on the KPI scorecard."""
     open_app_database(path)
     Customer.create(code="C0001", name="老客户", phone="13800001111")
     close_database()
@@ -60,6 +61,8 @@ def downgrade(path, version: int) -> None:
     con = sqlite3.connect(path)
     if version < 12:
         con.execute("ALTER TABLE kpi_scorecard DROP COLUMN scope_kind")
+    if version < 11:
+        con.execute("DROP TABLE foreman_review")
     if version < 10:
         for table in ("customer_notice", "sales_lead", "period_goal"):
             con.execute(f"DROP TABLE {table}")
@@ -296,6 +299,29 @@ def test_version_9_database_gets_the_followup_tables(tmp_path):
     assert _user_version(path) == SCHEMA_VERSION
     assert {"customer_notice", "sales_lead", "period_goal"} <= _tables(path)
     assert "sales_lead" not in _tables(tmp_path / "v9.db.v9.bak")
+
+
+def test_version_10_database_gets_the_foreman_review_table(tmp_path):
+    """Step 11: a version-10 database keeps its data and can record 工长自评."""
+    from datetime import date
+
+    from desktop.models import ForemanReview, ServiceOrder
+
+    path = tmp_path / "v10.db"
+    make_old_version(path, 10)
+    assert "foreman_review" not in _tables(path)
+    open_app_database(path)
+    try:
+        order = ServiceOrder.create(order_no="W1", customer=Customer.get())
+        ForemanReview.create(
+            order=order, completeness=10, measures=8, efficiency=6, reviewed_on=date(2024, 9, 5)
+        )
+        assert ForemanReview.get().measures == 8 and Customer.get().name == "老客户"
+    finally:
+        close_database()
+    assert _user_version(path) == SCHEMA_VERSION
+    assert "foreman_review" in _tables(path)
+    assert "foreman_review" not in _tables(tmp_path / "v10.db.v10.bak")
 
 
 def test_version_11_database_gets_the_scorecards_scope(tmp_path):

@@ -130,8 +130,14 @@ def test_small_stratum_warning(database):
     assert any("VIP" in w and "全部抽取" in w for w in preview.warnings)
 
 
+def _plan_orders(trigger):
+    return {t.order_id for t in VisitTask.select().where(VisitTask.trigger == trigger)}
+
+
 def test_evaluator_mode(database):
-    engineer = Staff.create(name="张工", role="服务工程师")
+    """Seed 002: of the day's 20 completed orders 调度 calls 18 and 管理人员 2 — never the same
+    order twice; 工长自评 (all 20) is the foreman's own form, not a call task."""
+    Staff.create(name="张工", role="服务工程师")
     boss = Staff.create(name="刘主管", role="主管")
     caller = Staff.create(name="王芳", role="回访员")
     for n in range(1, 21):
@@ -146,24 +152,43 @@ def test_evaluator_mode(database):
     result = plans.create_evaluator_tasks(
         "9月12日评价", date(2024, 9, 12), seed=3, staff_ids=[caller.id], today=date(2024, 9, 13)
     )
-    assert result.created == 40
-    self_review = VisitTask.select().where(VisitTask.trigger == "抽样：9月12日评价·工长自评")
-    assert self_review.count() == 20
-    assert self_review.where(VisitTask.assignee == engineer).count() == 10
-    assert (
-        VisitTask.select()
-        .where(VisitTask.trigger == "抽样：9月12日评价·调度回访", VisitTask.assignee == caller)
-        .count()
-        == 18
-    )
-    assert (
-        VisitTask.select()
-        .where(VisitTask.trigger == "抽样：9月12日评价·管理人员回访", VisitTask.assignee == boss)
-        .count()
-        == 2
-    )
+    assert result.created == 20
+    assert result.drawn == {"调度回访": 18, "管理人员回访": 2}
+    assert "工长自评" in result.text() and "20" in result.text()
+    assert VisitTask.select().where(VisitTask.trigger.endswith("工长自评")).count() == 0
+    dispatch = _plan_orders("抽样：9月12日评价·调度回访")
+    managers = _plan_orders("抽样：9月12日评价·管理人员回访")
+    assert len(dispatch) == 18 and len(managers) == 2
+    assert not dispatch & managers  # no customer called twice for one order
+    day_ids = {o.id for o in ServiceOrder.select().where(ServiceOrder.order_no != "W000099")}
+    assert dispatch | managers == day_ids
+    assert {t.assignee_id for t in VisitTask.select().where(VisitTask.order.in_(list(dispatch)))} == {
+        caller.id
+    }
+    assert {t.assignee_id for t in VisitTask.select().where(VisitTask.order.in_(list(managers)))} == {boss.id}
     again = plans.create_evaluator_tasks("9月12日评价", date(2024, 9, 12), seed=3, today=date(2024, 9, 13))
     assert again.created == 0
+    # another seed on the same plan: still no order in both lists
+    plans.create_evaluator_tasks("9月12日评价", date(2024, 9, 12), seed=8, today=date(2024, 9, 13))
+    assert not _plan_orders("抽样：9月12日评价·调度回访") & _plan_orders("抽样：9月12日评价·管理人员回访")
+    # reproducible: the same seed draws the same orders in a plan of another name
+    plans.create_evaluator_tasks("复核", date(2024, 9, 12), seed=3, today=date(2024, 9, 13))
+    assert _plan_orders("抽样：复核·管理人员回访") == managers
+
+
+@pytest.mark.parametrize(
+    ("orders", "dispatch", "managers"), [(20, 18, 2), (10, 9, 1), (15, 13, 2), (1, 0, 1), (7, 6, 1)]
+)
+def test_evaluator_phone_draws_are_disjoint_and_cover_the_day(orders, dispatch, managers):
+    from desktop.services.scheduling.sampling import EVALUATOR_RATES, evaluator_draw, phone_counts
+
+    counts = phone_counts(orders, EVALUATOR_RATES)
+    assert counts == {"调度回访": dispatch, "管理人员回访": managers}
+    ids = list(range(100, 100 + orders))
+    picked = evaluator_draw(ids, counts, seed=5)
+    assert len(picked["调度回访"]) == dispatch and len(picked["管理人员回访"]) == managers
+    assert not set(picked["调度回访"]) & set(picked["管理人员回访"])
+    assert picked == evaluator_draw(list(reversed(ids)), counts, seed=5)  # reproducible
 
 
 def test_list_plans_and_names(population):

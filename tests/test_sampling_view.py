@@ -166,5 +166,10 @@ def test_evaluator_mode(view, qtbot, yes):
     n = day_orders.count()
     assert view.preview_counts()["工长自评"] == n
     assert not view.end_edit.isVisible()
+    assert not view.role_spins["工长自评"].isEnabled()  # 100%: the foreman's own form
     qtbot.mouseClick(view.create_button, Qt.LeftButton)
-    assert VisitTask.select().where(VisitTask.trigger.endswith("·工长自评")).count() == n
+    assert VisitTask.select().where(VisitTask.trigger.endswith("·工长自评")).count() == 0
+    dispatch = {t.order_id for t in VisitTask.select().where(VisitTask.trigger.endswith("·调度回访"))}
+    managers = {t.order_id for t in VisitTask.select().where(VisitTask.trigger.endswith("·管理人员回访"))}
+    assert len(dispatch) + len(managers) == n and not dispatch & managers
+    assert "工长自评" in view.result_label.text() and "不建回访任务" in view.result_label.text()

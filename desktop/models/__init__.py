@@ -3,6 +3,7 @@
 from .accounts import UserAccount
 from .base import BaseModel, db, now
 from .customer import Customer, ServiceOrder
+from .evaluation import ForemanReview
 from .followup import CustomerNotice, PeriodGoal, SalesLead
 from .improvement import ACTION_STATUSES, ActionLog, ActionTask, ActionVisit, ImprovementAction, StandardEntry
 from .kpi import KpiIndicator, KpiReviewerScore, KpiScorecard
@@ -57,6 +58,7 @@ ALL_MODELS = [
     CustomerNotice,
     SalesLead,
     PeriodGoal,
+    ForemanReview,
 ]
 
 __all__ = [
@@ -81,6 +83,7 @@ __all__ = [
     "Customer",
     "CustomerNotice",
     "Department",
+    "ForemanReview",
     "FormAutosave",
     "ImprovementAction",
     "KpiIndicator",

@@ -121,8 +121,12 @@ def _add_followups(migrator) -> None:
     migrator.database.create_tables([CustomerNotice, SalesLead, PeriodGoal])
 
 
-def _reserved_11(migrator) -> None:
-    """11: another branch's step (merged in its place); nothing here."""
+def _add_foreman_reviews(migrator) -> None:
+    """11: 工长自评 — the foreman's own assessment of each completed order (three factors and a
+    remark), kept apart from the customer visits."""
+    from .evaluation import ForemanReview
+
+    migrator.database.create_tables([ForemanReview])
 
 
 def _add_scorecard_scope(migrator) -> None:
@@ -145,6 +149,6 @@ STEPS: dict[int, Callable] = {
     8: _add_row_versions,
     9: _add_task_sending,
     10: _add_followups,
-    11: _reserved_11,
+    11: _add_foreman_reviews,
     12: _add_scorecard_scope,
 }

@@ -11,7 +11,7 @@ class Department(BaseModel):
 
 
 class Staff(BaseModel):
-    ROLES = ("回访员", "服务工程师", "主管", "其他")
+    ROLES = ("回访员", "服务工程师", "工长", "主管", "其他")  # 工长: rates his team's orders (工长自评)
 
     name = pw.CharField(index=True)
     role = pw.CharField(default="回访员")

@@ -25,7 +25,19 @@ from ..common.calendar import WorkCalendar
 from ..common.errors import UserError, ValidationError, ValidationErrors
 from ..common.validation import clean_text
 from ..reporting.scale import MAINTENANCE_FAMILY
-from .sampling import DEFAULT_QUOTAS, DEFAULT_RATE, EVALUATOR_RATES, allocate, draw, sample_size
+from .sampling import (
+    DEFAULT_QUOTAS,
+    DEFAULT_RATE,
+    EVALUATOR_RATES,
+    MANAGERS,
+    PHONE_ROLES,
+    SELF_REVIEW,
+    allocate,
+    draw,
+    evaluator_draw,
+    phone_counts,
+    sample_size,
+)
 from .tasks import NewTask, default_template_id, insert_tasks, round_robin
 
 STRATA = tuple(DEFAULT_QUOTAS)  # VIP, 投诉, 普通
@@ -97,16 +109,21 @@ class PlanResult:
     per_staff: dict[str, int]  # assignee name (or 未分配) → tasks created
     earliest: date
     latest: date
+    note: str = ""  # a line of its own after the counts (the evaluator plan's 工长自评)
 
     def text(self) -> str:
         drawn = "、".join(f"{k} {v}" for k, v in self.drawn.items())
-        text = f"计划“{self.trigger.removeprefix(PLAN_PREFIX)}”：抽取 {sum(self.drawn.values())} 个（{drawn}）"
+        text = (
+            f"计划“{self.trigger.removeprefix(PLAN_PREFIX)}”：抽取 {sum(self.drawn.values())} 个（{drawn}）"
+        )
         text += f"，新建任务 {self.created} 个"
         if self.skipped:
             text += f"，{self.skipped} 个此前已建（未重复创建）"
         text += f"。回访窗口 {self.earliest:%Y-%m-%d} 至 {self.latest:%Y-%m-%d}。"
         if self.per_staff:
             text += "\n分配：" + "、".join(f"{k} {v} 个" for k, v in self.per_staff.items())
+        if self.note:
+            text += "\n" + self.note
         return text
 
 
@@ -274,7 +291,9 @@ def preview_plan(
     planned = sample_size(population, rate)
     total = sum(counts.values())
     if total < planned:
-        warnings.append(f"可抽取的客户只有 {total} 位，少于按比例应抽的 {planned} 位（配额为 0 的分层不抽取）。")
+        warnings.append(
+            f"可抽取的客户只有 {total} 位，少于按比例应抽的 {planned} 位（配额为 0 的分层不抽取）。"
+        )
     return PlanPreview(rows, warnings, members, latest)
 
 
@@ -428,13 +447,17 @@ def _day_orders(day: date, filters: PlanFilters) -> list[tuple[int, int, str]]:
 def preview_evaluator(
     day: date, filters: PlanFilters = PlanFilters(), rates: Mapping[str, float] | None = None
 ) -> list[EvaluatorRow]:
-    """Per role: the day's completed orders, the share and how many orders to visit."""
+    """Per role: the day's completed orders, the share and how many orders it covers — 工长自评
+    all of them on its own form, 调度 and 管理人员 by phone, never the same order (``phone_counts``)."""
     if day is None:
         raise ValidationError("日期", "请选择要抽样的完工日期。")
     clean = _check_rates(rates)
     population = len(_day_orders(day, filters))
+    counts = phone_counts(population, clean)
+    counts[SELF_REVIEW] = sample_size(population, clean.get(SELF_REVIEW, EVALUATOR_RATES[SELF_REVIEW]))
     return [
-        EvaluatorRow(role, population, rate, sample_size(population, rate)) for role, rate in clean.items()
+        EvaluatorRow(role, population, clean.get(role, EVALUATOR_RATES[role]), counts[role])
+        for role in EVALUATOR_RATES
     ]
 
 
@@ -453,48 +476,51 @@ def create_evaluator_tasks(
     cal: WorkCalendar | None = None,
     template_id: int | None = None,
 ) -> PlanResult:
-    """One task list per evaluator role. 工长自评 goes to the staff member named as the order's
-    engineer (if any), 调度回访 round-robin to the chosen staff, 管理人员回访 to the active 主管.
-    The tasks use ``template_id`` (default: the maintenance centre's questionnaire)."""
+    """The phone lists of the day: 调度回访 round-robin to the chosen staff, 管理人员回访 to the
+    active 主管 (``evaluator_draw``: reproducible from ``seed``, no order in both; an order already
+    in the other list of this plan is skipped). 工长自评 makes no task: the foreman fills his own
+    form (``desktop.services.visits.foreman_review``). The tasks use ``template_id`` (default: the
+    maintenance centre's questionnaire)."""
     name = clean_plan_name(name)
     template_id = evaluator_template_id() if template_id is None else _plan_template(template_id)
     cal = cal or calendar.current()
     today = today or date.today()
-    rows = preview_evaluator(day, filters, rates)
+    rows = {r.role: r for r in preview_evaluator(day, filters, rates)}
     orders = _day_orders(day, filters)
     if not orders:
         raise UserError(f"{day} 没有符合筛选条件的已完成工单，无法抽样。请换一个日期或调整筛选条件。")
     window = _window(cal, today, window_start, window_workdays)
     names = _staff_names(staff_ids)
-    staff_by_name = {
-        n: i
-        for i, n in Staff.select(Staff.id, Staff.name).where(Staff.active).order_by(Staff.id.desc()).tuples()
-    }
     managers = [i for (i,) in Staff.select(Staff.id).where(Staff.active & (Staff.role == "主管")).tuples()]
     all_names = dict(Staff.select(Staff.id, Staff.name).tuples())
-    by_id = {o[0]: o for o in orders}
-    drawn, created, skipped, per_staff = {}, 0, 0, {}
+    customer_of = {o[0]: o[1] for o in orders}
+    chosen = evaluator_draw(list(customer_of), {role: rows[role].count for role in PHONE_ROLES}, int(seed))
+    triggers = {role: f"{PLAN_PREFIX}{name}·{role}" for role in PHONE_ROLES}
+    created, skipped, per_staff = 0, 0, {}
     with db.atomic():
-        for index, row in enumerate(rows):
-            chosen = draw({row.role: list(by_id)}, {row.role: row.count}, int(seed) * 31 + index)[row.role]
-            drawn[row.role] = len(chosen)
+        for role in PHONE_ROLES:
+            other = next(r for r in PHONE_ROLES if r != role)
+            taken = _existing_orders(triggers[other])
             picks = [
-                (by_id[oid][1], oid, f"评价角色：{row.role}；种子：{int(seed)}；完工日：{day}") for oid in chosen
+                (customer_of[oid], oid, f"评价角色：{role}；种子：{int(seed)}；完工日：{day}")
+                for oid in chosen[role]
+                if oid not in taken
             ]
-            if row.role == "工长自评":
-                assignees = [staff_by_name.get(by_id[oid][2]) for oid in chosen]
-            elif row.role == "管理人员回访":
-                assignees = round_robin(chosen, managers)
-            else:
-                assignees = round_robin(chosen, list(names))
+            skipped += len(chosen[role]) - len(picks)
+            staff = managers if role == MANAGERS else list(names)
             made, skip, counts = _create(
-                f"{PLAN_PREFIX}{name}·{row.role}", picks, assignees, all_names, window, template_id
+                triggers[role], picks, round_robin(picks, staff), all_names, window, template_id
             )
             created += made
             skipped += skip
             for who, n in counts.items():
                 per_staff[who] = per_staff.get(who, 0) + n
-    return PlanResult(PLAN_PREFIX + name, drawn, created, skipped, per_staff, *window)
+    note = (
+        f"工长自评 {rows[SELF_REVIEW].count} 张工单由工长在“工长自评”页逐单评分（不建回访任务，"
+        "不计入客户满意度）。"
+    )
+    drawn = {role: len(chosen[role]) for role in PHONE_ROLES}
+    return PlanResult(PLAN_PREFIX + name, drawn, created, skipped, per_staff, *window, note=note)
 
 
 # ---------------------------------------------------------------- quarterly batch and history

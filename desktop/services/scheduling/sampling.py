@@ -13,6 +13,8 @@ DEFAULT_QUOTAS = {"VIP": 0.30, "投诉": 0.20, "普通": 0.50}
 DEFAULT_RATE = 0.10
 # The maintenance-centre variant: who evaluates, and what share of the day's completed orders.
 EVALUATOR_RATES = {"工长自评": 1.00, "调度回访": 0.90, "管理人员回访": 0.10}
+SELF_REVIEW, DISPATCH, MANAGERS = EVALUATOR_RATES  # 工长自评 is a form of its own, not a call
+PHONE_ROLES = (DISPATCH, MANAGERS)
 
 
 def sample_size(population: int, rate: float) -> int:
@@ -71,3 +73,22 @@ def draw(strata: Mapping[str, Sequence[int]], counts: Mapping[str, int], seed: i
         taken.update(chosen)
         picked[name] = chosen
     return picked
+
+
+def phone_counts(population: int, rates: Mapping[str, float]) -> dict[str, int]:
+    """How many of the day's orders 调度 and 管理人员 call, never more than the day has together:
+    管理人员 at least their share (rounded up, as every sample), 调度 theirs of what is left
+    (20 orders → 18 + 2; 15 → 13 + 2)."""
+    managers = sample_size(population, rates.get(MANAGERS, EVALUATOR_RATES[MANAGERS]))
+    dispatch = min(
+        sample_size(population, rates.get(DISPATCH, EVALUATOR_RATES[DISPATCH])), population - managers
+    )
+    return {DISPATCH: dispatch, MANAGERS: managers}
+
+
+def evaluator_draw(order_ids: Sequence[int], counts: Mapping[str, int], seed: int) -> dict[str, list[int]]:
+    """Which orders 调度 and 管理人员 call: reproducible from ``seed``, no order in both lists
+    (no customer called twice for one order). 管理人员 are drawn first, 调度 from the rest."""
+    ids = sorted(set(order_ids))
+    picked = draw({MANAGERS: ids, DISPATCH: ids}, counts, seed)
+    return {role: picked[role] for role in PHONE_ROLES}

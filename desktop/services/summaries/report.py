@@ -12,7 +12,8 @@ Sections (the structure of the report template in the seeds):
 2. 调查概述 — orders and customers served in the period, the sample (visits), methods with
    counts, 回收率 against 70%, valid / invalid questionnaires;
 3. 满意度分析 — per dimension 平均分 / 满意度占比 / 较上期变化, the denominator note, NPS against
-   its goal, charts (dimension bars with the change, monthly trend, Pareto) and the teams;
+   its goal, charts (dimension bars with the change, monthly trend, Pareto), the teams and the
+   三方评价对比 (工长自评 / 调度 / 管理人员, ``report_evaluators``);
 4. 核心问题 — the TOP3 problems with customers' own words (names and phone numbers masked);
 5. 改进措施与责任分工 — the improvement actions about the period's feedback, with their status;
 6. 质量评价 — the period's KPI scorecards (total and grade), or a note when there is none.
@@ -68,6 +69,7 @@ from .report_doc import (
     score,
     versus_previous,
 )
+from .report_evaluators import evaluator_blocks
 
 ALL_TEAMS_LABEL = "全部班组"
 SAMPLE_MIN = 0.10  # the sample should be at least 10% of the customers served
@@ -359,6 +361,7 @@ def _satisfaction_section(ctx: _Context) -> Section:
         )
     blocks.extend(goal_blocks(flt))
     blocks.extend(segment_blocks(flt))
+    blocks.extend(evaluator_blocks(flt))  # 工长自评 beside the 调度 and 管理人员 phone visits
     return Section("三", "满意度分析", blocks)
 
 

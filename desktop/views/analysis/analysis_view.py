@@ -1,8 +1,9 @@
 """问题分析 page: which problems the negative feedback of a period is about (Pareto table and
 chart), how much each hurts (pain matrix), the proposed TOP3 with a button to plan the fix, and
-the negative visits still without a category, with suggestions and bulk tagging, and the 细分对比
+the negative visits still without a category, with suggestions and bulk tagging, the 细分对比
 tab (满意率, NPS and 综合得分 by customer group, 客户来源, service type, channel or engineer:
-``analysis_segments``).
+``analysis_segments``) and the 评价对比 tab (工长自评 beside the 调度 and 管理人员 phone visits:
+``analysis_evaluators``).
 
 Nothing slow runs on the GUI thread (``views.tasks``, the project's one background helper): the
 filter lists load in the background; the Pareto table and the untagged list come first (``loading``
@@ -40,6 +41,7 @@ from ..common.charts import ChartSlot
 from ..common.context import AppContext
 from ..common.operations import Latest
 from ..common.widgets import MARGIN, confirm, gate, hbox, heading, show_error, vbox
+from .analysis_evaluators import EvaluatorsTab
 from .analysis_segments import SegmentsTab
 from .analysis_widgets import (  # noqa: F401 (ALL, KINDS and the widgets are the page's API)
     ALL,
@@ -250,6 +252,8 @@ class AnalysisView(QWidget):
         self.tabs.addTab(untagged_tab, "待归类负面反馈")
         self.segments = SegmentsTab()  # 满意率, NPS, 综合得分 by customer group, source, …
         self.tabs.addTab(self.segments, "细分对比")
+        self.evaluators = EvaluatorsTab()  # 工长自评 beside the 调度 and 管理人员 phone visits
+        self.tabs.addTab(self.evaluators, "评价对比")
         self.setLayout(vbox(hbox(heading("问题分析"), self.summary, None), filters, self.tabs, margin=MARGIN))
 
         ctx.events.visits_changed.connect(self._on_data_changed)
@@ -458,6 +462,7 @@ class AnalysisView(QWidget):
         self._show_top()
         self._show_untagged(None)
         self.segments.show_scope(self.scope(period))
+        self.evaluators.show_range(period.start, period.end, self.filters()["team"] or "")
         self.filled.emit()
         self._flush_choices()
         if self.isVisible():

@@ -29,6 +29,9 @@ PAGES = [
     PageSpec("tasks", "回访任务", "tasks.tasks_view", "TasksView", needs=_CALL),
     PageSpec("visit_form", "回访表", "visit_form.visit_form_view", "VisitFormView"),
     PageSpec("visits", "回访记录", "visits.visits_view", "VisitsView"),
+    PageSpec(
+        "foreman_review", "工长自评", "evaluation.foreman_review_view", "ForemanReviewView", needs=_CALL
+    ),
     PageSpec("analysis", "问题分析", "analysis.analysis_view", "AnalysisView", needs=_SEE_ALL),
     PageSpec(
         "improvement",

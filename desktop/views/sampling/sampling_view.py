@@ -31,7 +31,7 @@ from desktop.services.common.errors import UserError
 from desktop.services.scheduling import plans
 from desktop.services.scheduling import tasks as task_svc
 from desktop.services.scheduling.plans import STRATA, STRATUM_RULE, PlanFilters
-from desktop.services.scheduling.sampling import DEFAULT_QUOTAS, DEFAULT_RATE, EVALUATOR_RATES
+from desktop.services.scheduling.sampling import DEFAULT_QUOTAS, DEFAULT_RATE, EVALUATOR_RATES, SELF_REVIEW
 
 from ..common.context import AppContext
 from ..common.empty_state import EmptyHint
@@ -116,6 +116,8 @@ class SamplingView(QWidget):
         self.rate_spin.setMinimum(0.1)
         # evaluator roles
         self.role_spins = {role: _percent_spin(rate * 100) for role, rate in EVALUATOR_RATES.items()}
+        self.role_spins[SELF_REVIEW].setEnabled(False)  # every order: the foreman's own form
+        self.role_spins[SELF_REVIEW].setToolTip("工长对当日完工工单 100% 自评，在“工长自评”页填写，不建回访任务")
 
         self.template_combo = QComboBox()  # the questionnaire the plan's tasks use
         self.template_combo.setToolTip("回访任务使用的问卷；按评价角色抽样时默认用维修中心的三档评价问卷")
@@ -361,9 +363,9 @@ class SamplingView(QWidget):
         self.period_title.setText("完工日期" if evaluator else "完工期间")
         self.end_edit.setVisible(not evaluator)
         self.rule_label.setText(
-            "按评价角色：对所选日期完工的工单，工长自评、调度回访、管理人员回访各按比例抽取。"
-            "工长自评分配给与工单“服务工程师”同名的员工；管理人员回访分配给在职主管；"
-            "调度回访分配给下方勾选的人员。"
+            "按评价角色：所选日期完工的工单由工长 100% 自评（在“工长自评”页逐单评分，不建回访任务）；"
+            "调度回访、管理人员回访各按比例抽取，同一工单只回访一次客户。"
+            "管理人员回访分配给在职主管；调度回访分配给下方勾选的人员。"
             if evaluator
             else STRATUM_RULE
         )
@@ -491,6 +493,8 @@ class SamplingView(QWidget):
     def create_tasks(self) -> None:
         self.refresh_preview()
         counts = self.preview_counts()
+        if self.mode == EVALUATOR:
+            counts.pop(SELF_REVIEW, None)  # the foreman's own form: no task
         total = sum(counts.values())
         if not total:
             show_error(self, self.warning_label.text() or "没有可抽取的客户。")
@@ -499,7 +503,7 @@ class SamplingView(QWidget):
         staff = self.checked_staff()
         who = f"平均分配给 {len(staff)} 位人员" if staff else "暂不分配（可在回访任务页再分配）"
         if self.mode == EVALUATOR:
-            who = "工长自评给对应工程师、管理人员回访给主管、调度回访" + (
+            who = "管理人员回访给主管、调度回访" + (
                 f"平均分配给 {len(staff)} 位人员" if staff else "暂不分配"
             )
         detail = "、".join(f"{k} {v}" for k, v in counts.items())

@@ -16,11 +16,13 @@ SHEET_INFO = "说明"
 SHEET_VERIFY = "改进验证"
 SHEET_SEGMENTS = "细分统计"
 SHEET_FOLLOWUP = followup_figures.SHEET_TITLE  # 投诉与回收: per complaint level and channel
+SHEET_EVALUATORS = "三方评价"  # 工长自评 / 调度回访 / 管理人员回访 per team (summaries.report_evaluators)
 SHEETS = (
     SHEET_VISITS,
     SHEET_DIMENSIONS,
     SHEET_SEGMENTS,
     SHEET_FOLLOWUP,
+    SHEET_EVALUATORS,
     SHEET_PROBLEMS,
     SHEET_PLAN,
     SHEET_KPI,

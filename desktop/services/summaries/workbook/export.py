@@ -9,6 +9,7 @@
   counts and the change against the previous period; then 回访数, NPS, 回收率 and the notes on
   how each rate is computed. All figures come from ``services.statistics`` (SQL aggregates);
   the counts are written so head office (and ``services.consolidate``) can recompute the rates;
+* 三方评价 — 工长自评 beside the 调度 and 管理人员 phone visits per team (``report_evaluators``);
 * 问题分类 — the Pareto of the problem categories (``services.problems.pareto``);
 * 改进方案表 — the improvement plan (``services.improvement.plan_rows``) with its four column
   groups under a merged group header;
@@ -54,6 +55,7 @@ from ...reporting.metrics import definitions as metric_definitions
 from ...reporting.periods import Period
 from ...reporting.scope import Scope
 from ...reporting.scoring import DENOMINATOR_NOTE
+from .. import report_evaluators
 from .book_format import (
     FORMAT_VERSION,
     FULL_TEXT,
@@ -73,6 +75,7 @@ from .book_format import (
     KPI_PERCENT_NOTE,
     MASKED_TEXT,
     SHEET_DIMENSIONS,
+    SHEET_EVALUATORS,
     SHEET_FOLLOWUP,
     SHEET_INFO,
     SHEET_KPI,
@@ -177,6 +180,7 @@ def export_workbook(
             write_dimensions(sheets[SHEET_DIMENSIONS], period, today)
             write_segment_sheet(sheets[SHEET_SEGMENTS], statistics.segments(Scope(period=period)))
             followup_figures.write_sheet(sheets[SHEET_FOLLOWUP], period, today)
+            report_evaluators.write_sheet(sheets[SHEET_EVALUATORS], period)
             report(total + 2, steps, "正在整理问题分类…")
             write_problems(sheets[SHEET_PROBLEMS], period)
             report(total + 3, steps, "正在整理改进方案表…")
@@ -214,6 +218,7 @@ BRANCH_SCOPE_NOTES = (
     (f"{SHEET_KPI}数值", KPI_PERCENT_NOTE),
     (SHEET_VERIFY, "本期的二次回访（改进效果验证），与本期满意率分开统计"),
     (SHEET_FOLLOWUP, "投诉率和投诉处理及时率按投诉等级分列，回收率按发放渠道（纸质问卷、短信、微信）分列，各附目标值"),
+    (SHEET_EVALUATORS, "维修中心三方评价：工长自评（100%）、调度回访（90%）、管理人员回访（10%）按班组并列，工长自评不计入满意率"),
     (SHEET_SEGMENTS, "按客户类型、客户来源、服务类型、回访方式和服务工程师分组的满意率、NPS 和综合得分"),
 )
 
