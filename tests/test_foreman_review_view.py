@@ -117,3 +117,16 @@ def test_switching_the_day_asks_before_dropping_unsaved_ratings(page, qtbot):
     page.day_edit.setDate(page.day_edit.date().addDays(1))
     assert page.day() == date(2024, 9, 13) and table.rowCount() == 0 and not page.changed
     assert ForemanReview.select().count() == 0
+
+
+def test_an_empty_day_offers_the_latest_day_with_orders(page, qtbot):
+    """A foreman opening the page on a day without completed orders is shown the way to the
+    latest day that has some (the orders above were completed on DAY)."""
+    page.open_with(day=date(2024, 9, 16))
+    assert page.table.rowCount() == 0 and "当日没有可自评的完工工单" in page.summary.text()
+    assert page.latest_button.isVisible() and "2024-09-12" in page.latest_button.text()
+    qtbot.mouseClick(page.latest_button, Qt.LeftButton)
+    assert page.day() == DAY and page.table.rowCount() == 23
+    assert not page.latest_button.isVisible()
+    page.open_with(day=date(2024, 9, 1))  # nothing completed up to then: no way to offer
+    assert page.table.rowCount() == 0 and not page.latest_button.isVisible()

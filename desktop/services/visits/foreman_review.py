@@ -154,6 +154,21 @@ def day_orders(day: date, team: str = "") -> list[ReviewRow]:
     ]
 
 
+def latest_day(before: date, team: str = "") -> date | None:
+    """The latest day up to ``before`` on which an order the signed-in person may assess (of
+    ``team`` when given) was completed — where the page goes when the chosen day has none."""
+    cond = ServiceOrder.completed_at < _day(before + timedelta(days=1))
+    if team:
+        cond &= ServiceOrder.team == team
+    scope = _my_scope()
+    if scope is not None:
+        cond &= _scope_condition(scope)
+    last = ServiceOrder.select(pw.fn.MAX(ServiceOrder.completed_at)).where(cond).scalar()
+    if last is None:
+        return None
+    return last.date() if isinstance(last, datetime) else datetime.fromisoformat(str(last)).date()
+
+
 def teams() -> list[str]:
     """The teams named on orders (for the page's team picker)."""
     rows = (

@@ -104,6 +104,10 @@ class ForemanReviewView(QWidget):
         self.save_button = QPushButton("保存（Ctrl+S）")
         self.scope_label = QLabel()
         self.summary = QLabel()
+        self.latest_button = QPushButton()  # an empty day: go to the latest day with orders
+        self.latest_button.setVisible(False)
+        self.latest_button.clicked.connect(self._go_latest)
+        self._latest: date | None = None
         self.hint = QLabel(HINT)
         self.hint.setWordWrap(True)
 
@@ -126,7 +130,7 @@ class ForemanReviewView(QWidget):
         self.may_save = gate(accounts.CALL, self.save_button, what="填写工长自评")
         self.setLayout(
             vbox(
-                hbox(heading("工长自评"), self.summary, None),
+                hbox(heading("工长自评"), self.summary, self.latest_button, None),
                 hbox(
                     QLabel("完工日期"),
                     self.day_edit,
@@ -262,6 +266,15 @@ class ForemanReviewView(QWidget):
         if self.changed:
             text += f"，{len(self.changed)} 张待保存"
         self.summary.setText(text)
+        self._latest = None if self.rows else fr.latest_day(self.day(), self.team())
+        if self._latest is not None and self._latest != self.day():
+            self.latest_button.setText(f"转到最近有完工工单的一天（{self._latest:%Y-%m-%d}）")
+        self.latest_button.setVisible(self._latest is not None and self._latest != self.day())
+
+    def _go_latest(self) -> None:
+        if self._latest is not None:
+            self._show_filters(self._latest, self.team())
+            self.refresh()
 
     # ------------------------------------------------------------------ editing
     def _mark_changed(self, row: int) -> None:
