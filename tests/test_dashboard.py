@@ -156,7 +156,7 @@ def test_tiles_by_hand(hand):
     assert t.nps == pytest.approx(25)
     assert t.nps_n == 4
     assert t.nps_goal == 50
-    assert (t.grade, t.grade_total, t.grade_target) == ("优秀", 100.0, kpi.ALL_TEAMS)
+    assert (t.grade, t.grade_total, t.grade_target) == ("优秀", 100.0, "全部班组")  # as printed
 
 
 def test_tiles_for_one_team(hand):
@@ -327,11 +327,10 @@ def test_series_equal_statistics_on_demo(demo, choice, team):
 
 
 def test_demo_grade_of_last_quarter(demo):
-    # the demo grades the last two quarters for 维修事业部: no scorecard for 全部, so the only
-    # one of the period is shown
+    # the demo grades the last two quarters for every team (全部): the tile names it 全部班组
     card = next(c for c in kpi.list_scorecards() if c.period == "2026Q3")
     t = svc.tiles(svc.Scope(svc.period_for("上季度", demo), None, demo))
-    assert (t.grade, t.grade_target, t.scorecard_id) == (card.grade, card.target, card.id)
+    assert (t.grade, t.grade_target, t.scorecard_id) == (card.grade, "全部班组", card.id)
     assert svc.tiles(svc.Scope(svc.period_for("本月", demo), None, demo)).grade == "—"
 
 

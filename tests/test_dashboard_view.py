@@ -119,7 +119,7 @@ def test_changing_the_period_redraws(qtbot, demo, db_path):
     assert overall_line(panel)[-1] == pytest.approx(view.series["trend"].overall[-1])
     assert panel.figure is not before_figure and panel.drawn, "the chart was not redrawn"
     assert "2026年第3季度" in view.period_label.text()
-    # the grade of the last quarter's scorecard (demo: 维修事业部)
+    # the grade of the last quarter's scorecard (demo: 全部班组)
     assert view.tiles["grade"].value.text() == view.tile_data.grade != "—"
 
 

@@ -269,6 +269,16 @@ def test_kpi_scorecards_carry_the_seed_indicators(database):
     assert round(once.weight * once.actual / once.target, 2) == 20.50
     csat = older["客户满意度（CSAT）"]
     assert csat.weight == 15 and 50 <= csat.actual <= 100
+    # the computed two are the KPI service's own figures (刷新实际值 changes nothing)
+    from desktop.services.kpi import automatic, kpi
+
+    timely = older["投诉处理及时率"]
+    assert (csat.source, timely.source) == (kpi.CSAT, kpi.COMPLAINT_TIMELY)
+    for card in cards:
+        stored = {r.level2: r.actual for r in kpi.load(card.id).rows}
+        automatic.refresh_actuals(card.id)
+        assert {r.level2: r.actual for r in kpi.load(card.id).rows} == stored
+    assert csat.actual == automatic.compute_actual(kpi.CSAT, kpi.parse_period("2026Q2"), kpi.ALL_TEAMS).value
 
 
 def _dump(path) -> dict:

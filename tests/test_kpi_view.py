@@ -38,7 +38,7 @@ from desktop.views.kpi.kpi_view import (
 )
 from desktop.views.printing import kpi_print
 
-COMPLETE = {"客户满意度（CSAT）": 86, "投诉处理及时率（24 h 内响应）": 92}
+COMPLETE = {"客户满意度（CSAT）": 86, "投诉处理及时率（按等级时限响应）": 92}
 SEED_ACTUALS = {
     "客服响应及时率": 88,
     "上门服务到达及时率": 75,

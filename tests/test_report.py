@@ -44,7 +44,8 @@ def test_sections_and_title(doc):
     grid = doc.section("报告基本信息").blocks[0]
     info = dict(grid.items)
     assert info["报告名称"] == doc.title
-    assert info["编制部门"] == "示例家电售后服务有限公司"  # the company name setting
+    assert info["编制部门"] == "客服中心"  # 设置 → 报告编制部门 (the demo fills it in)
+    assert info["负责人"] == "客服中心主管 杨慧"
     assert info["编制日期"] == "2026年11月23日"
     assert info["调查周期"] == "2026年7月1日 — 2026年9月30日"
     assert info["统计范围"] == "全部班组"
@@ -162,7 +163,7 @@ def test_kpi_section_shows_the_scorecard_grade(doc):
     table = doc.section("质量评价").tables()[0]
     assert table.header[:4] == ["评价周期", "评价对象", "总分", "等级"]
     for card in cards:
-        row = next(r for r in table.rows if r[:2] == [card.period, card.target])
+        row = next(r for r in table.rows if r[:2] == [card.period, card.target_label])
         assert row[2] == kpi.num(card.total) and row[3] == card.grade
     assert all(r[0] == "2026Q3" for r in table.rows)  # not the 2026Q2 card
 

@@ -27,6 +27,7 @@ def _info(doc) -> dict:
 
 
 def test_department_and_owner_are_fields_not_the_company(demo):
+    app_settings.save_all({"report_department": "", "report_owner": ""})  # the demo fills them in
     info = _info(report.build_report("2026Q3", today=TODAY))
     assert info["编制部门"] == app_settings.get("company_name")  # nothing set: the company
     assert "未设置" in info["负责人"] and "报告负责人" in info["负责人"]  # says where to set it

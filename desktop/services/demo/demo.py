@@ -47,6 +47,7 @@ from ..admin import accounts, settings
 from ..common.calendar import WorkCalendar
 from ..common.errors import UserError
 from ..common.pinyin import name_keys
+from ..kpi import automatic, kpi
 from ..visits.templates import active_template, ensure_builtin_templates, questions_of
 from . import demo_data as D
 from .rows import Ids, Rows, one_year_later, prev_quarter, quarter_end, quarter_of, sql_date, sql_datetime
@@ -96,8 +97,6 @@ class _Demo(DemoVisits):
         self.customers: list[dict] = []
         self.orders: list[dict] = []
         self.negatives: list[dict] = []  # negative final visits with their cause, for actions
-        self.csat: dict[tuple[int, int], list[int]] = {}  # quarter → [top-2 answers, answers]
-        self.complaints: dict[tuple[int, int], list[int]] = {}  # quarter → [within 24 h, all]
         self.used_phones: set[str] = set()
         self.company_names: set[str] = set()
 
@@ -297,6 +296,7 @@ class _Demo(DemoVisits):
         self._report_settings()
         self.tick(30, "正在写入数据库…")
         self._write()
+        self._computed_actuals()
         self.tick(TOTAL, "演示数据已生成")
         return {
             "客户": len(self.t_customer),
@@ -736,6 +736,18 @@ class _Demo(DemoVisits):
                 at = datetime.combine(day(offset), time(10 + n % 6, 15))
                 self.t_action_log.add(action_id, sql_datetime(at), status_from, status_to, note.format(**fill), author)
 
+    def _computed_actuals(self) -> None:
+        """The scorecards' computed indicators (满意度, 投诉处理及时率) filled by the KPI service
+        from the rows just written — the same rule as 刷新实际值 — with a reason where below target."""
+        if not accounts.can(accounts.MANAGE):
+            return  # left empty: a 主管 fills them with 刷新实际值
+        for card_id in self.card_ids:
+            automatic.refresh_actuals(card_id)
+            for row in kpi.load(card_id).rows:
+                reason = D.KPI_COMPUTED_REASONS.get(row.source)
+                if reason and row.actual is not None and row.actual < row.target:
+                    KpiIndicator.update(note=reason).where(KpiIndicator.id == row.id).execute()
+
     # ------------------------------------------------------------------ report header
     @staticmethod
     def _report_settings() -> None:
@@ -751,34 +763,23 @@ class _Demo(DemoVisits):
         newer = prev_quarter(quarter_of(self.today))
         older = prev_quarter(newer)
         self.ids[KpiScorecard].reserve(2)
+        self.card_ids: list[int] = []
         for quarter, actuals in ((older, D.KPI_ACTUALS[0]), (newer, D.KPI_ACTUALS[1])):
             card_id = self.new_id(KpiScorecard)
+            self.card_ids.append(card_id)
             created = min(quarter_end(quarter) + timedelta(days=5), self.today - timedelta(days=1))
             self.t_scorecard.add(
                 card_id,
                 f"{quarter[0]}Q{quarter[1]}",
                 D.KPI_TARGET,
-                "演示数据：前五项为业务系统统计值，后两项按本季度回访和投诉工单计算",
+                "演示数据：前五项为业务系统统计值，后两项由本系统按本季度回访和投诉工单计算",
                 sql_datetime(datetime.combine(created, time(16, 0))),
             )
-            top2, total = self.csat.get(quarter, (0, 0))
-            within, complaints = self.complaints.get(quarter, (0, 0))
-            computed = (
-                round(100 * top2 / total, 1) if total else None,
-                round(100 * within / complaints, 1) if complaints else None,
-            )
+            # the last two are left to the KPI service's own rules (``_computed_actuals``)
+            computed = (kpi.CSAT, kpi.COMPLAINT_TIMELY)
             for position, (level1, level2, definition, weight, target) in enumerate(D.KPI_INDICATORS):
-                if position < len(actuals):
-                    actual, note = actuals[position]
-                else:
-                    actual = computed[position - len(actuals)]
-                    note = ""
-                    if actual is not None and actual < target:
-                        note = (
-                            "回访满意度低于目标，主要问题见改进方案表"
-                            if position == 5
-                            else "个别投诉超过24小时才处理完毕"
-                        )
+                actual, note = actuals[position] if position < len(actuals) else (None, "")
+                source = kpi.MANUAL if position < len(actuals) else computed[position - len(actuals)]
                 self.t_indicator.add(
                     card_id,
                     position,
@@ -789,6 +790,6 @@ class _Demo(DemoVisits):
                     target,
                     actual,
                     False,
-                    "manual",
+                    source,
                     note,
                 )

@@ -6,7 +6,7 @@ from desktop.models import Visit, VisitTask
 from desktop.models.questionnaire import CHOICE, LEVEL5, NPS, SCORE10, TEXT, YESNO
 
 from . import demo_data as D
-from .rows import quarter_of, sql_date, sql_datetime
+from .rows import sql_date, sql_datetime
 
 FIRST_VISIT = "首次回访"
 COMPLAINT_VISIT = "投诉回访"
@@ -399,25 +399,17 @@ class DemoVisits:
         if not is_customer:
             self._attempt(task_id, visit_id, o, at, "非本人", visitor, answered_by=respondent)
 
-        if not invalid:
-            quarter = self.csat.setdefault(quarter_of(at.date()), [0, 0])
-            quarter[0] += sum(1 for v in values5 if v >= 4)
-            quarter[1] += len(values5)
-            if cause is not None:
-                self.negatives.append(
-                    {
-                        "visit": visit_id,
-                        "cause": cause,
-                        "team": o["team"],
-                        "day": at.date(),
-                        "days_ago": o["days_ago"],
-                        "showcase": o["showcase"],
-                    }
-                )
-        if o["complaint"] and o["closed"] is not None:
-            quarter = self.complaints.setdefault(quarter_of(o["completed"].date()), [0, 0])
-            quarter[0] += int(o["closed"] - o["completed"] <= timedelta(hours=24))
-            quarter[1] += 1
+        if not invalid and cause is not None:
+            self.negatives.append(
+                {
+                    "visit": visit_id,
+                    "cause": cause,
+                    "team": o["team"],
+                    "day": at.date(),
+                    "days_ago": o["days_ago"],
+                    "showcase": o["showcase"],
+                }
+            )
 
     def _nps(self, mean: float) -> int:
         if mean >= 4.6:
