@@ -351,3 +351,20 @@ def test_snapshot_equals_the_single_functions(hand):
         assert snap.series["pareto"] == svc.pareto_series(s)
         assert snap.series["actions"] == svc.action_status(s)
         assert snap.series["groups"] == svc.group_comparison(s)
+
+
+def test_the_tile_change_is_compares_first_row(demo):
+    """The 满意率 tile's arrow and change come from ``statistics.overall_change`` (one pooled count
+    of the previous period): the same as ``statistics.compare``'s 总体 row, for every period."""
+    for choice in ("本月", "本季度", "上季度", "上月", "本年"):
+        scope = svc.Scope(svc.period_for(choice, demo), None, demo)
+        row = statistics.compare(scope.filters).rows[0]
+        t = svc.tiles(scope, details=False)
+        assert (t.satisfaction_arrow, t.satisfaction_change) == (
+            row.arrow if row.metric == svc.SATISFACTION_METRIC else "",
+            (row.change * 100 if row.change is not None else None)
+            if row.metric == svc.SATISFACTION_METRIC
+            else None,
+        ), choice
+    empty = svc.Scope(svc.period_for("本月", date(2019, 5, 5)), None, date(2019, 5, 5))
+    assert svc.tiles(empty, details=False).satisfaction_arrow == ""

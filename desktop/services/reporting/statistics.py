@@ -445,6 +445,19 @@ def _change(name: str, cur: Figures | None, prev: Figures | None) -> DimensionCh
     return DimensionChange(name, cur, prev, metric, arrow, change, mean_change)
 
 
+def overall_change(flt: Filters, now: Overall) -> DimensionChange:
+    """``compare``'s first row (总体, every level answer pooled, now against the previous period)
+    from the period's ``overall`` figures and one pooled count of the previous period — for 工作台's
+    tile, which needs no dimension."""
+    if flt.period is None:
+        raise UserError("统计期间：请先选择统计期间（如 2024Q2），才能与上期比较。")
+    then = _Tally()
+    for row in _answer_counts(flt.with_period(periods.previous(flt.period)), [], DIMENSION_KINDS):
+        then.add(*row)
+    previous = Figures(**then.figures()) if then.kinds else None
+    return _change(OVERALL, now if now.answers else None, previous)
+
+
 def compare(flt: Filters) -> Comparison:
     """Each dimension (and 总体, all level answers pooled) now against the previous period of the
     same length, with ``scoring.trend``'s arrow and change."""

@@ -209,8 +209,8 @@ def tiles(scope: Scope, comparison: statistics.Comparison | None = None, details
     which read over every order: 工作台 shows the rest first and adds them (``tile_details``)."""
     today = scope.today
     overall = statistics.overall(scope.filters, today=today)
-    comparison = comparison or statistics.compare(scope.filters)
-    total = comparison.rows[0]  # 总体, every level answer pooled
+    # 总体 (every level answer pooled) against the previous period
+    total = comparison.rows[0] if comparison is not None else statistics.overall_change(scope.filters, overall)
     arrow, change = "", None
     if total.metric == SATISFACTION_METRIC:
         arrow, change = total.arrow, _pct(total.change)
