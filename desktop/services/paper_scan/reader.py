@@ -26,8 +26,13 @@ DARK = 128  # a pixel darker than this is ink
 MARKED = 0.10  # share of dark pixels inside a box above which it is marked
 EMPTY = 0.035  # … below which it is empty; in between the box is doubtful
 INSET = 0.55  # mm kept clear of the printed outline when measuring a box's ink
-SEARCH_MARK = 24.0  # mm from each corner searched for its mark
+SEARCH_MARK = 32.0  # mm from each corner searched for its mark
 SEARCH_BOX = 1.6  # mm around the mapped position searched for a question's boxes
+MARK_RESIDUAL = 1.5  # mm: four marks that fit the printed rectangle worse are not our marks
+
+
+class MarksNotFound(Exception):
+    """The four corner marks are not where a printed 回访表 has them."""
 
 
 @dataclass
@@ -71,7 +76,9 @@ def find_code(gray: np.ndarray) -> tuple[str, qrcodes.ScanCode | None]:
 def _box_sums(dark: np.ndarray, side: int) -> np.ndarray:
     """Sum of ``dark`` over every ``side``×``side`` window (top-left indexed)."""
     integral = np.pad(dark.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
-    return integral[side:, side:] - integral[:-side, side:] - integral[side:, :-side] + integral[:-side, :-side]
+    return (
+        integral[side:, side:] - integral[:-side, side:] - integral[side:, :-side] + integral[:-side, :-side]
+    )
 
 
 def find_marks(gray: np.ndarray, px_per_mm: float) -> np.ndarray:
@@ -167,7 +174,11 @@ def read_boxes(gray: np.ndarray, layout: FormLayout, page: int) -> list[Question
     h, w = gray.shape
     px_per_mm = w / PAGE_W
     marks = find_marks(gray, px_per_mm)
-    matrix = fit_affine(np.array(mark_centers()), marks)
+    printed = np.array(mark_centers())
+    matrix = fit_affine(printed, marks)
+    residual = np.abs(_apply(matrix, printed) - marks).max() / px_per_mm
+    if residual > MARK_RESIDUAL:
+        raise MarksNotFound(f"四角定位标记偏差 {residual:.1f} 毫米")
     dark = (gray < DARK).astype(np.float64)
     boxes = layout.page(page)
     reach = max(2, round(SEARCH_BOX * px_per_mm))
@@ -175,7 +186,9 @@ def read_boxes(gray: np.ndarray, layout: FormLayout, page: int) -> list[Question
     for number, row in sorted((boxes.questions() if boxes else {}).items()):
         outline = np.concatenate([_outline(b.x, b.y, b.side) for b in row])
         shift = _best_shift(dark, _apply(matrix, outline), reach)
-        fills = [float(_sample(dark, _apply(matrix, _interior(b.x, b.y, b.side)) + shift).mean()) for b in row]
+        fills = [
+            float(_sample(dark, _apply(matrix, _interior(b.x, b.y, b.side)) + shift).mean()) for b in row
+        ]
         option, confidence = decide(fills)
         reads.append(QuestionRead(number, option, confidence, [round(f, 4) for f in fills]))
     return reads
@@ -194,4 +207,7 @@ def read_page(gray: np.ndarray, layout_of: Callable[[qrcodes.ScanCode], FormLayo
     layout = layout_of(code)
     if layout is None or layout.page(page) is None:
         return PageRead(text, code, page, error="找不到这张表的版面")
-    return PageRead(text, code, page, read_boxes(gray, layout, page))
+    try:
+        return PageRead(text, code, page, read_boxes(gray, layout, page))
+    except MarksNotFound as err:
+        return PageRead(text, code, page, error=f"找不到四角的定位标记（{err}），请整页重新扫描")
