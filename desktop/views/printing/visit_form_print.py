@@ -144,6 +144,8 @@ class FormPainter(PageLayout):
     # ------------------------------------------------------------ what the paper reader needs
     def page_code(self, index: int) -> str:
         """``HUIFANG:TASK:12:P1:T3``: the form's code with the page number and template version."""
+        if not isinstance(self.doc, FormDoc):  # the other documents built on this painter
+            return super().page_code(index)
         if not self.doc.code:
             return ""
         return qrcodes.page_code(self.doc.code, index + 1, self.doc.template_id)
@@ -151,6 +153,8 @@ class FormPainter(PageLayout):
     def paint_reader_marks(self, p: QPainter, index: int) -> None:
         """The four corner marks (alignment) and, from the second page on, a small QR code at
         the bottom right (page 1 carries its code beside the title)."""
+        if not isinstance(self.doc, FormDoc):  # 改进方案表, 表1, reports: nothing to read back
+            return
         p.save()
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(INK)
