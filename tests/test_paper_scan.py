@@ -8,7 +8,16 @@ import pytest
 from PIL import Image
 
 from desktop.cli import main
-from desktop.models import Answer, Customer, Question, ServiceOrder, Visit, VisitAttachment, VisitTask
+from desktop.models import (
+    Answer,
+    Customer,
+    Question,
+    QuestionnaireTemplate,
+    ServiceOrder,
+    Visit,
+    VisitAttachment,
+    VisitTask,
+)
 from desktop.models.questionnaire import TEXT
 from desktop.services.paper_scan import reader, scan
 from desktop.services.paper_scan.layout import PAGE_W
@@ -77,6 +86,19 @@ def test_marks_read_back_and_a_blank_question_is_uncertain(database, qapp, famil
         assert got[number].option == option, (number, got[number].fills)
         assert got[number].confidence >= 0.5
     assert got[blank].option is None and got[blank].confidence == 0.0
+
+
+def test_pages_fed_upside_down_or_sideways_are_turned_upright(database, qapp):
+    doc = build_task_form(make_task().id)
+    rng = np.random.default_rng(17)
+    marks = choose(doc, rng)
+    (page,) = scanned_pages(doc, 200, marks, rng, angle=-1.0)
+    layout = printing.form_layout(doc)
+    for turned in (np.rot90(page, 2), np.rot90(page, 1), np.rot90(page, -1)):
+        read = reader.read_page(np.ascontiguousarray(turned), lambda code: layout)
+        assert read.error == "" and {q.number: q.option for q in read.questions} == {
+            number: option for number, (option, _) in marks.items()
+        }
 
 
 def test_two_marks_in_one_question_are_uncertain(database, qapp):
@@ -214,3 +236,32 @@ def test_dry_run_reads_and_writes_nothing(database, db_target, qapp, tmp_path, c
     assert main(["--db", db_target, "scan", file, "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "试读（未写入）" in out and f"任务 #{task.id}" in out
+
+
+def test_a_two_page_form_is_one_visit_and_a_missing_page_is_doubtful(
+    database, db_target, qapp, tmp_path, capsys
+):
+    """A long questionnaire prints on two pages; the second page carries its own small QR code
+    (page 2). Both pages in one PDF make one visit; page 1 alone goes to review."""
+    template = QuestionnaireTemplate.create(family="long", name="长问卷", title="长问卷回访表")
+    for n in range(26):
+        Question.create(template=template, position=n, text=f"第{n + 1}项服务您满意吗？", kind="level5")
+    task = make_task()
+    VisitTask.update(template=template.id).where(VisitTask.id == task.id).execute()
+    doc = build_task_form(task.id)
+    rng = np.random.default_rng(13)
+    marks = choose(doc, rng)
+    pages = scanned_pages(doc, 200, marks, rng, angle=1.0)
+    assert len(pages) == 2
+    first, second = (Image.fromarray(page) for page in pages)
+    first.save(tmp_path / "first.pdf", resolution=200)
+    code, results = run_scan(db_target, [tmp_path / "first.pdf"], capsys, "--dry-run")
+    (alone,) = results
+    page2 = sorted({b.number for b in printing.form_layout(doc).pages[1].boxes})
+    assert code == 0 and alone["status"] == "dry_run" and alone["uncertain"] == page2
+    first.save(tmp_path / "both.pdf", resolution=200, save_all=True, append_images=[second])
+    code, results = run_scan(db_target, [tmp_path / "both.pdf"], capsys)
+    assert code == 0 and [r["status"] for r in results] == ["saved", "saved"]
+    assert results[0]["visit"] == results[1]["visit"] and results[1]["code"].endswith(f":P2:T{template.id}")
+    assert sorted(int(n) for r in results for n in r["answers"]) == sorted(marks)
+    assert VisitAttachment.select().where(VisitAttachment.visit == results[0]["visit"]).count() == 2

@@ -60,17 +60,21 @@ class PageRead:
         return [q.number for q in self.questions if not q.certain]
 
 
-def find_code(gray: np.ndarray) -> tuple[str, qrcodes.ScanCode | None]:
-    """The first of our codes on the page (text, parsed) or ("", None)."""
+def find_code(gray: np.ndarray) -> tuple[str, qrcodes.ScanCode | None, float]:
+    """The first of our codes on the page: (text, parsed, the height of its centre as a share of
+    the page's), or ("", None, 0.0)."""
     import zxingcpp  # imported on first use: only reading scans needs it
 
     image = np.ascontiguousarray(gray.astype(np.uint8))
     for result in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
         try:
-            return result.text, qrcodes.parse_code(result.text)
+            code = qrcodes.parse_code(result.text)
         except ValidationError:
             continue
-    return "", None
+        corners = result.position
+        middle = (corners.top_left.y + corners.bottom_right.y) / 2 / gray.shape[0]
+        return result.text, code, middle
+    return "", None, 0.0
 
 
 def _box_sums(dark: np.ndarray, side: int) -> np.ndarray:
@@ -195,12 +199,17 @@ def read_boxes(gray: np.ndarray, layout: FormLayout, page: int) -> list[Question
 
 
 def read_page(gray: np.ndarray, layout_of: Callable[[qrcodes.ScanCode], FormLayout | None]) -> PageRead:
-    """Read one page: its code, then (if ``layout_of(code)`` knows the form) every question."""
+    """Read one page: its code, then (if ``layout_of(code)`` knows the form) every question.
+    A page scanned upside down or sideways is turned upright first."""
     if gray.shape[0] < gray.shape[1]:  # a landscape scan of a portrait form: turn it upright
         gray = np.rot90(gray, -1)
-    text, code = find_code(gray)
+    text, code, middle = find_code(gray)
     if code is None:
         return PageRead(error="没有找到回访通的二维码")
+    # page 1 has its code at the top (beside the title), later pages at the bottom: a page fed
+    # upside down (or turned the other way in landscape) is turned round
+    if (middle < 0.5) != ((code.page or 1) == 1):
+        gray = np.rot90(gray, 2)
     if gray.shape[0] / gray.shape[1] < PAGE_H / PAGE_W * 0.9:
         return PageRead(text, code, error="图像不是整页 A4 扫描件")
     page = code.page or 1

@@ -218,12 +218,12 @@ def _settle(
     if not kept:
         return
     values: dict[int, int] = {}
-    for _, read, result in kept:
-        result.answers, page_values = _answers(form, read)
-        result.uncertain = read.uncertain
-        values.update(page_values)
     missing = [p.page for p in form.layout.pages if p.page not in seen]
     missing_numbers = sorted({b.number for p in form.layout.pages if p.page in missing for b in p.boxes})
+    for _, read, result in kept:
+        result.answers, page_values = _answers(form, read)
+        result.uncertain = read.uncertain + missing_numbers  # a missing page's questions too
+        values.update(page_values)
     certain = not missing and not any(result.uncertain for *_, result in kept)
     note = (
         f"缺少第{'、'.join(str(p) for p in missing)}页（题号 {'、'.join(map(str, missing_numbers))}）"
