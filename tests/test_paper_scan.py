@@ -265,3 +265,12 @@ def test_a_two_page_form_is_one_visit_and_a_missing_page_is_doubtful(
     assert results[0]["visit"] == results[1]["visit"] and results[1]["code"].endswith(f":P2:T{template.id}")
     assert sorted(int(n) for r in results for n in r["answers"]) == sorted(marks)
     assert VisitAttachment.select().where(VisitAttachment.visit == results[0]["visit"]).count() == 2
+
+
+def test_a_file_that_is_no_scan_is_refused_in_chinese(database, db_target, tmp_path, capsys):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("不是扫描件", encoding="utf-8")
+    assert main(["--db", db_target, "scan", str(notes)]) == 2
+    assert "不支持“notes.txt”的文件类型" in capsys.readouterr().err
+    assert main(["--db", db_target, "scan", str(tmp_path / "missing.png")]) == 2
+    assert "找不到扫描件" in capsys.readouterr().err

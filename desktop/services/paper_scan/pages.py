@@ -23,19 +23,24 @@ IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 class ScannedPage:
     file: Path
     index: int  # 1-based page (or frame) in the file
-    gray: np.ndarray
+    gray: np.ndarray | None  # dropped by ``keep`` once the page is read
     single: bool  # the file is this one page: attach the file itself
+    kept: Path | None = None
 
-    def attachment(self, folder: Path) -> Path:
-        """A file holding this page's image for the visit's attachments (written into
-        ``folder`` unless the scanned file itself is the page)."""
-        if self.single:
-            return self.file
-        from PIL import Image
+    def keep(self, folder: Path) -> Path:
+        """Keep this page's image as a file for the visit's attachments (the scanned file itself,
+        or a PNG of the page written into ``folder``) and let go of the pixels: a stack of pages
+        is read one page at a time."""
+        if self.kept is None:
+            if self.single:
+                self.kept = self.file
+            else:
+                from PIL import Image
 
-        path = folder / f"{self.file.stem}-第{self.index}页.png"
-        Image.fromarray(self.gray.astype(np.uint8)).save(path)
-        return path
+                self.kept = folder / f"{self.file.stem}-第{self.index}页.png"
+                Image.fromarray(np.clip(self.gray, 0, 255).astype(np.uint8)).save(self.kept)
+        self.gray = None
+        return self.kept
 
 
 def _pdf_pages(path: Path) -> Iterator[np.ndarray]:
@@ -55,28 +60,41 @@ def _pdf_pages(path: Path) -> Iterator[np.ndarray]:
 
 
 def _image_frames(path: Path) -> Iterator[np.ndarray]:
-    from PIL import Image, ImageSequence, UnidentifiedImageError
+    from PIL import Image, ImageSequence
 
-    try:
-        image = Image.open(path)
-    except (UnidentifiedImageError, OSError) as err:
-        raise UserError(f"无法读取图像 {path.name}：{err}。请确认是 PNG、JPEG 或 TIFF 扫描件。") from None
-    with image:
+    with Image.open(path) as image:
         for frame in ImageSequence.Iterator(image):
             yield np.asarray(frame.convert("L"), dtype=np.float32)
 
 
-def load_pages(path: str | Path) -> list[ScannedPage]:
-    """Every page of ``path`` (a PDF or an image file); a Chinese UserError when it cannot be read."""
+def _frame_count(path: Path) -> int:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return getattr(image, "n_frames", 1)
+    except (UnidentifiedImageError, OSError) as err:
+        raise UserError(f"无法读取图像 {path.name}：{err}。请确认是 PNG、JPEG 或 TIFF 扫描件。") from None
+
+
+def iter_pages(path: str | Path) -> Iterator[ScannedPage]:
+    """The pages of ``path`` (a PDF or an image file), one at a time; a Chinese UserError when
+    it cannot be read."""
     file = Path(path).expanduser()
     if not file.is_file():
         raise UserError(f"找不到扫描件 {file}，请检查文件名。")
     ext = file.suffix.lower()
     if ext == ".pdf":
-        arrays = list(_pdf_pages(file))
+        arrays, single = _pdf_pages(file), False
     elif ext in IMAGE_EXTS:
-        arrays = list(_image_frames(file))
+        single = _frame_count(file) == 1
+        arrays = _image_frames(file)
     else:
         raise UserError(f"不支持“{file.name}”的文件类型。请给出 PDF、PNG、JPEG 或 TIFF 扫描件。")
-    single = ext != ".pdf" and len(arrays) == 1
-    return [ScannedPage(file, i, gray, single) for i, gray in enumerate(arrays, start=1)]
+    for index, gray in enumerate(arrays, start=1):
+        yield ScannedPage(file, index, gray, single)
+
+
+def load_pages(path: str | Path) -> list[ScannedPage]:
+    """Every page of ``path`` at once (see ``iter_pages``)."""
+    return list(iter_pages(path))

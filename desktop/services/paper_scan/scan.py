@@ -1,6 +1,6 @@
 """``huifang scan``: scanned 回访表 pages in, answers saved — or set aside, never guessed.
 
-``scan_files(paths, layout_of)`` reads every page of every file (``pages.load_pages``), reads its
+``scan_files(paths, layout_of)`` reads every page of every file, one at a time (``pages.iter_pages``), reads its
 code and boxes (``reader.read_page``) against the layout the printer gives for the same form
 (``layout_of(doc)``: ``desktop.views.printing.visit_form_print.form_layout``), and groups the
 pages of one task (a form printed on two pages is one visit). Per task:
@@ -36,7 +36,7 @@ from ..visits import forms, qrcodes
 from ..visits import visits as visit_svc
 from ..visits.attachments import add_attachment
 from .layout import FormLayout
-from .pages import ScannedPage, load_pages
+from .pages import ScannedPage, iter_pages
 from .reader import PageRead, read_page
 
 SAVED = "saved"
@@ -187,12 +187,12 @@ def _save(
         status=DONE if final else visit_svc.DRAFT,
         visit_id=draft,
     )
-    with tempfile.TemporaryDirectory(prefix="huifang-scan-") as folder, db.atomic():
+    with db.atomic():
         visit = visit_svc.save_visit(data, final, today=today)
         for page in pages:
             add_attachment(
                 visit.id,
-                page.attachment(Path(folder)),
+                page.kept,
                 added_by=accounts.actor_name(),
                 note=SCAN_NOTE if final else REVIEW_NOTE,
                 mark_signed=final,
@@ -256,11 +256,16 @@ def scan_files(
     today: date | None = None,
 ) -> list[PageResult]:
     """Read and enter every page of ``paths``; one result per page, in file and page order."""
+    with tempfile.TemporaryDirectory(prefix="huifang-scan-") as folder:
+        return _scan(paths, layout_of, Path(folder), dry_run, today)
+
+
+def _scan(paths, layout_of, folder: Path, dry_run: bool, today: date | None) -> list[PageResult]:
     forms_by_code: dict[str, _Form | None] = {}
     groups: dict[int, list] = {}
     results = []
     for path in paths:
-        for page in load_pages(path):
+        for page in iter_pages(path):
             result = PageResult(file=str(path), page=page.index)
             results.append(result)
             found: list[_Form | None] = [None]
@@ -277,6 +282,9 @@ def scan_files(
             if read.error or form is None:
                 _not_entered(result, read, form)
                 continue
+            if not dry_run:
+                page.keep(folder)
+            page.gray = None
             groups.setdefault(form.task.id, []).append((page, read, result))
     for group in groups.values():
         code = group[0][1].scan_code
