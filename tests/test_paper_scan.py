@@ -251,15 +251,15 @@ def test_a_two_page_form_is_one_visit_and_a_missing_page_is_doubtful(
     doc = build_task_form(task.id)
     rng = np.random.default_rng(13)
     marks = choose(doc, rng)
-    pages = scanned_pages(doc, 200, marks, rng, angle=1.0)
+    pages = scanned_pages(doc, 150, marks, rng, angle=1.0)  # the later page's small code at 150 dpi
     assert len(pages) == 2
     first, second = (Image.fromarray(page) for page in pages)
-    first.save(tmp_path / "first.pdf", resolution=200)
+    first.save(tmp_path / "first.pdf", resolution=150)
     code, results = run_scan(db_target, [tmp_path / "first.pdf"], capsys, "--dry-run")
     (alone,) = results
     page2 = sorted({b.number for b in printing.form_layout(doc).pages[1].boxes})
     assert code == 0 and alone["status"] == "dry_run" and alone["uncertain"] == page2
-    first.save(tmp_path / "both.pdf", resolution=200, save_all=True, append_images=[second])
+    first.save(tmp_path / "both.pdf", resolution=150, save_all=True, append_images=[second])
     code, results = run_scan(db_target, [tmp_path / "both.pdf"], capsys)
     assert code == 0 and [r["status"] for r in results] == ["saved", "saved"]
     assert results[0]["visit"] == results[1]["visit"] and results[1]["code"].endswith(f":P2:T{template.id}")

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 PAGE_W = 210.0  # A4, millimetres
 PAGE_H = 297.0
 MARK_SIDE = 5.0  # a filled square in each page corner
-MARK_INSET = 5.0  # from the paper's edge to the mark's outer edge (inside every printer's margin)
-PAGE_QR_SIDE = 12.0  # the small QR code at the bottom right of a form's second and later pages
+MARK_INSET = 6.0  # from the paper's edge to the mark's outer edge (inside what printers can print)
+PAGE_QR_SIDE = 11.0  # the small QR code at the bottom right of a form's second and later pages
 PAGE_QR_RIGHT = 16.0  # its right edge from the paper's right edge
-PAGE_QR_BOTTOM = 2.5  # its bottom edge from the paper's bottom edge
+PAGE_QR_BOTTOM = 4.5  # its bottom edge from the paper's bottom edge (printers leave ~4 mm blank)
 
 
 def mark_centers(page_w: float = PAGE_W, page_h: float = PAGE_H) -> list[tuple[float, float]]:
