@@ -248,6 +248,7 @@ def _settle(
         result.status, result.visit, result.message = status, visit_id, note
 
 
+@accounts.requires(accounts.CALL, "扫描录入纸质回访表")
 def scan_files(
     paths,
     layout_of: Callable[[forms.FormDoc], FormLayout],
