@@ -66,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="从 .xlsx/.xls/.csv 导入客户或服务工单，错误行写入错误报告")
     p.add_argument("kind", choices=["customers", "orders"], help="customers=客户，orders=服务工单")
     p.add_argument("file", metavar="FILE", help="要导入的文件（.xlsx、.xls 或 .csv,UTF-8 或 GBK）")
-    p.add_argument("--mode", choices=["update", "skip"], default="update", help="编号已存在：更新（默认）或跳过")
+    p.add_argument(
+        "--mode", choices=["update", "skip"], default="update", help="编号已存在：更新（默认）或跳过"
+    )
     p.add_argument("--report", metavar="F.xlsx", help="错误报告保存位置（默认：源文件旁边）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
 
@@ -115,7 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="不再询问，直接恢复（脚本中使用）")
 
     p = sub.add_parser("check", help="检查数据库是否完好（完好返回 0，损坏或不是回访通数据库返回 3）")
-    p.add_argument("file", nargs="?", metavar="F", help="要检查的文件（默认：当前数据库），也可以检查备份文件")
+    p.add_argument(
+        "file", nargs="?", metavar="F", help="要检查的文件（默认：当前数据库），也可以检查备份文件"
+    )
 
     p = sub.add_parser(
         "accounts",
@@ -129,6 +133,15 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("login", metavar="登录名")
     q.add_argument("--password-stdin", action="store_true", help="从标准输入读新密码（脚本中使用）")
     acc.add_parser("off", help="关闭账号登录（账号保留，可在 设置 → 账号 中重新启用）")
+
+    p = sub.add_parser(
+        "scan",
+        help="读取扫描的纸质回访表（PDF、PNG、JPEG、TIFF）：确定的答案直接录入，有疑问的放入待核对；"
+        "每页都录入时返回 0，有待核对、重复或无法识别的页时返回 4",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="扫描件，可给出多个；PDF 可有多页")
+    p.add_argument("--json", action="store_true", help="每页输出一行 JSON")
+    p.add_argument("--dry-run", action="store_true", help="只读取和报告，不写入数据库")
 
     p = sub.add_parser("screenshots", help="把每个主要页面和打印页截图为 PNG")
     p.add_argument("--out", required=True, metavar="DIR", help="输出目录")
@@ -230,6 +243,27 @@ def _due_day(text: str):
     return day.date() if isinstance(day, datetime) else day
 
 
+def cmd_scan(args) -> int:
+    """``huifang scan FILE …``: one line per page; exit 0 when every page was entered (or, with
+    --dry-run, read), 4 when some page needs review, is a duplicate or could not be entered."""
+    import json
+
+    from desktop.app import create_qapp
+    from desktop.services.paper_scan import scan
+    from desktop.views.printing.visit_form_print import form_layout
+
+    _open(args)
+    create_qapp()  # the printer's own layout (fonts) says where the boxes are
+    results = scan.scan_files(args.files, form_layout, dry_run=args.dry_run)
+    for result in results:
+        print(json.dumps(result.to_json(), ensure_ascii=False) if args.json else result.describe())
+    done = (scan.SAVED, scan.DRY_RUN)
+    if not args.json:
+        saved = sum(r.status == scan.SAVED for r in results)
+        print(f"共 {len(results)} 页：已录入 {saved} 页，其余见上。")
+    return 0 if all(r.status in done for r in results) else 4
+
+
 def cmd_schedule(args) -> int:
     from datetime import datetime
 
@@ -279,7 +313,9 @@ def cmd_report(args) -> int:
             "统计期间：自定义期间需要同时给出 --from 和 --to，例如 --from 2024-04-01 --to 2024-06-30。"
         )
     else:
-        raise UserError("统计期间：请用 --period（如 2024、2024Q2、2024-05）或 --from/--to 指定报告的统计期间。")
+        raise UserError(
+            "统计期间：请用 --period（如 2024、2024Q2、2024-05）或 --from/--to 指定报告的统计期间。"
+        )
     out = Path(args.out).expanduser()
     if out.suffix.lower() != ".pdf":
         raise UserError(f"输出文件：“{args.out}”不是 PDF 文件名，请以 .pdf 结尾，例如 报告.pdf。")
@@ -520,6 +556,7 @@ COMMANDS = {
     "report": cmd_report,
     "daily": cmd_daily,
     "import": cmd_import,
+    "scan": cmd_scan,
     "export": cmd_export,
     "consolidate": cmd_consolidate,
     "backup": cmd_backup,

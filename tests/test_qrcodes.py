@@ -30,7 +30,10 @@ def task(database):
 
 
 def decode(path) -> list[str]:
-    return [r.text for r in zxingcpp.read_barcodes(Image.open(path))]
+    """The codes on the page without their page suffix (each checked to say page 1)."""
+    codes = [qrcodes.parse_code(r.text) for r in zxingcpp.read_barcodes(Image.open(path))]
+    assert all(code.page == 1 and code.template_id for code in codes)
+    return [code.text for code in codes]
 
 
 def qimage_codes(image: QImage, tmp_path, name="page.png") -> list[str]:
@@ -52,6 +55,18 @@ def test_parse_accepts_what_scanners_and_people_type(typed, kind, number):
     code = qrcodes.parse_code(typed)
     assert (code.kind, code.id) == (kind, number)
     assert code.text == f"HUIFANG:{kind}:{number}"
+    assert code.page is None and code.template_id is None  # printed before the paper reader
+
+
+@pytest.mark.parametrize(
+    ("typed", "page", "template_id"),
+    [("HUIFANG:TASK:12:P2:T3", 2, 3), ("huifang:task:12:p1", 1, None), ("HUIFANG：TASK：12：P1：T7", 1, 7)],
+)
+def test_page_suffix_names_the_page_and_template_and_keeps_the_code(typed, page, template_id):
+    code = qrcodes.parse_code(typed)
+    assert (code.kind, code.id, code.page, code.template_id) == ("TASK", 12, page, template_id)
+    assert code.text == "HUIFANG:TASK:12"  # what is looked up and printed under the QR code
+    assert qrcodes.parse_code(qrcodes.page_code(code.text, page, template_id)) == code
 
 
 @pytest.mark.parametrize(
@@ -63,6 +78,7 @@ def test_parse_accepts_what_scanners_and_people_type(typed, kind, number):
         ("HUIFANG:ORDER:1", "无法识别"),
         ("HUIFANG:TASK:", "没有扫完整"),
         ("HUIFANG:TASK:12a", "末尾应为数字"),
+        ("HUIFANG:TASK:12:X1", "末尾应为数字"),
         ("HUIFANG:TASK:0", "无效"),
     ],
 )

@@ -384,8 +384,12 @@ def _duplicate_error(existing: VisitAttachment) -> UserError:
 
 
 @accounts.requires(accounts.CALL, "添加签字扫描件")
-def add_attachment(visit_id: int, path: str | Path, *, added_by: str = "", note: str = "") -> AttachmentInfo:
-    """Archive the file at ``path`` with the visit. A visit that was 未签 becomes 纸质已签."""
+def add_attachment(
+    visit_id: int, path: str | Path, *, added_by: str = "", note: str = "", mark_signed: bool = True
+) -> AttachmentInfo:
+    """Archive the file at ``path`` with the visit. A visit that was 未签 becomes 纸质已签 —
+    unless ``mark_signed`` is False (a scanned paper form still to be checked: its draft stays
+    editable until a person confirms the doubtful answers)."""
     visit = Visit.get_or_none(Visit.id == visit_id)
     if visit is None:
         raise UserError(f"找不到编号为 {visit_id} 的回访记录，请先保存回访表再附加扫描件。")
@@ -409,9 +413,9 @@ def add_attachment(visit_id: int, path: str | Path, *, added_by: str = "", note:
                 added_at=now(),
                 added_by=(added_by or "").strip()[:30],
                 note=(note or "").strip()[:200],
-                marked_signed=visit.sign_status == UNSIGNED,
+                marked_signed=mark_signed and visit.sign_status == UNSIGNED,
             )
-            if visit.sign_status == UNSIGNED:
+            if mark_signed and visit.sign_status == UNSIGNED:
                 Visit.update(sign_status=PAPER_SIGNED, updated_at=now()).where(Visit.id == visit.id).execute()
     except pw.IntegrityError:
         existing = _duplicate_of(visit.id, sha)  # attached from another PC at the same moment

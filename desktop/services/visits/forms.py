@@ -82,6 +82,7 @@ class FormDoc:
     feedback_label: str = FEEDBACK_LABEL
     template_label: str = ""
     code: str = ""  # HUIFANG:TASK/VISIT/TEMPLATE:<id>: printed as a QR code and as text
+    template_id: int | None = None  # the template version printed: in each page's QR code
     job_name: str = ""  # the print job's name (print queue, PDF title): 回访表-王*-20251202
     signature_png: bytes = b""  # the customer's on-screen signature (filled form)
     signed_at: datetime | None = None
@@ -268,6 +269,7 @@ def build_visit_form(visit_id: int) -> FormDoc:
         footer=[("回访人员", visit.visitor or ""), ("回访编号", str(visit.id))],
         template_label=template.label,
         code=qrcodes.visit_code(visit.id),
+        template_id=template.id,
         job_name=job_name(FILLED_JOB, visit.customer.name, visit.visit_date),
         signature_png=png,
         signed_at=signed_at,
@@ -309,6 +311,7 @@ def build_blank_form(
         footer=[("回访人员", ""), ("回访编号", "")],
         template_label=tpl.label,
         code=qrcodes.task_code(task_id) if task_id is not None else qrcodes.template_code(tpl.id),
+        template_id=tpl.id,
         job_name=job_name(BLANK_JOB, customer.name if customer else ""),
     )
 

@@ -27,6 +27,7 @@ EXAMPLE = f"{PREFIX}:{TASK}:12"
 MAX_ID = 2**63 - 1
 QR_ERROR = "m"  # 15 % of the symbol may be smudged or creased and it still reads
 _CODE = re.compile(r"^([A-Z]+):([A-Z]+):(.*)$")
+_SUFFIX = re.compile(r"^(\d+)((?::[PT]\d+)*)$")
 _TASK_CLOSED = ("已取消",)
 
 
@@ -43,13 +44,24 @@ def template_code(template_id: int) -> str:
     return f"{PREFIX}:{TEMPLATE}:{int(template_id)}"
 
 
+def page_code(code: str, page: int, template_id: int | None = None) -> str:
+    """The QR text of one printed page: ``code`` with the page number and the questionnaire
+    template (the exact version) it was printed from — ``HUIFANG:TASK:12:P1:T3``. ``parse_code``
+    reads both forms, so forms printed before the suffix existed still open."""
+    text = f"{code}:P{int(page)}"
+    return f"{text}:T{int(template_id)}" if template_id is not None else text
+
+
 @dataclass(frozen=True)
 class ScanCode:
     kind: str  # TASK, VISIT or TEMPLATE
     id: int
+    page: int | None = None  # printed page number (codes printed since the paper reader)
+    template_id: int | None = None  # the template version the page was printed from
 
     @property
     def text(self) -> str:
+        """The code without its page suffix: what is printed under the QR code and looked up."""
         return f"{PREFIX}:{self.kind}:{self.id}"
 
 
@@ -77,18 +89,28 @@ def parse_code(text: str) -> ScanCode:
             f"（空白表）或 {PREFIX}：{VISIT}:35（已填写的表）。",
         )
     kind, number = match.group(2), match.group(3)
+    page = template_id = None
+    suffix = _SUFFIX.match(number) if number.isascii() else None
+    if suffix is not None and suffix.group(2):
+        number = suffix.group(1)
+        for part in suffix.group(2).split(":")[1:]:
+            if part[0] == "P":
+                page = int(part[1:])
+            else:
+                template_id = int(part[1:])
     if kind not in KINDS:
         raise ValidationError(
             FIELD, f"“{shown}”中的“{kind}”无法识别：编号中间应为 {TASK}（回访任务）或 {VISIT}（回访记录）。"
         )
     if not number.isdigit() or not number.isascii():
         raise ValidationError(
-            FIELD, f"“{shown}”的末尾应为数字编号，例如 {PREFIX}：{kind}:12。二维码可能没有扫完整，请重新扫描。"
+            FIELD,
+            f"“{shown}”的末尾应为数字编号，例如 {PREFIX}：{kind}:12。二维码可能没有扫完整，请重新扫描。",
         )
     value = int(number)
     if value <= 0 or value > MAX_ID:
         raise ValidationError(FIELD, f"“{shown}”中的编号 {number} 无效，请重新扫描或核对表上的编号。")
-    return ScanCode(kind, value)
+    return ScanCode(kind, value, page, template_id)
 
 
 @dataclass(frozen=True)
@@ -124,7 +146,9 @@ def lookup(text: str) -> ScanTarget:
             f"找不到编号为 {code.id} 的回访任务（{code.text}），可能已被删除，或这张表来自另一个数据库。"
         )
     if task.status in _TASK_CLOSED:
-        raise UserError(f"回访任务 #{task.id} 已{task.status}，不能再录入。如需回访，请在回访任务中新建任务。")
+        raise UserError(
+            f"回访任务 #{task.id} 已{task.status}，不能再录入。如需回访，请在回访任务中新建任务。"
+        )
     done = (
         Visit.select(Visit.id)
         .where((Visit.task == task.id) & (Visit.status == "已完成"))

@@ -113,6 +113,9 @@ class PageLayout:
     def __init__(self, doc, device):
         self.doc = doc
         self.device = device
+        # while set, every keyed checkbox painted is recorded here: (page index, key, rect in mm)
+        self.box_sink: list | None = None
+        self.page_index = 0
         self.dpi = device.logicalDpiY()
         self._fonts: dict[tuple[float, bool], QFont] = {}
         self._metrics: dict[tuple[float, bool], QFontMetricsF] = {}
@@ -216,10 +219,14 @@ class PageLayout:
         p.drawRect(rect)
         p.setBrush(Qt.BrushStyle.NoBrush)
 
-    def checkbox(self, p: QPainter, x: float, center_y: float, ticked: bool) -> None:
-        """A full-size square at ``x`` (left edge), vertically centred; a drawn tick if chosen."""
+    def checkbox(self, p: QPainter, x: float, center_y: float, ticked: bool, key=None) -> None:
+        """A full-size square at ``x`` (left edge), vertically centred; a drawn tick if chosen.
+        A ``key`` (question number, option index) records the box in ``box_sink`` if set."""
         size = self.mm(BOX)
         box = QRectF(x, center_y - size / 2, size, size)
+        if key is not None and self.box_sink is not None:
+            unit = 25.4 / self.dpi
+            self.box_sink.append((self.page_index, key, (box.left() * unit, box.top() * unit, BOX)))
         p.setPen(self.pen(0.25))
         p.setBrush(QColor(255, 255, 255))
         p.drawRect(box)
@@ -235,9 +242,11 @@ class PageLayout:
     def option_width(self, label: str, font: QFont) -> float:
         return self.mm(BOX) + self.mm(1.0) + self.metrics(font).horizontalAdvance(label)
 
-    def option(self, p: QPainter, x: float, center_y: float, label: str, font: QFont, ticked: bool) -> None:
+    def option(
+        self, p: QPainter, x: float, center_y: float, label: str, font: QFont, ticked: bool, key=None
+    ) -> None:
         """A box and its label to the right of it."""
-        self.checkbox(p, x, center_y, ticked)
+        self.checkbox(p, x, center_y, ticked, key)
         if label:
             lh = self.line_height(font)
             p.setFont(font)
@@ -288,7 +297,7 @@ class PageLayout:
             rect = QRectF(x + reserve, y + (height - title_h) / 2, w - 2 * reserve, title_h)
             self.draw_lines(p, lines, font, rect, Qt.AlignmentFlag.AlignHCenter)
             if code:
-                self.qr(p, code, QRectF(x + w - side, y, side, side))
+                self.qr(p, self.page_code(0), QRectF(x + w - side, y, side, side))
                 text_w = max(side, self.metrics(code_font).horizontalAdvance(code) + self.mm(1))
                 self.draw_lines(
                     p,
@@ -300,6 +309,13 @@ class PageLayout:
                 )
 
         return LayoutBlock(height, draw, space_before=self.mm(4))
+
+    def paint_reader_marks(self, p: QPainter, index: int) -> None:
+        """What a paper reader needs on page ``index`` (none here; the 回访表 draws its marks)."""
+
+    def page_code(self, index: int) -> str:
+        """The QR text of page ``index`` (the document's code here)."""
+        return getattr(self.doc, "code", "")
 
     def qr(self, p: QPainter, text: str, rect: QRectF) -> None:
         """The QR code of ``text`` filling the square ``rect`` (see ``qr_path``)."""
@@ -368,6 +384,8 @@ class PageLayout:
 
     def paint_page(self, p: QPainter, index: int) -> None:
         page = self.pages[index]
+        self.page_index = index
+        self.paint_reader_marks(p, index)
         frames: dict[str, QRectF] = {}
         for placed in page.placed:
             placed.block.draw(p, self.left, placed.y, self.width)
@@ -515,7 +533,9 @@ def write_pdf_file(
             with path.open("ab"):  # open in a PDF reader (Windows): say so before any work
                 pass
     except OSError as exc:
-        raise UserError(f"无法写入 {path}：{safe_files.os_reason(exc)}。请换一个有写入权限的保存位置。") from exc
+        raise UserError(
+            f"无法写入 {path}：{safe_files.os_reason(exc)}。请换一个有写入权限的保存位置。"
+        ) from exc
 
     def write(tmp: Path) -> None:
         writer = QPdfWriter(str(tmp))

@@ -26,11 +26,13 @@ Public helpers:
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QPointF, QRectF, Qt
+from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtPrintSupport import QPrinter
 
 from desktop.services.common.errors import UserError
+from desktop.services.paper_scan import layout as reader_layout
+from desktop.services.visits import qrcodes
 from desktop.services.visits.forms import (
     COMMENT_LABEL,
     MATRIX,
@@ -56,9 +58,11 @@ from desktop.views.printing.print_layout import (
     GREY_INK,
     HEAD_PT,
     HEADER_LABEL_COL,
+    INK,
     LEVEL_COL,
     NUMBER_COL,
     OPTION_PT,
+    PDF_DPI,
     QUESTION_PT,
     ROW_MIN,
     SCALE_GAP,
@@ -83,6 +87,7 @@ __all__ = [
     "build_task_forms",
     "build_visit_form",
     "form_page_images",
+    "form_layout",
     "forms_page_images",
     "preview_blank_form",
     "preview_form",
@@ -135,6 +140,35 @@ class FormPainter(PageLayout):
             _, self.tight, self.pages = best
             if self.tight != level:  # the blocks' draw functions read the sizes: lay out again
                 self.pages = self._paginate(self._blocks())
+
+    # ------------------------------------------------------------ what the paper reader needs
+    def page_code(self, index: int) -> str:
+        """``HUIFANG:TASK:12:P1:T3``: the form's code with the page number and template version."""
+        if not isinstance(self.doc, FormDoc):  # the other documents built on this painter
+            return super().page_code(index)
+        if not self.doc.code:
+            return ""
+        return qrcodes.page_code(self.doc.code, index + 1, self.doc.template_id)
+
+    def paint_reader_marks(self, p: QPainter, index: int) -> None:
+        """The four corner marks (alignment) and, from the second page on, a small QR code at
+        the bottom right (page 1 carries its code beside the title)."""
+        if not isinstance(self.doc, FormDoc):  # 改进方案表, 表1, reports: nothing to read back
+            return
+        p.save()
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(INK)
+        side = self.mm(reader_layout.MARK_SIDE)
+        for cx, cy in reader_layout.mark_centers(
+            self.page_w * 25.4 / self.dpi, self.page_h * 25.4 / self.dpi
+        ):
+            p.drawRect(QRectF(self.mm(cx) - side / 2, self.mm(cy) - side / 2, side, side))
+        p.restore()
+        if index > 0 and self.doc.code:
+            qr_side = self.mm(reader_layout.PAGE_QR_SIDE)
+            left = self.page_w - self.mm(reader_layout.PAGE_QR_RIGHT) - qr_side
+            top = self.page_h - self.mm(reader_layout.PAGE_QR_BOTTOM) - qr_side
+            self.qr(p, self.page_code(index), QRectF(left, top, qr_side, qr_side))
 
     def pad_mm(self) -> float:
         return self.PAD[self.tight]
@@ -361,11 +395,11 @@ class FormPainter(PageLayout):
                         text_w = max(self.metrics(label_font).horizontalAdvance(t) for t in lines)
                         width = self.mm(BOX + 1.0) + text_w
                         left = rect.center().x() - width / 2
-                        self.checkbox(p, left, mid, ticked)
+                        self.checkbox(p, left, mid, ticked, (row.number, i))
                         text_rect = QRectF(left + self.mm(BOX + 1.0), y, text_w + 2, main_h)
                         self.draw_lines(p, lines, label_font, text_rect)
                     else:
-                        self.checkbox(p, rect.center().x() - self.mm(BOX) / 2, mid, ticked)
+                        self.checkbox(p, rect.center().x() - self.mm(BOX) / 2, mid, ticked, (row.number, i))
             elif scale:
                 # a rating scale: boxes in a row, each number centred under its box
                 self.cell(p, QRectF(area_x, y, option_w, main_h))
@@ -374,7 +408,8 @@ class FormPainter(PageLayout):
                 lh = self.line_height(scale_font)
                 for i, label in enumerate(row.options):
                     cx = area_x + pad + slot * (i + 0.5)
-                    self.checkbox(p, cx - self.mm(BOX) / 2, top + self.mm(BOX) / 2, row.chosen == i)
+                    box_y = top + self.mm(BOX) / 2
+                    self.checkbox(p, cx - self.mm(BOX) / 2, box_y, row.chosen == i, (row.number, i))
                     number_rect = QRectF(cx - slot / 2, top + self.mm(BOX + SCALE_GAP), slot, lh)
                     self.draw_lines(p, [label], scale_font, number_rect, center)
             elif not is_text:
@@ -385,7 +420,8 @@ class FormPainter(PageLayout):
                 for n, line in enumerate(option_lines):
                     cy = top + opt_line_h * (n + 0.5)
                     for offset, label, i in line:
-                        self.option(p, area_x + offset, cy, label, opt_font, row.chosen == i)
+                        key = (row.number, i)
+                        self.option(p, area_x + offset, cy, label, opt_font, row.chosen == i, key)
             if sub_h:
                 sub_rect = QRectF(x + number_w, y + main_h, question_w + option_w, sub_h)
                 self.cell(p, sub_rect)
@@ -421,7 +457,9 @@ class FormPainter(PageLayout):
         def head(p: QPainter, x: float, y: float, w: float) -> None:
             self.draw_lines(p, [label], head_font, QRectF(x + pad, y + pad, w - 2 * pad, head_h - pad))
 
-        blocks = [LayoutBlock(head_h, head, space_before=self.gap(3.5), keep_with_next=True, group="feedback")]
+        blocks = [
+            LayoutBlock(head_h, head, space_before=self.gap(3.5), keep_with_next=True, group="feedback")
+        ]
         lh = self.line_height(font)
         if self.doc.feedback:
             lines = self.wrap(self.doc.feedback, font, inner_w)
@@ -557,6 +595,26 @@ def task_forms_pdf(task_ids, out: str | Path) -> Path:
     """``huifang form --blank --task ID`` / ``--due today``: the coded blank forms of tasks, one
     form per task, in one PDF."""
     return write_forms_pdf(build_task_forms(task_ids), out)
+
+
+def form_layout(doc: FormDoc) -> reader_layout.FormLayout:
+    """Where every answer box of ``doc`` is printed (millimetres, per page), recorded by the very
+    painter that prints it, laid out for a PDF page (the printed PDF's own layout). The paper
+    reader (``desktop.services.paper_scan``) looks exactly there."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
+    writer.setResolution(PDF_DPI)
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
+    layout = FormPainter(doc, writer)
+    layout.box_sink = sink = []
+    paint_layouts([layout], writer)
+    del writer
+    pages = [reader_layout.PageBoxes(page=i + 1) for i in range(len(layout.pages))]
+    for index, (number, option), (x, y, side) in sink:
+        pages[index].boxes.append(reader_layout.AnswerBox(number, option, x, y, side))
+    return reader_layout.FormLayout(pages)
 
 
 def form_page_images(doc: FormDoc, dpi: int = 110) -> list[QImage]:
