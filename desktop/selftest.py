@@ -63,6 +63,7 @@ def run_selftest(db_path: Path | None = None) -> int:
             pdf = work / "visit.pdf"
             visit_form_pdf(visit_id, pdf)
             _check_pdf(pdf, f"回访表（回访记录 {visit_id}）")
+            _check_reading(pdf, visit_id)
         window.close()
         from desktop.models.connection import close_database
 
@@ -77,6 +78,20 @@ def _check_chinese(app) -> None:
         print("自检失败：没有加载 Qt 的中文翻译（qtbase_zh_CN.qm），对话框按钮会显示英文。", file=sys.stderr)
         raise SystemExit(1)
     _say("Qt 中文翻译：正常")
+
+
+def _check_reading(pdf: Path, visit_id: int) -> None:
+    """The printed form read back as ``huifang scan`` reads paper: its page rendered (pypdfium2)
+    and its QR code found (zxing-cpp) — the bundle carries both native libraries."""
+    from desktop.services.paper_scan.pages import iter_pages
+    from desktop.services.paper_scan.reader import find_code
+
+    page = next(iter_pages(pdf))
+    _text, code, _where = find_code(page.gray)
+    if code is None:
+        print(f"自检失败：打印的回访表（回访记录 {visit_id}）读不出二维码，扫描录入无法使用。", file=sys.stderr)
+        raise SystemExit(1)
+    _say("扫描读表（二维码、PDF 渲染）：正常")
 
 
 def _check_pdf(pdf: Path, what: str) -> None:
