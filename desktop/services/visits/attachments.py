@@ -31,6 +31,7 @@ from desktop.models import AttachmentBlob, AttachmentBlobPart, Visit, VisitAttac
 from desktop.models.connection import is_sqlite
 
 from ..admin import accounts
+from ..common import safe_files
 from ..common.errors import UserError, ValidationError
 from .signatures import (
     ACTION_REMOVE_ATTACHMENT,
@@ -517,15 +518,21 @@ def remove_attachment(attachment_id: int, override: SupervisorOverride | None = 
 
 
 def copy_out(attachment_id: int, target: str | Path) -> Path:
-    """Save a copy of the archived file (after checking it) to ``target``."""
+    """Save a copy of the archived file (after checking it) to ``target``: written under a
+    temporary name beside it, its SHA-256 checked, then renamed — a failed copy (a full disk)
+    leaves whatever ``target`` was."""
     result = verify(attachment_id)
     if not result.ok:
         raise UserError(result.message)
     row = _row(attachment_id)
     target = Path(target).expanduser()
-    try:
-        _current_store().save_copy(row.sha256, row.ext, target)
-    except OSError as exc:
-        raise UserError(f"无法保存到 {target}：{exc.strerror or exc}。") from exc
-    return target
+    store = _current_store()
 
+    def same_content(tmp: Path) -> None:
+        if file_sha256(tmp) != row.sha256:
+            raise safe_files.IncompleteFile("副本与存档的内容不一致")
+
+    safe_files.write_atomic(
+        target, lambda tmp: store.save_copy(row.sha256, row.ext, tmp), check=same_content, what="另存附件"
+    )
+    return target

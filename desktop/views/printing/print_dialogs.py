@@ -6,6 +6,10 @@ call (``QPrintPreviewDialog(new_printer(), parent)``) is freed by Python as soon
 expression ends, and the dialog then paints on freed memory (a segfault). So the dialogs here are
 subclasses that hold their printer for their whole life, and the preview is deleted (with its
 page pictures) as soon as it closes, so no dialog outlives the call that made it.
+
+Printing to a PDF file (the dialog's 打印到文件, or no system printer) paints under a temporary
+name beside the chosen file and renames it once the painting has finished and the PDF is whole
+(``safe_files.write_atomic``): a failed or interrupted print leaves the file that was there.
 """
 
 import logging
@@ -14,6 +18,11 @@ from pathlib import Path
 
 from PySide6.QtGui import QPageLayout, QPageSize
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog, QPrintPreviewWidget
+
+from desktop.services.common import safe_files
+from desktop.services.common.errors import UserError
+
+from ..common.widgets import show_error
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +109,29 @@ def print_with_dialog(
         if job_name:
             printer.setDocName(job_name)  # the dialog may have reset it
         log.info("打印 %s 到 %s", printer.docName() or title, printer.printerName() or printer.outputFileName())
-        render(printer)
+        try:
+            render_to(printer, render)
+        except UserError as err:
+            show_error(parent, f"没有打印。{err}", "打印失败")
+            return False
         return True
     finally:
         dialog.deleteLater()
+
+
+def render_to(printer: QPrinter, render: Callable) -> None:
+    """``render(printer)``; a PDF file is painted under a temporary name beside it, checked and
+    renamed (the printer keeps the chosen name). UserError when the file could not be written."""
+    target = printer.outputFileName()
+    if printer.outputFormat() != QPrinter.OutputFormat.PdfFormat or not target:
+        render(printer)
+        return
+
+    def write(tmp: Path) -> None:
+        printer.setOutputFileName(str(tmp))
+        try:
+            render(printer)
+        finally:
+            printer.setOutputFileName(target)
+
+    safe_files.write_atomic(target, write, check=safe_files.check_pdf, what="打印到 PDF")
