@@ -30,7 +30,7 @@ import peewee as pw
 from desktop.models import AttachmentBlob, AttachmentBlobPart, Visit, VisitAttachment, db, now
 from desktop.models.connection import is_sqlite
 
-from ..admin import accounts
+from ..admin import accounts, versions
 from ..common import safe_files
 from ..common.errors import UserError, ValidationError
 from .signatures import (
@@ -412,8 +412,10 @@ def add_attachment(visit_id: int, path: str | Path, *, added_by: str = "", note:
                 note=(note or "").strip()[:200],
                 marked_signed=visit.sign_status == UNSIGNED,
             )
+            changes = {Visit.updated_at: now()}
             if visit.sign_status == UNSIGNED:
-                Visit.update(sign_status=PAPER_SIGNED, updated_at=now()).where(Visit.id == visit.id).execute()
+                changes[Visit.sign_status] = PAPER_SIGNED
+            versions.touch(Visit, visit.id, changes)
     except pw.IntegrityError:
         existing = _duplicate_of(visit.id, sha)  # attached from another PC at the same moment
         if existing is None:
@@ -507,11 +509,12 @@ def remove_attachment(attachment_id: int, override: SupervisorOverride | None = 
     with db.atomic():
         row.delete_instance()
         left = VisitAttachment.select().where(VisitAttachment.visit == visit.id).exists()
+        changes = {Visit.updated_at: now()}
         if row.marked_signed and status == PAPER_SIGNED and not left:
-            status = UNSIGNED
-            Visit.update(sign_status=status, updated_at=now()).where(Visit.id == visit.id).execute()
+            status = changes[Visit.sign_status] = UNSIGNED
             if plan is not None:
                 plan.changes.append({"field": "签字状态", "old": PAPER_SIGNED, "new": UNSIGNED})
+        versions.touch(Visit, visit.id, changes)
         if plan is not None:
             write_audit(visit.id, plan)
     return status

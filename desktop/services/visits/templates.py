@@ -378,6 +378,13 @@ def update_template_info(template: QuestionnaireTemplate, **fields) -> Questionn
     return QuestionnaireTemplate.get_by_id(target.id)
 
 
+def _touched(target: QuestionnaireTemplate) -> QuestionnaireTemplate:
+    """A question edit changes its template: the version goes up (a 模板信息 form holding the older
+    copy elsewhere is refused as stale); the template as stored now."""
+    versions.touch(QuestionnaireTemplate, target.id)
+    return QuestionnaireTemplate.get_by_id(target.id)
+
+
 @accounts.requires(accounts.MANAGE, "修改问卷模板")
 def add_question(template: QuestionnaireTemplate, data: dict) -> QuestionnaireTemplate:
     clean = validate_question(data)
@@ -385,6 +392,7 @@ def add_question(template: QuestionnaireTemplate, data: dict) -> QuestionnaireTe
         target = editable(template)
         last = Question.select().where(Question.template == target).order_by(Question.position.desc()).first()
         Question.create(template=target, position=(last.position + 1) if last else 0, **clean)
+        target = _touched(target)  # in the same transaction as the edit
     return target
 
 
@@ -400,6 +408,7 @@ def update_question(template: QuestionnaireTemplate, position: int, data: dict) 
         for key, value in clean.items():
             setattr(q, key, value)
         q.save()
+        target = _touched(target)  # in the same transaction as the edit
     return target
 
 
@@ -423,6 +432,7 @@ def move_question(template: QuestionnaireTemplate, position: int, delta: int) ->
             if q.position != pos:
                 q.position = pos
                 q.save()
+        target = _touched(target)  # in the same transaction as the edit
     return target
 
 
@@ -436,6 +446,7 @@ def retire_question(template: QuestionnaireTemplate, position: int, retired: boo
         q = _question_in(target, position)
         q.retired = retired
         q.save()
+        target = _touched(target)  # in the same transaction as the edit
     return target
 
 
