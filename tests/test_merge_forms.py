@@ -1,0 +1,67 @@
+"""对照修改 on the forms that only refused a stale save before (issue 13 item 1): 服务工单,
+改进措施, 质量评价表 and 问卷模板信息. Another PC saves the record while the form is open; the real
+对照修改 dialog lists each differing field with both values, the chosen fields are shown on the form
+and saved at the new version, nothing either side typed is lost; cancelled, nothing is saved."""
+
+from datetime import date, datetime
+
+from test_merge_dialog import when_merge_dialog
+
+from desktop.models import ServiceOrder
+from desktop.services.intake import customers
+
+
+def _order():
+    customer = customers.create_customer({"code": "C1", "name": "张三", "phone": "13812345678"})
+    return customers.create_order(
+        {
+            "order_no": "GD1",
+            "customer_id": customer.id,
+            "service_type": "维修",
+            "completed_at": datetime(2024, 10, 8, 15, 0),
+        }
+    )
+
+
+def test_order_dialog_merges_field_by_field(qtbot, database):
+    from desktop.views.orders.order_dialog import OrderDialog
+
+    order = _order()
+    dialog = OrderDialog(order.id)
+    qtbot.addWidget(dialog)
+    # another PC saves the engineer and the delivery date while this dialog is open
+    theirs = customers.order_fields(order.id) | {"engineer": "李强", "delivered_on": date(2024, 10, 1)}
+    customers.update_order(order.id, theirs)
+    dialog.note_edit.setPlainText("客户要求周末回访")
+    seen = []
+
+    def take_engineer(merge):
+        merge.choose_theirs("engineer")
+        merge.save_button.click()
+
+    when_merge_dialog(take_engineer, seen)
+    dialog.save()
+    assert seen[0]["服务工程师"] == ("（空）", "李强")
+    assert seen[0]["备注"] == ("客户要求周末回访", "（空）")
+    assert seen[0]["交付日期"] == ("（空）", "2024-10-01")
+    stored = ServiceOrder.get_by_id(order.id)
+    # mine: the note (and no delivery date, the default choice); theirs: the engineer
+    assert (stored.engineer, stored.note, stored.delivered_on) == ("李强", "客户要求周末回访", None)
+    assert dialog.engineer_edit.text() == "李强" and not dialog.delivered_check.isChecked()
+    assert dialog.result() == dialog.DialogCode.Accepted
+
+
+def test_cancelling_the_order_merge_keeps_the_input_and_saves_nothing(qtbot, database):
+    from desktop.views.orders.order_dialog import OrderDialog
+
+    order = _order()
+    dialog = OrderDialog(order.id)
+    qtbot.addWidget(dialog)
+    customers.update_order(order.id, customers.order_fields(order.id) | {"engineer": "李强"})
+    dialog.engineer_edit.setText("王五")
+    seen = []
+    when_merge_dialog(lambda merge: merge.reject(), seen)
+    dialog.save()
+    assert seen and seen[0]["服务工程师"] == ("王五", "李强")
+    assert dialog.engineer_edit.text() == "王五"
+    assert ServiceOrder.get_by_id(order.id).engineer == "李强"
