@@ -65,3 +65,40 @@ def test_cancelling_the_order_merge_keeps_the_input_and_saves_nothing(qtbot, dat
     assert seen and seen[0]["服务工程师"] == ("王五", "李强")
     assert dialog.engineer_edit.text() == "王五"
     assert ServiceOrder.get_by_id(order.id).engineer == "李强"
+
+
+# ---------------------------------------------------------------- 改进措施
+TODAY = date(2024, 11, 4)
+
+
+def test_action_dialog_merges_field_by_field(qtbot, database):
+    from dataclasses import replace
+
+    from desktop.models import ImprovementAction
+    from desktop.services.improvement import improvement
+    from desktop.views.improvement.action_dialog import ActionDialog
+
+    data = improvement.ActionInput(
+        problem="备件短缺", measure="建立库存预警", department="物流部", owner="李四", deadline=date(2024, 12, 31)
+    )
+    action = improvement.create_action(data, today=TODAY)
+    dialog = ActionDialog(action_id=action.id, today=TODAY)
+    qtbot.addWidget(dialog)
+    # another PC changes the owner and the acceptance standard meanwhile
+    theirs = replace(improvement.action_input(action.id), owner="王五", acceptance="缺货率≤2%")
+    improvement.update_action(action.id, theirs, today=TODAY)
+    dialog.measure_edit.setPlainText("建立库存预警，低于阈值自动补货")
+    seen = []
+
+    def take_acceptance(merge):
+        merge.choose_theirs("acceptance")
+        merge.save_button.click()
+
+    when_merge_dialog(take_acceptance, seen)
+    dialog.accept()
+    assert seen[0]["改进措施"] == ("建立库存预警，低于阈值自动补货", "建立库存预警")
+    assert seen[0]["责任人"] == ("李四", "王五") and seen[0]["验收标准"] == ("（空）", "缺货率≤2%")
+    stored = ImprovementAction.get_by_id(action.id)
+    assert (stored.measure, stored.owner, stored.acceptance) == ("建立库存预警，低于阈值自动补货", "李四", "缺货率≤2%")
+    assert dialog.saved_id == action.id and dialog.acceptance_edit.text() == "缺货率≤2%"
+    assert stored.row_version == action.row_version + 2  # their save, then the merged one
