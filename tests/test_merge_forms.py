@@ -102,3 +102,34 @@ def test_action_dialog_merges_field_by_field(qtbot, database):
     assert (stored.measure, stored.owner, stored.acceptance) == ("建立库存预警，低于阈值自动补货", "李四", "缺货率≤2%")
     assert dialog.saved_id == action.id and dialog.acceptance_edit.text() == "缺货率≤2%"
     assert stored.row_version == action.row_version + 2  # their save, then the merged one
+
+
+# ---------------------------------------------------------------- 问卷模板信息
+def test_template_info_merges_field_by_field(qtbot, database, db_path):
+    from desktop.models import QuestionnaireTemplate
+    from desktop.services.visits import templates
+    from desktop.views.common.context import AppContext
+    from desktop.views.templates.templates_view import TemplatesView
+
+    view = TemplatesView(AppContext(db_path=db_path))
+    qtbot.addWidget(view)
+    view.show()
+    tpl = view.template
+    assert tpl is not None and not templates.in_use(tpl)
+    # another PC changes the 行业 and the 打印标题 while this page is open
+    templates.update_template_info(QuestionnaireTemplate.get_by_id(tpl.id), industry="酒店业", title="对方的标题")
+    view.info.name.setText("门店回访（新）")
+    seen = []
+
+    def take_industry(merge):
+        merge.choose_theirs("industry")
+        merge.save_button.click()
+
+    when_merge_dialog(take_industry, seen)
+    view.info.save_button.click()
+    assert seen[0]["模板名称"] == ("门店回访（新）", tpl.name)
+    assert seen[0]["行业"][1] == "酒店业" and seen[0]["打印标题"] == (tpl.title, "对方的标题")
+    stored = QuestionnaireTemplate.get_by_id(tpl.id)
+    assert (stored.name, stored.industry, stored.title) == ("门店回访（新）", "酒店业", tpl.title)
+    assert view.info.values()["industry"] == "酒店业" and not view.info.is_dirty()
+    assert view.template.row_version == stored.row_version
