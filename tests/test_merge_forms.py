@@ -5,6 +5,8 @@ and saved at the new version, nothing either side typed is lost; cancelled, noth
 
 from datetime import date, datetime
 
+import pytest
+from test_kpi_view import ctx  # noqa: F401  (a fixture)
 from test_merge_dialog import when_merge_dialog
 
 from desktop.models import ServiceOrder
@@ -133,3 +135,71 @@ def test_template_info_merges_field_by_field(qtbot, database, db_path):
     assert (stored.name, stored.industry, stored.title) == ("门店回访（新）", "酒店业", tpl.title)
     assert view.info.values()["industry"] == "酒店业" and not view.info.is_dirty()
     assert view.template.row_version == stored.row_version
+
+
+# ---------------------------------------------------------------- 质量评价表
+@pytest.fixture
+def kpi_page(qtbot, ctx, database):  # noqa: F811
+    from desktop.views.kpi.kpi_view import KpiView
+
+    page = KpiView(ctx)
+    qtbot.addWidget(page)
+    page.resize(1160, 800)
+    page.show()
+    page.on_shown()
+    return page
+
+
+def test_kpi_scorecard_merges_part_by_part(qtbot, kpi_page):
+    from test_kpi_view import row_of, seeded, type_into_cell
+
+    from desktop.models import KpiIndicator, KpiScorecard
+    from desktop.services.kpi import kpi
+    from desktop.views.kpi.kpi_table import COL_ACTUAL
+
+    card_id = seeded()
+    kpi_page.reload_list(card_id)
+    # another PC writes a note on the same scorecard while this editor is open
+    theirs = kpi.load(card_id)
+    theirs.note = "三月数据待财务复核"
+    kpi.save(theirs)
+    type_into_cell(qtbot, kpi_page, row_of(kpi_page, "客服响应及时率"), COL_ACTUAL, "91")
+    seen = []
+
+    def take_note(merge):
+        merge.choose_theirs("note")
+        merge.save_button.click()
+
+    when_merge_dialog(take_note, seen)
+    assert kpi_page.save()
+    assert seen[0]["备注"] == ("（空）", "三月数据待财务复核")
+    assert "客服响应及时率（权重" in seen[0]["各项指标"][0] and "实际 91" in seen[0]["各项指标"][0]
+    assert "实际 88" in seen[0]["各项指标"][1]
+    card = KpiScorecard.get_by_id(card_id)
+    assert card.note == "三月数据待财务复核" and card.row_version == kpi_page.draft.row_version
+    mine = KpiIndicator.get((KpiIndicator.scorecard == card_id) & (KpiIndicator.level2 == "客服响应及时率"))
+    assert mine.actual == 91
+    assert not kpi_page.dirty
+
+
+def test_cancelling_the_kpi_merge_keeps_the_editor_and_saves_nothing(qtbot, kpi_page):
+    from test_kpi_view import row_of, seeded, type_into_cell
+
+    from desktop.models import KpiIndicator, KpiScorecard
+    from desktop.services.kpi import kpi
+    from desktop.views.kpi.kpi_table import COL_ACTUAL
+
+    card_id = seeded()
+    kpi_page.reload_list(card_id)
+    theirs = kpi.load(card_id)
+    theirs.note = "对方的备注"
+    kpi.save(theirs)
+    type_into_cell(qtbot, kpi_page, row_of(kpi_page, "客服响应及时率"), COL_ACTUAL, "91")
+    seen = []
+    when_merge_dialog(lambda merge: merge.reject(), seen)
+    assert not kpi_page.save()
+    assert seen and kpi_page.dirty
+    assert kpi_page.draft.rows[row_of(kpi_page, "客服响应及时率")].actual == 91
+    assert KpiScorecard.get_by_id(card_id).note == "对方的备注"
+    stored = KpiIndicator.get((KpiIndicator.scorecard == card_id) & (KpiIndicator.level2 == "客服响应及时率"))
+    assert stored.actual == 88
