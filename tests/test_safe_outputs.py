@@ -180,3 +180,63 @@ def test_print_to_pdf_on_a_full_disk_says_so_and_keeps_the_old_file(database, sm
     assert boxes and "磁盘空间不足" in boxes[0]["text"] and str(target) in boxes[0]["text"]
     assert target.read_bytes() == before
     _only(small_disk, target.name)
+
+
+def _preview_then_print(render, target: Path, qapp) -> list:
+    """The real preview of ``render`` with its printer aimed at ``target`` (what the toolbar's
+    打印 does once a PDF file name is chosen): wait for the pages, print, close. Returns the boxes."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtPrintSupport import QPrinter
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.views.printing.print_dialogs import PrintPreview, new_printer, show_preview
+
+    printer = new_printer()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(target))
+    boxes: list = []
+    pages: list = []
+
+    def in_preview(left: int = 500) -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, PrintPreview) or dialog.page_count() == 0:
+            if left > 0:
+                QTimer.singleShot(20, lambda: in_preview(left - 1))
+            return
+        pages.append(dialog.page_count())
+        answer_next_box("OK", boxes)  # a 打印失败 box, if any, comes while printing
+        dialog.preview_widget().print_()
+        dialog.reject()
+
+    QTimer.singleShot(0, in_preview)
+    show_preview(None, "空白表", render, printer=printer)
+    assert pages and pages[0] >= 1, "the preview painted its pages first"
+    return boxes
+
+
+def _blank_form_render():
+    from desktop.services.visits.forms import build_blank_form
+    from desktop.views.printing.visit_form_print import render_form
+
+    doc = build_blank_form(templates.active_template("after_sales"))
+    return lambda printer: render_form(doc, printer)
+
+
+def test_printing_from_the_preview_to_pdf_renames_a_whole_file(database, tmp_path, qapp):
+    target = tmp_path / "空白表.pdf"
+    target.write_bytes(b"old")
+    assert _preview_then_print(_blank_form_render(), target, qapp) == []
+    safe_files.check_pdf(target)
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.sqlite_only
+def test_printing_from_the_preview_on_a_full_disk_keeps_the_old_file(database, small_disk, qapp):  # noqa: F811
+    target = small_disk / "空白表.pdf"
+    target.write_bytes(b"%PDF-1.4 printed yesterday\n%%EOF\n")
+    before = target.read_bytes()
+    _fill(small_disk, leave=4096)
+    boxes = _preview_then_print(_blank_form_render(), target, qapp)
+    assert boxes and "磁盘空间不足" in boxes[0]["text"] and str(target) in boxes[0]["text"]
+    assert target.read_bytes() == before
+    _only(small_disk, target.name)
