@@ -1,6 +1,8 @@
 """``huifang screenshots --out DIR``: one PNG per main page (``PageSpec.screenshot_name``) and the printed
 forms (``form_filled.png``, ``form_blank.png``) and the real print preview of a filled 回访表
-(``print_preview.png``) — for the README and for looking at the work."""
+(``print_preview.png``) — for the README and for looking at the work. Each PNG is written under a
+temporary name beside the target, checked and renamed (``save_png``): a full disk leaves the
+picture that was there, and the command fails with 磁盘空间不足."""
 
 import os
 import tempfile
@@ -8,6 +10,17 @@ import time
 from pathlib import Path
 
 SIZE = (1350, 689)  # the client area of a window on a 1366×768 screen with a taskbar
+
+
+def save_png(picture, target: Path) -> Path:
+    """Save a QImage / QPixmap as ``target`` safely (temporary name, checked, renamed)."""
+    from desktop.services.common import safe_files
+
+    def write(tmp: Path) -> None:
+        if not picture.save(str(tmp), "PNG"):
+            raise safe_files.IncompleteFile("图片没有写出")
+
+    return safe_files.write_atomic(target, write, check=safe_files.check_png, what="保存截图")
 
 
 def take_screenshots(db_path: Path | None, out_dir: Path) -> list[Path]:
@@ -25,32 +38,34 @@ def take_screenshots(db_path: Path | None, out_dir: Path) -> list[Path]:
         window = build_main_window(path)
         window.resize(*SIZE)
         window.show()
-        visit_id = first_finished_visit_id()
-        for spec in PAGES:
-            page = window.show_page(spec.id)
-            if spec.id == "visit_form" and visit_id is not None:
-                page.open_with(visit_id=visit_id)
-            elif spec.id == "report":
-                page.open_with(generate=True)  # show a generated report, not the empty page
-            for _ in range(5):  # let wrapped rows settle (a resize can change heights once more)
-                app.processEvents()
-            deadline = time.monotonic() + 30  # pages fill (and draw charts) in the background
-            while (
-                getattr(page, "loading", False) or not getattr(page, "charts_drawn", True) or running_jobs()
-            ) and time.monotonic() < deadline:
-                app.processEvents()
-                time.sleep(0.005)
-            for _ in range(5):  # the layout of what the last job filled in
-                app.processEvents()
-            target = out_dir / spec.screenshot_name
-            window.grab().save(str(target))
-            written.append(target)
-        written += _form_pages(out_dir, visit_id)
-        written += _print_preview(window, out_dir, visit_id)
-        window.close()
         from desktop.models.connection import close_database
 
-        close_database()
+        try:
+            visit_id = first_finished_visit_id()
+            for spec in PAGES:
+                page = window.show_page(spec.id)
+                if spec.id == "visit_form" and visit_id is not None:
+                    page.open_with(visit_id=visit_id)
+                elif spec.id == "report":
+                    page.open_with(generate=True)  # show a generated report, not the empty page
+                for _ in range(5):  # let wrapped rows settle (a resize can change heights once more)
+                    app.processEvents()
+                deadline = time.monotonic() + 30  # pages fill (and draw charts) in the background
+                while (
+                    getattr(page, "loading", False) or not getattr(page, "charts_drawn", True) or running_jobs()
+                ) and time.monotonic() < deadline:
+                    app.processEvents()
+                    time.sleep(0.005)
+                for _ in range(5):  # the layout of what the last job filled in
+                    app.processEvents()
+                target = out_dir / spec.screenshot_name
+                save_png(window.grab(), target)
+                written.append(target)
+            written += _form_pages(out_dir, visit_id)
+            written += _print_preview(window, out_dir, visit_id)
+        finally:  # a failed save (a full disk) still closes the window and the database
+            window.close()
+            close_database()
     return written
 
 
@@ -67,7 +82,7 @@ def _form_pages(out_dir: Path, visit_id: int | None) -> list[Path]:
     for name, doc in docs.items():
         image = form_page_images(doc)[0]
         target = out_dir / f"{name}.png"
-        image.save(str(target))
+        save_png(image, target)
         written.append(target)
     return written
 
@@ -92,7 +107,7 @@ def _print_preview(window, out_dir: Path, visit_id: int | None) -> list[Path]:
     for _ in range(5):
         QApplication.processEvents()
     target = out_dir / "print_preview.png"
-    dialog.grab().save(str(target))
+    save_png(dialog.grab(), target)
     dialog.close()
     dialog.deleteLater()
     QApplication.processEvents()

@@ -263,3 +263,115 @@ def test_a_damaged_file_can_be_opened_read_only_and_is_left_as_it_was(qtbot, dam
     assert not db_path.with_name(db_path.name + CLOSED_SUFFIX).exists()
     with pytest.raises(DatabaseDamagedError):  # the next start still checks it
         open_database(db_path)
+
+
+def _click_when(which, seen: list, then=None, tries: int = 1000) -> None:
+    """When a message box with the standard button ``which`` (its text is translated) is on
+    screen, note its text, click it, then ``then()`` (the next answer is armed only after this
+    box is gone)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    def attempt(left: int) -> None:
+        for box in QApplication.topLevelWidgets():
+            if isinstance(box, QMessageBox) and box.isVisible():
+                button = box.button(which)
+                if button is not None:
+                    seen.append(box.text())
+                    button.click()
+                    if then is not None:
+                        then()
+                    return
+        if left > 0:
+            QTimer.singleShot(20, lambda: attempt(left - 1))
+
+    QTimer.singleShot(0, lambda: attempt(tries))
+
+
+def test_restoring_from_inside_a_read_only_session_reopens_for_writing(qtbot, damaged, db_path):
+    """只读打开, then 文件 → 从备份恢复… in that window: the good backup replaces the damaged file,
+    the window leaves 只读 (no banner), the pages show the restored data and saving works."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from desktop.app import create_qapp, open_checked, show_main_window
+    from desktop.models import Customer
+    from desktop.models.connection import is_read_only
+    from desktop.services.admin import accounts
+    from desktop.views.settings.backup_dialog import RestoreDialog
+
+    create_qapp()
+    seen: list = []
+    answer_next_box("只读打开", seen)
+    assert open_checked(db_path) and is_read_only()
+    try:
+        window = show_main_window(db_path)
+        qtbot.addWidget(window)
+        qtbot.waitExposed(window)
+        assert window.read_only and window.read_only_note.isVisible()
+        boxes: list = []
+        chosen: list = []
+
+        def in_restore_dialog(left: int = 500) -> None:
+            dialog = QApplication.activeModalWidget()
+            if not isinstance(dialog, RestoreDialog):
+                if left > 0:
+                    QTimer.singleShot(20, lambda: in_restore_dialog(left - 1))
+                return
+            dialog.table.selectRow(0)  # the newest: the good automatic backup
+            chosen.append(dialog.selected().path)
+            _click_when(QMessageBox.Yes, boxes, then=lambda: _click_when(QMessageBox.Ok, boxes))
+            dialog.restore_button.click()
+
+        QTimer.singleShot(0, in_restore_dialog)
+        window.restore_database()
+        assert chosen == [damaged]
+        assert len(boxes) == 2 and "已从备份" in boxes[1], boxes
+        assert not is_read_only() and not window.read_only
+        assert not window.read_only_note.isVisible()
+        assert quick_check(db_path) == [], "the damaged file was replaced by the good backup"
+        for page_id in _allowed_pages():
+            window.open_page(page_id)
+            qtbot.wait(20)
+            assert window.stack.currentWidget().objectName() == f"page_{page_id}"
+        assert VisitTask.select().count() > 0, "the restored tasks read"
+        customers.create_customer({"code": "C9", "name": "恢复后新客户", "phone": "13812345679"})
+        assert Customer.get(Customer.code == "C9").name == "恢复后新客户"
+        window.close()
+    finally:
+        accounts.sign_out()
+        close_database()
+    assert open_database(db_path) is not None, "the next start opens it for writing without a question"
+    close_database()
+
+
+def test_bulk_writes_on_a_read_only_session_say_so_in_chinese(damaged, db_path, tmp_path):
+    """The importer's path (``insert_rows`` / ``execute_rows``: the driver's executemany, not
+    ``execute_sql``) is refused with the same Chinese message as a single write; nothing written."""
+    from test_importer import CUSTOMER_HEADER, customer_rows, write_xlsx
+
+    from desktop.models import Customer, db
+    from desktop.models.connection import READ_ONLY_WRITE, execute_rows, insert_rows, open_read_only
+    from desktop.services.common.errors import UserError
+    from desktop.services.intake import importer
+
+    before = digest(db_path)
+    open_read_only(db_path)
+    try:
+        count = Customer.select().count()
+        with pytest.raises(UserError) as single:
+            Customer.create(code="X1", name="单条", phone="13812340000")
+        assert str(single.value) == READ_ONLY_WRITE
+        with pytest.raises(UserError) as bulk, db.atomic():
+            insert_rows("customer", ["code", "name", "phone"], [("X2", "批量", "13812340001")])
+        assert str(bulk.value) == READ_ONLY_WRITE
+        with pytest.raises(UserError) as update, db.atomic():
+            execute_rows('UPDATE "customer" SET "name" = ? WHERE "code" = ?', [("改名", "C0")])
+        assert str(update.value) == READ_ONLY_WRITE
+        sheet = write_xlsx(tmp_path / "客户.xlsx", CUSTOMER_HEADER, customer_rows())
+        with pytest.raises(UserError, match=READ_ONLY_WRITE):
+            importer.run_import(sheet, "customers")
+        assert Customer.select().count() == count
+    finally:
+        close_database()
+    assert digest(db_path) == before

@@ -185,6 +185,7 @@ ROLE_FREE = {
     "common.safe_files.write_atomic": "the temporary-name-and-rename step of every file writer",
     "common.safe_files.write_book": "the same for a workbook; the export that fills it checks the role",
     "intake.error_report.write_error_report": "the rejected rows of the user's own import file, beside it",
+    "visits.attachments.copy_out": "另存为 of a scan anyone may open (file_to_open), checked; no database write",
 }
 
 

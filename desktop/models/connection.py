@@ -469,6 +469,12 @@ def hours_between(later, earlier):
     return pw.fn.EXTRACT(pw.NodeList((pw.SQL("EPOCH FROM"), later - earlier))) / 3600.0
 
 
+def _bulk_guard():
+    """The bulk writes below go to the driver's connection directly (not ``execute_sql``): on a
+    file opened read-only they too say so in Chinese (``READ_ONLY_WRITE``)."""
+    return _no_writes() if is_read_only() else contextlib.nullcontext()
+
+
 def execute_rows(sql: str, rows: list[tuple]) -> None:
     """Run ``sql`` (written with ``?`` placeholders) once per tuple of ``rows`` on the bound
     database's connection, inside the caller's transaction: sqlite3's ``executemany`` (the fast
@@ -476,7 +482,7 @@ def execute_rows(sql: str, rows: list[tuple]) -> None:
     trip). Driver errors come out as peewee's (``pw.IntegrityError`` …) on both."""
     if not rows:
         return
-    with pw.__exception_wrapper__:
+    with _bulk_guard(), pw.__exception_wrapper__:
         if is_sqlite():
             db.connection().executemany(sql, rows)
             return
@@ -494,7 +500,7 @@ def insert_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
     if not rows:
         return
     names = ", ".join(f'"{c}"' for c in columns)
-    with pw.__exception_wrapper__:
+    with _bulk_guard(), pw.__exception_wrapper__:
         if is_sqlite():
             marks = ", ".join("?" * len(columns))
             db.connection().executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)

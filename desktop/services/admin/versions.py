@@ -34,6 +34,29 @@ def stamp(model) -> dict:
     }
 
 
+def touch(model, record_id, values: dict | None = None) -> None:
+    """A change that belongs to the record but is not one of its form's fields (a template's
+    questions, a visit's attachments or its 无效 mark): ``values`` (field → value) written with
+    the version bumped, in the caller's transaction — a form still holding the older copy is then
+    refused as stale instead of saving over it."""
+    pk = model._meta.primary_key
+    model.update({**(values or {}), **stamp(model)}).where(pk == record_id).execute()
+
+
+def version_of(model, record_id) -> int | None:
+    """The stored version of a record; None when it is gone."""
+    pk = model._meta.primary_key
+    return model.select(model.row_version).where(pk == record_id).scalar()
+
+
+def adopt_own_change(model, record_id, held: int | None) -> int | None:
+    """The version a form holding ``held`` may save with after a change it made itself through
+    ``touch`` (a scan added from the form): the stored one when it is exactly one ahead; else
+    ``held`` — someone else saved meanwhile, and that must still be caught as stale."""
+    stored = version_of(model, record_id)
+    return stored if held is not None and stored == held + 1 else held
+
+
 def stale(model, record_id, what: str, current: Callable[[], Any] | None = None) -> StaleEdit:
     """The ``StaleEdit`` for ``record_id`` as stored now (a deleted record: version 0)."""
     pk = model._meta.primary_key

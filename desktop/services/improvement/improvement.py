@@ -304,6 +304,27 @@ _FIELD_LABELS = (
 )
 
 
+ACTION_LABELS = {**dict(_FIELD_LABELS), "category_id": "问题分类", "visit_ids": "关联回访"}
+
+
+def action_differences(mine: dict, theirs: dict) -> list[versions.FieldDiff]:
+    """The fields of the 改进措施 dialog that differ (对照修改): the category by its name, the
+    linked visits by their numbers."""
+
+    def shown(key: str, value):
+        if key == "category_id":
+            found = ProblemCategory.get_or_none(ProblemCategory.id == value) if value else None
+            return found.name if found is not None else value
+        if key == "visit_ids":
+            return "、".join(f"#{v}" for v in sorted(value or [])) or None
+        return value
+
+    return [
+        versions.FieldDiff(d.key, d.label, shown(d.key, d.mine), shown(d.key, d.theirs))
+        for d in versions.differences(mine, theirs, ACTION_LABELS)
+    ]
+
+
 def get_action(action_id: int) -> ImprovementAction:
     action = ImprovementAction.get_or_none(ImprovementAction.id == action_id)
     if action is None:

@@ -1,6 +1,7 @@
 """Customers and service orders: validated create/update, safe delete, paged search in SQL."""
 
 import re
+from dataclasses import replace
 from datetime import date, datetime
 
 import peewee as pw
@@ -503,11 +504,51 @@ def update_order(order_id: int, data: dict) -> ServiceOrder:
     """Save the order dialog; ``data["row_version"]`` refuses a stale copy (``StaleEdit``)."""
     get_order(order_id)
     expected = data.get("row_version")
-    versions.check(ServiceOrder, order_id, expected, "张服务工单")
+
+    def current() -> dict:  # read only when refused
+        return order_fields(order_id)
+
+    versions.check(ServiceOrder, order_id, expected, "张服务工单", current)
     clean = validate_order(data, existing_id=order_id)
     with db.atomic():
-        versions.guarded_update(ServiceOrder, order_id, clean, expected, "张服务工单")
+        versions.guarded_update(ServiceOrder, order_id, clean, expected, "张服务工单", current)
     return ServiceOrder.get_by_id(order_id)
+
+
+ORDER_LABELS = {
+    "order_no": "工单号",
+    "customer_id": "客户",
+    "service_type": "服务类型",
+    "product_model": "产品型号",
+    "engineer": "服务工程师",
+    "team": "责任部门/班组",
+    "completed_at": "完成时间",
+    "first_time_fixed": "一次性解决",
+    "delivered_on": "交付日期",
+    "warranty_end": "保修到期日",
+    "is_complaint": "投诉",
+    "complaint_level": "投诉等级",
+    **COMPLAINT_MOMENTS,
+    "note": "备注",
+}
+
+
+def order_fields(order_id: int) -> dict:
+    """A stored order as the order dialog submits it, with its ``row_version``."""
+    order = get_order(order_id)
+    return {key: getattr(order, key) for key in ORDER_LABELS} | {"row_version": order.row_version}
+
+
+def order_differences(mine: dict, theirs: dict) -> list:
+    """The fields of the order dialog that differ, the customer shown by its code and name."""
+    names = {
+        c.id: f"{c.code} {c.name}"
+        for c in Customer.select().where(Customer.id.in_([mine.get("customer_id") or 0, theirs.get("customer_id") or 0]))
+    }
+    return [
+        replace(d, mine=names.get(d.mine, d.mine), theirs=names.get(d.theirs, d.theirs)) if d.key == "customer_id" else d
+        for d in versions.differences(mine, theirs, ORDER_LABELS)
+    ]
 
 
 def get_order(order_id: int) -> ServiceOrder:

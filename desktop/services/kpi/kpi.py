@@ -500,6 +500,38 @@ def load(scorecard) -> ScorecardData:
     )
 
 
+SCORECARD_LABELS = {"period": "考核期", "target": "考核对象", "note": "备注", "rows": "各项指标"}
+
+
+def _rows_key(rows: list[IndicatorRow]) -> list[tuple]:
+    return [
+        (r.level1, r.level2, r.weight, r.target, r.actual, r.definition, r.qualitative, r.source, r.note,
+         tuple(r.reviewers))
+        for r in rows
+    ]  # fmt: skip
+
+
+def _rows_text(rows: list[IndicatorRow]) -> str:
+    def num(value) -> str:
+        return "—" if value is None else f"{value:g}"
+
+    return "；".join(
+        f"{r.level2}（权重 {num(r.weight)}，目标 {num(r.target)}，实际 {num(r.actual)}）" for r in rows
+    )
+
+
+def scorecard_differences(mine: dict, theirs: dict) -> list[versions.FieldDiff]:
+    """The parts of a 质量评价表 (``vars`` of two ``ScorecardData``) that differ, for 对照修改:
+    考核期, 考核对象, 备注, and the indicators as one choice (they are weighed together)."""
+    heads = {key: label for key, label in SCORECARD_LABELS.items() if key != "rows"}
+    diffs = versions.differences(mine, theirs, heads)
+    if _rows_key(mine["rows"]) != _rows_key(theirs["rows"]):
+        diffs.append(
+            versions.FieldDiff("rows", SCORECARD_LABELS["rows"], _rows_text(mine["rows"]), _rows_text(theirs["rows"]))
+        )
+    return diffs
+
+
 @dataclass(frozen=True)
 class ScorecardSummary:
     id: int

@@ -32,7 +32,7 @@ from desktop.models import Answer, Customer, Question, Visit, db, now
 from desktop.models.connection import portable_sql
 from desktop.models.questionnaire import LEVEL5, SCORE10, TEXT
 
-from ..admin import accounts
+from ..admin import accounts, versions
 from ..common.errors import UserError, ValidationError
 from ..common.validation import clean_text
 from .scale import LEVEL_NAMES
@@ -257,9 +257,8 @@ def confirm_invalid(visit_id: int, invalid: bool, reason: str = "") -> Visit:
     reason = clean_text(reason, "无效原因", max_len=REASON_MAX)
     if invalid and not reason:
         raise ValidationError("无效原因", "判为无效问卷时请写明原因（如：全部选同一项，客户未认真作答）。")
-    Visit.update(
-        invalid=bool(invalid), invalid_reason=reason, invalid_by_hand=bool(invalid), updated_at=now()
-    ).where(Visit.id == visit.id).execute()
+    decided = {Visit.invalid: bool(invalid), Visit.invalid_reason: reason, Visit.invalid_by_hand: bool(invalid)}
+    versions.touch(Visit, visit.id, decided | {Visit.updated_at: now()})
     return Visit.get_by_id(visit.id)
 
 
@@ -268,9 +267,7 @@ def reset_to_automatic(visit_id: int) -> Visit:
     """Drop the manual decision and let the rules decide again."""
     visit = _visit(visit_id)
     with db.atomic():
-        Visit.update(invalid=False, invalid_reason="", invalid_by_hand=None).where(
-            Visit.id == visit.id
-        ).execute()
+        versions.touch(Visit, visit.id, {Visit.invalid: False, Visit.invalid_reason: "", Visit.invalid_by_hand: None})
         flag_invalid([visit.id])
     return Visit.get_by_id(visit.id)
 

@@ -30,7 +30,8 @@ import peewee as pw
 from desktop.models import AttachmentBlob, AttachmentBlobPart, Visit, VisitAttachment, db, now
 from desktop.models.connection import is_sqlite
 
-from ..admin import accounts
+from ..admin import accounts, versions
+from ..common import safe_files
 from ..common.errors import UserError, ValidationError
 from .signatures import (
     ACTION_REMOVE_ATTACHMENT,
@@ -415,8 +416,10 @@ def add_attachment(
                 note=(note or "").strip()[:200],
                 marked_signed=mark_signed and visit.sign_status == UNSIGNED,
             )
+            changes = {Visit.updated_at: now()}
             if mark_signed and visit.sign_status == UNSIGNED:
-                Visit.update(sign_status=PAPER_SIGNED, updated_at=now()).where(Visit.id == visit.id).execute()
+                changes[Visit.sign_status] = PAPER_SIGNED
+            versions.touch(Visit, visit.id, changes)
     except pw.IntegrityError:
         existing = _duplicate_of(visit.id, sha)  # attached from another PC at the same moment
         if existing is None:
@@ -510,26 +513,33 @@ def remove_attachment(attachment_id: int, override: SupervisorOverride | None = 
     with db.atomic():
         row.delete_instance()
         left = VisitAttachment.select().where(VisitAttachment.visit == visit.id).exists()
+        changes = {Visit.updated_at: now()}
         if row.marked_signed and status == PAPER_SIGNED and not left:
-            status = UNSIGNED
-            Visit.update(sign_status=status, updated_at=now()).where(Visit.id == visit.id).execute()
+            status = changes[Visit.sign_status] = UNSIGNED
             if plan is not None:
                 plan.changes.append({"field": "签字状态", "old": PAPER_SIGNED, "new": UNSIGNED})
+        versions.touch(Visit, visit.id, changes)
         if plan is not None:
             write_audit(visit.id, plan)
     return status
 
 
 def copy_out(attachment_id: int, target: str | Path) -> Path:
-    """Save a copy of the archived file (after checking it) to ``target``."""
+    """Save a copy of the archived file (after checking it) to ``target``: written under a
+    temporary name beside it, its SHA-256 checked, then renamed — a failed copy (a full disk)
+    leaves whatever ``target`` was."""
     result = verify(attachment_id)
     if not result.ok:
         raise UserError(result.message)
     row = _row(attachment_id)
     target = Path(target).expanduser()
-    try:
-        _current_store().save_copy(row.sha256, row.ext, target)
-    except OSError as exc:
-        raise UserError(f"无法保存到 {target}：{exc.strerror or exc}。") from exc
-    return target
+    store = _current_store()
 
+    def same_content(tmp: Path) -> None:
+        if file_sha256(tmp) != row.sha256:
+            raise safe_files.IncompleteFile("副本与存档的内容不一致")
+
+    safe_files.write_atomic(
+        target, lambda tmp: store.save_copy(row.sha256, row.ext, tmp), check=same_content, what="另存附件"
+    )
+    return target

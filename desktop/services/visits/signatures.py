@@ -35,7 +35,7 @@ from desktop.models import (
 )
 from desktop.models.questionnaire import NPS, SCORE10, TEXT
 
-from ..admin import accounts
+from ..admin import accounts, versions
 from ..common.errors import UserError, ValidationError, ValidationErrors
 from ..common.validation import clean_text
 
@@ -75,6 +75,12 @@ def sha256_hex(data: bytes) -> str:
 
 def is_signed(sign_status: str | None) -> bool:
     return sign_status in SIGNED
+
+
+def version_after_scan(visit_id: int | None, held: int | None) -> int | None:
+    """The version the 回访表 holding ``held`` saves with after adding / removing a scan itself
+    (that raised the visit's version by one); a save by someone else in between stays stale."""
+    return versions.adopt_own_change(Visit, visit_id, held) if visit_id is not None else held
 
 
 def sign_status_of(visit_id: int | None) -> str | None:

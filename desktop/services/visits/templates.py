@@ -362,7 +362,11 @@ def update_template_info(template: QuestionnaireTemplate, **fields) -> Questionn
     """Change 名称/行业/打印标题/问候语/开场白/结束语; unchanged values make no new version."""
     clean = validate_template_info(fields, template.family)
     loaded = template.__data__.get("row_version")  # the version the 模板信息 form shows
-    versions.check(QuestionnaireTemplate, template.id, loaded, "份问卷模板")
+
+    def stored() -> dict:  # read only when refused: the 模板信息 as the form shows it
+        return template_info(template.id)
+
+    versions.check(QuestionnaireTemplate, template.id, loaded, "份问卷模板", stored)
     current = QuestionnaireTemplate.get_by_id(template.id)
 
     def same(key: str, value) -> bool:  # a script in English placeholders equals its Chinese form
@@ -374,7 +378,33 @@ def update_template_info(template: QuestionnaireTemplate, **fields) -> Questionn
     with db.atomic():
         target = editable(current)
         expected = target.row_version if target.id != current.id else loaded
-        versions.guarded_update(QuestionnaireTemplate, target.id, clean, expected, "份问卷模板")
+        versions.guarded_update(QuestionnaireTemplate, target.id, clean, expected, "份问卷模板", stored)
+    return QuestionnaireTemplate.get_by_id(target.id)
+
+
+TEMPLATE_INFO_LABELS = {
+    "name": "模板名称",
+    "industry": "行业",
+    "title": "打印标题",
+    "greeting": "问候语",
+    "opening": "开场白",
+    "closing": "结束语",
+}
+
+
+def template_info(template_id: int) -> dict:
+    """A template's 模板信息 as its form shows it (placeholders of the scripts in Chinese)."""
+    template = QuestionnaireTemplate.get_by_id(template_id)
+    info = {key: getattr(template, key) or "" for key in TEMPLATE_INFO_LABELS}
+    for key in ("opening", "closing"):
+        info[key] = script_for_editing(info[key])
+    return info
+
+
+def _touched(target: QuestionnaireTemplate) -> QuestionnaireTemplate:
+    """A question edit changes its template: the version goes up (a 模板信息 form holding the older
+    copy elsewhere is refused as stale); the template as stored now."""
+    versions.touch(QuestionnaireTemplate, target.id)
     return QuestionnaireTemplate.get_by_id(target.id)
 
 
@@ -385,6 +415,7 @@ def add_question(template: QuestionnaireTemplate, data: dict) -> QuestionnaireTe
         target = editable(template)
         last = Question.select().where(Question.template == target).order_by(Question.position.desc()).first()
         Question.create(template=target, position=(last.position + 1) if last else 0, **clean)
+        target = _touched(target)  # in the same transaction as the edit
     return target
 
 
@@ -400,6 +431,7 @@ def update_question(template: QuestionnaireTemplate, position: int, data: dict) 
         for key, value in clean.items():
             setattr(q, key, value)
         q.save()
+        target = _touched(target)  # in the same transaction as the edit
     return target
 
 
@@ -423,6 +455,7 @@ def move_question(template: QuestionnaireTemplate, position: int, delta: int) ->
             if q.position != pos:
                 q.position = pos
                 q.save()
+        target = _touched(target)  # in the same transaction as the edit
     return target
 
 
@@ -436,6 +469,7 @@ def retire_question(template: QuestionnaireTemplate, position: int, retired: boo
         q = _question_in(target, position)
         q.retired = retired
         q.save()
+        target = _touched(target)  # in the same transaction as the edit
     return target
 
 

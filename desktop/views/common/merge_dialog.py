@@ -1,6 +1,12 @@
 """对照修改: someone else saved the record this form was editing (``StaleEdit``). Each differing
 field is listed with both values — 我的内容 (on screen) and 对方保存的内容 (stored) — and a choice
-per field; 按所选保存 returns the choice, 取消 keeps the form as it is (nothing saved)."""
+per field; 按所选保存 returns the choice, 取消 keeps the form as it is (nothing saved).
+
+``merge_record`` is the whole step for a form whose record is a set of named fields (客户、工单、
+改进措施、质量评价、问卷模板): ask, then the merged fields at the stored version, for the form to
+show and save again."""
+
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -16,10 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.services.admin import versions
 from desktop.services.admin.versions import FieldDiff
 from desktop.services.common.errors import StaleEdit
 
-from .widgets import vbox
+from .widgets import show_error, vbox
 
 MINE_COLUMN, THEIRS_COLUMN = 1, 2
 
@@ -93,3 +100,27 @@ def resolve(parent: QWidget, err: StaleEdit, diffs: list[FieldDiff]) -> set[str]
     if dialog.exec() != QDialog.Accepted:
         return None
     return dialog.take_theirs()
+
+
+def merge_record(
+    parent: QWidget,
+    err: StaleEdit,
+    mine: dict,
+    labels: dict[str, str],
+    *,
+    diffs: Callable[[dict, dict], list[FieldDiff]] | None = None,
+) -> dict | None:
+    """Someone else saved the record this form edits (``err.current``: the stored fields, a dict
+    or a dataclass with ``mine``'s keys): choose field by field. Returns ``mine`` with the chosen
+    fields taken from the stored copy and ``row_version`` set to the stored version — the form
+    shows it and saves again; None when cancelled (the form stays as typed) or when the record
+    was deleted meanwhile (said in a box)."""
+    if err.current is None:
+        show_error(parent, str(err), "未保存")
+        return None
+    theirs = err.current if isinstance(err.current, dict) else vars(err.current)
+    found = diffs(mine, theirs) if diffs is not None else versions.differences(mine, theirs, labels)
+    take = resolve(parent, err, found)
+    if take is None:
+        return None
+    return versions.merged(mine, theirs, take) | {"row_version": err.version}

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.models import Customer
-from desktop.services.admin import versions
 from desktop.services.common.errors import StaleEdit, UserError, ValidationErrors
 from desktop.services.intake import customers as svc
 
@@ -289,15 +288,11 @@ class CustomerDialog(GuardedDialog, QDialog):
     def _merge(self, err: StaleEdit) -> None:
         """Someone else saved this customer meanwhile: choose field by field, then save again at
         the stored version; cancelled: the dialog stays as typed."""
-        if err.current is None:
-            self.errors.show(err)
+        merged = merge_dialog.merge_record(self, err, self.data(), svc.CUSTOMER_LABELS)
+        if merged is None:
             return
-        mine = self.data()
-        take = merge_dialog.resolve(self, err, versions.differences(mine, err.current, svc.CUSTOMER_LABELS))
-        if take is None:
-            return
-        self._show_fields(versions.merged(mine, err.current, take))
-        self.row_version = err.version
+        self._show_fields(merged)
+        self.row_version = merged["row_version"]
         self.save()
 
 

@@ -23,10 +23,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.common import calendar
-from desktop.services.common.errors import UserError, ValidationError, ValidationErrors
+from desktop.services.common.errors import StaleEdit, UserError, ValidationError, ValidationErrors
 from desktop.services.improvement import dossier, flow
 from desktop.services.improvement import improvement as svc
 
+from ..common import merge_dialog
 from ..common.unsaved import GuardedDialog
 from ..common.widgets import hbox, vbox
 
@@ -281,11 +282,24 @@ class ActionDialog(GuardedDialog, _ErrorsMixin, QDialog):
                 action = svc.create_action(self.collect(), self.author, today=self.today)
             else:
                 action = svc.update_action(self.action_id, self.collect(), self.author, today=self.today)
+        except StaleEdit as err:
+            self._merge(err)
+            return
         except UserError as err:
             self.show_errors(err)
             return
         self.saved_id = action.id
         super().accept()
+
+    def _merge(self, err: StaleEdit) -> None:
+        """Someone else saved this action meanwhile: 对照修改 field by field, the choice shown on
+        the dialog, then saved at the stored version; cancelled: the dialog stays as typed."""
+        merged = merge_dialog.merge_record(
+            self, err, vars(self.collect()), svc.ACTION_LABELS, diffs=svc.action_differences
+        )
+        if merged is not None:
+            self._load(svc.ActionInput(**merged))
+            self.accept()
 
 
 STEP_TITLES = {

@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.admin import accounts
-from desktop.services.common.errors import UserError
+from desktop.services.common.errors import StaleEdit, UserError
 from desktop.services.kpi import automatic, flags, kpi, scopes
 
+from ..common import merge_dialog
 from ..common.context import AppContext
 from ..common.widgets import (
     MARGIN,
@@ -329,6 +330,10 @@ class KpiView(QWidget):
             show_error(self, str(err))
             self.draft = None
             return
+        self._show_draft()
+
+    def _show_draft(self) -> None:
+        """Fill the editor from ``self.draft`` (as loaded, or as merged by 对照修改)."""
         self._loading = True
         self.period_edit.setText(self.draft.period)
         self.target_combo.clear()
@@ -506,6 +511,8 @@ class KpiView(QWidget):
             return False
         try:
             kpi.save(self.draft)
+        except StaleEdit as err:
+            return self._merge(err)
         except UserError as err:
             show_error(self, str(err), "无法保存评价表")
             return False
@@ -515,6 +522,19 @@ class KpiView(QWidget):
         self._set_dirty(False)
         self.reload_list(self.draft.id)
         return True
+
+    def _merge(self, err: StaleEdit) -> bool:
+        """Someone else saved this scorecard meanwhile: 对照修改 part by part, the choice shown in
+        the editor, then saved at the stored version; cancelled: the editor stays as typed."""
+        merged = merge_dialog.merge_record(
+            self, err, vars(self.draft), kpi.SCORECARD_LABELS, diffs=kpi.scorecard_differences
+        )
+        if merged is None:
+            return False
+        self.draft = kpi.ScorecardData(**merged)
+        self._show_draft()
+        self._set_dirty(True)
+        return self.save()
 
     def revert(self) -> None:
         if self.draft is not None and self.draft.id is not None:

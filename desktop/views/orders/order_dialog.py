@@ -6,6 +6,7 @@ optional times in the order they happen — 投诉受理时间, 首次响应时�
 投诉处理及时率 on the 质量评价 page; the service checks that they follow each other."""
 
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
 from PySide6.QtWidgets import (
@@ -27,10 +28,11 @@ from PySide6.QtWidgets import (
 
 from desktop.models import ServiceOrder
 from desktop.services.admin import accounts
-from desktop.services.common.errors import UserError
+from desktop.services.common.errors import StaleEdit, UserError
 from desktop.services.intake import complaints, first_fix
 from desktop.services.intake import customers as svc
 
+from ..common import merge_dialog
 from ..common.unsaved import GuardedDialog
 from ..common.widgets import SPACING, SearchBox, grow_to_fit, hbox, mark_edit_hint, vbox
 from ..customers.customer_dialog import DIALOG_STYLE, FormErrors, add_completer, fill_combo, select_data
@@ -338,19 +340,20 @@ class OrderDialog(GuardedDialog, QDialog):
         if o.completed_at:
             self.completed_edit.setDateTime(_qdatetime(o.completed_at))
         select_data(self.fix_combo, o.first_time_fixed)
+        # a tick follows the value both ways (the merged fields of 对照修改 can clear one)
+        self.delivered_check.setChecked(bool(o.delivered_on))
         if o.delivered_on:
-            self.delivered_check.setChecked(True)
             self.delivered_edit.setDate(_qdate(o.delivered_on))
+        self.warranty_check.setChecked(bool(o.warranty_end))
         if o.warranty_end:
-            self.warranty_check.setChecked(True)
             self.warranty_edit.setDate(_qdate(o.warranty_end))
         self.complaint_group.setChecked(bool(o.is_complaint))
         if o.complaint_level:
             self.level_combo.setCurrentText(o.complaint_level)
         for key, (check, edit) in zip(svc.COMPLAINT_MOMENTS, self._moments, strict=True):
             value = getattr(o, key)
+            check.setChecked(bool(value))
             if value:
-                check.setChecked(True)
                 edit.setDateTime(_qdatetime(value))
         self.note_edit.setPlainText(o.note)
 
@@ -395,6 +398,9 @@ class OrderDialog(GuardedDialog, QDialog):
                 order = svc.create_order(self.data())
             else:
                 order = svc.update_order(self.order_id, self.data())
+        except StaleEdit as err:
+            self._merge(err)
+            return
         except UserError as err:
             self.errors.show(err)
             grow_to_fit(self)
@@ -403,3 +409,11 @@ class OrderDialog(GuardedDialog, QDialog):
         self.order_id = order.id
         self.saved.emit(order.id)
         self.accept()
+
+    def _merge(self, err: StaleEdit) -> None:
+        """Someone else saved this order meanwhile: 对照修改 field by field, the choice shown on
+        the dialog, then saved at the stored version; cancelled: the dialog stays as typed."""
+        merged = merge_dialog.merge_record(self, err, self.data(), svc.ORDER_LABELS, diffs=svc.order_differences)
+        if merged is not None:
+            self._load(SimpleNamespace(**merged))
+            self.save()

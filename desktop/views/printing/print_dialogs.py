@@ -6,14 +6,24 @@ call (``QPrintPreviewDialog(new_printer(), parent)``) is freed by Python as soon
 expression ends, and the dialog then paints on freed memory (a segfault). So the dialogs here are
 subclasses that hold their printer for their whole life, and the preview is deleted (with its
 page pictures) as soon as it closes, so no dialog outlives the call that made it.
+
+Printing to a PDF file (the print dialog's 打印到文件, no system printer, or the preview toolbar's
+打印 to a PDF) paints under a temporary name beside the chosen file and renames it once the painting
+has finished and the PDF is whole (``safe_files.write_atomic``): a failed or interrupted print
+leaves the file that was there, and a full disk says 磁盘空间不足.
 """
 
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtGui import QPageLayout, QPageSize
+from PySide6.QtGui import QPageLayout, QPageSize, QPaintEngine
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog, QPrintPreviewWidget
+
+from desktop.services.common import safe_files
+from desktop.services.common.errors import UserError
+
+from ..common.widgets import show_error
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +84,7 @@ def show_preview(
     pages it showed, after it closes (the dialog is deleted then)."""
     dialog = PrintPreview(_job_printer(printer, job_name), parent)
     dialog.setWindowTitle(f"打印预览 — {title}")
-    dialog.paintRequested.connect(render)
+    dialog.paintRequested.connect(lambda device: render_or_say(dialog, device, render))
     dialog.resize(*size)
     try:
         dialog.exec()
@@ -100,7 +110,36 @@ def print_with_dialog(
         if job_name:
             printer.setDocName(job_name)  # the dialog may have reset it
         log.info("打印 %s 到 %s", printer.docName() or title, printer.printerName() or printer.outputFileName())
-        render(printer)
-        return True
+        return render_or_say(parent, printer, render)
     finally:
         dialog.deleteLater()
+
+
+def render_or_say(parent, printer: QPrinter, render: Callable) -> bool:
+    """``render_to``; a file that could not be written is said in a box (False)."""
+    try:
+        render_to(printer, render)
+    except UserError as err:
+        show_error(parent, f"没有打印。{err}", "打印失败")
+        return False
+    return True
+
+
+def render_to(printer: QPrinter, render: Callable) -> None:
+    """``render(printer)``; a PDF file is painted under a temporary name beside it, checked and
+    renamed (the printer keeps the chosen name). UserError when the file could not be written."""
+    target = printer.outputFileName()
+    engine = printer.paintEngine()
+    previewing = engine is not None and engine.type() == QPaintEngine.Type.Picture  # the preview's pages
+    if printer.outputFormat() != QPrinter.OutputFormat.PdfFormat or not target or previewing:
+        render(printer)
+        return
+
+    def write(tmp: Path) -> None:
+        printer.setOutputFileName(str(tmp))
+        try:
+            render(printer)
+        finally:
+            printer.setOutputFileName(target)
+
+    safe_files.write_atomic(target, write, check=safe_files.check_pdf, what="打印到 PDF")

@@ -17,9 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.models import QuestionnaireTemplate
-from desktop.services.common.errors import UserError, ValidationError, ValidationErrors
+from desktop.services.common.errors import StaleEdit, UserError, ValidationError, ValidationErrors
 from desktop.services.visits import templates
 
+from ..common import merge_dialog
 from ..common.context import AppContext
 from ..common.widgets import MARGIN, confirm, hbox, heading, show_error, vbox
 from .question_dialog import QuestionDialog
@@ -219,12 +220,18 @@ class TemplatesView(QWidget):
             return True
         return confirm(self, self.version_warning() + "。\n\n继续修改吗？", "将生成新版本")
 
-    def _apply(self, change, *, select_position: int | None = None) -> bool:
-        """Run a service edit on the current template; show the result (maybe a new version)."""
+    def _apply(self, change, *, select_position: int | None = None, on_stale=None) -> bool:
+        """Run a service edit on the current template; show the result (maybe a new version).
+        ``on_stale(err)``: someone else saved the template meanwhile (its answer is returned)."""
         old = self.template
         old_visits = self.visits_using
         try:
             result = change(old)
+        except StaleEdit as err:
+            if on_stale is not None:
+                return on_stale(err)
+            show_error(self, str(err))
+            return False
         except ValidationErrors as errs:
             show_error(self, "\n".join(str(e) for e in errs.errors), "请修改后再保存")
             self.info.focus_field(errs.errors[0].field)
@@ -246,9 +253,24 @@ class TemplatesView(QWidget):
     def save_info(self, values: dict) -> None:
         if not self._may_edit():
             return
-        if self._apply(lambda tpl: templates.update_template_info(tpl, **values)):
+        saved = self._apply(
+            lambda tpl: templates.update_template_info(tpl, **values), on_stale=lambda err: self._merge_info(err, values)
+        )
+        if saved:
             self.info.set_template(self.template)
             self.ctx.events.status_message.emit("模板信息已保存。")
+
+    def _merge_info(self, err: StaleEdit, values: dict) -> bool:
+        """Someone else saved this template meanwhile: 对照修改 field by field, the choice shown in
+        模板信息, then saved over the stored version; cancelled: the form stays as typed."""
+        merged = merge_dialog.merge_record(self, err, values, templates.TEMPLATE_INFO_LABELS)
+        if merged is None:
+            return False
+        version = merged.pop("row_version")
+        self.info.set_template_values(merged)
+        stored = templates.template_by_id(self.template.id)
+        stored.row_version = version  # the version the choice was made against
+        return self._apply(lambda _tpl: templates.update_template_info(stored, **merged))
 
     def _dialog(self, question=None) -> dict | None:
         dialog = QuestionDialog(templates.dimensions(), question, self)

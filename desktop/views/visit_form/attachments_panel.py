@@ -75,12 +75,15 @@ class AttachmentsPanel(QWidget):
         self.open_button = QPushButton("打开")
         self.open_button.setToolTip("校验后用系统默认程序打开（也可双击）")
         self.open_button.clicked.connect(self.open_selected)
+        self.copy_button = QPushButton("另存为…")
+        self.copy_button.setToolTip("校验后把存档的文件另存一份到别处（如发给总部）")
+        self.copy_button.clicked.connect(self.save_selected_copy)
         self.remove_button = QPushButton("删除…")
         self.remove_button.setToolTip("从回访记录中移除（已签字的回访需主管确认）")
         self.remove_button.clicked.connect(self.remove_selected)
         self.setLayout(
             vbox(
-                hbox(self.title, None, self.add_button, self.open_button, self.remove_button, spacing=6),
+                hbox(self.title, None, self.add_button, self.open_button, self.copy_button, self.remove_button, spacing=6),
                 self.list,
                 self.hint,
                 spacing=4,
@@ -126,6 +129,7 @@ class AttachmentsPanel(QWidget):
         selected = self.list.currentItem() is not None
         self.add_button.setEnabled(has_visit or self.before_add is not None)
         self.open_button.setEnabled(selected)
+        self.copy_button.setEnabled(selected)
         self.remove_button.setEnabled(selected)
 
     # -- adding
@@ -226,6 +230,22 @@ class AttachmentsPanel(QWidget):
             show_error(self, f"系统没有能打开此文件的程序：{path}", "无法打开附件")
             return False
         return True
+
+    def save_selected_copy(self) -> Path | None:
+        """另存为…: the checked content written to a chosen file (temporary name, then renamed);
+        the saved path, or None when cancelled or refused (the reason shown)."""
+        attachment_id = self.selected_id()
+        if attachment_id is None:
+            return None
+        name = self.list.currentItem().text().split("  ·  ")[0]
+        path, _filter = QFileDialog.getSaveFileName(self, "另存附件", str(Path.home() / name), "所有文件 (*)")
+        if not path:
+            return None
+        try:
+            return svc.copy_out(attachment_id, path)
+        except UserError as err:
+            show_error(self, f"附件没有另存。{err}", "无法另存附件")
+            return None
 
     def remove_selected(self) -> None:
         attachment_id = self.selected_id()

@@ -629,6 +629,7 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
     def _attachments_changed(self) -> None:
         """A scan was added or removed: the saved 签字状态 may have changed with it."""
         stored = sign_svc.sign_status_of(self.visit_id)
+        self.row_version = sign_svc.version_after_scan(self.visit_id, self.row_version)
         if stored is not None:
             self.lock_bar.stored_sign = stored
             with self._filling():
