@@ -125,3 +125,31 @@ def test_a_locked_database_on_save_draft_shows_the_message_and_keeps_the_input(
     assert seen and seen[0]["text"].startswith("数据库正忙")
     assert view.feedback_edit.toPlainText() == "客户说周末在家"
     assert Visit.select().count() == 0
+
+
+def test_long_texts_are_shown_whole_and_a_click_on_one_chooses_it(qtbot):
+    """宝贵意见 runs long: both versions wrap in their cells (nothing cut off), and clicking a
+    text chooses it as its button does."""
+    from datetime import datetime
+
+    from PySide6.QtCore import Qt
+
+    from desktop.services.admin.versions import FieldDiff
+    from desktop.services.common.errors import StaleEdit
+    from desktop.views.common import merge_dialog
+
+    long = "师傅很专业，就是上门比约定晚了一个小时，希望以后能提前电话说一声，另外收费单据请写清楚，" * 2
+    diffs = [FieldDiff("feedback", "宝贵意见", long, "师傅很专业。"), FieldDiff("mood", "客户情绪", "平静", "不满")]
+    dialog = MergeDialog(StaleEdit("份回访表", "何静", datetime(2026, 12, 7, 10, 42), 3), diffs)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.wait(20)
+    table = dialog.table
+    text = table.item(0, merge_dialog.MINE_COLUMN).text()
+    assert text == long
+    width = table.columnWidth(merge_dialog.MINE_COLUMN)
+    lines_needed = table.fontMetrics().horizontalAdvance(long) // width + 1
+    assert lines_needed >= 2 and table.rowHeight(0) >= lines_needed * table.fontMetrics().height()
+    rect = table.visualItemRect(table.item(1, merge_dialog.THEIRS_COLUMN))
+    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=rect.center())
+    assert dialog.take_theirs() == {"mood"}

@@ -26,9 +26,10 @@ from desktop.services.admin import versions
 from desktop.services.admin.versions import FieldDiff
 from desktop.services.common.errors import StaleEdit
 
-from .widgets import show_error, vbox
+from .widgets import hbox, show_error, vbox
+from .wrap_delegate import WrapDelegate
 
-MINE_COLUMN, THEIRS_COLUMN = 1, 2
+MINE_PICK, MINE_COLUMN, THEIRS_PICK, THEIRS_COLUMN = 1, 2, 3, 4  # a choice button left of each text
 
 
 class MergeDialog(QDialog):
@@ -44,31 +45,41 @@ class MergeDialog(QDialog):
             "然后点“按所选保存”；点“取消”则不保存，您填写的内容仍留在表单上。"
         )
         intro.setWordWrap(True)
-        self.table = QTableWidget(len(diffs), 3, self)
-        self.table.setHorizontalHeaderLabels(["项目", "我的内容", "对方保存的内容"])
+        self.table = QTableWidget(len(diffs), 5, self)
+        self.table.setHorizontalHeaderLabels(["项目", "", "我的内容", "", "对方保存的内容"])
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.NoSelection)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(MINE_COLUMN, QHeaderView.Stretch)
-        header.setSectionResizeMode(THEIRS_COLUMN, QHeaderView.Stretch)
+        for column in (0, MINE_PICK, THEIRS_PICK):
+            header.setSectionResizeMode(column, QHeaderView.ResizeToContents)
+        for column in (MINE_COLUMN, THEIRS_COLUMN):  # the two texts share the width and wrap
+            header.setSectionResizeMode(column, QHeaderView.Stretch)
+        self.table.setWordWrap(True)
+        self.table.setItemDelegate(WrapDelegate(self.table))
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.mine: dict[str, QRadioButton] = {}
         self.theirs: dict[str, QRadioButton] = {}
+        self._pick: dict[tuple[int, int], QRadioButton] = {}  # (row, text column) → its button
         for row, diff in enumerate(diffs):
             self.table.setItem(row, 0, QTableWidgetItem(diff.label))
             group = QButtonGroup(self)
-            for column, text, store in (
-                (MINE_COLUMN, diff.mine_text, self.mine),
-                (THEIRS_COLUMN, diff.theirs_text, self.theirs),
+            for pick, column, text, store, tip in (
+                (MINE_PICK, MINE_COLUMN, diff.mine_text, self.mine, "保留我的内容"),
+                (THEIRS_PICK, THEIRS_COLUMN, diff.theirs_text, self.theirs, "用对方保存的内容"),
             ):
-                button = QRadioButton(text)
-                button.setToolTip(text)
+                button = QRadioButton()
+                button.setToolTip(tip)
+                button.setAccessibleName(f"{diff.label}：{tip}")
                 group.addButton(button)
                 store[diff.key] = button
-                self.table.setCellWidget(row, column, button)
+                holder = QWidget()
+                holder.setLayout(hbox(button, margin=4))
+                self.table.setCellWidget(row, pick, holder)
+                self.table.setItem(row, column, QTableWidgetItem(text))
+                self._pick[(row, column)] = button
             self.mine[diff.key].setChecked(True)
-        self.table.resizeRowsToContents()
+        self.table.cellClicked.connect(self._text_clicked)
         buttons = QDialogButtonBox(self)
         self.save_button = buttons.addButton("按所选保存", QDialogButtonBox.AcceptRole)
         self.all_theirs_button = buttons.addButton("全部用对方的", QDialogButtonBox.ActionRole)
@@ -77,8 +88,14 @@ class MergeDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.all_theirs_button.clicked.connect(self._all_theirs)
         self.setLayout(vbox(intro, self.table, buttons, margin=12))
-        self.resize(760, min(560, 200 + 34 * len(diffs)))
+        self.resize(820, min(600, 220 + 48 * len(diffs)))
         self.setWindowModality(Qt.WindowModal)
+
+    def _text_clicked(self, row: int, column: int) -> None:
+        """A click on a text chooses it, as on its button."""
+        button = self._pick.get((row, column))
+        if button is not None:
+            button.setChecked(True)
 
     def _all_theirs(self) -> None:
         for button in self.theirs.values():
