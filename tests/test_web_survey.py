@@ -215,14 +215,14 @@ def test_a_link_is_kept_until_used_and_then_renewed(task):
     assert links.link_for_task(task.id).token != first.token
 
 
-def test_cli_link_and_serve(task, db_path, capsys):
-    assert main(["--db", str(db_path), "link", "--task", str(task.id), "--json"]) == 0
+def test_cli_link_and_serve(task, db_target, capsys):
+    assert main(["--db", db_target, "link", "--task", str(task.id), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["url"] == f"http://127.0.0.1:8765/s/{SurveyLink.get().token}"
-    assert main(["--db", str(db_path), "link", "--task", "999"]) == 2
+    assert main(["--db", db_target, "link", "--task", "999"]) == 2
     assert "999" in capsys.readouterr().err
     settings.set_value("survey_enabled", False)
-    assert main(["--db", str(db_path), "serve", "--port", "0"]) == 2
+    assert main(["--db", db_target, "serve", "--port", "0"]) == 2
     assert "扫码评价未开启" in capsys.readouterr().err
 
 
