@@ -235,3 +235,21 @@ def test_settings_check_the_address_port_and_days(database):
         settings.validate_values({"survey_host": "店里电脑", "survey_port": 80, "survey_link_days": 0})
     assert caught.value.fields == ["扫码评价监听地址", "扫码评价端口", "扫码评价链接有效天数"]
     assert settings.get("survey_enabled") is False
+
+
+def test_the_customers_answers_are_not_the_signed_in_persons(team, task, serve):
+    """A 只读 account signed in on this PC cannot make links, but the customer's submission is
+    saved all the same — under 客户自助, not under the signed-in name."""
+    from conftest import TEAM_PASSWORD
+
+    from desktop.services.admin import accounts
+    from desktop.services.admin.accounts import PermissionDenied
+
+    httpd = serve()
+    url = links.url_of(links.link_for_task(task.id), httpd.url)  # nobody signed in yet
+    accounts.login("hq", TEAM_PASSWORD)
+    with pytest.raises(PermissionDenied):
+        links.link_for_task(task.id)
+    _status, page = fetch(url)
+    assert fetch(url, {**ANSWERS, "csrf": csrf_of(page)})[0] == 200
+    assert Visit.get().visitor == links.SELF_SERVICE_VISITOR

@@ -21,6 +21,7 @@ from desktop.models import Customer, Question, ServiceOrder, SurveyLink, VisitTa
 from desktop.models.questionnaire import CHOICE, TEXT, YESNO
 from desktop.models.visit import SCAN_METHOD
 
+from ..admin import accounts
 from ..admin import settings as app_settings
 from ..common.errors import UserError, ValidationError, ValidationErrors
 from ..common.validation import mask_name
@@ -37,6 +38,7 @@ def _days() -> int:
     return int(app_settings.get("survey_link_days") or 14)
 
 
+@accounts.requires(accounts.CALL, "生成扫码评价链接")
 def link_for_task(task_id: int, *, at: datetime | None = None) -> SurveyLink:
     """The task's open link (not used, not expired), or a new one; UserError for a task that is
     gone or closed (完成、取消、拒访、无法联系)."""
