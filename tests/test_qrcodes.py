@@ -218,3 +218,20 @@ def test_every_printed_form_carries_a_qr_code(task, qapp, tmp_path, db_target):
         qrcodes.lookup("HUIFANG:TEMPLATE:9999")
     # the other codes are unchanged
     assert build_task_form(task.id).code == f"HUIFANG:TASK:{task.id}"
+
+
+def test_with_scan_answering_on_the_task_form_carries_the_link_too(task, tmp_path, qapp):
+    """设置 → 扫码评价 on: the task's form also carries its phone-page link as a QR code; off (the
+    default) it carries only the task's code."""
+    from desktop.models import SurveyLink
+    from desktop.services.admin import settings
+
+    (image,) = printing.form_page_images(build_task_form(task.id), dpi=150)
+    assert qimage_codes(image, tmp_path) == [f"HUIFANG:TASK:{task.id}"] and SurveyLink.select().count() == 0
+    settings.set_value("survey_enabled", True)
+    doc = build_task_form(task.id)
+    (image,) = printing.form_page_images(doc, dpi=150)
+    url = f"http://127.0.0.1:8765/s/{SurveyLink.get().token}"
+    assert doc.survey_url == url
+    assert sorted(qimage_codes(image, tmp_path)) == sorted([f"HUIFANG:TASK:{task.id}", url])
+    assert build_task_form(task.id).survey_url == url  # printed again: the same link
