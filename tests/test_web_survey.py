@@ -253,3 +253,36 @@ def test_the_customers_answers_are_not_the_signed_in_persons(team, task, serve):
     _status, page = fetch(url)
     assert fetch(url, {**ANSWERS, "csrf": csrf_of(page)})[0] == 200
     assert Visit.get().visitor == links.SELF_SERVICE_VISITOR
+
+
+def test_the_log_never_holds_a_links_token(task, serve, caplog):
+    import logging
+
+    httpd = serve()
+    link = links.link_for_task(task.id)
+    with caplog.at_level(logging.INFO, logger="desktop.services.web.server"):
+        fetch(links.url_of(link, httpd.url))
+        fetch(httpd.url + "/s/guessed-token")
+    assert "扫码评价" in caplog.text and "/s/…" in caplog.text
+    assert link.token not in caplog.text and "guessed-token" not in caplog.text
+
+
+def test_an_oversized_or_overlong_form_is_refused(task, serve):
+    httpd = serve()
+    url = links.url_of(links.link_for_task(task.id), httpd.url)
+    status, _page = fetch(url, {f"x{i}": "1" for i in range(server.MAX_FIELDS + 1)})
+    assert status == 413
+    # a body announced too large is refused before it is read
+    from http.client import HTTPConnection
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    con = HTTPConnection(parts.hostname, parts.port, timeout=TIMEOUT)
+    try:
+        con.putrequest("POST", parts.path)
+        con.putheader("Content-Length", str(server.MAX_BODY + 1))
+        con.endheaders()
+        assert con.getresponse().status == 413
+    finally:
+        con.close()
+    assert Visit.select().count() == 0

@@ -14,6 +14,7 @@ and POST of ``/s/<token>``), bound to the address the 主管 picks in 设置 →
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 import threading
 import time
@@ -31,10 +32,13 @@ from . import links, pages
 log = logging.getLogger(__name__)
 
 MAX_BODY = 2 * 1024 * 1024
+MAX_FIELDS = 500
 RATE_LIMIT = 60
 RATE_WINDOW = 60.0
 SWITCH_CHECK_SECONDS = 5.0
 PATH_PREFIX = "/s/"
+REQUEST_TIMEOUT = 30
+_TOKEN_IN_PATH = re.compile(r"/s/[^\s\"?]+")
 
 
 class RateLimiter:
@@ -94,9 +98,11 @@ class SurveyHandler(BaseHTTPRequestHandler):
     server: SurveyServer
     server_version = "HuiFang"
     sys_version = ""
+    timeout = REQUEST_TIMEOUT  # a client that stops sending half-way is dropped
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
-        log.info("扫码评价 %s %s", self.address_string(), format % args)
+        # the link's token is the customer's key: never written to the log file
+        log.info("扫码评价 %s %s", self.address_string(), _TOKEN_IN_PATH.sub("/s/…", format % args))
 
     # -- responses
     def _send(self, status: int, body: str, nonce: str = "") -> None:
@@ -188,7 +194,11 @@ class SurveyHandler(BaseHTTPRequestHandler):
         if length < 0 or length > MAX_BODY:
             return None
         raw = self.rfile.read(length).decode("utf-8", errors="replace")
-        return {key: values[0] for key, values in parse_qs(raw, max_num_fields=500).items()}
+        try:
+            fields = parse_qs(raw, max_num_fields=MAX_FIELDS)
+        except ValueError:  # more fields than any questionnaire has
+            return None
+        return {key: values[0] for key, values in fields.items()}
 
     def _submit(self, link, nonce: str) -> None:
         form = self._form()
