@@ -71,3 +71,19 @@ def test_a_port_in_use_is_reported_in_chinese(qtbot, page):
         switch.arm()
         qtbot.waitUntil(lambda: "无法" in switch.text, timeout=5000)
     assert switch.httpd is None and "端口" in switch.text
+
+
+def test_the_app_serves_once_on_screen_when_switched_on_and_stops_on_close(qtbot, database, db_path):
+    from desktop import app as desktop_app
+
+    port = free_port()
+    settings.set_value("survey_enabled", True)
+    settings.set_value("survey_port", port)
+    window = desktop_app.show_main_window(db_path)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.survey.httpd is not None, timeout=20_000)
+    assert window.survey.httpd.server_address == ("127.0.0.1", port)
+    thread = window.survey.thread
+    window.close()
+    qtbot.waitUntil(lambda: not thread.is_alive(), timeout=5000)
+    assert window.survey.httpd is None
