@@ -17,7 +17,16 @@ import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from desktop.models import Customer, Question, ServiceOrder, SurveyLink, VisitTask, db, now
+from desktop.models import (
+    Customer,
+    Question,
+    QuestionnaireTemplate,
+    ServiceOrder,
+    SurveyLink,
+    VisitTask,
+    db,
+    now,
+)
 from desktop.models.questionnaire import CHOICE, TEXT, YESNO
 from desktop.models.visit import SCAN_METHOD
 
@@ -163,8 +172,6 @@ def page_of(link: SurveyLink, at: datetime | None = None) -> SurveyPage:
         page.service = order.service_type + (f" · {order.product_model}" if order.product_model else "")
     template_id = _template_id(task)
     if template_id is not None:
-        from desktop.models import QuestionnaireTemplate
-
         template = QuestionnaireTemplate.get_by_id(template_id)
         page.title, page.greeting = template.title, template.greeting
         page.questions = [
