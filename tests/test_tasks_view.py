@@ -243,7 +243,7 @@ def test_refusal_reason_asked_with_input_dialog(view, qtbot, queue, monkeypatch)
 
 
 def test_copy_survey_link_of_an_open_task(view, qtbot, ctx, queue):
-    """复制评价链接: only with 设置 → 扫码评价 on and one open task selected; the link goes to
+    """评价链接 (copies the link): only with 设置 → 扫码评价 on and one open task selected; the link goes to
     the clipboard and stays the same when copied again."""
     from PySide6.QtGui import QGuiApplication
 

@@ -205,7 +205,7 @@ class TasksView(QWidget):
         self.schedule_button = QPushButton("生成到期任务")
         self.print_button = QPushButton("打印空白表…")
         self.send_button = QPushButton("发放问卷…")
-        self.link_button = QPushButton("复制评价链接")
+        self.link_button = QPushButton("评价链接")
         self.link_button.setToolTip(
             "复制所选任务的扫码评价链接（一次性，过期失效），可发给客户在手机上填写；须先在 设置 → 扫码评价 中开启"
         )
@@ -348,7 +348,7 @@ class TasksView(QWidget):
         scheduler.configure_calendar()
         self.update_hint()
         self._on_data_changed()
-        self._update_buttons()  # 复制评价链接 follows 设置 → 扫码评价
+        self._update_buttons()  # 评价链接 follows 设置 → 扫码评价
 
     def _after_reload(self) -> None:
         self._stale = False
