@@ -157,6 +157,7 @@ def show_main_window(db_path: Path):
 
     def start() -> None:
         window.scheduler_job = start_in_background(lambda _report: _scheduler_run(), done, owner=window)
+        window.survey.arm()  # 设置 → 扫码评价 on: the phone page's server starts (off the GUI thread)
 
     after_first_paint(window, start)
     window.show()
@@ -335,10 +336,15 @@ def switch_to_real_database(window, real_db: Path):
     if hasattr(window, "may_leave_pages") and not window.may_leave_pages():
         return None
     log.info("从演示数据库 %s 切换到正式数据库 %s", demo_path, real_db)
+    survey = getattr(window, "survey", None)
+    if survey is not None:
+        survey.stop()  # the phone page follows the database the new window opens
     close_database()
     if not open_checked(real_db) or not signed_in():
         close_database()
         open_checked(demo_path)  # back on the demo database, as it was
+        if survey is not None:
+            survey.arm()
         return None
     new_window = show_main_window(real_db)
     new_window.statusBar().showMessage(f"已切换到正式数据库：{real_db}", 10000)

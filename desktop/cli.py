@@ -143,6 +143,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="每页输出一行 JSON")
     p.add_argument("--dry-run", action="store_true", help="只读取和报告，不写入数据库")
 
+    p = sub.add_parser(
+        "serve", help="运行扫码评价网页（客户用手机打开回访任务的链接自行填写问卷），按 Ctrl+C 停止"
+    )
+    p.add_argument("--host", metavar="H", help="监听地址（默认：设置中的扫码评价监听地址，初始为 127.0.0.1）")
+    p.add_argument("--port", type=int, metavar="P", help="端口（默认：设置中的扫码评价端口，初始为 8765）")
+
+    p = sub.add_parser("link", help="打印某个回访任务的扫码评价链接（一次性，过期失效）")
+    p.add_argument("--task", type=int, required=True, metavar="N", help="回访任务编号")
+    p.add_argument("--json", action="store_true", help='以 JSON 输出 {"url": …}')
+
     p = sub.add_parser("screenshots", help="把每个主要页面和打印页截图为 PNG")
     p.add_argument("--out", required=True, metavar="DIR", help="输出目录")
     return parser
@@ -536,6 +546,48 @@ def cmd_accounts(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from desktop.services.admin import settings
+    from desktop.services.common.errors import UserError
+    from desktop.services.web import server
+
+    _open(args)
+    if not settings.get("survey_enabled"):
+        raise UserError("扫码评价未开启：请在 设置 → 扫码评价 中勾选开启并保存后再运行。")
+    host = settings.clean_survey_host(args.host if args.host else settings.get("survey_host"))
+    port = args.port if args.port is not None else int(settings.get("survey_port"))
+    try:
+        httpd = server.SurveyServer(host, port)
+    except OSError as err:
+        raise UserError(
+            f"无法在 {host}:{port} 上启动扫码评价（{err.strerror or err}）：请换一个端口或地址。"
+        ) from None
+    print(f"扫码评价已启动：{httpd.url}（按 Ctrl+C 停止）", flush=True)
+    try:
+        httpd.serve_forever(poll_interval=0.5)
+    finally:
+        httpd.server_close()
+    return 0
+
+
+def cmd_link(args) -> int:
+    from desktop.services.admin import settings
+    from desktop.services.web import links
+
+    _open(args)
+    link = links.link_for_task(args.task)
+    url = links.url_of(link)
+    if args.json:
+        import json
+
+        print(json.dumps({"url": url, "task": args.task, "expires_at": f"{link.expires_at:%Y-%m-%d %H:%M}"}))
+    else:
+        print(url)
+    if not settings.get("survey_enabled"):
+        print("提示：扫码评价尚未开启，客户打开链接前请在 设置 → 扫码评价 中开启。", file=sys.stderr)
+    return 0
+
+
 def cmd_screenshots(args) -> int:
     from desktop.screenshots import take_screenshots
 
@@ -563,6 +615,8 @@ COMMANDS = {
     "restore": cmd_restore,
     "check": cmd_check,
     "accounts": cmd_accounts,
+    "serve": cmd_serve,
+    "link": cmd_link,
 }
 
 

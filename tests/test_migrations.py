@@ -48,7 +48,7 @@ def make_old_version(path, version: int):
     releases 1 to 6 no 标准手册 table, releases 1 to 7 no edit versions, releases 1 to 8 no
     sending channel (问卷 / 短信 / 微信) on the visit task, releases 1 to 9 no 告知客户 / 销售跟进 /
     目标 tables, releases 1 to 10 no 工长自评 table, releases 1 to 11 no 评价范围 (班组 / 服务类型 /
-    新老客户) on the KPI scorecard."""
+    新老客户) on the KPI scorecard, releases 1 to 12 no 扫码问卷 link table."""
     open_app_database(path)
     Customer.create(code="C0001", name="老客户", phone="13800001111")
     close_database()
@@ -59,6 +59,8 @@ def downgrade(path, version: int) -> None:
     """Take a closed database of this release back to what release ``version`` had (its data in
     the tables that release knew stays)."""
     con = sqlite3.connect(path)
+    if version < 13:
+        con.execute("DROP TABLE survey_link")
     if version < 12:
         con.execute("ALTER TABLE kpi_scorecard DROP COLUMN scope_kind")
     if version < 11:
@@ -101,7 +103,7 @@ def test_version_1_database_gets_accounts_table_and_keeps_data(tmp_path):
     make_version_1(path)
     open_app_database(path)
     try:
-        assert SCHEMA_VERSION == 12
+        assert SCHEMA_VERSION == 13
         assert UserAccount.select().count() == 0  # the table exists now
         assert AttachmentBlob.select().count() == 0
         assert Customer.get().name == "老客户"
@@ -141,6 +143,7 @@ def test_version_2_postgresql_database_is_stepped_up(pg_url):
     close_database()
     con = psycopg2.connect(pg_url)
     with con, con.cursor() as cur:
+        cur.execute("DROP TABLE survey_link")
         cur.execute("ALTER TABLE kpi_scorecard DROP COLUMN scope_kind")
         cur.execute("DROP TABLE customer_notice, sales_lead, period_goal")
         cur.execute("ALTER TABLE visit_task DROP COLUMN appointment_start, DROP COLUMN appointment_end")
@@ -165,7 +168,7 @@ def test_version_2_postgresql_database_is_stepped_up(pg_url):
     con.close()
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
 def test_every_step_reaches_the_tables_of_a_fresh_database(tmp_path, version):
     fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
     open_app_database(fresh)
@@ -351,3 +354,24 @@ def test_version_11_database_gets_the_scorecards_scope(tmp_path):
     assert "scope_kind" not in {
         r[1] for r in sqlite3.connect(tmp_path / "v11.db.v11.bak").execute("PRAGMA table_info(kpi_scorecard)")
     }
+
+
+def test_version_12_database_gets_the_survey_link_table(tmp_path):
+    """Step 13: a version-12 database keeps its data and can hold a task's 扫码问卷 link."""
+    from datetime import datetime
+
+    from desktop.models import SurveyLink, VisitTask
+
+    path = tmp_path / "v12.db"
+    make_old_version(path, 12)
+    assert "survey_link" not in _tables(path)
+    open_app_database(path)
+    try:
+        task = VisitTask.create(customer=Customer.get())
+        SurveyLink.create(token="t" * 32, task=task, expires_at=datetime(2030, 1, 1))
+        assert SurveyLink.get().task_id == task.id and Customer.get().name == "老客户"
+    finally:
+        close_database()
+    assert _user_version(path) == SCHEMA_VERSION
+    assert "survey_link" in _tables(path)
+    assert "survey_link" not in _tables(tmp_path / "v12.db.v12.bak")

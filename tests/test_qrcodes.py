@@ -30,10 +30,12 @@ def task(database):
 
 
 def decode(path) -> list[str]:
-    """The codes on the page without their page suffix (each checked to say page 1)."""
-    codes = [qrcodes.parse_code(r.text) for r in zxingcpp.read_barcodes(Image.open(path))]
+    """The codes on the page: ours without their page suffix (each checked to say page 1), any
+    other (the 扫码评价 link) as printed."""
+    texts = [r.text for r in zxingcpp.read_barcodes(Image.open(path))]
+    codes = [qrcodes.parse_code(t) for t in texts if t.upper().startswith("HUIFANG")]
     assert all(code.page == 1 and code.template_id for code in codes)
-    return [code.text for code in codes]
+    return [code.text for code in codes] + [t for t in texts if not t.upper().startswith("HUIFANG")]
 
 
 def qimage_codes(image: QImage, tmp_path, name="page.png") -> list[str]:
@@ -234,3 +236,20 @@ def test_every_printed_form_carries_a_qr_code(task, qapp, tmp_path, db_target):
         qrcodes.lookup("HUIFANG:TEMPLATE:9999")
     # the other codes are unchanged
     assert build_task_form(task.id).code == f"HUIFANG:TASK:{task.id}"
+
+
+def test_with_scan_answering_on_the_task_form_carries_the_link_too(task, tmp_path, qapp):
+    """设置 → 扫码评价 on: the task's form also carries its phone-page link as a QR code; off (the
+    default) it carries only the task's code."""
+    from desktop.models import SurveyLink
+    from desktop.services.admin import settings
+
+    (image,) = printing.form_page_images(build_task_form(task.id), dpi=150)
+    assert qimage_codes(image, tmp_path) == [f"HUIFANG:TASK:{task.id}"] and SurveyLink.select().count() == 0
+    settings.set_value("survey_enabled", True)
+    doc = build_task_form(task.id)
+    (image,) = printing.form_page_images(doc, dpi=150)
+    url = f"http://127.0.0.1:8765/s/{SurveyLink.get().token}"
+    assert doc.survey_url == url
+    assert sorted(qimage_codes(image, tmp_path)) == sorted([f"HUIFANG:TASK:{task.id}", url])
+    assert build_task_form(task.id).survey_url == url  # printed again: the same link

@@ -240,3 +240,26 @@ def test_refusal_reason_asked_with_input_dialog(view, qtbot, queue, monkeypatch)
     select(view, made["a"].id)
     qtbot.mouseClick(view.refuse_button, Qt.LeftButton)  # cancelled: nothing recorded
     assert VisitTask.get_by_id(made["a"].id).status == "待回访"
+
+
+def test_copy_survey_link_of_an_open_task(view, qtbot, ctx, queue):
+    """评价链接 (copies the link): only with 设置 → 扫码评价 on and one open task selected; the link goes to
+    the clipboard and stays the same when copied again."""
+    from PySide6.QtGui import QGuiApplication
+
+    from desktop.models import SurveyLink
+    from desktop.services.admin import settings
+
+    made, *_ = queue
+    select(view, made["b"].id)
+    assert not view.link_button.isEnabled()  # 扫码评价 is off by default
+    settings.set_value("survey_enabled", True)
+    ctx.events.settings_changed.emit()
+    select(view, made["b"].id)  # the list was read again
+    assert view.link_button.isEnabled()
+    qtbot.mouseClick(view.link_button, Qt.LeftButton)
+    link = SurveyLink.get()
+    assert link.task_id == made["b"].id
+    assert QGuiApplication.clipboard().text() == f"http://127.0.0.1:8765/s/{link.token}"
+    qtbot.mouseClick(view.link_button, Qt.LeftButton)
+    assert SurveyLink.select().count() == 1

@@ -11,6 +11,7 @@ from .org import Department, Staff
 from .paper import AttachmentBlob, AttachmentBlobPart, AuditLog, VisitAttachment, VisitSignature
 from .questionnaire import KINDS, Question, QuestionnaireTemplate
 from .settings import Setting
+from .survey import SurveyLink
 from .visit import (
     METHODS,
     MOODS,
@@ -59,6 +60,7 @@ ALL_MODELS = [
     SalesLead,
     PeriodGoal,
     ForemanReview,
+    SurveyLink,
 ]
 
 __all__ = [
@@ -97,6 +99,7 @@ __all__ = [
     "ServiceOrder",
     "Setting",
     "StandardEntry",
+    "SurveyLink",
     "Staff",
     "Visit",
     "VisitAttachment",

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from playhouse.migrate import migrate
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 
 
 def _add_user_accounts(migrator) -> None:
@@ -137,6 +137,14 @@ def _add_scorecard_scope(migrator) -> None:
     migrate(migrator.add_column(KpiScorecard._meta.table_name, "scope_kind", KpiScorecard.scope_kind))
 
 
+def _add_survey_links(migrator) -> None:
+    """13: 扫码问卷 links — the unguessable, single-use, expiring link of a visit task that the
+    customer opens on a phone to answer by themselves."""
+    from .survey import SurveyLink
+
+    migrator.database.create_tables([SurveyLink])
+
+
 # version → step that brings a database from version-1 to version. Version 1 is the first
 # release: it is created from the models, so it has no step.
 STEPS: dict[int, Callable] = {
@@ -151,4 +159,5 @@ STEPS: dict[int, Callable] = {
     10: _add_followups,
     11: _add_foreman_reviews,
     12: _add_scorecard_scope,
+    13: _add_survey_links,
 }

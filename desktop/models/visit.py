@@ -12,7 +12,8 @@ DONE = "已完成"  # a finished task and a completed visit (Visit.status: 草�
 # A verification visit (二次回访) checks an improvement measure; its task's trigger starts with this
 VERIFY_TRIGGER = "二次回访"
 VERIFY_FAMILY = "verification"  # the template family of the 改进效果二次回访 form
-METHODS = ("电话", "短信", "上门", "问卷", "短信+电话跟进")
+SCAN_METHOD = "扫码问卷"  # the customer answered the link (desktop.services.web)
+METHODS = ("电话", "短信", "上门", "问卷", "短信+电话跟进", SCAN_METHOD)
 MOODS = ("平静", "满意", "轻微不满", "强烈不满")
 SIGN_STATUSES = ("未签", "电子签名", "纸质已签")
 # Outcomes of one call attempt, as the call script offers them.

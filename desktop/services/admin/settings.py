@@ -79,6 +79,23 @@ DEFINITIONS = [
         "同一客户同一产品型号在工单完成后这么多天内再次报修（维修或投诉），原工单记为未一次性解决；"
         "期满未再报修记为一次性解决。工单上填写的“一次性解决”优先",
     ),
+    # 扫码评价: the phone page the app serves on the shop's own network (services.web)
+    SettingDef(
+        "survey_enabled",
+        "扫码评价",
+        False,
+        "开启后本机提供手机评价页面，客户扫码或打开链接自行填写问卷（默认关闭）",
+    ),
+    SettingDef(
+        "survey_host",
+        "扫码评价监听地址",
+        "127.0.0.1",
+        "127.0.0.1 = 只有本机能打开；填本机的局域网地址（如 192.168.1.20）或 0.0.0.0，店内 Wi-Fi 上的手机才能打开",
+    ),
+    SettingDef("survey_port", "扫码评价端口", 8765, "1024–65535；防火墙须放行这个端口"),
+    SettingDef(
+        "survey_link_days", "扫码评价链接有效天数", 14, "链接发出后这么多天内有效，只能提交一次（1–90 天）"
+    ),
 ]
 _BY_KEY = {d.key: d for d in DEFINITIONS}
 
@@ -206,6 +223,36 @@ def clean_chase_days(value) -> int:
     return days
 
 
+SURVEY_PORT_RANGE = (1024, 65535)
+SURVEY_DAYS_RANGE = (1, 90)
+
+
+def _whole_number(value, field: str, bounds: tuple[int, int], example: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError(field, f"“{shown(value)}”不是整数，请填写如 {example}。") from None
+    low, high = bounds
+    if not low <= number <= high:
+        raise ValidationError(field, f"请填写 {low} 到 {high} 之间的整数。")
+    return number
+
+
+def clean_survey_host(value) -> str:
+    """扫码评价监听地址: an IPv4 address of this PC (127.0.0.1, a LAN address) or 0.0.0.0."""
+    import ipaddress
+
+    field = "扫码评价监听地址"
+    text = clean_text(value, field, max_len=40) or "127.0.0.1"
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        raise ValidationError(
+            field, f"“{shown(text)}”不是 IPv4 地址，请填写如 127.0.0.1、192.168.1.20 或 0.0.0.0。"
+        ) from None
+    return text
+
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".bmp", ".gif")
 _CHECKS = {
     "company_name": lambda v: clean_text(v, "公司名称", required=True, max_len=60),
@@ -218,6 +265,9 @@ _CHECKS = {
     "default_template_family": _template_family,
     "kpi_rework_days": clean_rework_days,
     "trigger_chase_days": clean_chase_days,
+    "survey_host": clean_survey_host,
+    "survey_port": lambda v: _whole_number(v, "扫码评价端口", SURVEY_PORT_RANGE, "8765"),
+    "survey_link_days": lambda v: _whole_number(v, "扫码评价链接有效天数", SURVEY_DAYS_RANGE, "14"),
 }
 
 

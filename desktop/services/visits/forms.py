@@ -87,6 +87,8 @@ class FormDoc:
     signature_png: bytes = b""  # the customer's on-screen signature (filled form)
     signed_at: datetime | None = None
     signature_sha256: str = ""
+    # 设置 → 扫码评价 on: the task's phone-page link, printed as a second QR code (扫码评价)
+    survey_url: str = ""
 
     @property
     def rows(self) -> list[FormRow]:
@@ -328,7 +330,22 @@ def build_task_form(task_id: int) -> FormDoc:
         and QuestionnaireTemplate.get_or_none(QuestionnaireTemplate.id == template) is None
     ):
         template = None
-    return build_blank_form(template, task.customer_id, task.order_id, task_id=task.id)
+    doc = build_blank_form(template, task.customer_id, task.order_id, task_id=task.id)
+    doc.survey_url = survey_url_of(task.id)
+    return doc
+
+
+def survey_url_of(task_id: int) -> str:
+    """The task's 扫码评价 link while 设置 → 扫码评价 is on (made by the first print), else ""; a
+    closed task, or an account that may not make links, prints the form without it."""
+    from desktop.services.web import links
+
+    if not settings.get("survey_enabled"):
+        return ""
+    try:
+        return links.url_of(links.link_for_task(task_id))
+    except UserError:
+        return ""
 
 
 def build_task_forms(task_ids) -> list[FormDoc]:

@@ -391,6 +391,17 @@ def save_visit(
     change is then recorded in the audit log (who, when, what: old → new). 客户情绪, 问题分类 and
     再购意向 are the caller's own notes and stay editable.
     """
+    return _save(data, final, visit_id, today=today, signature=signature, override=override, own=True)
+
+
+def save_customer_answers(data: VisitInput, *, today: date | None = None, signature=None) -> Visit:
+    """The customer's own answers (扫码问卷, ``desktop.services.web``) saved as a new, completed
+    visit exactly as ``save_visit`` saves one — but not in the name of whoever is signed in on
+    this PC: the customer's single-use link is the permission, checked by the caller."""
+    return _save(data, True, None, today=today, signature=signature, override=None, own=False)
+
+
+def _save(data, final, visit_id, *, today, signature, override, own: bool) -> Visit:
     visit_id = visit_id if visit_id is not None else data.visit_id
     existing = None
     if visit_id is not None:
@@ -401,7 +412,8 @@ def save_visit(
         if existing.status == DONE and not final:
             raise UserError("这条回访已完成，不能再改回草稿。修改后请点“完成并保存”。")
     clean, rows, problem_ids = validate_visit(data, final, visit_id=visit_id, today=today)
-    _check_own(existing, clean)
+    if own:
+        _check_own(existing, clean)
     png = None
     try:
         if signature is not None:

@@ -63,6 +63,7 @@ from desktop.views.printing.print_layout import (
     NUMBER_COL,
     OPTION_PT,
     PDF_DPI,
+    QR_SIDE,
     QUESTION_PT,
     ROW_MIN,
     SCALE_GAP,
@@ -192,7 +193,23 @@ class FormPainter(PageLayout):
         blocks.extend(self._question_table())
         blocks.extend(self._feedback())
         blocks.append(self._signature())
+        if getattr(self.doc, "survey_url", ""):
+            blocks.append(self._survey_code())
         return blocks
+
+    def _survey_code(self) -> LayoutBlock:
+        """设置 → 扫码评价 on: the task's phone-page link as a QR code, with how to use it."""
+        side = self.mm(QR_SIDE)
+        font = self.font(CELL_PT)
+        lines = ["也可以用手机扫描左侧二维码，在手机上填写本问卷并签名（连接本店 Wi-Fi）。", "每份链接只能提交一次。"]
+        lh = self.line_height(font)
+
+        def draw(p: QPainter, x: float, y: float, w: float) -> None:
+            self.qr(p, self.doc.survey_url, QRectF(x + self.mm(2), y, side, side))
+            text = QRectF(x + side + self.mm(8), y + (side - lh * len(lines)) / 2, w - side - self.mm(10), lh * 2)
+            self.draw_lines(p, lines, font, text)
+
+        return LayoutBlock(side, draw, space_before=self.gap(4))
 
     def _greeting(self) -> LayoutBlock:
         font = self.font(GREETING_PT)

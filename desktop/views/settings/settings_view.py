@@ -103,6 +103,7 @@ SECTIONS = (
     ("trigger_", "自动建回访任务（触发规则）"),
     ("calendar_", "工作日历补充"),
     ("kpi_", "质量评价"),
+    ("survey_", "扫码评价"),
 )
 BASIC_SECTION = "基本信息"
 
@@ -191,6 +192,11 @@ class GeneralSettingsForm(QWidget):
             elif key in ("kpi_rework_days", "trigger_chase_days"):
                 days = settings.REWORK_DAYS_RANGE if key == "kpi_rework_days" else settings.CHASE_DAYS_RANGE
                 spin.setRange(*days)
+                spin.setSuffix(" 天")
+            elif key == "survey_port":
+                spin.setRange(*settings.SURVEY_PORT_RANGE)
+            elif key == "survey_link_days":
+                spin.setRange(*settings.SURVEY_DAYS_RANGE)
                 spin.setSuffix(" 天")
             else:
                 spin.setRange(-1_000_000, 1_000_000)

@@ -25,6 +25,7 @@ from desktop.services.admin import accounts
 
 from ..common.context import AppContext
 from ..common.pages import PAGES, PageSpec, allowed, load_page_class
+from ..settings.survey_switch import SurveySwitch
 from .scan_box import ScanBox, ScannerFilter
 from .status_bar import ElidedLabel, ElidingStatusBar, fit_geometry, fits, frame_margins
 
@@ -120,6 +121,8 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self._on_nav)
         ctx.events.open_page.connect(self.open_page)
         ctx.events.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        # 设置 → 扫码评价: the phone page's server, followed once the app arms it (app.py)
+        self.survey = SurveySwitch(ctx, self)
         self._restore_geometry()
         self.apply_role()
         self.scanner = ScannerFilter(self, self.scan_box)  # a scan wherever the cursor is
@@ -450,4 +453,5 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         QSettings().setValue("main_window/geometry", self.saveGeometry())
+        self.survey.stop()
         super().closeEvent(event)

@@ -6,7 +6,7 @@ against the 70% target. Opening a task asks the 回访表 page to open with it."
 from datetime import date, datetime
 
 from PySide6.QtCore import QDate, QDateTime, QModelIndex, Qt, QTime, QTimer
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -22,11 +22,13 @@ from PySide6.QtWidgets import (
 
 from desktop.models import TASK_STATUSES
 from desktop.services.admin import accounts, next_steps
+from desktop.services.admin import settings as app_settings
 from desktop.services.common.errors import UserError
 from desktop.services.scheduling import scheduler
 from desktop.services.scheduling import tasks as svc
 from desktop.services.scheduling.tasks import BUCKETS, PERIODS, UNASSIGNED, TaskFilter
 from desktop.services.visits import calls
+from desktop.services.web import links
 
 from ..common.context import AppContext
 from ..common.empty_state import EmptyHint
@@ -203,6 +205,10 @@ class TasksView(QWidget):
         self.schedule_button = QPushButton("生成到期任务")
         self.print_button = QPushButton("打印空白表…")
         self.send_button = QPushButton("发放问卷…")
+        self.link_button = QPushButton("评价链接")
+        self.link_button.setToolTip(
+            "复制所选任务的扫码评价链接（一次性，过期失效），可发给客户在手机上填写；须先在 设置 → 扫码评价 中开启"
+        )
         self.send_button.setToolTip("登记所选任务的问卷已通过纸质问卷、短信或微信发出；逾期未收回自动建催收任务")
         self.channel_label = QLabel()  # 回收率 per channel, each against its goal
         self.channel_label.setWordWrap(True)
@@ -233,6 +239,7 @@ class TasksView(QWidget):
         self.schedule_button.clicked.connect(self.run_schedule)
         self.print_button.clicked.connect(self.print_blank_forms)
         self.send_button.clicked.connect(self.send_selected)
+        self.link_button.clicked.connect(self.copy_survey_link)
         ctx.events.visits_changed.connect(self._on_data_changed)
         ctx.events.orders_changed.connect(self._on_data_changed)
         ctx.events.settings_changed.connect(self._on_settings_changed)
@@ -258,6 +265,7 @@ class TasksView(QWidget):
                     self.unreachable_button,
                     self.print_button,
                     self.send_button,
+                    self.link_button,
                     None,
                     self.count_label,
                     self.assign_label,
@@ -340,6 +348,7 @@ class TasksView(QWidget):
         scheduler.configure_calendar()
         self.update_hint()
         self._on_data_changed()
+        self._update_buttons()  # 评价链接 follows 设置 → 扫码评价
 
     def _after_reload(self) -> None:
         self._stale = False
@@ -414,6 +423,9 @@ class TasksView(QWidget):
         self.assign_button.setEnabled(bool(rows) and self.may_assign)
         self.print_button.setEnabled(bool(rows))
         self.send_button.setEnabled(bool(rows) and accounts.can(accounts.CALL))
+        self.link_button.setEnabled(
+            is_open and accounts.can(accounts.CALL) and bool(app_settings.get("survey_enabled"))
+        )
 
     # -- actions
     def open_selected(self) -> None:
@@ -429,6 +441,19 @@ class TasksView(QWidget):
         ids = self.selected_ids()
         if ids:
             preview_task_forms(self, ids)
+
+    def copy_survey_link(self) -> None:
+        """The selected task's 扫码评价 link onto the clipboard (made on first use)."""
+        task_id = self.selected_id()
+        if task_id is None:
+            return
+        try:
+            link = links.link_for_task(task_id)
+        except UserError as err:
+            show_error(self, str(err))
+            return
+        QGuiApplication.clipboard().setText(links.url_of(link))
+        self.ctx.events.status_message.emit(f"已复制扫码评价链接，有效期至 {link.expires_at:%Y-%m-%d}，只能提交一次")
 
     def send_selected(self) -> None:
         """发放问卷: the channel and moment for the selected tasks (``send_dialog``)."""
