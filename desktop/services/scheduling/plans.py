@@ -14,6 +14,7 @@ Evaluator mode (the maintenance centre's variant): of one day's completed orders
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 import peewee as pw
 
@@ -24,6 +25,7 @@ from ..common import calendar
 from ..common.calendar import WorkCalendar
 from ..common.errors import UserError, ValidationError, ValidationErrors
 from ..common.validation import clean_text
+from ..reporting.orders import complaint_condition
 from ..reporting.scale import MAINTENANCE_FAMILY
 from .sampling import (
     DEFAULT_QUOTAS,
@@ -48,7 +50,7 @@ STRATUM_RULE = (
 PLAN_PREFIX = "抽样："
 MIN_RATE = DEFAULT_RATE  # the sample must be at least 10% of the customers served
 DEFAULT_WINDOW_WORKDAYS = 10
-COMPLAINT_TYPE = "投诉处理"
+VIP_TYPE = "VIP客户"  # the 客户类型 of the VIP stratum
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,21 @@ class StratumRow:
 class PlanPreview:
     rows: list[StratumRow]
     warnings: list[str]
-    members: dict[str, list[int]] = field(repr=False)  # stratum → customer ids
-    latest_order: dict[int, int] = field(repr=False)  # customer id → latest order id in the period
+    served: tuple = field(repr=False)  # (start, end, filters): whom the preview counted
+
+    @cached_property
+    def _served(self) -> tuple[dict[str, list[int]], dict[int, int]]:
+        return served_customers(*self.served)
+
+    @property
+    def members(self) -> dict[str, list[int]]:
+        """Stratum → customer ids (read when drawing; the preview itself only counts)."""
+        return self._served[0]
+
+    @property
+    def latest_order(self) -> dict[int, int]:
+        """Customer id → their latest order id in the period."""
+        return self._served[1]
 
     @property
     def population(self) -> int:
@@ -212,42 +227,44 @@ def _raw(query) -> list[tuple]:
     return db.execute_sql(sql, params).fetchall()
 
 
+def _strata(start: date, end: date, filters: PlanFilters) -> pw.ModelSelect:
+    """One row per customer served in the period: (customer id, stratum). 投诉 when any of their
+    orders then is a complaint (``reporting.orders.complaint_condition``), else VIP for a VIP客户,
+    else 普通 — the precedence the page states."""
+    complaint = pw.fn.MAX(pw.Case(None, [(complaint_condition(), 1)], 0))
+    stratum = pw.Case(None, [(complaint == 1, "投诉"), (Customer.ctype == VIP_TYPE, "VIP")], "普通")
+    return (
+        _orders_in(start, end, filters)
+        .select(ServiceOrder.customer.alias("customer_id"), stratum.alias("stratum"))
+        .group_by(ServiceOrder.customer, Customer.ctype)
+    )
+
+
+def stratum_sizes(start: date, end: date, filters: PlanFilters = PlanFilters()) -> dict[str, int]:
+    """How many customers each stratum holds (counted in the database: the preview needs no ids)."""
+    inner = _strata(start, end, filters).alias("served")
+    query = pw.Select([inner], [inner.c.stratum, pw.fn.COUNT(inner.c.customer_id)]).group_by(inner.c.stratum)
+    sizes = dict.fromkeys(STRATA, 0)
+    sizes.update({name: int(n) for name, n in db.execute(query).fetchall()})
+    return sizes
+
+
 def served_customers(
     start: date, end: date, filters: PlanFilters = PlanFilters()
 ) -> tuple[dict[str, list[int]], dict[int, int]]:
     """(stratum → customer ids, customer id → latest order id in the period)."""
-    query = _orders_in(start, end, filters).select(
-        ServiceOrder.id,
-        ServiceOrder.customer,
-        ServiceOrder.completed_at,
-        ServiceOrder.is_complaint,
-        ServiceOrder.service_type,
-        Customer.ctype,
-    )
-    complaint: dict[int, bool] = {}
-    ctype: dict[int, str] = {}
+    members: dict[str, list[int]] = {name: [] for name in STRATA}
+    for customer_id, stratum in sorted(_raw(_strata(start, end, filters))):
+        members[stratum].append(customer_id)
     latest: dict[int, tuple] = {}
-    for order_id, customer_id, completed, is_complaint, service_type, kind in _raw(query):
-        complaint[customer_id] = (
-            complaint.get(customer_id, False) or bool(is_complaint) or (service_type == COMPLAINT_TYPE)
-        )
-        ctype[customer_id] = kind
+    query = _orders_in(start, end, filters).select(
+        ServiceOrder.id, ServiceOrder.customer, ServiceOrder.completed_at
+    )
+    for order_id, customer_id, completed in _raw(query):
         key = (str(completed), order_id)
         if customer_id not in latest or key > latest[customer_id]:
             latest[customer_id] = key
-    members: dict[str, list[int]] = {name: [] for name in STRATA}
-    for customer_id in sorted(latest):
-        members[stratum_of(complaint[customer_id], ctype[customer_id])].append(customer_id)
     return members, {cid: key[1] for cid, key in latest.items()}
-
-
-def stratum_of(has_complaint: bool, ctype: str) -> str:
-    """投诉 first, then VIP, then 普通 (the precedence the page states)."""
-    if has_complaint:
-        return "投诉"
-    if ctype == "VIP客户":
-        return "VIP"
-    return "普通"
 
 
 # ---------------------------------------------------------------- stratified plans
@@ -265,8 +282,7 @@ def preview_plan(
     rate = _check_rate(rate, errors)
     if errors:
         raise ValidationErrors(errors)
-    members, latest = served_customers(start, end, filters)
-    sizes = {name: len(members[name]) for name in STRATA}
+    sizes = stratum_sizes(start, end, filters)
     counts = allocate(sizes, clean_quotas, rate)
     weight = sum(clean_quotas.values())
     rows = [StratumRow(name, sizes[name], clean_quotas[name] / weight, counts[name]) for name in STRATA]
@@ -294,7 +310,7 @@ def preview_plan(
         warnings.append(
             f"可抽取的客户只有 {total} 位，少于按比例应抽的 {planned} 位（配额为 0 的分层不抽取）。"
         )
-    return PlanPreview(rows, warnings, members, latest)
+    return PlanPreview(rows, warnings, (start, end, filters))
 
 
 def _staff_names(staff_ids: Sequence[int]) -> dict[int, str]:
