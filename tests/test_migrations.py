@@ -31,6 +31,16 @@ VERSIONED_TABLES = (
 )  # fmt: skip
 
 
+def _indexes(path) -> set[tuple[str, str]]:
+    """(table, index name) of every index the models declare (SQLite's own autoindexes left out)."""
+    con = sqlite3.connect(path)
+    try:
+        rows = con.execute("SELECT tbl_name, name FROM sqlite_master WHERE type='index' AND sql IS NOT NULL")
+        return set(rows)
+    finally:
+        con.close()
+
+
 def _columns(path) -> dict[str, list[tuple]]:
     """Each table's columns (name, type, not null, default), by name."""
     con = sqlite3.connect(path)
@@ -48,7 +58,8 @@ def make_old_version(path, version: int):
     releases 1 to 6 no 标准手册 table, releases 1 to 7 no edit versions, releases 1 to 8 no
     sending channel (问卷 / 短信 / 微信) on the visit task, releases 1 to 9 no 告知客户 / 销售跟进 /
     目标 tables, releases 1 to 10 no 工长自评 table, releases 1 to 11 no 评价范围 (班组 / 服务类型 /
-    新老客户) on the KPI scorecard, releases 1 to 12 no 扫码问卷 link table."""
+    新老客户) on the KPI scorecard, releases 1 to 12 no 扫码问卷 link table, releases 1 to 13 no
+    indexes on the orders' 投诉受理时间 and (customer, 完成时间)."""
     open_app_database(path)
     Customer.create(code="C0001", name="老客户", phone="13800001111")
     close_database()
@@ -59,6 +70,9 @@ def downgrade(path, version: int) -> None:
     """Take a closed database of this release back to what release ``version`` had (its data in
     the tables that release knew stays)."""
     con = sqlite3.connect(path)
+    if version < 14:
+        con.execute("DROP INDEX service_order_complaint_at")
+        con.execute("DROP INDEX service_order_customer_id_completed_at")
     if version < 13:
         con.execute("DROP TABLE survey_link")
     if version < 12:
@@ -103,7 +117,7 @@ def test_version_1_database_gets_accounts_table_and_keeps_data(tmp_path):
     make_version_1(path)
     open_app_database(path)
     try:
-        assert SCHEMA_VERSION == 13
+        assert SCHEMA_VERSION == 14
         assert UserAccount.select().count() == 0  # the table exists now
         assert AttachmentBlob.select().count() == 0
         assert Customer.get().name == "老客户"
@@ -143,6 +157,7 @@ def test_version_2_postgresql_database_is_stepped_up(pg_url):
     close_database()
     con = psycopg2.connect(pg_url)
     with con, con.cursor() as cur:
+        cur.execute("DROP INDEX service_order_complaint_at, service_order_customer_id_completed_at")
         cur.execute("DROP TABLE survey_link")
         cur.execute("ALTER TABLE kpi_scorecard DROP COLUMN scope_kind")
         cur.execute("DROP TABLE customer_notice, sales_lead, period_goal")
@@ -168,7 +183,7 @@ def test_version_2_postgresql_database_is_stepped_up(pg_url):
     con.close()
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
 def test_every_step_reaches_the_tables_of_a_fresh_database(tmp_path, version):
     fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
     open_app_database(fresh)
@@ -178,6 +193,7 @@ def test_every_step_reaches_the_tables_of_a_fresh_database(tmp_path, version):
     close_database()
     assert _tables(old) == _tables(fresh)
     assert _columns(old) == _columns(fresh)
+    assert _indexes(old) == _indexes(fresh)
 
 
 def test_version_7_database_gets_edit_versions_and_a_stale_save_is_refused(tmp_path):

@@ -46,10 +46,15 @@ class ServiceOrder(VersionedModel):
     delivered_on = pw.DateField(null=True)  # 交付日期
     warranty_end = pw.DateField(null=True)  # 保修到期日
     is_complaint = pw.BooleanField(default=False)
-    complaint_at = pw.DateTimeField(null=True)  # 投诉受理时间
+    complaint_at = pw.DateTimeField(null=True, index=True)  # 投诉受理时间 (empty on most orders)
     complaint_responded_at = pw.DateTimeField(null=True)  # 首次响应时间 (24 小时内为及时)
     complaint_closed_at = pw.DateTimeField(null=True)
     complaint_level = pw.CharField(null=True)  # 一级/二级/三级
     first_time_fixed = pw.BooleanField(null=True)  # 一次性解决
     note = pw.TextField(default="")
     created_at = pw.DateTimeField(default=now)
+
+    class Meta:
+        # 老客户 (reporting.scope.returning_condition) asks for each order whether its customer had
+        # an earlier one: answered from this index alone
+        indexes = ((("customer", "completed_at"), False),)

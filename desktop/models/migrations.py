@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from playhouse.migrate import migrate
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 
 
 def _add_user_accounts(migrator) -> None:
@@ -145,6 +145,19 @@ def _add_survey_links(migrator) -> None:
     migrator.database.create_tables([SurveyLink])
 
 
+def _add_order_indexes(migrator) -> None:
+    """14: two indexes on service orders for the period figures: 投诉受理时间 (投诉处理及时率,
+    响应时效 and the overdue complaints read only the complaints, not every order) and (customer,
+    完成时间) (老客户 / 复购率: whether a customer had an earlier order)."""
+    from .customer import ServiceOrder
+
+    table = ServiceOrder._meta.table_name
+    migrate(
+        migrator.add_index(table, ("complaint_at",), False),
+        migrator.add_index(table, ("customer_id", "completed_at"), False),
+    )
+
+
 # version → step that brings a database from version-1 to version. Version 1 is the first
 # release: it is created from the models, so it has no step.
 STEPS: dict[int, Callable] = {
@@ -160,4 +173,5 @@ STEPS: dict[int, Callable] = {
     11: _add_foreman_reviews,
     12: _add_scorecard_scope,
     13: _add_survey_links,
+    14: _add_order_indexes,
 }

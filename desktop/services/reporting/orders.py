@@ -138,6 +138,12 @@ def total(rates: dict[str, Rate], definition: str) -> Rate:
     return Rate(sum(r.part for r in rates.values()), sum(r.whole for r in rates.values()), definition)
 
 
+def _whole_rate(by_level: dict[str, Rate]) -> Rate:
+    """投诉率 from its levels: their complaint orders added up over the orders they share."""
+    whole = next(iter(by_level.values())).whole if by_level else 0
+    return Rate(sum(r.part for r in by_level.values()), whole, metrics.COMPLAINT_RATE.definition)
+
+
 def complaint_figures(scope: Scope, at: datetime | None = None) -> ComplaintFigures:
     """投诉率 (with its previous period and goal) and 投诉处理及时率, in all and per level."""
     by_level = complaint_rates_by_level(scope)
@@ -145,7 +151,7 @@ def complaint_figures(scope: Scope, at: datetime | None = None) -> ComplaintFigu
     levels = tuple(LevelFigures(level, by_level[level], timely[level]) for level in by_level)
     previous = complaint_rate(scope.previous()) if scope.period is not None else Rate(0, 0, "")
     return ComplaintFigures(
-        rate=complaint_rate(scope),
+        rate=_whole_rate(by_level),
         previous=previous,
         timely=total(timely, metrics.COMPLAINT_TIMELY.definition),
         levels=levels,
