@@ -222,8 +222,10 @@ def test_removing_a_signature_needs_a_supervisor_and_unlocks(setup):
     visit = _signed_visit(setup)
     with pytest.raises(ValidationErrors):
         signatures.remove_signature(visit.id, SupervisorOverride("钱员工", "签错人"))
+    before = Visit.get_by_id(visit.id).row_version
     status = signatures.remove_signature(visit.id, SupervisorOverride("赵主管", "签字人不是客户"))
     assert status == "未签" and Visit.get_by_id(visit.id).sign_status == "未签"
+    assert Visit.get_by_id(visit.id).row_version == before + 1  # a copy showing it signed is stale
     assert VisitSignature.select().count() == 0
     assert AuditLog.get().action == "删除电子签名"
 

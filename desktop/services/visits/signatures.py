@@ -604,7 +604,8 @@ def remove_signature(visit_id: int, override: SupervisorOverride) -> str:
     status = PAPER_SIGNED if has_scan else UNSIGNED
     with db.atomic():
         row.delete_instance()
-        Visit.update(sign_status=status, updated_at=now()).where(Visit.id == visit_id).execute()
+        # the visit's version goes up: a form still showing it signed is refused as stale
+        versions.touch(Visit, visit_id, {Visit.sign_status: status, Visit.updated_at: now()})
         write_audit(
             visit_id,
             AuditPlan(
