@@ -79,3 +79,30 @@ def test_goals_and_complaints_are_read_off_the_gui_thread(qtbot, quarter, db_pat
     assert seen["goal_rows"] and seen["complaint_figures"], "the dashboard read its goals and 投诉率"
     assert not any(seen["goal_rows"]) and not any(seen["complaint_figures"])
     assert view.goals.labels["complaint_rate"].text().startswith("投诉率 ")
+
+
+def test_the_second_job_failing_leaves_the_main_tiles_and_says_so(qtbot, quarter, db_path, monkeypatch):  # noqa: F811
+    """投诉率 / 本期目标 / 改进验证 are read after the main tiles: when that read fails, the main
+    tiles stay, the others say they could not be computed, and nothing raises in the event loop."""
+    from desktop.services.common.errors import UserError
+    from desktop.services.summaries import dashboard as svc
+
+    def broken(*_args, **_kwargs):
+        raise UserError("数据库暂时无法读取")
+
+    monkeypatch.setattr(svc, "tile_details", broken)
+    from desktop.views.common.context import AppContext
+    from desktop.views.dashboard.dashboard_view import DashboardView
+
+    view = DashboardView(AppContext(db_path=db_path))
+    qtbot.addWidget(view)
+    view.today_override = date(2024, 3, 15)
+    view.resize(1238, 800)
+    view.show()
+    view.on_shown()
+    qtbot.waitUntil(lambda: view.message.isVisible(), timeout=20_000)
+    assert view.tile_data is not None and not view.tile_data.details
+    assert view.tiles["today"].value.text().isdigit()  # the main tiles stay
+    assert view.tiles["complaint"].value.text() == "—"
+    assert view.goals.summary_label.text() == "目标统计失败"
+    assert "数据库暂时无法读取" in view.message.text() and view.message.isVisible()

@@ -441,10 +441,17 @@ class DashboardView(QWidget):
         self.loading = self.charts_loading = self.details_loading = False
         for panel in self.panels.values():
             panel.set_busy(False)
-        if self.tile_data is not None:
+        if self.tile_data is not None:  # the main tiles at least (their details may be missing)
             self._show_tiles()
-            self.verification.show_figures(self.verification_data)
-            self.goals.show_rows(self.scope.filters, self.tile_data.goals)
+            if self.tile_data.details:
+                self.goals.show_rows(self.scope.filters, self.tile_data.goals)
+            else:
+                self.tiles["complaint"].show_value("—", "")
+                self.goals.show_failed()
+            if self.verification_data is not None:
+                self.verification.show_figures(self.verification_data)
+            else:
+                self.verification.show_failed()
         else:
             for tile in self.tiles.values():
                 tile.show_value("—", "")
