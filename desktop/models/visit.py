@@ -13,7 +13,10 @@ DONE = "已完成"  # a finished task and a completed visit (Visit.status: 草�
 VERIFY_TRIGGER = "二次回访"
 VERIFY_FAMILY = "verification"  # the template family of the 改进效果二次回访 form
 SCAN_METHOD = "扫码问卷"  # the customer answered the link (desktop.services.web)
-METHODS = ("电话", "短信", "上门", "问卷", "短信+电话跟进", SCAN_METHOD)
+PAPER_METHOD = "问卷"  # a paper questionnaire handed out and returned (typed in or scanned)
+SMS_METHOD = "短信"  # the customer replied to a text message
+ONLINE_METHOD = "线上问卷"  # answered on a survey platform (问卷星, 腾讯问卷) and imported
+METHODS = ("电话", SMS_METHOD, "上门", PAPER_METHOD, "短信+电话跟进", SCAN_METHOD, ONLINE_METHOD)
 MOODS = ("平静", "满意", "轻微不满", "强烈不满")
 SIGN_STATUSES = ("未签", "电子签名", "纸质已签")
 # Outcomes of one call attempt, as the call script offers them.

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from desktop.models import Question, QuestionnaireTemplate, Visit, VisitAttachment, VisitTask, db
 from desktop.models.questionnaire import CHOICE, NPS, SCORE10, YESNO
-from desktop.models.visit import DONE
+from desktop.models.visit import DONE, PAPER_METHOD
 
 from ..admin import accounts
 from ..common.errors import ValidationErrors
@@ -44,7 +44,6 @@ NEEDS_REVIEW = "needs_review"
 UNKNOWN_FORM = "unknown_form"
 DUPLICATE = "duplicate"
 DRY_RUN = "dry_run"
-PAPER_METHOD = "问卷"  # 纸质问卷 in the 回访方式 list
 SCAN_NOTE = "纸质问卷扫描件"
 REVIEW_NOTE = "待核对：纸质问卷扫描件"
 SCANNED_BY = "扫描录入"

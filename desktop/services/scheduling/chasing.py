@@ -21,14 +21,14 @@ from datetime import date, datetime, time, timedelta
 import peewee as pw
 
 from desktop.models import VisitTask, db, now
-from desktop.models.visit import DONE, VERIFY_TRIGGER
+from desktop.models.visit import DONE, PAPER_METHOD, VERIFY_TRIGGER
 
 from ..admin import accounts
 from ..admin import settings as app_settings
 from ..admin.settings import clean_chase_days
 from ..common.errors import UserError, ValidationError
 
-PAPER = "问卷"
+PAPER = PAPER_METHOD  # the paper channel is named as the 回访方式 it comes back by
 CHANNELS = (PAPER, "短信", "微信")  # handed out on paper, sent by text message, sent by WeChat
 CHANNEL_GOALS = {PAPER: 0.70, "短信": 0.30, "微信": 0.30}
 CHANNEL_KIND = {PAPER: "纸质问卷", "短信": "线上问卷", "微信": "线上问卷"}
