@@ -102,20 +102,33 @@ def _no_dialog_left_open():
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: a test about the SQLite file itself")
+    config.addinivalue_line(
+        "markers", "pg_too: a widget-driving test that also runs on PostgreSQL under HUIFANG_TEST_PG_ALL"
+    )
 
 
-# HUIFANG_TEST_PG_ALL=1: every test that uses ``database`` gets a PG variant (.ci/run sets it:
-# the whole app runs on PostgreSQL; tests about the SQLite file itself are marked sqlite_only).
+# HUIFANG_TEST_PG_ALL=1: every service-level test that uses ``database`` gets a PG variant (.ci/run
+# sets it; tests about the SQLite file itself are marked sqlite_only, widget tests are left to
+# SQLite unless marked pg_too: see _runs_on_pg).
 PG_ALL = os.environ.get("HUIFANG_TEST_PG_ALL") == "1"
 
 
+def _runs_on_pg(metafunc) -> bool:
+    """Whether a test that uses ``database`` also gets a PG variant: the data-layer modules
+    always; with ``HUIFANG_TEST_PG_ALL`` every other test too, except those that drive widgets
+    (``qtbot``) — a view reads and writes only through the services, whose own tests run on PG —
+    unless marked ``pg_too`` (the end-to-end walks through the screens)."""
+    if "database" not in metafunc.fixturenames or metafunc.definition.get_closest_marker("sqlite_only"):
+        return False
+    if metafunc.module.__name__.rpartition(".")[2] in PG_MODULES:
+        return True
+    if not PG_ALL:
+        return False
+    return "qtbot" not in metafunc.fixturenames or metafunc.definition.get_closest_marker("pg_too") is not None
+
+
 def pytest_generate_tests(metafunc):
-    module = metafunc.module.__name__.rpartition(".")[2]
-    if (
-        (module in PG_MODULES or PG_ALL)
-        and "database" in metafunc.fixturenames
-        and not metafunc.definition.get_closest_marker("sqlite_only")
-    ):
+    if _runs_on_pg(metafunc):
         metafunc.parametrize("backend", ["sqlite", "pg"], indirect=True)
 
 

@@ -334,6 +334,31 @@ def test_segments_tab_by_customer_group_and_channel(qtbot, view, data):
     assert [tab.table.item(r, 0).text() for r in range(tab.table.rowCount())] == ["网络"]
 
 
+def test_a_segment_that_fails_to_compute_says_so_and_a_refresh_shows_it(qtbot, view, data, monkeypatch):
+    """A failure in the background (here the database read raising) leaves the tab's table empty,
+    says 统计失败 with how to retry, and is done loading; the next read shows the figures."""
+    from desktop.services.reporting import statistics
+
+    real = statistics.by_group
+
+    def broken(scope, group):
+        raise RuntimeError("数据库暂时无法读取")
+
+    monkeypatch.setattr(statistics, "by_group", broken)
+    tab = view.segments
+    view.tabs.setCurrentWidget(tab)
+    view.refresh()
+    settle(qtbot, view)
+    qtbot.waitUntil(lambda: not tab.loading and "统计失败" in tab.note.text(), timeout=20_000)
+    assert tab.note.text() == "统计失败：数据库暂时无法读取。请点击“刷新”重试。"
+    assert tab.table.rowCount() == 0
+    monkeypatch.setattr(statistics, "by_group", real)
+    view.refresh()
+    settle(qtbot, view)
+    qtbot.waitUntil(lambda: not tab.loading and tab.table.rowCount() > 0, timeout=20_000)
+    assert tab.row_of("普通客户") is not None and "统计失败" not in tab.note.text()
+
+
 def test_a_callers_pareto_and_top3_count_only_their_own_visits(qtbot, team, data, db_path):
     """问题分析 reads ``Scope.for_signed_in`` as the dashboard does: a 回访员 sees the Pareto, the
     pain matrix, TOP3 and the untagged list of the visits they made; a 主管 sees everyone's."""

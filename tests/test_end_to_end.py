@@ -57,6 +57,7 @@ def import_file(qtbot, window, monkeypatch, kind, path):
     return page
 
 
+@pytest.mark.pg_too  # the whole walk also on PostgreSQL (HUIFANG_TEST_PG_ALL)
 def test_import_plan_tasks_open_and_complete(qtbot, window, tmp_path, monkeypatch):
     done = datetime.combine(date.today() - timedelta(days=10), datetime.min.time()).replace(hour=15)
     customers = [

@@ -85,6 +85,7 @@ def type_text(widget, text: str) -> None:
             QApplication.sendEvent(widget, QKeyEvent(kind, Qt.Key_unknown, Qt.NoModifier, char))
 
 
+@pytest.mark.pg_too  # the whole walk also on PostgreSQL (HUIFANG_TEST_PG_ALL)
 def test_a_whole_call_typed_and_clicked_is_saved_and_reopens_unchanged(
     qtbot, view, ctx, order, task, warnings
 ):

@@ -4,17 +4,16 @@ centre's three evaluators side by side — 工长自评 on its factors (填写�
 covered against its share (100% / 90% / 10%). One row per team and evaluator; read in the
 background (``reporting.evaluators.side_by_side``)."""
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHeaderView
 
 from desktop.services.reporting import evaluators
 
-from ..common.operations import Latest
 from ..common.widgets import MARGIN, vbox
 from .analysis_widgets import note_label, table_item
+from .figure_tab import FigureTab, percent, score
 
 COLUMNS = ("班组", "评价主体", "份数", "覆盖率（要求）", "因素一", "因素二", "因素三", "综合平均分")
-LOADING = "正在计算…"
 EMPTY = "本期（按当前筛选）没有完工工单，无法对比三方评价。"
 RULE = (
     "评价方式：工长自评＋调度电话回访＋管理人员电话回访（满意 10、基本满意 8、不满意 6）。"
@@ -25,58 +24,36 @@ RULE = (
 
 
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
+    return percent(value, 0)
 
 
-def _score(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}"
-
-
-class EvaluatorsTab(QWidget):
+class EvaluatorsTab(FigureTab):
     """The 评价对比 tab. ``show_range(start, end, team)`` reads the figures; ``filled`` is emitted
     when the table shows them (``loading`` false)."""
 
-    filled = Signal()
-
     def __init__(self, parent=None):
-        super().__init__(parent)
+        super().__init__(list(COLUMNS), parent)
         self.rows: list[evaluators.TeamEvaluation] = []
-        self.loading = False
-        self._job = Latest(self)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.verticalHeader().setVisible(False)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         header = self.table.horizontalHeader()
         for col in range(len(COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
-        self.note = note_label()
         self.setLayout(vbox(self.note, self.table, note_label(RULE), margin=MARGIN))
 
     def show_range(self, start, end, team: str = "") -> None:
-        self.loading = True
-        self.note.setText(LOADING)
-        self._job.start(
-            lambda _report: evaluators.side_by_side(start, end, team or ""),
-            self._arrived,
-            self._failed,
-        )
+        self.read(lambda: evaluators.side_by_side(start, end, team or ""), self._arrived)
 
     def _arrived(self, rows) -> None:
-        self.loading = False
         self.rows = rows
         table = self.table
-        table.setRowCount(0)
         right = Qt.AlignRight | Qt.AlignVCenter
         for team in rows:
             for role in evaluators.ROLES:
-                score = team.scores[role]
+                figures = team.scores[role]
                 row = table.rowCount()
                 table.insertRow(row)
-                factors = [f"{name} {_score(score.means[name])}" for name in evaluators.factor_names(role)]
-                coverage = f"{_pct(score.coverage)}（{_pct(score.target)}）"
-                texts = (team.team, role, score.count, coverage, *factors, _score(score.overall))
+                factors = [f"{name} {score(figures.means[name])}" for name in evaluators.factor_names(role)]
+                coverage = f"{_pct(figures.coverage)}（{_pct(figures.target)}）"
+                texts = (team.team, role, figures.count, coverage, *factors, score(figures.overall))
                 for col, value in enumerate(texts):
                     table.setItem(row, col, table_item(value, right if col in (2, 3, 7) else None))
         if rows:
@@ -84,16 +61,7 @@ class EvaluatorsTab(QWidget):
             self.note.setText(f"本期完工工单 {orders} 张；每个班组依次列出工长自评、调度回访、管理人员回访。")
         else:
             self.note.setText(EMPTY)
-        self.filled.emit()
-
-    def _failed(self, error: BaseException) -> None:
-        self.loading = False
-        self.note.setText(f"统计失败：{error}。请点击“刷新”重试。")
-        self.filled.emit()
 
     def row_of(self, team: str, role: str) -> list[str] | None:
         """The texts of the row of ``team`` and evaluator ``role`` (None when not shown)."""
-        for row in range(self.table.rowCount()):
-            if self.table.item(row, 0).text() == team and self.table.item(row, 1).text() == role:
-                return [self.table.item(row, col).text() for col in range(self.table.columnCount())]
-        return None
+        return self.row_where(lambda texts: texts[:2] == [team, role])

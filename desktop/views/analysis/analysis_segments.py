@@ -7,22 +7,14 @@ visits). The figures are read in the background (``views.tasks``); "正在计算
 Each column header's tooltip is the catalogue's definition of its figure.
 """
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QButtonGroup,
-    QHeaderView,
-    QLabel,
-    QPushButton,
-    QTableWidget,
-    QWidget,
-)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QButtonGroup, QHeaderView, QLabel, QPushButton
 
 from desktop.services.reporting import metrics, statistics
 
-from ..common.operations import Latest
 from ..common.widgets import MARGIN, hbox, vbox
 from .analysis_widgets import note_label, table_item
+from .figure_tab import FigureTab, percent, score
 
 # (header, tooltip) of the table's columns
 COLUMNS = (
@@ -34,32 +26,19 @@ COLUMNS = (
     ("推荐题回答", "0–10 分推荐意愿题的回答数"),
     ("综合得分", metrics.COMPOSITE.definition),
 )
-LOADING = "正在计算…"
 EMPTY = "本期（按当前筛选）没有有效回访，无法细分对比。"
 
 
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
-def _score(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}"
-
-
-class SegmentsTab(QWidget):
+class SegmentsTab(FigureTab):
     """The 细分对比 tab. ``show_scope(scope)`` (a ``reporting.scope.Scope``) reads the chosen
     segment's figures; ``choose(group)`` switches the segment (a key of ``statistics.SEGMENTS``).
     ``filled`` is emitted when the table shows them (``loading`` false)."""
 
-    filled = Signal()
-
     def __init__(self, parent=None):
-        super().__init__(parent)
+        super().__init__([name for name, _tip in COLUMNS], parent)
         self.scope = None
         self.group = statistics.SEGMENTS[0]
         self.rows: list[statistics.GroupStat] = []
-        self.loading = False
-        self._job = Latest(self)
         self.buttons: dict[str, QPushButton] = {}
         self.chooser = QButtonGroup(self)
         self.chooser.setExclusive(True)
@@ -70,19 +49,13 @@ class SegmentsTab(QWidget):
             button.clicked.connect(lambda _checked=False, g=group: self.choose(g))
             self.chooser.addButton(button)
             self.buttons[group] = button
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels([name for name, _tip in COLUMNS])
         for col, (_name, tip) in enumerate(COLUMNS):
             if tip:
                 self.table.horizontalHeaderItem(col).setToolTip(tip)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.Stretch)
         for col in range(1, len(COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
-        self.note = note_label()
         definitions = note_label(
             "；".join(m.definition for m in (metrics.SATISFACTION, metrics.NPS, metrics.COMPOSITE)) + "。"
         )
@@ -112,24 +85,16 @@ class SegmentsTab(QWidget):
         if self.scope is None:
             return
         scope, group = self.scope, self.group
-        self.loading = True
-        self.note.setText(LOADING)
-        self._job.start(
-            lambda _report: statistics.by_group(scope, group),
-            lambda rows: self._arrived(group, rows),
-            self._failed,
-        )
+        self.read(lambda: statistics.by_group(scope, group), lambda rows: self._arrived(group, rows))
 
     def _arrived(self, group: str, rows) -> None:
-        self.loading = False
         self.rows = [g for g in rows if g.visits]
         table = self.table
-        table.setRowCount(0)
         right = Qt.AlignRight | Qt.AlignVCenter
         for g in self.rows:
             row = table.rowCount()
             table.insertRow(row)
-            values = (g.visits, g.level_n, _pct(g.satisfaction), _score(g.nps), g.nps_n, _score(g.composite))
+            values = (g.visits, g.level_n, percent(g.satisfaction), score(g.nps), g.nps_n, score(g.composite))
             table.setItem(row, 0, table_item(g.group))
             for col, value in enumerate(values, start=1):
                 table.setItem(row, col, table_item(value, right))
@@ -140,16 +105,7 @@ class SegmentsTab(QWidget):
             )
         else:
             self.note.setText(EMPTY)
-        self.filled.emit()
-
-    def _failed(self, error: BaseException) -> None:
-        self.loading = False
-        self.note.setText(f"统计失败：{error}。请点击“刷新”重试。")
-        self.filled.emit()
 
     def row_of(self, name: str) -> list[str] | None:
         """The texts of the row of group ``name`` (None when not shown)."""
-        for row in range(self.table.rowCount()):
-            if self.table.item(row, 0).text() == name:
-                return [self.table.item(row, col).text() for col in range(self.table.columnCount())]
-        return None
+        return self.row_where(lambda texts: texts[0] == name)
