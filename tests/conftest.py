@@ -17,6 +17,27 @@ from desktop.services.maintenance.bootstrap import open_app_database  # noqa: E4
 # data-layer tests below run on PostgreSQL as well as SQLite (all of them with
 # HUIFANG_TEST_PG_ALL=1, as in CI); when not, their PG variants skip.
 PG_URL = os.environ.get("HUIFANG_TEST_PG") or None
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """A database of the pytest-xdist worker's own on the test server (each test empties its
+    database: two workers on one would empty each other's), made afresh; its URL."""
+    import psycopg2
+
+    name = f"huifang_test_{worker}"
+    con = psycopg2.connect(url)
+    try:
+        con.autocommit = True
+        with con.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS {name}")
+            cur.execute(f"CREATE DATABASE {name} ENCODING 'UTF8'")
+    finally:
+        con.close()
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+if PG_URL and os.environ.get("PYTEST_XDIST_WORKER"):
+    PG_URL = _worker_database(PG_URL, os.environ["PYTEST_XDIST_WORKER"])
 PG_MODULES = {
     "test_db",
     "test_customers_service",

@@ -85,22 +85,40 @@ def test_the_cli_exits_non_zero_with_the_chinese_message(locked_db, capsys):
 
 
 # ---------------------------------------------------------------- PostgreSQL
-def _pg_ctl(action: str) -> None:
-    """Stop / start the test server of ``scripts/pg-test-server.sh`` keeping its data."""
-    port = os.environ.get("HUIFANG_PG_PORT", "54329")
-    subprocess.run(
-        ["bash", str(REPO / "scripts" / "pg-test-server.sh"), action], check=True, timeout=120,
-        env={**os.environ, "HUIFANG_PG_PORT": port},
+def _pg_server(action: str, port: int) -> str:
+    """``scripts/pg-test-server.sh`` on ``port``: start (returns its URL), pause, resume, stop."""
+    done = subprocess.run(
+        ["bash", str(REPO / "scripts" / "pg-test-server.sh"), *([action] if action != "start" else [])],
+        check=True, timeout=120, capture_output=True, text=True,
+        env={**os.environ, "HUIFANG_PG_PORT": str(port)},
     )  # fmt: skip
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def own_pg_server():
+    """A PostgreSQL server of this test's own, on a port next to the shared test server's: the
+    test stops and restarts it, which must not pull the shared server from under the tests that
+    run beside it (pytest -n)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    port = int(os.environ.get("HUIFANG_PG_PORT", "54329")) + 100 + int(worker or 0)
+    url = _pg_server("start", port)
+    close_database()
+    try:
+        yield url, port
+    finally:
+        close_database()
+        _pg_server("stop", port)
 
 
 @pytest.mark.skipif(not os.environ.get("HUIFANG_TEST_PG"), reason="需要 HUIFANG_TEST_PG（PostgreSQL 测试服务器）")
-def test_a_stopped_postgresql_server_is_reported_then_reconnected(pg_url):
+def test_a_stopped_postgresql_server_is_reported_then_reconnected(own_pg_server):
+    pg_url, port = own_pg_server
     open_app_database(pg_url)
     try:
         customer = customers.create_customer({"code": "C1", "name": "张三", "phone": "13812345678"})
         loaded = customers.customer_fields(customer.id)
-        _pg_ctl("pause")
+        _pg_server("pause", port)
         try:
             with pytest.raises(DatabaseUnavailable) as caught:
                 customers.update_customer(customer.id, {**loaded, "address": "上海"})
@@ -110,7 +128,7 @@ def test_a_stopped_postgresql_server_is_reported_then_reconnected(pg_url):
             with pytest.raises(DatabaseUnavailable):  # still down: the same message, no crash
                 customers.update_customer(customer.id, {**loaded, "address": "上海"})
         finally:
-            _pg_ctl("resume")
+            _pg_server("resume", port)
         # the server is back: the same save, from the same form data, goes through
         customers.update_customer(customer.id, {**loaded, "address": "上海"})
         assert Customer.get_by_id(customer.id).address == "上海"
