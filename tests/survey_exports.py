@@ -27,7 +27,9 @@ QUESTIONS = (
 def make_template(name="售后服务满意度回访", family="aftersale") -> QuestionnaireTemplate:
     template = QuestionnaireTemplate.create(family=family, name=name, title="客户满意度回访表")
     for position, (text, kind, options, required) in enumerate(QUESTIONS):
-        Question.create(template=template, position=position, text=text, kind=kind, options=options, required=required)
+        Question.create(
+            template=template, position=position, text=text, kind=kind, options=options, required=required
+        )
     return template
 
 
@@ -50,7 +52,11 @@ TEXT_ANSWERS = {
     "b": ["一般", "不满意", "否", "6", "(空)", "(空)"],
     "c": ["满意", "满意", "是", "10", "电话", "(空)"],
 }
-SCORE_ANSWERS = {"a": [5, 4, 1, 9, 2, "师傅很准时"], "b": [3, 2, 2, 6, "(空)", "(空)"], "c": [4, 4, 1, 10, 1, "(空)"]}
+SCORE_ANSWERS = {
+    "a": [5, 4, 1, 9, 2, "师傅很准时"],
+    "b": [3, 2, 2, 6, "(空)", "(空)"],
+    "c": [4, 4, 1, 10, 1, "(空)"],
+}
 TENCENT_TEXT = {
     "a": ["A.非常满意", "B.满意", "A.是", "9", "B.微信", "师傅很准时"],
     "b": ["C.一般", "D.不满意", "B.否", "6", "", ""],

@@ -40,7 +40,9 @@ def shop(database):
         )
         people[code] = (customer, order)
     tasks = {
-        code: VisitTask.create(customer=people[code][0], order=people[code][1], template=template, trigger="首次回访")
+        code: VisitTask.create(
+            customer=people[code][0], order=people[code][1], template=template, trigger="首次回访"
+        )
         for code in ("C1", "C2")
     }
     return template, people, tasks
@@ -51,7 +53,9 @@ def answers_of(visit, template):
     out = []
     for q in sorted(template.questions, key=lambda q: q.position):
         answer = by_question.get(q.id)
-        out.append((answer.text if answer else "") if q.kind == "text" else (answer.value if answer else None))
+        out.append(
+            (answer.text if answer else "") if q.kind == "text" else (answer.value if answer else None)
+        )
     return tuple(out)
 
 
@@ -97,7 +101,16 @@ def test_header_below_a_title_row_and_a_column_chosen_by_hand(shop, tmp_path):
 
 @pytest.mark.parametrize(
     ("cell", "expected"),
-    [("非常满意", "5"), ("很满意", "5"), ("A.满意", "4"), ("3", "3"), (3.0, "3"), ("(空)", ""), ("-3", ""), ("", "")],
+    [
+        ("非常满意", "5"),
+        ("很满意", "5"),
+        ("A.满意", "4"),
+        ("3", "3"),
+        (3.0, "3"),
+        ("(空)", ""),
+        ("-3", ""),
+        ("", ""),
+    ],
 )
 def test_five_level_cells(shop, cell, expected):
     template, _people, _tasks = shop
@@ -144,7 +157,11 @@ def test_wjx_export_by_phone(shop, tmp_path, style):
     assert set(visits) == {"C1", "C2", "C3"}
     for code, key in (("C1", "a"), ("C2", "b"), ("C3", "c")):
         visit = visits[code]
-        assert visit.method == ONLINE_METHOD and visit.status == "已完成" and visit.visitor == "客户自助（问卷星）"
+        assert (
+            visit.method == ONLINE_METHOD
+            and visit.status == "已完成"
+            and visit.visitor == "客户自助（问卷星）"
+        )
         assert answers_of(visit, template) == EXPECTED[key]
     assert visits["C1"].visit_date == date(2024, 5, 3) and visits["C1"].task_id == tasks["C1"].id
     assert visits["C1"].order_id == people["C1"][1].id
@@ -174,7 +191,9 @@ TENCENT_SHEETS = [
 @pytest.mark.parametrize("style", ["text", "score"])
 def test_tencent_export_by_order_number(shop, tmp_path, style):
     template, people, tasks = shop
-    path = write_xlsx(tmp_path / f"腾讯问卷_{style}.xlsx", TENCENT_HEADER, tencent_rows(TENCENT_SHEETS, style))
+    path = write_xlsx(
+        tmp_path / f"腾讯问卷_{style}.xlsx", TENCENT_HEADER, tencent_rows(TENCENT_SHEETS, style)
+    )
     result = si.import_survey(si.open_survey(path, template.id))
     assert (result.imported, result.tasks_closed, result.rejected) == (2, 2, 1)
     assert result.problems == [(4, "订单号：找不到工单“GD9”。请核对工单号，或先导入这张工单。")]
@@ -195,13 +214,17 @@ def test_tencent_csv_with_its_time_format(shop, tmp_path):
     result = si.import_survey(source)
     assert result.imported == 1 and result.tasks_closed == 0
     visit = Visit.get()
-    assert visit.customer.code == "C3" and visit.visit_date == date(2024, 5, 5) and visit.order.order_no == "GD3"
+    assert (
+        visit.customer.code == "C3" and visit.visit_date == date(2024, 5, 5) and visit.order.order_no == "GD3"
+    )
 
 
 def test_bad_answers_and_two_customers_on_one_phone_are_rejected_whole(shop, tmp_path):
     template, _people, _tasks = shop
     customers.create_customer({"code": "C4", "name": "张三妻", "phone": "13812345678"})
-    rows = wjx_rows([(1, "13812345678", "2024/5/3 10:01:59", "a"), (2, "13712345678", "2024/5/3 11:00:00", "a")])
+    rows = wjx_rows(
+        [(1, "13812345678", "2024/5/3 10:01:59", "a"), (2, "13712345678", "2024/5/3 11:00:00", "a")]
+    )
     rows[1][8] = "还行吧"  # not an option of question 2
     rows[1][1] = "2024/4/30 09:00:00"  # and answered before 王五's order was done
     result = si.import_survey(si.open_survey(write_xlsx(tmp_path / "w.xlsx", WJX_HEADER, rows), template.id))
@@ -218,7 +241,9 @@ def test_missing_required_answer_and_the_fixed_error_workbook(shop, tmp_path):
     rows[0][7] = "(空)"  # question 1 is required
     source = si.open_survey(write_xlsx(tmp_path / "w.xlsx", WJX_HEADER, rows), template.id)
     result = si.import_survey(source)
-    assert result.rejected == 1 and "第1题" in result.problems[0][1] and "必答题未作答" in result.problems[0][1]
+    assert (
+        result.rejected == 1 and "第1题" in result.problems[0][1] and "必答题未作答" in result.problems[0][1]
+    )
     # the user fixes the cell in the error workbook and imports that
     book = load_workbook(result.report)
     book.active.cell(row=2, column=1 + 1 + 7, value="满意")

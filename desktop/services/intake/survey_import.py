@@ -228,7 +228,9 @@ class _Finder:
         return "" if to_halfwidth(text) in sc.EMPTY_CELLS else text
 
     def identity(self, row: list) -> str:
-        return "|".join((self._cell(row, self.source.order_column), self._cell(row, self.source.phone_column)))
+        return "|".join(
+            (self._cell(row, self.source.order_column), self._cell(row, self.source.phone_column))
+        )
 
     def customer(self, row: list) -> tuple[int, int | None]:
         """(customer id, order id or None); ValidationError naming the column and the fix."""
@@ -241,12 +243,16 @@ class _Finder:
             if order is not None:
                 return order.customer_id, order.id
             if not phone_text:
-                raise ValidationError("订单号", f"找不到工单“{shown(order_no)}”。请核对工单号，或先导入这张工单。")
+                raise ValidationError(
+                    "订单号", f"找不到工单“{shown(order_no)}”。请核对工单号，或先导入这张工单。"
+                )
         if not phone_text:
             raise ValidationError("手机号", "这一行没有手机号或订单号，无法找到客户。请补上后再导入。")
         phone = normalize_phone(phone_text, "手机号")
         found = list(
-            Customer.select(Customer.id, Customer.archived).where(Customer.phone == phone).order_by(Customer.id)
+            Customer.select(Customer.id, Customer.archived)
+            .where(Customer.phone == phone)
+            .order_by(Customer.id)
         )
         active = [c for c in found if not c.archived] or found
         if not active:
@@ -349,7 +355,11 @@ def import_survey(
                 except _Duplicate:
                     outcome = None
                 except (ValidationErrors, ValidationError, UserError) as err:
-                    reason = "；".join(str(e) for e in err.errors) if isinstance(err, ValidationErrors) else str(err)
+                    reason = (
+                        "；".join(str(e) for e in err.errors)
+                        if isinstance(err, ValidationErrors)
+                        else str(err)
+                    )
                     rejected.append((row_no, row, reason))
                     continue
                 if outcome is None:
@@ -408,7 +418,11 @@ def _import_row(source, finder, row, row_no, visitor, known, today) -> tuple[str
         visit = visit_svc.save_customer_answers(data, today=today)
         try:
             ImportedSubmission.create(
-                key=key, platform=source.platform, visit=visit.id, source=source.path.name[:255], row_no=row_no
+                key=key,
+                platform=source.platform,
+                visit=visit.id,
+                source=source.path.name[:255],
+                row_no=row_no,
             )
         except pw.IntegrityError:  # imported by another PC a moment ago
             raise _Duplicate from None
