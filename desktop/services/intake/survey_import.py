@@ -132,6 +132,23 @@ class SurveySource:
     def number_of(self, question_id: int) -> int:
         return next(n for n, q in enumerate(self.questions, start=1) if q.id == question_id)
 
+    def mapping_rows(self) -> list[dict]:
+        """Each question of the template with the column answering it (None: not imported)."""
+        out = []
+        for number, q in enumerate(self.questions, start=1):
+            col = self.mapping.get(q.id)
+            out.append(
+                {
+                    "number": number,
+                    "question": q.text,
+                    "required": bool(q.required),
+                    "column": col,
+                    "header": self.column_names[col] if col is not None else None,
+                    "score": self.scores.get(q.id),
+                }
+            )
+        return out
+
     def unmapped_required(self) -> list[str]:
         """第N题 of the required questions no column answers (those rows would be rejected)."""
         return [
