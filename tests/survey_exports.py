@@ -11,7 +11,7 @@ import csv
 
 from openpyxl import Workbook
 
-from desktop.models import Question, QuestionnaireTemplate
+from desktop.models import Question, QuestionnaireTemplate, VisitTask
 from desktop.models.questionnaire import CHOICE, LEVEL5, NPS, TEXT, YESNO
 
 QUESTIONS = (
@@ -105,3 +105,28 @@ def write_csv(path, header, rows):
         for row in rows:
             writer.writerow(row)
     return path
+
+
+def make_shop():
+    """The template and three customers with a finished order each (GD1–GD3, done 2024-05-01);
+    张三 (C1) and 李四 (C2) have an open first-visit task for the template, 王五 (C3) none.
+    Returns (template, {code: (customer, order)}, {code: task})."""
+    from desktop.services.intake import customers
+
+    template = make_template()
+    people, tasks = {}, {}
+    for code, name, phone, order_no in (
+        ("C1", "张三", "13812345678", "GD1"),
+        ("C2", "李四", "13912345678", "GD2"),
+        ("C3", "王五", "13712345678", "GD3"),
+    ):
+        customer = customers.create_customer({"code": code, "name": name, "phone": phone})
+        order = customers.create_order(
+            {"order_no": order_no, "customer_id": customer.id, "completed_at": "2024-05-01 10:00"}
+        )
+        people[code] = (customer, order)
+        if code != "C3":
+            tasks[code] = VisitTask.create(
+                customer=customer, order=order, template=template, trigger="首次回访"
+            )
+    return template, people, tasks

@@ -9,7 +9,7 @@ from survey_exports import (
     EXPECTED,
     TENCENT_HEADER,
     WJX_HEADER,
-    make_template,
+    make_shop,
     tencent_rows,
     wjx_rows,
     write_csv,
@@ -26,26 +26,8 @@ from desktop.services.intake import survey_import as si
 
 @pytest.fixture
 def shop(database):
-    """Three customers with a finished order each; 张三 and 李四 have an open first-visit task."""
-    template = make_template()
-    people = {}
-    for code, name, phone, order_no in (
-        ("C1", "张三", "13812345678", "GD1"),
-        ("C2", "李四", "13912345678", "GD2"),
-        ("C3", "王五", "13712345678", "GD3"),
-    ):
-        customer = customers.create_customer({"code": code, "name": name, "phone": phone})
-        order = customers.create_order(
-            {"order_no": order_no, "customer_id": customer.id, "completed_at": "2024-05-01 10:00"}
-        )
-        people[code] = (customer, order)
-    tasks = {
-        code: VisitTask.create(
-            customer=people[code][0], order=people[code][1], template=template, trigger="首次回访"
-        )
-        for code in ("C1", "C2")
-    }
-    return template, people, tasks
+    """The template; 张三, 李四 (with an open task) and 王五 (without), each with a finished order."""
+    return make_shop()
 
 
 def answers_of(visit, template):

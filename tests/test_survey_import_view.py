@@ -5,12 +5,11 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog
-from survey_exports import WJX_HEADER, make_template, wjx_rows, write_xlsx
+from survey_exports import WJX_HEADER, make_shop, wjx_rows, write_xlsx
 from test_survey_import import WJX_SHEETS, answers_of
 
-from desktop.models import Customer, Visit, VisitTask
+from desktop.models import Customer, Visit
 from desktop.models.visit import ONLINE_METHOD
-from desktop.services.intake import customers
 from desktop.views.common.context import AppContext
 from desktop.views.intake.import_view import ImportView
 from desktop.views.intake.survey_import_dialog import NOT_USED, SurveyImportDialog
@@ -29,19 +28,7 @@ def page(qtbot, database, db_path, tmp_path):
 
 @pytest.fixture
 def shop(database):
-    template = make_template()
-    for code, name, phone, order_no in (
-        ("C1", "张三", "13812345678", "GD1"),
-        ("C2", "李四", "13912345678", "GD2"),
-        ("C3", "王五", "13712345678", "GD3"),
-    ):
-        customer = customers.create_customer({"code": code, "name": name, "phone": phone})
-        order = customers.create_order(
-            {"order_no": order_no, "customer_id": customer.id, "completed_at": "2024-05-01 10:00"}
-        )
-        if code != "C3":
-            VisitTask.create(customer=customer, order=order, template=template, trigger="首次回访")
-    return template
+    return make_shop()[0]
 
 
 def open_dialog(qtbot, page) -> SurveyImportDialog:

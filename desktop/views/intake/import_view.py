@@ -55,6 +55,17 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def choose_import_file(parent, title: str) -> str | None:
+    """A spreadsheet to import, starting in the folder the last one came from (remembered)."""
+    settings = QSettings()
+    start = settings.value(LAST_DIR_KEY, str(Path.home()))
+    path, _filter = QFileDialog.getOpenFileName(parent, title, start, FILE_FILTER)
+    if not path:
+        return None
+    settings.setValue(LAST_DIR_KEY, str(Path(path).parent))
+    return path
+
+
 class ImportView(QWidget):
     def __init__(self, ctx: AppContext, parent=None):
         super().__init__(parent)
@@ -179,13 +190,9 @@ class ImportView(QWidget):
 
     # ------------------------------------------------------------ choosing and reading the file
     def choose_file(self) -> None:
-        settings = QSettings()
-        start = settings.value(LAST_DIR_KEY, str(Path.home()))
-        path, _filter = QFileDialog.getOpenFileName(self, "选择要导入的文件", start, FILE_FILTER)
-        if not path:
-            return
-        settings.setValue(LAST_DIR_KEY, str(Path(path).parent))
-        self.load_file(path)
+        path = choose_import_file(self, "选择要导入的文件")
+        if path:
+            self.load_file(path)
 
     def load_file(self, path: str | Path) -> bool:
         kind = self.kind

@@ -9,13 +9,12 @@ the GUI thread with a progress dialog. The work is ``desktop.services.intake.sur
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QBrush, QColor, QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QFileDialog,
     QGroupBox,
     QHeaderView,
     QLabel,
@@ -32,7 +31,7 @@ from desktop.services.visits import templates as template_svc
 from ..common.context import AppContext
 from ..common.operations import run_with_progress
 from ..common.widgets import MARGIN, hbox, show_error, vbox
-from .import_view import FILE_FILTER, LAST_DIR_KEY, column_letter
+from .import_view import choose_import_file, column_letter
 
 NOT_USED = "（不导入）"
 SURE, CHECK, MISSING = QColor("#2e7d32"), QColor("#e65100"), QColor("#c62828")
@@ -154,13 +153,9 @@ class SurveyImportDialog(QDialog):
 
     # ------------------------------------------------------------ the file
     def choose_file(self) -> None:
-        settings = QSettings()
-        start = settings.value(LAST_DIR_KEY, str(Path.home()))
-        path, _filter = QFileDialog.getOpenFileName(self, "选择问卷星/腾讯问卷导出的文件", start, FILE_FILTER)
-        if not path:
-            return
-        settings.setValue(LAST_DIR_KEY, str(Path(path).parent))
-        self.load_file(path)
+        path = choose_import_file(self, "选择问卷星/腾讯问卷导出的文件")
+        if path:
+            self.load_file(path)
 
     def load_file(self, path: str | Path) -> bool:
         template_id = self.template_combo.currentData()
