@@ -76,7 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
         "import-survey", help="导入问卷星/腾讯问卷导出的答卷（按选项文本或按分数）为线上问卷回访记录"
     )
     p.add_argument("file", metavar="FILE", help="问卷星或腾讯问卷导出的 .xlsx、.xls 或 .csv 文件")
-    p.add_argument("--template", type=int, required=True, metavar="ID", help="答卷对应的问卷模板编号")
+    p.add_argument(
+        "--template", type=int, metavar="ID", help="答卷对应的问卷模板编号（默认：按列名自动选择最匹配的模板）"
+    )
     p.add_argument("--dry-run", action="store_true", help="只预览将导入多少条，不写入数据库")
     p.add_argument("--report", metavar="F.xlsx", help="错误报告保存位置（默认：源文件旁边）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出题目对应和结果")
@@ -326,7 +328,8 @@ def cmd_import_survey(args) -> int:
     if args.json:
         print(json.dumps({**result.as_json(), "mapping": source.mapping_rows()}, ensure_ascii=False))
         return 0
-    print(f"{source.platform}：{source.count_data_rows()} 份答卷")
+    template = source.questions[0].template if source.questions else None
+    print(f"{source.platform}：{source.count_data_rows()} 份答卷，问卷模板 {template.label if template else source.template_id}")
     for row in source.mapping_rows():
         where = f"← {row['header']}（相似度 {row['score']:.2f}）" if row["column"] is not None else "← 未对应"
         print(f"  第{row['number']}题 {row['question']} {where}")

@@ -263,3 +263,30 @@ def test_the_command_line(shop, tmp_path, db_path, capsys):
     assert Visit.select().count() == 3
     assert main(["--db", str(db_path), "import-survey", str(path), "--template", "9999"]) == 2
     assert "所选问卷模板已不存在" in capsys.readouterr().err
+
+
+def test_a_sheet_found_by_phone_and_later_by_order_number_is_not_doubled(shop, tmp_path):
+    template, _people, _tasks = shop
+    rows = [[*row, "GD1"] for row in wjx_rows(WJX_SHEETS[:1])]
+    path = write_xlsx(tmp_path / "w.xlsx", [*WJX_HEADER, "8、您的工单号"], rows)
+    source = si.open_survey(path, template.id)
+    assert source.order_column == 13
+    source.order_column = None  # the first time the user finds customers by phone only
+    assert si.import_survey(source).imported == 1
+    again = si.import_survey(si.open_survey(path, template.id))
+    assert (again.imported, again.duplicates) == (0, 1) and Visit.select().count() == 1
+
+
+def test_the_same_sheet_twice_in_one_file_is_imported_once(shop, tmp_path):
+    template, _people, _tasks = shop
+    rows = wjx_rows(WJX_SHEETS[:1] * 2)
+    result = si.import_survey(si.open_survey(write_xlsx(tmp_path / "w.xlsx", WJX_HEADER, rows), template.id))
+    assert (result.imported, result.duplicates, result.rejected) == (1, 1, 0)
+
+
+def test_the_template_the_columns_answer_best_is_chosen(shop, tmp_path):
+    template, _people, _tasks = shop
+    path = write_xlsx(tmp_path / "w.xlsx", WJX_HEADER, [])
+    # the built-in templates are there too; the columns name this template's questions
+    source = si.open_survey(path)
+    assert source.template_id == template.id and len(source.mapping) == 6

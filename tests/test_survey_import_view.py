@@ -12,7 +12,7 @@ from desktop.models import Customer, Visit
 from desktop.models.visit import ONLINE_METHOD
 from desktop.views.common.context import AppContext
 from desktop.views.intake.import_view import ImportView
-from desktop.views.intake.survey_import_dialog import NOT_USED, SurveyImportDialog
+from desktop.views.intake.survey_import_dialog import AUTO_TEMPLATE, NOT_USED, SurveyImportDialog
 
 
 @pytest.fixture
@@ -44,12 +44,14 @@ def test_import_a_wjx_export_through_the_dialog(qtbot, page, shop, tmp_path, mon
     dialog = open_dialog(qtbot, page)
     assert not dialog.preview_button.isEnabled() and not dialog.import_button.isEnabled()
 
-    dialog.template_combo.setCurrentIndex(dialog.template_combo.findData(template.id))
+    assert dialog.template_combo.currentText() == AUTO_TEMPLATE
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), "表格文件"))
     qtbot.mouseClick(dialog.choose_button, Qt.LeftButton)
 
     assert dialog.file_edit.text() == str(path)
     assert "问卷星导出" in dialog.file_info.text() and "共 4 份答卷" in dialog.file_info.text()
+    # of the built-in templates and this one, the columns name this one's questions
+    assert dialog.template_combo.currentData() == template.id and "已按列名选择" in dialog.file_info.text()
     assert dialog.phone_combo.currentText() == "G 列 · 1、您的手机号码："
     assert dialog.order_combo.currentText() == NOT_USED
     table = dialog.mapping_table
@@ -113,11 +115,25 @@ def test_a_file_with_no_customer_column_cannot_be_previewed(qtbot, page, shop, t
     header = [h for h in WJX_HEADER if "手机" not in h]
     path = write_xlsx(tmp_path / "无手机.xlsx", header, [])
     dialog = open_dialog(qtbot, page)
-    dialog.template_combo.setCurrentIndex(dialog.template_combo.findData(shop.id))
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), "表格文件"))
     qtbot.mouseClick(dialog.choose_button, Qt.LeftButton)
     assert not dialog.preview_button.isEnabled()
     assert "请指定用来找到客户的列" in dialog.summary_label.text()
     dialog.order_combo.setCurrentIndex(dialog.order_combo.findData(0))  # 序号 is not an order number …
     assert dialog.preview_button.isEnabled()  # … but the user may pick any column
+    qtbot.mouseClick(dialog.close_button, Qt.LeftButton)
+
+
+def test_choosing_another_template_matches_the_columns_again(qtbot, page, shop, tmp_path, monkeypatch):
+    path = write_xlsx(tmp_path / "问卷星.xlsx", WJX_HEADER, wjx_rows(WJX_SHEETS))
+    dialog = open_dialog(qtbot, page)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), "表格文件"))
+    qtbot.mouseClick(dialog.choose_button, Qt.LeftButton)
+    assert dialog.template_combo.currentData() == shop.id
+    dialog.template_combo.setCurrentIndex(dialog.template_combo.findText("汽车维修保养回访（第1版）"))
+    assert dialog.source.template_id == dialog.template_combo.currentData()
+    assert dialog.mapping_table.rowCount() == 12  # the car form's questions, hardly any answered
+    assert "没有对应的列" in dialog.mapping_note.text()
+    dialog.template_combo.setCurrentIndex(0)  # 按列名自动选择 again
+    assert dialog.template_combo.currentData() == shop.id and dialog.mapping_table.rowCount() == 6
     qtbot.mouseClick(dialog.close_button, Qt.LeftButton)

@@ -19,8 +19,8 @@ class SurveyLink(BaseModel):
 
 class ImportedSubmission(BaseModel):
     """One answer sheet of a survey platform's export (问卷星 / 腾讯问卷) that became a visit: its
-    key (a digest of the platform, the sheet's 序号/编号, its submission time and the customer's
-    phone or order number) makes importing the same export again skip it instead of doubling it."""
+    key (a digest of the platform, the sheet's 序号/编号, its submission time and the customer it
+    was matched to) makes importing the same export again skip it instead of doubling it."""
 
     key = pw.CharField(max_length=64, unique=True)  # sha256 hex
     platform = pw.CharField()  # 问卷星 / 腾讯问卷 / 其他

@@ -32,6 +32,7 @@ from ..admin import accounts
 from ..common.dates import parse_date
 from ..common.errors import UserError, ValidationError, ValidationErrors
 from ..common.validation import normalize_phone, shown, to_halfwidth
+from ..visits import templates as template_svc
 from ..visits import visits as visit_svc
 from ..web.links import answers_from_form
 from . import survey_columns as sc
@@ -166,18 +167,38 @@ class SurveySource:
         return None
 
 
-def open_survey(path: str | Path, template_id: int) -> SurveySource:
-    """Read a 问卷星 / 腾讯问卷 export and match its columns to the template's questions."""
+def open_survey(path: str | Path, template_id: int | None = None) -> SurveySource:
+    """Read a 问卷星 / 腾讯问卷 export and match its columns to the questions of ``template_id``
+    — or, without one, of the active template they answer best (``best_template``)."""
     path = Path(path).expanduser().absolute()
     rows = read_rows(path)
     header_row = sc.find_header_row(rows)
     headers = [cell_text(h).strip() for h in rows[header_row]]
-    source = SurveySource(path, rows, header_row, sc.detect_platform(headers), template_id)
+    source = SurveySource(path, rows, header_row, sc.detect_platform(headers), template_id or 0)
     skip = sc.bookkeeping_columns(headers, source.platform)
     source.phone_column = sc.find_column(headers, sc.PHONE_WORDS, skip)
     source.order_column = sc.find_column(headers, sc.ORDER_WORDS, skip | {source.phone_column})
+    if template_id is None:
+        template_id = best_template(source)
+        if template_id is None:
+            raise UserError("还没有可用的问卷模板。请先在“问卷模板”中建立与问卷星/腾讯问卷题目一致的模板。")
     source.set_template(template_id)
     return source
+
+
+def best_template(source: SurveySource) -> int | None:
+    """The active template whose questions the file's columns answer best: the highest sum of
+    match scores (six questions matched word for word beat seven matched loosely), then the
+    larger share of its questions answered; the default template when nothing matches."""
+    best, best_rank = None, (0.0, 0.0)
+    columns = source.answer_columns()
+    for template in template_svc.active_templates():
+        questions = visit_svc.form_questions(template.id)
+        found = sc.auto_mapping(questions, source.headers, columns)
+        rank = (round(sum(m.score for m in found.values()), 3), len(found) / max(len(questions), 1))
+        if rank > best_rank:
+            best, best_rank = template.id, rank
+    return best if best is not None else visit_svc.default_template_id()
 
 
 # ---------------------------------------------------------------- the result
@@ -244,11 +265,6 @@ class _Finder:
         text = cell_text(row[col]).strip()
         return "" if to_halfwidth(text) in sc.EMPTY_CELLS else text
 
-    def identity(self, row: list) -> str:
-        return "|".join(
-            (self._cell(row, self.source.order_column), self._cell(row, self.source.phone_column))
-        )
-
     def customer(self, row: list) -> tuple[int, int | None]:
         """(customer id, order id or None); ValidationError naming the column and the fix."""
         order_no = self._cell(row, self.source.order_column)
@@ -297,6 +313,8 @@ class _Finder:
 
 def submitted_at(value) -> datetime:
     """The submission time of a sheet, as the platforms write it."""
+    if isinstance(value, datetime):
+        return value
     text = to_halfwidth(cell_text(value)).strip()
     for fmt in _TIME_FORMATS:
         try:
@@ -309,11 +327,12 @@ def submitted_at(value) -> datetime:
     return when if isinstance(when, datetime) else datetime.combine(when, datetime.min.time())
 
 
-def submission_key(source: SurveySource, row: list, when: datetime, identity: str) -> str:
-    """The sheet's identity across imports: platform, its 序号/编号, submission time, customer."""
+def submission_key(source: SurveySource, row: list, when: datetime, customer_id: int) -> str:
+    """The sheet's identity across imports — platform, its 序号/编号, submission time and the
+    customer it belongs to — whichever columns found the customer this time."""
     col = source.key_column
     number = cell_text(row[col]).strip() if col is not None and col < len(row) else ""
-    text = f"{source.platform}|{number}|{when:%Y-%m-%d %H:%M:%S}|{identity}"
+    text = f"{source.platform}|{number}|{when:%Y-%m-%d %H:%M:%S}|{customer_id}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -410,10 +429,10 @@ def _import_row(source, finder, row, row_no, visitor, known, today) -> tuple[str
     if time_col is None:
         raise ValidationError("提交时间", "文件中没有“提交答卷时间”或“结束答题时间”列，无法确定回访日期。")
     when = submitted_at(row[time_col] if time_col < len(row) else "")
-    key = submission_key(source, row, when, finder.identity(row))
+    customer_id, order_id = finder.customer(row)
+    key = submission_key(source, row, when, customer_id)
     if key in known:
         return None
-    customer_id, order_id = finder.customer(row)
     form, errors = _form(source, row)
     answers, more = answers_from_form(source.questions, form)
     if errors or more:

@@ -34,6 +34,7 @@ from ..common.widgets import MARGIN, hbox, show_error, vbox
 from .import_view import choose_import_file, column_letter
 
 NOT_USED = "（不导入）"
+AUTO_TEMPLATE = "按列名自动选择"
 SURE, CHECK, MISSING = QColor("#2e7d32"), QColor("#e65100"), QColor("#c62828")
 SURE_SCORE = 0.9  # at or above: the header says the question; below: worth a look
 
@@ -55,6 +56,7 @@ class SurveyImportDialog(QDialog):
         )
         self.choose_button = QPushButton("选择文件…")
         self.template_combo = QComboBox()
+        self.template_combo.addItem(AUTO_TEMPLATE, None)
         for template in template_svc.active_templates():
             self.template_combo.addItem(template.label, template.id)
         self.file_info = QLabel("按选项文本或按分数导出的文件都可以；每份答卷按手机号或订单号找到客户。")
@@ -89,6 +91,7 @@ class SurveyImportDialog(QDialog):
         self.import_button.setDefault(True)
         self.summary_label = QLabel()
         self.summary_label.setWordWrap(True)
+        self.summary_label.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         self.summary_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.problem_table = QTableWidget(0, 2)
         self.problem_table.setHorizontalHeaderLabels(["行号", "不能导入的原因"])
@@ -158,10 +161,7 @@ class SurveyImportDialog(QDialog):
             self.load_file(path)
 
     def load_file(self, path: str | Path) -> bool:
-        template_id = self.template_combo.currentData()
-        if template_id is None:
-            show_error(self, "还没有可用的问卷模板。请先在“问卷模板”中建立与问卷星/腾讯问卷题目一致的模板。")
-            return False
+        template_id = self.template_combo.currentData()  # None: the one the columns answer best
         try:
             source = run_with_progress(
                 self, "正在读取文件…", lambda report: survey_import.open_survey(path, template_id)
@@ -179,8 +179,11 @@ class SurveyImportDialog(QDialog):
     def _on_template(self) -> None:
         if self.source is None or self._filling:
             return
+        chosen = self.template_combo.currentData()
         try:
-            self.source.set_template(self.template_combo.currentData())
+            self.source.set_template(
+                chosen if chosen is not None else survey_import.best_template(self.source)
+            )
         except UserError as err:
             show_error(self, str(err))
         self._show_source()
@@ -199,6 +202,7 @@ class SurveyImportDialog(QDialog):
 
     def _show_source(self) -> None:
         source = self.source
+        auto = False
         self._filling = True
         try:
             all_columns = list(range(len(source.headers))) if source else []
@@ -206,12 +210,16 @@ class SurveyImportDialog(QDialog):
             self._column_items(self.order_combo, source.order_column if source else None, all_columns)
             self._column_items(self.feedback_combo, source.feedback_column if source else None, all_columns)
             self._fill_mapping()
+            if source is not None:
+                auto = self.template_combo.currentData() is None
+                self.template_combo.setCurrentIndex(self.template_combo.findData(source.template_id))
         finally:
             self._filling = False
         if source is not None:
             self.file_info.setText(
                 f"{source.platform}导出 · {Path(source.path).name}：表头在第 {source.header_row + 1} 行，"
                 f"共 {source.count_data_rows()} 份答卷。"
+                + ("已按列名选择最匹配的问卷模板，可在右上角更改。" if auto else "")
             )
         self._changed()
 
@@ -219,8 +227,11 @@ class SurveyImportDialog(QDialog):
         source = self.source
         rows = source.mapping_rows() if source else []
         columns = source.answer_columns() if source else []
+        for combo in self._combos.values():
+            combo.hide()  # deleted later by the table; not painted over the new rows meanwhile
         self._combos.clear()
         table = self.mapping_table
+        table.setRowCount(0)
         table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             number = QTableWidgetItem(f"第{row['number']}题" + (" *" if row["required"] else ""))
@@ -278,6 +289,7 @@ class SurveyImportDialog(QDialog):
         self.import_button.setEnabled(False)
         self.report_button.setEnabled(False)
         self.problem_table.setRowCount(0)
+        self.problem_table.hide()  # shown with a preview's or import's refused sheets
         self.preview_button.setEnabled(source is not None and source.problem() is None)
         if source is None:
             self.mapping_note.setText("选择文件后，按题目文字自动找出每道题的答案列。")
@@ -348,6 +360,7 @@ class SurveyImportDialog(QDialog):
             item.setToolTip(reason)
             table.setItem(r, 1, item)
         table.resizeRowsToContents()
+        table.setVisible(bool(result.problems))
 
     def open_report(self) -> None:
         if self.result is not None and self.result.report is not None:
