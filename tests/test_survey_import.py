@@ -290,3 +290,21 @@ def test_the_template_the_columns_answer_best_is_chosen(shop, tmp_path):
     # the built-in templates are there too; the columns name this template's questions
     source = si.open_survey(path)
     assert source.template_id == template.id and len(source.mapping) == 6
+
+
+def test_numbers_and_times_as_real_cells(shop, tmp_path):
+    """An export saved again by Excel: 编号 a number, times real date cells, phones numbers."""
+    from datetime import datetime
+
+    template, _people, _tasks = shop
+    rows = tencent_rows([(1, "GD1", "2024-05-03 19:27:27", "a")], "score")
+    rows[0][0] = 1
+    rows[0][1] = rows[0][2] = datetime(2024, 5, 3, 19, 27)
+    wjx = wjx_rows([(2, 13912345678, datetime(2024, 5, 4, 9, 30, 5), "b")], "score")
+    first = si.import_survey(
+        si.open_survey(write_xlsx(tmp_path / "t.xlsx", TENCENT_HEADER, rows), template.id)
+    )
+    second = si.import_survey(si.open_survey(write_xlsx(tmp_path / "w.xlsx", WJX_HEADER, wjx), template.id))
+    assert (first.imported, second.imported, first.rejected + second.rejected) == (1, 1, 0)
+    dates = {v.customer.code: v.visit_date for v in Visit.select()}
+    assert dates == {"C1": date(2024, 5, 3), "C2": date(2024, 5, 4)}
