@@ -72,6 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", metavar="F.xlsx", help="错误报告保存位置（默认：源文件旁边）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
 
+    p = sub.add_parser(
+        "import-survey", help="导入问卷星/腾讯问卷导出的答卷（按选项文本或按分数）为线上问卷回访记录"
+    )
+    p.add_argument("file", metavar="FILE", help="问卷星或腾讯问卷导出的 .xlsx、.xls 或 .csv 文件")
+    p.add_argument(
+        "--template", type=int, metavar="ID", help="答卷对应的问卷模板编号（默认：按列名自动选择最匹配的模板）"
+    )
+    p.add_argument("--dry-run", action="store_true", help="只预览将导入多少条，不写入数据库")
+    p.add_argument("--report", metavar="F.xlsx", help="错误报告保存位置（默认：源文件旁边）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出题目对应和结果")
+
     p = sub.add_parser("report", help="生成某一期间的客户满意度调查与改进报告（PDF）")
     p.add_argument("--period", metavar="P", help="统计期间：2024（年）、2024Q2（季度）、2024-05（月）")
     p.add_argument(
@@ -303,6 +314,28 @@ def cmd_import(args) -> int:
     _open(args)
     result = run_import(Path(args.file).expanduser(), args.kind, mode=args.mode, report_path=args.report)
     print(json.dumps(result.as_json(), ensure_ascii=False) if args.json else result.summary())
+    return 0
+
+
+def cmd_import_survey(args) -> int:
+    import json
+
+    from desktop.services.intake import survey_import
+
+    _open(args)
+    source = survey_import.open_survey(Path(args.file).expanduser(), args.template)
+    result = survey_import.import_survey(source, dry_run=args.dry_run, report_path=args.report)
+    if args.json:
+        print(json.dumps({**result.as_json(), "mapping": source.mapping_rows()}, ensure_ascii=False))
+        return 0
+    template = source.questions[0].template if source.questions else None
+    print(f"{source.platform}：{source.count_data_rows()} 份答卷，问卷模板 {template.label if template else source.template_id}")
+    for row in source.mapping_rows():
+        where = f"← {row['header']}（相似度 {row['score']:.2f}）" if row["column"] is not None else "← 未对应"
+        print(f"  第{row['number']}题 {row['question']} {where}")
+    print(result.summary())
+    for row_no, reason in result.problems[:10]:
+        print(f"  第 {row_no} 行：{reason}")
     return 0
 
 
@@ -608,6 +641,7 @@ COMMANDS = {
     "report": cmd_report,
     "daily": cmd_daily,
     "import": cmd_import,
+    "import-survey": cmd_import_survey,
     "scan": cmd_scan,
     "export": cmd_export,
     "consolidate": cmd_consolidate,

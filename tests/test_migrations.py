@@ -59,7 +59,8 @@ def make_old_version(path, version: int):
     sending channel (问卷 / 短信 / 微信) on the visit task, releases 1 to 9 no 告知客户 / 销售跟进 /
     目标 tables, releases 1 to 10 no 工长自评 table, releases 1 to 11 no 评价范围 (班组 / 服务类型 /
     新老客户) on the KPI scorecard, releases 1 to 12 no 扫码问卷 link table, releases 1 to 13 no
-    indexes on the orders' 投诉受理时间 and (customer, 完成时间)."""
+    indexes on the orders' 投诉受理时间 and (customer, 完成时间), releases 1 to 16 no table of the
+    imported 问卷星 / 腾讯问卷 answer sheets (15 and 16 are other branches' steps)."""
     open_app_database(path)
     Customer.create(code="C0001", name="老客户", phone="13800001111")
     close_database()
@@ -70,6 +71,8 @@ def downgrade(path, version: int) -> None:
     """Take a closed database of this release back to what release ``version`` had (its data in
     the tables that release knew stays)."""
     con = sqlite3.connect(path)
+    if version < 17:
+        con.execute("DROP TABLE imported_submission")
     if version < 14:
         con.execute("DROP INDEX service_order_complaint_at")
         con.execute("DROP INDEX service_order_customer_id_completed_at")
@@ -117,7 +120,7 @@ def test_version_1_database_gets_accounts_table_and_keeps_data(tmp_path):
     make_version_1(path)
     open_app_database(path)
     try:
-        assert SCHEMA_VERSION == 14
+        assert SCHEMA_VERSION == 17
         assert UserAccount.select().count() == 0  # the table exists now
         assert AttachmentBlob.select().count() == 0
         assert Customer.get().name == "老客户"
@@ -183,7 +186,7 @@ def test_version_2_postgresql_database_is_stepped_up(pg_url):
     con.close()
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16])
 def test_every_step_reaches_the_tables_of_a_fresh_database(tmp_path, version):
     fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
     open_app_database(fresh)
@@ -391,3 +394,24 @@ def test_version_12_database_gets_the_survey_link_table(tmp_path):
     assert _user_version(path) == SCHEMA_VERSION
     assert "survey_link" in _tables(path)
     assert "survey_link" not in _tables(tmp_path / "v12.db.v12.bak")
+
+
+def test_version_16_database_gets_the_imported_submissions_table(tmp_path):
+    """Step 17: a version-16 database keeps its data and remembers imported answer sheets."""
+    import peewee
+
+    from desktop.models import ImportedSubmission
+
+    path = tmp_path / "v16.db"
+    make_old_version(path, 16)
+    assert "imported_submission" not in _tables(path)
+    open_app_database(path)
+    try:
+        ImportedSubmission.create(key="k" * 64, platform="问卷星", source="问卷.xlsx", row_no=2)
+        with pytest.raises(peewee.IntegrityError):
+            ImportedSubmission.create(key="k" * 64, platform="问卷星")
+        assert Customer.get().name == "老客户"
+    finally:
+        close_database()
+    assert _user_version(path) == SCHEMA_VERSION
+    assert "imported_submission" in _tables(path)

@@ -11,7 +11,7 @@ from .org import Department, Staff
 from .paper import AttachmentBlob, AttachmentBlobPart, AuditLog, VisitAttachment, VisitSignature
 from .questionnaire import KINDS, Question, QuestionnaireTemplate
 from .settings import Setting
-from .survey import SurveyLink
+from .survey import ImportedSubmission, SurveyLink
 from .visit import (
     METHODS,
     MOODS,
@@ -61,6 +61,7 @@ ALL_MODELS = [
     PeriodGoal,
     ForemanReview,
     SurveyLink,
+    ImportedSubmission,
 ]
 
 __all__ = [
@@ -87,6 +88,7 @@ __all__ = [
     "Department",
     "ForemanReview",
     "FormAutosave",
+    "ImportedSubmission",
     "ImprovementAction",
     "KpiIndicator",
     "KpiReviewerScore",

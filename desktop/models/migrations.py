@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from playhouse.migrate import migrate
 
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 17
 
 
 def _add_user_accounts(migrator) -> None:
@@ -158,6 +158,19 @@ def _add_order_indexes(migrator) -> None:
     )
 
 
+def _reserved(migrator) -> None:
+    """15, 16: the steps of other branches (issue 16's SMS and counter work), merged by the lead;
+    nothing here on this branch."""
+
+
+def _add_imported_submissions(migrator) -> None:
+    """17: the survey-platform answer sheets (问卷星, 腾讯问卷) already imported as visits, so that
+    importing the same export again skips them."""
+    from .survey import ImportedSubmission
+
+    migrator.database.create_tables([ImportedSubmission])
+
+
 # version → step that brings a database from version-1 to version. Version 1 is the first
 # release: it is created from the models, so it has no step.
 STEPS: dict[int, Callable] = {
@@ -174,4 +187,7 @@ STEPS: dict[int, Callable] = {
     12: _add_scorecard_scope,
     13: _add_survey_links,
     14: _add_order_indexes,
+    15: _reserved,
+    16: _reserved,
+    17: _add_imported_submissions,
 }

@@ -182,7 +182,9 @@ def page_of(link: SurveyLink, at: datetime | None = None) -> SurveyPage:
 
 
 # ---------------------------------------------------------------- what a submission saves
-def _answers(questions: list[Question], form: dict[str, str]) -> tuple[dict, list[ValidationError]]:
+def answers_from_form(questions: list[Question], form: dict[str, str]) -> tuple[dict, list[ValidationError]]:
+    """question id → (stored value, text) from form values (``q<N>``, ``q<N>_note``), and what is
+    wrong with the rest; shared by the phone page and the survey-platform import."""
     answers, errors = {}, []
     for number, q in enumerate(questions, start=1):
         raw = (form.get(f"q{number}") or "").strip()
@@ -241,7 +243,7 @@ def submit(token: str, form: dict[str, str], *, at: datetime | None = None):
         template_id = _template_id(task)
         if template_id is None:
             raise UserError("这份问卷暂时无法提交，请联系客服。")
-        answers, errors = _answers(visit_svc.form_questions(template_id), form)
+        answers, errors = answers_from_form(visit_svc.form_questions(template_id), form)
         if errors:
             raise ValidationErrors(errors)
         data = visit_svc.VisitInput(

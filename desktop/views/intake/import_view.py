@@ -55,6 +55,17 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def choose_import_file(parent, title: str) -> str | None:
+    """A spreadsheet to import, starting in the folder the last one came from (remembered)."""
+    settings = QSettings()
+    start = settings.value(LAST_DIR_KEY, str(Path.home()))
+    path, _filter = QFileDialog.getOpenFileName(parent, title, start, FILE_FILTER)
+    if not path:
+        return None
+    settings.setValue(LAST_DIR_KEY, str(Path(path).parent))
+    return path
+
+
 class ImportView(QWidget):
     def __init__(self, ctx: AppContext, parent=None):
         super().__init__(parent)
@@ -70,6 +81,9 @@ class ImportView(QWidget):
         self.file_edit.setReadOnly(True)
         self.file_edit.setPlaceholderText("请选择 .xlsx、.xls 或 .csv 文件（UTF-8 或 GBK 编码均可）")
         self.choose_button = QPushButton("选择文件…")
+        self.survey_button = QPushButton("导入问卷星/腾讯问卷结果…")
+        self.survey_button.setToolTip("把问卷星、腾讯问卷导出的答卷导入为线上问卷回访记录")
+        self.survey_dialog = None
 
         self.header_spin = QSpinBox()
         self.header_spin.setRange(1, 1)
@@ -131,7 +145,7 @@ class ImportView(QWidget):
         bottom.setStretch(1, 1)
         self.setLayout(
             vbox(
-                heading("导入数据"),
+                hbox(heading("导入数据"), None, self.survey_button),
                 hbox(QLabel("导入："), self.kind_combo, QLabel("文件："), self.file_edit, self.choose_button),
                 hbox(
                     QLabel("表头在第"),
@@ -155,6 +169,7 @@ class ImportView(QWidget):
         self.mode_group.buttonToggled.connect(lambda _b, on: on and self.refresh_preview())
         self.import_button.clicked.connect(self.start_import)
         self.report_button.clicked.connect(self.open_report)
+        self.survey_button.clicked.connect(self.open_survey_import)
         self._fill_mapping_table()
 
     # ------------------------------------------------------------ page protocol
@@ -175,13 +190,9 @@ class ImportView(QWidget):
 
     # ------------------------------------------------------------ choosing and reading the file
     def choose_file(self) -> None:
-        settings = QSettings()
-        start = settings.value(LAST_DIR_KEY, str(Path.home()))
-        path, _filter = QFileDialog.getOpenFileName(self, "选择要导入的文件", start, FILE_FILTER)
-        if not path:
-            return
-        settings.setValue(LAST_DIR_KEY, str(Path(path).parent))
-        self.load_file(path)
+        path = choose_import_file(self, "选择要导入的文件")
+        if path:
+            self.load_file(path)
 
     def load_file(self, path: str | Path) -> bool:
         kind = self.kind
@@ -348,6 +359,16 @@ class ImportView(QWidget):
             self.ctx.events.orders_changed.emit()
         self.ctx.events.status_message.emit(result.summary().split("\n")[0])
         self.refresh_preview()
+
+    def open_survey_import(self) -> None:
+        """The survey-platform import, in a window of its own (window-modal, not blocking)."""
+        from .survey_import_dialog import SurveyImportDialog
+
+        if self.survey_dialog is not None:
+            self.survey_dialog.deleteLater()
+        self.survey_dialog = SurveyImportDialog(self.ctx, self)
+        self.survey_dialog.setAttribute(Qt.WA_DeleteOnClose, False)
+        self.survey_dialog.open()
 
     def open_report(self) -> None:
         if self.result is not None and self.result.report is not None:
