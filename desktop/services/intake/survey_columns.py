@@ -49,8 +49,8 @@ MIN_SCORE = 0.6  # below this similarity a column is not offered as a question's
 PHONE_WORDS = ("手机", "电话", "联系方式")
 ORDER_WORDS = ("订单号", "工单号", "订单编号", "工单编号", "服务单号", "单号")
 FEEDBACK_WORDS = ("意见", "建议")
-# what a platform writes for no answer (after half-width folding)
-EMPTY_CELLS = {"", "(空)", "(跳过)", "-3", "-2", "--", "-"}
+# what a platform writes for no answer, compared after half-width folding (as the cells are)
+EMPTY_CELLS = {to_halfwidth(text) for text in ("", "（空）", "（跳过）", "-3", "-2", "--", "-")}
 
 _NUMBERING = re.compile(r"^\s*(?:第\s*(\d+)\s*题|q\s*(\d+)|(\d+))\s*[、.:)\]]?\s*", re.IGNORECASE)
 _TYPE_TAG = re.compile(
