@@ -94,14 +94,6 @@ def channel_rows(scope: Scope) -> list[ChannelRow]:
     return rows
 
 
-def pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
-
-
-def score(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}"
-
-
 def recovery_text(row: ChannelRow) -> str:
     """回收率 in words: 70.0%（7 / 10，目标 ≥70%，达标）, or — when the channel sent nothing."""
     if not row.sent:

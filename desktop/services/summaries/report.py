@@ -69,6 +69,7 @@ from .report_doc import (
     score,
     versus_previous,
 )
+from .report_channels import channel_blocks
 from .report_evaluators import evaluator_blocks
 
 ALL_TEAMS_LABEL = "全部班组"
@@ -362,6 +363,7 @@ def _satisfaction_section(ctx: _Context) -> Section:
     blocks.extend(goal_blocks(flt))
     blocks.extend(segment_blocks(flt))
     blocks.extend(evaluator_blocks(flt))  # 工长自评 beside the 调度 and 管理人员 phone visits
+    blocks.extend(channel_blocks(flt))  # 满意率 by 回访方式 beside 回收率 by 发放渠道
     return Section("三", "满意度分析", blocks)
 
 
