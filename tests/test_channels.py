@@ -16,8 +16,8 @@ import pytest
 
 from desktop.models import Customer, ServiceOrder, VisitTask
 from desktop.services.reporting import channels, statistics
-from desktop.services.reporting.scope import Scope
 from desktop.services.reporting.periods import parse_period
+from desktop.services.reporting.scope import Scope
 from desktop.services.scheduling import chasing
 from tests.test_reporting_rules import _template, _visit
 

@@ -48,6 +48,7 @@ from ..reporting.statistics import (
     segments,
     verification_figures,
 )
+from .report_channels import channel_blocks
 from .report_doc import (
     NO_DATA,
     Block,
@@ -69,7 +70,6 @@ from .report_doc import (
     score,
     versus_previous,
 )
-from .report_channels import channel_blocks
 from .report_evaluators import evaluator_blocks
 
 ALL_TEAMS_LABEL = "全部班组"
