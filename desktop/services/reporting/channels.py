@@ -8,8 +8,8 @@ Two facts are joined by name (the rule is in ``scheduling.chasing``'s docstring)
   (``statistics.by_group(scope, "channel")``: the same visits as every other figure — completed,
   valid, not verification visits — with the scope's filters, the 回访方式 filter included).
 * 回收率 groups the questionnaires by how they went out, ``VisitTask.sent_via``, over the scope's
-  period by 发放时间 (``chasing.recovery_by_channel``; the scope's other filters do not apply: a
-  send has no 回访方式 yet). Each sending channel is named as the 回访方式 its answers usually come
+  period by 发放时间 (``chasing.recovery_by_channel``; of the scope's filters only 回访方式 applies,
+  as the channel of that name: a send has no team, engineer or answers yet). Each sending channel is named as the 回访方式 its answers usually come
   back by (问卷, 短信, 线上问卷, 柜台自助), so one row carries both; 电话 and 上门 are never sent
   (no 回收率), 微信 sends come back as 扫码问卷 (no 满意率 of its own).
 
@@ -74,7 +74,11 @@ def channel_rows(scope: Scope) -> list[ChannelRow]:
     period = scope.period
     sends = {}
     if period is not None:
-        sends = {r.channel: r for r in chasing.recovery_by_channel(period.start, period.end) if r.sent}
+        sends = {
+            r.channel: r
+            for r in chasing.recovery_by_channel(period.start, period.end)
+            if r.sent and scope.channel in (None, r.channel)  # the 回访方式 filter narrows both
+        }
     rows = []
     for name in _order(set(stats) | set(sends)):
         g, r = stats.get(name), sends.get(name)
