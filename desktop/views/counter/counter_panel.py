@@ -12,6 +12,7 @@ this window ends it: it stays on top of the staff's windows).
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPixmap
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QWidget
+from shiboken6 import isValid
 
 from desktop.services.admin import settings as app_settings
 from desktop.services.common.errors import UserError
@@ -256,11 +257,12 @@ def open_counter(ctx: AppContext, task_id: int, parent=None) -> CounterPanel | N
     """Start ``task_id`` on the app's counter screen (made on first use); the panel, or None
     when it did not start."""
     global _current
-    if _current is None:
-        _current = CounterPanel(ctx, parent.window() if parent is not None else None)
-    panel = _current
+    panel = current_panel()
+    if panel is None:
+        panel = _current = CounterPanel(ctx, parent.window() if parent is not None else None)
     return panel if panel.start(task_id) else None
 
 
 def current_panel() -> CounterPanel | None:
-    return _current
+    """The app's counter panel, None before the first use or once its window is gone."""
+    return _current if _current is not None and isValid(_current) else None
