@@ -56,7 +56,7 @@ COUNTER = COUNTER_METHOD  # shown on the shop's counter screen
 # handed out on paper, sent by text message, by WeChat, by a survey platform; shown at the counter
 CHANNELS = (PAPER, SMS, "微信", ONLINE, COUNTER)
 CHANNEL_GOALS = {PAPER: 0.70, SMS: 0.30, "微信": 0.30, ONLINE: 0.30, COUNTER: 0.70}
-CHANNEL_KIND = {PAPER: "纸质问卷", SMS: "线上问卷", "微信": "线上问卷", ONLINE: "线上问卷", COUNTER: "现场填写"}
+CHANNEL_KIND = {PAPER: "纸质问卷", SMS: "线上问卷", "微信": "线上问卷", ONLINE: "问卷平台", COUNTER: "现场填写"}
 CHASE = "问卷催收"  # the scheduler's name for these tasks (its switch and its count)
 CHASE_PREFIX = "催收·"  # a 催收 task's trigger: 催收·交付1个月 …
 CHASE_DAYS_KEY = "trigger_chase_days"

@@ -246,7 +246,9 @@ class CounterScreen(QWidget):
         self.feedback_edit.clear()
         self.pad.clear()
         self.final_error.clear()
-        self.title_label.setText(session.page.title or "客户满意度评价")
+        page = session.page
+        who = "　".join(p for p in (f"尊敬的{page.customer}" if page.customer else "", page.service) if p)
+        self.title_label.setText("　".join(p for p in (page.title or "客户满意度评价", who) if p))
         self.show_question(0)
 
     def show_question(self, index: int) -> None:
