@@ -162,6 +162,9 @@ def test_the_staff_key_ends_the_counter_mode(qtbot, tasks_view):
     qtbot.mouseClick(tasks_view.counter_button, Qt.LeftButton)
     panel = counter_panel.current_panel()
     screen = panel.screen_view
+    assert panel.screen_combo.count() == len(QApplication.screens())
+    panel._screens_changed()  # a monitor plugged in or out: the list is read again, still full screen
+    assert screen.isFullScreen() and "屏幕 1" in panel.screen_combo.currentText()
     answer_next_box("是(&Y)")  # a customer is answering: the staff confirm
     screen.activateWindow()
     qtbot.keyClick(screen, Qt.Key_F12, Qt.ControlModifier | Qt.ShiftModifier)

@@ -83,6 +83,9 @@ class CounterPanel(QWidget):
         self.screen_combo.addItems(screen_names())
         self.screen_combo.setCurrentIndex(default_screen_index())
         self.screen_combo.currentIndexChanged.connect(lambda _i: self.place_screen())
+        app = QGuiApplication.instance()
+        app.screenAdded.connect(self._screens_changed)  # a monitor plugged in or out
+        app.screenRemoved.connect(self._screens_changed)
         self.state_label = QLabel()
         self.state_label.setWordWrap(True)
         self.qr_label = QLabel()
@@ -127,6 +130,8 @@ class CounterPanel(QWidget):
     # ------------------------------------------------------------------ the counter screen
     def place_screen(self) -> None:
         """Full screen on the chosen monitor; on top of the staff's windows when it shares theirs."""
+        if not self.screen_view.isVisible() and self.session is None:
+            return  # not started yet: placed when a task starts
         screens = QGuiApplication.screens()
         index = min(max(self.screen_combo.currentIndex(), 0), len(screens) - 1)
         screen = screens[index]
@@ -136,6 +141,17 @@ class CounterPanel(QWidget):
         view.setScreen(screen)
         view.setGeometry(screen.geometry())
         view.showFullScreen()
+
+    def _screens_changed(self, *_args) -> None:
+        """The list follows the monitors; the counter moves to a second one plugged in (or back to
+        the only one left)."""
+        self.screen_combo.blockSignals(True)
+        self.screen_combo.clear()
+        self.screen_combo.addItems(screen_names())
+        self.screen_combo.setCurrentIndex(default_screen_index())
+        self.screen_combo.blockSignals(False)
+        if self.screen_view.isVisible():
+            self.place_screen()
 
     def start(self, task_id: int) -> bool:
         """Put ``task_id``'s questionnaire on the counter; asks before replacing a customer's

@@ -131,7 +131,7 @@ class CounterScreen(QWidget):
         return page
 
     def _build_question(self) -> QWidget:
-        self.title_label = _label("", "hint")
+        self.title_label = _label("", "hint", wrap=False)
         self.progress_label = _label("", "progress", wrap=False, align=Qt.AlignRight)
         self.question_label = _label("", "question")
         self.kind_label = _label("", "hint")
