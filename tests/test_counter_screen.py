@@ -184,3 +184,21 @@ def test_a_phone_that_scanned_the_qr_first_wins(qtbot, tasks_view, task):
     panel._check_link()  # the panel's poll
     assert screen.state() == "thanks" and "平板或手机" in panel.state_label.text()
     assert Visit.get().method == "扫码问卷"
+
+
+def test_a_customer_who_walks_away_leaves_nothing_for_the_next(qtbot, tasks_view, task):
+    qtbot.mouseClick(tasks_view.counter_button, Qt.LeftButton)
+    panel = counter_panel.current_panel()
+    screen = panel.screen_view
+    screen.quiet_ms, screen.grace_ms = 300, 300
+    qtbot.mouseClick(screen.option("满意"), Qt.LeftButton)
+    qtbot.mouseClick(screen.next_button, Qt.LeftButton)  # a touch restarts the quiet time
+    qtbot.waitUntil(lambda: screen.state() == "still", timeout=3000)
+    shoot(screen, "counter_still_1024x768", (1024, 768))
+    qtbot.mouseClick(screen.still_button, Qt.LeftButton)  # 继续填写: back where they were
+    assert screen.state() == "question" and screen.progress_label.text() == "第 2 / 4 题"
+    qtbot.waitUntil(lambda: screen.state() == "still", timeout=3000)
+    qtbot.waitUntil(lambda: screen.state() == "idle", timeout=3000)  # nobody came back
+    assert screen.answers == {} and screen.session is None
+    assert "长时间未操作" in panel.state_label.text() and panel.session is None
+    assert Visit.select().count() == 0 and VisitTask.get_by_id(task.id).status == "待回访"

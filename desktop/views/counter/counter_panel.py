@@ -107,6 +107,7 @@ class CounterPanel(QWidget):
         self.end_button.clicked.connect(self.end)
         self.screen_view.submitted.connect(self._submitted)
         self.screen_view.link_closed.connect(self._closed_elsewhere)
+        self.screen_view.abandoned.connect(self._abandoned)
         self.screen_view.staff_exit.connect(self.end)
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
@@ -178,7 +179,7 @@ class CounterPanel(QWidget):
 
     def answering(self) -> bool:
         """A customer is in the middle of the questionnaire."""
-        return self.session is not None and self.screen_view.state() in ("question", "final")
+        return self.session is not None and self.screen_view.state() in ("question", "final", "still")
 
     def raise_and_show(self) -> None:
         self.show()
@@ -227,6 +228,12 @@ class CounterPanel(QWidget):
         self._show_state(f"客户已提交：{who}，回访记录 #{visit_id} 已保存，任务已完成。")
         self.ctx.events.visits_changed.emit()
         self.ctx.events.status_message.emit(f"柜台自助评价已保存（回访记录 #{visit_id}）")
+
+    def _abandoned(self) -> None:
+        who = self.session.who if self.session else ""
+        self.session = None
+        self._poll.stop()
+        self._show_state(f"客户长时间未操作，柜台已回到空闲画面：{who}（答案未保存，可重新开始）。")
 
     def _closed_elsewhere(self, text: str) -> None:
         self.session = None

@@ -5,15 +5,18 @@ back to the idle screen with the shop's name.
 The customer cannot reach the rest of the app from here: a frameless top-level window with no
 menu, no context menu and no other window's controls; closing it (Alt+F4, Esc) is refused —
 the staff side ends the counter mode, or staff press ``STAFF_KEY`` on the counter's keyboard
-(``staff_exit`` is emitted; the staff panel closes it).
+(``staff_exit`` is emitted; the staff panel closes it). A customer who walks away mid-way is
+asked "您还在填写吗？" after ``QUIET_MS`` without a touch, and ``GRACE_MS`` later the answers are
+dropped and the idle screen shows (``abandoned``), so the next customer never sees them.
 
 The screen only shows and collects: the session comes from ``services.web.counter.start`` and
 the answers go to ``counter.submit`` (the phone page's own saving path).
 """
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QGridLayout,
     QLabel,
@@ -35,6 +38,11 @@ from ..visit_form.signature_pad import SignaturePad
 
 STAFF_KEY = "Ctrl+Shift+F12"
 THANKS_MS = 8000  # the thank-you screen, then the idle screen
+# a customer who walked away: after QUIET_MS without a touch "您还在填写吗？", and GRACE_MS later the
+# idle screen (answers not saved), so that the next customer never sees them
+QUIET_MS = 180_000
+GRACE_MS = 30_000
+_INPUT = (QEvent.MouseButtonPress, QEvent.TouchBegin, QEvent.KeyPress, QEvent.TabletPress)
 PAD_WIDTH, PAD_HEIGHT = 600, 200
 STYLE = """
 CounterScreen, QStackedWidget > QWidget, QScrollArea, QScrollArea > QWidget > QWidget { background: #f4f6fa; }
@@ -91,10 +99,11 @@ def _page(body, nav) -> QWidget:
 class CounterScreen(QWidget):
     """``begin(session)`` shows the questionnaire; ``show_idle()`` the shop's name. Signals:
     ``submitted(visit_id)``, ``link_closed(text)`` (someone else submitted first, or the task
-    closed), ``staff_exit()`` (the staff key)."""
+    closed), ``abandoned()`` (left unanswered: back to idle), ``staff_exit()`` (the staff key)."""
 
     submitted = Signal(int)
     link_closed = Signal(str)
+    abandoned = Signal()
     staff_exit = Signal()
 
     def __init__(self, parent=None):
@@ -111,16 +120,26 @@ class CounterScreen(QWidget):
         self._thanks_timer = QTimer(self)
         self._thanks_timer.setSingleShot(True)
         self._thanks_timer.timeout.connect(self.show_idle)
+        self.quiet_ms, self.grace_ms = QUIET_MS, GRACE_MS
+        self._quiet_timer = QTimer(self)
+        self._quiet_timer.setSingleShot(True)
+        self._quiet_timer.timeout.connect(self._ask_still_there)
+        self._grace_timer = QTimer(self)
+        self._grace_timer.setSingleShot(True)
+        self._grace_timer.timeout.connect(self.abandon)
+        self._before_still = None  # the page to go back to from "您还在填写吗？"
 
         self.stack = QStackedWidget()
         self.idle_page = self._build_idle()
         self.question_page = self._build_question()
         self.final_page = self._build_final()
         self.thanks_page = self._build_thanks()
-        for page in (self.idle_page, self.question_page, self.final_page, self.thanks_page):
+        self.still_page = self._build_still()
+        for page in (self.idle_page, self.question_page, self.final_page, self.thanks_page, self.still_page):
             self.stack.addWidget(page)
         self.setLayout(vbox(self.stack, margin=0))
         self.show_idle()
+        QApplication.instance().installEventFilter(self)  # any touch on this screen: still there
 
     # ------------------------------------------------------------------ pages
     def _build_idle(self) -> QWidget:
@@ -214,6 +233,66 @@ class CounterScreen(QWidget):
         page.setLayout(vbox(None, self.thanks_label, self.thanks_note, None, margin=48, spacing=24))
         return page
 
+    def _build_still(self) -> QWidget:
+        page = QWidget()
+        self.still_button = QPushButton("继续填写")
+        self.still_button.setObjectName("primary")
+        self.still_button.setMinimumWidth(320)
+        self.still_button.setFocusPolicy(Qt.NoFocus)
+        self.still_button.clicked.connect(self._resume)
+        page.setLayout(
+            vbox(
+                None,
+                _label("您还在填写吗？", "thanks", align=Qt.AlignHCenter),
+                _label("如需继续，请点击下方按钮；长时间未操作，已填的答案将被清除。", "welcome", align=Qt.AlignHCenter),
+                hbox(None, self.still_button, None),
+                None,
+                margin=48,
+                spacing=24,
+            )
+        )
+        return page
+
+    # ------------------------------------------------------------------ a customer who walked away
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt API)
+        if (
+            event.type() in _INPUT
+            and self._quiet_timer.isActive()
+            and watched.isWidgetType()
+            and watched.window() is self
+        ):
+            self._quiet_timer.start(self.quiet_ms)
+        return False
+
+    def _answering(self) -> bool:
+        return self.session is not None and self.stack.currentWidget() in (self.question_page, self.final_page)
+
+    def _watch(self) -> None:
+        """(Re)start the quiet timer while the customer answers; stop it otherwise."""
+        if self._answering():
+            self._quiet_timer.start(self.quiet_ms)
+        else:
+            self._quiet_timer.stop()
+
+    def _ask_still_there(self) -> None:
+        if not self._answering():
+            return
+        self._before_still = self.stack.currentWidget()
+        self.stack.setCurrentWidget(self.still_page)
+        self._grace_timer.start(self.grace_ms)
+
+    def _resume(self) -> None:
+        self._grace_timer.stop()
+        self.stack.setCurrentWidget(self._before_still or self.question_page)
+        self._watch()
+
+    def abandon(self) -> None:
+        """Nobody came back: the answers are dropped, the idle screen shows."""
+        if self.session is None:
+            return
+        self.show_idle()
+        self.abandoned.emit()
+
     # ------------------------------------------------------------------ states
     @property
     def questions(self):
@@ -226,10 +305,13 @@ class CounterScreen(QWidget):
             self.question_page: "question",
             self.final_page: "final",
             self.thanks_page: "thanks",
+            self.still_page: "still",
         }[self.stack.currentWidget()]
 
     def show_idle(self) -> None:
         self._thanks_timer.stop()
+        self._grace_timer.stop()
+        self._quiet_timer.stop()
         self.session = None
         self.answers = {}
         self.shop_label.setText(counter.shop_name())
@@ -279,6 +361,7 @@ class CounterScreen(QWidget):
         self.back_button.setVisible(index > 0)
         self.next_button.setText("下一题" if index + 1 < total else "下一步")
         self.stack.setCurrentWidget(self.question_page)
+        self._watch()
 
     def _fill_options(self, pq, chosen: str) -> None:
         q = pq.question
@@ -333,6 +416,7 @@ class CounterScreen(QWidget):
             self.show_question(self.index + 1)
         else:
             self.stack.setCurrentWidget(self.final_page)
+            self._watch()
 
     def go_back(self) -> None:
         if self.session is None:
@@ -374,6 +458,8 @@ class CounterScreen(QWidget):
         self.thanks_label.setText("感谢您的评价！" if not note else "谢谢！")
         self.thanks_note.setText(note or f"{counter.shop_name()}祝您生活愉快。")
         self.stack.setCurrentWidget(self.thanks_page)
+        self._watch()
+        self._grace_timer.stop()
         self._thanks_timer.start(self.thanks_ms)
 
     # ------------------------------------------------------------------ no way out for the customer
