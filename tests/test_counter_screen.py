@@ -190,9 +190,15 @@ def test_a_customer_who_walks_away_leaves_nothing_for_the_next(qtbot, tasks_view
     qtbot.mouseClick(tasks_view.counter_button, Qt.LeftButton)
     panel = counter_panel.current_panel()
     screen = panel.screen_view
-    screen.quiet_ms, screen.grace_ms = 300, 300
-    qtbot.mouseClick(screen.option("满意"), Qt.LeftButton)
-    qtbot.mouseClick(screen.next_button, Qt.LeftButton)  # a touch restarts the quiet time
+    screen.quiet_ms, screen.grace_ms = 2000, 300
+    screen.begin(panel.session)  # the quiet time as set here
+    qtbot.wait(1200)
+    qtbot.mouseClick(screen.option("满意"), Qt.LeftButton)  # a touch restarts the quiet time
+    qtbot.wait(1200)
+    assert screen.state() == "question"  # 2.4 s since the start, 1.2 s since the touch
+    qtbot.mouseClick(screen.next_button, Qt.LeftButton)
+    screen.quiet_ms = 300
+    qtbot.mouseClick(screen.option("9"), Qt.LeftButton)
     qtbot.waitUntil(lambda: screen.state() == "still", timeout=3000)
     shoot(screen, "counter_still_1024x768", (1024, 768))
     qtbot.mouseClick(screen.still_button, Qt.LeftButton)  # 继续填写: back where they were

@@ -128,6 +128,7 @@ class CounterScreen(QWidget):
         self._grace_timer.setSingleShot(True)
         self._grace_timer.timeout.connect(self.abandon)
         self._before_still = None  # the page to go back to from "您还在填写吗？"
+        self._watching = False  # the application's input filtered (a customer is answering)
 
         self.stack = QStackedWidget()
         self.idle_page = self._build_idle()
@@ -139,7 +140,6 @@ class CounterScreen(QWidget):
             self.stack.addWidget(page)
         self.setLayout(vbox(self.stack, margin=0))
         self.show_idle()
-        QApplication.instance().installEventFilter(self)  # any touch on this screen: still there
 
     # ------------------------------------------------------------------ pages
     def _build_idle(self) -> QWidget:
@@ -255,6 +255,7 @@ class CounterScreen(QWidget):
 
     # ------------------------------------------------------------------ a customer who walked away
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt API)
+        # installed on the application only while a customer answers; this window's input only
         if (
             event.type() in _INPUT
             and self._quiet_timer.isActive()
@@ -269,7 +270,12 @@ class CounterScreen(QWidget):
 
     def _watch(self) -> None:
         """(Re)start the quiet timer while the customer answers; stop it otherwise."""
-        if self._answering():
+        answering = self._answering()
+        if answering != self._watching:
+            app = QApplication.instance()
+            (app.installEventFilter if answering else app.removeEventFilter)(self)
+            self._watching = answering
+        if answering:
             self._quiet_timer.start(self.quiet_ms)
         else:
             self._quiet_timer.stop()
@@ -318,6 +324,7 @@ class CounterScreen(QWidget):
         self.feedback_edit.clear()
         self.pad.clear()
         self.stack.setCurrentWidget(self.idle_page)
+        self._watch()
 
     def begin(self, session: counter.CounterSession) -> None:
         """A fresh questionnaire for the customer at the counter (any earlier answers dropped:
