@@ -3,6 +3,7 @@
 cannot close it; the staff side shows the link's QR code and ends the counter mode."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,8 @@ from desktop.views.tasks.tasks_view import BUCKETS, TasksView
 from tests.modal_boxes import answer_next_box
 from tests.test_signature_view import draw_signature
 
-SHOTS = Path(os.environ.get("COUNTER_SHOTS", "/tmp/counter_shots"))
+# the pictures are looked at by hand: COUNTER_SHOTS=/some/dir keeps them (else a temporary folder)
+SHOTS = Path(os.environ.get("COUNTER_SHOTS") or tempfile.mkdtemp(prefix="counter-shots-"))
 
 
 @pytest.fixture
