@@ -63,6 +63,7 @@ def take_screenshots(db_path: Path | None, out_dir: Path) -> list[Path]:
                 written.append(target)
             written += _form_pages(out_dir, visit_id)
             written += _print_preview(window, out_dir, visit_id)
+            written += _counter_screen(window, out_dir)
         finally:  # a failed save (a full disk) still closes the window and the database
             window.close()
             close_database()
@@ -111,4 +112,28 @@ def _print_preview(window, out_dir: Path, visit_id: int | None) -> list[Path]:
     dialog.close()
     dialog.deleteLater()
     QApplication.processEvents()
+    return [target]
+
+
+def _counter_screen(window, out_dir: Path) -> list[Path]:
+    """The customer's counter screen (柜台自助) on the first open task's first question, at a
+    1366×768 monitor's size; the counter mode is ended afterwards (nothing is submitted)."""
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.models import VisitTask
+    from desktop.views.counter.counter_panel import open_counter
+
+    task = VisitTask.select().where(VisitTask.status == "待回访").order_by(VisitTask.id).first()
+    panel = open_counter(window.ctx, task.id, window) if task is not None else None
+    if panel is None:
+        return []
+    screen = panel.screen_view
+    screen.showNormal()
+    screen.resize(1366, 768)
+    for _ in range(5):
+        QApplication.processEvents()
+    target = out_dir / "counter.png"
+    save_png(screen.grab(), target)
+    panel.session = None  # nothing typed: end without asking
+    panel.end()
     return [target]

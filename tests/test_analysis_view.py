@@ -1,6 +1,7 @@
 """问题分析 page: TOP3 with 制定改进措施, Pareto table and chart, pain matrix, tagging the untagged."""
 
 import itertools
+import os
 from datetime import date
 
 import pytest
@@ -357,6 +358,39 @@ def test_a_segment_that_fails_to_compute_says_so_and_a_refresh_shows_it(qtbot, v
     settle(qtbot, view)
     qtbot.waitUntil(lambda: not tab.loading and tab.table.rowCount() > 0, timeout=20_000)
     assert tab.row_of("普通客户") is not None and "统计失败" not in tab.note.text()
+
+
+def test_channel_filter_and_the_recovery_column(qtbot, view, data):
+    """Issue 16 item 5: 回访方式 is one of the page's filters (the Scope's channel), and by 回访方式
+    the 细分对比 table shows each channel's 回收率 beside its 满意率."""
+    from datetime import datetime
+
+    from desktop.models import VisitTask
+    from desktop.views.analysis.analysis_segments import RECOVERY_COLUMN
+
+    for v in data["tech"]:  # 2 visits, 问题解决效果 1, tagged 技术能力类
+        Visit.update(method="问卷").where(Visit.id == v.id).execute()
+    customer = data["tech"][0].customer_id
+    for back in (True, False):  # two paper questionnaires handed out in May, one back
+        VisitTask.create(customer=customer, trigger="首次回访", status="已完成" if back else "待回访",
+                         sent_via="问卷", sent_at=datetime(2024, 5, 6, 9, 0))  # fmt: skip
+    view.channel.setCurrentIndex(view.channel.findData("问卷"))
+    settle(qtbot, view)
+    assert [view.pareto_table.item(r, 0).text() for r in range(view.pareto_table.rowCount())] == ["技术能力类"]
+    tab = view.segments
+    view.tabs.setCurrentWidget(tab)
+    qtbot.mouseClick(tab.buttons["channel"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: not tab.loading and tab.row_of("问卷") is not None, timeout=20_000)
+    assert not tab.table.isColumnHidden(RECOVERY_COLUMN)
+    assert tab.row_of("问卷")[:4] == ["问卷", "2", "10", "80.0%"]
+    assert tab.row_of("问卷")[-1] == "50.0%（1 / 2，目标 ≥70%，未达标）"
+    assert tab.row_of("电话") is None  # filtered out by 回访方式
+    if os.environ.get("COUNTER_SHOTS"):  # the picture, to look at by hand
+        view.resize(1366, 768)
+        assert view.grab().save(os.path.join(os.environ["COUNTER_SHOTS"], "analysis_channel_1366x768.png"))
+    qtbot.mouseClick(tab.buttons["customer_group"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: not tab.loading, timeout=20_000)
+    assert tab.table.isColumnHidden(RECOVERY_COLUMN)
 
 
 def test_a_callers_pareto_and_top3_count_only_their_own_visits(qtbot, team, data, db_path):

@@ -19,6 +19,7 @@ REQUIRED = {
     "form_filled.png",
     "form_blank.png",
     "print_preview.png",
+    "counter.png",  # the customer's counter screen (柜台自助)
 }
 
 

@@ -12,6 +12,27 @@ by the next run. 催收 tasks are reminders, not questionnaires: no 回收率 co
 回收率 per channel = returned ÷ sent among the tasks sent in the period (by 发放时间; cancelled
 tasks and verification visits left out). Goals: paper ≥ 70% (seed 002: 调查问卷回收率应不低于70%),
 online ≥ 30% (seed 004: 线上满意度问卷回收率≥30%).
+
+Which channel a questionnaire counts under — the rule:
+
+* The channel is how the questionnaire *went out* (``VisitTask.sent_via``); how the answers *came
+  back* is the visit's 回访方式 (``Visit.method``). A task counts as returned when it is 已完成,
+  whichever way its answers came back: a paper form with the link's QR code may come back as a
+  扫码问卷 visit, an SMS with the link too — both still count under 问卷 and 短信.
+* A link never travels alone, so there is no separate "扫码" channel: a printed form or receipt
+  slip with the link's QR code handed out is 问卷; the link (or reply codes) in a text message,
+  also an SMS batch, is 短信; pasted into WeChat, 微信; a campaign sent by a survey platform (问卷星,
+  腾讯问卷, answers imported as 线上问卷) is 线上问卷; shown on the shop's counter screen (or its QR
+  opened on a tablet there) is 柜台自助, registered automatically when staff start it
+  (``mark_sent_once``). Each channel is named as the 回访方式 its answers usually come back by,
+  so the by-channel figures (``reporting.channels``) put 回收率 beside that 回访方式's 满意率.
+* The first registration wins for the counter: a task already sent by SMS that the customer
+  then answers at the counter stays an SMS send returned. Staff registering again (发放问卷…)
+  overwrites, as before.
+* A task answered through a link that was never registered as sent (e.g. a form printed for
+  signature but never handed out as a questionnaire) is in no channel's 回收率: a rate counts only
+  what was sent. Goals: 柜台自助 is handed over in the shop like paper (≥ 70%); 线上问卷 is
+  online (≥ 30%).
 """
 
 from collections.abc import Sequence
@@ -21,7 +42,7 @@ from datetime import date, datetime, time, timedelta
 import peewee as pw
 
 from desktop.models import VisitTask, db, now
-from desktop.models.visit import DONE, PAPER_METHOD, VERIFY_TRIGGER
+from desktop.models.visit import COUNTER_METHOD, DONE, ONLINE_METHOD, PAPER_METHOD, SMS_METHOD, VERIFY_TRIGGER
 
 from ..admin import accounts
 from ..admin import settings as app_settings
@@ -29,9 +50,13 @@ from ..admin.settings import clean_chase_days
 from ..common.errors import UserError, ValidationError
 
 PAPER = PAPER_METHOD  # the paper channel is named as the 回访方式 it comes back by
-CHANNELS = (PAPER, "短信", "微信")  # handed out on paper, sent by text message, sent by WeChat
-CHANNEL_GOALS = {PAPER: 0.70, "短信": 0.30, "微信": 0.30}
-CHANNEL_KIND = {PAPER: "纸质问卷", "短信": "线上问卷", "微信": "线上问卷"}
+SMS = SMS_METHOD
+ONLINE = ONLINE_METHOD  # sent by a survey platform (问卷星, 腾讯问卷)
+COUNTER = COUNTER_METHOD  # shown on the shop's counter screen
+# handed out on paper, sent by text message, by WeChat, by a survey platform; shown at the counter
+CHANNELS = (PAPER, SMS, "微信", ONLINE, COUNTER)
+CHANNEL_GOALS = {PAPER: 0.70, SMS: 0.30, "微信": 0.30, ONLINE: 0.30, COUNTER: 0.70}
+CHANNEL_KIND = {PAPER: "纸质问卷", SMS: "线上问卷", "微信": "线上问卷", ONLINE: "问卷平台", COUNTER: "现场填写"}
 CHASE = "问卷催收"  # the scheduler's name for these tasks (its switch and its count)
 CHASE_PREFIX = "催收·"  # a 催收 task's trigger: 催收·交付1个月 …
 CHASE_DAYS_KEY = "trigger_chase_days"
@@ -48,6 +73,7 @@ __all__ = [
     "chase_days",
     "create_chase_tasks",
     "mark_sent",
+    "mark_sent_once",
     "recovery_by_channel",
 ]
 
@@ -81,6 +107,26 @@ def mark_sent(task_ids: Sequence[int], channel: str, at: datetime | None = None)
         if chases:
             raise UserError("催收任务是提醒客户交回问卷的任务，不能再发放问卷。请选择原来的回访任务。")
         return VisitTask.update(sent_via=channel, sent_at=at).where(VisitTask.id.in_(ids)).execute()
+
+
+@accounts.requires(accounts.CALL, "登记问卷发放")
+def mark_sent_once(task_id: int, channel: str, at: datetime | None = None) -> bool:
+    """Record ``channel`` for an open task not registered as sent yet (the counter screen shows
+    the questionnaire); True when it was marked, False when it had been sent already or is closed."""
+    if channel not in CHANNELS:
+        raise ValidationError("发放渠道", f"请选择 {'、'.join(CHANNELS)} 之一。")
+    at = (at or now()).replace(microsecond=0)
+    marked = (
+        VisitTask.update(sent_via=channel, sent_at=at)
+        .where(
+            (VisitTask.id == task_id)
+            & VisitTask.sent_via.is_null()
+            & VisitTask.status.in_(OPEN)
+            & VisitTask.chase_of.is_null()
+        )
+        .execute()
+    )
+    return marked == 1
 
 
 # ---------------------------------------------------------------- 催收 tasks (the scheduler)
@@ -183,5 +229,11 @@ def recovery_by_channel(start: date, end: date) -> list[ChannelRecovery]:
 
 
 def channel_lines(start: date, end: date) -> str:
-    """回收率 per channel in one line (the report and the task page)."""
-    return "；".join(r.text() for r in recovery_by_channel(start, end))
+    """回收率 per channel in one line (the task page): the channels used in the period, then
+    the ones not used named together."""
+    rows = recovery_by_channel(start, end)
+    parts = [r.text() for r in rows if r.sent]
+    idle = [r.channel for r in rows if not r.sent]
+    if idle:
+        parts.append(f"本期未发放：{'、'.join(idle)}")
+    return "；".join(parts)

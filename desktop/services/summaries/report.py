@@ -48,6 +48,7 @@ from ..reporting.statistics import (
     segments,
     verification_figures,
 )
+from .report_channels import channel_blocks
 from .report_doc import (
     NO_DATA,
     Block,
@@ -362,6 +363,7 @@ def _satisfaction_section(ctx: _Context) -> Section:
     blocks.extend(goal_blocks(flt))
     blocks.extend(segment_blocks(flt))
     blocks.extend(evaluator_blocks(flt))  # 工长自评 beside the 调度 and 管理人员 phone visits
+    blocks.extend(channel_blocks(flt))  # 满意率 by 回访方式 beside 回收率 by 发放渠道
     return Section("三", "满意度分析", blocks)
 
 

@@ -9,6 +9,9 @@ Form fields: ``q<N>`` for 第N题 as the printed form numbers it (``visits.form_
 the values the 回访表 uses — 5…1 (five levels), 1–10 / 0–10 (scores), 是 / 否, the option text
 (single choice), free text — ``q<N>_note`` for a per-question comment, ``feedback`` (宝贵意见) and
 ``signature`` (a PNG data URL from the signature pad, optional).
+
+The same ``submit`` saves the answers given on the shop's counter screen (``counter``): one
+saving path, told apart by its ``Source`` (回访方式 柜台自助 instead of 扫码问卷).
 """
 
 import base64
@@ -28,7 +31,7 @@ from desktop.models import (
     now,
 )
 from desktop.models.questionnaire import CHOICE, TEXT, YESNO
-from desktop.models.visit import SCAN_METHOD
+from desktop.models.visit import COUNTER_METHOD, SCAN_METHOD
 
 from ..admin import accounts
 from ..admin import settings as app_settings
@@ -38,6 +41,21 @@ from ..visits import visits as visit_svc
 
 TOKEN_BYTES = 24  # 192 bits
 SELF_SERVICE_VISITOR = "客户自助（扫码问卷）"  # 回访人员 of a visit the customer filled in
+COUNTER_VISITOR = "客户自助（柜台）"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a customer's own answers came from: the visit's 回访方式, 回访人员 and the signing
+    device."""
+
+    method: str
+    visitor: str
+    device: str
+
+
+PHONE = Source(SCAN_METHOD, SELF_SERVICE_VISITOR, "触摸屏")  # the phone page (server.py)
+COUNTER = Source(COUNTER_METHOD, COUNTER_VISITOR, "触摸屏")  # the counter screen
 # what a link's page says instead of the questionnaire
 OPEN, USED, EXPIRED, CLOSED = "open", "used", "expired", "closed"
 DATA_URL_PREFIX = "data:image/png;base64,"
@@ -206,7 +224,9 @@ def answers_from_form(questions: list[Question], form: dict[str, str]) -> tuple[
     return answers, errors
 
 
-def _signature(form: dict[str, str]):
+def _signature(form: dict[str, str], source: Source, png: bytes | None):
+    if png is not None:  # drawn on the counter screen's pad
+        return visit_svc.SignatureInput(png=png, signed_at=now(), device=source.device)
     data = (form.get("signature") or "").strip()
     if not data:
         return None
@@ -216,7 +236,7 @@ def _signature(form: dict[str, str]):
         png = base64.b64decode(data[len(DATA_URL_PREFIX) :], validate=True)
     except ValueError:
         raise ValidationErrors([ValidationError("客户签字", "签字图像无效，请清除后重新签字。")]) from None
-    return visit_svc.SignatureInput(png=png, signed_at=now(), device="触摸屏")
+    return visit_svc.SignatureInput(png=png, signed_at=now(), device=source.device)
 
 
 class LinkClosed(UserError):
@@ -227,10 +247,19 @@ class LinkClosed(UserError):
         super().__init__("这个评价链接已不能再提交。")
 
 
-def submit(token: str, form: dict[str, str], *, at: datetime | None = None):
-    """Save the customer's answers as the task's visit (回访方式 扫码问卷, 已完成), close the
-    task and use up the link — one transaction. ValidationErrors lists what to fix (nothing is
-    saved); LinkClosed when the link can no longer be used."""
+def submit(
+    token: str,
+    form: dict[str, str],
+    *,
+    at: datetime | None = None,
+    source: Source = PHONE,
+    signature_png: bytes | None = None,
+):
+    """Save the customer's answers as the task's visit (回访方式 ``source.method``: 扫码问卷 from
+    the phone page, 柜台自助 from the counter screen; 已完成), close the task and use up the
+    link — one transaction. The signature is ``signature_png`` (the counter's pad) or the form's
+    data URL. ValidationErrors lists what to fix (nothing is saved); LinkClosed when the link can
+    no longer be used."""
     at = at or now()
     with db.atomic():
         link = find(token)
@@ -252,13 +281,13 @@ def submit(token: str, form: dict[str, str], *, at: datetime | None = None):
             task_id=task.id,
             template_id=template_id,
             visit_date=at.date(),
-            method=SCAN_METHOD,
-            visitor=SELF_SERVICE_VISITOR,
+            method=source.method,
+            visitor=source.visitor,
             answers=answers,
             feedback=form.get("feedback") or "",
             status=visit_svc.DONE,
         )
-        visit = visit_svc.save_customer_answers(data, today=at.date(), signature=_signature(form))
+        visit = visit_svc.save_customer_answers(data, today=at.date(), signature=_signature(form, source, signature_png))
         taken = (
             SurveyLink.update(used_at=at, visit=visit.id)
             .where((SurveyLink.id == link.id) & SurveyLink.used_at.is_null())

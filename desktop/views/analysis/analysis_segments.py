@@ -3,14 +3,15 @@ type, channel (回访方式) or staff (服务工程师), over the page's period 
 
 One chooser button per segment; the table shows the chosen one (``statistics.by_group`` on the
 page's ``Scope``: the same visits as every other figure — completed, valid, not verification
-visits). The figures are read in the background (``views.tasks``); "正在计算…" shows meanwhile.
+visits). By 回访方式 the rows are ``channels.channel_rows`` and a 回收率 column shows each
+channel's questionnaires sent in the period and returned (the rule is in ``scheduling.chasing``). The figures are read in the background (``views.tasks``); "正在计算…" shows meanwhile.
 Each column header's tooltip is the catalogue's definition of its figure.
 """
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QButtonGroup, QHeaderView, QLabel, QPushButton
 
-from desktop.services.reporting import metrics, statistics
+from desktop.services.reporting import channels, metrics, statistics
 
 from ..common.widgets import MARGIN, hbox, vbox
 from .analysis_widgets import note_label, table_item
@@ -25,7 +26,10 @@ COLUMNS = (
     ("NPS", metrics.NPS.definition),
     ("推荐题回答", "0–10 分推荐意愿题的回答数"),
     ("综合得分", metrics.COMPOSITE.definition),
+    ("回收率", "按发放渠道：本期发放的问卷中已收回的比例（收回 / 发放，目标）；电话、上门无需发放"),
 )
+CHANNEL = "channel"
+RECOVERY_COLUMN = len(COLUMNS) - 1
 EMPTY = "本期（按当前筛选）没有有效回访，无法细分对比。"
 
 
@@ -85,17 +89,22 @@ class SegmentsTab(FigureTab):
         if self.scope is None:
             return
         scope, group = self.scope, self.group
-        self.read(lambda: statistics.by_group(scope, group), lambda rows: self._arrived(group, rows))
+        read = channels.channel_rows if group == CHANNEL else (lambda sc: statistics.by_group(sc, group))
+        self.read(lambda: read(scope), lambda rows: self._arrived(group, rows))
 
     def _arrived(self, group: str, rows) -> None:
-        self.rows = [g for g in rows if g.visits]
+        by_channel = group == CHANNEL
+        self.rows = [g for g in rows if g.visits or (by_channel and g.sent)]
         table = self.table
+        table.setColumnHidden(RECOVERY_COLUMN, not by_channel)
         right = Qt.AlignRight | Qt.AlignVCenter
         for g in self.rows:
             row = table.rowCount()
             table.insertRow(row)
             values = (g.visits, g.level_n, percent(g.satisfaction), score(g.nps), g.nps_n, score(g.composite))
-            table.setItem(row, 0, table_item(g.group))
+            if by_channel:
+                values += (channels.recovery_text(g),)
+            table.setItem(row, 0, table_item(g.channel if by_channel else g.group))
             for col, value in enumerate(values, start=1):
                 table.setItem(row, col, table_item(value, right))
         label = statistics.GROUPS[group]
@@ -107,5 +116,5 @@ class SegmentsTab(FigureTab):
             self.note.setText(EMPTY)
 
     def row_of(self, name: str) -> list[str] | None:
-        """The texts of the row of group ``name`` (None when not shown)."""
+        """The texts of the row of group ``name`` in the columns shown (None when not shown)."""
         return self.row_where(lambda texts: texts[0] == name)

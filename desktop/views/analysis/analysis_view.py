@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.models import METHODS
 from desktop.services.admin import accounts, categories
 from desktop.services.common.errors import UserError
 from desktop.services.reporting import orders, periods, problem_tags, problems
@@ -90,7 +91,11 @@ class AnalysisView(QWidget):
         self.team = QComboBox()
         self.engineer = QComboBox()
         self.service_type = QComboBox()
-        for combo in (self.team, self.engineer, self.service_type):
+        self.channel = QComboBox()  # 回访方式: the scope's channel filter
+        self.channel.addItem("全部方式", None)
+        for method in METHODS:
+            self.channel.addItem(method, method)
+        for combo in (self.team, self.engineer, self.service_type, self.channel):
             combo.setMinimumWidth(110)
             combo.currentIndexChanged.connect(lambda _i: self._filters_changed())
         self.period_picker.changed.connect(self._filters_changed)
@@ -108,6 +113,8 @@ class AnalysisView(QWidget):
             self.engineer,
             QLabel("服务类型"),
             self.service_type,
+            QLabel("回访方式"),
+            self.channel,
             None,
             self.refresh_button,
             self.keywords_button,
@@ -362,6 +369,7 @@ class AnalysisView(QWidget):
             "team": self.team.currentData(),
             "engineer": self.engineer.currentData(),
             "service_type": self.service_type.currentData(),
+            "channel": self.channel.currentData(),
         }
 
     def _filters_changed(self) -> None:
@@ -380,7 +388,9 @@ class AnalysisView(QWidget):
             self._load_choices()
             self.refresh()
 
-    def open_with(self, period=None, team=None, engineer=None, service_type=None, **_ignored) -> None:
+    def open_with(
+        self, period=None, team=None, engineer=None, service_type=None, channel=None, **_ignored
+    ) -> None:
         self._loading = True
         try:
             self._load_choices()
@@ -398,6 +408,7 @@ class AnalysisView(QWidget):
                 (self.team, team),
                 (self.engineer, engineer),
                 (self.service_type, service_type),
+                (self.channel, channel),
             ):
                 if value is not None:
                     index = combo.findData(value)

@@ -56,10 +56,12 @@ class FigureTab(QWidget):
         self.filled.emit()
 
     def row_where(self, match: Callable[[list[str]], bool]) -> list[str] | None:
-        """The texts of the first row ``match`` accepts (None when no row does)."""
+        """The texts in the shown columns of the first row ``match`` accepts (None when no row
+        does)."""
         table = self.table
+        shown = [col for col in range(table.columnCount()) if not table.isColumnHidden(col)]
         for row in range(table.rowCount()):
-            texts = [table.item(row, col).text() for col in range(table.columnCount())]
+            texts = [table.item(row, col).text() for col in shown]
             if match(texts):
                 return texts
         return None

@@ -13,7 +13,12 @@ from desktop.services.scheduling import chasing
 
 from ..common.widgets import show_error, vbox
 
-CHANNEL_TEXT = {"问卷": "纸质问卷（当面或随货发放）", "短信": "短信链接", "微信": "微信（公众号 / 小程序）"}
+CHANNEL_TEXT = {
+    chasing.PAPER: "纸质问卷（当面或随货发放，含带二维码的回执单）",
+    chasing.SMS: "短信（链接或回复数字）",
+    "微信": "微信（公众号 / 小程序）",
+    chasing.ONLINE: "问卷平台推送（问卷星 / 腾讯问卷）",
+}  # 柜台自助 is registered by the counter screen itself
 
 
 class SendDialog(QDialog):
@@ -26,6 +31,8 @@ class SendDialog(QDialog):
         self.marked = 0
         self.channel_combo = QComboBox()
         for channel in chasing.CHANNELS:
+            if channel not in CHANNEL_TEXT:
+                continue
             goal = chasing.CHANNEL_GOALS[channel]
             self.channel_combo.addItem(f"{CHANNEL_TEXT[channel]} · 回收率目标 ≥{goal:.0%}", channel)
         self.at_edit = QDateTimeEdit(QDateTime.currentDateTime())

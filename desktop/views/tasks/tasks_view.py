@@ -209,6 +209,8 @@ class TasksView(QWidget):
         self.link_button.setToolTip(
             "复制所选任务的扫码评价链接（一次性，过期失效），可发给客户在手机上填写；须先在 设置 → 扫码评价 中开启"
         )
+        self.counter_button = QPushButton("柜台填写")
+        self.counter_button.setToolTip("请顾客在柜台屏幕上自助填写所选任务的问卷并签名（可选第二台显示器），提交后自动保存")
         self.send_button.setToolTip("登记所选任务的问卷已通过纸质问卷、短信或微信发出；逾期未收回自动建催收任务")
         self.channel_label = QLabel()  # 回收率 per channel, each against its goal
         self.channel_label.setWordWrap(True)
@@ -240,6 +242,7 @@ class TasksView(QWidget):
         self.print_button.clicked.connect(self.print_blank_forms)
         self.send_button.clicked.connect(self.send_selected)
         self.link_button.clicked.connect(self.copy_survey_link)
+        self.counter_button.clicked.connect(self.open_counter)
         ctx.events.visits_changed.connect(self._on_data_changed)
         ctx.events.orders_changed.connect(self._on_data_changed)
         ctx.events.settings_changed.connect(self._on_settings_changed)
@@ -266,6 +269,7 @@ class TasksView(QWidget):
                     self.print_button,
                     self.send_button,
                     self.link_button,
+                    self.counter_button,
                     None,
                     self.count_label,
                     self.assign_label,
@@ -426,6 +430,7 @@ class TasksView(QWidget):
         self.link_button.setEnabled(
             is_open and accounts.can(accounts.CALL) and bool(app_settings.get("survey_enabled"))
         )
+        self.counter_button.setEnabled(is_open and accounts.can(accounts.CALL))
 
     # -- actions
     def open_selected(self) -> None:
@@ -454,6 +459,14 @@ class TasksView(QWidget):
             return
         QGuiApplication.clipboard().setText(links.url_of(link))
         self.ctx.events.status_message.emit(f"已复制扫码评价链接，有效期至 {link.expires_at:%Y-%m-%d}，只能提交一次")
+
+    def open_counter(self) -> None:
+        """柜台填写: the selected task's questionnaire on the counter screen (views.counter)."""
+        from ..counter.counter_panel import open_counter
+
+        task_id = self.selected_id()
+        if task_id is not None and open_counter(self.ctx, task_id, self) is not None:
+            self.reload()
 
     def send_selected(self) -> None:
         """发放问卷: the channel and moment for the selected tasks (``send_dialog``)."""

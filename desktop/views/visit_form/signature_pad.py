@@ -75,6 +75,7 @@ class SignaturePad(QWidget):
         self._drawing = False
         self._saved: QImage | None = None  # a stored signature shown instead of strokes
         self._read_only = False
+        self.prompt = "请客户在此签字（鼠标、手写笔或手指）"  # shown on the empty pad
         self.setToolTip("请客户用鼠标、手写笔或手指在此签字")
 
     # -- state
@@ -233,7 +234,7 @@ class SignaturePad(QWidget):
             p.drawText(
                 QRectF(0, 0, self.width(), base_y - 6),
                 Qt.AlignmentFlag.AlignCenter,
-                "请客户在此签字（鼠标、手写笔或手指）",
+                self.prompt,
             )
         self.paint_strokes(p)
         p.end()

@@ -209,6 +209,9 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
         self.preview_button = QPushButton("打印预览")
         self.print_button = QPushButton("打印")
         self.pdf_button = QPushButton("导出PDF")
+        self.counter_button = QPushButton("请顾客在柜台填写")
+        self.counter_button.setToolTip("把这个任务的问卷放到柜台屏幕上，由顾客自助填写并签名（views.counter）")
+        self.counter_button.clicked.connect(self._to_counter)
         self.new_button.clicked.connect(self._new_clicked)
         self.draft_button.clicked.connect(lambda: self.save(final=False))
         self.final_button.clicked.connect(lambda: self.save(final=True))
@@ -241,6 +244,7 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
             self.new_button,
             self.status_label,
             None,
+            self.counter_button,
             self.draft_button,
             self.final_button,
             self.preview_button,
@@ -467,6 +471,7 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
         self.draft_button.setToolTip("已完成的回访不能改回草稿" if done else DRAFT_TIP)
         self.final_button.setEnabled(has_customer and self.may_call)
         self.final_button.setText("保存修改" if done else "完成并保存")
+        self.counter_button.setEnabled(self.task_id is not None and self.visit_id is None and self.may_call)
         if not self.may_call:
             for button in (self.draft_button, self.final_button):
                 button.setToolTip(deny_tooltip(accounts.CALL, "保存回访表"))
@@ -533,6 +538,19 @@ class VisitFormView(PaperKeys, DraftKeeping, QWidget):
         self._clear_autosave()
         self._update_state()
         return True
+
+    def _to_counter(self) -> None:
+        """请顾客在柜台填写: the customer answers this task on the counter screen instead."""
+        from ..counter.counter_panel import open_counter
+
+        if self.task_id is None or (
+            self._dirty and not confirm(self, "回访表上已填的内容不保存，改由顾客在柜台屏幕上填写？")
+        ):
+            return
+        if open_counter(self.ctx, self.task_id, self):
+            self._dirty = False
+            self._clear_autosave()
+            self.new_visit()
 
     # ------------------------------------------------------------------ reactions
     def _picked(self, customer_id: int, order_id: int | None) -> None:

@@ -1,6 +1,6 @@
 """The head-office workbook's format (DOMAIN §4): the sheet names, the 说明 keys, every sheet's columns, widths and notes — what a reader (consolidate) relies on."""
 
-from ...reporting import followup_figures, metrics
+from ...reporting import channels, followup_figures, metrics
 from ...reporting.scale import LEVEL_NAMES
 
 FORMAT_VERSION = 1
@@ -16,11 +16,13 @@ SHEET_INFO = "说明"
 SHEET_VERIFY = "改进验证"
 SHEET_SEGMENTS = "细分统计"
 SHEET_FOLLOWUP = followup_figures.SHEET_TITLE  # 投诉与回收: per complaint level and channel
+SHEET_CHANNELS = channels.SHEET_TITLE  # 分渠道: 满意率 by 回访方式 beside 回收率 by 发放渠道
 SHEET_EVALUATORS = "三方评价"  # 工长自评 / 调度回访 / 管理人员回访 per team (summaries.report_evaluators)
 SHEETS = (
     SHEET_VISITS,
     SHEET_DIMENSIONS,
     SHEET_SEGMENTS,
+    SHEET_CHANNELS,
     SHEET_FOLLOWUP,
     SHEET_EVALUATORS,
     SHEET_PROBLEMS,

@@ -50,7 +50,7 @@ from desktop.models import (
 from ...admin import accounts
 from ...admin import settings as app_settings
 from ...common.errors import UserError
-from ...reporting import followup_figures, periods, statistics
+from ...reporting import channels, followup_figures, periods, statistics
 from ...reporting.metrics import definitions as metric_definitions
 from ...reporting.periods import Period
 from ...reporting.scope import Scope
@@ -74,6 +74,7 @@ from .book_format import (
     KIND_BRANCH,
     KPI_PERCENT_NOTE,
     MASKED_TEXT,
+    SHEET_CHANNELS,
     SHEET_DIMENSIONS,
     SHEET_EVALUATORS,
     SHEET_FOLLOWUP,
@@ -86,7 +87,13 @@ from .book_format import (
     SHEET_VISITS,
     SHEETS,
 )
-from .sheets_figures import write_dimensions, write_problems, write_segment_sheet, write_verification_sheet
+from .sheets_figures import (
+    write_channel_sheet,
+    write_dimensions,
+    write_problems,
+    write_segment_sheet,
+    write_verification_sheet,
+)
 from .sheets_plan import write_kpi, write_plan
 from .sheets_visits import Progress, TemplateUsed, in_period, templates_used, write_visits
 from .xlsx import Book, Sheet, check_output
@@ -179,6 +186,7 @@ def export_workbook(
             report(total + 1, steps, "正在计算维度统计…")
             write_dimensions(sheets[SHEET_DIMENSIONS], period, today)
             write_segment_sheet(sheets[SHEET_SEGMENTS], statistics.segments(Scope(period=period)))
+            write_channel_sheet(sheets[SHEET_CHANNELS], channels.channel_rows(Scope(period=period)))
             followup_figures.write_sheet(sheets[SHEET_FOLLOWUP], period, today)
             report_evaluators.write_sheet(sheets[SHEET_EVALUATORS], period)
             report(total + 2, steps, "正在整理问题分类…")
@@ -217,7 +225,8 @@ BRANCH_SCOPE_NOTES = (
     (SHEET_KPI, "评价周期在本期内的质量评价表（没有时取包含本期的评价表）"),
     (f"{SHEET_KPI}数值", KPI_PERCENT_NOTE),
     (SHEET_VERIFY, "本期的二次回访（改进效果验证），与本期满意率分开统计"),
-    (SHEET_FOLLOWUP, "投诉率和投诉处理及时率按投诉等级分列，回收率按发放渠道（纸质问卷、短信、微信）分列，各附目标值"),
+    (SHEET_FOLLOWUP, "投诉率和投诉处理及时率按投诉等级分列，回收率按发放渠道（纸质问卷、短信、微信、问卷平台、柜台自助）分列，各附目标值"),
+    (SHEET_CHANNELS, "按渠道并列：满意率、NPS、综合得分按回访方式（答案如何收回），回收率按发放渠道（问卷如何发出）"),
     (SHEET_EVALUATORS, "维修中心三方评价：工长自评（100%）、调度回访（90%）、管理人员回访（10%）按班组并列，工长自评不计入满意率"),
     (SHEET_SEGMENTS, "按客户类型、客户来源、服务类型、回访方式和服务工程师分组的满意率、NPS 和综合得分"),
 )

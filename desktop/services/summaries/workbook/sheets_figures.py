@@ -10,6 +10,7 @@ from desktop.models import Visit
 from desktop.models.questionnaire import NPS
 
 from ...reporting import metrics, problems, statistics
+from ...reporting.channels import NOTE as CHANNEL_NOTE
 from ...reporting.metrics import composite_100
 from ...reporting.periods import Period
 from ...reporting.scale import LEVEL_NAMES
@@ -377,3 +378,54 @@ def write_verification_sheet(sheet: Sheet, figures) -> None:
     sheet.append([VERIFY_INVALID, figures.invalid], ["bold", None])
     sheet.blank()
     sheet.note(VERIFY_NOTE)
+
+
+# ---------------------------------------------------------------- 分渠道
+CHANNEL_COLUMNS = (
+    "渠道",
+    "有效回访",
+    "有效样本",
+    "非常满意+满意",
+    "满意率",
+    "NPS样本",
+    "NPS",
+    "综合得分",
+    "发放",
+    "收回",
+    "回收率",
+    "回收率目标",
+    "是否达标",
+)
+
+
+def write_channel_sheet(sheet: Sheet, rows) -> None:
+    """分渠道 (``reporting.channels.channel_rows``): per channel 满意率, NPS, 综合得分 and 回收率,
+    numbers as numbers; 满意率 and 回收率 recompute from the counts beside them."""
+    sheet.widths((12, 9, 9, 12, 9, 9, 9, 9, 8, 8, 9, 11, 10))
+    sheet.freeze("B2")
+    sheet.print_setup(fit_width=True)
+    sheet.header(CHANNEL_COLUMNS)
+    for r in rows:
+        sent = bool(r.sent)
+        sheet.append(
+            [
+                sheet.text(r.channel),
+                r.visits,
+                r.level_n,
+                r.satisfied,
+                r.satisfaction,
+                r.nps_n,
+                r.nps,
+                r.composite,
+                r.sent if sent else None,
+                r.returned if sent else None,
+                r.recovery,
+                r.goal if sent else None,
+                r.verdict,
+            ],
+            [None, None, None, None, "pct", None, "dec1", "dec1", None, None, "pct", "pct", "center"],
+        )
+    if not rows:
+        sheet.append(["（本期没有回访，也没有发放问卷）"])
+    sheet.blank()
+    sheet.note(CHANNEL_NOTE)

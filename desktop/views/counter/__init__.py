@@ -1,0 +1,1 @@
+"""柜台自助: the customer-facing counter screen and its staff panel."""
