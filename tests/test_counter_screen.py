@@ -210,3 +210,22 @@ def test_a_customer_who_walks_away_leaves_nothing_for_the_next(qtbot, tasks_view
     assert screen.answers == {} and screen.session is None
     assert "长时间未操作" in panel.state_label.text() and panel.session is None
     assert Visit.select().count() == 0 and VisitTask.get_by_id(task.id).status == "待回访"
+
+
+def test_closing_the_app_while_a_customer_answers_asks_first(qtbot, task, db_path):
+    """The counter belongs to the running app: quitting it while a customer is mid-way asks the
+    staff (否 keeps the app and the customer's screen open); agreed, both close."""
+    from tests.test_unsaved_work import new_window
+
+    win = new_window(qtbot, db_path)
+    panel = counter_panel.open_counter(AppContext(db_path=db_path), task.id, parent=win)
+    screen = panel.screen_view
+    assert screen.isVisible() and panel.answering()
+    seen = []
+    answer_next_box("否(&N)", seen)
+    assert win.close() is False
+    assert win.isVisible() and screen.isVisible() and "还没有提交" in seen[0]["text"], seen
+    answer_next_box("是(&Y)", seen)
+    assert win.close() is True
+    assert not screen.isVisible() and not panel.isVisible()
+    assert Visit.select().count() == 0 and VisitTask.get().status == "待回访"

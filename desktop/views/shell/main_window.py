@@ -185,8 +185,17 @@ class MainWindow(QMainWindow):
 
     def may_leave_pages(self) -> bool:
         """Every open page agrees to be dropped (a page with unsaved work defines ``may_leave``
-        and asks its own question)."""
-        return all(page.may_leave() for page in self._pages.values() if hasattr(page, "may_leave"))
+        and asks its own question), and so does the counter screen when a customer is answering
+        on it (it asks; agreed, it closes)."""
+        if not all(page.may_leave() for page in self._pages.values() if hasattr(page, "may_leave")):
+            return False
+        from ..counter.counter_panel import current_panel
+
+        panel = current_panel()
+        if panel is None or not panel.isVisible():
+            return True
+        panel.end()
+        return not panel.isVisible()
 
     def switch_user(self) -> None:
         """切换用户: offer to keep unsaved work, sign out, sign in again (or quit), and rebuild
