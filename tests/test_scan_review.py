@@ -58,7 +58,9 @@ def test_answering_the_doubtful_questions_completes_the_visit(database, qapp, tm
         assert doubt.image.shape == (round((rect[3] + 3) * 6), round((rect[2] + 3) * 6))
         assert (doubt.image < 128).mean() > 0.02  # its grid lines and printed text
     visit_id = review.complete_review(
-        item.visit_id, item.row_version, {q2.question_id: q2.option_for("4"), q6.question_id: q6.option_for("+")}
+        item.visit_id,
+        item.row_version,
+        {q2.question_id: q2.option_for("4"), q6.question_id: q6.option_for("+")},
     )
     visit = Visit.get_by_id(visit_id)
     assert (visit.status, visit.method, visit.sign_status) == ("已完成", "问卷", "纸质已签")

@@ -111,12 +111,14 @@ def queue_entries() -> list[QueueEntry]:
         scanned[vid] = max(added, scanned.get(vid, added))
     shown = accounts.text_for_screen
     return [
-        QueueEntry(vid, rows[vid][0], shown(rows[vid][1] or ""), scanned.get(vid)) for vid in ids if vid in rows
+        QueueEntry(vid, rows[vid][0], shown(rows[vid][1] or ""), scanned.get(vid))
+        for vid in ids
+        if vid in rows
     ]
 
 
 def task_labels(task_ids: Iterable[int]) -> dict[int, str]:
-    """"欧阳娜娜 · 任务 #3" for each task id (the scan results' 客户/任务 column)."""
+    """ "欧阳娜娜 · 任务 #3" for each task id (the scan results' 客户/任务 column)."""
     ids = sorted({int(t) for t in task_ids if t})
     if not ids:
         return {}
@@ -218,7 +220,9 @@ def _waiting_visit(visit_id: int) -> Visit:
     if visit is None:
         raise UserError(f"找不到回访记录 #{visit_id}，可能已被删除。请刷新待核对列表。")
     if visit.status != visit_svc.DRAFT or visit_id not in review_queue():
-        raise UserError(f"回访记录 #{visit_id} 已经核对完成（{visit.status}），不用再核对。请刷新待核对列表。")
+        raise UserError(
+            f"回访记录 #{visit_id} 已经核对完成（{visit.status}），不用再核对。请刷新待核对列表。"
+        )
     return visit
 
 
@@ -245,7 +249,9 @@ def load_item(visit_id: int, layout_of: Callable[[forms.FormDoc], FormLayout]) -
     scans = _scans(visit.id)
     form = _form_of(scans[0][1], layout_of) if scans else None
     if form is None:  # the scan is unreadable now (or its task went): the form as the draft is
-        doc = forms.build_blank_form(visit.template_id, visit.customer_id, visit.order_id, task_id=visit.task_id)
+        doc = forms.build_blank_form(
+            visit.template_id, visit.customer_id, visit.order_id, task_id=visit.task_id
+        )
         layout = layout_of(doc)
     else:
         doc, layout = form.doc, form.layout
