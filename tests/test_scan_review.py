@@ -40,7 +40,8 @@ def test_keys_follow_the_printed_boxes():
     assert review.option_for_key(SCORE10, 10, "1") == 0 and review.option_for_key(SCORE10, 10, "0") == 9
     # 是/否: 1/2 or Y/N
     assert [review.option_for_key(YESNO, 2, k) for k in ("1", "2", "y", "N", "3")] == [0, 1, 0, 1, None]
-    assert "10 分按 +" in review.key_hint(NPS) and "10 分按 0" in review.key_hint(SCORE10)
+    assert "10 分按 +" in review.key_hint(NPS, 11) and "10 分按 0" in review.key_hint(SCORE10, 10)
+    assert review.key_hint(LEVEL5, 5) == "按 1–5"
 
 
 def test_answering_the_doubtful_questions_completes_the_visit(database, qapp, tmp_path):
@@ -57,6 +58,16 @@ def test_answering_the_doubtful_questions_completes_the_visit(database, qapp, tm
         rect = printing.form_layout(doc).pages[0].rows[doubt.number]
         assert doubt.image.shape == (round((rect[3] + 3) * 6), round((rect[2] + 3) * 6))
         assert (doubt.image < 128).mean() > 0.02  # its grid lines and printed text
+        # each box where the keys are shown under it: an outlined square in the cut-out
+        assert len(doubt.box_centres) == len(doubt.options)
+        boxes = printing.form_layout(doc).pages[0].questions()[doubt.number]
+        for share, box in zip(doubt.box_centres, boxes, strict=True):
+            x = round(share * doubt.image.shape[1])
+            y = round((box.y + box.side / 2 - rect[1] + 1.5) * 6)
+            line = doubt.image[y - 3 : y + 4].min(0) < 128  # the box's left and right edges
+            left = x - next(i for i in range(1, 40) if line[x - i])
+            right = x + next(i for i in range(1, 40) if line[x + i])
+            assert abs((left + right) / 2 - x) <= 3 and 18 <= right - left <= 30, (doubt.number, left, x, right)
     visit_id = review.complete_review(
         item.visit_id,
         item.row_version,

@@ -64,15 +64,15 @@ def option_for_key(kind: str, count: int, key: str) -> int | None:
     return keys.index(key) if key and key in keys else None
 
 
-def key_hint(kind: str) -> str:
-    """How a question of ``kind`` is answered, for the screen."""
+def key_hint(kind: str, count: int) -> str:
+    """How a question of ``kind`` with ``count`` boxes is answered, for the screen."""
     if kind == NPS:
         return f"按 0–9；10 分按 {KEY_TEN}（或 =）"
     if kind == SCORE10:
         return "按 1–9；10 分按 0"
     if kind == YESNO:
         return "是按 1 或 Y，否按 2 或 N"
-    return "按框前的数字"
+    return f"按 1–{min(count, 9)}"
 
 
 # ---------------------------------------------------------------- the queue
@@ -180,6 +180,13 @@ def crop_row(
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
+def box_centres(boxes, rect: tuple[float, float, float, float], margin: float = CROP_MARGIN) -> list[float]:
+    """Where each of a row's printed boxes sits across its cut-out (``crop_row`` of ``rect``), as
+    a share of the cut-out's width."""
+    left, width = rect[0] - margin, rect[2] + 2 * margin
+    return [(box.x + box.side / 2 - left) / width for box in boxes]
+
+
 # ---------------------------------------------------------------- one page to confirm
 @dataclass
 class Doubt:
@@ -191,13 +198,15 @@ class Doubt:
     keys: list[str]  # the key of each box (``option_keys``)
     page: int
     image: np.ndarray | None = None  # the row cut out of the scan (None: that page is not scanned)
+    # each box's centre across ``image`` as a share of its width (the keys are shown under them)
+    box_centres: list[float] = field(default_factory=list)
 
     def option_for(self, key: str) -> int | None:
         return option_for_key(self.kind, len(self.options), key)
 
     @property
     def hint(self) -> str:
-        return key_hint(self.kind)
+        return key_hint(self.kind, len(self.options))
 
 
 @dataclass
@@ -277,6 +286,7 @@ def load_item(visit_id: int, layout_of: Callable[[forms.FormDoc], FormLayout]) -
         if page in by_page and rect is not None:
             gray, matrix = by_page[page]
             doubt.image = crop_row(gray, matrix, rect)
+            doubt.box_centres = box_centres(layout.page(page).questions().get(row.number, []), rect)
         item.doubts.append(doubt)
     return item
 

@@ -3,8 +3,8 @@ form's boxes with their keys; one key answers, Enter moves on, and the last Ente
 the visit complete (``desktop.services.paper_scan.review`` does the saving and the cutting)."""
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -32,10 +32,12 @@ QPushButton#option { padding: 3px 8px; }
 QPushButton#option:checked { background: #1f6fb2; color: white; font-weight: bold; }
 """
 KEYS_TEXT = (
-    "按数字键选择框前的数字，Enter 确认并到下一题（最后一题按 Enter 即录入这张表）；"
-    "0–10 分题：0–9，10 分按 +；1–10 分题：10 分按 0；是/否：1/2 或 Y/N；Del：未作答。"
+    "按扫描件框下标出的键作答，Enter 确认并到下一题，最后一题按 Enter 即录入这张表。"
+    "0–10 分题的 10 分按 +，1–10 分题的 10 分按 0；是/否也可按 Y/N；Del：未作答；↑↓：换题。"
 )
 BLANK_TEXT = "未作答"
+KEY_BLUE = "#1f6fb2"
+KEY_STRIP = 22  # px under a cut-out row: each box's key
 
 
 def to_pixmap(gray: np.ndarray) -> QPixmap:
@@ -67,8 +69,7 @@ class DoubtRow(QFrame):
         self.image.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         if doubt.image is not None:
             self._pixmap = to_pixmap(doubt.image)
-            self.image.setPixmap(self._pixmap)
-            self.image.setFixedHeight(self._pixmap.height())
+            self._refresh_image()
         else:
             self._pixmap = None
             self.image.setText(f"第 {doubt.page} 页没有扫描件，请看纸质表作答，或打开完整回访表。")
@@ -76,7 +77,7 @@ class DoubtRow(QFrame):
         self.buttons: list[QPushButton] = []
         row = []
         for index, (label, key) in enumerate(zip(doubt.options, doubt.keys, strict=True)):
-            button = QPushButton(f"{key}  {label}" if key else label)
+            button = QPushButton(f"{key}  {label}" if key and key != label else label)
             button.setObjectName("option")
             button.setCheckable(True)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -100,7 +101,39 @@ class DoubtRow(QFrame):
         for index, button in enumerate(self.buttons):
             button.setChecked(index == option)
         self.blank.setChecked(option is None)
+        self._refresh_image()
         self.picked.emit(self)
+
+    def _refresh_image(self) -> None:
+        """The cut-out row at the label's width (never enlarged), with each box's key in a strip
+        under the box — the chosen one filled."""
+        if self._pixmap is None:
+            return
+        width = self.image.width() if self.image.width() > 50 else self._pixmap.width()  # not laid out yet
+        base = self._pixmap
+        if width < base.width():
+            base = base.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
+        shown = QPixmap(base.width(), base.height() + KEY_STRIP)
+        shown.fill(QColor("white"))
+        p = QPainter(shown)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.drawPixmap(0, 0, base)
+        font = p.font()
+        font.setBold(True)
+        p.setFont(font)
+        for index, (share, key) in enumerate(zip(self.doubt.box_centres, self.doubt.keys, strict=False)):
+            if not key:
+                continue
+            chosen = self.answered and index == self.choice
+            rect = QRectF(share * base.width() - 11, base.height() + 2, 22, KEY_STRIP - 4)
+            p.setPen(QColor(KEY_BLUE))
+            p.setBrush(QColor(KEY_BLUE if chosen else "#e8f1fb"))
+            p.drawRoundedRect(rect, 3, 3)
+            p.setPen(QColor("white" if chosen else KEY_BLUE))
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, key)
+        p.end()
+        self.image.setPixmap(shown)
+        self.image.setFixedHeight(shown.height())
 
     def set_current(self, on: bool) -> None:
         self.setProperty("current", on)
@@ -109,15 +142,7 @@ class DoubtRow(QFrame):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API): the row fits the panel's width
         super().resizeEvent(event)
-        if self._pixmap is not None:
-            width = max(50, self.image.width())
-            shown = (
-                self._pixmap
-                if width >= self._pixmap.width()
-                else self._pixmap.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
-            )
-            self.image.setPixmap(shown)
-            self.image.setFixedHeight(shown.height())
+        self._refresh_image()
 
 
 class ReviewPanel(QWidget):
