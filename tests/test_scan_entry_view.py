@@ -95,6 +95,8 @@ def test_dropped_scans_are_read_and_a_doubtful_page_is_confirmed_with_keys(
     assert "不是这道题的选项" in panel.message.text() and not panel.rows[0].answered
     qtbot.keyClick(panel, Qt.Key_2)
     assert panel.rows[0].buttons[1].isChecked()
+    panel.reload()  # the list read anew (a scan finished meanwhile): the half-answered page stays
+    assert panel.rows[0].answered and panel.rows[0].choice == 1
     qtbot.keyClick(panel, Qt.Key_Return)
     assert panel.current == 1 and panel.rows[1].property("current") is True
     qtbot.keyClick(panel, Qt.Key_Plus, Qt.ShiftModifier)  # ten on the 0–10 row
@@ -149,3 +151,27 @@ def test_a_watched_folder_reads_each_new_scan_once(qtbot, database, db_path, tmp
     assert view.table.rowCount() == 1 and Visit.select().count() == 1
     view.watch_box.setChecked(False)
     assert view.watcher.directories() == [] and not view._poll.isActive()
+
+
+def test_skip_and_open_the_full_form(qtbot, database, db_path, tmp_path):
+    from desktop.views.shell.main_window import MainWindow
+
+    first, first_png = form_png(tmp_path / "a.png", skip=(3,), seed=5)
+    second, second_png = form_png(tmp_path / "b.png", "car_service", skip=(1,), seed=6)
+    window = MainWindow(AppContext(db_path=db_path))
+    qtbot.addWidget(window)
+    window.show()
+    view = window.show_page("scan_entry")
+    view.add_paths([first_png, second_png])
+    qtbot.waitUntil(lambda: view.job is None and view.table.rowCount() == 2, timeout=WAIT_MS)
+    view.tabs.setCurrentWidget(view.review)
+    panel = view.review
+    qtbot.waitUntil(lambda: panel.item is not None and not panel.loading, timeout=WAIT_MS)
+    assert panel.item.task_id == first.id and panel.hasFocus()
+    qtbot.keyClick(panel, Qt.Key_Right, Qt.ControlModifier)  # 跳过这张: the next page, this one waits
+    qtbot.waitUntil(lambda: panel.item is not None and panel.item.task_id == second.id, timeout=WAIT_MS)
+    assert [row.doubt.number for row in panel.rows] == [1] and panel.rows[0].doubt.kind == "yesno"
+    assert panel.list.count() == 2
+    qtbot.mouseClick(panel.open_button, Qt.LeftButton)  # 打开完整回访表: its draft in the 回访表
+    form = window.page("visit_form")
+    assert window.stack.currentWidget() is form and form.visit_id == panel.item.visit_id

@@ -236,7 +236,10 @@ class ReviewPanel(QWidget):
             self._show_item(None)
             return
         row = ids.index(keep) if keep in ids else 0
-        if self.list.currentRow() == row and self.item is not None and self.item.visit_id == ids[row]:
+        if self.item is not None and self.item.visit_id == ids[row]:
+            self.list.blockSignals(True)  # the page on screen stays as it is (answers half given)
+            self.list.setCurrentRow(row)
+            self.list.blockSignals(False)
             return
         self.list.setCurrentRow(row)
 

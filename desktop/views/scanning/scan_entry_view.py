@@ -128,6 +128,9 @@ class ScanEntryView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(results, "识别结果")
         self.tabs.addTab(self.review, "待核对")
+        self.tabs.currentChanged.connect(
+            lambda _i: self.review.setFocus() if self.tabs.currentWidget() is self.review else None
+        )
 
         self.watcher = QFileSystemWatcher(self)
         self.watcher.directoryChanged.connect(lambda _path: self._settle.start())
