@@ -283,7 +283,10 @@ class ReviewPanel(QWidget):
                 self.body_layout.insertWidget(self.body_layout.count() - 1, row)
                 self.rows.append(row)
             if not item.doubts:
-                self.message.setText("扫描件上的题都已读出，按 Enter 录入这张表。")
+                self.message.setText(
+                    "选择题都已读出；这张表可能还缺文字题等必填内容，请点“打开完整回访表…”补全后保存，"
+                    "或按 Enter 直接录入。"
+                )
         for button in (self.confirm_button, self.skip_button, self.open_button):
             button.setEnabled(item is not None)
         self._mark_current()
@@ -357,7 +360,7 @@ class ReviewPanel(QWidget):
             self.load(item.visit_id)
             return
         except ValidationErrors as err:
-            self.message.setText(f"还不能录入：{err}。可按 Del 以外的键作答，或点“打开完整回访表…”补全。")
+            self.message.setText(f"还不能录入：{err}。请按键作答，或点“打开完整回访表…”补全后保存。")
             return
         except UserError as err:
             self.message.setText(str(err))

@@ -92,7 +92,7 @@ class ScanEntryView(QWidget):
             "QLabel { border: 2px dashed #b8c2cc; border-radius: 6px; color: #5f6b7a; padding: 10px; }"
         )
         self.progress = QProgressBar()
-        self.progress.setTextVisible(True)
+        self.progress.setFormat("%v / %m 个文件")
         self.progress_label = QLabel()
         self.progress_label.setObjectName("progressLabel")
         self.cancel_button = QPushButton("取消")
@@ -148,6 +148,7 @@ class ScanEntryView(QWidget):
         layout.addLayout(hbox(self.progress, self.progress_label, self.cancel_button))
         layout.addWidget(self.tabs, 1)
         self._set_busy(False)
+        self.say("")
         self._show_watch_folder(QSettings().value(WATCH_KEY, "") or "")
 
     def on_shown(self) -> None:
@@ -224,12 +225,13 @@ class ScanEntryView(QWidget):
         parts = [f"{scan.STATUS_TEXT[s]} {n} 页" for s, n in counts.items() if n]
         if skipped:
             parts.append(f"{skipped} 个文件以前读过，未再读")
-        self.summary.setText("读完：" + ("，".join(parts) if parts else "没有新的扫描件") + "。")
+        text = "读完：" + ("，".join(parts) if parts else "没有新的扫描件") + "。"
+        if counts[scan.NEEDS_REVIEW]:
+            text += "有拿不准的题，请到“待核对”逐题确认。"
+        self.say(text)
         if counts[scan.SAVED]:
             self.ctx.events.visits_changed.emit()
         self.review.reload()
-        if counts[scan.NEEDS_REVIEW]:
-            self.summary.setText(self.summary.text() + "有拿不准的题，请到“待核对”逐题确认。")
         self._next()
 
     def _failed(self, error: BaseException) -> None:
@@ -237,7 +239,7 @@ class ScanEntryView(QWidget):
         self._set_busy(False)
         if not isinstance(error, UserError):
             raise error
-        self.summary.setText(f"读取中断：{error}")
+        self.say(f"读取中断：{error}")
         show_error(self, str(error), "扫描录入")
         self._next()
 
@@ -258,7 +260,12 @@ class ScanEntryView(QWidget):
         self._cancelling.stop()
         self.job = None
         self._set_busy(False)
-        self.summary.setText("已取消，这次没有写入任何回访记录。")
+        self.say("已取消，这次没有写入任何回访记录。")
+
+    def say(self, text: str) -> None:
+        """The line above the results (hidden while empty)."""
+        self.summary.setText(text)
+        self.summary.setVisible(bool(text))
 
     def _set_busy(self, busy: bool) -> None:
         self.loading = False  # the page itself is shown at once (bench: filled)
@@ -357,7 +364,7 @@ class ScanEntryView(QWidget):
         try:
             files = review.scan_files_in(folder)
         except UserError as err:
-            self.summary.setText(str(err))
+            self.say(str(err))
             return
         ready, settling = [], False
         for file in files:
