@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from desktop.models import Answer, Question, Visit, VisitAttachment, VisitTask
+from desktop.models import Answer, Question, QuestionnaireTemplate, Visit, VisitAttachment, VisitTask
 from desktop.models.questionnaire import LEVEL5, NPS, SCORE10, YESNO
 from desktop.services.common.errors import StaleEdit, UserError, ValidationErrors
 from desktop.services.paper_scan import review, scan
@@ -54,6 +54,11 @@ def test_answering_the_doubtful_questions_completes_the_visit(database, qapp, tm
     assert [d.number for d in item.doubts] == [2, 6] and item.missing_pages == []
     q2, q6 = item.doubts
     assert q2.keys == ["1", "2", "3", "4", "5"] and q6.kind == NPS and q6.keys[-1] == "+"
+    assert q2.reason == q6.reason == "没有勾选"
+    assert (
+        review.doubt_reason([0.3, 0.0, 0.25]) == "勾了 2 个框"
+        and review.doubt_reason([0.0, 0.06]) == "笔迹太淡或有涂改"
+    )
     for doubt in item.doubts:  # the whole printed row, upright, at 6 px/mm
         rect = printing.form_layout(doc).pages[0].rows[doubt.number]
         assert doubt.image.shape == (round((rect[3] + 3) * 6), round((rect[2] + 3) * 6))
@@ -67,7 +72,12 @@ def test_answering_the_doubtful_questions_completes_the_visit(database, qapp, tm
             line = doubt.image[y - 3 : y + 4].min(0) < 128  # the box's left and right edges
             left = x - next(i for i in range(1, 40) if line[x - i])
             right = x + next(i for i in range(1, 40) if line[x + i])
-            assert abs((left + right) / 2 - x) <= 3 and 18 <= right - left <= 30, (doubt.number, left, x, right)
+            assert abs((left + right) / 2 - x) <= 3 and 18 <= right - left <= 30, (
+                doubt.number,
+                left,
+                x,
+                right,
+            )
     visit_id = review.complete_review(
         item.visit_id,
         item.row_version,
@@ -150,3 +160,25 @@ def test_files_read_before_are_not_read_again(database, qapp, tmp_path):
     with pytest.raises(UserError, match="找不到文件夹"):
         review.scan_files_in(tmp_path / "missing")
     assert find_code(np.full((50, 50), 255, np.uint8))[1] is None
+
+
+def test_a_missing_page_is_answered_from_the_paper(database, qapp, tmp_path):
+    """A two-page form scanned without its second page: the second page's questions wait with no
+    cut-out (the person reads the paper), and answering them completes the visit."""
+    template = QuestionnaireTemplate.create(family="long", name="长问卷", title="长问卷回访表")
+    for n in range(26):
+        Question.create(template=template, position=n, text=f"第{n + 1}项服务您满意吗？", kind="level5")
+    task = make_task()
+    VisitTask.update(template=template.id).where(VisitTask.id == task.id).execute()
+    doc = build_task_form(task.id)
+    rng = np.random.default_rng(13)
+    first, _second = scanned_pages(doc, 150, choose(doc, rng), rng, angle=1.0)
+    (result,) = scan.scan_files([save_png(first, tmp_path / "p1.png")], printing.form_layout)
+    assert result.status == scan.NEEDS_REVIEW
+    item = review.load_item(result.visit, printing.form_layout)
+    page2 = sorted({b.number for b in printing.form_layout(doc).pages[1].boxes})
+    assert item.missing_pages == [2] and [d.number for d in item.doubts] == page2
+    assert all(d.image is None and d.page == 2 and d.reason == "缺少第2页的扫描件" for d in item.doubts)
+    review.complete_review(item.visit_id, item.row_version, {d.question_id: 2 for d in item.doubts})
+    visit = Visit.get_by_id(result.visit)
+    assert visit.status == "已完成" and Answer.select().where(Answer.visit == visit.id).count() == 26

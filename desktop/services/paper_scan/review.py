@@ -15,6 +15,7 @@ One key per question (``option_keys`` / ``option_for_key``): the boxes as the fo
 0 for ten; the 0–10 row takes 0–9 and ``KEY_TEN`` (+, or = without Shift) for ten.
 """
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -180,6 +181,16 @@ def crop_row(
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
+def doubt_reason(fills: list[float]) -> str:
+    """Why a question's boxes were not certain, from the ink the reader measured in each."""
+    marked = sum(f >= reader.MARKED for f in fills)
+    if marked >= 2:
+        return f"勾了 {marked} 个框"
+    if any(reader.EMPTY < f < reader.MARKED for f in fills):
+        return "笔迹太淡或有涂改"
+    return "没有勾选" if marked == 0 else ""
+
+
 def box_centres(boxes, rect: tuple[float, float, float, float], margin: float = CROP_MARGIN) -> list[float]:
     """Where each of a row's printed boxes sits across its cut-out (``crop_row`` of ``rect``), as
     a share of the cut-out's width."""
@@ -200,6 +211,7 @@ class Doubt:
     image: np.ndarray | None = None  # the row cut out of the scan (None: that page is not scanned)
     # each box's centre across ``image`` as a share of its width (the keys are shown under them)
     box_centres: list[float] = field(default_factory=list)
+    reason: str = ""  # why the reader could not decide (``doubt_reason``)
 
     def option_for(self, key: str) -> int | None:
         return option_for_key(self.kind, len(self.options), key)
@@ -266,6 +278,10 @@ def load_item(visit_id: int, layout_of: Callable[[forms.FormDoc], FormLayout]) -
         doc, layout = form.doc, form.layout
     answered = {qid for (qid,) in Answer.select(Answer.question).where(Answer.visit == visit.id).tuples()}
     by_page = {code.page or 1: (gray, matrix) for gray, code, matrix in scans}
+    fills = {}
+    for number, (gray, _matrix) in by_page.items():
+        with contextlib.suppress(reader.MarksNotFound):  # the cut-outs still show the page
+            fills.update({q.number: q.fills for q in reader.read_boxes(gray, layout, number)})
     page_of = {b.number: p.page for p in layout.pages for b in p.boxes}
     item = ReviewItem(
         visit.id,
@@ -287,6 +303,9 @@ def load_item(visit_id: int, layout_of: Callable[[forms.FormDoc], FormLayout]) -
             gray, matrix = by_page[page]
             doubt.image = crop_row(gray, matrix, rect)
             doubt.box_centres = box_centres(layout.page(page).questions().get(row.number, []), rect)
+            doubt.reason = doubt_reason(fills.get(row.number, []))
+        elif page not in by_page:
+            doubt.reason = f"缺少第{page}页的扫描件"
         item.doubts.append(doubt)
     return item
 

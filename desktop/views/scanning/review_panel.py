@@ -60,8 +60,10 @@ class DoubtRow(QFrame):
         self.doubt = doubt
         self.choice: int | None = None
         self.answered = False  # a box chosen, or 未作答
+        reason = f"<span style='color:#b4690e'>{doubt.reason}</span>　" if doubt.reason else ""
         title = QLabel(
-            f"<b>第 {doubt.number} 题</b>　{doubt.text}　<span style='color:#5f6b7a'>（{doubt.hint}）</span>"
+            f"<b>第 {doubt.number} 题</b>　{doubt.text}　{reason}"
+            f"<span style='color:#5f6b7a'>（{doubt.hint}）</span>"
         )
         title.setWordWrap(True)
         self.image = QLabel()
