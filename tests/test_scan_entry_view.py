@@ -25,10 +25,10 @@ WAIT_MS = 60_000
 @pytest.fixture(autouse=True)
 def fresh_settings():
     settings = QSettings()
-    for key in (scan_entry_view.SEEN_KEY, scan_entry_view.WATCH_KEY):
+    for key in (scan_entry_view.SEEN_KEY, scan_entry_view.WATCH_KEY, scan_entry_view.WATCHING_KEY):
         settings.remove(key)
     yield
-    for key in (scan_entry_view.SEEN_KEY, scan_entry_view.WATCH_KEY):
+    for key in (scan_entry_view.SEEN_KEY, scan_entry_view.WATCH_KEY, scan_entry_view.WATCHING_KEY):
         settings.remove(key)
 
 
@@ -149,8 +149,15 @@ def test_a_watched_folder_reads_each_new_scan_once(qtbot, database, db_path, tmp
     shutil.copy(png, folder / "scan-002.png")  # the same paper saved again under a new name
     qtbot.waitUntil(lambda: "以前读过" in view.summary.text(), timeout=WAIT_MS)
     assert view.table.rowCount() == 1 and Visit.select().count() == 1
+    # the page opened again (next start): it watches the same folder, and reads nothing twice
+    again = open_view(qtbot, db_path)
+    assert again.watch_box.isChecked() and again.watcher.directories() == [str(folder)]
     view.watch_box.setChecked(False)
     assert view.watcher.directories() == [] and not view._poll.isActive()
+    again.watch_box.setChecked(False)
+    third = ScanEntryView(AppContext(db_path=db_path))
+    qtbot.addWidget(third)
+    assert not third.watch_box.isChecked()
 
 
 def test_skip_and_open_the_full_form(qtbot, database, db_path, tmp_path):

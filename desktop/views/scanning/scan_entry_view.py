@@ -38,6 +38,7 @@ STATUS_COLOURS = {scan.SAVED: "#107c10", scan.NEEDS_REVIEW: "#b4690e", scan.UNKN
 SEEN_KEY = "scan_entry/seen"  # the content hashes read before (the newest SEEN_KEEP)
 SEEN_KEEP = 2000
 WATCH_KEY = "scan_entry/folder"
+WATCHING_KEY = "scan_entry/watching"  # watching is resumed when the page is opened again
 SETTLE_MS = 1500  # a file is read once its size has stayed the same this long (a scanner writing)
 POLL_MS = 5000  # the watched folder is also looked at this often (network folders send no news)
 DROP_TEXT = "把扫描件（PDF、PNG、JPEG、TIFF）或整个文件夹拖到这里，或点“添加扫描件…”"
@@ -149,7 +150,13 @@ class ScanEntryView(QWidget):
         layout.addWidget(self.tabs, 1)
         self._set_busy(False)
         self.say("")
-        self._show_watch_folder(QSettings().value(WATCH_KEY, "") or "")
+        folder = QSettings().value(WATCH_KEY, "") or ""
+        self._show_watch_folder(folder)
+        if QSettings().value(WATCHING_KEY, False, type=bool):
+            if Path(folder).is_dir():
+                self.watch_box.setChecked(True)
+            else:
+                self.say(f"上次监视的文件夹 {folder} 现在找不到，请点“选择…”重新选择。")
 
     def on_shown(self) -> None:
         self.review.reload()
@@ -342,6 +349,7 @@ class ScanEntryView(QWidget):
         self._sizes.clear()
         self._handed.clear()
         folder = QSettings().value(WATCH_KEY, "") or ""
+        QSettings().setValue(WATCHING_KEY, on)
         if not on:
             return
         if not folder or not Path(folder).is_dir():
