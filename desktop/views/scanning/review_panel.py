@@ -291,6 +291,7 @@ class ReviewPanel(QWidget):
                 )
         for button in (self.confirm_button, self.skip_button, self.open_button):
             button.setEnabled(item is not None)
+        self.keys_label.setVisible(item is not None)
         self._mark_current()
         if item is not None and self.isVisible():
             self.setFocus()
