@@ -71,14 +71,18 @@ def test_dropped_scans_are_read_and_a_doubtful_page_is_confirmed_with_keys(
 ):
     sure, sure_png = form_png(tmp_path / "sure.png", "bank", seed=2)
     task, doubtful_png = form_png(tmp_path / "doubtful.png", skip=(2, 6), seed=3)
+    notes = tmp_path / "说明.docx"
+    notes.write_bytes(b"PK")
     view = open_view(qtbot, db_path)
-    drop(view, [sure_png, doubtful_png])
+    drop(view, [sure_png, notes, doubtful_png])
+    assert "已跳过 1 个不是扫描件的文件（说明.docx）" in view.summary.text()
     assert view.job is not None and view.progress.isVisible() and view.cancel_button.isEnabled()
     qtbot.waitUntil(lambda: view.job is None and view.table.rowCount() == 2, timeout=WAIT_MS)
     first, second = cells(view, 0), cells(view, 1)
     assert first[0] == "sure.png" and first[3] == "已录入" and f"任务 #{sure.id}" in first[2]
     assert second[3] == "待核对" and "待核对题号 2、6" in second[4] and "欧阳" in second[2]
     assert "已录入 1 页" in view.summary.text() and "待核对 1 页" in view.summary.text()
+    assert "已跳过 1 个不是扫描件的文件" in view.summary.text()
     assert not view.progress.isVisible()
     assert view.tabs.tabText(1) == "待核对（1）"
 

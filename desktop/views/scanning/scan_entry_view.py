@@ -70,6 +70,7 @@ class ScanEntryView(QWidget):
         self.loading = False
         self.job = None
         self.pending: list[Path] = []  # files waiting for the running job
+        self._note = ""  # files skipped when added: said again with the results
         self.seen: set[str] = set(QSettings().value(SEEN_KEY, []) or [])
         self._sizes: dict[Path, tuple[int, float]] = {}  # watched files: size and time last seen
         self._handed: set[tuple[Path, int, float]] = set()  # … and those queued (a changed one is new)
@@ -183,7 +184,16 @@ class ScanEntryView(QWidget):
         except UserError as err:
             show_error(self, str(err), "添加扫描件")
             return
-        self.pending.extend(f for f in files if f not in self.pending)
+        others = [f.name for f in files if f.suffix.lower() not in review.SCAN_EXTS]
+        if others:  # a document dropped along with the scans: said, the scans still read
+            shown = "、".join(others[:5]) + ("等" if len(others) > 5 else "")
+            self._note = (
+                f"已跳过 {len(others)} 个不是扫描件的文件（{shown}）：只读 PDF、PNG、JPEG、TIFF、BMP。"
+            )
+            self.say(self._note)
+        self.pending.extend(
+            f for f in files if f.suffix.lower() in review.SCAN_EXTS and f not in self.pending
+        )
         self._next()
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
@@ -235,7 +245,8 @@ class ScanEntryView(QWidget):
         text = "读完：" + ("，".join(parts) if parts else "没有新的扫描件") + "。"
         if counts[scan.NEEDS_REVIEW]:
             text += "有拿不准的题，请到“待核对”逐题确认。"
-        self.say(text)
+        self.say(text + self._note)
+        self._note = ""
         if counts[scan.SAVED]:
             self.ctx.events.visits_changed.emit()
         self.review.reload()
