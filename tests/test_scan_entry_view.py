@@ -16,6 +16,7 @@ from desktop.views.common.context import AppContext
 from desktop.views.common.pages import PAGES, load_page_class
 from desktop.views.scanning import scan_entry_view
 from desktop.views.scanning.scan_entry_view import ScanEntryView
+from tests.modal_boxes import answer_next_box
 from tests.paper_marks import scanned_pages
 from tests.test_paper_scan import choose, make_task, save_png
 
@@ -183,6 +184,24 @@ def test_skip_and_open_the_full_form(qtbot, database, db_path, tmp_path):
     qtbot.waitUntil(lambda: panel.item is not None and panel.item.task_id == second.id, timeout=WAIT_MS)
     assert [row.doubt.number for row in panel.rows] == [1] and panel.rows[0].doubt.kind == "yesno"
     assert panel.list.count() == 2
+    # keys pressed, not yet saved: leaving (切换用户, closing) asks first
+    qtbot.keyClick(panel, Qt.Key_N)
+    asked = []
+    answer_next_box("录入这张表", asked)
+    assert window.may_leave_pages() is True  # the only question was answered: saved on the way out
+    assert "已按键确认了 1 道题" in asked[0]["text"] and set(asked[0]["buttons"]) == {
+        "录入这张表",
+        "放弃",
+        "取消",
+    }
+    assert Visit.get(Visit.task == second.id).status == "已完成" and panel.list.count() == 1
+    qtbot.waitUntil(lambda: panel.item is not None and panel.item.task_id == first.id, timeout=WAIT_MS)
+    qtbot.keyClick(panel, Qt.Key_1)
+    answer_next_box("取消")
+    assert window.may_leave_pages() is False and panel.rows[0].answered  # kept
     qtbot.mouseClick(panel.open_button, Qt.LeftButton)  # 打开完整回访表: its draft in the 回访表
     form = window.page("visit_form")
     assert window.stack.currentWidget() is form and form.visit_id == panel.item.visit_id
+    answer_next_box("放弃")  # closing the window asks once more: the half-confirmed page is let go
+    assert window.may_leave_pages() is True
+    assert not any(row.answered for row in panel.rows) and window.may_leave_pages() is True  # no box now

@@ -23,6 +23,7 @@ from desktop.services.paper_scan import review
 
 from ..common.context import AppContext
 from ..common.operations import Latest
+from ..common.unsaved import DISCARD, SAVE, ask_unsaved
 from ..common.widgets import hbox, vbox
 
 ROW_STYLE = """
@@ -353,7 +354,8 @@ class ReviewPanel(QWidget):
             return
         self.save()
 
-    def save(self) -> None:
+    def save(self) -> bool:
+        """Save the page's answers (``review.complete_review``); True when it was saved."""
         item = self.item
         answers = {row.doubt.question_id: row.choice for row in self.rows}
         try:
@@ -361,18 +363,35 @@ class ReviewPanel(QWidget):
         except StaleEdit:
             self.message.setText("这张表的草稿刚被别处改过，已重新读取，请再确认一遍。")
             self.load(item.visit_id)
-            return
+            return False
         except ValidationErrors as err:
             self.message.setText(f"还不能录入：{err}。请按键作答，或点“打开完整回访表…”补全后保存。")
-            return
+            return False
         except UserError as err:
             self.message.setText(str(err))
             self.reload()
-            return
+            return False
         self.ctx.events.status_message.emit(f"{item.title} 已录入（回访记录 #{visit_id}，纸质已签）。")
         self.item = None
         self.saved.emit(visit_id)
         self.reload()
+        return True
+
+    def may_leave(self) -> bool:
+        """Keys already pressed on a page not yet saved are not dropped without asking:
+        录入这张表 (when every question is answered) or 继续核对 / 放弃 / 取消."""
+        answered = sum(row.answered for row in self.rows) if self.item is not None else 0
+        if not answered:
+            return True
+        complete = answered == len(self.rows)
+        text = f"{self.item.title} 已按键确认了 {answered} 道题，还没有录入。" + (
+            "现在录入吗？" if complete else "放弃后下次要重新确认。"
+        )
+        choice = ask_unsaved(self, text, save_text="录入这张表" if complete else "继续核对", title="待核对")
+        if choice == DISCARD:
+            self._show_item(self.item)  # the keys pressed are let go: the page shown afresh
+            return True
+        return choice == SAVE and complete and self.save()
 
     def skip(self) -> None:
         """This page later: the next one in the list (the page stays waiting)."""

@@ -163,7 +163,8 @@ class ScanEntryView(QWidget):
         self.review.reload()
 
     def may_leave(self) -> bool:
-        return True  # every answer is saved the moment its page is confirmed
+        """A page confirmed halfway in 待核对 asks first (the rest is saved page by page)."""
+        return self.review.may_leave()
 
     # -- adding files
     def pick_files(self) -> None:
