@@ -99,11 +99,11 @@ UNITS = {
 }
 # every page of the main window: click → it shows its data (or its list)
 PAGE_IDS = (
-    "dashboard", "tasks", "visit_form", "visits", "foreman_review", "analysis", "improvement", "standards",
+    "dashboard", "tasks", "visit_form", "scan_entry", "visits", "foreman_review", "analysis", "improvement", "standards",
     "customers", "orders", "sampling", "import", "kpi", "report", "templates", "settings",
 )  # fmt: skip
 PAGE_TITLES = {
-    "dashboard": "工作台", "tasks": "回访任务", "visit_form": "回访表", "visits": "回访记录", "foreman_review": "工长自评",
+    "dashboard": "工作台", "tasks": "回访任务", "visit_form": "回访表", "scan_entry": "扫描录入", "visits": "回访记录", "foreman_review": "工长自评",
     "analysis": "问题分析", "improvement": "改进方案", "standards": "标准手册", "customers": "客户",
     "orders": "服务工单", "sampling": "抽样计划", "import": "导入数据", "kpi": "质量评价", "report": "调查报告",
     "templates": "问卷模板", "settings": "设置",

@@ -24,6 +24,21 @@ def test_job_runs_off_the_gui_thread_and_reports_in_it(qtbot, database):
     assert seen == {"job_on_gui": False, "done_on_gui": True, "value": 42}
 
 
+def test_progress_reaches_the_gui_thread_in_order(qtbot, database):
+    seen, done = [], []
+
+    def job(report):
+        for n in range(1, 4):
+            report(n, 3, f"第{n}页")
+        return "ok"
+
+    start_in_background(
+        job, done.append, on_progress=lambda d, t, text: seen.append((d, t, text, in_gui_thread()))
+    )
+    qtbot.waitUntil(lambda: done == ["ok"], timeout=10_000)
+    assert seen == [(n, 3, f"第{n}页", True) for n in range(1, 4)]
+
+
 def test_errors_reach_on_error_and_cancelled_jobs_report_nothing(qtbot, database):
     errors, results = [], []
     start_in_background(lambda _r: 1 / 0, results.append, errors.append)

@@ -89,6 +89,7 @@ def test_f1_opens_the_guide_with_the_daily_loop_and_the_shortcuts(qtbot, databas
         "抽样计划",
         "回访任务",
         "回访表",
+        "扫描录入",
         "问题分析",
         "改进方案",
         "质量评价",

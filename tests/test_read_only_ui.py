@@ -396,7 +396,7 @@ def test_viewer_main_window_hides_the_managing_pages(qtbot, records, db_path):
     window = MainWindow(AppContext(db_path=db_path))
     qtbot.addWidget(window)
     hidden = {spec.title for row, spec in enumerate(PAGES) if window.nav.isRowHidden(row)}
-    assert hidden == {"设置", "导入数据", "抽样计划", "问卷模板", "回访任务", "工长自评"}
+    assert hidden == {"设置", "导入数据", "抽样计划", "问卷模板", "回访任务", "工长自评", "扫描录入"}
     row = window.nav.currentRow()
     assert row >= 0 and not window.nav.isRowHidden(row) and allowed(PAGES[row])
     assert window.stack.currentWidget() is window.page(PAGES[row].id)

@@ -41,6 +41,9 @@ class AnswerBox:
 class PageBoxes:
     page: int  # 1-based
     boxes: list[AnswerBox] = field(default_factory=list)
+    # each question's whole printed row (number, text, boxes) as (x, y, w, h) in millimetres:
+    # the strip of the scan a person looks at in 待核对
+    rows: dict[int, tuple[float, float, float, float]] = field(default_factory=dict)
 
     def questions(self) -> dict[int, list[AnswerBox]]:
         """The boxes of each question on this page, by printed number, in option order."""

@@ -27,7 +27,7 @@ from datetime import date
 from pathlib import Path
 
 from desktop.models import Question, QuestionnaireTemplate, Visit, VisitAttachment, VisitTask, db
-from desktop.models.questionnaire import CHOICE, NPS, SCORE10, YESNO
+from desktop.models.questionnaire import CHOICE, YESNO
 from desktop.models.visit import DONE, PAPER_METHOD
 
 from ..admin import accounts
@@ -149,12 +149,7 @@ def _answers(form: _Form, read: PageRead) -> tuple[dict[str, object], dict[int, 
         if row is None or q.option is None or row.question_id is None:
             continue
         question = Question.get_by_id(row.question_id)
-        if question.kind == SCORE10:
-            value = q.option + 1
-        elif question.kind == NPS:
-            value = q.option
-        else:
-            value = question.value_of_option(q.option)
+        value = forms.printed_value(question, q.option)
         values[question.id] = value
         shown[str(q.number)] = row.options[q.option] if question.kind in (YESNO, CHOICE) else value
     return shown, values
@@ -254,18 +249,25 @@ def scan_files(
     *,
     dry_run: bool = False,
     today: date | None = None,
+    report: Callable[[int, int, str], None] | None = None,
 ) -> list[PageResult]:
-    """Read and enter every page of ``paths``; one result per page, in file and page order."""
+    """Read and enter every page of ``paths``; one result per page, in file and page order.
+    ``report(done, total, text)`` is called before each page (files done of all files; the GUI's
+    progress bar): it may raise to cancel — pages are all read before anything is written, so a
+    cancelled scan writes nothing."""
     with tempfile.TemporaryDirectory(prefix="huifang-scan-") as folder:
-        return _scan(paths, layout_of, Path(folder), dry_run, today)
+        return _scan(paths, layout_of, Path(folder), dry_run, today, report)
 
 
-def _scan(paths, layout_of, folder: Path, dry_run: bool, today: date | None) -> list[PageResult]:
+def _scan(paths, layout_of, folder: Path, dry_run: bool, today: date | None, report=None) -> list[PageResult]:
     forms_by_code: dict[str, _Form | None] = {}
     groups: dict[int, list] = {}
     results = []
-    for path in paths:
+    paths = list(paths)
+    for done, path in enumerate(paths):
         for page in iter_pages(path):
+            if report is not None:
+                report(done, len(paths), f"正在读取 {Path(path).name} 第{page.index}页…")
             result = PageResult(file=str(path), page=page.index)
             results.append(result)
             found: list[_Form | None] = [None]

@@ -121,6 +121,16 @@ def printed_index(question: Question, value: int | None) -> int | None:
     return index if index is not None and 0 <= index < count else None
 
 
+def printed_value(question: Question, index: int) -> int:
+    """The stored answer value of the printed option at ``index`` (the inverse of
+    ``printed_index``): scores as printed, the others by ``value_of_option``."""
+    if question.kind == SCORE10:
+        return index + 1
+    if question.kind == NPS:
+        return index
+    return question.value_of_option(index)
+
+
 def _sections(questions: list[Question], answers: dict[int, Answer], blank: bool) -> list[FormSection]:
     sections: list[FormSection] = []
     for number, q in enumerate(questions, start=1):

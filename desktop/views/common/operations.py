@@ -11,9 +11,10 @@ database connection at the end — peewee keeps one SQLite connection per thread
 * ``start_in_background(job, on_done, on_error=None)`` returns at once with a ``Background``
   handle; ``on_done(result)`` (or ``on_error(exc)``) runs later in the GUI thread. A page fills in
   with placeholders first and shows the figures when they arrive. ``Latest`` keeps one request per
-  page: a newer one cancels the older, whose result is dropped. ``cancel()`` makes the job's next
-  ``report()`` raise ``Cancelled`` and drops its result; callbacks that are bound methods of a
-  deleted widget are not called (a page closed while loading). Every job still running is
+  page: a newer one cancels the older, whose result is dropped. ``on_progress`` shows the job's
+  reports (a page's own progress bar). ``cancel()`` makes the job's next ``report()`` raise
+  ``Cancelled`` and drops its result; callbacks that are bound methods of a deleted widget are not
+  called (a page closed while loading). Every job still running is
   cancelled and waited for when the application quits (``wait_all``).
 """
 
@@ -122,6 +123,7 @@ class Background(QObject):
 
     succeeded = Signal(object)
     failed = Signal(object)
+    progressed = Signal(int, int, str)  # the job's report(done, total, text), in the GUI thread
 
     def __init__(self, job: Callable, name: str = "", owner: QObject | None = None):
         super().__init__()
@@ -139,6 +141,7 @@ class Background(QObject):
         # queued call runs _finish there
         self._worker.finished.connect(self._thread.quit, Qt.DirectConnection)
         self._worker.finished.connect(self._finish, Qt.QueuedConnection)
+        self._worker.progress.connect(self._progress, Qt.QueuedConnection)
 
     def start(self) -> "Background":
         global _quit_hooked
@@ -170,6 +173,11 @@ class Background(QObject):
     def running(self) -> bool:
         return not self.done
 
+    @Slot(int, int, str)
+    def _progress(self, done: int, total: int, text: str) -> None:
+        if not self.cancelled and not self.done:
+            self.progressed.emit(done, total, text)
+
     @Slot()
     def _finish(self) -> None:
         if self.done:
@@ -196,13 +204,17 @@ def start_in_background(
     *,
     owner: QObject | None = None,
     name: str = "",
+    on_progress: Callable | None = None,
 ) -> Background:
     """Run ``job(report)`` on a worker thread and return at once; ``on_done(result)`` or
     ``on_error(exception)`` then runs in the GUI thread (without ``on_error`` the exception goes
     to ``sys.excepthook``) — unless ``owner`` (the page asking) was deleted meanwhile.
-    ``report(done, total, text)`` only checks for cancellation here."""
+    ``report(done, total, text)`` checks for cancellation and, given ``on_progress``, calls
+    ``on_progress(done, total, text)`` in the GUI thread (a page's own progress bar)."""
     task = Background(job, name, owner)
     task.succeeded.connect(on_done)
+    if on_progress is not None:
+        task.progressed.connect(on_progress)
     if on_error is not None:
         task.failed.connect(on_error)
     else:

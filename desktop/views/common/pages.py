@@ -28,6 +28,7 @@ PAGES = [
     PageSpec("dashboard", "工作台", "dashboard.dashboard_view", "DashboardView", needs=_SEE_ALL),
     PageSpec("tasks", "回访任务", "tasks.tasks_view", "TasksView", needs=_CALL),
     PageSpec("visit_form", "回访表", "visit_form.visit_form_view", "VisitFormView"),
+    PageSpec("scan_entry", "扫描录入", "scanning.scan_entry_view", "ScanEntryView", needs=_CALL),
     PageSpec("visits", "回访记录", "visits.visits_view", "VisitsView"),
     PageSpec(
         "foreman_review", "工长自评", "evaluation.foreman_review_view", "ForemanReviewView", needs=_CALL

@@ -115,6 +115,8 @@ class PageLayout:
         self.device = device
         # while set, every keyed checkbox painted is recorded here: (page index, key, rect in mm)
         self.box_sink: list | None = None
+        # … and every question row drawn: (page index, question number, (x, y, w, h) in mm)
+        self.row_sink: list | None = None
         self.page_index = 0
         self.dpi = device.logicalDpiY()
         self._fonts: dict[tuple[float, bool], QFont] = {}
@@ -218,6 +220,13 @@ class PageLayout:
         p.setBrush(FILL if fill else Qt.BrushStyle.NoBrush)
         p.drawRect(rect)
         p.setBrush(Qt.BrushStyle.NoBrush)
+
+    def record_row(self, number: int, rect: QRectF) -> None:
+        """Record question ``number``'s row (the reader's 待核对 cut-out) in ``row_sink`` if set."""
+        if self.row_sink is not None:
+            unit = 25.4 / self.dpi
+            mm = (rect.left() * unit, rect.top() * unit, rect.width() * unit, rect.height() * unit)
+            self.row_sink.append((self.page_index, number, mm))
 
     def checkbox(self, p: QPainter, x: float, center_y: float, ticked: bool, key=None) -> None:
         """A full-size square at ``x`` (left edge), vertically centred; a drawn tick if chosen.

@@ -393,6 +393,7 @@ class FormPainter(PageLayout):
 
         def draw(p: QPainter, x: float, y: float, w: float) -> None:
             center = Qt.AlignmentFlag.AlignHCenter
+            self.record_row(row.number, QRectF(x, y, number_w + question_w + option_w, height))
             # number cell spans the whole row
             number_rect = QRectF(x, y, number_w, height)
             self.cell(p, number_rect)
@@ -626,11 +627,14 @@ def form_layout(doc: FormDoc) -> reader_layout.FormLayout:
     writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
     layout = FormPainter(doc, writer)
     layout.box_sink = sink = []
+    layout.row_sink = rows = []
     paint_layouts([layout], writer)
     del writer
     pages = [reader_layout.PageBoxes(page=i + 1) for i in range(len(layout.pages))]
     for index, (number, option), (x, y, side) in sink:
         pages[index].boxes.append(reader_layout.AnswerBox(number, option, x, y, side))
+    for index, number, rect in rows:
+        pages[index].rows[number] = rect
     return reader_layout.FormLayout(pages)
 
 
