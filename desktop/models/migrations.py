@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from playhouse.migrate import migrate
 
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 16
 
 
 def _add_user_accounts(migrator) -> None:
@@ -158,6 +158,20 @@ def _add_order_indexes(migrator) -> None:
     )
 
 
+def _reserved_step_15(migrator) -> None:
+    """15: reserved for another branch's step (issue 16 work running in parallel); nothing to do
+    here. When that branch is merged its step replaces this one."""
+
+
+def _add_sms_tables(migrator) -> None:
+    """16: 短信问卷 without a gateway — the batch files exported for the shop's SMS platform, the
+    texts in them, and the customers' replies imported from the platform (read into visits, or
+    waiting for a person in 短信回复待核对)."""
+    from .sms import SmsBatch, SmsMessage, SmsReply
+
+    migrator.database.create_tables([SmsBatch, SmsMessage, SmsReply])
+
+
 # version → step that brings a database from version-1 to version. Version 1 is the first
 # release: it is created from the models, so it has no step.
 STEPS: dict[int, Callable] = {
@@ -174,4 +188,6 @@ STEPS: dict[int, Callable] = {
     12: _add_scorecard_scope,
     13: _add_survey_links,
     14: _add_order_indexes,
+    15: _reserved_step_15,
+    16: _add_sms_tables,
 }
