@@ -293,6 +293,7 @@ def check_target(path) -> Path:
     return path
 
 
+@accounts.requires(accounts.FULL_EXPORT, "导出短信批量文件（完整手机号码）")
 def export_batch(
     task_ids,
     options: Options,
@@ -303,8 +304,6 @@ def export_batch(
 ) -> ExportResult:
     """Write the batch file and record it (see the module docstring); UserError when nothing can
     be sent or link mode cannot be used."""
-    accounts.require(accounts.FULL_EXPORT, "导出完整联系方式")
-    accounts.require(accounts.CALL, "登记问卷发放")
     path = check_target(path)
     signature = texts.clean_signature(options.signature)
     options = Options(options.mode, signature, options.sign_in_text)

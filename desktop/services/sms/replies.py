@@ -315,15 +315,15 @@ def _task_label(task: VisitTask, customer: Customer, order: ServiceOrder | None)
 
 def task_choices(phone: str) -> list[tuple[int, str]]:
     """Every open task of the customers with this number (sent by 短信 or not), latest first."""
-    query = (
-        VisitTask.select(VisitTask, Customer, ServiceOrder)
+    tasks = list(
+        VisitTask.select(VisitTask, Customer)
         .join(Customer)
-        .switch(VisitTask)
-        .join(ServiceOrder, on=(VisitTask.order == ServiceOrder.id), join_type="LEFT OUTER")
         .where((Customer.phone == phone) & VisitTask.status.in_(OPEN))
-        .order_by(VisitTask.sent_at.desc(nulls="LAST"), VisitTask.id.desc())
+        .order_by(VisitTask.sent_at.is_null(), VisitTask.sent_at.desc(), VisitTask.id.desc())
     )
-    return [(t.id, _task_label(t, t.customer, t.order if t.order_id else None)) for t in query]
+    order_ids = {t.order_id for t in tasks if t.order_id}
+    orders = {o.id: o for o in ServiceOrder.select().where(ServiceOrder.id.in_(order_ids))} if order_ids else {}
+    return [(t.id, _task_label(t, t.customer, orders.get(t.order_id))) for t in tasks]
 
 
 def review_rows() -> list[ReviewRow]:
