@@ -38,6 +38,7 @@ def fill_table(table: QTableWidget, rows: list[list[str]], brush: QBrush | None 
         for c, value in enumerate(row):
             item = QTableWidgetItem(value)
             item.setFlags(item.flags() & ~Qt.ItemIsEditable)
+            item.setToolTip(value)  # the whole text of a cut-off cell
             if brush is not None and r in marked:
                 item.setForeground(brush)
             table.setItem(r, c, item)

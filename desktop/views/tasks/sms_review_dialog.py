@@ -54,6 +54,7 @@ class SmsReviewDialog(QDialog):
         self.enter_button = QPushButton("录入为回访")
         self.discard_reason = QLineEdit()
         self.discard_reason.setPlaceholderText("放弃原因（可不填，默认“不是评价”）")
+        self.discard_reason.setMinimumWidth(300)
         self.discard_button = QPushButton("放弃这条回复")
         self.enter_button.clicked.connect(self.enter_selected)
         self.discard_button.clicked.connect(self.discard_selected)

@@ -215,7 +215,8 @@ class TasksView(QWidget):
         )
         # 短信问卷 without a gateway: the batch file for the shop's SMS platform and its replies back
         self.sms_button = QToolButton()
-        self.sms_button.setText("短信问卷")
+        self.sms_button.setText("短信问卷 ▾")
+        self.sms_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
         self.sms_button.setPopupMode(QToolButton.InstantPopup)
         self.sms_button.setToolTip("导出所选任务的短信批量文件（上传到短信平台群发），导入短信平台的回复记录")
         sms_menu = QMenu(self.sms_button)
