@@ -44,6 +44,7 @@ _WORDS: list[tuple[str, int]] = sorted(
     ],
     key=lambda item: -len(item[0]),
 )
+_PARTICLES = "了啊呀呢吧哈"  # 很满意啊 is still just 很满意
 _NEGATION_NEAR = re.compile(r"(没|不是|并不|谈不上|算不上|一点也不|一点都不)[^，。,.!！]{0,3}满意")
 
 
@@ -144,6 +145,6 @@ def read_reply(raw: str) -> Reading:
     digits = set(re.findall(r"\d+", body))
     if digits and digits != {str(level)}:
         return Reading(opt_out=opt_out, remark=body, problem="回复中的数字与文字评价不一致或不是 1–5")
-    bare = body.strip(_SEPARATORS + "了啊呀呢吧哈!！")
+    bare = body.strip(_SEPARATORS + _PARTICLES)
     remark = "" if bare in {w for w, _ in _WORDS} else body
     return Reading(level=level, remark=remark, opt_out=opt_out)

@@ -271,7 +271,8 @@ class TasksView(QWidget):
                 self.hint_label,
                 self.notice_label,
                 self.channel_label,
-                hbox(self.tabs, None, self.status_combo, self.assignee_combo, self.refresh_button),
+                # 短信问卷 up here: the row of buttons under the table is full at 1280 wide
+                hbox(self.tabs, None, self.sms_button, self.status_combo, self.assignee_combo, self.refresh_button),
                 self.table,
                 hbox(
                     self.open_button,
@@ -282,7 +283,6 @@ class TasksView(QWidget):
                     self.print_button,
                     self.send_button,
                     self.link_button,
-                    self.sms_button,
                     None,
                     self.count_label,
                     self.assign_label,
