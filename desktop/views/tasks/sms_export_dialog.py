@@ -150,7 +150,10 @@ class SmsExportDialog(QDialog):
         self.sample_label.setText(f"示例：{rows[0].text}" if rows else "没有可以发短信的任务。")
         notes = [n for n in (signature_problem, batch.length_warning(rows), *self.found.warnings) if n]
         if options.mode == texts.LINK:
-            notes.append("链接只在能访问本机的网络中打开（如店内 Wi-Fi），请确认客户能连上。")
+            url_chars = len(rows[0].url) if rows else 0
+            notes.append(
+                f"链接只在能访问本机的网络中打开（如店内 Wi-Fi），请确认客户能连上；链接本身约占 {url_chars} 字。"
+            )
         self.warning_label.setText("\n".join(notes))
         self.warning_label.setVisible(bool(notes))
         can_export = bool(rows) and not signature_problem
