@@ -82,6 +82,8 @@ def test_mobile_numbers_only():
         ("5师傅很好，准时", 5, "师傅很好，准时"),
         ("4，等的时间有点长", 4, "等的时间有点长"),
         ("5分，很满意", 5, "很满意"),  # the word agrees with the code
+        ("4 还可以", 4, "还可以"),  # a neighbouring level: no contradiction
+        ("5，满意", 5, "满意"),
         ("1 非常不满意，修了两次", 1, "非常不满意，修了两次"),
         ("非常满意", 5, ""),
         ("很满意！", 5, ""),
@@ -121,6 +123,7 @@ def test_clear_replies_are_read(raw, level, remark):
         ("13812345678", "1–5"),
         ("1 非常满意", "不一致"),  # the code and the words disagree
         ("5，不满意", "不一致"),
+        ("2 很满意", "不一致"),
         ("满意，但是安装师傅不满意", "无法确定"),
         ("满意5", "不一致"),
         ("满意3", "不一致"),

@@ -310,3 +310,14 @@ def test_one_import_is_one_transaction(shop, tmp_path, monkeypatch):
         replies.import_replies(path, progress=cancel)
     assert Visit.select().count() == 0 and SmsReply.select().count() == 0
     assert VisitTask.get_by_id(wang.id).status == "待回访"
+
+
+def test_a_gbk_csv_with_dates_only_is_read(shop, tmp_path):
+    """Older platforms export GBK; a reply time without a clock time counts as the end of that day."""
+    wang, *_ = shop
+    export(tmp_path, [wang.id])
+    path = tmp_path / "上行.csv"
+    path.write_bytes("发送号码,回复时间,回复内容\r\n13812345678,2026-12-06,回复4 还可以\r\n".encode("gbk"))
+    assert replies.import_replies(path).entered == 1
+    visit = Visit.get()
+    assert (Answer.get().value, visit.feedback, visit.visit_date.isoformat()) == (4, "还可以", "2026-12-06")

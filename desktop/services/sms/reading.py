@@ -14,7 +14,8 @@ collapsed):
 3. **Words only** — the level names and their common forms, longest first: 非常/很/十分/特别/超
    满意 → 5, 满意/比较满意/挺满意 → 4, 一般/还行/还可以 → 3, 不满意/不太满意/不是很满意 → 2,
    非常/很/十分/特别/极不满意 → 1. The whole reply is kept as the remark when it says more.
-4. **Doubt** — two different levels (a code and a word that disagree: "1 非常满意"; "满意…
+4. **Doubt** — two different levels: a code and a word two or more levels apart ("1 非常满意",
+   "5 不满意"; a neighbour agrees: "4 还可以", "5，满意"), or words naming two levels ("满意…
    但是不满意"), a number that is not a code (0, 6–10 even "8分": the text asked for 1–5, a
    0–10 reading would be a guess; "45", "3.5", "4-5", a phone number), negations the words do
    not cover (没/不是 before 满意 in an unknown form), or no level at all ("好的", "收到",
@@ -127,7 +128,7 @@ def read_reply(raw: str) -> Reading:
         level = int(number)
         remark = _remark(rest)
         words = _word_levels(remark)
-        if words - {level}:
+        if any(abs(word - level) >= 2 for word in words):  # "4 还可以" agrees; "1 非常满意" does not
             named = "、".join(LEVEL_NAMES[w] for w in sorted(words, reverse=True))
             return Reading(opt_out=opt_out, remark=remark, problem=f"数字 {level}（{LEVEL_NAMES[level]}）与文字“{named}”不一致")
         return Reading(level=level, remark=remark, opt_out=opt_out)
