@@ -59,8 +59,9 @@ def make_old_version(path, version: int):
     sending channel (问卷 / 短信 / 微信) on the visit task, releases 1 to 9 no 告知客户 / 销售跟进 /
     目标 tables, releases 1 to 10 no 工长自评 table, releases 1 to 11 no 评价范围 (班组 / 服务类型 /
     新老客户) on the KPI scorecard, releases 1 to 12 no 扫码问卷 link table, releases 1 to 13 no
-    indexes on the orders' 投诉受理时间 and (customer, 完成时间), releases 1 to 16 no table of the
-    imported 问卷星 / 腾讯问卷 answer sheets (15 and 16 are other branches' steps)."""
+    indexes on the orders' 投诉受理时间 and (customer, 完成时间), releases 1 to 15 no 短信 batch,
+    text and reply tables (release 15 changed nothing), releases 1 to 16 no table of the imported
+    问卷星 / 腾讯问卷 answer sheets."""
     open_app_database(path)
     Customer.create(code="C0001", name="老客户", phone="13800001111")
     close_database()
@@ -73,6 +74,9 @@ def downgrade(path, version: int) -> None:
     con = sqlite3.connect(path)
     if version < 17:
         con.execute("DROP TABLE imported_submission")
+    if version < 16:
+        for table in ("sms_reply", "sms_message", "sms_batch"):
+            con.execute(f"DROP TABLE {table}")
     if version < 14:
         con.execute("DROP INDEX service_order_complaint_at")
         con.execute("DROP INDEX service_order_customer_id_completed_at")
@@ -186,7 +190,7 @@ def test_version_2_postgresql_database_is_stepped_up(pg_url):
     con.close()
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16])
 def test_every_step_reaches_the_tables_of_a_fresh_database(tmp_path, version):
     fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
     open_app_database(fresh)
@@ -415,3 +419,27 @@ def test_version_16_database_gets_the_imported_submissions_table(tmp_path):
         close_database()
     assert _user_version(path) == SCHEMA_VERSION
     assert "imported_submission" in _tables(path)
+
+
+def test_version_15_database_gets_the_sms_tables(tmp_path):
+    """Step 16: a version-15 database keeps its data and can hold a 短信 batch, its text and a
+    reply; the copy set aside before the step has none of the three tables."""
+    from datetime import datetime
+
+    from desktop.models import SmsBatch, SmsMessage, SmsReply, VisitTask
+
+    path = tmp_path / "v15.db"
+    make_old_version(path, 15)
+    assert not {"sms_batch", "sms_message", "sms_reply"} & _tables(path)
+    open_app_database(path)
+    try:
+        task = VisitTask.create(customer=Customer.get())
+        batch = SmsBatch.create(mode="reply", count=1)
+        SmsMessage.create(batch=batch, task=task, phone="13800001111", sent_at=datetime(2026, 1, 2), mode="reply", text="…")
+        SmsReply.create(key="k", phone="13800001111", received_at=datetime(2026, 1, 3), content="5", status="待核对")
+        assert SmsMessage.get().task_id == task.id and Customer.get().name == "老客户"
+    finally:
+        close_database()
+    assert _user_version(path) == SCHEMA_VERSION
+    assert {"sms_batch", "sms_message", "sms_reply"} <= _tables(path)
+    assert not {"sms_batch", "sms_message", "sms_reply"} & _tables(tmp_path / "v15.db.v15.bak")

@@ -167,6 +167,8 @@ ROLE_FREE = {
     "maintenance.bootstrap.open_app_database": "opens and migrates the database before the sign-in",
     "maintenance.bootstrap.ensure_defaults": "the shipped templates and categories, before the sign-in",
     "visits.templates.ensure_builtin_templates": "the shipped templates, before the sign-in",
+    "visits.templates.create_from_spec": "one shipped template (ensure_builtin_templates, sms_template)",
+    "sms.replies.sms_template": "the shipped 短信满意度回访 questionnaire, made on first use by the guarded SMS import",
     "reporting.problems.ensure_default_keywords": "the shipped keywords, before the sign-in",
     "improvement.flow.verification_template_id": "adds the shipped verification template if missing",
     "demo.demo.generate_demo": "fills the demo database (command line / --demo), nobody signed in",
@@ -189,6 +191,8 @@ ROLE_FREE = {
     # the customer answering on the phone page: nobody of the shop is acting, the link is the permission
     "web.links.submit": "the customer's answers through an open, single-use 扫码问卷 link",
     "visits.visits.save_customer_answers": "a step of web.links.submit (the link checked there)",
+    # … or at the counter screen a person with 回访 permission opened (web.counter.start checks it)
+    "web.counter.submit": "the customer's answers at the counter: links.submit on the session's own link",
 }
 
 

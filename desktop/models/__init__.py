@@ -11,6 +11,7 @@ from .org import Department, Staff
 from .paper import AttachmentBlob, AttachmentBlobPart, AuditLog, VisitAttachment, VisitSignature
 from .questionnaire import KINDS, Question, QuestionnaireTemplate
 from .settings import Setting
+from .sms import SmsBatch, SmsMessage, SmsReply
 from .survey import ImportedSubmission, SurveyLink
 from .visit import (
     METHODS,
@@ -61,6 +62,9 @@ ALL_MODELS = [
     PeriodGoal,
     ForemanReview,
     SurveyLink,
+    SmsBatch,
+    SmsMessage,
+    SmsReply,
     ImportedSubmission,
 ]
 
@@ -100,6 +104,9 @@ __all__ = [
     "SalesLead",
     "ServiceOrder",
     "Setting",
+    "SmsBatch",
+    "SmsMessage",
+    "SmsReply",
     "StandardEntry",
     "SurveyLink",
     "Staff",

@@ -64,17 +64,23 @@ def ensure_builtin_templates() -> None:
     existing = {t.family for t in QuestionnaireTemplate.select(QuestionnaireTemplate.family)}
     with db.atomic():
         for spec in BUILTIN_TEMPLATES:
-            if spec["family"] in existing:
-                continue
-            tpl = QuestionnaireTemplate.create(
-                family=spec["family"], builtin=True, **{k: spec[k] for k in _TEMPLATE_FIELDS}
-            )
-            for pos, item in enumerate(spec["questions"]):
-                text, dimension, kind, *extra = item
-                opts = dict(extra[0]) if extra else {}
-                if kind != TEXT:
-                    opts.setdefault("allow_comment", spec.get("allow_comment", False))
-                Question.create(template=tpl, position=pos, text=text, dimension=dimension, kind=kind, **opts)
+            if spec["family"] not in existing:
+                create_from_spec(spec)
+
+
+def create_from_spec(spec: dict) -> QuestionnaireTemplate:
+    """A shipped questionnaire from its spec (the shape of ``BUILTIN_TEMPLATES``' entries; the
+    call script's opening and closing default to the shipped ones)."""
+    spec = {"opening": BUILTIN_TEMPLATES[0]["opening"], "closing": BUILTIN_TEMPLATES[0]["closing"], **spec}
+    with db.atomic():
+        tpl = QuestionnaireTemplate.create(family=spec["family"], builtin=True, **{k: spec[k] for k in _TEMPLATE_FIELDS})
+        for pos, item in enumerate(spec["questions"]):
+            text, dimension, kind, *extra = item
+            opts = dict(extra[0]) if extra else {}
+            if kind != TEXT:
+                opts.setdefault("allow_comment", spec.get("allow_comment", False))
+            Question.create(template=tpl, position=pos, text=text, dimension=dimension, kind=kind, **opts)
+    return tpl
 
 
 def active_templates() -> list[QuestionnaireTemplate]:

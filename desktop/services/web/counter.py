@@ -17,6 +17,7 @@ from datetime import datetime
 
 from desktop.models import Visit, db, now
 
+from ..admin import accounts
 from ..admin import settings as app_settings
 from ..common.errors import UserError
 from ..scheduling import chasing
@@ -51,6 +52,7 @@ def shop_name() -> str:
     return str(app_settings.get("company_name") or "").strip() or "欢迎光临"
 
 
+@accounts.requires(accounts.CALL, "请顾客在柜台填写")
 def start(task_id: int, *, at: datetime | None = None) -> CounterSession:
     """Open the task's questionnaire for the counter (staff with 回访 permission). UserError for
     a task that is closed or has no questionnaire."""

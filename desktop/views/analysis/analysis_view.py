@@ -117,7 +117,6 @@ class AnalysisView(QWidget):
             self.channel,
             None,
             self.refresh_button,
-            self.keywords_button,
         )
 
         # -- tab 1: Pareto, pain matrix, TOP3
@@ -261,7 +260,10 @@ class AnalysisView(QWidget):
         self.tabs.addTab(self.segments, "细分对比")
         self.evaluators = EvaluatorsTab()  # 工长自评 beside the 调度 and 管理人员 phone visits
         self.tabs.addTab(self.evaluators, "评价对比")
-        self.setLayout(vbox(hbox(heading("问题分析"), self.summary, None), filters, self.tabs, margin=MARGIN))
+        # 关键词规则 in the heading row: the filter row is full at 1280 wide
+        self.setLayout(
+            vbox(hbox(heading("问题分析"), self.summary, None, self.keywords_button), filters, self.tabs, margin=MARGIN)
+        )
 
         ctx.events.visits_changed.connect(self._on_data_changed)
         ctx.events.orders_changed.connect(self._on_data_changed)

@@ -12,11 +12,14 @@ from PySide6.QtWidgets import (
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QInputDialog,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QTabBar,
+    QToolButton,
     QWidget,
 )
 
@@ -32,9 +35,10 @@ from desktop.services.web import links
 
 from ..common.context import AppContext
 from ..common.empty_state import EmptyHint
+from ..common.operations import run_with_progress
 from ..common.table_model import Column, PagedQueryModel, list_table, select_id
 from ..common.unsaved import GuardedDialog
-from ..common.widgets import MARGIN, SearchBox, form, hbox, heading, show_error, vbox
+from ..common.widgets import MARGIN, SearchBox, deny_tooltip, form, hbox, heading, show_error, vbox
 
 STATUS_INDEX, LATEST_INDEX, WINDOW_INDEX, PRIORITY_INDEX = 9, 7, 14, 15  # positions in the row tuples
 _OVERDUE = QBrush(QColor("#c62828"))
@@ -211,6 +215,18 @@ class TasksView(QWidget):
         )
         self.counter_button = QPushButton("柜台填写")
         self.counter_button.setToolTip("请顾客在柜台屏幕上自助填写所选任务的问卷并签名（可选第二台显示器），提交后自动保存")
+        # 短信问卷 without a gateway: the batch file for the shop's SMS platform and its replies back
+        self.sms_button = QToolButton()
+        self.sms_button.setText("短信问卷 ▾")
+        self.sms_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
+        self.sms_button.setPopupMode(QToolButton.InstantPopup)
+        self.sms_button.setToolTip("导出所选任务的短信批量文件（上传到短信平台群发），导入短信平台的回复记录")
+        sms_menu = QMenu(self.sms_button)
+        sms_menu.setToolTipsVisible(True)
+        self.sms_export_action = sms_menu.addAction("导出短信批量文件…", self.export_sms)
+        self.sms_import_action = sms_menu.addAction("导入短信回复…", self.import_sms_replies)
+        self.sms_review_action = sms_menu.addAction("短信回复待核对…", self.review_sms_replies)
+        self.sms_button.setMenu(sms_menu)
         self.send_button.setToolTip("登记所选任务的问卷已通过纸质问卷、短信或微信发出；逾期未收回自动建催收任务")
         self.channel_label = QLabel()  # 回收率 per channel, each against its goal
         self.channel_label.setWordWrap(True)
@@ -258,7 +274,18 @@ class TasksView(QWidget):
                 self.hint_label,
                 self.notice_label,
                 self.channel_label,
-                hbox(self.tabs, None, self.status_combo, self.assignee_combo, self.refresh_button),
+                # the customers' own channels (评价链接, 柜台填写, 短信问卷) up here: the row of buttons
+                # under the table is full at 1280 wide
+                hbox(
+                    self.tabs,
+                    None,
+                    self.link_button,
+                    self.counter_button,
+                    self.sms_button,
+                    self.status_combo,
+                    self.assignee_combo,
+                    self.refresh_button,
+                ),
                 self.table,
                 hbox(
                     self.open_button,
@@ -268,8 +295,6 @@ class TasksView(QWidget):
                     self.unreachable_button,
                     self.print_button,
                     self.send_button,
-                    self.link_button,
-                    self.counter_button,
                     None,
                     self.count_label,
                     self.assign_label,
@@ -431,6 +456,11 @@ class TasksView(QWidget):
             is_open and accounts.can(accounts.CALL) and bool(app_settings.get("survey_enabled"))
         )
         self.counter_button.setEnabled(is_open and accounts.can(accounts.CALL))
+        may_export = accounts.can(accounts.FULL_EXPORT)
+        self.sms_export_action.setEnabled(bool(rows) and may_export)
+        self.sms_export_action.setToolTip("" if may_export else deny_tooltip(accounts.FULL_EXPORT, "导出完整手机号码"))
+        self.sms_import_action.setEnabled(accounts.can(accounts.CALL))
+        self.sms_review_action.setEnabled(accounts.can(accounts.CALL))
 
     # -- actions
     def open_selected(self) -> None:
@@ -479,6 +509,64 @@ class TasksView(QWidget):
         if self.send_dialog.exec() == QDialog.Accepted:
             self.ctx.events.status_message.emit(f"已登记 {self.send_dialog.marked} 份问卷发放")
             self.reload()
+
+    def export_sms(self) -> None:
+        """导出短信批量文件 for the selected tasks (preview first, ``sms_export_dialog``)."""
+        from .sms_export_dialog import SmsExportDialog
+
+        ids = self.selected_ids()
+        if not ids:
+            show_error(self, "请先在列表中选择要发短信的回访任务（可按住 Ctrl 或 Shift 多选）。")
+            return
+        try:
+            self.sms_export_dialog = SmsExportDialog(ids, self)
+        except UserError as err:
+            show_error(self, str(err))
+            return
+        if self.sms_export_dialog.exec() == QDialog.Accepted and self.sms_export_dialog.result is not None:
+            self.ctx.events.status_message.emit(self.sms_export_dialog.result.summary())
+            self.reload()
+
+    def import_sms_replies(self) -> None:
+        """导入短信回复: the platform's reply export into visits, off the GUI thread; then the
+        review list with what could not be read."""
+        from desktop.services.sms import replies
+
+        from .sms_review_dialog import SmsReviewDialog
+
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "选择短信平台导出的回复记录", "", "表格文件 (*.xlsx *.xls *.csv *.txt);;所有文件 (*)"
+        )
+        if not path:
+            return
+        try:
+            result = run_with_progress(
+                self, "正在导入短信回复…", lambda report: replies.import_replies(path, progress=report)
+            )
+        except UserError as err:
+            show_error(self, str(err), "导入失败")
+            return
+        if result is None:
+            self.ctx.events.status_message.emit("已取消导入短信回复，没有写入任何数据")
+            return
+        if result.entered:
+            self.ctx.events.visits_changed.emit()
+        summary = result.summary() + "".join(f"\n{line}" for line in result.bad_rows[:5])
+        self.sms_review_dialog = SmsReviewDialog(summary, self)
+        self.sms_review_dialog.exec()
+        self._after_review(self.sms_review_dialog)
+
+    def review_sms_replies(self) -> None:
+        from .sms_review_dialog import SmsReviewDialog
+
+        self.sms_review_dialog = SmsReviewDialog("", self)
+        self.sms_review_dialog.exec()
+        self._after_review(self.sms_review_dialog)
+
+    def _after_review(self, dialog) -> None:
+        if dialog.changed:
+            self.ctx.events.visits_changed.emit()
+        self.reload()
 
     def ask_reschedule(self, summary: dict) -> tuple[datetime, str] | None:
         dialog = RescheduleDialog(summary, self)
