@@ -205,3 +205,30 @@ def test_skip_and_open_the_full_form(qtbot, database, db_path, tmp_path):
     answer_next_box("放弃")  # closing the window asks once more: the half-confirmed page is let go
     assert window.may_leave_pages() is True
     assert not any(row.answered for row in panel.rows) and window.may_leave_pages() is True  # no box now
+
+
+def test_choosing_another_page_asks_before_letting_pressed_keys_go(qtbot, database, db_path, tmp_path):
+    """Keys pressed on a page, then another page clicked in the list (or 跳过这张): asked first;
+    取消 keeps the page and its keys, 放弃 lets them go and shows the other page."""
+    first, first_png = form_png(tmp_path / "a.png", skip=(3,), seed=5)
+    second, second_png = form_png(tmp_path / "b.png", "car_service", skip=(1,), seed=6)
+    view = open_view(qtbot, db_path)
+    view.add_paths([first_png, second_png])
+    qtbot.waitUntil(lambda: view.job is None and view.table.rowCount() == 2, timeout=WAIT_MS)
+    view.tabs.setCurrentWidget(view.review)
+    panel = view.review
+    qtbot.waitUntil(lambda: panel.item is not None and not panel.loading, timeout=WAIT_MS)
+    assert panel.item.task_id == first.id
+    qtbot.keyClick(panel, Qt.Key_1)
+    assert panel.rows[0].answered
+    asked = []
+    answer_next_box("取消", asked)
+    panel.list.setCurrentRow(1)  # the other page clicked
+    assert "已按键确认了 1 道题" in asked[0]["text"], asked
+    assert panel.item.task_id == first.id and panel.rows[0].answered and panel.list.currentRow() == 0
+    answer_next_box("放弃", asked)
+    qtbot.mouseClick(panel.skip_button, Qt.LeftButton)  # 跳过这张 asks too
+    assert len(asked) == 2
+    qtbot.waitUntil(lambda: panel.item is not None and panel.item.task_id == second.id, timeout=WAIT_MS)
+    assert not panel.rows[0].answered and panel.list.currentRow() == 1
+    assert Visit.get(Visit.task == first.id).status == "草稿"  # nothing was saved on the way

@@ -247,9 +247,29 @@ class ReviewPanel(QWidget):
         self.list.setCurrentRow(row)
 
     def _on_pick(self, current: QListWidgetItem | None, _previous=None) -> None:
+        """Another page chosen in the list (a click, 跳过这张): keys already pressed on the page
+        shown are not let go without asking (``may_leave``); 取消 keeps it chosen."""
         if current is None:
             return
-        self.load(current.data(Qt.ItemDataRole.UserRole))
+        visit_id = current.data(Qt.ItemDataRole.UserRole)
+        if self.item is not None and self.item.visit_id != visit_id:
+            shown = self.item.visit_id
+            if not self.may_leave():
+                self._choose(shown)  # back to the page with the keys pressed
+                return
+            if self.item is None:  # it was saved on the way: the list was read anew
+                self._choose(visit_id, load=True)
+                return
+        self.load(visit_id)
+
+    def _choose(self, visit_id: int, load: bool = False) -> None:
+        """Mark ``visit_id``'s line in the list (and read it when ``load``)."""
+        for row in range(self.list.count()):
+            if self.list.item(row).data(Qt.ItemDataRole.UserRole) == visit_id:
+                self.list.blockSignals(not load)
+                self.list.setCurrentRow(row)
+                self.list.blockSignals(False)
+                return
 
     def load(self, visit_id: int) -> None:
         """Cut the page's doubtful rows out of its scan (off the GUI thread) and show them."""
