@@ -29,7 +29,7 @@ from desktop.services.paper_scan import review, scan
 
 from ..common.context import AppContext
 from ..common.operations import start_in_background
-from ..common.widgets import hbox, show_error
+from ..common.widgets import hbox, heading, show_error
 from .review_panel import ReviewPanel
 
 FILE_FILTER = "扫描件 (*.pdf *.png *.jpg *.jpeg *.tif *.tiff *.bmp)"
@@ -145,7 +145,15 @@ class ScanEntryView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(
-            hbox(self.add_button, self.folder_button, None, self.watch_box, self.watch_label, self.watch_pick)
+            hbox(
+                heading("扫描录入"),
+                self.add_button,
+                self.folder_button,
+                None,
+                self.watch_box,
+                self.watch_label,
+                self.watch_pick,
+            )
         )
         layout.addLayout(hbox(self.progress, self.progress_label, self.cancel_button))
         layout.addWidget(self.tabs, 1)
