@@ -45,7 +45,6 @@ SMS = "短信"  # the channel (chasing.CHANNELS)
 OPEN = tuple(TASK_STATUSES[:2])  # 待回访 / 已预约
 SUFFIXES = (".xlsx", ".csv")
 TOKEN_CHARS = 32  # links.TOKEN_BYTES in url-safe base64: what a preview measures a link with
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass(frozen=True)
@@ -124,15 +123,8 @@ def default_signature() -> str:
 
 def link_mode_problem() -> str:
     """Why links cannot go out now ("" when they can)."""
-    if not app_settings.get("survey_enabled"):
-        return "扫码评价未开启：请在 设置 → 扫码评价 中开启，或选择“回复数字”。"
-    host = str(app_settings.get("survey_host") or "127.0.0.1")
-    if host in LOOPBACK:
-        return (
-            f"扫码评价监听地址是 {host}（只有本机能打开），客户的手机打不开链接。"
-            "请在 设置 → 扫码评价 中改为本机的局域网地址，或选择“回复数字”。"
-        )
-    return ""
+    problem = links.reach_problem()
+    return f"{problem}，或选择“回复数字”。" if problem else ""
 
 
 def opted_out_phones(phones) -> dict[str, datetime]:

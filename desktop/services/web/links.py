@@ -92,6 +92,24 @@ def link_for_task(task_id: int, *, at: datetime | None = None) -> SurveyLink:
     return link
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def reach_problem() -> str:
+    """Why a customer's phone cannot open a link now ("" when it can): 扫码评价 off, or the
+    server listening on this PC only. Said without the closing punctuation, for the caller to
+    add its own way out."""
+    if not app_settings.get("survey_enabled"):
+        return "扫码评价未开启：请在 设置 → 扫码评价 中开启"
+    host = str(app_settings.get("survey_host") or "127.0.0.1")
+    if host in LOOPBACK:
+        return (
+            f"扫码评价监听地址是 {host}（只有本机能打开），客户的手机打不开链接。"
+            "请在 设置 → 扫码评价 中改为本机的局域网地址"
+        )
+    return ""
+
+
 def lan_address() -> str:
     """This PC's address on the local network (no packet is sent); 127.0.0.1 without one."""
     try:

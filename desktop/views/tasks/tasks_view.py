@@ -213,6 +213,11 @@ class TasksView(QWidget):
         self.link_button.setToolTip(
             "复制所选任务的扫码评价链接（一次性，过期失效），可发给客户在手机上填写；须先在 设置 → 扫码评价 中开启"
         )
+        self.slip_button = QPushButton("评价小票")
+        self.slip_button.setToolTip(
+            "打印所选任务的评价小票（每张 A4 纸 8 张，剪开交给客户）：客户连店内 Wi-Fi 扫码在手机上评价；"
+            "须先在 设置 → 扫码评价 中开启"
+        )
         self.counter_button = QPushButton("柜台填写")
         self.counter_button.setToolTip("请顾客在柜台屏幕上自助填写所选任务的问卷并签名（可选第二台显示器），提交后自动保存")
         # 短信问卷 without a gateway: the batch file for the shop's SMS platform and its replies back
@@ -258,6 +263,7 @@ class TasksView(QWidget):
         self.print_button.clicked.connect(self.print_blank_forms)
         self.send_button.clicked.connect(self.send_selected)
         self.link_button.clicked.connect(self.copy_survey_link)
+        self.slip_button.clicked.connect(self.print_slips)
         self.counter_button.clicked.connect(self.open_counter)
         ctx.events.visits_changed.connect(self._on_data_changed)
         ctx.events.orders_changed.connect(self._on_data_changed)
@@ -280,6 +286,7 @@ class TasksView(QWidget):
                     self.tabs,
                     None,
                     self.link_button,
+                    self.slip_button,
                     self.counter_button,
                     self.sms_button,
                     self.status_combo,
@@ -455,6 +462,9 @@ class TasksView(QWidget):
         self.link_button.setEnabled(
             is_open and accounts.can(accounts.CALL) and bool(app_settings.get("survey_enabled"))
         )
+        self.slip_button.setEnabled(
+            bool(rows) and accounts.can(accounts.CALL) and bool(app_settings.get("survey_enabled"))
+        )
         self.counter_button.setEnabled(is_open and accounts.can(accounts.CALL))
         may_export = accounts.can(accounts.FULL_EXPORT)
         self.sms_export_action.setEnabled(bool(rows) and may_export)
@@ -489,6 +499,27 @@ class TasksView(QWidget):
             return
         QGuiApplication.clipboard().setText(links.url_of(link))
         self.ctx.events.status_message.emit(f"已复制扫码评价链接，有效期至 {link.expires_at:%Y-%m-%d}，只能提交一次")
+
+    def print_slips(self) -> None:
+        """评价小票 of the selected tasks: their links made, printed, then registered as handed out
+        on paper (a cancelled print registers nothing)."""
+        from desktop.services.web import slips
+
+        from ..printing.slip_print import print_slips
+
+        ids = self.selected_ids()
+        if not ids:
+            return
+        try:
+            batch = slips.slips_for(ids)
+        except UserError as err:
+            show_error(self, str(err))
+            return
+        if not print_slips(self, batch):
+            return
+        slips.handed_out(batch)
+        self.ctx.events.status_message.emit(f"已打印{batch.summary()}已登记为纸质问卷发放")
+        self.reload()
 
     def open_counter(self) -> None:
         """柜台填写: the selected task's questionnaire on the counter screen (views.counter)."""
