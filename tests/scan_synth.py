@@ -26,7 +26,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QPolygonF
 
-from desktop.services.paper_scan.layout import PAGE_H, PAGE_W, FormLayout, mark_centers
+from desktop.services.paper_scan.layout import FormLayout
 from desktop.services.visits.forms import TEXT
 from desktop.views.printing import visit_form_print as printing
 
@@ -149,11 +149,12 @@ def marked_pages(
     return images
 
 
-def random_marks(doc, rng, kinds=MARK_KINDS, blank: float = 0.0) -> tuple[dict, dict]:
-    """(marks, wrong boxes of corrected marks): a mark of a random kind on a random option of
-    every question with boxes; a share ``blank`` of the questions is left unanswered."""
+def random_marks(doc, rng, kinds=MARK_KINDS, blank: float = 0.0, cycle: bool = False) -> tuple[dict, dict]:
+    """(marks, wrong boxes of corrected marks): a mark of a random kind (``cycle``: the kinds
+    in turn) on a random option of every question with boxes; a share ``blank`` of the
+    questions is left unanswered."""
     marks, wrong = {}, {}
-    for row in doc.rows:
+    for index, row in enumerate(doc.rows):
         if row.kind == TEXT or not row.options:
             continue
         if rng.random() < blank:
@@ -161,7 +162,7 @@ def random_marks(doc, rng, kinds=MARK_KINDS, blank: float = 0.0) -> tuple[dict, 
             continue
         count = len(row.options)
         option = int(rng.integers(count))
-        kind = kinds[int(rng.integers(len(kinds)))]
+        kind = kinds[index % len(kinds)] if cycle else kinds[int(rng.integers(len(kinds)))]
         if kind == CORRECTED:
             if count < 2:
                 kind = TICK
@@ -200,27 +201,43 @@ def _finish(gray: np.ndarray, rng, noise: float, blur: float, jpeg: int | None) 
     return out
 
 
-def office_scan(page: np.ndarray, dpi: int, rng, angle: float | None = None) -> np.ndarray:
+def office_scan(
+    page: np.ndarray,
+    dpi: int,
+    rng,
+    *,
+    angle: float | None = None,
+    scale: float | None = None,
+    shift: tuple[float, float] | None = None,
+    noise: float | None = None,
+    blur: float | None = None,
+    jpeg: int | None | bool = None,
+    light: float | None = None,
+) -> np.ndarray:
     """``page`` (rendered at ``dpi``) as an office scanner gives it: on a bed 15 mm wider than
-    the paper each side (so a turned page keeps its corners), turned up to ±5° (or ``angle``),
-    shifted up to ±3 mm, scaled 95–105 %, noisy, a little blurred, lit a little unevenly, and
-    half of the time saved as JPEG."""
+    the paper each side (so a turned page keeps its corners), turned up to ±5°, shifted up to
+    ±3 mm, scaled 95–105 %, with sensor noise (σ 3–10), a little blur (σ 0.3–0.8 px), light
+    falling to 88–100 % across the page, and half of the time saved as JPEG (quality 70–95).
+    Each keyword fixes one of them instead (``jpeg=False``: no JPEG)."""
     unit = dpi / 25.4
     h, w = page.shape
     bed = round(15 * unit)
     out_w, out_h = w + 2 * bed, h + 2 * bed
     angle = rng.uniform(-5, 5) if angle is None else angle
-    scale = rng.uniform(0.95, 1.05)
-    shift = rng.uniform(-3, 3, 2) * unit
+    scale = rng.uniform(0.95, 1.05) if scale is None else scale
+    shift = rng.uniform(-3, 3, 2) if shift is None else np.array(shift)
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, scale)
-    matrix[:, 2] += (out_w - w) / 2 + shift[0], (out_h - h) / 2 + shift[1]
+    matrix[:, 2] += (out_w - w) / 2 + shift[0] * unit, (out_h - h) / 2 + shift[1] * unit
     lid = float(rng.uniform(232, 250))
     gray = cv2.warpAffine(
         page.astype(np.float32), matrix, (out_w, out_h), flags=cv2.INTER_LINEAR, borderValue=lid
     )
-    gray *= _lighting(gray.shape, rng, rng.uniform(0.88, 1.0))
-    jpeg = int(rng.integers(70, 95)) if rng.random() < 0.5 else None
-    return _finish(gray, rng, rng.uniform(3, 10), rng.uniform(0.3, 0.8), jpeg)
+    gray *= _lighting(gray.shape, rng, rng.uniform(0.88, 1.0) if light is None else light)
+    if jpeg is None:
+        jpeg = int(rng.integers(70, 95)) if rng.random() < 0.5 else None
+    noise = rng.uniform(3, 10) if noise is None else noise
+    blur = rng.uniform(0.3, 0.8) if blur is None else blur
+    return _finish(gray, rng, noise, blur, jpeg or None)
 
 
 def phone_photo(page: np.ndarray, dpi: int, rng, size: int = 2400) -> np.ndarray:
@@ -291,7 +308,49 @@ def synth_pages(
     return sheets
 
 
-def page_mark_centres_px(dpi: int) -> list[tuple[float, float]]:
-    """Where the corner marks are on an undegraded page at ``dpi`` (pixels)."""
-    unit = dpi / 25.4
-    return [(x * unit, y * unit) for x, y in mark_centers(PAGE_W, PAGE_H)]
+@dataclass
+class Score:
+    """Box- and question-level counts of reads against what was marked (``add``)."""
+
+    pages: int = 0
+    review: int = 0  # pages with a doubtful question (or that could not be read)
+    boxes: int = 0
+    wrong_boxes: int = 0  # a box read marked that was not, or not read marked that was
+    questions: int = 0
+    uncertain: int = 0
+    wrong_certain: int = 0  # a question read certain with the wrong answer: never allowed
+    seconds: float = 0.0
+
+    def add(self, sheet: Sheet, read) -> None:
+        """Count one page's ``PageRead`` against ``sheet``; a page that could not be read counts
+        every box of it wrong."""
+        self.pages += 1
+        got = {q.number: q for q in read.questions}
+        self.review += bool(read.error or read.uncertain)
+        for number, (option, _kind) in sheet.marks.items():
+            self.questions += 1
+            q = got.get(number)
+            if q is None:
+                self.uncertain += 1
+                self.boxes += 1
+                self.wrong_boxes += 1
+                continue
+            self.boxes += len(q.states)
+            for i, state in enumerate(q.states):
+                self.wrong_boxes += (i == option) != (state in ("marked", "circled"))
+            if q.option is None:
+                self.uncertain += 1
+            elif q.option != option:
+                self.wrong_certain += 1
+
+    @property
+    def box_accuracy(self) -> float:
+        return 1 - self.wrong_boxes / max(1, self.boxes)
+
+    @property
+    def review_rate(self) -> float:
+        return self.review / max(1, self.pages)
+
+    @property
+    def pages_per_s(self) -> float:
+        return self.pages / self.seconds if self.seconds else 0.0

@@ -35,8 +35,8 @@ __all__ = ["MARKED", "MarksNotFound", "PageRead", "QuestionRead", "decide", "fin
 
 MARKED = 0.10  # share of ink inside a box above which it is marked
 EMPTY = 0.035  # … below which it is empty; in between the box is doubtful
-CIRCLED = 2.2  # mm² of handwriting round a box or its label above which it is circled
-RING_EMPTY = 0.9  # … below which there is nothing round it; in between it is doubtful
+CIRCLED = 1.5  # mm² of handwriting round a box or its label above which it is circled
+RING_EMPTY = 0.6  # … below which there is nothing round it; in between it is doubtful
 STRUCK_FILL, STRUCK_RING = 0.40, 1.5  # a box this full with this much round it is scribbled out
 INSET = 0.55  # mm kept clear of the printed outline when measuring a box's ink
 SEARCH_BOX = 1.2  # mm around the mapped position searched for a question's boxes
