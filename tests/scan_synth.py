@@ -29,6 +29,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QPolygon
 from desktop.services.paper_scan.layout import FormLayout
 from desktop.services.visits.forms import TEXT
 from desktop.views.printing import visit_form_print as printing
+from tests.paper_marks import gray_of
 
 TICK, CROSS, FILL = "tick", "cross", "fill"
 CIRCLE_BOX, CIRCLE_LABEL, CORRECTED = "circle_box", "circle_label", "corrected"
@@ -170,13 +171,6 @@ def random_marks(doc, rng, kinds=MARK_KINDS, blank: float = 0.0, cycle: bool = F
                 wrong[row.number] = (option + int(rng.integers(1, count))) % count
         marks[row.number] = (option, kind)
     return marks, wrong
-
-
-def gray_of(image: QImage) -> np.ndarray:
-    image = image.convertToFormat(QImage.Format.Format_Grayscale8)
-    width, height, stride = image.width(), image.height(), image.bytesPerLine()
-    data = np.frombuffer(image.constBits(), np.uint8, count=stride * height).reshape(height, stride)
-    return data[:, :width].copy()
 
 
 # ---------------------------------------------------------------------------- degradations

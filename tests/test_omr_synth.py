@@ -135,7 +135,6 @@ def test_accuracy_on_a_generated_sample(database, qapp):
             (synth.OFFICE, 150, synth.MARK_KINDS, office),
             (synth.OFFICE, 300, synth.MARK_KINDS, office),
             (synth.OFFICE, 200, synth.PLAIN_KINDS, plain),
-            (synth.OFFICE, 200, synth.PLAIN_KINDS, plain),
             (synth.PHONE, 200, synth.MARK_KINDS, phone),
         ):
             for sheet in synth.synth_pages(doc, layout, rng, mode=mode, dpi=dpi, kinds=kinds):
@@ -146,8 +145,8 @@ def test_accuracy_on_a_generated_sample(database, qapp):
     for score in (office, plain):
         assert score.box_accuracy >= 0.995 and score.wrong_certain == 0, score
     assert phone.box_accuracy >= 0.98 and phone.wrong_certain == 0, phone
-    assert plain.review_rate <= 1 / plain.pages, plain  # < 5 % of clean pages: at most one here
-    assert office.pages + plain.pages + phone.pages == 30
+    assert plain.review == 0, plain  # (< 5 % of clean pages: none of these few)
+    assert office.pages + plain.pages + phone.pages == 24
 
 
 def test_scan_enters_a_degraded_pdf_of_every_kind_of_mark(database, db_target, qapp, tmp_path, capsys):
@@ -172,3 +171,21 @@ def test_scan_enters_a_degraded_pdf_of_every_kind_of_mark(database, db_target, q
         if row.number in marks:
             question = Question.get_by_id(row.question_id)
             assert printed_index(question, stored[question.id]) == marks[row.number][0], row.number
+
+
+def test_a_row_cuts_out_upright_from_a_phone_photo(database, qapp):
+    """``PageRead.homography`` cuts any printed rectangle out of the page upright (the 待核对
+    queue shows a doubtful question's row so): the boxes' outlines are where the layout says."""
+    from desktop.services.paper_scan import align
+
+    doc, layout = form("after_sales")
+    (sheet,) = synth.synth_pages(doc, layout, np.random.default_rng(8), mode=synth.PHONE)
+    got = read(sheet, layout)
+    box = layout.pages[0].questions()[1][0]
+    area = (box.x - 2, box.y - 2, box.x + box.side + 2, box.y + box.side + 2)
+    cut = align.canonical(sheet.gray, got.homography, area).astype(float)
+    unit = align.SCALE
+    assert cut.shape == (round((box.side + 4) * unit), round((box.side + 4) * unit))
+    edge, inside = round(2 * unit), slice(round(2.8 * unit), round((box.side + 1.2) * unit))
+    top_edge = cut[edge - 2 : edge + 3, inside].min(0).mean()
+    assert top_edge < cut[inside, inside].mean() - 60  # the printed outline, dark, where expected

@@ -78,6 +78,9 @@ class PageRead:
     page: int = 1
     questions: list[QuestionRead] = field(default_factory=list)
     error: str = ""  # why the page could not be read (Chinese)
+    # printed millimetres → image pixels (3×3); ``align.canonical(gray, homography, (x0, y0, x1,
+    # y1))`` cuts any printed rectangle out of the page upright (a question's row for 待核对)
+    homography: np.ndarray | None = None
 
     @property
     def uncertain(self) -> list[int]:
@@ -335,6 +338,6 @@ def read_page(gray: np.ndarray, layout_of: Callable[[qrcodes.ScanCode], FormLayo
     try:
         marks = align.find_marks(gray, px_per_mm)
         matrix = align.page_homography(marks, found.centre, page)
-        return PageRead(text, code, page, read_boxes(gray, layout, page, matrix))
+        return PageRead(text, code, page, read_boxes(gray, layout, page, matrix), homography=matrix)
     except MarksNotFound as err:
         return PageRead(text, code, page, error=f"找不到四角的定位标记（{err}），请整页重新扫描")
