@@ -1518,10 +1518,7 @@ def _list_pages() -> tuple[str, ...]:
     """customers and visits; orders instead of visits while the visit list cannot be imported."""
     env = _child_env(Path(tempfile.gettempdir()))
     probe = subprocess.run(
-        [sys.executable, "-c", "import desktop.views.visits.visits_view"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
+        [sys.executable, "-c", "import desktop.views.visits.visits_view"], cwd=ROOT, env=env, capture_output=True
     )
     if probe.returncode == 0:
         return ("customers", "visits")

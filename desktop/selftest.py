@@ -90,19 +90,14 @@ def _check_reading(pdf: Path, visit_id: int) -> None:
     page = next(iter_pages(pdf))
     _text, code, _where = find_code(page.gray)
     if code is None:
-        print(
-            f"自检失败：打印的回访表（回访记录 {visit_id}）读不出二维码，扫描录入无法使用。", file=sys.stderr
-        )
+        print(f"自检失败：打印的回访表（回访记录 {visit_id}）读不出二维码，扫描录入无法使用。", file=sys.stderr)
         raise SystemExit(1)
     from desktop.services.paper_scan.align import MarksNotFound, find_marks
 
     try:
         find_marks(page.gray)  # OpenCV: the corner marks the reader aligns the page by
     except MarksNotFound:
-        print(
-            f"自检失败：打印的回访表（回访记录 {visit_id}）找不到四角定位标记，扫描录入无法使用。",
-            file=sys.stderr,
-        )
+        print(f"自检失败：打印的回访表（回访记录 {visit_id}）找不到四角定位标记，扫描录入无法使用。", file=sys.stderr)
         raise SystemExit(1) from None
     _say("扫描读表（二维码、定位标记、PDF 渲染）：正常")
 

@@ -314,15 +314,7 @@ def test_segments_tab_by_customer_group_and_channel(qtbot, view, data):
     assert tab.row_of("VIP客户") == ["VIP客户", "4", "20", "80.0%", "0.0", "4", "65.0"]
     # 普通: tech ×2, attitude, price, silent (推荐意愿 3): 25 answers, 22 satisfied; NPS −1/5
     mean = (22 * 4 + 2 + 1 + 1) / 25
-    assert tab.row_of("普通客户") == [
-        "普通客户",
-        "5",
-        "25",
-        "88.0%",
-        "-20.0",
-        "5",
-        f"{(mean - 1) / 4 * 100:.1f}",
-    ]
+    assert tab.row_of("普通客户") == ["普通客户", "5", "25", "88.0%", "-20.0", "5", f"{(mean - 1) / 4 * 100:.1f}"]
     assert tab.row_of("（未填写）") is None  # the August visit is outside 2024Q2
 
     qtbot.mouseClick(tab.buttons["channel"], Qt.LeftButton)
@@ -363,8 +355,4 @@ def test_a_callers_pareto_and_top3_count_only_their_own_visits(qtbot, team, data
     accounts.login("boss", TEAM_PASSWORD)
     page.refresh()
     settle(qtbot, page)
-    assert [(r.name, r.count) for r in page.pareto_rows] == [
-        ("响应速度类", 4),
-        ("技术能力类", 2),
-        ("服务态度类", 1),
-    ]
+    assert [(r.name, r.count) for r in page.pareto_rows] == [("响应速度类", 4), ("技术能力类", 2), ("服务态度类", 1)]

@@ -253,8 +253,7 @@ def test_error_report_keeps_formulas_and_control_characters_as_plain_text(databa
 
 def test_comma_csv_whose_notes_hold_semicolons_and_tabs_keeps_its_columns(database, tmp_path):
     rows = [[*HEADER, "备注"]] + [
-        [f"C00{i}", "张三", "13812345678", "未接；改约；再打；未接；改约；再打\t转\t主管"]
-        for i in range(1, 4)
+        [f"C00{i}", "张三", "13812345678", "未接；改约；再打；未接；改约；再打\t转\t主管"] for i in range(1, 4)
     ]
     path = tmp_path / "备注.csv"
     path.write_text(_csv_text([[c if ";" not in c else f'"{c}"' for c in r] for r in rows]), encoding="utf-8")

@@ -19,18 +19,11 @@ def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     env.pop("HUIFANG_DB", None)
     return subprocess.run(
         [sys.executable, "-m", "desktop", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        cwd=tmp_path,
-        timeout=180,
+        capture_output=True, text=True, encoding="utf-8", env=env, cwd=tmp_path, timeout=180,
     )
 
 
-@pytest.mark.skipif(
-    sys.platform.startswith("win") or sys.platform == "darwin", reason="a display is always there"
-)
+@pytest.mark.skipif(sys.platform.startswith("win") or sys.platform == "darwin", reason="a display is always there")
 def test_blank_form_without_a_display(tmp_path):
     run = _run(tmp_path, "--db", str(tmp_path / "x.db"), "form", "--blank", "--out", str(tmp_path / "f.pdf"))
     assert run.returncode == 0, run.stderr
@@ -38,9 +31,7 @@ def test_blank_form_without_a_display(tmp_path):
     assert "qt.qpa" not in run.stderr and "Could not" not in run.stderr
 
 
-@pytest.mark.skipif(
-    sys.platform.startswith("win") or sys.platform == "darwin", reason="a display is always there"
-)
+@pytest.mark.skipif(sys.platform.startswith("win") or sys.platform == "darwin", reason="a display is always there")
 def test_report_without_a_display(tmp_path):
     db = str(tmp_path / "x.db")
     assert _run(tmp_path, "--db", db, "demo", "--customers", "20").returncode == 0
@@ -50,9 +41,7 @@ def test_report_without_a_display(tmp_path):
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
 
 
-@pytest.mark.skipif(
-    sys.platform.startswith("win") or sys.platform == "darwin", reason="a display is always there"
-)
+@pytest.mark.skipif(sys.platform.startswith("win") or sys.platform == "darwin", reason="a display is always there")
 def test_the_window_without_a_display_says_so_in_chinese(tmp_path):
     run = _run(tmp_path, "--db", str(tmp_path / "x.db"))
     assert run.returncode == 2
@@ -60,9 +49,7 @@ def test_the_window_without_a_display_says_so_in_chinese(tmp_path):
     assert not (tmp_path / "x.db").exists()
 
 
-@pytest.mark.skipif(
-    sys.platform.startswith("win") or sys.platform == "darwin", reason="a display is always there"
-)
+@pytest.mark.skipif(sys.platform.startswith("win") or sys.platform == "darwin", reason="a display is always there")
 def test_daily_without_a_display(tmp_path):
     run = _run(tmp_path, "--db", str(tmp_path / "x.db"), "daily", "--out", str(tmp_path / "d.pdf"))
     assert run.returncode == 0, run.stderr

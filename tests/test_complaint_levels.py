@@ -99,12 +99,7 @@ def test_overdue_responses_most_urgent_first(database):
     _order(c, "W3", None, is_complaint=True, complaint_level="三级", complaint_at=RECEIVED)
     _order(c, "W2", None, is_complaint=True, complaint_level="二级", complaint_at=RECEIVED)
     _order(
-        c,
-        "W4",
-        None,
-        is_complaint=True,
-        complaint_level="三级",
-        complaint_at=RECEIVED,
+        c, "W4", None, is_complaint=True, complaint_level="三级", complaint_at=RECEIVED,
         complaint_responded_at=RECEIVED + timedelta(hours=1),
     )
     three_hours = RECEIVED + timedelta(hours=3)
@@ -121,13 +116,9 @@ def test_task_list_sorts_by_priority(database):
     levels = {"W1": "一级", "W3": "三级", "W2": "二级"}
     for no, level in levels.items():
         o = _order(c, no, RECEIVED, is_complaint=True, complaint_level=level)
-        VisitTask.create(
-            customer=c, order=o, trigger="投诉回访", earliest=date(2024, 5, 6), latest=date(2024, 5, 7)
-        )
+        VisitTask.create(customer=c, order=o, trigger="投诉回访", earliest=date(2024, 5, 6), latest=date(2024, 5, 7))
     plain = _order(c, "W0", RECEIVED)
-    VisitTask.create(
-        customer=c, order=plain, trigger="首次回访", earliest=date(2024, 5, 6), latest=date(2024, 5, 7)
-    )
+    VisitTask.create(customer=c, order=plain, trigger="首次回访", earliest=date(2024, 5, 6), latest=date(2024, 5, 7))
     rows = tasks.search_tasks(tasks.TaskFilter(bucket="全部"), sort="priority", descending=True)
     assert [r[3] for r in rows] == ["W3", "W2", "W1", "W0"]
     ids = [r[0] for r in rows]

@@ -33,12 +33,7 @@ def test_order_dialog_shows_the_level_deadline(qtbot, database):
     c = _customer()
     received = datetime(2026, 11, 23, 9, 0)
     o = ServiceOrder.create(
-        order_no="W1",
-        customer=c,
-        completed_at=received,
-        is_complaint=True,
-        complaint_level="一级",
-        complaint_at=received,
+        order_no="W1", customer=c, completed_at=received, is_complaint=True, complaint_level="一级", complaint_at=received
     )
     dialog = OrderDialog(o.id)
     qtbot.addWidget(dialog)
@@ -62,11 +57,7 @@ def test_dashboard_complaint_tile_and_overdue_band(qtbot, database, db_path):
             )
     # a 三级 complaint received yesterday, never answered: past its 2 hours
     ServiceOrder.create(
-        order_no="WLATE",
-        customer=c,
-        is_complaint=True,
-        complaint_level="三级",
-        complaint_at=datetime(2026, 11, 22, 9, 0),
+        order_no="WLATE", customer=c, is_complaint=True, complaint_level="三级", complaint_at=datetime(2026, 11, 22, 9, 0)
     )
     view = DashboardView(AppContext(db_path=db_path))
     qtbot.addWidget(view)
@@ -74,9 +65,7 @@ def test_dashboard_complaint_tile_and_overdue_band(qtbot, database, db_path):
     view.resize(1238, 800)
     view.show()
     view.on_shown()
-    qtbot.waitUntil(
-        lambda: view.tile_data is not None and not view.loading and not view.details_loading, timeout=20_000
-    )
+    qtbot.waitUntil(lambda: view.tile_data is not None and not view.loading and not view.details_loading, timeout=20_000)
     tile = view.tiles["complaint"]
     assert tile.value.text() == "6.0%"
     assert "6/100" in tile.note.text() and "目标 ≤6.0%" in tile.note.text() and "已达标" in tile.note.text()
@@ -98,13 +87,9 @@ def test_tasks_priority_send_and_chase(qtbot, database, db_path):
     today = date.today()
     for no, level in (("W1", "一级"), ("W3", "三级")):
         o = ServiceOrder.create(order_no=no, customer=c, is_complaint=True, complaint_level=level)
-        VisitTask.create(
-            customer=c, order=o, trigger="投诉回访", earliest=today, latest=today + timedelta(days=1)
-        )
+        VisitTask.create(customer=c, order=o, trigger="投诉回访", earliest=today, latest=today + timedelta(days=1))
     sent = ServiceOrder.create(order_no="W9", customer=c)
-    paper = VisitTask.create(
-        customer=c, order=sent, trigger="首次回访", earliest=today, latest=today + timedelta(days=20)
-    )
+    paper = VisitTask.create(customer=c, order=sent, trigger="首次回访", earliest=today, latest=today + timedelta(days=20))
 
     view = TasksView(AppContext(db_path=db_path))
     qtbot.addWidget(view)

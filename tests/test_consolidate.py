@@ -81,11 +81,7 @@ def test_merged_workbook_has_branch_columns_and_all_rows(branches):
     assert ws.cell(3, header.index("回访日期") + 1).is_date
     assert ws.freeze_panes == "D3"
 
-    for sheet, header_row in (
-        (book_format.SHEET_PROBLEMS, 1),
-        (book_format.SHEET_PLAN, 2),
-        (book_format.SHEET_KPI, 1),
-    ):
+    for sheet, header_row in ((book_format.SHEET_PROBLEMS, 1), (book_format.SHEET_PLAN, 2), (book_format.SHEET_KPI, 1)):
         header, rows = _table(wb[sheet], header_row)
         assert header[0] == "分支", sheet
         assert rows and {r[0] for r in rows} <= {"城东分店", "城西分店"}, sheet
@@ -109,9 +105,7 @@ def test_merged_dimension_counts_are_the_sums_and_rates_recomputed(branches):
     for name, da in a["dims"].items():
         db = b["dims"][name]
         row = table[name]
-        assert int(row["有效样本"]) == (da.level_n or da.nps_n or da.yes_n) + (
-            db.level_n or db.nps_n or db.yes_n
-        )
+        assert int(row["有效样本"]) == (da.level_n or da.nps_n or da.yes_n) + (db.level_n or db.nps_n or db.yes_n)
         for level, column in zip((5, 4, 3, 2, 1), LEVELS, strict=True):
             assert int(row[column]) == da.counts[level] + db.counts[level]
         if da.level_n and db.level_n:

@@ -62,9 +62,7 @@ def test_telling_is_recorded_per_customer_with_day_and_method(visits):  # noqa: 
     assert ImprovementAction.get_by_id(action.id).customer_told_on is None  # 李娜 not told yet
     assert "短信告知张*" in ActionLog.select().order_by(ActionLog.id.desc()).first().note
     later = date(2024, 10, 8)
-    notices.mark_told(
-        action.id, li, "李女士您好，备件问题已解决。", method="电话", author="林小燕", today=later
-    )
+    notices.mark_told(action.id, li, "李女士您好，备件问题已解决。", method="电话", author="林小燕", today=later)
     assert notices.told_count(action.id) == (2, 2)
     assert ImprovementAction.get_by_id(action.id).customer_told_on == later
     assert CustomerNotice.select().count() == 2

@@ -32,10 +32,9 @@ def damage_a_table_page(path: Path, table: str = "visit_task", *, header: bool =
     its rows read as garbage. ``header``: its page header instead: reading its rows fails
     ("database disk image is malformed")."""
     con = sqlite3.connect(path)
-    root, page_size = (
-        con.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0],
-        con.execute("PRAGMA page_size").fetchone()[0],
-    )
+    root, page_size = con.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[
+        0
+    ], con.execute("PRAGMA page_size").fetchone()[0]
     con.close()
     with path.open("r+b") as fh:
         fh.seek((root - 1) * page_size + (0 if header else 8))
@@ -63,12 +62,7 @@ def damaged(db_path):
     for n in range(3):
         customer = customers.create_customer({"code": f"C{n}", "name": f"客户{n}", "phone": f"1381234567{n}"})
         customers.create_order(
-            {
-                "order_no": f"GD{n}",
-                "customer_id": customer.id,
-                "service_type": "安装",
-                "finished_at": "2024-01-05",
-            }
+            {"order_no": f"GD{n}", "customer_id": customer.id, "service_type": "安装", "finished_at": "2024-01-05"}
         )
     scheduler.run_scheduler()
     VisitTask.create(customer=customer.id, trigger="手工")
@@ -243,9 +237,7 @@ def test_a_damaged_file_can_be_opened_read_only_and_is_left_as_it_was(qtbot, dam
         qtbot.addWidget(window)
         qtbot.waitExposed(window)
         banner = window.read_only_note
-        assert (
-            banner.isVisible() and "数据库已损坏，只读打开" in banner.text() and "从备份恢复" in banner.text()
-        )
+        assert banner.isVisible() and "数据库已损坏，只读打开" in banner.text() and "从备份恢复" in banner.text()
         notes = []
         for page_id in _allowed_pages():
             window.open_page(page_id)

@@ -68,11 +68,7 @@ def overall_line(panel):
 
 def test_dashboard_is_the_first_page():
     assert PAGES[0].id == "dashboard"
-    assert (PAGES[0].title, PAGES[0].module, PAGES[0].cls) == (
-        "工作台",
-        "dashboard.dashboard_view",
-        "DashboardView",
-    )
+    assert (PAGES[0].title, PAGES[0].module, PAGES[0].cls) == ("工作台", "dashboard.dashboard_view", "DashboardView")
     assert len({p.id for p in PAGES}) == len(PAGES)
 
 

@@ -18,14 +18,7 @@ def test_fresh_database_is_stamped_and_configured(database, db_path):
 
 def test_builtin_templates_are_created_once(database, db_target):
     names = {t.family for t in QuestionnaireTemplate.select()}
-    assert names == {
-        "after_sales",
-        "travel_front_desk",
-        "car_service",
-        "bank",
-        "maintenance_centre",
-        "verification",
-    }
+    assert names == {"after_sales", "travel_front_desk", "car_service", "bank", "maintenance_centre", "verification"}
     travel = QuestionnaireTemplate.get(QuestionnaireTemplate.family == "travel_front_desk")
     assert Question.select().where(Question.template == travel, Question.kind == "level5").count() == 7
     close_database()

@@ -94,9 +94,7 @@ def _pg_ctl(action: str) -> None:
     )  # fmt: skip
 
 
-@pytest.mark.skipif(
-    not os.environ.get("HUIFANG_TEST_PG"), reason="需要 HUIFANG_TEST_PG（PostgreSQL 测试服务器）"
-)
+@pytest.mark.skipif(not os.environ.get("HUIFANG_TEST_PG"), reason="需要 HUIFANG_TEST_PG（PostgreSQL 测试服务器）")
 def test_a_stopped_postgresql_server_is_reported_then_reconnected(pg_url):
     open_app_database(pg_url)
     try:

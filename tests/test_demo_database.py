@@ -52,9 +52,7 @@ def test_demo_flag_opens_the_demo_file_never_the_real_one(tmp_path):
     assert app.pick_database(real, demo=True) == tmp_path / "huifang-demo.db"
 
 
-@pytest.mark.parametrize(
-    ("button", "expected"), [("使用演示数据", "huifang-demo.db"), ("空白开始", "huifang.db")]
-)
+@pytest.mark.parametrize(("button", "expected"), [("使用演示数据", "huifang-demo.db"), ("空白开始", "huifang.db")])
 def test_first_run_choice(qtbot, tmp_path, button, expected):
     real = tmp_path / "huifang.db"
     clicks: list = []

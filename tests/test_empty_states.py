@@ -122,11 +122,7 @@ def test_dashboard_on_an_empty_database_says_to_import_then_to_call(qtbot, datab
     assert banner.isVisible() and "回访任务" in banner.label.text()
     assert [b.text() for b in banner.buttons] == ["去回访任务"]
     Visit.create(
-        customer=c,
-        order=order,
-        template=active_template("after_sales"),
-        visitor="王小丽",
-        visit_date=date.today(),
+        customer=c, order=order, template=active_template("after_sales"), visitor="王小丽", visit_date=date.today()
     )
     window.show_page("tasks")
     window.show_page("dashboard")

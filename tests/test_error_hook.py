@@ -96,9 +96,7 @@ def test_an_error_while_the_dialog_is_up_is_logged_not_stacked(qtbot, gui_hook):
             QTimer.singleShot(0, _raise_in_slot)  # fails again while the dialog is open
             QTimer.singleShot(100, answer)
             return
-        seen["modals"] = len(
-            [w for w in QApplication.topLevelWidgets() if isinstance(w, ErrorDialog) and w.isVisible()]
-        )
+        seen["modals"] = len([w for w in QApplication.topLevelWidgets() if isinstance(w, ErrorDialog) and w.isVisible()])
         dialog.close_button.click()
         seen["done"] = True
 

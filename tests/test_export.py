@@ -111,9 +111,7 @@ def test_dimension_figures_equal_the_statistics_service(demo, out_dir):
             assert row["满意率"] == pytest.approx((row["非常满意"] + row["满意"]) / row["有效样本"]), name
         if row["NPS"] is not None:
             nps_n = row["推荐者（9–10分）"] + row["中立者（7–8分）"] + row["贬损者（0–6分）"]
-            assert row["NPS"] == pytest.approx(
-                (row["推荐者（9–10分）"] - row["贬损者（0–6分）"]) * 100 / nps_n
-            )
+            assert row["NPS"] == pytest.approx((row["推荐者（9–10分）"] - row["贬损者（0–6分）"]) * 100 / nps_n)
     assert overall_row["满意率"] == pytest.approx(total.satisfaction)
     assert overall_row["平均分"] == pytest.approx(total.mean)
     assert overall_row["NPS"] == pytest.approx(total.nps)

@@ -23,13 +23,9 @@ def quarter(database):
     from desktop.models import ServiceOrder
 
     old = make_visit("张伟", "13812345678", "C202310001", (5, 5, 4), day=date(2023, 12, 20))
-    ServiceOrder.update(completed_at=datetime(2023, 12, 18, 10)).where(
-        ServiceOrder.id == old.order_id
-    ).execute()
+    ServiceOrder.update(completed_at=datetime(2023, 12, 18, 10)).where(ServiceOrder.id == old.order_id).execute()
     back = make_visit("张伟", "13812345678", "C202310001", (4, 4, 4), day=date(2024, 2, 20))
-    ServiceOrder.update(completed_at=datetime(2024, 2, 15, 10)).where(
-        ServiceOrder.id == back.order_id
-    ).execute()
+    ServiceOrder.update(completed_at=datetime(2024, 2, 15, 10)).where(ServiceOrder.id == back.order_id).execute()
     new = make_visit("李娜", "13987654321", "C202310002", (2, 2, 3), "备件没货", day=date(2024, 1, 15))
     ServiceOrder.update(
         completed_at=datetime(2024, 1, 9, 16),
@@ -44,21 +40,12 @@ def test_goals_against_the_reporting_cores_figures(quarter):
     scope = Scope(period=Q1)
     rows = {r.metric.name: r for r in goals.goal_rows(scope)}
     assert [r.status for r in rows.values()] == ["未设目标"] * 4
-    goals.set_targets(
-        Q1, {"composite": "90", "complaint_rate": "10%", "repurchase_rate": "30", "response_time": "24"}
-    )
-    assert goals.targets("2024Q1") == {
-        "composite": 90,
-        "complaint_rate": 10,
-        "repurchase_rate": 30,
-        "response_time": 24,
-    }
+    goals.set_targets(Q1, {"composite": "90", "complaint_rate": "10%", "repurchase_rate": "30", "response_time": "24"})
+    assert goals.targets("2024Q1") == {"composite": 90, "complaint_rate": 10, "repurchase_rate": 30, "response_time": 24}
     rows = {r.metric.name: r for r in goals.goal_rows(scope)}
     composite = overall(scope).composite  # the same figure the statistics show
     assert rows["综合得分"].actual == round(composite, 1) and rows["综合得分"].met is False
-    assert (
-        rows["投诉率"].actual == round(100 * 1 / 2, 1) and rows["投诉率"].basis == "投诉工单 1 / 完成工单 2"
-    )
+    assert rows["投诉率"].actual == round(100 * 1 / 2, 1) and rows["投诉率"].basis == "投诉工单 1 / 完成工单 2"
     assert rows["投诉率"].met is False and rows["投诉率"].target_text == "≤10%"
     assert orders.repurchase_rate(scope).part == 1  # 张伟's February order: he had one in December
     assert rows["复购率"].actual == 50.0 and rows["复购率"].met is True

@@ -49,11 +49,7 @@ def test_set_goals_on_the_dashboard_and_see_them_against_the_figures(qtbot, quar
     rows = {r.metric.key: r for r in goals.goal_rows(Scope(period="2024Q1"))}
     assert panel.labels["complaint_rate"].text() == "投诉率 50% / 目标 ≤10% · 未达标"
     assert panel.labels["response_time"].text() == "响应时效 18小时 / 目标 ≤24小时 · 达标"
-    assert (
-        panel.labels["composite"]
-        .text()
-        .startswith(f"综合得分 {rows['composite'].text(rows['composite'].actual)}")
-    )
+    assert panel.labels["composite"].text().startswith(f"综合得分 {rows['composite'].text(rows['composite'].actual)}")
     assert panel.summary_label.text() == goals.summary(list(rows.values())) == "达标 1/3"
 
     seen.clear()  # a wrong target is refused inside the dialog, nothing saved

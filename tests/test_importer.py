@@ -610,17 +610,7 @@ def test_orders_import_first_time_fixed_values_blank_and_rejections(database, cu
     result = importer.run_import(path, "orders", today=TODAY)
     assert (result.imported, result.rejected) == (len(values), 1)
     stored = {o.order_no: o.first_time_fixed for o in ServiceOrder.select()}
-    assert [stored[f"F{n}"] for n in range(len(values))] == [
-        True,
-        False,
-        True,
-        False,
-        True,
-        False,
-        True,
-        False,
-        None,
-    ]
+    assert [stored[f"F{n}"] for n in range(len(values))] == [True, False, True, False, True, False, True, False, None]
     report = openpyxl.load_workbook(result.report).active
     reason = " ".join(str(c.value) for row in report.iter_rows() for c in row if c.value)
     assert "一次性解决" in reason and "“还行”无法识别" in reason and "是 或 否" in reason

@@ -270,9 +270,7 @@ def test_unreachable_customers_are_left_out_and_all_unreachable_needs_a_person(v
     answer_verification(first, 4, True)
     action = ImprovementAction.get_by_id(action.id)
     assert action.status == "已闭环"
-    assert (
-        action.verification_result == "1 位客户二次回访：1 位满意，问题均已解决；1 位未能回访（李娜无法联系）"
-    )
+    assert action.verification_result == "1 位客户二次回访：1 位满意，问题均已解决；1 位未能回访（李娜无法联系）"
 
 
 def test_nobody_reached_stays_pending_and_can_be_closed_by_hand(visits):
@@ -498,11 +496,7 @@ def test_one_loop_leaves_the_period_figures_alone(visits):
     for task in tasks_of(action):
         answer_verification(task, 5, True)  # visited on TODAY, inside September
     after = statistics.overall(month, today=TODAY)
-    assert (after.valid, after.counts, after.satisfaction) == (
-        before.valid,
-        before.counts,
-        before.satisfaction,
-    )
+    assert (after.valid, after.counts, after.satisfaction) == (before.valid, before.counts, before.satisfaction)
     assert "改进满意度" not in {d.dimension for d in statistics.dimension_stats(month)}
     # no group row gains the verification visits (they have no order: once a "(未填写)" team)
     assert sum(g.visits for g in statistics.by_group(month, "team")) == before.valid

@@ -275,12 +275,7 @@ def test_top_problem_to_closed(qtbot, view, form, ctx, category, step_input, mes
     zhang = view.notices.tree.topLevelItem(0)
     assert zhang.text(2) == f"{TODAY:%Y-%m-%d} 短信告知"
     notice = CustomerNotice.get()
-    assert (notice.customer.name, notice.method, notice.message, notice.told_on) == (
-        "张伟",
-        "短信",
-        message,
-        TODAY,
-    )
+    assert (notice.customer.name, notice.method, notice.message, notice.told_on) == ("张伟", "短信", message, TODAY)
     assert ImprovementAction.get_by_id(action.id).customer_told_on is None  # 李强 not told yet
     # the next customer not told yet is selected, with his own words
     assert view.notices.tree.currentItem().text(0) == "李强"

@@ -173,9 +173,7 @@ def test_period_labels_are_read_and_normalised(database):
     assert kpi.parse_period("2024q4").end == date(2024, 12, 31)
     half = kpi.parse_period("2024年上半年")
     assert (half.code, half.start, half.end) == ("2024H1", date(2024, 1, 1), date(2024, 6, 30))
-    assert (
-        periods.previous(half).code == "2023H2" and periods.previous(periods.previous(half)).code == "2023H1"
-    )
+    assert periods.previous(half).code == "2023H2" and periods.previous(periods.previous(half)).code == "2023H1"
     assert kpi.parse_period("2024").end == date(2024, 12, 31)
     assert kpi.parse_period("2024年2月").end == date(2024, 2, 29)
     p = kpi.parse_period("2024-01-15~2024-02-15")
@@ -571,12 +569,7 @@ def test_workbook_keeps_target_and_actual_as_percent_numbers(database, tmp_path)
     consolidate.consolidate([out, other], merged)
     ws = load_workbook(merged)[book_format.SHEET_KPI]
     row = next(r for r in ws.iter_rows(min_row=2) if r[4].value == "客服响应及时率")
-    assert (row[6].value, row[6].number_format, row[7].value, row[7].number_format) == (
-        90,
-        '0"%"',
-        88,
-        '0"%"',
-    )
+    assert (row[6].value, row[6].number_format, row[7].value, row[7].number_format) == (90, '0"%"', 88, '0"%"')
     assert row[8].number_format == "0.00"
 
 
@@ -644,11 +637,7 @@ def test_first_fix_said_wins_else_judged_from_a_later_report(database):
     assert outcome[running.order_no] is None
 
     q1 = kpi.parse_period("2024Q1")
-    judged = [
-        v
-        for o, v in outcome.items()
-        if v is not None and ServiceOrder.get(order_no=o).completed_at.month <= 3
-    ]
+    judged = [v for o, v in outcome.items() if v is not None and ServiceOrder.get(order_no=o).completed_at.month <= 3]
     assert automatic.first_time_fix_counts(q1, kpi.ALL_TEAMS, at=at) == (sum(judged), len(judged))
 
     settings.set_value("kpi_rework_days", 10)  # the 01-05 order's return came after 15 days

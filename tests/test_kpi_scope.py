@@ -91,9 +91,7 @@ def test_an_action_from_a_service_type_scorecard_waits_for_its_department(shop):
     kpi.save(data)
     action = flags.flag_to_action(_fix_row(kpi.load(card.id)).id, today=date(2024, 4, 5))
     assert action.department == flags.ACTION_DEPARTMENT == "待指定"
-    notes = [
-        log.note for log in ActionLog.select().where(ActionLog.action == action.id).order_by(ActionLog.id)
-    ]
+    notes = [log.note for log in ActionLog.select().where(ActionLog.action == action.id).order_by(ActionLog.id)]
     assert notes[-1].startswith("由质量评价表 2024Q1·服务类型“维修”")
 
 

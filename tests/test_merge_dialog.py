@@ -87,9 +87,7 @@ def test_customer_dialog_merges_field_by_field(qtbot, database):
     customer = customers.create_customer({"code": "C1", "name": "张三", "phone": "13812345678"})
     dialog = CustomerDialog(customer_id=customer.id)
     qtbot.addWidget(dialog)
-    customers.update_customer(
-        customer.id, {**customers.customer_fields(customer.id), "address": "北京市海淀区"}
-    )
+    customers.update_customer(customer.id, {**customers.customer_fields(customer.id), "address": "北京市海淀区"})
     dialog.note_edit.setPlainText("只在晚上联系")
     seen = []
 
@@ -106,10 +104,7 @@ def test_customer_dialog_merges_field_by_field(qtbot, database):
 
 @pytest.mark.sqlite_only
 def test_a_locked_database_on_save_draft_shows_the_message_and_keeps_the_input(
-    view,
-    order,
-    db_path,
-    monkeypatch,  # noqa: F811
+    view, order, db_path, monkeypatch  # noqa: F811
 ):
     monkeypatch.setattr(resilience, "RETRY_DELAYS_S", (0.05,))
     from desktop.models import db
@@ -144,10 +139,7 @@ def test_long_texts_are_shown_whole_and_a_click_on_one_chooses_it(qtbot):
     from desktop.views.common import merge_dialog
 
     long = "师傅很专业，就是上门比约定晚了一个小时，希望以后能提前电话说一声，另外收费单据请写清楚，" * 2
-    diffs = [
-        FieldDiff("feedback", "宝贵意见", long, "师傅很专业。"),
-        FieldDiff("mood", "客户情绪", "平静", "不满"),
-    ]
+    diffs = [FieldDiff("feedback", "宝贵意见", long, "师傅很专业。"), FieldDiff("mood", "客户情绪", "平静", "不满")]
     dialog = MergeDialog(StaleEdit("份回访表", "何静", datetime(2026, 12, 7, 10, 42), 3), diffs)
     qtbot.addWidget(dialog)
     dialog.show()

@@ -81,11 +81,7 @@ def test_action_dialog_merges_field_by_field(qtbot, database):
     from desktop.views.improvement.action_dialog import ActionDialog
 
     data = improvement.ActionInput(
-        problem="备件短缺",
-        measure="建立库存预警",
-        department="物流部",
-        owner="李四",
-        deadline=date(2024, 12, 31),
+        problem="备件短缺", measure="建立库存预警", department="物流部", owner="李四", deadline=date(2024, 12, 31)
     )
     action = improvement.create_action(data, today=TODAY)
     dialog = ActionDialog(action_id=action.id, today=TODAY)
@@ -105,11 +101,7 @@ def test_action_dialog_merges_field_by_field(qtbot, database):
     assert seen[0]["改进措施"] == ("建立库存预警，低于阈值自动补货", "建立库存预警")
     assert seen[0]["责任人"] == ("李四", "王五") and seen[0]["验收标准"] == ("（空）", "缺货率≤2%")
     stored = ImprovementAction.get_by_id(action.id)
-    assert (stored.measure, stored.owner, stored.acceptance) == (
-        "建立库存预警，低于阈值自动补货",
-        "李四",
-        "缺货率≤2%",
-    )
+    assert (stored.measure, stored.owner, stored.acceptance) == ("建立库存预警，低于阈值自动补货", "李四", "缺货率≤2%")
     assert dialog.saved_id == action.id and dialog.acceptance_edit.text() == "缺货率≤2%"
     assert stored.row_version == action.row_version + 2  # their save, then the merged one
 
@@ -127,9 +119,7 @@ def test_template_info_merges_field_by_field(qtbot, database, db_path):
     tpl = view.template
     assert tpl is not None and not templates.in_use(tpl)
     # another PC changes the 行业 and the 打印标题 while this page is open
-    templates.update_template_info(
-        QuestionnaireTemplate.get_by_id(tpl.id), industry="酒店业", title="对方的标题"
-    )
+    templates.update_template_info(QuestionnaireTemplate.get_by_id(tpl.id), industry="酒店业", title="对方的标题")
     view.info.name.setText("门店回访（新）")
     seen = []
 

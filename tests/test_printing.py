@@ -220,14 +220,7 @@ def test_pdf_to_a_folder_is_refused_in_chinese(database, tmp_path, qapp):
         printing.blank_form_pdf(None, tmp_path)
 
 
-BUILTIN_FAMILIES = (
-    "after_sales",
-    "travel_front_desk",
-    "car_service",
-    "bank",
-    "maintenance_centre",
-    "verification",
-)
+BUILTIN_FAMILIES = ("after_sales", "travel_front_desk", "car_service", "bank", "maintenance_centre", "verification")
 
 
 def page_texts(path) -> list[str]:

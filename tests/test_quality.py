@@ -96,8 +96,7 @@ def test_strict_alternation_is_flagged(form):
     three_values = form([5, 1, 5, 2, 5])
     quality.flag_invalid()
     assert state(wide)[1] == (
-        quality.REVIEW_PREFIX
-        + "疑似规律作答：5道评分题在“非常满意”和“非常不满意”之间交替选择，且没有任何文字意见"
+        quality.REVIEW_PREFIX + "疑似规律作答：5道评分题在“非常满意”和“非常不满意”之间交替选择，且没有任何文字意见"
     )
     assert "“满意”和“非常满意”" in state(narrow)[1]
     assert state(broken)[1] == "" and state(three_values)[1] == ""

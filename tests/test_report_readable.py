@@ -84,10 +84,7 @@ def test_pareto_percentages_clear_the_80_percent_line(qapp):
         kind=report.PARETO,
         title="图3",
         categories=["响应速度类", "技术能力类", "流程便捷性类", "服务态度类"],
-        series=[
-            report_doc.Series("出现次数", [10.0, 7.0, 7.0, 3.0]),
-            report_doc.Series("累计占比（%）", [37.0, 63.0, 89.0, 100.0]),
-        ],
+        series=[report_doc.Series("出现次数", [10.0, 7.0, 7.0, 3.0]), report_doc.Series("累计占比（%）", [37.0, 63.0, 89.0, 100.0])],
         reference=80.0,
         reference_label="80%",
     )

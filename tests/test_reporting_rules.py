@@ -195,9 +195,7 @@ def test_report_lists_verification_apart(loop):
     assert all(t.row_of("（未填写）") is None for t in teams)
     actions = sections["改进措施与责任分工"].blocks
     assert any(isinstance(b, report_doc.Paragraph) and b.text == report.VERIFY_HEADING for b in actions)
-    table = next(
-        b for b in actions if isinstance(b, report_doc.Table) and b.header == list(report.VERIFY_HEADER)
-    )
+    table = next(b for b in actions if isinstance(b, report_doc.Table) and b.header == list(report.VERIFY_HEADER))
     assert table.row_of("改进满意度") == ["改进满意度", "2", "2", "100.0"]
 
 
@@ -214,16 +212,12 @@ def test_workbook_visit_kind_and_verification_sheet(loop, tmp_path):
     kind = header.index(book_format.VISIT_KIND)
     kinds = sorted(row[kind] for row in ws.iter_rows(min_row=3, values_only=True))
     assert kinds == ["二次回访", "二次回访（第2轮）", "手工", "手工"]
-    verify = {
-        row[0]: row for row in wb[book_format.SHEET_VERIFY].iter_rows(min_row=2, values_only=True) if row[0]
-    }
+    verify = {row[0]: row for row in wb[book_format.SHEET_VERIFY].iter_rows(min_row=2, values_only=True) if row[0]}
     assert verify["改进满意度"][1] == 2 and verify["改进满意度"][2] == 2
     assert verify["问题解决"][-1] == pytest.approx(1.0)
     assert verify[sheets_figures.VERIFY_VISITS][1] == 2
     dims = {
-        row[0]: row
-        for row in wb[book_format.SHEET_DIMENSIONS].iter_rows(min_row=2, values_only=True)
-        if row[0]
+        row[0]: row for row in wb[book_format.SHEET_DIMENSIONS].iter_rows(min_row=2, values_only=True) if row[0]
     }
     assert "改进满意度" not in dims
     assert dims["总体"][1] == 2  # the two ordinary level answers; the NPS answers in their own columns

@@ -259,12 +259,7 @@ def test_every_public_function_that_writes_declares_its_role_rule():
     assert set(ROLE_FREE) - short == set(), "ROLE_FREE 中的函数已不存在或不再写数据，请删去"
     # the walk itself sees the guarded writers (it is not blind)
     everything = unguarded_writers(sources, lambda key: False)
-    for key in (
-        "visits.visits.save_visit",
-        "visits.visits.delete_draft",
-        "maintenance.backup.backup_to",
-        "visits.attachments.add_attachment",
-    ):
+    for key in ("visits.visits.save_visit", "visits.visits.delete_draft", "maintenance.backup.backup_to", "visits.attachments.add_attachment"):
         assert f"desktop.services.{key}" in everything, key
         assert _declares_a_role_rule(f"desktop.services.{key}"), key
 
@@ -279,5 +274,7 @@ def test_the_walk_catches_a_new_writing_function_without_a_rule():
         "def rename(path):\n    import os\n    os.replace(path, path + '.old')\n"
         "def read(text):\n    return text.replace('a', 'b')\n"
     )
-    found = unguarded_writers({"desktop.services.notes": code}, lambda key: key.endswith(".add_checked"))
+    found = unguarded_writers(
+        {"desktop.services.notes": code}, lambda key: key.endswith(".add_checked")
+    )
     assert found == {"desktop.services.notes.add_note", "desktop.services.notes.rename"}

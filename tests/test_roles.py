@@ -141,7 +141,9 @@ def test_a_callers_verification_visit_still_closes_the_action(team, improvement_
     sign_in("boss")
     action = improvement_svc.create_action(seed_input(category, rows), today=TODAY)
     flow.change_status(action.id, "进行中", today=TODAY)
-    flow.change_status(action.id, "已完成", completed_on=TODAY, completion_note="完成系统调试", today=TODAY)
+    flow.change_status(
+        action.id, "已完成", completed_on=TODAY, completion_note="完成系统调试", today=TODAY
+    )
     sign_in("qian")
     for task in tasks_of(action):
         answer_verification(task, 5, True)

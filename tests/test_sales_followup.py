@@ -36,12 +36,7 @@ def test_a_repurchase_visit_is_a_lead_until_followed_up(leads):
         "维修",
         "KFR-35GW",
     )
-    assert (row.salesperson, row.outcome, row.follow_up_on, row.feedback) == (
-        "",
-        "待跟进",
-        None,
-        SEED_FEEDBACK,
-    )
+    assert (row.salesperson, row.outcome, row.follow_up_on, row.feedback) == ("", "待跟进", None, SEED_FEEDBACK)
     assert sales.counts()[sales.OPEN] == 1
     with pytest.raises(UserError, match="再购意向"):
         sales.save_lead(other.id, sales.LeadInput(salesperson="陈经理"))
@@ -52,9 +47,7 @@ def test_a_repurchase_visit_is_a_lead_until_followed_up(leads):
         sales.save_lead(wants.id, sales.LeadInput(outcome="已成交"))
     saved = sales.save_lead(
         wants.id,
-        sales.LeadInput(
-            salesperson="陈经理", interest="再购一台KFR-35GW柜机", follow_up_on="2023-10-27", outcome="跟进中"
-        ),
+        sales.LeadInput(salesperson="陈经理", interest="再购一台KFR-35GW柜机", follow_up_on="2023-10-27", outcome="跟进中"),
     )
     assert (saved.salesperson, saved.interest, saved.follow_up_on, saved.outcome) == (
         "陈经理",
@@ -74,9 +67,7 @@ def test_export_writes_a_real_workbook_read_back(leads, tmp_path):
     wants, _other = leads
     sales.save_lead(
         wants.id,
-        sales.LeadInput(
-            salesperson="陈经理", interest="再购一台KFR-35GW柜机", follow_up_on=date(2023, 10, 27)
-        ),
+        sales.LeadInput(salesperson="陈经理", interest="再购一台KFR-35GW柜机", follow_up_on=date(2023, 10, 27)),
     )
     out = tmp_path / "out"
     out.mkdir()

@@ -69,11 +69,7 @@ def test_follow_up_a_repurchase_visit_and_export_it(qtbot, sales, data, tmp_path
     assert rows[0] == sales_followup.HEADER
     record = dict(zip(sales_followup.HEADER, rows[1], strict=True))
     assert record["客户"] == "张*" and record["联系电话"] == "138****5678"  # masked unless asked
-    assert (record["跟进人"], record["意向内容"], record["跟进结果"]) == (
-        "陈经理",
-        "再购一台KFR-35GW柜机",
-        "跟进中",
-    )
+    assert (record["跟进人"], record["意向内容"], record["跟进结果"]) == ("陈经理", "再购一台KFR-35GW柜机", "跟进中")
 
     # 已成交 leaves the 未完结 list
     type_into(qtbot, sales.date_edit, "2023-10-27")

@@ -137,10 +137,7 @@ def test_template_info_checks_placeholders_and_names(database):
     with pytest.raises(ValidationErrors, match="银行网点客户满意度问卷"):
         templates.update_template_info(tpl, name="银行网点客户满意度问卷")
     result = templates.update_template_info(
-        tpl,
-        name="家电回访",
-        greeting="第一行\n  第二行  ",
-        opening="{customer}您好，我是{company}的{visitor}",
+        tpl, name="家电回访", greeting="第一行\n  第二行  ", opening="{customer}您好，我是{company}的{visitor}"
     )
     assert result.id == tpl.id
     tpl = QuestionnaireTemplate.get_by_id(tpl.id)
@@ -207,14 +204,7 @@ def test_visit_counts_and_dimensions(database):
 
 def test_a_new_version_keeps_its_place_in_the_list(database):
     order = [t.family for t in templates.active_templates()]
-    assert order == [
-        "after_sales",
-        "travel_front_desk",
-        "car_service",
-        "bank",
-        "maintenance_centre",
-        "verification",
-    ]
+    assert order == ["after_sales", "travel_front_desk", "car_service", "bank", "maintenance_centre", "verification"]
     tpl = _template()
     _use(tpl)
     templates.retire_question(tpl, 1)

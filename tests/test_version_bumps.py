@@ -32,9 +32,7 @@ QUESTION_EDITS = {
     "add": lambda tpl: templates.add_question(tpl, {"text": "还有建议吗？", "kind": "text"}),
     "update": _edit_first,
     "retire": lambda tpl: templates.retire_question(tpl, 0),
-    "move": lambda tpl: templates.move_question(
-        templates.add_question(tpl, {"text": "第二题", "kind": "text"}), 1, -1
-    ),
+    "move": lambda tpl: templates.move_question(templates.add_question(tpl, {"text": "第二题", "kind": "text"}), 1, -1),
 }
 
 

@@ -53,9 +53,7 @@ def test_merging_field_by_field_keeps_both_saves(done_visit):
     assert saved.feedback == "A：希望周末也能上门。" and saved.mood == "强烈不满"
     # the audit log has A's change of 宝贵意见 and no entry taking it back
     feedback_changes = [
-        c
-        for row in AuditLog.select().where(AuditLog.entity_id == done_visit.id)
-        for c in row.changes
+        c for row in AuditLog.select().where(AuditLog.entity_id == done_visit.id) for c in row.changes
         if c["field"] == "宝贵意见"
     ]
     assert [c["new"] for c in feedback_changes] == ["A：希望周末也能上门。"]
@@ -94,9 +92,7 @@ def test_a_stale_customer_save_is_refused(database):
     assert "已被" in str(caught.value) and "修改" in str(caught.value)
     stored = Customer.get_by_id(customer.id)
     assert stored.address == "北京市海淀区中关村大街1号" and stored.note == ""
-    diffs = versions.differences(
-        {**pc_b, "note": "只在晚上联系"}, caught.value.current, customers.CUSTOMER_LABELS
-    )
+    diffs = versions.differences({**pc_b, "note": "只在晚上联系"}, caught.value.current, customers.CUSTOMER_LABELS)
     assert [d.key for d in diffs] == ["address", "note"]
     merged = versions.merged({**pc_b, "note": "只在晚上联系"}, caught.value.current, {"address"})
     customers.update_customer(customer.id, {**merged, "row_version": caught.value.version})

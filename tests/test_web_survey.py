@@ -118,20 +118,11 @@ def test_a_submission_becomes_the_tasks_visit_once(task, serve):
     url = links.url_of(links.link_for_task(task.id), httpd.url)
     _status, page = fetch(url)
     png = tiny_png()
-    form = {
-        **ANSWERS,
-        "csrf": csrf_of(page),
-        "signature": "data:image/png;base64," + base64.b64encode(png).decode(),
-    }
+    form = {**ANSWERS, "csrf": csrf_of(page), "signature": "data:image/png;base64," + base64.b64encode(png).decode()}
     status, thanks = fetch(url, form)
     assert status == 200 and "感谢" in thanks
     visit = Visit.get()
-    assert (visit.task_id, visit.method, visit.status, visit.sign_status) == (
-        task.id,
-        "扫码问卷",
-        "已完成",
-        "电子签名",
-    )
+    assert (visit.task_id, visit.method, visit.status, visit.sign_status) == (task.id, "扫码问卷", "已完成", "电子签名")
     assert visit.feedback == "整体不错"
     got = {a.question.kind: (a.value, a.text) for a in Answer.select().where(Answer.visit == visit.id)}
     assert got == {"level5": (4, "师傅很细心"), "score10": (9, ""), "nps": (0, ""), "yesno": (0, ""),

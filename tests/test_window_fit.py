@@ -51,9 +51,7 @@ def test_a_saved_geometry_from_a_bigger_screen_is_not_restored(qtbot, database, 
     big = build_main_window(db_path)
     qtbot.addWidget(big)
     available = big.screen().availableGeometry()
-    big.setGeometry(
-        QRect(available.x() + 100, available.y() + 80, available.width() + 400, available.height() + 300)
-    )
+    big.setGeometry(QRect(available.x() + 100, available.y() + 80, available.width() + 400, available.height() + 300))
     QSettings().setValue("main_window/geometry", big.saveGeometry())
     try:
         window = build_main_window(db_path)
