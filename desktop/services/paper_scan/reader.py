@@ -225,14 +225,16 @@ def _clear_printed(hand: np.ndarray, row: list[AnswerBox]) -> None:
             hand[max(0, _px(y0)) : _px(y1), max(0, _px(x0)) : _px(x1)] = 0
 
 
-def _ring(hand: np.ndarray, strokes: np.ndarray, middles: np.ndarray, zone) -> float:
-    """mm² of handwriting in ``zone`` (x0, y0, x1, y1 mm) from strokes whose middle is in it."""
+def _ring(hand: np.ndarray, strokes: np.ndarray, middles: np.ndarray, zone) -> tuple[float, float]:
+    """mm² of handwriting in ``zone`` (x0, y0, x1, y1 mm): (from strokes whose middle is in it,
+    all of it)."""
     x0, y0, x1, y1 = (max(0, _px(v)) for v in zone)
     here = hand[y0:y1, x0:x1] > 0
     if not here.any():
-        return 0.0
+        return 0.0, 0.0
     mx, my = middles[strokes[y0:y1, x0:x1][here]].T
-    return float(((mx >= x0) & (mx < x1) & (my >= y0) & (my < y1)).sum()) / SCALE**2
+    owned = ((mx >= x0) & (mx < x1) & (my >= y0) & (my < y1)).sum()
+    return float(owned) / SCALE**2, float(here.sum()) / SCALE**2
 
 
 def _fill(ink_sum: np.ndarray, box: AnswerBox) -> float:
@@ -243,8 +245,10 @@ def _fill(ink_sum: np.ndarray, box: AnswerBox) -> float:
     return _rect_sum(ink_sum, *inside) / max(1, area)
 
 
-def _state(fill: float, ring: float) -> str:
-    if fill >= STRUCK_FILL and ring >= STRUCK_RING:
+def _state(fill: float, ring: float, spill: float = 0.0) -> str:
+    """What a box with ``fill`` inside and ``ring`` mm² of its own strokes round it was marked
+    as; ``spill``: all the ink round it (a scribble may run into the next row's strokes)."""
+    if fill >= STRUCK_FILL and max(ring, spill) >= STRUCK_RING:
         return STRUCK_BOX
     if fill >= MARKED:
         return MARKED_BOX
@@ -255,10 +259,13 @@ def _state(fill: float, ring: float) -> str:
     return EMPTY_BOX
 
 
-def decide(fills: list[float], rings: list[float] | None = None) -> tuple[int | None, float]:
+def decide(
+    fills: list[float], rings: list[float] | None = None, spills: list[float] | None = None
+) -> tuple[int | None, float]:
     """(the marked option or None, confidence) from the boxes' ink inside and around them."""
     rings = rings if rings is not None else [0.0] * len(fills)
-    states = [_state(f, r) for f, r in zip(fills, rings, strict=True)]
+    spills = spills if spills is not None else [0.0] * len(fills)
+    states = [_state(f, r, p) for f, r, p in zip(fills, rings, spills, strict=True)]
     chosen = [i for i, s in enumerate(states) if s in (MARKED_BOX, CIRCLED_BOX)]
     if len(chosen) != 1 or DOUBTFUL_BOX in states:
         return None, 0.0
@@ -316,9 +323,11 @@ def read_boxes(
     reads = []
     for number, row in placed:
         fills = [round(_fill(ink_sum, b), 4) for b in row]
-        rings = [round(_ring(hand, strokes, middles, zone), 3) for zone in _zones(row)]
-        option, confidence = decide(fills, rings)
-        states = [_state(f, r) for f, r in zip(fills, rings, strict=True)]
+        measured = [_ring(hand, strokes, middles, zone) for zone in _zones(row)]
+        rings = [round(owned, 3) for owned, _ in measured]
+        spills = [round(spill, 3) for _, spill in measured]
+        option, confidence = decide(fills, rings, spills)
+        states = [_state(*m) for m in zip(fills, rings, spills, strict=True)]
         reads.append(QuestionRead(number, option, confidence, fills, rings, states))
     return reads
 
