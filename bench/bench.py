@@ -23,7 +23,10 @@ full calendar year. Every figure is measured in the same run beside its baseline
   list (a page filling in the background says so: ``loading``/``filled``), target 300 ms;
 * ``dashboard_filled_ms`` — click on 工作台 → every tile and chart drawn, target 1000 ms;
 * ``peak_rss_mb`` — VmHWM of an app process that starts, opens the customers, visits and
-  dashboard pages (charts drawn) vs a bare window's process.
+  dashboard pages (charts drawn) vs a bare window's process;
+* ``omr_*`` — the paper reader on hundreds of generated scans and phone photos of every
+  built-in form (``bench/omr_bench.py``; needs no data set): box accuracy, pages sent to review,
+  certain-but-wrong answers per box, pages per second.
 
 ``ratio`` is always "times the baseline's time" (for rates: baseline rate ÷ app rate; for memory:
 app ÷ bare). ``pass`` compares with the target. The JSON also holds machine information.
@@ -49,8 +52,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for _folder in (ROOT, ROOT / "bench"):  # the app (and tests/scan_synth.py), bench/omr_bench.py
+    if str(_folder) not in sys.path:
+        sys.path.insert(0, str(_folder))
 
 SIZES = {
     "full": {"customers": 100_000, "orders": 300_000, "visits": 100_000},
@@ -113,7 +117,14 @@ for _page in PAGE_IDS:
     LABELS[f"page_open_ms.{_page}"] = f"打开“{PAGE_TITLES[_page]}”到显示数据 / page {_page} shows its data"
     UNITS[f"page_open_ms.{_page}"] = "ms"
 PAGE_RUNS = 3
-ALL_MEASUREMENTS = ("stats", "export", "startup", "paint", "pages", "rss", "import")
+ALL_MEASUREMENTS = ("stats", "export", "startup", "paint", "pages", "rss", "import", "omr")
+from omr_bench import LABELS as _OMR_LABELS  # noqa: E402  (bench/ is on sys.path as the script's folder)
+from omr_bench import TARGETS as _OMR_TARGETS  # noqa: E402
+from omr_bench import UNITS as _OMR_UNITS  # noqa: E402
+
+TARGETS.update(_OMR_TARGETS)
+LABELS.update(_OMR_LABELS)
+UNITS.update(_OMR_UNITS)
 
 
 def log(text: str) -> None:
@@ -445,6 +456,8 @@ class Figure:
             self.passed = self.ratio <= target
         elif on == "value":
             self.passed = self.value <= target
+        elif on == "min":  # a rate or an accuracy: at least the target
+            self.passed = self.value >= target
         return self
 
     def as_json(self) -> dict:
@@ -1306,6 +1319,8 @@ def _target_text(f: Figure) -> str:
         return "—"
     if f.target_on == "ratio":
         return f"≤ {f.target:g}×"
+    if f.target_on == "min":
+        return f"≥ {f.target:g} {f.unit}"
     return f"≤ {f.target:g} {f.unit}"
 
 
@@ -1436,9 +1451,23 @@ def _load_or_generate(size: str, work: Path) -> DataSet:
     return ds
 
 
+def _measure_omr(size: str, work: Path) -> list[Figure]:
+    from omr_bench import measure_omr
+
+    def figure(name: str, value: float, extra: dict) -> Figure:
+        return Figure(name, value, None, UNITS[name], extra=extra).judge()
+
+    return measure_omr(size, work, figure, log)
+
+
 def _run(size: str, only: list[str], work: Path, args) -> int:
     started = time.perf_counter()
-    ds = _load_or_generate(size, work)
+    needs_data = any(name != "omr" for name in only)
+    ds = (
+        _load_or_generate(size, work)
+        if needs_data
+        else DataSet(work / "none", size, {}, date.today(), 0, 0, 0.0)
+    )
     figures: list[Figure] = []
     repeat = 5
     export_repeat = 1 if size == "full" else 2
@@ -1450,6 +1479,7 @@ def _run(size: str, only: list[str], work: Path, args) -> int:
         ("pages", lambda: measure_pages(ds, work, PAGE_RUNS if size != "tiny" else 1)),
         ("rss", lambda: [measure_rss(ds, work)]),
         ("import", lambda: [measure_import(ds, work, size)]),
+        ("omr", lambda: _measure_omr(size, work)),
     ]
     for name, run in steps:
         if name not in only:

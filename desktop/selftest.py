@@ -81,8 +81,9 @@ def _check_chinese(app) -> None:
 
 
 def _check_reading(pdf: Path, visit_id: int) -> None:
-    """The printed form read back as ``huifang scan`` reads paper: its page rendered (pypdfium2)
-    and its QR code found (zxing-cpp) — the bundle carries both native libraries."""
+    """The printed form read back as ``huifang scan`` reads paper: its page rendered (pypdfium2),
+    its QR code found (zxing-cpp) and its corner marks (OpenCV) — the bundle carries all three
+    native libraries."""
     from desktop.services.paper_scan.pages import iter_pages
     from desktop.services.paper_scan.reader import find_code
 
@@ -91,7 +92,14 @@ def _check_reading(pdf: Path, visit_id: int) -> None:
     if code is None:
         print(f"自检失败：打印的回访表（回访记录 {visit_id}）读不出二维码，扫描录入无法使用。", file=sys.stderr)
         raise SystemExit(1)
-    _say("扫描读表（二维码、PDF 渲染）：正常")
+    from desktop.services.paper_scan.align import MarksNotFound, find_marks
+
+    try:
+        find_marks(page.gray)  # OpenCV: the corner marks the reader aligns the page by
+    except MarksNotFound:
+        print(f"自检失败：打印的回访表（回访记录 {visit_id}）找不到四角定位标记，扫描录入无法使用。", file=sys.stderr)
+        raise SystemExit(1) from None
+    _say("扫描读表（二维码、定位标记、PDF 渲染）：正常")
 
 
 def _check_pdf(pdf: Path, what: str) -> None:

@@ -13,6 +13,7 @@ PAGE_W = 210.0  # A4, millimetres
 PAGE_H = 297.0
 MARK_SIDE = 5.0  # a filled square in each page corner
 MARK_INSET = 6.0  # from the paper's edge to the mark's outer edge (inside what printers can print)
+TITLE_QR_SIDE = 18.0  # the QR code beside page 1's title (the symbol without its quiet zone)
 PAGE_QR_SIDE = 11.0  # the small QR code at the bottom right of a form's second and later pages
 PAGE_QR_RIGHT = 16.0  # its right edge from the paper's right edge
 PAGE_QR_BOTTOM = 4.5  # its bottom edge from the paper's bottom edge (printers leave ~4 mm blank)
@@ -28,13 +29,16 @@ def mark_centers(page_w: float = PAGE_W, page_h: float = PAGE_H) -> list[tuple[f
 @dataclass(frozen=True)
 class AnswerBox:
     """One printed answer box: question ``number`` as printed, ``option`` index into the row's
-    printed options, top-left corner and side in millimetres from the page's top-left corner."""
+    printed options, top-left corner and side in millimetres from the page's top-left corner;
+    ``label``: the rectangle (x, y, width, height) of the option's printed label beside or under
+    the box, if it has one of its own (a matrix row's levels are named in the column head)."""
 
     number: int
     option: int
     x: float
     y: float
     side: float
+    label: tuple[float, float, float, float] | None = None
 
 
 @dataclass

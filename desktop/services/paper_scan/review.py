@@ -15,7 +15,6 @@ One key per question (``option_keys`` / ``option_for_key``): the boxes as the fo
 0 for ten; the 0–10 row takes 0–9 and ``KEY_TEN`` (+, or = without Shift) for ten.
 """
 
-import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -32,7 +31,7 @@ from ..visits import attachments, forms
 from ..visits import visits as visit_svc
 from ..visits.signatures import PAPER_SIGNED, UNSIGNED
 from . import reader
-from .layout import PAGE_W, FormLayout, mark_centers
+from .layout import FormLayout
 from .pages import IMAGE_EXTS, iter_pages
 from .scan import REVIEW_NOTE, SCAN_NOTE, _form_of, review_queue
 
@@ -134,18 +133,10 @@ def task_labels(task_ids: Iterable[int]) -> dict[int, str]:
 
 # ---------------------------------------------------------------- cutting the rows out
 def align(gray: np.ndarray) -> tuple[np.ndarray, reader.qrcodes.ScanCode, np.ndarray] | None:
-    """(the page turned upright, its code, the 2×3 map from printed millimetres to its pixels) —
-    the reader's own steps (``reader.read_page``: code, orientation, corner marks) — or None when
-    the page shows none of our codes."""
-    if gray.shape[0] < gray.shape[1]:
-        gray = np.rot90(gray, -1)
-    _text, code, middle = reader.find_code(gray)
-    if code is None:
-        return None
-    if (middle < 0.5) != ((code.page or 1) == 1):
-        gray = np.rot90(gray, 2)
-    marks = reader.find_marks(gray, gray.shape[1] / PAGE_W)
-    return gray, code, reader.fit_affine(np.array(mark_centers()), marks)
+    """(the page, its code, the homography from printed millimetres to its pixels) — found as
+    the reader finds them (``reader.locate``) — or None when the page shows none of our codes."""
+    located = reader.locate(gray)
+    return None if located is None else (gray, *located)
 
 
 def crop_row(
@@ -156,29 +147,20 @@ def crop_row(
     px_per_mm: float = CROP_PX_PER_MM,
     margin: float = CROP_MARGIN,
 ) -> np.ndarray:
-    """The printed rectangle ``rect`` (x, y, w, h in mm, plus ``margin``) of a scanned page,
-    resampled upright at ``px_per_mm`` (bilinear; beyond the scan is white): uint8, 0 black."""
+    """The printed rectangle ``rect`` (x, y, w, h in mm, plus ``margin``) of a scanned page whose
+    ``matrix`` maps printed millimetres to its pixels (3×3, or 2×3 affine), resampled upright at
+    ``px_per_mm`` (bilinear; beyond the scan is white): uint8, 0 black."""
+    import cv2  # the reader's own warp (align.canonical), at the cut-out's resolution
+
+    if matrix.shape == (2, 3):
+        matrix = np.vstack([matrix, [0.0, 0.0, 1.0]])
     x, y, w, h = rect
     x, y, w, h = x - margin, y - margin, w + 2 * margin, h + 2 * margin
-    cols, rows = max(1, round(w * px_per_mm)), max(1, round(h * px_per_mm))
-    u = x + (np.arange(cols) + 0.5) / px_per_mm
-    v = y + (np.arange(rows) + 0.5) / px_per_mm
-    gu, gv = np.meshgrid(u, v)
-    px = matrix[0, 0] * gu + matrix[0, 1] * gv + matrix[0, 2]
-    py = matrix[1, 0] * gu + matrix[1, 1] * gv + matrix[1, 2]
-    page = np.pad(np.asarray(gray, dtype=np.float32), 1, constant_values=255.0)
-    px, py = px + 1, py + 1  # into the padded page
-    h_img, w_img = page.shape
-    x0 = np.clip(np.floor(px).astype(int), 0, w_img - 2)
-    y0 = np.clip(np.floor(py).astype(int), 0, h_img - 2)
-    fx = np.clip(px - x0, 0, 1)
-    fy = np.clip(py - y0, 0, 1)
-    top = page[y0, x0] * (1 - fx) + page[y0, x0 + 1] * fx
-    bottom = page[y0 + 1, x0] * (1 - fx) + page[y0 + 1, x0 + 1] * fx
-    out = top * (1 - fy) + bottom * fy
-    outside = (px < 0) | (py < 0) | (px > w_img - 1) | (py > h_img - 1)
-    out[outside] = 255.0
-    return np.clip(out, 0, 255).astype(np.uint8)
+    size = (max(1, round(w * px_per_mm)), max(1, round(h * px_per_mm)))
+    to_image = matrix @ np.array([[1 / px_per_mm, 0, x], [0, 1 / px_per_mm, y], [0, 0, 1.0]])
+    page = np.ascontiguousarray(np.asarray(gray, dtype=np.uint8))
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    return cv2.warpPerspective(page, to_image, size, flags=flags, borderValue=255)
 
 
 def doubt_reason(fills: list[float]) -> str:
@@ -256,7 +238,10 @@ def _scans(visit_id: int) -> list[tuple[np.ndarray, reader.qrcodes.ScanCode, np.
     for row in query.order_by(VisitAttachment.id):
         path = attachments.file_to_open(row.id)
         for page in iter_pages(path):
-            aligned = align(page.gray)
+            try:
+                aligned = align(page.gray)
+            except reader.MarksNotFound:  # read once by the scan, so rare: no cut-outs from it
+                aligned = None
             if aligned is not None:
                 out.append(aligned)
             break  # each scan attached is one page
@@ -279,9 +264,8 @@ def load_item(visit_id: int, layout_of: Callable[[forms.FormDoc], FormLayout]) -
     answered = {qid for (qid,) in Answer.select(Answer.question).where(Answer.visit == visit.id).tuples()}
     by_page = {code.page or 1: (gray, matrix) for gray, code, matrix in scans}
     fills = {}
-    for number, (gray, _matrix) in by_page.items():
-        with contextlib.suppress(reader.MarksNotFound):  # the cut-outs still show the page
-            fills.update({q.number: q.fills for q in reader.read_boxes(gray, layout, number)})
+    for number, (gray, matrix) in by_page.items():
+        fills.update({q.number: q.fills for q in reader.read_boxes(gray, layout, number, matrix)})
     page_of = {b.number: p.page for p in layout.pages for b in p.boxes}
     item = ReviewItem(
         visit.id,

@@ -37,6 +37,7 @@ from PySide6.QtGui import (
 
 from desktop.services.common import safe_files
 from desktop.services.common.errors import UserError
+from desktop.services.paper_scan.layout import TITLE_QR_SIDE
 from desktop.services.visits.qrcodes import QUIET_ZONE, qr_matrix
 from desktop.views.common.fonts import print_font
 
@@ -54,12 +55,13 @@ NUMBER_COL = 9.0
 LEVEL_COL = 18.6
 HEADER_LABEL_COL = 23.0
 BOX = 3.6
+OPTION_INK = 3.4  # mm: the height a 9 pt CJK label's ink takes (the label rectangle the reader gets)
 SCALE_GAP = 0.5  # between a scale box and its number
 CELL_PAD = 1.8
 ROW_MIN = 7.8
 WRITE_LINE = 8.0  # height of one ruled line to write on
 LOGO_HEIGHT = 13.0
-QR_SIDE = 18.0  # the QR symbol without its quiet zone
+QR_SIDE = TITLE_QR_SIDE  # the QR symbol without its quiet zone (the reader takes its scale from it)
 SIGNATURE_W = 58.0  # room for the signature image in the 客户签字 box
 SIGNATURE_H = 17.0
 
@@ -228,14 +230,20 @@ class PageLayout:
             mm = (rect.left() * unit, rect.top() * unit, rect.width() * unit, rect.height() * unit)
             self.row_sink.append((self.page_index, number, mm))
 
-    def checkbox(self, p: QPainter, x: float, center_y: float, ticked: bool, key=None) -> None:
+    def checkbox(
+        self, p: QPainter, x: float, center_y: float, ticked: bool, key=None, label: QRectF | None = None
+    ) -> None:
         """A full-size square at ``x`` (left edge), vertically centred; a drawn tick if chosen.
-        A ``key`` (question number, option index) records the box in ``box_sink`` if set."""
+        A ``key`` (question number, option index) records the box in ``box_sink`` if set, with
+        the rectangle of its printed ``label`` (a circle drawn round the label is read too)."""
         size = self.mm(BOX)
         box = QRectF(x, center_y - size / 2, size, size)
         if key is not None and self.box_sink is not None:
             unit = 25.4 / self.dpi
-            self.box_sink.append((self.page_index, key, (box.left() * unit, box.top() * unit, BOX)))
+            text = None
+            if label is not None:
+                text = (label.left() * unit, label.top() * unit, label.width() * unit, label.height() * unit)
+            self.box_sink.append((self.page_index, key, (box.left() * unit, box.top() * unit, BOX), text))
         p.setPen(self.pen(0.25))
         p.setBrush(QColor(255, 255, 255))
         p.drawRect(box)
@@ -255,15 +263,17 @@ class PageLayout:
         self, p: QPainter, x: float, center_y: float, label: str, font: QFont, ticked: bool, key=None
     ) -> None:
         """A box and its label to the right of it."""
-        self.checkbox(p, x, center_y, ticked, key)
+        lh = self.line_height(font)
+        text_w = self.metrics(font).horizontalAdvance(label)
+        left = x + self.mm(BOX) + self.mm(1.0)
+        text = QRectF(left, center_y - self.mm(OPTION_INK) / 2, text_w, self.mm(OPTION_INK)) if label else None
+        self.checkbox(p, x, center_y, ticked, key, text)
         if label:
-            lh = self.line_height(font)
             p.setFont(font)
             p.setPen(INK)
             flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextDontClip)
-            left = x + self.mm(BOX) + self.mm(1.0)
             p.drawText(
-                QRectF(left, center_y - lh / 2, self.metrics(font).horizontalAdvance(label) + 2, lh),
+                QRectF(left, center_y - lh / 2, text_w + 2, lh),
                 flags,
                 label,
             )

@@ -413,8 +413,10 @@ class FormPainter(PageLayout):
                         text_w = max(self.metrics(label_font).horizontalAdvance(t) for t in lines)
                         width = self.mm(BOX + 1.0) + text_w
                         left = rect.center().x() - width / 2
-                        self.checkbox(p, left, mid, ticked, (row.number, i))
                         text_rect = QRectF(left + self.mm(BOX + 1.0), y, text_w + 2, main_h)
+                        ink_h = min(main_h, len(lines) * self.line_height(label_font))
+                        ink = QRectF(text_rect.left(), mid - ink_h / 2, text_w, ink_h)
+                        self.checkbox(p, left, mid, ticked, (row.number, i), ink)
                         self.draw_lines(p, lines, label_font, text_rect)
                     else:
                         self.checkbox(p, rect.center().x() - self.mm(BOX) / 2, mid, ticked, (row.number, i))
@@ -427,8 +429,10 @@ class FormPainter(PageLayout):
                 for i, label in enumerate(row.options):
                     cx = area_x + pad + slot * (i + 0.5)
                     box_y = top + self.mm(BOX) / 2
-                    self.checkbox(p, cx - self.mm(BOX) / 2, box_y, row.chosen == i, (row.number, i))
                     number_rect = QRectF(cx - slot / 2, top + self.mm(BOX + SCALE_GAP), slot, lh)
+                    label_w = self.metrics(scale_font).horizontalAdvance(label)
+                    ink = QRectF(cx - label_w / 2, number_rect.top() + lh * 0.15, label_w, lh * 0.7)
+                    self.checkbox(p, cx - self.mm(BOX) / 2, box_y, row.chosen == i, (row.number, i), ink)
                     self.draw_lines(p, [label], scale_font, number_rect, center)
             elif not is_text:
                 area = QRectF(area_x, y, option_w, main_h)
@@ -631,8 +635,8 @@ def form_layout(doc: FormDoc) -> reader_layout.FormLayout:
     paint_layouts([layout], writer)
     del writer
     pages = [reader_layout.PageBoxes(page=i + 1) for i in range(len(layout.pages))]
-    for index, (number, option), (x, y, side) in sink:
-        pages[index].boxes.append(reader_layout.AnswerBox(number, option, x, y, side))
+    for index, (number, option), (x, y, side), label in sink:
+        pages[index].boxes.append(reader_layout.AnswerBox(number, option, x, y, side, label))
     for index, number, rect in rows:
         pages[index].rows[number] = rect
     return reader_layout.FormLayout(pages)
