@@ -244,14 +244,14 @@ def test_a_file_without_customer_columns_is_refused(shop, tmp_path):
         si.import_survey(source)
 
 
-def test_the_command_line(shop, tmp_path, db_path, capsys):
+def test_the_command_line(shop, tmp_path, db_target, capsys):
     import json
 
     from desktop.cli import main
 
     template, _people, _tasks = shop
     path = write_xlsx(tmp_path / "问卷星.xlsx", WJX_HEADER, wjx_rows(WJX_SHEETS))
-    args = ["--db", str(db_path), "import-survey", str(path), "--template", str(template.id)]
+    args = ["--db", str(db_target), "import-survey", str(path), "--template", str(template.id)]
     assert main([*args, "--dry-run", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert (out["dry_run"], out["imported"], out["rejected"], out["report"]) == (True, 3, 1, None)
@@ -261,7 +261,7 @@ def test_the_command_line(shop, tmp_path, db_path, capsys):
     text = capsys.readouterr().out
     assert "问卷星：4 份答卷" in text and "导入完成：生成回访记录 3 条" in text and "第 5 行：手机号" in text
     assert Visit.select().count() == 3
-    assert main(["--db", str(db_path), "import-survey", str(path), "--template", "9999"]) == 2
+    assert main(["--db", str(db_target), "import-survey", str(path), "--template", "9999"]) == 2
     assert "所选问卷模板已不存在" in capsys.readouterr().err
 
 
