@@ -117,6 +117,18 @@ def test_every_page_fits_and_keeps_its_buttons_on_screen(qtbot, database, db_pat
         assert need.width() <= client.width() and need.height() <= client.height(), (spec.id, need, client)
         assert window.size() == client.size(), spec.id  # no page forced the window to grow
         assert not _off_screen_buttons(window), (spec.id, _off_screen_buttons(window))
+        assert not _squeezed_tab_bars(window), (spec.id, _squeezed_tab_bars(window))
+
+
+def _squeezed_tab_bars(window) -> list[str]:
+    """The visible tab bars too narrow for their tabs (scroll arrows, a tab cut off)."""
+    from PySide6.QtWidgets import QTabBar
+
+    return [
+        " / ".join(bar.tabText(i) for i in range(bar.count()))
+        for bar in window.findChildren(QTabBar)
+        if bar.isVisible() and bar.count() and bar.width() < bar.sizeHint().width()
+    ]
 
 
 LONG = "已为 2,345 位客户生成回访任务：首次回访 1,200 个，投诉回访 300 个，交付后一个月 400 个，" * 4

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QTabBar,
     QToolButton,
     QWidget,
@@ -235,6 +236,7 @@ class TasksView(QWidget):
         self.send_button.setToolTip("登记所选任务的问卷已通过纸质问卷、短信或微信发出；逾期未收回自动建催收任务")
         self.channel_label = QLabel()  # 回收率 per channel, each against its goal
         self.channel_label.setWordWrap(True)
+        self.channel_label.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)  # the buttons keep their width
         self.print_button.setToolTip("所选任务的空白回访表（抬头已填、带任务二维码），每个任务一份，一次打印")
         self.schedule_button.setToolTip("按“设置”中的回访触发规则补建到期的任务（已建的不会重复）")
 
@@ -279,20 +281,15 @@ class TasksView(QWidget):
                 hbox(heading("回访任务"), self.search, None, self.recovery_label, self.period_combo),
                 self.hint_label,
                 self.notice_label,
-                self.channel_label,
-                # the customers' own channels (评价链接, 柜台填写, 短信问卷) up here: the row of buttons
-                # under the table is full at 1280 wide
+                # the customers' own channels beside their 回收率: 评价链接, 评价小票, 柜台填写, 短信问卷
                 hbox(
-                    self.tabs,
-                    None,
+                    self.channel_label,
                     self.link_button,
                     self.slip_button,
                     self.counter_button,
                     self.sms_button,
-                    self.status_combo,
-                    self.assignee_combo,
-                    self.refresh_button,
                 ),
+                hbox(self.tabs, None, self.status_combo, self.assignee_combo, self.refresh_button),
                 self.table,
                 hbox(
                     self.open_button,
