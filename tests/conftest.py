@@ -86,6 +86,7 @@ def pytest_sessionstart(session):
     before the first test, so pytest-qt's per-test exception capture wraps the app's hook (and
     puts it back after each test)."""
     _create_qapp()
+    _make_fresh_sqlite()  # before any test: no test's monkeypatching in the copy every test gets
 
 
 @pytest.fixture(scope="session")
@@ -197,6 +198,36 @@ def db_target(backend, db_path):
     return PG_URL if backend == "pg" else str(db_path)
 
 
+_FRESH_SQLITE: list = []  # the file open_app_database made once in this process, closed cleanly
+
+
+def _make_fresh_sqlite():
+    from pathlib import Path
+
+    if not _FRESH_SQLITE:
+        made = Path(_SESSION_DIR) / "fresh" / "huifang.db"
+        made.parent.mkdir(parents=True, exist_ok=True)
+        open_app_database(made)
+        close_database()
+        _FRESH_SQLITE.append(made)
+    return _FRESH_SQLITE[0]
+
+
+def _fresh_sqlite_copy(db_path) -> None:
+    """Put a new database with the shipped defaults at ``db_path``: a copy of the one made once
+    in this process (8 ms instead of 55 for every test), with its clean-close note, so opening it
+    is what opening a file the app just made is."""
+    import shutil
+
+    from desktop.models.connection import CLOSED_SUFFIX
+
+    made = _make_fresh_sqlite()
+    shutil.copy2(made, db_path)  # the file's time too: the clean-close note names it
+    seal = made.with_name(made.name + CLOSED_SUFFIX)
+    if seal.exists():
+        shutil.copy2(seal, db_path.with_name(db_path.name + CLOSED_SUFFIX))
+
+
 @pytest.fixture
 def database(request, db_path, backend):
     """A fresh database with the shipped defaults, for one test (SQLite, or PostgreSQL for the
@@ -204,6 +235,8 @@ def database(request, db_path, backend):
     if backend == "pg":
         database = open_app_database(request.getfixturevalue("pg_url"))
     else:
+        if not db_path.exists():
+            _fresh_sqlite_copy(db_path)
         database = open_app_database(db_path)
     yield database
     close_database()

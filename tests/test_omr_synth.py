@@ -124,6 +124,7 @@ def test_a_phone_photo_at_an_angle_with_a_shadow(database, qapp, family):
     assert len(got.uncertain) <= 1
 
 
+@pytest.mark.sqlite_only  # the reader's accuracy does not depend on the database (20 s a run)
 def test_accuracy_on_a_generated_sample(database, qapp):
     """Every built-in form, office scans at 150/200/300 dpi and phone photos, marks of every
     kind: the issue's targets on a modest sample (``bench/bench.py --only omr`` runs hundreds)."""
