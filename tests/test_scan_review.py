@@ -9,7 +9,7 @@ from PIL import Image
 from desktop.models import Answer, Question, QuestionnaireTemplate, Visit, VisitAttachment, VisitTask
 from desktop.models.questionnaire import LEVEL5, NPS, SCORE10, YESNO
 from desktop.services.common.errors import StaleEdit, UserError, ValidationErrors
-from desktop.services.paper_scan import review, scan
+from desktop.services.paper_scan import reader, review, scan
 from desktop.services.paper_scan.reader import find_code
 from desktop.services.visits import visits as visit_svc
 from desktop.services.visits.forms import build_task_form, printed_index
@@ -55,10 +55,13 @@ def test_answering_the_doubtful_questions_completes_the_visit(database, qapp, tm
     q2, q6 = item.doubts
     assert q2.keys == ["1", "2", "3", "4", "5"] and q6.kind == NPS and q6.keys[-1] == "+"
     assert q2.reason == q6.reason == "没有勾选"
-    assert (
-        review.doubt_reason([0.3, 0.0, 0.25]) == "勾了 2 个框"
-        and review.doubt_reason([0.0, 0.06]) == "笔迹太淡或有涂改"
-    )
+    marked, circled, struck, doubtful, empty = (
+        reader.MARKED_BOX, reader.CIRCLED_BOX, reader.STRUCK_BOX, reader.DOUBTFUL_BOX, reader.EMPTY_BOX
+    )  # fmt: skip
+    assert review.doubt_reason([marked, empty, circled]) == "勾了 2 个框"  # a circle is a choice too
+    assert review.doubt_reason([empty, doubtful]) == "笔迹太淡或有涂改"
+    assert review.doubt_reason([struck, empty]) == "划掉了勾选，旁边没有改选"
+    assert review.doubt_reason([empty, empty]) == "没有勾选"
     for doubt in item.doubts:  # the whole printed row, upright, at 6 px/mm
         rect = printing.form_layout(doc).pages[0].rows[doubt.number]
         assert doubt.image.shape == (round((rect[3] + 3) * 6), round((rect[2] + 3) * 6))

@@ -163,14 +163,17 @@ def crop_row(
     return cv2.warpPerspective(page, to_image, size, flags=flags, borderValue=255)
 
 
-def doubt_reason(fills: list[float]) -> str:
-    """Why a question's boxes were not certain, from the ink the reader measured in each."""
-    marked = sum(f >= reader.MARKED for f in fills)
-    if marked >= 2:
-        return f"勾了 {marked} 个框"
-    if any(reader.EMPTY < f < reader.MARKED for f in fills):
+def doubt_reason(states: list[str]) -> str:
+    """Why a question's boxes were not certain, from what the reader read each box as
+    (``reader.QuestionRead.states``: the reader's own judgement, circles and strikes included)."""
+    chosen = sum(state in (reader.MARKED_BOX, reader.CIRCLED_BOX) for state in states)
+    if chosen >= 2:
+        return f"勾了 {chosen} 个框"
+    if reader.STRUCK_BOX in states and not chosen:
+        return "划掉了勾选，旁边没有改选"
+    if reader.DOUBTFUL_BOX in states:
         return "笔迹太淡或有涂改"
-    return "没有勾选" if marked == 0 else ""
+    return "没有勾选" if chosen == 0 else ""
 
 
 def box_centres(boxes, rect: tuple[float, float, float, float], margin: float = CROP_MARGIN) -> list[float]:
@@ -263,9 +266,9 @@ def load_item(visit_id: int, layout_of: Callable[[forms.FormDoc], FormLayout]) -
         doc, layout = form.doc, form.layout
     answered = {qid for (qid,) in Answer.select(Answer.question).where(Answer.visit == visit.id).tuples()}
     by_page = {code.page or 1: (gray, matrix) for gray, code, matrix in scans}
-    fills = {}
+    states: dict[int, list[str]] = {}
     for number, (gray, matrix) in by_page.items():
-        fills.update({q.number: q.fills for q in reader.read_boxes(gray, layout, number, matrix)})
+        states.update({q.number: q.states for q in reader.read_boxes(gray, layout, number, matrix)})
     page_of = {b.number: p.page for p in layout.pages for b in p.boxes}
     item = ReviewItem(
         visit.id,
@@ -287,7 +290,7 @@ def load_item(visit_id: int, layout_of: Callable[[forms.FormDoc], FormLayout]) -
             gray, matrix = by_page[page]
             doubt.image = crop_row(gray, matrix, rect)
             doubt.box_centres = box_centres(layout.page(page).questions().get(row.number, []), rect)
-            doubt.reason = doubt_reason(fills.get(row.number, []))
+            doubt.reason = doubt_reason(states.get(row.number, []))
         elif page not in by_page:
             doubt.reason = f"缺少第{page}页的扫描件"
         item.doubts.append(doubt)
